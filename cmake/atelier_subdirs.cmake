@@ -1,0 +1,34 @@
+# Adds the listed subfolders that hold a CMakeLists.txt, so that parts can grow one folder at a
+# time without editing the parent's list.
+function(atelier_add_existing_subdirs)
+  foreach(dir IN LISTS ARGN)
+    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/CMakeLists.txt)
+      add_subdirectory(${dir})
+    endif()
+  endforeach()
+endfunction()
+
+# Adds every immediate subfolder that holds a CMakeLists.txt, in name order.
+function(atelier_add_all_subdirs)
+  file(GLOB children RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*)
+  list(SORT children)
+  foreach(dir IN LISTS children)
+    if(IS_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${dir} AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/CMakeLists.txt)
+      add_subdirectory(${dir})
+    endif()
+  endforeach()
+endfunction()
+
+# atelier_test(NAME TIER SOURCES... LIBS ...): one GoogleTest binary labelled with its tier
+# (unit, integration or e2e) so that `ctest -L unit` runs one tier.
+function(atelier_test name tier)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS ${tier} TIMEOUT ${T_TIMEOUT}
+    DISCOVERY_TIMEOUT 30)
+endfunction()

@@ -1,0 +1,58 @@
+// `atelier`: the command-line client for trainers, evaluators and lab authors.
+// Dispatches "atelier GROUP VERB ..." to the command table below.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "controller/cli/commands.h"
+
+namespace atelier::cli {
+namespace {
+
+// Each command group declares its commands in its own header; list them here.
+const Command kCommands[] = {
+    {"version", "", "print atelier's version", [](const std::vector<std::string>&) {
+       std::cout << "atelier " << ATELIER_VERSION << "\n";
+       return kExitOk;
+     }},
+};
+
+void print_usage(std::ostream& out) {
+  out << "usage: atelier GROUP VERB [options]\n\ncommands:\n";
+  for (const auto& c : kCommands) {
+    std::string name = std::string(c.group) + (*c.verb ? std::string(" ") + c.verb : "");
+    out << "  " << name << std::string(name.size() < 22 ? 22 - name.size() : 1, ' ') << c.summary
+        << "\n";
+  }
+  out << "\n`atelier GROUP VERB --help` describes one command.\n";
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+    print_usage(words.empty() ? std::cerr : std::cout);
+    return words.empty() ? kExitInvalid : kExitOk;
+  }
+  for (const auto& c : kCommands) {
+    if (words[0] != c.group) continue;
+    if (*c.verb == '\0') return c.run({words.begin() + 1, words.end()});
+    if (words.size() >= 2 && words[1] == c.verb) return c.run({words.begin() + 2, words.end()});
+  }
+  std::cerr << "atelier: unknown command '" << words[0] << (words.size() >= 2 ? " " + words[1] : "")
+            << "'; run `atelier --help` for the list\n";
+  return kExitInvalid;
+}
+
+}  // namespace atelier::cli
+
+int main(int argc, char** argv) {
+  try {
+    return atelier::cli::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "atelier: internal error: " << e.what() << "\n";
+    return atelier::cli::kExitFailure;
+  }
+}
