@@ -158,7 +158,8 @@ class Provider {
   // Stops it (removes the bridge). Idempotent; unknown or inactive -> ok.
   virtual Status destroy_network(const ObjectRef& ref) = 0;
   // Stops it if active and removes its definition. Idempotent; unknown -> ok.
-  // Refuses (kAlreadyExists) a network of that name without this owner's metadata.
+  // Start/destroy/undefine refuse (kFailedPrecondition, untouched) a network of that name
+  // without this owner's metadata.
   virtual Status undefine_network(const ObjectRef& ref) = 0;
 
   // --- overlays ---------------------------------------------------------------------------
@@ -186,12 +187,14 @@ class Provider {
   // Powers it off at once. Idempotent: shut off or unknown -> ok.
   virtual Status destroy_domain(const ObjectRef& ref) = 0;
   // Destroys it if running and removes its definition (not its overlay). Idempotent; unknown
-  // -> ok. Refuses (kAlreadyExists) a domain of that name without this owner's metadata.
+  // -> ok. All domain operations refuse (kFailedPrecondition, untouched) a domain of that name
+  // without this owner's metadata.
   virtual Status undefine_domain(const ObjectRef& ref) = 0;
   // Current state. kNotFound if not defined.
   virtual Result<DomainState> domain_state(const ObjectRef& ref) = 0;
   // Resets a host to fresh: destroy, delete the overlay, recreate it on spec's base, redefine,
-  // start. The domain must be defined (kNotFound otherwise).
+  // start. The domain must be defined (kNotFound otherwise) and spec.overlay_path must be the
+  // path create_overlay() gives for this host (kInvalidArgument otherwise, nothing touched).
   virtual Status reset_host(const DomainSpec& spec) = 0;
   // Picks the MAC define_domain would give this NIC (derived, unique on the host now), so that
   // first-boot configuration can name it before the domain exists. nic_index: position in nics.

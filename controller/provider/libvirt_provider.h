@@ -1,0 +1,63 @@
+// LibvirtProvider: the Provider on any libvirt URI (qemu:///system, qemu+ssh://host/system,
+// test:///path/fixture.xml). Overlays are volumes of one directory storage pool it owns.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "controller/provider/libvirt_connection.h"
+#include "controller/provider/provider.h"
+
+namespace atelier::provider {
+
+class LibvirtProvider final : public Provider {
+ public:
+  // Connects (event loop first), chooses the domain type. kUnavailable if libvirtd is not there.
+  static Result<std::unique_ptr<LibvirtProvider>> connect(const LibvirtOptions& opts);
+  ~LibvirtProvider() override;
+
+  DomainType domain_type() const override { return domain_type_; }
+
+  Status define_network(const NetworkSpec& spec) override;
+  Status start_network(const ObjectRef& ref) override;
+  Status destroy_network(const ObjectRef& ref) override;
+  Status undefine_network(const ObjectRef& ref) override;
+
+  Result<Overlay> create_overlay(const OverlaySpec& spec) override;
+  Status delete_overlay(const ObjectRef& ref) override;
+
+  Result<std::vector<MacAddress>> define_domain(const DomainSpec& spec) override;
+  Status start_domain(const ObjectRef& ref) override;
+  Status shutdown_domain(const ObjectRef& ref, std::chrono::milliseconds grace) override;
+  Status destroy_domain(const ObjectRef& ref) override;
+  Status undefine_domain(const ObjectRef& ref) override;
+  Result<DomainState> domain_state(const ObjectRef& ref) override;
+  Status reset_host(const DomainSpec& spec) override;
+  Result<MacAddress> choose_mac(const ObjectRef& host, unsigned nic_index) override;
+
+  Result<std::vector<OwnedObject>> list(std::optional<std::string> session) override;
+  Status destroy_session(const std::string& session) override;
+
+  // Not part of Provider: the overlay path create_overlay() gives `host`.
+  std::string overlay_path(const ObjectRef& host) const;
+  // Not part of Provider: stops and forgets the overlay pool (never its directory or files).
+  // kFailedPrecondition while it still holds atelier overlays. For tests and uninstall.
+  Status remove_overlay_pool();
+  // Times the connection was (re)opened.
+  unsigned connection_opens() const { return conn_->opens(); }
+
+ private:
+  explicit LibvirtProvider(const LibvirtOptions& opts);
+
+  template <typename T>
+  Result<T> call(std::string context, std::function<Result<T>(virConnectPtr)> fn);
+
+  LibvirtOptions opts_;
+  DomainType domain_type_ = DomainType::kQemu;
+  bool local_host_ = false;  // URI names this machine's real hypervisor (not test://, no host)
+  std::shared_ptr<LibvirtConnection> conn_;
+  // Last member: destroyed first, so running calls finish while the connection still exists.
+  std::unique_ptr<CallPool> pool_;
+};
+
+}  // namespace atelier::provider
