@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "controller/cli/commands.h"
+#include "controller/cli/lab_commands.h"
+#include "controller/cli/image_commands.h"
 
 namespace atelier::cli {
 namespace {
@@ -16,6 +18,10 @@ const Command kCommands[] = {
        std::cout << "atelier " << ATELIER_VERSION << "\n";
        return kExitOk;
      }},
+    {"lab", "validate", "validate lab files (errors as FILE:LINE:COL)", lab_validate},
+    {"lab", "show", "show a lab resolved for one candidate", lab_show},
+    {"image", "build", "build a guest image from labs/images/NAME.yaml (cached)", image_build},
+    {"image", "show", "show where a built image is", image_show},
 };
 
 void print_usage(std::ostream& out) {
