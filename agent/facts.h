@@ -1,0 +1,18 @@
+// Host facts the agent reports in its hello: hostname, kernel, OS, interfaces with addresses.
+#pragma once
+
+#include <string>
+
+#include "common/protocol/messages.h"
+#include "common/result.h"
+
+namespace atelier::agent {
+
+// Never fails: a fact that cannot be read is left empty.
+protocol::HostFacts gather_facts();
+
+// Reads an identity file of "key=value" lines (session, candidate, host; '#' comments). A
+// missing file gives an empty identity; the host defaults to the hostname.
+Result<protocol::Identity> load_identity(const std::string& path);
+
+}  // namespace atelier::agent
