@@ -1,0 +1,607 @@
+// Store: schema, migrations and the typed reads and writes over SQLite (see store.h).
+#include "controller/store/store.h"
+
+#include <system_error>
+#include <utility>
+
+namespace atelier::store {
+namespace {
+
+// Migrations in order: migration i brings the schema from version i to i + 1 (PRAGMA
+// user_version). Append only; never edit one that has shipped.
+const char* const kMigrations[] = {
+    // 1: the first schema.
+    R"sql(
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  lab_path TEXT NOT NULL,
+  lab_id TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  desired TEXT NOT NULL CHECK (desired IN ('active', 'destroyed')),
+  status TEXT NOT NULL,
+  feedback INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE candidate_labs (
+  session TEXT NOT NULL REFERENCES sessions(id),
+  candidate TEXT NOT NULL,
+  status TEXT NOT NULL,
+  step_networks TEXT NOT NULL DEFAULT 'pending',
+  step_disks TEXT NOT NULL DEFAULT 'pending',
+  step_domains TEXT NOT NULL DEFAULT 'pending',
+  step_booted TEXT NOT NULL DEFAULT 'pending',
+  step_agent TEXT NOT NULL DEFAULT 'pending',
+  step_roles TEXT NOT NULL DEFAULT 'pending',
+  step_incidents TEXT NOT NULL DEFAULT 'pending',
+  step_ready TEXT NOT NULL DEFAULT 'pending',
+  error TEXT NOT NULL DEFAULT '',
+  host TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (session, candidate)
+);
+CREATE TABLE hosts (
+  name TEXT PRIMARY KEY,
+  uri TEXT NOT NULL,
+  memory_bytes INTEGER NOT NULL,
+  vcpus INTEGER NOT NULL,
+  enabled INTEGER NOT NULL
+);
+CREATE TABLE objects (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session TEXT NOT NULL,
+  candidate TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('network', 'volume', 'domain')),
+  name TEXT NOT NULL,
+  host TEXT NOT NULL,
+  state TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (host, kind, name),
+  FOREIGN KEY (session, candidate) REFERENCES candidate_labs(session, candidate)
+);
+CREATE TABLE results (
+  result_id TEXT PRIMARY KEY,
+  session TEXT NOT NULL,
+  candidate TEXT NOT NULL,
+  task TEXT NOT NULL,
+  check_index INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  passed INTEGER NOT NULL,
+  evidence TEXT NOT NULL,
+  ran_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  FOREIGN KEY (session, candidate) REFERENCES candidate_labs(session, candidate)
+);
+CREATE INDEX results_by_candidate ON results(session, candidate);
+CREATE TABLE tokens (
+  hash TEXT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('trainer', 'evaluator', 'candidate')),
+  session TEXT REFERENCES sessions(id),
+  candidate TEXT,
+  label TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  FOREIGN KEY (session, candidate) REFERENCES candidate_labs(session, candidate)
+);
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+)sql",
+};
+
+constexpr const char* kStepColumns =
+    "step_networks, step_disks, step_domains, step_booted, step_agent, step_roles, "
+    "step_incidents, step_ready";
+
+std::int64_t to_millis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint from_millis(std::int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
+}
+
+template <typename E, std::size_t N>
+std::optional<E> parse_enum(std::string_view s, const std::array<std::pair<E, std::string_view>, N>& table) {
+  for (const auto& [value, name] : table) {
+    if (name == s) return value;
+  }
+  return std::nullopt;
+}
+template <typename E, std::size_t N>
+std::string_view enum_name(E e, const std::array<std::pair<E, std::string_view>, N>& table) {
+  for (const auto& [value, name] : table) {
+    if (value == e) return name;
+  }
+  return "unknown";
+}
+
+constexpr std::array<std::pair<DesiredState, std::string_view>, 2> kDesiredNames = {
+    {{DesiredState::kActive, "active"}, {DesiredState::kDestroyed, "destroyed"}}};
+constexpr std::array<std::pair<LabStatus, std::string_view>, 6> kLabStatusNames = {
+    {{LabStatus::kPending, "pending"},
+     {LabStatus::kProvisioning, "provisioning"},
+     {LabStatus::kReady, "ready"},
+     {LabStatus::kFailed, "failed"},
+     {LabStatus::kDestroying, "destroying"},
+     {LabStatus::kDestroyed, "destroyed"}}};
+constexpr std::array<std::pair<Step, std::string_view>, 8> kStepNames = {
+    {{Step::kNetworks, "networks"},
+     {Step::kDisks, "disks"},
+     {Step::kDomains, "domains"},
+     {Step::kBooted, "booted"},
+     {Step::kAgent, "agent"},
+     {Step::kRoles, "roles"},
+     {Step::kIncidents, "incidents"},
+     {Step::kReady, "ready"}}};
+constexpr std::array<std::pair<StepState, std::string_view>, 4> kStepStateNames = {
+    {{StepState::kPending, "pending"},
+     {StepState::kRunning, "running"},
+     {StepState::kDone, "done"},
+     {StepState::kFailed, "failed"}}};
+constexpr std::array<std::pair<Role, std::string_view>, 3> kRoleNames = {
+    {{Role::kTrainer, "trainer"}, {Role::kEvaluator, "evaluator"}, {Role::kCandidate, "candidate"}}};
+constexpr std::array<std::pair<ObjectKind, std::string_view>, 3> kObjectKindNames = {
+    {{ObjectKind::kNetwork, "network"}, {ObjectKind::kVolume, "volume"}, {ObjectKind::kDomain, "domain"}}};
+constexpr std::array<std::pair<ObjectState, std::string_view>, 3> kObjectStateNames = {
+    {{ObjectState::kIntended, "intended"},
+     {ObjectState::kCreated, "created"},
+     {ObjectState::kDeleted, "deleted"}}};
+
+Error corrupt(std::string what) {
+  return Error(ErrorCode::kInternal, "the store holds an unexpected value: " + std::move(what));
+}
+
+SessionRecord read_session(const Statement& st) {
+  SessionRecord s;
+  s.id = st.column_text(0);
+  s.lab_path = st.column_text(1);
+  s.lab_id = st.column_text(2);
+  s.seed = static_cast<std::uint64_t>(st.column_int(3));
+  s.created_at = from_millis(st.column_int(4));
+  s.desired = parse_desired_state(st.column_text(5)).value_or(DesiredState::kActive);
+  s.status = parse_lab_status(st.column_text(6)).value_or(LabStatus::kPending);
+  s.feedback = st.column_int(7) != 0;
+  s.created_by = st.column_text(8);
+  return s;
+}
+constexpr const char* kSessionColumns =
+    "id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by";
+
+Result<CandidateLabRecord> read_candidate_lab(const Statement& st) {
+  CandidateLabRecord c;
+  c.session = st.column_text(0);
+  c.candidate = st.column_text(1);
+  auto status = parse_lab_status(st.column_text(2));
+  if (!status) return corrupt("candidate lab status " + st.column_text(2));
+  c.status = *status;
+  for (std::size_t i = 0; i < kSteps.size(); ++i) {
+    auto state = parse_step_state(st.column_text(3 + static_cast<int>(i)));
+    if (!state) return corrupt("step state " + st.column_text(3 + static_cast<int>(i)));
+    c.steps[i] = *state;
+  }
+  c.error = st.column_text(11);
+  c.host = st.column_optional_text(12);
+  c.updated_at = from_millis(st.column_int(13));
+  return c;
+}
+
+ResultRecord read_result(const Statement& st) {
+  ResultRecord r;
+  r.result_id = st.column_text(0);
+  r.session = st.column_text(1);
+  r.candidate = st.column_text(2);
+  r.task = st.column_text(3);
+  r.check_index = static_cast<int>(st.column_int(4));
+  r.host = st.column_text(5);
+  r.passed = st.column_int(6) != 0;
+  r.evidence_json = st.column_text(7);
+  r.ran_at = from_millis(st.column_int(8));
+  r.received_at = from_millis(st.column_int(9));
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(DesiredState s) { return enum_name(s, kDesiredNames); }
+std::optional<DesiredState> parse_desired_state(std::string_view s) { return parse_enum(s, kDesiredNames); }
+std::string_view to_string(LabStatus s) { return enum_name(s, kLabStatusNames); }
+std::optional<LabStatus> parse_lab_status(std::string_view s) { return parse_enum(s, kLabStatusNames); }
+std::string_view to_string(Step s) { return enum_name(s, kStepNames); }
+std::string_view to_string(StepState s) { return enum_name(s, kStepStateNames); }
+std::optional<StepState> parse_step_state(std::string_view s) { return parse_enum(s, kStepStateNames); }
+std::string_view to_string(Role r) { return enum_name(r, kRoleNames); }
+std::optional<Role> parse_role(std::string_view s) { return parse_enum(s, kRoleNames); }
+std::string_view to_string(ObjectKind k) { return enum_name(k, kObjectKindNames); }
+std::optional<ObjectKind> parse_object_kind(std::string_view s) { return parse_enum(s, kObjectKindNames); }
+std::string_view to_string(ObjectState s) { return enum_name(s, kObjectStateNames); }
+std::optional<ObjectState> parse_object_state(std::string_view s) { return parse_enum(s, kObjectStateNames); }
+
+std::filesystem::path Store::database_path(const std::filesystem::path& state_dir) {
+  return state_dir / "atelier.db";
+}
+
+Result<Store> Store::open(const std::filesystem::path& state_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) {
+    return Error(ErrorCode::kIo, ec.message())
+        .context("create state directory " + state_dir.string());
+  }
+  return open_file(database_path(state_dir));
+}
+
+Result<Store> Store::open_file(const std::filesystem::path& file) {
+  auto db = Database::open(file);
+  if (!db.ok()) return std::move(db).error().context("open the store");
+  Store store(std::move(db).value());
+  Status migrated = store.migrate();
+  if (!migrated.ok()) return std::move(migrated).error().context("migrate " + file.string());
+  return store;
+}
+
+int Store::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+
+Result<int> Store::schema_version() {
+  auto st = db_.prepare("PRAGMA user_version");
+  if (!st.ok()) return std::move(st).error();
+  auto row = st->step();
+  if (!row.ok()) return std::move(row).error();
+  return static_cast<int>(st->column_int(0));
+}
+
+Status Store::migrate() {
+  auto tx = Transaction::begin(db_);  // serialises concurrent openers of a new file
+  if (!tx.ok()) return std::move(tx).error();
+  auto version = schema_version();
+  if (!version.ok()) return std::move(version).error();
+  if (*version > latest_schema_version()) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the store's schema version " + std::to_string(*version) +
+                     " is newer than this atelier knows (" +
+                     std::to_string(latest_schema_version()) + "); upgrade atelier");
+  }
+  for (int v = *version; v < latest_schema_version(); ++v) {
+    Status s = db_.exec(kMigrations[v]);
+    if (!s.ok()) return std::move(s).error().context("apply migration " + std::to_string(v + 1));
+    ATELIER_RETURN_IF_ERROR(db_.exec("PRAGMA user_version = " + std::to_string(v + 1)));
+  }
+  return tx->commit();
+}
+
+Status Store::insert_audit(const AuditEntry& entry) {
+  auto st = db_.prepare("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, to_millis(entry.at)).bind(2, entry.actor).bind(3, entry.action).bind(4, entry.target)
+      .bind(5, entry.detail);
+  return st->run();
+}
+
+Status Store::append_audit(const AuditEntry& entry) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  ATELIER_RETURN_IF_ERROR(insert_audit(entry));
+  return tx->commit();
+}
+
+Result<std::vector<AuditEntry>> Store::list_audit(std::size_t limit) {
+  auto st = db_.prepare(
+      "SELECT seq, at, actor, action, target, detail FROM "
+      "(SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<AuditEntry> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    out.push_back({st->column_int(0), from_millis(st->column_int(1)), st->column_text(2),
+                   st->column_text(3), st->column_text(4), st->column_text(5)});
+  }
+  return out;
+}
+
+Status Store::create_session(const SessionRecord& session, const std::vector<std::string>& candidates,
+                             const AuditEntry& audit) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  auto st = db_.prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, session.id).bind(2, session.lab_path).bind(3, session.lab_id)
+      .bind(4, static_cast<std::int64_t>(session.seed)).bind(5, to_millis(session.created_at))
+      .bind(6, to_string(session.desired)).bind(7, to_string(session.status))
+      .bind(8, std::int64_t{session.feedback ? 1 : 0}).bind(9, session.created_by);
+  Status s = st->run();
+  if (!s.ok()) {
+    if (s.error().code() == ErrorCode::kAlreadyExists) {
+      return Error(ErrorCode::kAlreadyExists, "a session named \"" + session.id + "\" already exists");
+    }
+    return std::move(s).error().context("record session " + session.id);
+  }
+  auto lab = db_.prepare("INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES (?, ?, ?, ?)");
+  if (!lab.ok()) return std::move(lab).error();
+  for (const auto& c : candidates) {
+    ATELIER_RETURN_IF_ERROR(lab->reset());
+    lab->bind(1, session.id).bind(2, c).bind(3, to_string(LabStatus::kPending))
+        .bind(4, to_millis(session.created_at));
+    Status r = lab->run();
+    if (!r.ok()) {
+      if (r.error().code() == ErrorCode::kAlreadyExists) {
+        return Error(ErrorCode::kInvalidArgument, "candidate \"" + c + "\" is listed twice");
+      }
+      return std::move(r).error().context("record candidate " + c);
+    }
+  }
+  ATELIER_RETURN_IF_ERROR(insert_audit(audit));
+  return tx->commit();
+}
+
+Result<SessionRecord> Store::get_session(std::string_view id) {
+  auto st = db_.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, id);
+  auto row = st->step();
+  if (!row.ok()) return std::move(row).error();
+  if (!*row) return Error(ErrorCode::kNotFound, "no session \"" + std::string(id) + "\"");
+  return read_session(*st);
+}
+
+Result<std::vector<SessionRecord>> Store::list_sessions() {
+  auto st = db_.prepare(std::string("SELECT ") + kSessionColumns +
+                        " FROM sessions ORDER BY created_at, id");
+  if (!st.ok()) return std::move(st).error();
+  std::vector<SessionRecord> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(read_session(*st));
+  }
+  return out;
+}
+
+Status Store::set_desired_state(std::string_view id, DesiredState desired, const AuditEntry& audit) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  auto st = db_.prepare("UPDATE sessions SET desired = ? WHERE id = ?");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, to_string(desired)).bind(2, id);
+  ATELIER_RETURN_IF_ERROR(st->run());
+  if (db_.changes() == 0) return Error(ErrorCode::kNotFound, "no session \"" + std::string(id) + "\"");
+  ATELIER_RETURN_IF_ERROR(insert_audit(audit));
+  return tx->commit();
+}
+
+Status Store::set_session_status(std::string_view id, LabStatus status) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  auto st = db_.prepare("UPDATE sessions SET status = ? WHERE id = ?");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, to_string(status)).bind(2, id);
+  ATELIER_RETURN_IF_ERROR(st->run());
+  if (db_.changes() == 0) return Error(ErrorCode::kNotFound, "no session \"" + std::string(id) + "\"");
+  return tx->commit();
+}
+
+Result<std::vector<CandidateLabRecord>> Store::list_candidate_labs(std::string_view session) {
+  auto st = db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
+                        ", error, host, updated_at FROM candidate_labs WHERE session = ? "
+                        "ORDER BY rowid");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, session);
+  std::vector<CandidateLabRecord> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    auto lab = read_candidate_lab(*st);
+    if (!lab.ok()) return std::move(lab).error();
+    out.push_back(std::move(lab).value());
+  }
+  return out;
+}
+
+Result<CandidateLabRecord> Store::get_candidate_lab(std::string_view session, std::string_view candidate) {
+  auto st = db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
+                        ", error, host, updated_at FROM candidate_labs WHERE session = ? AND candidate = ?");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, session).bind(2, candidate);
+  auto row = st->step();
+  if (!row.ok()) return std::move(row).error();
+  if (!*row) {
+    return Error(ErrorCode::kNotFound, "no candidate \"" + std::string(candidate) + "\" in session \"" +
+                                           std::string(session) + "\"");
+  }
+  return read_candidate_lab(*st);
+}
+
+Status Store::update_candidate_lab(const CandidateLabRecord& lab) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  auto st = db_.prepare(
+      "UPDATE candidate_labs SET status = ?, step_networks = ?, step_disks = ?, step_domains = ?, "
+      "step_booted = ?, step_agent = ?, step_roles = ?, step_incidents = ?, step_ready = ?, "
+      "error = ?, host = ?, updated_at = ? WHERE session = ? AND candidate = ?");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, to_string(lab.status));
+  for (std::size_t i = 0; i < kSteps.size(); ++i) st->bind(2 + static_cast<int>(i), to_string(lab.steps[i]));
+  st->bind(10, lab.error).bind(11, lab.host).bind(12, to_millis(lab.updated_at)).bind(13, lab.session)
+      .bind(14, lab.candidate);
+  ATELIER_RETURN_IF_ERROR(st->run());
+  if (db_.changes() == 0) {
+    return Error(ErrorCode::kNotFound, "no candidate \"" + lab.candidate + "\" in session \"" + lab.session + "\"");
+  }
+  return tx->commit();
+}
+
+Status Store::upsert_host(const HostRecord& host) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  auto st = db_.prepare(
+      "INSERT INTO hosts (name, uri, memory_bytes, vcpus, enabled) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT (name) DO UPDATE SET uri = excluded.uri, memory_bytes = excluded.memory_bytes, "
+      "vcpus = excluded.vcpus, enabled = excluded.enabled");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, host.name).bind(2, host.uri).bind(3, static_cast<std::int64_t>(host.memory_bytes))
+      .bind(4, std::int64_t{host.vcpus}).bind(5, std::int64_t{host.enabled ? 1 : 0});
+  ATELIER_RETURN_IF_ERROR(st->run());
+  return tx->commit();
+}
+
+Result<std::vector<HostRecord>> Store::list_hosts() {
+  auto st = db_.prepare("SELECT name, uri, memory_bytes, vcpus, enabled FROM hosts ORDER BY name");
+  if (!st.ok()) return std::move(st).error();
+  std::vector<HostRecord> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    out.push_back({st->column_text(0), st->column_text(1), static_cast<std::uint64_t>(st->column_int(2)),
+                   static_cast<int>(st->column_int(3)), st->column_int(4) != 0});
+  }
+  return out;
+}
+
+Result<std::int64_t> Store::record_object(const ObjectRecord& object) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  auto st = db_.prepare(
+      "INSERT INTO objects (session, candidate, kind, name, host, state, recorded_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, kind, name) DO UPDATE SET "
+      "state = excluded.state, recorded_at = excluded.recorded_at RETURNING id");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, object.session).bind(2, object.candidate).bind(3, to_string(object.kind))
+      .bind(4, object.name).bind(5, object.host).bind(6, to_string(object.state))
+      .bind(7, to_millis(object.recorded_at));
+  auto row = st->step();
+  if (!row.ok()) return std::move(row).error().context("record " + std::string(to_string(object.kind)) + " " + object.name);
+  if (!*row) return Error(ErrorCode::kInternal, "INSERT ... RETURNING gave no row");
+  std::int64_t id = st->column_int(0);
+  ATELIER_RETURN_IF_ERROR(st->run());  // finish the statement before COMMIT
+  ATELIER_RETURN_IF_ERROR(tx->commit());
+  return id;
+}
+
+Status Store::set_object_state(std::int64_t id, ObjectState state) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  auto st = db_.prepare("UPDATE objects SET state = ? WHERE id = ?");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, to_string(state)).bind(2, id);
+  ATELIER_RETURN_IF_ERROR(st->run());
+  if (db_.changes() == 0) return Error(ErrorCode::kNotFound, "no object " + std::to_string(id));
+  return tx->commit();
+}
+
+Result<std::vector<ObjectRecord>> Store::list_objects(std::string_view session) {
+  auto st = db_.prepare(
+      "SELECT id, session, candidate, kind, name, host, state, recorded_at FROM objects "
+      "WHERE session = ? ORDER BY id");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, session);
+  std::vector<ObjectRecord> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    ObjectRecord o;
+    o.id = st->column_int(0);
+    o.session = st->column_text(1);
+    o.candidate = st->column_text(2);
+    auto kind = parse_object_kind(st->column_text(3));
+    auto state = parse_object_state(st->column_text(6));
+    if (!kind || !state) return corrupt("object kind/state of " + st->column_text(4));
+    o.kind = *kind;
+    o.name = st->column_text(4);
+    o.host = st->column_text(5);
+    o.state = *state;
+    o.recorded_at = from_millis(st->column_int(7));
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Result<bool> Store::add_result(const ResultRecord& result) {
+  auto tx = Transaction::begin(db_);
+  if (!tx.ok()) return std::move(tx).error();
+  auto exists = db_.prepare("SELECT 1 FROM candidate_labs WHERE session = ? AND candidate = ?");
+  if (!exists.ok()) return std::move(exists).error();
+  exists->bind(1, result.session).bind(2, result.candidate);
+  auto found = exists->step();
+  if (!found.ok()) return std::move(found).error();
+  if (!*found) {
+    return Error(ErrorCode::kNotFound, "no candidate \"" + result.candidate + "\" in session \"" +
+                                           result.session + "\"");
+  }
+  auto st = db_.prepare(
+      "INSERT INTO results (result_id, session, candidate, task, check_index, host, passed, "
+      "evidence, ran_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (result_id) DO NOTHING");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, result.result_id).bind(2, result.session).bind(3, result.candidate).bind(4, result.task)
+      .bind(5, std::int64_t{result.check_index}).bind(6, result.host)
+      .bind(7, std::int64_t{result.passed ? 1 : 0}).bind(8, result.evidence_json)
+      .bind(9, to_millis(result.ran_at)).bind(10, to_millis(result.received_at));
+  ATELIER_RETURN_IF_ERROR(st->run());
+  bool inserted = db_.changes() > 0;
+  ATELIER_RETURN_IF_ERROR(tx->commit());
+  return inserted;
+}
+
+Result<std::vector<ResultRecord>> Store::list_results(std::string_view session,
+                                                      std::optional<std::string_view> candidate) {
+  std::string sql =
+      "SELECT result_id, session, candidate, task, check_index, host, passed, evidence, ran_at, "
+      "received_at FROM results WHERE session = ?";
+  if (candidate) sql += " AND candidate = ?";
+  sql += " ORDER BY rowid";
+  auto st = db_.prepare(sql);
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, session);
+  if (candidate) st->bind(2, *candidate);
+  std::vector<ResultRecord> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(read_result(*st));
+  }
+  return out;
+}
+
+Result<Store::Counts> Store::counts() {
+  Counts c;
+  auto st = db_.prepare("SELECT desired, COUNT(*) FROM sessions GROUP BY desired");
+  if (!st.ok()) return std::move(st).error();
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    if (parse_desired_state(st->column_text(0)) == DesiredState::kActive) c.sessions_active = st->column_int(1);
+    else c.sessions_destroyed = st->column_int(1);
+  }
+  auto labs = db_.prepare("SELECT status, COUNT(*) FROM candidate_labs GROUP BY status");
+  if (!labs.ok()) return std::move(labs).error();
+  for (;;) {
+    auto row = labs->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    if (auto s = parse_lab_status(labs->column_text(0))) {
+      c.candidate_labs_by_status[static_cast<std::size_t>(*s)] = labs->column_int(1);
+    }
+  }
+  auto results = db_.prepare("SELECT COUNT(*) FROM results");
+  if (!results.ok()) return std::move(results).error();
+  auto row = results->step();
+  if (!row.ok()) return std::move(row).error();
+  c.results = results->column_int(0);
+  return c;
+}
+
+}  // namespace atelier::store

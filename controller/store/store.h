@@ -1,0 +1,216 @@
+// Store: the controller's durable state in one SQLite file (WAL) under the state directory.
+// It holds the desired state of sessions and candidate labs (written before any libvirt call),
+// what the reconciler observed, the hosts, the libvirt objects it is about to create, check
+// results, access tokens (hashed) and the audit log. Every write is one transaction.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "controller/store/sqlite.h"
+
+namespace atelier::store {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = Clock::time_point;  // stored as milliseconds since the Unix epoch
+
+// What should exist. The reconciler closes the gap between this and what libvirt reports.
+enum class DesiredState { kActive, kDestroyed };
+std::string_view to_string(DesiredState s);  // "active", "destroyed"
+std::optional<DesiredState> parse_desired_state(std::string_view s);
+
+// What was observed, for a session and for each of its candidate labs.
+enum class LabStatus { kPending, kProvisioning, kReady, kFailed, kDestroying, kDestroyed };
+std::string_view to_string(LabStatus s);  // "pending", "provisioning", ...
+std::optional<LabStatus> parse_lab_status(std::string_view s);
+
+// The provisioning steps of a candidate lab, in order (ARCHITECTURE.md, "Provisioning").
+enum class Step { kNetworks, kDisks, kDomains, kBooted, kAgent, kRoles, kIncidents, kReady };
+inline constexpr std::array<Step, 8> kSteps = {Step::kNetworks, Step::kDisks,  Step::kDomains,
+                                               Step::kBooted,   Step::kAgent,  Step::kRoles,
+                                               Step::kIncidents, Step::kReady};
+std::string_view to_string(Step s);  // "networks", "disks", ...
+enum class StepState { kPending, kRunning, kDone, kFailed };
+std::string_view to_string(StepState s);  // "pending", "running", "done", "failed"
+std::optional<StepState> parse_step_state(std::string_view s);
+
+enum class Role { kTrainer, kEvaluator, kCandidate };
+std::string_view to_string(Role r);  // "trainer", "evaluator", "candidate"
+std::optional<Role> parse_role(std::string_view s);
+
+struct SessionRecord {
+  std::string id;          // [a-z0-9][a-z0-9_]{0,23}
+  std::string lab_path;    // absolute path of the lab.yaml
+  std::string lab_id;
+  std::uint64_t seed = 0;
+  TimePoint created_at{};
+  DesiredState desired = DesiredState::kActive;
+  LabStatus status = LabStatus::kPending;
+  bool feedback = false;   // candidates may read their own results
+  std::string created_by;  // token id of the trainer, or "cli"
+};
+
+struct CandidateLabRecord {
+  std::string session;
+  std::string candidate;   // [a-z0-9][a-z0-9_]{0,23}
+  LabStatus status = LabStatus::kPending;
+  std::array<StepState, kSteps.size()> steps{};  // indexed by Step
+  std::string error;       // the last failure, empty when none
+  std::optional<std::string> host;  // where it is placed, once placed
+  TimePoint updated_at{};
+};
+
+struct HostRecord {
+  std::string name;        // a short name for the hypervisor host
+  std::string uri;         // libvirt URI
+  std::uint64_t memory_bytes = 0;
+  int vcpus = 0;
+  bool enabled = true;
+};
+
+enum class ObjectKind { kNetwork, kVolume, kDomain };
+std::string_view to_string(ObjectKind k);
+std::optional<ObjectKind> parse_object_kind(std::string_view s);
+// kIntended is written before the libvirt call that creates the object, so that a crash
+// between the two leaves a record the reconciler can look for.
+enum class ObjectState { kIntended, kCreated, kDeleted };
+std::string_view to_string(ObjectState s);
+std::optional<ObjectState> parse_object_state(std::string_view s);
+
+struct ObjectRecord {
+  std::int64_t id = 0;     // assigned by record_object
+  std::string session;
+  std::string candidate;
+  ObjectKind kind = ObjectKind::kNetwork;
+  std::string name;        // the libvirt name
+  std::string host;        // HostRecord::name
+  ObjectState state = ObjectState::kIntended;
+  TimePoint recorded_at{};
+};
+
+// One run of one check, as the agent sent it.
+struct ResultRecord {
+  std::string result_id;   // unique, chosen by the sender: a resend is recognised, not counted
+  std::string session;
+  std::string candidate;
+  std::string task;
+  int check_index = 0;     // position of the check in the task
+  std::string host;
+  bool passed = false;
+  std::string evidence_json;  // {"expected": ..., "observed": ...}, stored as sent
+  TimePoint ran_at{};
+  TimePoint received_at{};
+};
+
+struct TokenRecord {
+  std::string id;          // the first 12 hex digits of the hash: safe to log and audit
+  Role role = Role::kTrainer;
+  std::optional<std::string> session;    // set: the token is limited to this session
+  std::optional<std::string> candidate;  // set for candidate tokens (with session)
+  std::string label;
+  TimePoint created_at{};
+};
+
+struct AuditEntry {
+  std::int64_t seq = 0;    // assigned by the store
+  TimePoint at{};
+  std::string actor;       // token id, or "cli", or "atelierd"
+  std::string action;      // "session.create", "session.destroy", "token.create", ...
+  std::string target;      // "session s1", "candidate s1/c01", ...
+  std::string detail;      // free text
+};
+
+class Store {
+ public:
+  // Opens STATE_DIR/atelier.db, creating the folder and the file if needed, and brings the
+  // schema up to date (migrations are idempotent: reopening applies nothing).
+  static Result<Store> open(const std::filesystem::path& state_dir);
+  static Result<Store> open_file(const std::filesystem::path& file);
+  static std::filesystem::path database_path(const std::filesystem::path& state_dir);
+
+  // The schema version after open(); kSchemaVersion on a current file.
+  Result<int> schema_version();
+  static int latest_schema_version();
+
+  // ---- sessions and candidate labs ----
+  // Records a session, one candidate lab per candidate (pending, every step pending) and the
+  // audit entry, in one transaction. kAlreadyExists when the id is taken.
+  Status create_session(const SessionRecord& session, const std::vector<std::string>& candidates,
+                        const AuditEntry& audit);
+  // kNotFound for an unknown id.
+  Result<SessionRecord> get_session(std::string_view id);
+  Result<std::vector<SessionRecord>> list_sessions();  // oldest first
+  // Sets what should exist, with its audit entry. Idempotent; kNotFound for an unknown id.
+  Status set_desired_state(std::string_view id, DesiredState desired, const AuditEntry& audit);
+  Status set_session_status(std::string_view id, LabStatus status);
+
+  Result<std::vector<CandidateLabRecord>> list_candidate_labs(std::string_view session);
+  Result<CandidateLabRecord> get_candidate_lab(std::string_view session, std::string_view candidate);
+  // Writes status, steps, error, host and updated_at. kNotFound when the lab is not recorded.
+  Status update_candidate_lab(const CandidateLabRecord& lab);
+
+  // ---- hosts ----
+  Status upsert_host(const HostRecord& host);
+  Result<std::vector<HostRecord>> list_hosts();
+
+  // ---- libvirt objects ----
+  // Records an object (normally kIntended) and returns its id. Recording the same
+  // (host, kind, name) again returns the existing id and updates its state.
+  Result<std::int64_t> record_object(const ObjectRecord& object);
+  Status set_object_state(std::int64_t id, ObjectState state);
+  Result<std::vector<ObjectRecord>> list_objects(std::string_view session);
+
+  // ---- results ----
+  // true when stored, false when a result with this id was already stored (a resend).
+  // kNotFound when the candidate lab is not recorded.
+  Result<bool> add_result(const ResultRecord& result);
+  // Every result of the session (or of one candidate), in order of reception.
+  Result<std::vector<ResultRecord>> list_results(std::string_view session,
+                                                 std::optional<std::string_view> candidate = {});
+
+  // ---- tokens (tokens.cpp) ----
+  // Creates a token and returns its secret text ("atl_" + 64 hex digits); only its SHA-256 is
+  // stored. A candidate token needs session and candidate of a recorded candidate lab; a
+  // trainer or evaluator token may be limited to a recorded session. kInvalidArgument or
+  // kNotFound otherwise. Audited with `actor`.
+  Result<std::string> create_token(Role role, const std::optional<std::string>& session,
+                                   const std::optional<std::string>& candidate,
+                                   std::string_view label, TimePoint now, std::string_view actor);
+  // The token's record, or kPermissionDenied for a token that is not known (or revoked).
+  Result<TokenRecord> authenticate(std::string_view secret);
+  Status revoke_token(std::string_view id, const AuditEntry& audit);
+  Result<std::vector<TokenRecord>> list_tokens();
+
+  // ---- audit log ----
+  Status append_audit(const AuditEntry& entry);
+  Result<std::vector<AuditEntry>> list_audit(std::size_t limit = 1000);  // newest last
+
+  // ---- counts for /metrics ----
+  struct Counts {
+    std::int64_t sessions_active = 0;
+    std::int64_t sessions_destroyed = 0;
+    std::array<std::int64_t, 6> candidate_labs_by_status{};  // indexed by LabStatus
+    std::int64_t results = 0;
+  };
+  Result<Counts> counts();
+
+  Database& database() { return db_; }
+
+ private:
+  explicit Store(Database db) : db_(std::move(db)) {}
+  Status migrate();
+  Status insert_audit(const AuditEntry& entry);  // inside the caller's transaction
+  Database db_;
+};
+
+// SHA-256 of `text` as 64 lowercase hex digits.
+std::string sha256_hex(std::string_view text);
+
+}  // namespace atelier::store

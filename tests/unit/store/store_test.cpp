@@ -1,0 +1,289 @@
+// Store tests on a real SQLite file in a temporary directory: every table, migrations,
+// reopening, tokens, and readers working while a writer writes.
+#include "controller/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+namespace atelier::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("atelier-store-test-" + std::to_string(rd()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Store open() {
+    auto s = Store::open(dir_ / "state");
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().to_string());
+    return std::move(s).value();
+  }
+
+  static SessionRecord session(std::string id) {
+    SessionRecord s;
+    s.id = std::move(id);
+    s.lab_path = "/labs/demo/lab.yaml";
+    s.lab_id = "demo";
+    s.seed = 0xfedcba9876543210ull;  // above INT64_MAX: must survive the signed column
+    s.created_at = now_;
+    s.feedback = true;
+    s.created_by = "cli";
+    return s;
+  }
+  static AuditEntry audit(std::string action) { return {0, now_, "tester", std::move(action), "t", ""}; }
+
+  static inline const TimePoint now_ = TimePoint(std::chrono::milliseconds(1'700'000'000'123));
+  fs::path dir_;
+};
+
+TEST_F(StoreTest, NewStoreHasLatestSchemaAndReopenDoesNotMigrateAgain) {
+  {
+    Store s = open();
+    EXPECT_EQ(*s.schema_version(), Store::latest_schema_version());
+    ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("session.create")).ok());
+  }
+  Store s = open();  // a second migration run would fail on CREATE TABLE
+  EXPECT_EQ(*s.schema_version(), Store::latest_schema_version());
+  EXPECT_TRUE(s.get_session("s1").ok());
+}
+
+TEST_F(StoreTest, RefusesAStoreFromANewerAtelier) {
+  { Store s = open(); ASSERT_TRUE(s.database().exec("PRAGMA user_version = 99").ok()); }
+  auto s = Store::open(dir_ / "state");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(s.error().to_string().find("newer"), std::string::npos);
+}
+
+TEST_F(StoreTest, SessionsRoundTripAndSurviveReopen) {
+  {
+    Store s = open();
+    ASSERT_TRUE(s.create_session(session("s1"), {"c01", "c02"}, audit("session.create")).ok());
+  }
+  Store s = open();
+  auto got = s.get_session("s1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->lab_path, "/labs/demo/lab.yaml");
+  EXPECT_EQ(got->lab_id, "demo");
+  EXPECT_EQ(got->seed, 0xfedcba9876543210ull);
+  EXPECT_EQ(got->created_at, now_);
+  EXPECT_EQ(got->desired, DesiredState::kActive);
+  EXPECT_EQ(got->status, LabStatus::kPending);
+  EXPECT_TRUE(got->feedback);
+  auto labs = s.list_candidate_labs("s1");
+  ASSERT_TRUE(labs.ok());
+  ASSERT_EQ(labs->size(), 2u);
+  EXPECT_EQ((*labs)[0].candidate, "c01");
+  EXPECT_EQ((*labs)[1].candidate, "c02");
+  for (StepState st : (*labs)[0].steps) EXPECT_EQ(st, StepState::kPending);
+  auto audit_log = s.list_audit();
+  ASSERT_TRUE(audit_log.ok());
+  ASSERT_EQ(audit_log->size(), 1u);
+  EXPECT_EQ(audit_log->front().action, "session.create");
+}
+
+TEST_F(StoreTest, DuplicateSessionIsAlreadyExistsAndLeavesNothingHalfWritten) {
+  Store s = open();
+  ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok());
+  auto again = s.create_session(session("s1"), {"c09"}, audit("b"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
+  // A duplicate candidate rolls the whole session back.
+  auto dup = s.create_session(session("s2"), {"c01", "c01"}, audit("c"));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.get_session("s2").error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(s.list_audit()->size(), 1u);
+  EXPECT_EQ(s.list_candidate_labs("s1")->size(), 1u);
+}
+
+TEST_F(StoreTest, DesiredStateAndStatus) {
+  Store s = open();
+  ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok());
+  ASSERT_TRUE(s.set_desired_state("s1", DesiredState::kDestroyed, audit("session.destroy")).ok());
+  ASSERT_TRUE(s.set_desired_state("s1", DesiredState::kDestroyed, audit("session.destroy")).ok());
+  ASSERT_TRUE(s.set_session_status("s1", LabStatus::kDestroying).ok());
+  auto got = s.get_session("s1");
+  EXPECT_EQ(got->desired, DesiredState::kDestroyed);
+  EXPECT_EQ(got->status, LabStatus::kDestroying);
+  EXPECT_EQ(s.set_desired_state("nope", DesiredState::kDestroyed, audit("x")).error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(s.set_session_status("nope", LabStatus::kReady).error().code(), ErrorCode::kNotFound);
+  auto list = s.list_sessions();
+  ASSERT_EQ(list->size(), 1u);
+  auto counts = s.counts();
+  EXPECT_EQ(counts->sessions_destroyed, 1);
+  EXPECT_EQ(counts->sessions_active, 0);
+  EXPECT_EQ(counts->candidate_labs_by_status[static_cast<int>(LabStatus::kPending)], 1);
+}
+
+TEST_F(StoreTest, CandidateLabStepsAndErrors) {
+  Store s = open();
+  ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok());
+  auto lab = s.get_candidate_lab("s1", "c01");
+  ASSERT_TRUE(lab.ok());
+  lab->status = LabStatus::kFailed;
+  lab->steps[static_cast<int>(Step::kNetworks)] = StepState::kDone;
+  lab->steps[static_cast<int>(Step::kDisks)] = StepState::kFailed;
+  lab->error = "create overlay <- no space";
+  lab->host = "hv1";
+  lab->updated_at = now_ + std::chrono::seconds(5);
+  ASSERT_TRUE(s.update_candidate_lab(*lab).ok());
+  auto back = s.get_candidate_lab("s1", "c01");
+  EXPECT_EQ(back->status, LabStatus::kFailed);
+  EXPECT_EQ(back->steps[0], StepState::kDone);
+  EXPECT_EQ(back->steps[1], StepState::kFailed);
+  EXPECT_EQ(back->steps[2], StepState::kPending);
+  EXPECT_EQ(back->error, "create overlay <- no space");
+  EXPECT_EQ(back->host, "hv1");
+  EXPECT_EQ(back->updated_at, now_ + std::chrono::seconds(5));
+  EXPECT_EQ(s.get_candidate_lab("s1", "c02").error().code(), ErrorCode::kNotFound);
+  lab->candidate = "c02";
+  EXPECT_EQ(s.update_candidate_lab(*lab).error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(StoreTest, HostsUpsert) {
+  Store s = open();
+  ASSERT_TRUE(s.upsert_host({"hv1", "qemu:///system", 8ull << 30, 2, true}).ok());
+  ASSERT_TRUE(s.upsert_host({"hv1", "qemu+ssh://hv1/system", 16ull << 30, 4, false}).ok());
+  ASSERT_TRUE(s.upsert_host({"hv0", "test:///default", 1, 1, true}).ok());
+  auto hosts = s.list_hosts();
+  ASSERT_EQ(hosts->size(), 2u);
+  EXPECT_EQ((*hosts)[0].name, "hv0");
+  EXPECT_EQ((*hosts)[1].uri, "qemu+ssh://hv1/system");
+  EXPECT_EQ((*hosts)[1].memory_bytes, 16ull << 30);
+  EXPECT_EQ((*hosts)[1].vcpus, 4);
+  EXPECT_FALSE((*hosts)[1].enabled);
+}
+
+TEST_F(StoreTest, ObjectsAreRecordedOnceAndNeedTheirCandidateLab) {
+  Store s = open();
+  ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok());
+  ObjectRecord o{0, "s1", "c01", ObjectKind::kNetwork, "atelier-s1-c01-lan", "hv1",
+                 ObjectState::kIntended, now_};
+  auto id = s.record_object(o);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  o.state = ObjectState::kCreated;
+  auto again = s.record_object(o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*id, *again);
+  ASSERT_TRUE(s.set_object_state(*id, ObjectState::kDeleted).ok());
+  auto objects = s.list_objects("s1");
+  ASSERT_EQ(objects->size(), 1u);
+  EXPECT_EQ(objects->front().state, ObjectState::kDeleted);
+  EXPECT_EQ(objects->front().kind, ObjectKind::kNetwork);
+  o.candidate = "c99";  // foreign key: no such candidate lab
+  o.name = "atelier-s1-c99-lan";
+  EXPECT_FALSE(s.record_object(o).ok());
+  EXPECT_EQ(s.set_object_state(12345, ObjectState::kDeleted).error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(StoreTest, ResultsAreCountedOnceWhenResent) {
+  Store s = open();
+  ASSERT_TRUE(s.create_session(session("s1"), {"c01", "c02"}, audit("a")).ok());
+  ResultRecord r{"r-1", "s1", "c01", "T1", 0, "server", false, R"({"expected":"2770","observed":"0700"})",
+                 now_, now_};
+  EXPECT_EQ(*s.add_result(r), true);
+  EXPECT_EQ(*s.add_result(r), false);
+  r.result_id = "r-2";
+  r.candidate = "c02";
+  r.passed = true;
+  EXPECT_EQ(*s.add_result(r), true);
+  r.result_id = "r-3";
+  r.candidate = "nobody";
+  EXPECT_EQ(s.add_result(r).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(s.list_results("s1")->size(), 2u);
+  auto c01 = s.list_results("s1", "c01");
+  ASSERT_EQ(c01->size(), 1u);
+  EXPECT_EQ(c01->front().evidence_json, R"({"expected":"2770","observed":"0700"})");
+  EXPECT_FALSE(c01->front().passed);
+  EXPECT_EQ(s.counts()->results, 2);
+}
+
+TEST_F(StoreTest, TokensAreHashedScopedAndRevocable) {
+  Store s = open();
+  ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok());
+  auto trainer = s.create_token(Role::kTrainer, std::nullopt, std::nullopt, "boot", now_, "cli");
+  ASSERT_TRUE(trainer.ok()) << trainer.error().to_string();
+  EXPECT_EQ(trainer->size(), 68u);
+  auto cand = s.create_token(Role::kCandidate, "s1", "c01", "", now_, "cli");
+  ASSERT_TRUE(cand.ok());
+  // The secret is never stored, only its hash.
+  auto st = s.database().prepare("SELECT COUNT(*) FROM tokens WHERE hash = ? OR id = ?");
+  st->bind(1, *trainer).bind(2, *trainer);
+  ASSERT_TRUE(*st->step());
+  EXPECT_EQ(st->column_int(0), 0);
+
+  auto who = s.authenticate(*cand);
+  ASSERT_TRUE(who.ok());
+  EXPECT_EQ(who->role, Role::kCandidate);
+  EXPECT_EQ(who->session, "s1");
+  EXPECT_EQ(who->candidate, "c01");
+  EXPECT_EQ(who->id, sha256_hex(*cand).substr(0, 12));
+  EXPECT_EQ(s.authenticate("atl_" + std::string(64, '0')).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(s.authenticate("").error().code(), ErrorCode::kPermissionDenied);
+
+  EXPECT_EQ(s.create_token(Role::kCandidate, "s1", std::nullopt, "", now_, "cli").error().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.create_token(Role::kCandidate, "s1", "c77", "", now_, "cli").error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(s.create_token(Role::kEvaluator, "s9", std::nullopt, "", now_, "cli").error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(s.create_token(Role::kTrainer, "s1", "c01", "", now_, "cli").error().code(),
+            ErrorCode::kInvalidArgument);
+
+  ASSERT_TRUE(s.revoke_token(who->id, audit("token.revoke")).ok());
+  EXPECT_EQ(s.authenticate(*cand).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(s.list_tokens()->size(), 1u);
+}
+
+TEST_F(StoreTest, Sha256MatchesTheStandardVector) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_F(StoreTest, ReadersSeeConsistentDataWhileAWriterWrites) {
+  { Store s = open(); ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok()); }
+  constexpr int kWrites = 200;
+  std::atomic<bool> done{false};
+  std::atomic<int> reader_errors{0};
+  std::atomic<int> reads{0};
+  std::thread writer([&] {
+    Store s = open();
+    for (int i = 0; i < kWrites; ++i) {
+      ResultRecord r{"r" + std::to_string(i), "s1", "c01", "T1", 0, "server", i % 2 == 0, "{}", now_, now_};
+      if (!s.add_result(r).ok()) reader_errors++;
+    }
+    done = true;
+  });
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      Store s = open();
+      std::size_t last = 0;
+      while (!done) {
+        auto results = s.list_results("s1");
+        if (!results.ok() || results->size() < last) reader_errors++;
+        else last = results->size();
+        reads++;
+      }
+    });
+  }
+  writer.join();
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(reader_errors, 0);
+  EXPECT_GT(reads, 0);
+  EXPECT_EQ(open().list_results("s1")->size(), static_cast<std::size_t>(kWrites));
+}
+
+}  // namespace
+}  // namespace atelier::store
