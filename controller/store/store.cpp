@@ -66,9 +66,13 @@ CREATE TABLE results (
   task TEXT NOT NULL,
   check_index INTEGER NOT NULL,
   host TEXT NOT NULL,
-  passed INTEGER NOT NULL,
-  evidence TEXT NOT NULL,
-  ran_at INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'error')),
+  expected TEXT NOT NULL,
+  observed TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
   received_at INTEGER NOT NULL,
   FOREIGN KEY (session, candidate) REFERENCES candidate_labs(session, candidate)
 );
@@ -199,10 +203,14 @@ ResultRecord read_result(const Statement& st) {
   r.task = st.column_text(3);
   r.check_index = static_cast<int>(st.column_int(4));
   r.host = st.column_text(5);
-  r.passed = st.column_int(6) != 0;
-  r.evidence_json = st.column_text(7);
-  r.ran_at = from_millis(st.column_int(8));
-  r.received_at = from_millis(st.column_int(9));
+  r.description = st.column_text(6);
+  r.status = st.column_text(7);
+  r.expected = st.column_text(8);
+  r.observed = st.column_text(9);
+  r.run_id = st.column_text(10);
+  r.started_at = from_millis(st.column_int(11));
+  r.finished_at = from_millis(st.column_int(12));
+  r.received_at = from_millis(st.column_int(13));
   return r;
 }
 
@@ -528,6 +536,10 @@ Result<std::vector<ObjectRecord>> Store::list_objects(std::string_view session) 
 }
 
 Result<bool> Store::add_result(const ResultRecord& result) {
+  if (result.status != "pass" && result.status != "fail" && result.status != "error") {
+    return Error(ErrorCode::kInvalidArgument,
+                 "result status \"" + result.status + "\" is not pass, fail or error");
+  }
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto exists = db_.prepare("SELECT 1 FROM candidate_labs WHERE session = ? AND candidate = ?");
@@ -540,14 +552,15 @@ Result<bool> Store::add_result(const ResultRecord& result) {
                                            result.session + "\"");
   }
   auto st = db_.prepare(
-      "INSERT INTO results (result_id, session, candidate, task, check_index, host, passed, "
-      "evidence, ran_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (result_id) DO NOTHING");
+      "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, "
+      "status, expected, observed, run_id, started_at, finished_at, received_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (result_id) DO NOTHING");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, result.result_id).bind(2, result.session).bind(3, result.candidate).bind(4, result.task)
-      .bind(5, std::int64_t{result.check_index}).bind(6, result.host)
-      .bind(7, std::int64_t{result.passed ? 1 : 0}).bind(8, result.evidence_json)
-      .bind(9, to_millis(result.ran_at)).bind(10, to_millis(result.received_at));
+      .bind(5, std::int64_t{result.check_index}).bind(6, result.host).bind(7, result.description)
+      .bind(8, result.status).bind(9, result.expected).bind(10, result.observed).bind(11, result.run_id)
+      .bind(12, to_millis(result.started_at)).bind(13, to_millis(result.finished_at))
+      .bind(14, to_millis(result.received_at));
   ATELIER_RETURN_IF_ERROR(st->run());
   bool inserted = db_.changes() > 0;
   ATELIER_RETURN_IF_ERROR(tx->commit());
@@ -557,8 +570,8 @@ Result<bool> Store::add_result(const ResultRecord& result) {
 Result<std::vector<ResultRecord>> Store::list_results(std::string_view session,
                                                       std::optional<std::string_view> candidate) {
   std::string sql =
-      "SELECT result_id, session, candidate, task, check_index, host, passed, evidence, ran_at, "
-      "received_at FROM results WHERE session = ?";
+      "SELECT result_id, session, candidate, task, check_index, host, description, status, "
+      "expected, observed, run_id, started_at, finished_at, received_at FROM results WHERE session = ?";
   if (candidate) sql += " AND candidate = ?";
   sql += " ORDER BY rowid";
   auto st = db_.prepare(sql);

@@ -95,7 +95,8 @@ struct ObjectRecord {
   TimePoint recorded_at{};
 };
 
-// One run of one check, as the agent sent it.
+// One check's outcome in one run, as the agent sent it. The fields match grading's
+// CheckResult (controller/grading/model.h) so that grading reads them without translation.
 struct ResultRecord {
   std::string result_id;   // unique, chosen by the sender: a resend is recognised, not counted
   std::string session;
@@ -103,9 +104,13 @@ struct ResultRecord {
   std::string task;
   int check_index = 0;     // position of the check in the task
   std::string host;
-  bool passed = false;
-  std::string evidence_json;  // {"expected": ..., "observed": ...}, stored as sent
-  TimePoint ran_at{};
+  std::string description;
+  std::string status;      // "pass", "fail" or "error"
+  std::string expected;    // evidence: what the check wanted
+  std::string observed;    // evidence: what was seen
+  std::string run_id;
+  TimePoint started_at{};
+  TimePoint finished_at{};
   TimePoint received_at{};
 };
 

@@ -191,22 +191,28 @@ TEST_F(StoreTest, ObjectsAreRecordedOnceAndNeedTheirCandidateLab) {
 TEST_F(StoreTest, ResultsAreCountedOnceWhenResent) {
   Store s = open();
   ASSERT_TRUE(s.create_session(session("s1"), {"c01", "c02"}, audit("a")).ok());
-  ResultRecord r{"r-1", "s1", "c01", "T1", 0, "server", false, R"({"expected":"2770","observed":"0700"})",
-                 now_, now_};
+  ResultRecord r{"r-1", "s1", "c01", "T1", 0, "server", "share mode", "fail", "mode 2770", "mode 0700",
+                 "run-1", now_, now_, now_};
   EXPECT_EQ(*s.add_result(r), true);
   EXPECT_EQ(*s.add_result(r), false);
   r.result_id = "r-2";
   r.candidate = "c02";
-  r.passed = true;
+  r.status = "pass";
   EXPECT_EQ(*s.add_result(r), true);
+  r.result_id = "r-4";
+  r.status = "maybe";
+  EXPECT_EQ(s.add_result(r).error().code(), ErrorCode::kInvalidArgument);
   r.result_id = "r-3";
   r.candidate = "nobody";
   EXPECT_EQ(s.add_result(r).error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(s.list_results("s1")->size(), 2u);
   auto c01 = s.list_results("s1", "c01");
   ASSERT_EQ(c01->size(), 1u);
-  EXPECT_EQ(c01->front().evidence_json, R"({"expected":"2770","observed":"0700"})");
-  EXPECT_FALSE(c01->front().passed);
+  EXPECT_EQ(c01->front().expected, "mode 2770");
+  EXPECT_EQ(c01->front().observed, "mode 0700");
+  EXPECT_EQ(c01->front().status, "fail");
+  EXPECT_EQ(c01->front().run_id, "run-1");
+  EXPECT_EQ(c01->front().finished_at, now_);
   EXPECT_EQ(s.counts()->results, 2);
 }
 
@@ -260,7 +266,8 @@ TEST_F(StoreTest, ReadersSeeConsistentDataWhileAWriterWrites) {
   std::thread writer([&] {
     Store s = open();
     for (int i = 0; i < kWrites; ++i) {
-      ResultRecord r{"r" + std::to_string(i), "s1", "c01", "T1", 0, "server", i % 2 == 0, "{}", now_, now_};
+      ResultRecord r{"r" + std::to_string(i), "s1", "c01", "T1", 0, "server", "", i % 2 == 0 ? "pass" : "fail",
+                     "", "", "run", now_, now_, now_};
       if (!s.add_result(r).ok()) reader_errors++;
     }
     done = true;
