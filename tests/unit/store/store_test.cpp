@@ -202,6 +202,7 @@ TEST_F(StoreTest, ResultsAreCountedOnceWhenResent) {
   r.result_id = "r-4";
   r.status = "maybe";
   EXPECT_EQ(s.add_result(r).error().code(), ErrorCode::kInvalidArgument);
+  r.status = "error";
   r.result_id = "r-3";
   r.candidate = "nobody";
   EXPECT_EQ(s.add_result(r).error().code(), ErrorCode::kNotFound);
@@ -263,8 +264,10 @@ TEST_F(StoreTest, ReadersSeeConsistentDataWhileAWriterWrites) {
   std::atomic<bool> done{false};
   std::atomic<int> reader_errors{0};
   std::atomic<int> reads{0};
+  std::atomic<int> readers_started{0};
   std::thread writer([&] {
     Store s = open();
+    while (readers_started < 3) std::this_thread::yield();  // write while they read
     for (int i = 0; i < kWrites; ++i) {
       ResultRecord r{"r" + std::to_string(i), "s1", "c01", "T1", 0, "server", "", i % 2 == 0 ? "pass" : "fail",
                      "", "", "run", now_, now_, now_};
@@ -277,12 +280,13 @@ TEST_F(StoreTest, ReadersSeeConsistentDataWhileAWriterWrites) {
     readers.emplace_back([&] {
       Store s = open();
       std::size_t last = 0;
-      while (!done) {
+      readers_started++;
+      do {
         auto results = s.list_results("s1");
         if (!results.ok() || results->size() < last) reader_errors++;
         else last = results->size();
         reads++;
-      }
+      } while (!done);
     });
   }
   writer.join();
