@@ -87,8 +87,9 @@ struct Annotation {
   friend bool operator==(const Annotation&, const Annotation&) = default;
 };
 
-// The session's results were collected: runs started after `at` are not graded, overrides and
-// annotations made after `at` are refused (validate_override) and, if present, not applied.
+// The session's results were collected: runs started after `at` are not graded; overrides made
+// after `at` are refused (validate_override) and, if present, not applied. Annotations are notes
+// and do not change grades, so they stay allowed.
 struct Freeze {
   TimePoint at{};
   std::string who;
