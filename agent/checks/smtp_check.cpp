@@ -43,7 +43,12 @@ Evidence run_smtp(const checks::SmtpCheck& c, const CheckContext& ctx) {
   CURLcode rc = call.perform();
   curl_slist_free_all(rcpt);
   long code = call.response_code();
+  // The evidence is the server's verdict: its last 4xx/5xx reply when it refused (libcurl
+  // sends QUIT afterwards, so the very last line is "221 Bye"), else its last reply.
   std::string last = call.last_server_line();
+  for (const auto& line : call.server_lines()) {
+    if (!line.empty() && (line[0] == '4' || line[0] == '5')) last = line;
+  }
   if (rc == CURLE_OK) {
     ev.expect(want, "accepted: " + (last.empty() ? std::to_string(code) : last), c.accepted);
     return ev.finish();
