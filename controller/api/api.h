@@ -1,0 +1,34 @@
+// The API's request handling, apart from the network: HttpRequest in, HttpResponse out. It
+// routes (roles.h), authenticates the bearer token against the store, applies the role table,
+// decodes JSON bodies into typed requests and encodes records as JSON (docs/api.md).
+// Not thread-safe: the server calls it from one strand.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+
+#include "controller/api/http_types.h"
+#include "controller/sessions/session_service.h"
+#include "controller/store/store.h"
+
+namespace atelier::api {
+
+class Api {
+ public:
+  Api(store::Store& store, sessions::SessionService& sessions);
+
+  HttpResponse handle(const HttpRequest& request);
+
+  // Counts a response the server produced itself (413, 400 on a malformed request), so that
+  // /metrics sees every answer.
+  void count_response(int status);
+
+ private:
+  HttpResponse dispatch(const HttpRequest& request);
+  store::Store& store_;
+  sessions::SessionService& sessions_;
+  std::map<int, std::uint64_t> responses_by_status_;
+};
+
+}  // namespace atelier::api

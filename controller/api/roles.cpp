@@ -1,0 +1,113 @@
+// The endpoint x role table and the route matcher (see roles.h).
+#include "controller/api/roles.h"
+
+#include <array>
+#include <vector>
+
+namespace atelier::api {
+namespace {
+
+// clang-format off
+constexpr std::array<Rule, 12> kRules = {{
+  //  endpoint                         method    pattern                                              open   trainer evaluator candidate
+  {Endpoint::kHealthz,             "GET",    "/healthz",                                          true,  true,   true,     true},
+  {Endpoint::kMetrics,             "GET",    "/metrics",                                          true,  true,   true,     true},
+  {Endpoint::kCreateSession,       "POST",   "/sessions",                                         false, true,   false,    false},
+  {Endpoint::kListSessions,        "GET",    "/sessions",                                         false, true,   true,     false},
+  {Endpoint::kGetSession,          "GET",    "/sessions/{session}",                               false, true,   true,     false},
+  {Endpoint::kDestroySession,      "DELETE", "/sessions/{session}",                               false, true,   false,    false},
+  {Endpoint::kGetCandidate,        "GET",    "/sessions/{session}/candidates/{candidate}",        false, true,   true,     true},
+  {Endpoint::kGetAccess,           "GET",    "/sessions/{session}/candidates/{candidate}/access", false, true,   false,    true},
+  {Endpoint::kGetTasks,            "GET",    "/sessions/{session}/candidates/{candidate}/tasks",  false, true,   true,     true},
+  {Endpoint::kGetCandidateResults, "GET",    "/sessions/{session}/candidates/{candidate}/results",false, true,   true,     true},
+  {Endpoint::kGetResults,          "GET",    "/sessions/{session}/results",                       false, true,   true,     false},
+  {Endpoint::kCreateToken,         "POST",   "/tokens",                                           false, true,   false,    false},
+}};
+// clang-format on
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    parts.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
+// Fills session/candidate from the placeholders; false when the shapes differ.
+bool match_pattern(std::string_view pattern, std::string_view path, Route& out) {
+  auto want = split_path(pattern);
+  auto got = split_path(path);
+  if (want.size() != got.size()) return false;
+  if (!path.empty() && path.back() == '/' && path.size() > 1) return false;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "{session}") out.session = got[i];
+    else if (want[i] == "{candidate}") out.candidate = got[i];
+    else if (want[i] != got[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::span<const Rule> rules() { return kRules; }
+
+const Rule& rule(Endpoint e) {
+  for (const auto& r : kRules) {
+    if (r.endpoint == e) return r;
+  }
+  return kRules[0];  // unreachable: every endpoint has a row (tested)
+}
+
+Result<Route> match_route(std::string_view method, std::string_view path) {
+  bool path_matched = false;
+  for (const auto& r : kRules) {
+    Route route{r.endpoint, {}, {}};
+    if (!match_pattern(r.pattern, path, route)) continue;
+    path_matched = true;
+    if (r.method == method) return route;
+  }
+  if (path_matched) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "method " + std::string(method) + " is not allowed on " + std::string(path));
+  }
+  return Error(ErrorCode::kNotFound, "no endpoint " + std::string(path) + "; see docs/api.md");
+}
+
+Decision authorize(const Route& route, const std::optional<store::TokenRecord>& token) {
+  const Rule& r = rule(route.endpoint);
+  if (r.open) return Decision::kAllow;
+  if (!token) return Decision::kUnauthenticated;
+  // A token limited to one session sees nothing of the others, and cannot act on "all".
+  bool session_ok = !token->session || (!route.session.empty() && route.session == *token->session);
+  switch (token->role) {
+    case store::Role::kTrainer:
+      if (!r.trainer) return Decision::kForbidden;
+      // A session-limited trainer may list (filtered) and create tokens for its own session
+      // (checked by the handler), but not create sessions.
+      if (route.endpoint == Endpoint::kListSessions || route.endpoint == Endpoint::kCreateToken) {
+        return Decision::kAllow;
+      }
+      return session_ok ? Decision::kAllow : Decision::kForbidden;
+    case store::Role::kEvaluator:
+      if (!r.evaluator) return Decision::kForbidden;
+      if (route.endpoint == Endpoint::kListSessions) return Decision::kAllow;
+      return session_ok ? Decision::kAllow : Decision::kForbidden;
+    case store::Role::kCandidate:
+      if (!r.candidate) return Decision::kForbidden;
+      if (!token->session || !token->candidate) return Decision::kForbidden;
+      return (route.session == *token->session && route.candidate == *token->candidate)
+                 ? Decision::kAllow
+                 : Decision::kForbidden;
+  }
+  return Decision::kForbidden;
+}
+
+}  // namespace atelier::api

@@ -1,0 +1,60 @@
+// The access rules of the API in one table: which role may call which endpoint, and on whose
+// behalf. Every request goes through authorize(); nothing else decides access.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "controller/store/store.h"
+
+namespace atelier::api {
+
+enum class Endpoint {
+  kHealthz,
+  kMetrics,
+  kCreateSession,
+  kListSessions,
+  kGetSession,
+  kDestroySession,
+  kGetCandidate,
+  kGetAccess,
+  kGetTasks,
+  kGetCandidateResults,
+  kGetResults,
+  kCreateToken,
+};
+
+// Who may call an endpoint. Trainer and evaluator tokens may be limited to one session
+// (TokenRecord::session); candidate tokens are always limited to their own candidate lab.
+struct Rule {
+  Endpoint endpoint;
+  std::string_view method;
+  std::string_view pattern;  // "/sessions/{session}/candidates/{candidate}"
+  bool open;                 // no token needed
+  bool trainer;
+  bool evaluator;
+  bool candidate;            // only for the candidate named in the token
+};
+
+// The table (roles.cpp), one row per endpoint.
+std::span<const Rule> rules();
+const Rule& rule(Endpoint e);
+
+struct Route {
+  Endpoint endpoint;
+  std::string session;    // from {session}, "" when the path has none
+  std::string candidate;  // from {candidate}
+};
+
+// Matches method + path (no query). kNotFound when no pattern matches the path;
+// kFailedPrecondition when the path matches but not with this method (405).
+Result<Route> match_route(std::string_view method, std::string_view path);
+
+enum class Decision { kAllow, kUnauthenticated, kForbidden };
+
+// Whether `token` (nullopt: no valid token) may call `route`.
+Decision authorize(const Route& route, const std::optional<store::TokenRecord>& token);
+
+}  // namespace atelier::api

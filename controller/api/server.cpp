@@ -1,0 +1,158 @@
+// HttpServer on Boost.Beast with C++20 coroutines (see server.h).
+#include "controller/api/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <list>
+
+namespace atelier::api {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& io, Options o, Handler h, Observer obs)
+      : acceptor(io), options(std::move(o)), handler(std::move(h)), observer(std::move(obs)) {}
+
+  tcp::acceptor acceptor;
+  Options options;
+  Handler handler;
+  Observer observer;
+  std::list<beast::tcp_stream*> streams;  // open connections, closed by stop()
+  bool stopped = false;
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (stopped || ec == asio::error::operation_aborted) co_return;
+      if (ec) continue;  // a client that went away during accept
+      asio::co_spawn(acceptor.get_executor(), serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  static http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version, bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "atelierd");
+    res.set(http::field::content_type, r.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.body() = r.body;
+    res.keep_alive(keep_alive && !r.close);
+    res.prepare_payload();
+    return res;
+  }
+
+  asio::awaitable<void> serve(tcp::socket socket) {
+    auto self = shared_from_this();
+    beast::tcp_stream stream(std::move(socket));
+    auto registered = streams.insert(streams.end(), &stream);
+    struct Unregister {
+      Impl* impl;
+      std::list<beast::tcp_stream*>::iterator it;
+      ~Unregister() { impl->streams.erase(it); }
+    } unregister{this, registered};
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options.max_body_bytes);
+      parser.header_limit(16 * 1024);
+      stream.expires_after(options.read_timeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      (void)n;
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout || stopped ||
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+        break;
+      }
+      HttpResponse response;
+      bool keep_alive = false;
+      unsigned version = 11;
+      if (ec == http::error::body_limit) {
+        response = json_error(413, "body_too_large",
+                              "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
+        response.close = true;
+      } else if (ec) {
+        response = json_error(400, "bad_request", "malformed HTTP request: " + ec.message());
+        response.close = true;
+      }
+      if (ec) {
+        if (observer) observer(response.status);
+      } else {
+        auto& req = parser.get();
+        version = req.version();
+        keep_alive = req.keep_alive();
+        HttpRequest request;
+        request.method = std::string(req.method_string());
+        request.target = std::string(req.target());
+        request.authorization = std::string(req[http::field::authorization]);
+        request.body = std::move(req.body());
+        response = handler(request);
+      }
+      auto res = to_beast(response, version, keep_alive);
+      stream.expires_after(options.read_timeout);
+      auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      (void)wn;
+      if (wec || !res.keep_alive()) break;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // Drain what the client is still sending (the rest of a refused body) for a moment, so that
+    // closing does not reset the connection before the client has read the answer.
+    std::array<char, 64 * 1024> sink;
+    std::size_t drained = 0;
+    while (!stopped && drained < 64 * 1024 * 1024) {
+      stream.expires_after(std::chrono::seconds(2));
+      auto [rec, got] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+      if (rec) break;
+      drained += got;
+    }
+    stream.socket().close(ignored);
+  }
+};
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Options options, Handler handler,
+                                                      Observer observer) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options.address, ec);
+  if (ec) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "\"" + options.address + "\" is not an IP address; give one like 127.0.0.1 or ::1");
+  }
+  auto impl = std::make_shared<Impl>(io, std::move(options), std::move(handler), std::move(observer));
+  tcp::endpoint endpoint(address, impl->options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error(ErrorCode::kUnavailable, ec.message())
+        .context("listen on " + impl->options.address + ":" + std::to_string(impl->options.port));
+  }
+  asio::co_spawn(io, impl->accept_loop(), asio::detached);
+  return std::unique_ptr<HttpServer>(new HttpServer(impl));
+}
+
+HttpServer::~HttpServer() = default;
+
+std::uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void HttpServer::stop() {
+  impl_->stopped = true;
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+  for (auto* s : impl_->streams) s->socket().close(ec);
+}
+
+}  // namespace atelier::api

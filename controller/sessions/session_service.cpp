@@ -1,0 +1,143 @@
+// Sessions: create-request validation and desired-state records (see session_service.h).
+#include "controller/sessions/session_service.h"
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <system_error>
+
+#include "common/lab/variant.h"
+
+namespace atelier::sessions {
+namespace fs = std::filesystem;
+
+Status validate_id(std::string_view what, std::string_view id) {
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(what) + " \"" + std::string(id) + "\" " + why +
+                     "; use 1 to 24 characters among a-z, 0-9 and '_', starting with a letter or digit");
+  };
+  if (id.empty()) return bad("is empty");
+  if (id.size() > 24) return bad("is longer than 24 characters");
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    char c = id[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '_' && i > 0);
+    if (!ok) return bad(std::string("has '") + c + "' at position " + std::to_string(i + 1));
+  }
+  return ok_status();
+}
+
+SessionService::SessionService(store::Store& store, Options options)
+    : store_(store), options_(std::move(options)) {}
+
+std::uint64_t SessionService::random() {
+  if (options_.random) return options_.random();
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+Result<fs::path> SessionService::resolve_lab_path(std::string_view lab) const {
+  if (lab.empty()) return Error(ErrorCode::kInvalidArgument, "\"lab\" is empty; give a lab id or a lab path");
+  std::error_code ec;
+  fs::path root = fs::weakly_canonical(options_.labs_dir, ec);
+  if (ec) return Error(ErrorCode::kIo, ec.message()).context("resolve labs dir " + options_.labs_dir.string());
+  fs::path p(lab);
+  if (p.is_relative()) p = root / p;
+  if (fs::is_directory(p, ec)) p /= "lab.yaml";
+  p = fs::weakly_canonical(p, ec);
+  if (ec) return Error(ErrorCode::kIo, ec.message()).context("resolve lab " + std::string(lab));
+  auto [root_end, p_it] = std::mismatch(root.begin(), root.end(), p.begin(), p.end());
+  if (root_end != root.end()) {
+    return Error(ErrorCode::kPermissionDenied,
+                 "the lab \"" + std::string(lab) + "\" is outside the labs folder " + root.string() +
+                     "; atelierd only runs labs from there (--labs-dir)");
+  }
+  if (!fs::is_regular_file(p, ec)) {
+    return Error(ErrorCode::kNotFound, "no lab at " + p.string() + " (looked for a lab folder with a lab.yaml, or a lab.yaml)");
+  }
+  return p;
+}
+
+Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& request,
+                                                    std::string_view actor,
+                                                    std::vector<lab::Diagnostic>* diagnostics) {
+  if (request.name) ATELIER_RETURN_IF_ERROR(validate_id("session name", *request.name));
+  if (request.candidates.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "\"candidates\" is empty; list at least one candidate id");
+  }
+  if (request.candidates.size() > kMaxCandidates) {
+    return Error(ErrorCode::kInvalidArgument, "more than " + std::to_string(kMaxCandidates) +
+                                                  " candidates; split the group into several sessions");
+  }
+  std::set<std::string_view> seen;
+  for (const auto& c : request.candidates) {
+    ATELIER_RETURN_IF_ERROR(validate_id("candidate", c));
+    if (!seen.insert(c).second) {
+      return Error(ErrorCode::kInvalidArgument, "candidate \"" + c + "\" is listed twice");
+    }
+  }
+  auto path = resolve_lab_path(request.lab);
+  if (!path.ok()) return std::move(path).error();
+  lab::LoadReport report = lab::load_lab_report(*path, options_.load);
+  if (!report.ok()) {
+    if (diagnostics != nullptr) *diagnostics = report.diagnostics;
+    if (report.io_failure) {
+      return Error(ErrorCode::kNotFound, report.to_string()).context("load lab " + path->string());
+    }
+    return Error(ErrorCode::kInvalidArgument,
+                 "the lab has " + std::to_string(report.diagnostics.size()) +
+                     " error(s); fix them (atelier lab validate) and retry")
+        .context("load lab " + path->string());
+  }
+
+  store::SessionRecord record;
+  record.lab_path = path->string();
+  record.lab_id = report.lab->id;
+  // Seeds stay below 2^53 when drawn, so that JSON clients in any language read them exactly.
+  record.seed = request.seed ? *request.seed : (random() & ((1ull << 53) - 1));
+  record.created_at = options_.clock();
+  record.feedback = request.feedback;
+  record.created_by = std::string(actor);
+  for (int attempt = 0;; ++attempt) {
+    if (request.name) {
+      record.id = *request.name;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::uint64_t r = random();
+      record.id = "s";
+      for (int i = 0; i < 8; ++i) record.id.push_back(kHex[(r >> (4 * i)) & 0xf]);
+    }
+    Status s = store_.create_session(
+        record, request.candidates,
+        {0, record.created_at, std::string(actor), "session.create", "session " + record.id,
+         "lab " + record.lab_id + ", " + std::to_string(request.candidates.size()) + " candidate(s)"});
+    if (s.ok()) return record;
+    if (s.error().code() != ErrorCode::kAlreadyExists || request.name || attempt >= 4) {
+      return std::move(s).error();
+    }
+  }
+}
+
+Status SessionService::destroy(std::string_view session, std::string_view actor) {
+  return store_.set_desired_state(session, store::DesiredState::kDestroyed,
+                                  {0, options_.clock(), std::string(actor), "session.destroy",
+                                   "session " + std::string(session), ""});
+}
+
+Result<lab::Lab> SessionService::candidate_lab(std::string_view session, std::string_view candidate) {
+  auto record = store_.get_session(session);
+  if (!record.ok()) return std::move(record).error();
+  auto cl = store_.get_candidate_lab(session, candidate);
+  if (!cl.ok()) return std::move(cl).error();
+  auto loaded = lab::load_lab(record->lab_path, options_.load);
+  if (!loaded.ok()) {
+    return std::move(loaded).error().context("reload lab of session " + std::string(session));
+  }
+  auto resolved = lab::resolve(*loaded, candidate, record->seed);
+  if (!resolved.ok()) {
+    return std::move(resolved).error().context("resolve lab for candidate " + std::string(candidate));
+  }
+  return resolved;
+}
+
+}  // namespace atelier::sessions

@@ -1,0 +1,430 @@
+// The API served on 127.0.0.1 port 0 by the real server, store and session service, with the
+// io_context run by the fixture: every endpoint's success and errors (bad JSON, unknown ids,
+// oversized bodies) and the full endpoint x role matrix.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "controller/api/api.h"
+#include "controller/api/http_client.h"
+#include "controller/api/roles.h"
+#include "controller/api/server.h"
+#include "controller/sessions/session_service.h"
+#include "controller/store/store.h"
+
+namespace atelier::api {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using store::Role;
+
+constexpr std::size_t kMaxBody = 64 * 1024;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("atelier-api-test-" + std::to_string(rd()));
+    fs::path src = ATELIER_SOURCE_DIR;
+    labs_ = dir_ / "labs";
+    fs::create_directories(labs_);
+    fs::copy(src / "labs" / "demo", labs_ / "demo", fs::copy_options::recursive);
+    fs::create_directories(labs_ / "broken");
+    std::ofstream(labs_ / "broken" / "lab.yaml") << "lab: broken\ntitle: {fr: x, en: y}\nhosts:\n  a: {image: 12}\n";
+
+    auto opened = store::Store::open(dir_ / "state");
+    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+    store_ = std::make_unique<store::Store>(std::move(opened).value());
+    sessions::SessionService::Options options;
+    options.labs_dir = labs_;
+    options.load.recipes_root = src / "ansible-free-recipes" / "recipes";
+    sessions_ = std::make_unique<sessions::SessionService>(*store_, options);
+    api_ = std::make_unique<Api>(*store_, *sessions_);
+
+    // Sessions and tokens the tests read; made before the server thread starts.
+    make_session("s1", {"c01", "c02"}, /*feedback=*/true);
+    make_session("s2", {"c01"}, /*feedback=*/false);
+    make_session("s3", {"c01"}, /*feedback=*/false);
+    add_result("s1", "c01", "r1", "fail");
+    add_result("s1", "c02", "r2", "pass");
+    tokens_["trainer"] = token(Role::kTrainer, {}, {});
+    tokens_["evaluator"] = token(Role::kEvaluator, {}, {});
+    tokens_["cand_a"] = token(Role::kCandidate, "s1", "c01");
+    tokens_["cand_b"] = token(Role::kCandidate, "s1", "c02");
+    tokens_["trainer_s2"] = token(Role::kTrainer, "s2", {});
+    tokens_["evaluator_s2"] = token(Role::kEvaluator, "s2", {});
+    tokens_["cand_s2"] = token(Role::kCandidate, "s2", "c01");
+    tokens_["bad"] = "atl_" + std::string(64, 'f');
+    tokens_["none"] = "";
+
+    HttpServer::Options server_options;
+    server_options.max_body_bytes = kMaxBody;
+    auto server = HttpServer::start(
+        io_, server_options, [this](const HttpRequest& r) { return api_->handle(r); },
+        [this](int status) { api_->count_response(status); });
+    ASSERT_TRUE(server.ok()) << server.error().to_string();
+    server_ = std::move(server).value();
+    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    if (server_) boost::asio::post(io_, [this] { server_->stop(); });
+    if (thread_.joinable()) {
+      io_.stop();
+      thread_.join();
+    }
+    server_.reset();
+    api_.reset();
+    sessions_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void make_session(const std::string& name, std::vector<std::string> candidates, bool feedback) {
+    sessions::CreateSessionRequest req;
+    req.lab = "demo";
+    req.name = name;
+    req.candidates = std::move(candidates);
+    req.seed = 42;
+    req.feedback = feedback;
+    auto created = sessions_->create(req, "test", nullptr);
+    ASSERT_TRUE(created.ok()) << created.error().to_string();
+  }
+  void add_result(const std::string& s, const std::string& c, const std::string& id, const std::string& status) {
+    auto now = store::Clock::now();
+    ASSERT_TRUE(store_->add_result({id, s, c, "T1", 0, "server", "share", status, "2770", "0700", "run1",
+                                    now, now, now}).ok());
+  }
+  std::string token(Role role, std::optional<std::string> s, std::optional<std::string> c) {
+    auto t = store_->create_token(role, s, c, "test", store::Clock::now(), "test");
+    EXPECT_TRUE(t.ok()) << t.error().to_string();
+    return t.ok() ? *t : "";
+  }
+
+  HttpResponse call(const std::string& method, const std::string& target, const std::string& who,
+                    const std::string& body = "") {
+    ClientRequest req;
+    req.method = method;
+    req.target = target;
+    req.token = tokens_.at(who);
+    req.body = body;
+    auto r = http_call(url_, req, std::chrono::seconds(20));
+    EXPECT_TRUE(r.ok()) << method << " " << target << ": " << (r.ok() ? "" : r.error().to_string());
+    return r.ok() ? *r : HttpResponse{0, "", "", false};
+  }
+  static json::value parse(const HttpResponse& r) {
+    boost::system::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    EXPECT_FALSE(ec) << "not JSON: " << r.body;
+    return v;
+  }
+  // The error code of a JSON error response; fails the test when the shape is wrong.
+  static std::string error_code(const HttpResponse& r) {
+    json::value v = parse(r);
+    if (!v.is_object() || !v.as_object().contains("error")) {
+      ADD_FAILURE() << "no error object in " << r.body;
+      return "";
+    }
+    const auto& e = v.at("error");
+    EXPECT_TRUE(e.at("message").is_string());
+    return std::string(e.at("code").as_string());
+  }
+
+  fs::path dir_, labs_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<sessions::SessionService> sessions_;
+  std::unique_ptr<Api> api_;
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  std::string url_;
+  std::map<std::string, std::string> tokens_;
+};
+
+// ---- the role matrix ------------------------------------------------------------------------
+
+struct MatrixRow {
+  Endpoint endpoint;
+  std::string method, target, body;
+  // Expected status for: none, bad, trainer, evaluator, cand_a (s1/c01), cand_b (s1/c02),
+  // trainer_s2, evaluator_s2.
+  std::array<int, 8> expected;
+};
+
+TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
+  const std::array<std::string, 8> who = {"none", "bad", "trainer", "evaluator",
+                                          "cand_a", "cand_b", "trainer_s2", "evaluator_s2"};
+  const std::string c01 = "/sessions/s1/candidates/c01";
+  const std::vector<MatrixRow> rows = {
+      {Endpoint::kHealthz, "GET", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {Endpoint::kMetrics, "GET", "/metrics", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {Endpoint::kCreateSession, "POST", "/sessions", R"({"lab":"demo","candidates":["x1"]})",
+       {401, 401, 201, 403, 403, 403, 403, 403}},
+      {Endpoint::kListSessions, "GET", "/sessions", "", {401, 401, 200, 200, 403, 403, 200, 200}},
+      {Endpoint::kGetSession, "GET", "/sessions/s1", "", {401, 401, 200, 200, 403, 403, 403, 403}},
+      {Endpoint::kDestroySession, "DELETE", "/sessions/s3", "", {401, 401, 202, 403, 403, 403, 403, 403}},
+      {Endpoint::kGetCandidate, "GET", c01, "", {401, 401, 200, 200, 200, 403, 403, 403}},
+      {Endpoint::kGetAccess, "GET", c01 + "/access", "", {401, 401, 200, 403, 200, 403, 403, 403}},
+      {Endpoint::kGetTasks, "GET", c01 + "/tasks", "", {401, 401, 200, 200, 200, 403, 403, 403}},
+      {Endpoint::kGetCandidateResults, "GET", c01 + "/results", "", {401, 401, 200, 200, 200, 403, 403, 403}},
+      {Endpoint::kGetResults, "GET", "/sessions/s1/results", "", {401, 401, 200, 200, 403, 403, 403, 403}},
+      {Endpoint::kCreateToken, "POST", "/tokens", R"({"role":"evaluator"})",
+       {401, 401, 201, 403, 403, 403, 403, 403}},
+  };
+  // Every endpoint of the role table is in the matrix.
+  for (const auto& rule : rules()) {
+    bool found = false;
+    for (const auto& row : rows) found = found || row.endpoint == rule.endpoint;
+    EXPECT_TRUE(found) << "endpoint " << rule.pattern << " is missing from the matrix";
+  }
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < who.size(); ++i) {
+      HttpResponse r = call(row.method, row.target, who[i], row.body);
+      EXPECT_EQ(r.status, row.expected[i]) << row.method << " " << row.target << " as " << who[i] << ": " << r.body;
+      if (r.status == 401) {
+        EXPECT_EQ(error_code(r), "unauthenticated");
+      }
+      if (r.status == 403) {
+        EXPECT_EQ(error_code(r), "forbidden");
+      }
+    }
+  }
+}
+
+TEST_F(ApiTest, CandidateACannotReadAnythingOfCandidateB) {
+  const std::string b = "/sessions/s1/candidates/c02";
+  for (const std::string suffix : {"", "/access", "/tasks", "/results"}) {
+    EXPECT_EQ(call("GET", b + suffix, "cand_a").status, 403) << suffix;
+    EXPECT_EQ(call("GET", b + suffix, "cand_b").status, 200) << suffix;
+  }
+  // Not through the session-wide views either, nor through another session's same name.
+  EXPECT_EQ(call("GET", "/sessions/s1/results", "cand_a").status, 403);
+  EXPECT_EQ(call("GET", "/sessions/s1", "cand_a").status, 403);
+  EXPECT_EQ(call("GET", "/sessions/s2/candidates/c01", "cand_a").status, 403);
+  // Their own results carry only their own rows.
+  json::value own = parse(call("GET", "/sessions/s1/candidates/c01/results", "cand_a"));
+  ASSERT_EQ(own.at("results").as_array().size(), 1u);
+  EXPECT_EQ(own.at("results").at(0).at("candidate"), "c01");
+}
+
+TEST_F(ApiTest, CandidateResultsNeedTheSessionsFeedbackFlag) {
+  HttpResponse r = call("GET", "/sessions/s2/candidates/c01/results", "cand_s2");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(error_code(r), "forbidden");
+  EXPECT_EQ(call("GET", "/sessions/s2/candidates/c01/tasks", "cand_s2").status, 200);
+  EXPECT_EQ(call("GET", "/sessions/s2/candidates/c01/results", "trainer").status, 200);
+}
+
+TEST_F(ApiTest, SessionScopedTokensSeeOnlyTheirSession) {
+  json::value list = parse(call("GET", "/sessions", "evaluator_s2"));
+  ASSERT_EQ(list.at("sessions").as_array().size(), 1u);
+  EXPECT_EQ(list.at("sessions").at(0).at("id"), "s2");
+  EXPECT_EQ(call("GET", "/sessions/s2", "trainer_s2").status, 200);
+  EXPECT_EQ(call("GET", "/sessions/s2/results", "evaluator_s2").status, 200);
+  EXPECT_EQ(call("DELETE", "/sessions/s2", "evaluator_s2").status, 403);
+  // A scoped trainer makes candidate tokens for its session only.
+  EXPECT_EQ(call("POST", "/tokens", "trainer_s2", R"({"role":"candidate","session":"s2","candidate":"c01"})").status, 201);
+  EXPECT_EQ(call("POST", "/tokens", "trainer_s2", R"({"role":"candidate","session":"s1","candidate":"c01"})").status, 403);
+  EXPECT_EQ(call("DELETE", "/sessions/s2", "trainer_s2").status, 202);
+}
+
+// ---- authentication --------------------------------------------------------------------------
+
+TEST_F(ApiTest, MalformedAuthorizationIs401) {
+  ClientRequest req;
+  req.target = "/sessions";
+  req.raw_authorization = "Basic dXNlcjpwYXNz";
+  auto r = http_call(url_, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(error_code(*r), "unauthenticated");
+  req.raw_authorization = "Bearer " + tokens_["trainer"] + "x";
+  EXPECT_EQ(http_call(url_, req)->status, 401);
+}
+
+// ---- endpoints ---------------------------------------------------------------------------------
+
+TEST_F(ApiTest, HealthzAndMetrics) {
+  HttpResponse h = call("GET", "/healthz", "none");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(parse(h).at("status"), "ok");
+  call("GET", "/sessions/nope", "trainer");  // a 404 to count
+  HttpResponse m = call("GET", "/metrics", "none");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.content_type.find("text/plain"), std::string::npos);
+  EXPECT_NE(m.body.find("atelier_sessions{desired=\"active\"} 3"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("atelier_candidate_labs{status=\"pending\"} 4"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("atelier_http_responses_total{code=\"404\"} 1"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("atelier_results 2"), std::string::npos) << m.body;
+}
+
+TEST_F(ApiTest, CreateSessionRecordsDesiredStateAndReadsBack) {
+  HttpResponse r = call("POST", "/sessions", "trainer",
+                        R"({"lab":"demo","candidates":["alice","bob"],"seed":7,"name":"exam1"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::value v = parse(r);
+  EXPECT_EQ(v.at("id"), "exam1");
+  EXPECT_EQ(v.at("lab").at("id"), "demo");
+  EXPECT_EQ(v.at("seed").to_number<std::uint64_t>(), 7u);
+  EXPECT_EQ(v.at("desired"), "active");
+  EXPECT_EQ(v.at("status"), "pending");
+  ASSERT_EQ(v.at("candidates").as_array().size(), 2u);
+  EXPECT_EQ(v.at("candidates").at(1).at("candidate"), "bob");
+  EXPECT_EQ(v.at("candidates").at(1).at("steps").at("networks"), "pending");
+
+  json::value got = parse(call("GET", "/sessions/exam1", "trainer"));
+  EXPECT_EQ(got.at("candidates").as_array().size(), 2u);
+  json::value list = parse(call("GET", "/sessions", "trainer"));
+  EXPECT_EQ(list.at("sessions").as_array().size(), 4u);
+  json::value cand = parse(call("GET", "/sessions/exam1/candidates/alice", "trainer"));
+  EXPECT_EQ(cand.at("status"), "pending");
+  EXPECT_EQ(cand.at("session"), "exam1");
+
+  // A lab given as a path inside the labs folder works too; without a name, one is drawn.
+  HttpResponse by_path = call("POST", "/sessions", "trainer",
+                              json::serialize(json::object{{"lab", (labs_ / "demo").string()}, {"candidates", {"c1"}}}));
+  ASSERT_EQ(by_path.status, 201) << by_path.body;
+  EXPECT_EQ(parse(by_path).at("id").as_string().size(), 9u);  // "s" + 8 hex digits
+}
+
+TEST_F(ApiTest, CreateSessionRejectsBadInput) {
+  auto expect = [&](const std::string& body, int status, const std::string& code) {
+    HttpResponse r = call("POST", "/sessions", "trainer", body);
+    EXPECT_EQ(r.status, status) << body << " -> " << r.body;
+    EXPECT_EQ(error_code(r), code) << body;
+    return r;
+  };
+  expect("{not json", 400, "bad_json");
+  expect("", 400, "bad_json");
+  expect("[1,2]", 400, "bad_json");
+  expect(R"({"candidates":["a"]})", 400, "invalid_argument");
+  expect(R"({"lab":"demo"})", 400, "invalid_argument");
+  expect(R"({"lab":"demo","candidates":[]})", 400, "invalid_argument");
+  expect(R"({"lab":"demo","candidates":["a-1"]})", 400, "invalid_argument");  // '-' is not allowed
+  expect(R"({"lab":"demo","candidates":["a","a"]})", 400, "invalid_argument");
+  expect(R"({"lab":"demo","candidates":["a"],"seed":-1})", 400, "invalid_argument");
+  expect(R"({"lab":"demo","candidates":["a"],"name":"Bad Name"})", 400, "invalid_argument");
+  expect(R"({"lab":"demo","candidates":["a"],"colour":"red"})", 400, "invalid_argument");
+  expect(R"({"lab":"nosuchlab","candidates":["a"]})", 404, "not_found");
+  expect(R"({"lab":"/etc","candidates":["a"]})", 403, "forbidden");
+  expect(R"({"lab":"../../etc/passwd","candidates":["a"]})", 403, "forbidden");
+  expect(R"({"lab":"demo","candidates":["a"],"name":"s1"})", 409, "conflict");
+  HttpResponse broken = expect(R"({"lab":"broken","candidates":["a"]})", 400, "invalid_lab");
+  json::value diags = parse(broken).at("error").at("diagnostics");
+  ASSERT_FALSE(diags.as_array().empty());
+  EXPECT_GT(diags.at(0).at("line").to_number<int>(), 0);
+  EXPECT_NE(std::string(diags.at(0).at("text").as_string()).find("lab.yaml:"), std::string::npos);
+  // Nothing was recorded by the refused requests.
+  EXPECT_EQ(parse(call("GET", "/sessions", "trainer")).at("sessions").as_array().size(), 3u);
+}
+
+TEST_F(ApiTest, OversizedBodiesAre413) {
+  std::string big = R"({"lab":"demo","candidates":[")" + std::string(kMaxBody + 10, 'a') + R"("]})";
+  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
+           {"POST", "/sessions"}, {"POST", "/tokens"}, {"GET", "/sessions"}}) {
+    HttpResponse r = call(method, target, "trainer", big);
+    EXPECT_EQ(r.status, 413) << method << " " << target;
+    EXPECT_EQ(error_code(r), "body_too_large");
+  }
+  // The server is still serving.
+  EXPECT_EQ(call("GET", "/healthz", "none").status, 200);
+}
+
+TEST_F(ApiTest, UnknownIdsAre404AndUnknownRoutes404Or405) {
+  for (const std::string target : {"/sessions/nope", "/sessions/s1/candidates/zz", "/sessions/s1/candidates/zz/access",
+                                   "/sessions/s1/candidates/zz/tasks", "/sessions/s1/candidates/zz/results",
+                                   "/sessions/nope/results", "/sessions/nope/candidates/c01"}) {
+    HttpResponse r = call("GET", target, "trainer");
+    EXPECT_EQ(r.status, 404) << target << ": " << r.body;
+    EXPECT_EQ(error_code(r), "not_found");
+  }
+  EXPECT_EQ(call("DELETE", "/sessions/nope", "trainer").status, 404);
+  EXPECT_EQ(error_code(call("GET", "/nothing/here", "trainer")), "not_found");
+  HttpResponse wrong = call("PUT", "/sessions/s1", "trainer");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(error_code(wrong), "method_not_allowed");
+}
+
+TEST_F(ApiTest, DestroyMarksDesiredStateAndIsIdempotent) {
+  HttpResponse r = call("DELETE", "/sessions/s1", "trainer");
+  ASSERT_EQ(r.status, 202);
+  EXPECT_EQ(parse(r).at("desired"), "destroyed");
+  EXPECT_EQ(call("DELETE", "/sessions/s1", "trainer").status, 202);
+  EXPECT_EQ(parse(call("GET", "/sessions/s1", "trainer")).at("desired"), "destroyed");
+}
+
+TEST_F(ApiTest, TasksAreTheCandidatesResolvedTickets) {
+  json::value a = parse(call("GET", "/sessions/s1/candidates/c01/tasks", "cand_a"));
+  json::value b = parse(call("GET", "/sessions/s1/candidates/c02/tasks", "cand_b"));
+  ASSERT_EQ(a.at("tasks").as_array().size(), 3u);
+  const auto& t1 = a.at("tasks").at(0);
+  EXPECT_EQ(t1.at("id"), "T1");
+  EXPECT_EQ(t1.at("priority"), "P2");
+  EXPECT_EQ(t1.at("sla_seconds").to_number<int>(), 1800);
+  std::string title = std::string(t1.at("title").at("en").as_string());
+  std::string body = std::string(t1.at("body").at("fr").as_string());
+  EXPECT_EQ(title.find("{{"), std::string::npos) << title;
+  EXPECT_EQ(body.find("{{"), std::string::npos);
+  EXPECT_FALSE(body.empty());
+  // Checks are not shown to candidates.
+  EXPECT_FALSE(t1.as_object().contains("checks"));
+  // Same session seed, other candidate: the variant may differ, the shape does not.
+  EXPECT_EQ(b.at("tasks").as_array().size(), 3u);
+  // And the same request twice gives the same variant.
+  EXPECT_EQ(json::serialize(a), json::serialize(parse(call("GET", "/sessions/s1/candidates/c01/tasks", "trainer"))));
+}
+
+TEST_F(ApiTest, AccessListsTheCandidatesHosts) {
+  json::value v = parse(call("GET", "/sessions/s1/candidates/c01/access", "cand_a"));
+  EXPECT_EQ(v.at("ready"), false);
+  EXPECT_EQ(v.at("status"), "pending");
+  ASSERT_EQ(v.at("hosts").as_array().size(), 2u);
+  EXPECT_EQ(v.at("hosts").at(0).at("name"), "server");
+  EXPECT_EQ(v.at("hosts").at(0).at("addresses").at(0).at("address"), "10.10.0.10");
+}
+
+TEST_F(ApiTest, ResultsCarryEvidence) {
+  json::value v = parse(call("GET", "/sessions/s1/results", "evaluator"));
+  ASSERT_EQ(v.at("results").as_array().size(), 2u);
+  const auto& r = v.at("results").at(0);
+  EXPECT_EQ(r.at("result_id"), "r1");
+  EXPECT_EQ(r.at("status"), "fail");
+  EXPECT_EQ(r.at("evidence").at("expected"), "2770");
+  EXPECT_EQ(r.at("evidence").at("observed"), "0700");
+}
+
+TEST_F(ApiTest, CreateTokenMakesAWorkingTokenAndRejectsBadInput) {
+  HttpResponse r = call("POST", "/tokens", "trainer", R"({"role":"candidate","session":"s1","candidate":"c02","label":"bob"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::value v = parse(r);
+  tokens_["new"] = std::string(v.at("token").as_string());
+  EXPECT_EQ(v.at("role"), "candidate");
+  EXPECT_EQ(call("GET", "/sessions/s1/candidates/c02/tasks", "new").status, 200);
+  EXPECT_EQ(call("GET", "/sessions/s1/candidates/c01/tasks", "new").status, 403);
+
+  auto expect = [&](const std::string& body, int status, const std::string& code) {
+    HttpResponse e = call("POST", "/tokens", "trainer", body);
+    EXPECT_EQ(e.status, status) << body << " -> " << e.body;
+    EXPECT_EQ(error_code(e), code) << body;
+  };
+  expect("{", 400, "bad_json");
+  expect(R"({"role":"admin"})", 400, "invalid_argument");
+  expect(R"({})", 400, "invalid_argument");
+  expect(R"({"role":"candidate","session":"s1"})", 400, "invalid_argument");
+  expect(R"({"role":"candidate","session":"s1","candidate":"zz"})", 404, "not_found");
+  expect(R"({"role":"evaluator","session":"nope"})", 404, "not_found");
+  expect(R"({"role":"evaluator","extra":1})", 400, "invalid_argument");
+  expect(R"({"role":5})", 400, "invalid_argument");
+}
+
+}  // namespace
+}  // namespace atelier::api
