@@ -1,0 +1,500 @@
+// The four exports (export.h). CSV and HTML are built as text with escaping at every field;
+// JUnit XML is built with pugixml so that well-formedness never depends on our own escaping.
+#include "controller/grading/export.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include <pugixml.hpp>
+
+#include "controller/grading/grade.h"
+#include "controller/grading/json.h"
+
+namespace atelier::grading {
+namespace {
+
+Result<std::vector<const CandidateGrade*>> selected(const SessionGrades& grades, const ExportOptions& options) {
+  std::vector<const CandidateGrade*> out;
+  if (options.candidate) {
+    const CandidateGrade* c = grades.candidate(*options.candidate);
+    if (c == nullptr) {
+      return Error(ErrorCode::kNotFound, "no candidate \"" + *options.candidate + "\" in session " + grades.session);
+    }
+    out.push_back(c);
+  } else {
+    for (const auto& c : grades.candidates) out.push_back(&c);
+  }
+  return out;
+}
+
+// XML 1.0 cannot carry most control characters, and a check's observed output may hold any
+// byte: those become U+FFFD so the document stays well-formed.
+std::string xml_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+std::string opt_time(const std::optional<TimePoint>& t) { return t ? format_time(*t) : ""; }
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+const std::string& pick(const lab::Text& t, Language lang) {
+  const std::string& first = lang == Language::kFr ? t.fr : t.en;
+  const std::string& second = lang == Language::kFr ? t.en : t.fr;
+  return first.empty() ? second : first;
+}
+
+std::string percent(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", p);
+  return buf;
+}
+
+// ---- HTML labels ----------------------------------------------------------------------------
+
+struct Labels {
+  const char* lang;
+  const char* report;
+  const char* session;
+  const char* lab;
+  const char* candidate;
+  const char* computed_at;
+  const char* frozen_at;
+  const char* not_frozen;
+  const char* handed_over;
+  const char* not_handed_over;
+  const char* overall;
+  const char* points;
+  const char* competencies;
+  const char* code;
+  const char* competency;
+  const char* tasks;
+  const char* tickets;
+  const char* task;
+  const char* title;
+  const char* priority;
+  const char* status;
+  const char* time_to_resolve;
+  const char* sla;
+  const char* breached;
+  const char* within;
+  const char* none;
+  const char* unresolved;
+  const char* checks;
+  const char* host;
+  const char* expected;
+  const char* observed;
+  const char* override_title;
+  const char* computed;
+  const char* by;
+  const char* justification;
+  const char* annotations;
+  const char* not_graded;
+  const char* runs_graded;
+  const char* last_run;
+  const char* reason;
+  const char* regressed;
+  const char* first_passed;
+  const char* never_run;
+};
+
+constexpr Labels kFr{"fr", "Rapport d'évaluation", "Session", "Atelier", "Candidat", "Calculé le",
+                     "Résultats figés le", "Résultats non figés (provisoires)", "Remis au candidat le",
+                     "Pas encore remis", "Total", "Points", "Compétences", "Code", "Compétence", "Tâches",
+                     "Tickets", "Tâche", "Titre", "Priorité", "État", "Délai de résolution", "SLA",
+                     "dépassé", "respecté", "aucun", "non résolu", "Vérifications", "Hôte", "Attendu",
+                     "Observé", "Note modifiée par l'évaluateur", "calculé", "par", "Justification",
+                     "Annotations", "Passages non comptés", "Passages comptés", "Dernier passage", "Raison",
+                     "réussie puis perdue", "Première réussite", "jamais exécutée"};
+constexpr Labels kEn{"en", "Assessment report", "Session", "Lab", "Candidate", "Computed at", "Results frozen at",
+                     "Results not frozen (provisional)", "Handed over at", "Not handed over yet", "Overall",
+                     "Points", "Competencies", "Code", "Competency", "Tasks", "Tickets", "Task", "Title",
+                     "Priority", "Status", "Time to resolve", "SLA", "breached", "met", "none", "unresolved",
+                     "Checks", "Host", "Expected", "Observed", "Score overridden by an evaluator", "computed",
+                     "by", "Justification", "Annotations", "Runs not graded", "Runs graded", "Last run",
+                     "Reason", "passed, then lost", "First passed", "never run"};
+
+std::string status_label(TaskStatus s, Language lang) {
+  if (lang == Language::kEn) return std::string(to_string(s));
+  switch (s) {
+    case TaskStatus::kPassed: return "réussie";
+    case TaskStatus::kFailed: return "échouée";
+    case TaskStatus::kPartial: return "partielle";
+    case TaskStatus::kNotRun: return "non évaluée";
+  }
+  return "?";
+}
+
+std::string check_label(const std::optional<CheckStatus>& s, const Labels& l, Language lang) {
+  if (!s) return l.never_run;
+  if (lang == Language::kEn) return std::string(to_string(*s));
+  switch (*s) {
+    case CheckStatus::kPass: return "réussie";
+    case CheckStatus::kFail: return "échouée";
+    case CheckStatus::kError: return "erreur";
+  }
+  return "?";
+}
+
+constexpr const char* kCss = R"css(
+:root { --ok: #1b7f3b; --ko: #b3261e; --part: #9a6700; --muted: #5f6368; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 11pt; color: #202124;
+       margin: 2em auto; max-width: 60em; padding: 0 1em; line-height: 1.35; }
+h1 { font-size: 18pt; margin: 0 0 .2em; }
+h2 { font-size: 13pt; border-bottom: 2px solid #202124; padding-bottom: .15em; margin-top: 1.6em; }
+h3 { font-size: 11.5pt; margin: 1.2em 0 .3em; }
+table { border-collapse: collapse; width: 100%; margin: .4em 0; }
+th, td { border: 1px solid #c4c7c5; padding: .25em .45em; text-align: left; vertical-align: top; }
+th { background: #f1f3f4; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+.meta td:first-child { width: 14em; color: var(--muted); }
+.passed, .pass { color: var(--ok); font-weight: bold; }
+.failed, .fail, .error, .breached { color: var(--ko); font-weight: bold; }
+.partial { color: var(--part); font-weight: bold; }
+.not_run, .muted { color: var(--muted); }
+.evidence { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; white-space: pre-wrap; word-break: break-word; }
+.override { border-left: 4px solid var(--part); background: #fef7e0; padding: .4em .7em; margin: .4em 0; }
+.note { border-left: 4px solid #1a73e8; background: #e8f0fe; padding: .3em .7em; margin: .3em 0; }
+.bar { display: inline-block; height: .7em; background: #1a73e8; vertical-align: middle; }
+.task { break-inside: avoid; page-break-inside: avoid; }
+.frozen { color: var(--ok); } .provisional { color: var(--part); }
+@page { size: A4; margin: 15mm; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .bar, .override, .note { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+)css";
+
+}  // namespace
+
+std::optional<Format> parse_format(std::string_view text) {
+  if (text == "csv") return Format::kCsv;
+  if (text == "json") return Format::kJson;
+  if (text == "junit") return Format::kJunit;
+  if (text == "html") return Format::kHtml;
+  return std::nullopt;
+}
+
+std::optional<Language> parse_language(std::string_view text) {
+  if (text == "fr") return Language::kFr;
+  if (text == "en") return Language::kEn;
+  return std::nullopt;
+}
+
+std::string csv_field(std::string_view value) {
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+const std::vector<std::string>& csv_columns() {
+  static const std::vector<std::string> kColumns = {
+      "session", "lab", "candidate", "task", "title_fr", "title_en", "priority", "competencies",
+      "status", "points_earned", "points_possible", "computed_points", "checks_passed", "checks_total",
+      "opened_at", "first_passed_at", "time_to_resolve_s", "time_to_resolve", "sla_s", "sla_breached",
+      "regressed", "override_points", "override_justification", "override_who", "override_when",
+      "frozen_at"};
+  return kColumns;
+}
+
+Result<std::string> render_csv(const SessionGrades& grades, const ExportOptions& options) {
+  auto cands = selected(grades, options);
+  if (!cands) return std::move(cands).error().context("render CSV");
+  std::string out = options.csv_bom ? "\xEF\xBB\xBF" : "";
+  auto row = [&](const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) out += ',';
+      out += csv_field(fields[i]);
+    }
+    out += "\r\n";
+  };
+  row(csv_columns());
+  const std::string frozen = grades.frozen ? format_time(grades.frozen->at) : "";
+  for (const CandidateGrade* c : *cands) {
+    for (const auto& t : c->tasks) {
+      const TaskSpec* spec = grades.lab.task(t.task_id);
+      const TaskSpec empty;
+      const TaskSpec& s = spec ? *spec : empty;
+      row({grades.session, grades.lab.id, c->candidate, t.task_id, s.title.fr, s.title.en,
+           std::string(lab::to_string(s.priority)), join(s.competencies, " "), std::string(to_string(t.status)),
+           format_points(t.points_earned), std::to_string(t.points_possible), format_points(t.computed_points),
+           std::to_string(t.checks_passed), std::to_string(t.checks_total), opt_time(t.opened_at),
+           opt_time(t.first_passed_at), t.time_to_resolve ? std::to_string(t.time_to_resolve->count()) : "",
+           t.time_to_resolve ? format_duration(*t.time_to_resolve) : "",
+           t.sla.count() ? std::to_string(t.sla.count()) : "", t.sla_breached ? "yes" : "no",
+           t.regressed ? "yes" : "no", t.override ? format_points(t.override->points) : "",
+           t.override ? t.override->justification : "", t.override ? t.override->who : "",
+           t.override ? format_time(t.override->when) : "", frozen});
+    }
+  }
+  return out;
+}
+
+Result<std::string> render_json(const SessionGrades& grades, const ExportOptions& options) {
+  auto cands = selected(grades, options);
+  if (!cands) return std::move(cands).error().context("render JSON");
+  if (!options.candidate) return boost::json::serialize(to_json(grades)) + "\n";
+  SessionGrades one = grades;
+  one.candidates = {**cands->begin()};
+  return boost::json::serialize(to_json(one)) + "\n";
+}
+
+Result<std::string> render_junit(const SessionGrades& grades, const ExportOptions& options) {
+  auto cands = selected(grades, options);
+  if (!cands) return std::move(cands).error().context("render JUnit XML");
+  pugi::xml_document doc;
+  auto decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  auto suites = doc.append_child("testsuites");
+  suites.append_attribute("name") = xml_safe("atelier " + grades.session + " " + grades.lab.id).c_str();
+  std::size_t all_tests = 0, all_failures = 0, all_errors = 0, all_skipped = 0;
+  for (const CandidateGrade* c : *cands) {
+    auto suite = suites.append_child("testsuite");
+    std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+    suite.append_attribute("name") = xml_safe(grades.session + "." + c->candidate).c_str();
+    auto props = suite.append_child("properties");
+    auto prop = [&](const char* name, const std::string& value) {
+      auto p = props.append_child("property");
+      p.append_attribute("name") = name;
+      p.append_attribute("value") = xml_safe(value).c_str();
+    };
+    prop("session", grades.session);
+    prop("lab", grades.lab.id);
+    prop("candidate", c->candidate);
+    prop("points", format_points(c->points_earned) + "/" + std::to_string(c->points_possible));
+    if (grades.frozen) prop("frozen_at", format_time(grades.frozen->at));
+    for (const auto& t : c->tasks) {
+      for (const auto& chk : t.checks) {
+        ++tests;
+        auto tc = suite.append_child("testcase");
+        tc.append_attribute("classname") = xml_safe(grades.session + "." + c->candidate + "." + t.task_id).c_str();
+        tc.append_attribute("name") = xml_safe(t.task_id + "#" + std::to_string(chk.index) + " " + chk.description).c_str();
+        tc.append_attribute("time") = "0";
+        const std::string body = xml_safe("expected: " + chk.expected + "\nobserved: " + chk.observed +
+                                 (chk.host.empty() ? "" : "\nhost: " + chk.host) +
+                                 (chk.run_id.empty() ? "" : "\nrun: " + chk.run_id));
+        if (!chk.status) {
+          ++skipped;
+          tc.append_child("skipped").append_attribute("message") = "never run";
+        } else if (*chk.status == CheckStatus::kFail) {
+          ++failures;
+          auto f = tc.append_child("failure");
+          f.append_attribute("message") = xml_safe("expected " + chk.expected + "; observed " + chk.observed).c_str();
+          f.append_attribute("type") = "fail";
+          f.text().set(body.c_str());
+        } else if (*chk.status == CheckStatus::kError) {
+          ++errors;
+          auto e = tc.append_child("error");
+          e.append_attribute("message") = xml_safe("could not check: " + chk.observed).c_str();
+          e.append_attribute("type") = "error";
+          e.text().set(body.c_str());
+        } else {
+          tc.append_child("system-out").text().set(body.c_str());
+        }
+      }
+    }
+    suite.append_attribute("tests") = static_cast<unsigned long long>(tests);
+    suite.append_attribute("failures") = static_cast<unsigned long long>(failures);
+    suite.append_attribute("errors") = static_cast<unsigned long long>(errors);
+    suite.append_attribute("skipped") = static_cast<unsigned long long>(skipped);
+    suite.append_attribute("time") = "0";
+    if (c->last_run_at) suite.append_attribute("timestamp") = format_time(*c->last_run_at).substr(0, 19).c_str();
+    all_tests += tests;
+    all_failures += failures;
+    all_errors += errors;
+    all_skipped += skipped;
+  }
+  suites.append_attribute("tests") = static_cast<unsigned long long>(all_tests);
+  suites.append_attribute("failures") = static_cast<unsigned long long>(all_failures);
+  suites.append_attribute("errors") = static_cast<unsigned long long>(all_errors);
+  suites.append_attribute("skipped") = static_cast<unsigned long long>(all_skipped);
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  return out.str();
+}
+
+Result<std::string> render_html(const SessionGrades& grades, const ExportOptions& options) {
+  if (!options.candidate) {
+    return Error(ErrorCode::kInvalidArgument, "the HTML report is per candidate: name one (--candidate C)");
+  }
+  auto cands = selected(grades, options);
+  if (!cands) return std::move(cands).error().context("render HTML report");
+  const CandidateGrade& c = **cands->begin();
+  const Language lang = options.language;
+  const Labels& l = lang == Language::kFr ? kFr : kEn;
+  auto e = [](std::string_view s) { return html_escape(s); };
+  std::string h;
+  h += "<!DOCTYPE html>\n<html lang=\"";
+  h += l.lang;
+  h += "\">\n<head>\n<meta charset=\"utf-8\">\n";
+  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
+  h += "<title>" + e(std::string(l.report) + " — " + c.candidate + " — " + pick(grades.lab.title, lang)) + "</title>\n";
+  h += "<style>" + std::string(kCss) + "</style>\n</head>\n<body>\n";
+  h += "<h1>" + e(l.report) + "</h1>\n";
+  h += "<table class=\"meta\">\n";
+  auto meta = [&](const char* k, const std::string& v) { h += "<tr><td>" + e(k) + "</td><td>" + v + "</td></tr>\n"; };
+  meta(l.candidate, "<strong>" + e(c.candidate) + "</strong>");
+  meta(l.lab, e(pick(grades.lab.title, lang)) + " <span class=\"muted\">(" + e(grades.lab.id) + ")</span>");
+  meta(l.session, e(grades.session));
+  meta(l.handed_over, c.handed_over_at ? e(format_time(*c.handed_over_at)) : e(l.not_handed_over));
+  meta(l.runs_graded, std::to_string(c.runs_graded) +
+                          (c.last_run_at ? " — " + e(l.last_run) + " " + e(format_time(*c.last_run_at)) : ""));
+  meta(l.computed_at, e(format_time(grades.computed_at)));
+  if (grades.frozen) {
+    meta(l.frozen_at, "<span class=\"frozen\">" + e(format_time(grades.frozen->at)) + "</span> (" + e(l.by) + " " +
+                          e(grades.frozen->who) + ")");
+  } else {
+    meta(l.status, std::string("<span class=\"provisional\">") + e(l.not_frozen) + "</span>");
+  }
+  meta(l.overall, "<strong>" + e(format_points(c.points_earned)) + " / " + std::to_string(c.points_possible) +
+                      "</strong> (" + percent(c.percentage) + " %)");
+  h += "</table>\n";
+
+  // Competency roll-up.
+  h += "<h2>" + e(l.competencies) + "</h2>\n<table>\n<tr><th>" + e(l.code) + "</th><th>" + e(l.competency) +
+       "</th><th>" + e(l.tasks) + "</th><th class=\"num\">" + e(l.points) + "</th><th class=\"num\">%</th><th></th></tr>\n";
+  for (const auto& s : c.competencies) {
+    char width[32];
+    std::snprintf(width, sizeof width, "%.1f", s.percentage);
+    h += "<tr><td>" + e(s.code) + "</td><td>" + e(pick(s.name, lang)) + "</td><td>" + e(join(s.task_ids, ", ")) +
+         "</td><td class=\"num\">" + e(format_points(s.points_earned)) + " / " + std::to_string(s.points_possible) +
+         "</td><td class=\"num\">" + percent(s.percentage) + "</td><td style=\"width:8em\"><span class=\"bar\" style=\"width:" +
+         width + "%\"></span></td></tr>\n";
+  }
+  h += "</table>\n";
+
+  // Tickets.
+  h += "<h2>" + e(l.tickets) + "</h2>\n<table>\n<tr><th>" + e(l.task) + "</th><th>" + e(l.title) + "</th><th>" +
+       e(l.priority) + "</th><th>" + e(l.status) + "</th><th class=\"num\">" + e(l.points) + "</th><th>" +
+       e(l.time_to_resolve) + "</th><th>" + e(l.sla) + "</th></tr>\n";
+  for (const auto& t : c.tasks) {
+    const TaskSpec* spec = grades.lab.task(t.task_id);
+    std::string ttr = t.time_to_resolve ? e(format_duration(*t.time_to_resolve))
+                                        : "<span class=\"muted\">" + e(l.unresolved) + "</span>";
+    std::string sla;
+    if (t.sla.count() == 0) {
+      sla = "<span class=\"muted\">" + e(l.none) + "</span>";
+    } else {
+      sla = e(format_duration(t.sla)) + (t.sla_breached ? " — <span class=\"breached\">" + e(l.breached) + "</span>"
+                                                         : (t.time_to_resolve ? " — " + e(l.within) : std::string()));
+    }
+    h += "<tr><td>" + e(t.task_id) + "</td><td>" + (spec ? e(pick(spec->title, lang)) : "") + "</td><td>" +
+         (spec ? e(lab::to_string(spec->priority)) : "") + "</td><td class=\"" + e(to_string(t.status)) + "\">" +
+         e(status_label(t.status, lang)) + (t.override ? " *" : "") + "</td><td class=\"num\">" +
+         e(format_points(t.points_earned)) + " / " + std::to_string(t.points_possible) + "</td><td>" + ttr +
+         "</td><td>" + sla + "</td></tr>\n";
+  }
+  h += "</table>\n";
+
+  // Each task: checks with evidence, override, annotations.
+  h += "<h2>" + e(l.tasks) + "</h2>\n";
+  for (const auto& t : c.tasks) {
+    const TaskSpec* spec = grades.lab.task(t.task_id);
+    h += "<section class=\"task\">\n<h3>" + e(t.task_id) + " — " + (spec ? e(pick(spec->title, lang)) : "") +
+         " <span class=\"" + e(to_string(t.status)) + "\">(" + e(status_label(t.status, lang)) + ")</span></h3>\n";
+    if (t.first_passed_at || t.regressed) {
+      h += "<p class=\"muted\">";
+      if (t.first_passed_at) h += e(l.first_passed) + std::string(": ") + e(format_time(*t.first_passed_at));
+      if (t.regressed) h += std::string(" — <span class=\"breached\">") + e(l.regressed) + "</span>";
+      h += "</p>\n";
+    }
+    h += "<table>\n<tr><th>#</th><th>" + e(l.checks) + "</th><th>" + e(l.host) + "</th><th>" + e(l.status) +
+         "</th><th>" + e(l.expected) + "</th><th>" + e(l.observed) + "</th></tr>\n";
+    for (const auto& chk : t.checks) {
+      const std::string cls = chk.status ? std::string(to_string(*chk.status)) : "not_run";
+      h += "<tr><td>" + std::to_string(chk.index) + "</td><td>" + e(chk.description) + "</td><td>" + e(chk.host) +
+           "</td><td class=\"" + e(cls) + "\">" + e(check_label(chk.status, l, lang)) +
+           "</td><td class=\"evidence\">" + e(chk.expected) + "</td><td class=\"evidence\">" + e(chk.observed) +
+           "</td></tr>\n";
+    }
+    h += "</table>\n";
+    if (t.override) {
+      const auto& o = *t.override;
+      h += "<div class=\"override\"><strong>" + e(l.override_title) + "</strong>: " + e(format_points(o.points)) +
+           " / " + std::to_string(t.points_possible) + " (" + e(l.computed) + " " + e(format_points(t.computed_points)) +
+           "), " + e(l.by) + " " + e(o.who) + ", " + e(format_time(o.when)) + "<br><em>" + e(l.justification) +
+           ":</em> " + e(o.justification) + "</div>\n";
+    }
+    for (const auto& a : t.annotations) {
+      h += "<div class=\"note\">" + e(a.text) + " <span class=\"muted\">— " + e(a.who) + ", " + e(format_time(a.when)) +
+           "</span></div>\n";
+    }
+    h += "</section>\n";
+  }
+
+  if (!c.annotations.empty()) {
+    h += "<h2>" + e(l.annotations) + "</h2>\n";
+    for (const auto& a : c.annotations) {
+      h += "<div class=\"note\">" + e(a.text) + " <span class=\"muted\">— " + e(a.who) + ", " + e(format_time(a.when)) +
+           "</span></div>\n";
+    }
+  }
+  if (!c.ignored_runs.empty() || !c.ignored_overrides.empty()) {
+    h += "<h2>" + e(l.not_graded) + "</h2>\n<table>\n<tr><th>Run</th><th>Date</th><th>" +
+         e(l.reason) + "</th></tr>\n";
+    for (const auto& r : c.ignored_runs) {
+      h += "<tr><td>" + e(r.run_id) + "</td><td>" + e(format_time(r.started_at)) + "</td><td>" + e(to_string(r.reason)) +
+           "</td></tr>\n";
+    }
+    for (const auto& o : c.ignored_overrides) {
+      h += "<tr><td>override " + e(o.value.task_id) + " (" + e(o.value.who) + ")</td><td>" + e(format_time(o.value.when)) +
+           "</td><td>" + e(o.reason) + "</td></tr>\n";
+    }
+    h += "</table>\n";
+  }
+  h += "</body>\n</html>\n";
+  return h;
+}
+
+Result<std::string> render(const SessionGrades& grades, Format format, const ExportOptions& options) {
+  switch (format) {
+    case Format::kCsv: return render_csv(grades, options);
+    case Format::kJson: return render_json(grades, options);
+    case Format::kJunit: return render_junit(grades, options);
+    case Format::kHtml: return render_html(grades, options);
+  }
+  return Error(ErrorCode::kInternal, "unknown export format");
+}
+
+}  // namespace atelier::grading
