@@ -1,41 +1,116 @@
-// atelierd: the controller daemon. For now it starts, reports, and stops cleanly on SIGTERM or
-// SIGINT; the sessions, the reconciler and the API grow behind this entry point.
+// atelierd: the controller daemon. Wires the store, the session service and the HTTP API from
+// its configuration (config.h), serves until SIGTERM/SIGINT, then stops cleanly.
+// The io_context runs on this one thread: it is the strand that owns the API's state.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/program_options.hpp>
+
+#include <chrono>
 #include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 
-namespace po = boost::program_options;
+#include "controller/api/api.h"
+#include "controller/api/server.h"
+#include "controller/daemon/config.h"
+#include "controller/sessions/session_service.h"
+#include "controller/store/store.h"
+
+namespace {
+
+// Structured log lines on stderr: ts=... level=... msg="..." key=value ...
+void log(std::string_view level, std::string_view msg, const std::string& fields = "") {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char ts[32];
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::cerr << "ts=" << ts << " level=" << level << " msg=\"" << msg << "\"" << (fields.empty() ? "" : " ")
+            << fields << "\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  po::options_description options("atelierd options");
-  std::string state_dir;
-  options.add_options()("help,h", "describe the options")(
-      "state-dir", po::value(&state_dir)->default_value("/var/lib/atelier"),
-      "where the store, images and sockets live");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "atelierd: " << e.what() << "; run `atelierd --help`\n";
+  using namespace atelier;
+  std::error_code ec;
+  auto parsed = daemon::parse_config(argc, argv, std::filesystem::current_path(ec));
+  if (!parsed.ok()) {
+    std::cerr << "atelierd: " << parsed.error().to_string() << "\n";
     return 2;
   }
-  if (vm.count("help")) {
-    std::cout << "usage: atelierd [options]\n" << options;
+  if (parsed->help) {
+    std::cout << parsed->text;
     return 0;
   }
+  const daemon::Config& config = parsed->config;
+  if (!config.tls_cert.empty()) {
+    std::cerr << "atelierd: TLS is not supported yet (--tls-cert/--tls-key); listen on loopback and put a "
+                 "TLS-terminating reverse proxy in front\n";
+    return 2;
+  }
+
+  auto opened = store::Store::open(config.state_dir);
+  if (!opened.ok()) {
+    log("error", "cannot open the store", "error=\"" + opened.error().to_string() + "\"");
+    return 1;
+  }
+  store::Store store = std::move(opened).value();
+  for (const auto& h : config.hosts) {
+    // Capacity (memory, CPUs) is filled in by the reconciler when it first connects.
+    if (auto s = store.upsert_host({h.name, h.uri, 0, 0, true}); !s.ok()) {
+      log("error", "cannot record host", "host=" + h.name + " error=\"" + s.error().to_string() + "\"");
+      return 1;
+    }
+  }
+
+  sessions::SessionService::Options session_options;
+  session_options.labs_dir = config.labs_dir;
+  session_options.load.recipes_root = config.recipes_dir;
+  sessions::SessionService sessions(store, session_options);
+  api::Api api(store, sessions);
 
   boost::asio::io_context io;
+  api::HttpServer::Options server_options;
+  server_options.address = config.listen_address;
+  server_options.port = config.listen_port;
+  server_options.max_body_bytes = config.max_body_bytes;
+  auto server = api::HttpServer::start(
+      io, server_options,
+      [&](const api::HttpRequest& request) {
+        auto start = std::chrono::steady_clock::now();
+        api::HttpResponse response = api.handle(request);
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+        auto path = request.target.substr(0, request.target.find('?'));
+        log("info", "request", "method=" + request.method + " path=" + path +
+                                   " status=" + std::to_string(response.status) +
+                                   " us=" + std::to_string(us.count()));
+        return response;
+      },
+      [&](int status) { api.count_response(status); });
+  if (!server.ok()) {
+    log("error", "cannot listen", "error=\"" + server.error().to_string() + "\"");
+    return 1;
+  }
+  std::uint16_t port = (*server)->port();
+  if (!config.port_file.empty()) {
+    std::ofstream(config.port_file) << port << "\n";
+  }
+  log("info", "listening",
+      "address=" + config.listen_address + " port=" + std::to_string(port) + " state_dir=" +
+          config.state_dir.string() + " labs_dir=" + config.labs_dir.string());
+
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code&, int signal) {
-    std::cerr << "atelierd: signal " << signal << ", stopping\n";
+  signals.async_wait([&](const boost::system::error_code& err, int signal) {
+    if (err) return;
+    log("info", "stopping", "signal=" + std::to_string(signal));
+    (*server)->stop();
     io.stop();
   });
-  std::cerr << "atelierd: started, state directory " << state_dir << "\n";
   io.run();
-  std::cerr << "atelierd: stopped\n";
+  log("info", "stopped");
   return 0;
 }

@@ -1,0 +1,45 @@
+// atelierd's configuration: command-line flags and an optional INI-style file with the same
+// keys (`listen = 127.0.0.1:8440`), flags winning. Parsed once in main and passed down.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace atelier::daemon {
+
+struct HypervisorHost {
+  std::string name;  // "local", or the NAME of NAME=URI
+  std::string uri;   // libvirt URI
+};
+
+struct Config {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 8440;
+  std::filesystem::path state_dir = "/var/lib/atelier";
+  std::filesystem::path labs_dir;       // absolute after parse
+  std::filesystem::path recipes_dir;    // empty: found next to the lab
+  std::vector<HypervisorHost> hosts;    // from --libvirt-uri; default one "local" qemu:///system
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::filesystem::path port_file;      // written with the bound port once listening
+};
+
+struct ParseOutcome {
+  bool help = false;   // --help was given: `text` holds the usage
+  std::string text;
+  Config config;
+};
+
+// Parses argv (and the file named by --config). `cwd` makes relative paths absolute.
+// Errors (kInvalidArgument) say which flag or key is wrong and what is expected.
+Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::filesystem::path& cwd);
+
+// "HOST:PORT", "[V6]:PORT" -> address, port. Errors name the input.
+Result<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text);
+
+}  // namespace atelier::daemon
