@@ -72,6 +72,9 @@ StepReport run_step(const Step& step, bool handler, transport::Transport& t, con
                     bool dry_run) {
   StepReport rep;
   rep.name = step.name;
+  if (rep.name.find("{{") != std::string::npos) {
+    if (auto n = render_string(rep.name, context); n.ok()) rep.name = std::move(n).value();
+  }
   rep.op = op_name(step.op);
   rep.handler = handler;
   auto start = std::chrono::steady_clock::now();

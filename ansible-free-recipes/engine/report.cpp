@@ -40,10 +40,12 @@ std::string render_text(const std::vector<HostReport>& reports, bool show_diff) 
       out << "   FAILED: " << h.error->to_string() << "\n\n";
       continue;
     }
-    out << "   " << pad("STATUS", 8) << " " << pad("OP", 10) << " " << pad("STEP", 44) << " MESSAGE\n";
+    out << "   " << pad("STATUS", 8) << " " << pad("OP", 10) << " " << pad("STEP", 44) << " " << pad("TIME", 7) << " MESSAGE\n";
     for (const auto& s : h.steps) {
+      char secs[16];
+      std::snprintf(secs, sizeof(secs), "%.2fs", s.elapsed.count() / 1000.0);
       out << "   " << pad(to_string(s.status), 8) << " " << pad(s.op, 10) << " "
-          << pad((s.handler ? "(handler) " : "") + s.name, 44) << " " << s.message << "\n";
+          << pad((s.handler ? "(handler) " : "") + s.name, 44) << " " << pad(secs, 7) << " " << s.message << "\n";
       if (show_diff && !s.diff.empty() && s.status != StepStatus::kOk) {
         std::istringstream d(s.diff);
         std::string l;
