@@ -94,17 +94,18 @@ struct Value {
   std::string scalar;          // kScalar
   std::vector<Value> items;    // kList
   std::vector<Param> fields;   // kMap, in file order
-  static Value of(std::string s) {
-    Value v;
-    v.type = Type::kScalar;
-    v.scalar = std::move(s);
-    return v;
-  }
+  static Value of(std::string s);  // a scalar
 };
 struct Param {
   std::string name;
   Value value;
 };
+inline Value Value::of(std::string s) {
+  Value v;
+  v.type = Type::kScalar;
+  v.scalar = std::move(s);
+  return v;
+}
 using Params = std::vector<Param>;
 // The value named `name`, or nullptr.
 const Value* find_param(const Params& params, std::string_view name);

@@ -658,20 +658,53 @@ std::string join(const std::vector<Diagnostic>& d) {
   return out;
 }
 
+// The 1-based line of a second document's "---" marker, or 0. Found in the text because
+// yaml-cpp 0.7's LoadAll loops forever on some inputs (a stray ',' at the top level).
+int second_document_line(std::string_view text) {
+  bool content = false;
+  int line = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(pos, end - pos);
+    ++line;
+    bool marker = l.rfind("---", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    if (marker && content) return line;
+    std::size_t first = l.find_first_not_of(" \t\r");
+    if (!marker && first != std::string_view::npos && l[first] != '#' && l[first] != '%') content = true;
+    if (marker && l.find_first_not_of(" \t\r", 3) != std::string_view::npos &&
+        l[l.find_first_not_of(" \t\r", 3)] != '#') {
+      content = true;  // "--- value" starts a document with content on the marker's line
+    }
+    pos = end + 1;
+  }
+  return 0;
+}
+
 // Loads the YAML document; false (with a diagnostic) on a syntax error.
 bool load_yaml(std::string_view text, const std::string& file, YAML::Node& root,
                std::vector<Diagnostic>& out) {
+  if (int line = second_document_line(text)) {
+    out.push_back({file, {line, 1}, "a file holds one YAML document; remove the '---' and what follows"});
+    return false;
+  }
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) {
-      out.push_back({file, mark_of(docs[1]), "a file holds one YAML document; remove the '---' and what follows"});
+    root = YAML::Load(std::string(text));
+    if (!root.IsDefined() || root.IsNull()) {
+      bool blank = true;
+      for (std::size_t pos = 0; pos < text.size();) {
+        std::size_t end = std::min(text.find('\n', pos), text.size());
+        std::string_view l = text.substr(pos, end - pos);
+        std::size_t first = l.find_first_not_of(" \t\r");
+        if (first != std::string_view::npos && l[first] != '#' && l.substr(first).rfind("---", 0) != 0) blank = false;
+        pos = end + 1;
+      }
+      out.push_back({file, {1, 1}, blank ? "the file is empty"
+                                         : "no YAML value found; expected a map with the keys lab, title, "
+                                           "networks, hosts and tasks"});
       return false;
     }
-    if (docs.empty() || docs[0].IsNull()) {
-      out.push_back({file, {1, 1}, "the file is empty"});
-      return false;
-    }
-    root = docs[0];
     return true;
   } catch (const YAML::Exception& e) {
     Mark at = e.mark.line < 0 ? Mark{1, 1} : Mark{e.mark.line + 1, e.mark.column + 1};

@@ -249,10 +249,26 @@ class Validator {
         if (std::find(task_codes.begin(), task_codes.end(), list[i]) == task_codes.end()) {
           error("tasks[" + std::to_string(t) + "].competencies[" + std::to_string(i) + "]",
                 "unknown competency '" + list[i] + "' for a task; expected C01 to C19" +
-                    suggest(list[i], task_codes));
+                    (list[i] == "EPREUVE" ? " (EPREUVE belongs in the lab's own list)"
+                                          : suggest(list[i], task_codes)));
         }
       }
     }
+  }
+
+  // {{host.H.ip.N}} or {{network.N.x}} naming a nic or network that was written but failed to
+  // parse: the parse error is the one to fix, this one would only repeat it.
+  bool names_failed_part(const std::string& name) const {
+    auto parts = split(name, '.');
+    const auto& marks = lab_.source.marks;
+    if (parts.size() == 4 && parts[0] == "host" && parts[2] == "ip") {
+      return marks.count("hosts." + parts[1] + ".nics." + parts[3] + ":key") > 0 &&
+             !(lab_.host(parts[1]) && lab_.host(parts[1])->nic(parts[3]));
+    }
+    if (parts.size() == 3 && parts[0] == "network") {
+      return marks.count("networks." + parts[1] + ":key") > 0 && !lab_.network(parts[1]);
+    }
+    return false;
   }
 
   void templates() {
@@ -262,6 +278,7 @@ class Validator {
     for (const auto& use : lab_.source.templates) {
       if (std::find(names.begin(), names.end(), use.name) != names.end()) continue;
       if (is_builtin_template(lab_, use.name)) continue;
+      if (names_failed_part(use.name)) continue;  // that host's nic or network already has its error
       std::string message;
       if (use.name.rfind("host.", 0) == 0 || use.name.rfind("network.", 0) == 0) {
         message = "'{{" + use.name + "}}' names no host address or network of this lab; built-ins are "

@@ -160,7 +160,7 @@ bool read(Ctx& ctx, const YAML::Node& n, std::string_view key,
   out.clear();
   for (const auto& row : n) {
     if (!row.IsSequence()) {
-      ctx.type_error(row, "", "a row (a list of strings)");
+      ctx.type_error(row, key, "a row (a list of strings)");
       ok = false;
       continue;
     }
