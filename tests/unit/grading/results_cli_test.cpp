@@ -1,0 +1,71 @@
+// `atelier results render` in process, on the sample results file: exit codes for good and bad
+// input, and the files it writes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "controller/cli/commands.h"
+#include "controller/cli/results_commands.h"
+
+namespace atelier::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ResultsRender : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("atelier-results-cli-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  const std::string sample_ = std::string(ATELIER_GRADING_TEST_DIR) + "/data/sample-input.json";
+  fs::path dir_;
+};
+
+TEST_F(ResultsRender, WritesEveryFormat) {
+  for (const char* format : {"csv", "json", "junit", "html"}) {
+    const fs::path out = dir_ / (std::string("out.") + format);
+    std::vector<std::string> args = {"--input", sample_, "--format", format, "--out", out.string(),
+                                     "--now", "2026-11-30T11:00:00Z"};
+    if (std::string(format) == "html") args.insert(args.end(), {"--candidate", "c01"});
+    EXPECT_EQ(results_render(args), kExitOk) << format;
+    const std::string text = read(out);
+    EXPECT_GT(text.size(), 200u) << format;
+  }
+  const std::string csv = read(dir_ / "out.csv");
+  EXPECT_NE(csv.find("c01,T1,Les mails n'arrivent plus"), std::string::npos);
+  EXPECT_NE(csv.find(",Créer la boîte « compta »,\"Create the \"\"compta\"\" mailbox\","), std::string::npos) << csv;
+  // The freeze at 10:00 keeps c01's 10:05 run out of the grades.
+  EXPECT_NE(csv.find(",partial,2.5,3,2,"), std::string::npos) << csv;
+  EXPECT_NE(read(dir_ / "out.html").find("Décision du jury : 2,5 points."), std::string::npos);
+  EXPECT_NE(read(dir_ / "out.junit").find("<testsuites"), std::string::npos);
+}
+
+TEST_F(ResultsRender, RejectsBadInputWithExitTwoAndMissingFilesWithExitOne) {
+  EXPECT_EQ(results_render({"--help"}), kExitOk);
+  EXPECT_EQ(results_render({"--format", "csv"}), kExitInvalid);
+  EXPECT_EQ(results_render({"--input", sample_, "--format", "pdf"}), kExitInvalid);
+  EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--lang", "de"}), kExitInvalid);
+  EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--now", "tomorrow"}), kExitInvalid);
+  EXPECT_EQ(results_render({"--input", sample_, "--format", "html"}), kExitInvalid);  // two candidates
+  EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--candidate", "c99"}), kExitInvalid);
+  EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--bogus"}), kExitInvalid);
+  const fs::path bad = dir_ / "bad.json";
+  std::ofstream(bad) << R"({"session":"s","lab":{"id":"l","tasks":[]},"candidates":[{"candidate":"c","runs":[{"run_id":"r","started_at":"2026-11-30T08:00:00Z","results":[{"result_id":"x","task":"T9","check_index":0,"status":"pass"}]}]}]})";
+  EXPECT_EQ(results_render({"--input", bad.string(), "--format", "csv"}), kExitInvalid);
+  EXPECT_EQ(results_render({"--input", (dir_ / "absent.json").string(), "--format", "csv"}), kExitFailure);
+  EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--out", (dir_ / "no/such/dir/x.csv").string()}),
+            kExitFailure);
+}
+
+}  // namespace
+}  // namespace atelier::cli
