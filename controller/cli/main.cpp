@@ -8,6 +8,7 @@
 #include "controller/cli/commands.h"
 #include "controller/cli/lab_commands.h"
 #include "controller/cli/image_commands.h"
+#include "controller/cli/results_commands.h"
 
 namespace atelier::cli {
 namespace {
@@ -22,6 +23,7 @@ const Command kCommands[] = {
     {"lab", "show", "show a lab resolved for one candidate", lab_show},
     {"image", "build", "build a guest image from labs/images/NAME.yaml (cached)", image_build},
     {"image", "show", "show where a built image is", image_show},
+    {"results", "render", "grade a results file offline and export csv/json/junit/html", results_render},
 };
 
 void print_usage(std::ostream& out) {
