@@ -83,6 +83,7 @@ void CallPool::submit(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(task));
+    ++busy_;
   }
   cv_.notify_one();
 }
@@ -100,7 +101,17 @@ void CallPool::work() {
       queue_.pop_front();
     }
     task();
+    {
+      std::lock_guard lock(mutex_);
+      --busy_;
+    }
+    idle_cv_.notify_all();
   }
+}
+
+void CallPool::wait_idle() {
+  std::unique_lock lock(mutex_);
+  idle_cv_.wait(lock, [this] { return busy_ == 0; });
 }
 
 bool is_connection_error(int code, int domain) {

@@ -51,13 +51,18 @@ class CallPool {
   template <typename T>
   Result<T> run(std::function<Result<T>()> fn, std::chrono::milliseconds deadline);
 
+  // Blocks until no call is queued or running (abandoned ones included).
+  void wait_idle();
+
  private:
   void submit(std::function<void()> task);
   void work();
 
   std::mutex mutex_;
   std::condition_variable cv_;
+  std::condition_variable idle_cv_;
   std::deque<std::function<void()>> queue_;
+  unsigned busy_ = 0;  // calls queued or running
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
@@ -116,7 +121,6 @@ Result<T> CallPool::run(std::function<Result<T>()> fn, std::chrono::milliseconds
       }
       state->started = true;
     }
-    virResetLastError();
     Result<T> result = fn();
     {
       std::lock_guard lock(state->mutex);

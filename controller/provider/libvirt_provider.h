@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "controller/provider/libvirt_connection.h"
@@ -43,6 +44,9 @@ class LibvirtProvider final : public Provider {
   // Not part of Provider: stops and forgets the overlay pool (never its directory or files).
   // kFailedPrecondition while it still holds atelier overlays. For tests and uninstall.
   Status remove_overlay_pool();
+  // Not part of Provider: waits until calls abandoned at their deadline have finished, so that
+  // a following list() or destroy_session() sees their effects. For tests and shutdown.
+  void wait_for_abandoned_calls() { pool_->wait_idle(); }
   // Times the connection was (re)opened.
   unsigned connection_opens() const { return conn_->opens(); }
 
@@ -56,6 +60,9 @@ class LibvirtProvider final : public Provider {
   DomainType domain_type_ = DomainType::kQemu;
   bool local_host_ = false;  // URI names this machine's real hypervisor (not test://, no host)
   std::shared_ptr<LibvirtConnection> conn_;
+  // Check-then-act steps that pick names (bridge, MAC) or create the overlay pool run one at a
+  // time within this process; across processes the reconciler is the only writer.
+  std::mutex allocate_mutex_;
   // Last member: destroyed first, so running calls finish while the connection still exists.
   std::unique_ptr<CallPool> pool_;
 };

@@ -113,8 +113,9 @@ struct DomainSpec {
 };
 
 // How the provider runs guests on its URI: chosen once at connect. kKvm when the URI's
-// capabilities offer kvm for x86_64 and (for a local URI) /dev/kvm opens; otherwise kQemu (TCG),
-// whose domains get a 128 MiB translation-block cache cap.
+// capabilities offer kvm for x86_64 and, for a local URI, /dev/kvm works (opens, creates a VM,
+// and is read-writable by the libvirt-qemu user QEMU runs as); otherwise kQemu (TCG), whose
+// domains get a 128 MiB translation-block cache cap. LibvirtOptions::domain_type overrides.
 enum class DomainType { kKvm, kQemu };
 std::string_view to_string(DomainType type);
 
@@ -218,10 +219,14 @@ struct LibvirtOptions {
   // there (overlay_pool) if none exists. Must be traversable by libvirt-qemu.
   std::string overlay_dir = "/var/lib/atelier/overlays";
   std::string overlay_pool = "atelier-overlays";
-  std::chrono::milliseconds call_timeout{30000};  // deadline of each provider call
+  // Deadline of each provider call. Generous: a libvirtd that re-probes QEMU's capabilities
+  // takes ~30 s per domain define on a loaded 2-core host (docs/provider.md).
+  std::chrono::milliseconds call_timeout{120000};
   unsigned pool_threads = 4;                       // bounded pool for blocking libvirt calls
   int keepalive_interval_s = 5;                    // virConnectSetKeepAlive; 0 disables
   unsigned keepalive_count = 3;
+  // Forces the domain type instead of choosing it (see DomainType).
+  std::optional<DomainType> domain_type;
 };
 
 // Connects to opts.uri (registers and runs libvirt's event loop first) and chooses the domain

@@ -1,0 +1,47 @@
+// Helpers of the provider's integration tests: per-test libvirt test-driver fixtures and temp
+// directories that clean up after themselves.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace atelier::provider::testing {
+
+// A temporary directory (mode 0755, so libvirt-qemu can traverse it), removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes fixtures/base.xml plus `extra` top-level elements (domains, networks, pools: XML
+// fragments) into dir/node.xml and returns the test-driver URI for it.
+std::string make_fixture(const TempDir& dir, const std::vector<std::string>& extra = {});
+
+// Runs a shell command; returns its stdout (and exit status through *status).
+std::string run(const std::string& command, int* status = nullptr);
+
+}  // namespace atelier::provider::testing
+
+// EXPECT/ASSERT that a Result or Status is ok, printing its error otherwise.
+#define ATELIER_EXPECT_OK(expr)                                              \
+  do {                                                                       \
+    auto&& atelier_r_ = (expr);                                              \
+    EXPECT_TRUE(atelier_r_.ok()) << #expr << ": "                            \
+                                 << (atelier_r_.ok() ? std::string()         \
+                                                     : atelier_r_.error().to_string()); \
+  } while (false)
+#define ATELIER_ASSERT_OK(expr)                                              \
+  do {                                                                       \
+    auto&& atelier_r_ = (expr);                                              \
+    ASSERT_TRUE(atelier_r_.ok()) << #expr << ": "                            \
+                                 << (atelier_r_.ok() ? std::string()         \
+                                                     : atelier_r_.error().to_string()); \
+  } while (false)

@@ -1,0 +1,151 @@
+// LibvirtProvider against the real libvirtd (qemu:///system; scripts/start-services starts it):
+// networks make real bridges with no host address, overlays are real qcow2 files on their base,
+// domains are defined with atelier metadata, and destroy_session leaves no bridge, file,
+// network or domain behind (checked with virsh, ip and the file system, not with the provider).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "controller/provider/libvirt_provider.h"
+#include "controller/provider/naming.h"
+#include "tests/integration/provider/fixture.h"
+
+namespace atelier::provider {
+namespace {
+
+using testing::run;
+using testing::TempDir;
+
+constexpr const char* kUri = "qemu:///system";
+
+class QemuSystem : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int status = 0;
+    run(std::string("virsh -c ") + kUri + " version >/dev/null 2>&1", &status);
+    ASSERT_EQ(status, 0) << "libvirtd does not answer on " << kUri
+                         << " (run scripts/start-services)";
+    // Unique per run, so that parallel runs and other users of this libvirtd do not collide.
+    session_ = "it" + std::to_string(::getpid());
+    pool_ = "atelier-test-" + session_;
+    LibvirtOptions opts;
+    opts.uri = kUri;
+    opts.overlay_dir = (dir_.path() / "overlays").string();
+    opts.overlay_pool = pool_;
+    // A libvirtd that re-probes QEMU on every capabilities lookup (docs/provider.md) needs
+    // minutes per define on a loaded 2-core host.
+    opts.call_timeout = std::chrono::minutes(5);
+    auto provider = LibvirtProvider::connect(opts);
+    ASSERT_TRUE(provider.ok()) << provider.error().to_string();
+    p_ = std::move(*provider);
+    base_ = (dir_.path() / "base.qcow2").string();
+    run("qemu-img create -q -f qcow2 " + base_ + " 16M", &status);
+    ASSERT_EQ(status, 0);
+  }
+
+  void TearDown() override {
+    if (p_) {
+      p_->wait_for_abandoned_calls();
+      ATELIER_EXPECT_OK(p_->destroy_session(session_));
+      ATELIER_EXPECT_OK(p_->remove_overlay_pool());
+    }
+  }
+
+  std::string virsh(const std::string& args, int* status = nullptr) {
+    return run(std::string("virsh -q -c ") + kUri + " " + args + " 2>&1", status);
+  }
+
+  TempDir dir_;
+  std::string session_;
+  std::string pool_;
+  std::string base_;
+  std::unique_ptr<LibvirtProvider> p_;
+};
+
+TEST_F(QemuSystem, CandidateLabOnTheRealDaemonAndNothingLeftAfterTeardown) {
+  ObjectRef lan{session_, "c1", "lan"};
+  ObjectRef dmz{session_, "c1", "dmz"};
+  ObjectRef web{session_, "c1", "web"};
+  ATELIER_ASSERT_OK(p_->define_network({lan, false, "10.10.0.0/24"}));
+  ATELIER_ASSERT_OK(p_->define_network({dmz, true, "10.20.0.0/24"}));
+  ATELIER_ASSERT_OK(p_->start_network(lan));
+  ATELIER_ASSERT_OK(p_->start_network(dmz));
+
+  std::vector<std::string> bridges;
+  auto listed = p_->list(session_);
+  ASSERT_TRUE(listed.ok());
+  for (const auto& o : *listed) {
+    if (o.kind == ObjectKind::kNetwork) {
+      bridges.push_back(o.detail);
+      EXPECT_TRUE(o.active);
+    }
+  }
+  ASSERT_EQ(bridges.size(), 2u);
+  for (const auto& br : bridges) {
+    int status = 0;
+    run("ip link show dev " + br + " >/dev/null 2>&1", &status);
+    EXPECT_EQ(status, 0) << "bridge " << br << " exists";
+    // Isolation: the host has no address on a lab bridge (no IPv4, no IPv6 link-local).
+    EXPECT_EQ(run("ip -o addr show dev " + br), "") << br;
+  }
+  std::string net_xml = virsh("net-dumpxml atelier-" + session_ + "-c1-lan");
+  EXPECT_EQ(net_xml.find("<forward"), std::string::npos);
+  EXPECT_EQ(net_xml.find("<ip"), std::string::npos);
+  EXPECT_NE(net_xml.find("https://atelier.example/xmlns/provider/1"), std::string::npos);
+
+  auto overlay = p_->create_overlay({web, base_, DiskFormat::kQcow2});
+  ASSERT_TRUE(overlay.ok()) << overlay.error().to_string();
+  ASSERT_TRUE(std::filesystem::exists(overlay->path));
+  std::string info = run("qemu-img info --output=json " + overlay->path);
+  EXPECT_NE(info.find("\"backing-filename\": \"" + base_ + "\""), std::string::npos) << info;
+  EXPECT_NE(info.find("\"backing-filename-format\": \"qcow2\""), std::string::npos) << info;
+  EXPECT_NE(info.find("\"virtual-size\": 16777216"), std::string::npos) << "base's size";
+
+  ObjectRef other{session_, "c1", "other"};
+  auto missing = p_->create_overlay({other, (dir_.path() / "missing.qcow2").string()});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound) << missing.error().to_string();
+  EXPECT_FALSE(std::filesystem::exists(p_->overlay_path(other)));
+
+  DomainSpec spec;
+  spec.ref = web;
+  spec.memory_bytes = 128ull << 20;
+  spec.base_path = base_;
+  spec.overlay_path = overlay->path;
+  spec.nics = {{"lan", std::nullopt}, {"dmz", std::nullopt}};
+  spec.agent_socket_path = (dir_.path() / "web.sock").string();
+  spec.console = {SerialConsole::Kind::kLogFile, (dir_.path() / "web.log").string()};
+  spec.cache = DiskCache::kUnsafe;
+  auto macs = p_->define_domain(spec);
+  ASSERT_TRUE(macs.ok()) << macs.error().to_string();
+  std::string dom = "atelier-" + session_ + "-c1-web";
+  std::string meta = virsh("metadata " + dom + " https://atelier.example/xmlns/provider/1");
+  EXPECT_NE(meta.find("session=\"" + session_ + "\""), std::string::npos) << meta;
+  std::string dom_xml = virsh("dumpxml " + dom);
+  EXPECT_NE(dom_xml.find((*macs)[0].to_string()), std::string::npos);
+  if (p_->domain_type() == DomainType::kQemu) {
+    EXPECT_NE(dom_xml.find("<tb-cache unit='KiB'>131072</tb-cache>"), std::string::npos)
+        << dom_xml;
+  }
+  EXPECT_EQ(*p_->domain_state(web), DomainState::kShutOff);
+  EXPECT_EQ(p_->list(session_)->size(), 4u);
+
+  ATELIER_ASSERT_OK(p_->destroy_session(session_));
+  EXPECT_TRUE(p_->list(session_)->empty());
+  EXPECT_EQ(virsh("list --all --name | grep -c " + session_), "0\n");
+  EXPECT_EQ(virsh("net-list --all --name | grep -c " + session_), "0\n");
+  for (const auto& br : bridges) {
+    int status = 0;
+    run("ip link show dev " + br + " >/dev/null 2>&1", &status);
+    EXPECT_NE(status, 0) << "bridge " << br << " is gone";
+  }
+  EXPECT_FALSE(std::filesystem::exists(overlay->path));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "overlays"));
+  ATELIER_EXPECT_OK(p_->remove_overlay_pool());
+  EXPECT_EQ(virsh("pool-list --all --name | grep -c " + pool_), "0\n");
+  EXPECT_TRUE(std::filesystem::exists(base_)) << "the base is never touched";
+}
+
+}  // namespace
+}  // namespace atelier::provider
