@@ -1,0 +1,206 @@
+// CandidateLab: create, boot, reach, reset and destroy one candidate lab through the Provider.
+#include "controller/provisioning/candidate_lab.h"
+
+#include <filesystem>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "controller/images/seed.h"
+#include "controller/provider/naming.h"
+
+namespace atelier::provisioning {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string format_seconds(double s) {
+  std::ostringstream out;
+  out.precision(1);
+  out << std::fixed << s << " s";
+  return out.str();
+}
+
+}  // namespace
+
+CandidateLab::CandidateLab(provider::Provider& provider, CandidateLabPlan plan,
+                           CandidateLabOptions options)
+    : provider_(provider), plan_(std::move(plan)), options_(std::move(options)) {
+  for (const auto& h : plan_.hosts) hosts_[h.name];
+}
+
+CandidateLab::~CandidateLab() {
+  for (auto& [name, state] : hosts_) {
+    if (state.agent) state.agent->close();
+  }
+}
+
+void CandidateLab::report(const std::string& host, const std::string& step,
+                          const std::string& message) const {
+  if (options_.progress) options_.progress({plan_.candidate, host, step, message});
+}
+
+HostPlan* CandidateLab::find(std::string_view host) {
+  for (auto& h : plan_.hosts) {
+    if (h.name == host) return &h;
+  }
+  return nullptr;
+}
+
+Status CandidateLab::create() {
+  const std::string what = "create the lab of candidate \"" + plan_.candidate + "\"";
+  std::error_code ec;
+  fs::create_directories(plan_.run_dir, ec);
+  if (ec) {
+    return Error(ErrorCode::kIo, "cannot create " + plan_.run_dir + ": " + ec.message()).context(what);
+  }
+
+  for (const auto& n : plan_.networks) {
+    ATELIER_RETURN_IF_ERROR(provider_.define_network(n));
+    ATELIER_RETURN_IF_ERROR(provider_.start_network(n.ref));
+  }
+  report("", "networks", std::to_string(plan_.networks.size()) + " isolated network(s) up");
+
+  for (auto& h : plan_.hosts) {
+    HostState& state = hosts_[h.name];
+    auto overlay = provider_.create_overlay(h.overlay);
+    if (overlay.ok()) {
+      state.overlay_path = overlay->path;
+    } else if (overlay.error().code() == ErrorCode::kAlreadyExists) {
+      // Kept: after a crash the overlay holds the candidate's work. Its path is the provider's.
+      auto owned = provider_.list(plan_.session);
+      if (!owned.ok()) return std::move(owned).error().context(what);
+      for (const auto& o : *owned) {
+        if (o.kind == provider::ObjectKind::kOverlay && o.ref == h.overlay.ref) {
+          state.overlay_path = o.detail;
+        }
+      }
+      if (state.overlay_path.empty()) return std::move(overlay).error().context(what);
+    } else {
+      return std::move(overlay).error().context(what);
+    }
+    h.domain.overlay_path = state.overlay_path;
+
+    auto files = images::render_seed(h.seed);
+    if (!files.ok()) return std::move(files).error().context(what + ": seed of host " + h.name);
+    ATELIER_RETURN_IF_ERROR(images::write_seed_disk(*files, options_.agent_binary, h.seed_path));
+    auto macs = provider_.define_domain(h.domain);
+    if (!macs.ok()) return std::move(macs).error().context(what);
+    report(h.name, "disks", "overlay, seed and domain defined");
+  }
+  return ok_status();
+}
+
+Status CandidateLab::start() {
+  for (const auto& h : plan_.hosts) {
+    hosts_[h.name].started = Clock::now();
+    ATELIER_RETURN_IF_ERROR(provider_.start_domain(h.domain.ref));
+    report(h.name, "boot", "started");
+  }
+  return ok_status();
+}
+
+Status CandidateLab::wait_agent(const HostPlan& host, HostState& state, Clock::time_point until) {
+  state.hello.reset();
+  while (Clock::now() < until) {
+    if (!state.agent || !state.agent->connected()) {
+      auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
+      auto client = protocol::AgentClient::connect(host.domain.agent_socket_path,
+                                                   std::max(left, milliseconds(1)));
+      if (!client.ok()) {
+        return std::move(client).error().context("reach the agent of host " + host.name);
+      }
+      state.agent = std::move(*client);
+    }
+    auto hello = state.agent->wait_hello(options_.hello_retry);
+    if (hello.ok()) {
+      state.hello = *hello;
+      state.seconds_to_hello = seconds_since(state.started);
+      report(host.name, "agent", "answered after " + format_seconds(state.seconds_to_hello));
+      return ok_status();
+    }
+    if (hello.error().code() == ErrorCode::kUnavailable) {
+      std::this_thread::sleep_for(milliseconds(500));
+    }
+  }
+  std::string where = host.domain.console.log_path.empty()
+                          ? std::string()
+                          : " (console log: " + host.domain.console.log_path + ")";
+  return Error(ErrorCode::kTimeout,
+               "no hello from the agent of " + provider::libvirt_name(host.domain.ref) + where);
+}
+
+Status CandidateLab::wait_agents(milliseconds deadline) {
+  const auto until = Clock::now() + deadline;
+  std::vector<std::future<Status>> waits;
+  for (const auto& h : plan_.hosts) {
+    HostState& state = hosts_[h.name];
+    if (state.started == Clock::time_point{}) state.started = Clock::now();
+    waits.push_back(std::async(std::launch::async,
+                               [this, &h, &state, until] { return wait_agent(h, state, until); }));
+  }
+  Status first;
+  for (auto& w : waits) {
+    Status st = w.get();
+    if (!st.ok() && first.ok()) first = std::move(st);
+  }
+  return first;
+}
+
+protocol::AgentClient* CandidateLab::agent(std::string_view host) {
+  auto it = hosts_.find(host);
+  return it == hosts_.end() ? nullptr : it->second.agent.get();
+}
+
+const protocol::Hello* CandidateLab::hello(std::string_view host) const {
+  auto it = hosts_.find(host);
+  return it == hosts_.end() || !it->second.hello ? nullptr : &*it->second.hello;
+}
+
+double CandidateLab::seconds_to_hello(std::string_view host) const {
+  auto it = hosts_.find(host);
+  return it == hosts_.end() ? 0 : it->second.seconds_to_hello;
+}
+
+Status CandidateLab::reset_host(std::string_view name, milliseconds deadline) {
+  HostPlan* host = find(name);
+  if (host == nullptr) {
+    return Error(ErrorCode::kNotFound, "no host \"" + std::string(name) + "\" in the lab of " +
+                                           plan_.candidate);
+  }
+  HostState& state = hosts_[host->name];
+  if (state.agent) state.agent->close();
+  state.agent.reset();
+  report(host->name, "reset", "throwing the overlay away");
+  state.started = Clock::now();
+  ATELIER_RETURN_IF_ERROR(provider_.reset_host(host->domain));
+  return wait_agent(*host, state, Clock::now() + deadline);
+}
+
+Status CandidateLab::destroy() {
+  Status first;
+  auto keep = [&first](Status st) {
+    if (!st.ok() && first.ok()) first = std::move(st);
+  };
+  for (auto& [name, state] : hosts_) {
+    if (state.agent) state.agent->close();
+    state.agent.reset();
+  }
+  for (const auto& h : plan_.hosts) keep(provider_.undefine_domain(h.domain.ref));
+  for (const auto& h : plan_.hosts) keep(provider_.delete_overlay(h.overlay.ref));
+  for (const auto& n : plan_.networks) keep(provider_.undefine_network(n.ref));
+  std::error_code ec;
+  fs::remove_all(plan_.run_dir, ec);
+  if (ec) keep(Error(ErrorCode::kIo, "cannot remove " + plan_.run_dir + ": " + ec.message()));
+  report("", "teardown", first.ok() ? "nothing left" : first.error().to_string());
+  return first;
+}
+
+}  // namespace atelier::provisioning

@@ -1,0 +1,91 @@
+// CandidateLab: one candidate's copy of a lab on one hypervisor host, driven through the
+// Provider: create its objects from a plan, boot it, reach every host's agent, reset a host,
+// and take it all down again. Every step reports progress; every wait has a deadline.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/protocol/agent_client.h"
+#include "common/result.h"
+#include "controller/provider/provider.h"
+#include "controller/provisioning/plan.h"
+
+namespace atelier::provisioning {
+
+// One line of progress: "candidate ca: host server: agent answered (41.2 s)".
+struct Progress {
+  std::string candidate;
+  std::string host;     // empty for steps of the whole lab
+  std::string step;     // networks, disks, domains, boot, agent, reset, teardown
+  std::string message;
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+struct CandidateLabOptions {
+  // The agent binary copied onto every seed disk (the image does not bake it in).
+  std::optional<std::string> agent_binary;
+  ProgressFn progress;  // may be empty
+  // How often a hello request is resent while a guest boots (one sent before the agent opened
+  // its port is lost).
+  std::chrono::milliseconds hello_retry{3000};
+};
+
+class CandidateLab {
+ public:
+  CandidateLab(provider::Provider& provider, CandidateLabPlan plan, CandidateLabOptions options);
+  ~CandidateLab();
+  CandidateLab(const CandidateLab&) = delete;
+  CandidateLab& operator=(const CandidateLab&) = delete;
+
+  const CandidateLabPlan& plan() const { return plan_; }
+
+  // Defines and starts the networks, creates overlays (an existing one is kept: it may hold the
+  // candidate's work), writes seeds and defines the domains. Safe to call again after a crash.
+  Status create();
+  // Starts every domain (running ones are left alone).
+  Status start();
+  // Connects to every host's agent and waits for its hello, all hosts in parallel, each within
+  // `deadline` from now. kTimeout names the host and its console log.
+  Status wait_agents(std::chrono::milliseconds deadline);
+  // The connected agent of a host, or nullptr.
+  protocol::AgentClient* agent(std::string_view host);
+  // The hello of a host's agent, once wait_agents() saw it.
+  const protocol::Hello* hello(std::string_view host) const;
+  // Seconds from start() (or reset) to the host's hello.
+  double seconds_to_hello(std::string_view host) const;
+
+  // Brings one host back fresh (new overlay on the base, same seed, same MACs), then waits for
+  // its agent. kNotFound for a host not in the plan.
+  Status reset_host(std::string_view host, std::chrono::milliseconds deadline);
+
+  // Closes the agent channels, removes the domains, overlays and networks of this candidate lab
+  // (and nothing else), and its run directory. Idempotent; continues past failures and returns
+  // the first.
+  Status destroy();
+
+ private:
+  struct HostState {
+    std::string overlay_path;
+    std::unique_ptr<protocol::AgentClient> agent;
+    std::optional<protocol::Hello> hello;
+    std::chrono::steady_clock::time_point started{};
+    double seconds_to_hello = 0;
+  };
+
+  void report(const std::string& host, const std::string& step, const std::string& message) const;
+  Status wait_agent(const HostPlan& host, HostState& state,
+                    std::chrono::steady_clock::time_point until);
+  HostPlan* find(std::string_view host);
+
+  provider::Provider& provider_;
+  CandidateLabPlan plan_;
+  CandidateLabOptions options_;
+  std::map<std::string, HostState, std::less<>> hosts_;
+};
+
+}  // namespace atelier::provisioning
