@@ -1,7 +1,10 @@
 // Times building one candidate lab (2 networks defined+started, 3 overlays, 3 domains defined
 // and started; no guest boot) through LibvirtProvider and through the bare libvirt calls that
 // do the same with the same XML, on private test-driver connections, and prints the ratio.
-// Usage: provider_bench [labs=50]
+// Usage: provider_bench [labs=50] [uri]
+//   no uri: libvirt's test driver (private fixture, in memory);
+//   a real URI (e.g. qemu:///system): real bridges, qcow2 files on a 16 MiB base made by qemu-img
+//   in a temp dir, and real QEMU processes (they find no bootable disk and idle in the BIOS).
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <stdlib.h>
@@ -24,7 +27,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* kBase = "/var/lib/atelier-bench/images/debian12.qcow2";
+std::string g_base = "/var/lib/atelier-bench/images/debian12.qcow2";
+bool g_real = false;
+std::string g_dir;
 
 struct HostPlan {
   const char* name;
@@ -40,7 +45,7 @@ std::string write_fixture(const std::filesystem::path& dir) {
   out << "<node><pool type='dir'><name>images</name><target><path>/var/lib/atelier-bench/images"
          "</path></target><volume type='file'><name>debian12.qcow2</name><capacity unit='GiB'>2"
          "</capacity><target><path>"
-      << kBase << "</path><format type='qcow2'/></target></volume></pool></node>\n";
+      << g_base << "</path><format type='qcow2'/></target></volume></pool></node>\n";
   return "test://" + file.string();
 }
 
@@ -49,14 +54,21 @@ ap::DomainSpec domain_spec(const std::string& candidate, const HostPlan& host,
   ap::DomainSpec spec;
   spec.ref = {"bench", candidate, host.name};
   spec.memory_bytes = 256ull << 20;
-  spec.base_path = kBase;
+  spec.base_path = g_base;
   spec.overlay_path = overlay_dir + "/" + ap::overlay_volume_name(spec.ref);
   for (const char* n : host.networks) {
     spec.nics.push_back({n, std::nullopt});
   }
-  spec.agent_socket_path = "/run/atelier-bench/" + candidate + "-" + host.name + ".sock";
-  spec.kernel = ap::KernelBoot{"/var/lib/atelier-bench/images/vmlinuz",
-                               "/var/lib/atelier-bench/images/initrd.img", "root=/dev/vda"};
+  if (g_real) {
+    spec.memory_bytes = 64ull << 20;
+    spec.agent_socket_path = g_dir + "/" + candidate + "-" + host.name + ".sock";
+    spec.console = {ap::SerialConsole::Kind::kNone, ""};
+    spec.cache = ap::DiskCache::kUnsafe;
+  } else {
+    spec.agent_socket_path = "/run/atelier-bench/" + candidate + "-" + host.name + ".sock";
+    spec.kernel = ap::KernelBoot{"/var/lib/atelier-bench/images/vmlinuz",
+                                 "/var/lib/atelier-bench/images/initrd.img", "root=/dev/vda"};
+  }
   return spec;
 }
 
@@ -82,7 +94,7 @@ double atelier_lab(ap::LibvirtProvider& p, const std::string& candidate,
     check(p.start_network({"bench", candidate, n}));
   }
   for (const auto& host : kHosts) {
-    auto overlay = p.create_overlay({{"bench", candidate, host.name}, kBase});
+    auto overlay = p.create_overlay({{"bench", candidate, host.name}, g_base});
     if (!overlay.ok()) check(overlay.error());
     auto macs = p.define_domain(domain_spec(candidate, host, overlay_dir));
     if (!macs.ok()) check(macs.error());
@@ -94,7 +106,7 @@ double atelier_lab(ap::LibvirtProvider& p, const std::string& candidate,
 // The same objects with the same XML, straight through libvirt: no lookups, no ownership or
 // collision checks, no pool threads.
 double bare_lab(virConnectPtr c, virStoragePoolPtr pool, const std::string& candidate,
-                const std::string& overlay_dir) {
+                const std::string& overlay_dir, ap::DomainType type) {
   auto start = Clock::now();
   for (const char* n : kNetworks) {
     ap::ObjectRef ref{"bench", candidate, n};
@@ -106,7 +118,7 @@ double bare_lab(virConnectPtr c, virStoragePoolPtr pool, const std::string& cand
   for (const auto& host : kHosts) {
     ap::ObjectRef ref{"bench", candidate, host.name};
     std::string vol_xml =
-        ap::render_overlay_volume_xml(ap::overlay_volume_name(ref), kBase, ap::DiskFormat::kQcow2);
+        ap::render_overlay_volume_xml(ap::overlay_volume_name(ref), g_base, ap::DiskFormat::kQcow2);
     virStorageVolPtr vol = virStorageVolCreateXML(pool, vol_xml.c_str(), 0);
     if (!vol) die("bare overlay");
     virStorageVolFree(vol);
@@ -115,7 +127,7 @@ double bare_lab(virConnectPtr c, virStoragePoolPtr pool, const std::string& cand
     for (unsigned i = 0; i < spec.nics.size(); ++i) {
       macs.push_back(ap::derive_mac(ref, i, 0));
     }
-    std::string xml = ap::render_domain_xml(spec, ap::DomainType::kQemu, macs);
+    std::string xml = ap::render_domain_xml(spec, type, macs);
     virDomainPtr dom = virDomainDefineXML(c, xml.c_str());
     if (!dom || virDomainCreate(dom) < 0) die("bare domain");
     virDomainFree(dom);
@@ -157,34 +169,55 @@ Stats stats(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   int labs = argc > 1 ? std::atoi(argv[1]) : 50;
-  if (labs < 1) {
-    std::fprintf(stderr, "usage: provider_bench [labs>=1]\n");
+  if (labs < 1 || argc > 3) {
+    std::fprintf(stderr, "usage: provider_bench [labs>=1] [uri]\n");
     return 2;
   }
   std::string tmpl = (std::filesystem::temp_directory_path() / "atelier-bench-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) die("mkdtemp");
   std::filesystem::path dir = tmpl;
-  std::string uri = write_fixture(dir);
-  std::string overlay_dir = (dir / "overlays").string();
-
+  ::chmod(dir.c_str(), 0755);  // libvirt-qemu traverses it to the overlays
+  g_dir = dir.string();
+  std::string uri;
   ap::LibvirtOptions opts;
+  if (argc > 2) {
+    uri = argv[2];
+    g_real = true;
+    g_base = (dir / "base.qcow2").string();
+    if (std::system(("qemu-img create -q -f qcow2 " + g_base + " 16M").c_str()) != 0) {
+      die("qemu-img create");
+    }
+    opts.overlay_pool = "atelier-bench-" + std::to_string(::getpid());
+  } else {
+    uri = write_fixture(dir);
+  }
+  std::string overlay_dir = (dir / "overlays").string();
   opts.uri = uri;
   opts.overlay_dir = overlay_dir;
   auto provider = ap::LibvirtProvider::connect(opts);
   if (!provider.ok()) check(provider.error());
   ap::LibvirtProvider& p = **provider;
 
-  // The bare side gets its own private copy of the fixture (another test:// connection) and the
-  // same overlay pool, created up front (the provider creates its pool during the warm-up).
-  virConnectPtr c = virConnectOpen(uri.c_str());
-  if (!c) die("open " + uri);
-  std::string pool_xml = ap::render_dir_pool_xml(opts.overlay_pool, overlay_dir);
-  virStoragePoolPtr pool = virStoragePoolDefineXML(c, pool_xml.c_str(), 0);
-  if (!pool || virStoragePoolBuild(pool, 0) < 0 || virStoragePoolCreate(pool, 0) < 0) die("pool");
-
+  // On the test driver the bare side gets its own private copy of the fixture (another test://
+  // connection) and defines the same overlay pool up front; on a real URI it uses the pool the
+  // provider created during its warm-up.
   atelier_lab(p, "warmup", overlay_dir);
   check(p.destroy_session("bench"));
-  bare_lab(c, pool, "warmup", overlay_dir);
+  virConnectPtr c = virConnectOpen(uri.c_str());
+  if (!c) die("open " + uri);
+  virStoragePoolPtr pool = nullptr;
+  if (g_real) {
+    pool = virStoragePoolLookupByName(c, opts.overlay_pool.c_str());
+    if (!pool) die("pool lookup");
+  } else {
+    std::string pool_xml = ap::render_dir_pool_xml(opts.overlay_pool, overlay_dir);
+    pool = virStoragePoolDefineXML(c, pool_xml.c_str(), 0);
+    if (!pool || virStoragePoolBuild(pool, 0) < 0 || virStoragePoolCreate(pool, 0) < 0) {
+      die("pool");
+    }
+  }
+  const ap::DomainType type = p.domain_type();
+  bare_lab(c, pool, "warmup", overlay_dir, type);
   bare_cleanup(c, pool, "warmup");
 
   // Interleaved, each lab torn down (untimed) before the next, so both sides see the same host.
@@ -193,21 +226,28 @@ int main(int argc, char** argv) {
     std::string candidate = "c" + std::to_string(i);
     ours.push_back(atelier_lab(p, candidate, overlay_dir));
     check(p.destroy_session("bench"));
-    bare.push_back(bare_lab(c, pool, candidate, overlay_dir));
+    bare.push_back(bare_lab(c, pool, candidate, overlay_dir, type));
     bare_cleanup(c, pool, candidate);
   }
   Stats a = stats(ours);
   Stats b = stats(bare);
   std::printf("candidate lab = 2 networks (define+start) + 3 overlays + 3 domains (define+start)\n");
-  std::printf("uri %s, %d labs each, no guest boot\n", "test:///<fixture>", labs);
+  std::printf("uri %s (domain type %s), %d labs each, no guest boot\n",
+              g_real ? uri.c_str() : "test:///<fixture>", std::string(ap::to_string(type)).c_str(),
+              labs);
   std::printf("atelier LibvirtProvider : median %8.3f ms  mean %8.3f ms\n", a.median, a.mean);
   std::printf("bare libvirt calls      : median %8.3f ms  mean %8.3f ms\n", b.median, b.mean);
   std::printf("ratio atelier/bare      : %.2fx (median)\n", a.median / b.median);
 
-  virStoragePoolDestroy(pool);
-  virStoragePoolUndefine(pool);
+  if (!g_real) {
+    virStoragePoolDestroy(pool);
+    virStoragePoolUndefine(pool);
+  }
   virStoragePoolFree(pool);
   virConnectClose(c);
+  if (g_real) {
+    check(p.remove_overlay_pool());
+  }
   provider->reset();
   std::filesystem::remove_all(dir);
   return 0;
