@@ -30,25 +30,6 @@ static_assert(std::tuple_size_v<std::decay_t<decltype(kExecutors)>> == std::vari
 
 }  // namespace
 
-std::string quote(std::string_view text, std::size_t max) {
-  std::string out = "\"";
-  std::string_view shown = text.substr(0, max);
-  for (char ch : shown) {
-    if (ch == '\n') {
-      out += "\\n";
-    } else if (ch == '"') {
-      out += "\\\"";
-    } else if (static_cast<unsigned char>(ch) < 0x20) {
-      out += '?';
-    } else {
-      out += ch;
-    }
-  }
-  out += "\"";
-  if (text.size() > max) out += "... (" + std::to_string(text.size()) + " bytes)";
-  return out;
-}
-
 Evidence run_check(const checks::Check& check) {
   CheckContext ctx{check.timeout};
   try {
