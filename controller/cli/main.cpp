@@ -8,6 +8,8 @@
 #include "controller/cli/commands.h"
 #include "controller/cli/lab_commands.h"
 #include "controller/cli/image_commands.h"
+#include "controller/cli/session_commands.h"
+#include "controller/cli/token_commands.h"
 #include "controller/cli/results_commands.h"
 
 namespace atelier::cli {
@@ -23,6 +25,11 @@ const Command kCommands[] = {
     {"lab", "show", "show a lab resolved for one candidate", lab_show},
     {"image", "build", "build a guest image from labs/images/NAME.yaml (cached)", image_build},
     {"image", "show", "show where a built image is", image_show},
+    {"session", "create", "start a session: a lab for a list of candidates", session_create},
+    {"session", "list", "list sessions", session_list},
+    {"session", "status", "show a session's candidate labs, step by step", session_status},
+    {"session", "destroy", "mark a session destroyed (its labs are torn down)", session_destroy},
+    {"token", "create", "make an API token in the store (bootstrap)", token_create},
     {"results", "render", "grade a results file offline and export csv/json/junit/html", results_render},
 };
 

@@ -1,0 +1,354 @@
+// `atelier session create|list|status|destroy` over atelierd's HTTP API (see session_commands.h).
+#include "controller/cli/session_commands.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "controller/api/http_client.h"
+#include "controller/cli/commands.h"
+
+namespace atelier::cli {
+namespace po = boost::program_options;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// What the process environment says, read once at the command's entry and passed down.
+struct Environment {
+  std::string server;       // ATELIER_SERVER, else ATELIER_URL
+  std::string token;        // ATELIER_TOKEN
+  fs::path config_file;     // $XDG_CONFIG_HOME/atelier/cli.yaml or ~/.config/atelier/cli.yaml
+};
+
+Environment read_environment() {
+  auto get = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  Environment env;
+  env.server = get("ATELIER_SERVER");
+  if (env.server.empty()) env.server = get("ATELIER_URL");
+  env.token = get("ATELIER_TOKEN");
+  std::string xdg = get("XDG_CONFIG_HOME");
+  std::string home = get("HOME");
+  if (!xdg.empty()) env.config_file = fs::path(xdg) / "atelier" / "cli.yaml";
+  else if (!home.empty()) env.config_file = fs::path(home) / ".config" / "atelier" / "cli.yaml";
+  return env;
+}
+
+struct Client {
+  std::string server;
+  std::string token;
+};
+
+// Flags win over the environment, which wins over the config file.
+Result<Client> resolve_client(const po::variables_map& vm, const Environment& env) {
+  Client c;
+  if (vm.count("server")) c.server = vm["server"].as<std::string>();
+  if (vm.count("token")) c.token = vm["token"].as<std::string>();
+  if (c.server.empty()) c.server = env.server;
+  if (c.token.empty()) c.token = env.token;
+  if ((c.server.empty() || c.token.empty()) && !env.config_file.empty() && fs::exists(env.config_file)) {
+    try {
+      YAML::Node file = YAML::LoadFile(env.config_file.string());
+      if (c.server.empty() && file["server"]) c.server = file["server"].as<std::string>();
+      if (c.token.empty() && file["token"]) c.token = file["token"].as<std::string>();
+    } catch (const YAML::Exception& e) {
+      return Error(ErrorCode::kInvalidArgument, e.what()).context("read " + env.config_file.string());
+    }
+  }
+  if (c.server.empty()) c.server = "http://127.0.0.1:8440";
+  if (c.token.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "no token: give --token, set ATELIER_TOKEN, or put `token:` in ~/.config/atelier/cli.yaml "
+                 "(make one with `atelier token create --role trainer`)");
+  }
+  return c;
+}
+
+void add_client_options(po::options_description& opts) {
+  opts.add_options()("server", po::value<std::string>(), "atelierd's URL (default http://127.0.0.1:8440)")(
+      "token", po::value<std::string>(), "API token")(
+      "output", po::value<std::string>()->default_value("text"), "text or json");
+}
+
+// Parses; returns an exit code when the command should stop (help or a usage error).
+std::optional<int> parse(const std::string& name, const std::vector<std::string>& args,
+                         const po::options_description& opts, const po::positional_options_description& pos,
+                         const std::string& usage, po::variables_map& vm) {
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "atelier " << name << ": " << e.what() << "\n" << usage << opts;
+    return kExitInvalid;
+  }
+  if (vm.count("help")) {
+    std::cout << usage << opts;
+    return kExitOk;
+  }
+  const std::string& output = vm["output"].as<std::string>();
+  if (output != "text" && output != "json") {
+    std::cerr << "atelier " << name << ": --output must be text or json\n";
+    return kExitInvalid;
+  }
+  return std::nullopt;
+}
+
+// An API call; prints the error and gives the exit code when it fails or answers with an error.
+struct Answer {
+  int exit = kExitOk;
+  json::value body;
+};
+Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
+            const std::string& body = "") {
+  api::ClientRequest req;
+  req.method = method;
+  req.target = target;
+  req.token = client.token;
+  req.body = body;
+  auto r = api::http_call(client.server, req);
+  if (!r.ok()) {
+    std::cerr << "atelier " << name << ": " << r.error().to_string() << "\n";
+    return {r.error().code() == ErrorCode::kInvalidArgument ? kExitInvalid : kExitFailure, {}};
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(r->body, ec);
+  if (r->status >= 200 && r->status < 300 && !ec) return {kExitOk, std::move(v)};
+  std::string message = r->body;
+  if (!ec && v.is_object() && v.as_object().contains("error")) {
+    const auto& e = v.at("error");
+    message = std::string(e.at("message").as_string());
+    if (e.as_object().contains("diagnostics")) {
+      for (const auto& d : e.at("diagnostics").as_array()) message += "\n  " + std::string(d.at("text").as_string());
+    }
+  }
+  std::cerr << "atelier " << name << ": " << message << " (HTTP " << r->status << ")\n";
+  // The caller's input was wrong: 400, 404, 409, 413. Anything else is the environment.
+  int s = r->status;
+  return {(s == 400 || s == 404 || s == 409 || s == 413) ? kExitInvalid : kExitFailure, std::move(v)};
+}
+
+std::string str(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "-";
+  return json::serialize(v);
+}
+
+// "networks done, disks running, ..." up to the first step not done.
+std::string steps_line(const json::value& candidate) {
+  std::string out;
+  for (const auto& kv : candidate.at("steps").as_object()) {
+    std::string state = str(kv.value());
+    if (!out.empty()) out += " ";
+    out += std::string(kv.key()) + "=" + state;
+  }
+  return out;
+}
+
+void print_session(const json::value& s) {
+  std::cout << "session " << str(s.at("id")) << ": lab " << str(s.at("lab").at("id")) << ", seed "
+            << str(s.at("seed")) << ", desired " << str(s.at("desired")) << ", status " << str(s.at("status"))
+            << ", created " << str(s.at("created_at")) << "\n";
+  for (const auto& c : s.at("candidates").as_array()) {
+    std::cout << "  " << str(c.at("candidate")) << "  " << str(c.at("status")) << "  " << steps_line(c);
+    if (!c.at("error").is_null()) std::cout << "  error: " << str(c.at("error"));
+    std::cout << "\n";
+  }
+}
+
+Result<std::vector<std::string>> read_candidates(const std::string& arg) {
+  std::string text = arg;
+  if (fs::is_regular_file(arg)) {
+    std::ifstream in(arg);
+    std::ostringstream all;
+    all << in.rdbuf();
+    text = all.str();
+  }
+  std::vector<std::string> out;
+  std::string current;
+  bool comment = false;
+  for (char ch : text + "\n") {
+    if (ch == '#') comment = true;
+    if (ch == '\n' || ch == ',' || ch == ' ' || ch == '\t' || ch == '\r') {
+      if (!current.empty()) out.push_back(current);
+      current.clear();
+      if (ch == '\n') comment = false;
+      continue;
+    }
+    if (!comment) current.push_back(ch);
+  }
+  if (out.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--candidates \"" + arg + "\" names no candidate; give a,b,c or a file with one id a line");
+  }
+  return out;
+}
+
+}  // namespace
+
+int session_create(const std::vector<std::string>& args) {
+  const std::string name = "session create";
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("lab", po::value<std::string>(), "a lab folder, its lab.yaml, or a lab id")(
+      "candidates", po::value<std::string>(), "a file with one candidate id a line, or a,b,c")(
+      "seed", po::value<std::uint64_t>(), "the seed of the candidates' variants (drawn when absent)")(
+      "name", po::value<std::string>(), "the session's id ([a-z0-9_], up to 24; drawn when absent)")(
+      "feedback", "let candidates read their own results")(
+      "wait", "wait until every candidate lab is ready (or one failed)")(
+      "timeout", po::value<int>()->default_value(1800), "seconds --wait waits");
+  add_client_options(opts);
+  const std::string usage =
+      "usage: atelier session create --lab PATH --candidates FILE|a,b,c [--seed N] [--name NAME] [--wait]\n"
+      "Records a session in atelierd: one candidate lab per candidate, built by the reconciler.\n\n";
+  po::variables_map vm;
+  if (auto code = parse(name, args, opts, {}, usage, vm)) return *code;
+  if (!vm.count("lab") || !vm.count("candidates")) {
+    std::cerr << "atelier " << name << ": --lab and --candidates are required\n" << usage << opts;
+    return kExitInvalid;
+  }
+  Environment env = read_environment();
+  auto client = resolve_client(vm, env);
+  if (!client.ok()) {
+    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
+    return kExitInvalid;
+  }
+  auto candidates = read_candidates(vm["candidates"].as<std::string>());
+  if (!candidates.ok()) {
+    std::cerr << "atelier " << name << ": " << candidates.error().to_string() << "\n";
+    return kExitInvalid;
+  }
+  // A local path is sent absolute (atelierd checks it is inside its labs folder); anything
+  // else is a lab id.
+  std::string lab = vm["lab"].as<std::string>();
+  std::error_code ec;
+  if (fs::exists(lab, ec)) lab = fs::absolute(lab, ec).lexically_normal().string();
+  json::object body{{"lab", lab}};
+  json::array cands;
+  for (const auto& c : *candidates) cands.push_back(json::value(c));
+  body["candidates"] = std::move(cands);
+  if (vm.count("seed")) body["seed"] = vm["seed"].as<std::uint64_t>();
+  if (vm.count("name")) body["name"] = vm["name"].as<std::string>();
+  if (vm.count("feedback")) body["feedback"] = true;
+  Answer a = call(name, *client, "POST", "/sessions", json::serialize(body));
+  if (a.exit != kExitOk) return a.exit;
+  bool as_json = vm["output"].as<std::string>() == "json";
+  if (as_json && !vm.count("wait")) {
+    std::cout << json::serialize(a.body) << "\n";
+    return kExitOk;
+  }
+  std::string id = str(a.body.at("id"));
+  if (!as_json) print_session(a.body);
+  if (!vm.count("wait")) return kExitOk;
+
+  // Poll and print one line per candidate whenever its state changes.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(vm["timeout"].as<int>());
+  std::map<std::string, std::string> last;
+  for (;;) {
+    Answer s = call(name, *client, "GET", "/sessions/" + id);
+    if (s.exit != kExitOk) return s.exit;
+    std::size_t ready = 0, failed = 0, total = 0;
+    for (const auto& c : s.body.at("candidates").as_array()) {
+      ++total;
+      std::string cid = str(c.at("candidate"));
+      std::string status = str(c.at("status"));
+      std::string line = status + "  " + steps_line(c);
+      if (last[cid] != line && !as_json) std::cout << cid << ": " << line << std::endl;
+      last[cid] = line;
+      ready += status == "ready" ? 1 : 0;
+      failed += status == "failed" ? 1 : 0;
+    }
+    if (ready == total || failed > 0) {
+      if (as_json) std::cout << json::serialize(s.body) << "\n";
+      else std::cout << "session " << id << ": " << ready << "/" << total << " ready, " << failed << " failed\n";
+      return failed > 0 ? kExitFailure : kExitOk;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::cerr << "atelier " << name << ": timed out after " << vm["timeout"].as<int>() << " s with " << ready
+                << "/" << total << " candidate labs ready; `atelier session status " << id << "` shows where they are\n";
+      return kExitFailure;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+}
+
+int session_list(const std::vector<std::string>& args) {
+  const std::string name = "session list";
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help");
+  add_client_options(opts);
+  const std::string usage = "usage: atelier session list [--output text|json]\n\n";
+  po::variables_map vm;
+  if (auto code = parse(name, args, opts, {}, usage, vm)) return *code;
+  auto client = resolve_client(vm, read_environment());
+  if (!client.ok()) {
+    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
+    return kExitInvalid;
+  }
+  Answer a = call(name, *client, "GET", "/sessions");
+  if (a.exit != kExitOk) return a.exit;
+  if (vm["output"].as<std::string>() == "json") {
+    std::cout << json::serialize(a.body) << "\n";
+    return kExitOk;
+  }
+  std::printf("%-24s %-16s %-10s %-13s %-7s %s\n", "SESSION", "LAB", "DESIRED", "STATUS", "READY", "CREATED");
+  for (const auto& s : a.body.at("sessions").as_array()) {
+    std::string ready = str(s.at("ready")) + "/" + str(s.at("candidates"));
+    std::printf("%-24s %-16s %-10s %-13s %-7s %s\n", str(s.at("id")).c_str(), str(s.at("lab").at("id")).c_str(),
+                str(s.at("desired")).c_str(), str(s.at("status")).c_str(), ready.c_str(),
+                str(s.at("created_at")).c_str());
+  }
+  return kExitOk;
+}
+
+namespace {
+int one_session(const std::string& name, const std::string& method, const std::vector<std::string>& args) {
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session id (positional)");
+  add_client_options(opts);
+  po::positional_options_description pos;
+  pos.add("session", 1);
+  const std::string usage = "usage: atelier " + name + " SESSION [--output text|json]\n\n";
+  po::variables_map vm;
+  if (auto code = parse(name, args, opts, pos, usage, vm)) return *code;
+  if (!vm.count("session")) {
+    std::cerr << "atelier " << name << ": give the SESSION id\n" << usage << opts;
+    return kExitInvalid;
+  }
+  auto client = resolve_client(vm, read_environment());
+  if (!client.ok()) {
+    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
+    return kExitInvalid;
+  }
+  std::string id = vm["session"].as<std::string>();
+  Answer a = call(name, *client, method, "/sessions/" + id);
+  if (a.exit != kExitOk) return a.exit;
+  if (vm["output"].as<std::string>() == "json") {
+    std::cout << json::serialize(a.body) << "\n";
+  } else if (method == "DELETE") {
+    std::cout << "session " << id << " marked destroyed; the reconciler removes its candidate labs\n";
+  } else {
+    print_session(a.body);
+  }
+  return kExitOk;
+}
+}  // namespace
+
+int session_status(const std::vector<std::string>& args) { return one_session("session status", "GET", args); }
+int session_destroy(const std::vector<std::string>& args) { return one_session("session destroy", "DELETE", args); }
+
+}  // namespace atelier::cli

@@ -1,0 +1,12 @@
+// `atelier token create`: makes an API token by writing to the store directly (the bootstrap:
+// the first trainer token cannot come from the API). Prints the secret once.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace atelier::cli {
+
+int token_create(const std::vector<std::string>& args);
+
+}  // namespace atelier::cli
