@@ -151,9 +151,9 @@ Error not_owned(std::string_view kind, std::string_view name) {
 }
 
 // Worker-side helpers: run inside a pool task, on one connection, errors from its thread.
-class Session {
+class LibvirtOps {
  public:
-  Session(virConnectPtr c, LibvirtConnection& lc) : c_(c), lc_(lc) {}
+  LibvirtOps(virConnectPtr c, LibvirtConnection& lc) : c_(c), lc_(lc) {}
 
   Error error(std::string_view fallback) { return lc_.last_error(fallback); }
 
@@ -422,7 +422,7 @@ Status LibvirtProvider::define_network(const NetworkSpec& spec) {
   }
   const bool check_host_links = local_host_;
   return to_status(call<Unit>(context, [this, spec, check_host_links](virConnectPtr c) -> Result<Unit> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     std::lock_guard lock(allocate_mutex_);
     std::string name = libvirt_name(spec.ref);
     auto existing = s.find_network(name);
@@ -478,7 +478,7 @@ Status LibvirtProvider::start_network(const ObjectRef& ref) {
     return std::move(valid).error().context(context);
   }
   return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto net = s.owned_network(ref);
     if (!net.ok()) {
       return std::move(net).error();
@@ -503,7 +503,7 @@ Status LibvirtProvider::destroy_network(const ObjectRef& ref) {
     return std::move(valid).error().context(context);
   }
   return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto net = s.owned_network(ref);
     if (!net.ok()) {
       return std::move(net).error();
@@ -525,7 +525,7 @@ Status LibvirtProvider::undefine_network(const ObjectRef& ref) {
     return std::move(valid).error().context(context);
   }
   return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto net = s.owned_network(ref);
     if (!net.ok()) {
       return std::move(net).error();
@@ -550,7 +550,7 @@ namespace {
 
 // The overlay pool, defined (directory built) and started if needed. A pool of that name that
 // points elsewhere is refused rather than silently used.
-Result<PoolPtr> ensure_overlay_pool(Session& s, const std::string& name, const std::string& dir) {
+Result<PoolPtr> ensure_overlay_pool(LibvirtOps& s, const std::string& name, const std::string& dir) {
   auto pool = s.find_pool(name);
   if (!pool.ok()) {
     return pool;
@@ -603,7 +603,7 @@ Result<Overlay> LibvirtProvider::create_overlay(const OverlaySpec& spec) {
         .context(context);
   }
   return call<Overlay>(context, [this, spec](virConnectPtr c) -> Result<Overlay> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     std::unique_lock lock(allocate_mutex_);
     auto pool = ensure_overlay_pool(s, opts_.overlay_pool, opts_.overlay_dir);
     lock.unlock();
@@ -659,7 +659,7 @@ Status LibvirtProvider::delete_overlay(const ObjectRef& ref) {
     return std::move(valid).error().context(context);
   }
   return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto pool = s.find_pool(opts_.overlay_pool);
     if (!pool.ok()) {
       return std::move(pool).error();
@@ -684,7 +684,7 @@ Status LibvirtProvider::delete_overlay(const ObjectRef& ref) {
 Status LibvirtProvider::remove_overlay_pool() {
   return to_status(call<Unit>(
       "remove overlay pool \"" + opts_.overlay_pool + "\"", [this](virConnectPtr c) -> Result<Unit> {
-        Session s(c, *conn_);
+        LibvirtOps s(c, *conn_);
         auto pool = s.find_pool(opts_.overlay_pool);
         if (!pool.ok()) {
           return std::move(pool).error();
@@ -777,7 +777,7 @@ Result<std::vector<MacAddress>> LibvirtProvider::define_domain(const DomainSpec&
   const DomainType type = domain_type_;
   return call<std::vector<MacAddress>>(
       context, [this, spec, type](virConnectPtr c) -> Result<std::vector<MacAddress>> {
-        Session s(c, *conn_);
+        LibvirtOps s(c, *conn_);
         std::lock_guard lock(allocate_mutex_);
         std::string name = libvirt_name(spec.ref);
         auto existing = s.find_domain(name);
@@ -855,7 +855,7 @@ Result<MacAddress> LibvirtProvider::choose_mac(const ObjectRef& host, unsigned n
     return std::move(valid).error().context(context);
   }
   return call<MacAddress>(context, [this, host, nic_index](virConnectPtr c) -> Result<MacAddress> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     ParsedDomain parsed;
     auto dom = s.owned_domain(host, &parsed);
     if (!dom.ok()) {
@@ -879,7 +879,7 @@ Status LibvirtProvider::start_domain(const ObjectRef& ref) {
     return std::move(valid).error().context(context);
   }
   return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {
       return std::move(dom).error();
@@ -904,7 +904,7 @@ Status LibvirtProvider::destroy_domain(const ObjectRef& ref) {
     return std::move(valid).error().context(context);
   }
   return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {
       return std::move(dom).error();
@@ -926,7 +926,7 @@ Status LibvirtProvider::shutdown_domain(const ObjectRef& ref, std::chrono::milli
   // Ask once, then poll the state from this thread (each poll its own bounded call), so the
   // pool is not held for the whole grace period.
   auto asked = call<bool>(context, [this, ref](virConnectPtr c) -> Result<bool> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {
       return std::move(dom).error();
@@ -969,7 +969,7 @@ Status LibvirtProvider::undefine_domain(const ObjectRef& ref) {
     return std::move(valid).error().context(context);
   }
   return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {
       return std::move(dom).error();
@@ -996,7 +996,7 @@ Result<DomainState> LibvirtProvider::domain_state(const ObjectRef& ref) {
     return std::move(valid).error().context(context);
   }
   return call<DomainState>(context, [this, ref](virConnectPtr c) -> Result<DomainState> {
-    Session s(c, *conn_);
+    LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {
       return std::move(dom).error();
@@ -1055,7 +1055,7 @@ Result<std::vector<OwnedObject>> LibvirtProvider::list(std::optional<std::string
   }
   return call<std::vector<OwnedObject>>(
       context, [this, session](virConnectPtr c) -> Result<std::vector<OwnedObject>> {
-        Session s(c, *conn_);
+        LibvirtOps s(c, *conn_);
         std::vector<OwnedObject> out;
         auto wanted = [&](const ObjectRef& ref) { return !session || ref.session == *session; };
         // Ownership is the metadata; the name must agree with it (a copied element on a

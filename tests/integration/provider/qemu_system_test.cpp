@@ -147,5 +147,46 @@ TEST_F(QemuSystem, CandidateLabOnTheRealDaemonAndNothingLeftAfterTeardown) {
   EXPECT_TRUE(std::filesystem::exists(base_)) << "the base is never touched";
 }
 
+TEST_F(QemuSystem, ResetThrowsTheCandidatesWritesAway) {
+  ObjectRef lan{session_, "c2", "lan"};
+  ObjectRef web{session_, "c2", "web"};
+  ATELIER_ASSERT_OK(p_->define_network({lan}));
+  ATELIER_ASSERT_OK(p_->start_network(lan));
+  auto overlay = p_->create_overlay({web, base_});
+  ATELIER_ASSERT_OK(overlay);
+  DomainSpec spec;
+  spec.ref = web;
+  spec.memory_bytes = 64ull << 20;
+  spec.base_path = base_;
+  spec.overlay_path = overlay->path;
+  spec.nics = {{"lan", std::nullopt}};
+  spec.console = {SerialConsole::Kind::kNone, ""};
+  spec.cache = DiskCache::kUnsafe;
+  ATELIER_ASSERT_OK(p_->define_domain(spec));
+  // A real QEMU process (no bootable disk: it idles in the firmware; no guest boot needed).
+  ATELIER_ASSERT_OK(p_->start_domain(web));
+  EXPECT_EQ(*p_->domain_state(web), DomainState::kRunning);
+  ATELIER_ASSERT_OK(p_->destroy_domain(web));
+
+  // The "candidate" writes into the overlay.
+  int status = 0;
+  run("qemu-io -f qcow2 -c 'write -P 0xab 0 64k' " + overlay->path + " >/dev/null 2>&1", &status);
+  ASSERT_EQ(status, 0);
+  run("qemu-io -f qcow2 -c 'read -P 0xab 0 64k' " + overlay->path + " >/dev/null 2>&1", &status);
+  ASSERT_EQ(status, 0) << "the write is there";
+
+  ATELIER_ASSERT_OK(p_->reset_host(spec));
+  EXPECT_EQ(*p_->domain_state(web), DomainState::kRunning);
+  // Read-only and sharing the image with the running QEMU: the pattern is gone.
+  std::string out =
+      run("qemu-io -r -U -f qcow2 -c 'read -P 0xab 0 64k' " + overlay->path + " 2>&1", &status);
+  EXPECT_NE(out.find("Pattern verification failed"), std::string::npos) << out;
+  std::string info = run("qemu-img info -U --output=json " + overlay->path);
+  EXPECT_NE(info.find("\"backing-filename\": \"" + base_ + "\""), std::string::npos) << info;
+
+  ATELIER_ASSERT_OK(p_->shutdown_domain(web, std::chrono::seconds(2)));  // no OS: destroyed
+  EXPECT_EQ(*p_->domain_state(web), DomainState::kShutOff);
+}
+
 }  // namespace
 }  // namespace atelier::provider
