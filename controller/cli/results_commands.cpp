@@ -22,7 +22,7 @@ int results_render(const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "input,i", po::value<std::string>(), "results-input JSON file (format atelier.results-input/1); - for stdin")(
-      "format,f", po::value<std::string>(), "csv, json, junit or html")(
+      "format,f", po::value<std::string>(), "csv, json, junit, html or grid (a text table)")(
       "candidate,c", po::value<std::string>(), "only this candidate (html: the report's candidate)")(
       "out,o", po::value<std::string>(), "write to this file instead of stdout")(
       "lang", po::value<std::string>()->default_value("fr"), "html labels and first titles: fr or en")(
@@ -54,7 +54,7 @@ int results_render(const std::vector<std::string>& args) {
   }
   const auto format = grading::parse_format(vm["format"].as<std::string>());
   if (!format) {
-    std::cerr << "atelier results render: --format must be csv, json, junit or html, not \""
+    std::cerr << "atelier results render: --format must be csv, json, junit, html or grid, not \""
               << vm["format"].as<std::string>() << "\"\n";
     return kExitInvalid;
   }

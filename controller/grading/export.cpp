@@ -2,6 +2,7 @@
 // JUnit XML is built with pugixml so that well-formedness never depends on our own escaping.
 #include "controller/grading/export.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -191,6 +192,7 @@ std::optional<Format> parse_format(std::string_view text) {
   if (text == "json") return Format::kJson;
   if (text == "junit") return Format::kJunit;
   if (text == "html") return Format::kHtml;
+  if (text == "grid") return Format::kGrid;
   return std::nullopt;
 }
 
@@ -487,12 +489,55 @@ Result<std::string> render_html(const SessionGrades& grades, const ExportOptions
   return h;
 }
 
+Result<std::string> render_grid(const SessionGrades& grades, const ExportOptions& options) {
+  auto cands = selected(grades, options);
+  if (!cands) return std::move(cands).error().context("render grid");
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"candidate"};
+  for (const auto& t : grades.lab.tasks) header.push_back(t.id);
+  header.push_back("total");
+  rows.push_back(header);
+  for (const CandidateGrade* c : *cands) {
+    std::vector<std::string> row = {c->candidate};
+    for (const auto& t : c->tasks) {
+      const char* letter = t.status == TaskStatus::kPassed    ? "P"
+                           : t.status == TaskStatus::kPartial ? "~"
+                           : t.status == TaskStatus::kFailed  ? "F"
+                                                              : "-";
+      row.push_back(format_points(t.points_earned) + "/" + std::to_string(t.points_possible) + " " + letter +
+                    (t.override ? "*" : "") + (t.sla_breached ? "!" : ""));
+    }
+    row.push_back(format_points(c->points_earned) + "/" + std::to_string(c->points_possible) + " (" +
+                  percent(c->percentage) + "%)");
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::size_t> width(header.size(), 0);
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  std::string out = "session " + grades.session + ", lab " + grades.lab.id + ", " +
+                    (grades.frozen ? "frozen at " + format_time(grades.frozen->at)
+                                   : "provisional at " + format_time(grades.computed_at)) +
+                    "\n";
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  out += "P passed, ~ partial, F failed, - not run; * overridden, ! SLA breached\n";
+  return out;
+}
+
 Result<std::string> render(const SessionGrades& grades, Format format, const ExportOptions& options) {
   switch (format) {
     case Format::kCsv: return render_csv(grades, options);
     case Format::kJson: return render_json(grades, options);
     case Format::kJunit: return render_junit(grades, options);
     case Format::kHtml: return render_html(grades, options);
+    case Format::kGrid: return render_grid(grades, options);
   }
   return Error(ErrorCode::kInternal, "unknown export format");
 }

@@ -13,8 +13,9 @@
 
 namespace atelier::grading {
 
-enum class Format { kCsv, kJson, kJunit, kHtml };
-std::optional<Format> parse_format(std::string_view text);  // "csv" "json" "junit" "html"
+enum class Format { kCsv, kJson, kJunit, kHtml, kGrid };
+// "csv" "json" "junit" "html" "grid"
+std::optional<Format> parse_format(std::string_view text);
 
 enum class Language { kFr, kEn };
 std::optional<Language> parse_language(std::string_view text);  // "fr" "en"
@@ -47,6 +48,10 @@ Result<std::string> render_junit(const SessionGrades& grades, const ExportOption
 // with their evidence, overrides with their justification, annotations, runs not graded.
 // Every text from the lab, the agents or evaluators is escaped; no script, no outside resource.
 Result<std::string> render_html(const SessionGrades& grades, const ExportOptions& options);
+
+// The grid for a terminal: a row per candidate, a column per task ("4/4 P", "2.5/3 ~*", "0/2 F!"),
+// then the total. Letters: P passed, ~ partial, F failed, - not run; * overridden, ! SLA breached.
+Result<std::string> render_grid(const SessionGrades& grades, const ExportOptions& options = {});
 
 // Dispatches on format.
 Result<std::string> render(const SessionGrades& grades, Format format, const ExportOptions& options);

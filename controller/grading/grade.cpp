@@ -274,6 +274,37 @@ LabSpec lab_spec_from_lab(const lab::Lab& lab) {
   return spec;
 }
 
+std::vector<CheckRun> runs_from_results(std::vector<CheckResult> results) {
+  std::map<std::pair<std::string, std::string>, CheckRun> by_run;
+  for (auto& r : results) {
+    if (r.run_id.empty()) r.run_id = r.result_id;
+    auto [it, fresh] = by_run.try_emplace({r.candidate, r.run_id});
+    CheckRun& run = it->second;
+    if (fresh) {
+      run.run_id = r.run_id;
+      run.session = r.session;
+      run.candidate = r.candidate;
+      run.started_at = r.started_at;
+      run.finished_at = r.finished_at;
+    } else {
+      run.started_at = std::min(run.started_at, r.started_at);
+      run.finished_at = std::max(run.finished_at, r.finished_at);
+    }
+    run.results.push_back(std::move(r));
+  }
+  std::vector<CheckRun> out;
+  for (auto& [key, run] : by_run) {
+    std::sort(run.results.begin(), run.results.end(), [](const CheckResult& a, const CheckResult& b) {
+      return a.task_id != b.task_id ? a.task_id < b.task_id : a.check_index < b.check_index;
+    });
+    out.push_back(std::move(run));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const CheckRun& a, const CheckRun& b) {
+    return a.started_at != b.started_at ? a.started_at < b.started_at : a.run_id < b.run_id;
+  });
+  return out;
+}
+
 Status validate_override(const Override& o, const LabSpec& lab, const std::optional<Freeze>& frozen) {
   if (frozen) {
     return Error(ErrorCode::kFailedPrecondition,

@@ -15,6 +15,12 @@ namespace atelier::grading {
 // The grading view of a loaded lab. Check descriptions default to "<kind> on <host>".
 LabSpec lab_spec_from_lab(const lab::Lab& lab);
 
+// Groups flat results (as the store keeps them) into runs: one CheckRun per (candidate, run_id),
+// started at its earliest result's started_at and finished at its latest finished_at, results
+// in (task, check index) order, runs in order of start. A result without a run_id is its own run
+// (run id = result id), so nothing is silently merged.
+std::vector<CheckRun> runs_from_results(std::vector<CheckResult> results);
+
 // Whether an evaluator may record this override now: the task exists, the points lie in
 // 0..task points, the justification is not blank, `who` is named, and the session is not frozen
 // (kFailedPrecondition when it is). The API calls this before storing; grade_session applies the

@@ -359,6 +359,19 @@ TEST(Html, NeedsAKnownCandidate) {
   EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
 }
 
+TEST(Grid, OneRowPerCandidateWithLettersAndMarks) {
+  auto grid = render_grid(sample());
+  ASSERT_TRUE(grid.ok());
+  EXPECT_EQ(*grid,
+            "session s1, lab messagerie, provisional at 2026-11-30T10:00:00Z\n"
+            "candidate  T1      T2     total\n"
+            "c01        3/4 P*  2/3 ~  5/7 (71.4%)\n"
+            "c02        0/4 F!  0/3 -  0/7 (0.0%)\n"
+            "P passed, ~ partial, F failed, - not run; * overridden, ! SLA breached\n");
+  EXPECT_EQ(parse_format("grid"), Format::kGrid);
+  EXPECT_FALSE(parse_format("pdf").has_value());
+}
+
 TEST(Frozen, ExportsSayWhenResultsWereFrozen) {
   SessionInput in = sample_input();
   in.frozen = Freeze{at(10min), "jury"};

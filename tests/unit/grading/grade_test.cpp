@@ -421,6 +421,29 @@ TEST(Validation, InconsistentResultsAreErrorsThatSayWhere) {
   }
 }
 
+TEST(RunsFromResults, GroupsFlatResultsByCandidateAndRun) {
+  auto r1 = make_run("c01", "r1", at(10min), "pf", "ppp");
+  auto r2 = make_run("c01", "r2", at(5min), "pp", "");
+  auto q1 = make_run("c02", "r1", at(7min), "ff", "");  // the same run id for another candidate
+  std::vector<CheckResult> flat;
+  for (const auto* run : {&r1, &r2, &q1}) flat.insert(flat.end(), run->results.rbegin(), run->results.rend());
+  CheckResult loose = r1.results[0];
+  loose.result_id = "loose";
+  loose.run_id = "";
+  loose.started_at = at(1min);
+  flat.push_back(loose);
+  auto runs = runs_from_results(flat);
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0].run_id, "loose");
+  EXPECT_EQ(runs[1].run_id, "r2");
+  EXPECT_EQ(runs[2].candidate, "c02");
+  EXPECT_EQ(runs[3].run_id, "r1");
+  EXPECT_EQ(runs[3].candidate, "c01");
+  EXPECT_EQ(runs[3].started_at, at(10min));
+  EXPECT_EQ(runs[3].finished_at, at(10min) + 1s);
+  EXPECT_EQ(runs[3].results, r1.results);  // back in (task, index) order
+}
+
 TEST(Formatting, PointsDurationsAndTimes) {
   EXPECT_EQ(format_points(4), "4");
   EXPECT_EQ(format_points(2.5), "2.5");
