@@ -1,0 +1,131 @@
+// atelierd as a process: started on port 0 with a temporary state dir, a token made against
+// the same store while it runs (the bootstrap path), a session created and read back over
+// HTTP, then SIGTERM: it must exit 0 promptly, and a restart must find the session again.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "controller/api/http_client.h"
+#include "controller/store/store.h"
+
+extern char** environ;
+
+namespace atelier::api {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+class Daemon {
+ public:
+  Daemon(const fs::path& dir, const fs::path& labs) {
+    fs::path port_file = dir / "port";
+    fs::remove(port_file);
+    std::vector<std::string> args = {ATELIERD_PATH, "--listen", "127.0.0.1:0",
+                                     "--state-dir", (dir / "state").string(),
+                                     "--labs-dir", labs.string(),
+                                     "--recipes-dir", (fs::path(ATELIER_SOURCE_DIR) / "ansible-free-recipes" / "recipes").string(),
+                                     "--libvirt-uri", "test:///default",
+                                     "--port-file", port_file.string()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    std::string log = (dir / "atelierd.log").string();
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    EXPECT_EQ(rc, 0) << "cannot start " << argv[0];
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      std::ifstream in(port_file);
+      if (in >> port_) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_NE(port_, 0) << "atelierd did not write its port";
+  }
+  ~Daemon() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Sends SIGTERM and returns the exit status, or -1 if it did not exit within `limit`.
+  int terminate(std::chrono::milliseconds limit) {
+    kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+TEST(DaemonTest, ServesBootstrapsAndStopsOnSigterm) {
+  std::random_device rd;
+  fs::path dir = fs::temp_directory_path() / ("atelierd-test-" + std::to_string(rd()));
+  fs::create_directories(dir);
+  fs::path labs = fs::path(ATELIER_SOURCE_DIR) / "labs";
+  std::string token;
+  {
+    Daemon d(dir, labs);
+    ASSERT_EQ(http_call(d.url(), {"GET", "/healthz", "", "", ""})->status, 200);
+    ASSERT_EQ(http_call(d.url(), {"GET", "/sessions", "", "", ""})->status, 401);
+    {
+      // The bootstrap: a second process-level user of the same SQLite file while atelierd runs.
+      auto store = store::Store::open(dir / "state");
+      ASSERT_TRUE(store.ok()) << store.error().to_string();
+      auto t = store->create_token(store::Role::kTrainer, std::nullopt, std::nullopt, "test",
+                                   store::Clock::now(), "cli");
+      ASSERT_TRUE(t.ok());
+      token = *t;
+    }
+    auto created = http_call(d.url(), {"POST", "/sessions", token,
+                                       R"({"lab":"demo","candidates":["alice","bob"],"name":"exam1","seed":3})", ""});
+    ASSERT_TRUE(created.ok());
+    ASSERT_EQ(created->status, 201) << created->body;
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(d.terminate(std::chrono::seconds(5)), 0);
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    std::cerr << "atelierd stopped " << took.count() << " ms after SIGTERM\n";
+  }
+  {
+    Daemon again(dir, labs);
+    auto got = http_call(again.url(), {"GET", "/sessions/exam1", token, "", ""});
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->status, 200) << got->body;
+    json::value v = json::parse(got->body);
+    EXPECT_EQ(v.at("candidates").as_array().size(), 2u);
+    EXPECT_EQ(v.at("seed").to_number<int>(), 3);
+    EXPECT_EQ(again.terminate(std::chrono::seconds(5)), 0);
+  }
+  std::ifstream log(dir / "atelierd.log");
+  std::string all((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(all.find("msg=\"listening\""), std::string::npos);
+  EXPECT_NE(all.find("path=/sessions status=201"), std::string::npos);
+  EXPECT_EQ(all.find(token), std::string::npos) << "the log must never hold a token";
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace atelier::api

@@ -1,0 +1,95 @@
+// atelierd configuration: flags and config file parsed into Config, flags winning, with errors
+// that name the flag.
+#include "controller/daemon/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace atelier::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<ParseOutcome> parse(std::vector<std::string> args, const fs::path& cwd = "/work") {
+  args.insert(args.begin(), "atelierd");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return parse_config(static_cast<int>(argv.size()), argv.data(), cwd);
+}
+
+TEST(ParseListen, Forms) {
+  EXPECT_EQ(parse_listen("127.0.0.1:8440")->first, "127.0.0.1");
+  EXPECT_EQ(parse_listen("127.0.0.1:8440")->second, 8440);
+  EXPECT_EQ(parse_listen("[::1]:0")->first, "::1");
+  EXPECT_EQ(parse_listen("[::1]:0")->second, 0);
+  for (const char* bad : {"127.0.0.1", ":80", "host:", "host:70000", "host:8x", ""}) {
+    auto r = parse_listen(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find("HOST:PORT"), std::string::npos);
+  }
+}
+
+TEST(ParseConfig, DefaultsAreAbsoluteAndHaveOneLocalHost) {
+  auto r = parse({});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const Config& c = r->config;
+  EXPECT_EQ(c.listen_address, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 8440);
+  EXPECT_EQ(c.state_dir, "/var/lib/atelier");
+  EXPECT_EQ(c.labs_dir, "/work/labs");
+  ASSERT_EQ(c.hosts.size(), 1u);
+  EXPECT_EQ(c.hosts[0].name, "local");
+  EXPECT_EQ(c.hosts[0].uri, "qemu:///system");
+}
+
+TEST(ParseConfig, FlagsWinOverTheFile) {
+  std::random_device rd;
+  fs::path dir = fs::temp_directory_path() / ("atelierd-config-" + std::to_string(rd()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "atelierd.conf") << "# comment\nlisten = 0.0.0.0:9000\nstate-dir = state\n"
+                                          "libvirt-uri = a=test:///default\nlibvirt-uri = b=qemu+ssh://hv/system\n"
+                                          "max-body-bytes = 2048\n";
+  auto r = parse({"--config", "atelierd.conf", "--listen", "127.0.0.1:0"}, dir);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->config.listen_port, 0);             // the flag
+  EXPECT_EQ(r->config.listen_address, "127.0.0.1");
+  EXPECT_EQ(r->config.state_dir, dir / "state");   // the file, relative to cwd
+  EXPECT_EQ(r->config.max_body_bytes, 2048u);
+  ASSERT_EQ(r->config.hosts.size(), 2u);
+  EXPECT_EQ(r->config.hosts[1].name, "b");
+  EXPECT_EQ(r->config.hosts[1].uri, "qemu+ssh://hv/system");
+
+  std::ofstream(dir / "bad.conf") << "colour = red\n";
+  auto bad = parse({"--config", "bad.conf"}, dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("colour"), std::string::npos);
+  EXPECT_FALSE(parse({"--config", "missing.conf"}, dir).ok());
+  fs::remove_all(dir);
+}
+
+TEST(ParseConfig, Errors) {
+  EXPECT_FALSE(parse({"--listen", "nowhere"}).ok());
+  EXPECT_FALSE(parse({"--no-such-flag"}).ok());
+  auto tls = parse({"--tls-cert", "c.pem"});
+  ASSERT_FALSE(tls.ok());
+  EXPECT_NE(tls.error().message().find("--tls-key"), std::string::npos);
+  EXPECT_FALSE(parse({"--libvirt-uri", "=qemu:///system"}).ok());
+  auto two = parse({"--libvirt-uri", "test:///default", "--libvirt-uri", "qemu:///system"});
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->config.hosts[0].name, "host0");
+  EXPECT_EQ(two->config.hosts[0].uri, "test:///default");
+}
+
+TEST(ParseConfig, Help) {
+  auto r = parse({"--help"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->help);
+  EXPECT_NE(r->text.find("--state-dir"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atelier::daemon
