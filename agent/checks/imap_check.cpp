@@ -27,12 +27,22 @@ Evidence run_imap(const checks::ImapCheck& c, const CheckContext& ctx) {
     curl_easy_setopt(call.handle(), CURLOPT_CUSTOMREQUEST, "NOOP");
   }
   CURLcode rc = call.perform();
-  if (rc == CURLE_LOGIN_DENIED) {
-    ev.expect(want, "login as " + c.user + " refused: " + call.last_server_line(), false);
-    return ev.finish();
-  }
   if (rc != CURLE_OK) {
-    ev.expect(want, "IMAP failed: " + call.error_text(rc) + (call.last_server_line().empty() ? "" : " (" + call.last_server_line() + ")"), false);
+    // The server's own refusal is the evidence: its last tagged NO/BAD reply. libcurl reports
+    // a failed SELECT as a login failure too, so the reply text decides which it was.
+    std::string refusal;
+    for (const auto& line : call.server_lines()) {
+      if (line.rfind("* ", 0) != 0 && (line.find(" NO ") != std::string::npos || line.find(" BAD ") != std::string::npos)) {
+        refusal = line;
+      }
+    }
+    bool auth = refusal.find("AUTHENTICATIONFAILED") != std::string::npos ||
+                refusal.find("uthentication") != std::string::npos;
+    if (rc == CURLE_LOGIN_DENIED && (auth || refusal.empty())) {
+      ev.expect(want, "login as " + c.user + " refused: " + (refusal.empty() ? call.error_text(rc) : refusal), false);
+    } else {
+      ev.expect(want, "IMAP failed: " + (refusal.empty() ? call.error_text(rc) : refusal), false);
+    }
     return ev.finish();
   }
   if (!c.subject) {

@@ -167,19 +167,28 @@ Result<Body> AgentClient::request(Body body, std::chrono::milliseconds timeout) 
 }
 
 Result<Hello> AgentClient::wait_hello(std::chrono::milliseconds timeout) {
+  std::uint64_t id;
   {
     std::lock_guard lock(mutex_);
     if (hello_) return *hello_;
+    if (!open_) return Error(ErrorCode::kUnavailable, "the agent channel is closed");
+    id = next_id_++;
+    pending_[id];
   }
-  // The agent's first hello may have been sent before we connected: ask for another.
-  auto reply = request(HelloRequest{}, timeout);
-  if (!reply) {
-    std::lock_guard lock(mutex_);
-    if (hello_) return *hello_;  // an unsolicited hello crossed our request
-    return std::move(reply).error().context("wait for the agent's hello");
+  // The agent's first hello may have been sent before we connected: ask for another, and take
+  // whichever hello comes first (the reply, or one the agent sends on its own when it opens
+  // the port — a request sent while the guest had the port closed may never be answered).
+  auto sent = send(Envelope{id, std::nullopt, HelloRequest{}});
+  std::unique_lock lock(mutex_);
+  if (!sent) {
+    pending_.erase(id);
+    return std::move(sent).error().context("ask the agent for its hello");
   }
-  if (auto* hello = std::get_if<Hello>(&*reply)) return *hello;
-  return reply_error(*reply, "hello");
+  changed_.wait_for(lock, timeout, [&] { return hello_.has_value() || !open_; });
+  pending_.erase(id);
+  if (hello_) return *hello_;
+  if (!open_) return Error(ErrorCode::kUnavailable, "the agent channel closed before the agent said hello");
+  return Error(ErrorCode::kTimeout, "no hello from the agent within " + std::to_string(timeout.count()) + " ms");
 }
 
 Result<ExecResult> AgentClient::exec(const ExecRequest& request_body, std::chrono::milliseconds timeout) {

@@ -1,6 +1,6 @@
 // The protocol probes against real servers the test starts on 127.0.0.1: an HTTP server
-// (python3 http.server), DNS (dnsmasq, no upstream), SMTP (aiosmtpd), PostgreSQL, OpenLDAP
-// (slapd) and MariaDB. Each kind: pass and fail cases, with the evidence text checked.
+// (python3 http.server), DNS (dnsmasq, no upstream), SMTP (aiosmtpd), IMAP (dovecot),
+// PostgreSQL, OpenLDAP (slapd) and MariaDB. Each kind: pass and fail cases, with the evidence text checked.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -121,11 +121,39 @@ TEST(Probes, Smtp) {
   EXPECT_EVIDENCE(run(checks::SmtpCheck{"127.0.0.1", port, "a@lab.test", "bob@lab.test", true}), kFail, "no SMTP dialogue");
 }
 
-TEST(Probes, ImapWithoutAServerFailsWithEvidence) {
-  // No IMAP server is started here yet (dovecot in a test is future work): the check must
-  // fail, not pass, and say why.
+TEST(Probes, Imap) {
+  TempDir dir;
+  const fs::path& d = dir.path();
   std::uint16_t port = free_port();
-  EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "pw", "INBOX", "hello"}), kFail, "IMAP failed: ");
+  write_file(d / "dovecot.conf",
+             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = " + (d / "run").string() + "\nstate_dir = " +
+                 (d / "state").string() + "\nlog_path = " + (d / "dovecot.log").string() +
+                 "\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n"
+                 "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN " + (d / "passwd").string() + "\n}\n"
+                 "userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=" + (d / "home").string() + "/%u\n}\n"
+                 "mail_location = maildir:" + (d / "mail").string() + "/%u\n"
+                 "service imap-login {\n  chroot =\n  inet_listener imap {\n    address = 127.0.0.1\n    port = " +
+                 std::to_string(port) + "\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n"
+                 "service anvil {\n  chroot =\n}\n");
+  write_file(d / "passwd", "bob:{PLAIN}bobpw\n");
+  for (const char* sub : {"cur", "new", "tmp"}) fs::create_directories(d / "mail" / "bob" / sub);
+  fs::create_directories(d / "home" / "bob");
+  write_file(d / "mail" / "bob" / "cur" / "1700000000.1.lab:2,S",
+             "From: alice@lab.test\r\nTo: bob@lab.test\r\nSubject: Welcome aboard\r\n\r\nhello\r\n");
+  ASSERT_EQ(run_tool({"chown", "-R", "nobody:nogroup", (d / "mail").string(), (d / "home").string()}), 0);
+  Background server({"dovecot", "-F", "-c", (d / "dovecot.conf").string()}, d / "out.log");
+  ASSERT_TRUE(wait_tcp(port, 15s)) << read_file(d / "out.log") << read_file(d / "dovecot.log");
+  EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "bobpw", "INBOX", "Welcome"}), kPass,
+                  "message(s) 1 match subject \"Welcome\"");
+  EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "bobpw", "INBOX", "Invoice"}), kFail,
+                  "no message in INBOX has subject \"Invoice\"");
+  EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "bobpw", "INBOX"}), kPass, "logged in, INBOX opened");
+  EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "wrong", "INBOX"}), kFail,
+                  "login as bob refused: A002 NO [AUTHENTICATIONFAILED] Authentication failed.");
+  EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "bobpw", "Archive", "Welcome"}), kFail,
+                  "IMAP failed: A003 NO Mailbox doesn't exist: Archive");
+  server.stop();
+  EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "bobpw", "INBOX", "Welcome"}), kFail, "IMAP failed: ");
 }
 
 TEST(Probes, PostgreSql) {
