@@ -114,6 +114,23 @@ void CallPool::wait_idle() {
   idle_cv_.wait(lock, [this] { return busy_ == 0; });
 }
 
+bool uri_is_local_hypervisor(std::string_view uri) {
+  auto sep = uri.find("://");
+  if (sep == std::string_view::npos) {
+    return false;
+  }
+  std::string_view scheme = uri.substr(0, sep);
+  if (scheme.starts_with("test")) {
+    return false;
+  }
+  std::string_view rest = uri.substr(sep + 3);
+  if (!(rest.empty() || rest.front() == '/')) {
+    return false;  // names a host
+  }
+  auto plus = scheme.find('+');
+  return plus == std::string_view::npos || scheme.substr(plus + 1) == "unix";
+}
+
 bool is_connection_error(int code, int domain) {
   switch (code) {
     case VIR_ERR_NO_CONNECT:

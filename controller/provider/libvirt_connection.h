@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -97,6 +98,10 @@ class LibvirtConnection {
   std::shared_ptr<std::atomic<bool>> closed_;
   unsigned opens_ = 0;
 };
+
+// True if `uri` names this machine's own hypervisor ("qemu:///system", "qemu+unix:///system"):
+// its bridges and /dev/kvm are then this machine's. False for test:// and URIs naming a host.
+bool uri_is_local_hypervisor(std::string_view uri);
 
 // Maps a libvirt error code to atelier's.
 ErrorCode map_libvirt_code(int code, int domain);

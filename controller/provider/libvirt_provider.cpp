@@ -68,24 +68,6 @@ DomainState map_state(int state) {
   }
 }
 
-// "qemu:///system" and "qemu+unix:///system" run here; "test:///..." and URIs naming a host
-// do not (their bridges and /dev/kvm are not this machine's business).
-bool names_local_hypervisor(std::string_view uri) {
-  auto sep = uri.find("://");
-  if (sep == std::string_view::npos) {
-    return false;
-  }
-  std::string_view scheme = uri.substr(0, sep);
-  if (scheme.starts_with("test")) {
-    return false;
-  }
-  std::string_view rest = uri.substr(sep + 3);
-  if (!(rest.empty() || rest.front() == '/')) {
-    return false;  // has a host
-  }
-  return scheme.find('+') == std::string_view::npos || scheme.ends_with("+unix");
-}
-
 // /dev/kvm works for guests started by this machine's libvirtd: it opens, speaks KVM API 12,
 // creates a VM, and the user QEMU runs as (Debian: libvirt-qemu, group kvm) may read and write
 // it. The last check mirrors libvirt's own: a node only root can open makes libvirt list kvm in
@@ -369,7 +351,7 @@ Result<std::unique_ptr<Provider>> make_libvirt_provider(const LibvirtOptions& op
 
 LibvirtProvider::LibvirtProvider(const LibvirtOptions& opts)
     : opts_(opts),
-      local_host_(names_local_hypervisor(opts.uri)),
+      local_host_(uri_is_local_hypervisor(opts.uri)),
       conn_(std::make_shared<LibvirtConnection>(opts.uri, opts.keepalive_interval_s,
                                                 opts.keepalive_count)),
       pool_(std::make_unique<CallPool>(opts.pool_threads)) {
@@ -391,13 +373,14 @@ Result<std::unique_ptr<LibvirtProvider>> LibvirtProvider::connect(const LibvirtO
   const bool ask_libvirt = !opts.domain_type && (!local || kvm_device_usable());
   auto type = provider->call<DomainType>(
       "connect to \"" + opts.uri + "\"",
-      [&provider, ask_libvirt, forced = opts.domain_type](virConnectPtr c) -> Result<DomainType> {
+      [conn = provider->conn_, ask_libvirt,
+       forced = opts.domain_type](virConnectPtr c) -> Result<DomainType> {
         if (!ask_libvirt) {
           return forced.value_or(DomainType::kQemu);
         }
         char* caps = virConnectGetCapabilities(c);
         if (caps == nullptr) {
-          return provider->conn_->last_error("reading capabilities failed");
+          return conn->last_error("reading capabilities failed");
         }
         return choose_domain_type(take_string(caps), true);
       });

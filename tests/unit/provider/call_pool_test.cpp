@@ -91,5 +91,22 @@ TEST(LibvirtErrors, ConnectionErrorsMeanUnavailable) {
             ErrorCode::kFailedPrecondition);
 }
 
+TEST(LibvirtUris, LocalHypervisorOnlyWithoutAHost) {
+  const std::pair<const char*, bool> cases[] = {
+      {"qemu:///system", true},
+      {"qemu+unix:///system", true},
+      {"qemu:///session", true},
+      {"qemu+ssh://root@host/system", false},
+      {"qemu+tls://host/system", false},
+      {"qemu://host/system", false},
+      {"test:///default", false},
+      {"test+unix:///default?socket=/tmp/s", false},
+      {"not a uri", false},
+  };
+  for (const auto& [uri, local] : cases) {
+    EXPECT_EQ(uri_is_local_hypervisor(uri), local) << uri;
+  }
+}
+
 }  // namespace
 }  // namespace atelier::provider
