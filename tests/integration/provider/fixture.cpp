@@ -6,7 +6,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
+#include <fstream>
 #include <cstdio>
 #include <stdexcept>
 
@@ -47,6 +54,71 @@ std::string make_fixture(const TempDir& dir, const std::vector<std::string>& ext
     throw std::runtime_error("cannot write " + out.string());
   }
   return "test://" + out.string();
+}
+
+namespace {
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+}  // namespace
+
+PrivateSshd::PrivateSshd(const std::filesystem::path& dir) : dir_(dir) {
+  std::filesystem::create_directories(dir_);
+  ::chmod(dir_.c_str(), 0755);
+  std::string d = dir_.string();
+  int status = 0;
+  run("ssh-keygen -q -t ed25519 -N '' -f " + d + "/hostkey && ssh-keygen -q -t ed25519 -N '' -f " +
+          d + "/clientkey && cp " + d + "/clientkey.pub " + d + "/authorized_keys",
+      &status);
+  if (status != 0) {
+    return;
+  }
+  port_ = free_loopback_port();
+  {
+    std::ofstream config(dir_ / "sshd_config");
+    config << "Port " << port_ << "\nListenAddress 127.0.0.1\nHostKey " << d
+           << "/hostkey\nAuthorizedKeysFile " << d << "/authorized_keys\n"
+           << "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+           << "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile " << d
+           << "/sshd.pid\n";
+  }
+  std::filesystem::create_directories("/run/sshd");  // sshd's privilege-separation directory
+  run("/usr/sbin/sshd -f " + d + "/sshd_config -E " + d + "/sshd.log", &status);
+  if (status != 0) {
+    return;
+  }
+  for (int i = 0; i < 50 && pid_ <= 0; ++i) {
+    std::ifstream pidfile(dir_ / "sshd.pid");
+    pidfile >> pid_;
+    if (pid_ <= 0) {
+      ::usleep(100000);
+    }
+  }
+}
+
+PrivateSshd::~PrivateSshd() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+  }
+}
+
+std::string PrivateSshd::qemu_uri() const {
+  return "qemu+ssh://root@127.0.0.1:" + std::to_string(port_) + "/system?keyfile=" +
+         (dir_ / "clientkey").string() + "&no_verify=1";
 }
 
 std::string run(const std::string& command, int* status) {

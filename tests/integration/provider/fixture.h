@@ -25,6 +25,22 @@ class TempDir {
 // fragments) into dir/node.xml and returns the test-driver URI for it.
 std::string make_fixture(const TempDir& dir, const std::vector<std::string>& extra = {});
 
+// A private sshd on 127.0.0.1 (free port, own host key, root login with a fresh client key
+// only), for qemu+ssh:// URIs to this machine. Stopped (by its pid) at destruction.
+class PrivateSshd {
+ public:
+  explicit PrivateSshd(const std::filesystem::path& dir);
+  ~PrivateSshd();
+  bool started() const { return pid_ > 0; }
+  // qemu+ssh://root@127.0.0.1:PORT/system?keyfile=...&no_verify=1
+  std::string qemu_uri() const;
+
+ private:
+  std::filesystem::path dir_;
+  int port_ = 0;
+  int pid_ = -1;
+};
+
 // Runs a shell command; returns its stdout (and exit status through *status).
 std::string run(const std::string& command, int* status = nullptr);
 

@@ -188,5 +188,35 @@ TEST_F(QemuSystem, ResetThrowsTheCandidatesWritesAway) {
   EXPECT_EQ(*p_->domain_state(web), DomainState::kShutOff);
 }
 
+// The same provider over ssh, as for a remote hypervisor (here: this machine through a private
+// sshd on loopback): keepalive on a real remote link, overlays created by the remote storage
+// backend, and the objects seen by the local daemon.
+TEST_F(QemuSystem, OverSshAsForARemoteHost) {
+  testing::PrivateSshd sshd(dir_.path() / "sshd");
+  ASSERT_TRUE(sshd.started());
+  LibvirtOptions opts;
+  opts.uri = sshd.qemu_uri();
+  opts.overlay_dir = (dir_.path() / "overlays").string();
+  opts.overlay_pool = pool_;
+  opts.call_timeout = std::chrono::minutes(5);
+  auto remote = LibvirtProvider::connect(opts);
+  ATELIER_ASSERT_OK(remote);
+  ObjectRef lan{session_, "c3", "lan"};
+  ObjectRef web{session_, "c3", "web"};
+  ATELIER_ASSERT_OK((*remote)->define_network({lan}));
+  ATELIER_ASSERT_OK((*remote)->start_network(lan));
+  auto overlay = (*remote)->create_overlay({web, base_});
+  ATELIER_ASSERT_OK(overlay);
+  EXPECT_TRUE(std::filesystem::exists(overlay->path));
+  auto listed = p_->list(session_);  // the local provider sees what the remote one made
+  ATELIER_ASSERT_OK(listed);
+  EXPECT_EQ(listed->size(), 2u);
+  EXPECT_EQ(virsh("net-list --name | grep -c atelier-" + session_ + "-c3-lan"), "1\n");
+  ATELIER_ASSERT_OK((*remote)->destroy_session(session_));
+  EXPECT_FALSE(std::filesystem::exists(overlay->path));
+  EXPECT_EQ(virsh("net-list --all --name | grep -c " + session_), "0\n");
+  (*remote).reset();
+}
+
 }  // namespace
 }  // namespace atelier::provider
