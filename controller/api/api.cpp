@@ -164,7 +164,8 @@ std::string_view path_of(std::string_view target) {
 
 }  // namespace
 
-Api::Api(store::Store& store, sessions::SessionService& sessions) : store_(store), sessions_(sessions) {}
+Api::Api(store::Store& store, sessions::SessionService& sessions, Options options)
+    : store_(store), sessions_(sessions), options_(options) {}
 
 void Api::count_response(int status) { responses_by_status_[status]++; }
 
@@ -302,6 +303,47 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
       for (const auto& c : *labs) cands.push_back(candidate_json(c));
       o["candidates"] = std::move(cands);
       return json_response(200, o);
+    }
+
+    case Endpoint::kSessionEvents: {
+      // One "session" event with the whole session (as GET /sessions/{id}) now and at every
+      // change; the stream ends after the session reaches status destroyed.
+      auto snapshot = [this, id = route->session]() -> Result<std::pair<std::string, bool>> {
+        auto s = store_.get_session(id);
+        if (!s.ok()) return std::move(s).error();
+        auto labs = store_.list_candidate_labs(id);
+        if (!labs.ok()) return std::move(labs).error();
+        json::object o = session_json(*s);
+        json::array cands;
+        for (const auto& c : *labs) cands.push_back(candidate_json(c));
+        o["candidates"] = std::move(cands);
+        return std::pair<std::string, bool>("event: session\ndata: " + json::serialize(o) + "\n\n",
+                                            s->status == store::LabStatus::kDestroyed);
+      };
+      auto first = snapshot();
+      if (!first.ok()) return error_response(first.error());
+      HttpResponse r;
+      r.content_type = "text/event-stream";
+      r.body = first->first;
+      r.poll_interval = options_.events_poll_interval;
+      r.poll = [snapshot, last = first->first, done = first->second,
+                quiet = 0]() mutable -> std::optional<std::string> {
+        if (done) return std::nullopt;
+        auto now = snapshot();
+        if (!now.ok()) return std::nullopt;  // the session vanished or the store failed: end
+        done = now->second;
+        if (now->first != last) {
+          last = now->first;
+          quiet = 0;
+          return last;
+        }
+        if (++quiet >= 15) {
+          quiet = 0;
+          return std::string(": keep-alive\n\n");
+        }
+        return std::string();
+      };
+      return r;
     }
 
     case Endpoint::kDestroySession: {

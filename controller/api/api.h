@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 
@@ -16,7 +17,12 @@ namespace atelier::api {
 
 class Api {
  public:
-  Api(store::Store& store, sessions::SessionService& sessions);
+  struct Options {
+    // How often an event stream looks for changes, and sends a keep-alive every 15 looks.
+    std::chrono::milliseconds events_poll_interval{1000};
+  };
+  Api(store::Store& store, sessions::SessionService& sessions, Options options);
+  Api(store::Store& store, sessions::SessionService& sessions) : Api(store, sessions, Options{}) {}
 
   HttpResponse handle(const HttpRequest& request);
 
@@ -28,6 +34,7 @@ class Api {
   HttpResponse dispatch(const HttpRequest& request);
   store::Store& store_;
   sessions::SessionService& sessions_;
+  Options options_;
   std::map<int, std::uint64_t> responses_by_status_;
 };
 

@@ -2,6 +2,9 @@
 // no header outside a few .cpp files needs Boost.Beast.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +22,12 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   bool close = false;  // close the connection after this response
+
+  // A stream (Server-Sent Events) when set: the server sends the headers and `body`, then
+  // calls `poll` every `poll_interval` on the strand and sends what it returns ("" sends
+  // nothing), until it returns nullopt, the client goes away, or the server stops.
+  std::function<std::optional<std::string>()> poll;
+  std::chrono::milliseconds poll_interval{1000};
 };
 
 // {"error": {"code": CODE, "message": MESSAGE}} with the given status.

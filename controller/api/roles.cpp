@@ -8,7 +8,7 @@ namespace atelier::api {
 namespace {
 
 // clang-format off
-constexpr std::array<Rule, 12> kRules = {{
+constexpr std::array<Rule, 13> kRules = {{
   //  endpoint                         method    pattern                                              open   trainer evaluator candidate
   {Endpoint::kHealthz,             "GET",    "/healthz",                                          true,  true,   true,     true},
   {Endpoint::kMetrics,             "GET",    "/metrics",                                          true,  true,   true,     true},
@@ -22,6 +22,7 @@ constexpr std::array<Rule, 12> kRules = {{
   {Endpoint::kGetCandidateResults, "GET",    "/sessions/{session}/candidates/{candidate}/results",false, true,   true,     true},
   {Endpoint::kGetResults,          "GET",    "/sessions/{session}/results",                       false, true,   true,     false},
   {Endpoint::kCreateToken,         "POST",   "/tokens",                                           false, true,   false,    false},
+  {Endpoint::kSessionEvents,       "GET",    "/sessions/{session}/events",                        false, true,   true,     false},
 }};
 // clang-format on
 

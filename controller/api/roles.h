@@ -24,6 +24,7 @@ enum class Endpoint {
   kGetCandidateResults,
   kGetResults,
   kCreateToken,
+  kSessionEvents,
 };
 
 // Who may call an endpoint. Trainer and evaluator tokens may be limited to one session

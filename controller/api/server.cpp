@@ -5,6 +5,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -51,6 +53,28 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     return res;
   }
 
+  // Server-Sent Events: no length, the connection closes at the end of the stream.
+  asio::awaitable<void> stream_events(beast::tcp_stream& stream, HttpResponse& response) {
+    std::string head = "HTTP/1.1 " + std::to_string(response.status) +
+                       " OK\r\nServer: atelierd\r\nContent-Type: " + response.content_type +
+                       "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + response.body;
+    stream.expires_never();
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
+    (void)n;
+    asio::steady_timer timer(acceptor.get_executor());
+    while (!ec && !stopped) {
+      timer.expires_after(response.poll_interval);
+      auto [tec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (tec || stopped) break;
+      std::optional<std::string> next = response.poll();
+      if (!next) break;
+      if (next->empty()) continue;
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(*next), asio::as_tuple(asio::use_awaitable));
+      (void)wn;
+      ec = wec;
+    }
+  }
+
   asio::awaitable<void> serve(tcp::socket socket) {
     auto self = shared_from_this();
     beast::tcp_stream stream(std::move(socket));
@@ -95,6 +119,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         request.authorization = std::string(req[http::field::authorization]);
         request.body = std::move(req.body());
         response = handler(request);
+      }
+      if (response.poll) {
+        co_await stream_events(stream, response);
+        break;
       }
       auto res = to_beast(response, version, keep_alive);
       stream.expires_after(options.read_timeout);

@@ -3,12 +3,18 @@
 // oversized bodies) and the full endpoint x role matrix.
 #include <gtest/gtest.h>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -47,7 +53,7 @@ class ApiTest : public ::testing::Test {
     options.labs_dir = labs_;
     options.load.recipes_root = src / "ansible-free-recipes" / "recipes";
     sessions_ = std::make_unique<sessions::SessionService>(*store_, options);
-    api_ = std::make_unique<Api>(*store_, *sessions_);
+    api_ = std::make_unique<Api>(*store_, *sessions_, Api::Options{std::chrono::milliseconds(50)});
 
     // Sessions and tokens the tests read; made before the server thread starts.
     make_session("s1", {"c01", "c02"}, /*feedback=*/true);
@@ -121,6 +127,52 @@ class ApiTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << method << " " << target << ": " << (r.ok() ? "" : r.error().to_string());
     return r.ok() ? *r : HttpResponse{0, "", "", false};
   }
+  // An event stream read with a plain socket: the status line and headers, then events.
+  struct EventStream {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket{io};
+    boost::asio::streambuf buffer;
+    int status = 0;
+    // The next "\n\n"-terminated block, skipping keep-alive comments; "" at the end.
+    std::string next() {
+      for (;;) {
+        boost::system::error_code ec;
+        boost::asio::read_until(socket, buffer, "\n\n", ec);
+        if (ec) return "";
+        std::string all(boost::asio::buffers_begin(buffer.data()), boost::asio::buffers_end(buffer.data()));
+        auto end = all.find("\n\n") + 2;
+        buffer.consume(end);
+        std::string block = all.substr(0, end);
+        if (block.rfind(":", 0) != 0) return block;
+      }
+    }
+  };
+  std::unique_ptr<EventStream> open_events(const std::string& target, const std::string& who) {
+    auto s = std::make_unique<EventStream>();
+    boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), server_->port());
+    s->socket.connect(ep);
+    std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!tokens_.at(who).empty()) req += "Authorization: Bearer " + tokens_.at(who) + "\r\n";
+    req += "\r\n";
+    boost::asio::write(s->socket, boost::asio::buffer(req));
+    boost::asio::read_until(s->socket, s->buffer, "\r\n\r\n");
+    std::string all(boost::asio::buffers_begin(s->buffer.data()), boost::asio::buffers_end(s->buffer.data()));
+    auto end = all.find("\r\n\r\n") + 4;
+    s->status = std::stoi(all.substr(9, 3));
+    s->buffer.consume(end);
+    return s;
+  }
+  // Runs `f` on the server's strand (the io_context thread) and waits for it.
+  template <typename F>
+  void on_strand(F f) {
+    std::promise<void> done;
+    boost::asio::post(io_, [&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
   static json::value parse(const HttpResponse& r) {
     boost::system::error_code ec;
     json::value v = json::parse(r.body, ec);
@@ -179,6 +231,7 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kGetResults, "GET", "/sessions/s1/results", "", {401, 401, 200, 200, 403, 403, 403, 403}},
       {Endpoint::kCreateToken, "POST", "/tokens", R"({"role":"evaluator"})",
        {401, 401, 201, 403, 403, 403, 403, 403}},
+      {Endpoint::kSessionEvents, "GET", "/sessions/s1/events", "", {401, 401, 200, 200, 403, 403, 403, 403}},
   };
   // Every endpoint of the role table is in the matrix.
   for (const auto& rule : rules()) {
@@ -188,6 +241,10 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
   }
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < who.size(); ++i) {
+      if (row.endpoint == Endpoint::kSessionEvents) {  // a stream: read the status line only
+        EXPECT_EQ(open_events(row.target, who[i])->status, row.expected[i]) << row.target << " as " << who[i];
+        continue;
+      }
       HttpResponse r = call(row.method, row.target, who[i], row.body);
       EXPECT_EQ(r.status, row.expected[i]) << row.method << " " << row.target << " as " << who[i] << ": " << r.body;
       if (r.status == 401) {
@@ -424,6 +481,34 @@ TEST_F(ApiTest, CreateTokenMakesAWorkingTokenAndRejectsBadInput) {
   expect(R"({"role":"evaluator","session":"nope"})", 404, "not_found");
   expect(R"({"role":"evaluator","extra":1})", 400, "invalid_argument");
   expect(R"({"role":5})", 400, "invalid_argument");
+}
+
+TEST_F(ApiTest, EventsStreamFollowsTheSessionUntilDestroyed) {
+  auto events = open_events("/sessions/s1/events", "evaluator");
+  ASSERT_EQ(events->status, 200);
+  std::string first = events->next();
+  ASSERT_EQ(first.rfind("event: session\ndata: ", 0), 0u) << first;
+  json::value v = json::parse(first.substr(first.find("data: ") + 6));
+  EXPECT_EQ(v.at("candidates").at(0).at("status"), "pending");
+
+  on_strand([&] {
+    auto lab = store_->get_candidate_lab("s1", "c01");
+    ASSERT_TRUE(lab.ok());
+    lab->status = store::LabStatus::kProvisioning;
+    lab->steps[0] = store::StepState::kRunning;
+    ASSERT_TRUE(store_->update_candidate_lab(*lab).ok());
+  });
+  std::string second = events->next();
+  json::value w = json::parse(second.substr(second.find("data: ") + 6));
+  EXPECT_EQ(w.at("candidates").at(0).at("status"), "provisioning");
+  EXPECT_EQ(w.at("candidates").at(0).at("steps").at("networks"), "running");
+
+  on_strand([&] { ASSERT_TRUE(store_->set_session_status("s1", store::LabStatus::kDestroyed).ok()); });
+  std::string last = events->next();
+  EXPECT_NE(last.find("\"status\":\"destroyed\""), std::string::npos) << last;
+  EXPECT_EQ(events->next(), "");  // the stream ends
+
+  EXPECT_EQ(open_events("/sessions/nope/events", "trainer")->status, 404);
 }
 
 }  // namespace
