@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "agent/checks/parsers.h"
@@ -37,8 +38,10 @@ protocol::HostFacts gather_facts() {
 Result<protocol::Identity> load_identity(const std::string& path) {
   protocol::Identity id;
   if (!path.empty()) {
+    std::error_code ec;
     std::ifstream in(path);
-    if (!in) return Error(ErrorCode::kNotFound, "identity file " + path + " cannot be read");
+    // A missing file is normal before the host's seed is written: the identity stays empty.
+    if (!in && std::filesystem::exists(path, ec)) return Error(ErrorCode::kIo, "identity file " + path + " cannot be read");
     std::string line;
     int number = 0;
     while (std::getline(in, line)) {

@@ -275,6 +275,36 @@ Result<NftRuleset> parse_nft_json(std::string_view text) {
   return out;
 }
 
+std::optional<DpkgEntry> find_dpkg_package(std::string_view text, std::string_view name) {
+  std::optional<DpkgEntry> found;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    // One stanza: lines up to an empty line.
+    std::size_t end = text.find("\n\n", pos);
+    std::string_view stanza = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    pos = end == std::string_view::npos ? text.size() : end + 2;
+    auto field = [&](std::string_view key) -> std::string_view {
+      std::size_t at = 0;
+      while (at < stanza.size()) {
+        std::size_t eol = stanza.find('\n', at);
+        std::string_view line = stanza.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
+        if (line.size() > key.size() + 1 && line.substr(0, key.size()) == key && line[key.size()] == ':') {
+          std::string_view v = line.substr(key.size() + 1);
+          while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+          return v;
+        }
+        if (eol == std::string_view::npos) break;
+        at = eol + 1;
+      }
+      return {};
+    };
+    if (field("Package") != name) continue;
+    DpkgEntry e{std::string(field("Status")), std::string(field("Version"))};
+    if (!found || (e.status == "install ok installed" && found->status != "install ok installed")) found = std::move(e);
+  }
+  return found;
+}
+
 std::optional<int> parse_ping_received(std::string_view text) {
   auto pos = text.find(" received");
   if (pos == std::string_view::npos) return std::nullopt;

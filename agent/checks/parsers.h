@@ -68,6 +68,14 @@ struct NftRuleset {
 // its JSON key, so a rule is still findable by the parts we do know.
 Result<NftRuleset> parse_nft_json(std::string_view text);
 
+struct DpkgEntry {
+  std::string status;    // "install ok installed", "deinstall ok config-files", ...
+  std::string version;
+};
+// Finds a package in /var/lib/dpkg/status (the database dpkg-query reads); with several
+// architectures of one package, an installed one wins. nullopt when dpkg never heard of it.
+std::optional<DpkgEntry> find_dpkg_package(std::string_view status_file, std::string_view name);
+
 // From ping's summary "2 packets transmitted, 2 received, 0% packet loss": the received count.
 std::optional<int> parse_ping_received(std::string_view text);
 

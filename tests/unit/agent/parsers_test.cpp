@@ -138,6 +138,24 @@ TEST(Nft, ParsesWhatTheRealNftPrints) {
   EXPECT_EQ(e.status, CheckStatus::kPass) << e.observed;
 }
 
+TEST(Dpkg, FindsPackagesInTheStatusFile) {
+  const char* status =
+      "Package: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.36-9\n\n"
+      "Package: postfix\nStatus: deinstall ok config-files\nVersion: 3.7.10-0+deb12u1\nDescription: mail\n a long text\n\n"
+      "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u4\n\n"
+      "Package: bash\nEssential: yes\nStatus: install ok installed\nVersion: 5.2.15-2+b2\n";
+  auto bash = find_dpkg_package(status, "bash");
+  ASSERT_TRUE(bash.has_value());
+  EXPECT_EQ(bash->status, "install ok installed");
+  EXPECT_EQ(bash->version, "5.2.15-2+b2");
+  auto postfix = find_dpkg_package(status, "postfix");
+  ASSERT_TRUE(postfix.has_value());
+  EXPECT_EQ(postfix->status, "deinstall ok config-files");
+  EXPECT_TRUE(find_dpkg_package(status, "libc6").has_value());
+  EXPECT_FALSE(find_dpkg_package(status, "bas").has_value());
+  EXPECT_FALSE(find_dpkg_package(status, "nginx").has_value());
+}
+
 TEST(Small, PingSummarySpacesAndModes) {
   EXPECT_EQ(parse_ping_received("2 packets transmitted, 2 received, 0% packet loss, time 201ms"), 2);
   EXPECT_EQ(parse_ping_received("3 packets transmitted, 0 received, 100% packet loss"), 0);
