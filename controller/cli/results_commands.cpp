@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "common/lab/loader.h"
 #include "controller/cli/commands.h"
 #include "controller/grading/export.h"
 #include "controller/grading/grade.h"
@@ -27,10 +28,12 @@ int results_render(const std::vector<std::string>& args) {
       "out,o", po::value<std::string>(), "write to this file instead of stdout")(
       "lang", po::value<std::string>()->default_value("fr"), "html labels and first titles: fr or en")(
       "now", po::value<std::string>(), "grade as of this UTC time (2026-11-30T10:00:00Z) instead of the clock")(
-      "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)");
+      "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)")(
+      "lab", po::value<std::string>(), "take the tasks from this lab (folder or lab.yaml) instead of the file's \"lab\"")(
+      "recipes", po::value<std::string>(), "with --lab: the recipes folder (default: found above the lab)");
   const char* usage =
-      "usage: atelier results render --input FILE --format csv|json|junit|html [--candidate C]\n"
-      "                              [--out FILE] [--lang fr|en] [--now TIME] [--bom]\n"
+      "usage: atelier results render --input FILE --format csv|json|junit|html|grid\n"
+      "                              [--candidate C] [--out FILE] [--lang fr|en] [--now TIME] [--bom] [--lab PATH]\n"
       "Grades the check runs, overrides and freeze in FILE and prints one export: CSV (a row\n"
       "per candidate x task), JSON (everything), JUnit XML (a test case per check) or the\n"
       "printable HTML report of one candidate. docs/evaluator-guide.md describes the file and\n"
@@ -91,7 +94,18 @@ int results_render(const std::vector<std::string>& args) {
     buf << in.rdbuf();
     text = buf.str();
   }
-  auto input = grading::session_input_from_json_text(text);
+  std::optional<grading::LabSpec> lab_spec;
+  if (vm.count("lab")) {
+    lab::LoadOptions load_options;
+    if (vm.count("recipes")) load_options.recipes_root = vm["recipes"].as<std::string>();
+    auto report = lab::load_lab_report(vm["lab"].as<std::string>(), load_options);
+    if (!report.ok()) {
+      std::cerr << report.to_string();
+      return report.io_failure ? kExitFailure : kExitInvalid;
+    }
+    lab_spec = grading::lab_spec_from_lab(*report.lab);
+  }
+  auto input = grading::session_input_from_json_text(text, lab_spec ? &*lab_spec : nullptr);
   if (!input) {
     std::cerr << "atelier results render: " << input_path << ": " << input.error().to_string() << "\n";
     return kExitInvalid;

@@ -292,7 +292,7 @@ LabSpec read_lab(const json::value& v, const std::string& path) {
   return lab;
 }
 
-SessionInput read_input(const json::value& v) {
+SessionInput read_input(const json::value& v, const LabSpec* given_lab) {
   const std::string path = "$";
   const auto& o = as_object(v, path);
   std::string format = get_string(o, "format", path);
@@ -302,8 +302,12 @@ SessionInput read_input(const json::value& v) {
   SessionInput in;
   in.session = get_string(o, "session", path, true);
   const json::value* lab = field(o, "lab");
-  if (lab == nullptr) fail(path + ".lab", "is required");
-  in.lab = read_lab(*lab, path + ".lab");
+  if (given_lab != nullptr) {
+    in.lab = *given_lab;
+  } else {
+    if (lab == nullptr) fail(path + ".lab", "is required (or give the lab folder)");
+    in.lab = read_lab(*lab, path + ".lab");
+  }
   if (const json::value* p = field(o, "policy"); p != nullptr && !p->is_null()) {
     const auto& po = as_object(*p, path + ".policy");
     std::string def = get_string(po, "default", path + ".policy");
@@ -494,15 +498,15 @@ Result<Annotation> annotation_from_json(const json::value& v) {
 Result<LabSpec> lab_spec_from_json(const json::value& v) {
   return guarded<LabSpec>([&] { return read_lab(v, "$"); });
 }
-Result<SessionInput> session_input_from_json(const json::value& v) {
-  return guarded<SessionInput>([&] { return read_input(v); });
+Result<SessionInput> session_input_from_json(const json::value& v, const LabSpec* lab) {
+  return guarded<SessionInput>([&] { return read_input(v, lab); });
 }
 
-Result<SessionInput> session_input_from_json_text(std::string_view text) {
+Result<SessionInput> session_input_from_json_text(std::string_view text, const LabSpec* lab) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   if (ec) return Error(ErrorCode::kInvalidArgument, "not valid JSON: " + ec.message());
-  return session_input_from_json(v);
+  return session_input_from_json(v, lab);
 }
 
 }  // namespace atelier::grading

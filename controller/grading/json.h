@@ -35,8 +35,9 @@ Result<Override> override_from_json(const boost::json::value& v);
 Result<Annotation> annotation_from_json(const boost::json::value& v);
 Result<LabSpec> lab_spec_from_json(const boost::json::value& v);
 // Errors (kInvalidArgument) name the JSON path: "candidates[0].runs[2].started_at: expected ...".
-Result<SessionInput> session_input_from_json(const boost::json::value& v);
+// With `lab` given (e.g. from a lab folder), the file's "lab" is optional and `lab` is used.
+Result<SessionInput> session_input_from_json(const boost::json::value& v, const LabSpec* lab = nullptr);
 // Parses text first; a syntax error says where.
-Result<SessionInput> session_input_from_json_text(std::string_view text);
+Result<SessionInput> session_input_from_json_text(std::string_view text, const LabSpec* lab = nullptr);
 
 }  // namespace atelier::grading

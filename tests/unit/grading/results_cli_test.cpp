@@ -67,5 +67,29 @@ TEST_F(ResultsRender, RejectsBadInputWithExitTwoAndMissingFilesWithExitOne) {
             kExitFailure);
 }
 
+TEST_F(ResultsRender, TakesTheTasksFromALabFolder) {
+  const fs::path runs = dir_ / "runs.json";
+  std::ofstream(runs) << R"({"session": "s1", "candidates": [{"candidate": "c01",
+    "handed_over_at": "2026-11-30T08:00:00Z",
+    "runs": [{"run_id": "r1", "started_at": "2026-11-30T08:20:00Z", "results": [
+      {"result_id": "r1/T1/0", "task": "T1", "check_index": 0, "status": "pass"},
+      {"result_id": "r1/T2/0", "task": "T2", "check_index": 0, "status": "pass"},
+      {"result_id": "r1/T2/1", "task": "T2", "check_index": 1, "status": "fail"}]}]}]})";
+  const std::string lab = std::string(ATELIER_SOURCE_DIR) + "/labs/demo";
+  const fs::path out = dir_ / "out.csv";
+  ASSERT_EQ(results_render({"--input", runs.string(), "--lab", lab, "--format", "csv", "--out", out.string(),
+                            "--now", "2026-11-30T09:00:00Z"}),
+            kExitOk);
+  const std::string csv = read(out);
+  EXPECT_NE(csv.find("s1,demo,c01,T1,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",P2,C09 C03,passed,4,4,4,1,1,2026-11-30T08:00:00Z,2026-11-30T08:20:00Z,1200,20m00s,1800,no,"),
+            std::string::npos) << csv;
+  EXPECT_NE(csv.find(",C01,failed,0,3,0,1,2,"), std::string::npos) << csv;
+  // Without --lab the file must carry its own lab summary.
+  EXPECT_EQ(results_render({"--input", runs.string(), "--format", "csv"}), kExitInvalid);
+  // A lab that is not there cannot be read: exit 1.
+  EXPECT_EQ(results_render({"--input", runs.string(), "--lab", lab + "/absent", "--format", "csv"}), kExitFailure);
+}
+
 }  // namespace
 }  // namespace atelier::cli
