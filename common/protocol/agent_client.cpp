@@ -100,9 +100,16 @@ Status AgentClient::send(const Envelope& message) {
 void AgentClient::reader_loop() {
   LineReader reader(fd_, kMaxLineBytes);
   for (;;) {
-    auto line = reader.read_line(std::chrono::milliseconds(-1));
+    // Slices, so that close() is seen on descriptors shutdown() cannot wake (a pty or a
+    // character device in tests; sockets wake at once).
+    auto line = reader.read_line(std::chrono::milliseconds(250));
     if (!line) {
       if (line.error().code() == ErrorCode::kInvalidArgument) continue;  // an oversized line
+      if (line.error().code() == ErrorCode::kTimeout) {
+        std::lock_guard lock(mutex_);
+        if (!open_) break;
+        continue;
+      }
       break;
     }
     auto message = decode(*line);

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -268,6 +270,67 @@ TEST(AgentClientConnect, NothingListening) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code(), ErrorCode::kUnavailable);
   EXPECT_NE(c.error().to_string().find("/tmp/atelier-no-such-dir/agent.sock"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atelier::agent
+
+namespace atelier::agent {
+namespace {
+
+// The guest side of the real channel is a character device, not a socket: serve over a
+// pseudo-terminal in raw mode (the test holds the master, as QEMU holds the host side). When
+// the master goes away the slave hangs up, as a virtio port does when the host side closes:
+// the agent must notice, wait without spinning, and carry on.
+TEST(CharacterDevice, ServesOverAPtyAndWaitsAfterTheHangup) {
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  std::string slave = ::ptsname(master);
+  {
+    int fd = ::open(slave.c_str(), O_RDWR | O_NOCTTY);
+    ASSERT_GE(fd, 0);
+    termios t{};
+    ::tcgetattr(fd, &t);
+    ::cfmakeraw(&t);
+    ::tcsetattr(fd, TCSANOW, &t);
+    ::close(fd);
+  }
+  char tmpl[] = "/tmp/atelier-pty-XXXXXX";
+  fs::path dir = ::mkdtemp(tmpl);
+  ServerOptions o;
+  o.port_path = slave;
+  o.spool_dir = dir / "spool";
+  o.identity = {"s1", "c03", "pty"};
+  // Longer than the test: once the pty is gone its number may be reused by another program,
+  // whose terminal the agent must not open.
+  o.reconnect_min = 5s;
+  o.reconnect_max = 5s;
+  AgentServer server(o);
+  std::thread agent([&] { (void)server.run(); });
+
+  auto client = AgentClient::adopt(master);
+  auto hello = client->wait_hello(10s);
+  ASSERT_TRUE(hello.ok()) << hello.error().to_string();
+  EXPECT_EQ(hello->identity.host, "pty");
+  protocol::ExecRequest exec;
+  exec.argv = {"echo", "through a character device"};
+  auto r = client->exec(exec, 10s);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->stdout_text, "through a character device\n");
+
+  client->close();  // closes the master: the slave hangs up
+  std::this_thread::sleep_for(500ms);
+  timespec cpu{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+  double before = cpu.tv_sec + cpu.tv_nsec / 1e9;
+  std::this_thread::sleep_for(1s);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+  EXPECT_LT(cpu.tv_sec + cpu.tv_nsec / 1e9 - before, 0.2) << "CPU seconds used after the hangup";
+  server.stop();
+  agent.join();
+  fs::remove_all(dir);
 }
 
 }  // namespace
