@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include "common/protocol/codec.h"
 
@@ -176,6 +179,51 @@ TEST(Base64, KnownVectors) {
     EXPECT_EQ(*d, v[0]);
   }
   EXPECT_FALSE(base64_decode("Zg=a").ok());
+}
+
+}  // namespace
+}  // namespace atelier::protocol
+
+// The lab loader (common/lab/check_fields.h) and this codec each list the fields of every
+// kind; they must name the same keys, or a check would mean one thing in lab.yaml and another
+// on the wire.
+#include "common/lab/check_fields.h"
+
+namespace atelier::protocol {
+namespace {
+
+struct KeyCollector {
+  std::set<std::string> keys;
+  template <typename T>
+  void req(std::string_view name, T&) {
+    keys.emplace(name);
+  }
+  template <typename T>
+  void opt(std::string_view name, T&) {
+    keys.emplace(name);
+  }
+};
+
+TEST(CheckCodec, UsesTheSameKeysAsTheLabLoader) {
+  for (auto kind : all_kinds()) {
+    KeyCollector lab;
+    std::visit([&](auto& k) { checks::visit_fields(k, lab); }, kind);
+    std::set<std::string> wire;
+    auto json = check_to_json(Check{"", "", std::chrono::milliseconds(1), kind});
+    for (const auto& kv : json.at("args").as_object()) wire.emplace(kv.key());
+    EXPECT_EQ(wire, lab.keys) << kind_name(kind);
+  }
+}
+
+// docs/checks.md documents every kind.
+TEST(CheckDocs, EveryKindHasASection) {
+  std::ifstream in(std::string(ATELIER_SOURCE_DIR) + "/docs/checks.md");
+  ASSERT_TRUE(in) << "docs/checks.md";
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const char* name : checks::kCheckKindNames) {
+    EXPECT_NE(text.str().find(std::string("\n### ") + name + "\n"), std::string::npos) << name;
+  }
 }
 
 }  // namespace
