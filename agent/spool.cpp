@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -52,7 +53,9 @@ fs::path Spool::file_for(const std::string& bundle_id) const {
   // Bundle ids come from the controller: keep the file name to a safe alphabet.
   std::string name;
   for (char ch : bundle_id) name += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ? ch : '_';
-  std::size_t hash = std::hash<std::string>{}(bundle_id);
+  // FNV-1a: stable across builds, so an upgraded agent still finds its older files by name.
+  std::uint64_t hash = 14695981039346656037ull;
+  for (unsigned char ch : bundle_id) hash = (hash ^ ch) * 1099511628211ull;
   std::ostringstream s;
   s << name.substr(0, 80) << "-" << std::hex << hash << ".json";
   return dir_ / s.str();

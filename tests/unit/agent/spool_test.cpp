@@ -42,6 +42,9 @@ TEST_F(SpoolTest, KeepsResultsUntilEveryIdIsAcked) {
   ASSERT_TRUE(spool.store(results("b1", 2)).ok());
   ASSERT_TRUE(spool.store(results("b/2", 1)).ok());  // a bundle id with a slash stays one file
   EXPECT_EQ(spool.size(), 2u);
+  // File names must not change between agent versions (an upgraded agent must find them):
+  // the bundle id, then its FNV-1a hash.
+  EXPECT_TRUE(fs::exists(dir_ / "spool" / "b1-8a60307b54d7e7c.json"));
 
   // A new Spool on the same folder (the agent restarted) sees the same results.
   Spool again(dir_ / "spool");
