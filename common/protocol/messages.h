@@ -75,8 +75,8 @@ struct ExecRequest {
 };
 
 struct ExecResult {
-  int exit_code = -1;                     // -1 when killed by a signal or timed out
-  std::optional<int> signal;
+  int exit_code = -1;                     // 128+N when killed by signal N; -1 when timed out
+  std::optional<int> signal;              // N when killed by a signal (9 after a timeout)
   bool timed_out = false;
   std::string stdout_text;
   std::string stderr_text;
