@@ -9,11 +9,15 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <array>
 #include <list>
+#include <optional>
+#include <type_traits>
 
 namespace atelier::api {
 namespace asio = boost::asio;
@@ -29,6 +33,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Options options;
   Handler handler;
   Observer observer;
+  std::optional<asio::ssl::context> tls;  // set: every connection starts with a TLS handshake
   std::list<beast::tcp_stream*> streams;  // open connections, closed by stop()
   bool stopped = false;
 
@@ -54,11 +59,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   // Server-Sent Events: no length, the connection closes at the end of the stream.
-  asio::awaitable<void> stream_events(beast::tcp_stream& stream, HttpResponse& response) {
+  template <class Stream>
+  asio::awaitable<void> stream_events(Stream& stream, HttpResponse& response) {
     std::string head = "HTTP/1.1 " + std::to_string(response.status) +
                        " OK\r\nServer: atelierd\r\nContent-Type: " + response.content_type +
                        "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + response.body;
-    stream.expires_never();
+    beast::get_lowest_layer(stream).expires_never();
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
     (void)n;
     asio::steady_timer timer(acceptor.get_executor());
@@ -77,8 +83,23 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   asio::awaitable<void> serve(tcp::socket socket) {
     auto self = shared_from_this();
-    beast::tcp_stream stream(std::move(socket));
-    auto registered = streams.insert(streams.end(), &stream);
+    if (!tls) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve_stream(stream);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;  // not TLS, or a client that does not trust us: nothing to answer
+    co_await serve_stream(stream);
+  }
+
+  template <class Stream>
+  asio::awaitable<void> serve_stream(Stream& stream) {
+    constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+    beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
+    auto registered = streams.insert(streams.end(), &tcp_layer);
     struct Unregister {
       Impl* impl;
       std::list<beast::tcp_stream*>::iterator it;
@@ -89,11 +110,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(16 * 1024);
-      stream.expires_after(options.read_timeout);
+      tcp_layer.expires_after(options.read_timeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       (void)n;
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || stopped ||
-          ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+          ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
         break;
       }
       HttpResponse response;
@@ -125,24 +147,31 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         break;
       }
       auto res = to_beast(response, version, keep_alive);
-      stream.expires_after(options.read_timeout);
+      tcp_layer.expires_after(options.read_timeout);
       auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
       (void)wn;
       if (wec || !res.keep_alive()) break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (kTls) {
+      // close_notify, bounded; then the socket closes below.
+      tcp_layer.expires_after(std::chrono::seconds(2));
+      co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+      tcp_layer.socket().close(ignored);
+      co_return;
+    }
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
     // Drain what the client is still sending (the rest of a refused body) for a moment, so that
     // closing does not reset the connection before the client has read the answer.
     std::array<char, 64 * 1024> sink;
     std::size_t drained = 0;
     while (!stopped && drained < 64 * 1024 * 1024) {
-      stream.expires_after(std::chrono::seconds(2));
-      auto [rec, got] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+      tcp_layer.expires_after(std::chrono::seconds(2));
+      auto [rec, got] = co_await tcp_layer.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
       if (rec) break;
       drained += got;
     }
-    stream.socket().close(ignored);
+    tcp_layer.socket().close(ignored);
   }
 };
 
@@ -155,6 +184,25 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
                  "\"" + options.address + "\" is not an IP address; give one like 127.0.0.1 or ::1");
   }
   auto impl = std::make_shared<Impl>(io, std::move(options), std::move(handler), std::move(observer));
+  if (!impl->options.tls_cert_file.empty() || !impl->options.tls_key_file.empty()) {
+    if (impl->options.tls_cert_file.empty() || impl->options.tls_key_file.empty()) {
+      return Error(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key");
+    }
+    auto& ctx = impl->tls.emplace(asio::ssl::context::tls_server);
+    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                    ec);
+    if (!ec) ctx.use_certificate_chain_file(impl->options.tls_cert_file, ec);
+    if (ec) {
+      return Error(ErrorCode::kInvalidArgument, ec.message())
+          .context("load TLS certificate " + impl->options.tls_cert_file);
+    }
+    ctx.use_private_key_file(impl->options.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      return Error(ErrorCode::kInvalidArgument, ec.message()).context("load TLS key " + impl->options.tls_key_file);
+    }
+  }
   tcp::endpoint endpoint(address, impl->options.port);
   impl->acceptor.open(endpoint.protocol(), ec);
   if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);

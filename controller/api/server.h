@@ -26,13 +26,16 @@ class HttpServer {
     std::uint16_t port = 0;                          // 0: the system picks one (tests)
     std::size_t max_body_bytes = 1024 * 1024;        // larger bodies get 413
     std::chrono::seconds read_timeout{30};           // an idle or slow client is dropped
+    // TLS when both are set: PEM certificate chain and private key; TLS 1.2 and newer only.
+    std::string tls_cert_file;
+    std::string tls_key_file;
   };
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
   // Called for responses the server makes itself (413, 400 on a malformed request).
   using Observer = std::function<void(int status)>;
 
-  // Binds and starts accepting. Errors: kInvalidArgument for a bad address, kUnavailable when
-  // the port cannot be bound.
+  // Binds and starts accepting. Errors: kInvalidArgument for a bad address or a certificate or
+  // key that does not load, kUnavailable when the port cannot be bound.
   static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io, Options options,
                                                    Handler handler, Observer observer = {});
   ~HttpServer();

@@ -42,8 +42,8 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
       "labs-dir", po::value(&labs_dir)->default_value("labs"), "the folder sessions take their labs from")(
       "recipes-dir", po::value(&recipes_dir), "recipes root (default: ansible-free-recipes/recipes next to the lab)")(
       "libvirt-uri", po::value(&uris)->composing(), "a hypervisor host: URI or NAME=URI (repeatable; default qemu:///system)")(
-      "tls-cert", po::value(&tls_cert), "TLS certificate (PEM) — not supported yet")(
-      "tls-key", po::value(&tls_key), "TLS private key (PEM) — not supported yet")(
+      "tls-cert", po::value(&tls_cert), "TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS only")(
+      "tls-key", po::value(&tls_key), "TLS private key (PEM)")(
       "max-body-bytes", po::value(&max_body)->default_value(max_body), "larger request bodies get 413")(
       "port-file", po::value(&port_file), "write the bound port to FILE once listening");
   po::variables_map vm;

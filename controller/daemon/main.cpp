@@ -47,11 +47,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   const daemon::Config& config = parsed->config;
-  if (!config.tls_cert.empty()) {
-    std::cerr << "atelierd: TLS is not supported yet (--tls-cert/--tls-key); listen on loopback and put a "
-                 "TLS-terminating reverse proxy in front\n";
-    return 2;
-  }
 
   auto opened = store::Store::open(config.state_dir);
   if (!opened.ok()) {
@@ -78,6 +73,8 @@ int main(int argc, char** argv) {
   server_options.address = config.listen_address;
   server_options.port = config.listen_port;
   server_options.max_body_bytes = config.max_body_bytes;
+  server_options.tls_cert_file = config.tls_cert.string();
+  server_options.tls_key_file = config.tls_key.string();
   auto server = api::HttpServer::start(
       io, server_options,
       [&](const api::HttpRequest& request) {
@@ -93,14 +90,15 @@ int main(int argc, char** argv) {
       [&](int status) { api.count_response(status); });
   if (!server.ok()) {
     log("error", "cannot listen", "error=\"" + server.error().to_string() + "\"");
-    return 1;
+    return server.error().code() == ErrorCode::kInvalidArgument ? 2 : 1;
   }
   std::uint16_t port = (*server)->port();
   if (!config.port_file.empty()) {
     std::ofstream(config.port_file) << port << "\n";
   }
   log("info", "listening",
-      "address=" + config.listen_address + " port=" + std::to_string(port) + " state_dir=" +
+      "address=" + config.listen_address + " port=" + std::to_string(port) +
+          " tls=" + (config.tls_cert.empty() ? "off" : "on") + " state_dir=" +
           config.state_dir.string() + " labs_dir=" + config.labs_dir.string());
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);

@@ -28,7 +28,7 @@ namespace json = boost::json;
 
 class Daemon {
  public:
-  Daemon(const fs::path& dir, const fs::path& labs) {
+  Daemon(const fs::path& dir, const fs::path& labs, std::vector<std::string> extra = {}) {
     fs::path port_file = dir / "port";
     fs::remove(port_file);
     std::vector<std::string> args = {ATELIERD_PATH, "--listen", "127.0.0.1:0",
@@ -37,6 +37,7 @@ class Daemon {
                                      "--recipes-dir", (fs::path(ATELIER_SOURCE_DIR) / "ansible-free-recipes" / "recipes").string(),
                                      "--libvirt-uri", "test:///default",
                                      "--port-file", port_file.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -60,6 +61,7 @@ class Daemon {
       waitpid(pid_, nullptr, 0);
     }
   }
+  int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // Sends SIGTERM and returns the exit status, or -1 if it did not exit within `limit`.
   int terminate(std::chrono::milliseconds limit) {
@@ -124,6 +126,56 @@ TEST(DaemonTest, ServesBootstrapsAndStopsOnSigterm) {
   EXPECT_NE(all.find("msg=\"listening\""), std::string::npos);
   EXPECT_NE(all.find("path=/sessions status=201"), std::string::npos);
   EXPECT_EQ(all.find(token), std::string::npos) << "the log must never hold a token";
+  fs::remove_all(dir);
+}
+
+// Runs a shell command (openssl, curl: real clients) and returns its stdout; exit code in *rc.
+std::string shell(const std::string& command, int* rc) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST(DaemonTest, ServesHttpsWithTheGivenCertificate) {
+  std::random_device rd;
+  fs::path dir = fs::temp_directory_path() / ("atelierd-tls-test-" + std::to_string(rd()));
+  fs::create_directories(dir);
+  int rc = -1;
+  shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+        "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " + (dir / "key.pem").string() +
+        " -out " + (dir / "cert.pem").string() + " 2>/dev/null", &rc);
+  ASSERT_EQ(rc, 0) << "openssl could not make a test certificate";
+  {
+    Daemon d(dir, fs::path(ATELIER_SOURCE_DIR) / "labs",
+             {"--tls-cert", (dir / "cert.pem").string(), "--tls-key", (dir / "key.pem").string()});
+    std::string base = "https://127.0.0.1:" + std::to_string(d.port());
+    std::string out = shell("curl -sS --max-time 10 --cacert " + (dir / "cert.pem").string() + " " + base + "/healthz", &rc);
+    EXPECT_EQ(rc, 0);
+    EXPECT_EQ(out, "{\"status\":\"ok\"}\n");
+    out = shell("curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert " + (dir / "cert.pem").string() + " " +
+                    base + "/sessions", &rc);
+    EXPECT_EQ(out, "401");
+    // Without trusting the certificate, curl refuses; plain HTTP gets no HTTP answer.
+    shell("curl -sS --max-time 10 " + base + "/healthz 2>/dev/null", &rc);
+    EXPECT_NE(rc, 0);
+    shell("curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(d.port()) + "/healthz 2>/dev/null", &rc);
+    EXPECT_NE(rc, 0);
+    EXPECT_EQ(d.terminate(std::chrono::seconds(5)), 0);
+  }
+  // A key that does not load is a configuration error: exit 2, said in the log.
+  std::ofstream(dir / "bad.pem") << "not a key\n";
+  std::string cmd = std::string(ATELIERD_PATH) + " --listen 127.0.0.1:0 --state-dir " + (dir / "state").string() +
+                    " --tls-cert " + (dir / "cert.pem").string() + " --tls-key " + (dir / "bad.pem").string() +
+                    " 2>&1";
+  std::string out = shell(cmd, &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("load TLS key"), std::string::npos) << out;
   fs::remove_all(dir);
 }
 
