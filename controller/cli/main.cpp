@@ -7,10 +7,13 @@
 
 #include "controller/cli/commands.h"
 #include "controller/cli/lab_commands.h"
+#include "controller/cli/prove_commands.h"
+#include "controller/cli/provider_commands.h"
 #include "controller/cli/image_commands.h"
+#include "controller/cli/results_commands.h"
 #include "controller/cli/session_commands.h"
 #include "controller/cli/token_commands.h"
-#include "controller/cli/results_commands.h"
+#include "controller/cli/recipe_commands.h"
 
 namespace atelier::cli {
 namespace {
@@ -23,14 +26,19 @@ const Command kCommands[] = {
      }},
     {"lab", "validate", "validate lab files (errors as FILE:LINE:COL)", lab_validate},
     {"lab", "show", "show a lab resolved for one candidate", lab_show},
+    {"lab", "prove", "prove a lab's grader on real VMs (fail, near-miss, solve)", lab_prove},
     {"image", "build", "build a guest image from labs/images/NAME.yaml (cached)", image_build},
     {"image", "show", "show where a built image is", image_show},
+    {"provider", "list", "list atelier's libvirt objects (from their metadata)", provider_list},
+    {"provider", "clean", "remove one session's libvirt objects now", provider_clean},
+    {"results", "render", "grade a results file offline and export csv/json/junit/html", results_render},
     {"session", "create", "start a session: a lab for a list of candidates", session_create},
     {"session", "list", "list sessions", session_list},
     {"session", "status", "show a session's candidate labs, step by step", session_status},
     {"session", "destroy", "mark a session destroyed (its labs are torn down)", session_destroy},
     {"token", "create", "make an API token in the store (bootstrap)", token_create},
-    {"results", "render", "grade a results file offline and export csv/json/junit/html", results_render},
+    {"recipe", "apply", "apply a recipe to hosts (ssh, chroot, local); --dry-run", recipe_apply},
+    {"recipe", "validate", "validate recipe files (errors as FILE:LINE:COL)", recipe_validate},
 };
 
 void print_usage(std::ostream& out) {

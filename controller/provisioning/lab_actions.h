@@ -1,0 +1,61 @@
+// What happens inside a provisioned candidate lab: role recipes, incidents, solution steps and
+// near-misses run through each host's agent (the recipe engine over AgentTransport), and the
+// lab's checks run by the agents, with their results mapped back to the tasks.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "ansible-free-recipes/engine/engine.h"
+#include "common/lab/lab.h"
+#include "common/protocol/messages.h"
+#include "common/result.h"
+#include "controller/provisioning/candidate_lab.h"
+
+namespace atelier::provisioning {
+
+// One recipe to run on one host with its arguments (an incident, a solution step, a near-miss).
+struct RecipeStep {
+  std::string recipe;  // relative to the lab's recipes root, without ".yaml": "incidents/x"
+  std::string on;      // host
+  lab::Params with;
+};
+
+struct StepOutcome {
+  std::string recipe;
+  std::string on;
+  recipes::HostReport report;
+};
+
+// Runs every host's roles, in the lab's order, hosts in parallel. A role receives the host's
+// `vars` that it declares as params (a role ignores the others). Fails on the first host whose
+// role fails; the error names the host, the role and the failed step.
+Status apply_roles(CandidateLab& lab_run, const lab::Lab& lab, std::vector<StepOutcome>* outcomes);
+
+// Runs the steps in order. Fails at the first failed step (later steps do not run).
+Status apply_steps(CandidateLab& lab_run, const lab::Lab& lab, const std::vector<RecipeStep>& steps,
+                   std::vector<StepOutcome>* outcomes);
+
+std::vector<RecipeStep> incident_steps(const lab::Lab& lab);
+std::vector<RecipeStep> solution_steps(const lab::Lab& lab);  // all tasks, in file order
+
+// The results of one task's checks in one run.
+struct TaskOutcome {
+  std::string task;
+  bool passed = false;  // every check passed
+  std::vector<protocol::CheckResult> results;  // in the task's check order
+};
+
+// Runs every task's checks on their hosts (one bundle per host, hosts in parallel) and maps
+// the results back to tasks. `run_id` makes bundle ids unique. A host whose agent does not
+// answer makes its checks `error` results, not a failed call; kInvalidArgument only for a check
+// on a host the lab does not have.
+Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
+                                            const std::string& run_id,
+                                            std::chrono::milliseconds timeout);
+
+// The text of a lab::Value as recipe parameters read it (YAML flow form for lists and maps).
+std::string value_text(const lab::Value& value);
+
+}  // namespace atelier::provisioning
