@@ -221,6 +221,15 @@ class Validator {
       for (std::size_t c = 0; c < task.checks.size(); ++c) {
         host_ref(task.checks[c].on, tpath + ".checks[" + std::to_string(c) + "].on",
                  "a check of task '" + task.id + "'");
+        // A flow's `to` is a host of the lab or an address: a name must be declared.
+        if (const auto* flow = std::get_if<checks::FlowCheck>(&task.checks[c].kind)) {
+          const std::string& to = flow->to;
+          if (!to.empty() && to.find("{{") == std::string::npos && !Ipv4Address::parse(to) &&
+              !lab_.host(to)) {
+            error(tpath + ".checks[" + std::to_string(c) + "].flow.to",
+                  "flow to '" + to + "': not a host of this lab nor an IPv4 address" + suggest(to, host_names()));
+          }
+        }
       }
       for (std::size_t n = 0; n < task.near_misses.size(); ++n) {
         std::string path = tpath + ".near_misses[" + std::to_string(n) + "]";

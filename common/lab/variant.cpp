@@ -170,6 +170,24 @@ Result<Lab> resolve(const Lab& lab, std::string_view candidate, std::uint64_t se
       sub(miss.with);
     }
   }
+  // A flow to a host of the lab goes to that host's address on a network it shares with the
+  // host the check runs on (else its first address): agents get addresses, not lab names.
+  for (auto& t : out.tasks) {
+    for (auto& c : t.checks) {
+      auto* flow = std::get_if<checks::FlowCheck>(&c.kind);
+      const Host* target = flow ? out.host(flow->to) : nullptr;
+      if (!target || target->nics.empty()) continue;
+      const Host* from = out.host(c.on);
+      const Nic* chosen = &target->nics.front();
+      for (const auto& nic : target->nics) {
+        if (from && from->nic(nic.network)) {
+          chosen = &nic;
+          break;
+        }
+      }
+      flow->to = chosen->address.to_string();
+    }
+  }
   if (!sub.unknown.empty()) {
     std::string names;
     for (const auto& n : sub.unknown) names += (names.empty() ? "" : ", ") + ("{{" + n + "}}");

@@ -87,6 +87,8 @@ TEST(Variants, ResolveReplacesEveryTemplate) {
   EXPECT_NE(resolved->tasks[0].ticket.body.fr.find("**compta**"), std::string::npos);
   EXPECT_EQ(std::get<checks::PingCheck>(resolved->tasks[2].checks[1].kind).host, "10.10.0.10");
   EXPECT_EQ(find_param(resolved->host("client")->vars, "server_ip")->scalar, "10.10.0.10");
+  // A flow to a lab host goes to its address on a network shared with the checking host.
+  EXPECT_EQ(std::get<checks::FlowCheck>(resolved->tasks[2].checks[2].kind).to, "10.10.0.10");
   // The unresolved lab is untouched.
   EXPECT_EQ(lab.tasks[0].ticket.from, "{{user}}");
 }
