@@ -52,9 +52,9 @@ enum class TransportKind { kLocal, kChroot, kSsh, kAgent };
 //   and exits non-zero is NOT an error: exec() returns its ExecResult.
 // - Paths are absolute paths on the target (inside the chroot for ChrootTransport).
 //
-// The agent transport (TransportKind::kAgent) is the seam for the controller<->agent channel
-// (common/protocol): it will implement these four primitives with the agent's exec/put/get/stat
-// messages; nothing in the engine depends on which backend it talks to.
+// The agent transport (TransportKind::kAgent, agent_transport.h) implements these four primitives
+// over the controller<->agent channel (common/protocol); nothing in the engine depends on which
+// backend it talks to. open_transport() (target.h) opens the backends a target URI can name.
 class Transport {
  public:
   virtual ~Transport() = default;
