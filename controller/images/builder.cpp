@@ -106,6 +106,7 @@ Result<BuiltImage> find_built_image(const ImageDefinition& def, const std::strin
   if (img->hash != definition_hash(def)) {
     return Error(ErrorCode::kNotFound, "image " + img->dir + " was built from another definition");
   }
+  img->cmdline = def.cmdline;
   return img;
 }
 
@@ -119,6 +120,7 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
     auto cached = read_manifest(final_dir);
     if (cached.ok() && cached->hash == hash) {
       cached->from_cache = true;
+      cached->cmdline = def.cmdline;
       cached->build_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return cached;

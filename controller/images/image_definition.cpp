@@ -213,7 +213,8 @@ Result<ImageDefinition> load_image_definition(const std::string& images_dir, con
 }
 
 std::string canonical_text(const ImageDefinition& def) {
-  // One field a line; lists joined by ','. The description does not change the image.
+  // One field a line; lists joined by ','. The description and the cmdline do not change the
+  // image's content.
   std::string out;
   auto line = [&](const char* k, const std::string& v) { out += std::string(k) + "=" + v + "\n"; };
   auto list = [](const std::vector<std::string>& l) {
@@ -230,7 +231,8 @@ std::string canonical_text(const ImageDefinition& def) {
   line("initrd_modules", list(def.initrd_modules));
   line("prune_modules", list(def.prune_modules));
   line("size", std::to_string(def.size_bytes));
-  line("cmdline", def.cmdline);
+  // Not the cmdline: it is boot configuration, read from the definition at every lookup, so
+  // changing it does not rebuild the image.
   return out;
 }
 

@@ -24,7 +24,9 @@ struct ImageDefinition {
   // virtio guest never has. Keeps the image small and mkfs fast.
   std::vector<std::string> prune_modules;
   std::uint64_t size_bytes = 0;             // size of the root filesystem
-  std::string cmdline;                      // kernel command line for direct kernel boot
+  // Kernel command line for direct kernel boot. Not part of the image's hash: changing it needs
+  // no rebuild (find_built_image/build_image return the definition's current cmdline).
+  std::string cmdline;
 };
 
 // Parses the YAML text of an image definition. `origin` (a file name) prefixes error messages:
@@ -38,7 +40,8 @@ Result<ImageDefinition> load_image_definition(const std::string& images_dir, con
 // Parses "2GiB", "512MiB", "1G", "1048576" into bytes; error on anything else.
 Result<std::uint64_t> parse_size(std::string_view text);
 
-// The definition in one canonical text form (independent of YAML formatting and comments).
+// The definition in one canonical text form (independent of YAML formatting and comments),
+// of what changes the built image (not the description, not the cmdline).
 std::string canonical_text(const ImageDefinition& def);
 
 // The cache key: hex SHA-256 of the canonical definition, the builder's version and the files the
