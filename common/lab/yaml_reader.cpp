@@ -205,8 +205,19 @@ bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Text& out) {
   return ok;
 }
 
-bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Value& out) {
-  (void)key;
+bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Value& out, int depth) {
+  if (depth > Ctx::kMaxValueDepth) {
+    ctx.error(n, "'" + std::string(key) + "': values nested deeper than " +
+                     std::to_string(Ctx::kMaxValueDepth) + " levels (a cycle of aliases?)");
+    return false;
+  }
+  if (!ctx.spend_value_node()) {
+    if (ctx.value_budget_just_exceeded()) {
+      ctx.error(n, "more than " + std::to_string(Ctx::kMaxValueNodes) +
+                       " values in recipe arguments (aliases expanding?); the lab is too large");
+    }
+    return false;
+  }
   if (!n.IsDefined() || n.IsNull()) {
     out = Value{};
     return true;
@@ -221,7 +232,7 @@ bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Value& out) {
     out.type = Value::Type::kList;
     for (const auto& item : n) {
       Value v;
-      ok = read(ctx, item, "", v) && ok;
+      ok = read(ctx, item, key, v, depth + 1) && ok;
       out.items.push_back(std::move(v));
     }
     return ok;
@@ -231,7 +242,7 @@ bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Value& out) {
   for (auto& e : r.entries()) {
     e.used = true;
     Value v;
-    ok = read(ctx, e.value, e.key, v) && ok;
+    ok = read(ctx, e.value, e.key, v, depth + 1) && ok;
     out.fields.push_back({e.key, std::move(v)});
   }
   return ok;

@@ -41,12 +41,19 @@ class Ctx {
   void scan_templates(std::string_view text, Mark at);
   const std::string& file() const { return file_; }
   std::size_t error_count() const { return out_.size(); }
+  // Free-form values (recipe arguments) are bounded: aliases can make a small file expand to
+  // billions of nodes, or to a cycle. Counts one node; false once over budget.
+  bool spend_value_node() { return ++value_nodes_ <= kMaxValueNodes; }
+  bool value_budget_just_exceeded() const { return value_nodes_ == kMaxValueNodes + 1; }
+  static constexpr std::size_t kMaxValueNodes = 100000;
+  static constexpr int kMaxValueDepth = 64;
 
  private:
   std::string file_;
   std::vector<Diagnostic>& out_;
   SourceMap* source_;
   bool templates_allowed_;
+  std::size_t value_nodes_ = 0;
 };
 
 // Scans `text` for {{...}}: calls use(name, offset) for each, error(message, offset) for bad ones.
@@ -94,7 +101,7 @@ bool read(Ctx& ctx, const YAML::Node& n, std::string_view key,
 bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, std::chrono::milliseconds& out);
 bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, std::chrono::seconds& out);
 bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Text& out);
-bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Value& out);
+bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Value& out, int depth = 0);
 
 // One of the names in EnumNames<E>.
 bool read_enum_index(Ctx& ctx, const YAML::Node& n, std::string_view key,

@@ -313,5 +313,22 @@ TEST(LabParse, NeverThrowsOnOddInput) {
   }
 }
 
+
+TEST(LabParse, AliasBombsAndCyclesAreBounded) {
+  std::string bomb = "lab: x\nhosts:\n  h:\n    vars:\n      a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 8; ++i) {
+    bomb += "      a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto report = parse_only(bomb);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_NE(report.to_string().find("more than 100000 values in recipe arguments"), std::string::npos)
+      << report.to_string();
+  auto cycle = parse_only("lab: x\nhosts:\n  h:\n    vars: &v {self: *v}\n");
+  EXPECT_FALSE(cycle.ok());
+}
+
 }  // namespace
 }  // namespace atelier::lab
