@@ -2,6 +2,7 @@
 // and turns it into a Result at each public function; nothing escapes this file.
 #include "controller/grading/json.h"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -15,6 +16,13 @@ namespace {
 
 json::value opt_time(const std::optional<TimePoint>& t) {
   return t ? json::value(time_to_json(*t)) : json::value(nullptr);
+}
+
+// Whole numbers as JSON integers ("points": 4, not 4E0); Boost.JSON writes doubles in
+// exponent form, which is valid but hard to read.
+json::value num(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.0e15) return static_cast<std::int64_t>(v);
+  return v;
 }
 
 json::value text_json(const lab::Text& t) { return json::object{{"fr", t.fr}, {"en", t.en}}; }
@@ -55,8 +63,8 @@ json::value task_grade_json(const TaskGrade& g) {
   return json::object{
       {"task", g.task_id},
       {"status", to_string(g.status)},
-      {"computed_points", g.computed_points},
-      {"points_earned", g.points_earned},
+      {"computed_points", num(g.computed_points)},
+      {"points_earned", num(g.points_earned)},
       {"points_possible", g.points_possible},
       {"checks_passed", g.checks_passed},
       {"checks_total", g.checks_total},
@@ -77,9 +85,9 @@ json::value candidate_json(const CandidateGrade& c) {
   for (const auto& s : c.competencies) {
     comps.push_back(json::object{{"code", s.code},
                                  {"name", text_json(s.name)},
-                                 {"points_earned", s.points_earned},
+                                 {"points_earned", num(s.points_earned)},
                                  {"points_possible", s.points_possible},
-                                 {"percentage", s.percentage},
+                                 {"percentage", num(s.percentage)},
                                  {"tasks", strings(s.task_ids)}});
   }
   for (const auto& r : c.ignored_runs) {
@@ -92,9 +100,9 @@ json::value candidate_json(const CandidateGrade& c) {
   for (const auto& a : c.annotations) notes.push_back(to_json(a));
   return json::object{{"candidate", c.candidate},
                       {"handed_over_at", opt_time(c.handed_over_at)},
-                      {"points_earned", c.points_earned},
+                      {"points_earned", num(c.points_earned)},
                       {"points_possible", c.points_possible},
-                      {"percentage", c.percentage},
+                      {"percentage", num(c.percentage)},
                       {"runs_graded", c.runs_graded},
                       {"last_run_at", opt_time(c.last_run_at)},
                       {"tasks", std::move(tasks)},
@@ -422,7 +430,7 @@ json::value to_json(const CheckRun& run) {
 }
 
 json::value to_json(const Override& o) {
-  return json::object{{"candidate", o.candidate},         {"task", o.task_id}, {"points", o.points},
+  return json::object{{"candidate", o.candidate},         {"task", o.task_id}, {"points", num(o.points)},
                       {"justification", o.justification}, {"who", o.who},      {"when", time_to_json(o.when)}};
 }
 

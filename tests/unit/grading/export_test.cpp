@@ -175,6 +175,8 @@ TEST(Json, CarriesEverythingAndParsesBack) {
   const auto& t1 = c01.at("tasks").as_array()[0].as_object();
   EXPECT_EQ(t1.at("status").as_string(), "passed");
   EXPECT_EQ(t1.at("time_to_resolve_s").as_int64(), 720);
+  EXPECT_EQ(t1.at("points_earned").as_int64(), 3);  // whole numbers are integers, not 3E0
+  EXPECT_EQ(c01.at("percentage").as_double(), 500.0 / 7.0);
   EXPECT_EQ(t1.at("first_passed_at").as_string(), "2026-11-30T08:12:00.000Z");
   EXPECT_EQ(t1.at("override").as_object().at("who").as_string(), "Élodie");
   const auto& t2 = c01.at("tasks").as_array()[1].as_object();
