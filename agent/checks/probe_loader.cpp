@@ -1,19 +1,24 @@
 // The agent's side of the probe module (see probe_module.cpp): the http, smtp, imap, ldap and
-// sql executors forward to atelier-agent-probes.so, loaded on first use from next to the
-// executable, from ../lib/atelier/ relative to it (the installed layout), or from the build
-// tree. When it cannot be found the check is an `error` that says where it was looked for.
+// sql executors forward to atelier-agent-probes.so. The module is embedded in the agent
+// (probe_blob.cpp); on the first such check it is copied to a memfd and loaded from there, so
+// the agent is one file to install and an idle agent does not map the client libraries.
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <mutex>
+#include <string>
 
 #include "agent/checks/check.h"
 
+extern "C" const char atelier_agent_probes_start[];
+extern "C" const char atelier_agent_probes_end[];
+
 namespace atelier::agent {
 namespace {
-
-constexpr const char* kModuleName = "atelier-agent-probes.so";
 
 struct Module {
   void* handle = nullptr;
@@ -24,27 +29,33 @@ const Module& module() {
   static Module m;
   static std::once_flag once;
   std::call_once(once, [] {
-    std::vector<std::filesystem::path> candidates;
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-      candidates.push_back(exe.parent_path() / kModuleName);
-      candidates.push_back(exe.parent_path().parent_path() / "lib" / "atelier" / kModuleName);
+    const char* begin = atelier_agent_probes_start;
+    std::size_t size = static_cast<std::size_t>(atelier_agent_probes_end - atelier_agent_probes_start);
+    int fd = memfd_create("atelier-agent-probes.so", MFD_CLOEXEC);
+    if (fd < 0) {
+      m.error = std::string("memfd_create for the probe module: ") + std::strerror(errno);
+      return;
     }
-#ifdef ATELIER_AGENT_PROBES_BUILD_PATH
-    candidates.emplace_back(ATELIER_AGENT_PROBES_BUILD_PATH);
-#endif
-    std::string tried;
-    for (const auto& path : candidates) {
-      if (!std::filesystem::exists(path, ec)) {
-        tried += (tried.empty() ? "" : ", ") + path.string();
-        continue;
+    std::size_t done = 0;
+    while (done < size) {
+      ssize_t n = ::write(fd, begin + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        m.error = std::string("write the probe module to a memfd: ") + std::strerror(errno);
+        ::close(fd);
+        return;
       }
-      m.handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (m.handle) return;
-      tried += (tried.empty() ? "" : ", ") + path.string() + " (" + dlerror() + ")";
+      done += static_cast<std::size_t>(n);
     }
-    m.error = std::string("the probe module ") + kModuleName + " is not installed (looked at: " + tried + ")";
+    // The embedded copy is not needed in memory any more: let the kernel drop its pages.
+    auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+    auto first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) & ~(page - 1);
+    auto last = reinterpret_cast<std::uintptr_t>(begin + size) & ~(page - 1);
+    if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    std::string path = "/proc/self/fd/" + std::to_string(fd);
+    m.handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!m.handle) m.error = std::string("load the probe module: ") + dlerror();
+    ::close(fd);  // the mapping keeps the module alive
   });
   return m;
 }

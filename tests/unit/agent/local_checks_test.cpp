@@ -174,6 +174,11 @@ TEST_F(LocalChecks, PortTcpFlowAndUdp) {
   // A bound udp socket that never answers: silence, reported as such.
   EXPECT_EVIDENCE(run(checks::FlowCheck{"127.0.0.1", port, checks::Transport::kUdp, true}, std::chrono::milliseconds(300)),
                   kFail, "no reply and no refusal");
+  // The silent probe above left one datagram queued; drain it before the echo responder
+  // starts, so that the responder answers the next probe, not the old one.
+  char drain[64];
+  while (::recv(ufd, drain, sizeof drain, MSG_DONTWAIT) >= 0) {
+  }
   // An echo responder: allowed.
   std::thread echo([&] {
     char buf[64];
@@ -182,9 +187,6 @@ TEST_F(LocalChecks, PortTcpFlowAndUdp) {
     ssize_t n = ::recvfrom(ufd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
     if (n >= 0) ::sendto(ufd, buf, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
   });
-  // The silent probe above left one datagram queued; drain it first so the echo answers ours.
-  char drain[64];
-  ::recv(ufd, drain, sizeof drain, MSG_DONTWAIT);
   EXPECT_EVIDENCE(run(checks::FlowCheck{"127.0.0.1", port, checks::Transport::kUdp, true}), kPass, "allowed: reply of");
   echo.join();
   ::close(ufd);
