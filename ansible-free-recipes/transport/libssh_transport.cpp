@@ -270,7 +270,9 @@ Status LibsshTransport::put_file(const std::string& path, const std::string& con
     if (sftp_chown(impl_->sftp, tmp.c_str(), uid, gid) != SSH_OK) return fail("chown");
   }
   if (sftp_chmod(impl_->sftp, tmp.c_str(), mode & 07777) != SSH_OK) return fail("chmod");
-  // SFTP v3 rename refuses an existing target; mv -f is an atomic rename(2) on the host.
+  // A new file: SFTP's rename is enough (no extra command). SFTP v3 rename refuses an existing
+  // target, so a replacement goes through mv -f, an atomic rename(2) on the host.
+  if (sftp_rename(impl_->sftp, tmp.c_str(), path.c_str()) == SSH_OK) return ok_status();
   auto mv = exec("mv -f -- " + shell_quote(tmp) + " " + shell_quote(path), std::chrono::seconds(30));
   if (!mv.ok() || mv->exit_code != 0) {
     sftp_unlink(impl_->sftp, tmp.c_str());
