@@ -122,6 +122,7 @@ TEST(Probes, Smtp) {
 }
 
 TEST(Probes, Imap) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: the server runs as its own user";
   TempDir dir;
   const fs::path& d = dir.path();
   std::uint16_t port = free_port();
@@ -157,6 +158,7 @@ TEST(Probes, Imap) {
 }
 
 TEST(Probes, PostgreSql) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: the server runs as its own user";
   TempDir dir;
   const std::string bin = "/usr/lib/postgresql/15/bin/";
   fs::path data = dir.path() / "data";
@@ -260,6 +262,7 @@ TEST(Probes, Ldap) {
 }
 
 TEST(Probes, MariaDb) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: the server runs as its own user";
   TempDir dir;
   fs::path data = dir.path() / "data";
   std::string out;
