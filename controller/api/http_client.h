@@ -1,5 +1,6 @@
 // A small blocking HTTP/1.1 client for the CLI and the tests (Boost.Beast inside the .cpp).
-// One request per connection; http:// URLs only for now.
+// One request per connection; http:// and https:// (the server's certificate is verified
+// against `ca_file`, or the system's trust store when empty, and must name the host).
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,7 @@ struct ClientRequest {
   std::string token;         // sent as "Authorization: Bearer TOKEN" when not empty
   std::string body;          // sent as application/json when not empty (or method is POST)
   std::string raw_authorization;  // sent as is when not empty (tests of malformed headers)
+  std::string ca_file;       // https: PEM file of the CA (or self-signed certificate) to trust
 };
 
 // Sends `request` to `server` ("http://HOST:PORT", optional trailing path ignored) and returns

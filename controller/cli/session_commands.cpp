@@ -53,6 +53,7 @@ Environment read_environment() {
 struct Client {
   std::string server;
   std::string token;
+  std::string ca_file;  // https: the CA to trust (else the system's)
 };
 
 // Flags win over the environment, which wins over the config file.
@@ -60,13 +61,15 @@ Result<Client> resolve_client(const po::variables_map& vm, const Environment& en
   Client c;
   if (vm.count("server")) c.server = vm["server"].as<std::string>();
   if (vm.count("token")) c.token = vm["token"].as<std::string>();
+  if (vm.count("ca-file")) c.ca_file = vm["ca-file"].as<std::string>();
   if (c.server.empty()) c.server = env.server;
   if (c.token.empty()) c.token = env.token;
-  if ((c.server.empty() || c.token.empty()) && !env.config_file.empty() && fs::exists(env.config_file)) {
+  if (!env.config_file.empty() && fs::exists(env.config_file)) {
     try {
       YAML::Node file = YAML::LoadFile(env.config_file.string());
       if (c.server.empty() && file["server"]) c.server = file["server"].as<std::string>();
       if (c.token.empty() && file["token"]) c.token = file["token"].as<std::string>();
+      if (c.ca_file.empty() && file["ca_file"]) c.ca_file = file["ca_file"].as<std::string>();
     } catch (const YAML::Exception& e) {
       return Error(ErrorCode::kInvalidArgument, e.what()).context("read " + env.config_file.string());
     }
@@ -83,6 +86,7 @@ Result<Client> resolve_client(const po::variables_map& vm, const Environment& en
 void add_client_options(po::options_description& opts) {
   opts.add_options()("server", po::value<std::string>(), "atelierd's URL (default http://127.0.0.1:8440)")(
       "token", po::value<std::string>(), "API token")(
+      "ca-file", po::value<std::string>(), "https: PEM file of the CA to trust (default: the system's)")(
       "output", po::value<std::string>()->default_value("text"), "text or json");
 }
 
@@ -121,6 +125,7 @@ Answer call(const std::string& name, const Client& client, const std::string& me
   req.target = target;
   req.token = client.token;
   req.body = body;
+  req.ca_file = client.ca_file;
   auto r = api::http_call(client.server, req);
   if (!r.ok()) {
     std::cerr << "atelier " << name << ": " << r.error().to_string() << "\n";

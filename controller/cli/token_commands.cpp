@@ -62,6 +62,9 @@ int token_create(const std::vector<std::string>& args) {
                ? kExitInvalid
                : kExitFailure;
   }
+  // Said on stderr so that a mistyped --state-dir (a new, empty store) is noticed.
+  std::cerr << "atelier token create: " << role_text << " token stored in "
+            << store::Store::database_path(state_dir).string() << "\n";
   if (output == "json") {
     boost::json::object o{{"token", *token},
                           {"id", store::sha256_hex(*token).substr(0, 12)},

@@ -161,6 +161,15 @@ TEST(DaemonTest, ServesHttpsWithTheGivenCertificate) {
     out = shell("curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert " + (dir / "cert.pem").string() + " " +
                     base + "/sessions", &rc);
     EXPECT_EQ(out, "401");
+    // atelier's own client, trusting the certificate, and not trusting it.
+    ClientRequest req{"GET", "/healthz", "", "", ""};
+    req.ca_file = (dir / "cert.pem").string();
+    auto ours = http_call(base, req);
+    ASSERT_TRUE(ours.ok()) << ours.error().to_string();
+    EXPECT_EQ(ours->status, 200);
+    auto untrusted = http_call(base, {"GET", "/healthz", "", "", ""});
+    ASSERT_FALSE(untrusted.ok());
+    EXPECT_NE(untrusted.error().to_string().find("TLS handshake failed"), std::string::npos);
     // Without trusting the certificate, curl refuses; plain HTTP gets no HTTP answer.
     shell("curl -sS --max-time 10 " + base + "/healthz 2>/dev/null", &rc);
     EXPECT_NE(rc, 0);
