@@ -142,6 +142,69 @@ std::string shell(const std::string& command, int* rc) {
   return out;
 }
 
+TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
+  std::random_device rd;
+  fs::path dir = fs::temp_directory_path() / ("atelier-cli-test-" + std::to_string(rd()));
+  fs::create_directories(dir / "labs");
+  fs::copy(fs::path(ATELIER_SOURCE_DIR) / "labs" / "demo", dir / "labs" / "demo", fs::copy_options::recursive);
+  fs::create_directories(dir / "labs" / "broken");
+  std::ofstream(dir / "labs" / "broken" / "lab.yaml") << "lab: broken\nhosts: {a: {image: 1}}\n";
+  std::ofstream(dir / "candidates.txt") << "# group A\nalice\nbob\n\n";
+  Daemon d(dir, dir / "labs");
+  const std::string cli = ATELIER_CLI_PATH;
+  int rc = -1;
+  std::string token = shell(cli + " token create --role trainer --state-dir " + (dir / "state").string() + " 2>/dev/null", &rc);
+  ASSERT_EQ(rc, 0);
+  ASSERT_EQ(token.size(), 69u) << token;  // atl_ + 64 hex + newline
+  token.pop_back();
+  const std::string env = "ATELIER_SERVER=" + d.url() + " ATELIER_TOKEN=" + token + " HOME=" + dir.string() + " ";
+
+  std::string out = shell(env + cli + " session create --lab " + (dir / "labs" / "demo").string() +
+                              " --candidates " + (dir / "candidates.txt").string() + " --name exam1 --seed 5", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("session exam1: lab demo, seed 5"), std::string::npos) << out;
+  EXPECT_NE(out.find("  bob  pending"), std::string::npos) << out;
+
+  out = shell(env + cli + " session create --lab broken --candidates a 2>&1", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("lab.yaml:"), std::string::npos) << out;  // FILE:LINE:COL diagnostics
+
+  out = shell(env + cli + " session create --lab demo --candidates a --name exam1 2>&1", &rc);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("already exists"), std::string::npos) << out;
+
+  out = shell(env + cli + " session list --output json", &rc);
+  EXPECT_EQ(rc, 0);
+  json::value list = json::parse(out);
+  ASSERT_EQ(list.at("sessions").as_array().size(), 1u);
+  EXPECT_EQ(list.at("sessions").at(0).at("candidates").to_number<int>(), 2);
+
+  shell(env + cli + " session status nope 2>/dev/null", &rc);
+  EXPECT_EQ(rc, 2);
+  shell("ATELIER_SERVER=" + d.url() + " HOME=" + dir.string() + " " + cli + " session list --token atl_bad 2>/dev/null", &rc);
+  EXPECT_EQ(rc, 1);
+  shell(env + cli + " session list --server http://127.0.0.1:1 2>/dev/null", &rc);  // nobody listens
+  EXPECT_EQ(rc, 1);
+
+  // The config file is the last resort, after flags and the environment.
+  fs::create_directories(dir / ".config" / "atelier");
+  std::ofstream(dir / ".config" / "atelier" / "cli.yaml") << "server: " << d.url() << "\ntoken: " << token << "\n";
+  out = shell("HOME=" + dir.string() + " " + cli + " session status exam1", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("alice"), std::string::npos);
+
+  out = shell(env + cli + " session destroy exam1", &rc);
+  EXPECT_EQ(rc, 0);
+  out = shell(env + cli + " session status exam1 --output json", &rc);
+  EXPECT_EQ(json::parse(out).at("desired"), "destroyed");
+
+  out = shell(env + cli + " session create --lab demo --candidates x --wait --timeout 1 2>&1", &rc);
+  EXPECT_EQ(rc, 1) << out;  // nothing provisions yet: --wait ends by its timeout
+  EXPECT_NE(out.find("timed out"), std::string::npos) << out;
+  EXPECT_EQ(d.terminate(std::chrono::seconds(5)), 0);
+  fs::remove_all(dir);
+}
+
 TEST(DaemonTest, ServesHttpsWithTheGivenCertificate) {
   std::random_device rd;
   fs::path dir = fs::temp_directory_path() / ("atelierd-tls-test-" + std::to_string(rd()));
