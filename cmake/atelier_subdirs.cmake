@@ -28,7 +28,12 @@ function(atelier_test name tier)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
+  # e2e tests boot real guests: one at a time, or two suites' guests would share 2 cores.
+  set(serial FALSE)
+  if(tier STREQUAL "e2e")
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${name}
-    PROPERTIES LABELS ${tier} TIMEOUT ${T_TIMEOUT}
+    PROPERTIES LABELS ${tier} TIMEOUT ${T_TIMEOUT} RUN_SERIAL ${serial}
     DISCOVERY_TIMEOUT 30)
 endfunction()

@@ -41,6 +41,7 @@ struct ProveArgs {
   std::string uri = "qemu:///system";
   std::string state_dir = images::kDefaultStateDir;
   std::string images_dir;
+  std::string recipes_dir;  // empty: found from the lab's folder
   std::string agent_binary = ATELIER_AGENT_BINARY;
   int boot_minutes = 5;
   bool keep = false;
@@ -83,12 +84,14 @@ std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
       "state-dir", po::value(&out.state_dir)->default_value(out.state_dir),
       "state directory (images, overlays, run files)")(
       "images-dir", po::value(&out.images_dir), "folder of image definitions (default: labs/images)")(
+      "recipes", po::value(&out.recipes_dir),
+      "recipes root (default: the ansible-free-recipes/recipes above the lab's folder)")(
       "agent", po::value(&out.agent_binary)->default_value(out.agent_binary),
       "the atelier-agent binary put on every guest's seed disk")(
       "boot-minutes", po::value(&out.boot_minutes)->default_value(out.boot_minutes),
       "how long guests may take to boot and answer")(
-      "keep", po::bool_switch(&out.keep), "leave the lab running afterwards (tear down with "
-                                          "`virsh` or a second run without --keep)");
+      "keep", po::bool_switch(&out.keep), "leave the lab running afterwards (tear it down with "
+                                          "`atelier provider clean SESSION`)");
   po::options_description hidden;
   hidden.add_options()("lab", po::value(&out.lab_path));
   po::options_description all;
@@ -147,7 +150,9 @@ int lab_prove(const std::vector<std::string>& args) {
   if (auto stop = parse(args, a)) return *stop;
   Log log;
 
-  auto loaded = lab::load_lab(a.lab_path);
+  lab::LoadOptions lo;
+  lo.recipes_root = a.recipes_dir;
+  auto loaded = lab::load_lab(a.lab_path, lo);
   if (!loaded.ok()) {
     std::cerr << loaded.error().message() << "\n";
     return loaded.error().code() == ErrorCode::kIo ? kExitFailure : kExitInvalid;
@@ -196,7 +201,8 @@ int lab_prove(const std::vector<std::string>& args) {
 
   in.session = provider_id("prove" + std::to_string(::getpid()));
   in.candidate = provider_id(a.candidate);
-  in.run_dir = (fs::path(a.state_dir) / "labs" / in.session / in.candidate).string();
+  const fs::path session_dir = fs::path(a.state_dir) / "labs" / in.session;
+  in.run_dir = (session_dir / in.candidate).string();
   in.root_password = "atelier";
   auto plan = provisioning::plan_candidate_lab(lab, in, [&](const provider::ObjectRef& ref, unsigned nic) {
     return (*provider)->choose_mac(ref, nic);
@@ -292,9 +298,14 @@ int lab_prove(const std::vector<std::string>& args) {
 
   if (a.keep) {
     log.line(in.candidate, "keep", "lab left running: session " + in.session + ", files in " + in.run_dir);
-  } else if (auto st = run.destroy(); !st.ok()) {
-    std::cerr << "atelier lab prove: teardown: " << st.error().to_string() << "\n";
-    if (exit_code == kExitOk) exit_code = kExitFailure;
+  } else {
+    auto st = run.destroy();
+    std::error_code ec;
+    fs::remove(session_dir, ec);  // empty once the candidate's folder is gone
+    if (!st.ok()) {
+      std::cerr << "atelier lab prove: teardown: " << st.error().to_string() << "\n";
+      if (exit_code == kExitOk) exit_code = kExitFailure;
+    }
   }
   std::cout << (exit_code == kExitOk ? "proven: " : "NOT proven: ") << lab.id << "\n";
   return exit_code;
