@@ -312,6 +312,42 @@ TEST_F(DemoLabOnLibvirt, TwoCandidatesIsolatedResetAndCleanTeardown) {
   auto still_b = exec(b_client, "ping -c 2 -W 3 " + server_ip);
   EXPECT_EQ(still_b.exit_code, 0) << still_b.stdout_text;
 
+  // --- the management channel does not depend on the guest's network ---------------------
+  // A's client loses its only lab NIC; checks still run through the agent channel and their
+  // results (with the evidence of the broken network) still arrive.
+  {
+    const std::string dev_cmd = "ip -o link | awk -F': ' '$2 != \"lo\" {print $2; exit}'";
+    auto dev = exec(a_client, dev_cmd);
+    std::string nic = dev.stdout_text.substr(0, dev.stdout_text.find('\n'));
+    ASSERT_FALSE(nic.empty()) << "no NIC found on ca/client";
+    auto down = exec(a_client, "ip link set dev " + nic + " down");
+    ASSERT_EQ(down.exit_code, 0) << down.stderr_text;
+
+    protocol::RunChecks bundle;
+    bundle.bundle_id = session_ + "-netdown";
+    checks::Check up_check;
+    up_check.kind = checks::InterfaceCheck{nic, std::nullopt, true};
+    checks::Check ping_check;
+    ping_check.kind = checks::PingCheck{server_ip, true, 1};
+    checks::Check file_check;
+    file_check.kind = checks::FileCheck{"/etc/atelier/identity"};
+    bundle.checks = {up_check, ping_check, file_check};
+    auto results = a_client.agent->run_checks(bundle, 120s);
+    ASSERT_TRUE(results.ok()) << results.error().to_string();
+    ASSERT_EQ(results->results.size(), 3u);
+    EXPECT_EQ(results->results[0].status, protocol::CheckStatus::kFail)
+        << "interface " << nic << " is down: " << results->results[0].observed;
+    EXPECT_NE(results->results[1].status, protocol::CheckStatus::kPass)
+        << "ping with the NIC down: " << results->results[1].observed;
+    EXPECT_EQ(results->results[2].status, protocol::CheckStatus::kPass) << results->results[2].observed;
+    EXPECT_TRUE(a_client.agent->ack(*results).ok());
+    std::cerr << "[channel] NIC " << nic << " down: checks answered: " << results->results[0].observed
+              << " | " << results->results[1].observed << "\n";
+
+    auto up = exec(a_client, "ip link set dev " + nic + " up && sleep 2");
+    ASSERT_EQ(up.exit_code, 0) << up.stderr_text;
+  }
+
   // --- reset: A's server comes back fresh ----------------------------------------------------
   auto marker = exec(a_server, "echo before-reset > /root/reset-marker && sync && cat /root/reset-marker");
   ASSERT_EQ(marker.stdout_text, "before-reset\n");
