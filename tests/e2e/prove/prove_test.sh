@@ -37,10 +37,11 @@ grep -q '^proven: demo$' "$work/good.log" || fail "no 'proven: demo' line"
 
 echo "== a wrong check is caught"
 cp -r "$src/labs/demo" "$work/broken"
-# T1's check now wants the mode the incident sets: it passes on the untouched, broken lab.
-sed -i 's/file: {path: \/srv\/partage, directory: true, mode: "2770"/file: {path: \/srv\/partage, directory: true, mode: "0700"/' \
+# T1's check now only asks for the folder to exist, which it does on the broken lab too: the
+# grader would give points for nothing, and prove must say so.
+sed -i 's/file: {path: \/srv\/partage, directory: true, mode: "2770", group: "{{team}}"}/file: {path: \/srv\/partage, directory: true}/' \
   "$work/broken/lab.yaml"
-grep -q 'mode: "0700", group' "$work/broken/lab.yaml" || fail "the sed did not break T1's check"
+grep -q 'file: {path: /srv/partage, directory: true}$' "$work/broken/lab.yaml" || fail "the sed did not break T1's check"
 set +e
 "$atelier" lab prove "$work/broken" --recipes "$src/ansible-free-recipes/recipes" >"$work/broken.log" 2>&1
 rc=$?
