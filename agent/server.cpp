@@ -154,7 +154,10 @@ Body handle_put_file(const PutFileRequest& request) {
 
 Body handle_get_file(const GetFileRequest& request) {
   struct stat st {};
-  if (::stat(request.path.c_str(), &st) != 0) return ErrorReply{"io", "stat " + request.path + ": " + std::strerror(errno)};
+  if (::stat(request.path.c_str(), &st) != 0) {
+    const int err = errno;
+    return ErrorReply{err == ENOENT ? "not_found" : "io", "stat " + request.path + ": " + std::strerror(err)};
+  }
   if (!S_ISREG(st.st_mode)) return ErrorReply{"bad_request", request.path + " is not a regular file"};
   std::ifstream in(request.path, std::ios::binary);
   if (!in) return ErrorReply{"io", "open " + request.path + ": " + std::strerror(errno)};

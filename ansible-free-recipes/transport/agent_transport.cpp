@@ -55,9 +55,7 @@ Result<std::string> AgentTransport::get_file(const std::string& path) {
   auto file = client_.get_file(request, slack_);
   if (!file.ok()) {
     Error e = std::move(file).error();
-    // The agent answers a missing file with an error reply; the Transport contract says kNotFound.
-    if (e.message().find("No such file") != std::string::npos ||
-        e.message().find("not found") != std::string::npos) {
+    if (e.code() == ErrorCode::kNotFound) {
       return Error(ErrorCode::kNotFound, path + " does not exist on " + name_);
     }
     return std::move(e).context("read " + path + " on " + name_);

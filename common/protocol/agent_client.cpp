@@ -19,9 +19,10 @@ constexpr std::chrono::milliseconds kWriteTimeout{10000};
 
 Error reply_error(const Body& body, const char* wanted) {
   if (const auto* e = std::get_if<ErrorReply>(&body)) {
-    return Error(e->code == "bad_request" || e->code == "version" ? ErrorCode::kInvalidArgument
-                                                                  : ErrorCode::kFailedPrecondition,
-                 "agent: " + e->code + ": " + e->message);
+    ErrorCode code = ErrorCode::kFailedPrecondition;
+    if (e->code == "bad_request" || e->code == "version") code = ErrorCode::kInvalidArgument;
+    if (e->code == "not_found") code = ErrorCode::kNotFound;
+    return Error(code, "agent: " + e->code + ": " + e->message);
   }
   return Error(ErrorCode::kInternal,
                std::string("agent replied ") + type_name(body) + " where " + wanted + " was expected");
