@@ -135,6 +135,7 @@ TEST_F(Channel, HelloExecAndFiles) {
   EXPECT_EQ(got->size, 15u);
   auto missing = client->get_file({(dir_ / "none").string()}, 5s);
   ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound) << missing.error().to_string();
   EXPECT_NE(missing.error().to_string().find("No such file"), std::string::npos);
   auto unknown_owner = client->put_file({path, "x", 0600, "atelier-no-user"}, 5s);
   ASSERT_FALSE(unknown_owner.ok());
@@ -288,14 +289,16 @@ TEST(CharacterDevice, ServesOverAPtyAndWaitsAfterTheHangup) {
   ASSERT_EQ(::grantpt(master), 0);
   ASSERT_EQ(::unlockpt(master), 0);
   std::string slave = ::ptsname(master);
+  // Held open until the agent has said hello: while no process has the slave open, reads on
+  // the master fail with EIO, and the client would take that for a closed channel if it read
+  // before the agent opened its port (it did, on a loaded machine).
+  int holder = ::open(slave.c_str(), O_RDWR | O_NOCTTY);
+  ASSERT_GE(holder, 0);
   {
-    int fd = ::open(slave.c_str(), O_RDWR | O_NOCTTY);
-    ASSERT_GE(fd, 0);
     termios t{};
-    ::tcgetattr(fd, &t);
+    ::tcgetattr(holder, &t);
     ::cfmakeraw(&t);
-    ::tcsetattr(fd, TCSANOW, &t);
-    ::close(fd);
+    ::tcsetattr(holder, TCSANOW, &t);
   }
   char tmpl[] = "/tmp/atelier-pty-XXXXXX";
   fs::path dir = ::mkdtemp(tmpl);
@@ -312,6 +315,7 @@ TEST(CharacterDevice, ServesOverAPtyAndWaitsAfterTheHangup) {
 
   auto client = AgentClient::adopt(master);
   auto hello = client->wait_hello(10s);
+  ::close(holder);
   ASSERT_TRUE(hello.ok()) << hello.error().to_string();
   EXPECT_EQ(hello->identity.host, "pty");
   protocol::ExecRequest exec;
