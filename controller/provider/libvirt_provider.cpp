@@ -341,6 +341,17 @@ Result<T> LibvirtProvider::call(std::string context, std::function<Result<T>(vir
   return result;
 }
 
+template <typename T>
+Result<T> LibvirtProvider::call_for(std::string_view what, const ObjectRef& ref,
+                                    std::function<Result<T>(virConnectPtr)> fn) {
+  std::string context = describe(what, ref);
+  Status valid = validate_ref(ref);
+  if (!valid.ok()) {
+    return std::move(valid).error().context(std::move(context));
+  }
+  return call<T>(std::move(context), std::move(fn));
+}
+
 Result<std::unique_ptr<Provider>> make_libvirt_provider(const LibvirtOptions& opts) {
   auto provider = LibvirtProvider::connect(opts);
   if (!provider.ok()) {
@@ -455,12 +466,7 @@ Status LibvirtProvider::define_network(const NetworkSpec& spec) {
 }
 
 Status LibvirtProvider::start_network(const ObjectRef& ref) {
-  std::string context = describe("start network", ref);
-  Status valid = validate_ref(ref);
-  if (!valid.ok()) {
-    return std::move(valid).error().context(context);
-  }
-  return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
+  return to_status(call_for<Unit>("start network", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
     LibvirtOps s(c, *conn_);
     auto net = s.owned_network(ref);
     if (!net.ok()) {
@@ -480,12 +486,7 @@ Status LibvirtProvider::start_network(const ObjectRef& ref) {
 }
 
 Status LibvirtProvider::destroy_network(const ObjectRef& ref) {
-  std::string context = describe("destroy network", ref);
-  Status valid = validate_ref(ref);
-  if (!valid.ok()) {
-    return std::move(valid).error().context(context);
-  }
-  return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
+  return to_status(call_for<Unit>("destroy network", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
     LibvirtOps s(c, *conn_);
     auto net = s.owned_network(ref);
     if (!net.ok()) {
@@ -502,12 +503,7 @@ Status LibvirtProvider::destroy_network(const ObjectRef& ref) {
 }
 
 Status LibvirtProvider::undefine_network(const ObjectRef& ref) {
-  std::string context = describe("undefine network", ref);
-  Status valid = validate_ref(ref);
-  if (!valid.ok()) {
-    return std::move(valid).error().context(context);
-  }
-  return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
+  return to_status(call_for<Unit>("undefine network", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
     LibvirtOps s(c, *conn_);
     auto net = s.owned_network(ref);
     if (!net.ok()) {
@@ -636,12 +632,7 @@ Result<Overlay> LibvirtProvider::create_overlay(const OverlaySpec& spec) {
 }
 
 Status LibvirtProvider::delete_overlay(const ObjectRef& ref) {
-  std::string context = describe("delete overlay", ref);
-  Status valid = validate_ref(ref);
-  if (!valid.ok()) {
-    return std::move(valid).error().context(context);
-  }
-  return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
+  return to_status(call_for<Unit>("delete overlay", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
     LibvirtOps s(c, *conn_);
     auto pool = s.find_pool(opts_.overlay_pool);
     if (!pool.ok()) {
@@ -856,12 +847,7 @@ Result<MacAddress> LibvirtProvider::choose_mac(const ObjectRef& host, unsigned n
 }
 
 Status LibvirtProvider::start_domain(const ObjectRef& ref) {
-  std::string context = describe("start domain", ref);
-  Status valid = validate_ref(ref);
-  if (!valid.ok()) {
-    return std::move(valid).error().context(context);
-  }
-  return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
+  return to_status(call_for<Unit>("start domain", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
     LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {
@@ -881,12 +867,7 @@ Status LibvirtProvider::start_domain(const ObjectRef& ref) {
 }
 
 Status LibvirtProvider::destroy_domain(const ObjectRef& ref) {
-  std::string context = describe("destroy domain", ref);
-  Status valid = validate_ref(ref);
-  if (!valid.ok()) {
-    return std::move(valid).error().context(context);
-  }
-  return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
+  return to_status(call_for<Unit>("destroy domain", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
     LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {
@@ -946,12 +927,7 @@ Status LibvirtProvider::shutdown_domain(const ObjectRef& ref, std::chrono::milli
 }
 
 Status LibvirtProvider::undefine_domain(const ObjectRef& ref) {
-  std::string context = describe("undefine domain", ref);
-  Status valid = validate_ref(ref);
-  if (!valid.ok()) {
-    return std::move(valid).error().context(context);
-  }
-  return to_status(call<Unit>(context, [this, ref](virConnectPtr c) -> Result<Unit> {
+  return to_status(call_for<Unit>("undefine domain", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
     LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {
@@ -973,12 +949,7 @@ Status LibvirtProvider::undefine_domain(const ObjectRef& ref) {
 }
 
 Result<DomainState> LibvirtProvider::domain_state(const ObjectRef& ref) {
-  std::string context = describe("read state of domain", ref);
-  Status valid = validate_ref(ref);
-  if (!valid.ok()) {
-    return std::move(valid).error().context(context);
-  }
-  return call<DomainState>(context, [this, ref](virConnectPtr c) -> Result<DomainState> {
+  return call_for<DomainState>("read state of domain", ref, [this, ref](virConnectPtr c) -> Result<DomainState> {
     LibvirtOps s(c, *conn_);
     auto dom = s.owned_domain(ref);
     if (!dom.ok()) {

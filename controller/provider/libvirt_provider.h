@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "controller/provider/libvirt_connection.h"
 #include "controller/provider/provider.h"
@@ -55,6 +56,11 @@ class LibvirtProvider final : public Provider {
 
   template <typename T>
   Result<T> call(std::string context, std::function<Result<T>(virConnectPtr)> fn);
+  // The usual shape of a call about one object: checks `ref` (kInvalidArgument), then call()
+  // with the context describe(what, ref) on both paths.
+  template <typename T>
+  Result<T> call_for(std::string_view what, const ObjectRef& ref,
+                     std::function<Result<T>(virConnectPtr)> fn);
 
   LibvirtOptions opts_;
   DomainType domain_type_ = DomainType::kQemu;
