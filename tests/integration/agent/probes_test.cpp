@@ -9,6 +9,7 @@
 
 #include "agent/checks/check.h"
 #include "tests/integration/agent/servers.h"
+#include "tests/unit/agent/evidence_expect.h"
 
 namespace atelier::agent {
 namespace {
@@ -19,13 +20,6 @@ using namespace atelier::agent::testing;
 Evidence run(checks::CheckKind kind, std::chrono::milliseconds timeout = 10s) {
   return run_check(checks::Check{"", "", timeout, std::move(kind)});
 }
-
-#define EXPECT_EVIDENCE(e, want_status, part)                                                               \
-  do {                                                                                                      \
-    Evidence ev_ = (e);                                                                                     \
-    EXPECT_EQ(ev_.status, want_status) << "expected: " << ev_.expected << "\nobserved: " << ev_.observed; \
-    EXPECT_NE(ev_.observed.find(part), std::string::npos) << "observed: " << ev_.observed;                 \
-  } while (false)
 
 const auto kPass = CheckStatus::kPass;
 const auto kFail = CheckStatus::kFail;

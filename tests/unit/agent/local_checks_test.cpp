@@ -16,6 +16,7 @@
 
 #include "agent/checks/check.h"
 #include "agent/runner.h"
+#include "tests/unit/agent/evidence_expect.h"
 
 namespace atelier::agent {
 namespace {
@@ -25,13 +26,6 @@ using checks::Check;
 Evidence run(checks::CheckKind kind, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   return run_check(Check{"", "", timeout, std::move(kind)});
 }
-
-#define EXPECT_EVIDENCE(e, want_status, part)                                               \
-  do {                                                                                      \
-    Evidence ev_ = (e);                                                                     \
-    EXPECT_EQ(ev_.status, want_status) << "expected: " << ev_.expected << "\nobserved: " << ev_.observed; \
-    EXPECT_NE(ev_.observed.find(part), std::string::npos) << "observed: " << ev_.observed; \
-  } while (false)
 
 const auto kPass = CheckStatus::kPass;
 const auto kFail = CheckStatus::kFail;
