@@ -97,6 +97,42 @@ CREATE TABLE audit (
   detail TEXT NOT NULL
 );
 )sql",
+    // 2: when a candidate lab was handed over (its tickets open then; grading's time-to-resolve).
+    R"sql(
+ALTER TABLE candidate_labs ADD COLUMN handed_over_at INTEGER;
+)sql",
+    // 3: evaluator actions: notes, score overrides with their justification, the freeze.
+    R"sql(
+CREATE TABLE annotations (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  session TEXT NOT NULL,
+  candidate TEXT NOT NULL,
+  task TEXT NOT NULL,
+  result_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  who TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  FOREIGN KEY (session, candidate) REFERENCES candidate_labs(session, candidate)
+);
+CREATE INDEX annotations_by_candidate ON annotations(session, candidate);
+CREATE TABLE overrides (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  session TEXT NOT NULL,
+  candidate TEXT NOT NULL,
+  task TEXT NOT NULL,
+  points REAL NOT NULL CHECK (points >= 0),
+  justification TEXT NOT NULL CHECK (length(trim(justification)) > 0),
+  who TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  FOREIGN KEY (session, candidate) REFERENCES candidate_labs(session, candidate)
+);
+CREATE INDEX overrides_by_candidate ON overrides(session, candidate);
+CREATE TABLE freezes (
+  session TEXT PRIMARY KEY REFERENCES sessions(id),
+  at INTEGER NOT NULL,
+  who TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr const char* kStepColumns =
@@ -192,6 +228,7 @@ Result<CandidateLabRecord> read_candidate_lab(const Statement& st) {
   c.error = st.column_text(11);
   c.host = st.column_optional_text(12);
   c.updated_at = from_millis(st.column_int(13));
+  if (!st.column_is_null(14)) c.handed_over_at = from_millis(st.column_int(14));
   return c;
 }
 
@@ -399,7 +436,7 @@ Status Store::set_session_status(std::string_view id, LabStatus status) {
 
 Result<std::vector<CandidateLabRecord>> Store::list_candidate_labs(std::string_view session) {
   auto st = db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
-                        ", error, host, updated_at FROM candidate_labs WHERE session = ? "
+                        ", error, host, updated_at, handed_over_at FROM candidate_labs WHERE session = ? "
                         "ORDER BY rowid");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session);
@@ -417,7 +454,7 @@ Result<std::vector<CandidateLabRecord>> Store::list_candidate_labs(std::string_v
 
 Result<CandidateLabRecord> Store::get_candidate_lab(std::string_view session, std::string_view candidate) {
   auto st = db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
-                        ", error, host, updated_at FROM candidate_labs WHERE session = ? AND candidate = ?");
+                        ", error, host, updated_at, handed_over_at FROM candidate_labs WHERE session = ? AND candidate = ?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session).bind(2, candidate);
   auto row = st->step();
@@ -435,12 +472,17 @@ Status Store::update_candidate_lab(const CandidateLabRecord& lab) {
   auto st = db_.prepare(
       "UPDATE candidate_labs SET status = ?, step_networks = ?, step_disks = ?, step_domains = ?, "
       "step_booted = ?, step_agent = ?, step_roles = ?, step_incidents = ?, step_ready = ?, "
-      "error = ?, host = ?, updated_at = ? WHERE session = ? AND candidate = ?");
+      "error = ?, host = ?, updated_at = ?, handed_over_at = ? WHERE session = ? AND candidate = ?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, to_string(lab.status));
   for (std::size_t i = 0; i < kSteps.size(); ++i) st->bind(2 + static_cast<int>(i), to_string(lab.steps[i]));
-  st->bind(10, lab.error).bind(11, lab.host).bind(12, to_millis(lab.updated_at)).bind(13, lab.session)
-      .bind(14, lab.candidate);
+  st->bind(10, lab.error).bind(11, lab.host).bind(12, to_millis(lab.updated_at));
+  if (lab.handed_over_at) {
+    st->bind(13, to_millis(*lab.handed_over_at));
+  } else {
+    st->bind(13, std::optional<std::string>{});
+  }
+  st->bind(14, lab.session).bind(15, lab.candidate);
   ATELIER_RETURN_IF_ERROR(st->run());
   if (db_.changes() == 0) {
     return Error(ErrorCode::kNotFound, "no candidate \"" + lab.candidate + "\" in session \"" + lab.session + "\"");
@@ -551,6 +593,13 @@ Result<bool> Store::add_result(const ResultRecord& result) {
     return Error(ErrorCode::kNotFound, "no candidate \"" + result.candidate + "\" in session \"" +
                                            result.session + "\"");
   }
+  // After the freeze the session's results no longer change: ignored, like a resend.
+  auto frozen = db_.prepare("SELECT 1 FROM freezes WHERE session = ?");
+  if (!frozen.ok()) return std::move(frozen).error();
+  frozen->bind(1, result.session);
+  auto is_frozen = frozen->step();
+  if (!is_frozen.ok()) return std::move(is_frozen).error();
+  if (*is_frozen) return false;
   auto st = db_.prepare(
       "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, "
       "status, expected, observed, run_id, started_at, finished_at, received_at) "

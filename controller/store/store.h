@@ -65,6 +65,9 @@ struct CandidateLabRecord {
   std::string error;       // the last failure, empty when none
   std::optional<std::string> host;  // where it is placed, once placed
   TimePoint updated_at{};
+  // When the lab became ready and was handed over to the candidate: its tickets open then.
+  // Set once by the reconciler; a later reset or repair keeps it.
+  std::optional<TimePoint> handed_over_at;
 };
 
 struct HostRecord {
@@ -112,6 +115,42 @@ struct ResultRecord {
   TimePoint started_at{};
   TimePoint finished_at{};
   TimePoint received_at{};
+};
+
+// ---- evaluator actions (evaluations.cpp): each one is written with its audit entry ----
+
+// A note by an evaluator on a candidate (task and result_id empty), a task (result_id empty)
+// or one check result. Notes never change grades.
+struct AnnotationRecord {
+  std::int64_t seq = 0;    // assigned by the store
+  std::string session;
+  std::string candidate;
+  std::string task;        // "" : about the candidate
+  std::string result_id;   // "" : about the task (or the candidate)
+  std::string text;
+  std::string who;         // the token id and label: "3fa2c1d9e0b4 (jury-martin)"
+  TimePoint at{};
+};
+
+// A task's points replaced by an evaluator, with the written justification. The latest one of
+// a (candidate, task) applies (controller/grading/grade.h).
+struct OverrideRecord {
+  std::int64_t seq = 0;    // assigned by the store
+  std::string session;
+  std::string candidate;
+  std::string task;
+  double points = 0;
+  std::string justification;
+  std::string who;
+  TimePoint at{};
+};
+
+// The session's results were collected at `at`: from then on nothing the session's results
+// hold changes (add_result stores nothing more, add_override refuses).
+struct FreezeRecord {
+  std::string session;
+  TimePoint at{};
+  std::string who;
 };
 
 struct TokenRecord {
@@ -173,12 +212,37 @@ class Store {
   Result<std::vector<ObjectRecord>> list_objects(std::string_view session);
 
   // ---- results ----
-  // true when stored, false when a result with this id was already stored (a resend).
+  // true when stored, false when a result with this id was already stored (a resend), and
+  // false too once the session's results are frozen (collected): a result that arrives after
+  // the freeze is ignored, not refused, so that senders need no new error path.
   // kNotFound when the candidate lab is not recorded.
   Result<bool> add_result(const ResultRecord& result);
   // Every result of the session (or of one candidate), in order of reception.
   Result<std::vector<ResultRecord>> list_results(std::string_view session,
                                                  std::optional<std::string_view> candidate = {});
+
+  // ---- evaluator actions (evaluations.cpp) ----
+  // Each write is one transaction with its audit entry: actor `audit_actor` (a token id),
+  // actions "results.annotate", "results.override", "results.collect", target
+  // "candidate SESSION/CANDIDATE" (or "session SESSION"), the content in the detail.
+  // kNotFound when the session or candidate lab is not recorded.
+
+  // Records a note and returns its seq. kInvalidArgument for a blank text.
+  Result<std::int64_t> add_annotation(const AnnotationRecord& annotation, std::string_view audit_actor);
+  Result<std::vector<AnnotationRecord>> list_annotations(std::string_view session,
+                                                         std::optional<std::string_view> candidate = {});
+  // Records an override and returns its seq. kInvalidArgument for a blank justification or
+  // negative points (the task's maximum is grading's to check: the store does not know the
+  // lab); kFailedPrecondition when the session is frozen.
+  Result<std::int64_t> add_override(const OverrideRecord& override_record, std::string_view audit_actor);
+  Result<std::vector<OverrideRecord>> list_overrides(std::string_view session,
+                                                     std::optional<std::string_view> candidate = {});
+  // Freezes the session's results at `at`. Idempotent: a frozen session keeps its first freeze,
+  // which is returned (and no second audit entry is written).
+  Result<FreezeRecord> freeze_session(std::string_view session, TimePoint at, std::string_view who,
+                                      std::string_view audit_actor);
+  // nullopt while the session is not frozen. kNotFound for an unknown session.
+  Result<std::optional<FreezeRecord>> get_freeze(std::string_view session);
 
   // ---- tokens (tokens.cpp) ----
   // Creates a token and returns its secret text ("atl_" + 64 hex digits); only its SHA-256 is

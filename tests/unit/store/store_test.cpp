@@ -147,6 +147,10 @@ TEST_F(StoreTest, CandidateLabStepsAndErrors) {
   EXPECT_EQ(back->error, "create overlay <- no space");
   EXPECT_EQ(back->host, "hv1");
   EXPECT_EQ(back->updated_at, now_ + std::chrono::seconds(5));
+  EXPECT_FALSE(back->handed_over_at.has_value());
+  back->handed_over_at = now_ + std::chrono::seconds(7);
+  ASSERT_TRUE(s.update_candidate_lab(*back).ok());
+  EXPECT_EQ(s.get_candidate_lab("s1", "c01")->handed_over_at, now_ + std::chrono::seconds(7));
   EXPECT_EQ(s.get_candidate_lab("s1", "c02").error().code(), ErrorCode::kNotFound);
   lab->candidate = "c02";
   EXPECT_EQ(s.update_candidate_lab(*lab).error().code(), ErrorCode::kNotFound);
@@ -215,6 +219,93 @@ TEST_F(StoreTest, ResultsAreCountedOnceWhenResent) {
   EXPECT_EQ(c01->front().run_id, "run-1");
   EXPECT_EQ(c01->front().finished_at, now_);
   EXPECT_EQ(s.counts()->results, 2);
+}
+
+// Evaluator actions: notes, overrides and the freeze, each with its audit entry; after the
+// freeze results are ignored (add_result gives false) and overrides refused.
+TEST_F(StoreTest, AnnotationsOverridesAndFreezeAreAudited) {
+  Store s = open();
+  ASSERT_TRUE(s.create_session(session("s1"), {"c01", "c02"}, audit("a")).ok());
+  ASSERT_TRUE(s.create_session(session("s2"), {"c01"}, audit("a")).ok());
+  const auto later = now_ + std::chrono::minutes(5);
+
+  AnnotationRecord note{0, "s1", "c01", "T1", "r-1", "Le partage est réparé, mais à la main", "3fa2 (jury)", later};
+  auto seq = s.add_annotation(note, "3fa2");
+  ASSERT_TRUE(seq.ok()) << seq.error().to_string();
+  EXPECT_GT(*seq, 0);
+  ASSERT_TRUE(s.add_annotation({0, "s1", "c02", "", "", "absent 10 min", "3fa2 (jury)", later}, "3fa2").ok());
+  EXPECT_EQ(s.add_annotation({0, "s1", "c01", "T1", "", "  ", "w", later}, "w").error().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.add_annotation({0, "s1", "zz", "T1", "", "x", "w", later}, "w").error().code(), ErrorCode::kNotFound);
+  auto notes = s.list_annotations("s1", "c01");
+  ASSERT_EQ(notes->size(), 1u);
+  EXPECT_EQ(notes->front().text, "Le partage est réparé, mais à la main");
+  EXPECT_EQ(notes->front().result_id, "r-1");
+  EXPECT_EQ(notes->front().at, later);
+  EXPECT_EQ(s.list_annotations("s1")->size(), 2u);
+
+  OverrideRecord o{0, "s1", "c01", "T1", 2.5, "Réparé sans la commande attendue", "3fa2 (jury)", later};
+  ASSERT_TRUE(s.add_override(o, "3fa2").ok());
+  o.justification = " \t";
+  EXPECT_EQ(s.add_override(o, "3fa2").error().code(), ErrorCode::kInvalidArgument);
+  o.justification = "x";
+  o.points = -1;
+  EXPECT_EQ(s.add_override(o, "3fa2").error().code(), ErrorCode::kInvalidArgument);
+  o.points = 1;
+  o.candidate = "zz";
+  EXPECT_EQ(s.add_override(o, "3fa2").error().code(), ErrorCode::kNotFound);
+  auto overrides = s.list_overrides("s1");
+  ASSERT_EQ(overrides->size(), 1u);
+  EXPECT_EQ(overrides->front().points, 2.5);
+  EXPECT_EQ(overrides->front().justification, "Réparé sans la commande attendue");
+  EXPECT_EQ(overrides->front().who, "3fa2 (jury)");
+  EXPECT_TRUE(s.list_overrides("s1", "c02")->empty());
+
+  // The freeze: once, idempotent, per session.
+  EXPECT_FALSE(s.get_freeze("s1")->has_value());
+  EXPECT_EQ(s.get_freeze("nope").error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(s.freeze_session("nope", later, "w", "w").error().code(), ErrorCode::kNotFound);
+  ResultRecord r{"r-1", "s1", "c01", "T1", 0, "server", "share", "fail", "2770", "0700", "run-1", now_, now_, now_};
+  EXPECT_EQ(*s.add_result(r), true);
+  auto frozen = s.freeze_session("s1", later, "3fa2 (jury)", "3fa2");
+  ASSERT_TRUE(frozen.ok()) << frozen.error().to_string();
+  EXPECT_EQ(frozen->at, later);
+  auto again = s.freeze_session("s1", later + std::chrono::hours(1), "other", "other");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->at, later);  // the first freeze stands
+  EXPECT_EQ(again->who, "3fa2 (jury)");
+  EXPECT_EQ(s.get_freeze("s1")->value().who, "3fa2 (jury)");
+  EXPECT_FALSE(s.get_freeze("s2")->has_value());
+
+  // After it: results are ignored (not stored, not an error), overrides refused, notes allowed.
+  r.result_id = "r-2";
+  r.status = "pass";
+  EXPECT_EQ(*s.add_result(r), false);
+  EXPECT_EQ(s.list_results("s1")->size(), 1u);
+  r.session = "s2";
+  EXPECT_EQ(*s.add_result(r), true);  // another session is not frozen
+  o.candidate = "c01";
+  EXPECT_EQ(s.add_override(o, "3fa2").error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(s.add_annotation({0, "s1", "c01", "", "", "relu après collecte", "w", later}, "w").ok());
+
+  // Every action is in the audit log with who and when.
+  auto log = *s.list_audit();
+  std::vector<std::string> actions;
+  for (const auto& e : log) {
+    if (e.action.rfind("results.", 0) == 0) actions.push_back(e.action);
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"results.annotate", "results.annotate", "results.override",
+                                               "results.collect", "results.annotate"}));
+  const AuditEntry* override_entry = nullptr;
+  for (const auto& e : log) {
+    if (e.action == "results.override") override_entry = &e;
+  }
+  ASSERT_NE(override_entry, nullptr);
+  EXPECT_EQ(override_entry->actor, "3fa2");
+  EXPECT_EQ(override_entry->at, later);
+  EXPECT_EQ(override_entry->target, "candidate s1/c01");
+  EXPECT_NE(override_entry->detail.find("2.5"), std::string::npos) << override_entry->detail;
+  EXPECT_NE(override_entry->detail.find("Réparé sans la commande attendue"), std::string::npos);
 }
 
 TEST_F(StoreTest, TokensAreHashedScopedAndRevocable) {
