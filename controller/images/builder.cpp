@@ -2,6 +2,7 @@
 #include "controller/images/builder.h"
 
 #include <boost/json.hpp>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +90,57 @@ class Steps {
  private:
   const BuildOptions& opts_;
 };
+
+// Kills what a package script left running inside the image's root (a daemon that ignored
+// policy-rc.d would keep /proc busy and the build folder alive).
+void kill_processes_in(const fs::path& root) {
+  std::error_code ec;
+  const fs::path canonical_root = fs::canonical(root, ec);
+  if (ec) return;
+  for (auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code link_ec;
+    fs::path proc_root = fs::read_symlink(e.path() / "root", link_ec);
+    if (link_ec || proc_root != canonical_root) continue;
+    ::kill(std::stoi(pid), SIGKILL);
+  }
+}
+
+Status install_apt_packages(Steps& steps, const fs::path& root, const ImageDefinition& def) {
+  std::error_code ec;
+  const fs::path resolv = root / "etc/resolv.conf";
+  const fs::path kept = root / "etc/resolv.conf.atelier-build";
+  fs::rename(resolv, kept, ec);
+  fs::copy_file("/etc/resolv.conf", resolv, fs::copy_options::overwrite_existing, ec);
+  ATELIER_RETURN_IF_ERROR(steps.run("mount /proc in the image",
+                                    {.argv = {"mount", "-t", "proc", "proc", (root / "proc").string()},
+                                     .timeout = 30s}));
+  struct Unmount {
+    const fs::path& root;
+    ~Unmount() {
+      kill_processes_in(root);
+      (void)process::run_checked({.argv = {"umount", "-l", (root / "proc").string()}, .timeout = 30s});
+    }
+  } unmount{root};
+  const std::vector<std::string> env = {"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C",
+                                        "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  ATELIER_RETURN_IF_ERROR(steps.run(
+      "apt-get update in the image",
+      {.argv = {"chroot", root.string(), "apt-get", "-q", "update"}, .env = env, .timeout = 600s}));
+  std::vector<std::string> argv = {"chroot", root.string(), "apt-get", "-q", "-y",
+                                   "--no-install-recommends", "-o", "Dpkg::Options::=--force-confdef",
+                                   "-o", "Dpkg::Options::=--force-confold", "install"};
+  argv.insert(argv.end(), def.apt_packages.begin(), def.apt_packages.end());
+  ATELIER_RETURN_IF_ERROR(steps.run(
+      "apt-get install " + std::to_string(def.apt_packages.size()) + " packages in the image",
+      {.argv = argv, .env = env, .timeout = 1800s}));
+  ATELIER_RETURN_IF_ERROR(steps.run(
+      "apt-get clean", {.argv = {"chroot", root.string(), "apt-get", "clean"}, .env = env, .timeout = 60s}));
+  fs::remove(resolv, ec);
+  if (fs::exists(kept, ec)) fs::rename(kept, resolv, ec);
+  return ok_status();
+}
 
 }  // namespace
 
@@ -189,6 +241,19 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
   for (const auto& u : baked_masked_units()) {
     st = steps.run("mask " + u, {.argv = {"systemctl", "--root=" + root.string(), "mask", u},
                                  .timeout = 30s});
+    if (!st.ok()) return fail(std::move(st).error());
+  }
+
+  // 2b. Server software for role images: apt inside the image, while policy-rc.d keeps every
+  // service from starting. /proc is mounted for the postinsts that read it; the host's
+  // resolv.conf lets apt reach the mirror (the only network a build uses).
+  if (!def.apt_packages.empty()) {
+    st = install_apt_packages(steps, root, def);
+    if (!st.ok()) return fail(std::move(st).error());
+  }
+  for (const auto& u : def.disabled_units) {
+    st = steps.run("disable " + u, {.argv = {"systemctl", "--root=" + root.string(), "disable", u},
+                                    .timeout = 30s});
     if (!st.ok()) return fail(std::move(st).error());
   }
 

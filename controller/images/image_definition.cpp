@@ -91,13 +91,13 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::
     return Error(ErrorCode::kInvalidArgument,
                  std::string(origin) + ": expected a mapping with keys image, suite, mirror, ...");
   }
-  static const std::set<std::string> known = {"image",   "description",    "suite",
-                                              "mirror",  "variant",        "packages",
-                                              "kernel",  "initrd_modules", "prune_modules",
-                                              "size",    "cmdline"};
+  static const std::set<std::string> known = {
+      "image",  "description",    "suite",         "mirror", "variant", "packages", "apt_packages",
+      "disabled_units", "kernel", "initrd_modules", "prune_modules", "size", "cmdline"};
   static const std::regex name_re("^[a-z0-9][a-z0-9-]{0,39}$");
   static const std::regex package_re("^[a-z0-9][a-z0-9+.-]+$");
   static const std::regex module_re("^[a-zA-Z0-9_-]+$");
+  static const std::regex unit_re("^[a-zA-Z0-9@_.-]+\\.(service|socket|timer|target)$");
   static const std::regex path_re("^[a-z0-9_-]+(/[a-z0-9_-]+)*$");
   static const std::regex suite_re("^[a-z]+(-[a-z]+)?$");
   static const std::regex mirror_re("^https?://[^\\s]+$");
@@ -111,7 +111,8 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::
         return bad(origin, kv.first,
                    "unknown key '" + key +
                        "'; expected one of image, description, suite, mirror, variant, packages, "
-                       "kernel, initrd_modules, prune_modules, size, cmdline");
+                       "apt_packages, disabled_units, kernel, initrd_modules, prune_modules, "
+                       "size, cmdline");
       }
       const YAML::Node& v = kv.second;
       if (key == "image") {
@@ -145,6 +146,15 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::
         auto l = string_list(origin, v, "packages", package_re, "a Debian package name");
         if (!l) return std::move(l).error();
         def.packages = *l;
+      } else if (key == "apt_packages") {
+        auto l = string_list(origin, v, "apt_packages", package_re, "a Debian package name");
+        if (!l) return std::move(l).error();
+        def.apt_packages = *l;
+      } else if (key == "disabled_units") {
+        auto l = string_list(origin, v, "disabled_units", unit_re,
+                             "a systemd unit name such as postgresql.service");
+        if (!l) return std::move(l).error();
+        def.disabled_units = *l;
       } else if (key == "kernel") {
         auto s = scalar(origin, v, "kernel");
         if (!s) return std::move(s).error();
@@ -227,6 +237,9 @@ std::string canonical_text(const ImageDefinition& def) {
   line("mirror", def.mirror);
   line("variant", def.variant);
   line("packages", list(def.packages));
+  // Only when present: images without them keep the hash (and the cache) they always had.
+  if (!def.apt_packages.empty()) line("apt_packages", list(def.apt_packages));
+  if (!def.disabled_units.empty()) line("disabled_units", list(def.disabled_units));
   line("kernel", def.kernel);
   line("initrd_modules", list(def.initrd_modules));
   line("prune_modules", list(def.prune_modules));

@@ -18,6 +18,13 @@ struct ImageDefinition {
   std::string mirror;       // apt mirror URL, e.g. "http://deb.debian.org/debian"
   std::string variant;      // debootstrap variant, e.g. "minbase"
   std::vector<std::string> packages;        // installed by debootstrap --include
+  // Installed after debootstrap with apt-get inside the image (dependencies resolved by apt,
+  // no Recommends), with services kept from starting: the server software a role image bakes
+  // (guests have no network, so role recipes can only configure what the image holds).
+  std::vector<std::string> apt_packages;
+  // systemd units disabled in the image, so that a guest boots fast and a role recipe decides
+  // what runs (e.g. postgresql, mariadb, postfix).
+  std::vector<std::string> disabled_units;
   std::string kernel;                       // kernel package, e.g. "linux-image-amd64"
   std::vector<std::string> initrd_modules;  // mkinitramfs MODULES=list
   // Module folders (below lib/modules/<version>/kernel/) removed from the image: hardware a

@@ -82,6 +82,8 @@ TEST(ImageDefinition, RejectsBadInputWithPosition) {
       {"not a map", "- a\n", "expected a mapping"},
       {"bad yaml", "image: [\n", "not valid YAML"},
       {"list expected", replace("[systemd-sysv, udev]", "udev"), "tiny.yaml:4:11: packages: expected a list"},
+      {"bad apt package", base + "apt_packages: [postgresql, 'a b']\n", "tiny.yaml:9:28: apt_packages: 'a b' is not a Debian package name"},
+      {"bad unit", base + "disabled_units: [postgresql]\n", "tiny.yaml:9:18: disabled_units: 'postgresql' is not a systemd unit name"},
   };
   for (const auto& c : cases) {
     auto def = parse_image_definition(c.yaml, "tiny.yaml");
@@ -141,6 +143,28 @@ TEST(DefinitionHash, FollowsContentNotFormatting) {
   auto e = *a;
   std::swap(e.packages[0], e.packages[1]);
   EXPECT_NE(definition_hash(*a), definition_hash(e));
+  // Role images: what apt installs and which units are disabled change the image.
+  auto g = *a;
+  g.apt_packages = {"postgresql"};
+  EXPECT_NE(definition_hash(*a), definition_hash(g));
+  auto h = g;
+  h.disabled_units = {"postgresql.service"};
+  EXPECT_NE(definition_hash(g), definition_hash(h));
+}
+
+TEST(ImageDefinition, RoleImageParsesAptPackagesAndDisabledUnits) {
+  auto def = parse_image_definition(std::string(kMinimal) +
+                                        "apt_packages: [postgresql, mariadb-server]\n"
+                                        "disabled_units: [postgresql.service, mariadb.service]\n",
+                                    "role.yaml");
+  ASSERT_TRUE(def.ok()) << def.error().to_string();
+  EXPECT_EQ(def->apt_packages, (std::vector<std::string>{"postgresql", "mariadb-server"}));
+  EXPECT_EQ(def->disabled_units, (std::vector<std::string>{"postgresql.service", "mariadb.service"}));
+  EXPECT_NE(canonical_text(*def).find("apt_packages=postgresql,mariadb-server\n"), std::string::npos);
+  // Without them, the canonical text (and so every cached image's hash) is what it was.
+  auto plain = parse_image_definition(kMinimal, "plain.yaml");
+  EXPECT_EQ(canonical_text(*plain).find("apt_packages"), std::string::npos);
+  EXPECT_EQ(canonical_text(*plain).find("disabled_units"), std::string::npos);
 }
 
 TEST(DefinitionHash, ImageDirNamesNameAndHashPrefix) {
