@@ -106,6 +106,8 @@ std::string_view to_string(Priority p) {
   return kNames[static_cast<int>(p)];
 }
 
+std::string_view to_string(Scoring s) { return s == Scoring::kPartial ? "partial" : "all"; }
+
 Mark SourceMap::at(const std::string& path) const {
   auto it = marks.find(path);
   return it == marks.end() ? Mark{} : it->second;

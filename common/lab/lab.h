@@ -172,10 +172,18 @@ struct Ticket {
   Text body;                             // the files' contents (filled by load_lab)
 };
 
+// How a task's points follow from its checks (`scoring:`; docs/lab-authoring.md).
+enum class Scoring {
+  kAll,      // the points only when every check passes (the default)
+  kPartial,  // points * passing checks / checks
+};
+std::string_view to_string(Scoring s);  // "all", "partial"
+
 struct Task {
   std::string id;                        // [A-Za-z0-9_-]+, unique in the lab
   Ticket ticket;
   int points = 1;
+  Scoring scoring = Scoring::kAll;
   std::vector<std::string> competencies; // C01..C19
   std::vector<checks::Check> checks;     // all pass = task solved
   std::vector<NearMiss> near_misses;     // optional
@@ -210,6 +218,9 @@ struct Lab {
   std::optional<Text> description;
   std::vector<std::string> competencies;   // C01..C19 or EPREUVE
   std::chrono::seconds duration{0};
+  // How often the controller runs the checks during a session (`check_interval:`); 0: not
+  // given, the controller's or the session's default applies. At least 1s when given.
+  std::chrono::seconds check_interval{0};
   std::vector<Variable> variables;
   std::vector<Network> networks;
   std::vector<Host> hosts;

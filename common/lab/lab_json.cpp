@@ -201,6 +201,7 @@ json::value to_json(const Lab& lab) {
   for (const auto& c : lab.competencies) comps.emplace_back(c);
   o["competencies"] = std::move(comps);
   o["duration_s"] = lab.duration.count();
+  o["check_interval_s"] = lab.check_interval.count();
   if (lab.variant) {
     json::object values;
     for (const auto& [k, v] : lab.variant->values) values[k] = v;
@@ -264,6 +265,7 @@ json::value to_json(const Lab& lab) {
     tasks.push_back(json::object{{"id", t.id},
                                  {"ticket", std::move(ticket)},
                                  {"points", t.points},
+                                 {"scoring", to_string(t.scoring)},
                                  {"competencies", std::move(comps_t)},
                                  {"checks", std::move(checks)},
                                  {"near_misses", std::move(misses)}});

@@ -268,6 +268,9 @@ class LabParser {
     read_names(ctx_, top.get("competencies"), "competencies", "a list of competency codes",
                "competencies", lab_.competencies);
     top.opt("duration", lab_.duration);
+    if (top.opt("check_interval", lab_.check_interval) && lab_.check_interval.count() < 1) {
+      ctx_.error(*top.get("check_interval"), "'check_interval': expected a duration of at least 1s, like 30s or 2m");
+    }
     variables(top.get("variables"));
     networks(top.need("networks"));
     hosts(top.need("hosts"));
@@ -452,13 +455,21 @@ class LabParser {
     for_list(ctx_, n, "tasks", "a list of tasks", [&](const YAML::Node& item, std::size_t i) {
       std::string path = indexed("tasks", i);
       ctx_.record(path, item);
-      MapReader r(ctx_, item, path, "a task", "", "a task: {id, ticket, points, competencies, checks}");
+      MapReader r(ctx_, item, path, "a task", "", "a task: {id, ticket, points, scoring, competencies, checks}");
       if (!r.is_map()) return;
       Task t;
       r.req("id", t.id);
       if (const YAML::Node* tn = r.need("ticket")) ticket(*tn, path + ".ticket", t.ticket);
       r.opt("points", t.points);
       if (t.points < 0) ctx_.error(*r.get("points"), "'points': expected 0 or more");
+      if (const YAML::Node* sn = r.get("scoring")) {
+        static constexpr std::string_view kScorings[] = {"all", "partial"};
+        ctx_.record(path + ".scoring", *sn);
+        int index = 0;
+        if (detail::read_enum_index(ctx_, *sn, "scoring", kScorings, 2, index)) {
+          t.scoring = static_cast<Scoring>(index);
+        }
+      }
       read_names(ctx_, r.get("competencies"), "competencies", "a list of competency codes",
                  path + ".competencies", t.competencies);
       const YAML::Node* checks = r.need("checks");

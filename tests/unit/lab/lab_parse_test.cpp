@@ -199,6 +199,27 @@ TEST(LabParse, EveryField) {
   EXPECT_EQ(lab.source.at("solution[0].task"), (Mark{43, 12}));
 }
 
+// `scoring:` per task (all by default) and the lab's `check_interval:` (0 when absent).
+TEST(LabParse, ScoringAndCheckInterval) {
+  auto plain = parse_only(kFullLab);
+  ASSERT_TRUE(plain.ok()) << plain.to_string();
+  EXPECT_EQ(plain.lab->check_interval, 0s);
+  EXPECT_EQ(plain.lab->tasks[0].scoring, Scoring::kAll);
+  std::string text = kFullLab;
+  text.replace(text.find("duration: 1h30m"), 15, "duration: 1h30m\ncheck_interval: 2m30s");
+  text.replace(text.find("    points: 5"), 13, "    points: 5\n    scoring: partial");
+  auto report = parse_only(text);
+  ASSERT_TRUE(report.ok()) << report.to_string();
+  EXPECT_EQ(report.lab->check_interval, 150s);
+  EXPECT_EQ(report.lab->tasks[0].scoring, Scoring::kPartial);
+  EXPECT_EQ(report.lab->tasks[1].scoring, Scoring::kAll);
+  EXPECT_EQ(to_string(Scoring::kPartial), "partial");
+  EXPECT_EQ(to_string(Scoring::kAll), "all");
+  // Sub-second intervals are refused: the checks would run back to back.
+  text.replace(text.find("check_interval: 2m30s"), 21, "check_interval: 500ms");
+  EXPECT_FALSE(parse_only(text).ok());
+}
+
 // Every check kind with every one of its fields, parsed and printed back.
 constexpr const char* kAllChecks = R"yaml(
 - file: {path: /etc/x, exists: true, directory: false, mode: "0644", owner: root, group: adm, contains: abc, regex: "^a.*$", sha256: "0000000000000000000000000000000000000000000000000000000000000000"}
