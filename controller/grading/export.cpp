@@ -257,7 +257,8 @@ Result<std::string> render_csv(const SessionGrades& grades, const ExportOptions&
       const TaskSpec* spec = grades.lab.task(t.task_id);
       const TaskSpec empty;
       const TaskSpec& s = spec ? *spec : empty;
-      row({grades.session, grades.lab.id, c->candidate, t.task_id, s.title.fr, s.title.en,
+      const lab::Text& title = t.title == lab::Text{} ? s.title : t.title;
+      row({grades.session, grades.lab.id, c->candidate, t.task_id, title.fr, title.en,
            std::string(lab::to_string(s.priority)), join(s.competencies, " "), std::string(to_string(t.status)),
            format_points(t.points_earned), std::to_string(t.points_possible), format_points(t.computed_points),
            std::to_string(t.checks_passed), std::to_string(t.checks_total), opt_time(t.opened_at),
@@ -421,7 +422,7 @@ Result<std::string> render_html(const SessionGrades& grades, const ExportOptions
       sla = e(format_duration(t.sla)) + (t.sla_breached ? " — <span class=\"breached\">" + e(l.breached) + "</span>"
                                                          : (t.time_to_resolve ? " — " + e(l.within) : std::string()));
     }
-    h += "<tr><td>" + e(t.task_id) + "</td><td>" + (spec ? e(pick(spec->title, lang)) : "") + "</td><td>" +
+    h += "<tr><td>" + e(t.task_id) + "</td><td>" + e(pick(t.title == lab::Text{} && spec ? spec->title : t.title, lang)) + "</td><td>" +
          (spec ? e(lab::to_string(spec->priority)) : "") + "</td><td class=\"" + e(to_string(t.status)) + "\">" +
          e(status_label(t.status, lang)) + (t.override ? " *" : "") + "</td><td class=\"num\">" +
          e(format_points(t.points_earned)) + " / " + std::to_string(t.points_possible) + "</td><td>" + ttr +
@@ -433,7 +434,7 @@ Result<std::string> render_html(const SessionGrades& grades, const ExportOptions
   h += "<h2>" + e(l.tasks) + "</h2>\n";
   for (const auto& t : c.tasks) {
     const TaskSpec* spec = grades.lab.task(t.task_id);
-    h += "<section class=\"task\">\n<h3>" + e(t.task_id) + " — " + (spec ? e(pick(spec->title, lang)) : "") +
+    h += "<section class=\"task\">\n<h3>" + e(t.task_id) + " — " + e(pick(t.title == lab::Text{} && spec ? spec->title : t.title, lang)) +
          " <span class=\"" + e(to_string(t.status)) + "\">(" + e(status_label(t.status, lang)) + ")</span></h3>\n";
     if (t.first_passed_at || t.regressed) {
       h += "<p class=\"muted\">";

@@ -154,6 +154,8 @@ Result<CandidateGrade> grade_candidate(const SessionInput& session, const Candid
   for (const auto& task : lab.tasks) {
     TaskGrade g;
     g.task_id = task.id;
+    auto title = in.task_titles.find(task.id);
+    g.title = title != in.task_titles.end() ? title->second : task.title;
     g.points_possible = task.points;
     g.checks_total = task.checks.size();
     g.opened_at = in.handed_over_at;
@@ -272,6 +274,14 @@ LabSpec lab_spec_from_lab(const lab::Lab& lab) {
     spec.tasks.push_back(std::move(ts));
   }
   return spec;
+}
+
+GradingPolicy policy_from_lab(const lab::Lab& lab) {
+  GradingPolicy policy;
+  for (const auto& t : lab.tasks) {
+    policy.task_modes[t.id] = t.scoring == lab::Scoring::kPartial ? ScoringMode::kPartial : ScoringMode::kAll;
+  }
+  return policy;
 }
 
 std::vector<CheckRun> runs_from_results(std::vector<CheckResult> results) {

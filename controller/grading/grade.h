@@ -15,6 +15,10 @@ namespace atelier::grading {
 // The grading view of a loaded lab. Check descriptions default to "<kind> on <host>".
 LabSpec lab_spec_from_lab(const lab::Lab& lab);
 
+// The lab's scoring: every task's `scoring:` (lab::Scoring, `all` when absent) as a policy
+// whose default is kAll and whose task_modes name every task.
+GradingPolicy policy_from_lab(const lab::Lab& lab);
+
 // Groups flat results (as the store keeps them) into runs: one CheckRun per (candidate, run_id),
 // started at its earliest result's started_at and finished at its latest finished_at, results
 // in (task, check index) order, runs in order of start. A result without a run_id is its own run

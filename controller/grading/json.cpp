@@ -62,6 +62,7 @@ json::value task_grade_json(const TaskGrade& g) {
   for (const auto& a : g.annotations) notes.push_back(to_json(a));
   return json::object{
       {"task", g.task_id},
+      {"title", text_json(g.title)},
       {"status", to_string(g.status)},
       {"computed_points", num(g.computed_points)},
       {"points_earned", num(g.points_earned)},

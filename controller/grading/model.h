@@ -105,7 +105,8 @@ enum class ScoringMode {
 std::string_view to_string(ScoringMode mode);                     // "all" "partial"
 std::optional<ScoringMode> parse_scoring_mode(std::string_view text);
 
-// How to score. The lab loader has no `scoring:` key yet; until it does, the caller says.
+// How to score: from the lab's `scoring:` keys (policy_from_lab in grade.h), or given in a
+// results-input file for `atelier results render`.
 struct GradingPolicy {
   ScoringMode default_mode = ScoringMode::kAll;
   std::map<std::string, ScoringMode> task_modes;  // task id -> mode, overrides the default
@@ -150,6 +151,9 @@ struct CandidateInput {
   std::vector<CheckRun> runs;               // any order
   std::vector<Override> overrides;
   std::vector<Annotation> annotations;
+  // The task titles of this candidate's variant of the lab (titles may hold {{variables}});
+  // a task not listed shows the LabSpec's title.
+  std::map<std::string, lab::Text> task_titles;
 };
 
 // Everything needed to grade one session.
@@ -183,6 +187,8 @@ struct CheckOutcome {
 
 struct TaskGrade {
   std::string task_id;
+  lab::Text title;                          // as this candidate's ticket reads
+
   TaskStatus status = TaskStatus::kNotRun;  // from the latest graded run covering the task
   double computed_points = 0;               // from the checks, before any override
   double points_earned = 0;                 // the override's points if any, else computed

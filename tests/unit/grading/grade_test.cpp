@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <functional>
 
 #include "common/data/competencies.h"
@@ -486,6 +487,100 @@ TEST(LabSpecFromLab, KeepsTicketsPointsCompetenciesAndCheckDescriptions) {
   EXPECT_EQ(ts.checks[0].kind, "ping");
   EXPECT_EQ(ts.checks[1].description, "the web site answers");
   EXPECT_EQ(ts.checks[1].host, "client");
+}
+
+TEST(PolicyFromLab, EachTasksScoringKeyDecidesItsMode) {
+  lab::Lab lab;
+  lab::Task t1;
+  t1.id = "T1";
+  lab::Task t2;
+  t2.id = "T2";
+  t2.scoring = lab::Scoring::kPartial;
+  lab.tasks = {t1, t2};
+  GradingPolicy policy = policy_from_lab(lab);
+  EXPECT_EQ(policy.mode_for("T1"), ScoringMode::kAll);
+  EXPECT_EQ(policy.mode_for("T2"), ScoringMode::kPartial);
+  EXPECT_EQ(policy.mode_for("T9"), ScoringMode::kAll);
+  // Graded with it: T1 (all) gets nothing for 1 of 2, T2 (partial) 2 of 3 checks -> 2 points.
+  auto in = one_candidate({make_run("c01", "r1", at(60s), "pf", "ppf")});
+  in.policy = policy;
+  auto g = grade_one(in, at(2h));
+  EXPECT_EQ(g.task("T1")->status, TaskStatus::kFailed);
+  EXPECT_DOUBLE_EQ(g.task("T1")->points_earned, 0);
+  EXPECT_EQ(g.task("T2")->status, TaskStatus::kPartial);
+  EXPECT_DOUBLE_EQ(g.task("T2")->points_earned, 2);
+}
+
+// A lab that touches every competency C01..C19: one task per code (points = its number), the
+// odd codes solved. The roll-up lists all nineteen in order, each named, with its percentage.
+TEST(RollUp, EveryCompetencyC01ToC19) {
+  SessionInput in;
+  in.session = "s1";
+  in.lab.id = "all";
+  CheckRun run;
+  run.run_id = "r1";
+  run.candidate = "c01";
+  run.started_at = at(10min);
+  for (int i = 1; i <= 19; ++i) {
+    char code[4];
+    std::snprintf(code, sizeof code, "C%02d", i);
+    TaskSpec t;
+    t.id = std::string("T") + code;
+    t.points = i;
+    t.competencies = {code};
+    t.checks = {{"h", "command", "check"}};
+    in.lab.tasks.push_back(t);
+    CheckResult r;
+    r.result_id = "r1/" + t.id;
+    r.candidate = "c01";
+    r.task_id = t.id;
+    r.run_id = "r1";
+    r.status = i % 2 == 1 ? CheckStatus::kPass : CheckStatus::kFail;
+    run.results.push_back(r);
+  }
+  in.candidates.push_back({"c01", at(0s), {run}, {}, {}});
+  auto g = grade_one(in, at(1h));
+  ASSERT_EQ(g.competencies.size(), 19u);
+  double earned = 0;
+  for (int i = 1; i <= 19; ++i) {
+    const auto& c = g.competencies[static_cast<std::size_t>(i - 1)];
+    char code[4];
+    std::snprintf(code, sizeof code, "C%02d", i);
+    EXPECT_EQ(c.code, code);
+    EXPECT_FALSE(c.name.fr.empty()) << code;
+    EXPECT_FALSE(c.name.en.empty()) << code;
+    EXPECT_EQ(c.points_possible, i);
+    EXPECT_DOUBLE_EQ(c.points_earned, i % 2 == 1 ? i : 0);
+    EXPECT_DOUBLE_EQ(c.percentage, i % 2 == 1 ? 100 : 0);
+    earned += c.points_earned;
+  }
+  EXPECT_DOUBLE_EQ(g.points_earned, earned);  // 1+3+...+19 = 100
+  EXPECT_DOUBLE_EQ(g.points_earned, 100);
+  EXPECT_EQ(g.points_possible, 190);
+}
+
+// Freeze, overrides and partial credit together: what was true at the freeze is what stays.
+TEST(Freeze, OverridesBeforeItApplyRunsAfterItDoNot) {
+  auto in = one_candidate({make_run("c01", "r1", at(5min), "pf", "pff"),
+                           make_run("c01", "r2", at(50min), "pp", "ppp")},
+                          ScoringMode::kPartial);
+  in.frozen = Freeze{at(40min), "jury"};
+  in.candidates[0].overrides = {make_override("T1", 3, at(30min)), make_override("T2", 3, at(45min))};
+  auto g = grade_one(in, at(3h));
+  // T1: partial 1/2 of 4 = 2 computed, overridden to 3 before the freeze.
+  EXPECT_DOUBLE_EQ(g.task("T1")->computed_points, 2);
+  EXPECT_DOUBLE_EQ(g.task("T1")->points_earned, 3);
+  ASSERT_TRUE(g.task("T1")->override.has_value());
+  EXPECT_FALSE(g.task("T1")->first_passed_at.has_value());  // r2 came after the freeze
+  EXPECT_TRUE(g.task("T1")->sla_breached);                  // 30 min SLA, unresolved at the freeze
+  // T2: partial 1/3 of 3 = 1; the override after the freeze is reported, not applied.
+  EXPECT_DOUBLE_EQ(g.task("T2")->points_earned, 1);
+  EXPECT_FALSE(g.task("T2")->override.has_value());
+  ASSERT_EQ(g.ignored_overrides.size(), 1u);
+  EXPECT_EQ(g.ignored_overrides[0].value.task_id, "T2");
+  ASSERT_EQ(g.ignored_runs.size(), 1u);
+  EXPECT_EQ(g.ignored_runs[0].run_id, "r2");
+  EXPECT_DOUBLE_EQ(g.points_earned, 4);
 }
 
 }  // namespace
