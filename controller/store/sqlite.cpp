@@ -89,6 +89,11 @@ Statement& Statement::bind(int index, std::int64_t value) {
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
   return *this;
 }
+Statement& Statement::bind_double(int index, double value) {
+  int rc = sqlite3_bind_double(stmt_, index, value);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+  return *this;
+}
 Statement& Statement::bind(int index, std::string_view value) {
   int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
                              SQLITE_TRANSIENT);
@@ -126,6 +131,7 @@ Status Statement::reset() {
 }
 
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
 std::string Statement::column_text(int index) const {
   const unsigned char* t = sqlite3_column_text(stmt_, index);
   if (t == nullptr) return {};
