@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/lab/lab.h"
+#include "controller/api/results_api.h"
 #include "controller/api/roles.h"
 
 namespace atelier::api {
@@ -423,6 +424,9 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
         }
         only = route->candidate;
       }
+      if (ResultsApi::wants_export(request.target)) {  // ?format=...: graded (results_api.h)
+        return ResultsApi(store_, sessions_).export_results(*route, *token, request.target);
+      }
       auto results = store_.list_results(route->session, only);
       if (!results.ok()) return error_response(results.error());
       json::array out;
@@ -462,6 +466,13 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
                      {"candidate", *candidate ? json::value(**candidate) : json::value(nullptr)}};
       return json_response(201, o);
     }
+
+    case Endpoint::kCreateAnnotation:
+      return ResultsApi(store_, sessions_).annotate(*route, *token, request.body);
+    case Endpoint::kCreateOverride:
+      return ResultsApi(store_, sessions_).override_score(*route, *token, request.body);
+    case Endpoint::kCollectResults:
+      return ResultsApi(store_, sessions_).collect(*route, *token, request.body);
   }
   return json_error(500, "internal", "unhandled endpoint");
 }

@@ -8,7 +8,7 @@ namespace atelier::api {
 namespace {
 
 // clang-format off
-constexpr std::array<Rule, 13> kRules = {{
+constexpr std::array<Rule, 16> kRules = {{
   //  endpoint                         method    pattern                                              open   trainer evaluator candidate
   {Endpoint::kHealthz,             "GET",    "/healthz",                                          true,  true,   true,     true},
   {Endpoint::kMetrics,             "GET",    "/metrics",                                          true,  true,   true,     true},
@@ -23,6 +23,9 @@ constexpr std::array<Rule, 13> kRules = {{
   {Endpoint::kGetResults,          "GET",    "/sessions/{session}/results",                       false, true,   true,     false},
   {Endpoint::kCreateToken,         "POST",   "/tokens",                                           false, true,   false,    false},
   {Endpoint::kSessionEvents,       "GET",    "/sessions/{session}/events",                        false, true,   true,     false},
+  {Endpoint::kCreateAnnotation,    "POST",   "/sessions/{session}/annotations",                   false, true,   true,     false},
+  {Endpoint::kCreateOverride,      "POST",   "/sessions/{session}/overrides",                     false, true,   true,     false},
+  {Endpoint::kCollectResults,      "POST",   "/sessions/{session}/collect",                       false, true,   true,     false},
 }};
 // clang-format on
 

@@ -25,6 +25,9 @@ enum class Endpoint {
   kGetResults,
   kCreateToken,
   kSessionEvents,
+  kCreateAnnotation,  // results_api.h
+  kCreateOverride,
+  kCollectResults,
 };
 
 // Who may call an endpoint. Trainer and evaluator tokens may be limited to one session

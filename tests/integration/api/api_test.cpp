@@ -232,6 +232,13 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kCreateToken, "POST", "/tokens", R"({"role":"evaluator"})",
        {401, 401, 201, 403, 403, 403, 403, 403}},
       {Endpoint::kSessionEvents, "GET", "/sessions/s1/events", "", {401, 401, 200, 200, 403, 403, 403, 403}},
+      {Endpoint::kCreateAnnotation, "POST", "/sessions/s1/annotations", R"({"candidate":"c01","text":"vu"})",
+       {401, 401, 201, 201, 403, 403, 403, 403}},
+      {Endpoint::kCreateOverride, "POST", "/sessions/s1/overrides",
+       R"({"candidate":"c01","task":"T1","points":1,"justification":"vu en direct"})",
+       {401, 401, 201, 201, 403, 403, 403, 403}},
+      // Last: after it, overrides of s1 are refused.
+      {Endpoint::kCollectResults, "POST", "/sessions/s1/collect", "", {401, 401, 200, 200, 403, 403, 403, 403}},
   };
   // Every endpoint of the role table is in the matrix.
   for (const auto& rule : rules()) {
