@@ -32,6 +32,11 @@ const Command kCommands[] = {
     {"provider", "list", "list atelier's libvirt objects (from their metadata)", provider_list},
     {"provider", "clean", "remove one session's libvirt objects now", provider_clean},
     {"results", "render", "grade a results file offline and export csv/json/junit/html", results_render},
+    {"results", "annotate", "add an evaluator's note on a candidate, task or check result", results_annotate},
+    {"results", "override", "replace a task's points, with a written justification", results_override},
+    {"results", "collect", "freeze a session's results: they no longer change", results_collect},
+    // After the verbs: `atelier results SESSION ...` takes any other word as the session.
+    {"results", "", "export a session's graded results: csv, json, junit, html", results_export},
     {"session", "create", "start a session: a lab for a list of candidates", session_create},
     {"session", "list", "list sessions", session_list},
     {"session", "status", "show a session's candidate labs, step by step", session_status},

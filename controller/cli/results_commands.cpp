@@ -1,8 +1,15 @@
-// `atelier results render`: grade a results-input JSON file and print one export. The wall
-// clock is read here, at the edge (or taken from --now for reproducible output).
+// `atelier results`: SESSION exports, annotate, override and collect through atelierd's API;
+// `render` grades a results-input JSON file offline (the wall clock is read here, at the edge,
+// or taken from --now for reproducible output).
 #include "controller/cli/results_commands.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <boost/json.hpp>
 #include <boost/program_options.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -10,6 +17,7 @@
 #include <sstream>
 
 #include "common/lab/loader.h"
+#include "controller/api/http_client.h"
 #include "controller/cli/commands.h"
 #include "controller/grading/export.h"
 #include "controller/grading/grade.h"
@@ -95,6 +103,7 @@ int results_render(const std::vector<std::string>& args) {
     text = buf.str();
   }
   std::optional<grading::LabSpec> lab_spec;
+  std::optional<grading::GradingPolicy> lab_policy;
   if (vm.count("lab")) {
     lab::LoadOptions load_options;
     if (vm.count("recipes")) load_options.recipes_root = vm["recipes"].as<std::string>();
@@ -104,11 +113,15 @@ int results_render(const std::vector<std::string>& args) {
       return report.io_failure ? kExitFailure : kExitInvalid;
     }
     lab_spec = grading::lab_spec_from_lab(*report.lab);
+    lab_policy = grading::policy_from_lab(*report.lab);
   }
   auto input = grading::session_input_from_json_text(text, lab_spec ? &*lab_spec : nullptr);
   if (!input) {
     std::cerr << "atelier results render: " << input_path << ": " << input.error().to_string() << "\n";
     return kExitInvalid;
+  }
+  if (lab_policy) {  // the lab's `scoring:` keys win over the file's policy
+    for (const auto& [task, mode] : lab_policy->task_modes) input->policy.task_modes[task] = mode;
   }
   if (*format == grading::Format::kHtml && !options.candidate && input->candidates.size() == 1) {
     options.candidate = input->candidates[0].candidate;
@@ -140,6 +153,334 @@ int results_render(const std::vector<std::string>& args) {
   } else {
     std::cout << *out;
     std::cout.flush();
+  }
+  return kExitOk;
+}
+
+}  // namespace atelier::cli
+
+// ---- through atelierd's API ---------------------------------------------------------------
+
+namespace atelier::cli {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+struct Client {
+  std::string server;
+  std::string token;
+  std::string ca_file;
+};
+
+// Flags win over the environment, which wins over the config file (as `atelier session`).
+// The environment is read here, at the command's edge.
+Result<Client> resolve_client(const po::variables_map& vm) {
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  Client c;
+  if (vm.count("server")) c.server = vm["server"].as<std::string>();
+  if (vm.count("token")) c.token = vm["token"].as<std::string>();
+  if (vm.count("ca-file")) c.ca_file = vm["ca-file"].as<std::string>();
+  if (c.server.empty()) c.server = env("ATELIER_SERVER");
+  if (c.server.empty()) c.server = env("ATELIER_URL");
+  if (c.token.empty()) c.token = env("ATELIER_TOKEN");
+  fs::path config;
+  if (!env("XDG_CONFIG_HOME").empty()) config = fs::path(env("XDG_CONFIG_HOME")) / "atelier" / "cli.yaml";
+  else if (!env("HOME").empty()) config = fs::path(env("HOME")) / ".config" / "atelier" / "cli.yaml";
+  std::error_code ec;
+  if (!config.empty() && fs::exists(config, ec)) {
+    try {
+      YAML::Node file = YAML::LoadFile(config.string());
+      if (c.server.empty() && file["server"]) c.server = file["server"].as<std::string>();
+      if (c.token.empty() && file["token"]) c.token = file["token"].as<std::string>();
+      if (c.ca_file.empty() && file["ca_file"]) c.ca_file = file["ca_file"].as<std::string>();
+    } catch (const YAML::Exception& e) {
+      return Error(ErrorCode::kInvalidArgument, e.what()).context("read " + config.string());
+    }
+  }
+  if (c.server.empty()) c.server = "http://127.0.0.1:8440";
+  if (c.token.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "no token: give --token, set ATELIER_TOKEN, or put `token:` in ~/.config/atelier/cli.yaml "
+                 "(make one with `atelier token create --role evaluator`)");
+  }
+  return c;
+}
+
+void add_client_options(po::options_description& opts) {
+  opts.add_options()("server", po::value<std::string>(), "atelierd's URL (default http://127.0.0.1:8440)")(
+      "token", po::value<std::string>(), "API token (an evaluator's or a trainer's)")(
+      "ca-file", po::value<std::string>(), "https: PEM file of the CA to trust (default: the system's)");
+}
+
+// Parses; returns an exit code when the command should stop (help or a usage error).
+std::optional<int> parse_args(const std::string& name, const std::vector<std::string>& args,
+                              const po::options_description& opts, const po::positional_options_description& pos,
+                              const std::string& usage, po::variables_map& vm) {
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "atelier " << name << ": " << e.what() << "\n" << usage << opts;
+    return kExitInvalid;
+  }
+  if (vm.count("help")) {
+    std::cout << usage << opts;
+    return kExitOk;
+  }
+  return std::nullopt;
+}
+
+// Percent-encodes a query value (ids are plain, but a value is never trusted to be).
+std::string query_value(std::string_view v) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : v) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// One API call. On an error answer, prints the server's message and gives the exit code:
+// 2 when the request was wrong (400, 404, 409, 413), 1 otherwise (auth, server, network).
+struct Answer {
+  int exit = kExitOk;
+  api::HttpResponse response;
+};
+Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
+            const std::string& body = "") {
+  api::ClientRequest req;
+  req.method = method;
+  req.target = target;
+  req.token = client.token;
+  req.body = body;
+  req.ca_file = client.ca_file;
+  auto r = api::http_call(client.server, req);
+  if (!r.ok()) {
+    std::cerr << "atelier " << name << ": " << r.error().to_string() << "\n";
+    return {r.error().code() == ErrorCode::kInvalidArgument ? kExitInvalid : kExitFailure, {}};
+  }
+  if (r->status >= 200 && r->status < 300) return {kExitOk, std::move(r).value()};
+  std::string message = r->body;
+  boost::system::error_code ec;
+  json::value v = json::parse(r->body, ec);
+  if (!ec && v.is_object() && v.as_object().contains("error") && v.at("error").is_object() &&
+      v.at("error").as_object().contains("message")) {
+    message = json::value_to<std::string>(v.at("error").at("message"));
+  }
+  std::cerr << "atelier " << name << ": " << message << " (HTTP " << r->status << ")\n";
+  const int s = r->status;
+  return {(s == 400 || s == 404 || s == 409 || s == 413) ? kExitInvalid : kExitFailure, std::move(r).value()};
+}
+
+json::value body_json(const api::HttpResponse& r) {
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  return ec ? json::value(nullptr) : v;
+}
+
+std::string text_of(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "-";
+  return json::serialize(v);
+}
+
+bool write_out(const std::string& name, const po::variables_map& vm, const std::string& text) {
+  if (!vm.count("out")) {
+    std::cout << text;
+    std::cout.flush();
+    return true;
+  }
+  const std::string path = vm["out"].as<std::string>();
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  if (!file) {
+    std::cerr << "atelier " << name << ": cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int results_export(const std::vector<std::string>& args) {
+  const std::string name = "results";
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
+      "format,f", po::value<std::string>(), "csv, json, junit, html or grid (a text table)")(
+      "candidate,c", po::value<std::string>(), "only this candidate (html: whose report)")(
+      "out,o", po::value<std::string>(), "write to this file instead of stdout")(
+      "lang", po::value<std::string>(), "html labels and first titles: fr (default) or en")(
+      "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)");
+  add_client_options(opts);
+  po::positional_options_description pos;
+  pos.add("session", 1);
+  const std::string usage =
+      "usage: atelier results SESSION --format csv|json|junit|html|grid [--candidate C] [--out FILE]\n"
+      "                       [--lang fr|en] [--bom] [--server URL] [--token T]\n"
+      "       atelier results annotate|override|collect|render ... (each has --help)\n"
+      "Exports the session's graded results from atelierd: CSV (a row per candidate x task), JSON\n"
+      "(everything), JUnit XML (a test case per check), the printable HTML report of one candidate,\n"
+      "or a text grid. docs/evaluator-guide.md explains the columns. Exit 0: written; 2: invalid\n"
+      "input or an unknown session/candidate; 1: the server could not be reached or said no.\n\n";
+  po::variables_map vm;
+  if (auto code = parse_args(name, args, opts, pos, usage, vm)) return *code;
+  if (!vm.count("session") || !vm.count("format")) {
+    std::cerr << "atelier results: SESSION and --format are required\n" << usage << opts;
+    return kExitInvalid;
+  }
+  const std::string format = vm["format"].as<std::string>();
+  if (!grading::parse_format(format)) {
+    std::cerr << "atelier results: --format must be csv, json, junit, html or grid, not \"" << format << "\"\n";
+    return kExitInvalid;
+  }
+  auto client = resolve_client(vm);
+  if (!client.ok()) {
+    std::cerr << "atelier results: " << client.error().to_string() << "\n";
+    return kExitInvalid;
+  }
+  const std::string session = vm["session"].as<std::string>();
+  // With a candidate, their own resource: a candidate's token may read it (feedback on).
+  std::string target = "/sessions/" + query_value(session);
+  if (vm.count("candidate")) target += "/candidates/" + query_value(vm["candidate"].as<std::string>());
+  target += "/results?format=" + query_value(format);
+  if (vm.count("lang")) target += "&lang=" + query_value(vm["lang"].as<std::string>());
+  if (vm.count("bom")) target += "&bom=1";
+  Answer a = call(name, *client, "GET", target);
+  if (a.exit != kExitOk) return a.exit;
+  return write_out(name, vm, a.response.body) ? kExitOk : kExitFailure;
+}
+
+int results_annotate(const std::vector<std::string>& args) {
+  const std::string name = "results annotate";
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
+      "candidate", po::value<std::string>(), "the candidate")("text", po::value<std::string>(), "the note")(
+      "task", po::value<std::string>(), "about this task (else about the candidate)")(
+      "result", po::value<std::string>(), "about this check result of the task (its result_id)")(
+      "output", po::value<std::string>()->default_value("text"), "text or json");
+  add_client_options(opts);
+  po::positional_options_description pos;
+  pos.add("session", 1).add("candidate", 1);
+  const std::string usage =
+      "usage: atelier results annotate SESSION CANDIDATE --text TEXT [--task T [--result ID]]\n"
+      "Adds an evaluator's note on a candidate, a task or one check result. Notes do not change\n"
+      "scores; they show in the JSON and HTML exports (not to candidates) and in the audit log.\n\n";
+  po::variables_map vm;
+  if (auto code = parse_args(name, args, opts, pos, usage, vm)) return *code;
+  if (!vm.count("session") || !vm.count("candidate") || !vm.count("text")) {
+    std::cerr << "atelier " << name << ": SESSION, CANDIDATE and --text are required\n" << usage << opts;
+    return kExitInvalid;
+  }
+  auto client = resolve_client(vm);
+  if (!client.ok()) {
+    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
+    return kExitInvalid;
+  }
+  json::object body{{"candidate", vm["candidate"].as<std::string>()}, {"text", vm["text"].as<std::string>()}};
+  if (vm.count("task")) body["task"] = vm["task"].as<std::string>();
+  if (vm.count("result")) body["result_id"] = vm["result"].as<std::string>();
+  Answer a = call(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/annotations",
+                  json::serialize(body));
+  if (a.exit != kExitOk) return a.exit;
+  json::value v = body_json(a.response);
+  if (vm["output"].as<std::string>() == "json") {
+    std::cout << json::serialize(v) << "\n";
+  } else {
+    std::cout << "note " << text_of(v.at("id")) << " on " << text_of(v.at("candidate"))
+              << (v.at("task").is_null() ? "" : " " + text_of(v.at("task"))) << " by " << text_of(v.at("who"))
+              << " at " << text_of(v.at("at")) << "\n";
+  }
+  return kExitOk;
+}
+
+int results_override(const std::vector<std::string>& args) {
+  const std::string name = "results override";
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
+      "candidate", po::value<std::string>(), "the candidate")("task", po::value<std::string>(), "the task")(
+      "points", po::value<double>(), "the task's new points, from 0 to its maximum")(
+      "justification", po::value<std::string>(), "why, in writing (required; kept in the audit log)")(
+      "output", po::value<std::string>()->default_value("text"), "text or json");
+  add_client_options(opts);
+  po::positional_options_description pos;
+  pos.add("session", 1).add("candidate", 1).add("task", 1);
+  const std::string usage =
+      "usage: atelier results override SESSION CANDIDATE TASK --points N --justification TEXT\n"
+      "Replaces a task's computed points for one candidate. The written justification is\n"
+      "required; who and when are recorded, and the exports show both scores. Refused (exit 2)\n"
+      "once the session's results are collected.\n\n";
+  po::variables_map vm;
+  if (auto code = parse_args(name, args, opts, pos, usage, vm)) return *code;
+  if (!vm.count("session") || !vm.count("candidate") || !vm.count("task") || !vm.count("points")) {
+    std::cerr << "atelier " << name << ": SESSION, CANDIDATE, TASK and --points are required\n" << usage << opts;
+    return kExitInvalid;
+  }
+  auto client = resolve_client(vm);
+  if (!client.ok()) {
+    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
+    return kExitInvalid;
+  }
+  // A missing justification is sent as is: the server's refusal says what is expected.
+  json::object body{{"candidate", vm["candidate"].as<std::string>()},
+                    {"task", vm["task"].as<std::string>()},
+                    {"points", vm["points"].as<double>()}};
+  if (vm.count("justification")) body["justification"] = vm["justification"].as<std::string>();
+  Answer a = call(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/overrides",
+                  json::serialize(body));
+  if (a.exit != kExitOk) return a.exit;
+  json::value v = body_json(a.response);
+  if (vm["output"].as<std::string>() == "json") {
+    std::cout << json::serialize(v) << "\n";
+  } else {
+    std::cout << text_of(v.at("candidate")) << " " << text_of(v.at("task")) << ": " << text_of(v.at("points"))
+              << " points (override by " << text_of(v.at("who")) << " at " << text_of(v.at("when")) << ")\n";
+  }
+  return kExitOk;
+}
+
+int results_collect(const std::vector<std::string>& args) {
+  const std::string name = "results collect";
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
+      "output", po::value<std::string>()->default_value("text"), "text or json");
+  add_client_options(opts);
+  po::positional_options_description pos;
+  pos.add("session", 1);
+  const std::string usage =
+      "usage: atelier results collect SESSION\n"
+      "Freezes the session's results: from now on they no longer change (later check results\n"
+      "are ignored, overrides refused; notes stay allowed). Collecting again changes nothing.\n\n";
+  po::variables_map vm;
+  if (auto code = parse_args(name, args, opts, pos, usage, vm)) return *code;
+  if (!vm.count("session")) {
+    std::cerr << "atelier " << name << ": SESSION is required\n" << usage << opts;
+    return kExitInvalid;
+  }
+  auto client = resolve_client(vm);
+  if (!client.ok()) {
+    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
+    return kExitInvalid;
+  }
+  Answer a = call(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/collect", "{}");
+  if (a.exit != kExitOk) return a.exit;
+  json::value v = body_json(a.response);
+  if (vm["output"].as<std::string>() == "json") {
+    std::cout << json::serialize(v) << "\n";
+  } else {
+    std::cout << "session " << text_of(v.at("session")) << ": results "
+              << (v.at("already").as_bool() ? "already frozen" : "frozen") << " at " << text_of(v.at("frozen_at"))
+              << " by " << text_of(v.at("who")) << "\n";
   }
   return kExitOk;
 }

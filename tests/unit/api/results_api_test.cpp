@@ -4,15 +4,20 @@
 // the role rules (candidate A never reads B's results; feedback off hides a candidate's own).
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "controller/api/api.h"
 #include "controller/api/results_api.h"
+#include "controller/api/server.h"
+#include "controller/cli/results_commands.h"
 #include "controller/grading/export.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
@@ -460,6 +465,102 @@ TEST_F(ResultsApiTest, CollectFreezesTheResults) {
   int collects = 0;
   for (const auto& e : log) collects += e.action == "results.collect" ? 1 : 0;
   EXPECT_EQ(collects, 1);
+}
+
+// ---- `atelier results ...` against the same API served on 127.0.0.1 port 0 ------------------
+
+class ResultsCliTest : public ResultsApiTest {
+ protected:
+  void SetUp() override {
+    ResultsApiTest::SetUp();
+    auto server = HttpServer::start(io_, {}, [this](const HttpRequest& r) { return api_->handle(r); });
+    ASSERT_TRUE(server.ok()) << server.error().to_string();
+    server_ = std::move(server).value();
+    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    if (server_) boost::asio::post(io_, [this] { server_->stop(); });
+    if (thread_.joinable()) {
+      io_.stop();
+      thread_.join();
+    }
+    server_.reset();
+    ResultsApiTest::TearDown();
+  }
+  // The command's words, with --server and --token of `who`.
+  std::vector<std::string> as(const std::string& who, std::vector<std::string> words) {
+    words.insert(words.end(), {"--server", url_, "--token", tokens_.at(who)});
+    return words;
+  }
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  std::string url_;
+};
+
+TEST_F(ResultsCliTest, ExportWritesTheFormatToAFile) {
+  const fs::path out = dir_ / "grille.csv";
+  ASSERT_EQ(cli::results_export(as("evaluator", {"s1", "--format", "csv", "--out", out.string()})), 0);
+  std::string csv = read(out);
+  auto rows = csv_rows(csv);
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(row_of(rows, "c01", "T1")->at("time_to_resolve"), "20m00s");
+  EXPECT_EQ(row_of(rows, "c02", "T1")->at("status"), "failed");
+  EXPECT_NE(csv.find("Le dossier partag\xC3\xA9"), std::string::npos);
+
+  const fs::path html = dir_ / "c01.html";
+  ASSERT_EQ(cli::results_export(as("cand_a", {"s1", "--format", "html", "--candidate", "c01", "--lang", "en",
+                                              "--out", html.string()})),
+            0);
+  EXPECT_NE(read(html).find("<!DOCTYPE html>"), std::string::npos);
+  // Candidate A asking for B: the server says no (403: exit 1); nothing is written.
+  const fs::path other = dir_ / "c02.csv";
+  EXPECT_EQ(cli::results_export(as("cand_a", {"s1", "--format", "csv", "--candidate", "c02", "--out", other.string()})), 1);
+  EXPECT_FALSE(fs::exists(other));
+  // Wrong input: exit 2.
+  EXPECT_EQ(cli::results_export(as("evaluator", {"nope", "--format", "csv", "--out", other.string()})), 2);
+  EXPECT_EQ(cli::results_export(as("evaluator", {"s1", "--format", "pdf"})), 2);
+  EXPECT_EQ(cli::results_export(as("evaluator", {"s1"})), 2);
+  EXPECT_EQ(cli::results_export(as("evaluator", {"s1", "--format", "html", "--out", other.string()})), 2);
+  EXPECT_EQ(cli::results_export({"--help"}), 0);
+}
+
+TEST_F(ResultsCliTest, ServerAndTokenFromTheEnvironment) {
+  const fs::path out = dir_ / "all.json";
+  ::setenv("ATELIER_SERVER", url_.c_str(), 1);
+  ::setenv("ATELIER_TOKEN", tokens_.at("trainer").c_str(), 1);
+  int code = cli::results_export({"s1", "--format", "json", "--out", out.string()});
+  ::unsetenv("ATELIER_SERVER");
+  ::unsetenv("ATELIER_TOKEN");
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(json::parse(read(out)).at("format"), "atelier.grades/1");
+}
+
+TEST_F(ResultsCliTest, AnnotateOverrideCollect) {
+  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "c01", "--task", "T1", "--result", "run2/T1/0", "--text",
+                                                   "Réparé en 20 minutes"})),
+            0);
+  ASSERT_EQ(store_->list_annotations("s1")->size(), 1u);
+  EXPECT_EQ(store_->list_annotations("s1")->front().text, "Réparé en 20 minutes");
+  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "c01"})), 2);                       // no --text
+  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "zz", "--text", "x"})), 2);         // unknown candidate
+  EXPECT_EQ(cli::results_annotate(as("cand_a", {"s1", "c01", "--text", "x"})), 1);           // 403
+
+  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "3"})), 2);  // no justification
+  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "9", "--justification", "x"})), 2);
+  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "3", "--justification",
+                                                   "Service relancé autrement, constaté par le jury"})),
+            0);
+  ASSERT_EQ(store_->list_overrides("s1")->size(), 1u);
+  EXPECT_EQ(store_->list_overrides("s1")->front().points, 3);
+
+  EXPECT_EQ(cli::results_collect(as("evaluator", {"s1"})), 0);
+  EXPECT_TRUE(store_->get_freeze("s1")->has_value());
+  EXPECT_EQ(cli::results_collect(as("evaluator", {"s1"})), 0);  // again: nothing changes
+  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "4", "--justification", "x"})), 2);
+  EXPECT_EQ(cli::results_collect(as("evaluator", {"nope"})), 2);
+  EXPECT_EQ(cli::results_collect(as("cand_a", {"s1"})), 1);
 }
 
 }  // namespace
