@@ -382,9 +382,11 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
                      {"ready", ready},
                      {"status", store::to_string(c->status)},
                      {"hosts", std::move(hosts)},
-                     // Console and SSH endpoints are filled by the reconciler at hand-over.
+                     // Console and SSH are filled from the lab's plan once it is placed.
+                     {"placed_on", nullptr},
                      {"console", nullptr},
                      {"ssh", nullptr}};
+      add_access_details(o, options_.operations, route->session, route->candidate);
       return json_response(200, o);
     }
 
@@ -466,6 +468,12 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
                      {"candidate", *candidate ? json::value(**candidate) : json::value(nullptr)}};
       return json_response(201, o);
     }
+
+    case Endpoint::kResetLab:
+    case Endpoint::kSolveLab:
+    case Endpoint::kRunChecks:
+    case Endpoint::kGetAction:
+      return handle_action(*route, request, store_, options_.operations, actor);
 
     case Endpoint::kCreateAnnotation:
       return ResultsApi(store_, sessions_).annotate(*route, *token, request.body);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 
+#include "controller/api/actions_api.h"
 #include "controller/api/http_types.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
@@ -20,6 +21,8 @@ class Api {
   struct Options {
     // How often an event stream looks for changes, and sends a keep-alive every 15 looks.
     std::chrono::milliseconds events_poll_interval{1000};
+    // The reconciler's actions (reset, solve, check run) and access details; null: 503.
+    LabOperations* operations = nullptr;
   };
   Api(store::Store& store, sessions::SessionService& sessions, Options options);
   Api(store::Store& store, sessions::SessionService& sessions) : Api(store, sessions, Options{}) {}

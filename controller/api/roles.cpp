@@ -8,7 +8,8 @@ namespace atelier::api {
 namespace {
 
 // clang-format off
-constexpr std::array<Rule, 16> kRules = {{
+// A plain array: its size follows the rows.
+constexpr Rule kRules[] = {
   //  endpoint                         method    pattern                                              open   trainer evaluator candidate
   {Endpoint::kHealthz,             "GET",    "/healthz",                                          true,  true,   true,     true},
   {Endpoint::kMetrics,             "GET",    "/metrics",                                          true,  true,   true,     true},
@@ -23,10 +24,14 @@ constexpr std::array<Rule, 16> kRules = {{
   {Endpoint::kGetResults,          "GET",    "/sessions/{session}/results",                       false, true,   true,     false},
   {Endpoint::kCreateToken,         "POST",   "/tokens",                                           false, true,   false,    false},
   {Endpoint::kSessionEvents,       "GET",    "/sessions/{session}/events",                        false, true,   true,     false},
+  {Endpoint::kResetLab,            "POST",   "/sessions/{session}/candidates/{candidate}/reset",  false, true,   false,    false},
+  {Endpoint::kSolveLab,            "POST",   "/sessions/{session}/candidates/{candidate}/solve",  false, true,   false,    false},
+  {Endpoint::kRunChecks,           "POST",   "/sessions/{session}/checks",                        false, true,   false,    false},
+  {Endpoint::kGetAction,           "GET",    "/sessions/{session}/actions/{action}",              false, true,   false,    false},
   {Endpoint::kCreateAnnotation,    "POST",   "/sessions/{session}/annotations",                   false, true,   true,     false},
   {Endpoint::kCreateOverride,      "POST",   "/sessions/{session}/overrides",                     false, true,   true,     false},
   {Endpoint::kCollectResults,      "POST",   "/sessions/{session}/collect",                       false, true,   true,     false},
-}};
+};
 // clang-format on
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -54,6 +59,7 @@ bool match_pattern(std::string_view pattern, std::string_view path, Route& out) 
   for (std::size_t i = 0; i < want.size(); ++i) {
     if (want[i] == "{session}") out.session = got[i];
     else if (want[i] == "{candidate}") out.candidate = got[i];
+    else if (want[i] == "{action}") out.action = got[i];
     else if (want[i] != got[i]) return false;
   }
   return true;
@@ -73,7 +79,7 @@ const Rule& rule(Endpoint e) {
 Result<Route> match_route(std::string_view method, std::string_view path) {
   bool path_matched = false;
   for (const auto& r : kRules) {
-    Route route{r.endpoint, {}, {}};
+    Route route{r.endpoint, {}, {}, {}};
     if (!match_pattern(r.pattern, path, route)) continue;
     path_matched = true;
     if (r.method == method) return route;

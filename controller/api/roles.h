@@ -25,6 +25,10 @@ enum class Endpoint {
   kGetResults,
   kCreateToken,
   kSessionEvents,
+  kResetLab,
+  kSolveLab,
+  kRunChecks,
+  kGetAction,
   kCreateAnnotation,  // results_api.h
   kCreateOverride,
   kCollectResults,
@@ -50,6 +54,7 @@ struct Route {
   Endpoint endpoint;
   std::string session;    // from {session}, "" when the path has none
   std::string candidate;  // from {candidate}
+  std::string action;     // from {action}
 };
 
 // Matches method + path (no query). kNotFound when no pattern matches the path;

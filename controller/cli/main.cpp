@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/cli/action_commands.h"
 #include "controller/cli/commands.h"
 #include "controller/cli/lab_commands.h"
 #include "controller/cli/prove_commands.h"
@@ -41,6 +42,10 @@ const Command kCommands[] = {
     {"session", "list", "list sessions", session_list},
     {"session", "status", "show a session's candidate labs, step by step", session_status},
     {"session", "destroy", "mark a session destroyed (its labs are torn down)", session_destroy},
+    {"lab", "reset", "bring a candidate's host (or whole lab) back to hand-over state", lab_reset},
+    {"lab", "solve", "apply the lab's reference solution to a candidate's lab", lab_solve},
+    {"check", "run", "run the checks of a session's ready labs now (results stored)", check_run},
+    {"access", "", "how to reach a candidate's machines (console, SSH)", access_show},
     {"token", "create", "make an API token in the store (bootstrap)", token_create},
     {"recipe", "apply", "apply a recipe to hosts (ssh, chroot, local); --dry-run", recipe_apply},
     {"recipe", "validate", "validate recipe files (errors as FILE:LINE:COL)", recipe_validate},

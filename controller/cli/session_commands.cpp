@@ -25,14 +25,7 @@ namespace po = boost::program_options;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-namespace {
-
 // What the process environment says, read once at the command's entry and passed down.
-struct Environment {
-  std::string server;       // ATELIER_SERVER, else ATELIER_URL
-  std::string token;        // ATELIER_TOKEN
-  fs::path config_file;     // $XDG_CONFIG_HOME/atelier/cli.yaml or ~/.config/atelier/cli.yaml
-};
 
 Environment read_environment() {
   auto get = [](const char* name) -> std::string {
@@ -50,11 +43,6 @@ Environment read_environment() {
   return env;
 }
 
-struct Client {
-  std::string server;
-  std::string token;
-  std::string ca_file;  // https: the CA to trust (else the system's)
-};
 
 // Flags win over the environment, which wins over the config file.
 Result<Client> resolve_client(const po::variables_map& vm, const Environment& env) {
@@ -114,12 +102,8 @@ std::optional<int> parse(const std::string& name, const std::vector<std::string>
 }
 
 // An API call; prints the error and gives the exit code when it fails or answers with an error.
-struct Answer {
-  int exit = kExitOk;
-  json::value body;
-};
 Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
-            const std::string& body = "") {
+            const std::string& body) {
   api::ClientRequest req;
   req.method = method;
   req.target = target;
@@ -175,6 +159,8 @@ void print_session(const json::value& s) {
     std::cout << "\n";
   }
 }
+
+namespace {
 
 Result<std::vector<std::string>> read_candidates(const std::string& arg) {
   std::string text = arg;

@@ -34,6 +34,10 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
   std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file;
   std::vector<std::string> uris;
   std::size_t max_body = out.config.max_body_bytes;
+  std::string run_dir, overlay_dir, overlay_pool, image_defs, image_state, agent, orphan_prefix, console;
+  bool no_reconcile = false, build_images = false;
+  long boot_timeout = 300, check_interval = 0, reconcile_ms = 2000, orphan_interval = 60;
+  unsigned max_parallel = 0;
   po::options_description cli("atelierd options (the config file takes the same keys, without --)");
   cli.add_options()("help,h", "describe the options")(
       "config", po::value(&config_file), "read options from FILE (INI: key = value)")(
@@ -45,7 +49,29 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
       "tls-cert", po::value(&tls_cert), "TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS only")(
       "tls-key", po::value(&tls_key), "TLS private key (PEM)")(
       "max-body-bytes", po::value(&max_body)->default_value(max_body), "larger request bodies get 413")(
-      "port-file", po::value(&port_file), "write the bound port to FILE once listening");
+      "port-file", po::value(&port_file), "write the bound port to FILE once listening")(
+      "no-reconcile", po::bool_switch(&no_reconcile), "serve the API only: sessions are recorded, not provisioned")(
+      "run-dir", po::value(&run_dir), "per-lab files: seeds, agent sockets, console logs (default STATE-DIR/labs)")(
+      "overlay-dir", po::value(&overlay_dir)->default_value("/var/lib/atelier/overlays"),
+      "the overlay storage pool's directory on the hypervisor hosts")(
+      "overlay-pool", po::value(&overlay_pool)->default_value("atelier-overlays"), "the overlay storage pool's name")(
+      "images-dir", po::value(&image_defs), "image definitions NAME.yaml (default LABS-DIR/images)")(
+      "image-state-dir", po::value(&image_state)->default_value("/var/lib/atelier"),
+      "where built images are cached (under images/)")(
+      "build-images", po::bool_switch(&build_images), "build an image that is not cached (debootstrap, minutes)")(
+      "agent", po::value(&agent)->default_value(ATELIER_DEFAULT_AGENT), "the atelier-agent binary put on every guest's seed disk")(
+      "boot-timeout", po::value(&boot_timeout)->default_value(boot_timeout), "seconds a lab's guests have to answer")(
+      "check-interval", po::value(&check_interval)->default_value(check_interval),
+      "seconds between check runs of ready labs when the lab sets no check_interval (0: none)")(
+      "reconcile-interval-ms", po::value(&reconcile_ms)->default_value(reconcile_ms), "how often the reconciler looks")(
+      "orphan-interval", po::value(&orphan_interval)->default_value(orphan_interval),
+      "seconds between searches for libvirt objects that belong to no lab")(
+      "orphan-prefix", po::value(&orphan_prefix),
+      "remove objects of sessions unknown to the store only when their id starts with this (default: all)")(
+      "console", po::value(&console)->default_value("log"), "guest serial console: log (a file per host) or pty")(
+      "unsafe-disk-cache", po::bool_switch(&out.config.unsafe_disk_cache),
+      "no disk flushes (tests)")(
+      "max-parallel-labs", po::value(&max_parallel)->default_value(0), "labs provisioned at once per host (0: its CPUs)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, cli), vm);
@@ -89,6 +115,29 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Error(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together; give both or neither");
   }
+  c.reconcile = !no_reconcile;
+  c.run_dir = run_dir.empty() ? c.state_dir / "labs" : absolute(run_dir);
+  c.overlay_dir = absolute(overlay_dir);
+  c.overlay_pool = overlay_pool;
+  c.image_definitions = image_defs.empty() ? c.labs_dir / "images" : absolute(image_defs);
+  c.image_state_dir = absolute(image_state);
+  c.build_images = build_images;
+  c.agent_binary = absolute(agent);
+  if (boot_timeout <= 0 || check_interval < 0 || reconcile_ms <= 0 || orphan_interval <= 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--boot-timeout, --reconcile-interval-ms and --orphan-interval must be positive, "
+                 "--check-interval zero or positive");
+  }
+  c.boot_timeout = std::chrono::seconds(boot_timeout);
+  c.check_interval = std::chrono::seconds(check_interval);
+  c.reconcile_interval = std::chrono::milliseconds(reconcile_ms);
+  c.orphan_interval = std::chrono::seconds(orphan_interval);
+  c.orphan_prefix = orphan_prefix;
+  if (console != "log" && console != "pty") {
+    return Error(ErrorCode::kInvalidArgument, "--console \"" + console + "\": expected log or pty");
+  }
+  c.console = console;
+  c.max_parallel_labs = max_parallel;
   if (uris.empty()) uris.push_back("qemu:///system");
   for (std::size_t i = 0; i < uris.size(); ++i) {
     const std::string& u = uris[i];

@@ -2,6 +2,7 @@
 // keys (`listen = 127.0.0.1:8440`), flags winning. Parsed once in main and passed down.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -27,6 +28,24 @@ struct Config {
   std::filesystem::path tls_key;
   std::size_t max_body_bytes = 1024 * 1024;
   std::filesystem::path port_file;      // written with the bound port once listening
+
+  // The reconciler (controller/reconciler/).
+  bool reconcile = true;                // false: API only, sessions stay pending (tests)
+  std::filesystem::path run_dir;        // per lab files (seeds, sockets, logs); <state-dir>/labs
+  std::filesystem::path overlay_dir = "/var/lib/atelier/overlays";
+  std::string overlay_pool = "atelier-overlays";
+  std::filesystem::path image_definitions;  // <labs-dir>/images
+  std::filesystem::path image_state_dir = "/var/lib/atelier";  // built images under images/
+  bool build_images = false;            // build a missing image (debootstrap) instead of failing
+  std::filesystem::path agent_binary;   // put on every guest's seed disk
+  std::chrono::seconds boot_timeout{300};
+  std::chrono::seconds check_interval{0};  // periodic checks when the lab sets none; 0: none
+  std::chrono::milliseconds reconcile_interval{2000};
+  std::chrono::seconds orphan_interval{60};
+  std::string orphan_prefix;            // remove unknown sessions' objects only with this prefix
+  std::string console = "log";          // log (file per host) or pty (virsh console)
+  bool unsafe_disk_cache = false;       // tests: no flushes
+  unsigned max_parallel_labs = 0;       // per host; 0: its CPU count
 };
 
 struct ParseOutcome {

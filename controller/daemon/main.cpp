@@ -1,6 +1,8 @@
-// atelierd: the controller daemon. Wires the store, the session service and the HTTP API from
-// its configuration (config.h), serves until SIGTERM/SIGINT, then stops cleanly.
-// The io_context runs on this one thread: it is the strand that owns the API's state.
+// atelierd: the controller daemon. Wires the store, the session service, the reconciler and the
+// HTTP API from its configuration (config.h), serves until SIGTERM/SIGINT, then stops cleanly
+// (running VMs are left alone: the next start adopts them).
+// The io_context runs on this one thread: it is the strand that owns the API's state; the
+// reconciler runs on its own threads with its own store connections.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -10,18 +12,23 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <string>
+#include <unistd.h>
 
 #include "controller/api/api.h"
 #include "controller/api/server.h"
 #include "controller/daemon/config.h"
+#include "controller/reconciler/reconciler.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
 
 namespace {
 
 // Structured log lines on stderr: ts=... level=... msg="..." key=value ...
+std::mutex log_mutex;
 void log(std::string_view level, std::string_view msg, const std::string& fields = "") {
+  std::lock_guard lock(log_mutex);
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};
@@ -66,7 +73,40 @@ int main(int argc, char** argv) {
   session_options.labs_dir = config.labs_dir;
   session_options.load.recipes_root = config.recipes_dir;
   sessions::SessionService sessions(store, session_options);
-  api::Api api(store, sessions);
+
+  std::unique_ptr<reconciler::Reconciler> reconciler;
+  if (config.reconcile) {
+    reconciler::ReconcilerOptions ro;
+    ro.state_dir = config.state_dir;
+    ro.run_dir = config.run_dir;
+    ro.labs_dir = config.labs_dir;
+    ro.load.recipes_root = config.recipes_dir;
+    for (const auto& h : config.hosts) ro.hosts.push_back({h.name, h.uri});
+    ro.overlay_dir = config.overlay_dir.string();
+    ro.overlay_pool = config.overlay_pool;
+    ro.image_definitions = config.image_definitions;
+    ro.image_state_dir = config.image_state_dir.string();
+    ro.build_images = config.build_images;
+    if (!config.agent_binary.empty()) ro.agent_binary = config.agent_binary.string();
+    ro.console = config.console == "pty" ? provider::SerialConsole::Kind::kPty : provider::SerialConsole::Kind::kLogFile;
+    ro.cache = config.unsafe_disk_cache ? provider::DiskCache::kUnsafe : provider::DiskCache::kDefault;
+    ro.boot_deadline = config.boot_timeout;
+    ro.loop_interval = config.reconcile_interval;
+    ro.gc_interval = config.orphan_interval;
+    ro.check_interval = config.check_interval;
+    ro.orphan_session_prefix = config.orphan_prefix;
+    ro.max_parallel_per_host = config.max_parallel_labs;
+    ro.log = [](std::string_view level, std::string_view msg, const std::string& fields) { log(level, msg, fields); };
+    auto made = reconciler::Reconciler::create(ro);
+    if (!made.ok()) {
+      log("error", "cannot start the reconciler", "error=\"" + made.error().to_string() + "\"");
+      return made.error().code() == ErrorCode::kInvalidArgument ? 2 : 1;
+    }
+    reconciler = std::move(*made);
+  }
+  api::Api::Options api_options;
+  api_options.operations = reconciler.get();
+  api::Api api(store, sessions, api_options);
 
   boost::asio::io_context io;
   api::HttpServer::Options server_options;
@@ -80,6 +120,8 @@ int main(int argc, char** argv) {
       [&](const api::HttpRequest& request) {
         auto start = std::chrono::steady_clock::now();
         api::HttpResponse response = api.handle(request);
+        // A create or destroy: the reconciler looks now rather than at its next tick.
+        if (reconciler && request.method != "GET" && response.status < 300) reconciler->kick();
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
         auto path = request.target.substr(0, request.target.find('?'));
         log("info", "request", "method=" + request.method + " path=" + path +
@@ -101,6 +143,8 @@ int main(int argc, char** argv) {
           " tls=" + (config.tls_cert.empty() ? "off" : "on") + " state_dir=" +
           config.state_dir.string() + " labs_dir=" + config.labs_dir.string());
 
+  if (reconciler) reconciler->start();
+
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& err, int signal) {
     if (err) return;
@@ -109,6 +153,17 @@ int main(int argc, char** argv) {
     io.stop();
   });
   io.run();
-  log("info", "stopped");
+  bool clean = true;
+  if (reconciler) {
+    // Jobs stop between steps; one in a long step (a guest booting) is left: every step resumes
+    // at the next start, so the process may end under it.
+    clean = reconciler->stop(std::chrono::seconds(3));
+  }
+  log("info", "stopped", clean ? "" : "jobs=interrupted");
+  if (!clean) {
+    std::cerr.flush();
+    _exit(0);
+  }
+  reconciler.reset();
   return 0;
 }

@@ -232,6 +232,12 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kCreateToken, "POST", "/tokens", R"({"role":"evaluator"})",
        {401, 401, 201, 403, 403, 403, 403, 403}},
       {Endpoint::kSessionEvents, "GET", "/sessions/s1/events", "", {401, 401, 200, 200, 403, 403, 403, 403}},
+      // Actions: this fixture runs no reconciler, so an allowed call is 503 (see
+      // tests/integration/reconciler for them with one).
+      {Endpoint::kResetLab, "POST", c01 + "/reset", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kSolveLab, "POST", c01 + "/solve", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kRunChecks, "POST", "/sessions/s1/checks", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kGetAction, "GET", "/sessions/s1/actions/a1", "", {401, 401, 503, 403, 403, 403, 403, 403}},
       {Endpoint::kCreateAnnotation, "POST", "/sessions/s1/annotations", R"({"candidate":"c01","text":"vu"})",
        {401, 401, 201, 201, 403, 403, 403, 403}},
       {Endpoint::kCreateOverride, "POST", "/sessions/s1/overrides",

@@ -150,7 +150,8 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
   fs::create_directories(dir / "labs" / "broken");
   std::ofstream(dir / "labs" / "broken" / "lab.yaml") << "lab: broken\nhosts: {a: {image: 1}}\n";
   std::ofstream(dir / "candidates.txt") << "# group A\nalice\nbob\n\n";
-  Daemon d(dir, dir / "labs");
+  // API only: this test is about the CLI and the API; provisioning has tests/e2e/session.
+  Daemon d(dir, dir / "labs", {"--no-reconcile"});
   const std::string cli = ATELIER_CLI_PATH;
   int rc = -1;
   std::string token = shell(cli + " token create --role trainer --state-dir " + (dir / "state").string() + " 2>/dev/null", &rc);
@@ -199,7 +200,7 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
   EXPECT_EQ(json::parse(out).at("desired"), "destroyed");
 
   out = shell(env + cli + " session create --lab demo --candidates x --wait --timeout 1 2>&1", &rc);
-  EXPECT_EQ(rc, 1) << out;  // nothing provisions yet: --wait ends by its timeout
+  EXPECT_EQ(rc, 1) << out;  // nothing provisions (--no-reconcile): --wait ends by its timeout
   EXPECT_NE(out.find("timed out"), std::string::npos) << out;
   EXPECT_EQ(d.terminate(std::chrono::seconds(5)), 0);
   fs::remove_all(dir);

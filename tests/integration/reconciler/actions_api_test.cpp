@@ -1,0 +1,293 @@
+// The trainer's action endpoints on a real server (port 0), store, session service and
+// Reconciler on libvirt's test:///default driver (no guests boot there, so labs never become
+// ready: the success paths with real guests are in tests/e2e/session). Also: a destroyed
+// session's objects and an unknown session's objects are removed by the reconciler.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "controller/api/api.h"
+#include "controller/api/http_client.h"
+#include "controller/api/roles.h"
+#include "controller/api/server.h"
+#include "controller/reconciler/reconciler.h"
+#include "controller/sessions/session_service.h"
+#include "controller/store/store.h"
+
+namespace atelier::api {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using store::Role;
+
+class ActionsApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("atelier-actions-test-" + std::to_string(rd()));
+    fs::path src = ATELIER_SOURCE_DIR;
+    labs_ = dir_ / "labs";
+    fs::create_directories(labs_);
+    fs::copy(src / "labs" / "demo", labs_ / "demo", fs::copy_options::recursive);
+
+    auto opened = store::Store::open(dir_ / "state");
+    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+    store_ = std::make_unique<store::Store>(std::move(opened).value());
+    sessions::SessionService::Options options;
+    options.labs_dir = labs_;
+    options.load.recipes_root = src / "ansible-free-recipes" / "recipes";
+    sessions_ = std::make_unique<sessions::SessionService>(*store_, options);
+    make_session("s1", {"c01", "c02"});
+    make_session("s2", {"c01"});
+    tokens_["trainer"] = token(Role::kTrainer, {}, {});
+    tokens_["evaluator"] = token(Role::kEvaluator, {}, {});
+    tokens_["cand_a"] = token(Role::kCandidate, "s1", "c01");
+    tokens_["cand_b"] = token(Role::kCandidate, "s1", "c02");
+    tokens_["trainer_s2"] = token(Role::kTrainer, "s2", {});
+    tokens_["evaluator_s2"] = token(Role::kEvaluator, "s2", {});
+    tokens_["bad"] = "atl_" + std::string(64, 'f');
+    tokens_["none"] = "";
+
+    // The reconciler, on the test driver, with an empty image cache: labs fail at planning
+    // ("image debian12 is not built"), which is a state every action must handle.
+    reconciler::ReconcilerOptions ro;
+    ro.state_dir = dir_ / "state";
+    ro.run_dir = dir_ / "run";
+    ro.labs_dir = labs_;
+    ro.load.recipes_root = options.load.recipes_root;
+    ro.hosts = {{"local", "test:///default"}};
+    ro.overlay_dir = (dir_ / "overlays").string();
+    ro.image_definitions = src / "labs" / "images";
+    ro.image_state_dir = (dir_ / "images").string();
+    ro.loop_interval = std::chrono::milliseconds(100);
+    auto r = reconciler::Reconciler::create(ro);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    reconciler_ = std::move(*r);
+
+    Api::Options api_options;
+    api_options.operations = reconciler_.get();
+    api_ = std::make_unique<Api>(*store_, *sessions_, api_options);
+    HttpServer::Options server_options;
+    auto server = HttpServer::start(io_, server_options, [this](const HttpRequest& req) { return api_->handle(req); });
+    ASSERT_TRUE(server.ok()) << server.error().to_string();
+    server_ = std::move(server).value();
+    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    if (reconciler_) reconciler_->stop(std::chrono::seconds(10));
+    if (server_) boost::asio::post(io_, [this] { server_->stop(); });
+    if (thread_.joinable()) {
+      io_.stop();
+      thread_.join();
+    }
+    server_.reset();
+    api_.reset();
+    reconciler_.reset();
+    sessions_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void make_session(const std::string& name, std::vector<std::string> candidates) {
+    sessions::CreateSessionRequest req;
+    req.lab = "demo";
+    req.name = name;
+    req.candidates = std::move(candidates);
+    req.seed = 42;
+    auto created = sessions_->create(req, "test", nullptr);
+    ASSERT_TRUE(created.ok()) << created.error().to_string();
+  }
+  std::string token(Role role, std::optional<std::string> s, std::optional<std::string> c) {
+    auto t = store_->create_token(role, s, c, "test", store::Clock::now(), "test");
+    EXPECT_TRUE(t.ok()) << t.error().to_string();
+    return t.ok() ? *t : "";
+  }
+  HttpResponse call(const std::string& method, const std::string& target, const std::string& who,
+                    const std::string& body = "") {
+    ClientRequest req;
+    req.method = method;
+    req.target = target;
+    req.token = tokens_.at(who);
+    req.body = body;
+    auto r = http_call(url_, req, std::chrono::seconds(20));
+    EXPECT_TRUE(r.ok()) << method << " " << target << ": " << (r.ok() ? "" : r.error().to_string());
+    return r.ok() ? *r : HttpResponse{0, "", "", false};
+  }
+  static std::string error_code(const HttpResponse& r) {
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    if (ec || !v.is_object() || !v.as_object().contains("error")) return "";
+    return std::string(v.at("error").at("code").as_string());
+  }
+  // Runs reconciler passes until every lab of `session` has `status` (or the deadline).
+  bool wait_status(const std::string& session, store::LabStatus status, std::chrono::seconds deadline) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      EXPECT_TRUE(reconciler_->reconcile_once().ok());
+      auto labs = store_->list_candidate_labs(session);
+      bool all = labs.ok() && !labs->empty();
+      for (const auto& l : *labs) all = all && l.status == status;
+      if (all) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  fs::path dir_, labs_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<sessions::SessionService> sessions_;
+  std::unique_ptr<reconciler::Reconciler> reconciler_;
+  std::unique_ptr<Api> api_;
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  std::string url_;
+  std::map<std::string, std::string> tokens_;
+};
+
+struct Row {
+  Endpoint endpoint;
+  std::string method, target, body;
+  // none, bad, trainer, evaluator, cand_a (s1/c01), cand_b (s1/c02), trainer_s2, evaluator_s2
+  std::array<int, 8> expected;
+};
+
+TEST_F(ActionsApiTest, RoleMatrixOfTheActionEndpoints) {
+  const std::array<std::string, 8> who = {"none", "bad", "trainer", "evaluator",
+                                          "cand_a", "cand_b", "trainer_s2", "evaluator_s2"};
+  const std::string c01 = "/sessions/s1/candidates/c01";
+  // The trainer is let through; the labs are not ready, so the reconciler answers 409.
+  const std::vector<Row> rows = {
+      {Endpoint::kResetLab, "POST", c01 + "/reset", R"({"host":"server"})", {401, 401, 409, 403, 403, 403, 403, 403}},
+      {Endpoint::kSolveLab, "POST", c01 + "/solve", "", {401, 401, 409, 403, 403, 403, 403, 403}},
+      {Endpoint::kRunChecks, "POST", "/sessions/s1/checks", "", {401, 401, 409, 403, 403, 403, 403, 403}},
+      {Endpoint::kGetAction, "GET", "/sessions/s1/actions/a1_1", "", {401, 401, 404, 403, 403, 403, 403, 403}},
+  };
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < who.size(); ++i) {
+      HttpResponse r = call(row.method, row.target, who[i], row.body);
+      EXPECT_EQ(r.status, row.expected[i]) << row.method << " " << row.target << " as " << who[i] << ": " << r.body;
+      if (r.status == 401) {
+        EXPECT_EQ(error_code(r), "unauthenticated");
+      }
+      if (r.status == 403) {
+        EXPECT_EQ(error_code(r), "forbidden");
+      }
+    }
+  }
+  // Every action endpoint of the role table is in this matrix.
+  for (auto e : {Endpoint::kResetLab, Endpoint::kSolveLab, Endpoint::kRunChecks, Endpoint::kGetAction}) {
+    bool found = false;
+    for (const auto& row : rows) found = found || row.endpoint == e;
+    EXPECT_TRUE(found);
+  }
+}
+
+TEST_F(ActionsApiTest, UnknownIdsAre404) {
+  EXPECT_EQ(call("POST", "/sessions/nope/candidates/c01/reset", "trainer").status, 404);
+  EXPECT_EQ(call("POST", "/sessions/s1/candidates/nope/reset", "trainer").status, 404);
+  EXPECT_EQ(call("POST", "/sessions/s1/candidates/nope/solve", "trainer").status, 404);
+  EXPECT_EQ(call("POST", "/sessions/nope/checks", "trainer").status, 404);
+  EXPECT_EQ(call("POST", "/sessions/s1/checks", "trainer", R"({"candidate":"nope"})").status, 404);
+  EXPECT_EQ(call("GET", "/sessions/s1/actions/nope", "trainer").status, 404);
+  EXPECT_EQ(call("GET", "/sessions/nope/actions/nope", "trainer").status, 404);
+  EXPECT_EQ(call("GET", "/sessions/s1/candidates/nope/access", "trainer").status, 404);
+  // Wrong methods are 405.
+  EXPECT_EQ(call("GET", "/sessions/s1/checks", "trainer").status, 405);
+  EXPECT_EQ(call("DELETE", "/sessions/s1/candidates/c01/reset", "trainer").status, 405);
+}
+
+TEST_F(ActionsApiTest, BadBodiesAre400) {
+  for (const char* body : {"{", "[]", R"({"host":1})", R"({"hots":"server"})"}) {
+    HttpResponse r = call("POST", "/sessions/s1/candidates/c01/reset", "trainer", body);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+    EXPECT_EQ(error_code(r), "bad_json") << body;
+  }
+  EXPECT_EQ(call("POST", "/sessions/s1/checks", "trainer", R"({"candidate":7})").status, 400);
+  EXPECT_EQ(call("POST", "/sessions/s1/candidates/c01/solve", "trainer", R"({"x":1})").status, 400);
+}
+
+TEST_F(ActionsApiTest, ALabThatFailedCanBeResetAndTheActionIsFollowedToItsEnd) {
+  // test:///default has 3 GiB: room for two demo labs (1 GiB each with overhead, 10% kept).
+  // s1 goes, so that s2's lab is placed.
+  ASSERT_TRUE(sessions_->destroy("s1", "test").ok());
+  ASSERT_TRUE(wait_status("s2", store::LabStatus::kFailed, std::chrono::seconds(30)));
+  auto lab = store_->get_candidate_lab("s2", "c01");
+  ASSERT_TRUE(lab.ok());
+  EXPECT_NE(lab->error.find("atelier image build debian12"), std::string::npos) << lab->error;
+  EXPECT_EQ(lab->host, std::optional<std::string>("local"));
+
+  // Access: the lab is not planned, so no console or SSH yet, but its addresses.
+  HttpResponse acc = call("GET", "/sessions/s2/candidates/c01/access", "trainer_s2");
+  ASSERT_EQ(acc.status, 200) << acc.body;
+  auto a = json::parse(acc.body);
+  EXPECT_TRUE(a.at("console").is_null());
+  EXPECT_EQ(a.at("hosts").as_array().size(), 2u);
+
+  // Reset of one host needs a planned lab: 409. The whole lab: accepted (202), then it fails
+  // again for the same reason, and the action says so.
+  EXPECT_EQ(call("POST", "/sessions/s2/candidates/c01/reset", "trainer", R"({"host":"server"})").status, 409);
+  HttpResponse r = call("POST", "/sessions/s2/candidates/c01/reset", "trainer_s2", "");
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto started = json::parse(r.body);
+  EXPECT_EQ(started.at("kind").as_string(), "reset");
+  EXPECT_EQ(started.at("state").as_string(), "running");
+  std::string id(started.at("id").as_string());
+  json::value now;
+  for (int i = 0; i < 300; ++i) {
+    HttpResponse g = call("GET", "/sessions/s2/actions/" + id, "trainer");
+    ASSERT_EQ(g.status, 200) << g.body;
+    now = json::parse(g.body);
+    if (now.at("state").as_string() != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(now.at("state").as_string(), "failed");
+  EXPECT_NE(std::string(now.at("error").as_string()).find("not built"), std::string::npos) << now;
+  EXPECT_FALSE(now.at("finished_at").is_null());
+  // The action is found only under its own session.
+  EXPECT_EQ(call("GET", "/sessions/s1/actions/" + id, "trainer").status, 404);
+  // The reset is audited.
+  auto audit = store_->list_audit();
+  ASSERT_TRUE(audit.ok());
+  bool found = false;
+  for (const auto& e : *audit) found = found || (e.action == "lab.reset" && e.target == "candidate s2/c01");
+  EXPECT_TRUE(found);
+}
+
+TEST_F(ActionsApiTest, DestroyedSessionsAndUnknownSessionsLeaveNoObjects) {
+  // On the test driver, networks are real objects: make one for an unknown session and let the
+  // reconciler remove it; destroy s1 and see it reach destroyed.
+  provider::LibvirtOptions lo;
+  lo.uri = "test:///default";
+  lo.overlay_dir = (dir_ / "overlays").string();
+  auto p = provider::make_libvirt_provider(lo);
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  // test:///default is per process: the reconciler's connection sees the same objects.
+  ASSERT_TRUE((*p)->define_network({{"ghost", "c01", "lan"}, false, std::nullopt}).ok());
+  ASSERT_TRUE(sessions_->destroy("s1", "test").ok());
+  ASSERT_TRUE(wait_status("s1", store::LabStatus::kDestroyed, std::chrono::seconds(30)));
+  auto s = store_->get_session("s1");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->status, store::LabStatus::kDestroyed);
+  auto left = (*p)->list(std::nullopt);
+  ASSERT_TRUE(left.ok());
+  for (const auto& o : *left) {
+    EXPECT_NE(o.ref.session, "ghost") << o.libvirt_name;
+    EXPECT_NE(o.ref.session, "s1") << o.libvirt_name;
+  }
+  // Actions on a destroyed session are refused.
+  EXPECT_EQ(call("POST", "/sessions/s1/checks", "trainer").status, 409);
+}
+
+}  // namespace
+}  // namespace atelier::api
