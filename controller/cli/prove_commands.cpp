@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <filesystem>
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -143,6 +144,16 @@ std::string first_failure(const provisioning::TaskOutcome& o) {
   return "";
 }
 
+// The steps of a report that changed something: "changed: write smb.conf, start samba".
+std::string changed_steps(const recipes::HostReport& report) {
+  std::string out;
+  for (const auto& step : report.steps) {
+    if (step.status != recipes::StepStatus::kChanged) continue;
+    out += (out.empty() ? "changed: " : ", ") + step.name;
+  }
+  return out;
+}
+
 }  // namespace
 
 int lab_prove(const std::vector<std::string>& args) {
@@ -242,6 +253,16 @@ int lab_prove(const std::vector<std::string>& args) {
     }
     log.line(in.candidate, "roles", "applying the hosts' roles");
     if (auto st = provisioning::apply_roles(run, lab, nullptr); !st.ok()) return fail_env(st.error());
+    // Idempotency: the same roles again must find nothing to change. A role that changes
+    // something on every run would re-break or re-touch a candidate's work when the reconciler
+    // repairs a lab.
+    log.line(in.candidate, "roles", "applying the roles again: nothing may change");
+    std::vector<provisioning::StepOutcome> again;
+    if (auto st = provisioning::apply_roles(run, lab, &again); !st.ok()) return fail_env(st.error());
+    for (const auto& o : again) {
+      rows.push_back({"role", "rerun " + o.recipe + "@" + o.on, false, o.report.summary.changed > 0,
+                      changed_steps(o.report)});
+    }
     log.line(in.candidate, "incidents", "injecting " + std::to_string(lab.incidents.size()) + " incident(s)");
     if (auto st = provisioning::apply_steps(run, lab, provisioning::incident_steps(lab), nullptr); !st.ok()) {
       return fail_env(st.error());
@@ -278,14 +299,22 @@ int lab_prove(const std::vector<std::string>& args) {
   }();
 
   if (!rows.empty()) {
-    std::cout << "\n" << std::left << std::setw(8) << "task" << std::setw(14) << "after"
-              << std::setw(10) << "expected" << std::setw(10) << "got" << "verdict\n";
+    std::size_t phase_width = 14;
+    for (const auto& r : rows) phase_width = std::max(phase_width, r.phase.size() + 2);
+    std::cout << "\n" << std::left << std::setw(8) << "task" << std::setw(static_cast<int>(phase_width))
+              << "after" << std::setw(11) << "expected" << std::setw(11) << "got" << "verdict\n";
     for (const auto& r : rows) {
       bool good = r.expected_pass == r.passed;
-      std::cout << std::left << std::setw(8) << r.task << std::setw(14) << r.phase << std::setw(10)
-                << (r.expected_pass ? "pass" : "fail") << std::setw(10) << (r.passed ? "pass" : "fail")
+      // Role rows say whether a second run changed anything; task rows whether checks passed.
+      const bool role = r.task == "role";
+      auto word = [role](bool v) { return role ? (v ? "changed" : "unchanged") : (v ? "pass" : "fail"); };
+      std::cout << std::left << std::setw(8) << r.task << std::setw(static_cast<int>(phase_width))
+                << r.phase << std::setw(11) << word(r.expected_pass) << std::setw(11) << word(r.passed)
                 << (good ? "ok" : "SURPRISE") << "\n";
-      if (!good) {
+      if (!good && r.task == "role") {
+        std::cout << "        the role is not idempotent; second run " << r.evidence << "\n";
+        if (exit_code == kExitOk) exit_code = kExitSurprise;
+      } else if (!good) {
         std::cout << "        " << (r.passed ? "its checks pass while the task is not done: the "
                                                "grader would give points for nothing"
                                              : "its checks fail after the reference fix: " + r.evidence)
