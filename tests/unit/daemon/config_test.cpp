@@ -93,3 +93,43 @@ TEST(ParseConfig, Help) {
 
 }  // namespace
 }  // namespace atelier::daemon
+
+namespace atelier::daemon {
+namespace {
+
+TEST(ParseConfig, ReconcilerDefaultsAndFlags) {
+  auto d = parse({"--state-dir", "/srv/st", "--labs-dir", "/srv/labs"});
+  ASSERT_TRUE(d.ok()) << d.error().to_string();
+  EXPECT_TRUE(d->config.reconcile);
+  EXPECT_EQ(d->config.run_dir, "/srv/st/labs");
+  EXPECT_EQ(d->config.image_definitions, "/srv/labs/images");
+  EXPECT_EQ(d->config.overlay_dir, "/var/lib/atelier/overlays");
+  EXPECT_EQ(d->config.boot_timeout, std::chrono::seconds(300));
+  EXPECT_EQ(d->config.check_interval, std::chrono::seconds(0));
+  EXPECT_EQ(d->config.console, "log");
+  EXPECT_FALSE(d->config.build_images);
+
+  auto f = parse({"--no-reconcile", "--run-dir", "run", "--boot-timeout", "600", "--check-interval", "120",
+                  "--console", "pty", "--orphan-prefix", "e2e", "--unsafe-disk-cache", "--max-parallel-labs", "3"},
+                 "/w");
+  ASSERT_TRUE(f.ok()) << f.error().to_string();
+  EXPECT_FALSE(f->config.reconcile);
+  EXPECT_EQ(f->config.run_dir, "/w/run");
+  EXPECT_EQ(f->config.boot_timeout, std::chrono::seconds(600));
+  EXPECT_EQ(f->config.check_interval, std::chrono::seconds(120));
+  EXPECT_EQ(f->config.console, "pty");
+  EXPECT_EQ(f->config.orphan_prefix, "e2e");
+  EXPECT_TRUE(f->config.unsafe_disk_cache);
+  EXPECT_EQ(f->config.max_parallel_labs, 3u);
+
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--console", "vnc"},
+                                       std::vector<std::string>{"--boot-timeout", "0"},
+                                       std::vector<std::string>{"--check-interval", "-1"}}) {
+    auto r = parse(bad);
+    ASSERT_FALSE(r.ok()) << bad[0];
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  }
+}
+
+}  // namespace
+}  // namespace atelier::daemon
