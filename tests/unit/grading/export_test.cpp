@@ -148,6 +148,51 @@ TEST(Csv, OneRowPerCandidateAndTaskWithFrenchTextsIntact) {
   EXPECT_EQ(rows[4][col("status")], "not_run");
 }
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 9;
+    if (n == 9 || i + n >= text.size() + (n == 0 ? 1 : 0)) return false;
+    std::uint32_t cp = n == 0 ? c : c & (0x3F >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// The CSV carries the lab's and evaluators' French texts byte for byte: valid UTF-8, no
+// re-encoding (no "Ã©" from a Latin-1 round trip), no replacement characters, and the texts
+// equal to their sources.
+TEST(Csv, IsUtf8WithTheFrenchTextsByteForByte) {
+  auto grades = sample();
+  auto csv = render_csv(grades);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_TRUE(valid_utf8(*csv));
+  EXPECT_EQ(csv->find("\xC3\x83"), std::string::npos);      // "Ã": a double encoding
+  EXPECT_EQ(csv->find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
+  for (const std::string& text : {std::string("Cr\xC3\xA9" "er la bo\xC3\xAE" "te \xC2\xAB compta \xC2\xBB"),
+                                 std::string("\xC3\x89lodie"), grades.lab.tasks[0].title.fr}) {
+    EXPECT_NE(csv->find(text), std::string::npos) << text;
+  }
+  ExportOptions bom;
+  bom.csv_bom = true;
+  auto with_bom = render_csv(grades, bom);
+  ASSERT_TRUE(with_bom.ok());
+  EXPECT_EQ(*with_bom, "\xEF\xBB\xBF" + *csv);
+  EXPECT_FALSE(valid_utf8("\xC3"));            // the validator itself: truncated
+  EXPECT_FALSE(valid_utf8("\xC0\xA9"));        // overlong
+  EXPECT_FALSE(valid_utf8("caf\xE9"));         // Latin-1
+  EXPECT_TRUE(valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+}
+
 TEST(Csv, CandidateFilterBomAndUnknownCandidate) {
   ExportOptions o;
   o.candidate = "c02";
