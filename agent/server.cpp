@@ -163,11 +163,16 @@ Body handle_get_file(const GetFileRequest& request) {
   if (!in) return ErrorReply{"io", "open " + request.path + ": " + std::strerror(errno)};
   FileContent out;
   out.path = request.path;
-  out.size = static_cast<std::uint64_t>(st.st_size);
-  out.content.resize(std::min<std::size_t>(static_cast<std::size_t>(st.st_size), request.max_bytes));
-  in.read(out.content.data(), static_cast<std::streamsize>(out.content.size()));
-  out.content.resize(static_cast<std::size_t>(in.gcount()));
-  out.truncated = out.content.size() < out.size;
+  // Read to the end, not to st_size: /proc and /sys files report a size of 0 and still have
+  // content (a sysctl op reads /proc/sys/... through here).
+  char buffer[65536];
+  while (out.content.size() < request.max_bytes && in) {
+    const std::size_t want = std::min(sizeof buffer, request.max_bytes - out.content.size());
+    in.read(buffer, static_cast<std::streamsize>(want));
+    out.content.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  out.truncated = out.content.size() >= request.max_bytes && in.peek() != std::char_traits<char>::eof();
+  out.size = std::max<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), out.content.size());
   out.mode = st.st_mode & 07777;
   passwd* pw = getpwuid(st.st_uid);
   out.owner = pw ? pw->pw_name : std::to_string(st.st_uid);

@@ -133,6 +133,11 @@ TEST_F(Channel, HelloExecAndFiles) {
   EXPECT_EQ(got->content, "line");
   EXPECT_TRUE(got->truncated);
   EXPECT_EQ(got->size, 15u);
+  // A /proc file reports size 0 and has content: it is read to its end.
+  auto proc = client->get_file({"/proc/sys/kernel/ostype"}, 5s);
+  ASSERT_TRUE(proc.ok()) << proc.error().to_string();
+  EXPECT_EQ(proc->content, "Linux\n");
+  EXPECT_FALSE(proc->truncated);
   auto missing = client->get_file({(dir_ / "none").string()}, 5s);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound) << missing.error().to_string();
