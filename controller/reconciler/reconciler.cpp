@@ -871,7 +871,9 @@ Status Reconciler::run_checks_on(store::Store& store, LabRuntime& rt, const std:
   if (!rt.lab || !rt.model) return Error(ErrorCode::kFailedPrecondition, "the lab of " + rt.candidate + " is gone");
   const lab::Lab& model = *rt.model;
   auto started = store::Clock::now();
-  auto outcomes = provisioning::run_checks(*rt.lab, model, run_id + "-" + rt.candidate, options_.check_timeout);
+  // A run belongs to one candidate (grading keys runs by id across the session).
+  const std::string candidate_run = run_id + "-" + rt.candidate;
+  auto outcomes = provisioning::run_checks(*rt.lab, model, candidate_run, options_.check_timeout);
   if (!outcomes.ok()) return std::move(outcomes).error().context("checks of " + rt.candidate);
   auto finished = store::Clock::now();
   for (const auto& o : *outcomes) {
@@ -883,7 +885,7 @@ Status Reconciler::run_checks_on(store::Store& store, LabRuntime& rt, const std:
     for (std::size_t i = 0; i < o.results.size(); ++i) {
       const auto& r = o.results[i];
       store::ResultRecord rec;
-      rec.result_id = run_id + "/" + rt.candidate + "/" + o.task + "/" + std::to_string(i);
+      rec.result_id = candidate_run + "/" + o.task + "/" + std::to_string(i);
       rec.session = rt.session;
       rec.candidate = rt.candidate;
       rec.task = o.task;
@@ -898,7 +900,7 @@ Status Reconciler::run_checks_on(store::Store& store, LabRuntime& rt, const std:
       if (rec.status != "pass") v.failed++;
       rec.expected = r.expected;
       rec.observed = r.observed;
-      rec.run_id = run_id;
+      rec.run_id = candidate_run;
       rec.started_at = r.started_unix_ms > 0
                            ? store::TimePoint(std::chrono::milliseconds(r.started_unix_ms))
                            : started;

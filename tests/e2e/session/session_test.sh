@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# e2e: a trainer's session through a real atelierd on qemu:///system with the demo lab for two
+# candidates: `session create --wait` until both labs are ready, a check run where every task
+# fails (the incidents are injected), `lab solve` of one candidate, a check run where that
+# candidate's tasks pass and the other's still fail (and the graded CSV says so), then destroy,
+# after which no domain, network, bridge, overlay or run folder of the session is left.
+# Usage: session_test.sh ATELIERD ATELIER SOURCE_DIR
+set -euo pipefail
+atelierd=$1
+atelier=$2
+src=$3
+sid=e2es$$
+# Under /var/lib/atelier: QEMU (libvirt-qemu) must traverse the run folder to read the seeds.
+work=/var/lib/atelier/e2e/session-$$
+mkdir -p "$work"
+chmod 755 "$work"
+. "$(dirname "$0")/lib.sh"
+trap cleanup_session EXIT
+
+"$src/scripts/start-services"
+"$atelier" image show debian12 >/dev/null 2>&1 || "$atelier" image build debian12
+
+start_daemon
+ATELIER_TOKEN=$("$atelier" token create --role trainer --state-dir "$work/state" 2>/dev/null)
+export ATELIER_TOKEN
+
+echo "== create, wait until ready"
+t0=$(date +%s)
+"$atelier" session create --lab "$src/labs/demo" --candidates ca,cb --name "$sid" --seed 11 --wait --timeout 2400 ||
+  { tail -30 "$work/atelierd.log"; fail "session create --wait failed"; }
+echo "ready after $(( $(date +%s) - t0 )) s"
+session_json >"$work/ready.json"
+python3 - "$work/ready.json" <<'PY' || fail "not every lab ready with every step done"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["status"] == "ready", s["status"]
+for c in s["candidates"]:
+    assert c["status"] == "ready", c
+    assert all(v == "done" for v in c["steps"].values()), c["steps"]
+    assert c["host"] == "local", c
+PY
+"$atelier" access "$sid" ca | tee "$work/access.txt"
+grep -q 'console: log: ' "$work/access.txt" || fail "access shows no console"
+grep -q 'ssh: *root@10.10.0.10' "$work/access.txt" || fail "access shows no ssh address"
+grep -qE 'password: [0-9a-f]{12}' "$work/access.txt" || fail "access shows no password"
+br=$(bridges)
+[ -n "$br" ] || fail "no bridges found for the session"
+
+verdicts() {  # check run as JSON -> "candidate task pass|fail" lines
+  "$atelier" check run "$sid" --output json | python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+assert a["state"] == "done", a
+for v in a["verdicts"]:
+    print(v["candidate"], v["task"], "pass" if v["passed"] else "fail")'
+}
+
+echo "== checks with the incidents injected: every task fails"
+verdicts | sort | tee "$work/run1.txt"
+[ "$(grep -c ' fail$' "$work/run1.txt")" -eq 6 ] || fail "expected 6 failing tasks (3 tasks x 2 candidates)"
+
+echo "== solve ca"
+"$atelier" lab solve "$sid" ca || fail "lab solve failed"
+
+echo "== checks again: ca passes, cb still fails"
+verdicts | sort | tee "$work/run2.txt"
+[ "$(grep -c '^ca .* pass$' "$work/run2.txt")" -eq 3 ] || fail "ca's 3 tasks should pass"
+[ "$(grep -c '^cb .* fail$' "$work/run2.txt")" -eq 3 ] || fail "cb's 3 tasks should still fail"
+
+echo "== the graded CSV"
+"$atelier" results "$sid" --format csv | tee "$work/results.csv"
+python3 - "$work/results.csv" <<'PY' || fail "the CSV does not show ca passed and cb failed"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+assert len(rows) == 6, rows
+def col(row, *names):
+    for n in names:
+        if n in row:
+            return row[n]
+    raise KeyError(names)
+for r in rows:
+    cand = col(r, "candidate")
+    status = col(r, "status")
+    if cand == "ca":
+        assert status == "passed", r
+        assert col(r, "time_to_resolve_s", "time_to_resolve", "ttr_seconds") not in ("", None), r
+    else:
+        assert status != "passed", r
+PY
+
+echo "== destroy"
+"$atelier" session destroy "$sid"
+for _ in $(seq 300); do
+  [ "$(session_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = destroyed ] && break
+  sleep 1
+done
+[ "$(session_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = destroyed ] ||
+  fail "the session did not reach destroyed"
+left=$(leftovers)
+[ -z "$left" ] || fail "objects left after destroy: $left"
+for b in $br; do
+  ip link show "$b" >/dev/null 2>&1 && fail "bridge $b left after destroy"
+done
+stop_daemon TERM
+echo "PASS"
