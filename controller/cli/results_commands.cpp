@@ -3,7 +3,6 @@
 // or taken from --now for reproducible output).
 #include "controller/cli/results_commands.h"
 
-#include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
@@ -19,6 +18,7 @@
 #include "common/lab/loader.h"
 #include "controller/api/http_client.h"
 #include "controller/cli/commands.h"
+#include "controller/cli/session_commands.h"
 #include "controller/grading/export.h"
 #include "controller/grading/grade.h"
 #include "controller/grading/json.h"
@@ -167,50 +167,7 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-struct Client {
-  std::string server;
-  std::string token;
-  std::string ca_file;
-};
-
-// Flags win over the environment, which wins over the config file (as `atelier session`).
-// The environment is read here, at the command's edge.
-Result<Client> resolve_client(const po::variables_map& vm) {
-  auto env = [](const char* name) -> std::string {
-    const char* v = std::getenv(name);
-    return v ? v : "";
-  };
-  Client c;
-  if (vm.count("server")) c.server = vm["server"].as<std::string>();
-  if (vm.count("token")) c.token = vm["token"].as<std::string>();
-  if (vm.count("ca-file")) c.ca_file = vm["ca-file"].as<std::string>();
-  if (c.server.empty()) c.server = env("ATELIER_SERVER");
-  if (c.server.empty()) c.server = env("ATELIER_URL");
-  if (c.token.empty()) c.token = env("ATELIER_TOKEN");
-  fs::path config;
-  if (!env("XDG_CONFIG_HOME").empty()) config = fs::path(env("XDG_CONFIG_HOME")) / "atelier" / "cli.yaml";
-  else if (!env("HOME").empty()) config = fs::path(env("HOME")) / ".config" / "atelier" / "cli.yaml";
-  std::error_code ec;
-  if (!config.empty() && fs::exists(config, ec)) {
-    try {
-      YAML::Node file = YAML::LoadFile(config.string());
-      if (c.server.empty() && file["server"]) c.server = file["server"].as<std::string>();
-      if (c.token.empty() && file["token"]) c.token = file["token"].as<std::string>();
-      if (c.ca_file.empty() && file["ca_file"]) c.ca_file = file["ca_file"].as<std::string>();
-    } catch (const YAML::Exception& e) {
-      return Error(ErrorCode::kInvalidArgument, e.what()).context("read " + config.string());
-    }
-  }
-  if (c.server.empty()) c.server = "http://127.0.0.1:8440";
-  if (c.token.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "no token: give --token, set ATELIER_TOKEN, or put `token:` in ~/.config/atelier/cli.yaml "
-                 "(make one with `atelier token create --role evaluator`)");
-  }
-  return c;
-}
-
-void add_client_options(po::options_description& opts) {
+void add_results_client_options(po::options_description& opts) {
   opts.add_options()("server", po::value<std::string>(), "atelierd's URL (default http://127.0.0.1:8440)")(
       "token", po::value<std::string>(), "API token (an evaluator's or a trainer's)")(
       "ca-file", po::value<std::string>(), "https: PEM file of the CA to trust (default: the system's)");
@@ -250,49 +207,12 @@ std::string query_value(std::string_view v) {
   return out;
 }
 
-// One API call. On an error answer, prints the server's message and gives the exit code:
-// 2 when the request was wrong (400, 404, 409, 413), 1 otherwise (auth, server, network).
-struct Answer {
-  int exit = kExitOk;
-  api::HttpResponse response;
-};
-Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
-            const std::string& body = "") {
-  api::ClientRequest req;
-  req.method = method;
-  req.target = target;
-  req.token = client.token;
-  req.body = body;
-  req.ca_file = client.ca_file;
-  auto r = api::http_call(client.server, req);
-  if (!r.ok()) {
-    std::cerr << "atelier " << name << ": " << r.error().to_string() << "\n";
-    return {r.error().code() == ErrorCode::kInvalidArgument ? kExitInvalid : kExitFailure, {}};
-  }
-  if (r->status >= 200 && r->status < 300) return {kExitOk, std::move(r).value()};
-  std::string message = r->body;
-  boost::system::error_code ec;
-  json::value v = json::parse(r->body, ec);
-  if (!ec && v.is_object() && v.as_object().contains("error") && v.at("error").is_object() &&
-      v.at("error").as_object().contains("message")) {
-    message = json::value_to<std::string>(v.at("error").at("message"));
-  }
-  std::cerr << "atelier " << name << ": " << message << " (HTTP " << r->status << ")\n";
-  const int s = r->status;
-  return {(s == 400 || s == 404 || s == 409 || s == 413) ? kExitInvalid : kExitFailure, std::move(r).value()};
-}
-
 json::value body_json(const api::HttpResponse& r) {
   boost::system::error_code ec;
   json::value v = json::parse(r.body, ec);
   return ec ? json::value(nullptr) : v;
 }
 
-std::string text_of(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_null()) return "-";
-  return json::serialize(v);
-}
 
 bool write_out(const std::string& name, const po::variables_map& vm, const std::string& text) {
   if (!vm.count("out")) {
@@ -322,7 +242,7 @@ int results_export(const std::vector<std::string>& args) {
       "out,o", po::value<std::string>(), "write to this file instead of stdout")(
       "lang", po::value<std::string>(), "html labels and first titles: fr (default) or en")(
       "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)");
-  add_client_options(opts);
+  add_results_client_options(opts);
   po::positional_options_description pos;
   pos.add("session", 1);
   const std::string usage =
@@ -344,7 +264,7 @@ int results_export(const std::vector<std::string>& args) {
     std::cerr << "atelier results: --format must be csv, json, junit, html or grid, not \"" << format << "\"\n";
     return kExitInvalid;
   }
-  auto client = resolve_client(vm);
+  auto client = resolve_client(vm, read_environment());
   if (!client.ok()) {
     std::cerr << "atelier results: " << client.error().to_string() << "\n";
     return kExitInvalid;
@@ -356,7 +276,7 @@ int results_export(const std::vector<std::string>& args) {
   target += "/results?format=" + query_value(format);
   if (vm.count("lang")) target += "&lang=" + query_value(vm["lang"].as<std::string>());
   if (vm.count("bom")) target += "&bom=1";
-  Answer a = call(name, *client, "GET", target);
+  RawAnswer a = call_raw(name, *client, "GET", target);
   if (a.exit != kExitOk) return a.exit;
   return write_out(name, vm, a.response.body) ? kExitOk : kExitFailure;
 }
@@ -369,7 +289,7 @@ int results_annotate(const std::vector<std::string>& args) {
       "task", po::value<std::string>(), "about this task (else about the candidate)")(
       "result", po::value<std::string>(), "about this check result of the task (its result_id)")(
       "output", po::value<std::string>()->default_value("text"), "text or json");
-  add_client_options(opts);
+  add_results_client_options(opts);
   po::positional_options_description pos;
   pos.add("session", 1).add("candidate", 1);
   const std::string usage =
@@ -382,7 +302,7 @@ int results_annotate(const std::vector<std::string>& args) {
     std::cerr << "atelier " << name << ": SESSION, CANDIDATE and --text are required\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm);
+  auto client = resolve_client(vm, read_environment());
   if (!client.ok()) {
     std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
     return kExitInvalid;
@@ -390,16 +310,16 @@ int results_annotate(const std::vector<std::string>& args) {
   json::object body{{"candidate", vm["candidate"].as<std::string>()}, {"text", vm["text"].as<std::string>()}};
   if (vm.count("task")) body["task"] = vm["task"].as<std::string>();
   if (vm.count("result")) body["result_id"] = vm["result"].as<std::string>();
-  Answer a = call(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/annotations",
+  RawAnswer a = call_raw(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/annotations",
                   json::serialize(body));
   if (a.exit != kExitOk) return a.exit;
   json::value v = body_json(a.response);
   if (vm["output"].as<std::string>() == "json") {
     std::cout << json::serialize(v) << "\n";
   } else {
-    std::cout << "note " << text_of(v.at("id")) << " on " << text_of(v.at("candidate"))
-              << (v.at("task").is_null() ? "" : " " + text_of(v.at("task"))) << " by " << text_of(v.at("who"))
-              << " at " << text_of(v.at("at")) << "\n";
+    std::cout << "note " << str(v.at("id")) << " on " << str(v.at("candidate"))
+              << (v.at("task").is_null() ? "" : " " + str(v.at("task"))) << " by " << str(v.at("who"))
+              << " at " << str(v.at("at")) << "\n";
   }
   return kExitOk;
 }
@@ -412,7 +332,7 @@ int results_override(const std::vector<std::string>& args) {
       "points", po::value<double>(), "the task's new points, from 0 to its maximum")(
       "justification", po::value<std::string>(), "why, in writing (required; kept in the audit log)")(
       "output", po::value<std::string>()->default_value("text"), "text or json");
-  add_client_options(opts);
+  add_results_client_options(opts);
   po::positional_options_description pos;
   pos.add("session", 1).add("candidate", 1).add("task", 1);
   const std::string usage =
@@ -426,7 +346,7 @@ int results_override(const std::vector<std::string>& args) {
     std::cerr << "atelier " << name << ": SESSION, CANDIDATE, TASK and --points are required\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm);
+  auto client = resolve_client(vm, read_environment());
   if (!client.ok()) {
     std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
     return kExitInvalid;
@@ -436,15 +356,15 @@ int results_override(const std::vector<std::string>& args) {
                     {"task", vm["task"].as<std::string>()},
                     {"points", vm["points"].as<double>()}};
   if (vm.count("justification")) body["justification"] = vm["justification"].as<std::string>();
-  Answer a = call(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/overrides",
+  RawAnswer a = call_raw(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/overrides",
                   json::serialize(body));
   if (a.exit != kExitOk) return a.exit;
   json::value v = body_json(a.response);
   if (vm["output"].as<std::string>() == "json") {
     std::cout << json::serialize(v) << "\n";
   } else {
-    std::cout << text_of(v.at("candidate")) << " " << text_of(v.at("task")) << ": " << text_of(v.at("points"))
-              << " points (override by " << text_of(v.at("who")) << " at " << text_of(v.at("when")) << ")\n";
+    std::cout << str(v.at("candidate")) << " " << str(v.at("task")) << ": " << str(v.at("points"))
+              << " points (override by " << str(v.at("who")) << " at " << str(v.at("when")) << ")\n";
   }
   return kExitOk;
 }
@@ -454,7 +374,7 @@ int results_collect(const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
       "output", po::value<std::string>()->default_value("text"), "text or json");
-  add_client_options(opts);
+  add_results_client_options(opts);
   po::positional_options_description pos;
   pos.add("session", 1);
   const std::string usage =
@@ -467,20 +387,20 @@ int results_collect(const std::vector<std::string>& args) {
     std::cerr << "atelier " << name << ": SESSION is required\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm);
+  auto client = resolve_client(vm, read_environment());
   if (!client.ok()) {
     std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
     return kExitInvalid;
   }
-  Answer a = call(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/collect", "{}");
+  RawAnswer a = call_raw(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/collect", "{}");
   if (a.exit != kExitOk) return a.exit;
   json::value v = body_json(a.response);
   if (vm["output"].as<std::string>() == "json") {
     std::cout << json::serialize(v) << "\n";
   } else {
-    std::cout << "session " << text_of(v.at("session")) << ": results "
-              << (v.at("already").as_bool() ? "already frozen" : "frozen") << " at " << text_of(v.at("frozen_at"))
-              << " by " << text_of(v.at("who")) << "\n";
+    std::cout << "session " << str(v.at("session")) << ": results "
+              << (v.at("already").as_bool() ? "already frozen" : "frozen") << " at " << str(v.at("frozen_at"))
+              << " by " << str(v.at("who")) << "\n";
   }
   return kExitOk;
 }

@@ -101,9 +101,25 @@ std::optional<int> parse(const std::string& name, const std::vector<std::string>
   return std::nullopt;
 }
 
-// An API call; prints the error and gives the exit code when it fails or answers with an error.
-Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
-            const std::string& body) {
+// The error message of an error answer: the API's {"error": {"message", "diagnostics"}}, else
+// the body as it came.
+std::string error_message(const api::HttpResponse& r) {
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("error") || !v.at("error").is_object()) return r.body;
+  const auto& e = v.at("error").as_object();
+  if (!e.contains("message") || !e.at("message").is_string()) return r.body;
+  std::string message(e.at("message").as_string());
+  if (e.contains("diagnostics") && e.at("diagnostics").is_array()) {
+    for (const auto& d : e.at("diagnostics").as_array()) {
+      if (d.is_object() && d.as_object().contains("text")) message += "\n  " + str(d.at("text"));
+    }
+  }
+  return message;
+}
+
+RawAnswer call_raw(const std::string& name, const Client& client, const std::string& method,
+                   const std::string& target, const std::string& body) {
   api::ClientRequest req;
   req.method = method;
   req.target = target;
@@ -115,21 +131,25 @@ Answer call(const std::string& name, const Client& client, const std::string& me
     std::cerr << "atelier " << name << ": " << r.error().to_string() << "\n";
     return {r.error().code() == ErrorCode::kInvalidArgument ? kExitInvalid : kExitFailure, {}};
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(r->body, ec);
-  if (r->status >= 200 && r->status < 300 && !ec) return {kExitOk, std::move(v)};
-  std::string message = r->body;
-  if (!ec && v.is_object() && v.as_object().contains("error")) {
-    const auto& e = v.at("error");
-    message = std::string(e.at("message").as_string());
-    if (e.as_object().contains("diagnostics")) {
-      for (const auto& d : e.at("diagnostics").as_array()) message += "\n  " + std::string(d.at("text").as_string());
-    }
-  }
-  std::cerr << "atelier " << name << ": " << message << " (HTTP " << r->status << ")\n";
+  if (r->status >= 200 && r->status < 300) return {kExitOk, std::move(r).value()};
+  std::cerr << "atelier " << name << ": " << error_message(*r) << " (HTTP " << r->status << ")\n";
   // The caller's input was wrong: 400, 404, 409, 413. Anything else is the environment.
-  int s = r->status;
-  return {(s == 400 || s == 404 || s == 409 || s == 413) ? kExitInvalid : kExitFailure, std::move(v)};
+  const int s = r->status;
+  return {(s == 400 || s == 404 || s == 409 || s == 413) ? kExitInvalid : kExitFailure, std::move(r).value()};
+}
+
+// An API call whose answer is JSON; prints the error and gives the exit code when it fails.
+Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
+            const std::string& body) {
+  RawAnswer raw = call_raw(name, client, method, target, body);
+  boost::system::error_code ec;
+  json::value v = json::parse(raw.response.body, ec);
+  if (ec) v = nullptr;
+  if (raw.exit == kExitOk && ec) {
+    std::cerr << "atelier " << name << ": the server's answer is not JSON (HTTP " << raw.response.status << ")\n";
+    return {kExitFailure, std::move(v)};
+  }
+  return {raw.exit, std::move(v)};
 }
 
 std::string str(const json::value& v) {
@@ -246,22 +266,50 @@ int session_create(const std::vector<std::string>& args) {
   if (!as_json) print_session(a.body);
   if (!vm.count("wait")) return kExitOk;
 
-  // Poll and print one line per candidate whenever its state changes.
+  // Poll. On a terminal: one progress bar per candidate, redrawn in place; otherwise one plain
+  // line per candidate whenever its state changes (logs, pipes, tests).
+  const bool bars = !as_json && ::isatty(STDOUT_FILENO) == 1;
+  std::size_t drawn = 0;  // bar lines on screen, to move back over
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(vm["timeout"].as<int>());
   std::map<std::string, std::string> last;
   for (;;) {
     Answer s = call(name, *client, "GET", "/sessions/" + id);
     if (s.exit != kExitOk) return s.exit;
     std::size_t ready = 0, failed = 0, total = 0;
+    std::vector<std::string> bar_lines;
     for (const auto& c : s.body.at("candidates").as_array()) {
       ++total;
       std::string cid = str(c.at("candidate"));
       std::string status = str(c.at("status"));
       std::string line = status + "  " + steps_line(c);
-      if (last[cid] != line && !as_json) std::cout << cid << ": " << line << std::endl;
+      if (last[cid] != line && !as_json && !bars) std::cout << cid << ": " << line << std::endl;
       last[cid] = line;
       ready += status == "ready" ? 1 : 0;
       failed += status == "failed" ? 1 : 0;
+      if (bars) {
+        std::size_t done = 0, steps = 0;
+        std::string current;
+        for (const auto& kv : c.at("steps").as_object()) {
+          ++steps;
+          std::string state = str(kv.value());
+          if (state == "done") ++done;
+          else if (current.empty() && state != "pending") current = std::string(kv.key()) + " " + state;
+        }
+        std::string bar(steps, ' ');
+        for (std::size_t i = 0; i < done; ++i) bar[i] = '#';
+        if (current.empty()) current = status;
+        std::string err = c.at("error").is_null() ? "" : "  " + str(c.at("error")).substr(0, 60);
+        char text[256];
+        std::snprintf(text, sizeof text, "%-16s [%s] %zu/%zu %s%s", cid.c_str(), bar.c_str(), done, steps,
+                      current.c_str(), err.c_str());
+        bar_lines.push_back(text);
+      }
+    }
+    if (bars) {
+      if (drawn > 0) std::cout << "\033[" << drawn << "A";
+      for (const auto& l : bar_lines) std::cout << "\r\033[K" << l << "\n";
+      std::cout << std::flush;
+      drawn = bar_lines.size();
     }
     if (ready == total || failed > 0) {
       if (as_json) std::cout << json::serialize(s.body) << "\n";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "controller/api/http_types.h"
 
 namespace atelier::cli {
 
@@ -47,6 +48,13 @@ struct Answer {
 };
 Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
             const std::string& body = "");
+// The same call for answers that are not JSON (CSV, HTML, XML exports): the response as it came.
+struct RawAnswer {
+  int exit = 0;
+  api::HttpResponse response;
+};
+RawAnswer call_raw(const std::string& name, const Client& client, const std::string& method,
+                   const std::string& target, const std::string& body = "");
 // A JSON value as text: strings bare, null as "-".
 std::string str(const boost::json::value& v);
 
