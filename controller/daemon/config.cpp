@@ -67,7 +67,7 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
       "orphan-interval", po::value(&orphan_interval)->default_value(orphan_interval),
       "seconds between searches for libvirt objects that belong to no lab")(
       "orphan-prefix", po::value(&orphan_prefix),
-      "remove objects of sessions unknown to the store only when their id starts with this (default: all)")(
+      "also remove objects of sessions unknown to the store whose id starts with this (--orphan-prefix= for all); default: leave them to their owner")(
       "console", po::value(&console)->default_value("log"), "guest serial console: log (a file per host) or pty")(
       "unsafe-disk-cache", po::bool_switch(&out.config.unsafe_disk_cache),
       "no disk flushes (tests)")(
@@ -132,7 +132,7 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
   c.check_interval = std::chrono::seconds(check_interval);
   c.reconcile_interval = std::chrono::milliseconds(reconcile_ms);
   c.orphan_interval = std::chrono::seconds(orphan_interval);
-  c.orphan_prefix = orphan_prefix;
+  if (vm.count("orphan-prefix")) c.orphan_prefix = orphan_prefix;
   if (console != "log" && console != "pty") {
     return Error(ErrorCode::kInvalidArgument, "--console \"" + console + "\": expected log or pty");
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,9 @@ struct Config {
   std::chrono::seconds check_interval{0};  // periodic checks when the lab sets none; 0: none
   std::chrono::milliseconds reconcile_interval{2000};
   std::chrono::seconds orphan_interval{60};
-  std::string orphan_prefix;            // remove unknown sessions' objects only with this prefix
+  // Remove objects of sessions the store does not know when their id starts with this prefix
+  // ("" = all); unset: leave them alone (someone else's).
+  std::optional<std::string> orphan_prefix;
   std::string console = "log";          // log (file per host) or pty (virsh console)
   bool unsafe_disk_cache = false;       // tests: no flushes
   unsigned max_parallel_labs = 0;       // per host; 0: its CPU count

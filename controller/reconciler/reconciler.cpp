@@ -382,7 +382,8 @@ Status Reconciler::collect_orphans(store::Store& store) {
       bool remove_all = false;
       if (!rec.ok()) {
         if (rec.error().code() != ErrorCode::kNotFound) continue;
-        remove_all = session.rfind(options_.orphan_session_prefix, 0) == 0;
+        remove_all = options_.orphan_session_prefix &&
+                     session.rfind(*options_.orphan_session_prefix, 0) == 0;
         if (!remove_all) continue;  // not ours to judge (another controller's, or a test's)
       } else if (rec->desired == store::DesiredState::kDestroyed) {
         std::lock_guard lock(mutex_);

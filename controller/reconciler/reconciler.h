@@ -57,9 +57,12 @@ struct ReconcilerOptions {
   // Periodic check runs of ready labs when the lab sets no check_interval; 0: none.
   std::chrono::milliseconds check_interval{0};
   std::chrono::milliseconds check_timeout{std::chrono::minutes(2)};
-  // Orphans of sessions the store does not know are removed only when their id starts with this
-  // prefix ("" = every session: the daemon is the only user of its hypervisor hosts).
-  std::string orphan_session_prefix;
+  // Objects of sessions the store does not know belong to someone else by default (a trainer's
+  // `atelier lab prove`, another controller, a test) and are left alone. Set, they are removed
+  // when their session id starts with this prefix ("" = every session: the daemon is the only
+  // user of its hypervisor hosts). Destroyed sessions and unknown candidates of known sessions
+  // are always cleaned.
+  std::optional<std::string> orphan_session_prefix;
   // A provisioning that fails (a guest too slow to answer, libvirt unreachable) is resumed after
   // retry_delay, up to max_attempts in all; then the lab is failed until a reset.
   unsigned max_attempts = 3;

@@ -68,6 +68,7 @@ class ActionsApiTest : public ::testing::Test {
     ro.image_definitions = src / "labs" / "images";
     ro.image_state_dir = (dir_ / "images").string();
     ro.loop_interval = std::chrono::milliseconds(100);
+    ro.orphan_session_prefix = "ghost";  // sessions of no store named ghost* are ours to remove
     auto r = reconciler::Reconciler::create(ro);
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     reconciler_ = std::move(*r);
@@ -274,6 +275,8 @@ TEST_F(ActionsApiTest, DestroyedSessionsAndUnknownSessionsLeaveNoObjects) {
   ASSERT_TRUE(p.ok()) << p.error().to_string();
   // test:///default is per process: the reconciler's connection sees the same objects.
   ASSERT_TRUE((*p)->define_network({{"ghost", "c01", "lan"}, false, std::nullopt}).ok());
+  // An unknown session outside the prefix is someone else's (a trainer's lab prove): kept.
+  ASSERT_TRUE((*p)->define_network({{"prove42", "c01", "lan"}, false, std::nullopt}).ok());
   ASSERT_TRUE(sessions_->destroy("s1", "test").ok());
   ASSERT_TRUE(wait_status("s1", store::LabStatus::kDestroyed, std::chrono::seconds(30)));
   auto s = store_->get_session("s1");
@@ -281,10 +284,14 @@ TEST_F(ActionsApiTest, DestroyedSessionsAndUnknownSessionsLeaveNoObjects) {
   EXPECT_EQ(s->status, store::LabStatus::kDestroyed);
   auto left = (*p)->list(std::nullopt);
   ASSERT_TRUE(left.ok());
+  bool kept = false;
   for (const auto& o : *left) {
     EXPECT_NE(o.ref.session, "ghost") << o.libvirt_name;
     EXPECT_NE(o.ref.session, "s1") << o.libvirt_name;
+    kept = kept || o.ref.session == "prove42";
   }
+  EXPECT_TRUE(kept) << "the reconciler removed objects of a session outside its orphan prefix";
+  EXPECT_TRUE((*p)->destroy_session("prove42").ok());
   // Actions on a destroyed session are refused.
   EXPECT_EQ(call("POST", "/sessions/s1/checks", "trainer").status, 409);
 }

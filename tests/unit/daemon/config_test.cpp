@@ -106,6 +106,7 @@ TEST(ParseConfig, ReconcilerDefaultsAndFlags) {
   EXPECT_EQ(d->config.overlay_dir, "/var/lib/atelier/overlays");
   EXPECT_EQ(d->config.boot_timeout, std::chrono::seconds(300));
   EXPECT_EQ(d->config.check_interval, std::chrono::seconds(0));
+  EXPECT_FALSE(d->config.orphan_prefix.has_value());  // objects of unknown sessions are left alone
   EXPECT_EQ(d->config.console, "log");
   EXPECT_FALSE(d->config.build_images);
 
