@@ -88,6 +88,31 @@ for r in rows:
         assert status != "passed", r
 PY
 
+echo "== the JUnit XML validates against the JUnit schema"
+"$atelier" results "$sid" --format junit --out "$work/results.xml" || fail "JUnit export failed"
+xmllint --noout --schema "$src/tests/unit/grading/junit.xsd" "$work/results.xml" ||
+  fail "the JUnit XML does not validate against tests/unit/grading/junit.xsd"
+grep -q '<failure' "$work/results.xml" || fail "the JUnit XML has no failure, but cb's tasks fail"
+
+echo "== ca's HTML report renders in headless Chromium"
+"$atelier" results "$sid" --format html --candidate ca --out "$work/report-ca.html" || fail "HTML export failed"
+grep -q 'ca' "$work/report-ca.html" || fail "the report does not name the candidate"
+rm -f "$work/report-ca.png"
+timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+  --disable-component-update --disable-sync --no-first-run --no-default-browser-check --disable-extensions \
+  --user-data-dir="$work/chromium-profile" --screenshot="$work/report-ca.png" --window-size=1200,1600 \
+  --hide-scrollbars "file://$work/report-ca.html" >"$work/chromium.log" 2>&1 ||
+  { tail -5 "$work/chromium.log"; fail "chromium could not render the report"; }
+python3 - "$work/report-ca.png" <<'PY' || fail "the screenshot is not a 1200x1600 PNG with content"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+w, h = struct.unpack(">II", data[16:24])
+assert (w, h) == (1200, 1600), (w, h)
+assert len(data) > 20000, f"{len(data)} bytes: a blank page"
+PY
+echo "screenshot: $work/report-ca.png ($(stat -c %s "$work/report-ca.png") bytes)"
+
 echo "== destroy"
 "$atelier" session destroy "$sid"
 for _ in $(seq 300); do
