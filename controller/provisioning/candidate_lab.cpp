@@ -124,7 +124,7 @@ Status CandidateLab::wait_agent(const HostPlan& host, HostState& state, Clock::t
       state.hello = *hello;
       state.seconds_to_hello = seconds_since(state.started);
       report(host.name, "agent", "answered after " + format_seconds(state.seconds_to_hello));
-      return ok_status();
+      return wait_boot_settled(host, state, until);
     }
     if (hello.error().code() == ErrorCode::kUnavailable) {
       std::this_thread::sleep_for(milliseconds(500));
@@ -135,6 +135,29 @@ Status CandidateLab::wait_agent(const HostPlan& host, HostState& state, Clock::t
                           : " (console log: " + host.domain.console.log_path + ")";
   return Error(ErrorCode::kTimeout,
                "no hello from the agent of " + provider::libvirt_name(host.domain.ref) + where);
+}
+
+// The agent says hello early in the boot; on a loaded host the rest of userspace can take minutes
+// more, and a role's first command would time out behind it. systemd's own "boot finished"
+// (is-system-running --wait returns running or degraded) is the signal that the guest is ready.
+Status CandidateLab::wait_boot_settled(const HostPlan& host, HostState& state, Clock::time_point until) {
+  const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
+  if (left <= milliseconds(0)) {
+    return Error(ErrorCode::kTimeout, "host " + host.name + " answered but did not finish booting in time");
+  }
+  protocol::ExecRequest wait;
+  wait.argv = {"systemctl", "is-system-running", "--wait"};
+  wait.timeout = left;
+  auto r = state.agent->exec(wait, left + std::chrono::seconds(10));
+  if (!r.ok()) return std::move(r).error().context("wait for host " + host.name + " to finish booting");
+  if (r->timed_out) {
+    return Error(ErrorCode::kTimeout, "host " + host.name + " answered but did not finish booting in time");
+  }
+  std::string state_text = r->stdout_text;
+  while (!state_text.empty() && (state_text.back() == '\n' || state_text.back() == ' ')) state_text.pop_back();
+  report(host.name, "boot", "settled (" + (state_text.empty() ? std::string("?") : state_text) + ") after " +
+                                format_seconds(seconds_since(state.started)));
+  return ok_status();
 }
 
 Status CandidateLab::wait_agents(milliseconds deadline) {

@@ -49,8 +49,9 @@ class CandidateLab {
   Status create();
   // Starts every domain (running ones are left alone).
   Status start();
-  // Connects to every host's agent and waits for its hello, all hosts in parallel, each within
-  // `deadline` from now. kTimeout names the host and its console log.
+  // Connects to every host's agent and waits for its hello and then for the guest's boot to
+  // finish (systemd running or degraded), all hosts in parallel, each within `deadline` from
+  // now. kTimeout names the host and its console log.
   Status wait_agents(std::chrono::milliseconds deadline);
   // The connected agent of a host, or nullptr.
   protocol::AgentClient* agent(std::string_view host);
@@ -80,6 +81,8 @@ class CandidateLab {
   void report(const std::string& host, const std::string& step, const std::string& message) const;
   Status wait_agent(const HostPlan& host, HostState& state,
                     std::chrono::steady_clock::time_point until);
+  Status wait_boot_settled(const HostPlan& host, HostState& state,
+                           std::chrono::steady_clock::time_point until);
   HostPlan* find(std::string_view host);
 
   provider::Provider& provider_;

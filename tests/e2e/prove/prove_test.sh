@@ -34,6 +34,10 @@ cat "$work/good.log"
 grep -q '^proven: demo$' "$work/good.log" || fail "no 'proven: demo' line"
 [ "$(grep -cE '^T[0-9]+ +(incidents|near-miss [0-9]+|solution) +(pass|fail) +(pass|fail) +ok$' "$work/good.log")" -eq 9 ] ||
   fail "expected 9 'ok' rows (3 tasks x incidents, near-miss, solution)"
+# The roles' second run changed nothing: one row per host and role (server: base, file-server;
+# client: base, workstation).
+[ "$(grep -cE '^role +rerun roles/[a-z-]+@[a-z]+ +unchanged +unchanged +ok$' "$work/good.log")" -eq 4 ] ||
+  fail "expected 4 'unchanged' role rows (the roles' idempotency proof)"
 
 echo "== a wrong check is caught"
 cp -r "$src/labs/demo" "$work/broken"
