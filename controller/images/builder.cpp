@@ -2,10 +2,13 @@
 #include "controller/images/builder.h"
 
 #include <boost/json.hpp>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -188,6 +191,29 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
   fs::create_directories(final_dir.parent_path(), ec);
   if (ec) return Error(ErrorCode::kIo, "create " + final_dir.parent_path().string() + ": " + ec.message()).context(context);
   make_traversable(final_dir.parent_path());
+
+  // One build of a hash at a time on this machine (two `lab prove` runs, or atelierd and a
+  // prove, asking for the same missing image): the second waits, then finds the first's image.
+  const fs::path lock_path = final_dir.string() + ".lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return Error(ErrorCode::kIo, "open " + lock_path.string() + ": " + std::strerror(errno)).context(context);
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }  // closing releases the flock
+  } unlock{lock_fd};
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (opts.progress) opts.progress("waiting for another build of " + def.name + " (" + lock_path.string() + ")");
+    if (::flock(lock_fd, LOCK_EX) != 0) {
+      return Error(ErrorCode::kIo, "lock " + lock_path.string() + ": " + std::strerror(errno)).context(context);
+    }
+    auto cached = read_manifest(final_dir);
+    if (!opts.force && cached.ok() && cached->hash == hash) {
+      cached->from_cache = true;
+      cached->cmdline = def.cmdline;
+      cached->build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return cached;
+    }
+  }
   const fs::path work = final_dir.string() + ".building-" + std::to_string(getpid());
   fs::remove_all(work, ec);
   fs::create_directories(work, ec);
