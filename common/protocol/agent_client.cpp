@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <random>
 #include <cstring>
 
 #include "common/protocol/codec.h"
@@ -172,6 +173,12 @@ Result<Body> AgentClient::request(Body body, std::chrono::milliseconds timeout) 
                                           std::to_string(timeout.count()) + " ms");
   }
   return Error(ErrorCode::kUnavailable, std::string("the agent channel closed while waiting for a reply to ") + type);
+}
+
+std::uint64_t AgentClient::initial_request_id() {
+  std::random_device rd;
+  const std::uint64_t r = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  return r % (1ull << 52) + 1;
 }
 
 Result<Hello> AgentClient::wait_hello(std::chrono::milliseconds timeout) {

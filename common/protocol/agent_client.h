@@ -77,7 +77,11 @@ class AgentClient {
   std::mutex write_mutex_;
   std::condition_variable changed_;
   bool open_ = true;
-  std::uint64_t next_id_ = 1;
+  // Request ids start at a random point (below 2^52, exact in any JSON reader): replies the
+  // agent wrote to an earlier client of the same channel (a controller killed mid-request) are
+  // read by the next one and must not match its requests.
+  std::uint64_t next_id_ = initial_request_id();
+  static std::uint64_t initial_request_id();
   std::map<std::uint64_t, std::optional<Envelope>> pending_;  // id -> reply once it arrived
   std::optional<Hello> hello_;
   std::optional<std::chrono::steady_clock::time_point> last_seen_;
