@@ -27,36 +27,8 @@ std::string_view to_string(ActionState s) {
 
 namespace {
 
-std::string iso8601(store::TimePoint t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
 
-HttpResponse respond(int status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v);
-  r.body.push_back('\n');
-  return r;
-}
 
-HttpResponse error_response(const Error& e) {
-  switch (e.code()) {
-    case ErrorCode::kInvalidArgument: return json_error(400, "invalid_argument", e.to_string());
-    case ErrorCode::kNotFound: return json_error(404, "not_found", e.to_string());
-    case ErrorCode::kFailedPrecondition: return json_error(409, "failed_precondition", e.to_string());
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kTimeout: return json_error(503, "unavailable", e.to_string());
-    default: return json_error(500, "internal", e.to_string());
-  }
-}
 
 json::object action_json(const ActionRecord& a) {
   json::array cands;
@@ -149,7 +121,7 @@ HttpResponse handle_action(const Route& route, const HttpRequest& request, store
       if (a->session != route.session) {
         return json_error(404, "not_found", "no action \"" + route.action + "\" in session " + route.session);
       }
-      return respond(200, action_json(*a));
+      return json_response(200, action_json(*a));
     }
     default:
       return json_error(500, "internal", "not an action endpoint");
@@ -158,7 +130,7 @@ HttpResponse handle_action(const Route& route, const HttpRequest& request, store
     return json_error(503, "unavailable", "this atelierd runs no reconciler: actions are not available");
   }
   if (!started.ok()) return error_response(started.error());
-  return respond(202, action_json(*started));
+  return json_response(202, action_json(*started));
 }
 
 void add_access_details(boost::json::object& access, LabOperations* operations,

@@ -14,39 +14,8 @@ namespace atelier::api {
 namespace json = boost::json;
 namespace {
 
-std::string iso8601(store::TimePoint t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
 
-HttpResponse json_response(int status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v);
-  r.body.push_back('\n');
-  return r;
-}
 
-// Maps an Error to its HTTP status and error code.
-HttpResponse error_response(const Error& e) {
-  switch (e.code()) {
-    case ErrorCode::kInvalidArgument: return json_error(400, "invalid_argument", e.to_string());
-    case ErrorCode::kNotFound: return json_error(404, "not_found", e.to_string());
-    case ErrorCode::kAlreadyExists: return json_error(409, "conflict", e.to_string());
-    case ErrorCode::kPermissionDenied: return json_error(403, "forbidden", e.to_string());
-    case ErrorCode::kFailedPrecondition: return json_error(409, "failed_precondition", e.to_string());
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kTimeout: return json_error(503, "unavailable", e.to_string());
-    default: return json_error(500, "internal", e.to_string());
-  }
-}
 
 json::value candidate_json(const store::CandidateLabRecord& c) {
   json::object steps;

@@ -4,6 +4,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cstdio>
+#include <ctime>
+
 namespace atelier::api {
 
 HttpResponse json_error(int status, std::string_view code, std::string_view message) {
@@ -16,6 +19,39 @@ HttpResponse json_error(int status, std::string_view code, std::string_view mess
   r.status = status;
   r.body = boost::json::serialize(outer);
   return r;
+}
+
+HttpResponse json_response(int status, const boost::json::value& v) {
+  HttpResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(v);
+  r.body.push_back('\n');
+  return r;
+}
+
+HttpResponse error_response(const Error& e) {
+  switch (e.code()) {
+    case ErrorCode::kInvalidArgument: return json_error(400, "invalid_argument", e.to_string());
+    case ErrorCode::kNotFound: return json_error(404, "not_found", e.to_string());
+    case ErrorCode::kAlreadyExists: return json_error(409, "conflict", e.to_string());
+    case ErrorCode::kPermissionDenied: return json_error(403, "forbidden", e.to_string());
+    case ErrorCode::kFailedPrecondition: return json_error(409, "failed_precondition", e.to_string());
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kTimeout: return json_error(503, "unavailable", e.to_string());
+    default: return json_error(500, "internal", e.to_string());
+  }
+}
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
 }
 
 }  // namespace atelier::api

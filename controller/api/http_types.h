@@ -2,11 +2,15 @@
 // no header outside a few .cpp files needs Boost.Beast.
 #pragma once
 
+#include <boost/json/value.hpp>
+
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/result.h"
 
 namespace atelier::api {
 
@@ -32,5 +36,15 @@ struct HttpResponse {
 
 // {"error": {"code": CODE, "message": MESSAGE}} with the given status.
 HttpResponse json_error(int status, std::string_view code, std::string_view message);
+
+// A JSON body with the given status (serialized, newline-terminated).
+HttpResponse json_response(int status, const boost::json::value& v);
+
+// An Error as its HTTP answer: invalid_argument 400, not_found 404, conflict 409 (already
+// exists), forbidden 403, failed_precondition 409, unavailable 503 (also timeouts), else 500.
+HttpResponse error_response(const Error& e);
+
+// "2026-11-30T07:22:16.123Z": how the API writes instants.
+std::string iso8601(std::chrono::system_clock::time_point t);
 
 }  // namespace atelier::api

@@ -18,26 +18,7 @@ namespace atelier::api {
 namespace json = boost::json;
 namespace {
 
-HttpResponse json_response(int status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v);
-  r.body.push_back('\n');
-  return r;
-}
 
-HttpResponse error_response(const Error& e) {
-  switch (e.code()) {
-    case ErrorCode::kInvalidArgument: return json_error(400, "invalid_argument", e.to_string());
-    case ErrorCode::kNotFound: return json_error(404, "not_found", e.to_string());
-    case ErrorCode::kAlreadyExists: return json_error(409, "conflict", e.to_string());
-    case ErrorCode::kPermissionDenied: return json_error(403, "forbidden", e.to_string());
-    case ErrorCode::kFailedPrecondition: return json_error(409, "failed_precondition", e.to_string());
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kTimeout: return json_error(503, "unavailable", e.to_string());
-    default: return json_error(500, "internal", e.to_string());
-  }
-}
 
 Error invalid(std::string message) { return Error(ErrorCode::kInvalidArgument, std::move(message)); }
 
