@@ -76,6 +76,9 @@ Result<recipes::HostReport> run_one(CandidateLab& lab_run, const lab::Lab& lab,
   recipes::RunOptions options;
   options.params = std::move(*params);
   recipes::HostReport report = recipes::run_recipe(*loaded, t, options);
+  // A host that could not be reached (no facts, a channel that failed) may answer on a retry:
+  // kUnavailable. A step that failed is the recipe's verdict on the host: kFailedPrecondition.
+  if (report.error) return Error(ErrorCode::kUnavailable, report.error->to_string()).context(what);
   if (report.failed()) return Error(ErrorCode::kFailedPrecondition, first_failure(report)).context(what);
   return report;
 }

@@ -28,6 +28,8 @@ struct StepOutcome {
   recipes::HostReport report;
 };
 
+// Errors of a recipe run: kUnavailable when the host could not be reached (no agent, facts not
+// gathered: worth a retry), kFailedPrecondition when a step failed (the recipe's verdict).
 // Runs every host's roles, in the lab's order, hosts in parallel. A role receives the host's
 // `vars` that it declares as params (a role ignores the others). Fails on the first host whose
 // role fails; the error names the host, the role and the failed step.
