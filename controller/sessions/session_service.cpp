@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "common/lab/variant.h"
+#include "controller/sessions/check_interval.h"
 
 namespace atelier::sessions {
 namespace fs = std::filesystem;
@@ -76,6 +77,10 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
       return Error(ErrorCode::kInvalidArgument, "candidate \"" + c + "\" is listed twice");
     }
   }
+  if (request.check_interval &&
+      (request.check_interval->count() < 0 || *request.check_interval > kMaxCheckInterval)) {
+    return Error(ErrorCode::kInvalidArgument, "the check interval must lie between 1s and 24h, or be off (0)");
+  }
   auto path = resolve_lab_path(request.lab);
   if (!path.ok()) return std::move(path).error();
   lab::LoadReport report = lab::load_lab_report(*path, options_.load);
@@ -98,6 +103,7 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
   record.created_at = options_.clock();
   record.feedback = request.feedback;
   record.created_by = std::string(actor);
+  record.check_interval = request.check_interval;
   for (int attempt = 0;; ++attempt) {
     if (request.name) {
       record.id = *request.name;
@@ -110,7 +116,10 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
     Status s = store_.create_session(
         record, request.candidates,
         {0, record.created_at, std::string(actor), "session.create", "session " + record.id,
-         "lab " + record.lab_id + ", " + std::to_string(request.candidates.size()) + " candidate(s)"});
+         "lab " + record.lab_id + ", " + std::to_string(request.candidates.size()) + " candidate(s)" +
+             (!record.check_interval            ? std::string()
+              : record.check_interval->count() == 0 ? std::string(", no periodic checks")
+                                                    : ", checks every " + format_check_interval(*record.check_interval))});
     if (s.ok()) return record;
     if (s.error().code() != ErrorCode::kAlreadyExists || request.name || attempt >= 4) {
       return std::move(s).error();

@@ -133,6 +133,12 @@ CREATE TABLE freezes (
   who TEXT NOT NULL
 );
 )sql",
+    // 4: a session's own check interval (NULL: the lab's, then atelierd's; 0: no periodic
+    // checks), and who started each check run ('' for the results stored before).
+    R"sql(
+ALTER TABLE sessions ADD COLUMN check_interval_s INTEGER CHECK (check_interval_s >= 0);
+ALTER TABLE results ADD COLUMN run_by TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr const char* kStepColumns =
@@ -208,10 +214,11 @@ SessionRecord read_session(const Statement& st) {
   s.status = parse_lab_status(st.column_text(6)).value_or(LabStatus::kPending);
   s.feedback = st.column_int(7) != 0;
   s.created_by = st.column_text(8);
+  if (!st.column_is_null(9)) s.check_interval = std::chrono::seconds(st.column_int(9));
   return s;
 }
 constexpr const char* kSessionColumns =
-    "id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by";
+    "id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by, check_interval_s";
 
 Result<CandidateLabRecord> read_candidate_lab(const Statement& st) {
   CandidateLabRecord c;
@@ -248,6 +255,7 @@ ResultRecord read_result(const Statement& st) {
   r.started_at = from_millis(st.column_int(11));
   r.finished_at = from_millis(st.column_int(12));
   r.received_at = from_millis(st.column_int(13));
+  r.run_by = st.column_text(14);
   return r;
 }
 
@@ -282,10 +290,17 @@ Result<Store> Store::open(const std::filesystem::path& state_dir) {
 }
 
 Result<Store> Store::open_file(const std::filesystem::path& file) {
+  return open_file_at_version(file, latest_schema_version());
+}
+
+Result<Store> Store::open_file_at_version(const std::filesystem::path& file, int version) {
+  if (version < 0 || version > latest_schema_version()) {
+    return Error(ErrorCode::kInvalidArgument, "no schema version " + std::to_string(version));
+  }
   auto db = Database::open(file);
   if (!db.ok()) return std::move(db).error().context("open the store");
   Store store(std::move(db).value());
-  Status migrated = store.migrate();
+  Status migrated = store.migrate(version);
   if (!migrated.ok()) return std::move(migrated).error().context("migrate " + file.string());
   return store;
 }
@@ -300,7 +315,7 @@ Result<int> Store::schema_version() {
   return static_cast<int>(st->column_int(0));
 }
 
-Status Store::migrate() {
+Status Store::migrate(int up_to) {
   auto tx = Transaction::begin(db_);  // serialises concurrent openers of a new file
   if (!tx.ok()) return std::move(tx).error();
   auto version = schema_version();
@@ -311,7 +326,7 @@ Status Store::migrate() {
                      " is newer than this atelier knows (" +
                      std::to_string(latest_schema_version()) + "); upgrade atelier");
   }
-  for (int v = *version; v < latest_schema_version(); ++v) {
+  for (int v = *version; v < up_to; ++v) {
     Status s = db_.exec(kMigrations[v]);
     if (!s.ok()) return std::move(s).error().context("apply migration " + std::to_string(v + 1));
     ATELIER_RETURN_IF_ERROR(db_.exec("PRAGMA user_version = " + std::to_string(v + 1)));
@@ -356,12 +371,17 @@ Status Store::create_session(const SessionRecord& session, const std::vector<std
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto st = db_.prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
-                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session.id).bind(2, session.lab_path).bind(3, session.lab_id)
       .bind(4, static_cast<std::int64_t>(session.seed)).bind(5, to_millis(session.created_at))
       .bind(6, to_string(session.desired)).bind(7, to_string(session.status))
       .bind(8, std::int64_t{session.feedback ? 1 : 0}).bind(9, session.created_by);
+  if (session.check_interval) {
+    st->bind(10, static_cast<std::int64_t>(session.check_interval->count()));
+  } else {
+    st->bind(10, std::optional<std::string>{});
+  }
   Status s = st->run();
   if (!s.ok()) {
     if (s.error().code() == ErrorCode::kAlreadyExists) {
@@ -602,14 +622,14 @@ Result<bool> Store::add_result(const ResultRecord& result) {
   if (*is_frozen) return false;
   auto st = db_.prepare(
       "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, "
-      "status, expected, observed, run_id, started_at, finished_at, received_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (result_id) DO NOTHING");
+      "status, expected, observed, run_id, started_at, finished_at, received_at, run_by) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (result_id) DO NOTHING");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, result.result_id).bind(2, result.session).bind(3, result.candidate).bind(4, result.task)
       .bind(5, std::int64_t{result.check_index}).bind(6, result.host).bind(7, result.description)
       .bind(8, result.status).bind(9, result.expected).bind(10, result.observed).bind(11, result.run_id)
       .bind(12, to_millis(result.started_at)).bind(13, to_millis(result.finished_at))
-      .bind(14, to_millis(result.received_at));
+      .bind(14, to_millis(result.received_at)).bind(15, result.run_by);
   ATELIER_RETURN_IF_ERROR(st->run());
   bool inserted = db_.changes() > 0;
   ATELIER_RETURN_IF_ERROR(tx->commit());
@@ -620,7 +640,7 @@ Result<std::vector<ResultRecord>> Store::list_results(std::string_view session,
                                                       std::optional<std::string_view> candidate) {
   std::string sql =
       "SELECT result_id, session, candidate, task, check_index, host, description, status, "
-      "expected, observed, run_id, started_at, finished_at, received_at FROM results WHERE session = ?";
+      "expected, observed, run_id, started_at, finished_at, received_at, run_by FROM results WHERE session = ?";
   if (candidate) sql += " AND candidate = ?";
   sql += " ORDER BY rowid";
   auto st = db_.prepare(sql);

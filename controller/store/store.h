@@ -55,6 +55,10 @@ struct SessionRecord {
   LabStatus status = LabStatus::kPending;
   bool feedback = false;   // candidates may read their own results
   std::string created_by;  // token id of the trainer, or "cli"
+  // How often the controller runs this session's checks, when the trainer set it: 0 means no
+  // periodic checks; nullopt leaves it to the lab's check_interval, then atelierd's
+  // --check-interval (controller/sessions/check_interval.h).
+  std::optional<std::chrono::seconds> check_interval;
 };
 
 struct CandidateLabRecord {
@@ -115,6 +119,9 @@ struct ResultRecord {
   TimePoint started_at{};
   TimePoint finished_at{};
   TimePoint received_at{};
+  // Who started the run: "atelierd" for the periodic runs, the token id of whoever asked for an
+  // on-demand run, "" when not known (results stored before schema version 4).
+  std::string run_by;
 };
 
 // ---- evaluator actions (evaluations.cpp): each one is written with its audit entry ----
@@ -177,6 +184,10 @@ class Store {
   // schema up to date (migrations are idempotent: reopening applies nothing).
   static Result<Store> open(const std::filesystem::path& state_dir);
   static Result<Store> open_file(const std::filesystem::path& file);
+  // Tests of upgrades: opens FILE bringing its schema only up to `version` (the file an older
+  // atelier, whose last migration was `version`, would have written). Migrations are append
+  // only, so this is that older atelier's schema exactly.
+  static Result<Store> open_file_at_version(const std::filesystem::path& file, int version);
   static std::filesystem::path database_path(const std::filesystem::path& state_dir);
 
   // The schema version after open(); kSchemaVersion on a current file.
@@ -274,7 +285,7 @@ class Store {
 
  private:
   explicit Store(Database db) : db_(std::move(db)) {}
-  Status migrate();
+  Status migrate(int up_to);
   Status insert_audit(const AuditEntry& entry);  // inside the caller's transaction
   Database db_;
 };

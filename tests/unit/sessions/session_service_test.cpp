@@ -111,6 +111,36 @@ TEST_F(SessionServiceTest, CreateRecordsDesiredStateWithDrawnIdAndSeed) {
   EXPECT_EQ(service_->destroy("nope", "x").error().code(), ErrorCode::kNotFound);
 }
 
+// The session's own check interval is recorded (0: off) and said in the audit entry; one out
+// of 0..24h is refused before anything is recorded.
+TEST_F(SessionServiceTest, CreateRecordsTheSessionsCheckInterval) {
+  CreateSessionRequest req;
+  req.lab = "demo";
+  req.candidates = {"c01"};
+  req.name = "unset";
+  ASSERT_TRUE(service_->create(req, "t", nullptr).ok());
+  EXPECT_EQ(store_->get_session("unset")->check_interval, std::nullopt);
+  req.name = "every20";
+  req.check_interval = std::chrono::seconds(20);
+  ASSERT_TRUE(service_->create(req, "t", nullptr).ok());
+  EXPECT_EQ(store_->get_session("every20")->check_interval, std::chrono::seconds(20));
+  EXPECT_NE(store_->list_audit()->back().detail.find("checks every 20s"), std::string::npos)
+      << store_->list_audit()->back().detail;
+  req.name = "quiet";
+  req.check_interval = std::chrono::seconds(0);
+  ASSERT_TRUE(service_->create(req, "t", nullptr).ok());
+  EXPECT_EQ(store_->get_session("quiet")->check_interval, std::chrono::seconds(0));
+  EXPECT_NE(store_->list_audit()->back().detail.find("no periodic checks"), std::string::npos);
+  for (auto bad : {std::chrono::seconds(-1), std::chrono::seconds(86401)}) {
+    req.name = "bad";
+    req.check_interval = bad;
+    auto r = service_->create(req, "t", nullptr);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(store_->get_session("bad").error().code(), ErrorCode::kNotFound);
+  }
+}
+
 TEST_F(SessionServiceTest, CandidateLabIsTheResolvedVariant) {
   CreateSessionRequest req;
   req.lab = "demo";

@@ -221,6 +221,87 @@ TEST_F(StoreTest, ResultsAreCountedOnceWhenResent) {
   EXPECT_EQ(s.counts()->results, 2);
 }
 
+// Schema 4: a session's own check interval (unset, 0 = off, or seconds) and who ran each run.
+TEST_F(StoreTest, SessionCheckIntervalAndRunByRoundTrip) {
+  {
+    Store s = open();
+    SessionRecord off = session("s_off");
+    off.check_interval = std::chrono::seconds(0);
+    SessionRecord every = session("s_20");
+    every.check_interval = std::chrono::seconds(20);
+    ASSERT_TRUE(s.create_session(session("s_unset"), {"c01"}, audit("a")).ok());
+    ASSERT_TRUE(s.create_session(off, {"c01"}, audit("a")).ok());
+    ASSERT_TRUE(s.create_session(every, {"c01"}, audit("a")).ok());
+    ResultRecord r{"r-1", "s_20", "c01", "T1", 0, "server", "d", "pass", "e", "o", "run-1", now_, now_, now_};
+    r.run_by = "atelierd";
+    ASSERT_TRUE(*s.add_result(r));
+    r.result_id = "r-2";
+    r.run_by = "3fa2c1d9e0b4";
+    ASSERT_TRUE(*s.add_result(r));
+  }
+  Store s = open();
+  EXPECT_EQ(s.get_session("s_unset")->check_interval, std::nullopt);
+  EXPECT_EQ(s.get_session("s_off")->check_interval, std::chrono::seconds(0));
+  EXPECT_EQ(s.get_session("s_20")->check_interval, std::chrono::seconds(20));
+  auto listed = s.list_sessions();
+  ASSERT_EQ(listed->size(), 3u);
+  auto results = s.list_results("s_20");
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_EQ((*results)[0].run_by, "atelierd");
+  EXPECT_EQ((*results)[1].run_by, "3fa2c1d9e0b4");
+  // The column refuses a negative interval.
+  EXPECT_FALSE(s.database().exec("UPDATE sessions SET check_interval_s = -1 WHERE id = 's_20'").ok());
+}
+
+// A file written by an atelier whose schema stopped at version 3 (before session check
+// intervals): reopening upgrades it to the latest version and keeps its sessions, labs, results.
+TEST_F(StoreTest, UpgradesASchema3StoreAndKeepsItsSessions) {
+  const fs::path file = Store::database_path(dir_ / "state");
+  fs::create_directories(file.parent_path());
+  {
+    auto old = Store::open_file_at_version(file, 3);
+    ASSERT_TRUE(old.ok()) << old.error().to_string();
+    EXPECT_EQ(*old->schema_version(), 3);
+    // As the version-3 code wrote them: no check_interval_s, no run_by.
+    ASSERT_TRUE(old->database().exec(
+        "INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by) "
+        "VALUES ('old1', '/labs/demo/lab.yaml', 'demo', 42, 1700000000123, 'active', 'ready', 1, 'cli');"
+        "INSERT INTO candidate_labs (session, candidate, status, updated_at, handed_over_at) "
+        "VALUES ('old1', 'c01', 'ready', 1700000000123, 1700000000999);"
+        "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, status, "
+        "expected, observed, run_id, started_at, finished_at, received_at) VALUES ('r-old', 'old1', 'c01', "
+        "'T1', 0, 'server', 'd', 'fail', 'e', 'o', 'run-a1-c01', 1700000001000, 1700000002000, 1700000002000);"
+        "INSERT INTO freezes (session, at, who) VALUES ('old1', 1700000003000, 'jury');").ok());
+    // The version-3 schema really has no column of version 4.
+    EXPECT_FALSE(old->database().exec("SELECT check_interval_s FROM sessions").ok());
+    EXPECT_FALSE(Store::open_file_at_version(file, 99).ok());
+  }
+  auto upgraded = Store::open(dir_ / "state");
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().to_string();
+  EXPECT_EQ(*upgraded->schema_version(), Store::latest_schema_version());
+  EXPECT_GE(Store::latest_schema_version(), 4);
+  auto old1 = upgraded->get_session("old1");
+  ASSERT_TRUE(old1.ok()) << old1.error().to_string();
+  EXPECT_EQ(old1->seed, 42u);
+  EXPECT_EQ(old1->status, LabStatus::kReady);
+  EXPECT_TRUE(old1->feedback);
+  EXPECT_EQ(old1->check_interval, std::nullopt);  // the lab's, then atelierd's, as before
+  auto lab = upgraded->get_candidate_lab("old1", "c01");
+  ASSERT_TRUE(lab.ok());
+  EXPECT_EQ(lab->handed_over_at, TimePoint(std::chrono::milliseconds(1700000000999)));
+  auto results = upgraded->list_results("old1");
+  ASSERT_EQ(results->size(), 1u);
+  EXPECT_EQ(results->front().run_id, "run-a1-c01");
+  EXPECT_EQ(results->front().run_by, "");
+  EXPECT_TRUE(upgraded->get_freeze("old1")->has_value());
+  // New sessions can use the new column next to the old ones.
+  SessionRecord fresh = session("new1");
+  fresh.check_interval = std::chrono::seconds(120);
+  ASSERT_TRUE(upgraded->create_session(fresh, {"c01"}, audit("session.create")).ok());
+  EXPECT_EQ(upgraded->list_sessions()->size(), 2u);
+  EXPECT_EQ(upgraded->get_session("new1")->check_interval, std::chrono::seconds(120));
+}
+
 // Evaluator actions: notes, overrides and the freeze, each with its audit entry; after the
 // freeze results are ignored (add_result gives false) and overrides refused.
 TEST_F(StoreTest, AnnotationsOverridesAndFreezeAreAudited) {
