@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# e2e: `atelier lab prove` on real QEMU guests, for every lab of labs/.
+#   prove LAB ROWS      the lab is proven: exit 0, "proven: LAB", exactly ROWS "ok" task rows
+#                       (tasks x (incidents + near-misses + solution)), the roles' second run
+#                       changed nothing, no SURPRISE row.
+#   wrong-check LAB     a copy of the lab with one check broken on purpose (it accepts the broken
+#                       state) must be caught: exit 3, "NOT proven", the task a SURPRISE.
+# Either way the run's own session ("prove<PID>") leaves no domain, network, overlay or run
+# folder behind. Prints the wall time (the CI budget is counted from it).
+# Usage: prove_lab_test.sh ATELIER_BINARY SOURCE_DIR MODE LAB [ROWS]
+set -euo pipefail
+atelier=$1
+src=$2
+mode=$3
+lab=$4
+rows=${5:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# What one prove run left: other tests may prove labs on this host at the same time, so only its
+# own session's objects count.
+leftovers() {
+  local session=$1
+  {
+    virsh -c qemu:///system list --all --name
+    virsh -c qemu:///system net-list --all --name
+  } | grep "^atelier-$session-" || true
+  ls /var/lib/atelier/overlays 2>/dev/null | grep "^atelier-$session-" || true
+  ls /var/lib/atelier/labs 2>/dev/null | grep "^$session\$" || true
+}
+
+# Runs `atelier lab prove ARGS...` into $work/prove.log; sets rc and session (from its pid).
+prove() {
+  set +e
+  "$atelier" lab prove "$@" >"$work/prove.log" 2>&1 &
+  local pid=$!
+  wait "$pid"
+  rc=$?
+  set -e
+  session="prove$pid"
+  cat "$work/prove.log"
+}
+
+# Breaks one check of the copy in $work/$lab so that it accepts what the incident leaves; sets
+# task (the task whose check is broken) and keeps only that task where the lab has many (each
+# task costs check runs on TCG guests; the others are proven by the prove mode).
+break_a_check() {
+  local y="$work/$lab/lab.yaml"
+  case "$lab" in
+    demo)
+      task=T1
+      # T1's check now only asks for the folder to exist, which it does on the broken lab too.
+      sed -i 's/file: {path: \/srv\/partage, directory: true, mode: "2770", group: "{{team}}"}/file: {path: \/srv\/partage, directory: true}/' "$y"
+      grep -q 'file: {path: /srv/partage, directory: true}$' "$y" || fail "the sed did not break T1's check"
+      ;;
+    messagerie)
+      task=T4
+      sed -i '/^  - id: T1$/,/^  - id: T4$/{/^  - id: T4$/!d}; /^  - {task: T[123],/d' "$y"
+      [ "$(grep -c '^  - id: T' "$y")" -eq 1 ] || fail "the copy should keep T4 only"
+      # T4's MX check now expects the old provider's MX, which is what the incident writes.
+      sed -i 's/expect: \["mail\.{{domain}}"\]/expect: \["mx1.ancien-hebergeur.net"\]/' "$y"
+      grep -q 'expect: \["mx1.ancien-hebergeur.net"\]' "$y" || fail "the sed did not break T4's check"
+      ;;
+    *) fail "no broken check is defined for $lab" ;;
+  esac
+}
+
+"$src/scripts/start-services"
+start=$(date +%s)
+
+case "$mode" in
+  prove)
+    [ -n "$rows" ] || fail "prove needs the number of ok rows"
+    echo "== labs/$lab is proven"
+    prove "$src/labs/$lab" --boot-minutes 10
+    [ "$rc" -eq 0 ] || fail "lab prove labs/$lab exited $rc, expected 0"
+    grep -q "^proven: $lab\$" "$work/prove.log" || fail "no 'proven: $lab' line"
+    if grep -q 'SURPRISE' "$work/prove.log"; then fail "a SURPRISE row"; fi
+    ok_rows=$(grep -cE '^T[0-9]+ +(incidents|near-miss [0-9]+|solution) +(pass|fail) +(pass|fail) +ok$' "$work/prove.log" || true)
+    [ "$ok_rows" -eq "$rows" ] || fail "expected $rows 'ok' rows, got $ok_rows"
+    # The roles' idempotency proof: one rerun row per host and role, each unchanged.
+    reruns=$(grep -cE '^role +rerun ' "$work/prove.log" || true)
+    unchanged=$(grep -cE '^role +rerun roles/[a-z0-9-]+@[a-z0-9-]+ +unchanged +unchanged +ok$' "$work/prove.log" || true)
+    [ "$reruns" -gt 0 ] && [ "$reruns" -eq "$unchanged" ] ||
+      fail "the roles' second run: $unchanged of $reruns rerun rows unchanged"
+    ;;
+  wrong-check)
+    echo "== a wrong check of $lab is caught"
+    cp -r "$src/labs/$lab" "$work/$lab"
+    break_a_check
+    prove "$work/$lab" --recipes "$src/ansible-free-recipes/recipes" --boot-minutes 10
+    [ "$rc" -eq 3 ] || fail "lab prove on a wrong check exited $rc, expected 3"
+    grep -qE "^$task +incidents +fail +pass +SURPRISE\$" "$work/prove.log" ||
+      fail "$task after the incident not reported as a surprise"
+    grep -q "^NOT proven: $lab\$" "$work/prove.log" || fail "no 'NOT proven' line"
+    if [ "$lab" = messagerie ]; then
+      grep -qE '^T4 +solution +pass +fail +SURPRISE$' "$work/prove.log" || fail "T4 after the solution not reported as a surprise"
+      grep -qE '^T4 +near-miss 1 +fail +fail +ok$' "$work/prove.log" ||
+        fail "T4's near-miss (an MX without the domain) should still fail"
+    fi
+    ;;
+  *) fail "unknown mode $mode" ;;
+esac
+
+echo "== nothing of $session left behind"
+left=$(leftovers "$session")
+[ -z "$left" ] || fail "objects left behind: $left"
+echo "PASS ($mode $lab in $(( $(date +%s) - start )) s)"
