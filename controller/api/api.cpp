@@ -9,6 +9,7 @@
 #include "common/lab/lab.h"
 #include "controller/api/results_api.h"
 #include "controller/api/roles.h"
+#include "controller/sessions/check_interval.h"
 
 namespace atelier::api {
 namespace json = boost::json;
@@ -42,6 +43,9 @@ json::object session_json(const store::SessionRecord& s) {
   o["desired"] = store::to_string(s.desired);
   o["status"] = store::to_string(s.status);
   o["feedback"] = s.feedback;
+  // The session's own interval ("20s", "off"), null when the lab's or atelierd's applies.
+  o["check_interval"] = s.check_interval ? json::value(sessions::format_check_interval(*s.check_interval))
+                                         : json::value(nullptr);
   return o;
 }
 
@@ -59,6 +63,8 @@ json::value result_json(const store::ResultRecord& r) {
   o["started_at"] = iso8601(r.started_at);
   o["finished_at"] = iso8601(r.finished_at);
   o["received_at"] = iso8601(r.received_at);
+  // Who started the run: "atelierd" (periodic), a token id (on demand), null when not recorded.
+  o["run_by"] = r.run_by.empty() ? json::value(nullptr) : json::value(r.run_by);
   return o;
 }
 
@@ -97,7 +103,7 @@ Result<std::optional<std::string>> opt_string(const json::object& o, std::string
 }
 
 Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
-  ATELIER_RETURN_IF_ERROR(check_fields(o, {"lab", "candidates", "seed", "name", "feedback"}));
+  ATELIER_RETURN_IF_ERROR(check_fields(o, {"lab", "candidates", "seed", "name", "feedback", "check_interval"}));
   sessions::CreateSessionRequest req;
   auto lab = opt_string(o, "lab");
   if (!lab.ok()) return std::move(lab).error();
@@ -123,6 +129,15 @@ Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
   if (auto fb = o.find("feedback"); fb != o.end()) {
     if (!fb->value().is_bool()) return Error(ErrorCode::kInvalidArgument, "\"feedback\" must be true or false");
     req.feedback = fb->value().as_bool();
+  }
+  if (auto ci = o.find("check_interval"); ci != o.end() && !ci->value().is_null()) {
+    if (!ci->value().is_string()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "\"check_interval\" must be a string: a duration like \"30s\" or \"2m\", or \"off\"");
+    }
+    auto interval = sessions::parse_check_interval(std::string_view(ci->value().as_string()));
+    if (!interval.ok()) return std::move(interval).error();
+    req.check_interval = *interval;
   }
   return req;
 }
@@ -269,6 +284,18 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
       auto labs = store_.list_candidate_labs(route->session);
       if (!labs.ok()) return error_response(labs.error());
       json::object o = session_json(*s);
+      // The interval in force and where it comes from (session > lab > atelierd); null when
+      // the lab can no longer be read.
+      o["checks_every"] = nullptr;
+      if (!labs->empty()) {
+        if (auto lab = sessions_.candidate_lab(s->id, labs->front().candidate); lab.ok()) {
+          auto e = sessions::effective_check_interval(s->check_interval, lab->check_interval,
+                                                      options_.default_check_interval);
+          o["checks_every"] = json::object{{"interval", sessions::format_check_interval(e.every)},
+                                           {"seconds", e.every.count()},
+                                           {"from", sessions::to_string(e.from)}};
+        }
+      }
       json::array cands;
       for (const auto& c : *labs) cands.push_back(candidate_json(c));
       o["candidates"] = std::move(cands);

@@ -23,6 +23,8 @@ class Api {
     std::chrono::milliseconds events_poll_interval{1000};
     // The reconciler's actions (reset, solve, check run) and access details; null: 503.
     LabOperations* operations = nullptr;
+    // atelierd's --check-interval (0: none), to show a session's interval in force.
+    std::chrono::seconds default_check_interval{0};
   };
   Api(store::Store& store, sessions::SessionService& sessions, Options options);
   Api(store::Store& store, sessions::SessionService& sessions) : Api(store, sessions, Options{}) {}

@@ -173,6 +173,20 @@ void print_session(const json::value& s) {
   std::cout << "session " << str(s.at("id")) << ": lab " << str(s.at("lab").at("id")) << ", seed "
             << str(s.at("seed")) << ", desired " << str(s.at("desired")) << ", status " << str(s.at("status"))
             << ", created " << str(s.at("created_at")) << "\n";
+  // The interval in force (GET /sessions/{id}), else the session's own when it set one.
+  const auto& o = s.as_object();
+  const json::value* every = o.if_contains("checks_every");
+  const json::value* own = o.if_contains("check_interval");
+  if (every && every->is_object()) {
+    std::string interval = str(every->at("interval"));
+    std::string from = str(every->at("from"));
+    std::cout << "  periodic checks: " << (interval == "off" ? std::string("off") : "every " + interval)
+              << " (set by " << (from == "atelierd" ? from : "the " + from) << ")\n";
+  } else if (own && own->is_string()) {
+    std::string interval = str(*own);
+    std::cout << "  periodic checks: " << (interval == "off" ? std::string("off") : "every " + interval)
+              << " (set by the session)\n";
+  }
   for (const auto& c : s.at("candidates").as_array()) {
     std::cout << "  " << str(c.at("candidate")) << "  " << str(c.at("status")) << "  " << steps_line(c);
     if (!c.at("error").is_null()) std::cout << "  error: " << str(c.at("error"));
@@ -220,11 +234,15 @@ int session_create(const std::vector<std::string>& args) {
       "seed", po::value<std::uint64_t>(), "the seed of the candidates' variants (drawn when absent)")(
       "name", po::value<std::string>(), "the session's id ([a-z0-9_], up to 24; drawn when absent)")(
       "feedback", "let candidates read their own results")(
+      "check-interval", po::value<std::string>(),
+      "run the checks every DURATION (30s, 2m, 1h30m; 1s..24h), or `off`; overrides the lab's "
+      "check_interval and atelierd's --check-interval")(
       "wait", "wait until every candidate lab is ready (or one failed)")(
       "timeout", po::value<int>()->default_value(1800), "seconds --wait waits");
   add_client_options(opts);
   const std::string usage =
-      "usage: atelier session create --lab PATH --candidates FILE|a,b,c [--seed N] [--name NAME] [--wait]\n"
+      "usage: atelier session create --lab PATH --candidates FILE|a,b,c [--seed N] [--name NAME]\n"
+      "                              [--check-interval DURATION|off] [--wait]\n"
       "Records a session in atelierd: one candidate lab per candidate, built by the reconciler.\n\n";
   po::variables_map vm;
   if (auto code = parse(name, args, opts, {}, usage, vm)) return *code;
@@ -255,6 +273,7 @@ int session_create(const std::vector<std::string>& args) {
   if (vm.count("seed")) body["seed"] = vm["seed"].as<std::uint64_t>();
   if (vm.count("name")) body["name"] = vm["name"].as<std::string>();
   if (vm.count("feedback")) body["feedback"] = true;
+  if (vm.count("check-interval")) body["check_interval"] = vm["check-interval"].as<std::string>();
   Answer a = call(name, *client, "POST", "/sessions", json::serialize(body));
   if (a.exit != kExitOk) return a.exit;
   bool as_json = vm["output"].as<std::string>() == "json";

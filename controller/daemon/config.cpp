@@ -62,7 +62,7 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
       "agent", po::value(&agent)->default_value(ATELIER_DEFAULT_AGENT), "the atelier-agent binary put on every guest's seed disk")(
       "boot-timeout", po::value(&boot_timeout)->default_value(boot_timeout), "seconds a lab's guests have to answer")(
       "check-interval", po::value(&check_interval)->default_value(check_interval),
-      "seconds between check runs of ready labs when the lab sets no check_interval (0: none)")(
+      "seconds between check runs of ready labs when neither the session nor the lab sets a check interval (0: none)")(
       "reconcile-interval-ms", po::value(&reconcile_ms)->default_value(reconcile_ms), "how often the reconciler looks")(
       "orphan-interval", po::value(&orphan_interval)->default_value(orphan_interval),
       "seconds between searches for libvirt objects that belong to no lab")(

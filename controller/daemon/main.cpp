@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   }
   api::Api::Options api_options;
   api_options.operations = reconciler.get();
+  api_options.default_check_interval = config.check_interval;
   api::Api api(store, sessions, api_options);
 
   boost::asio::io_context io;

@@ -12,6 +12,7 @@
 #include "controller/provisioning/lab_actions.h"
 #include "controller/provisioning/plan.h"
 #include "controller/reconciler/node_info.h"
+#include "controller/sessions/check_interval.h"
 #include "controller/sessions/session_service.h"
 
 namespace atelier::reconciler {
@@ -341,15 +342,18 @@ Status Reconciler::reconcile_once() {
         spawn("provision " + key(s.id, l.candidate), [this, rt] { provision(rt); });
         continue;
       }
-      // Periodic checks of ready labs.
-      std::chrono::milliseconds interval = options_.check_interval;
+      // Periodic checks of ready labs, at the interval in force: the session's, else the lab's,
+      // else atelierd's (sessions/check_interval.h).
       bool due = false;
       {
         std::lock_guard g(rt->state);
-        if (rt->ready && rt->model && rt->model->check_interval.count() > 0) {
-          interval = std::chrono::duration_cast<std::chrono::milliseconds>(rt->model->check_interval);
+        if (rt->ready && rt->model) {
+          auto every = sessions::effective_check_interval(
+                           s.check_interval, rt->model->check_interval,
+                           std::chrono::ceil<std::chrono::seconds>(options_.check_interval))
+                           .every;
+          due = every.count() > 0 && SteadyClock::now() - rt->last_check >= every;
         }
-        due = rt->ready && interval.count() > 0 && SteadyClock::now() - rt->last_check >= interval;
         if (due) rt->last_check = SteadyClock::now();
       }
       if (due) (void)check_run(s.id, l.candidate, "atelierd");
@@ -867,7 +871,7 @@ Result<api::ActionRecord> Reconciler::solve(const std::string& session, const st
 }
 
 Status Reconciler::run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
-                                 std::vector<api::TaskVerdict>& verdicts) {
+                                 const std::string& actor, std::vector<api::TaskVerdict>& verdicts) {
   std::lock_guard op(rt.op);
   if (!rt.lab || !rt.model) return Error(ErrorCode::kFailedPrecondition, "the lab of " + rt.candidate + " is gone");
   const lab::Lab& model = *rt.model;
@@ -902,6 +906,7 @@ Status Reconciler::run_checks_on(store::Store& store, LabRuntime& rt, const std:
       rec.expected = r.expected;
       rec.observed = r.observed;
       rec.run_id = candidate_run;
+      rec.run_by = actor;
       rec.started_at = r.started_unix_ms > 0
                            ? store::TimePoint(std::chrono::milliseconds(r.started_unix_ms))
                            : started;
@@ -955,7 +960,7 @@ Result<api::ActionRecord> Reconciler::check_run(const std::string& session,
     (void)opened->append_audit({0, store::Clock::now(), actor, "checks.run", "session " + session,
                                 candidate ? "candidate " + *candidate : "every ready lab"});
   }
-  return start_action(rec, [this, targets](api::ActionRecord& work) -> Status {
+  return start_action(rec, [this, targets, actor](api::ActionRecord& work) -> Status {
     work.run_id = "run-" + work.id;
     auto st = open_store();
     if (!st.ok()) return std::move(st).error();
@@ -971,7 +976,7 @@ Result<api::ActionRecord> Reconciler::check_run(const std::string& session,
           statuses[i] = std::move(own).error();
           return;
         }
-        statuses[i] = run_checks_on(*own, *targets[i], work.run_id, verdicts[i]);
+        statuses[i] = run_checks_on(*own, *targets[i], work.run_id, actor, verdicts[i]);
       });
     }
     for (auto& t : threads) t.join();

@@ -54,7 +54,8 @@ struct ReconcilerOptions {
   std::chrono::milliseconds boot_deadline{std::chrono::minutes(5)};
   std::chrono::milliseconds loop_interval{std::chrono::seconds(2)};
   std::chrono::milliseconds gc_interval{std::chrono::seconds(60)};
-  // Periodic check runs of ready labs when the lab sets no check_interval; 0: none.
+  // Periodic check runs of ready labs when neither the session nor the lab sets a check
+  // interval; 0: none (precedence: sessions::effective_check_interval).
   std::chrono::milliseconds check_interval{0};
   std::chrono::milliseconds check_timeout{std::chrono::minutes(2)};
   // Objects of sessions the store does not know belong to someone else by default (a trainer's
@@ -148,8 +149,9 @@ class Reconciler final : public api::LabOperations {
 
   Result<api::ActionRecord> start_action(api::ActionRecord record,
                                          std::function<Status(api::ActionRecord&)> body);
+  // Stores every result with run_by = actor ("atelierd" for periodic runs).
   Status run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
-                       std::vector<api::TaskVerdict>& verdicts);
+                       const std::string& actor, std::vector<api::TaskVerdict>& verdicts);
 
   ReconcilerOptions options_;
   std::vector<Host> hosts_;

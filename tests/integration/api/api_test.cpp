@@ -397,6 +397,66 @@ TEST_F(ApiTest, CreateSessionRejectsBadInput) {
   EXPECT_EQ(parse(call("GET", "/sessions", "trainer")).at("sessions").as_array().size(), 3u);
 }
 
+// A session's own check interval: lab-format durations or "off", shown back with the
+// interval in force and where it comes from; anything else is a 400 that says what is accepted.
+TEST_F(ApiTest, CreateSessionTakesACheckInterval) {
+  HttpResponse r = call("POST", "/sessions", "trainer",
+                        R"({"lab":"demo","candidates":["alice"],"name":"every20","check_interval":"20s"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(parse(r).at("check_interval"), "20s");
+  json::value got = parse(call("GET", "/sessions/every20", "trainer"));
+  EXPECT_EQ(got.at("check_interval"), "20s");
+  EXPECT_EQ(got.at("checks_every").at("interval"), "20s");
+  EXPECT_EQ(got.at("checks_every").at("seconds").to_number<int>(), 20);
+  EXPECT_EQ(got.at("checks_every").at("from"), "session");
+  ASSERT_EQ(store_->get_session("every20")->check_interval, std::chrono::seconds(20));
+
+  r = call("POST", "/sessions", "trainer",
+           R"({"lab":"demo","candidates":["alice"],"name":"quiet","check_interval":"off"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  got = parse(call("GET", "/sessions/quiet", "trainer"));
+  EXPECT_EQ(got.at("check_interval"), "off");
+  EXPECT_EQ(got.at("checks_every").at("interval"), "off");
+  EXPECT_EQ(got.at("checks_every").at("from"), "session");
+  EXPECT_EQ(store_->get_session("quiet")->check_interval, std::chrono::seconds(0));
+
+  r = call("POST", "/sessions", "trainer", R"({"lab":"demo","candidates":["alice"],"name":"canonical","check_interval":"90s"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(parse(r).at("check_interval"), "1m30s");
+
+  // Not set: null, and the demo lab sets none, so atelierd's (0 in this fixture) applies.
+  got = parse(call("GET", "/sessions/s1", "trainer"));
+  EXPECT_TRUE(got.at("check_interval").is_null());
+  EXPECT_EQ(got.at("checks_every").at("interval"), "off");
+  EXPECT_EQ(got.at("checks_every").at("from"), "atelierd");
+
+  for (const char* bad : {R"("20")", R"("fast")", R"("25h")", R"("500ms")", R"("-5s")", R"("")", "20", "true"}) {
+    std::string body = std::string(R"({"lab":"demo","candidates":["bob"],"name":"bad","check_interval":)") + bad + "}";
+    HttpResponse refused = call("POST", "/sessions", "trainer", body);
+    EXPECT_EQ(refused.status, 400) << body << " -> " << refused.body;
+    EXPECT_EQ(error_code(refused), "invalid_argument") << body;
+    std::string message(parse(refused).at("error").at("message").as_string());
+    EXPECT_NE(message.find("30s"), std::string::npos) << message;
+    EXPECT_NE(message.find("off"), std::string::npos) << message;
+  }
+  EXPECT_EQ(store_->get_session("bad").error().code(), ErrorCode::kNotFound);
+}
+
+// Every result says who started its run: "atelierd" for the periodic runs, a token id on demand.
+TEST_F(ApiTest, ResultsSayWhoRanTheirRun) {
+  auto now = store::Clock::now();
+  store::ResultRecord periodic{"r3", "s1", "c01", "T1", 0, "server", "share", "pass", "2770", "2770",
+                               "run-a7-c01", now, now, now};
+  periodic.run_by = "atelierd";
+  ASSERT_TRUE(store_->add_result(periodic).ok());
+  json::value v = parse(call("GET", "/sessions/s1/results", "evaluator"));
+  const auto& results = v.at("results").as_array();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results.at(0).at("run_by").is_null());  // r1: stored without it
+  EXPECT_EQ(results.at(2).at("result_id"), "r3");
+  EXPECT_EQ(results.at(2).at("run_by"), "atelierd");
+}
+
 TEST_F(ApiTest, OversizedBodiesAre413) {
   std::string big = R"({"lab":"demo","candidates":[")" + std::string(kMaxBody + 10, 'a') + R"("]})";
   for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{

@@ -180,6 +180,20 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
   ASSERT_EQ(list.at("sessions").as_array().size(), 1u);
   EXPECT_EQ(list.at("sessions").at(0).at("candidates").to_number<int>(), 2);
 
+  // A session's own check interval: shown by status; a bad one is refused with exit 2.
+  out = shell(env + cli + " session status exam1", &rc);
+  EXPECT_NE(out.find("periodic checks: off (set by atelierd)"), std::string::npos) << out;
+  out = shell(env + cli + " session create --lab demo --candidates a --name every90 --check-interval 90s", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("periodic checks: every 1m30s (set by the session)"), std::string::npos) << out;
+  out = shell(env + cli + " session status every90", &rc);
+  EXPECT_NE(out.find("periodic checks: every 1m30s (set by the session)"), std::string::npos) << out;
+  out = shell(env + cli + " session create --lab demo --candidates a --name fast --check-interval fast 2>&1", &rc);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("like 30s, 2m"), std::string::npos) << out;
+  shell(env + cli + " session destroy every90", &rc);
+  EXPECT_EQ(rc, 0);
+
   shell(env + cli + " session status nope 2>/dev/null", &rc);
   EXPECT_EQ(rc, 2);
   shell("ATELIER_SERVER=" + d.url() + " HOME=" + dir.string() + " " + cli + " session list --token atl_bad 2>/dev/null", &rc);
