@@ -4,6 +4,11 @@
 # fails (the incidents are injected), `lab solve` of one candidate, a check run where that
 # candidate's tasks pass and the other's still fail (and the graded CSV says so), then destroy,
 # after which no domain, network, bridge, overlay or run folder of the session is left.
+# The session is created with `--check-interval 20s`: atelierd runs the checks by itself every
+# 20 s, and the test waits until the results show at least two such periodic runs (run_by
+# "atelierd", 15 s or more apart) for each candidate. The on-demand runs' verdicts are their own
+# run's, and a periodic run cannot interleave with `lab solve` (one operation at a time per lab),
+# so the manual steps hold whatever periodic runs happen in between.
 # Usage: session_test.sh ATELIERD ATELIER SOURCE_DIR
 set -euo pipefail
 atelierd=$1
@@ -24,16 +29,31 @@ start_daemon
 ATELIER_TOKEN=$("$atelier" token create --role trainer --state-dir "$work/state" 2>/dev/null)
 export ATELIER_TOKEN
 
-echo "== create, wait until ready"
+echo "== a bad check interval is refused before anything is built"
+set +e
+"$atelier" session create --lab "$src/labs/demo" --candidates ca --name "${sid}bad" --check-interval 5x \
+  >"$work/bad.out" 2>&1
+rc=$?
+set -e
+cat "$work/bad.out"
+[ "$rc" -eq 2 ] || fail "--check-interval 5x: exit $rc, expected 2"
+grep -q 'like 30s, 2m' "$work/bad.out" || fail "--check-interval 5x: the message does not say what is accepted"
+
+echo "== create with --check-interval 20s, wait until ready"
 t0=$(date +%s)
-"$atelier" session create --lab "$src/labs/demo" --candidates ca,cb --name "$sid" --seed 11 --wait --timeout 2400 ||
-  { tail -30 "$work/atelierd.log"; fail "session create --wait failed"; }
+"$atelier" session create --lab "$src/labs/demo" --candidates ca,cb --name "$sid" --seed 11 --check-interval 20s \
+  --wait --timeout 2400 || { tail -30 "$work/atelierd.log"; fail "session create --wait failed"; }
 echo "ready after $(( $(date +%s) - t0 )) s"
+"$atelier" session status "$sid" | tee "$work/status.txt"
+grep -q 'periodic checks: every 20s (set by the session)' "$work/status.txt" ||
+  fail "session status does not show the session's check interval"
 session_json >"$work/ready.json"
 python3 - "$work/ready.json" <<'PY' || fail "not every lab ready with every step done"
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["status"] == "ready", s["status"]
+assert s["check_interval"] == "20s", s["check_interval"]
+assert s["checks_every"] == {"interval": "20s", "seconds": 20, "from": "session"}, s["checks_every"]
 for c in s["candidates"]:
     assert c["status"] == "ready", c
     assert all(v == "done" for v in c["steps"].values()), c["steps"]
@@ -112,6 +132,48 @@ assert (w, h) == (1200, 1600), (w, h)
 assert len(data) > 20000, f"{len(data)} bytes: a blank page"
 PY
 echo "screenshot: $work/report-ca.png ($(stat -c %s "$work/report-ca.png") bytes)"
+
+echo "== periodic checks: atelierd ran each candidate's checks by itself, every 20 s"
+# GET /sessions/{id}/results: every result says who started its run ("atelierd": periodic).
+t1=$(date +%s)
+python3 - "$ATELIER_SERVER" "$ATELIER_TOKEN" "$sid" 240 <<'PY' || fail "no periodic check runs by atelierd"
+import hashlib, json, sys, time, urllib.request
+from datetime import datetime
+server, token, sid, deadline = sys.argv[1], sys.argv[2], sys.argv[3], time.time() + int(sys.argv[4])
+trainer = hashlib.sha256(token.encode()).hexdigest()[:12]  # the token id on-demand runs carry
+def runs():
+    req = urllib.request.Request(f"{server}/sessions/{sid}/results", headers={"Authorization": f"Bearer {token}"})
+    results = json.load(urllib.request.urlopen(req, timeout=30))["results"]
+    out = {}  # candidate -> run_id -> (run_by, first started_at)
+    for r in results:
+        t = datetime.fromisoformat(r["started_at"].replace("Z", "+00:00")).timestamp()
+        by, start = out.setdefault(r["candidate"], {}).get(r["run_id"], (r["run_by"], t))
+        assert by == r["run_by"], f"run {r['run_id']} has results by {by} and {r['run_by']}"
+        out[r["candidate"]][r["run_id"]] = (by, min(start, t))
+    return out
+while True:
+    got = runs()
+    ok = True
+    for cand in ("ca", "cb"):
+        runs_of = got.get(cand, {})
+        periodic = sorted(t for by, t in runs_of.values() if by == "atelierd")
+        on_demand = [by for by, t in runs_of.values() if by != "atelierd"]
+        # The two on-demand `check run`s of this test, by the trainer's token.
+        assert len(on_demand) == 2 and all(by == trainer for by in on_demand), (cand, on_demand, trainer)
+        if len(periodic) < 2 or periodic[-1] - periodic[0] < 15:
+            ok = False
+    if ok:
+        for cand in ("ca", "cb"):
+            periodic = sorted(t for by, t in got[cand].values() if by == "atelierd")
+            gaps = [round(b - a) for a, b in zip(periodic, periodic[1:])]
+            print(f"{cand}: {len(periodic)} periodic runs by atelierd (gaps {gaps} s), 2 on demand by {trainer}")
+        break
+    if time.time() > deadline:
+        print({c: sorted(v.values(), key=lambda x: x[1]) for c, v in got.items()}, file=sys.stderr)
+        sys.exit(1)
+    time.sleep(3)
+PY
+echo "periodic runs seen after $(( $(date +%s) - t1 )) s more"
 
 echo "== destroy"
 "$atelier" session destroy "$sid"
