@@ -68,6 +68,61 @@ DomainState map_state(int state) {
   }
 }
 
+// The two kinds of object atelier owns by name and metadata. libvirt's C API has one function
+// family per kind; these name them, so that what is the same for both (look up, prove ownership,
+// list, start, stop, undefine) is written once. What differs stays in the functions here.
+struct NetworkKind {
+  using Raw = virNetworkPtr;
+  using Ptr = NetPtr;
+  using Parsed = ParsedNetwork;
+  using State = bool;  // what all() reports besides the definition: active or not
+  static constexpr std::string_view kWord = "network";  // in messages and call contexts
+  static constexpr int kMissing = VIR_ERR_NO_NETWORK;
+
+  static Raw lookup(virConnectPtr c, const char* name) { return virNetworkLookupByName(c, name); }
+  static int list_all(virConnectPtr c, Raw** out) { return virConnectListAllNetworks(c, out, 0); }
+  static char* xml(Raw net) { return virNetworkGetXMLDesc(net, 0); }
+  static Result<Parsed> parse(std::string_view xml) { return parse_network_xml(xml); }
+  static State state(Raw net) { return virNetworkIsActive(net) == 1; }
+  static int is_active(Raw net) { return virNetworkIsActive(net); }
+  static int create(Raw net) { return virNetworkCreate(net); }
+  static int destroy(Raw net) { return virNetworkDestroy(net); }
+  static int undefine(Raw net) { return virNetworkUndefine(net); }
+};
+
+struct DomainKind {
+  using Raw = virDomainPtr;
+  using Ptr = DomPtr;
+  using Parsed = ParsedDomain;
+  using State = DomainState;
+  static constexpr std::string_view kWord = "domain";
+  static constexpr int kMissing = VIR_ERR_NO_DOMAIN;
+
+  static Raw lookup(virConnectPtr c, const char* name) { return virDomainLookupByName(c, name); }
+  static int list_all(virConnectPtr c, Raw** out) { return virConnectListAllDomains(c, out, 0); }
+  // The persistent definition: what define_domain wrote, whether the guest runs or not.
+  static char* xml(Raw dom) { return virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE); }
+  static Result<Parsed> parse(std::string_view xml) { return parse_domain_xml(xml); }
+  static State state(Raw dom) {
+    int code = 0;
+    int reason = 0;
+    if (virDomainGetState(dom, &code, &reason, 0) != 0) {
+      return DomainState::kOther;
+    }
+    return map_state(code);
+  }
+  static int is_active(Raw dom) { return virDomainIsActive(dom); }
+  static int create(Raw dom) { return virDomainCreate(dom); }
+  static int destroy(Raw dom) { return virDomainDestroy(dom); }
+  static int undefine(Raw dom) {
+    // No VIR_DOMAIN_UNDEFINE_NVRAM: atelier's domains boot without UEFI variables, and the
+    // test driver refuses the flag.
+    const unsigned flags =
+        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
+    return virDomainUndefineFlags(dom, flags);
+  }
+};
+
 // /dev/kvm works for guests started by this machine's libvirtd: it opens, speaks KVM API 12,
 // creates a VM, and the user QEMU runs as (Debian: libvirt-qemu, group kvm) may read and write
 // it. The last check mirrors libvirt's own: a node only root can open makes libvirt list kvm in
@@ -109,15 +164,6 @@ bool kvm_device_usable() {
   return true;
 }
 
-using Unit = std::monostate;
-
-Status to_status(Result<Unit> r) {
-  if (!r.ok()) {
-    return std::move(r).error();
-  }
-  return ok_status();
-}
-
 std::string normalize_dir(const std::string& dir) {
   std::string out = std::filesystem::path(dir).lexically_normal().string();
   while (out.size() > 1 && out.back() == '/') {
@@ -139,154 +185,130 @@ class LibvirtOps {
 
   Error error(std::string_view fallback) { return lc_.last_error(fallback); }
 
-  // Null pointer: no network of that name.
-  Result<NetPtr> find_network(const std::string& name) {
-    NetPtr net(virNetworkLookupByName(c_, name.c_str()));
-    if (!net && !last_error_is(VIR_ERR_NO_NETWORK)) {
-      return error("network lookup failed");
+  // A looked-up object, or null if the lookup failed with `missing` (no object of that name).
+  template <typename Ptr>
+  Result<Ptr> found(Ptr object, int missing, std::string_view fallback) {
+    if (!object && !last_error_is(missing)) {
+      return error(fallback);
     }
-    return net;
+    return object;
   }
-  Result<DomPtr> find_domain(const std::string& name) {
-    DomPtr dom(virDomainLookupByName(c_, name.c_str()));
-    if (!dom && !last_error_is(VIR_ERR_NO_DOMAIN)) {
-      return error("domain lookup failed");
-    }
-    return dom;
+
+  // The object named `name`; a null pointer if there is none.
+  template <typename Kind>
+  Result<typename Kind::Ptr> find(const std::string& name) {
+    return found(typename Kind::Ptr(Kind::lookup(c_, name.c_str())), Kind::kMissing,
+                 std::string(Kind::kWord) + " lookup failed");
   }
   Result<PoolPtr> find_pool(const std::string& name) {
-    PoolPtr pool(virStoragePoolLookupByName(c_, name.c_str()));
-    if (!pool && !last_error_is(VIR_ERR_NO_STORAGE_POOL)) {
-      return error("storage pool lookup failed");
-    }
-    return pool;
+    return found(PoolPtr(virStoragePoolLookupByName(c_, name.c_str())), VIR_ERR_NO_STORAGE_POOL,
+                 "storage pool lookup failed");
   }
   Result<VolPtr> find_volume(virStoragePoolPtr pool, const std::string& name) {
-    VolPtr vol(virStorageVolLookupByName(pool, name.c_str()));
-    if (!vol && !last_error_is(VIR_ERR_NO_STORAGE_VOL)) {
-      return error("storage volume lookup failed");
-    }
-    return vol;
+    return found(VolPtr(virStorageVolLookupByName(pool, name.c_str())), VIR_ERR_NO_STORAGE_VOL,
+                 "storage volume lookup failed");
   }
 
-  Result<ParsedNetwork> network_xml(virNetworkPtr net) {
-    char* xml = virNetworkGetXMLDesc(net, 0);
+  template <typename Kind>
+  Result<typename Kind::Parsed> read_xml(typename Kind::Raw object) {
+    char* xml = Kind::xml(object);
     if (xml == nullptr) {
-      return error("reading network XML failed");
+      return error("reading " + std::string(Kind::kWord) + " XML failed");
     }
-    return parse_network_xml(take_string(xml));
-  }
-  Result<ParsedDomain> domain_xml(virDomainPtr dom) {
-    char* xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-    if (xml == nullptr) {
-      return error("reading domain XML failed");
-    }
-    return parse_domain_xml(take_string(xml));
+    return Kind::parse(take_string(xml));
   }
 
-  // The owner's network, null if there is none; kFailedPrecondition if the name is someone
-  // else's.
-  Result<NetPtr> owned_network(const ObjectRef& ref) {
+  // The owner's object, null if there is none; kFailedPrecondition if the name is someone
+  // else's. parsed_out, if given, receives its definition.
+  template <typename Kind>
+  Result<typename Kind::Ptr> owned(const ObjectRef& ref,
+                                   typename Kind::Parsed* parsed_out = nullptr) {
     std::string name = libvirt_name(ref);
-    auto net = find_network(name);
-    if (!net.ok() || !*net) {
-      return net;
+    auto object = find<Kind>(name);
+    if (!object.ok() || !*object) {
+      return object;
     }
-    auto parsed = network_xml(net->get());
+    auto parsed = read_xml<Kind>(object->get());
     if (!parsed.ok()) {
       return std::move(parsed).error();
     }
     if (!parsed->owner || parsed->owner->ref != ref) {
-      return not_owned("network", name);
-    }
-    return net;
-  }
-  Result<DomPtr> owned_domain(const ObjectRef& ref, ParsedDomain* parsed_out = nullptr) {
-    std::string name = libvirt_name(ref);
-    auto dom = find_domain(name);
-    if (!dom.ok() || !*dom) {
-      return dom;
-    }
-    auto parsed = domain_xml(dom->get());
-    if (!parsed.ok()) {
-      return std::move(parsed).error();
-    }
-    if (!parsed->owner || parsed->owner->ref != ref) {
-      return not_owned("domain", name);
+      return not_owned(Kind::kWord, name);
     }
     if (parsed_out != nullptr) {
       *parsed_out = std::move(*parsed);
     }
-    return dom;
+    return object;
+  }
+  // As owned(), but kNotFound if there is none.
+  template <typename Kind>
+  Result<typename Kind::Ptr> defined(const ObjectRef& ref) {
+    auto object = owned<Kind>(ref);
+    if (object.ok() && !*object) {
+      return Error(ErrorCode::kNotFound, std::string(Kind::kWord) + " \"" + libvirt_name(ref) +
+                                             "\" is not defined");
+    }
+    return object;
+  }
+  // Before (re)defining: the owner's current definition, nullopt if there is none;
+  // kAlreadyExists if the name is taken by an object that is not the owner's.
+  template <typename Kind>
+  Result<std::optional<typename Kind::Parsed>> previous_definition(const ObjectRef& ref) {
+    std::string name = libvirt_name(ref);
+    auto existing = find<Kind>(name);
+    if (!existing.ok()) {
+      return std::move(existing).error();
+    }
+    if (!*existing) {
+      return std::optional<typename Kind::Parsed>();
+    }
+    auto parsed = read_xml<Kind>(existing->get());
+    if (!parsed.ok()) {
+      return std::move(parsed).error();
+    }
+    if (!parsed->owner || parsed->owner->ref != ref) {
+      return Error(ErrorCode::kAlreadyExists,
+                   "a libvirt " + std::string(Kind::kWord) + " named \"" + name +
+                       "\" exists and is not this owner's (no matching atelier metadata)");
+    }
+    return std::optional<typename Kind::Parsed>(std::move(*parsed));
   }
 
-  struct NetworkEntry {
-    ParsedNetwork parsed;
-    bool active = false;
+  template <typename Kind>
+  struct Listed {
+    typename Kind::Parsed parsed;
+    typename Kind::State state;
   };
-  Result<std::vector<NetworkEntry>> all_networks() {
-    virNetworkPtr* nets = nullptr;
-    int n = virConnectListAllNetworks(c_, &nets, 0);
+  // Every object of the kind on the host, owned or not; those removed meanwhile are skipped.
+  template <typename Kind>
+  Result<std::vector<Listed<Kind>>> all() {
+    typename Kind::Raw* raw = nullptr;
+    int n = Kind::list_all(c_, &raw);
     if (n < 0) {
-      return error("listing networks failed");
+      return error("listing " + std::string(Kind::kWord) + "s failed");
     }
-    std::vector<NetPtr> owned;
+    std::vector<typename Kind::Ptr> objects;
     for (int i = 0; i < n; ++i) {
-      owned.emplace_back(nets[i]);
+      objects.emplace_back(raw[i]);
     }
-    std::free(nets);
-    std::vector<NetworkEntry> out;
-    for (auto& net : owned) {
-      auto parsed = network_xml(net.get());
+    std::free(raw);
+    std::vector<Listed<Kind>> out;
+    for (auto& object : objects) {
+      auto parsed = read_xml<Kind>(object.get());
       if (!parsed.ok()) {
-        if (last_error_is(VIR_ERR_NO_NETWORK)) {
+        if (last_error_is(Kind::kMissing)) {
           continue;  // removed meanwhile
         }
         return std::move(parsed).error();
       }
-      out.push_back({std::move(*parsed), virNetworkIsActive(net.get()) == 1});
-    }
-    return out;
-  }
-
-  struct DomainEntry {
-    ParsedDomain parsed;
-    DomainState state = DomainState::kOther;
-  };
-  Result<std::vector<DomainEntry>> all_domains() {
-    virDomainPtr* doms = nullptr;
-    int n = virConnectListAllDomains(c_, &doms, 0);
-    if (n < 0) {
-      return error("listing domains failed");
-    }
-    std::vector<DomPtr> owned;
-    for (int i = 0; i < n; ++i) {
-      owned.emplace_back(doms[i]);
-    }
-    std::free(doms);
-    std::vector<DomainEntry> out;
-    for (auto& dom : owned) {
-      auto parsed = domain_xml(dom.get());
-      if (!parsed.ok()) {
-        if (last_error_is(VIR_ERR_NO_DOMAIN)) {
-          continue;
-        }
-        return std::move(parsed).error();
-      }
-      int state = 0;
-      int reason = 0;
-      DomainState st = DomainState::kOther;
-      if (virDomainGetState(dom.get(), &state, &reason, 0) == 0) {
-        st = map_state(state);
-      }
-      out.push_back({std::move(*parsed), st});
+      out.push_back({std::move(*parsed), Kind::state(object.get())});
     }
     return out;
   }
 
   // Every MAC of every domain on the host except the one named `except`.
   Result<std::set<std::string>> used_macs(const std::string& except) {
-    auto domains = all_domains();
+    auto domains = all<DomainKind>();
     if (!domains.ok()) {
       return std::move(domains).error();
     }
@@ -302,11 +324,12 @@ class LibvirtOps {
     return used;
   }
 
-  Status destroy_if_active(virDomainPtr dom) {
-    if (virDomainIsActive(dom) != 1) {
+  template <typename Kind>
+  Status destroy_if_active(typename Kind::Raw object) {
+    if (Kind::is_active(object) != 1) {
       return ok_status();
     }
-    if (virDomainDestroy(dom) < 0 && !last_error_is(VIR_ERR_OPERATION_INVALID)) {
+    if (Kind::destroy(object) < 0 && !last_error_is(VIR_ERR_OPERATION_INVALID)) {
       return error("destroy failed");
     }
     return ok_status();
@@ -406,6 +429,66 @@ std::string LibvirtProvider::overlay_path(const ObjectRef& host) const {
   return opts_.overlay_dir + "/" + overlay_volume_name(host);
 }
 
+// --- networks and domains ------------------------------------------------------------------
+
+// Start, destroy and undefine are the same for networks and domains but for libvirt's
+// functions; each is idempotent and leaves an object that is not the owner's untouched.
+
+template <typename Kind>
+Status LibvirtProvider::start_owned(const ObjectRef& ref) {
+  std::string what = "start " + std::string(Kind::kWord);
+  return call_for<void>(what, ref, [this, ref](virConnectPtr c) -> Status {
+    LibvirtOps s(c, *conn_);
+    auto object = s.defined<Kind>(ref);
+    if (!object.ok()) {
+      return std::move(object).error();
+    }
+    if (Kind::is_active(object->get()) == 1) {
+      return ok_status();
+    }
+    if (Kind::create(object->get()) < 0 && !last_error_is(VIR_ERR_OPERATION_INVALID)) {
+      return s.error("start failed");
+    }
+    return ok_status();
+  });
+}
+
+template <typename Kind>
+Status LibvirtProvider::destroy_owned(const ObjectRef& ref) {
+  std::string what = "destroy " + std::string(Kind::kWord);
+  return call_for<void>(what, ref, [this, ref](virConnectPtr c) -> Status {
+    LibvirtOps s(c, *conn_);
+    auto object = s.owned<Kind>(ref);
+    if (!object.ok()) {
+      return std::move(object).error();
+    }
+    if (!*object) {
+      return ok_status();
+    }
+    return s.destroy_if_active<Kind>(object->get());
+  });
+}
+
+template <typename Kind>
+Status LibvirtProvider::undefine_owned(const ObjectRef& ref) {
+  std::string what = "undefine " + std::string(Kind::kWord);
+  return call_for<void>(what, ref, [this, ref](virConnectPtr c) -> Status {
+    LibvirtOps s(c, *conn_);
+    auto object = s.owned<Kind>(ref);
+    if (!object.ok()) {
+      return std::move(object).error();
+    }
+    if (!*object) {
+      return ok_status();
+    }
+    ATELIER_RETURN_IF_ERROR(s.destroy_if_active<Kind>(object->get()));
+    if (Kind::undefine(object->get()) < 0 && !last_error_is(Kind::kMissing)) {
+      return s.error("undefine failed");
+    }
+    return ok_status();
+  });
+}
+
 // --- networks -------------------------------------------------------------------------------
 
 Status LibvirtProvider::define_network(const NetworkSpec& spec) {
@@ -415,27 +498,17 @@ Status LibvirtProvider::define_network(const NetworkSpec& spec) {
     return std::move(valid).error().context(context);
   }
   const bool check_host_links = local_host_;
-  return to_status(call<Unit>(context, [this, spec, check_host_links](virConnectPtr c) -> Result<Unit> {
+  return call<void>(context, [this, spec, check_host_links](virConnectPtr c) -> Status {
     LibvirtOps s(c, *conn_);
     std::lock_guard lock(allocate_mutex_);
-    std::string name = libvirt_name(spec.ref);
-    auto existing = s.find_network(name);
-    if (!existing.ok()) {
-      return std::move(existing).error();
+    auto previous = s.previous_definition<NetworkKind>(spec.ref);
+    if (!previous.ok()) {
+      return std::move(previous).error();
     }
-    if (*existing) {
-      auto parsed = s.network_xml(existing->get());
-      if (!parsed.ok()) {
-        return std::move(parsed).error();
-      }
-      if (parsed->owner && parsed->owner->ref == spec.ref) {
-        return Unit{};  // already defined by this owner
-      }
-      return Error(ErrorCode::kAlreadyExists,
-                   "a libvirt network named \"" + name +
-                       "\" exists and is not this owner's (no matching atelier metadata)");
+    if (*previous) {
+      return ok_status();  // already defined by this owner
     }
-    auto networks = s.all_networks();
+    auto networks = s.all<NetworkKind>();
     if (!networks.ok()) {
       return std::move(networks).error();
     }
@@ -461,66 +534,20 @@ Status LibvirtProvider::define_network(const NetworkSpec& spec) {
     if (!net) {
       return s.error("define failed");
     }
-    return Unit{};
-  }));
+    return ok_status();
+  });
 }
 
 Status LibvirtProvider::start_network(const ObjectRef& ref) {
-  return to_status(call_for<Unit>("start network", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
-    LibvirtOps s(c, *conn_);
-    auto net = s.owned_network(ref);
-    if (!net.ok()) {
-      return std::move(net).error();
-    }
-    if (!*net) {
-      return Error(ErrorCode::kNotFound, "network \"" + libvirt_name(ref) + "\" is not defined");
-    }
-    if (virNetworkIsActive(net->get()) == 1) {
-      return Unit{};
-    }
-    if (virNetworkCreate(net->get()) < 0 && !last_error_is(VIR_ERR_OPERATION_INVALID)) {
-      return s.error("start failed");
-    }
-    return Unit{};
-  }));
+  return start_owned<NetworkKind>(ref);
 }
 
 Status LibvirtProvider::destroy_network(const ObjectRef& ref) {
-  return to_status(call_for<Unit>("destroy network", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
-    LibvirtOps s(c, *conn_);
-    auto net = s.owned_network(ref);
-    if (!net.ok()) {
-      return std::move(net).error();
-    }
-    if (!*net || virNetworkIsActive(net->get()) != 1) {
-      return Unit{};
-    }
-    if (virNetworkDestroy(net->get()) < 0 && !last_error_is(VIR_ERR_OPERATION_INVALID)) {
-      return s.error("destroy failed");
-    }
-    return Unit{};
-  }));
+  return destroy_owned<NetworkKind>(ref);
 }
 
 Status LibvirtProvider::undefine_network(const ObjectRef& ref) {
-  return to_status(call_for<Unit>("undefine network", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
-    LibvirtOps s(c, *conn_);
-    auto net = s.owned_network(ref);
-    if (!net.ok()) {
-      return std::move(net).error();
-    }
-    if (!*net) {
-      return Unit{};
-    }
-    if (virNetworkIsActive(net->get()) == 1 && virNetworkDestroy(net->get()) < 0 &&
-        !last_error_is(VIR_ERR_OPERATION_INVALID)) {
-      return s.error("destroy failed");
-    }
-    if (virNetworkUndefine(net->get()) < 0 && !last_error_is(VIR_ERR_NO_NETWORK)) {
-      return s.error("undefine failed");
-    }
-    return Unit{};
-  }));
+  return undefine_owned<NetworkKind>(ref);
 }
 
 // --- overlays -------------------------------------------------------------------------------
@@ -632,39 +659,39 @@ Result<Overlay> LibvirtProvider::create_overlay(const OverlaySpec& spec) {
 }
 
 Status LibvirtProvider::delete_overlay(const ObjectRef& ref) {
-  return to_status(call_for<Unit>("delete overlay", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
+  return call_for<void>("delete overlay", ref, [this, ref](virConnectPtr c) -> Status {
     LibvirtOps s(c, *conn_);
     auto pool = s.find_pool(opts_.overlay_pool);
     if (!pool.ok()) {
       return std::move(pool).error();
     }
     if (!*pool || virStoragePoolIsActive(pool->get()) != 1) {
-      return Unit{};  // no pool, no overlays to delete
+      return ok_status();  // no pool, no overlays to delete
     }
     auto vol = s.find_volume(pool->get(), overlay_volume_name(ref));
     if (!vol.ok()) {
       return std::move(vol).error();
     }
     if (!*vol) {
-      return Unit{};
+      return ok_status();
     }
     if (virStorageVolDelete(vol->get(), 0) < 0 && !last_error_is(VIR_ERR_NO_STORAGE_VOL)) {
       return s.error("deleting the overlay volume failed");
     }
-    return Unit{};
-  }));
+    return ok_status();
+  });
 }
 
 Status LibvirtProvider::remove_overlay_pool() {
-  return to_status(call<Unit>(
-      "remove overlay pool \"" + opts_.overlay_pool + "\"", [this](virConnectPtr c) -> Result<Unit> {
+  return call<void>(
+      "remove overlay pool \"" + opts_.overlay_pool + "\"", [this](virConnectPtr c) -> Status {
         LibvirtOps s(c, *conn_);
         auto pool = s.find_pool(opts_.overlay_pool);
         if (!pool.ok()) {
           return std::move(pool).error();
         }
         if (!*pool) {
-          return Unit{};
+          return ok_status();
         }
         if (virStoragePoolIsActive(pool->get()) == 1) {
           virStoragePoolRefresh(pool->get(), 0);
@@ -690,8 +717,8 @@ Status LibvirtProvider::remove_overlay_pool() {
             !last_error_is(VIR_ERR_NO_STORAGE_POOL)) {
           return s.error("undefining the pool failed");
         }
-        return Unit{};
-      }));
+        return ok_status();
+      });
 }
 
 // --- domains --------------------------------------------------------------------------------
@@ -753,27 +780,14 @@ Result<std::vector<MacAddress>> LibvirtProvider::define_domain(const DomainSpec&
       context, [this, spec, type](virConnectPtr c) -> Result<std::vector<MacAddress>> {
         LibvirtOps s(c, *conn_);
         std::lock_guard lock(allocate_mutex_);
-        std::string name = libvirt_name(spec.ref);
-        auto existing = s.find_domain(name);
+        auto existing = s.previous_definition<DomainKind>(spec.ref);
         if (!existing.ok()) {
           return std::move(existing).error();
         }
-        ParsedDomain previous;
-        if (*existing) {
-          auto parsed = s.domain_xml(existing->get());
-          if (!parsed.ok()) {
-            return std::move(parsed).error();
-          }
-          if (!parsed->owner || parsed->owner->ref != spec.ref) {
-            return Error(ErrorCode::kAlreadyExists,
-                         "a libvirt domain named \"" + name +
-                             "\" exists and is not this owner's (no matching atelier metadata)");
-          }
-          previous = std::move(*parsed);
-        }
+        ParsedDomain previous = std::move(*existing).value_or(ParsedDomain{});
         for (const Nic& nic : spec.nics) {
           ObjectRef net_ref{spec.ref.session, spec.ref.candidate, nic.network};
-          auto net = s.owned_network(net_ref);
+          auto net = s.owned<NetworkKind>(net_ref);
           if (!net.ok()) {
             return std::move(net).error().context("NIC on network \"" + nic.network + "\"");
           }
@@ -783,7 +797,7 @@ Result<std::vector<MacAddress>> LibvirtProvider::define_domain(const DomainSpec&
                 .context("NIC on network \"" + nic.network + "\"");
           }
         }
-        auto used = s.used_macs(name);
+        auto used = s.used_macs(libvirt_name(spec.ref));
         if (!used.ok()) {
           return std::move(used).error();
         }
@@ -831,7 +845,7 @@ Result<MacAddress> LibvirtProvider::choose_mac(const ObjectRef& host, unsigned n
   return call<MacAddress>(context, [this, host, nic_index](virConnectPtr c) -> Result<MacAddress> {
     LibvirtOps s(c, *conn_);
     ParsedDomain parsed;
-    auto dom = s.owned_domain(host, &parsed);
+    auto dom = s.owned<DomainKind>(host, &parsed);
     if (!dom.ok()) {
       return std::move(dom).error();
     }
@@ -847,38 +861,11 @@ Result<MacAddress> LibvirtProvider::choose_mac(const ObjectRef& host, unsigned n
 }
 
 Status LibvirtProvider::start_domain(const ObjectRef& ref) {
-  return to_status(call_for<Unit>("start domain", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
-    LibvirtOps s(c, *conn_);
-    auto dom = s.owned_domain(ref);
-    if (!dom.ok()) {
-      return std::move(dom).error();
-    }
-    if (!*dom) {
-      return Error(ErrorCode::kNotFound, "domain \"" + libvirt_name(ref) + "\" is not defined");
-    }
-    if (virDomainIsActive(dom->get()) == 1) {
-      return Unit{};
-    }
-    if (virDomainCreate(dom->get()) < 0 && !last_error_is(VIR_ERR_OPERATION_INVALID)) {
-      return s.error("start failed");
-    }
-    return Unit{};
-  }));
+  return start_owned<DomainKind>(ref);
 }
 
 Status LibvirtProvider::destroy_domain(const ObjectRef& ref) {
-  return to_status(call_for<Unit>("destroy domain", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
-    LibvirtOps s(c, *conn_);
-    auto dom = s.owned_domain(ref);
-    if (!dom.ok()) {
-      return std::move(dom).error();
-    }
-    if (!*dom) {
-      return Unit{};
-    }
-    ATELIER_RETURN_IF_ERROR(s.destroy_if_active(dom->get()));
-    return Unit{};
-  }));
+  return destroy_owned<DomainKind>(ref);
 }
 
 Status LibvirtProvider::shutdown_domain(const ObjectRef& ref, std::chrono::milliseconds grace) {
@@ -891,7 +878,7 @@ Status LibvirtProvider::shutdown_domain(const ObjectRef& ref, std::chrono::milli
   // pool is not held for the whole grace period.
   auto asked = call<bool>(context, [this, ref](virConnectPtr c) -> Result<bool> {
     LibvirtOps s(c, *conn_);
-    auto dom = s.owned_domain(ref);
+    auto dom = s.owned<DomainKind>(ref);
     if (!dom.ok()) {
       return std::move(dom).error();
     }
@@ -927,36 +914,15 @@ Status LibvirtProvider::shutdown_domain(const ObjectRef& ref, std::chrono::milli
 }
 
 Status LibvirtProvider::undefine_domain(const ObjectRef& ref) {
-  return to_status(call_for<Unit>("undefine domain", ref, [this, ref](virConnectPtr c) -> Result<Unit> {
-    LibvirtOps s(c, *conn_);
-    auto dom = s.owned_domain(ref);
-    if (!dom.ok()) {
-      return std::move(dom).error();
-    }
-    if (!*dom) {
-      return Unit{};
-    }
-    ATELIER_RETURN_IF_ERROR(s.destroy_if_active(dom->get()));
-    // No VIR_DOMAIN_UNDEFINE_NVRAM: atelier's domains boot without UEFI variables, and the
-    // test driver refuses the flag.
-    const unsigned flags =
-        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
-    if (virDomainUndefineFlags(dom->get(), flags) < 0 && !last_error_is(VIR_ERR_NO_DOMAIN)) {
-      return s.error("undefine failed");
-    }
-    return Unit{};
-  }));
+  return undefine_owned<DomainKind>(ref);
 }
 
 Result<DomainState> LibvirtProvider::domain_state(const ObjectRef& ref) {
   return call_for<DomainState>("read state of domain", ref, [this, ref](virConnectPtr c) -> Result<DomainState> {
     LibvirtOps s(c, *conn_);
-    auto dom = s.owned_domain(ref);
+    auto dom = s.defined<DomainKind>(ref);
     if (!dom.ok()) {
       return std::move(dom).error();
-    }
-    if (!*dom) {
-      return Error(ErrorCode::kNotFound, "domain \"" + libvirt_name(ref) + "\" is not defined");
     }
     int state = 0;
     int reason = 0;
@@ -1014,7 +980,7 @@ Result<std::vector<OwnedObject>> LibvirtProvider::list(std::optional<std::string
         auto wanted = [&](const ObjectRef& ref) { return !session || ref.session == *session; };
         // Ownership is the metadata; the name must agree with it (a copied element on a
         // foreign object with another name is not ours).
-        auto domains = s.all_domains();
+        auto domains = s.all<DomainKind>();
         if (!domains.ok()) {
           return std::move(domains).error();
         }
@@ -1027,14 +993,14 @@ Result<std::vector<OwnedObject>> LibvirtProvider::list(std::optional<std::string
                            std::string(to_string(d.state))});
           }
         }
-        auto networks = s.all_networks();
+        auto networks = s.all<NetworkKind>();
         if (!networks.ok()) {
           return std::move(networks).error();
         }
         for (const auto& n : *networks) {
           const auto& owner = n.parsed.owner;
           if (owner && n.parsed.name == libvirt_name(owner->ref) && wanted(owner->ref)) {
-            out.push_back({ObjectKind::kNetwork, owner->ref, n.parsed.name, n.active,
+            out.push_back({ObjectKind::kNetwork, owner->ref, n.parsed.name, /*active=*/n.state,
                            n.parsed.bridge});
           }
         }

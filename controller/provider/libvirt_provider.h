@@ -62,6 +62,15 @@ class LibvirtProvider final : public Provider {
   Result<T> call_for(std::string_view what, const ObjectRef& ref,
                      std::function<Result<T>(virConnectPtr)> fn);
 
+  // The operations that are the same for networks and domains; Kind is NetworkKind or
+  // DomainKind (libvirt_provider.cpp), which name libvirt's functions for that kind.
+  template <typename Kind>
+  Status start_owned(const ObjectRef& ref);
+  template <typename Kind>
+  Status destroy_owned(const ObjectRef& ref);
+  template <typename Kind>
+  Status undefine_owned(const ObjectRef& ref);
+
   LibvirtOptions opts_;
   DomainType domain_type_ = DomainType::kQemu;
   bool local_host_ = false;  // URI names this machine's real hypervisor (not test://, no host)
