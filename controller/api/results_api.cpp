@@ -155,6 +155,7 @@ Result<grading::SessionInput> load_session_input(store::Store& store, sessions::
     c.started_at = r.started_at;
     c.finished_at = r.finished_at;
     c.run_id = r.run_id;
+    c.run_by = r.run_by;
     results_by_candidate[r.candidate].push_back(std::move(c));
   }
   for (const auto& c : wanted) {

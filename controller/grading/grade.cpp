@@ -294,6 +294,10 @@ std::vector<CheckRun> runs_from_results(std::vector<CheckResult> results) {
       run.run_id = r.run_id;
       run.session = r.session;
       run.candidate = r.candidate;
+      run.run_by = r.run_by;
+      // Results stored before runs recorded who started them count as scheduled, as before.
+      run.trigger = r.run_by.empty() || r.run_by == kScheduledRunActor ? RunTrigger::kScheduled
+                                                                       : RunTrigger::kOnDemand;
       run.started_at = r.started_at;
       run.finished_at = r.finished_at;
     } else {

@@ -204,6 +204,7 @@ CheckResult read_result(const json::value& v, const std::string& path) {
   r.started_at = get_time(o, "started_at", path).value_or(TimePoint{});
   r.finished_at = get_time(o, "finished_at", path).value_or(r.started_at);
   r.run_id = get_string(o, "run_id", path);
+  r.run_by = get_string(o, "run_by", path);
   return r;
 }
 
@@ -219,6 +220,7 @@ CheckRun read_run(const json::value& v, const std::string& path) {
     if (!t) fail(path + ".trigger", "expected scheduled or on_demand, not \"" + trigger + "\"");
     run.trigger = *t;
   }
+  run.run_by = get_string(o, "run_by", path);
   run.started_at = *get_time(o, "started_at", path, true);
   run.finished_at = get_time(o, "finished_at", path).value_or(run.started_at);
   if (const auto* results = get_array(o, "results", path)) {
@@ -415,7 +417,8 @@ json::value to_json(const CheckResult& r) {
                       {"expected", r.expected},       {"observed", r.observed},
                       {"started_at", time_to_json(r.started_at)},
                       {"finished_at", time_to_json(r.finished_at)},
-                      {"run_id", r.run_id}};
+                      {"run_id", r.run_id},
+                      {"run_by", r.run_by}};
 }
 
 json::value to_json(const CheckRun& run) {
@@ -425,6 +428,7 @@ json::value to_json(const CheckRun& run) {
                       {"session", run.session},
                       {"candidate", run.candidate},
                       {"trigger", to_string(run.trigger)},
+                      {"run_by", run.run_by},
                       {"started_at", time_to_json(run.started_at)},
                       {"finished_at", time_to_json(run.finished_at)},
                       {"results", std::move(results)}};

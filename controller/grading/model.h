@@ -39,8 +39,13 @@ struct CheckResult {
   TimePoint started_at{};
   TimePoint finished_at{};
   std::string run_id;        // the CheckRun it belongs to
+  std::string run_by;        // who started the run: kScheduledRunActor, a token id, "" unknown
   friend bool operator==(const CheckResult&, const CheckResult&) = default;
 };
+
+// The actor atelierd records on the check runs it starts by itself (periodic checks); any other
+// actor started the run on demand.
+inline constexpr std::string_view kScheduledRunActor = "atelierd";
 
 enum class RunTrigger { kScheduled, kOnDemand };
 std::string_view to_string(RunTrigger trigger);                   // "scheduled" "on_demand"
@@ -55,6 +60,7 @@ struct CheckRun {
   std::string session;
   std::string candidate;
   RunTrigger trigger = RunTrigger::kScheduled;
+  std::string run_by;        // as CheckResult::run_by ("" when not recorded)
   TimePoint started_at{};    // the instant the run counts for (see grade.h)
   TimePoint finished_at{};
   std::vector<CheckResult> results;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/lab/variant.h"
+#include "controller/grading/model.h"
 #include "controller/images/image_definition.h"
 #include "controller/provider/naming.h"
 #include "controller/provisioning/lab_actions.h"
@@ -356,7 +357,7 @@ Status Reconciler::reconcile_once() {
         }
         if (due) rt->last_check = SteadyClock::now();
       }
-      if (due) (void)check_run(s.id, l.candidate, "atelierd");
+      if (due) (void)check_run(s.id, l.candidate, std::string(grading::kScheduledRunActor));
     }
     LabStatus status = labs->empty()              ? LabStatus::kPending
                        : ready == labs->size()    ? LabStatus::kReady
@@ -956,7 +957,7 @@ Result<api::ActionRecord> Reconciler::check_run(const std::string& session,
   rec.kind = api::ActionKind::kCheckRun;
   rec.session = session;
   for (auto& t : targets) rec.candidates.push_back(t->candidate);
-  if (actor != "atelierd") {
+  if (actor != grading::kScheduledRunActor) {
     (void)opened->append_audit({0, store::Clock::now(), actor, "checks.run", "session " + session,
                                 candidate ? "candidate " + *candidate : "every ready lab"});
   }

@@ -445,6 +445,27 @@ TEST(RunsFromResults, GroupsFlatResultsByCandidateAndRun) {
   EXPECT_EQ(runs[3].results, r1.results);  // back in (task, index) order
 }
 
+// Who started a run decides its trigger: atelierd's own runs are scheduled, a token's on demand;
+// results stored before runs recorded it (run_by empty) count as scheduled, as they used to.
+TEST(RunsFromResults, TheActorDecidesTheTrigger) {
+  std::vector<CheckResult> flat;
+  for (auto [run_id, by] : {std::pair{"r1", "atelierd"}, {"r2", "tok-trainer"}, {"r3", ""}}) {
+    auto run = make_run("c01", run_id, at(std::chrono::minutes(flat.size() + 1)), "p", "");
+    for (auto r : run.results) {
+      r.run_by = by;
+      flat.push_back(r);
+    }
+  }
+  auto runs = runs_from_results(flat);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].trigger, RunTrigger::kScheduled);
+  EXPECT_EQ(runs[0].run_by, "atelierd");
+  EXPECT_EQ(runs[1].trigger, RunTrigger::kOnDemand);
+  EXPECT_EQ(runs[1].run_by, "tok-trainer");
+  EXPECT_EQ(runs[2].trigger, RunTrigger::kScheduled);
+  EXPECT_EQ(runs[2].run_by, "");
+}
+
 TEST(Formatting, PointsDurationsAndTimes) {
   EXPECT_EQ(format_points(4), "4");
   EXPECT_EQ(format_points(2.5), "2.5");
