@@ -83,11 +83,8 @@ std::optional<int> parse_lab_command(const std::string& name, const std::vector<
     std::cerr << "atelier " << name << ": give SESSION and CANDIDATE\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(out.vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report(name, out.vm, read_environment());
+  if (!client) return kExitInvalid;
   out.client = *client;
   return std::nullopt;
 }
@@ -157,11 +154,8 @@ int check_run(const std::vector<std::string>& args) {
     std::cerr << "atelier " << name << ": give the SESSION id\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report(name, vm, read_environment());
+  if (!client) return kExitInvalid;
   std::string session = vm["session"].as<std::string>();
   json::object body;
   if (vm.count("candidate")) body["candidate"] = vm["candidate"].as<std::string>();
@@ -198,11 +192,8 @@ int access_show(const std::vector<std::string>& args) {
     std::cerr << "atelier " << name << ": give SESSION and CANDIDATE\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report(name, vm, read_environment());
+  if (!client) return kExitInvalid;
   std::string session = vm["session"].as<std::string>(), candidate = vm["candidate"].as<std::string>();
   Answer a = call(name, *client, "GET", "/sessions/" + session + "/candidates/" + candidate + "/access");
   if (a.exit != kExitOk) return a.exit;

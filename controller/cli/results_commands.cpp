@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -173,24 +174,6 @@ void add_results_client_options(po::options_description& opts) {
       "ca-file", po::value<std::string>(), "https: PEM file of the CA to trust (default: the system's)");
 }
 
-// Parses; returns an exit code when the command should stop (help or a usage error).
-std::optional<int> parse_args(const std::string& name, const std::vector<std::string>& args,
-                              const po::options_description& opts, const po::positional_options_description& pos,
-                              const std::string& usage, po::variables_map& vm) {
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "atelier " << name << ": " << e.what() << "\n" << usage << opts;
-    return kExitInvalid;
-  }
-  if (vm.count("help")) {
-    std::cout << usage << opts;
-    return kExitOk;
-  }
-  return std::nullopt;
-}
-
 // Percent-encodes a query value (ids are plain, but a value is never trusted to be).
 std::string query_value(std::string_view v) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -213,6 +196,22 @@ json::value body_json(const api::HttpResponse& r) {
   return ec ? json::value(nullptr) : v;
 }
 
+// POSTs `body` to /sessions/SESSION/WHAT; prints the answer as JSON (--output json), else with
+// `print_text`. Gives the exit code.
+int post_and_print(const std::string& name, const Client& client, const po::variables_map& vm,
+                   const std::string& what, const std::string& body,
+                   const std::function<void(const json::value&)>& print_text) {
+  RawAnswer a = call_raw(name, client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/" + what,
+                         body);
+  if (a.exit != kExitOk) return a.exit;
+  json::value v = body_json(a.response);
+  if (vm["output"].as<std::string>() == "json") {
+    std::cout << json::serialize(v) << "\n";
+  } else {
+    print_text(v);
+  }
+  return kExitOk;
+}
 
 bool write_out(const std::string& name, const po::variables_map& vm, const std::string& text) {
   if (!vm.count("out")) {
@@ -254,7 +253,7 @@ int results_export(const std::vector<std::string>& args) {
       "or a text grid. docs/evaluator-guide.md explains the columns. Exit 0: written; 2: invalid\n"
       "input or an unknown session/candidate; 1: the server could not be reached or said no.\n\n";
   po::variables_map vm;
-  if (auto code = parse_args(name, args, opts, pos, usage, vm)) return *code;
+  if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return *code;
   if (!vm.count("session") || !vm.count("format")) {
     std::cerr << "atelier results: SESSION and --format are required\n" << usage << opts;
     return kExitInvalid;
@@ -264,11 +263,8 @@ int results_export(const std::vector<std::string>& args) {
     std::cerr << "atelier results: --format must be csv, json, junit, html or grid, not \"" << format << "\"\n";
     return kExitInvalid;
   }
-  auto client = resolve_client(vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier results: " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report("results", vm, read_environment());
+  if (!client) return kExitInvalid;
   const std::string session = vm["session"].as<std::string>();
   // With a candidate, their own resource: a candidate's token may read it (feedback on).
   std::string target = "/sessions/" + query_value(session);
@@ -297,31 +293,21 @@ int results_annotate(const std::vector<std::string>& args) {
       "Adds an evaluator's note on a candidate, a task or one check result. Notes do not change\n"
       "scores; they show in the JSON and HTML exports (not to candidates) and in the audit log.\n\n";
   po::variables_map vm;
-  if (auto code = parse_args(name, args, opts, pos, usage, vm)) return *code;
+  if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return *code;
   if (!vm.count("session") || !vm.count("candidate") || !vm.count("text")) {
     std::cerr << "atelier " << name << ": SESSION, CANDIDATE and --text are required\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report(name, vm, read_environment());
+  if (!client) return kExitInvalid;
   json::object body{{"candidate", vm["candidate"].as<std::string>()}, {"text", vm["text"].as<std::string>()}};
   if (vm.count("task")) body["task"] = vm["task"].as<std::string>();
   if (vm.count("result")) body["result_id"] = vm["result"].as<std::string>();
-  RawAnswer a = call_raw(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/annotations",
-                  json::serialize(body));
-  if (a.exit != kExitOk) return a.exit;
-  json::value v = body_json(a.response);
-  if (vm["output"].as<std::string>() == "json") {
-    std::cout << json::serialize(v) << "\n";
-  } else {
+  return post_and_print(name, *client, vm, "annotations", json::serialize(body), [](const json::value& v) {
     std::cout << "note " << str(v.at("id")) << " on " << str(v.at("candidate"))
               << (v.at("task").is_null() ? "" : " " + str(v.at("task"))) << " by " << str(v.at("who"))
               << " at " << str(v.at("at")) << "\n";
-  }
-  return kExitOk;
+  });
 }
 
 int results_override(const std::vector<std::string>& args) {
@@ -341,32 +327,22 @@ int results_override(const std::vector<std::string>& args) {
       "required; who and when are recorded, and the exports show both scores. Refused (exit 2)\n"
       "once the session's results are collected.\n\n";
   po::variables_map vm;
-  if (auto code = parse_args(name, args, opts, pos, usage, vm)) return *code;
+  if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return *code;
   if (!vm.count("session") || !vm.count("candidate") || !vm.count("task") || !vm.count("points")) {
     std::cerr << "atelier " << name << ": SESSION, CANDIDATE, TASK and --points are required\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report(name, vm, read_environment());
+  if (!client) return kExitInvalid;
   // A missing justification is sent as is: the server's refusal says what is expected.
   json::object body{{"candidate", vm["candidate"].as<std::string>()},
                     {"task", vm["task"].as<std::string>()},
                     {"points", vm["points"].as<double>()}};
   if (vm.count("justification")) body["justification"] = vm["justification"].as<std::string>();
-  RawAnswer a = call_raw(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/overrides",
-                  json::serialize(body));
-  if (a.exit != kExitOk) return a.exit;
-  json::value v = body_json(a.response);
-  if (vm["output"].as<std::string>() == "json") {
-    std::cout << json::serialize(v) << "\n";
-  } else {
+  return post_and_print(name, *client, vm, "overrides", json::serialize(body), [](const json::value& v) {
     std::cout << str(v.at("candidate")) << " " << str(v.at("task")) << ": " << str(v.at("points"))
               << " points (override by " << str(v.at("who")) << " at " << str(v.at("when")) << ")\n";
-  }
-  return kExitOk;
+  });
 }
 
 int results_collect(const std::vector<std::string>& args) {
@@ -382,27 +358,18 @@ int results_collect(const std::vector<std::string>& args) {
       "Freezes the session's results: from now on they no longer change (later check results\n"
       "are ignored, overrides refused; notes stay allowed). Collecting again changes nothing.\n\n";
   po::variables_map vm;
-  if (auto code = parse_args(name, args, opts, pos, usage, vm)) return *code;
+  if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return *code;
   if (!vm.count("session")) {
     std::cerr << "atelier " << name << ": SESSION is required\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
-  RawAnswer a = call_raw(name, *client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/collect", "{}");
-  if (a.exit != kExitOk) return a.exit;
-  json::value v = body_json(a.response);
-  if (vm["output"].as<std::string>() == "json") {
-    std::cout << json::serialize(v) << "\n";
-  } else {
+  auto client = client_or_report(name, vm, read_environment());
+  if (!client) return kExitInvalid;
+  return post_and_print(name, *client, vm, "collect", "{}", [](const json::value& v) {
     std::cout << "session " << str(v.at("session")) << ": results "
               << (v.at("already").as_bool() ? "already frozen" : "frozen") << " at " << str(v.at("frozen_at"))
               << " by " << str(v.at("who")) << "\n";
-  }
-  return kExitOk;
+  });
 }
 
 }  // namespace atelier::cli

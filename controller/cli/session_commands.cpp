@@ -78,10 +78,20 @@ void add_client_options(po::options_description& opts) {
       "output", po::value<std::string>()->default_value("text"), "text or json");
 }
 
-// Parses; returns an exit code when the command should stop (help or a usage error).
-std::optional<int> parse(const std::string& name, const std::vector<std::string>& args,
-                         const po::options_description& opts, const po::positional_options_description& pos,
-                         const std::string& usage, po::variables_map& vm) {
+std::optional<Client> client_or_report(const std::string& name, const po::variables_map& vm,
+                                       const Environment& env) {
+  auto client = resolve_client(vm, env);
+  if (!client.ok()) {
+    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
+    return std::nullopt;
+  }
+  return std::move(client).value();
+}
+
+std::optional<int> parse_command_line(const std::string& name, const std::vector<std::string>& args,
+                                      const po::options_description& opts,
+                                      const po::positional_options_description& pos, const std::string& usage,
+                                      po::variables_map& vm) {
   try {
     po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
     po::notify(vm);
@@ -93,6 +103,13 @@ std::optional<int> parse(const std::string& name, const std::vector<std::string>
     std::cout << usage << opts;
     return kExitOk;
   }
+  return std::nullopt;
+}
+
+std::optional<int> parse(const std::string& name, const std::vector<std::string>& args,
+                         const po::options_description& opts, const po::positional_options_description& pos,
+                         const std::string& usage, po::variables_map& vm) {
+  if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return code;
   const std::string& output = vm["output"].as<std::string>();
   if (output != "text" && output != "json") {
     std::cerr << "atelier " << name << ": --output must be text or json\n";
@@ -251,11 +268,8 @@ int session_create(const std::vector<std::string>& args) {
     return kExitInvalid;
   }
   Environment env = read_environment();
-  auto client = resolve_client(vm, env);
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report(name, vm, env);
+  if (!client) return kExitInvalid;
   auto candidates = read_candidates(vm["candidates"].as<std::string>());
   if (!candidates.ok()) {
     std::cerr << "atelier " << name << ": " << candidates.error().to_string() << "\n";
@@ -352,11 +366,8 @@ int session_list(const std::vector<std::string>& args) {
   const std::string usage = "usage: atelier session list [--output text|json]\n\n";
   po::variables_map vm;
   if (auto code = parse(name, args, opts, {}, usage, vm)) return *code;
-  auto client = resolve_client(vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report(name, vm, read_environment());
+  if (!client) return kExitInvalid;
   Answer a = call(name, *client, "GET", "/sessions");
   if (a.exit != kExitOk) return a.exit;
   if (vm["output"].as<std::string>() == "json") {
@@ -387,11 +398,8 @@ int one_session(const std::string& name, const std::string& method, const std::v
     std::cerr << "atelier " << name << ": give the SESSION id\n" << usage << opts;
     return kExitInvalid;
   }
-  auto client = resolve_client(vm, read_environment());
-  if (!client.ok()) {
-    std::cerr << "atelier " << name << ": " << client.error().to_string() << "\n";
-    return kExitInvalid;
-  }
+  auto client = client_or_report(name, vm, read_environment());
+  if (!client) return kExitInvalid;
   std::string id = vm["session"].as<std::string>();
   Answer a = call(name, *client, method, "/sessions/" + id);
   if (a.exit != kExitOk) return a.exit;

@@ -33,9 +33,18 @@ struct Client {
 };
 // Flags win over the environment, which wins over the config file.
 Result<Client> resolve_client(const boost::program_options::variables_map& vm, const Environment& env);
+// resolve_client for a command: on error prints "atelier NAME: <error>" and gives nullopt (the
+// caller exits with kExitInvalid).
+std::optional<Client> client_or_report(const std::string& name, const boost::program_options::variables_map& vm,
+                                       const Environment& env);
 // --server, --token, --ca-file, --output text|json.
 void add_client_options(boost::program_options::options_description& opts);
 // Parses; returns an exit code when the command should stop (help or a usage error).
+std::optional<int> parse_command_line(const std::string& name, const std::vector<std::string>& args,
+                                      const boost::program_options::options_description& opts,
+                                      const boost::program_options::positional_options_description& pos,
+                                      const std::string& usage, boost::program_options::variables_map& vm);
+// parse_command_line, and --output must be text or json.
 std::optional<int> parse(const std::string& name, const std::vector<std::string>& args,
                          const boost::program_options::options_description& opts,
                          const boost::program_options::positional_options_description& pos,
