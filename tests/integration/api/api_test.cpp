@@ -3,20 +3,12 @@
 // oversized bodies) and the full endpoint x role matrix.
 #include <gtest/gtest.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <random>
-#include <thread>
 
 #include "controller/api/api.h"
 #include "controller/api/http_client.h"
@@ -24,6 +16,7 @@
 #include "controller/api/server.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
+#include "tests/support/api_harness.h"
 
 namespace atelier::api {
 namespace {
@@ -34,25 +27,13 @@ using store::Role;
 
 constexpr std::size_t kMaxBody = 64 * 1024;
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public test_support::ApiHarness {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("atelier-api-test-" + std::to_string(rd()));
-    fs::path src = ATELIER_SOURCE_DIR;
-    labs_ = dir_ / "labs";
-    fs::create_directories(labs_);
-    fs::copy(src / "labs" / "demo", labs_ / "demo", fs::copy_options::recursive);
+    ASSERT_NO_FATAL_FAILURE(make_dirs("atelier-api-test"));
     fs::create_directories(labs_ / "broken");
     std::ofstream(labs_ / "broken" / "lab.yaml") << "lab: broken\ntitle: {fr: x, en: y}\nhosts:\n  a: {image: 12}\n";
-
-    auto opened = store::Store::open(dir_ / "state");
-    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
-    store_ = std::make_unique<store::Store>(std::move(opened).value());
-    sessions::SessionService::Options options;
-    options.labs_dir = labs_;
-    options.load.recipes_root = src / "ansible-free-recipes" / "recipes";
-    sessions_ = std::make_unique<sessions::SessionService>(*store_, options);
+    ASSERT_NO_FATAL_FAILURE(open_store());
     api_ = std::make_unique<Api>(*store_, *sessions_, Api::Options{std::chrono::milliseconds(50)});
 
     // Sessions and tokens the tests read; made before the server thread starts.
@@ -61,106 +42,18 @@ class ApiTest : public ::testing::Test {
     make_session("s3", {"c01"}, /*feedback=*/false);
     add_result("s1", "c01", "r1", "fail");
     add_result("s1", "c02", "r2", "pass");
-    tokens_["trainer"] = token(Role::kTrainer, {}, {});
-    tokens_["evaluator"] = token(Role::kEvaluator, {}, {});
-    tokens_["cand_a"] = token(Role::kCandidate, "s1", "c01");
-    tokens_["cand_b"] = token(Role::kCandidate, "s1", "c02");
-    tokens_["trainer_s2"] = token(Role::kTrainer, "s2", {});
-    tokens_["evaluator_s2"] = token(Role::kEvaluator, "s2", {});
+    add_matrix_tokens();
     tokens_["cand_s2"] = token(Role::kCandidate, "s2", "c01");
-    tokens_["bad"] = "atl_" + std::string(64, 'f');
-    tokens_["none"] = "";
 
     HttpServer::Options server_options;
     server_options.max_body_bytes = kMaxBody;
-    auto server = HttpServer::start(
-        io_, server_options, [this](const HttpRequest& r) { return api_->handle(r); },
-        [this](int status) { api_->count_response(status); });
-    ASSERT_TRUE(server.ok()) << server.error().to_string();
-    server_ = std::move(server).value();
-    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
-    thread_ = std::thread([this] { io_.run(); });
+    ASSERT_NO_FATAL_FAILURE(start_server(server_options, [this](int status) { api_->count_response(status); }));
   }
 
-  void TearDown() override {
-    if (server_) boost::asio::post(io_, [this] { server_->stop(); });
-    if (thread_.joinable()) {
-      io_.stop();
-      thread_.join();
-    }
-    server_.reset();
-    api_.reset();
-    sessions_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void make_session(const std::string& name, std::vector<std::string> candidates, bool feedback) {
-    sessions::CreateSessionRequest req;
-    req.lab = "demo";
-    req.name = name;
-    req.candidates = std::move(candidates);
-    req.seed = 42;
-    req.feedback = feedback;
-    auto created = sessions_->create(req, "test", nullptr);
-    ASSERT_TRUE(created.ok()) << created.error().to_string();
-  }
   void add_result(const std::string& s, const std::string& c, const std::string& id, const std::string& status) {
     auto now = store::Clock::now();
     ASSERT_TRUE(store_->add_result({id, s, c, "T1", 0, "server", "share", status, "2770", "0700", "run1",
                                     now, now, now}).ok());
-  }
-  std::string token(Role role, std::optional<std::string> s, std::optional<std::string> c) {
-    auto t = store_->create_token(role, s, c, "test", store::Clock::now(), "test");
-    EXPECT_TRUE(t.ok()) << t.error().to_string();
-    return t.ok() ? *t : "";
-  }
-
-  HttpResponse call(const std::string& method, const std::string& target, const std::string& who,
-                    const std::string& body = "") {
-    ClientRequest req;
-    req.method = method;
-    req.target = target;
-    req.token = tokens_.at(who);
-    req.body = body;
-    auto r = http_call(url_, req, std::chrono::seconds(20));
-    EXPECT_TRUE(r.ok()) << method << " " << target << ": " << (r.ok() ? "" : r.error().to_string());
-    return r.ok() ? *r : HttpResponse{0, "", "", false};
-  }
-  // An event stream read with a plain socket: the status line and headers, then events.
-  struct EventStream {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket socket{io};
-    boost::asio::streambuf buffer;
-    int status = 0;
-    // The next "\n\n"-terminated block, skipping keep-alive comments; "" at the end.
-    std::string next() {
-      for (;;) {
-        boost::system::error_code ec;
-        boost::asio::read_until(socket, buffer, "\n\n", ec);
-        if (ec) return "";
-        std::string all(boost::asio::buffers_begin(buffer.data()), boost::asio::buffers_end(buffer.data()));
-        auto end = all.find("\n\n") + 2;
-        buffer.consume(end);
-        std::string block = all.substr(0, end);
-        if (block.rfind(":", 0) != 0) return block;
-      }
-    }
-  };
-  std::unique_ptr<EventStream> open_events(const std::string& target, const std::string& who) {
-    auto s = std::make_unique<EventStream>();
-    boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), server_->port());
-    s->socket.connect(ep);
-    std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    if (!tokens_.at(who).empty()) req += "Authorization: Bearer " + tokens_.at(who) + "\r\n";
-    req += "\r\n";
-    boost::asio::write(s->socket, boost::asio::buffer(req));
-    boost::asio::read_until(s->socket, s->buffer, "\r\n\r\n");
-    std::string all(boost::asio::buffers_begin(s->buffer.data()), boost::asio::buffers_end(s->buffer.data()));
-    auto end = all.find("\r\n\r\n") + 4;
-    s->status = std::stoi(all.substr(9, 3));
-    s->buffer.consume(end);
-    return s;
   }
   // Runs `f` on the server's strand (the io_context thread) and waits for it.
   template <typename F>
@@ -172,49 +65,13 @@ class ApiTest : public ::testing::Test {
     });
     done.get_future().wait();
   }
-
-  static json::value parse(const HttpResponse& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << "not JSON: " << r.body;
-    return v;
-  }
-  // The error code of a JSON error response; fails the test when the shape is wrong.
-  static std::string error_code(const HttpResponse& r) {
-    json::value v = parse(r);
-    if (!v.is_object() || !v.as_object().contains("error")) {
-      ADD_FAILURE() << "no error object in " << r.body;
-      return "";
-    }
-    const auto& e = v.at("error");
-    EXPECT_TRUE(e.at("message").is_string());
-    return std::string(e.at("code").as_string());
-  }
-
-  fs::path dir_, labs_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<sessions::SessionService> sessions_;
-  std::unique_ptr<Api> api_;
-  boost::asio::io_context io_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
-  std::string url_;
-  std::map<std::string, std::string> tokens_;
 };
 
 // ---- the role matrix ------------------------------------------------------------------------
 
-struct MatrixRow {
-  Endpoint endpoint;
-  std::string method, target, body;
-  // Expected status for: none, bad, trainer, evaluator, cand_a (s1/c01), cand_b (s1/c02),
-  // trainer_s2, evaluator_s2.
-  std::array<int, 8> expected;
-};
+using test_support::MatrixRow;
 
 TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
-  const std::array<std::string, 8> who = {"none", "bad", "trainer", "evaluator",
-                                          "cand_a", "cand_b", "trainer_s2", "evaluator_s2"};
   const std::string c01 = "/sessions/s1/candidates/c01";
   const std::vector<MatrixRow> rows = {
       {Endpoint::kHealthz, "GET", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
@@ -252,22 +109,7 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
     for (const auto& row : rows) found = found || row.endpoint == rule.endpoint;
     EXPECT_TRUE(found) << "endpoint " << rule.pattern << " is missing from the matrix";
   }
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < who.size(); ++i) {
-      if (row.endpoint == Endpoint::kSessionEvents) {  // a stream: read the status line only
-        EXPECT_EQ(open_events(row.target, who[i])->status, row.expected[i]) << row.target << " as " << who[i];
-        continue;
-      }
-      HttpResponse r = call(row.method, row.target, who[i], row.body);
-      EXPECT_EQ(r.status, row.expected[i]) << row.method << " " << row.target << " as " << who[i] << ": " << r.body;
-      if (r.status == 401) {
-        EXPECT_EQ(error_code(r), "unauthenticated");
-      }
-      if (r.status == 403) {
-        EXPECT_EQ(error_code(r), "forbidden");
-      }
-    }
-  }
+  expect_role_matrix(rows);
 }
 
 TEST_F(ApiTest, CandidateACannotReadAnythingOfCandidateB) {

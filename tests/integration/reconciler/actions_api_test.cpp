@@ -9,8 +9,6 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <random>
 #include <thread>
 
 #include "controller/api/api.h"
@@ -20,6 +18,7 @@
 #include "controller/reconciler/reconciler.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
+#include "tests/support/api_harness.h"
 
 namespace atelier::api {
 namespace {
@@ -28,33 +27,14 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using store::Role;
 
-class ActionsApiTest : public ::testing::Test {
+class ActionsApiTest : public test_support::ApiHarness {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("atelier-actions-test-" + std::to_string(rd()));
-    fs::path src = ATELIER_SOURCE_DIR;
-    labs_ = dir_ / "labs";
-    fs::create_directories(labs_);
-    fs::copy(src / "labs" / "demo", labs_ / "demo", fs::copy_options::recursive);
-
-    auto opened = store::Store::open(dir_ / "state");
-    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
-    store_ = std::make_unique<store::Store>(std::move(opened).value());
-    sessions::SessionService::Options options;
-    options.labs_dir = labs_;
-    options.load.recipes_root = src / "ansible-free-recipes" / "recipes";
-    sessions_ = std::make_unique<sessions::SessionService>(*store_, options);
+    ASSERT_NO_FATAL_FAILURE(make_dirs("atelier-actions-test"));
+    ASSERT_NO_FATAL_FAILURE(open_store());
     make_session("s1", {"c01", "c02"});
     make_session("s2", {"c01"});
-    tokens_["trainer"] = token(Role::kTrainer, {}, {});
-    tokens_["evaluator"] = token(Role::kEvaluator, {}, {});
-    tokens_["cand_a"] = token(Role::kCandidate, "s1", "c01");
-    tokens_["cand_b"] = token(Role::kCandidate, "s1", "c02");
-    tokens_["trainer_s2"] = token(Role::kTrainer, "s2", {});
-    tokens_["evaluator_s2"] = token(Role::kEvaluator, "s2", {});
-    tokens_["bad"] = "atl_" + std::string(64, 'f');
-    tokens_["none"] = "";
+    add_matrix_tokens();
 
     // The reconciler, on the test driver, with an empty image cache: labs fail at planning
     // ("image debian12 is not built"), which is a state every action must handle.
@@ -62,10 +42,10 @@ class ActionsApiTest : public ::testing::Test {
     ro.state_dir = dir_ / "state";
     ro.run_dir = dir_ / "run";
     ro.labs_dir = labs_;
-    ro.load.recipes_root = options.load.recipes_root;
+    ro.load.recipes_root = src_ / "ansible-free-recipes" / "recipes";
     ro.hosts = {{"local", "test:///default"}};
     ro.overlay_dir = (dir_ / "overlays").string();
-    ro.image_definitions = src / "labs" / "images";
+    ro.image_definitions = src_ / "labs" / "images";
     ro.image_state_dir = (dir_ / "images").string();
     ro.loop_interval = std::chrono::milliseconds(100);
     ro.orphan_session_prefix = "ghost";  // sessions of no store named ghost* are ours to remove
@@ -76,59 +56,15 @@ class ActionsApiTest : public ::testing::Test {
     Api::Options api_options;
     api_options.operations = reconciler_.get();
     api_ = std::make_unique<Api>(*store_, *sessions_, api_options);
-    HttpServer::Options server_options;
-    auto server = HttpServer::start(io_, server_options, [this](const HttpRequest& req) { return api_->handle(req); });
-    ASSERT_TRUE(server.ok()) << server.error().to_string();
-    server_ = std::move(server).value();
-    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
-    thread_ = std::thread([this] { io_.run(); });
+    ASSERT_NO_FATAL_FAILURE(start_server());
   }
 
   void TearDown() override {
     if (reconciler_) reconciler_->stop(std::chrono::seconds(10));
-    if (server_) boost::asio::post(io_, [this] { server_->stop(); });
-    if (thread_.joinable()) {
-      io_.stop();
-      thread_.join();
-    }
-    server_.reset();
+    stop_server();
     api_.reset();
     reconciler_.reset();
-    sessions_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void make_session(const std::string& name, std::vector<std::string> candidates) {
-    sessions::CreateSessionRequest req;
-    req.lab = "demo";
-    req.name = name;
-    req.candidates = std::move(candidates);
-    req.seed = 42;
-    auto created = sessions_->create(req, "test", nullptr);
-    ASSERT_TRUE(created.ok()) << created.error().to_string();
-  }
-  std::string token(Role role, std::optional<std::string> s, std::optional<std::string> c) {
-    auto t = store_->create_token(role, s, c, "test", store::Clock::now(), "test");
-    EXPECT_TRUE(t.ok()) << t.error().to_string();
-    return t.ok() ? *t : "";
-  }
-  HttpResponse call(const std::string& method, const std::string& target, const std::string& who,
-                    const std::string& body = "") {
-    ClientRequest req;
-    req.method = method;
-    req.target = target;
-    req.token = tokens_.at(who);
-    req.body = body;
-    auto r = http_call(url_, req, std::chrono::seconds(20));
-    EXPECT_TRUE(r.ok()) << method << " " << target << ": " << (r.ok() ? "" : r.error().to_string());
-    return r.ok() ? *r : HttpResponse{0, "", "", false};
-  }
-  static std::string error_code(const HttpResponse& r) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("error")) return "";
-    return std::string(v.at("error").at("code").as_string());
+    ApiHarness::TearDown();
   }
   // Runs reconciler passes until every lab of `session` has `status` (or the deadline).
   bool wait_status(const std::string& session, store::LabStatus status, std::chrono::seconds deadline) {
@@ -144,48 +80,21 @@ class ActionsApiTest : public ::testing::Test {
     return false;
   }
 
-  fs::path dir_, labs_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<sessions::SessionService> sessions_;
   std::unique_ptr<reconciler::Reconciler> reconciler_;
-  std::unique_ptr<Api> api_;
-  boost::asio::io_context io_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
-  std::string url_;
-  std::map<std::string, std::string> tokens_;
 };
 
-struct Row {
-  Endpoint endpoint;
-  std::string method, target, body;
-  // none, bad, trainer, evaluator, cand_a (s1/c01), cand_b (s1/c02), trainer_s2, evaluator_s2
-  std::array<int, 8> expected;
-};
+using test_support::MatrixRow;
 
 TEST_F(ActionsApiTest, RoleMatrixOfTheActionEndpoints) {
-  const std::array<std::string, 8> who = {"none", "bad", "trainer", "evaluator",
-                                          "cand_a", "cand_b", "trainer_s2", "evaluator_s2"};
   const std::string c01 = "/sessions/s1/candidates/c01";
   // The trainer is let through; the labs are not ready, so the reconciler answers 409.
-  const std::vector<Row> rows = {
+  const std::vector<MatrixRow> rows = {
       {Endpoint::kResetLab, "POST", c01 + "/reset", R"({"host":"server"})", {401, 401, 409, 403, 403, 403, 403, 403}},
       {Endpoint::kSolveLab, "POST", c01 + "/solve", "", {401, 401, 409, 403, 403, 403, 403, 403}},
       {Endpoint::kRunChecks, "POST", "/sessions/s1/checks", "", {401, 401, 409, 403, 403, 403, 403, 403}},
       {Endpoint::kGetAction, "GET", "/sessions/s1/actions/a1_1", "", {401, 401, 404, 403, 403, 403, 403, 403}},
   };
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < who.size(); ++i) {
-      HttpResponse r = call(row.method, row.target, who[i], row.body);
-      EXPECT_EQ(r.status, row.expected[i]) << row.method << " " << row.target << " as " << who[i] << ": " << r.body;
-      if (r.status == 401) {
-        EXPECT_EQ(error_code(r), "unauthenticated");
-      }
-      if (r.status == 403) {
-        EXPECT_EQ(error_code(r), "forbidden");
-      }
-    }
-  }
+  expect_role_matrix(rows);
   // Every action endpoint of the role table is in this matrix.
   for (auto e : {Endpoint::kResetLab, Endpoint::kSolveLab, Endpoint::kRunChecks, Endpoint::kGetAction}) {
     bool found = false;

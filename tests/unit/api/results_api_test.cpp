@@ -4,15 +4,11 @@
 // the role rules (candidate A never reads B's results; feedback off hides a candidate's own).
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
-#include <thread>
 
 #include "controller/api/api.h"
 #include "controller/api/results_api.h"
@@ -21,6 +17,7 @@
 #include "controller/grading/export.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
+#include "tests/support/api_harness.h"
 
 namespace atelier::api {
 namespace {
@@ -30,15 +27,10 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using store::Role;
 
-class ResultsApiTest : public ::testing::Test {
+class ResultsApiTest : public test_support::ApiHarness {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("atelier-results-api-test-" + std::to_string(rd()));
-    const fs::path src = ATELIER_SOURCE_DIR;
-    labs_ = dir_ / "labs";
-    fs::create_directories(labs_);
-    fs::copy(src / "labs" / "demo", labs_ / "demo", fs::copy_options::recursive);
+    ASSERT_NO_FATAL_FAILURE(make_dirs("atelier-results-api-test"));
     // T3 (3 checks, 3 points) gives partial credit.
     std::string yaml = read(labs_ / "demo" / "lab.yaml");
     const std::string t3 = "    points: 3\n    competencies: [C07, C03]\n";
@@ -46,14 +38,9 @@ class ResultsApiTest : public ::testing::Test {
     yaml.replace(yaml.find(t3), t3.size(), "    points: 3\n    scoring: partial\n    competencies: [C07, C03]\n");
     std::ofstream(labs_ / "demo" / "lab.yaml") << yaml;
 
-    auto opened = store::Store::open(dir_ / "state");
-    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
-    store_ = std::make_unique<store::Store>(std::move(opened).value());
     sessions::SessionService::Options options;
-    options.labs_dir = labs_;
-    options.load.recipes_root = src / "ansible-free-recipes" / "recipes";
     options.clock = [this] { return now_; };
-    sessions_ = std::make_unique<sessions::SessionService>(*store_, options);
+    ASSERT_NO_FATAL_FAILURE(open_store(options));
     api_ = std::make_unique<Api>(*store_, *sessions_);
 
     make_session("s1", {"c01", "c02"}, true);
@@ -72,19 +59,13 @@ class ResultsApiTest : public ::testing::Test {
     result("s2", "c01", "run4", "T1", 0, "pass", 10min);
     now_ = t0_ + 1h;
 
-    tokens_["trainer"] = token(Role::kTrainer, {}, {}, "formateur");
-    tokens_["evaluator"] = token(Role::kEvaluator, {}, {}, "jury-Élodie");
-    tokens_["cand_a"] = token(Role::kCandidate, "s1", "c01", "");
-    tokens_["cand_b"] = token(Role::kCandidate, "s1", "c02", "");
-    tokens_["cand_s2"] = token(Role::kCandidate, "s2", "c01", "");
-    tokens_["evaluator_s2"] = token(Role::kEvaluator, "s2", {}, "");
+    tokens_["trainer"] = token(Role::kTrainer, {}, {}, "formateur", now_);
+    tokens_["evaluator"] = token(Role::kEvaluator, {}, {}, "jury-Élodie", now_);
+    tokens_["cand_a"] = token(Role::kCandidate, "s1", "c01", "", now_);
+    tokens_["cand_b"] = token(Role::kCandidate, "s1", "c02", "", now_);
+    tokens_["cand_s2"] = token(Role::kCandidate, "s2", "c01", "", now_);
+    tokens_["evaluator_s2"] = token(Role::kEvaluator, "s2", {}, "", now_);
     tokens_["none"] = "";
-  }
-  void TearDown() override {
-    api_.reset();
-    sessions_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
   }
 
   static std::string read(const fs::path& p) {
@@ -92,16 +73,6 @@ class ResultsApiTest : public ::testing::Test {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
-  }
-  void make_session(const std::string& name, std::vector<std::string> candidates, bool feedback) {
-    sessions::CreateSessionRequest req;
-    req.lab = "demo";
-    req.name = name;
-    req.candidates = std::move(candidates);
-    req.seed = 42;
-    req.feedback = feedback;
-    auto created = sessions_->create(req, "test", nullptr);
-    ASSERT_TRUE(created.ok()) << created.error().to_string();
   }
   void hand_over(const std::string& s, const std::string& c) {
     auto lab = store_->get_candidate_lab(s, c);
@@ -118,34 +89,6 @@ class ResultsApiTest : public ::testing::Test {
                           when + 1s, when + 2s};
     auto added = store_->add_result(r);
     ASSERT_TRUE(added.ok()) << added.error().to_string();
-  }
-  std::string token(Role role, std::optional<std::string> s, std::optional<std::string> c, const std::string& label) {
-    auto t = store_->create_token(role, s, c, label, now_, "test");
-    EXPECT_TRUE(t.ok()) << t.error().to_string();
-    return t.ok() ? *t : "";
-  }
-  HttpResponse call(const std::string& method, const std::string& target, const std::string& who,
-                    const std::string& body = "") {
-    HttpRequest req;
-    req.method = method;
-    req.target = target;
-    if (!tokens_.at(who).empty()) req.authorization = "Bearer " + tokens_.at(who);
-    req.body = body;
-    return api_->handle(req);
-  }
-  static json::value parse(const HttpResponse& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << "not JSON: " << r.body;
-    return v;
-  }
-  static std::string error_code(const HttpResponse& r) {
-    json::value v = parse(r);
-    if (!v.is_object() || !v.as_object().contains("error")) {
-      ADD_FAILURE() << "no error object in " << r.body;
-      return "";
-    }
-    return std::string(v.at("error").at("code").as_string());
   }
   // The CSV rows as maps column -> value (RFC 4180: quoted fields, doubled quotes, CRLF).
   static std::vector<std::map<std::string, std::string>> csv_rows(const std::string& text) {
@@ -197,15 +140,10 @@ class ResultsApiTest : public ::testing::Test {
 
   const store::TimePoint t0_ = store::TimePoint(std::chrono::milliseconds(1'796'025'600'000));  // 2026-11-30T08:00Z
   store::TimePoint now_ = t0_;
-  fs::path dir_, labs_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<sessions::SessionService> sessions_;
-  std::unique_ptr<Api> api_;
-  std::map<std::string, std::string> tokens_;
 };
 
 TEST_F(ResultsApiTest, CsvIsTheGradedGridWithTimeToResolveAndFrenchTextsIntact) {
-  HttpResponse r = call("GET", "/sessions/s1/results?format=csv", "evaluator");
+  HttpResponse r = handle("GET", "/sessions/s1/results?format=csv", "evaluator");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "text/csv; charset=utf-8");
   auto rows = csv_rows(r.body);
@@ -235,14 +173,14 @@ TEST_F(ResultsApiTest, CsvIsTheGradedGridWithTimeToResolveAndFrenchTextsIntact) 
   EXPECT_EQ(title, lab_a->tasks[0].ticket.title.fr);
   EXPECT_EQ(row_of(rows, "c02", "T1")->at("title_fr"), lab_b->tasks[0].ticket.title.fr);
   // With a byte order mark on request, and for one candidate.
-  HttpResponse bom = call("GET", "/sessions/s1/results?format=csv&bom=1&candidate=c02", "trainer");
+  HttpResponse bom = handle("GET", "/sessions/s1/results?format=csv&bom=1&candidate=c02", "trainer");
   ASSERT_EQ(bom.status, 200);
   EXPECT_EQ(bom.body.rfind("\xEF\xBB\xBFsession,", 0), 0u);
   EXPECT_EQ(csv_rows(bom.body).size(), 3u);
 }
 
 TEST_F(ResultsApiTest, JsonJunitHtmlAndGrid) {
-  HttpResponse j = call("GET", "/sessions/s1/results?format=json", "evaluator");
+  HttpResponse j = handle("GET", "/sessions/s1/results?format=json", "evaluator");
   ASSERT_EQ(j.status, 200) << j.body;
   json::value v = parse(j);
   EXPECT_EQ(v.at("format"), "atelier.grades/1");
@@ -253,34 +191,34 @@ TEST_F(ResultsApiTest, JsonJunitHtmlAndGrid) {
   EXPECT_EQ(v.at("candidates").at(0).at("competencies").at(0).at("code"), "C01");  // T2's
   EXPECT_EQ(v.at("candidates").at(0).at("competencies").at(1).at("code"), "C03");
 
-  HttpResponse x = call("GET", "/sessions/s1/results?format=junit", "evaluator");
+  HttpResponse x = handle("GET", "/sessions/s1/results?format=junit", "evaluator");
   ASSERT_EQ(x.status, 200);
   EXPECT_EQ(x.content_type, "application/xml; charset=utf-8");
   EXPECT_NE(x.body.find("<testsuites"), std::string::npos);
   EXPECT_NE(x.body.find("<failure"), std::string::npos);
 
-  HttpResponse h = call("GET", "/sessions/s1/results?format=html&candidate=c01&lang=en", "evaluator");
+  HttpResponse h = handle("GET", "/sessions/s1/results?format=html&candidate=c01&lang=en", "evaluator");
   ASSERT_EQ(h.status, 200) << h.body;
   EXPECT_EQ(h.content_type, "text/html; charset=utf-8");
   EXPECT_NE(h.body.find("20m00s"), std::string::npos);
-  HttpResponse all_html = call("GET", "/sessions/s1/results?format=html", "evaluator");
+  HttpResponse all_html = handle("GET", "/sessions/s1/results?format=html", "evaluator");
   EXPECT_EQ(all_html.status, 400);
   EXPECT_EQ(error_code(all_html), "invalid_argument");
   // One candidate in the session: the report is theirs.
-  EXPECT_EQ(call("GET", "/sessions/s2/results?format=html", "trainer").status, 200);
+  EXPECT_EQ(handle("GET", "/sessions/s2/results?format=html", "trainer").status, 200);
 
-  HttpResponse g = call("GET", "/sessions/s1/results?format=grid", "evaluator");
+  HttpResponse g = handle("GET", "/sessions/s1/results?format=grid", "evaluator");
   ASSERT_EQ(g.status, 200);
   EXPECT_NE(g.body.find("c02"), std::string::npos);
 
   // Without a format: the raw results, as before.
-  json::value raw = parse(call("GET", "/sessions/s1/results", "evaluator"));
+  json::value raw = parse(handle("GET", "/sessions/s1/results", "evaluator"));
   EXPECT_EQ(raw.at("results").as_array().size(), 6u);
 }
 
 TEST_F(ResultsApiTest, BadQueriesAndUnknownIds) {
   auto expect = [&](const std::string& target, int status, const std::string& code) {
-    HttpResponse r = call("GET", target, "evaluator");
+    HttpResponse r = handle("GET", target, "evaluator");
     EXPECT_EQ(r.status, status) << target << " -> " << r.body;
     EXPECT_EQ(error_code(r), code) << target;
   };
@@ -292,29 +230,29 @@ TEST_F(ResultsApiTest, BadQueriesAndUnknownIds) {
   expect("/sessions/s1/candidates/zz/results?format=csv", 404, "not_found");
   expect("/sessions/s1/candidates/c01/results?format=csv&candidate=c02", 400, "invalid_argument");
   // Percent-encoded values are decoded.
-  EXPECT_EQ(call("GET", "/sessions/s1/results?format=%63sv&candidate=c%301", "evaluator").status, 200);
+  EXPECT_EQ(handle("GET", "/sessions/s1/results?format=%63sv&candidate=c%301", "evaluator").status, 200);
 }
 
 TEST_F(ResultsApiTest, CandidatesReadOnlyTheirOwnAndOnlyWithFeedback) {
-  HttpResponse own = call("GET", "/sessions/s1/candidates/c01/results?format=csv", "cand_a");
+  HttpResponse own = handle("GET", "/sessions/s1/candidates/c01/results?format=csv", "cand_a");
   ASSERT_EQ(own.status, 200) << own.body;
   auto rows = csv_rows(own.body);
   ASSERT_EQ(rows.size(), 3u);
   for (const auto& r : rows) EXPECT_EQ(r.at("candidate"), "c01");
-  EXPECT_EQ(call("GET", "/sessions/s1/candidates/c02/results?format=csv", "cand_a").status, 403);
-  EXPECT_EQ(call("GET", "/sessions/s1/candidates/c02/results?format=json", "cand_a").status, 403);
-  EXPECT_EQ(call("GET", "/sessions/s1/results?format=csv", "cand_a").status, 403);
-  EXPECT_EQ(call("GET", "/sessions/s1/results?format=csv&candidate=c01", "cand_a").status, 403);
-  EXPECT_EQ(call("GET", "/sessions/s1/candidates/c02/results?format=html", "cand_b").status, 200);
+  EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c02/results?format=csv", "cand_a").status, 403);
+  EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c02/results?format=json", "cand_a").status, 403);
+  EXPECT_EQ(handle("GET", "/sessions/s1/results?format=csv", "cand_a").status, 403);
+  EXPECT_EQ(handle("GET", "/sessions/s1/results?format=csv&candidate=c01", "cand_a").status, 403);
+  EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c02/results?format=html", "cand_b").status, 200);
   // Feedback off: not even their own.
-  EXPECT_EQ(call("GET", "/sessions/s2/candidates/c01/results?format=csv", "cand_s2").status, 403);
-  EXPECT_EQ(call("GET", "/sessions/s2/candidates/c01/results?format=csv", "trainer").status, 200);
+  EXPECT_EQ(handle("GET", "/sessions/s2/candidates/c01/results?format=csv", "cand_s2").status, 403);
+  EXPECT_EQ(handle("GET", "/sessions/s2/candidates/c01/results?format=csv", "trainer").status, 200);
   // The jury's notes are not shown to candidates.
-  ASSERT_EQ(call("POST", "/sessions/s1/annotations", "evaluator",
+  ASSERT_EQ(handle("POST", "/sessions/s1/annotations", "evaluator",
                  R"({"candidate":"c01","task":"T1","text":"note du jury"})").status, 201);
-  EXPECT_EQ(call("GET", "/sessions/s1/candidates/c01/results?format=json", "cand_a").body.find("note du jury"),
+  EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/results?format=json", "cand_a").body.find("note du jury"),
             std::string::npos);
-  EXPECT_NE(call("GET", "/sessions/s1/candidates/c01/results?format=json", "evaluator").body.find("note du jury"),
+  EXPECT_NE(handle("GET", "/sessions/s1/candidates/c01/results?format=json", "evaluator").body.find("note du jury"),
             std::string::npos);
 }
 
@@ -333,16 +271,16 @@ TEST_F(ResultsApiTest, RoleMatrixOfTheEvaluatorActions) {
   };
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < who.size(); ++i) {
-      HttpResponse r = call("POST", row.target, who[i], row.body);
+      HttpResponse r = handle("POST", row.target, who[i], row.body);
       EXPECT_EQ(r.status, row.expected[i]) << row.target << " as " << who[i] << ": " << r.body;
     }
   }
-  EXPECT_EQ(call("GET", "/sessions/s1/collect", "trainer").status, 405);
-  EXPECT_EQ(call("POST", "/sessions/s2/collect", "evaluator_s2").status, 200);
+  EXPECT_EQ(handle("GET", "/sessions/s1/collect", "trainer").status, 405);
+  EXPECT_EQ(handle("POST", "/sessions/s2/collect", "evaluator_s2").status, 200);
 }
 
 TEST_F(ResultsApiTest, AnnotationsAreStoredAuditedAndValidated) {
-  HttpResponse r = call("POST", "/sessions/s1/annotations", "evaluator",
+  HttpResponse r = handle("POST", "/sessions/s1/annotations", "evaluator",
                         R"({"candidate":"c01","task":"T1","result_id":"run2/T1/0","text":"Corrigé à la main, proprement"})");
   ASSERT_EQ(r.status, 201) << r.body;
   json::value v = parse(r);
@@ -357,12 +295,12 @@ TEST_F(ResultsApiTest, AnnotationsAreStoredAuditedAndValidated) {
   EXPECT_EQ(log.back().at, now_);
   EXPECT_EQ(log.back().actor, store_->authenticate(tokens_["evaluator"])->id);
   // It shows in the JSON and HTML exports.
-  EXPECT_NE(call("GET", "/sessions/s1/results?format=json", "evaluator").body.find("Corrigé à la main"), std::string::npos);
-  EXPECT_NE(call("GET", "/sessions/s1/results?format=html&candidate=c01", "evaluator").body.find("Corrigé à la main"),
+  EXPECT_NE(handle("GET", "/sessions/s1/results?format=json", "evaluator").body.find("Corrigé à la main"), std::string::npos);
+  EXPECT_NE(handle("GET", "/sessions/s1/results?format=html&candidate=c01", "evaluator").body.find("Corrigé à la main"),
             std::string::npos);
 
   auto expect = [&](const std::string& body, int status, const std::string& code) {
-    HttpResponse e = call("POST", "/sessions/s1/annotations", "evaluator", body);
+    HttpResponse e = handle("POST", "/sessions/s1/annotations", "evaluator", body);
     EXPECT_EQ(e.status, status) << body << " -> " << e.body;
     EXPECT_EQ(error_code(e), code) << body;
   };
@@ -379,14 +317,14 @@ TEST_F(ResultsApiTest, AnnotationsAreStoredAuditedAndValidated) {
   expect(R"({"candidate":"c01","task":"T9","text":"x"})", 404, "not_found");
   expect(R"({"candidate":"c01","task":"T1","result_id":"nope","text":"x"})", 404, "not_found");
   expect(R"({"candidate":"c02","task":"T1","result_id":"run2/T1/0","text":"x"})", 404, "not_found");  // c01's
-  HttpResponse unknown_session = call("POST", "/sessions/nope/annotations", "evaluator", R"({"candidate":"c01","text":"x"})");
+  HttpResponse unknown_session = handle("POST", "/sessions/nope/annotations", "evaluator", R"({"candidate":"c01","text":"x"})");
   EXPECT_EQ(unknown_session.status, 404);
   EXPECT_EQ(store_->list_annotations("s1")->size(), 1u);  // nothing refused was stored
 }
 
 TEST_F(ResultsApiTest, OverridesNeedAJustificationAndShowEverywhere) {
   auto expect = [&](const std::string& body, int status, const std::string& code) {
-    HttpResponse e = call("POST", "/sessions/s1/overrides", "evaluator", body);
+    HttpResponse e = handle("POST", "/sessions/s1/overrides", "evaluator", body);
     EXPECT_EQ(e.status, status) << body << " -> " << e.body;
     EXPECT_EQ(error_code(e), code) << body;
   };
@@ -404,7 +342,7 @@ TEST_F(ResultsApiTest, OverridesNeedAJustificationAndShowEverywhere) {
   EXPECT_TRUE(store_->list_overrides("s1")->empty());
 
   const std::string why = "Partage réparé par une autre méthode, \"vérifiée\" devant le jury";
-  HttpResponse ok = call("POST", "/sessions/s1/overrides", "evaluator",
+  HttpResponse ok = handle("POST", "/sessions/s1/overrides", "evaluator",
                          json::serialize(json::object{{"candidate", "c02"}, {"task", "T1"}, {"points", 2.5},
                                                       {"justification", why}}));
   ASSERT_EQ(ok.status, 201) << ok.body;
@@ -414,41 +352,41 @@ TEST_F(ResultsApiTest, OverridesNeedAJustificationAndShowEverywhere) {
   EXPECT_NE(log.back().detail.find(why), std::string::npos);
   EXPECT_NE(log.back().detail.find("jury-Élodie"), std::string::npos);
 
-  auto rows = csv_rows(call("GET", "/sessions/s1/results?format=csv", "evaluator").body);
+  auto rows = csv_rows(handle("GET", "/sessions/s1/results?format=csv", "evaluator").body);
   const auto* b1 = row_of(rows, "c02", "T1");
   EXPECT_EQ(b1->at("status"), "failed");
   EXPECT_EQ(b1->at("computed_points"), "0");
   EXPECT_EQ(b1->at("points_earned"), "2.5");
   EXPECT_EQ(b1->at("override_justification"), why);
-  std::string html = call("GET", "/sessions/s1/results?format=html&candidate=c02", "evaluator").body;
+  std::string html = handle("GET", "/sessions/s1/results?format=html&candidate=c02", "evaluator").body;
   EXPECT_NE(html.find(grading::html_escape(why)), std::string::npos);  // escaped, the accents intact
 }
 
 TEST_F(ResultsApiTest, CollectFreezesTheResults) {
-  std::string before = call("GET", "/sessions/s1/results?format=csv", "evaluator").body;
-  HttpResponse r = call("POST", "/sessions/s1/collect", "evaluator", "{}");
+  std::string before = handle("GET", "/sessions/s1/results?format=csv", "evaluator").body;
+  HttpResponse r = handle("POST", "/sessions/s1/collect", "evaluator", "{}");
   ASSERT_EQ(r.status, 200) << r.body;
   json::value v = parse(r);
   EXPECT_EQ(v.at("frozen_at"), "2026-11-30T09:00:00.000Z");
   EXPECT_EQ(v.at("already"), false);
-  EXPECT_EQ(call("POST", "/sessions/s1/collect", "evaluator", R"({"x":1})").status, 400);
-  EXPECT_EQ(call("POST", "/sessions/s1/collect", "evaluator", "{oops").status, 400);
-  EXPECT_EQ(call("POST", "/sessions/nope/collect", "evaluator").status, 404);
+  EXPECT_EQ(handle("POST", "/sessions/s1/collect", "evaluator", R"({"x":1})").status, 400);
+  EXPECT_EQ(handle("POST", "/sessions/s1/collect", "evaluator", "{oops").status, 400);
+  EXPECT_EQ(handle("POST", "/sessions/nope/collect", "evaluator").status, 404);
 
   // Later: a run arrives (c02 fixes T1), time passes, someone collects again, tries to override.
   now_ += 30min;
   result("s1", "c02", "run9", "T1", 0, "pass", 70min);
-  HttpResponse again = call("POST", "/sessions/s1/collect", "trainer");
+  HttpResponse again = handle("POST", "/sessions/s1/collect", "trainer");
   ASSERT_EQ(again.status, 200);
   EXPECT_EQ(parse(again).at("already"), true);
   EXPECT_EQ(parse(again).at("frozen_at"), "2026-11-30T09:00:00.000Z");
-  HttpResponse late = call("POST", "/sessions/s1/overrides", "evaluator",
+  HttpResponse late = handle("POST", "/sessions/s1/overrides", "evaluator",
                            R"({"candidate":"c02","task":"T1","points":4,"justification":"trop tard"})");
   EXPECT_EQ(late.status, 409);
   EXPECT_EQ(error_code(late), "failed_precondition");
   // Notes stay allowed; the grades do not move.
-  EXPECT_EQ(call("POST", "/sessions/s1/annotations", "evaluator", R"({"candidate":"c02","text":"vu"})").status, 201);
-  std::string after = call("GET", "/sessions/s1/results?format=csv", "evaluator").body;
+  EXPECT_EQ(handle("POST", "/sessions/s1/annotations", "evaluator", R"({"candidate":"c02","text":"vu"})").status, 201);
+  std::string after = handle("GET", "/sessions/s1/results?format=csv", "evaluator").body;
   auto rows_before = csv_rows(before);
   auto rows_after = csv_rows(after);
   ASSERT_EQ(rows_before.size(), rows_after.size());
@@ -472,31 +410,14 @@ TEST_F(ResultsApiTest, CollectFreezesTheResults) {
 class ResultsCliTest : public ResultsApiTest {
  protected:
   void SetUp() override {
-    ResultsApiTest::SetUp();
-    auto server = HttpServer::start(io_, {}, [this](const HttpRequest& r) { return api_->handle(r); });
-    ASSERT_TRUE(server.ok()) << server.error().to_string();
-    server_ = std::move(server).value();
-    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  void TearDown() override {
-    if (server_) boost::asio::post(io_, [this] { server_->stop(); });
-    if (thread_.joinable()) {
-      io_.stop();
-      thread_.join();
-    }
-    server_.reset();
-    ResultsApiTest::TearDown();
+    ASSERT_NO_FATAL_FAILURE(ResultsApiTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(start_server());
   }
   // The command's words, with --server and --token of `who`.
   std::vector<std::string> as(const std::string& who, std::vector<std::string> words) {
     words.insert(words.end(), {"--server", url_, "--token", tokens_.at(who)});
     return words;
   }
-  boost::asio::io_context io_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
-  std::string url_;
 };
 
 TEST_F(ResultsCliTest, ExportWritesTheFormatToAFile) {
