@@ -20,6 +20,8 @@ enum class ActionKind { kReset, kSolve, kCheckRun };
 std::string_view to_string(ActionKind k);  // "reset", "solve", "check_run"
 enum class ActionState { kRunning, kDone, kFailed };
 std::string_view to_string(ActionState s);  // "running", "done", "failed"
+std::optional<ActionKind> parse_action_kind(std::string_view s);
+std::optional<ActionState> parse_action_state(std::string_view s);
 
 // One task's verdict in a check run, for one candidate.
 struct TaskVerdict {
@@ -44,6 +46,11 @@ struct ActionRecord {
   store::TimePoint started_at{};
   std::optional<store::TimePoint> finished_at;
 };
+
+// The store's form of an action (written when it starts and when it ends) and back; the
+// verdicts are kept as the JSON array the API shows. kInternal for a record that does not parse.
+store::ActionRecord to_stored(const ActionRecord& action);
+Result<ActionRecord> from_stored(const store::ActionRecord& stored);
 
 // How to reach one host of a candidate lab.
 struct HostAccess {
@@ -80,7 +87,8 @@ class LabOperations {
   virtual Result<ActionRecord> check_run(const std::string& session,
                                          const std::optional<std::string>& candidate,
                                          const std::string& actor) = 0;
-  // kNotFound for an id this daemon does not know (actions live in memory).
+  // kNotFound for an unknown id. Actions are stored: they outlive a restart of atelierd, and
+  // one that was running when atelierd stopped is failed (store::kInterruptedActionError).
   virtual Result<ActionRecord> action(const std::string& id) = 0;
   // kNotFound when the lab is not placed or planned yet.
   virtual Result<LabAccess> access(const std::string& session, const std::string& candidate) = 0;

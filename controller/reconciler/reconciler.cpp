@@ -62,6 +62,15 @@ Result<std::unique_ptr<Reconciler>> Reconciler::create(ReconcilerOptions options
     return Error(ErrorCode::kInvalidArgument, "the reconciler needs at least one hypervisor host");
   }
   std::unique_ptr<Reconciler> r(new Reconciler(std::move(options)));
+  // Actions the previous atelierd left running were cut short by its stop or crash: they are
+  // failed, saying so, before any new action can start.
+  auto opened = r->open_store();
+  if (!opened.ok()) return std::move(opened).error().context("start the reconciler");
+  auto interrupted = opened->fail_running_actions(store::Clock::now());
+  if (!interrupted.ok()) return std::move(interrupted).error().context("fail the interrupted actions");
+  if (*interrupted > 0) {
+    r->log("warn", "actions interrupted by the previous stop are failed", "count=" + std::to_string(*interrupted));
+  }
   for (const auto& h : r->options_.hosts) r->hosts_.push_back(Host{h, nullptr, HostCapacity{h.name}});
   Status connected = r->connect_hosts();
   if (!connected.ok()) {
@@ -700,6 +709,11 @@ Result<api::ActionRecord> Reconciler::start_action(api::ActionRecord record,
     record.id = id.str();
     record.state = api::ActionState::kRunning;
     record.started_at = store::Clock::now();
+  }
+  // Stored before it is acknowledged, and again when it ends: the id outlives a restart.
+  ATELIER_RETURN_IF_ERROR(record_action(record));
+  {
+    std::lock_guard lock(mutex_);
     actions_[record.id] = record;
   }
   std::string id = record.id;
@@ -713,6 +727,9 @@ Result<api::ActionRecord> Reconciler::start_action(api::ActionRecord record,
     work.state = st.ok() ? api::ActionState::kDone : api::ActionState::kFailed;
     if (!st.ok()) work.error = st.error().to_string();
     work.finished_at = store::Clock::now();
+    if (Status saved = record_action(work); !saved.ok()) {
+      log("error", "action outcome not stored", "action=" + id + " error=\"" + saved.error().to_string() + "\"");
+    }
     log(st.ok() ? "info" : "error", "action finished",
         "action=" + id + " kind=" + std::string(api::to_string(work.kind)) + " session=" + work.session +
             " state=" + std::string(api::to_string(work.state)) + (st.ok() ? "" : " error=\"" + work.error + "\""));
@@ -722,13 +739,24 @@ Result<api::ActionRecord> Reconciler::start_action(api::ActionRecord record,
   return record;
 }
 
+Status Reconciler::record_action(const api::ActionRecord& record) const {
+  auto opened = open_store();
+  if (!opened.ok()) return std::move(opened).error().context("record action " + record.id);
+  return opened->put_action(api::to_stored(record));
+}
+
 Result<api::ActionRecord> Reconciler::action(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  auto it = actions_.find(id);
-  if (it == actions_.end()) {
-    return Error(ErrorCode::kNotFound, "no action \"" + id + "\" (actions are kept until atelierd restarts)");
+  {
+    std::lock_guard lock(mutex_);
+    auto it = actions_.find(id);
+    if (it != actions_.end()) return it->second;
   }
-  return it->second;
+  // Not started by this process: a previous atelierd's, as stored.
+  auto opened = open_store();
+  if (!opened.ok()) return std::move(opened).error();
+  auto stored = opened->get_action(id);
+  if (!stored.ok()) return std::move(stored).error();
+  return api::from_stored(*stored);
 }
 
 namespace {

@@ -1,7 +1,8 @@
 // The reconciler: closes the gap between the store's desired state and libvirt. It provisions
 // every active session's candidate labs to `ready` (step by step, each step's state written to
 // the store before and after it), tears destroyed sessions down, adopts labs after a restart,
-// removes libvirt objects that belong to no lab, and runs the trainer's actions (LabOperations).
+// removes libvirt objects that belong to no lab, and runs the trainer's actions (LabOperations;
+// each one is stored when it starts and when it ends, so that it outlives a restart).
 // Threads: one loop thread plans; each job (provisioning, teardown, action) runs on its own
 // thread with its own Store connection to the same SQLite file (WAL); the Store is not shared.
 #pragma once
@@ -147,6 +148,8 @@ class Reconciler final : public api::LabOperations {
   void teardown_session(const std::string& session);
   Result<images::BuiltImage> image(const std::string& name);
 
+  // Writes the action's record to the store (put_action).
+  Status record_action(const api::ActionRecord& record) const;
   Result<api::ActionRecord> start_action(api::ActionRecord record,
                                          std::function<Status(api::ActionRecord&)> body);
   // Stores every result with run_by = actor ("atelierd" for periodic runs).
@@ -168,7 +171,7 @@ class Reconciler final : public api::LabOperations {
     std::shared_ptr<std::atomic<bool>> done;
   };
   std::list<Job> jobs_;
-  std::map<std::string, api::ActionRecord> actions_;
+  std::map<std::string, api::ActionRecord> actions_;  // started by this process; all are stored too
   std::uint64_t action_counter_ = 0;
   std::chrono::steady_clock::time_point last_gc_{};
   std::thread loop_thread_;

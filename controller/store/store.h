@@ -160,6 +160,27 @@ struct FreezeRecord {
   std::string who;
 };
 
+// A trainer's action (reset, solve, check run) as the reconciler records it when it starts and
+// again when it ends, so that its id and outcome outlive atelierd (api::ActionRecord is its API
+// form; controller/api/actions_api.h converts between the two).
+struct ActionRecord {
+  std::string id;
+  std::string kind;        // "reset", "solve", "check_run"
+  std::string session;
+  std::vector<std::string> candidates;
+  std::string host;        // "" : the whole lab
+  std::string state;       // "running", "done", "failed"
+  std::string error;
+  std::string run_id;
+  std::string verdicts = "[]";  // a JSON array, as the API shows it
+  TimePoint started_at{};
+  std::optional<TimePoint> finished_at;
+};
+
+// The error of an action that was running when atelierd stopped (fail_running_actions).
+inline constexpr std::string_view kInterruptedActionError =
+    "interrupted: atelierd stopped before it finished; run it again";
+
 struct TokenRecord {
   std::string id;          // the first 12 hex digits of the hash: safe to log and audit
   Role role = Role::kTrainer;
@@ -254,6 +275,16 @@ class Store {
                                       std::string_view audit_actor);
   // nullopt while the session is not frozen. kNotFound for an unknown session.
   Result<std::optional<FreezeRecord>> get_freeze(std::string_view session);
+
+  // ---- the trainer's actions ----
+  // Inserts the action or replaces the record of the same id.
+  Status put_action(const ActionRecord& action);
+  // kNotFound for an unknown id.
+  Result<ActionRecord> get_action(std::string_view id);
+  // At startup, before any new action: every action still `running` was cut short by a stop or
+  // a crash of the previous atelierd; it becomes `failed` with kInterruptedActionError and
+  // finished_at = now. Returns how many.
+  Result<std::int64_t> fail_running_actions(TimePoint now);
 
   // ---- tokens (tokens.cpp) ----
   // Creates a token and returns its secret text ("atl_" + 64 hex digits); only its SHA-256 is

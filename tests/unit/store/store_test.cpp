@@ -1,5 +1,5 @@
 // Store tests on a real SQLite file in a temporary directory: every table, migrations,
-// reopening, tokens, and readers working while a writer writes.
+// reopening, tokens, the trainer's actions, and readers working while a writer writes.
 #include "controller/store/store.h"
 
 #include <gtest/gtest.h>
@@ -300,6 +300,118 @@ TEST_F(StoreTest, UpgradesASchema3StoreAndKeepsItsSessions) {
   ASSERT_TRUE(upgraded->create_session(fresh, {"c01"}, audit("session.create")).ok());
   EXPECT_EQ(upgraded->list_sessions()->size(), 2u);
   EXPECT_EQ(upgraded->get_session("new1")->check_interval, std::chrono::seconds(120));
+}
+
+// The trainer's actions: a record read back field by field (after a reopen), replaced by the
+// same id when the action ends; kNotFound for an unknown id.
+TEST_F(StoreTest, ActionsRoundTripAndAreReplacedWhenTheyEnd) {
+  ActionRecord run;
+  run.id = "a1764482011000_3";
+  run.kind = "check_run";
+  run.session = "s1";
+  run.candidates = {"alice", "bob_2"};
+  run.state = "running";
+  run.started_at = now_;
+  ActionRecord reset;
+  reset.id = "a1764482011000_4";
+  reset.kind = "reset";
+  reset.session = "s1";
+  reset.candidates = {"alice"};
+  reset.host = "server";
+  reset.state = "failed";
+  reset.error = "provisioning failed: image debian12 is not built";
+  reset.started_at = now_;
+  reset.finished_at = now_ + std::chrono::seconds(3);
+  {
+    Store s = open();
+    ASSERT_TRUE(s.put_action(run).ok());
+    ASSERT_TRUE(s.put_action(reset).ok());
+    run.state = "done";
+    run.run_id = "run-a1764482011000_3";
+    run.verdicts = R"([{"candidate":"alice","task":"T1","passed":true,"checks":2,"failed":0}])";
+    run.finished_at = now_ + std::chrono::seconds(40);
+    ASSERT_TRUE(s.put_action(run).ok());  // the same id: replaced, not a second row
+  }
+  Store s = open();
+  auto got = s.get_action(run.id);
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+  EXPECT_EQ(got->kind, "check_run");
+  EXPECT_EQ(got->session, "s1");
+  EXPECT_EQ(got->candidates, (std::vector<std::string>{"alice", "bob_2"}));
+  EXPECT_EQ(got->host, "");
+  EXPECT_EQ(got->state, "done");
+  EXPECT_EQ(got->error, "");
+  EXPECT_EQ(got->run_id, "run-a1764482011000_3");
+  EXPECT_EQ(got->verdicts, run.verdicts);
+  EXPECT_EQ(got->started_at, now_);
+  EXPECT_EQ(got->finished_at, now_ + std::chrono::seconds(40));
+  auto r = s.get_action(reset.id);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->candidates, std::vector<std::string>{"alice"});
+  EXPECT_EQ(r->host, "server");
+  EXPECT_EQ(r->state, "failed");
+  EXPECT_EQ(r->error, reset.error);
+  EXPECT_EQ(r->verdicts, "[]");
+  EXPECT_EQ(s.get_action("a0_0").error().code(), ErrorCode::kNotFound);
+  // The columns refuse an unknown kind or state.
+  ActionRecord bad = reset;
+  bad.id = "a-bad";
+  bad.state = "paused";
+  EXPECT_FALSE(s.put_action(bad).ok());
+}
+
+// At startup the actions a stopped atelierd left running become failed, saying why; finished
+// ones keep their outcome; a second sweep changes nothing.
+TEST_F(StoreTest, RunningActionsAreFailedAsInterruptedAtStartup) {
+  Store s = open();
+  ActionRecord running{"a1_1", "solve", "s1", {"c01"}, "", "running", "", "", "[]", now_, std::nullopt};
+  ActionRecord done{"a1_2", "solve", "s1", {"c02"}, "", "done", "", "", "[]", now_, now_ + std::chrono::seconds(5)};
+  ActionRecord checks{"a1_3", "check_run", "s1", {"c01", "c02"}, "", "running", "", "", "[]", now_, std::nullopt};
+  for (const auto& a : {running, done, checks}) ASSERT_TRUE(s.put_action(a).ok());
+  const TimePoint restart = now_ + std::chrono::minutes(10);
+  auto swept = s.fail_running_actions(restart);
+  ASSERT_TRUE(swept.ok()) << swept.error().to_string();
+  EXPECT_EQ(*swept, 2);
+  for (const std::string id : {"a1_1", "a1_3"}) {
+    auto a = s.get_action(id);
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->state, "failed") << id;
+    EXPECT_EQ(a->error, "interrupted: atelierd stopped before it finished; run it again") << id;
+    EXPECT_EQ(a->finished_at, restart) << id;
+    EXPECT_EQ(a->started_at, now_) << id;
+  }
+  auto kept = s.get_action("a1_2");
+  EXPECT_EQ(kept->state, "done");
+  EXPECT_EQ(kept->error, "");
+  EXPECT_EQ(kept->finished_at, now_ + std::chrono::seconds(5));
+  EXPECT_EQ(*s.fail_running_actions(restart + std::chrono::minutes(1)), 0);
+  EXPECT_EQ(s.get_action("a1_1")->finished_at, restart);
+}
+
+// A file of schema version 4 (before actions were stored) upgrades to the latest version, keeps
+// its sessions, and then stores actions.
+TEST_F(StoreTest, UpgradesASchema4StoreAndThenKeepsActions) {
+  const fs::path file = Store::database_path(dir_ / "state");
+  fs::create_directories(file.parent_path());
+  {
+    auto old = Store::open_file_at_version(file, 4);
+    ASSERT_TRUE(old.ok()) << old.error().to_string();
+    EXPECT_EQ(*old->schema_version(), 4);
+    SessionRecord s4 = session("old4");
+    s4.check_interval = std::chrono::seconds(30);
+    ASSERT_TRUE(old->create_session(s4, {"c01"}, audit("session.create")).ok());
+    // The version-4 schema really has no actions table.
+    EXPECT_FALSE(old->database().exec("SELECT id FROM actions").ok());
+  }
+  auto upgraded = Store::open(dir_ / "state");
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().to_string();
+  EXPECT_EQ(*upgraded->schema_version(), Store::latest_schema_version());
+  EXPECT_GE(Store::latest_schema_version(), 5);
+  EXPECT_EQ(upgraded->get_session("old4")->check_interval, std::chrono::seconds(30));
+  EXPECT_EQ(*upgraded->fail_running_actions(now_), 0);
+  ActionRecord a{"a9_1", "reset", "old4", {"c01"}, "", "running", "", "", "[]", now_, std::nullopt};
+  ASSERT_TRUE(upgraded->put_action(a).ok());
+  EXPECT_EQ(upgraded->get_action("a9_1")->session, "old4");
 }
 
 // Evaluator actions: notes, overrides and the freeze, each with its audit entry; after the
