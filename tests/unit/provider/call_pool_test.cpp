@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 namespace atelier::provider {
@@ -22,18 +23,30 @@ TEST(CallPool, ReturnsTheCallsResult) {
   EXPECT_EQ(e.error().code(), ErrorCode::kNotFound);
 }
 
+// Deterministic on a loaded machine: the slow call holds the only worker until the test opens
+// the gate (not for a fixed time), and its deadline leaves the worker ample time to pick it up.
 TEST(CallPool, PastTheDeadlineRunningCallsFinishAndQueuedOnesAreDropped) {
   std::atomic<int> finished{0};
+  std::atomic<bool> started{false};
   std::atomic<bool> second_ran{false};
+  std::promise<void> gate;
+  std::shared_future<void> opened = gate.get_future().share();
   {
     CallPool pool(1);
+    // Opens the gate before the pool's destructor waits for the call, even when an ASSERT returns.
+    struct OpenAtExit {
+      std::promise<void>& gate;
+      ~OpenAtExit() { gate.set_value(); }
+    } open_at_exit{gate};
     auto slow = pool.run<int>(
-        [&] {
-          std::this_thread::sleep_for(300ms);
+        [&, opened] {
+          started = true;
+          opened.wait();
           ++finished;
           return Result<int>(1);
         },
-        50ms);
+        1s);
+    ASSERT_TRUE(started.load()) << "the worker did not start the call within its deadline";
     ASSERT_FALSE(slow.ok());
     EXPECT_EQ(slow.error().code(), ErrorCode::kTimeout);
     EXPECT_NE(slow.error().message().find("still running"), std::string::npos);
@@ -67,7 +80,11 @@ TEST(CallPool, CallsRunInParallelUpToThePoolSize) {
             int prev = peak.load();
             while (now > prev && !peak.compare_exchange_weak(prev, now)) {
             }
-            std::this_thread::sleep_for(50ms);
+            // Hold the worker until three calls have run at once (or 2 s): no timing to win.
+            for (auto until = std::chrono::steady_clock::now() + 2s;
+                 peak.load() < 3 && std::chrono::steady_clock::now() < until;) {
+              std::this_thread::sleep_for(1ms);
+            }
             --running;
             return Result<int>(0);
           },
@@ -76,8 +93,7 @@ TEST(CallPool, CallsRunInParallelUpToThePoolSize) {
     });
   }
   for (auto& t : callers) t.join();
-  EXPECT_LE(peak.load(), 3);
-  EXPECT_GE(peak.load(), 2);
+  EXPECT_EQ(peak.load(), 3);
 }
 
 TEST(LibvirtErrors, ConnectionErrorsMeanUnavailable) {
