@@ -150,8 +150,13 @@ class Reconciler final : public api::LabOperations {
 
   // Writes the action's record to the store (put_action).
   Status record_action(const api::ActionRecord& record) const;
+  // Runs body as an action. A recorded action is stored when it starts and when it ends, and is
+  // then answered from the store; an unrecorded one (atelierd's own periodic check runs, which
+  // nobody follows and whose results are stored anyway) lives in memory only while it runs.
+  enum class Recorded { kYes, kNo };
   Result<api::ActionRecord> start_action(api::ActionRecord record,
-                                         std::function<Status(api::ActionRecord&)> body);
+                                         std::function<Status(api::ActionRecord&)> body,
+                                         Recorded recorded = Recorded::kYes);
   // Stores every result with run_by = actor ("atelierd" for periodic runs).
   Status run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
                        const std::string& actor, std::vector<api::TaskVerdict>& verdicts);
