@@ -18,6 +18,7 @@
 #include "controller/reconciler/reconciler.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
+#include "tests/integration/reconciler/test_reconciler_options.h"
 #include "tests/support/api_harness.h"
 
 namespace atelier::api {
@@ -38,16 +39,7 @@ class ActionsApiTest : public test_support::ApiHarness {
 
     // The reconciler, on the test driver, with an empty image cache: labs fail at planning
     // ("image debian12 is not built"), which is a state every action must handle.
-    reconciler::ReconcilerOptions ro;
-    ro.state_dir = dir_ / "state";
-    ro.run_dir = dir_ / "run";
-    ro.labs_dir = labs_;
-    ro.load.recipes_root = src_ / "ansible-free-recipes" / "recipes";
-    ro.hosts = {{"local", "test:///default"}};
-    ro.overlay_dir = (dir_ / "overlays").string();
-    ro.image_definitions = src_ / "labs" / "images";
-    ro.image_state_dir = (dir_ / "images").string();
-    ro.loop_interval = std::chrono::milliseconds(100);
+    reconciler::ReconcilerOptions ro = reconciler::test::test_driver_options(dir_, labs_, src_);
     ro.orphan_session_prefix = "ghost";  // sessions of no store named ghost* are ours to remove
     auto r = reconciler::Reconciler::create(ro);
     ASSERT_TRUE(r.ok()) << r.error().to_string();

@@ -14,6 +14,7 @@
 #include "controller/reconciler/reconciler.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
+#include "tests/integration/reconciler/test_reconciler_options.h"
 
 namespace atelier::api {
 namespace {
@@ -61,18 +62,8 @@ class ActionsRestartTest : public ::testing::Test {
   // A Reconciler as atelierd makes one at its start (on the test driver, with an empty image
   // cache: labs fail at planning), and the API over it.
   void start_reconciler() {
-    fs::path src = ATELIER_SOURCE_DIR;
-    reconciler::ReconcilerOptions ro;
-    ro.state_dir = dir_ / "state";
-    ro.run_dir = dir_ / "run";
-    ro.labs_dir = dir_ / "labs";
-    ro.load.recipes_root = src / "ansible-free-recipes" / "recipes";
-    ro.hosts = {{"local", "test:///default"}};
-    ro.overlay_dir = (dir_ / "overlays").string();
-    ro.image_definitions = src / "labs" / "images";
-    ro.image_state_dir = (dir_ / "images").string();
-    ro.loop_interval = std::chrono::milliseconds(100);
-    auto r = reconciler::Reconciler::create(ro);
+    auto r = reconciler::Reconciler::create(
+        reconciler::test::test_driver_options(dir_, dir_ / "labs", ATELIER_SOURCE_DIR));
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     reconciler_ = std::move(*r);
     Api::Options api_options;
