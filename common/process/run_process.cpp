@@ -109,6 +109,11 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     signal(SIGPIPE, SIG_DFL);
+    // The child starts with no blocked signal whatever its parent blocks (atelier lab prove
+    // blocks SIGINT/SIGTERM in every thread to tear down on them): a timeout's kill must work.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) {
       int e = errno;
       (void)!write(exec_pipe[1], &e, sizeof e);

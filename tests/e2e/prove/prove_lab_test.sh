@@ -5,6 +5,8 @@
 #                       changed nothing, no SURPRISE row.
 #   wrong-check LAB     a copy of the lab with one check broken on purpose (it accepts the broken
 #                       state) must be caught: exit 3, "NOT proven", the task a SURPRISE.
+#   interrupt LAB       SIGINT while the guests boot (a trainer's Ctrl-C): exit 130, and the
+#                       prove removes its own lab before it exits.
 # Either way the run's own session ("prove<PID>") leaves no domain, network, overlay or run
 # folder behind. Prints the wall time (the CI budget is counted from it).
 # Usage: prove_lab_test.sh ATELIER_BINARY SOURCE_DIR MODE LAB [ROWS]
@@ -100,6 +102,28 @@ case "$mode" in
       grep -qE '^T4 +near-miss 1 +fail +fail +ok$' "$work/prove.log" ||
         fail "T4's near-miss (an MX without the domain) should still fail"
     fi
+    ;;
+  interrupt)
+    echo "== Ctrl-C during a prove of $lab leaves nothing"
+    "$atelier" lab prove "$src/labs/$lab" >"$work/prove.log" 2>&1 &
+    pid=$!
+    session="prove$pid"
+    for _ in $(seq 300); do
+      [ "$(grep -c ' boot  *started$' "$work/prove.log")" -ge 2 ] && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 1
+    done
+    [ "$(grep -c ' boot  *started$' "$work/prove.log")" -ge 2 ] || { cat "$work/prove.log"; fail "the guests did not start"; }
+    [ -n "$(leftovers "$session")" ] || fail "the lab's objects should exist before the interrupt"
+    kill -INT "$pid"
+    set +e
+    wait "$pid"
+    rc=$?
+    set -e
+    cat "$work/prove.log"
+    [ "$rc" -eq 130 ] || fail "an interrupted prove exited $rc, expected 130"
+    grep -q "removing session $session" "$work/prove.log" || fail "no line saying the session is removed"
+    grep -q '^nothing left$' "$work/prove.log" || fail "the teardown did not say 'nothing left'"
     ;;
   *) fail "unknown mode $mode" ;;
 esac
