@@ -7,65 +7,7 @@
 namespace atelier::api {
 namespace json = boost::json;
 
-std::string_view to_string(ActionKind k) {
-  switch (k) {
-    case ActionKind::kReset: return "reset";
-    case ActionKind::kSolve: return "solve";
-    case ActionKind::kCheckRun: return "check_run";
-  }
-  return "?";
-}
-
-std::string_view to_string(ActionState s) {
-  switch (s) {
-    case ActionState::kRunning: return "running";
-    case ActionState::kDone: return "done";
-    case ActionState::kFailed: return "failed";
-  }
-  return "?";
-}
-
-std::optional<ActionKind> parse_action_kind(std::string_view s) {
-  for (auto k : {ActionKind::kReset, ActionKind::kSolve, ActionKind::kCheckRun}) {
-    if (to_string(k) == s) return k;
-  }
-  return std::nullopt;
-}
-
-std::optional<ActionState> parse_action_state(std::string_view s) {
-  for (auto st : {ActionState::kRunning, ActionState::kDone, ActionState::kFailed}) {
-    if (to_string(st) == s) return st;
-  }
-  return std::nullopt;
-}
-
 namespace {
-
-// An action's verdicts as the API shows them, and as the store keeps them.
-json::array verdicts_json(const std::vector<TaskVerdict>& verdicts) {
-  json::array out;
-  for (const auto& v : verdicts) {
-    out.push_back(json::object{{"candidate", v.candidate}, {"task", v.task}, {"passed", v.passed},
-                               {"checks", v.checks}, {"failed", v.failed}});
-  }
-  return out;
-}
-
-Result<std::vector<TaskVerdict>> parse_verdicts(const std::string& text) {
-  std::vector<TaskVerdict> out;
-  try {
-    const json::value parsed = json::parse(text);
-    for (const auto& v : parsed.as_array()) {
-      const auto& o = v.as_object();
-      out.push_back({std::string(o.at("candidate").as_string()), std::string(o.at("task").as_string()),
-                     o.at("passed").as_bool(), static_cast<int>(o.at("checks").to_number<std::int64_t>()),
-                     static_cast<int>(o.at("failed").to_number<std::int64_t>())});
-    }
-  } catch (const std::exception& e) {
-    return Error(ErrorCode::kInternal, "stored verdicts are not as expected: " + std::string(e.what()));
-  }
-  return out;
-}
 
 json::object action_json(const ActionRecord& a) {
   json::array cands;
@@ -110,46 +52,6 @@ Result<std::optional<std::string>> optional_field(const std::string& body, std::
 }
 
 }  // namespace
-
-store::ActionRecord to_stored(const ActionRecord& a) {
-  store::ActionRecord s;
-  s.id = a.id;
-  s.kind = to_string(a.kind);
-  s.session = a.session;
-  s.candidates = a.candidates;
-  s.host = a.host;
-  s.state = to_string(a.state);
-  s.error = a.error;
-  s.run_id = a.run_id;
-  s.verdicts = json::serialize(verdicts_json(a.verdicts));
-  s.started_at = a.started_at;
-  s.finished_at = a.finished_at;
-  return s;
-}
-
-Result<ActionRecord> from_stored(const store::ActionRecord& s) {
-  auto kind = parse_action_kind(s.kind);
-  auto state = parse_action_state(s.state);
-  if (!kind || !state) {
-    return Error(ErrorCode::kInternal,
-                 "stored action " + s.id + " has kind \"" + s.kind + "\" and state \"" + s.state + "\"");
-  }
-  auto verdicts = parse_verdicts(s.verdicts);
-  if (!verdicts.ok()) return std::move(verdicts).error().context("stored action " + s.id);
-  ActionRecord a;
-  a.id = s.id;
-  a.kind = *kind;
-  a.session = s.session;
-  a.candidates = s.candidates;
-  a.host = s.host;
-  a.state = *state;
-  a.error = s.error;
-  a.run_id = s.run_id;
-  a.verdicts = std::move(*verdicts);
-  a.started_at = s.started_at;
-  a.finished_at = s.finished_at;
-  return a;
-}
 
 HttpResponse handle_action(const Route& route, const HttpRequest& request, store::Store& store,
                            LabOperations* operations, const std::string& actor) {

@@ -1,6 +1,6 @@
 // The trainer's actions on running candidate labs (reset, solve, check run), their progress, and
-// how to reach a lab's machines, as the API sees them: LabOperations is the seam the reconciler
-// implements (controller/reconciler/), handle_action() serves the endpoints (docs/api.md).
+// how to reach a lab's machines, as the API serves them: handle_action() serves the endpoints
+// (docs/api.md) over sessions::LabOperations (controller/sessions/lab_operations.h).
 #pragma once
 
 #include <boost/json.hpp>
@@ -12,87 +12,10 @@
 #include "common/result.h"
 #include "controller/api/http_types.h"
 #include "controller/api/roles.h"
+#include "controller/sessions/legacy_names.h"  // LabOperations, ActionRecord, ... (api:: aliases)
 #include "controller/store/store.h"
 
 namespace atelier::api {
-
-enum class ActionKind { kReset, kSolve, kCheckRun };
-std::string_view to_string(ActionKind k);  // "reset", "solve", "check_run"
-enum class ActionState { kRunning, kDone, kFailed };
-std::string_view to_string(ActionState s);  // "running", "done", "failed"
-std::optional<ActionKind> parse_action_kind(std::string_view s);
-std::optional<ActionState> parse_action_state(std::string_view s);
-
-// One task's verdict in a check run, for one candidate.
-struct TaskVerdict {
-  std::string candidate;
-  std::string task;
-  bool passed = false;
-  int checks = 0;
-  int failed = 0;
-};
-
-// An action started by a trainer; it runs in the background and is polled by id.
-struct ActionRecord {
-  std::string id;          // "a" + digits, unique in the daemon's life and across restarts
-  ActionKind kind = ActionKind::kReset;
-  std::string session;
-  std::vector<std::string> candidates;  // the labs it acts on
-  std::string host;        // reset of one host; "" for the whole lab
-  ActionState state = ActionState::kRunning;
-  std::string error;       // when failed
-  std::string run_id;      // check runs: the run id of the stored results
-  std::vector<TaskVerdict> verdicts;  // check runs, when done
-  store::TimePoint started_at{};
-  std::optional<store::TimePoint> finished_at;
-};
-
-// The store's form of an action (written when it starts and when it ends) and back; the
-// verdicts are kept as the JSON array the API shows. kInternal for a record that does not parse.
-store::ActionRecord to_stored(const ActionRecord& action);
-Result<ActionRecord> from_stored(const store::ActionRecord& stored);
-
-// How to reach one host of a candidate lab.
-struct HostAccess {
-  std::string name;
-  std::string domain;       // libvirt domain name
-  std::string uri;          // libvirt URI of its hypervisor host
-  std::string console;      // "virsh -c URI console DOMAIN", or "log: PATH" (read-only log)
-  std::string console_log;  // the console log file on the hypervisor host, "" when none
-  std::vector<std::pair<std::string, std::string>> addresses;  // (network, address)
-  std::string ssh_user;     // root
-  std::string ssh_password;
-};
-struct LabAccess {
-  std::string host;         // the hypervisor host the lab is placed on
-  std::vector<HostAccess> hosts;
-  std::string note;         // how SSH reaches the lab (its networks are isolated)
-};
-
-// Implemented by the reconciler. Thread-safe. Starting an action returns at once with its
-// record (state running); kNotFound for an unknown session, candidate or host,
-// kFailedPrecondition when the lab is not in a state to do it (not ready, being destroyed).
-class LabOperations {
- public:
-  virtual ~LabOperations() = default;
-  // Resets one host (fresh overlay, its roles and incidents again) or, with host empty, the
-  // whole lab (torn down and provisioned again). The hand-over time is kept.
-  virtual Result<ActionRecord> reset(const std::string& session, const std::string& candidate,
-                                     const std::string& host, const std::string& actor) = 0;
-  // Applies the lab's reference solution to a ready lab.
-  virtual Result<ActionRecord> solve(const std::string& session, const std::string& candidate,
-                                     const std::string& actor) = 0;
-  // Runs every task's checks on the ready labs of the session (or one candidate's) and stores
-  // every result (store::Store::add_result).
-  virtual Result<ActionRecord> check_run(const std::string& session,
-                                         const std::optional<std::string>& candidate,
-                                         const std::string& actor) = 0;
-  // kNotFound for an unknown id. Actions are stored: they outlive a restart of atelierd, and
-  // one that was running when atelierd stopped is failed (store::kInterruptedActionError).
-  virtual Result<ActionRecord> action(const std::string& id) = 0;
-  // kNotFound when the lab is not placed or planned yet.
-  virtual Result<LabAccess> access(const std::string& session, const std::string& candidate) = 0;
-};
 
 // Serves kResetLab, kSolveLab, kRunChecks and kGetAction (route already authorized).
 // `operations` may be null (an API without a reconciler): 503.

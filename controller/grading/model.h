@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/lab/lab.h"
+#include "controller/sessions/model.h"
 
 namespace atelier::grading {
 
@@ -44,8 +45,8 @@ struct CheckResult {
 };
 
 // The actor atelierd records on the check runs it starts by itself (periodic checks); any other
-// actor started the run on demand.
-inline constexpr std::string_view kScheduledRunActor = "atelierd";
+// actor started the run on demand. Defined with the session model.
+using sessions::kScheduledRunActor;
 
 enum class RunTrigger { kScheduled, kOnDemand };
 std::string_view to_string(RunTrigger trigger);                   // "scheduled" "on_demand"

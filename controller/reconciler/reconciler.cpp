@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "common/lab/variant.h"
-#include "controller/grading/model.h"
 #include "controller/images/image_definition.h"
 #include "controller/provider/naming.h"
 #include "controller/provisioning/lab_actions.h"

@@ -24,11 +24,12 @@
 #include "common/lab/lab.h"
 #include "common/lab/loader.h"
 #include "common/result.h"
-#include "controller/api/actions_api.h"
 #include "controller/images/builder.h"
 #include "controller/provider/provider.h"
 #include "controller/provisioning/candidate_lab.h"
 #include "controller/reconciler/placement.h"
+#include "controller/sessions/lab_operations.h"
+#include "controller/sessions/legacy_names.h"  // api::, grading:: names reconciler.cpp still uses
 #include "controller/store/store.h"
 
 namespace atelier::reconciler {
@@ -75,7 +76,7 @@ struct ReconcilerOptions {
   std::function<void(std::string_view, std::string_view, const std::string&)> log;
 };
 
-class Reconciler final : public api::LabOperations {
+class Reconciler final : public sessions::LabOperations {
  public:
   // Connects to every hypervisor host (a host that cannot be reached is retried by the loop).
   static Result<std::unique_ptr<Reconciler>> create(ReconcilerOptions options);
@@ -95,16 +96,16 @@ class Reconciler final : public api::LabOperations {
   // Jobs still running.
   std::size_t running_jobs();
 
-  // api::LabOperations
-  Result<api::ActionRecord> reset(const std::string& session, const std::string& candidate,
+  // sessions::LabOperations
+  Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
                                   const std::string& host, const std::string& actor) override;
-  Result<api::ActionRecord> solve(const std::string& session, const std::string& candidate,
+  Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
                                   const std::string& actor) override;
-  Result<api::ActionRecord> check_run(const std::string& session,
+  Result<sessions::ActionRecord> check_run(const std::string& session,
                                       const std::optional<std::string>& candidate,
                                       const std::string& actor) override;
-  Result<api::ActionRecord> action(const std::string& id) override;
-  Result<api::LabAccess> access(const std::string& session, const std::string& candidate) override;
+  Result<sessions::ActionRecord> action(const std::string& id) override;
+  Result<sessions::LabAccess> access(const std::string& session, const std::string& candidate) override;
 
  private:
   // One candidate lab as this process holds it: its model, its CandidateLab once planned.
@@ -149,17 +150,17 @@ class Reconciler final : public api::LabOperations {
   Result<images::BuiltImage> image(const std::string& name);
 
   // Writes the action's record to the store (put_action).
-  Status record_action(const api::ActionRecord& record) const;
+  Status record_action(const sessions::ActionRecord& record) const;
   // Runs body as an action. A recorded action is stored when it starts and when it ends, and is
   // then answered from the store; an unrecorded one (atelierd's own periodic check runs, which
   // nobody follows and whose results are stored anyway) lives in memory only while it runs.
   enum class Recorded { kYes, kNo };
-  Result<api::ActionRecord> start_action(api::ActionRecord record,
-                                         std::function<Status(api::ActionRecord&)> body,
-                                         Recorded recorded = Recorded::kYes);
+  Result<sessions::ActionRecord> start_action(sessions::ActionRecord record,
+                                              std::function<Status(sessions::ActionRecord&)> body,
+                                              Recorded recorded = Recorded::kYes);
   // Stores every result with run_by = actor ("atelierd" for periodic runs).
   Status run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
-                       const std::string& actor, std::vector<api::TaskVerdict>& verdicts);
+                       const std::string& actor, std::vector<sessions::TaskVerdict>& verdicts);
 
   ReconcilerOptions options_;
   std::vector<Host> hosts_;
@@ -176,7 +177,7 @@ class Reconciler final : public api::LabOperations {
     std::shared_ptr<std::atomic<bool>> done;
   };
   std::list<Job> jobs_;
-  std::map<std::string, api::ActionRecord> actions_;  // started by this process; all are stored too
+  std::map<std::string, sessions::ActionRecord> actions_;  // started by this process; all are stored too
   std::uint64_t action_counter_ = 0;
   std::chrono::steady_clock::time_point last_gc_{};
   std::thread loop_thread_;

@@ -185,31 +185,6 @@ std::string_view enum_name(E e, const std::array<std::pair<E, std::string_view>,
   return "unknown";
 }
 
-constexpr std::array<std::pair<DesiredState, std::string_view>, 2> kDesiredNames = {
-    {{DesiredState::kActive, "active"}, {DesiredState::kDestroyed, "destroyed"}}};
-constexpr std::array<std::pair<LabStatus, std::string_view>, 6> kLabStatusNames = {
-    {{LabStatus::kPending, "pending"},
-     {LabStatus::kProvisioning, "provisioning"},
-     {LabStatus::kReady, "ready"},
-     {LabStatus::kFailed, "failed"},
-     {LabStatus::kDestroying, "destroying"},
-     {LabStatus::kDestroyed, "destroyed"}}};
-constexpr std::array<std::pair<Step, std::string_view>, 8> kStepNames = {
-    {{Step::kNetworks, "networks"},
-     {Step::kDisks, "disks"},
-     {Step::kDomains, "domains"},
-     {Step::kBooted, "booted"},
-     {Step::kAgent, "agent"},
-     {Step::kRoles, "roles"},
-     {Step::kIncidents, "incidents"},
-     {Step::kReady, "ready"}}};
-constexpr std::array<std::pair<StepState, std::string_view>, 4> kStepStateNames = {
-    {{StepState::kPending, "pending"},
-     {StepState::kRunning, "running"},
-     {StepState::kDone, "done"},
-     {StepState::kFailed, "failed"}}};
-constexpr std::array<std::pair<Role, std::string_view>, 3> kRoleNames = {
-    {{Role::kTrainer, "trainer"}, {Role::kEvaluator, "evaluator"}, {Role::kCandidate, "candidate"}}};
 constexpr std::array<std::pair<ObjectKind, std::string_view>, 3> kObjectKindNames = {
     {{ObjectKind::kNetwork, "network"}, {ObjectKind::kVolume, "volume"}, {ObjectKind::kDomain, "domain"}}};
 constexpr std::array<std::pair<ObjectState, std::string_view>, 3> kObjectStateNames = {
@@ -279,15 +254,6 @@ ResultRecord read_result(const Statement& st) {
 
 }  // namespace
 
-std::string_view to_string(DesiredState s) { return enum_name(s, kDesiredNames); }
-std::optional<DesiredState> parse_desired_state(std::string_view s) { return parse_enum(s, kDesiredNames); }
-std::string_view to_string(LabStatus s) { return enum_name(s, kLabStatusNames); }
-std::optional<LabStatus> parse_lab_status(std::string_view s) { return parse_enum(s, kLabStatusNames); }
-std::string_view to_string(Step s) { return enum_name(s, kStepNames); }
-std::string_view to_string(StepState s) { return enum_name(s, kStepStateNames); }
-std::optional<StepState> parse_step_state(std::string_view s) { return parse_enum(s, kStepStateNames); }
-std::string_view to_string(Role r) { return enum_name(r, kRoleNames); }
-std::optional<Role> parse_role(std::string_view s) { return parse_enum(s, kRoleNames); }
 std::string_view to_string(ObjectKind k) { return enum_name(k, kObjectKindNames); }
 std::optional<ObjectKind> parse_object_kind(std::string_view s) { return parse_enum(s, kObjectKindNames); }
 std::string_view to_string(ObjectState s) { return enum_name(s, kObjectStateNames); }

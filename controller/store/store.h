@@ -14,36 +14,26 @@
 #include <vector>
 
 #include "common/result.h"
+#include "controller/sessions/model.h"
 #include "controller/store/sqlite.h"
 
 namespace atelier::store {
 
-using Clock = std::chrono::system_clock;
-using TimePoint = Clock::time_point;  // stored as milliseconds since the Unix epoch
-
-// What should exist. The reconciler closes the gap between this and what libvirt reports.
-enum class DesiredState { kActive, kDestroyed };
-std::string_view to_string(DesiredState s);  // "active", "destroyed"
-std::optional<DesiredState> parse_desired_state(std::string_view s);
-
-// What was observed, for a session and for each of its candidate labs.
-enum class LabStatus { kPending, kProvisioning, kReady, kFailed, kDestroying, kDestroyed };
-std::string_view to_string(LabStatus s);  // "pending", "provisioning", ...
-std::optional<LabStatus> parse_lab_status(std::string_view s);
-
-// The provisioning steps of a candidate lab, in order (ARCHITECTURE.md, "Provisioning").
-enum class Step { kNetworks, kDisks, kDomains, kBooted, kAgent, kRoles, kIncidents, kReady };
-inline constexpr std::array<Step, 8> kSteps = {Step::kNetworks, Step::kDisks,  Step::kDomains,
-                                               Step::kBooted,   Step::kAgent,  Step::kRoles,
-                                               Step::kIncidents, Step::kReady};
-std::string_view to_string(Step s);  // "networks", "disks", ...
-enum class StepState { kPending, kRunning, kDone, kFailed };
-std::string_view to_string(StepState s);  // "pending", "running", "done", "failed"
-std::optional<StepState> parse_step_state(std::string_view s);
-
-enum class Role { kTrainer, kEvaluator, kCandidate };
-std::string_view to_string(Role r);  // "trainer", "evaluator", "candidate"
-std::optional<Role> parse_role(std::string_view s);
+// The session model moved to controller/sessions/model.h.
+// alias kept while callers move
+using sessions::Clock;
+using sessions::TimePoint;
+using sessions::DesiredState;
+using sessions::LabStatus;
+using sessions::Step;
+using sessions::StepState;
+using sessions::Role;
+using sessions::kSteps;
+using sessions::to_string;
+using sessions::parse_desired_state;
+using sessions::parse_lab_status;
+using sessions::parse_step_state;
+using sessions::parse_role;
 
 struct SessionRecord {
   std::string id;          // [a-z0-9][a-z0-9_]{0,23}
