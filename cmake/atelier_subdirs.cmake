@@ -1,13 +1,3 @@
-# Adds the listed subfolders that hold a CMakeLists.txt, so that parts can grow one folder at a
-# time without editing the parent's list.
-function(atelier_add_existing_subdirs)
-  foreach(dir IN LISTS ARGN)
-    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/CMakeLists.txt)
-      add_subdirectory(${dir})
-    endif()
-  endforeach()
-endfunction()
-
 # Adds every immediate subfolder that holds a CMakeLists.txt, in name order.
 function(atelier_add_all_subdirs)
   file(GLOB children RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*)
