@@ -1,4 +1,4 @@
-// `atelier token create` (see token_commands.h).
+// `atelier token create` (see token_commands.h): through store::Store's public API only.
 #include "controller/cli/token_commands.h"
 
 #include <boost/json.hpp>
@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "controller/cli/commands.h"
+#include "controller/sessions/model.h"
 #include "controller/store/store.h"
 
 namespace atelier::cli {
@@ -39,7 +40,7 @@ int token_create(const std::vector<std::string>& args) {
     std::cout << usage << opts;
     return kExitOk;
   }
-  auto role = store::parse_role(role_text);
+  auto role = sessions::parse_role(role_text);
   if (!role) {
     std::cerr << "atelier token create: --role must be trainer, evaluator or candidate\n";
     return kExitInvalid;
@@ -55,7 +56,7 @@ int token_create(const std::vector<std::string>& args) {
   }
   std::optional<std::string> s = session.empty() ? std::nullopt : std::optional(session);
   std::optional<std::string> c = candidate.empty() ? std::nullopt : std::optional(candidate);
-  auto token = opened->create_token(*role, s, c, label, store::Clock::now(), "cli");
+  auto token = opened->create_token(*role, s, c, label, sessions::Clock::now(), "cli");
   if (!token.ok()) {
     std::cerr << "atelier token create: " << token.error().to_string() << "\n";
     return token.error().code() == ErrorCode::kInvalidArgument || token.error().code() == ErrorCode::kNotFound
@@ -68,7 +69,7 @@ int token_create(const std::vector<std::string>& args) {
   if (output == "json") {
     boost::json::object o{{"token", *token},
                           {"id", store::sha256_hex(*token).substr(0, 12)},
-                          {"role", store::to_string(*role)},
+                          {"role", sessions::to_string(*role)},
                           {"session", s ? boost::json::value(*s) : nullptr},
                           {"candidate", c ? boost::json::value(*c) : nullptr}};
     std::cout << boost::json::serialize(o) << "\n";
