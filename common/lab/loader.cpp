@@ -529,16 +529,21 @@ class LabParser {
 
 // ---- files named by the lab -------------------------------------------------------------
 
-std::filesystem::path find_recipes_root(const std::filesystem::path& dir) {
-  std::error_code ec;
-  auto p = std::filesystem::absolute(dir, ec);
-  if (ec) return {};
-  while (true) {
-    auto candidate = p / "ansible-free-recipes" / "recipes";
-    if (std::filesystem::is_directory(candidate, ec)) return candidate;
-    if (!p.has_parent_path() || p.parent_path() == p) return {};
-    p = p.parent_path();
+// The first role or recipe the lab names, as (what, source path), for the error of a lab that
+// needs recipes when no recipes root was given.
+std::optional<std::pair<std::string, std::string>> first_recipe_use(const Lab& lab) {
+  for (const auto& h : lab.hosts) {
+    if (!h.roles.empty()) return std::pair("role '" + h.roles[0] + "'", "hosts." + h.name + ".roles[0]");
   }
+  if (!lab.incidents.empty()) return std::pair("recipe '" + lab.incidents[0].recipe + "'", indexed("incidents", 0) + ".recipe");
+  if (!lab.solution.empty()) return std::pair("recipe '" + lab.solution[0].recipe + "'", indexed("solution", 0) + ".recipe");
+  for (std::size_t t = 0; t < lab.tasks.size(); ++t) {
+    if (!lab.tasks[t].near_misses.empty()) {
+      return std::pair("recipe '" + lab.tasks[t].near_misses[0].recipe + "'",
+                       indexed(indexed("tasks", t) + ".near_misses", 0) + ".recipe");
+    }
+  }
+  return std::nullopt;
 }
 
 // Recipe names under root/sub (without .yaml), for "did you mean".
@@ -567,13 +572,19 @@ bool read_file(const std::filesystem::path& path, std::string& out) {
 void check_files(Lab& lab, const LoadOptions& options, std::vector<Diagnostic>& out) {
   const std::string& file = lab.source.file;
   auto at = [&](const std::string& path) { return lab.source.at(path); };
-  lab.recipes_root = options.recipes_root.empty() ? find_recipes_root(lab.dir) : options.recipes_root;
+  // The caller says where the recipes are (atelierd's --recipes-dir, the CLI's --recipes or its
+  // install location): nothing is guessed from the lab's folder.
+  lab.recipes_root = options.recipes_root;
   std::error_code ec;
-  if (lab.recipes_root.empty() || !std::filesystem::is_directory(lab.recipes_root, ec)) {
-    out.push_back({file, {1, 1},
-                   lab.recipes_root.empty()
-                       ? "no ansible-free-recipes/recipes folder above the lab; pass --recipes DIR"
-                       : "recipes folder '" + lab.recipes_root.string() + "' does not exist"});
+  if (lab.recipes_root.empty()) {
+    if (auto use = first_recipe_use(lab)) {
+      out.push_back({file, at(use->second),
+                     "the lab names " + use->first +
+                         " but no recipes folder is known; pass --recipes DIR (atelier) or --recipes-dir DIR "
+                         "(atelierd)"});
+    }
+  } else if (!std::filesystem::is_directory(lab.recipes_root, ec)) {
+    out.push_back({file, {1, 1}, "recipes folder '" + lab.recipes_root.string() + "' does not exist"});
   } else {
     for (const auto& h : lab.hosts) {
       for (std::size_t i = 0; i < h.roles.size(); ++i) {

@@ -14,8 +14,9 @@
 namespace atelier::lab {
 
 struct LoadOptions {
-  // Where roles/NAME.yaml, incidents/..., solutions/... are looked up. Empty: the first
-  // `ansible-free-recipes/recipes` folder found in the lab's folder or one of its parents.
+  // Where roles/NAME.yaml, incidents/..., solutions/... are looked up, given by the caller
+  // (nothing is guessed from the lab's folder). Empty: a lab that names a role or recipe gets
+  // an error saying so (with check_files); one that names none loads.
   std::filesystem::path recipes_root;
   // Check that ticket files and recipes exist, and read ticket bodies. Off for the fuzzer and
   // for parse-only uses; references inside the file are checked either way.

@@ -9,6 +9,7 @@
 #include "common/lab/loader.h"
 #include "common/lab/variant.h"
 #include "controller/cli/commands.h"
+#include "controller/cli/recipes_root.h"
 
 namespace atelier::cli {
 
@@ -40,7 +41,7 @@ int lab_validate(const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "recipes", po::value<std::string>(),
-      "recipes folder (default: ansible-free-recipes/recipes above each lab)")(
+      "recipes folder (default: the installed or built atelier's)")(
       "path", po::value<std::vector<std::string>>(), "lab folder or lab.yaml (positional)");
   po::positional_options_description pos;
   pos.add("path", -1);
@@ -56,7 +57,8 @@ int lab_validate(const std::vector<std::string>& args) {
     return kExitInvalid;
   }
   lab::LoadOptions options;
-  if (vm.count("recipes")) options.recipes_root = vm["recipes"].as<std::string>();
+  options.recipes_root = recipes_root_or_default(
+      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>()) : std::nullopt);
   bool invalid = false;
   bool failed = false;
   for (const auto& path : vm["path"].as<std::vector<std::string>>()) {
@@ -81,7 +83,7 @@ int lab_show(const std::vector<std::string>& args) {
       "candidate", po::value<std::string>(), "the candidate's name (required)")(
       "seed", po::value<std::uint64_t>(), "the session's seed (required)")(
       "output", po::value<std::string>()->default_value("text"), "json or text")(
-      "recipes", po::value<std::string>(), "recipes folder (default: found above the lab)")(
+      "recipes", po::value<std::string>(), "recipes folder (default: the installed or built atelier's)")(
       "path", po::value<std::string>(), "lab folder or lab.yaml (positional)");
   po::positional_options_description pos;
   pos.add("path", 1);
@@ -101,7 +103,8 @@ int lab_show(const std::vector<std::string>& args) {
     return kExitInvalid;
   }
   lab::LoadOptions options;
-  if (vm.count("recipes")) options.recipes_root = vm["recipes"].as<std::string>();
+  options.recipes_root = recipes_root_or_default(
+      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>()) : std::nullopt);
   auto report = lab::load_lab_report(vm["path"].as<std::string>(), options);
   if (!report.ok()) {
     std::cerr << report.to_string();

@@ -25,6 +25,7 @@
 #include "common/lab/loader.h"
 #include "common/lab/variant.h"
 #include "controller/cli/commands.h"
+#include "controller/cli/recipes_root.h"
 #include "controller/images/builder.h"
 #include "controller/images/image_definition.h"
 #include "controller/provider/provider.h"
@@ -83,7 +84,7 @@ struct ProveArgs {
   std::string uri = "qemu:///system";
   std::string state_dir = images::kDefaultStateDir;
   std::string images_dir;
-  std::string recipes_dir;  // empty: found from the lab's folder
+  std::string recipes_dir;  // empty: recipes_root.h's default
   std::string agent_binary = ATELIER_AGENT_BINARY;
   int boot_minutes = 5;
   bool keep = false;
@@ -127,7 +128,7 @@ std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
       "state directory (images, overlays, run files)")(
       "images-dir", po::value(&out.images_dir), "folder of image definitions (default: labs/images)")(
       "recipes", po::value(&out.recipes_dir),
-      "recipes root (default: the ansible-free-recipes/recipes above the lab's folder)")(
+      "recipes root (default: the installed or built atelier's)")(
       "agent", po::value(&out.agent_binary)->default_value(out.agent_binary),
       "the atelier-agent binary put on every guest's seed disk")(
       "boot-minutes", po::value(&out.boot_minutes)->default_value(out.boot_minutes),
@@ -203,7 +204,7 @@ int lab_prove(const std::vector<std::string>& args) {
   Log log;
 
   lab::LoadOptions lo;
-  lo.recipes_root = a.recipes_dir;
+  lo.recipes_root = recipes_root_or_default(a.recipes_dir);
   auto loaded = lab::load_lab(a.lab_path, lo);
   if (!loaded.ok()) {
     std::cerr << loaded.error().message() << "\n";

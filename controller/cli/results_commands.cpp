@@ -19,6 +19,7 @@
 #include "common/lab/loader.h"
 #include "controller/api/http_client.h"
 #include "controller/cli/commands.h"
+#include "controller/cli/recipes_root.h"
 #include "controller/cli/session_commands.h"
 #include "controller/grading/export.h"
 #include "controller/grading/grade.h"
@@ -39,7 +40,7 @@ int results_render(const std::vector<std::string>& args) {
       "now", po::value<std::string>(), "grade as of this UTC time (2026-11-30T10:00:00Z) instead of the clock")(
       "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)")(
       "lab", po::value<std::string>(), "take the tasks from this lab (folder or lab.yaml) instead of the file's \"lab\"")(
-      "recipes", po::value<std::string>(), "with --lab: the recipes folder (default: found above the lab)");
+      "recipes", po::value<std::string>(), "with --lab: the recipes folder (default: the installed or built atelier's)");
   const char* usage =
       "usage: atelier results render --input FILE --format csv|json|junit|html|grid\n"
       "                              [--candidate C] [--out FILE] [--lang fr|en] [--now TIME] [--bom] [--lab PATH]\n"
@@ -107,7 +108,8 @@ int results_render(const std::vector<std::string>& args) {
   std::optional<grading::GradingPolicy> lab_policy;
   if (vm.count("lab")) {
     lab::LoadOptions load_options;
-    if (vm.count("recipes")) load_options.recipes_root = vm["recipes"].as<std::string>();
+    load_options.recipes_root = recipes_root_or_default(
+        vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>()) : std::nullopt);
     auto report = lab::load_lab_report(vm["lab"].as<std::string>(), load_options);
     if (!report.ok()) {
       std::cerr << report.to_string();

@@ -102,7 +102,8 @@ class DemoLabOnLibvirt : public ::testing::Test {
     std::cerr << "[image] " << image_.dir << (image_.from_cache ? " cached, " : " built in ")
               << image_.build_seconds << " s, disk " << (image_.disk_bytes >> 20) << " MiB\n";
 
-    auto loaded = lab::load_lab(std::string(ATELIER_SOURCE_DIR) + "/labs/demo");
+    auto loaded = lab::load_lab(std::string(ATELIER_SOURCE_DIR) + "/labs/demo",
+                                 lab::LoadOptions{std::string(ATELIER_SOURCE_DIR) + "/ansible-free-recipes/recipes"});
     ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
     lab_ = std::move(*loaded);
     ASSERT_EQ(lab_.hosts.size(), 2u) << "the test expects the demo lab's two hosts";

@@ -33,7 +33,8 @@ TEST(SplitMix64, BelowStaysInRange) {
 }
 
 Lab demo() {
-  auto lab = load_lab(testing::source_dir() / "labs/demo");
+  auto lab = load_lab(testing::source_dir() / "labs/demo",
+                      LoadOptions{testing::source_dir() / "ansible-free-recipes/recipes"});
   EXPECT_TRUE(lab.ok()) << (lab.ok() ? "" : lab.error().to_string());
   return std::move(lab).value();
 }
