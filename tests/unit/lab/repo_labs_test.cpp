@@ -15,6 +15,17 @@ namespace {
 
 using testing::source_dir;
 
+// The loader guesses no recipes root: without one, a lab that names roles says which option to
+// pass, at the line of its first role.
+TEST(RepoLabs, NoRecipesRootIsAnErrorNamingTheRole) {
+  auto report = load_lab_report(source_dir() / "labs/demo/lab.yaml", LoadOptions{});
+  ASSERT_FALSE(report.ok());
+  ASSERT_EQ(report.diagnostics.size(), 1u) << report.to_string();
+  EXPECT_NE(report.diagnostics[0].message.find("no recipes folder is known"), std::string::npos);
+  EXPECT_NE(report.diagnostics[0].message.find("the lab names role '"), std::string::npos);
+  EXPECT_GT(report.diagnostics[0].at.line, 1) << "at the role, not the top of the file";
+}
+
 TEST(RepoLabs, EveryLabValidates) {
   std::size_t count = 0;
   for (const auto& e : std::filesystem::directory_iterator(source_dir() / "labs")) {
