@@ -416,20 +416,18 @@ Status Reconciler::collect_orphans(store::Store& store) {
       // A known active session: objects of candidates it does not have, or placed elsewhere.
       auto labs = store.list_candidate_labs(session);
       if (!labs.ok()) continue;
+      std::set<std::string> strays;
       for (const auto& o : objects) {
         bool belongs = false;
         for (const auto& l : *labs) {
           belongs = belongs || (l.candidate == o.ref.candidate && (!l.host || *l.host == h.target.name));
         }
-        if (belongs) continue;
-        log("info", "removing an object of no lab",
-            "object=" + o.libvirt_name + " host=" + h.target.name);
-        Status st;
-        switch (o.kind) {
-          case provider::ObjectKind::kDomain: st = h.provider->undefine_domain(o.ref); break;
-          case provider::ObjectKind::kOverlay: st = h.provider->delete_overlay(o.ref); break;
-          case provider::ObjectKind::kNetwork: st = h.provider->undefine_network(o.ref); break;
-        }
+        if (!belongs) strays.insert(o.ref.candidate);
+      }
+      for (const auto& candidate : strays) {
+        log("info", "removing the objects of no lab",
+            "session=" + session + " candidate=" + candidate + " host=" + h.target.name);
+        Status st = h.provider->destroy_candidate(session, candidate);
         if (!st.ok() && first.ok()) first = st;
       }
     }
@@ -825,18 +823,7 @@ Result<api::ActionRecord> Reconciler::reset(const std::string& session, const st
         if (rt->lab) (void)rt->lab->destroy();
         else if (Host* h = host(rt->host); h && h->provider) {
           // Never planned (it failed early): remove by owner.
-          auto owned = h->provider->list(rt->session);
-          if (owned.ok()) {
-            for (const auto& o : *owned) {
-              if (o.ref.candidate != rt->candidate) continue;
-              if (o.kind == provider::ObjectKind::kDomain) (void)h->provider->undefine_domain(o.ref);
-            }
-            for (const auto& o : *owned) {
-              if (o.ref.candidate != rt->candidate) continue;
-              if (o.kind == provider::ObjectKind::kOverlay) (void)h->provider->delete_overlay(o.ref);
-              if (o.kind == provider::ObjectKind::kNetwork) (void)h->provider->undefine_network(o.ref);
-            }
-          }
+          (void)h->provider->destroy_candidate(rt->session, rt->candidate);
         }
         rt->lab.reset();
         rt->model.reset();
