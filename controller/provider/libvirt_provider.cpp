@@ -1042,6 +1042,21 @@ Status LibvirtProvider::destroy_session(const std::string& session) {
   if (!objects.ok()) {
     return std::move(objects).error().context(context);
   }
+  return destroy_objects(*objects, context);
+}
+
+Status LibvirtProvider::destroy_candidate(const std::string& session, const std::string& candidate) {
+  std::string context = "destroy candidate \"" + candidate + "\" of session \"" + session + "\"";
+  auto objects = list(session);
+  if (!objects.ok()) {
+    return std::move(objects).error().context(context);
+  }
+  std::erase_if(*objects, [&](const OwnedObject& o) { return o.ref.candidate != candidate; });
+  return destroy_objects(*objects, context);
+}
+
+Status LibvirtProvider::destroy_objects(const std::vector<OwnedObject>& objects,
+                                        const std::string& context) {
   std::optional<Error> first;
   unsigned failures = 0;
   auto note = [&](Status st) {
@@ -1054,7 +1069,7 @@ Status LibvirtProvider::destroy_session(const std::string& session) {
   };
   // Domains first (they use the overlays and the networks), then overlays, then networks.
   for (ObjectKind kind : {ObjectKind::kDomain, ObjectKind::kOverlay, ObjectKind::kNetwork}) {
-    for (const auto& obj : *objects) {
+    for (const auto& obj : objects) {
       if (obj.kind != kind) {
         continue;
       }

@@ -39,6 +39,7 @@ class LibvirtProvider final : public Provider {
 
   Result<std::vector<OwnedObject>> list(std::optional<std::string> session) override;
   Status destroy_session(const std::string& session) override;
+  Status destroy_candidate(const std::string& session, const std::string& candidate) override;
 
   // Not part of Provider: the overlay path create_overlay() gives `host`.
   std::string overlay_path(const ObjectRef& host) const;
@@ -70,6 +71,9 @@ class LibvirtProvider final : public Provider {
   Status destroy_owned(const ObjectRef& ref);
   template <typename Kind>
   Status undefine_owned(const ObjectRef& ref);
+  // destroy_session and destroy_candidate: removes `objects` (domains, overlays, networks in
+  // that order), continuing past failures; the first error with a count of the others.
+  Status destroy_objects(const std::vector<OwnedObject>& objects, const std::string& context);
 
   LibvirtOptions opts_;
   DomainType domain_type_ = DomainType::kQemu;

@@ -210,6 +210,11 @@ class Provider {
   // else. Best effort: continues past failures, returns the first error with a count.
   // Idempotent; an unknown session -> ok.
   virtual Status destroy_session(const std::string& session) = 0;
+  // Tears down everything one candidate lab of `session` owns on this host (domains, then
+  // overlays, then networks, found by their owner metadata as list() finds them) and nothing of
+  // another candidate or session. Best effort like destroy_session. Idempotent; an unknown
+  // session or candidate -> ok.
+  virtual Status destroy_candidate(const std::string& session, const std::string& candidate) = 0;
 };
 
 // Options of the libvirt implementation.

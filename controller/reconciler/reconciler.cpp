@@ -1,16 +1,11 @@
-// The reconciler's loop, jobs and actions (see reconciler.h).
+// The reconciler's loop: hosts, the pass over sessions and labs that the reconcile plan decides,
+// orphan removal, and the jobs it runs (see reconciler.h). Provisioning and teardown are in
+// reconciler_provision.cpp; the trainer's actions in trainer_actions.cpp.
 #include "controller/reconciler/reconciler.h"
 
-#include <algorithm>
-#include <random>
 #include <set>
-#include <sstream>
 
-#include "common/lab/variant.h"
-#include "controller/images/image_definition.h"
-#include "controller/provider/naming.h"
-#include "controller/provisioning/lab_actions.h"
-#include "controller/provisioning/plan.h"
+#include "controller/sessions/model.h"
 #include "controller/reconciler/node_info.h"
 #include "controller/sessions/check_interval.h"
 #include "controller/sessions/session_service.h"
@@ -19,42 +14,36 @@ namespace atelier::reconciler {
 
 namespace fs = std::filesystem;
 using store::LabStatus;
-using store::Step;
-using store::StepState;
-using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-std::string key(const std::string& session, const std::string& candidate) {
-  return session + "/" + candidate;
-}
+std::string key(const std::string& session, const std::string& candidate) { return session + "/" + candidate; }
 
-std::size_t idx(Step s) { return static_cast<std::size_t>(s); }
-
-// The candidate's root password: derived from the session's seed, so that a lab planned again
-// after a restart gets the same one (the guest took it at first boot).
-std::string root_password(const store::SessionRecord& s, const std::string& candidate) {
-  return store::sha256_hex("atelier-root/" + s.id + "/" + candidate + "/" + std::to_string(s.seed))
-      .substr(0, 12);
-}
-
-// Writes one lab's record with a change applied; the record is read fresh so that a concurrent
-// writer of other fields (another lab's job never touches this row) is not overwritten.
-Status update_lab(store::Store& store, const std::string& session, const std::string& candidate,
-                  const std::function<void(store::CandidateLabRecord&)>& change) {
-  auto rec = store.get_candidate_lab(session, candidate);
-  if (!rec.ok()) return std::move(rec).error();
-  change(*rec);
-  rec->updated_at = store::Clock::now();
-  return store.update_candidate_lab(*rec);
-}
+std::string error_field(const Error& e) { return "error=\"" + e.to_string() + "\""; }
 
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// construction, loop, jobs
+// construction, hosts, jobs
 
-Reconciler::Reconciler(ReconcilerOptions options) : options_(std::move(options)) {}
+Reconciler::Reconciler(ReconcilerOptions options) : options_(std::move(options)) {
+  jobs_ = make_runner();
+  TrainerActions::Options ao;
+  ao.boot_deadline = options_.boot_deadline;
+  ao.check_timeout = options_.check_timeout;
+  LabRegistry& registry = *this;
+  actions_ = std::make_unique<TrainerActions>(
+      registry, [this](std::string what, std::function<void()> job) { return submit(std::move(what), std::move(job)); },
+      ao);
+}
+
+std::unique_ptr<JobRunner> Reconciler::make_runner() {
+  return std::make_unique<JobRunner>(
+      options_.max_jobs, [this] { kick(); },
+      [this](const std::string& job, const std::string& what) {
+        log("error", "job failed with an exception", "job=\"" + job + "\" error=\"" + what + "\"");
+      });
+}
 
 Result<std::unique_ptr<Reconciler>> Reconciler::create(ReconcilerOptions options) {
   if (options.hosts.empty()) {
@@ -72,9 +61,7 @@ Result<std::unique_ptr<Reconciler>> Reconciler::create(ReconcilerOptions options
   }
   for (const auto& h : r->options_.hosts) r->hosts_.push_back(Host{h, nullptr, HostCapacity{h.name}});
   Status connected = r->connect_hosts();
-  if (!connected.ok()) {
-    r->log("warn", "hypervisor host not reachable yet", "error=\"" + connected.error().to_string() + "\"");
-  }
+  if (!connected.ok()) r->log("warn", "hypervisor host not reachable yet", error_field(connected.error()));
   return r;
 }
 
@@ -83,6 +70,8 @@ Reconciler::~Reconciler() { stop(std::chrono::milliseconds(0)); }
 void Reconciler::log(std::string_view level, std::string_view msg, const std::string& fields) const {
   if (options_.log) options_.log(level, msg, fields);
 }
+
+SteadyClock::time_point Reconciler::now() const { return options_.now ? options_.now() : SteadyClock::now(); }
 
 Result<store::Store> Reconciler::open_store() const { return store::Store::open(options_.state_dir); }
 
@@ -95,15 +84,10 @@ Status Reconciler::connect_hosts() {
     lo.overlay_dir = options_.overlay_dir;
     lo.overlay_pool = options_.overlay_pool;
     auto p = provider::make_libvirt_provider(lo);
-    if (!p.ok()) {
-      h.capacity.reachable = false;
-      if (first.ok()) first = std::move(p).error().context("connect to host " + h.target.name);
-      continue;
-    }
-    auto info = read_node_info(h.target.uri);
+    auto info = p.ok() ? read_node_info(h.target.uri) : Result<NodeInfo>(p.error());
     if (!info.ok()) {
       h.capacity.reachable = false;
-      if (first.ok()) first = std::move(info).error();
+      if (first.ok()) first = std::move(info).error().context("connect to host " + h.target.name);
       continue;
     }
     h.provider = std::move(*p);
@@ -115,9 +99,11 @@ Status Reconciler::connect_hosts() {
         "host=" + h.target.name + " uri=" + h.target.uri + " memory_mib=" +
             std::to_string(info->memory_bytes >> 20) + " cpus=" + std::to_string(info->cpus) +
             " domain_type=" + std::string(provider::to_string(h.provider->domain_type())));
-    if (auto st = open_store(); st.ok()) {
-      (void)st->upsert_host({h.target.name, h.target.uri, info->memory_bytes, static_cast<int>(info->cpus), true});
-    }
+    auto st = open_store();
+    Status saved = st.ok() ? st->upsert_host({h.target.name, h.target.uri, info->memory_bytes,
+                                             static_cast<int>(info->cpus), true})
+                           : Status(std::move(st).error());
+    log_failure(*this, saved, "hypervisor host not stored", "host=" + h.target.name);
   }
   return first;
 }
@@ -129,7 +115,27 @@ Reconciler::Host* Reconciler::host(const std::string& name) {
   return nullptr;
 }
 
+provider::Provider* Reconciler::provider_of(const std::string& name) {
+  Host* h = host(name);
+  return h ? h->provider.get() : nullptr;
+}
+
+std::string Reconciler::uri_of(const std::string& name) const {
+  for (const auto& h : hosts_) {
+    if (h.target.name == name) return h.target.uri;
+  }
+  return "";
+}
+
 void Reconciler::start() {
+  {
+    std::lock_guard jobs(jobs_mutex_);
+    if (jobs_stopped_) {  // started again after a stop: a fresh runner
+      jobs_ = make_runner();
+      jobs_stopped_ = false;
+    }
+  }
+  actions_->start();
   std::lock_guard lock(mutex_);
   if (loop_thread_.joinable()) return;
   stopping_ = false;
@@ -149,62 +155,38 @@ bool Reconciler::stop(std::chrono::milliseconds grace) {
     for (auto& [k, rt] : labs_) rt->cancelled = true;
     wake_.notify_all();
   }
+  actions_->stop();
   if (loop_thread_.joinable()) loop_thread_.join();
-  auto until = SteadyClock::now() + grace;
-  for (;;) {
-    reap_jobs();
-    if (running_jobs() == 0) return true;
-    if (SteadyClock::now() >= until) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  JobRunner* jobs = nullptr;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    jobs = jobs_.get();
+    jobs_stopped_ = true;
   }
-  std::lock_guard lock(mutex_);
-  for (auto& j : jobs_) {
-    log("warn", "job still running at stop", "job=\"" + j.what + "\"");
-    j.thread.detach();  // the process exits next; every step is resumable
+  if (jobs->stop(grace)) return true;
+  for (const auto& name : jobs->running_names()) {
+    log("warn", "job still running at stop", "job=\"" + name + "\"");  // detached: every step is resumable
   }
-  jobs_.clear();
   return false;
 }
 
+bool Reconciler::submit(std::string what, std::function<void()> job) {
+  std::lock_guard lock(jobs_mutex_);
+  return jobs_->submit(std::move(what), std::move(job));
+}
+
 std::size_t Reconciler::running_jobs() {
-  std::lock_guard lock(mutex_);
-  std::size_t n = 0;
-  for (auto& j : jobs_) n += j.done->load() ? 0 : 1;
-  return n;
+  std::lock_guard lock(jobs_mutex_);
+  return jobs_->running() + jobs_->queued();
 }
 
-void Reconciler::spawn(std::string what, std::function<void()> job) {
-  auto done = std::make_shared<std::atomic<bool>>(false);
-  std::lock_guard lock(mutex_);
-  jobs_.push_back(Job{what, std::thread([this, what, job = std::move(job), done] {
-                        try {
-                          job();
-                        } catch (const std::exception& e) {
-                          log("error", "job failed with an exception", "job=\"" + what + "\" error=\"" + e.what() + "\"");
-                        }
-                        done->store(true);
-                        std::lock_guard l(mutex_);
-                        kicked_ = true;
-                        wake_.notify_all();
-                      }),
-                      done});
-}
-
-void Reconciler::reap_jobs() {
-  std::list<Job> finished;
+void Reconciler::wait_idle() {
+  JobRunner* jobs = nullptr;
   {
-    std::lock_guard lock(mutex_);
-    for (auto it = jobs_.begin(); it != jobs_.end();) {
-      if (it->done->load()) {
-        finished.splice(finished.end(), jobs_, it++);
-      } else {
-        ++it;
-      }
-    }
+    std::lock_guard lock(jobs_mutex_);
+    jobs = jobs_.get();
   }
-  for (auto& j : finished) {
-    if (j.thread.joinable()) j.thread.join();
-  }
+  jobs->wait_idle();
 }
 
 void Reconciler::loop() {
@@ -212,7 +194,7 @@ void Reconciler::loop() {
       "state_dir=" + options_.state_dir.string() + " hosts=" + std::to_string(hosts_.size()));
   for (;;) {
     Status st = reconcile_once();
-    if (!st.ok()) log("warn", "reconcile pass failed", "error=\"" + st.error().to_string() + "\"");
+    if (!st.ok()) log("warn", "reconcile pass failed", error_field(st.error()));
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, options_.loop_interval, [this] { return stopping_ || kicked_; });
     kicked_ = false;
@@ -221,44 +203,51 @@ void Reconciler::loop() {
   log("info", "reconciler stopped");
 }
 
-std::shared_ptr<Reconciler::LabRuntime> Reconciler::runtime(const std::string& session,
-                                                             const std::string& candidate, bool create) {
+std::shared_ptr<LabRuntime> Reconciler::runtime(const std::string& session, const std::string& candidate) {
   std::lock_guard lock(mutex_);
-  auto it = labs_.find(key(session, candidate));
-  if (it != labs_.end()) return it->second;
-  if (!create) return nullptr;
-  auto rt = std::make_shared<LabRuntime>();
-  rt->session = session;
-  rt->candidate = candidate;
-  labs_[key(session, candidate)] = rt;
+  auto& rt = labs_[key(session, candidate)];
+  if (!rt) {
+    rt = std::make_shared<LabRuntime>();
+    rt->session = session;
+    rt->candidate = candidate;
+  }
   return rt;
 }
 
+std::shared_ptr<LabRuntime> Reconciler::find_lab(const std::string& session, const std::string& candidate) {
+  std::lock_guard lock(mutex_);
+  auto it = labs_.find(key(session, candidate));
+  return it != labs_.end() ? it->second : nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the pass
+
 Status Reconciler::reconcile_once() {
-  reap_jobs();
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return ok_status();
   }
-  if (auto c = connect_hosts(); !c.ok()) {
-    log("warn", "hypervisor host not reachable", "error=\"" + c.error().to_string() + "\"");
-  }
+  if (auto c = connect_hosts(); !c.ok()) log("warn", "hypervisor host not reachable", error_field(c.error()));
   auto opened = open_store();
   if (!opened.ok()) return std::move(opened).error().context("reconcile");
   store::Store store = std::move(*opened);
 
-  if (last_gc_ == SteadyClock::time_point{} || SteadyClock::now() - last_gc_ >= options_.gc_interval) {
-    last_gc_ = SteadyClock::now();
-    if (auto g = collect_orphans(store); !g.ok()) {
-      log("warn", "orphan collection failed", "error=\"" + g.error().to_string() + "\"");
-    }
+  if (!gc_done_ || now() - last_gc_ >= options_.gc_interval) {
+    gc_done_ = true;
+    last_gc_ = now();
+    if (auto g = collect_orphans(store); !g.ok()) log("warn", "orphan collection failed", error_field(g.error()));
   }
-
   auto sessions = store.list_sessions();
   if (!sessions.ok()) return std::move(sessions).error();
+  Capacity capacity = capacity_now();
+  for (const auto& s : *sessions) ATELIER_RETURN_IF_ERROR(drive_session(store, s, capacity));
+  return ok_status();
+}
 
-  // Capacity as placed now: every lab with a host that is not destroyed counts.
-  std::map<std::string, HostCapacity> capacity;
+// Capacity as placed now: every lab with a host that is not destroyed counts.
+Reconciler::Capacity Reconciler::capacity_now() {
+  Capacity capacity;
   for (auto& h : hosts_) {
     HostCapacity c = h.capacity;
     c.placed_bytes = 0;
@@ -266,170 +255,213 @@ Status Reconciler::reconcile_once() {
     c.reachable = h.provider != nullptr;
     capacity[h.target.name] = c;
   }
+  std::lock_guard lock(mutex_);
+  for (auto& [k, rt] : labs_) {
+    std::lock_guard l(rt->state);
+    if (rt->host.empty() || !capacity.count(rt->host)) continue;
+    capacity[rt->host].placed_bytes += rt->memory_bytes;
+    if (rt->busy) capacity[rt->host].provisioning++;
+  }
+  return capacity;
+}
+
+Status Reconciler::drive_session(store::Store& store, const store::SessionRecord& s, Capacity& capacity) {
+  SessionView view{s.desired, s.status, false};
   {
     std::lock_guard lock(mutex_);
-    for (auto& [k, rt] : labs_) {
-      std::lock_guard l(rt->state);
-      if (rt->host.empty() || !capacity.count(rt->host)) continue;
-      capacity[rt->host].placed_bytes += rt->memory_bytes;
-      if (rt->busy) capacity[rt->host].provisioning++;
-    }
+    auto it = tearing_down_.find(s.id);
+    view.tearing_down = it != tearing_down_.end() && it->second;
   }
-
-  for (const auto& s : *sessions) {
-    if (s.desired == store::DesiredState::kDestroyed) {
-      if (s.status == LabStatus::kDestroyed) continue;
+  switch (plan_session(view)) {
+    case SessionStep::kNothing:
+      return ok_status();
+    case SessionStep::kTearDown: {
+      const std::string id = s.id;
       {
         std::lock_guard lock(mutex_);
-        if (tearing_down_[s.id]) continue;
-        tearing_down_[s.id] = true;
+        tearing_down_[id] = true;
       }
-      std::string id = s.id;
-      spawn("teardown " + id, [this, id] { teardown_session(id); });
-      continue;
+      if (!submit("teardown " + id, [this, id] { teardown_session(id); })) {
+        std::lock_guard lock(mutex_);
+        tearing_down_[id] = false;  // stopping: the next start tears it down
+      }
+      return ok_status();
     }
-    auto labs = store.list_candidate_labs(s.id);
-    if (!labs.ok()) return std::move(labs).error();
-    std::size_t ready = 0, failed = 0;
-    for (const auto& l : *labs) {
-      ready += l.status == LabStatus::kReady ? 1 : 0;
-      failed += l.status == LabStatus::kFailed ? 1 : 0;
-      auto rt = runtime(s.id, l.candidate, true);
-      bool needs_job = false;
-      {
-        std::lock_guard g(rt->state);
-        if (rt->busy) continue;
-        // A lab this process has not driven yet (new, or left by a previous run), or one whose
-        // VMs need to be reached again. Failed labs wait for a reset.
-        needs_job = !rt->ready && l.status != LabStatus::kFailed && SteadyClock::now() >= rt->retry_at;
-      }
-      if (needs_job) {
-        std::string placed = l.host.value_or("");
-        if (placed.empty() || !capacity.count(placed)) {
-          // Demand from the lab's hosts; the model is loaded by the job, estimate from the file.
-          sessions::SessionService::Options so;
-          so.labs_dir = options_.labs_dir;
-          so.load = options_.load;
-          sessions::SessionService svc(store, so);
-          auto model = svc.candidate_lab(s.id, l.candidate);
-          if (!model.ok()) {
-            (void)update_lab(store, s.id, l.candidate, [&](store::CandidateLabRecord& r) {
-              r.status = LabStatus::kFailed;
-              r.error = model.error().to_string();
-            });
-            continue;
-          }
-          std::vector<std::uint64_t> mem;
-          for (const auto& h : model->hosts) mem.push_back(h.memory_bytes);
-          std::uint64_t demand = lab_demand_bytes(mem);
-          std::vector<HostCapacity> caps;
-          for (auto& [n, c] : capacity) caps.push_back(c);
-          auto chosen = choose_host(caps, demand);
-          if (!chosen.ok()) {
-            (void)update_lab(store, s.id, l.candidate, [&](store::CandidateLabRecord& r) {
-              r.status = LabStatus::kFailed;
-              r.error = chosen.error().to_string();
-            });
-            continue;
-          }
-          if (!*chosen) continue;  // no room now: a later pass
-          placed = **chosen;
-          (void)update_lab(store, s.id, l.candidate, [&](store::CandidateLabRecord& r) { r.host = placed; });
-          std::lock_guard g(rt->state);
-          rt->memory_bytes = demand;
-        } else if (!has_slot(capacity[placed])) {
-          continue;
-        }
-        {
-          std::lock_guard g(rt->state);
-          rt->host = placed;
-          rt->busy = true;
-          rt->cancelled = false;
-        }
-        capacity[placed].provisioning++;
-        capacity[placed].placed_bytes += rt->memory_bytes;
-        spawn("provision " + key(s.id, l.candidate), [this, rt] { provision(rt); });
-        continue;
-      }
-      // Periodic checks of ready labs, at the interval in force: the session's, else the lab's,
-      // else atelierd's (sessions/check_interval.h).
-      bool due = false;
-      {
-        std::lock_guard g(rt->state);
-        if (rt->ready && rt->model) {
-          auto every = sessions::effective_check_interval(
-                           s.check_interval, rt->model->check_interval,
-                           std::chrono::ceil<std::chrono::seconds>(options_.check_interval))
-                           .every;
-          due = every.count() > 0 && SteadyClock::now() - rt->last_check >= every;
-        }
-        if (due) rt->last_check = SteadyClock::now();
-      }
-      if (due) (void)check_run(s.id, l.candidate, std::string(grading::kScheduledRunActor));
-    }
-    LabStatus status = labs->empty()              ? LabStatus::kPending
-                       : ready == labs->size()    ? LabStatus::kReady
-                       : failed > 0               ? LabStatus::kFailed
-                       : LabStatus::kProvisioning;
-    if (status != s.status) (void)store.set_session_status(s.id, status);
+    case SessionStep::kDriveLabs:
+      break;
+  }
+  auto labs = store.list_candidate_labs(s.id);
+  if (!labs.ok()) return std::move(labs).error();
+  std::vector<LabStatus> statuses;
+  for (const auto& l : *labs) {
+    statuses.push_back(l.status);
+    drive_lab(store, s, l, capacity);
+  }
+  LabStatus status = session_status(statuses);
+  if (status != s.status) {
+    log_failure(*this, store.set_session_status(s.id, status), "session status not stored", "session=" + s.id);
   }
   return ok_status();
+}
+
+void Reconciler::drive_lab(store::Store& store, const store::SessionRecord& s, const store::CandidateLabRecord& l,
+                           Capacity& capacity) {
+  auto rt = runtime(s.id, l.candidate);
+  std::string placed = l.host.value_or("");
+  LabView v;
+  v.status = l.status;
+  v.placed = !placed.empty() && capacity.count(placed) > 0;
+  v.objects_exist = l.steps[static_cast<std::size_t>(store::Step::kDomains)] == store::StepState::kDone;
+  {
+    std::lock_guard g(rt->state);
+    v.busy = rt->busy;
+    v.ready = rt->ready;
+    v.retry_due = now() >= rt->retry_at;
+    v.has_model = rt->model.has_value();
+    if (rt->model) {
+      // The interval in force: the session's, else the lab's, else atelierd's.
+      v.check_every = sessions::effective_check_interval(s.check_interval, rt->model->check_interval,
+                                                         std::chrono::ceil<std::chrono::seconds>(options_.check_interval))
+                          .every;
+    }
+    v.since_last_check = now() - rt->last_check;
+  }
+  const LabStep step = reconciler::plan_lab(v);
+  const std::string who = "session=" + s.id + " candidate=" + l.candidate;
+  switch (step) {
+    case LabStep::kNothing:
+      return;
+    case LabStep::kCheck: {
+      {
+        std::lock_guard g(rt->state);
+        rt->last_check = now();
+      }
+      auto run = actions_->check_run(s.id, l.candidate, std::string(sessions::kScheduledRunActor));
+      if (!run.ok()) log("warn", "periodic check run not started", who + " " + error_field(run.error()));
+      return;
+    }
+    case LabStep::kPlace: {
+      auto chosen = place(store, s, l, *rt, capacity);
+      if (!chosen) return;
+      placed = *chosen;
+      break;
+    }
+    case LabStep::kProvision:
+    case LabStep::kAdopt:
+      if (!has_slot(capacity[placed])) return;
+      break;
+  }
+  {
+    std::lock_guard g(rt->state);
+    rt->host = placed;
+    rt->busy = true;
+    rt->cancelled = false;
+  }
+  capacity[placed].provisioning++;
+  capacity[placed].placed_bytes += rt->memory_bytes;
+  if (step == LabStep::kAdopt) log("info", "adopting a lab", who + " host=" + placed);
+  if (!submit("provision " + key(s.id, l.candidate), [this, rt] { provision(rt); })) {
+    std::lock_guard g(rt->state);
+    rt->busy = false;  // stopping: the next start adopts it
+  }
+}
+
+std::optional<std::string> Reconciler::place(store::Store& store, const store::SessionRecord& s,
+                                             const store::CandidateLabRecord& l, LabRuntime& rt, Capacity& capacity) {
+  const std::string who = "session=" + s.id + " candidate=" + l.candidate;
+  auto fail = [&](const Error& e) {
+    log("error", "lab cannot be placed", who + " " + error_field(e));
+    log_failure(*this, update_lab(store, s.id, l.candidate, [&](store::CandidateLabRecord& r) {
+                  r.status = LabStatus::kFailed;
+                  r.error = e.to_string();
+                }),
+                "lab failure not stored", who);
+  };
+  // Demand from the lab's hosts; the model is loaded by the job, estimate from the file.
+  sessions::SessionService::Options so;
+  so.labs_dir = options_.labs_dir;
+  so.load = options_.load;
+  sessions::SessionService svc(store, so);
+  auto model = svc.candidate_lab(s.id, l.candidate);
+  if (!model.ok()) {
+    fail(model.error());
+    return std::nullopt;
+  }
+  std::vector<std::uint64_t> mem;
+  for (const auto& h : model->hosts) mem.push_back(h.memory_bytes);
+  const std::uint64_t demand = lab_demand_bytes(mem);
+  std::vector<HostCapacity> caps;
+  for (auto& [n, c] : capacity) caps.push_back(c);
+  auto chosen = choose_host(caps, demand);
+  if (!chosen.ok()) {
+    fail(chosen.error());
+    return std::nullopt;
+  }
+  if (!*chosen) return std::nullopt;  // no room now: a later pass
+  const std::string placed = **chosen;
+  log_failure(*this, update_lab(store, s.id, l.candidate, [&](store::CandidateLabRecord& r) { r.host = placed; }),
+              "lab placement not stored", who);
+  std::lock_guard g(rt.state);
+  rt.memory_bytes = demand;
+  return placed;
 }
 
 // ---------------------------------------------------------------------------------------------
 // orphans
 
+OwnerView Reconciler::observe_owner(store::Store& store, const std::string& session) {
+  OwnerView owner;
+  auto rec = store.get_session(session);
+  if (!rec.ok()) {
+    owner.known = rec.error().code() == ErrorCode::kNotFound ? OwnerView::Known::kNo : OwnerView::Known::kUnsure;
+    return owner;
+  }
+  owner.known = OwnerView::Known::kYes;
+  owner.desired = rec->desired;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = tearing_down_.find(session);
+    owner.tearing_down = it != tearing_down_.end() && it->second;
+  }
+  if (owner.desired == store::DesiredState::kDestroyed) return owner;
+  auto labs = store.list_candidate_labs(session);
+  if (!labs.ok()) {
+    owner.known = OwnerView::Known::kUnsure;
+    return owner;
+  }
+  for (const auto& l : *labs) owner.labs.push_back({l.candidate, l.host});
+  return owner;
+}
+
 Status Reconciler::collect_orphans(store::Store& store) {
   Status first;
+  auto note = [&first](Status st) {
+    if (!st.ok() && first.ok()) first = std::move(st);
+  };
   for (auto& h : hosts_) {
     if (!h.provider) continue;
     auto owned = h.provider->list(std::nullopt);
     if (!owned.ok()) {
-      if (first.ok()) first = std::move(owned).error().context("list objects on " + h.target.name);
+      note(std::move(owned).error().context("list objects on " + h.target.name));
       continue;
     }
-    std::map<std::string, std::vector<provider::OwnedObject>> by_session;
-    for (auto& o : *owned) by_session[o.ref.session].push_back(o);
-    for (auto& [session, objects] : by_session) {
-      auto rec = store.get_session(session);
-      bool remove_all = false;
-      if (!rec.ok()) {
-        if (rec.error().code() != ErrorCode::kNotFound) continue;
-        remove_all = options_.orphan_session_prefix &&
-                     session.rfind(*options_.orphan_session_prefix, 0) == 0;
-        if (!remove_all) continue;  // not ours to judge (another controller's, or a test's)
-      } else if (rec->desired == store::DesiredState::kDestroyed) {
-        std::lock_guard lock(mutex_);
-        if (tearing_down_[session]) continue;  // the teardown job is on it
-        remove_all = true;
-      }
-      if (remove_all) {
-        log("info", "removing orphaned objects",
-            "session=" + session + " host=" + h.target.name + " objects=" + std::to_string(objects.size()));
-        Status st = h.provider->destroy_session(session);
-        if (!st.ok() && first.ok()) first = st;
+    std::map<std::string, std::set<std::string>> by_session;  // session -> candidates with objects
+    for (auto& o : *owned) by_session[o.ref.session].insert(o.ref.candidate);
+    for (auto& [session, candidates] : by_session) {
+      OwnerView owner = observe_owner(store, session);
+      owner.object_candidates = candidates;
+      const OrphanPlan plan = plan_orphans(session, owner, h.target.name, options_.orphan_session_prefix);
+      if (plan.destroy_session) {
+        log("info", "removing orphaned objects", "session=" + session + " host=" + h.target.name);
+        note(h.provider->destroy_session(session));
         std::error_code ec;
         fs::remove_all(options_.run_dir / session, ec);
-        continue;
+        if (ec) log("warn", "run folder not removed", "session=" + session + " error=\"" + ec.message() + "\"");
       }
-      // A known active session: objects of candidates it does not have, or placed elsewhere.
-      auto labs = store.list_candidate_labs(session);
-      if (!labs.ok()) continue;
-      for (const auto& o : objects) {
-        bool belongs = false;
-        for (const auto& l : *labs) {
-          belongs = belongs || (l.candidate == o.ref.candidate && (!l.host || *l.host == h.target.name));
-        }
-        if (belongs) continue;
-        log("info", "removing an object of no lab",
-            "object=" + o.libvirt_name + " host=" + h.target.name);
-        Status st;
-        switch (o.kind) {
-          case provider::ObjectKind::kDomain: st = h.provider->undefine_domain(o.ref); break;
-          case provider::ObjectKind::kOverlay: st = h.provider->delete_overlay(o.ref); break;
-          case provider::ObjectKind::kNetwork: st = h.provider->undefine_network(o.ref); break;
-        }
-        if (!st.ok() && first.ok()) first = st;
+      for (const auto& candidate : plan.destroy_candidates) {
+        log("info", "removing the objects of no lab",
+            "session=" + session + " candidate=" + candidate + " host=" + h.target.name);
+        note(h.provider->destroy_candidate(session, candidate));
       }
     }
   }
@@ -437,632 +469,28 @@ Status Reconciler::collect_orphans(store::Store& store) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// provisioning
+// sessions::LabOperations: delegated to the trainer's actions
 
-Result<images::BuiltImage> Reconciler::image(const std::string& name) {
-  std::lock_guard lock(image_mutex_);
-  if (auto it = images_.find(name); it != images_.end()) return it->second;
-  auto def = images::load_image_definition(options_.image_definitions.string(), name);
-  if (!def.ok()) return std::move(def).error().context("image " + name);
-  if (!options_.build_images) {
-    auto found = images::find_built_image(*def, options_.image_state_dir);
-    if (!found.ok()) {
-      return Error(ErrorCode::kFailedPrecondition,
-                   "image " + name + " is not built in " + options_.image_state_dir +
-                       ": run `atelier image build " + name + "` (or start atelierd with --build-images)");
-    }
-    images_[name] = *found;
-    return found;
-  }
-  images::BuildOptions bo;
-  bo.state_dir = options_.image_state_dir;
-  bo.progress = [this, &name](const std::string& line) { log("info", "image build", "image=" + name + " step=\"" + line + "\""); };
-  auto built = images::build_image(*def, bo);
-  if (!built.ok()) return std::move(built).error();
-  log("info", built->from_cache ? "image found" : "image built", "image=" + name + " dir=" + built->dir);
-  images_[name] = *built;
-  return built;
-}
-
-Status Reconciler::plan_lab(store::Store& store, LabRuntime& rt, Host& host) {
-  auto session = store.get_session(rt.session);
-  if (!session.ok()) return std::move(session).error();
-  sessions::SessionService::Options so;
-  so.labs_dir = options_.labs_dir;
-  so.load = options_.load;
-  sessions::SessionService svc(store, so);
-  auto model = svc.candidate_lab(rt.session, rt.candidate);
-  if (!model.ok()) return std::move(model).error();
-
-  provisioning::PlanInputs in;
-  in.session = rt.session;
-  in.candidate = rt.candidate;
-  in.run_dir = (options_.run_dir / rt.session / rt.candidate).string();
-  in.root_password = root_password(*session, rt.candidate);
-  in.cache = options_.cache;
-  in.console = options_.console;
-  for (const auto& h : model->hosts) {
-    if (in.images.count(h.image)) continue;
-    auto img = image(h.image);
-    if (!img.ok()) return std::move(img).error();
-    in.images[h.image] = *img;
-  }
-  provider::Provider& p = *host.provider;
-  auto plan = provisioning::plan_candidate_lab(
-      *model, in, [&p](const provider::ObjectRef& ref, unsigned nic) { return p.choose_mac(ref, nic); });
-  if (!plan.ok()) return std::move(plan).error();
-
-  provisioning::CandidateLabOptions co;
-  co.agent_binary = options_.agent_binary;
-  std::string session_id = rt.session;
-  co.progress = [this, session_id](const provisioning::Progress& pr) {
-    log("info", "progress", "session=" + session_id + " candidate=" + pr.candidate + " host=" + pr.host +
-                                " step=" + pr.step + " msg=\"" + pr.message + "\"");
-  };
-  auto lab = std::make_unique<provisioning::CandidateLab>(p, std::move(*plan), co);
-  std::lock_guard g(rt.state);
-  rt.model = std::move(*model);
-  rt.lab = std::move(lab);
-  rt.root_password = in.root_password;
-  return ok_status();
-}
-
-void Reconciler::provision(std::shared_ptr<LabRuntime> rt) {
-  std::lock_guard op(rt->op);
-  auto opened = open_store();
-  if (!opened.ok()) {
-    log("error", "cannot open the store", "error=\"" + opened.error().to_string() + "\"");
-    std::lock_guard g(rt->state);
-    rt->busy = false;
-    return;
-  }
-  store::Store store = std::move(*opened);
-  auto t0 = SteadyClock::now();
-  Status st = provision_steps(store, *rt);
-  double secs = std::chrono::duration<double>(SteadyClock::now() - t0).count();
-  std::string who = "session=" + rt->session + " candidate=" + rt->candidate + " host=" + rt->host;
-  if (st.ok()) {
-    log("info", "candidate lab ready", who + " seconds=" + std::to_string(secs));
-  } else if (rt->cancelled) {
-    log("info", "provisioning interrupted", who);
-  } else {
-    unsigned attempt = 0;
-    {
-      std::lock_guard g(rt->state);
-      attempt = ++rt->attempts;
-      rt->retry_at = SteadyClock::now() + options_.retry_delay;
-    }
-    // Input that is wrong (the lab, a missing image) does not get better by waiting.
-    const ErrorCode code = st.error().code();
-    const bool retry = attempt < options_.max_attempts && code != ErrorCode::kInvalidArgument &&
-                       code != ErrorCode::kNotFound && code != ErrorCode::kFailedPrecondition;
-    log(retry ? "warn" : "error", retry ? "provisioning attempt failed, will resume" : "provisioning failed",
-        who + " attempt=" + std::to_string(attempt) + " error=\"" + st.error().to_string() + "\"");
-    (void)update_lab(store, rt->session, rt->candidate, [&](store::CandidateLabRecord& r) {
-      r.status = retry ? LabStatus::kProvisioning : LabStatus::kFailed;
-      r.error = retry ? "attempt " + std::to_string(attempt) + " of " + std::to_string(options_.max_attempts) +
-                            " failed, resuming: " + st.error().to_string()
-                      : st.error().to_string();
-      for (auto& s : r.steps) {
-        if (s == StepState::kRunning) s = StepState::kFailed;
-      }
-    });
-  }
-  std::lock_guard g(rt->state);
-  rt->busy = false;
-  rt->ready = st.ok();
-  if (st.ok()) rt->attempts = 0;
-}
-
-Status Reconciler::provision_steps(store::Store& store, LabRuntime& rt) {
-  Host* h = host(rt.host);
-  if (h == nullptr || !h->provider) {
-    return Error(ErrorCode::kUnavailable, "hypervisor host \"" + rt.host + "\" is not connected");
-  }
-  auto rec = store.get_candidate_lab(rt.session, rt.candidate);
-  if (!rec.ok()) return std::move(rec).error();
-  const StepPlan todo = steps_to_run(rec->steps);
-  const bool adopting = rec->steps[idx(Step::kDomains)] == StepState::kDone;
-
-  auto mark = [&](std::initializer_list<Step> steps, StepState state) -> Status {
-    return update_lab(store, rt.session, rt.candidate, [&](store::CandidateLabRecord& r) {
-      for (Step s : steps) r.steps[idx(s)] = state;
-      if (r.status != LabStatus::kReady || state != StepState::kDone) r.status = LabStatus::kProvisioning;
-      r.error.clear();
-    });
-  };
-  auto stopped = [&]() -> Status {
-    if (rt.cancelled) return Error(ErrorCode::kFailedPrecondition, "stopped");
-    return ok_status();
-  };
-  ATELIER_RETURN_IF_ERROR(update_lab(store, rt.session, rt.candidate, [&](store::CandidateLabRecord& r) {
-    r.status = LabStatus::kProvisioning;
-    r.error.clear();
-  }));
-
-  if (!rt.lab) ATELIER_RETURN_IF_ERROR(plan_lab(store, rt, *h));
-  provisioning::CandidateLab& lab = *rt.lab;
-  const lab::Lab& model = *rt.model;
-
-  // networks, disks, domains: one idempotent call; its progress marks the networks done.
-  ATELIER_RETURN_IF_ERROR(stopped());
-  ATELIER_RETURN_IF_ERROR(mark({Step::kNetworks, Step::kDisks, Step::kDomains},
-                               adopting ? StepState::kDone : StepState::kRunning));
-  if (auto st = lab.create(); !st.ok()) return std::move(st).error().context("networks, disks and domains");
-  ATELIER_RETURN_IF_ERROR(mark({Step::kNetworks, Step::kDisks, Step::kDomains}, StepState::kDone));
-
-  ATELIER_RETURN_IF_ERROR(stopped());
-  ATELIER_RETURN_IF_ERROR(mark({Step::kBooted}, StepState::kRunning));
-  if (auto st = lab.start(); !st.ok()) return std::move(st).error().context("boot");
-  ATELIER_RETURN_IF_ERROR(mark({Step::kBooted}, StepState::kDone));
-
-  ATELIER_RETURN_IF_ERROR(stopped());
-  ATELIER_RETURN_IF_ERROR(mark({Step::kAgent}, StepState::kRunning));
-  if (auto st = lab.wait_agents(options_.boot_deadline); !st.ok()) {
-    return std::move(st).error().context("wait for the agents");
-  }
-  ATELIER_RETURN_IF_ERROR(mark({Step::kAgent}, StepState::kDone));
-
-  if (todo.roles) {
-    ATELIER_RETURN_IF_ERROR(stopped());
-    ATELIER_RETURN_IF_ERROR(mark({Step::kRoles}, StepState::kRunning));
-    if (auto st = provisioning::apply_roles(lab, model, nullptr); !st.ok()) {
-      return std::move(st).error().context("roles");
-    }
-    ATELIER_RETURN_IF_ERROR(mark({Step::kRoles}, StepState::kDone));
-  }
-  if (todo.incidents) {
-    ATELIER_RETURN_IF_ERROR(stopped());
-    ATELIER_RETURN_IF_ERROR(mark({Step::kIncidents}, StepState::kRunning));
-    if (auto st = provisioning::apply_steps(lab, model, provisioning::incident_steps(model), nullptr); !st.ok()) {
-      return std::move(st).error().context("incidents");
-    }
-    ATELIER_RETURN_IF_ERROR(mark({Step::kIncidents}, StepState::kDone));
-  }
-  ATELIER_RETURN_IF_ERROR(stopped());
-  return update_lab(store, rt.session, rt.candidate, [&](store::CandidateLabRecord& r) {
-    r.steps[idx(Step::kReady)] = StepState::kDone;
-    r.status = LabStatus::kReady;
-    r.error.clear();
-    if (!r.handed_over_at) r.handed_over_at = store::Clock::now();
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// teardown
-
-void Reconciler::teardown_session(const std::string& session) {
-  auto opened = open_store();
-  if (!opened.ok()) return;
-  store::Store store = std::move(*opened);
-  (void)store.set_session_status(session, LabStatus::kDestroying);
-  auto labs = store.list_candidate_labs(session);
-  std::vector<std::shared_ptr<LabRuntime>> runtimes;
-  if (labs.ok()) {
-    for (const auto& l : *labs) {
-      (void)update_lab(store, session, l.candidate, [](store::CandidateLabRecord& r) { r.status = LabStatus::kDestroying; });
-      if (auto rt = runtime(session, l.candidate, false)) {
-        rt->cancelled = true;
-        runtimes.push_back(rt);
-      }
-    }
-  }
-  // Every host: the provider removes what the session owns (domains first: running jobs fail
-  // fast), whatever the store says about placement.
-  Status first;
-  auto destroy_everywhere = [&] {
-    for (auto& h : hosts_) {
-      if (!h.provider) {
-        if (first.ok()) first = Error(ErrorCode::kUnavailable, "host " + h.target.name + " is not connected");
-        continue;
-      }
-      Status st = h.provider->destroy_session(session);
-      if (!st.ok() && first.ok()) first = st;
-    }
-  };
-  destroy_everywhere();
-  // Wait for jobs on these labs, then remove again what they may have recreated meanwhile.
-  for (auto& rt : runtimes) {
-    std::lock_guard op(rt->op);
-    std::lock_guard g(rt->state);
-    if (rt->lab) rt->lab.reset();  // closes the agent channels
-  }
-  first = ok_status();
-  destroy_everywhere();
-  std::error_code ec;
-  fs::remove_all(options_.run_dir / session, ec);
-  if (!first.ok()) {
-    log("error", "teardown incomplete", "session=" + session + " error=\"" + first.error().to_string() + "\"");
-    std::lock_guard lock(mutex_);
-    tearing_down_[session] = false;  // the next pass tries again
-    return;
-  }
-  if (labs.ok()) {
-    for (const auto& l : *labs) {
-      (void)update_lab(store, session, l.candidate, [](store::CandidateLabRecord& r) {
-        r.status = LabStatus::kDestroyed;
-        for (auto& s : r.steps) s = StepState::kPending;
-      });
-    }
-  }
-  (void)store.set_session_status(session, LabStatus::kDestroyed);
-  std::lock_guard lock(mutex_);
-  tearing_down_[session] = false;  // leftovers found later are the orphan collector's
-  for (auto it = labs_.begin(); it != labs_.end();) {
-    it = it->second->session == session ? labs_.erase(it) : std::next(it);
-  }
-  log("info", "session destroyed", "session=" + session);
-}
-
-// ---------------------------------------------------------------------------------------------
-// actions
-
-Result<api::ActionRecord> Reconciler::start_action(api::ActionRecord record,
-                                                   std::function<Status(api::ActionRecord&)> body,
-                                                   Recorded recorded) {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return Error(ErrorCode::kUnavailable, "atelierd is stopping");
-    std::ostringstream id;
-    id << "a" << std::chrono::duration_cast<std::chrono::milliseconds>(store::Clock::now().time_since_epoch()).count()
-       << "_" << ++action_counter_;
-    record.id = id.str();
-    record.state = api::ActionState::kRunning;
-    record.started_at = store::Clock::now();
-  }
-  // Stored before it is acknowledged, and again when it ends: the id outlives a restart.
-  if (recorded == Recorded::kYes) ATELIER_RETURN_IF_ERROR(record_action(record));
-  {
-    std::lock_guard lock(mutex_);
-    actions_[record.id] = record;
-  }
-  std::string id = record.id;
-  spawn(std::string(api::to_string(record.kind)) + " " + record.session, [this, id, body, recorded] {
-    api::ActionRecord work;
-    {
-      std::lock_guard lock(mutex_);
-      work = actions_[id];
-    }
-    Status st = body(work);
-    work.state = st.ok() ? api::ActionState::kDone : api::ActionState::kFailed;
-    if (!st.ok()) work.error = st.error().to_string();
-    work.finished_at = store::Clock::now();
-    bool stored = false;
-    if (recorded == Recorded::kYes) {
-      Status saved = record_action(work);
-      stored = saved.ok();
-      if (!stored) {
-        log("error", "action outcome not stored", "action=" + id + " error=\"" + saved.error().to_string() + "\"");
-      }
-    }
-    log(st.ok() ? "info" : "error", "action finished",
-        "action=" + id + " kind=" + std::string(api::to_string(work.kind)) + " session=" + work.session +
-            " state=" + std::string(api::to_string(work.state)) + (st.ok() ? "" : " error=\"" + work.error + "\""));
-    // Finished: the store answers for it from now on (memory stays bounded), unless the store
-    // could not take it; an unrecorded action is forgotten.
-    std::lock_guard lock(mutex_);
-    if (stored || recorded == Recorded::kNo) {
-      actions_.erase(id);
-    } else {
-      actions_[id] = std::move(work);
-    }
-  });
-  return record;
-}
-
-Status Reconciler::record_action(const api::ActionRecord& record) const {
-  auto opened = open_store();
-  if (!opened.ok()) return std::move(opened).error().context("record action " + record.id);
-  return opened->put_action(api::to_stored(record));
-}
-
-Result<api::ActionRecord> Reconciler::action(const std::string& id) {
-  {
-    std::lock_guard lock(mutex_);
-    auto it = actions_.find(id);
-    if (it != actions_.end()) return it->second;
-  }
-  // Not started by this process: a previous atelierd's, as stored.
-  auto opened = open_store();
-  if (!opened.ok()) return std::move(opened).error();
-  auto stored = opened->get_action(id);
-  if (!stored.ok()) return std::move(stored).error();
-  return api::from_stored(*stored);
-}
-
-namespace {
-// The lab must be recorded; kNotFound names what is missing.
-Status check_lab(store::Store& store, const std::string& session, const std::string& candidate) {
-  auto s = store.get_session(session);
-  if (!s.ok()) return std::move(s).error();
-  if (s->desired == store::DesiredState::kDestroyed) {
-    return Error(ErrorCode::kFailedPrecondition, "session " + session + " is destroyed");
-  }
-  auto c = store.get_candidate_lab(session, candidate);
-  if (!c.ok()) return std::move(c).error();
-  return ok_status();
-}
-}  // namespace
-
-Result<api::ActionRecord> Reconciler::reset(const std::string& session, const std::string& candidate,
+Result<sessions::ActionRecord> Reconciler::reset(const std::string& session, const std::string& candidate,
                                             const std::string& host_name, const std::string& actor) {
-  auto opened = open_store();
-  if (!opened.ok()) return std::move(opened).error();
-  ATELIER_RETURN_IF_ERROR(check_lab(*opened, session, candidate));
-  auto rt = runtime(session, candidate, false);
-  {
-    if (!rt) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not placed yet");
-    std::lock_guard g(rt->state);
-    if (rt->busy) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is being provisioned");
-    if (!host_name.empty()) {
-      if (!rt->model) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not planned yet");
-      bool known = false;
-      for (const auto& h : rt->model->hosts) known = known || h.name == host_name;
-      if (!known) return Error(ErrorCode::kNotFound, "no host \"" + host_name + "\" in the lab of " + candidate);
-    }
-  }
-  (void)opened->append_audit({0, store::Clock::now(), actor, "lab.reset", "candidate " + session + "/" + candidate,
-                              host_name.empty() ? "whole lab" : "host " + host_name});
-  api::ActionRecord rec;
-  rec.kind = api::ActionKind::kReset;
-  rec.session = session;
-  rec.candidates = {candidate};
-  rec.host = host_name;
-  return start_action(rec, [this, rt, host_name](api::ActionRecord&) -> Status {
-    auto st = open_store();
-    if (!st.ok()) return std::move(st).error();
-    store::Store& store = *st;
-    if (host_name.empty()) {
-      // The whole lab: torn down and provisioned again (the hand-over time is kept).
-      {
-        std::lock_guard op(rt->op);
-        std::lock_guard g(rt->state);
-        rt->busy = true;
-        rt->ready = false;
-        rt->attempts = 0;
-        rt->retry_at = {};
-        if (rt->lab) (void)rt->lab->destroy();
-        else if (Host* h = host(rt->host); h && h->provider) {
-          // Never planned (it failed early): remove by owner.
-          auto owned = h->provider->list(rt->session);
-          if (owned.ok()) {
-            for (const auto& o : *owned) {
-              if (o.ref.candidate != rt->candidate) continue;
-              if (o.kind == provider::ObjectKind::kDomain) (void)h->provider->undefine_domain(o.ref);
-            }
-            for (const auto& o : *owned) {
-              if (o.ref.candidate != rt->candidate) continue;
-              if (o.kind == provider::ObjectKind::kOverlay) (void)h->provider->delete_overlay(o.ref);
-              if (o.kind == provider::ObjectKind::kNetwork) (void)h->provider->undefine_network(o.ref);
-            }
-          }
-        }
-        rt->lab.reset();
-        rt->model.reset();
-        ATELIER_RETURN_IF_ERROR(update_lab(store, rt->session, rt->candidate, [](store::CandidateLabRecord& r) {
-          r.status = LabStatus::kProvisioning;
-          r.error.clear();
-          for (auto& s : r.steps) s = StepState::kPending;
-        }));
-      }
-      provision(rt);
-      std::lock_guard g(rt->state);
-      if (!rt->ready) {
-        auto now = store.get_candidate_lab(rt->session, rt->candidate);
-        return Error(ErrorCode::kUnavailable, now.ok() ? now->error : "provisioning failed");
-      }
-      return ok_status();
-    }
-    std::lock_guard op(rt->op);
-    {
-      std::lock_guard g(rt->state);
-      if (!rt->lab || !rt->model) return Error(ErrorCode::kFailedPrecondition, "the lab is not planned");
-      rt->ready = false;
-    }
-    ATELIER_RETURN_IF_ERROR(update_lab(store, rt->session, rt->candidate,
-                                       [](store::CandidateLabRecord& r) { r.status = LabStatus::kProvisioning; }));
-    const lab::Lab& full = *rt->model;
-    lab::Lab only = full;
-    only.hosts.clear();
-    for (const auto& h : full.hosts) {
-      if (h.name == host_name) only.hosts.push_back(h);
-    }
-    std::vector<provisioning::RecipeStep> incidents;
-    for (auto& s : provisioning::incident_steps(full)) {
-      if (s.on == host_name) incidents.push_back(s);
-    }
-    Status done = rt->lab->reset_host(host_name, options_.boot_deadline);
-    if (done.ok()) done = provisioning::apply_roles(*rt->lab, only, nullptr);
-    if (done.ok()) done = provisioning::apply_steps(*rt->lab, full, incidents, nullptr);
-    (void)update_lab(store, rt->session, rt->candidate, [&](store::CandidateLabRecord& r) {
-      r.status = done.ok() ? LabStatus::kReady : LabStatus::kFailed;
-      r.error = done.ok() ? "" : done.error().to_string();
-    });
-    std::lock_guard g(rt->state);
-    rt->ready = done.ok();
-    return done;
-  });
+  return actions_->reset(session, candidate, host_name, actor);
 }
 
-Result<api::ActionRecord> Reconciler::solve(const std::string& session, const std::string& candidate,
+Result<sessions::ActionRecord> Reconciler::solve(const std::string& session, const std::string& candidate,
                                             const std::string& actor) {
-  auto opened = open_store();
-  if (!opened.ok()) return std::move(opened).error();
-  ATELIER_RETURN_IF_ERROR(check_lab(*opened, session, candidate));
-  auto rt = runtime(session, candidate, false);
-  if (!rt) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not ready");
-  {
-    std::lock_guard g(rt->state);
-    if (!rt->ready || !rt->lab) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not ready");
-  }
-  (void)opened->append_audit({0, store::Clock::now(), actor, "lab.solve", "candidate " + session + "/" + candidate,
-                              "reference solution applied"});
-  api::ActionRecord rec;
-  rec.kind = api::ActionKind::kSolve;
-  rec.session = session;
-  rec.candidates = {candidate};
-  return start_action(rec, [rt](api::ActionRecord&) -> Status {
-    std::lock_guard op(rt->op);
-    if (!rt->lab || !rt->model) return Error(ErrorCode::kFailedPrecondition, "the lab is gone");
-    Status st = provisioning::apply_steps(*rt->lab, *rt->model, provisioning::solution_steps(*rt->model), nullptr);
-    if (!st.ok()) return std::move(st).error().context("solve the lab of " + rt->candidate);
-    return st;
-  });
+  return actions_->solve(session, candidate, actor);
 }
 
-Status Reconciler::run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
-                                 const std::string& actor, std::vector<api::TaskVerdict>& verdicts) {
-  std::lock_guard op(rt.op);
-  if (!rt.lab || !rt.model) return Error(ErrorCode::kFailedPrecondition, "the lab of " + rt.candidate + " is gone");
-  const lab::Lab& model = *rt.model;
-  auto started = store::Clock::now();
-  // A run belongs to one candidate (grading keys runs by id across the session).
-  const std::string candidate_run = run_id + "-" + rt.candidate;
-  auto outcomes = provisioning::run_checks(*rt.lab, model, candidate_run, options_.check_timeout);
-  if (!outcomes.ok()) return std::move(outcomes).error().context("checks of " + rt.candidate);
-  auto finished = store::Clock::now();
-  for (const auto& o : *outcomes) {
-    const lab::Task* task = nullptr;
-    for (const auto& t : model.tasks) {
-      if (t.id == o.task) task = &t;
-    }
-    api::TaskVerdict v{rt.candidate, o.task, o.passed, static_cast<int>(o.results.size()), 0};
-    for (std::size_t i = 0; i < o.results.size(); ++i) {
-      const auto& r = o.results[i];
-      store::ResultRecord rec;
-      rec.result_id = candidate_run + "/" + o.task + "/" + std::to_string(i);
-      rec.session = rt.session;
-      rec.candidate = rt.candidate;
-      rec.task = o.task;
-      rec.check_index = static_cast<int>(i);
-      rec.host = task && i < task->checks.size() ? task->checks[i].on : "";
-      rec.description = r.description;
-      switch (r.status) {
-        case protocol::CheckStatus::kPass: rec.status = "pass"; break;
-        case protocol::CheckStatus::kFail: rec.status = "fail"; break;
-        default: rec.status = "error"; break;
-      }
-      if (rec.status != "pass") v.failed++;
-      rec.expected = r.expected;
-      rec.observed = r.observed;
-      rec.run_id = candidate_run;
-      rec.run_by = actor;
-      rec.started_at = r.started_unix_ms > 0
-                           ? store::TimePoint(std::chrono::milliseconds(r.started_unix_ms))
-                           : started;
-      rec.finished_at = r.started_unix_ms > 0 ? rec.started_at + r.duration : finished;
-      rec.received_at = store::Clock::now();
-      auto added = store.add_result(rec);
-      if (!added.ok()) return std::move(added).error().context("store result " + rec.result_id);
-    }
-    verdicts.push_back(std::move(v));
-  }
-  return ok_status();
-}
-
-Result<api::ActionRecord> Reconciler::check_run(const std::string& session,
+Result<sessions::ActionRecord> Reconciler::check_run(const std::string& session,
                                                 const std::optional<std::string>& candidate,
                                                 const std::string& actor) {
-  auto opened = open_store();
-  if (!opened.ok()) return std::move(opened).error();
-  auto s = opened->get_session(session);
-  if (!s.ok()) return std::move(s).error();
-  if (s->desired == store::DesiredState::kDestroyed) {
-    return Error(ErrorCode::kFailedPrecondition, "session " + session + " is destroyed");
-  }
-  std::vector<std::shared_ptr<LabRuntime>> targets;
-  if (candidate) {
-    ATELIER_RETURN_IF_ERROR(check_lab(*opened, session, *candidate));
-    auto rt = runtime(session, *candidate, false);
-    bool ready = false;
-    if (rt) {
-      std::lock_guard g(rt->state);
-      ready = rt->ready && rt->lab;
-    }
-    if (!ready) return Error(ErrorCode::kFailedPrecondition, "the lab of " + *candidate + " is not ready");
-    targets.push_back(rt);
-  } else {
-    auto labs = opened->list_candidate_labs(session);
-    if (!labs.ok()) return std::move(labs).error();
-    for (const auto& l : *labs) {
-      auto rt = runtime(session, l.candidate, false);
-      if (!rt) continue;
-      std::lock_guard g(rt->state);
-      if (rt->ready && rt->lab) targets.push_back(rt);
-    }
-    if (targets.empty()) return Error(ErrorCode::kFailedPrecondition, "no lab of session " + session + " is ready");
-  }
-  api::ActionRecord rec;
-  rec.kind = api::ActionKind::kCheckRun;
-  rec.session = session;
-  for (auto& t : targets) rec.candidates.push_back(t->candidate);
-  if (actor != grading::kScheduledRunActor) {
-    (void)opened->append_audit({0, store::Clock::now(), actor, "checks.run", "session " + session,
-                                candidate ? "candidate " + *candidate : "every ready lab"});
-  }
-  return start_action(rec, [this, targets, actor](api::ActionRecord& work) -> Status {
-    work.run_id = "run-" + work.id;
-    auto st = open_store();
-    if (!st.ok()) return std::move(st).error();
-    // Labs in parallel: each has its own agents.
-    std::vector<std::thread> threads;
-    std::vector<Status> statuses(targets.size());
-    std::vector<std::vector<api::TaskVerdict>> verdicts(targets.size());
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-      threads.emplace_back([&, i] {
-        auto own = open_store();
-        if (!own.ok()) {
-          statuses[i] = std::move(own).error();
-          return;
-        }
-        statuses[i] = run_checks_on(*own, *targets[i], work.run_id, actor, verdicts[i]);
-      });
-    }
-    for (auto& t : threads) t.join();
-    Status first;
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-      work.verdicts.insert(work.verdicts.end(), verdicts[i].begin(), verdicts[i].end());
-      if (!statuses[i].ok() && first.ok()) first = statuses[i];
-      std::lock_guard g(targets[i]->state);
-      targets[i]->last_check = SteadyClock::now();
-    }
-    return first;
-  }, actor == grading::kScheduledRunActor ? Recorded::kNo : Recorded::kYes);
+  return actions_->check_run(session, candidate, actor);
 }
 
-Result<api::LabAccess> Reconciler::access(const std::string& session, const std::string& candidate) {
-  auto rt = runtime(session, candidate, false);
-  if (!rt) return Error(ErrorCode::kNotFound, "the lab of " + candidate + " is not placed yet");
-  std::lock_guard g(rt->state);
-  if (!rt->lab || !rt->model) return Error(ErrorCode::kNotFound, "the lab of " + candidate + " is not planned yet");
-  api::LabAccess out;
-  out.host = rt->host;
-  std::string uri;
-  if (Host* h = host(rt->host)) uri = h->target.uri;
-  for (const auto& hp : rt->lab->plan().hosts) {
-    api::HostAccess a;
-    a.name = hp.name;
-    a.domain = provider::libvirt_name(hp.domain.ref);
-    a.uri = uri;
-    a.console_log = hp.domain.console.log_path;
-    a.console = hp.domain.console.kind == provider::SerialConsole::Kind::kPty
-                    ? "virsh -c " + uri + " console " + a.domain
-                    : "log: " + a.console_log;
-    if (const lab::Host* lh = [&]() -> const lab::Host* {
-          for (const auto& x : rt->model->hosts) {
-            if (x.name == hp.name) return &x;
-          }
-          return nullptr;
-        }()) {
-      for (const auto& n : lh->nics) a.addresses.emplace_back(n.network, n.address.to_string());
-    }
-    a.ssh_user = "root";
-    a.ssh_password = rt->root_password;
-    out.hosts.push_back(std::move(a));
-  }
-  out.note = "lab networks are isolated from the hypervisor host: ssh root@ADDRESS from another host of the "
-             "same lab (its console), or use the console";
-  return out;
+Result<sessions::ActionRecord> Reconciler::action(const std::string& id) { return actions_->action(id); }
+
+Result<sessions::LabAccess> Reconciler::access(const std::string& session, const std::string& candidate) {
+  return actions_->access(session, candidate);
 }
 
 }  // namespace atelier::reconciler

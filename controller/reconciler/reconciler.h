@@ -3,16 +3,15 @@
 // the store before and after it), tears destroyed sessions down, adopts labs after a restart,
 // removes libvirt objects that belong to no lab, and runs the trainer's actions (LabOperations;
 // each one is stored when it starts and when it ends, so that it outlives a restart).
-// Threads: one loop thread plans; each job (provisioning, teardown, action) runs on its own
-// thread with its own Store connection to the same SQLite file (WAL); the Store is not shared.
+// Threads: one loop thread plans (reconcile_plan.h); the jobs (provisioning, teardown, the
+// trainer's actions in trainer_actions.h) run on one bounded JobRunner, each with its own Store
+// connection to the same SQLite file (WAL); the Store is not shared.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,12 +23,15 @@
 #include "common/lab/lab.h"
 #include "common/lab/loader.h"
 #include "common/result.h"
+#include "controller/sessions/lab_operations.h"
 #include "controller/images/builder.h"
 #include "controller/provider/provider.h"
 #include "controller/provisioning/candidate_lab.h"
+#include "controller/reconciler/job_runner.h"
+#include "controller/reconciler/lab_runtime.h"
 #include "controller/reconciler/placement.h"
-#include "controller/sessions/lab_operations.h"
-#include "controller/sessions/legacy_names.h"  // api::, grading:: names reconciler.cpp still uses
+#include "controller/reconciler/reconcile_plan.h"
+#include "controller/reconciler/trainer_actions.h"
 #include "controller/store/store.h"
 
 namespace atelier::reconciler {
@@ -72,11 +74,16 @@ struct ReconcilerOptions {
   std::chrono::milliseconds retry_delay{std::chrono::seconds(20)};
   // At most this many labs provisioning at once on one host (0: the host's CPU count).
   unsigned max_parallel_per_host = 0;
+  // Jobs (provisioning, teardown, action parts) running at once; more wait in a queue.
+  unsigned max_jobs = 16;
   // Structured log: level, message, "key=value ..." fields.
   std::function<void(std::string_view, std::string_view, const std::string&)> log;
+  // The steady clock of retry delays, check intervals and orphan collection (tests inject
+  // theirs); empty: std::chrono::steady_clock::now.
+  std::function<std::chrono::steady_clock::time_point()> now;
 };
 
-class Reconciler final : public sessions::LabOperations {
+class Reconciler final : public sessions::LabOperations, private LabRegistry {
  public:
   // Connects to every hypervisor host (a host that cannot be reached is retried by the loop).
   static Result<std::unique_ptr<Reconciler>> create(ReconcilerOptions options);
@@ -84,19 +91,22 @@ class Reconciler final : public sessions::LabOperations {
 
   // Starts the loop thread. The first pass removes orphans and adopts labs left by a previous run.
   void start();
-  // Stops the loop and waits up to `grace` for jobs to finish their current step. Running VMs
-  // are left alone: the next start adopts them. false when jobs were still running (the caller
-  // exits the process; every step is resumable).
+  // Stops the loop and waits up to `grace` for running jobs to finish their current step (queued
+  // jobs are dropped). Running VMs are left alone: the next start adopts them. false when jobs
+  // were still running (the caller exits the process; every step is resumable).
   bool stop(std::chrono::milliseconds grace);
   // Wakes the loop now (after a create or destroy).
   void kick();
 
   // One pass of the loop, on the caller's thread (tests).
   Status reconcile_once();
-  // Jobs still running.
+  // Jobs still running or queued.
   std::size_t running_jobs();
+  // Blocks until no job is running or queued, so that a test sees every effect of a pass or
+  // an action without polling. Returns at once after stop().
+  void wait_idle();
 
-  // sessions::LabOperations
+  // sessions::LabOperations: the trainer's actions (trainer_actions.h).
   Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
                                   const std::string& host, const std::string& actor) override;
   Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
@@ -108,62 +118,57 @@ class Reconciler final : public sessions::LabOperations {
   Result<sessions::LabAccess> access(const std::string& session, const std::string& candidate) override;
 
  private:
-  // One candidate lab as this process holds it: its model, its CandidateLab once planned.
-  struct LabRuntime {
-    std::string session, candidate, host;
-    std::mutex op;                      // one operation at a time on this lab
-    std::mutex state;                   // guards the fields below
-    std::optional<lab::Lab> model;
-    std::unique_ptr<provisioning::CandidateLab> lab;
-    std::string root_password;
-    bool busy = false;                  // a job is provisioning it
-    bool ready = false;
-    std::atomic<bool> cancelled{false};
-    std::uint64_t memory_bytes = 0;
-    std::chrono::steady_clock::time_point last_check{};
-    unsigned attempts = 0;              // failed provisioning attempts in a row
-    std::chrono::steady_clock::time_point retry_at{};
-  };
   struct Host {
     HypervisorTarget target;
     std::unique_ptr<provider::Provider> provider;
     HostCapacity capacity;
   };
+  using Capacity = std::map<std::string, HostCapacity>;
 
   explicit Reconciler(ReconcilerOptions options);
   void loop();
-  void log(std::string_view level, std::string_view msg, const std::string& fields = "") const;
-  Result<store::Store> open_store() const;
   Status connect_hosts();
   Status collect_orphans(store::Store& store);
-  void spawn(std::string what, std::function<void()> job);
-  void reap_jobs();
+  // What the store and this process say about a session that owns objects on a host.
+  OwnerView observe_owner(store::Store& store, const std::string& session);
+  bool submit(std::string what, std::function<void()> job);
+  std::unique_ptr<JobRunner> make_runner();
 
-  std::shared_ptr<LabRuntime> runtime(const std::string& session, const std::string& candidate,
-                                      bool create);
-  Host* host(const std::string& name);
+  // LabRegistry
+  Result<store::Store> open_store() const override;
+  std::shared_ptr<LabRuntime> find_lab(const std::string& session, const std::string& candidate) override;
+  provider::Provider* provider_of(const std::string& host) override;
+  std::string uri_of(const std::string& host) const override;
   // Provisions (or adopts) one lab up to ready; every step's state goes to the store.
-  void provision(std::shared_ptr<LabRuntime> rt);
+  void provision(std::shared_ptr<LabRuntime> rt) override;
+  void log(std::string_view level, std::string_view msg, const std::string& fields = "") const override;
+  SteadyClock::time_point now() const override;
+
+  // The loop's pass, per session and per lab (reconcile_plan.h decides, these act).
+  Capacity capacity_now();
+  Status drive_session(store::Store& store, const store::SessionRecord& s, Capacity& capacity);
+  void drive_lab(store::Store& store, const store::SessionRecord& s, const store::CandidateLabRecord& l,
+                 Capacity& capacity);
+  // Chooses a host for an unplaced lab; nullopt when it waits (no room) or failed (stored).
+  std::optional<std::string> place(store::Store& store, const store::SessionRecord& s,
+                                   const store::CandidateLabRecord& l, LabRuntime& rt, Capacity& capacity);
+  std::shared_ptr<LabRuntime> runtime(const std::string& session, const std::string& candidate);
+  Host* host(const std::string& name);
+  // provisioning (reconciler_provision.cpp)
   Status provision_steps(store::Store& store, LabRuntime& rt);
   Status plan_lab(store::Store& store, LabRuntime& rt, Host& host);
+  void provision_failed(store::Store& store, LabRuntime& rt, const Status& st, const std::string& who);
   void teardown_session(const std::string& session);
+  Status destroy_on_every_host(const std::string& session);
   Result<images::BuiltImage> image(const std::string& name);
-
-  // Writes the action's record to the store (put_action).
-  Status record_action(const sessions::ActionRecord& record) const;
-  // Runs body as an action. A recorded action is stored when it starts and when it ends, and is
-  // then answered from the store; an unrecorded one (atelierd's own periodic check runs, which
-  // nobody follows and whose results are stored anyway) lives in memory only while it runs.
-  enum class Recorded { kYes, kNo };
-  Result<sessions::ActionRecord> start_action(sessions::ActionRecord record,
-                                              std::function<Status(sessions::ActionRecord&)> body,
-                                              Recorded recorded = Recorded::kYes);
-  // Stores every result with run_by = actor ("atelierd" for periodic runs).
-  Status run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
-                       const std::string& actor, std::vector<sessions::TaskVerdict>& verdicts);
 
   ReconcilerOptions options_;
   std::vector<Host> hosts_;
+
+  std::mutex jobs_mutex_;  // guards jobs_ (replaced when started again after a stop)
+  std::unique_ptr<JobRunner> jobs_;
+  bool jobs_stopped_ = false;
+  std::unique_ptr<TrainerActions> actions_;
 
   std::mutex mutex_;  // guards everything below
   std::condition_variable wake_;
@@ -171,15 +176,8 @@ class Reconciler final : public sessions::LabOperations {
   bool kicked_ = false;
   std::map<std::string, std::shared_ptr<LabRuntime>> labs_;  // "session/candidate"
   std::map<std::string, bool> tearing_down_;                 // sessions being torn down
-  struct Job {
-    std::string what;
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-  std::list<Job> jobs_;
-  std::map<std::string, sessions::ActionRecord> actions_;  // started by this process; all are stored too
-  std::uint64_t action_counter_ = 0;
-  std::chrono::steady_clock::time_point last_gc_{};
+  SteadyClock::time_point last_gc_{};
+  bool gc_done_ = false;
   std::thread loop_thread_;
 
   std::mutex image_mutex_;  // one image build at a time; the cache below

@@ -418,6 +418,35 @@ TEST_F(TestDriver, DestroySessionRemovesOnlyThatSession) {
   EXPECT_TRUE(p->list(std::nullopt)->empty());
 }
 
+TEST_F(TestDriver, DestroyCandidateRemovesOnlyThatCandidatesLab) {
+  auto p = open({R"(<domain type='test'><name>atelier-s1-c1-fake</name><memory>131072</memory>
+        <os><type arch='x86_64'>hvm</type></os></domain>)"});
+  ASSERT_TRUE(p);
+  lab(*p, "s1", "c1");
+  lab(*p, "s1", "c2");
+  lab(*p, "s2", "c1");
+  ASSERT_EQ(p->list("s1")->size(), 6u);
+
+  ATELIER_ASSERT_OK(p->destroy_candidate("s1", "c1"));
+  auto s1 = p->list("s1");
+  ASSERT_TRUE(s1.ok());
+  ASSERT_EQ(s1->size(), 3u);
+  for (const auto& o : *s1) {
+    EXPECT_EQ(o.ref.candidate, "c2") << o.libvirt_name;
+  }
+  EXPECT_EQ(p->list("s2")->size(), 3u);
+  // The foreign look-alike with the candidate's prefix is not ours: still there.
+  EXPECT_EQ(p->start_domain({"s1", "c1", "fake"}).error().code(), ErrorCode::kFailedPrecondition);
+  // Idempotent, and safe for an owner it does not know.
+  ATELIER_EXPECT_OK(p->destroy_candidate("s1", "c1"));
+  ATELIER_EXPECT_OK(p->destroy_candidate("s1", "nosuchcandidate"));
+  ATELIER_EXPECT_OK(p->destroy_candidate("nosuchsession", "c1"));
+  EXPECT_EQ(p->list(std::nullopt)->size(), 6u);
+  ATELIER_ASSERT_OK(p->destroy_candidate("s1", "c2"));
+  ATELIER_ASSERT_OK(p->destroy_candidate("s2", "c1"));
+  EXPECT_TRUE(p->list(std::nullopt)->empty());
+}
+
 TEST_F(TestDriver, ConcurrentCallsFromManyThreads) {
   auto p = open();
   ASSERT_TRUE(p);

@@ -9,7 +9,6 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
-#include <thread>
 
 #include "controller/api/api.h"
 #include "controller/api/http_client.h"
@@ -58,16 +57,16 @@ class ActionsApiTest : public test_support::ApiHarness {
     reconciler_.reset();
     ApiHarness::TearDown();
   }
-  // Runs reconciler passes until every lab of `session` has `status` (or the deadline).
-  bool wait_status(const std::string& session, store::LabStatus status, std::chrono::seconds deadline) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
+  // Runs reconciler passes, each followed by its jobs to their end, until every lab of
+  // `session` has `status` (at most `passes`: no wall-clock polling).
+  bool settle(const std::string& session, store::LabStatus status, int passes = 5) {
+    for (int i = 0; i < passes; ++i) {
       EXPECT_TRUE(reconciler_->reconcile_once().ok());
+      reconciler_->wait_idle();
       auto labs = store_->list_candidate_labs(session);
       bool all = labs.ok() && !labs->empty();
       for (const auto& l : *labs) all = all && l.status == status;
       if (all) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return false;
   }
@@ -123,7 +122,7 @@ TEST_F(ActionsApiTest, ALabThatFailedCanBeResetAndTheActionIsFollowedToItsEnd) {
   // test:///default has 3 GiB: room for two demo labs (1 GiB each with overhead, 10% kept).
   // s1 goes, so that s2's lab is placed.
   ASSERT_TRUE(sessions_->destroy("s1", "test").ok());
-  ASSERT_TRUE(wait_status("s2", store::LabStatus::kFailed, std::chrono::seconds(30)));
+  ASSERT_TRUE(settle("s2", store::LabStatus::kFailed));
   auto lab = store_->get_candidate_lab("s2", "c01");
   ASSERT_TRUE(lab.ok());
   EXPECT_NE(lab->error.find("atelier image build debian12"), std::string::npos) << lab->error;
@@ -145,14 +144,10 @@ TEST_F(ActionsApiTest, ALabThatFailedCanBeResetAndTheActionIsFollowedToItsEnd) {
   EXPECT_EQ(started.at("kind").as_string(), "reset");
   EXPECT_EQ(started.at("state").as_string(), "running");
   std::string id(started.at("id").as_string());
-  json::value now;
-  for (int i = 0; i < 300; ++i) {
-    HttpResponse g = call("GET", "/sessions/s2/actions/" + id, "trainer");
-    ASSERT_EQ(g.status, 200) << g.body;
-    now = json::parse(g.body);
-    if (now.at("state").as_string() != "running") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  reconciler_->wait_idle();  // the action's job has ended
+  HttpResponse g = call("GET", "/sessions/s2/actions/" + id, "trainer");
+  ASSERT_EQ(g.status, 200) << g.body;
+  json::value now = json::parse(g.body);
   EXPECT_EQ(now.at("state").as_string(), "failed");
   EXPECT_NE(std::string(now.at("error").as_string()).find("not built"), std::string::npos) << now;
   EXPECT_FALSE(now.at("finished_at").is_null());
@@ -179,7 +174,7 @@ TEST_F(ActionsApiTest, DestroyedSessionsAndUnknownSessionsLeaveNoObjects) {
   // An unknown session outside the prefix is someone else's (a trainer's lab prove): kept.
   ASSERT_TRUE((*p)->define_network({{"prove42", "c01", "lan"}, false, std::nullopt}).ok());
   ASSERT_TRUE(sessions_->destroy("s1", "test").ok());
-  ASSERT_TRUE(wait_status("s1", store::LabStatus::kDestroyed, std::chrono::seconds(30)));
+  ASSERT_TRUE(settle("s1", store::LabStatus::kDestroyed));
   auto s = store_->get_session("s1");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->status, store::LabStatus::kDestroyed);

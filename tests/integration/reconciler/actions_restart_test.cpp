@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <random>
-#include <thread>
 
 #include "controller/api/api.h"
 #include "controller/reconciler/reconciler.h"
@@ -88,12 +87,13 @@ class ActionsRestartTest : public ::testing::Test {
     auto v = json::parse(r.body);
     return v.is_object() ? v.as_object() : json::object{};
   }
-  bool wait_failed(const std::string& session, const std::string& candidate, std::chrono::seconds deadline) {
-    for (auto until = std::chrono::steady_clock::now() + deadline; std::chrono::steady_clock::now() < until;) {
+  // Reconciler passes, each followed by its jobs to their end, until the lab has failed.
+  bool settle_failed(const std::string& session, const std::string& candidate, int passes = 5) {
+    for (int i = 0; i < passes; ++i) {
       EXPECT_TRUE(reconciler_->reconcile_once().ok());
+      reconciler_->wait_idle();
       auto lab = store_->get_candidate_lab(session, candidate);
       if (lab.ok() && lab->status == store::LabStatus::kFailed) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return false;
   }
@@ -108,7 +108,7 @@ class ActionsRestartTest : public ::testing::Test {
 
 TEST_F(ActionsRestartTest, AFinishedActionIsTheSameAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(start_reconciler());
-  ASSERT_TRUE(wait_failed("s1", "c01", std::chrono::seconds(30)));
+  ASSERT_TRUE(settle_failed("s1", "c01"));
   HttpResponse started = call("POST", "/sessions/s1/candidates/c01/reset");
   ASSERT_EQ(started.status, 202) << started.body;
   std::string id(json::parse(started.body).at("id").as_string());
@@ -116,12 +116,8 @@ TEST_F(ActionsRestartTest, AFinishedActionIsTheSameAfterARestart) {
   auto stored = store_->get_action(id);
   ASSERT_TRUE(stored.ok()) << stored.error().to_string();
   EXPECT_EQ(stored->kind, "reset");
-  json::object before;
-  for (int i = 0; i < 300; ++i) {
-    before = get_action("s1", id);
-    if (before["state"] != "running") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  reconciler_->wait_idle();  // the action's job has ended
+  json::object before = get_action("s1", id);
   ASSERT_EQ(before["state"], "failed") << before;
   EXPECT_NE(std::string(before["error"].as_string()).find("not built"), std::string::npos) << before;
 
