@@ -152,7 +152,18 @@ std::string_view path_of(std::string_view target) {
 Api::Api(store::Store& store, sessions::SessionService& sessions, Options options)
     : store_(store), sessions_(sessions), options_(options) {}
 
-void Api::count_response(int status) { responses_by_status_[status]++; }
+void Api::count_response(int status) {
+  std::lock_guard lock(counts_mutex_);
+  responses_by_status_[status]++;
+}
+
+std::optional<HttpResponse> Api::handle_quick(const HttpRequest& request) {
+  auto route = match_route(request.method, path_of(request.target));
+  if (!route.ok() || route->endpoint != Endpoint::kHealthz) return std::nullopt;
+  HttpResponse r = json_response(200, json::object{{"status", "ok"}});
+  count_response(r.status);
+  return r;
+}
 
 HttpResponse Api::handle(const HttpRequest& request) {
   HttpResponse r;
@@ -214,7 +225,12 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
       std::ostringstream out;
       out << "# HELP atelier_http_responses_total HTTP responses by status code.\n"
           << "# TYPE atelier_http_responses_total counter\n";
-      for (auto [status, n] : responses_by_status_) {
+      std::map<int, std::uint64_t> by_status;
+      {
+        std::lock_guard lock(counts_mutex_);
+        by_status = responses_by_status_;
+      }
+      for (auto [status, n] : by_status) {
         out << "atelier_http_responses_total{code=\"" << status << "\"} " << n << "\n";
       }
       out << "# HELP atelier_sessions Sessions by desired state.\n# TYPE atelier_sessions gauge\n"

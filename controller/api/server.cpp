@@ -5,7 +5,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +17,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <array>
+#include <atomic>
 #include <list>
 #include <optional>
 #include <type_traits>
@@ -26,16 +29,17 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, Options o, Handler h, Observer obs)
-      : acceptor(io), options(std::move(o)), handler(std::move(h)), observer(std::move(obs)) {}
+  Impl(asio::io_context& io, asio::thread_pool::executor_type w, Options o, Handler h, Observer obs)
+      : acceptor(io), worker(w), options(std::move(o)), handler(std::move(h)), observer(std::move(obs)) {}
 
   tcp::acceptor acceptor;
+  asio::thread_pool::executor_type worker;  // one thread: the Handler's and the polls'
   Options options;
   Handler handler;
   Observer observer;
   std::optional<asio::ssl::context> tls;  // set: every connection starts with a TLS handshake
   std::list<beast::tcp_stream*> streams;  // open connections, closed by stop()
-  bool stopped = false;
+  std::atomic<bool> stopped = false;  // set on the io thread, or by the destructor
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
@@ -45,6 +49,33 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (ec) continue;  // a client that went away during accept
       asio::co_spawn(acceptor.get_executor(), serve(std::move(socket)), asio::detached);
     }
+  }
+
+  // Runs f() on the worker and resumes the caller on the io thread with its result; an exception
+  // (a bug) becomes nullopt rather than ending the connection's coroutine abruptly.
+  template <class F>
+  asio::awaitable<std::optional<std::invoke_result_t<F&>>> on_worker(F f) {
+    using T = std::invoke_result_t<F&>;
+    co_return co_await asio::co_spawn(
+        worker,
+        [f = std::move(f)]() mutable -> asio::awaitable<std::optional<T>> {
+          try {
+            co_return std::optional<T>(f());
+          } catch (const std::exception&) {
+            co_return std::nullopt;
+          }
+        },
+        asio::use_awaitable);
+  }
+
+  // The Handler's answer, computed on the worker; a quick answer stays on the io thread.
+  asio::awaitable<HttpResponse> answer(const HttpRequest& request) {
+    if (options.quick) {
+      if (auto quick = options.quick(request)) co_return std::move(*quick);
+    }
+    auto response = co_await on_worker([this, &request] { return handler(request); });
+    if (!response) co_return json_error(500, "internal", "the request handler failed");
+    co_return std::move(*response);
   }
 
   static http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version, bool keep_alive) {
@@ -72,8 +103,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       timer.expires_after(response.poll_interval);
       auto [tec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (tec || stopped) break;
-      std::optional<std::string> next = response.poll();
-      if (!next) break;
+      auto polled = co_await on_worker([&response] { return response.poll(); });
+      if (stopped || !polled || !*polled) break;
+      std::optional<std::string> next = std::move(*polled);
       if (next->empty()) continue;
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(*next), asio::as_tuple(asio::use_awaitable));
       (void)wn;
@@ -140,7 +172,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         request.target = std::string(req.target());
         request.authorization = std::string(req[http::field::authorization]);
         request.body = std::move(req.body());
-        response = handler(request);
+        response = co_await answer(request);
       }
       if (response.poll) {
         co_await stream_events(stream, response);
@@ -183,7 +215,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
     return Error(ErrorCode::kInvalidArgument,
                  "\"" + options.address + "\" is not an IP address; give one like 127.0.0.1 or ::1");
   }
-  auto impl = std::make_shared<Impl>(io, std::move(options), std::move(handler), std::move(observer));
+  auto worker = std::make_unique<asio::thread_pool>(1);
+  auto impl = std::make_shared<Impl>(io, worker->get_executor(), std::move(options), std::move(handler),
+                                     std::move(observer));
   if (!impl->options.tls_cert_file.empty() || !impl->options.tls_key_file.empty()) {
     if (impl->options.tls_cert_file.empty() || impl->options.tls_key_file.empty()) {
       return Error(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key");
@@ -213,16 +247,25 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
         .context("listen on " + impl->options.address + ":" + std::to_string(impl->options.port));
   }
   asio::co_spawn(io, impl->accept_loop(), asio::detached);
-  return std::unique_ptr<HttpServer>(new HttpServer(impl));
+  return std::unique_ptr<HttpServer>(new HttpServer(impl, std::move(worker)));
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::HttpServer(std::shared_ptr<Impl> impl, std::unique_ptr<asio::thread_pool> worker)
+    : impl_(std::move(impl)), worker_(std::move(worker)) {}
+
+HttpServer::~HttpServer() {
+  impl_->stopped = true;
+  worker_->stop();
+  worker_->join();
+}
 
 std::uint16_t HttpServer::port() const {
   beast::error_code ec;
   auto ep = impl_->acceptor.local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
+
+void HttpServer::post_to_worker(std::function<void()> f) { asio::post(*worker_, std::move(f)); }
 
 void HttpServer::stop() {
   impl_->stopped = true;
