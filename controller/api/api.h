@@ -1,6 +1,6 @@
 // The API's request handling, apart from the network: HttpRequest in, HttpResponse out. It
 // routes (roles.h), authenticates the bearer token against the store, applies the role table,
-// decodes JSON bodies into typed requests and encodes records as JSON (docs/api.md).
+// and calls the endpoint's handler (handlers.h: one file per resource; docs/api.md).
 // Threads: handle() and the event streams' polls run on one thread at a time (the server's
 // worker); handle_quick() and count_response() may run on another (the io thread) meanwhile:
 // they touch no store, only the response counters, which a mutex guards.
