@@ -78,11 +78,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_return std::move(*response);
   }
 
+  // A response whose extra fields could split it (a handler's bug) becomes a 500.
+  static void check_headers(HttpResponse& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (!safe_header(name, value)) {
+        r = json_error(500, "internal", "a response header field is not safe to send: " + name);
+        return;
+      }
+    }
+  }
+
   static http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version, bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "atelierd");
     res.set(http::field::content_type, r.content_type);
     res.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : r.headers) res.insert(name, value);
     res.body() = r.body;
     res.keep_alive(keep_alive && !r.close);
     res.prepare_payload();
@@ -94,7 +105,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::awaitable<void> stream_events(Stream& stream, HttpResponse& response) {
     std::string head = "HTTP/1.1 " + std::to_string(response.status) +
                        " OK\r\nServer: atelierd\r\nContent-Type: " + response.content_type +
-                       "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + response.body;
+                       "\r\nCache-Control: no-store\r\nConnection: close\r\n";
+    for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+    head += "\r\n" + response.body;
     beast::get_lowest_layer(stream).expires_never();
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
     (void)n;
@@ -137,6 +150,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       std::list<beast::tcp_stream*>::iterator it;
       ~Unregister() { impl->streams.erase(it); }
     } unregister{this, registered};
+    beast::error_code peer_ec;
+    const auto peer = tcp_layer.socket().remote_endpoint(peer_ec);
+    const std::string client_address = peer_ec ? std::string() : peer.address().to_string();
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -171,9 +187,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         request.method = std::string(req.method_string());
         request.target = std::string(req.target());
         request.authorization = std::string(req[http::field::authorization]);
+        for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
+        request.client_address = client_address;
         request.body = std::move(req.body());
         response = co_await answer(request);
       }
+      check_headers(response);
       if (response.poll) {
         co_await stream_events(stream, response);
         break;
