@@ -211,9 +211,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       tcp_layer.socket().close(ignored);
       co_return;
     }
+    co_await drain_and_close(tcp_layer);
+  }
+
+  // Half-closes, then drains what the client is still sending (the rest of a refused body) for
+  // a moment, so that closing does not reset the connection before the client read the answer.
+  asio::awaitable<void> drain_and_close(beast::tcp_stream& tcp_layer) {
+    beast::error_code ignored;
     tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    // Drain what the client is still sending (the rest of a refused body) for a moment, so that
-    // closing does not reset the connection before the client has read the answer.
     std::array<char, 64 * 1024> sink;
     std::size_t drained = 0;
     while (!stopped && drained < 64 * 1024 * 1024) {
