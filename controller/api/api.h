@@ -1,13 +1,17 @@
 // The API's request handling, apart from the network: HttpRequest in, HttpResponse out. It
 // routes (roles.h), authenticates the bearer token against the store, applies the role table,
-// decodes JSON bodies into typed requests and encodes records as JSON (docs/api.md).
-// Not thread-safe: the server calls it from one strand.
+// and calls the endpoint's handler (handlers.h: one file per resource; docs/api.md).
+// Threads: handle() and the event streams' polls run on one thread at a time (the server's
+// worker); handle_quick() and count_response() may run on another (the io thread) meanwhile:
+// they touch no store, only the response counters, which a mutex guards.
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <mutex>
+#include <optional>
 
 #include "controller/api/actions_api.h"
 #include "controller/api/http_types.h"
@@ -31,6 +35,10 @@ class Api {
 
   HttpResponse handle(const HttpRequest& request);
 
+  // The answers that need neither the store nor a token (GET /healthz), so that the io thread can
+  // give them at once even while handle() waits on SQLite; nullopt: call handle().
+  std::optional<HttpResponse> handle_quick(const HttpRequest& request);
+
   // Counts a response the server produced itself (413, 400 on a malformed request), so that
   // /metrics sees every answer.
   void count_response(int status);
@@ -40,7 +48,8 @@ class Api {
   store::Store& store_;
   sessions::SessionService& sessions_;
   Options options_;
-  std::map<int, std::uint64_t> responses_by_status_;
+  std::mutex counts_mutex_;
+  std::map<int, std::uint64_t> responses_by_status_;  // guarded by counts_mutex_
 };
 
 }  // namespace atelier::api

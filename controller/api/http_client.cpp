@@ -37,6 +37,7 @@ Result<HttpResponse> exchange(asio::io_context& io, Stream& stream, const std::s
     req.set(http::field::content_type, "application/json");
     req.body() = request.body;
   }
+  for (const auto& [name, value] : request.headers) req.set(name, value);
   req.keep_alive(false);
   req.prepare_payload();
 
@@ -63,6 +64,7 @@ Result<HttpResponse> exchange(asio::io_context& io, Stream& stream, const std::s
   out.status = static_cast<int>(res.result_int());
   out.content_type = std::string(res[http::field::content_type]);
   out.body = std::move(res.body());
+  for (const auto& field : res) out.headers.emplace_back(field.name_string(), field.value());
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -40,6 +41,26 @@ HttpResponse error_response(const Error& e) {
     case ErrorCode::kTimeout: return json_error(503, "unavailable", e.to_string());
     default: return json_error(500, "internal", e.to_string());
   }
+}
+
+std::string_view header_value(const HttpHeaders& headers, std::string_view name) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (const auto& [n, v] : headers) {
+    if (n.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; same && i < n.size(); ++i) same = lower(n[i]) == lower(name[i]);
+    if (same) return v;
+  }
+  return {};
+}
+
+bool safe_header(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool token = std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
 std::string iso8601(std::chrono::system_clock::time_point t) {

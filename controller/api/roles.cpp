@@ -1,6 +1,8 @@
 // The endpoint x role table and the route matcher (see roles.h).
 #include "controller/api/roles.h"
 
+#include "controller/api/handlers.h"
+
 #include <array>
 #include <vector>
 
@@ -10,27 +12,27 @@ namespace {
 // clang-format off
 // A plain array: its size follows the rows.
 constexpr Rule kRules[] = {
-  //  endpoint                         method    pattern                                              open   trainer evaluator candidate
-  {Endpoint::kHealthz,             "GET",    "/healthz",                                          true,  true,   true,     true},
-  {Endpoint::kMetrics,             "GET",    "/metrics",                                          true,  true,   true,     true},
-  {Endpoint::kCreateSession,       "POST",   "/sessions",                                         false, true,   false,    false},
-  {Endpoint::kListSessions,        "GET",    "/sessions",                                         false, true,   true,     false},
-  {Endpoint::kGetSession,          "GET",    "/sessions/{session}",                               false, true,   true,     false},
-  {Endpoint::kDestroySession,      "DELETE", "/sessions/{session}",                               false, true,   false,    false},
-  {Endpoint::kGetCandidate,        "GET",    "/sessions/{session}/candidates/{candidate}",        false, true,   true,     true},
-  {Endpoint::kGetAccess,           "GET",    "/sessions/{session}/candidates/{candidate}/access", false, true,   false,    true},
-  {Endpoint::kGetTasks,            "GET",    "/sessions/{session}/candidates/{candidate}/tasks",  false, true,   true,     true},
-  {Endpoint::kGetCandidateResults, "GET",    "/sessions/{session}/candidates/{candidate}/results",false, true,   true,     true},
-  {Endpoint::kGetResults,          "GET",    "/sessions/{session}/results",                       false, true,   true,     false},
-  {Endpoint::kCreateToken,         "POST",   "/tokens",                                           false, true,   false,    false},
-  {Endpoint::kSessionEvents,       "GET",    "/sessions/{session}/events",                        false, true,   true,     false},
-  {Endpoint::kResetLab,            "POST",   "/sessions/{session}/candidates/{candidate}/reset",  false, true,   false,    false},
-  {Endpoint::kSolveLab,            "POST",   "/sessions/{session}/candidates/{candidate}/solve",  false, true,   false,    false},
-  {Endpoint::kRunChecks,           "POST",   "/sessions/{session}/checks",                        false, true,   false,    false},
-  {Endpoint::kGetAction,           "GET",    "/sessions/{session}/actions/{action}",              false, true,   false,    false},
-  {Endpoint::kCreateAnnotation,    "POST",   "/sessions/{session}/annotations",                   false, true,   true,     false},
-  {Endpoint::kCreateOverride,      "POST",   "/sessions/{session}/overrides",                     false, true,   true,     false},
-  {Endpoint::kCollectResults,      "POST",   "/sessions/{session}/collect",                       false, true,   true,     false},
+  //  endpoint                         method    pattern                                              open   trainer evaluator candidate handler
+  {Endpoint::kHealthz,             "GET",    "/healthz",                                          true,  true,   true,     true, handle_healthz},
+  {Endpoint::kMetrics,             "GET",    "/metrics",                                          true,  true,   true,     true, handle_metrics},
+  {Endpoint::kCreateSession,       "POST",   "/sessions",                                         false, true,   false,    false, handle_create_session},
+  {Endpoint::kListSessions,        "GET",    "/sessions",                                         false, true,   true,     false, handle_list_sessions},
+  {Endpoint::kGetSession,          "GET",    "/sessions/{session}",                               false, true,   true,     false, handle_get_session},
+  {Endpoint::kDestroySession,      "DELETE", "/sessions/{session}",                               false, true,   false,    false, handle_destroy_session},
+  {Endpoint::kGetCandidate,        "GET",    "/sessions/{session}/candidates/{candidate}",        false, true,   true,     true, handle_get_candidate},
+  {Endpoint::kGetAccess,           "GET",    "/sessions/{session}/candidates/{candidate}/access", false, true,   false,    true, handle_get_access},
+  {Endpoint::kGetTasks,            "GET",    "/sessions/{session}/candidates/{candidate}/tasks",  false, true,   true,     true, handle_get_tasks},
+  {Endpoint::kGetCandidateResults, "GET",    "/sessions/{session}/candidates/{candidate}/results",false, true,   true,     true, handle_get_results},
+  {Endpoint::kGetResults,          "GET",    "/sessions/{session}/results",                       false, true,   true,     false, handle_get_results},
+  {Endpoint::kCreateToken,         "POST",   "/tokens",                                           false, true,   false,    false, handle_create_token},
+  {Endpoint::kSessionEvents,       "GET",    "/sessions/{session}/events",                        false, true,   true,     false, handle_session_events},
+  {Endpoint::kResetLab,            "POST",   "/sessions/{session}/candidates/{candidate}/reset",  false, true,   false,    false, handle_lab_action},
+  {Endpoint::kSolveLab,            "POST",   "/sessions/{session}/candidates/{candidate}/solve",  false, true,   false,    false, handle_lab_action},
+  {Endpoint::kRunChecks,           "POST",   "/sessions/{session}/checks",                        false, true,   false,    false, handle_lab_action},
+  {Endpoint::kGetAction,           "GET",    "/sessions/{session}/actions/{action}",              false, true,   false,    false, handle_lab_action},
+  {Endpoint::kCreateAnnotation,    "POST",   "/sessions/{session}/annotations",                   false, true,   true,     false, handle_create_annotation},
+  {Endpoint::kCreateOverride,      "POST",   "/sessions/{session}/overrides",                     false, true,   true,     false, handle_create_override},
+  {Endpoint::kCollectResults,      "POST",   "/sessions/{session}/collect",                       false, true,   true,     false, handle_collect_results},
 };
 // clang-format on
 

@@ -1,5 +1,6 @@
-// The access rules of the API in one table: which role may call which endpoint, and on whose
-// behalf. Every request goes through authorize(); nothing else decides access.
+// The access rules of the API in one table: which role may call which endpoint, on whose
+// behalf, and which handler serves it. Every request goes through authorize(); nothing else
+// decides access. A new endpoint is one Endpoint value, one row and one handler (handlers.h).
 #pragma once
 
 #include <optional>
@@ -7,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "controller/api/http_types.h"
 #include "controller/store/store.h"
 
 namespace atelier::api {
@@ -34,7 +36,10 @@ enum class Endpoint {
   kCollectResults,
 };
 
-// Who may call an endpoint. Trainer and evaluator tokens may be limited to one session
+struct HandlerContext;  // handlers.h
+using EndpointHandler = HttpResponse (*)(const HandlerContext&);
+
+// Who may call an endpoint, and which handler serves it. Trainer and evaluator tokens may be limited to one session
 // (TokenRecord::session); candidate tokens are always limited to their own candidate lab.
 struct Rule {
   Endpoint endpoint;
@@ -44,6 +49,7 @@ struct Rule {
   bool trainer;
   bool evaluator;
   bool candidate;            // only for the candidate named in the token
+  EndpointHandler handler;   // handlers.h; runs after authorize() allowed the request
 };
 
 // The table (roles.cpp), one row per endpoint.

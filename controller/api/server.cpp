@@ -5,7 +5,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +17,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <array>
+#include <atomic>
 #include <list>
 #include <optional>
 #include <type_traits>
@@ -26,16 +29,17 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, Options o, Handler h, Observer obs)
-      : acceptor(io), options(std::move(o)), handler(std::move(h)), observer(std::move(obs)) {}
+  Impl(asio::io_context& io, asio::thread_pool::executor_type w, Options o, Handler h, Observer obs)
+      : acceptor(io), worker(w), options(std::move(o)), handler(std::move(h)), observer(std::move(obs)) {}
 
   tcp::acceptor acceptor;
+  asio::thread_pool::executor_type worker;  // one thread: the Handler's and the polls'
   Options options;
   Handler handler;
   Observer observer;
   std::optional<asio::ssl::context> tls;  // set: every connection starts with a TLS handshake
   std::list<beast::tcp_stream*> streams;  // open connections, closed by stop()
-  bool stopped = false;
+  std::atomic<bool> stopped = false;  // set on the io thread, or by the destructor
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
@@ -47,11 +51,49 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
+  // Runs f() on the worker and resumes the caller on the io thread with its result; an exception
+  // (a bug) becomes nullopt rather than ending the connection's coroutine abruptly.
+  template <class F>
+  asio::awaitable<std::optional<std::invoke_result_t<F&>>> on_worker(F f) {
+    using T = std::invoke_result_t<F&>;
+    co_return co_await asio::co_spawn(
+        worker,
+        [f = std::move(f)]() mutable -> asio::awaitable<std::optional<T>> {
+          try {
+            co_return std::optional<T>(f());
+          } catch (const std::exception&) {
+            co_return std::nullopt;
+          }
+        },
+        asio::use_awaitable);
+  }
+
+  // The Handler's answer, computed on the worker; a quick answer stays on the io thread.
+  asio::awaitable<HttpResponse> answer(const HttpRequest& request) {
+    if (options.quick) {
+      if (auto quick = options.quick(request)) co_return std::move(*quick);
+    }
+    auto response = co_await on_worker([this, &request] { return handler(request); });
+    if (!response) co_return json_error(500, "internal", "the request handler failed");
+    co_return std::move(*response);
+  }
+
+  // A response whose extra fields could split it (a handler's bug) becomes a 500.
+  static void check_headers(HttpResponse& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (!safe_header(name, value)) {
+        r = json_error(500, "internal", "a response header field is not safe to send: " + name);
+        return;
+      }
+    }
+  }
+
   static http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version, bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "atelierd");
     res.set(http::field::content_type, r.content_type);
     res.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : r.headers) res.insert(name, value);
     res.body() = r.body;
     res.keep_alive(keep_alive && !r.close);
     res.prepare_payload();
@@ -63,7 +105,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::awaitable<void> stream_events(Stream& stream, HttpResponse& response) {
     std::string head = "HTTP/1.1 " + std::to_string(response.status) +
                        " OK\r\nServer: atelierd\r\nContent-Type: " + response.content_type +
-                       "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + response.body;
+                       "\r\nCache-Control: no-store\r\nConnection: close\r\n";
+    for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+    head += "\r\n" + response.body;
     beast::get_lowest_layer(stream).expires_never();
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
     (void)n;
@@ -72,8 +116,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       timer.expires_after(response.poll_interval);
       auto [tec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (tec || stopped) break;
-      std::optional<std::string> next = response.poll();
-      if (!next) break;
+      auto polled = co_await on_worker([&response] { return response.poll(); });
+      if (stopped || !polled || !*polled) break;
+      std::optional<std::string> next = std::move(*polled);
       if (next->empty()) continue;
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(*next), asio::as_tuple(asio::use_awaitable));
       (void)wn;
@@ -105,6 +150,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       std::list<beast::tcp_stream*>::iterator it;
       ~Unregister() { impl->streams.erase(it); }
     } unregister{this, registered};
+    beast::error_code peer_ec;
+    const auto peer = tcp_layer.socket().remote_endpoint(peer_ec);
+    const std::string client_address = peer_ec ? std::string() : peer.address().to_string();
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -139,9 +187,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         request.method = std::string(req.method_string());
         request.target = std::string(req.target());
         request.authorization = std::string(req[http::field::authorization]);
+        for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
+        request.client_address = client_address;
         request.body = std::move(req.body());
-        response = handler(request);
+        response = co_await answer(request);
       }
+      check_headers(response);
       if (response.poll) {
         co_await stream_events(stream, response);
         break;
@@ -160,9 +211,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       tcp_layer.socket().close(ignored);
       co_return;
     }
+    co_await drain_and_close(tcp_layer);
+  }
+
+  // Half-closes, then drains what the client is still sending (the rest of a refused body) for
+  // a moment, so that closing does not reset the connection before the client read the answer.
+  asio::awaitable<void> drain_and_close(beast::tcp_stream& tcp_layer) {
+    beast::error_code ignored;
     tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    // Drain what the client is still sending (the rest of a refused body) for a moment, so that
-    // closing does not reset the connection before the client has read the answer.
     std::array<char, 64 * 1024> sink;
     std::size_t drained = 0;
     while (!stopped && drained < 64 * 1024 * 1024) {
@@ -183,7 +239,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
     return Error(ErrorCode::kInvalidArgument,
                  "\"" + options.address + "\" is not an IP address; give one like 127.0.0.1 or ::1");
   }
-  auto impl = std::make_shared<Impl>(io, std::move(options), std::move(handler), std::move(observer));
+  auto worker = std::make_unique<asio::thread_pool>(1);
+  auto impl = std::make_shared<Impl>(io, worker->get_executor(), std::move(options), std::move(handler),
+                                     std::move(observer));
   if (!impl->options.tls_cert_file.empty() || !impl->options.tls_key_file.empty()) {
     if (impl->options.tls_cert_file.empty() || impl->options.tls_key_file.empty()) {
       return Error(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key");
@@ -213,16 +271,25 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
         .context("listen on " + impl->options.address + ":" + std::to_string(impl->options.port));
   }
   asio::co_spawn(io, impl->accept_loop(), asio::detached);
-  return std::unique_ptr<HttpServer>(new HttpServer(impl));
+  return std::unique_ptr<HttpServer>(new HttpServer(impl, std::move(worker)));
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::HttpServer(std::shared_ptr<Impl> impl, std::unique_ptr<asio::thread_pool> worker)
+    : impl_(std::move(impl)), worker_(std::move(worker)) {}
+
+HttpServer::~HttpServer() {
+  impl_->stopped = true;
+  worker_->stop();
+  worker_->join();
+}
 
 std::uint16_t HttpServer::port() const {
   beast::error_code ec;
   auto ep = impl_->acceptor.local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
+
+void HttpServer::post_to_worker(std::function<void()> f) { asio::post(*worker_, std::move(f)); }
 
 void HttpServer::stop() {
   impl_->stopped = true;

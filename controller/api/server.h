@@ -1,13 +1,15 @@
 // HttpServer: HTTP/1.1 over Boost.Beast on an io_context, one C++20 coroutine per connection.
-// Requests are handed to a Handler on the io_context's thread: run the io_context on one thread
-// (atelierd does) and that thread is the strand that owns the API's mutable state.
-// Beast stays inside server.cpp; this header only forward-declares the io_context.
+// The io thread never blocks: the Handler (store, lab loading, reconciler calls) and the polls of
+// event streams run on the server's one worker thread, in arrival order, which the connection's
+// coroutine co_awaits; only the `quick` handler (no store: /healthz) and the Observer run on the
+// io thread. Beast stays inside server.cpp; this header only forward-declares asio types.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -15,7 +17,8 @@
 
 namespace boost::asio {
 class io_context;
-}
+class thread_pool;
+}  // namespace boost::asio
 
 namespace atelier::api {
 
@@ -29,26 +32,40 @@ class HttpServer {
     // TLS when both are set: PEM certificate chain and private key; TLS 1.2 and newer only.
     std::string tls_cert_file;
     std::string tls_key_file;
+    // Asked first, on the io thread: an answer it can give without blocking (no store, no file,
+    // no lock held for long), or nullopt to hand the request to the Handler on the worker.
+    std::function<std::optional<HttpResponse>(const HttpRequest&)> quick;
   };
+  // Runs on the worker thread, one request at a time: it needs no locking of its own, but must
+  // not touch what the io thread uses (the quick handler's and the Observer's state).
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
-  // Called for responses the server makes itself (413, 400 on a malformed request).
+  // Called on the io thread for responses the server makes itself (413, 400 on a malformed
+  // request): must be cheap and safe against a Handler running at the same time.
   using Observer = std::function<void(int status)>;
 
   // Binds and starts accepting. Errors: kInvalidArgument for a bad address or a certificate or
   // key that does not load, kUnavailable when the port cannot be bound.
   static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io, Options options,
                                                    Handler handler, Observer observer = {});
+  // Stops the worker (a request it is handling finishes first; queued ones are dropped). Destroy
+  // the server after its io_context has stopped running, and before what the Handler uses.
   ~HttpServer();
 
   std::uint16_t port() const;
+  // Runs f on the worker thread, in order with the Handler's calls: for code that shares the
+  // Handler's store connection (tests changing the store under an open event stream).
+  void post_to_worker(std::function<void()> f);
   // Stops accepting and closes open connections. Call from the io_context's thread (or post it).
   void stop();
 
   struct Impl;
 
  private:
-  explicit HttpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  HttpServer(std::shared_ptr<Impl> impl, std::unique_ptr<boost::asio::thread_pool> worker);
   std::shared_ptr<Impl> impl_;
+  // Owned here, not by Impl: the worker thread may drop the last reference to Impl, and a pool
+  // cannot join itself.
+  std::unique_ptr<boost::asio::thread_pool> worker_;
 };
 
 }  // namespace atelier::api

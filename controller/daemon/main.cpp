@@ -1,8 +1,9 @@
 // atelierd: the controller daemon. Wires the store, the session service, the reconciler and the
 // HTTP API from its configuration (config.h), serves until SIGTERM/SIGINT, then stops cleanly
 // (running VMs are left alone: the next start adopts them).
-// The io_context runs on this one thread: it is the strand that owns the API's state; the
-// reconciler runs on its own threads with its own store connections.
+// The io_context runs on this thread and never blocks: the API's handler runs on the HTTP
+// server's worker thread (server.h), which owns the API's store connection; only /healthz is
+// answered on the io thread. The reconciler runs on its own threads with its own connections.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -116,6 +117,7 @@ int main(int argc, char** argv) {
   server_options.max_body_bytes = config.max_body_bytes;
   server_options.tls_cert_file = config.tls_cert.string();
   server_options.tls_key_file = config.tls_key.string();
+  server_options.quick = [&](const api::HttpRequest& request) { return api.handle_quick(request); };
   auto server = api::HttpServer::start(
       io, server_options,
       [&](const api::HttpRequest& request) {

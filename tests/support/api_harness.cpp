@@ -45,6 +45,7 @@ void ApiHarness::open_store(sessions::SessionService::Options options) {
 }
 
 void ApiHarness::start_server(HttpServer::Options options, HttpServer::Observer observer) {
+  if (!options.quick) options.quick = [this](const HttpRequest& r) { return api_->handle_quick(r); };
   auto server = HttpServer::start(
       io_, std::move(options), [this](const HttpRequest& r) { return api_->handle(r); }, std::move(observer));
   ASSERT_TRUE(server.ok()) << server.error().to_string();

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <future>
 
+#include <sqlite3.h>
+
 #include "controller/api/api.h"
 #include "controller/api/http_client.h"
 #include "controller/api/roles.h"
@@ -55,11 +57,11 @@ class ApiTest : public test_support::ApiHarness {
     ASSERT_TRUE(store_->add_result({id, s, c, "T1", 0, "server", "share", status, "2770", "0700", "run1",
                                     now, now, now}).ok());
   }
-  // Runs `f` on the server's strand (the io_context thread) and waits for it.
+  // Runs `f` on the server's worker thread (which owns the store connection) and waits for it.
   template <typename F>
   void on_strand(F f) {
     std::promise<void> done;
-    boost::asio::post(io_, [&] {
+    server_->post_to_worker([&] {
       f();
       done.set_value();
     });
@@ -424,6 +426,51 @@ TEST_F(ApiTest, EventsStreamFollowsTheSessionUntilDestroyed) {
   EXPECT_EQ(events->next(), "");  // the stream ends
 
   EXPECT_EQ(open_events("/sessions/nope/events", "trainer")->status, 404);
+}
+
+
+// ---- the io thread never blocks ------------------------------------------------------------
+
+// Another connection holds the store's write lock: a POST that writes waits on SQLite (up to its
+// 5 s busy timeout) on the worker thread, and /healthz is still answered at once on the io thread.
+TEST_F(ApiTest, HealthzAnswersInMillisecondsWhileAWriteWaitsOnTheStore) {
+  using Clock = std::chrono::steady_clock;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "state" / "atelier.db").c_str(), &db), SQLITE_OK);
+  struct Closer {
+    sqlite3* db;
+    ~Closer() { sqlite3_close(db); }
+  } closer{db};
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  const auto post_start = Clock::now();
+  auto post = std::async(std::launch::async, [&] {
+    return http_call(url_, {"POST", "/sessions", tokens_["trainer"], R"({"lab":"demo","candidates":["w1"]})", "", ""});
+  });
+  // /healthz back to back for one second (a fifth of the busy timeout) while the POST waits.
+  int answers = 0;
+  auto slowest = Clock::duration::zero();
+  while (Clock::now() - post_start < std::chrono::seconds(1)) {
+    auto t0 = Clock::now();
+    auto r = http_call(url_, {"GET", "/healthz", "", "", "", ""}, std::chrono::seconds(10));
+    slowest = std::max(slowest, Clock::now() - t0);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    ASSERT_EQ(r->status, 200);
+    ++answers;
+  }
+  auto slowest_ms = std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count();
+  std::cout << "healthz while a write waits: " << answers << " answers, slowest " << slowest_ms << " ms\n";
+  EXPECT_LT(slowest_ms, 250);
+  EXPECT_GT(answers, 10);
+  // The POST is still waiting for the lock: the worker really was blocked meanwhile.
+  ASSERT_EQ(post.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+
+  ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(post.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto created = post.get();
+  ASSERT_TRUE(created.ok()) << created.error().to_string();
+  EXPECT_EQ(created->status, 201) << created->body;
+  EXPECT_GE(Clock::now() - post_start, std::chrono::seconds(1));
 }
 
 }  // namespace

@@ -1,0 +1,77 @@
+// The endpoint handlers, one file per resource (handlers_*.cpp), and what they are given. Each
+// row of the role table (roles.cpp) names its handler: adding an endpoint is one row plus one
+// handler. Handlers run on the server's worker thread, after routing and authorization (api.cpp).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/lab/lab.h"
+#include "controller/api/api.h"
+#include "controller/api/http_types.h"
+#include "controller/api/roles.h"
+#include "controller/sessions/session_service.h"
+#include "controller/store/store.h"
+
+namespace atelier::api {
+
+// One authorized request and the services a handler may use. `token` is set for every endpoint
+// that is not open; `actor` is the token's id ("anonymous" without one), for the audit log.
+struct HandlerContext {
+  const HttpRequest& request;
+  const Route& route;
+  const std::optional<store::TokenRecord>& token;
+  const std::string& actor;
+  store::Store& store;
+  sessions::SessionService& sessions;
+  const Api::Options& options;
+  // The responses counted so far by status (for /metrics).
+  std::function<std::map<int, std::uint64_t>()> response_counts;
+};
+
+// handlers_health.cpp
+HttpResponse handle_healthz(const HandlerContext& c);
+HttpResponse handle_metrics(const HandlerContext& c);
+// handlers_sessions.cpp
+HttpResponse handle_create_session(const HandlerContext& c);
+HttpResponse handle_list_sessions(const HandlerContext& c);
+HttpResponse handle_get_session(const HandlerContext& c);
+HttpResponse handle_destroy_session(const HandlerContext& c);
+// handlers_events.cpp
+HttpResponse handle_session_events(const HandlerContext& c);
+// handlers_candidates.cpp (a candidate's lab, access and tasks)
+HttpResponse handle_get_candidate(const HandlerContext& c);
+HttpResponse handle_get_access(const HandlerContext& c);
+HttpResponse handle_get_tasks(const HandlerContext& c);
+// handlers_results.cpp (results, annotations, overrides, collect)
+HttpResponse handle_get_results(const HandlerContext& c);
+HttpResponse handle_create_annotation(const HandlerContext& c);
+HttpResponse handle_create_override(const HandlerContext& c);
+HttpResponse handle_collect_results(const HandlerContext& c);
+// handlers_tokens.cpp
+HttpResponse handle_create_token(const HandlerContext& c);
+// handlers_actions.cpp: reset, solve, run checks, follow an action (actions_api.h)
+HttpResponse handle_lab_action(const HandlerContext& c);
+
+// JSON shapes shared by several resources (handlers_json.cpp; docs/api.md).
+boost::json::value candidate_json(const store::CandidateLabRecord& c);
+boost::json::object session_json(const store::SessionRecord& s);
+// session_json plus the list of its candidate labs.
+Result<boost::json::object> session_with_candidates_json(store::Store& store, const store::SessionRecord& s);
+boost::json::value result_json(const store::ResultRecord& r);
+boost::json::value text_json(const lab::Text& t);
+
+// Request body readers: errors are kInvalidArgument, said plainly.
+Result<boost::json::object> parse_object(const std::string& body);
+Status check_fields(const boost::json::object& o, std::initializer_list<std::string_view> known);
+Result<std::optional<std::string>> opt_string(const boost::json::object& o, std::string_view key);
+
+}  // namespace atelier::api

@@ -1,0 +1,46 @@
+// GET /sessions/{session}/events: Server-Sent Events of a session (see handlers.h, docs/api.md).
+#include <boost/json.hpp>
+
+#include "controller/api/handlers.h"
+
+namespace atelier::api {
+namespace json = boost::json;
+
+HttpResponse handle_session_events(const HandlerContext& ctx) {
+  // One "session" event with the whole session (as GET /sessions/{id}) now and at every
+  // change; the stream ends after the session reaches status destroyed. The poll runs on the
+  // worker thread, like the handler, so it may use the store.
+  auto snapshot = [&store = ctx.store, id = ctx.route.session]() -> Result<std::pair<std::string, bool>> {
+    auto s = store.get_session(id);
+    if (!s.ok()) return std::move(s).error();
+    auto o = session_with_candidates_json(store, *s);
+    if (!o.ok()) return std::move(o).error();
+    return std::pair<std::string, bool>("event: session\ndata: " + json::serialize(*o) + "\n\n",
+                                        s->status == store::LabStatus::kDestroyed);
+  };
+  auto first = snapshot();
+  if (!first.ok()) return error_response(first.error());
+  HttpResponse r;
+  r.content_type = "text/event-stream";
+  r.body = first->first;
+  r.poll_interval = ctx.options.events_poll_interval;
+  r.poll = [snapshot, last = first->first, done = first->second, quiet = 0]() mutable -> std::optional<std::string> {
+    if (done) return std::nullopt;
+    auto now = snapshot();
+    if (!now.ok()) return std::nullopt;  // the session vanished or the store failed: end
+    done = now->second;
+    if (now->first != last) {
+      last = now->first;
+      quiet = 0;
+      return last;
+    }
+    if (++quiet >= 15) {
+      quiet = 0;
+      return std::string(": keep-alive\n\n");
+    }
+    return std::string();
+  };
+  return r;
+}
+
+}  // namespace atelier::api
