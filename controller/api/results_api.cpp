@@ -219,13 +219,6 @@ HttpResponse ResultsApi::export_results(const Route& route, const store::TokenRe
     for (auto& c : input->candidates) c.annotations.clear();
   }
   options.candidate = candidate;
-  if (*format == grading::Format::kHtml && !options.candidate) {
-    if (input->candidates.size() != 1) {
-      return json_error(400, "invalid_argument",
-                        "the html report is one candidate's: add candidate=C (see docs/api.md)");
-    }
-    options.candidate = input->candidates.front().candidate;
-  }
   auto grades = grading::grade_session(*input, catalog(), sessions_.now());
   if (!grades.ok()) return error_response(Error(ErrorCode::kInternal, grades.error().to_string()));
   auto text = grading::render(*grades, *format, options);

@@ -34,7 +34,7 @@ int results_render(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help")(
       "input,i", po::value<std::string>(), "results-input JSON file (format atelier.results-input/1); - for stdin")(
       "format,f", po::value<std::string>(), "csv, json, junit, html or grid (a text table)")(
-      "candidate,c", po::value<std::string>(), "only this candidate (html: the report's candidate)")(
+      "candidate,c", po::value<std::string>(), "only this candidate (else every candidate; html: a sheet each)")(
       "out,o", po::value<std::string>(), "write to this file instead of stdout")(
       "lang", po::value<std::string>()->default_value("fr"), "html labels and first titles: fr or en")(
       "now", po::value<std::string>(), "grade as of this UTC time (2026-11-30T10:00:00Z) instead of the clock")(
@@ -46,7 +46,7 @@ int results_render(const std::vector<std::string>& args) {
       "                              [--candidate C] [--out FILE] [--lang fr|en] [--now TIME] [--bom] [--lab PATH]\n"
       "Grades the check runs, overrides and freeze in FILE and prints one export: CSV (a row\n"
       "per candidate x task), JSON (everything), JUnit XML (a test case per check) or the\n"
-      "printable HTML report of one candidate. docs/evaluator-guide.md describes the file and\n"
+      "printable HTML report (a sheet per candidate). docs/evaluator-guide.md describes the file and\n"
       "the columns. Exit 0: written; 2: invalid input or options; 1: a file could not be read\n"
       "or written.\n\n";
   po::variables_map vm;
@@ -125,9 +125,6 @@ int results_render(const std::vector<std::string>& args) {
   }
   if (lab_policy) {  // the lab's `scoring:` keys win over the file's policy
     for (const auto& [task, mode] : lab_policy->task_modes) input->policy.task_modes[task] = mode;
-  }
-  if (*format == grading::Format::kHtml && !options.candidate && input->candidates.size() == 1) {
-    options.candidate = input->candidates[0].candidate;
   }
   auto catalog = grading::builtin_competency_catalog();
   if (!catalog) {
@@ -239,7 +236,7 @@ int results_export(const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
       "format,f", po::value<std::string>(), "csv, json, junit, html or grid (a text table)")(
-      "candidate,c", po::value<std::string>(), "only this candidate (html: whose report)")(
+      "candidate,c", po::value<std::string>(), "only this candidate (else every candidate; html: a sheet each)")(
       "out,o", po::value<std::string>(), "write to this file instead of stdout")(
       "lang", po::value<std::string>(), "html labels and first titles: fr (default) or en")(
       "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)");
@@ -251,7 +248,7 @@ int results_export(const std::vector<std::string>& args) {
       "                       [--lang fr|en] [--bom] [--server URL] [--token T]\n"
       "       atelier results annotate|override|collect|render ... (each has --help)\n"
       "Exports the session's graded results from atelierd: CSV (a row per candidate x task), JSON\n"
-      "(everything), JUnit XML (a test case per check), the printable HTML report of one candidate,\n"
+      "(everything), JUnit XML (a test case per check), the printable HTML report (a page per candidate),\n"
       "or a text grid. docs/evaluator-guide.md explains the columns. Exit 0: written; 2: invalid\n"
       "input or an unknown session/candidate; 1: the server could not be reached or said no.\n\n";
   po::variables_map vm;

@@ -213,6 +213,15 @@ void print_session(const json::value& s) {
 
 namespace {
 
+// Redraws the progress lines of a --wait in place on a terminal: back over the `drawn` lines
+// written last time, then the new ones.
+void redraw(const std::vector<std::string>& lines, std::size_t& drawn) {
+  if (drawn > 0) std::cout << "\033[" << drawn << "A";
+  for (const auto& l : lines) std::cout << "\r\033[K" << l << "\n";
+  std::cout << std::flush;
+  drawn = lines.size();
+}
+
 Result<std::vector<std::string>> read_candidates(const std::string& arg) {
   std::string text = arg;
   if (fs::is_regular_file(arg)) {
@@ -338,12 +347,7 @@ int session_create(const std::vector<std::string>& args) {
         bar_lines.push_back(text);
       }
     }
-    if (bars) {
-      if (drawn > 0) std::cout << "\033[" << drawn << "A";
-      for (const auto& l : bar_lines) std::cout << "\r\033[K" << l << "\n";
-      std::cout << std::flush;
-      drawn = bar_lines.size();
-    }
+    if (bars) redraw(bar_lines, drawn);
     if (ready == total || failed > 0) {
       if (as_json) std::cout << json::serialize(s.body) << "\n";
       else std::cout << "session " << id << ": " << ready << "/" << total << " ready, " << failed << " failed\n";
@@ -405,16 +409,96 @@ int one_session(const std::string& name, const std::string& method, const std::v
   if (a.exit != kExitOk) return a.exit;
   if (vm["output"].as<std::string>() == "json") {
     std::cout << json::serialize(a.body) << "\n";
-  } else if (method == "DELETE") {
-    std::cout << "session " << id << " marked destroyed; the reconciler removes its candidate labs\n";
   } else {
     print_session(a.body);
   }
   return kExitOk;
 }
+
+// Polls the session until atelierd has removed every candidate lab (session and candidates
+// `destroyed`), showing each candidate's progress like `create --wait`: bars redrawn in place on
+// a terminal, one plain line per change otherwise. 0 when all are removed, 1 on timeout.
+int wait_destroyed(const std::string& name, const Client& client, const std::string& id, bool as_json,
+                   int timeout_s) {
+  const bool bars = !as_json && ::isatty(STDOUT_FILENO) == 1;
+  std::size_t drawn = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto deadline = t0 + std::chrono::seconds(timeout_s);
+  std::map<std::string, std::string> last;
+  for (;;) {
+    Answer s = call(name, client, "GET", "/sessions/" + id);
+    if (s.exit != kExitOk) return s.exit;
+    std::size_t gone = 0, total = 0;
+    std::vector<std::string> bar_lines;
+    for (const auto& c : s.body.at("candidates").as_array()) {
+      ++total;
+      const std::string cid = str(c.at("candidate"));
+      const std::string status = str(c.at("status"));
+      const bool removed = status == "destroyed";
+      gone += removed ? 1 : 0;
+      if (last[cid] != status && !as_json && !bars) std::cout << cid << ": " << status << std::endl;
+      last[cid] = status;
+      char text[256];
+      std::snprintf(text, sizeof text, "%-16s [%s] %s", cid.c_str(), removed ? "#" : " ", status.c_str());
+      bar_lines.push_back(text);
+    }
+    if (bars) redraw(bar_lines, drawn);
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0);
+    if (str(s.body.at("status")) == "destroyed" && gone == total) {
+      if (as_json) std::cout << json::serialize(s.body) << "\n";
+      else std::cout << "session " << id << ": " << gone << "/" << total << " candidate labs removed in "
+                     << secs.count() << " s\n";
+      return kExitOk;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::cerr << "atelier " << name << ": timed out after " << timeout_s << " s with " << gone << "/" << total
+                << " candidate labs removed; atelierd keeps removing them (`atelier session status " << id
+                << "` shows where they are)\n";
+      return kExitFailure;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
 }  // namespace
 
 int session_status(const std::vector<std::string>& args) { return one_session("session status", "GET", args); }
-int session_destroy(const std::vector<std::string>& args) { return one_session("session destroy", "DELETE", args); }
+
+int session_destroy(const std::vector<std::string>& args) {
+  const std::string name = "session destroy";
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session id (positional)")(
+      "wait", "wait until atelierd has removed every candidate lab of the session")(
+      "timeout", po::value<int>()->default_value(900), "seconds --wait waits");
+  add_client_options(opts);
+  po::positional_options_description pos;
+  pos.add("session", 1);
+  const std::string usage =
+      "usage: atelier session destroy SESSION [--wait [--timeout S]] [--output text|json]\n"
+      "Marks the session destroyed; atelierd removes its candidate labs (VMs, networks, disks).\n\n";
+  po::variables_map vm;
+  if (auto code = parse(name, args, opts, pos, usage, vm)) return *code;
+  if (!vm.count("session")) {
+    std::cerr << "atelier " << name << ": give the SESSION id\n" << usage << opts;
+    return kExitInvalid;
+  }
+  auto client = client_or_report(name, vm, read_environment());
+  if (!client) return kExitInvalid;
+  const std::string id = vm["session"].as<std::string>();
+  Answer a = call(name, *client, "DELETE", "/sessions/" + id);
+  if (a.exit != kExitOk) return a.exit;
+  const bool as_json = vm["output"].as<std::string>() == "json";
+  const bool wait = vm.count("wait") > 0;
+  if (as_json && !wait) {
+    std::cout << json::serialize(a.body) << "\n";
+    return kExitOk;
+  }
+  if (!as_json && !wait) {
+    std::cout << "session " << id << " marked destroyed; removal of its candidate labs continues in atelierd "
+              << "(keep it running until `atelier session status " << id << "` says destroyed, or use --wait)\n";
+    return kExitOk;
+  }
+  if (!as_json) std::cout << "session " << id << " marked destroyed; waiting for atelierd to remove its labs\n";
+  return wait_destroyed(name, *client, id, as_json, vm["timeout"].as<int>());
+}
 
 }  // namespace atelier::cli

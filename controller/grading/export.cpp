@@ -175,6 +175,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .note { border-left: 4px solid #1a73e8; background: #e8f0fe; padding: .3em .7em; margin: .3em 0; }
 .bar { display: inline-block; height: .7em; background: #1a73e8; vertical-align: middle; }
 .task { break-inside: avoid; page-break-inside: avoid; }
+.sheet + .sheet { break-before: page; page-break-before: always; margin-top: 2.5em; }
 .frozen { color: var(--ok); } .provisional { color: var(--part); }
 @page { size: A4; margin: 15mm; }
 @media print {
@@ -357,23 +358,13 @@ Result<std::string> render_junit(const SessionGrades& grades, const ExportOption
   return out.str();
 }
 
-Result<std::string> render_html(const SessionGrades& grades, const ExportOptions& options) {
-  if (!options.candidate) {
-    return Error(ErrorCode::kInvalidArgument, "the HTML report is per candidate: name one (--candidate C)");
-  }
-  auto cands = selected(grades, options);
-  if (!cands) return std::move(cands).error().context("render HTML report");
-  const CandidateGrade& c = **cands->begin();
-  const Language lang = options.language;
+namespace {
+
+// A candidate's sheet, first half: who, which lab, the overall score, the competency roll-up
+// and the tickets. Appended to h.
+void html_sheet_summary(std::string& h, const SessionGrades& grades, const CandidateGrade& c, Language lang) {
   const Labels& l = lang == Language::kFr ? kFr : kEn;
   auto e = [](std::string_view s) { return html_escape(s); };
-  std::string h;
-  h += "<!DOCTYPE html>\n<html lang=\"";
-  h += l.lang;
-  h += "\">\n<head>\n<meta charset=\"utf-8\">\n";
-  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
-  h += "<title>" + e(std::string(l.report) + " — " + c.candidate + " — " + pick(grades.lab.title, lang)) + "</title>\n";
-  h += "<style>" + std::string(kCss) + "</style>\n</head>\n<body>\n";
   h += "<h1>" + e(l.report) + "</h1>\n";
   h += "<table class=\"meta\">\n";
   auto meta = [&](const char* k, const std::string& v) { h += "<tr><td>" + e(k) + "</td><td>" + v + "</td></tr>\n"; };
@@ -430,6 +421,13 @@ Result<std::string> render_html(const SessionGrades& grades, const ExportOptions
   }
   h += "</table>\n";
 
+}
+
+// A candidate's sheet, second half: each task's checks with their evidence, overrides and notes,
+// the candidate's notes, the runs and overrides not graded. Appended to h.
+void html_sheet_tasks(std::string& h, const SessionGrades& grades, const CandidateGrade& c, Language lang) {
+  const Labels& l = lang == Language::kFr ? kFr : kEn;
+  auto e = [](std::string_view s) { return html_escape(s); };
   // Each task: checks with evidence, override, annotations.
   h += "<h2>" + e(l.tasks) + "</h2>\n";
   for (const auto& t : c.tasks) {
@@ -485,6 +483,35 @@ Result<std::string> render_html(const SessionGrades& grades, const ExportOptions
            "</td><td>" + e(o.reason) + "</td></tr>\n";
     }
     h += "</table>\n";
+  }
+}
+
+}  // namespace
+
+Result<std::string> render_html(const SessionGrades& grades, const ExportOptions& options) {
+  auto cands = selected(grades, options);
+  if (!cands) return std::move(cands).error().context("render HTML report");
+  if (cands->empty()) {
+    return Error(ErrorCode::kNotFound, "session " + grades.session + " has no candidate to report on");
+  }
+  const Language lang = options.language;
+  const Labels& l = lang == Language::kFr ? kFr : kEn;
+  auto e = [](std::string_view s) { return html_escape(s); };
+  // One candidate: their name in the title; the whole session: the session's id.
+  const std::string who = options.candidate ? *options.candidate : l.session + std::string(" ") + grades.session;
+  std::string h;
+  h += "<!DOCTYPE html>\n<html lang=\"";
+  h += l.lang;
+  h += "\">\n<head>\n<meta charset=\"utf-8\">\n";
+  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
+  h += "<title>" + e(std::string(l.report) + " — " + who + " — " + pick(grades.lab.title, lang)) + "</title>\n";
+  h += "<style>" + std::string(kCss) + "</style>\n</head>\n<body>\n";
+  // Each sheet starts a new printed page (kCss: .sheet + .sheet).
+  for (const CandidateGrade* c : *cands) {
+    h += "<article class=\"sheet\" id=\"" + e("candidate-" + c->candidate) + "\">\n";
+    html_sheet_summary(h, grades, *c, lang);
+    html_sheet_tasks(h, grades, *c, lang);
+    h += "</article>\n";
   }
   h += "</body>\n</html>\n";
   return h;

@@ -1,6 +1,6 @@
 // Exports of a session's grades, as pure functions from grades to text: CSV (one row per
 // candidate x task), JSON (everything), JUnit XML (one test case per check) and a printable,
-// self-contained HTML report per candidate. docs/evaluator-guide.md documents the columns.
+// self-contained HTML report (a sheet per candidate). docs/evaluator-guide.md documents the columns.
 #pragma once
 
 #include <optional>
@@ -21,7 +21,7 @@ enum class Language { kFr, kEn };
 std::optional<Language> parse_language(std::string_view text);  // "fr" "en"
 
 struct ExportOptions {
-  std::optional<std::string> candidate;  // only this candidate (required for HTML)
+  std::optional<std::string> candidate;  // only this candidate (else every candidate)
   Language language = Language::kFr;     // HTML labels and the titles shown first
   bool csv_bom = false;                  // a UTF-8 byte order mark, for spreadsheets that want it
 };
@@ -43,10 +43,11 @@ Result<std::string> render_json(const SessionGrades& grades, const ExportOptions
 // (classname SESSION.CANDIDATE.TASK); failed checks get <failure>, errors <error>, checks never
 // run <skipped>; expected and observed are in the message and the body.
 Result<std::string> render_junit(const SessionGrades& grades, const ExportOptions& options = {});
-// A printable HTML page for options.candidate (kInvalidArgument when unset, kNotFound when
-// unknown): summary, competency table, tickets with time-to-resolve and SLA, each task's checks
-// with their evidence, overrides with their justification, annotations, runs not graded.
-// Every text from the lab, the agents or evaluators is escaped; no script, no outside resource.
+// A printable HTML page: one sheet for options.candidate (kNotFound when unknown), else every
+// candidate's sheet in one file, each starting a new printed page. A sheet: summary, competency
+// table, tickets with time-to-resolve and SLA, each task's checks with their evidence, overrides
+// with their justification, annotations, runs not graded. Every text from the lab, the agents or
+// evaluators is escaped; no script, no outside resource.
 Result<std::string> render_html(const SessionGrades& grades, const ExportOptions& options);
 
 // The grid for a terminal: a row per candidate, a column per task ("4/4 P", "2.5/3 ~*", "0/2 F!"),

@@ -2,8 +2,8 @@
 # e2e: a trainer's session through a real atelierd on qemu:///system with the demo lab for two
 # candidates: `session create --wait` until both labs are ready, a check run where every task
 # fails (the incidents are injected), `lab solve` of one candidate, a check run where that
-# candidate's tasks pass and the other's still fail (and the graded CSV says so), then destroy,
-# after which no domain, network, bridge, overlay or run folder of the session is left.
+# candidate's tasks pass and the other's still fail (and the graded CSV says so), then `destroy --wait`,
+# which returns only when no domain, network, bridge, overlay or run folder of the session is left.
 # The session is created with `--check-interval 20s`: atelierd runs the checks by itself every
 # 20 s, and the test waits until the results show at least two such periodic runs (run_by
 # "atelierd", 15 s or more apart) for each candidate. The on-demand runs' verdicts are their own
@@ -175,16 +175,19 @@ while True:
 PY
 echo "periodic runs seen after $(( $(date +%s) - t1 )) s more"
 
-echo "== destroy"
-"$atelier" session destroy "$sid"
-for _ in $(seq 300); do
-  [ "$(session_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = destroyed ] && break
-  sleep 1
-done
-[ "$(session_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = destroyed ] ||
-  fail "the session did not reach destroyed"
+echo "== destroy --wait: returns only when nothing of the session is left"
+t2=$(date +%s)
+"$atelier" session destroy "$sid" --wait --timeout 900 | tee "$work/destroy.out" ||
+  fail "session destroy --wait failed"
+echo "removed after $(( $(date +%s) - t2 )) s"
+grep -q "^ca: destroyed" "$work/destroy.out" && grep -q "^cb: destroyed" "$work/destroy.out" ||
+  fail "destroy --wait did not show each candidate's removal"
+grep -q "2/2 candidate labs removed" "$work/destroy.out" || fail "destroy --wait did not say both labs are removed"
+# Right after --wait returned, before anything else: not a domain, network or volume is left.
 left=$(leftovers)
-[ -z "$left" ] || fail "objects left after destroy: $left"
+[ -z "$left" ] || fail "objects left after destroy --wait: $left"
+[ "$(session_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = destroyed ] ||
+  fail "the session is not destroyed after destroy --wait"
 for b in $br; do
   ip link show "$b" >/dev/null 2>&1 && fail "bridge $b left after destroy"
 done

@@ -396,14 +396,61 @@ TEST(Html, ShowsTicketsCompetenciesOverridesAndEvidence) {
 }
 
 TEST(Html, NeedsAKnownCandidate) {
-  auto none = render_html(sample(), {});
-  ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.error().code(), ErrorCode::kInvalidArgument);
   ExportOptions o;
   o.candidate = "c99";
   auto unknown = render_html(sample(), o);
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+}
+
+// The sheet of one candidate: from <article class="sheet" ...> to its </article>.
+std::string sheet_of(const std::string& html, const std::string& candidate) {
+  const auto start = html.find("<article class=\"sheet\" id=\"candidate-" + candidate + "\">");
+  if (start == std::string::npos) return "";
+  const auto end = html.find("</article>\n", start);
+  return end == std::string::npos ? "" : html.substr(start, end + 11 - start);
+}
+
+// Without a candidate: one file, every candidate's sheet in session order, each the very sheet
+// of that candidate's own report, and a page break before every sheet but the first.
+TEST(Html, WholeSessionHoldsEveryCandidatesSheet) {
+  const SessionGrades g = sample();
+  ASSERT_GE(g.candidates.size(), 2u);
+  auto all = render_html(g, {});
+  ASSERT_TRUE(all.ok()) << all.error().to_string();
+  std::size_t sheets = 0;
+  for (auto at = all->find("<article class=\"sheet\""); at != std::string::npos;
+       at = all->find("<article class=\"sheet\"", at + 1)) {
+    ++sheets;
+  }
+  EXPECT_EQ(sheets, g.candidates.size());
+  std::size_t previous = 0;
+  for (const auto& c : g.candidates) {
+    ExportOptions one;
+    one.candidate = c.candidate;
+    auto single = render_html(g, one);
+    ASSERT_TRUE(single.ok());
+    const std::string sheet = sheet_of(*single, c.candidate);
+    ASSERT_FALSE(sheet.empty()) << c.candidate;
+    const auto at = all->find(sheet);
+    ASSERT_NE(at, std::string::npos) << c.candidate << "'s sheet is not in the session's report";
+    EXPECT_GE(at, previous) << "sheets out of session order";
+    previous = at;
+  }
+  EXPECT_NE(all->find(".sheet + .sheet { break-before: page; page-break-before: always;"), std::string::npos);
+  EXPECT_NE(all->find("<title>Rapport d"), std::string::npos);
+  EXPECT_NE(all->find(g.session), std::string::npos);
+  EXPECT_NE(all->find("dépassé"), std::string::npos);  // c02's breached SLA
+  // The markup still nests: the body parses as XML.
+  const auto b = all->find("<body>");
+  const auto e = all->find("</body>");
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  std::string body = all->substr(b, e + 7 - b);
+  for (std::size_t p; (p = body.find("<br>")) != std::string::npos;) body.replace(p, 4, "<br/>");
+  pugi::xml_document doc;
+  auto parsed = doc.load_string(body.c_str());
+  EXPECT_TRUE(parsed) << parsed.description() << " at " << parsed.offset;
 }
 
 TEST(Grid, OneRowPerCandidateWithLettersAndMarks) {

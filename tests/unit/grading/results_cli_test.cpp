@@ -50,13 +50,24 @@ TEST_F(ResultsRender, WritesEveryFormat) {
   EXPECT_NE(read(dir_ / "out.junit").find("<testsuites"), std::string::npos);
 }
 
+// Without --candidate the HTML report is the whole session's, as the other formats are.
+TEST_F(ResultsRender, HtmlWithoutCandidateHoldsEverySheet) {
+  const fs::path out = dir_ / "all.html";
+  ASSERT_EQ(results_render({"--input", sample_, "--format", "html", "--out", out.string(), "--now",
+                            "2026-11-30T11:00:00Z"}),
+            kExitOk);
+  const std::string html = read(out);
+  EXPECT_NE(html.find("id=\"candidate-c01\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"candidate-c02\""), std::string::npos);
+  EXPECT_NE(html.find("Décision du jury : 2,5 points."), std::string::npos);  // c01's override
+}
+
 TEST_F(ResultsRender, RejectsBadInputWithExitTwoAndMissingFilesWithExitOne) {
   EXPECT_EQ(results_render({"--help"}), kExitOk);
   EXPECT_EQ(results_render({"--format", "csv"}), kExitInvalid);
   EXPECT_EQ(results_render({"--input", sample_, "--format", "pdf"}), kExitInvalid);
   EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--lang", "de"}), kExitInvalid);
   EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--now", "tomorrow"}), kExitInvalid);
-  EXPECT_EQ(results_render({"--input", sample_, "--format", "html"}), kExitInvalid);  // two candidates
   EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--candidate", "c99"}), kExitInvalid);
   EXPECT_EQ(results_render({"--input", sample_, "--format", "csv", "--bogus"}), kExitInvalid);
   const fs::path bad = dir_ / "bad.json";
