@@ -53,7 +53,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 // kFree checks run beside anything; a lane's checks run one at a time, in bundle order.
-enum Lane { kFree = 0, kCommand = 1, kNss = 2 };
+enum Lane { kFree = 0, kCommand = 1, kNss = 2, kTable = 3 };
 
 Lane lane_of(const checks::Check& check) {
   return std::visit(
@@ -65,6 +65,9 @@ Lane lane_of(const checks::Check& check) {
                       std::is_same_v<K, checks::GroupCheck> || std::is_same_v<K, checks::ProcessCheck>) {
           return kNss;
         }
+        // Each reads a whole table into memory (dpkg's database, ~1 MB; /proc/net/tcp, 1 MB on a
+        // busy host): side by side they would multiply the agent's peak memory.
+        if constexpr (std::is_same_v<K, checks::PackageCheck> || std::is_same_v<K, checks::PortCheck>) return kTable;
         return kFree;
       },
       check.kind);
@@ -80,7 +83,7 @@ struct Run {
   std::vector<Slot> slots;
   std::vector<Clock::time_point> started;
   std::vector<protocol::CheckResult> results;
-  std::array<bool, 3> lane_busy{};
+  std::array<bool, 4> lane_busy{};
   std::size_t finished = 0;  // kDone + kAbandoned
   std::mutex mutex;
   std::condition_variable changed;

@@ -27,7 +27,9 @@ struct RunOptions {
 // Results come in the bundle's order whatever order the checks finished in. Concurrency:
 // - `command` checks may change the host, so they run one after the other in bundle order;
 // - the kinds that resolve names through NSS's non-reentrant calls (file, user, group, process)
-//   run one at a time too (they are also the quick ones);
+//   run one at a time too (they are also the quick ones), and so do `package` and `port` checks
+//   (each reads a whole table, dpkg's database or /proc/net/tcp: side by side they would
+//   multiply the agent's peak memory);
 // - every other kind runs beside them, at most options.parallel checks in flight.
 // A check still running at its timeout plus grace is answered `error` ("timed out") and left
 // behind on its thread (its late result is dropped; another thread takes its place).
