@@ -199,6 +199,10 @@ Result<std::unique_ptr<LibsshTransport>> LibsshTransport::connect(const SshOptio
   // Only our file decides: not /etc/ssh/ssh_known_hosts, not ~/.ssh/config.
   ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, o.known_hosts_file.c_str());
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  // Every step is a few small request/answer round trips (SFTP stat, open, write, close): with
+  // Nagle's algorithm each could wait for the peer's delayed ACK (up to 40 ms).
+  int yes = 1;
+  ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes);
 
   if (ssh_connect(s) != SSH_OK) {
     std::string msg = ssh_get_error(s);
