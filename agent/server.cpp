@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -215,6 +216,9 @@ Envelope AgentServer::handle(Envelope request) {
             std::fprintf(stderr, "atelier-agent: %s\n", stored.error().to_string().c_str());
           }
           reply.body = std::move(results);
+          // The bundle's worker threads are gone; hand their freed heaps back so the idle agent
+          // stays as small as before the run.
+          malloc_trim(0);
         } else {
           reply.body = ErrorReply{"unknown_type", std::string("the agent does not serve \"") + type_name(Body(body)) + "\""};
         }

@@ -1,11 +1,17 @@
-// LibsshTransport: libssh's blocking API, one session per host, SFTP opened on first file use.
+// LibsshTransport: libssh's blocking API, one session per host, SFTP opened on first file use
+// and kept; commands read through one ssh_event on the session (see exec).
 #include "ansible-free-recipes/transport/libssh_transport.h"
 
 #include <fcntl.h>
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
+#include <climits>
+#include <cstdlib>
+#include <vector>
 
 namespace atelier::transport {
 
@@ -91,6 +97,80 @@ Status check_host_key(ssh_session session, const SshOptions& o) {
   }
 }
 
+
+// What authentication tried, for the refusal message: "agent (no key accepted), key X (refused)".
+struct AuthLog {
+  std::vector<std::string> tried;
+  std::string text() const {
+    std::string out;
+    for (const auto& t : tried) out += (out.empty() ? "" : ", ") + t;
+    return out;
+  }
+};
+
+// One key file: kSuccess, kDenied (refused or unreadable, noted in log) or an error.
+Result<bool> try_key_file(ssh_session s, const std::string& path, AuthLog& log, bool must_read) {
+  ssh_key key = nullptr;
+  if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
+    if (must_read) return Error(ErrorCode::kInvalidArgument, "cannot read private key " + path);
+    log.tried.push_back("key " + path + " (unreadable or passphrase-protected: skipped)");
+    return false;
+  }
+  int rc = ssh_userauth_publickey(s, nullptr, key);
+  ssh_key_free(key);
+  if (rc == SSH_AUTH_SUCCESS) return true;
+  if (rc == SSH_AUTH_ERROR) return Error(ErrorCode::kUnavailable, std::string("authentication failed: ") + ssh_get_error(s));
+  log.tried.push_back("key " + path + " (refused)");
+  return false;
+}
+
+std::string default_ssh_dir(const SshOptions& o) {
+  if (!o.ssh_dir.empty()) return o.ssh_dir;
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/root") + "/.ssh";
+}
+
+// Like OpenSSH: the given key; or the agent, then the default keys that exist; then the password.
+Status authenticate(ssh_session s, const SshOptions& o) {
+  AuthLog log;
+  auto done = [](Result<bool>& r) { return !r.ok() || *r; };
+  if (o.identity_file) {
+    auto r = try_key_file(s, *o.identity_file, log, true);
+    if (done(r)) return r.ok() ? ok_status() : Status(std::move(r).error());
+  } else {
+    if (o.use_agent) {
+      const char* sock = std::getenv("SSH_AUTH_SOCK");
+      if (sock && *sock) {
+        int rc = ssh_userauth_agent(s, nullptr);
+        if (rc == SSH_AUTH_SUCCESS) return ok_status();
+        if (rc == SSH_AUTH_ERROR) {
+          return Error(ErrorCode::kUnavailable, std::string("authentication failed: ") + ssh_get_error(s));
+        }
+        log.tried.push_back(std::string("the agent at ") + sock + " (no key accepted)");
+      }
+    }
+    const std::string dir = default_ssh_dir(o);
+    for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
+      const std::string path = dir + "/" + name;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) continue;
+      auto r = try_key_file(s, path, log, false);
+      if (done(r)) return r.ok() ? ok_status() : Status(std::move(r).error());
+    }
+  }
+  if (o.password) {
+    int rc = ssh_userauth_password(s, nullptr, o.password->c_str());
+    if (rc == SSH_AUTH_SUCCESS) return ok_status();
+    if (rc == SSH_AUTH_ERROR) return Error(ErrorCode::kUnavailable, std::string("authentication failed: ") + ssh_get_error(s));
+    log.tried.push_back("password (refused)");
+  }
+  std::string tried = log.text();
+  if (tried.empty()) {
+    tried = "nothing (no agent, no " + default_ssh_dir(o) + "/id_ed25519, id_ecdsa or id_rsa; give --identity or --password-file)";
+  }
+  return Error(ErrorCode::kPermissionDenied, "authentication as " + o.user + " refused; tried " + tried);
+}
+
 }  // namespace
 
 LibsshTransport::LibsshTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -119,6 +199,10 @@ Result<std::unique_ptr<LibsshTransport>> LibsshTransport::connect(const SshOptio
   // Only our file decides: not /etc/ssh/ssh_known_hosts, not ~/.ssh/config.
   ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, o.known_hosts_file.c_str());
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  // Every step is a few small request/answer round trips (SFTP stat, open, write, close): with
+  // Nagle's algorithm each could wait for the peer's delayed ACK (up to 40 ms).
+  int yes = 1;
+  ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes);
 
   if (ssh_connect(s) != SSH_OK) {
     std::string msg = ssh_get_error(s);
@@ -128,73 +212,79 @@ Result<std::unique_ptr<LibsshTransport>> LibsshTransport::connect(const SshOptio
   auto host_key = check_host_key(s, o);
   if (!host_key.ok()) return std::move(host_key).error().context("connect " + name);
 
-  bool authenticated = false;
-  std::string tried;
-  if (o.identity_file) {
-    ssh_key key = nullptr;
-    if (ssh_pki_import_privkey_file(o.identity_file->c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
-      return Error(ErrorCode::kInvalidArgument, "cannot read private key " + *o.identity_file).context("connect " + name);
-    }
-    int rc = ssh_userauth_publickey(s, nullptr, key);
-    ssh_key_free(key);
-    if (rc == SSH_AUTH_SUCCESS) authenticated = true;
-    else if (rc == SSH_AUTH_ERROR) {
-      return Error(ErrorCode::kUnavailable, std::string("authentication failed: ") + ssh_get_error(s)).context("connect " + name);
-    }
-    tried = "key " + *o.identity_file;
-  }
-  if (!authenticated && o.password) {
-    int rc = ssh_userauth_password(s, nullptr, o.password->c_str());
-    if (rc == SSH_AUTH_SUCCESS) authenticated = true;
-    else if (rc == SSH_AUTH_ERROR) {
-      return Error(ErrorCode::kUnavailable, std::string("authentication failed: ") + ssh_get_error(s)).context("connect " + name);
-    }
-    tried += std::string(tried.empty() ? "" : " and ") + "password";
-  }
-  if (!authenticated) {
-    if (tried.empty()) tried = "nothing (give --identity or --password-file)";
-    return Error(ErrorCode::kPermissionDenied, "authentication as " + o.user + " refused; tried " + tried)
-        .context("connect " + name);
-  }
+  auto auth = authenticate(s, o);
+  if (!auth.ok()) return std::move(auth).error().context("connect " + name);
   return std::unique_ptr<LibsshTransport>(new LibsshTransport(std::move(impl)));
 }
 
+namespace {
+
+// Moves whatever libssh already holds for one stream into `out`; SSH_ERROR on a broken channel.
+int drain(ssh_channel ch, int is_stderr, std::string& out) {
+  char buf[65536];
+  for (;;) {
+    int n = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), is_stderr);
+    if (n == SSH_ERROR) return SSH_ERROR;
+    if (n <= 0) return SSH_OK;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+// The channel is read as libssh means it: one ssh_event on the session wakes when any packet
+// arrives (stdout, stderr, EOF, exit status), both streams are drained without waiting, and the
+// loop ends at EOF or close. No fixed poll interval: a command costs its own round trips only.
 Result<ExecResult> LibsshTransport::exec(const std::string& command, std::chrono::seconds timeout) {
   ssh_session s = impl_->session;
-  auto fail = [&](ssh_channel ch, const std::string& what) -> Error {
-    Error e(ErrorCode::kUnavailable, what + ": " + ssh_get_error(s));
+  ssh_channel ch = ssh_channel_new(s);
+  ssh_event ev = nullptr;
+  auto release = [&] {
+    if (ev) {
+      ssh_event_remove_session(ev, s);
+      ssh_event_free(ev);
+      ev = nullptr;
+    }
     if (ch) {
       ssh_channel_close(ch);
       ssh_channel_free(ch);
+      ch = nullptr;
     }
+  };
+  auto fail = [&](const std::string& what) -> Error {
+    Error e(ErrorCode::kUnavailable, what + ": " + ssh_get_error(s));
+    release();
     return e;
   };
-  ssh_channel ch = ssh_channel_new(s);
-  if (!ch) return fail(nullptr, "open channel");
-  if (ssh_channel_open_session(ch) != SSH_OK) return fail(ch, "open session channel");
-  if (ssh_channel_request_exec(ch, command.c_str()) != SSH_OK) return fail(ch, "start command");
+  if (!ch) return fail("open channel");
+  if (ssh_channel_open_session(ch) != SSH_OK) return fail("open session channel");
+  if (ssh_channel_request_exec(ch, command.c_str()) != SSH_OK) return fail("start command");
+  ssh_channel_send_eof(ch);  // stdin is closed (the Transport contract)
 
   ExecResult result;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[65536];
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  ev = ssh_event_new();
+  if (!ev || ssh_event_add_session(ev, s) != SSH_OK) return fail("poll the session");
   for (;;) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ssh_channel_close(ch);
-      ssh_channel_free(ch);
+    if (drain(ch, 0, result.stdout_text) == SSH_ERROR) return fail("read command output");
+    if (drain(ch, 1, result.stderr_text) == SSH_ERROR) return fail("read command errors");
+    if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch)) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      release();
       return Error(ErrorCode::kTimeout, "command did not finish within " + std::to_string(timeout.count()) + " s");
     }
-    int n = ssh_channel_read_timeout(ch, buf, sizeof(buf), 0, 50);
-    if (n == SSH_ERROR) return fail(ch, "read command output");
-    if (n > 0) result.stdout_text.append(buf, static_cast<size_t>(n));
-    int m = ssh_channel_read_nonblocking(ch, buf, sizeof(buf), 1);
-    if (m == SSH_ERROR) return fail(ch, "read command errors");
-    if (m > 0) result.stderr_text.append(buf, static_cast<size_t>(m));
-    if (n <= 0 && m <= 0 && ssh_channel_is_eof(ch)) break;
+    if (ssh_event_dopoll(ev, static_cast<int>(std::min<long long>(left, INT_MAX))) == SSH_ERROR) {
+      return fail("wait for command output");
+    }
   }
-  ssh_channel_send_eof(ch);
+  ssh_event_remove_session(ev, s);
+  ssh_event_free(ev);
+  ev = nullptr;
+  // EOF came; the exit status is in the same burst or the next packet (blocks at most the
+  // session timeout, the connect timeout).
   result.exit_code = ssh_channel_get_exit_status(ch);
-  ssh_channel_close(ch);
-  ssh_channel_free(ch);
+  release();
   return result;
 }
 

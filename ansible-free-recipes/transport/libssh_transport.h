@@ -20,8 +20,12 @@ struct SshOptions {
   std::string host;  // name or address
   int port = 22;
   std::string user = "root";
-  std::optional<std::string> identity_file;  // private key (OpenSSH format), unencrypted
-  std::optional<std::string> password;       // used when no key is given, or the key is refused
+  // Private key (OpenSSH format), unencrypted. Without one, authentication goes as OpenSSH's
+  // does: the SSH agent ($SSH_AUTH_SOCK), then ssh_dir's id_ed25519, id_ecdsa, id_rsa.
+  std::optional<std::string> identity_file;
+  std::optional<std::string> password;  // used when no key is given, or the keys are refused
+  std::string ssh_dir;                  // where the default keys are; empty: $HOME/.ssh
+  bool use_agent = true;                // ask $SSH_AUTH_SOCK's agent when no identity_file is given
   std::string known_hosts_file;              // required: where host keys are checked/recorded
   HostKeyPolicy host_key_policy = HostKeyPolicy::kAcceptNew;
   std::chrono::seconds connect_timeout{10};
@@ -37,8 +41,10 @@ class LibsshTransport : public Transport {
 
   TransportKind kind() const override { return TransportKind::kSsh; }
   std::string describe() const override;
-  // On timeout the channel is closed; sshd then hangs up on the command (it is not killed by
-  // process group as locally).
+  // Reads both streams as they come (one poll on the session, no fixed waits) until EOF and the
+  // exit status. On timeout the channel is closed; sshd then hangs up on the command (it is not
+  // killed by process group as locally). Every call reuses the one session; file calls reuse one
+  // SFTP channel.
   Result<ExecResult> exec(const std::string& command, std::chrono::seconds timeout) override;
   Status put_file(const std::string& path, const std::string& content, uint32_t mode,
                   const FileOwner& owner) override;

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""agent_bench: the same 50 local checks run by atelier-agent (standalone) and by testinfra
-(Debian's python3-testinfra, local backend) on this machine, in one run. Prints both wall
-times (median of N runs, process start included for both), the ratio, and the agent's idle RSS.
+"""agent_bench: the same local checks run by atelier-agent (standalone) and by testinfra
+(Debian's python3-testinfra, local backend) on this machine, in one run: 50 checks, and nine
+mixed ones (one each of file, package, user, group, sysctl, mount, port, interface, command; the
+case the agent's goal, >= 30x, is stated on). Prints both wall times per case (median of N runs,
+process start included for both), the ratios, the load average, and the agent's idle RSS.
 
 usage: agent_bench.py AGENT_BINARY [--runs N]
 """
@@ -79,6 +81,45 @@ def build_checks(listener_ports):
     return y, t
 
 
+def build_nine(listener_port):
+    """Nine mixed checks, one of each common kind: (yaml lines, testinfra test functions)."""
+    mode = "%04o" % (os.stat("/etc/passwd").st_mode & 0o7777)
+    ostype = sysctl("kernel.ostype")
+    pairs = [
+        (f'{{file: {{path: /etc/passwd, mode: "{mode}", owner: root}}}}',
+         f'f = host.file("/etc/passwd"); assert f.exists and f.mode == 0o{mode[1:]} and f.user == "root"'),
+        ("{package: {name: bash}}", 'assert host.package("bash").is_installed'),
+        ("{user: {name: root}}", 'assert host.user("root").exists'),
+        ("{group: {name: root}}", 'assert host.group("root").exists'),
+        (f'{{sysctl: {{key: kernel.ostype, value: "{ostype}"}}}}', f'assert str(host.sysctl("kernel.ostype")) == "{ostype}"'),
+        ("{mount: {path: /proc, fstype: proc}}", 'm = host.mount_point("/proc"); assert m.exists and m.filesystem == "proc"'),
+        (f"{{port: {{port: {listener_port}}}}}",
+         f'assert any(host.socket(u).is_listening for u in ("tcp://0.0.0.0:{listener_port}", "tcp://127.0.0.1:{listener_port}"))'),
+        ("{interface: {name: lo, address: 127.0.0.1/8}}", 'assert "127.0.0.1" in host.interface("lo").addresses'),
+        ("{command: {run: 'uname -s', stdout_regex: Linux}}", 'r = host.run("uname -s"); assert r.rc == 0 and "Linux" in r.stdout'),
+    ]
+    return ["  - " + y for y, _ in pairs], [t for _, t in pairs]
+
+
+def write_case(tmp, name, yaml_lines, tests):
+    checks_file = os.path.join(tmp, name + ".yaml")
+    with open(checks_file, "w") as f:
+        f.write("checks:\n" + "\n".join(yaml_lines) + "\n")
+    test_file = os.path.join(tmp, "test_" + name + ".py")
+    with open(test_file, "w") as f:
+        for i, body in enumerate(tests):
+            f.write(f"def test_{i:02d}(host):\n    {body}\n\n")
+    return checks_file, test_file
+
+
+def compare(agent, checks_file, test_file, runs):
+    """Median wall times (agent, testinfra); both must pass everything (the same work)."""
+    agent_s = median_time([agent, "run", "--checks", checks_file, "--output", "json"], runs, 0)
+    testinfra_s = median_time(["/usr/bin/python3", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                               "--hosts=local://", test_file], runs, 0)
+    return agent_s, testinfra_s
+
+
 def median_time(argv, runs, expect_rc):
     times = []
     for _ in range(runs):
@@ -124,24 +165,19 @@ def main():
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         listeners.append(listener)
-    yaml_lines, tests = build_checks([s.getsockname()[1] for s in listeners])
+    ports = [s.getsockname()[1] for s in listeners]
+    yaml_lines, tests = build_checks(ports)
+    nine_yaml, nine_tests = build_nine(ports[0])
     with tempfile.TemporaryDirectory(prefix="atelier-agent-bench-") as tmp:
-        checks_file = os.path.join(tmp, "checks.yaml")
-        with open(checks_file, "w") as f:
-            f.write("checks:\n" + "\n".join(yaml_lines) + "\n")
-        test_file = os.path.join(tmp, "test_bench.py")
-        with open(test_file, "w") as f:
-            for i, body in enumerate(tests):
-                f.write(f"def test_{i:02d}(host):\n    {body}\n\n")
-        # Both must pass everything: the bench compares the same work, not failures.
-        agent_s = median_time([args.agent, "run", "--checks", checks_file, "--output", "json"], args.runs, 0)
-        testinfra_s = median_time(["/usr/bin/python3", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                   "--hosts=local://", test_file], args.runs, 0)
+        cases = [("50 local checks", write_case(tmp, "fifty", yaml_lines, tests)),
+                 ("9 mixed checks", write_case(tmp, "nine", nine_yaml, nine_tests))]
+        measured = [(name, compare(args.agent, c, t, args.runs)) for name, (c, t) in cases]
         rss = idle_rss_kb(args.agent, tmp)
-    print(f"50 local checks, median of {args.runs} runs (wall time, process start included)")
-    print(f"  atelier-agent run: {agent_s * 1000:8.1f} ms")
-    print(f"  testinfra (local): {testinfra_s * 1000:8.1f} ms")
-    print(f"  ratio testinfra / atelier-agent: {testinfra_s / agent_s:.1f}x")
+    print(f"atelier-agent vs testinfra (local), median of {args.runs} runs, wall time with process start; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    for name, (agent_s, testinfra_s) in measured:
+        print(f"  {name:16} atelier-agent {agent_s * 1000:7.1f} ms   testinfra {testinfra_s * 1000:7.1f} ms   "
+              f"ratio {testinfra_s / agent_s:5.1f}x")
     print(f"  atelier-agent serve idle RSS: {rss} kB")
 
 

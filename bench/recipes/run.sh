@@ -34,7 +34,15 @@ Subsystem sftp internal-sftp
 MaxSessions 50
 LogLevel ERROR
 CFG
-/usr/sbin/sshd -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
+# bash sources ~/.bashrc for every command sshd runs; a slow one (pyenv's init takes ~1 s here)
+# would then decide both times. sshd runs in its own mount namespace where root's ~/.bashrc is
+# empty: the host's file is untouched, and both tools see the same target.
+hide_rc=()
+if [[ -f /root/.bashrc ]] && command -v unshare >/dev/null; then
+  hide_rc=(unshare -m sh -c 'mount --bind /dev/null /root/.bashrc && exec "$0" "$@"')
+  echo "bench: root's ~/.bashrc hidden from the bench's sshd (own mount namespace)"
+fi
+"${hide_rc[@]}" /usr/sbin/sshd -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
 sshd_pid=$!
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 
