@@ -140,8 +140,9 @@ Body handle_put_file(const PutFileRequest& request) {
   }
   // The umask must not change the requested mode; ownership before rename so that the file
   // never appears with the wrong owner.
-  ok = ok && ::fchmod(fd, request.mode.value_or(0644)) == 0;
+  // Ownership first: fchown clears set-user/group-id bits, so 07777 must be applied after it.
   ok = ok && ::fchown(fd, ids->first, ids->second) == 0;
+  ok = ok && ::fchmod(fd, request.mode.value_or(0644)) == 0;
   ok = ok && ::fsync(fd) == 0;
   int err = errno;
   ::close(fd);

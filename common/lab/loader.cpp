@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/lab/check_fields.h"
+#include "common/lab/names.h"
 #include "common/lab/yaml_reader.h"
 
 namespace atelier::lab {
@@ -601,8 +602,7 @@ void check_files(Lab& lab, const LoadOptions& options, std::vector<Diagnostic>& 
       }
     }
     auto recipe_exists = [&](const std::string& recipe, const std::string& path) {
-      static const std::regex kName("[a-z0-9_-]+(/[a-z0-9_-]+)*");
-      if (!std::regex_match(recipe, kName)) return;  // validate() reports the name
+      if (!is_recipe_name(recipe)) return;  // validate() reports the name
       if (std::filesystem::is_regular_file(lab.recipes_root / (recipe + ".yaml"), ec)) return;
       std::string message = "recipe '" + recipe + "' not found (no " + recipe +
                             ".yaml in the recipes folder)";

@@ -8,6 +8,7 @@
 
 #include "common/data/competencies.h"
 #include "common/lab/loader.h"
+#include "common/lab/names.h"
 
 namespace atelier::lab {
 
@@ -61,21 +62,20 @@ class Validator {
   }
 
   void ids() {
-    static const std::regex kLabId("[a-z0-9-]+");
-    static const std::regex kName("[a-z][a-z0-9-]{0,31}");
-    static const std::regex kTaskId("[A-Za-z0-9_-]{1,32}");
-    static const std::regex kVarName("[a-z_][a-z0-9_]*");
-    if (!lab_.id.empty() && !std::regex_match(lab_.id, kLabId)) {
+    if (lab_.id.size() > kMaxIdLength) {
+      error("lab", "lab id of " + std::to_string(lab_.id.size()) + " characters is too long (" +
+                       std::to_string(kMaxIdLength) + " at most)");
+    } else if (!lab_.id.empty() && !is_lab_id(lab_.id)) {
       error("lab", "lab id '" + lab_.id + "' must use only a-z, 0-9 and '-'");
     }
     for (const auto& n : lab_.networks) {
-      if (!std::regex_match(n.name, kName)) {
+      if (!is_host_name(n.name)) {
         error("networks." + n.name + ":key",
               "network name '" + n.name + "' must start with a-z and use only a-z, 0-9 and '-' (32 at most)");
       }
     }
     for (const auto& h : lab_.hosts) {
-      if (!std::regex_match(h.name, kName)) {
+      if (!is_host_name(h.name)) {
         error("hosts." + h.name + ":key",
               "host name '" + h.name + "' must start with a-z and use only a-z, 0-9 and '-' (32 at most)");
       }
@@ -86,7 +86,7 @@ class Validator {
       if (h.image.empty()) error("hosts." + h.name + ".image", "'image': expected an image name like debian12");
     }
     for (const auto& v : lab_.variables) {
-      if (!std::regex_match(v.name, kVarName)) {
+      if (!is_var_name(v.name)) {
         error("variables." + v.name + ":key",
               "variable name '" + v.name + "' must start with a-z or '_' and use only a-z, 0-9 and '_'");
       }
@@ -95,7 +95,7 @@ class Validator {
     for (std::size_t i = 0; i < lab_.tasks.size(); ++i) {
       const auto& t = lab_.tasks[i];
       std::string path = "tasks[" + std::to_string(i) + "].id";
-      if (!std::regex_match(t.id, kTaskId)) {
+      if (!is_task_id(t.id)) {
         error(path, "task id '" + t.id + "' must use only letters, digits, '_' and '-'");
       }
       auto [it, fresh] = seen.emplace(t.id, i);
@@ -108,7 +108,7 @@ class Validator {
     for (std::size_t i = 0; i < lab_.incidents.size(); ++i) {
       const auto& inc = lab_.incidents[i];
       std::string path = "incidents[" + std::to_string(i) + "].id";
-      if (!std::regex_match(inc.id, kLabId)) {
+      if (!is_lab_id(inc.id)) {
         error(path, "incident id '" + inc.id + "' must use only a-z, 0-9 and '-'");
       }
       auto [it, fresh] = seen.emplace(inc.id, i);
@@ -186,8 +186,12 @@ class Validator {
   }
 
   void recipe_name(const std::string& recipe, const std::string& path) {
-    static const std::regex kName("[a-z0-9_-]+(/[a-z0-9_-]+)*");
-    if (recipe.empty() || std::regex_match(recipe, kName)) return;
+    if (recipe.empty() || is_recipe_name(recipe)) return;
+    if (recipe.size() > kMaxPathLength) {
+      error(path, "recipe name of " + std::to_string(recipe.size()) + " characters is too long (" +
+                      std::to_string(kMaxPathLength) + " at most)");
+      return;
+    }
     std::string message = "recipe '" + recipe + "' is not a recipe name";
     if (recipe.size() > 5 && recipe.ends_with(".yaml")) {
       message += "; write it without .yaml: '" + recipe.substr(0, recipe.size() - 5) + "'";

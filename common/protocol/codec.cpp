@@ -409,6 +409,30 @@ bool read_key(const json::object& in, const char* key, T& out, std::optional<Err
   return from_json_value(*j, out, key, err);
 }
 
+// Ranges the types alone do not express; a clear protocol error instead of an overflow later.
+Status check_ranges(const Body& body) {
+  if (const auto* e = std::get_if<ExecRequest>(&body)) {
+    if (e->timeout.count() < 1 || e->timeout.count() > kMaxExecTimeoutMs) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "timeout_ms: expected 1 to " + std::to_string(kMaxExecTimeoutMs) + ", got " +
+                       std::to_string(e->timeout.count()));
+    }
+    if (e->max_output > kMaxExecOutputBytes) {
+      return Error(ErrorCode::kInvalidArgument, "max_output: expected at most " +
+                                                    std::to_string(kMaxExecOutputBytes) + ", got " +
+                                                    std::to_string(e->max_output));
+    }
+  }
+  if (const auto* p = std::get_if<PutFileRequest>(&body); p && p->mode && *p->mode > kMaxFileMode) {
+    return Error(ErrorCode::kInvalidArgument, "mode: expected at most 07777");
+  }
+  if (const auto* g = std::get_if<GetFileRequest>(&body); g && g->max_bytes > kMaxExecOutputBytes) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "max_bytes: expected at most " + std::to_string(kMaxExecOutputBytes));
+  }
+  return Status();
+}
+
 Result<Body> body_from_json(std::string_view type, const json::object& in) {
   std::optional<Error> err;
   auto finish = [&](Body b) -> Result<Body> {
@@ -599,6 +623,9 @@ Result<Envelope> decode(std::string_view line) {
   if (body && !body->is_object()) return Error(ErrorCode::kInvalidArgument, "body: expected an object");
   auto parsed = body_from_json(type, body ? body->as_object() : kEmpty);
   if (!parsed) return std::move(parsed).error().context("message \"" + type + "\"");
+  if (auto range = check_ranges(*parsed); !range.ok()) {
+    return std::move(range).error().context("message \"" + type + "\"");
+  }
   e.body = std::move(*parsed);
   return e;
 }

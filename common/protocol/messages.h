@@ -22,6 +22,10 @@ inline constexpr const char* kDefaultGuestPort = "/dev/virtio-ports/org.atelier.
 
 // Longest line either side accepts (files travel base64-encoded inside one line).
 inline constexpr std::size_t kMaxLineBytes = 32 * 1024 * 1024;
+// Ranges decode() enforces (issue 19: 2^64-1 and 2^63-1 overflowed in the agent's arithmetic).
+inline constexpr std::int64_t kMaxExecTimeoutMs = 24LL * 3600 * 1000;   // 1 ms .. 24 h
+inline constexpr std::uint64_t kMaxExecOutputBytes = kMaxLineBytes;     // 0 .. 32 MiB per stream
+inline constexpr std::uint32_t kMaxFileMode = 07777;
 
 // ---- agent -> controller notifications -----------------------------------------------------
 

@@ -18,6 +18,10 @@ Result<std::chrono::seconds> parse_check_interval(std::string_view text) {
                  "check interval \"" + std::string(text) + "\" is not a whole number of seconds; " + expect);
   }
   auto s = std::chrono::duration_cast<std::chrono::seconds>(*d);
+  // A zero duration ("0s") is not a way to say off: the documented range starts at 1s.
+  if (s.count() < 1) {
+    return Error(ErrorCode::kInvalidArgument, "check interval \"" + std::string(text) + "\" is below 1s; " + expect);
+  }
   if (s > kMaxCheckInterval) {
     return Error(ErrorCode::kInvalidArgument, "check interval \"" + std::string(text) + "\" is above 24h; " + expect);
   }

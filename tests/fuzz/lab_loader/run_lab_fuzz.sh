@@ -34,6 +34,25 @@ for f in "$top"/labs/*/lab.yaml "$top"/tests/unit/lab/corpus/*.yaml "$top"/tests
   [[ -f "$f" ]] && cp "$f" "$seeds/seed-$((i++)).yaml"
 done
 
+# Inputs that once crashed the loader (issue 19: std::regex recursed per character), written
+# here rather than stored (230 kB). libFuzzer truncates corpus inputs to -max_len, so they are
+# first run whole, one by one, then join the seeds.
+crashers="$build/crashers"
+rm -rf "$crashers" && mkdir -p "$crashers"
+python3 - "$crashers" <<'PY'
+import sys
+d = sys.argv[1]
+open(d + "/long-lab-id.yaml", "w").write("lab: " + "a" * 30000 + "\n")
+open(d + "/long-recipe-name.yaml", "w").write(
+    "lab: x\nincidents:\n  - {id: i, recipe: " + "a/" * 100000 + "a, on: h}\n")
+PY
+"$build/lab_loader_fuzz" "$crashers"/*.yaml >"$build/crashers.log" 2>&1 || {
+  echo "lab loader fuzzer: a past crasher crashes again; log: $build/crashers.log" >&2
+  tail -30 "$build/crashers.log" >&2
+  exit 1
+}
+cp "$crashers"/*.yaml "$seeds/"
+
 cd "$build"
 log="$build/fuzz.log"
 status=0

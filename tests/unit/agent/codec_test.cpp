@@ -226,5 +226,39 @@ TEST(CheckDocs, EveryKindHasASection) {
   }
 }
 
+
+// Issue 19: max_output 2^64-1 dropped all output and timeout_ms 2^63-1 killed at once (overflow
+// in the agent); decode() now refuses values out of range with the field's name.
+TEST(MessageCodec, RefusesIntegersOutOfRange) {
+  auto exec = [](const std::string& fields) {
+    return decode(R"({"v":1,"type":"exec","id":1,"body":{"argv":["true"],)" + fields + "}}\n");
+  };
+  struct Case {
+    const char* fields;
+    const char* error;  // "" when accepted
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {R"("max_output":18446744073709551615)", "max_output: expected at most"},
+           {R"("timeout_ms":9223372036854775807)", "timeout_ms: expected 1 to"},
+           {R"("timeout_ms":0)", "timeout_ms: expected 1 to"},
+           {R"("timeout_ms":-5)", "timeout_ms: expected 1 to"},
+           {R"("timeout_ms":86400000,"max_output":33554432)", ""},
+           {R"("timeout_ms":1,"max_output":0)", ""}}) {
+    auto r = exec(c.fields);
+    if (std::string(c.error).empty()) {
+      EXPECT_TRUE(r.ok()) << c.fields << ": " << r.error().to_string();
+    } else {
+      ASSERT_FALSE(r.ok()) << c.fields;
+      EXPECT_NE(r.error().to_string().find(c.error), std::string::npos) << r.error().to_string();
+    }
+  }
+  auto put = decode(R"({"v":1,"type":"put_file","id":1,"body":{"path":"/x","content_base64":"","mode":8191}})"
+                    "\n");
+  ASSERT_FALSE(put.ok());
+  EXPECT_NE(put.error().to_string().find("mode: expected at most 07777"), std::string::npos);
+  EXPECT_TRUE(decode(R"({"v":1,"type":"put_file","id":1,"body":{"path":"/x","content_base64":"","mode":4095}})"
+                     "\n").ok());
+}
+
 }  // namespace
 }  // namespace atelier::protocol

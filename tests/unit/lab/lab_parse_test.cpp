@@ -7,6 +7,7 @@
 #include "common/lab/check_fields.h"
 #include "common/lab/lab_json.h"
 #include "common/lab/loader.h"
+#include "common/lab/names.h"
 
 namespace atelier::lab {
 namespace {
@@ -349,6 +350,63 @@ TEST(LabParse, AliasBombsAndCyclesAreBounded) {
       << report.to_string();
   auto cycle = parse_only("lab: x\nhosts:\n  h:\n    vars: &v {self: *v}\n");
   EXPECT_FALSE(cycle.ok());
+}
+
+
+// Issue 19: std::regex recursed once per character, so a 30,000-character lab id or a recipe
+// name of "a/" x 100,000 crashed the validator (and atelierd). Now: a clear diagnostic, at the
+// line and column of the field, naming the limit.
+std::string with_lab_id(const std::string& id) {
+  std::string text(kFullLab);
+  auto at = text.find("lab: ");
+  auto end = text.find('\n', at);
+  return text.replace(at, end - at, "lab: " + id);
+}
+
+TEST(LabParse, LongLabIdIsRefusedNotCrashed) {
+  auto report = parse_only(with_lab_id(std::string(30000, 'a')));
+  ASSERT_FALSE(report.ok());
+  bool found = false;
+  for (const auto& d : report.diagnostics) {
+    if (d.message.find("too long (64 at most)") != std::string::npos) {
+      found = true;
+      EXPECT_GT(d.at.line, 0) << d.to_string();
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(parse_only(with_lab_id(std::string(64, 'a'))).ok());
+  EXPECT_FALSE(parse_only(with_lab_id(std::string(65, 'a'))).ok());
+}
+
+TEST(LabParse, LongRecipeNameIsRefusedNotCrashed) {
+  std::string text(kFullLab);
+  std::string long_name;
+  for (int i = 0; i < 100000; ++i) long_name += "a/";
+  long_name += "a";
+  auto at = text.find("recipe: incidents/fw-closed");
+  text.replace(at, std::string("recipe: incidents/fw-closed").size(), "recipe: " + long_name);
+  auto report = parse_only(text);
+  ASSERT_FALSE(report.ok());
+  bool found = false;
+  for (const auto& d : report.diagnostics) {
+    found = found || d.message.find("too long (4096 at most)") != std::string::npos;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(LabNames, ScannersMatchTheOldGrammar) {
+  EXPECT_TRUE(is_recipe_name("incidents/fw-closed"));
+  EXPECT_TRUE(is_recipe_name("a_b-c"));
+  for (const char* bad : {"", "/a", "a/", "a//b", "A/b", "a.yaml", "a b"}) EXPECT_FALSE(is_recipe_name(bad)) << bad;
+  EXPECT_TRUE(is_host_name("router-1"));
+  EXPECT_FALSE(is_host_name("1router"));
+  EXPECT_FALSE(is_host_name(std::string(33, 'a')));
+  EXPECT_TRUE(is_task_id("T1_a-B"));
+  EXPECT_FALSE(is_task_id("T.1"));
+  EXPECT_TRUE(is_var_name("_port2"));
+  EXPECT_FALSE(is_var_name("Port"));
+  EXPECT_TRUE(is_lab_id("base-de-donnees"));
+  EXPECT_FALSE(is_lab_id("Base"));
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ TEST(ParseCheckInterval, Table) {
                                                    {"24h", 86400},
                                                    {"off", 0},
                                                    {"0", 0},
-                                                   {"0s", 0},
+                                                   {"0s", -1},        // zero is not "off" (issue 19)
+                                                   {"0m", -1},
                                                    {"1000ms", 1},
                                                    {"25h", -1},       // above 24h
                                                    {"1500ms", -1},    // not whole seconds
