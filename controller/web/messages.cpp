@@ -1,0 +1,63 @@
+// The fr/en message catalogue of the candidate pages. French is the default language.
+#include <map>
+#include <string>
+
+#include "controller/web/pages.h"
+
+namespace atelier::web {
+namespace {
+
+struct Pair {
+  std::string fr;
+  std::string en;
+};
+
+const std::map<std::string, Pair>& catalogue() {
+  static const std::map<std::string, Pair> kMessages = {
+      {"login.title", {"Connexion à votre poste", "Sign in to your workstation"}},
+      {"login.code", {"Code d'accès", "Access code"}},
+      {"login.hint", {"Le code figure sur le billet remis par le formateur, par exemple 7KQ-M4F-2XP.",
+                      "The code is on the slip your trainer gave you, for example 7KQ-M4F-2XP."}},
+      {"login.submit", {"Se connecter", "Sign in"}},
+      {"ws.time_left", {"Temps restant", "Time left"}},
+      {"ws.tickets", {"Vos tickets", "Your tickets"}},
+      {"ws.machines", {"Vos machines", "Your machines"}},
+      {"ws.priority", {"Priorité", "Priority"}},
+      {"ws.sla", {"Délai restant", "SLA time left"}},
+      {"ws.sla_breached", {"Délai dépassé de", "SLA breached by"}},
+      {"ws.last_check", {"Dernière vérification", "Last check"}},
+      {"ws.passed", {"RÉUSSI", "PASSED"}},
+      {"ws.failed", {"ÉCHEC", "FAILED"}},
+      {"ws.check", {"Vérifier mon travail", "Check my work"}},
+      {"ws.state", {"État", "State"}},
+      {"ws.login", {"Identifiant", "Login"}},
+      {"ws.open_console", {"Ouvrir la console", "Open console"}},
+      {"ws.no_tickets", {"Aucun ticket pour l'instant.", "No tickets yet."}},
+      {"state.booting", {"démarrage", "booting"}},
+      {"state.ready", {"prête", "ready"}},
+      {"state.resetting", {"réinitialisation", "resetting"}},
+      {"state.stopped", {"arrêtée", "stopped"}},
+      {"lang.switch", {"English", "Français"}},
+      {"lang.switch_label", {"Switch to English", "Passer en français"}},
+  };
+  return kMessages;
+}
+
+}  // namespace
+
+std::string message(Lang lang, const std::string& key) {
+  auto it = catalogue().find(key);
+  if (it == catalogue().end()) return key;
+  return lang == Lang::kFr ? it->second.fr : it->second.en;
+}
+
+std::string format_duration(Lang lang, long long seconds) {
+  (void)lang;  // the units read the same in both languages
+  if (seconds < 0) seconds = -seconds;
+  long long h = seconds / 3600, m = seconds % 3600 / 60, s = seconds % 60;
+  auto two = [](long long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+  if (h > 0) return std::to_string(h) + " h " + two(m) + " min";
+  return std::to_string(m) + " min " + two(s) + " s";
+}
+
+}  // namespace atelier::web

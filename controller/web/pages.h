@@ -1,0 +1,65 @@
+// The candidate's pages, rendered on the server from typed view models. The server fills the
+// models (from the store and the reconciler's state) and sends the returned HTML as is.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace atelier::web {
+
+enum class Lang { kFr, kEn };
+
+// Looks a message up in the fr/en catalogue; an unknown key returns the key (visible in tests).
+std::string message(Lang lang, const std::string& key);
+
+struct LoginPage {
+  Lang lang = Lang::kFr;
+  std::string csrf_token;      // echoed in a hidden field; the server checks it on POST
+  std::string error;           // already translated, empty when none (e.g. wrong code, rate limit)
+  std::string action = "/login";
+};
+
+enum class MachineState { kBooting, kReady, kResetting, kStopped };
+
+struct MachineView {
+  std::string host;            // lab host name, also the console's path element
+  MachineState state = MachineState::kBooting;
+  std::string login_hint;      // the login the lab gives the candidate, e.g. "stagiaire / stagiaire"
+  std::string console_url;     // e.g. "/candidate/console/srv1"
+};
+
+struct VerdictView {
+  bool passed = false;
+  std::string checked_at;      // display time, e.g. "10:42"
+  std::string summary;         // e.g. "3/4 checks"
+};
+
+struct TicketView {
+  std::string id;
+  std::string title;
+  std::string priority;        // "P1".."P4"
+  std::string body_markdown;   // rendered with render_markdown
+  long long sla_seconds_left = 0;  // negative once the SLA is breached
+  std::optional<VerdictView> last_verdict;  // only when the session has feedback
+};
+
+struct WorkspacePage {
+  Lang lang = Lang::kFr;
+  std::string csrf_token;
+  std::string lab_title;
+  std::string candidate;
+  long long seconds_left = 0;
+  bool feedback = false;       // shows verdicts and the "check my work" button
+  std::string check_url = "/candidate/check";
+  std::vector<TicketView> tickets;
+  std::vector<MachineView> machines;
+};
+
+std::string render_login(const LoginPage& page);
+std::string render_workspace(const WorkspacePage& page);
+
+// "1 h 05 min", "12 min 30 s": a duration as people read it (also used by the countdown script).
+std::string format_duration(Lang lang, long long seconds);
+
+}  // namespace atelier::web

@@ -1,0 +1,107 @@
+// Unit tests of the candidate pages: rendered from a fixture model, checked for language,
+// labels, escaping of every model field, the CSRF field and status shown in words.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "controller/web/pages.h"
+
+namespace atelier::web {
+namespace {
+
+WorkspacePage fixture(Lang lang) {
+  WorkspacePage p;
+  p.lang = lang;
+  p.csrf_token = "tok\"en";
+  p.lab_title = "Support N1 <Entreprise>";
+  p.candidate = "c01";
+  p.seconds_left = 5400 + 125;
+  p.feedback = true;
+  p.tickets = {
+      {"T1", "Le site intranet ne répond plus", "P1",
+       "L'équipe **comptabilité** signale que `http://intranet` renvoie une erreur.\n\n"
+       "- vérifier le service web\n- vérifier le pare-feu\n\n<script>alert(1)</script>",
+       900, VerdictView{false, "10:42", "2/3"}},
+      {"T2", "Nouveau compte <b>Dupont</b>", "P3", "Créer le compte `jdupont`.", -75, std::nullopt},
+  };
+  p.machines = {{"srv1", MachineState::kReady, "stagiaire / stagiaire", "/candidate/console/srv1"},
+                {"pc1", MachineState::kBooting, "", "/candidate/console/pc1"}};
+  return p;
+}
+
+void save(const std::string& name, const std::string& html) {
+  // For screenshots: ATELIER_WEB_RENDER_DIR=dir keeps the rendered pages.
+  if (const char* dir = std::getenv("ATELIER_WEB_RENDER_DIR")) std::ofstream(std::string(dir) + "/" + name) << html;
+}
+
+TEST(Pages, LoginIsFrenchLabelledAndCarriesTheCsrfToken) {
+  LoginPage page{Lang::kFr, "abc<def", "Code inconnu ou expiré.", "/login"};
+  auto html = render_login(page);
+  save("login.html", html);
+  EXPECT_NE(html.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(html.find("<label for=\"code\">Code d&#39;accès</label>"), std::string::npos);
+  EXPECT_NE(html.find("<input id=\"code\" name=\"code\""), std::string::npos);
+  EXPECT_NE(html.find("name=\"csrf\" value=\"abc&lt;def\""), std::string::npos);
+  EXPECT_NE(html.find("role=\"alert\">Code inconnu ou expiré.</p>"), std::string::npos);
+  EXPECT_NE(html.find("href=\"?lang=en\""), std::string::npos);
+  EXPECT_NE(html.find("<link rel=\"stylesheet\" href=\"/assets/atelier.css\">"), std::string::npos);
+}
+
+TEST(Pages, LoginInEnglish) {
+  auto html = render_login(LoginPage{Lang::kEn, "t", "", "/login"});
+  EXPECT_NE(html.find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_NE(html.find(">Access code</label>"), std::string::npos);
+  EXPECT_EQ(html.find("role=\"alert\""), std::string::npos) << "no error, no alert";
+  EXPECT_NE(html.find("href=\"?lang=fr\""), std::string::npos);
+}
+
+TEST(Pages, WorkspaceEscapesEveryFieldAndRendersTickets) {
+  auto html = render_workspace(fixture(Lang::kFr));
+  save("workspace.html", html);
+  EXPECT_NE(html.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(html.find("<h1>Support N1 &lt;Entreprise&gt;</h1>"), std::string::npos);
+  EXPECT_NE(html.find("<h2>Nouveau compte &lt;b&gt;Dupont&lt;/b&gt;</h2>"), std::string::npos);
+  EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("<strong>comptabilité</strong>"), std::string::npos);
+  EXPECT_NE(html.find("name=\"csrf\" value=\"tok&quot;en\""), std::string::npos);
+  EXPECT_NE(html.find("Temps restant : <span data-countdown=\"5525\">1 h 32 min</span>"), std::string::npos);
+  EXPECT_NE(html.find("Priorité : P1"), std::string::npos);
+  EXPECT_NE(html.find("Délai restant : 15 min 00 s"), std::string::npos);
+  EXPECT_NE(html.find("Délai dépassé de 1 min 15 s"), std::string::npos);
+}
+
+TEST(Pages, StatusIsInWordsNotColourAlone) {
+  auto html = render_workspace(fixture(Lang::kFr));
+  EXPECT_NE(html.find("<strong>F ÉCHEC</strong> 2/3"), std::string::npos);
+  EXPECT_NE(html.find("État : prête"), std::string::npos);
+  EXPECT_NE(html.find("État : démarrage"), std::string::npos);
+  EXPECT_NE(html.find("<code>stagiaire / stagiaire</code>"), std::string::npos);
+  // Each console link names its machine for screen readers.
+  EXPECT_NE(html.find("href=\"/candidate/console/srv1\">Ouvrir la console<span class=\"visually-hidden\"> srv1"),
+            std::string::npos);
+  EXPECT_NE(html.find(">Vérifier mon travail</button>"), std::string::npos);
+}
+
+TEST(Pages, WithoutFeedbackNoVerdictNorCheckButton) {
+  auto page = fixture(Lang::kEn);
+  page.feedback = false;
+  auto html = render_workspace(page);
+  save("workspace-en.html", html);
+  EXPECT_NE(html.find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_NE(html.find("Open console"), std::string::npos);
+  EXPECT_EQ(html.find("Check my work"), std::string::npos);
+  EXPECT_EQ(html.find("FAILED"), std::string::npos);
+}
+
+TEST(Pages, CatalogueFallsBackToTheKey) {
+  EXPECT_EQ(message(Lang::kFr, "ws.tickets"), "Vos tickets");
+  EXPECT_EQ(message(Lang::kEn, "ws.tickets"), "Your tickets");
+  EXPECT_EQ(message(Lang::kEn, "no.such.key"), "no.such.key");
+  EXPECT_EQ(format_duration(Lang::kFr, 59), "0 min 59 s");
+  EXPECT_EQ(format_duration(Lang::kFr, 3600), "1 h 00 min");
+}
+
+}  // namespace
+}  // namespace atelier::web
