@@ -3,6 +3,7 @@
 #include "common/process/run_process.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <signal.h>
 
 #include <chrono>
@@ -70,6 +71,25 @@ TEST(RunProcess, MissingProgramIsAnIoError) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kIo);
   EXPECT_NE(r.error().message().find("atelier-no-such-program-xyz"), std::string::npos);
+}
+
+TEST(RunProcess, MissingWorkingDirectoryIsAnIoErrorNamingIt) {
+  auto r = run_process({.argv = {"pwd"}, .cwd = "/atelier-no-such-directory"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kIo);
+  EXPECT_NE(r.error().message().find("/atelier-no-such-directory"), std::string::npos) << r.error().message();
+}
+
+// The child starts with no blocked signal even when the caller blocks some (lab prove does).
+TEST(RunProcess, ChildDoesNotInheritBlockedSignals) {
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  auto r = run_process({.argv = {"sh", "-c", "grep ^SigBlk /proc/self/status"}});
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->out, "SigBlk:\t0000000000000000\n");
 }
 
 TEST(RunProcess, EmptyArgvIsInvalid) {
