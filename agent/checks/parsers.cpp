@@ -275,26 +275,35 @@ Result<NftRuleset> parse_nft_json(std::string_view text) {
   return out;
 }
 
+// Jumps to each "Package: NAME" line (dpkg writes the field once per stanza, with one space)
+// instead of reading every stanza's fields: the status file of a desktop is megabytes long.
 std::optional<DpkgEntry> find_dpkg_package(std::string_view text, std::string_view name) {
   std::optional<DpkgEntry> found;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    // One stanza: lines up to an empty line.
-    std::size_t end = text.find("\n\n", pos);
-    std::string_view stanza = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    pos = end == std::string_view::npos ? text.size() : end + 2;
+  const std::string needle = "Package: " + std::string(name);
+  std::size_t at = 0;
+  while ((at = text.find(needle, at)) != std::string_view::npos) {
+    std::size_t after = at + needle.size();
+    bool line_start = at == 0 || text[at - 1] == '\n';
+    bool line_end = after == text.size() || text[after] == '\n';
+    at = after;
+    if (!line_start || !line_end) continue;
+    // The stanza: lines between empty lines.
+    std::size_t begin = text.rfind("\n\n", after - needle.size());
+    begin = begin == std::string_view::npos ? 0 : begin + 2;
+    std::size_t end = text.find("\n\n", after);
+    std::string_view stanza = text.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
     auto field = [&](std::string_view key) -> std::string_view {
-      std::size_t at = 0;
-      while (at < stanza.size()) {
-        std::size_t eol = stanza.find('\n', at);
-        std::string_view line = stanza.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
+      std::size_t pos = 0;
+      while (pos < stanza.size()) {
+        std::size_t eol = stanza.find('\n', pos);
+        std::string_view line = stanza.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
         if (line.size() > key.size() + 1 && line.substr(0, key.size()) == key && line[key.size()] == ':') {
           std::string_view v = line.substr(key.size() + 1);
           while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
           return v;
         }
         if (eol == std::string_view::npos) break;
-        at = eol + 1;
+        pos = eol + 1;
       }
       return {};
     };

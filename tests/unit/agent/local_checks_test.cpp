@@ -211,6 +211,12 @@ TEST_F(LocalChecks, CommandWithTimeoutKillingTheProcessGroup) {
   EXPECT_EVIDENCE(run(checks::CommandCheck{"exit 3"}), kFail, "exit 3");
   EXPECT_EVIDENCE(run(checks::CommandCheck{"echo nope", 0, "^ready$"}), kFail, "stdout \"nope\\n\"");
   EXPECT_EVIDENCE(run(checks::CommandCheck{"id -un", 0, "^nobody$", "nobody"}), kPass, "stdout \"nobody\\n\"");
+  // Plain words run without a shell, and read the same as under sh: a missing program is
+  // sh's exit 127, a builtin still goes to the shell, a redirection too.
+  EXPECT_EVIDENCE(run(checks::CommandCheck{"no-such-program-atelier x", 127}), kPass, "not found");
+  EXPECT_EVIDENCE(run(checks::CommandCheck{"cd /", 0}), kPass, "exit 0");
+  EXPECT_EVIDENCE(run(checks::CommandCheck{"uname -s", 0, "^Linux$"}), kPass, "stdout \"Linux\\n\"");
+  EXPECT_EVIDENCE(run(checks::CommandCheck{"echo to-stderr 1>&2", 0}), kPass, "stderr \"to-stderr\\n\"");
 
   // A command that leaves a child behind and then hangs: the timeout kills both.
   fs::path pidfile = dir_ / "child.pid";

@@ -154,6 +154,16 @@ TEST(Dpkg, FindsPackagesInTheStatusFile) {
   EXPECT_TRUE(find_dpkg_package(status, "libc6").has_value());
   EXPECT_FALSE(find_dpkg_package(status, "bas").has_value());
   EXPECT_FALSE(find_dpkg_package(status, "nginx").has_value());
+  // A longer name that starts with the one asked for is another package; Package need not be the
+  // stanza's first field.
+  const std::string reordered =
+      "Package: bash-completion\nStatus: install ok installed\nVersion: 1:2.11-6\n\n"
+      "Status: install ok installed\nPackage: bash\nVersion: 5.2\n";
+  auto b = find_dpkg_package(reordered, "bash");
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->version, "5.2");
+  EXPECT_EQ(find_dpkg_package(reordered, "bash-completion")->version, "1:2.11-6");
+  EXPECT_FALSE(find_dpkg_package(reordered, "bash-comp").has_value());
 }
 
 TEST(Small, PingSummarySpacesAndModes) {
