@@ -28,7 +28,7 @@ struct FileCheck {
   std::optional<std::string> owner;
   std::optional<std::string> group;
   std::optional<std::string> contains;    // a substring of the content
-  std::optional<std::string> regex;       // an ECMAScript regex searched in the content
+  std::optional<std::string> regex;       // an RE2 regex searched in the content (^ $ per line)
   std::optional<std::string> sha256;      // hex digest of the content
 };
 

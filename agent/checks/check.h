@@ -20,9 +20,21 @@ struct Evidence {
   std::string observed;
 };
 
-// What an executor may use besides its arguments: the check's deadline.
+// A regex search's outcome: an invalid pattern (text says why), no match, or a match (text).
+struct RegexOutcome {
+  bool valid = false;
+  bool matched = false;
+  std::string text;
+};
+// The regex engine (common/text/regex.h: RE2, linear time), handed to the executors by the
+// agent executable: Debian's static libre2 is not position-independent, so it cannot be linked
+// into the probe module (a shared object), which calls it through this pointer.
+using RegexSearch = RegexOutcome (*)(std::string_view pattern, std::string_view text);
+
+// What an executor may use besides its arguments: the check's deadline, the regex engine.
 struct CheckContext {
   std::chrono::milliseconds timeout{10000};
+  RegexSearch search_regex = nullptr;
 };
 
 // Collects one (expected, observed, ok) triple per property a check looks at, and renders

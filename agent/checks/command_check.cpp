@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <optional>
-#include <regex>
 #include <string_view>
 
 #include "agent/checks/check.h"
 #include "common/process/run_process.h"
+#include "common/text/regex.h"
 
 namespace atelier::agent {
 namespace {
@@ -79,13 +79,12 @@ Evidence run_command(const checks::CommandCheck& c, const CheckContext& ctx) {
   if (!r->err.empty()) seen += ", stderr " + quote(r->err, 120);
   bool ok = r->exit_code == c.exit_code;
   if (c.stdout_regex) {
-    try {
-      std::regex re(*c.stdout_regex, std::regex::ECMAScript | std::regex::multiline);
-      ok = ok && std::regex_search(r->out, re);
-    } catch (const std::regex_error& e) {
+    auto re = text::Regex::compile(*c.stdout_regex);
+    if (!re) {
       ev.expect(want, "", false);
-      return ev.error("invalid regex /" + *c.stdout_regex + "/: " + e.what());
+      return ev.error("invalid regex /" + *c.stdout_regex + "/: " + re.error().message());
     }
+    ok = ok && re->search(r->out).has_value();
   }
   ev.expect(want, seen, ok);
   return ev.finish();

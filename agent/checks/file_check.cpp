@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "agent/checks/check.h"
 #include "agent/checks/parsers.h"
+#include "common/text/regex.h"
 
 namespace atelier::agent {
 namespace {
@@ -109,16 +109,14 @@ Evidence run_file(const checks::FileCheck& c, const CheckContext&) {
                 found);
     }
     if (c.regex) {
-      try {
-        std::regex re(*c.regex, std::regex::ECMAScript | std::regex::multiline);
-        std::smatch m;
-        bool found = std::regex_search(content, m, re);
-        ev.expect("content matches /" + *c.regex + "/",
-                  found ? "matched " + quote(m.str(0), 120) : "no line matches /" + *c.regex + "/", found);
-      } catch (const std::regex_error& e) {
+      auto re = text::Regex::compile(*c.regex);
+      if (!re) {
         ev.expect("content matches /" + *c.regex + "/", "", false);
-        return ev.error("invalid regex /" + *c.regex + "/: " + e.what());
+        return ev.error("invalid regex /" + *c.regex + "/: " + re.error().message());
       }
+      auto m = re->search(content);
+      ev.expect("content matches /" + *c.regex + "/",
+                m ? "matched " + quote(std::string(*m), 120) : "no line matches /" + *c.regex + "/", m.has_value());
     }
     if (c.sha256) {
       std::string have = sha256_hex(content);

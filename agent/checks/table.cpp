@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "agent/checks/check.h"
+#include "common/text/regex.h"
 
 namespace atelier::agent {
 namespace {
@@ -30,8 +31,19 @@ static_assert(std::tuple_size_v<std::decay_t<decltype(kExecutors)>> == std::vari
 
 }  // namespace
 
+namespace {
+
+RegexOutcome search_regex(std::string_view pattern, std::string_view text) {
+  auto re = text::Regex::compile(pattern);
+  if (!re) return {false, false, re.error().message()};
+  auto m = re->search(text);
+  return {true, m.has_value(), m ? std::string(*m) : std::string()};
+}
+
+}  // namespace
+
 Evidence run_check(const checks::Check& check) {
-  CheckContext ctx{check.timeout};
+  CheckContext ctx{check.timeout, &search_regex};
   try {
     return std::visit(
         [&](const auto& kind) -> Evidence {

@@ -6,11 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "ansible-free-recipes/engine/mustache.h"
+#include "common/lab/names.h"
+#include "common/text/regex.h"
 
 namespace atelier::recipes {
 namespace {
@@ -282,10 +283,8 @@ std::optional<Op> parse_op(const std::string& key, const YAML::Node& node, Diag&
     if (op.state == PresenceState::kPresent && !op.line) d.error(node, "line: state present needs 'line'");
     if (op.state == PresenceState::kAbsent && !op.line && !op.regex) d.error(node, "line: state absent needs 'regex' or 'line'");
     if (op.regex && op.regex->find("{{") == std::string::npos) {
-      try {
-        std::regex check(*op.regex);
-      } catch (const std::regex_error& e) {
-        d.error(node, "line: regex '" + *op.regex + "' is invalid: " + e.what());
+      if (auto check = text::Regex::compile(*op.regex); !check) {
+        d.error(node, "line: regex '" + *op.regex + "' is invalid: " + check.error().message());
       }
     }
     out = op;
@@ -450,7 +449,7 @@ std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const std::strin
         d.error(v, "notify: expected a handler name or a list of them");
       }
     } else if (key == "register" && !handler) {
-      if (!v.IsScalar() || !std::regex_match(v.Scalar(), std::regex("[a-z_][a-z0-9_]*"))) {
+      if (!v.IsScalar() || !lab::is_var_name(v.Scalar())) {
         d.error(v, "register: expected a name like my_result");
       } else {
         step.register_as = v.Scalar();
@@ -522,7 +521,7 @@ Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_n
       const std::string key = kv.first.Scalar();
       const auto& v = kv.second;
       if (key == "recipe") {
-        if (!v.IsScalar() || !std::regex_match(v.Scalar(), std::regex("[a-z0-9][a-z0-9_-]*"))) {
+        if (!v.IsScalar() || !lab::is_recipe_id(v.Scalar())) {
           d.error(v, "recipe: expected an id of lower-case letters, digits, '-' and '_'");
         } else {
           r.id = v.Scalar();
@@ -537,7 +536,7 @@ Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_n
         }
         for (const auto& p : v) {
           const std::string name = p.first.Scalar();
-          if (!std::regex_match(name, std::regex("[a-z_][a-z0-9_]*"))) {
+          if (!lab::is_var_name(name)) {
             d.error(p.first, "params: '" + name + "' is not a valid name (lower-case, digits, _)");
             continue;
           }

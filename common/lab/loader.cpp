@@ -10,6 +10,7 @@
 #include "common/lab/check_fields.h"
 #include "common/lab/names.h"
 #include "common/lab/yaml_reader.h"
+#include "common/text/regex.h"
 
 namespace atelier::lab {
 
@@ -132,10 +133,9 @@ class KindRules {
       bad(key, "'" + std::string(key) + "': regex longer than 512 characters");
       return;
     }
-    try {
-      std::regex compiled(*re, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      bad(key, "'" + std::string(key) + "': not a valid regex: " + e.what());
+    if (auto compiled = text::Regex::compile(*re); !compiled) {
+      bad(key, "'" + std::string(key) + "': " + compiled.error().message() +
+                   " (RE2 syntax: no backreferences or lookaround)");
     }
   }
   MapReader& r_;

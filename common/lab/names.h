@@ -52,6 +52,13 @@ inline bool is_var_name(std::string_view s) {
          all_of(s, [](char c) { return lower(c) || digit(c) || c == '_'; });
 }
 
+// A recipe's own id (the `recipe:` key): [a-z0-9][a-z0-9_-]*, at most kMaxIdLength.
+inline bool is_recipe_id(std::string_view s) {
+  using namespace detail;
+  return !s.empty() && s.size() <= kMaxIdLength && (lower(s[0]) || digit(s[0])) &&
+         all_of(s, [](char c) { return lower(c) || digit(c) || c == '_' || c == '-'; });
+}
+
 // Recipe names: [a-z0-9_-]+(/[a-z0-9_-]+)*, at most kMaxPathLength.
 inline bool is_recipe_name(std::string_view s) {
   using namespace detail;

@@ -1,8 +1,7 @@
 // file and line ops: content through get_file/put_file, attributes through stat, chmod/chown.
-#include <regex>
-
 #include "ansible-free-recipes/engine/diff.h"
 #include "ansible-free-recipes/engine/ops/op_util.h"
+#include "common/text/regex.h"
 
 namespace atelier::recipes {
 
@@ -22,15 +21,16 @@ Result<LineEdit> edit_lines(const std::optional<std::string>& content, const Lin
     lines.push_back(text.substr(start, nl - start));
     start = nl + 1;
   }
-  std::optional<std::regex> re;
+  // RE2 (linear time): the guest's file may hold anything its candidate wrote.
+  std::optional<text::Regex> re;
   if (op.regex) {
-    try {
-      re.emplace(*op.regex);
-    } catch (const std::regex_error& e) {
-      return Error(ErrorCode::kInvalidArgument, "regex '" + *op.regex + "' is invalid: " + e.what());
+    auto compiled = text::Regex::compile(*op.regex);
+    if (!compiled) {
+      return Error(ErrorCode::kInvalidArgument, "regex '" + *op.regex + "' is invalid: " + compiled.error().message());
     }
+    re.emplace(std::move(*compiled));
   }
-  auto matches = [&](const std::string& l) { return re ? std::regex_search(l, *re) : (op.line && l == *op.line); };
+  auto matches = [&](const std::string& l) { return re ? re->search(l).has_value() : (op.line && l == *op.line); };
   LineEdit out;
   if (op.state == PresenceState::kAbsent) {
     std::string kept;

@@ -77,6 +77,25 @@ TEST_F(LocalChecks, File) {
                   kError, "invalid regex");
 }
 
+// Candidate-controlled content cannot crash or stall a regex check (issue 19: std::regex recursed
+// once per character and was killed by SIGSEGV on 200,000 spaces; 20,000 newlines took 4 s).
+TEST_F(LocalChecks, RegexOnHostileContentAnswersWithoutCrashing) {
+  fs::path spaces = dir_ / "spaces";
+  std::ofstream(spaces) << std::string(200000, ' ') << "root /var/www;\n";
+  const std::optional<std::string> none;
+  EXPECT_EVIDENCE(run(checks::FileCheck{spaces, true, false, none, none, none, none, "^\\s*root\\s"}), kPass,
+                  "matched");
+  fs::path lines = dir_ / "newlines";
+  std::ofstream(lines) << std::string(20000, '\n') << "x";
+  EXPECT_EVIDENCE(run(checks::FileCheck{lines, true, false, none, none, none, none, "^\\s*root\\s"}), kFail,
+                  "no line matches");
+  EXPECT_EVIDENCE(run(checks::CommandCheck{"head -c 300000 /dev/zero | tr '\\0' ' '", 0, "^\\s*(a|\\s)*b"}), kFail,
+                  "exit 0");
+  // Lookaround is not RE2: the check says the pattern is invalid, it does not guess.
+  EXPECT_EVIDENCE(run(checks::FileCheck{spaces, true, false, none, none, none, none, "(?=root)"}), kError,
+                  "invalid regex");
+}
+
 TEST_F(LocalChecks, Package) {
   EXPECT_EVIDENCE(run(checks::PackageCheck{"dpkg"}), kPass, "package dpkg installed, version 1.");
   EXPECT_EVIDENCE(run(checks::PackageCheck{"dpkg", true, "0.0.1"}), kFail, "installed, version 1.");

@@ -407,6 +407,9 @@ TEST(LabNames, ScannersMatchTheOldGrammar) {
   EXPECT_FALSE(is_var_name("Port"));
   EXPECT_TRUE(is_lab_id("base-de-donnees"));
   EXPECT_FALSE(is_lab_id("Base"));
+  EXPECT_TRUE(is_recipe_id("0web_server-2"));
+  for (const char* bad : {"", "-web", "_web", "Web", "web/x", "web.yaml"}) EXPECT_FALSE(is_recipe_id(bad)) << bad;
+  EXPECT_FALSE(is_recipe_id(std::string(30000, 'a')));
 }
 
 }  // namespace
