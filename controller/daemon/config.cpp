@@ -44,7 +44,7 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
       "listen", po::value(&listen)->default_value("127.0.0.1:8440"), "HOST:PORT of the HTTP API (port 0: any)")(
       "state-dir", po::value(&state_dir)->default_value("/var/lib/atelier"), "where the store (atelier.db) lives")(
       "labs-dir", po::value(&labs_dir)->default_value("labs"), "the folder sessions take their labs from")(
-      "recipes-dir", po::value(&recipes_dir), "recipes root (default: ansible-free-recipes/recipes next to the lab)")(
+      "recipes-dir", po::value(&recipes_dir), "recipes root, e.g. ansible-free-recipes/recipes (no default: a lab naming a role or recipe needs it)")(
       "libvirt-uri", po::value(&uris)->composing(), "a hypervisor host: URI or NAME=URI (repeatable; default qemu:///system)")(
       "tls-cert", po::value(&tls_cert), "TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS only")(
       "tls-key", po::value(&tls_key), "TLS private key (PEM)")(
