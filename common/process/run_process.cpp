@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <utility>
 
 extern char** environ;
 
@@ -64,94 +65,64 @@ std::string describe(const std::vector<std::string>& argv) {
   return out;
 }
 
-Result<ProcessResult> run_process(const ProcessSpec& spec) {
-  if (spec.argv.empty()) return Error(ErrorCode::kInvalidArgument, "run_process: empty argv");
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0) return Error(ErrorCode::kIo, std::strerror(errno));
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
-    close(in_pipe[0]);
-    close(in_pipe[1]);
-    return Error(ErrorCode::kIo, std::strerror(errno));
-  }
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) close(fd);
-    return Error(ErrorCode::kIo, std::strerror(errno));
-  }
-  // Everything the child needs is prepared before fork: no allocation after it.
-  std::vector<std::string> env_strings = merged_environment(spec.env);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = spec.argv;
-  std::vector<char*> argvp;
-  for (auto& s : args) argvp.push_back(s.data());
-  argvp.push_back(nullptr);
-  // An exec failure is reported through this pipe (closed on a successful exec).
-  int exec_pipe[2];
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
-      close(fd);
-    return Error(ErrorCode::kIo, std::strerror(errno));
-  }
+namespace {
 
-  const auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1],
-                   exec_pipe[0], exec_pipe[1]})
-      close(fd);
-    return Error(ErrorCode::kIo, std::string("fork: ") + std::strerror(e));
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    dup2(in_pipe[0], 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    signal(SIGPIPE, SIG_DFL);
-    // The child starts with no blocked signal whatever its parent blocks (atelier lab prove
-    // blocks SIGINT/SIGTERM in every thread to tear down on them): a timeout's kill must work.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) {
-      int e = errno;
-      (void)!write(exec_pipe[1], &e, sizeof e);
-      _exit(127);
+// The child's four pipes: stdin, stdout, stderr, and the one an exec failure is reported through
+// (close-on-exec, so a successful exec closes it). [i][0] reads, [i][1] writes; -1 when closed.
+struct Pipes {
+  int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
+  ~Pipes() {
+    for (auto& p : fd) {
+      for (int& f : p) close_one(f);
     }
-    execvpe(argvp[0], argvp.data(), envp.data());
+  }
+  Status open() {
+    for (auto& p : fd) {
+      if (pipe2(p, O_CLOEXEC) != 0) return Error(ErrorCode::kIo, std::strerror(errno));
+    }
+    return ok_status();
+  }
+  static void close_one(int& f) {
+    if (f >= 0) close(f);
+    f = -1;
+  }
+};
+
+// In the forked child: wire the pipes, clear the signal mask, exec. Never returns; an exec or
+// chdir failure is written (as errno) to the exec pipe.
+[[noreturn]] void exec_child(const Pipes& p, const std::string& cwd, std::vector<char*>& argvp,
+                             std::vector<char*>& envp) {
+  setpgid(0, 0);
+  dup2(p.fd[0][0], 0);
+  dup2(p.fd[1][1], 1);
+  dup2(p.fd[2][1], 2);
+  signal(SIGPIPE, SIG_DFL);
+  // The child starts with no blocked signal whatever its parent blocks (atelier lab prove
+  // blocks SIGINT/SIGTERM in every thread to tear down on them): a timeout's kill must work.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
     int e = errno;
-    (void)!write(exec_pipe[1], &e, sizeof e);
+    (void)!write(p.fd[3][1], &e, sizeof e);
     _exit(127);
   }
-  setpgid(pid, pid);  // also in the parent, so the group exists before any kill
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  close(exec_pipe[1]);
+  execvpe(argvp[0], argvp.data(), envp.data());
+  int e = errno;
+  (void)!write(p.fd[3][1], &e, sizeof e);
+  _exit(127);
+}
 
-  int exec_errno = 0;
-  ssize_t got = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
-  close(exec_pipe[0]);
-  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-    close(in_pipe[1]);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    waitpid(pid, nullptr, 0);
-    return Error(ErrorCode::kIo, "cannot start " + spec.argv[0] + ": " + std::strerror(exec_errno));
-  }
-
-  ProcessResult result;
-  const auto deadline = start + spec.timeout;
+// Feeds stdin and drains stdout/stderr until both close or the deadline passes (true then).
+// Closes the three fds it was given.
+bool pump(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd,
+          std::chrono::steady_clock::time_point deadline, ProcessResult& result) {
   std::size_t written = 0;
-  int in_fd = in_pipe[1];
   if (spec.stdin_data.empty()) {
-    close(in_fd);
-    in_fd = -1;
+    Pipes::close_one(in_fd);
   } else {
     fcntl(in_fd, F_SETFL, O_NONBLOCK);
   }
-  int out_fd = out_pipe[0], err_fd = err_pipe[0];
   bool timed_out = false;
   char buf[65536];
   while (out_fd >= 0 || err_fd >= 0) {
@@ -187,8 +158,7 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
       if (k > 0) {
         append_capped(into, buf, static_cast<std::size_t>(k), spec.max_output);
       } else if (k == 0 || (errno != EINTR && errno != EAGAIN)) {
-        close(fd);
-        fd = -1;
+        Pipes::close_one(fd);
       }
     };
     drain(idx_out, out_fd, result.out);
@@ -197,30 +167,66 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
       ssize_t k = write(in_fd, spec.stdin_data.data() + written, spec.stdin_data.size() - written);
       if (k > 0) written += static_cast<std::size_t>(k);
       if (k < 0 && errno != EAGAIN && errno != EINTR) written = spec.stdin_data.size();
-      if (written >= spec.stdin_data.size()) {
-        close(in_fd);
-        in_fd = -1;
-      }
+      if (written >= spec.stdin_data.size()) Pipes::close_one(in_fd);
     }
   }
-  if (in_fd >= 0) close(in_fd);
-  if (out_fd >= 0) close(out_fd);
-  if (err_fd >= 0) close(err_fd);
+  Pipes::close_one(in_fd);
+  Pipes::close_one(out_fd);
+  Pipes::close_one(err_fd);
+  return timed_out;
+}
 
-  int status = 0;
-  if (!timed_out) {
-    // Output closed: the child is exiting, or it closed its streams and keeps running.
-    while (true) {
-      pid_t w = waitpid(pid, &status, WNOHANG);
-      if (w == pid) break;
-      if (w < 0 && errno != EINTR) break;
-      if (std::chrono::steady_clock::now() >= deadline) {
-        timed_out = true;
-        break;
-      }
-      usleep(10000);
-    }
+// Output closed: the child is exiting, or it closed its streams and keeps running. Reaps it into
+// `status`, or returns true when the deadline passes first.
+bool wait_exit(pid_t pid, std::chrono::steady_clock::time_point deadline, int& status) {
+  while (true) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) return false;
+    if (w < 0 && errno != EINTR) return false;
+    if (std::chrono::steady_clock::now() >= deadline) return true;
+    usleep(10000);
   }
+}
+
+}  // namespace
+
+Result<ProcessResult> run_process(const ProcessSpec& spec) {
+  if (spec.argv.empty()) return Error(ErrorCode::kInvalidArgument, "run_process: empty argv");
+  Pipes p;
+  ATELIER_RETURN_IF_ERROR(p.open());
+  // Everything the child needs is prepared before fork: no allocation after it.
+  std::vector<std::string> env_strings = merged_environment(spec.env);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = spec.argv;
+  std::vector<char*> argvp;
+  for (auto& s : args) argvp.push_back(s.data());
+  argvp.push_back(nullptr);
+
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid < 0) return Error(ErrorCode::kIo, std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) exec_child(p, spec.cwd, argvp, envp);
+  setpgid(pid, pid);  // also in the parent, so the group exists before any kill
+  Pipes::close_one(p.fd[0][0]);
+  Pipes::close_one(p.fd[1][1]);
+  Pipes::close_one(p.fd[2][1]);
+  Pipes::close_one(p.fd[3][1]);
+
+  int exec_errno = 0;
+  ssize_t got = read(p.fd[3][0], &exec_errno, sizeof exec_errno);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    waitpid(pid, nullptr, 0);
+    return Error(ErrorCode::kIo, "cannot start " + spec.argv[0] + ": " + std::strerror(exec_errno));
+  }
+
+  ProcessResult result;
+  const auto deadline = start + spec.timeout;
+  bool timed_out = pump(spec, std::exchange(p.fd[0][1], -1), std::exchange(p.fd[1][0], -1),
+                        std::exchange(p.fd[2][0], -1), deadline, result);
+  int status = 0;
+  if (!timed_out) timed_out = wait_exit(pid, deadline, status);
   if (timed_out) {
     kill(-pid, SIGKILL);
     waitpid(pid, &status, 0);
