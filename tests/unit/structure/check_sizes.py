@@ -31,7 +31,6 @@ DEFERRED = {
     "controller/cli/recipe_commands.cpp": OWNED_ELSEWHERE,
     "controller/cli/results_commands.cpp": OWNED_ELSEWHERE,
     "controller/cli/session_commands.cpp": OWNED_ELSEWHERE,
-    "controller/daemon/config.cpp": NOT_YET,
     "controller/daemon/main.cpp": NOT_YET,
     "controller/grading/grade.cpp": NOT_YET,
     "controller/images/builder.cpp": NOT_YET,
