@@ -129,23 +129,23 @@ bool value_matches(const std::string& want, const std::string& have) {
   return space != std::string::npos && w == have.substr(space + 1);
 }
 
+// What the check expects, in words: "A web.lab.test at 10.0.0.53 includes 10.0.0.80".
+std::string expectation(const checks::DnsCheck& c, const char* type) {
+  std::string what = std::string(type) + " " + c.name + " at " + c.server;
+  if (!c.exists) return "no " + what;
+  if (c.expect.empty()) return what + " answers";
+  std::string want = what + " includes ";
+  for (std::size_t i = 0; i < c.expect.size(); ++i) want += (i ? ", " : "") + c.expect[i];
+  return want;
+}
+
 }  // namespace
 
 Evidence run_dns(const checks::DnsCheck& c, const CheckContext& ctx) {
   EvidenceBuilder ev;
   const char* type = kTypeNames[static_cast<int>(c.type)];
   std::string qname = c.type == checks::DnsType::kPTR ? ptr_name(c.name) : c.name;
-  std::string what = std::string(type) + " " + c.name + " at " + c.server;
-  std::string want;
-  if (!c.exists) {
-    want = "no " + what;
-  } else if (c.expect.empty()) {
-    want = what + " answers";
-  } else {
-    want = what;
-    want += " includes ";
-    for (std::size_t i = 0; i < c.expect.size(); ++i) want += (i ? ", " : "") + c.expect[i];
-  }
+  std::string want = expectation(c, type);
   sockaddr_in v4{};
   sockaddr_in6 v6{};
   bool is_v6 = false;

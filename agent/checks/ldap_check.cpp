@@ -3,11 +3,37 @@
 #include <ldap.h>
 
 #include <algorithm>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/checks/check.h"
 
 namespace atelier::agent {
+
+namespace {
+
+// Every value of `attr` over the search result's entries, and the first entry's DN.
+std::pair<std::vector<std::string>, std::string> attribute_values(LDAP* ld, LDAPMessage* res,
+                                                                  const std::string& attr) {
+  std::vector<std::string> values;
+  std::string first_dn;
+  for (LDAPMessage* e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) {
+    if (first_dn.empty()) {
+      char* dn = ldap_get_dn(ld, e);
+      if (dn) {
+        first_dn = dn;
+        ldap_memfree(dn);
+      }
+    }
+    berval** vals = ldap_get_values_len(ld, e, attr.c_str());
+    for (int i = 0; vals && vals[i]; ++i) values.emplace_back(vals[i]->bv_val, vals[i]->bv_len);
+    if (vals) ldap_value_free_len(vals);
+  }
+  return {std::move(values), std::move(first_dn)};
+}
+
+}  // namespace
 
 Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
   EvidenceBuilder ev;
@@ -74,20 +100,7 @@ Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
   std::string seen = std::to_string(count) + " entries";
   bool ok = c.count ? count == *c.count : count > 0;
   if (c.attribute && count > 0) {
-    std::vector<std::string> values;
-    std::string first_dn;
-    for (LDAPMessage* e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) {
-      if (first_dn.empty()) {
-        char* dn = ldap_get_dn(ld, e);
-        if (dn) {
-          first_dn = dn;
-          ldap_memfree(dn);
-        }
-      }
-      berval** vals = ldap_get_values_len(ld, e, attr.c_str());
-      for (int i = 0; vals && vals[i]; ++i) values.emplace_back(vals[i]->bv_val, vals[i]->bv_len);
-      if (vals) ldap_value_free_len(vals);
-    }
+    auto [values, first_dn] = attribute_values(ld, res, *c.attribute);
     std::string list;
     for (const auto& v : values) list += (list.empty() ? "" : ", ") + v;
     seen += " (first " + first_dn + "), " + *c.attribute + ": " + (values.empty() ? std::string("none") : quote(list, 300));

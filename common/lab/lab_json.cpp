@@ -192,25 +192,11 @@ Result<checks::Check> check_from_json(const json::value& value) {
   return check;
 }
 
-json::value to_json(const Lab& lab) {
-  json::object o;
-  o["lab"] = lab.id;
-  o["title"] = text_json(lab.title);
-  if (lab.description) o["description"] = text_json(*lab.description);
-  json::array comps;
-  for (const auto& c : lab.competencies) comps.emplace_back(c);
-  o["competencies"] = std::move(comps);
-  o["duration_s"] = lab.duration.count();
-  o["check_interval_s"] = lab.check_interval.count();
-  if (lab.variant) {
-    json::object values;
-    for (const auto& [k, v] : lab.variant->values) values[k] = v;
-    o["variant"] = json::object{{"candidate", lab.variant->candidate},
-                                {"seed", lab.variant->seed},
-                                {"values", std::move(values)}};
-  }
+namespace {
+
+json::object variables_json(const std::vector<Variable>& variables) {
   json::object vars;
-  for (const auto& v : lab.variables) {
+  for (const auto& v : variables) {
     json::object d;
     if (const auto* c = std::get_if<ChoiceVariable>(&v.kind)) {
       json::array a;
@@ -223,30 +209,12 @@ json::value to_json(const Lab& lab) {
     }
     vars[v.name] = std::move(d);
   }
-  o["variables"] = std::move(vars);
-  json::object nets;
-  for (const auto& n : lab.networks) {
-    nets[n.name] = json::object{{"cidr", n.cidr.to_string()}, {"secured", n.secured}};
-  }
-  o["networks"] = std::move(nets);
-  json::object hosts;
-  for (const auto& h : lab.hosts) {
-    json::object nics;
-    for (const auto& nic : h.nics) nics[nic.network] = nic.address.to_string();
-    json::array roles;
-    for (const auto& r : h.roles) roles.emplace_back(r);
-    hosts[h.name] = json::object{{"image", h.image},         {"roles", std::move(roles)},
-                                 {"nics", std::move(nics)},  {"memory_bytes", h.memory_bytes},
-                                 {"vcpus", h.vcpus},         {"vars", params_json(h.vars)}};
-  }
-  o["hosts"] = std::move(hosts);
-  json::array incidents;
-  for (const auto& i : lab.incidents) {
-    incidents.push_back(json::object{{"id", i.id}, {"recipe", i.recipe}, {"on", i.on}, {"with", params_json(i.with)}});
-  }
-  o["incidents"] = std::move(incidents);
+  return vars;
+}
+
+json::array tasks_json(const std::vector<Task>& lab_tasks) {
   json::array tasks;
-  for (const auto& t : lab.tasks) {
+  for (const auto& t : lab_tasks) {
     json::object ticket{{"title", text_json(t.ticket.title)},
                         {"from", t.ticket.from},
                         {"priority", to_string(t.ticket.priority)},
@@ -270,7 +238,51 @@ json::value to_json(const Lab& lab) {
                                  {"checks", std::move(checks)},
                                  {"near_misses", std::move(misses)}});
   }
-  o["tasks"] = std::move(tasks);
+  return tasks;
+}
+
+}  // namespace
+
+json::value to_json(const Lab& lab) {
+  json::object o;
+  o["lab"] = lab.id;
+  o["title"] = text_json(lab.title);
+  if (lab.description) o["description"] = text_json(*lab.description);
+  json::array comps;
+  for (const auto& c : lab.competencies) comps.emplace_back(c);
+  o["competencies"] = std::move(comps);
+  o["duration_s"] = lab.duration.count();
+  o["check_interval_s"] = lab.check_interval.count();
+  if (lab.variant) {
+    json::object values;
+    for (const auto& [k, v] : lab.variant->values) values[k] = v;
+    o["variant"] = json::object{{"candidate", lab.variant->candidate},
+                                {"seed", lab.variant->seed},
+                                {"values", std::move(values)}};
+  }
+  o["variables"] = variables_json(lab.variables);
+  json::object nets;
+  for (const auto& n : lab.networks) {
+    nets[n.name] = json::object{{"cidr", n.cidr.to_string()}, {"secured", n.secured}};
+  }
+  o["networks"] = std::move(nets);
+  json::object hosts;
+  for (const auto& h : lab.hosts) {
+    json::object nics;
+    for (const auto& nic : h.nics) nics[nic.network] = nic.address.to_string();
+    json::array roles;
+    for (const auto& r : h.roles) roles.emplace_back(r);
+    hosts[h.name] = json::object{{"image", h.image},         {"roles", std::move(roles)},
+                                 {"nics", std::move(nics)},  {"memory_bytes", h.memory_bytes},
+                                 {"vcpus", h.vcpus},         {"vars", params_json(h.vars)}};
+  }
+  o["hosts"] = std::move(hosts);
+  json::array incidents;
+  for (const auto& i : lab.incidents) {
+    incidents.push_back(json::object{{"id", i.id}, {"recipe", i.recipe}, {"on", i.on}, {"with", params_json(i.with)}});
+  }
+  o["incidents"] = std::move(incidents);
+  o["tasks"] = tasks_json(lab.tasks);
   json::array solution;
   for (const auto& s : lab.solution) {
     solution.push_back(json::object{{"task", s.task}, {"recipe", s.recipe}, {"on", s.on}, {"with", params_json(s.with)}});

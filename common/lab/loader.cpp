@@ -1,209 +1,29 @@
-// The lab loader: YAML text -> Lab (parse), then the files it names (tickets, recipes), then the
+// The lab loader: YAML text -> Lab (parse), then the files it names (lab_files.cpp), then the
 // pure validation of references (validate.cpp). Every error is collected, none stops the rest.
 #include "common/lab/loader.h"
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "common/lab/check_fields.h"
+#include "common/lab/check_parse.h"
+#include "common/lab/lab_files.h"
 #include "common/lab/names.h"
 #include "common/lab/yaml_reader.h"
-#include "common/text/regex.h"
 
 namespace atelier::lab {
 
 using detail::Ctx;
 using detail::MapReader;
 using detail::mark_of;
+using detail::has_template;
+using detail::indexed;
+using detail::read_file;
+using detail::parse_check;
+using detail::check_files;
 
 namespace {
-
-// ---- checks ------------------------------------------------------------------------------
-
-// Reads the fields of one check kind through check_fields.h's lists.
-struct KindReader {
-  MapReader& r;
-  template <class T>
-  void req(std::string_view key, T& out) {
-    r.req(key, out);
-  }
-  template <class T>
-  void opt(std::string_view key, T& out) {
-    r.opt(key, out);
-  }
-};
-
-bool has_template(std::string_view s) { return s.find("{{") != std::string_view::npos; }
-
-// Field-level rules beyond types; `r` gives the positions.
-class KindRules {
- public:
-  explicit KindRules(MapReader& r) : r_(r) {}
-
-  void operator()(const checks::FileCheck& c) {
-    static const std::regex kMode("0?[0-7]{3,4}");
-    if (c.mode && !has_template(*c.mode) && !std::regex_match(*c.mode, kMode)) {
-      bad("mode", "'mode': expected an octal mode like \"0644\", got '" + *c.mode + "'");
-    }
-    static const std::regex kSha("[0-9a-f]{64}");
-    if (c.sha256 && !has_template(*c.sha256) && !std::regex_match(*c.sha256, kSha)) {
-      bad("sha256", "'sha256': expected 64 lowercase hex digits");
-    }
-    regex_ok("regex", c.regex);
-  }
-  void operator()(const checks::CommandCheck& c) {
-    if (c.exit_code < 0 || c.exit_code > 255) bad("exit_code", "'exit_code': expected 0 to 255");
-    regex_ok("stdout_regex", c.stdout_regex);
-  }
-  void operator()(const checks::HttpCheck& c) {
-    if (!has_template(c.url) && c.url.rfind("http://", 0) != 0 && c.url.rfind("https://", 0) != 0) {
-      bad("url", "'url': expected an http:// or https:// URL, got '" + c.url + "'");
-    }
-    if (c.status < 100 || c.status > 599) bad("status", "'status': expected an HTTP status 100 to 599");
-    regex_ok("body_regex", c.body_regex);
-  }
-  void operator()(const checks::LdapCheck& c) {
-    if (!has_template(c.url) && c.url.rfind("ldap://", 0) != 0 && c.url.rfind("ldaps://", 0) != 0) {
-      bad("url", "'url': expected an ldap:// or ldaps:// URL, got '" + c.url + "'");
-    }
-    if (c.count && *c.count < 0) bad("count", "'count': expected 0 or more");
-    if (c.value && !c.attribute) bad("value", "'value' needs 'attribute': the attribute that must have it");
-  }
-  void operator()(const checks::SqlCheck& c) {
-    if (c.count && *c.count < 0) bad("count", "'count': expected 0 or more");
-  }
-  void operator()(const checks::PingCheck& c) {
-    if (c.count < 1 || c.count > 100) bad("count", "'count': expected 1 to 100");
-  }
-  void operator()(const checks::FirewallCheck& c) {
-    static const std::vector<std::string> kFamilies = {"inet", "ip", "ip6", "arp", "bridge", "netdev"};
-    if (std::find(kFamilies.begin(), kFamilies.end(), c.family) == kFamilies.end()) {
-      bad("family", "'family': expected one of inet, ip, ip6, arp, bridge, netdev, got '" + c.family + "'");
-    }
-    if (c.policy && *c.policy != "accept" && *c.policy != "drop") {
-      bad("policy", "'policy': expected accept or drop, got '" + *c.policy + "'");
-    }
-    if (c.policy && !c.chain) bad("policy", "'policy' needs 'chain': the chain whose policy it is");
-  }
-  void operator()(const checks::RouteCheck& c) {
-    if (c.destination != "default" && !has_template(c.destination) &&
-        !Ipv4Network::parse(c.destination).ok()) {
-      bad("destination", "'destination': expected \"default\" or a network like 10.20.0.0/24, got '" +
-                             c.destination + "'");
-    }
-    if (c.gateway && !has_template(*c.gateway) && !Ipv4Address::parse(*c.gateway)) {
-      bad("gateway", "'gateway': expected an IPv4 address, got '" + *c.gateway + "'");
-    }
-  }
-  void operator()(const checks::InterfaceCheck& c) {
-    if (c.address && !has_template(*c.address)) {
-      auto slash = c.address->find('/');
-      bool good = slash != std::string::npos &&
-                  Ipv4Address::parse(std::string_view(*c.address).substr(0, slash)) &&
-                  Ipv4Network::parse("0.0.0.0" + c.address->substr(slash)).ok();
-      if (!good) bad("address", "'address': expected an address with its prefix like 10.10.0.5/24, got '" + *c.address + "'");
-    }
-  }
-  void operator()(const checks::DiskFreeCheck& c) {
-    if (!c.min_free_bytes && !c.min_free_percent) {
-      r_.ctx().error(r_.mark(), "a disk_free check needs 'min_free_bytes' or 'min_free_percent'");
-    }
-    if (c.min_free_percent && (*c.min_free_percent < 0 || *c.min_free_percent > 100)) {
-      bad("min_free_percent", "'min_free_percent': expected 0 to 100");
-    }
-  }
-  template <class T>
-  void operator()(const T&) {}
-
- private:
-  void bad(std::string_view key, std::string message) {
-    for (auto& e : r_.entries()) {
-      if (e.key == key) {
-        r_.ctx().error(e.value, std::move(message));
-        return;
-      }
-    }
-    r_.ctx().error(r_.mark(), std::move(message));
-  }
-  void regex_ok(std::string_view key, const std::optional<std::string>& re) {
-    if (!re || has_template(*re)) return;
-    if (re->size() > 512) {
-      bad(key, "'" + std::string(key) + "': regex longer than 512 characters");
-      return;
-    }
-    if (auto compiled = text::Regex::compile(*re); !compiled) {
-      bad(key, "'" + std::string(key) + "': " + compiled.error().message() +
-                   " (RE2 syntax: no backreferences or lookaround)");
-    }
-  }
-  MapReader& r_;
-};
-
-std::string kind_list() {
-  std::string out;
-  for (const char* k : checks::kCheckKindNames) out += (out.empty() ? "" : ", ") + std::string(k);
-  return out;
-}
-
-bool parse_check(Ctx& ctx, const YAML::Node& n, const std::string& path, bool on_required,
-                 checks::Check& out) {
-  ctx.record(path, n);
-  MapReader r(ctx, n, path, "a check", "", "a check: a map with one kind key such as file: or service:");
-  if (!r.is_map()) return false;
-  std::size_t errors_before = ctx.error_count();
-  std::vector<std::pair<std::size_t, MapReader::Entry*>> kinds;
-  bool unknown = false;
-  for (auto& e : r.entries()) {
-    bool is_kind = false;
-    for (std::size_t i = 0; i < std::size(checks::kCheckKindNames); ++i) {
-      if (e.key == checks::kCheckKindNames[i]) {
-        kinds.emplace_back(i, &e);
-        is_kind = true;
-      }
-    }
-    if (!is_kind && e.key != "on" && e.key != "description" && e.key != "timeout") unknown = true;
-  }
-  for (const char* k : checks::kCheckKindNames) r.know(k);
-  if (on_required) {
-    r.req("on", out.on);
-  } else {
-    r.opt("on", out.on);
-  }
-  r.opt("description", out.description);
-  r.opt("timeout", out.timeout);
-  if (out.timeout.count() <= 0) {
-    ctx.error(*r.get("timeout"), "'timeout': expected a duration above zero");
-  }
-  if (kinds.empty() && !unknown) {
-    ctx.error(r.mark(), "a check needs one kind key: one of " + kind_list());
-  } else if (kinds.size() > 1) {
-    ctx.error(kinds[1].second->key_node, "a check has one kind, this one has '" +
-                                             kinds[0].second->key + "' and '" +
-                                             kinds[1].second->key + "'; write two checks");
-  } else if (kinds.size() == 1) {
-    auto& [index, entry] = kinds[0];
-    entry->used = true;
-    out.kind = checks::make_check_kind(index);
-    std::string kind_name = entry->key;
-    MapReader kr(ctx, entry->value, path + "." + kind_name, "the '" + kind_name + "' check",
-                 kind_name, "a map of the " + kind_name + " check's fields");
-    if (kr.is_map()) {
-      std::size_t before = ctx.error_count();
-      std::visit(
-          [&](auto& kind) {
-            KindReader v{kr};
-            checks::visit_fields(kind, v);
-          },
-          out.kind);
-      kr.finish();
-      if (ctx.error_count() == before) std::visit(KindRules(kr), out.kind);
-    }
-  }
-  r.finish();
-  return ctx.error_count() == errors_before;
-}
 
 // ---- the lab -----------------------------------------------------------------------------
 
@@ -217,10 +37,6 @@ void for_list(Ctx& ctx, const YAML::Node* n, std::string_view key, std::string_v
   }
   std::size_t i = 0;
   for (const auto& item : *n) fn(item, i++);
-}
-
-std::string indexed(std::string_view base, std::size_t i) {
-  return std::string(base) + "[" + std::to_string(i) + "]";
 }
 
 // A list of names (roles, competencies), each position recorded at PATH[i].
@@ -527,145 +343,6 @@ class LabParser {
   Ctx& ctx_;
   Lab& lab_;
 };
-
-// ---- files named by the lab -------------------------------------------------------------
-
-// The first role or recipe the lab names, as (what, source path), for the error of a lab that
-// needs recipes when no recipes root was given.
-std::optional<std::pair<std::string, std::string>> first_recipe_use(const Lab& lab) {
-  for (const auto& h : lab.hosts) {
-    if (!h.roles.empty()) return std::pair("role '" + h.roles[0] + "'", "hosts." + h.name + ".roles[0]");
-  }
-  if (!lab.incidents.empty()) return std::pair("recipe '" + lab.incidents[0].recipe + "'", indexed("incidents", 0) + ".recipe");
-  if (!lab.solution.empty()) return std::pair("recipe '" + lab.solution[0].recipe + "'", indexed("solution", 0) + ".recipe");
-  for (std::size_t t = 0; t < lab.tasks.size(); ++t) {
-    if (!lab.tasks[t].near_misses.empty()) {
-      return std::pair("recipe '" + lab.tasks[t].near_misses[0].recipe + "'",
-                       indexed(indexed("tasks", t) + ".near_misses", 0) + ".recipe");
-    }
-  }
-  return std::nullopt;
-}
-
-// Recipe names under root/sub (without .yaml), for "did you mean".
-std::vector<std::string> recipe_names(const std::filesystem::path& root, const std::string& sub) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(root / sub, ec)) {
-    if (entry.path().extension() == ".yaml") {
-      out.push_back((sub.empty() ? "" : sub + "/") + entry.path().stem().string());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-bool read_file(const std::filesystem::path& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return false;
-  out = buf.str();
-  return true;
-}
-
-void check_files(Lab& lab, const LoadOptions& options, std::vector<Diagnostic>& out) {
-  const std::string& file = lab.source.file;
-  auto at = [&](const std::string& path) { return lab.source.at(path); };
-  // The caller says where the recipes are (atelierd's --recipes-dir, the CLI's --recipes or its
-  // install location): nothing is guessed from the lab's folder.
-  lab.recipes_root = options.recipes_root;
-  std::error_code ec;
-  if (lab.recipes_root.empty()) {
-    if (auto use = first_recipe_use(lab)) {
-      out.push_back({file, at(use->second),
-                     "the lab names " + use->first +
-                         " but no recipes folder is known; pass --recipes DIR (atelier) or --recipes-dir DIR "
-                         "(atelierd)"});
-    }
-  } else if (!std::filesystem::is_directory(lab.recipes_root, ec)) {
-    out.push_back({file, {1, 1}, "recipes folder '" + lab.recipes_root.string() + "' does not exist"});
-  } else {
-    for (const auto& h : lab.hosts) {
-      for (std::size_t i = 0; i < h.roles.size(); ++i) {
-        const std::string& role = h.roles[i];
-        if (role.empty() || role.find('/') != std::string::npos || has_template(role)) continue;
-        if (std::filesystem::is_regular_file(lab.recipes_root / "roles" / (role + ".yaml"), ec)) continue;
-        std::string message = "role '" + role + "' not found (no roles/" + role +
-                              ".yaml in the recipes folder)";
-        std::vector<std::string> names;
-        for (auto& n : recipe_names(lab.recipes_root, "roles")) names.push_back(n.substr(6));
-        std::string near = closest(role, names);
-        if (!near.empty()) message += "; did you mean '" + near + "'?";
-        out.push_back({file, at("hosts." + h.name + ".roles[" + std::to_string(i) + "]"), message});
-      }
-    }
-    auto recipe_exists = [&](const std::string& recipe, const std::string& path) {
-      if (!is_recipe_name(recipe)) return;  // validate() reports the name
-      if (std::filesystem::is_regular_file(lab.recipes_root / (recipe + ".yaml"), ec)) return;
-      std::string message = "recipe '" + recipe + "' not found (no " + recipe +
-                            ".yaml in the recipes folder)";
-      auto slash = recipe.rfind('/');
-      std::string near = closest(recipe, recipe_names(lab.recipes_root,
-                                                      slash == std::string::npos ? "" : recipe.substr(0, slash)));
-      if (!near.empty()) message += "; did you mean '" + near + "'?";
-      out.push_back({file, at(path + ".recipe"), message});
-    };
-    for (std::size_t i = 0; i < lab.incidents.size(); ++i) {
-      recipe_exists(lab.incidents[i].recipe, indexed("incidents", i));
-    }
-    for (std::size_t i = 0; i < lab.solution.size(); ++i) {
-      recipe_exists(lab.solution[i].recipe, indexed("solution", i));
-    }
-    for (std::size_t t = 0; t < lab.tasks.size(); ++t) {
-      for (std::size_t i = 0; i < lab.tasks[t].near_misses.size(); ++i) {
-        recipe_exists(lab.tasks[t].near_misses[i].recipe,
-                      indexed(indexed("tasks", t) + ".near_misses", i));
-      }
-    }
-  }
-  // Ticket texts: relative to the lab folder, read and scanned for templates.
-  std::filesystem::path shown_dir = std::filesystem::path(file).parent_path();
-  for (std::size_t t = 0; t < lab.tasks.size(); ++t) {
-    Ticket& ticket = lab.tasks[t].ticket;
-    for (auto [lang, rel, body] : {std::tuple{"fr", &ticket.text_files.fr, &ticket.body.fr},
-                                   std::tuple{"en", &ticket.text_files.en, &ticket.body.en}}) {
-      if (rel->empty()) continue;
-      std::string path = indexed("tasks", t) + ".ticket.text." + lang;
-      std::filesystem::path p(*rel);
-      if (p.is_absolute() || rel->find("..") != std::string::npos) {
-        out.push_back({file, at(path), "ticket text '" + *rel +
-                                           "' must be a path inside the lab folder, like tickets/T1." +
-                                           lang + ".md"});
-        continue;
-      }
-      if (!std::filesystem::is_regular_file(lab.dir / p, ec) || !read_file(lab.dir / p, *body)) {
-        out.push_back({file, at(path), "ticket text '" + *rel + "' not found in the lab folder"});
-        continue;
-      }
-      // Templates in the body, with their exact line and column in the ticket file.
-      std::string shown = (shown_dir / p).string();
-      std::vector<std::size_t> line_starts{0};
-      for (std::size_t i = 0; i < body->size(); ++i) {
-        if ((*body)[i] == '\n') line_starts.push_back(i + 1);
-      }
-      auto mark_at = [&](std::size_t offset) {
-        auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
-        std::size_t line = static_cast<std::size_t>(it - line_starts.begin());
-        return Mark{static_cast<int>(line), static_cast<int>(offset - line_starts[line - 1] + 1)};
-      };
-      detail::for_each_template(
-          *body,
-          [&](std::string name, std::size_t offset) {
-            lab.source.templates.push_back({std::move(name), shown, mark_at(offset)});
-          },
-          [&](std::string message, std::size_t offset) {
-            out.push_back({shown, mark_at(offset), std::move(message)});
-          });
-    }
-  }
-}
 
 void sort_diagnostics(std::vector<Diagnostic>& d, const std::string& main_file) {
   std::stable_sort(d.begin(), d.end(), [&](const Diagnostic& a, const Diagnostic& b) {

@@ -29,49 +29,134 @@ Result<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text
   return std::pair<std::string, std::uint16_t>(host, static_cast<std::uint16_t>(port));
 }
 
-Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::filesystem::path& cwd) {
-  ParseOutcome out;
+namespace {
+
+// The options as given (flags, then the config file), before they are checked and made absolute.
+struct RawOptions {
   std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file;
   std::vector<std::string> uris;
-  std::size_t max_body = out.config.max_body_bytes;
+  std::size_t max_body = 0;
   std::string run_dir, overlay_dir, overlay_pool, image_defs, image_state, agent, orphan_prefix, console;
+  bool has_orphan_prefix = false;  // --orphan-prefix= (empty) differs from no --orphan-prefix
   bool no_reconcile = false, build_images = false;
   long boot_timeout = 300, check_interval = 0, reconcile_ms = 2000, orphan_interval = 60;
   unsigned max_parallel = 0;
-  po::options_description cli("atelierd options (the config file takes the same keys, without --)");
+};
+
+void add_options(po::options_description& cli, RawOptions& r, Config& c) {
   cli.add_options()("help,h", "describe the options")(
-      "config", po::value(&config_file), "read options from FILE (INI: key = value)")(
-      "listen", po::value(&listen)->default_value("127.0.0.1:8440"), "HOST:PORT of the HTTP API (port 0: any)")(
-      "state-dir", po::value(&state_dir)->default_value("/var/lib/atelier"), "where the store (atelier.db) lives")(
-      "labs-dir", po::value(&labs_dir)->default_value("labs"), "the folder sessions take their labs from")(
-      "recipes-dir", po::value(&recipes_dir), "recipes root (default: ansible-free-recipes/recipes next to the lab)")(
-      "libvirt-uri", po::value(&uris)->composing(), "a hypervisor host: URI or NAME=URI (repeatable; default qemu:///system)")(
-      "tls-cert", po::value(&tls_cert), "TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS only")(
-      "tls-key", po::value(&tls_key), "TLS private key (PEM)")(
-      "max-body-bytes", po::value(&max_body)->default_value(max_body), "larger request bodies get 413")(
-      "port-file", po::value(&port_file), "write the bound port to FILE once listening")(
-      "no-reconcile", po::bool_switch(&no_reconcile), "serve the API only: sessions are recorded, not provisioned")(
-      "run-dir", po::value(&run_dir), "per-lab files: seeds, agent sockets, console logs (default STATE-DIR/labs)")(
-      "overlay-dir", po::value(&overlay_dir)->default_value("/var/lib/atelier/overlays"),
+      "config", po::value(&r.config_file), "read options from FILE (INI: key = value)")(
+      "listen", po::value(&r.listen)->default_value("127.0.0.1:8440"), "HOST:PORT of the HTTP API (port 0: any)")(
+      "state-dir", po::value(&r.state_dir)->default_value("/var/lib/atelier"), "where the store (atelier.db) lives")(
+      "labs-dir", po::value(&r.labs_dir)->default_value("labs"), "the folder sessions take their labs from")(
+      "recipes-dir", po::value(&r.recipes_dir), "recipes root, e.g. ansible-free-recipes/recipes (no default: a lab naming a role or recipe needs it)")(
+      "libvirt-uri", po::value(&r.uris)->composing(), "a hypervisor host: URI or NAME=URI (repeatable; default qemu:///system)")(
+      "tls-cert", po::value(&r.tls_cert), "TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS only")(
+      "tls-key", po::value(&r.tls_key), "TLS private key (PEM)")(
+      "max-body-bytes", po::value(&r.max_body)->default_value(r.max_body), "larger request bodies get 413")(
+      "port-file", po::value(&r.port_file), "write the bound port to FILE once listening")(
+      "no-reconcile", po::bool_switch(&r.no_reconcile), "serve the API only: sessions are recorded, not provisioned")(
+      "run-dir", po::value(&r.run_dir), "per-lab files: seeds, agent sockets, console logs (default STATE-DIR/labs)")(
+      "overlay-dir", po::value(&r.overlay_dir)->default_value("/var/lib/atelier/overlays"),
       "the overlay storage pool's directory on the hypervisor hosts")(
-      "overlay-pool", po::value(&overlay_pool)->default_value("atelier-overlays"), "the overlay storage pool's name")(
-      "images-dir", po::value(&image_defs), "image definitions NAME.yaml (default LABS-DIR/images)")(
-      "image-state-dir", po::value(&image_state)->default_value("/var/lib/atelier"),
+      "overlay-pool", po::value(&r.overlay_pool)->default_value("atelier-overlays"), "the overlay storage pool's name")(
+      "images-dir", po::value(&r.image_defs), "image definitions NAME.yaml (default LABS-DIR/images)")(
+      "image-state-dir", po::value(&r.image_state)->default_value("/var/lib/atelier"),
       "where built images are cached (under images/)")(
-      "build-images", po::bool_switch(&build_images), "build an image that is not cached (debootstrap, minutes)")(
-      "agent", po::value(&agent)->default_value(ATELIER_DEFAULT_AGENT), "the atelier-agent binary put on every guest's seed disk")(
-      "boot-timeout", po::value(&boot_timeout)->default_value(boot_timeout), "seconds a lab's guests have to answer")(
-      "check-interval", po::value(&check_interval)->default_value(check_interval),
+      "build-images", po::bool_switch(&r.build_images), "build an image that is not cached (debootstrap, minutes)")(
+      "agent", po::value(&r.agent)->default_value(ATELIER_DEFAULT_AGENT), "the atelier-agent binary put on every guest's seed disk")(
+      "boot-timeout", po::value(&r.boot_timeout)->default_value(r.boot_timeout), "seconds a lab's guests have to answer")(
+      "check-interval", po::value(&r.check_interval)->default_value(r.check_interval),
       "seconds between check runs of ready labs when neither the session nor the lab sets a check interval (0: none)")(
-      "reconcile-interval-ms", po::value(&reconcile_ms)->default_value(reconcile_ms), "how often the reconciler looks")(
-      "orphan-interval", po::value(&orphan_interval)->default_value(orphan_interval),
+      "reconcile-interval-ms", po::value(&r.reconcile_ms)->default_value(r.reconcile_ms), "how often the reconciler looks")(
+      "orphan-interval", po::value(&r.orphan_interval)->default_value(r.orphan_interval),
       "seconds between searches for libvirt objects that belong to no lab")(
-      "orphan-prefix", po::value(&orphan_prefix),
+      "orphan-prefix", po::value(&r.orphan_prefix),
       "also remove objects of sessions unknown to the store whose id starts with this (--orphan-prefix= for all); default: leave them to their owner")(
-      "console", po::value(&console)->default_value("log"), "guest serial console: log (a file per host) or pty")(
-      "unsafe-disk-cache", po::bool_switch(&out.config.unsafe_disk_cache),
+      "console", po::value(&r.console)->default_value("log"), "guest serial console: log (a file per host) or pty")(
+      "unsafe-disk-cache", po::bool_switch(&c.unsafe_disk_cache),
       "no disk flushes (tests)")(
-      "max-parallel-labs", po::value(&max_parallel)->default_value(0), "labs provisioned at once per host (0: its CPUs)");
+      "max-parallel-labs", po::value(&r.max_parallel)->default_value(0), "labs provisioned at once per host (0: its CPUs)");
+}
+
+// Each --libvirt-uri, URI or NAME=URI, as a host (one unnamed URI is "local").
+Status add_hosts(std::vector<std::string> uris, Config& c) {
+  if (uris.empty()) uris.push_back("qemu:///system");
+  for (std::size_t i = 0; i < uris.size(); ++i) {
+    const std::string& u = uris[i];
+    auto eq = u.find('=');
+    auto scheme = u.find(':');
+    HypervisorHost h;
+    if (eq != std::string::npos && (scheme == std::string::npos || eq < scheme)) {
+      h.name = u.substr(0, eq);
+      h.uri = u.substr(eq + 1);
+    } else {
+      h.name = uris.size() == 1 ? "local" : "host" + std::to_string(i);
+      h.uri = u;
+    }
+    if (h.name.empty() || h.uri.empty()) {
+      return Error(ErrorCode::kInvalidArgument, "--libvirt-uri \"" + u + "\" is empty on one side; expected URI or NAME=URI");
+    }
+    c.hosts.push_back(std::move(h));
+  }
+  return ok_status();
+}
+
+// The checked, absolute configuration from the raw options; kInvalidArgument names the flag.
+Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config& c) {
+  auto absolute = [&](const std::string& p) -> std::filesystem::path {
+    if (p.empty()) return {};
+    std::filesystem::path path(p);
+    return (path.is_relative() ? cwd / path : path).lexically_normal();
+  };
+  auto l = parse_listen(r.listen);
+  if (!l.ok()) return std::move(l).error();
+  c.listen_address = l->first;
+  c.listen_port = l->second;
+  c.state_dir = absolute(r.state_dir);
+  c.labs_dir = absolute(r.labs_dir);
+  c.recipes_dir = absolute(r.recipes_dir);
+  c.tls_cert = absolute(r.tls_cert);
+  c.tls_key = absolute(r.tls_key);
+  c.port_file = absolute(r.port_file);
+  c.max_body_bytes = r.max_body;
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together; give both or neither");
+  }
+  c.reconcile = !r.no_reconcile;
+  c.run_dir = r.run_dir.empty() ? c.state_dir / "labs" : absolute(r.run_dir);
+  c.overlay_dir = absolute(r.overlay_dir);
+  c.overlay_pool = r.overlay_pool;
+  c.image_definitions = r.image_defs.empty() ? c.labs_dir / "images" : absolute(r.image_defs);
+  c.image_state_dir = absolute(r.image_state);
+  c.build_images = r.build_images;
+  c.agent_binary = absolute(r.agent);
+  if (r.boot_timeout <= 0 || r.check_interval < 0 || r.reconcile_ms <= 0 || r.orphan_interval <= 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--boot-timeout, --reconcile-interval-ms and --orphan-interval must be positive, "
+                 "--check-interval zero or positive");
+  }
+  c.boot_timeout = std::chrono::seconds(r.boot_timeout);
+  c.check_interval = std::chrono::seconds(r.check_interval);
+  c.reconcile_interval = std::chrono::milliseconds(r.reconcile_ms);
+  c.orphan_interval = std::chrono::seconds(r.orphan_interval);
+  if (r.has_orphan_prefix) c.orphan_prefix = r.orphan_prefix;
+  if (r.console != "log" && r.console != "pty") {
+    return Error(ErrorCode::kInvalidArgument, "--console \"" + r.console + "\": expected log or pty");
+  }
+  c.console = r.console;
+  c.max_parallel_labs = r.max_parallel;
+  return add_hosts(r.uris, c);
+}
+
+}  // namespace
+
+Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::filesystem::path& cwd) {
+  ParseOutcome out;
+  RawOptions r;
+  r.max_body = out.config.max_body_bytes;
+  po::options_description cli("atelierd options (the config file takes the same keys, without --)");
+  add_options(cli, r, out.config);
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, cli), vm);
@@ -95,67 +180,8 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
     out.text = text.str();
     return out;
   }
-  auto absolute = [&](const std::string& p) -> std::filesystem::path {
-    if (p.empty()) return {};
-    std::filesystem::path path(p);
-    return (path.is_relative() ? cwd / path : path).lexically_normal();
-  };
-  auto l = parse_listen(listen);
-  if (!l.ok()) return std::move(l).error();
-  Config& c = out.config;
-  c.listen_address = l->first;
-  c.listen_port = l->second;
-  c.state_dir = absolute(state_dir);
-  c.labs_dir = absolute(labs_dir);
-  c.recipes_dir = absolute(recipes_dir);
-  c.tls_cert = absolute(tls_cert);
-  c.tls_key = absolute(tls_key);
-  c.port_file = absolute(port_file);
-  c.max_body_bytes = max_body;
-  if (c.tls_cert.empty() != c.tls_key.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together; give both or neither");
-  }
-  c.reconcile = !no_reconcile;
-  c.run_dir = run_dir.empty() ? c.state_dir / "labs" : absolute(run_dir);
-  c.overlay_dir = absolute(overlay_dir);
-  c.overlay_pool = overlay_pool;
-  c.image_definitions = image_defs.empty() ? c.labs_dir / "images" : absolute(image_defs);
-  c.image_state_dir = absolute(image_state);
-  c.build_images = build_images;
-  c.agent_binary = absolute(agent);
-  if (boot_timeout <= 0 || check_interval < 0 || reconcile_ms <= 0 || orphan_interval <= 0) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--boot-timeout, --reconcile-interval-ms and --orphan-interval must be positive, "
-                 "--check-interval zero or positive");
-  }
-  c.boot_timeout = std::chrono::seconds(boot_timeout);
-  c.check_interval = std::chrono::seconds(check_interval);
-  c.reconcile_interval = std::chrono::milliseconds(reconcile_ms);
-  c.orphan_interval = std::chrono::seconds(orphan_interval);
-  if (vm.count("orphan-prefix")) c.orphan_prefix = orphan_prefix;
-  if (console != "log" && console != "pty") {
-    return Error(ErrorCode::kInvalidArgument, "--console \"" + console + "\": expected log or pty");
-  }
-  c.console = console;
-  c.max_parallel_labs = max_parallel;
-  if (uris.empty()) uris.push_back("qemu:///system");
-  for (std::size_t i = 0; i < uris.size(); ++i) {
-    const std::string& u = uris[i];
-    auto eq = u.find('=');
-    auto scheme = u.find(':');
-    HypervisorHost h;
-    if (eq != std::string::npos && (scheme == std::string::npos || eq < scheme)) {
-      h.name = u.substr(0, eq);
-      h.uri = u.substr(eq + 1);
-    } else {
-      h.name = uris.size() == 1 ? "local" : "host" + std::to_string(i);
-      h.uri = u;
-    }
-    if (h.name.empty() || h.uri.empty()) {
-      return Error(ErrorCode::kInvalidArgument, "--libvirt-uri \"" + u + "\" is empty on one side; expected URI or NAME=URI");
-    }
-    c.hosts.push_back(std::move(h));
-  }
+  r.has_orphan_prefix = vm.count("orphan-prefix") > 0;
+  ATELIER_RETURN_IF_ERROR(fill_config(r, cwd, out.config));
   return out;
 }
 

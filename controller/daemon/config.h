@@ -23,7 +23,7 @@ struct Config {
   std::uint16_t listen_port = 8440;
   std::filesystem::path state_dir = "/var/lib/atelier";
   std::filesystem::path labs_dir;       // absolute after parse
-  std::filesystem::path recipes_dir;    // empty: found next to the lab
+  std::filesystem::path recipes_dir;    // --recipes-dir; empty: labs naming a role or recipe fail to load
   std::vector<HypervisorHost> hosts;    // from --libvirt-uri; default one "local" qemu:///system
   std::filesystem::path tls_cert;
   std::filesystem::path tls_key;

@@ -17,6 +17,7 @@
 #include "agent/server.h"
 #include "common/protocol/agent_client.h"
 #include "common/protocol/codec.h"
+#include "tests/support/test_support.h"
 
 namespace atelier::agent {
 namespace {
@@ -27,8 +28,6 @@ using protocol::AgentClient;
 class Channel : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/atelier-channel-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     socket_path_ = (dir_ / "port.sock").string();
     listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un a{};
@@ -40,7 +39,6 @@ class Channel : public ::testing::Test {
   void TearDown() override {
     stop_agent();
     ::close(listen_fd_);
-    fs::remove_all(dir_);
   }
 
   void start_agent(std::chrono::milliseconds heartbeat = 10s) {
@@ -67,7 +65,8 @@ class Channel : public ::testing::Test {
     return AgentClient::adopt(fd, std::move(options));
   }
 
-  fs::path dir_;
+  test_support::TempDir tmp_{"atelier-channel"};
+  fs::path dir_ = tmp_.path();
   std::string socket_path_;
   int listen_fd_ = -1;
   std::unique_ptr<AgentServer> server_;
@@ -152,9 +151,9 @@ TEST_F(Channel, HeartbeatsArrive) {
   auto client = accept_client();
   ASSERT_TRUE(client->wait_hello(5s).ok());
   auto first = client->last_seen();
-  std::this_thread::sleep_for(400ms);
-  ASSERT_TRUE(client->last_seen().has_value());
-  EXPECT_GT(*client->last_seen(), *first);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(test_support::wait_until([&] { return client->last_seen() > first; }, 5s,
+                                       "a heartbeat after the hello"));
 }
 
 TEST_F(Channel, ChecksAreSpooledUntilAckedAndResentAfterReconnect) {
@@ -186,13 +185,12 @@ TEST_F(Channel, ChecksAreSpooledUntilAckedAndResentAfterReconnect) {
   auto client = accept_client(options);
   auto hello = client->wait_hello(5s);
   ASSERT_TRUE(hello.ok());
-  for (int i = 0; i < 100; ++i) {
-    {
-      std::lock_guard lock(m);
-      if (!stored.empty()) break;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
+  EXPECT_TRUE(test_support::wait_until(
+      [&] {
+        std::lock_guard lock(m);
+        return !stored.empty();
+      },
+      5s, "the agent's spooled results to reach the controller"));
   {
     std::lock_guard lock(m);
     ASSERT_EQ(stored.size(), 1u);
@@ -200,15 +198,15 @@ TEST_F(Channel, ChecksAreSpooledUntilAckedAndResentAfterReconnect) {
     EXPECT_EQ(stored[0].results[1].result_id, "bundle-1/1");
   }
   // The ack reaches the agent, which empties its spool.
-  for (int i = 0; i < 100 && Spool(dir_ / "spool").size() != 0; ++i) std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(Spool(dir_ / "spool").size(), 0u);
+  EXPECT_TRUE(test_support::wait_until([&] { return Spool(dir_ / "spool").size() == 0; }, 5s,
+                                       "the agent's spool to empty"));
 
   // A direct run acked by the caller leaves nothing behind either.
   auto again = client->run_checks({"bundle-2", bundle.checks}, 10s);
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE(client->ack(*again).ok());
-  for (int i = 0; i < 100 && Spool(dir_ / "spool").size() != 0; ++i) std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(Spool(dir_ / "spool").size(), 0u);
+  EXPECT_TRUE(test_support::wait_until([&] { return Spool(dir_ / "spool").size() == 0; }, 5s,
+                                       "the agent's spool to empty"));
 }
 
 TEST_F(Channel, AgentWaitsForTheHostSideWithoutSpinning) {
@@ -264,8 +262,8 @@ TEST_F(Channel, ClientDeadlinesAndClosedChannel) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kTimeout);
   stop_agent();
-  for (int i = 0; i < 100 && client->connected(); ++i) std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(client->connected());
+  EXPECT_TRUE(test_support::wait_until([&] { return !client->connected(); }, 5s,
+                                       "the client to see the agent gone"));
   auto closed = client->exec(slow, 1s);
   ASSERT_FALSE(closed.ok());
   EXPECT_EQ(closed.error().code(), ErrorCode::kUnavailable);
@@ -305,8 +303,8 @@ TEST(CharacterDevice, ServesOverAPtyAndWaitsAfterTheHangup) {
     ::cfmakeraw(&t);
     ::tcsetattr(holder, TCSANOW, &t);
   }
-  char tmpl[] = "/tmp/atelier-pty-XXXXXX";
-  fs::path dir = ::mkdtemp(tmpl);
+  test_support::TempDir tmp("atelier-pty");
+  fs::path dir = tmp.path();
   ServerOptions o;
   o.port_path = slave;
   o.spool_dir = dir / "spool";
@@ -339,7 +337,6 @@ TEST(CharacterDevice, ServesOverAPtyAndWaitsAfterTheHangup) {
   EXPECT_LT(cpu.tv_sec + cpu.tv_nsec / 1e9 - before, 0.2) << "CPU seconds used after the hangup";
   server.stop();
   agent.join();
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ TEST(Probes, Http) {
   Background server({kPython, "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1", "--directory",
                      dir.path().string()},
                     dir.path() / "log");
-  ASSERT_TRUE(wait_tcp(port, 10s)) << read_file(dir.path() / "log");
+  ASSERT_TRUE(wait_tcp(port, 10s)) << read_text(dir.path() / "log");
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   EXPECT_EVIDENCE(run(checks::HttpCheck{base + "/", 200, "atelier lab"}), kPass, "status 200, body 25 bytes, matched \"atelier lab\"");
   EXPECT_EVIDENCE(run(checks::HttpCheck{base + "/missing", 200}), kFail, "status 404");
@@ -54,9 +54,9 @@ TEST(Probes, Dns) {
                     dir.path() / "log");
   std::string server_addr = "127.0.0.1:" + std::to_string(port);
   // dnsmasq answers as soon as it is up; poll with a real query.
-  for (int i = 0; i < 50 && run(checks::DnsCheck{server_addr, "web.lab.test"}, 1s).status != kPass; ++i) {
-    std::this_thread::sleep_for(100ms);
-  }
+  EXPECT_TRUE(test_support::wait_until(
+      [&] { return run(checks::DnsCheck{server_addr, "web.lab.test"}, 1s).status == kPass; }, 5s,
+      "dnsmasq to answer"));
   using T = checks::DnsType;
   EXPECT_EVIDENCE(run(checks::DnsCheck{server_addr, "web.lab.test", T::kA, {"10.0.0.80"}}), kPass, "A web.lab.test = 10.0.0.80");
   EXPECT_EVIDENCE(run(checks::DnsCheck{server_addr, "web.lab.test", T::kA, {"10.0.0.81"}}), kFail, "A web.lab.test = 10.0.0.80");
@@ -103,10 +103,10 @@ TEST(Probes, Smtp) {
   std::uint16_t port = free_port();
   Background server({kPython, (dir.path() / "smtpd.py").string(), std::to_string(port), (dir.path() / "mbox").string()},
                     dir.path() / "log");
-  ASSERT_TRUE(wait_tcp(port, 15s)) << read_file(dir.path() / "log");
+  ASSERT_TRUE(wait_tcp(port, 15s)) << read_text(dir.path() / "log");
   EXPECT_EVIDENCE(run(checks::SmtpCheck{"127.0.0.1", port, "client@lab.test", "bob@lab.test", true}), kPass,
                   "accepted: 250 2.0.0 Ok: queued as ATELIER1");
-  EXPECT_NE(read_file(dir.path() / "mbox").find("Subject: atelier check"), std::string::npos);
+  EXPECT_NE(read_text(dir.path() / "mbox").find("Subject: atelier check"), std::string::npos);
   EXPECT_EVIDENCE(run(checks::SmtpCheck{"127.0.0.1", port, "client@lab.test", "eve@elsewhere.test", true}), kFail,
                   "refused: 550 5.1.1 <eve@elsewhere.test>: Recipient address rejected");
   EXPECT_EVIDENCE(run(checks::SmtpCheck{"127.0.0.1", port, "client@lab.test", "eve@elsewhere.test", false}), kPass, "refused: 550");
@@ -137,7 +137,7 @@ TEST(Probes, Imap) {
              "From: alice@lab.test\r\nTo: bob@lab.test\r\nSubject: Welcome aboard\r\n\r\nhello\r\n");
   ASSERT_EQ(run_tool({"chown", "-R", "nobody:nogroup", (d / "mail").string(), (d / "home").string()}), 0);
   Background server({"dovecot", "-F", "-c", (d / "dovecot.conf").string()}, d / "out.log");
-  ASSERT_TRUE(wait_tcp(port, 15s)) << read_file(d / "out.log") << read_file(d / "dovecot.log");
+  ASSERT_TRUE(wait_tcp(port, 15s)) << read_text(d / "out.log") << read_text(d / "dovecot.log");
   EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "bobpw", "INBOX", "Welcome"}), kPass,
                   "message(s) 1 match subject \"Welcome\"");
   EXPECT_EVIDENCE(run(checks::ImapCheck{"127.0.0.1", port, "bob", "bobpw", "INBOX", "Invoice"}), kFail,
@@ -169,7 +169,7 @@ TEST(Probes, PostgreSql) {
                  "start"},
                 &out),
             0)
-      << out << read_file(dir.path() / "log");
+      << out << read_text(dir.path() / "log");
   struct Stop {
     std::string bin, data;
     ~Stop() { run_tool({"runuser", "-u", "postgres", "--", bin + "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"}); }
@@ -228,7 +228,7 @@ TEST(Probes, Ldap) {
   std::uint16_t port = free_port();
   std::string url = "ldap://127.0.0.1:" + std::to_string(port);
   Background server({"slapd", "-d", "0", "-f", (dir.path() / "slapd.conf").string(), "-h", url + "/"}, dir.path() / "log");
-  ASSERT_TRUE(wait_tcp(port, 15s)) << read_file(dir.path() / "log");
+  ASSERT_TRUE(wait_tcp(port, 15s)) << read_text(dir.path() / "log");
   using checks::LdapCheck;
   using checks::LdapScope;
   std::optional<std::string> admin = "cn=admin,dc=lab,dc=test", pw = "secret";
@@ -272,9 +272,9 @@ TEST(Probes, MariaDb) {
                      "--bind-address=127.0.0.1", "--socket=" + sock, "--pid-file=" + (data / "mysqld.pid").string(),
                      "--skip-name-resolve", "--innodb-buffer-pool-size=16M", "--skip-log-bin"},
                     dir.path() / "log");
-  ASSERT_TRUE(wait_tcp(port, 60s)) << read_file(dir.path() / "log");
+  ASSERT_TRUE(wait_tcp(port, 60s)) << read_text(dir.path() / "log");
   // The TCP port can open before the local socket the setup below uses.
-  for (int i = 0; i < 300 && !fs::exists(sock); ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(test_support::wait_until([&] { return fs::exists(sock); }, 30s, "mariadb's socket"));
   ASSERT_EQ(run_tool({"mariadb", "--no-defaults", "-S", sock, "-u", "root", "-e",
                  "CREATE DATABASE shop; CREATE USER app@'%' IDENTIFIED BY 'apppw'; GRANT ALL ON shop.* TO app@'%'; "
                  "CREATE TABLE shop.orders(id int, item varchar(20)); INSERT INTO shop.orders VALUES (1,'pen'),(2,NULL);"},

@@ -31,8 +31,7 @@ std::uint16_t free_port(bool udp) {
 }
 
 bool wait_tcp(std::uint16_t port, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
+  auto accepts = [port] {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -40,10 +39,9 @@ bool wait_tcp(std::uint16_t port, std::chrono::milliseconds timeout) {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     ::close(fd);
-    if (ok) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
+    return ok;
+  };
+  return static_cast<bool>(test_support::wait_until(accepts, timeout, "127.0.0.1:" + std::to_string(port)));
 }
 
 int run_tool(const std::vector<std::string>& argv, std::string* out) {
@@ -95,24 +93,6 @@ void Background::stop() {
   ::kill(-pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
-}
-
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/atelier-probe-XXXXXX";
-  path_ = ::mkdtemp(tmpl);
-  ::chmod(path_.c_str(), 0755);  // servers run as their own users and must traverse it
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 void write_file(const std::filesystem::path& path, const std::string& content) { std::ofstream(path) << content; }

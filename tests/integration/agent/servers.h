@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/test_support.h"
+
 namespace atelier::agent::testing {
 
 std::uint16_t free_port(bool udp = false);
@@ -38,18 +40,14 @@ class Background {
   pid_t pid_ = -1;
 };
 
-// A temp folder removed (recursively) on destruction.
-class TempDir {
+// A temp folder (0755: servers run as their own users and must traverse it), removed
+// (recursively) on destruction.
+class TempDir : public test_support::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : test_support::TempDir("atelier-probe", std::filesystem::perms(0755)) {}
 };
 
-std::string read_file(const std::filesystem::path& path);
+using test_support::read_text;
 void write_file(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace atelier::agent::testing

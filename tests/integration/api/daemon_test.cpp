@@ -17,6 +17,7 @@
 
 #include "controller/api/http_client.h"
 #include "controller/store/store.h"
+#include "tests/support/test_support.h"
 
 extern char** environ;
 
@@ -48,12 +49,12 @@ class Daemon {
     int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     EXPECT_EQ(rc, 0) << "cannot start " << argv[0];
-    for (int i = 0; i < 200 && port_ == 0; ++i) {
-      std::ifstream in(port_file);
-      if (in >> port_) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    EXPECT_NE(port_, 0) << "atelierd did not write its port";
+    EXPECT_TRUE(test_support::wait_until(
+        [&] {
+          std::ifstream in(port_file);
+          return static_cast<bool>(in >> port_) && port_ != 0;
+        },
+        std::chrono::seconds(10), "atelierd to write its port"));
   }
   ~Daemon() {
     if (pid_ > 0) {

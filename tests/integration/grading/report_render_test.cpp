@@ -13,6 +13,7 @@
 #include "controller/grading/export.h"
 #include "controller/grading/grade.h"
 #include "controller/grading/json.h"
+#include "tests/support/test_support.h"
 
 namespace atelier::grading {
 namespace {
@@ -30,9 +31,6 @@ std::string read(const fs::path& p) {
 class ReportInChromium : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/atelier-report-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     auto input = session_input_from_json_text(read(ATELIER_GRADING_SAMPLE));
     ASSERT_TRUE(input.ok()) << input.error().to_string();
     // A hostile annotation: if escaping failed, this script would run and retitle the page.
@@ -49,7 +47,6 @@ class ReportInChromium : public ::testing::Test {
     html_path_ = dir_ / "report-c01.html";
     std::ofstream(html_path_, std::ios::binary) << *html;
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Runs chromium headless on the report with `extra` flags, with its own profile folder.
   process::ProcessResult chromium(std::vector<std::string> extra) {
@@ -67,7 +64,8 @@ class ReportInChromium : public ::testing::Test {
     return r.ok() ? r.value() : process::ProcessResult{};
   }
 
-  fs::path dir_;
+  test_support::TempDir tmp_{"atelier-report"};
+  fs::path dir_ = tmp_.path();
   fs::path html_path_;
   int runs_ = 0;
 };

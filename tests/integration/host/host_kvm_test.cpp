@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "common/process/run_process.h"
+#include "tests/support/test_support.h"
 
 namespace atelier {
 namespace {
@@ -22,27 +23,16 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test_support::read_text;
+using test_support::TempDir;
 
 class HostKvm : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (mknod, mount namespace, libvirtd)";
-    char tmpl[] = "/tmp/atelier-host-kvm-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     device_ = dir_ / "kvm";
     // /dev/null's numbers: opens, answers no KVM ioctl, so `qemu -accel kvm` cannot run a guest.
     ASSERT_EQ(::mknod(device_.c_str(), S_IFCHR | 0600, ::makedev(1, 3)), 0);
-  }
-  // Everything the test made lives in dir_ (the node, the node moved aside, the record).
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
   }
 
   std::vector<std::string> env(const std::string& accel = "kvm") const {
@@ -59,7 +49,8 @@ class HostKvm : public ::testing::Test {
   fs::path record() const { return dir_ / "host.kvm"; }
   fs::path aside() const { return dir_ / "kvm.atelier-disabled"; }
 
-  fs::path dir_;
+  // Everything the test makes lives here (the node, the node moved aside, the record).
+  TempDir dir_{"atelier-host-kvm"};
   fs::path device_;
 };
 
@@ -73,7 +64,7 @@ TEST_F(HostKvm, NodeThatRunsNoGuestIsMovedAsideAndLibvirtStopsProbing) {
   ASSERT_EQ(::stat(aside().c_str(), &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
   EXPECT_EQ(st.st_rdev, ::makedev(1, 3));
-  const std::string rec = read_file(record());
+  const std::string rec = read_text(record());
   EXPECT_NE(rec.find("decision=tcg\n"), std::string::npos) << rec;
   EXPECT_NE(rec.find("moved_to=" + aside().string() + "\n"), std::string::npos) << rec;
   EXPECT_NE(rec.find("undo="), std::string::npos) << rec;
@@ -97,7 +88,7 @@ TEST_F(HostKvm, NodeThatRunsNoGuestIsMovedAsideAndLibvirtStopsProbing) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.out, "");
   EXPECT_FALSE(fs::exists(device_));
-  EXPECT_NE(read_file(record()).find("decision=tcg\n"), std::string::npos);
+  EXPECT_NE(read_text(record()).find("decision=tcg\n"), std::string::npos);
 
   // The way back puts the very node back.
   auto back = run("host-kvm", {"restore"}, env());
@@ -105,7 +96,7 @@ TEST_F(HostKvm, NodeThatRunsNoGuestIsMovedAsideAndLibvirtStopsProbing) {
   ASSERT_EQ(::stat(device_.c_str(), &st), 0);
   EXPECT_EQ(st.st_rdev, ::makedev(1, 3));
   EXPECT_FALSE(fs::exists(aside()));
-  EXPECT_NE(read_file(record()).find("decision=restored\n"), std::string::npos);
+  EXPECT_NE(read_text(record()).find("decision=restored\n"), std::string::npos);
 }
 
 // The smoke payload really boots (under TCG here) and a host whose guest boots keeps its node.
@@ -114,7 +105,7 @@ TEST_F(HostKvm, NodeWhoseGuestBootsIsKept) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(fs::exists(device_));
   EXPECT_FALSE(fs::exists(aside()));
-  const std::string rec = read_file(record());
+  const std::string rec = read_text(record());
   EXPECT_NE(rec.find("decision=kvm\n"), std::string::npos) << rec;
   EXPECT_NE(rec.find("booted and wrote its marker"), std::string::npos) << rec;
   EXPECT_EQ(rec.find("moved_to="), std::string::npos) << rec;

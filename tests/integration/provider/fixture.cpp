@@ -19,20 +19,6 @@
 
 namespace atelier::provider::testing {
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "atelier-provider-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) {
-    throw std::runtime_error("mkdtemp failed");
-  }
-  path_ = tmpl;
-  ::chmod(path_.c_str(), 0755);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::string make_fixture(const TempDir& dir, const std::vector<std::string>& extra) {
   pugi::xml_document doc;
   std::string base = std::string(ATELIER_PROVIDER_FIXTURES) + "/base.xml";
@@ -101,13 +87,12 @@ PrivateSshd::PrivateSshd(const std::filesystem::path& dir) : dir_(dir) {
   if (status != 0) {
     return;
   }
-  for (int i = 0; i < 50 && pid_ <= 0; ++i) {
-    std::ifstream pidfile(dir_ / "sshd.pid");
-    pidfile >> pid_;
-    if (pid_ <= 0) {
-      ::usleep(100000);
-    }
-  }
+  EXPECT_TRUE(test_support::wait_until(
+      [&] {
+        std::ifstream pidfile(dir_ / "sshd.pid");
+        return static_cast<bool>(pidfile >> pid_) && pid_ > 0;
+      },
+      std::chrono::seconds(5), "sshd's pid file"));
 }
 
 PrivateSshd::~PrivateSshd() {

@@ -6,19 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/test_support.h"
+
 namespace atelier::provider::testing {
 
 // A temporary directory (mode 0755, so libvirt-qemu can traverse it), removed at destruction.
-class TempDir {
+class TempDir : public test_support::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : test_support::TempDir("atelier-provider", std::filesystem::perms(0755)) {}
 };
 
 // Writes fixtures/base.xml plus `extra` top-level elements (domains, networks, pools: XML

@@ -58,13 +58,8 @@ class PrivateLibvirtd {
       ::execlp("libvirtd", "libvirtd", "--timeout", "0", static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 100; ++i) {
-      if (std::filesystem::exists(socket())) {
-        return true;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
+    return static_cast<bool>(test_support::wait_until(
+        [&] { return std::filesystem::exists(socket()); }, 10s, "libvirtd's socket"));
   }
 
   void stop() {

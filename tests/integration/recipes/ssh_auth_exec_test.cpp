@@ -26,11 +26,12 @@ class AgentProcess {
     }
     posix_spawn_file_actions_destroy(&fa);
     // ssh-agent -D binds before it serves; ssh-add retries until it answers.
-    for (int i = 0; i < 100; ++i) {
-      if (std::system(("SSH_AUTH_SOCK=" + socket_ + " ssh-add -l >/dev/null 2>&1; test $? -ne 2").c_str()) == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto answers = [&] {
+      return std::system(("SSH_AUTH_SOCK=" + socket_ + " ssh-add -l >/dev/null 2>&1; test $? -ne 2").c_str()) == 0;
+    };
+    if (!test_support::wait_until(answers, std::chrono::seconds(5), "ssh-agent to answer")) {
+      throw std::runtime_error("ssh-agent did not answer");
     }
-    throw std::runtime_error("ssh-agent did not answer");
   }
   ~AgentProcess() {
     kill(pid_, SIGTERM);

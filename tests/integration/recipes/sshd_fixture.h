@@ -76,8 +76,7 @@ class SshdFixture {
       throw std::runtime_error("cannot start sshd");
     }
     posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < 100 && !port_open(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (!port_open(port_)) throw std::runtime_error("sshd did not listen: " + read_text(log));
+    if (!test_support::wait_until([&] { return port_open(port_); }, std::chrono::seconds(5), "sshd to listen")) throw std::runtime_error("sshd did not listen: " + read_text(log));
   }
   ~SshdFixture() {
     if (pid_ > 0) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "agent/facts.h"
+#include "tests/support/test_support.h"
 
 namespace atelier::agent {
 namespace {
@@ -18,8 +19,8 @@ std::string hostname() {
 }
 
 TEST(Identity, ReadsKeyValueLinesAndDefaultsTheHost) {
-  char tmpl[] = "/tmp/atelier-identity-XXXXXX";
-  std::filesystem::path dir = mkdtemp(tmpl);
+  test_support::TempDir tmp("atelier-identity");
+  std::filesystem::path dir = tmp.path();
   std::ofstream(dir / "identity") << "# seed\nsession=s42\ncandidate=c07\nhostname=ignored\n";
   auto id = load_identity((dir / "identity").string());
   ASSERT_TRUE(id.ok()) << id.error().to_string();
@@ -37,7 +38,6 @@ TEST(Identity, ReadsKeyValueLinesAndDefaultsTheHost) {
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->session, "");
   EXPECT_EQ(missing->host, hostname());
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Facts, DescribeThisHost) {

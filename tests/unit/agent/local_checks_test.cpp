@@ -17,6 +17,7 @@
 #include "agent/checks/check.h"
 #include "agent/runner.h"
 #include "tests/unit/agent/evidence_expect.h"
+#include "tests/support/test_support.h"
 
 namespace atelier::agent {
 namespace {
@@ -34,12 +35,10 @@ const auto kError = CheckStatus::kError;
 class LocalChecks : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/atelier-checks-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     me_ = getpwuid(geteuid())->pw_name;
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  test_support::TempDir tmp_{"atelier-checks"};
+  fs::path dir_ = tmp_.path();
   std::string me_;
 };
 
@@ -249,18 +248,15 @@ TEST_F(LocalChecks, CommandWithTimeoutKillingTheProcessGroup) {
   ASSERT_GT(child, 0);
   // Reaped by its parent's death or by init; either way no longer running.
   bool gone = false;
-  for (int i = 0; i < 50 && !gone; ++i) {
-    std::string state;
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    if (!stat) {
-      gone = true;
-    } else {
-      std::string pid, comm;
-      stat >> pid >> comm >> state;
-      gone = state == "Z";
-    }
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  gone = test_support::wait_until(
+      [&] {
+        std::string pid, comm, state;
+        std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+        if (!stat) return true;
+        stat >> pid >> comm >> state;
+        return state == "Z";
+      },
+      std::chrono::milliseconds(2500), "the background child to die");
   EXPECT_TRUE(gone) << "the background child " << child << " survived the timeout";
   if (!gone) ::kill(child, SIGKILL);
 }

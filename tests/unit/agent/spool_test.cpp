@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "agent/spool.h"
+#include "tests/support/test_support.h"
 
 namespace atelier::agent {
 namespace {
@@ -13,11 +14,6 @@ namespace fs = std::filesystem;
 
 class SpoolTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/atelier-spool-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   static protocol::Results results(const std::string& bundle, int n) {
     protocol::Results r;
     r.bundle_id = bundle;
@@ -32,7 +28,8 @@ class SpoolTest : public ::testing::Test {
     }
     return r;
   }
-  fs::path dir_;
+  test_support::TempDir tmp_{"atelier-spool"};
+  fs::path dir_ = tmp_.path();
 };
 
 TEST_F(SpoolTest, KeepsResultsUntilEveryIdIsAcked) {
