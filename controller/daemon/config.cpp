@@ -31,7 +31,7 @@ Result<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text
 
 Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::filesystem::path& cwd) {
   ParseOutcome out;
-  std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file;
+  std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file, web_assets, xterm;
   std::vector<std::string> uris;
   std::size_t max_body = out.config.max_body_bytes;
   std::string run_dir, overlay_dir, overlay_pool, image_defs, image_state, agent, orphan_prefix, console;
@@ -50,6 +50,9 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
       "tls-key", po::value(&tls_key), "TLS private key (PEM)")(
       "max-body-bytes", po::value(&max_body)->default_value(max_body), "larger request bodies get 413")(
       "port-file", po::value(&port_file), "write the bound port to FILE once listening")(
+      "web-assets-dir", po::value(&web_assets)->default_value(ATELIER_DEFAULT_WEB_ASSETS_DIR),
+      "the candidate pages' stylesheet and scripts (installed share/atelier/web/assets)")(
+      "xterm-dir", po::value(&xterm)->default_value("/usr/share/javascript/xterm"), "xterm.js (Debian's libjs-xterm)")(
       "no-reconcile", po::bool_switch(&no_reconcile), "serve the API only: sessions are recorded, not provisioned")(
       "run-dir", po::value(&run_dir), "per-lab files: seeds, agent sockets, console logs (default STATE-DIR/labs)")(
       "overlay-dir", po::value(&overlay_dir)->default_value("/var/lib/atelier/overlays"),
@@ -111,6 +114,8 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
   c.tls_cert = absolute(tls_cert);
   c.tls_key = absolute(tls_key);
   c.port_file = absolute(port_file);
+  c.web_assets_dir = absolute(web_assets);
+  c.xterm_dir = absolute(xterm);
   c.max_body_bytes = max_body;
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Error(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together; give both or neither");
