@@ -128,6 +128,15 @@ TEST_F(WebLoginTest, LoginGivesAStrictHttpOnlyCookieAndTheCandidatesOwnPage) {
   EXPECT_NE(ws.body.find("Vos tickets"), std::string::npos);
   EXPECT_NE(ws.body.find("Priorité : P2"), std::string::npos);
   EXPECT_EQ(ws.body.find("c02"), std::string::npos);
+  // s1 has feedback: a task's latest run shows as a verdict in words, not only in colour.
+  EXPECT_EQ(ws.body.find("class=\"verdict"), std::string::npos);
+  auto t = store::Clock::now();
+  ASSERT_TRUE(store_->add_result({"r1", "s1", "c01", "T1", 0, "server", "share", "fail", "2770", "0700", "run1",
+                                  t, t, t}).ok());
+  ASSERT_TRUE(store_->add_result({"r2", "s1", "c01", "T1", 0, "server", "share", "pass", "2770", "2770", "run2",
+                                  t, t + std::chrono::seconds(60), t}).ok());
+  std::string with_verdict = browse("GET", "/candidate", cookie).body;
+  EXPECT_NE(with_verdict.find("<strong>P RÉUSSI</strong> 1/1"), std::string::npos) << with_verdict;
   HttpResponse en = browse("GET", "/candidate?lang=en", cookie);
   EXPECT_NE(en.body.find("<html lang=\"en\""), std::string::npos);
   EXPECT_NE(en.body.find("Your tickets"), std::string::npos);
