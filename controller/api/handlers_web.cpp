@@ -27,7 +27,8 @@ std::string cookie(const HttpRequest& r, std::string_view name) {
     std::string_view part = all.substr(0, end);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
     std::size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+    if (eq != std::string_view::npos && part.substr(0, eq) == name)
+      return std::string(part.substr(eq + 1));
     if (end == std::string_view::npos) break;
     all.remove_prefix(end + 1);
   }
@@ -51,11 +52,14 @@ std::string form_field(std::string_view text, std::string_view name) {
       std::string out;
       std::string_view v = part.substr(eq + 1);
       for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '+') out += ' ';
-        else if (v[i] == '%' && i + 2 < v.size() && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0) {
+        if (v[i] == '+')
+          out += ' ';
+        else if (v[i] == '%' && i + 2 < v.size() && hex_digit(v[i + 1]) >= 0 &&
+                 hex_digit(v[i + 2]) >= 0) {
           out += static_cast<char>(hex_digit(v[i + 1]) * 16 + hex_digit(v[i + 2]));
           i += 2;
-        } else out += v[i];
+        } else
+          out += v[i];
       }
       return out;
     }
@@ -97,9 +101,10 @@ web::Lang lang_of(const HttpRequest& r) {
   return q == "en" ? web::Lang::kEn : web::Lang::kFr;
 }
 
-std::string set_cookie(const HandlerContext& ctx, std::string_view name, std::string_view value, long long max_age) {
-  std::string c = std::string(name) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(max_age);
+std::string set_cookie(const HandlerContext& ctx, std::string_view name, std::string_view value,
+                       long long max_age) {
+  std::string c = std::string(name) + "=" + std::string(value) +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
   if (ctx.options.web.secure_cookies) c += "; Secure";
   return c;
 }
@@ -127,7 +132,8 @@ HttpResponse redirect(std::string location) {
 
 void remember_lang(const HandlerContext& ctx, HttpResponse& r) {
   std::string q = query_field(ctx.request, "lang");
-  if (q == "fr" || q == "en") r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, q, 31536000));
+  if (q == "fr" || q == "en")
+    r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, q, 31536000));
 }
 
 // The candidate's web session from their cookie, nullopt when there is none or it ended.
@@ -170,7 +176,8 @@ HttpResponse handle_login(const HandlerContext& ctx) {
     return login_page(ctx, 403, "login.expired_form");
   }
   const auto now = sessions::LoginRateLimiter::Clock::now();
-  long long wait = ctx.web.with_limiter([&](auto& l) { return l.allowed(address, now) ? 0LL : l.retry_after_seconds(address, now); });
+  long long wait = ctx.web.with_limiter(
+      [&](auto& l) { return l.allowed(address, now) ? 0LL : l.retry_after_seconds(address, now); });
   if (wait > 0) {
     HttpResponse r = login_page(ctx, 429, "login.too_many");
     r.headers.emplace_back("Retry-After", std::to_string(wait));
@@ -184,14 +191,21 @@ HttpResponse handle_login(const HandlerContext& ctx) {
     found = std::move(lookup).value();
   }
   if (!found) {
-    ctx.web.with_limiter([&](auto& l) { l.record_failure(address, now); return 0; });
+    ctx.web.with_limiter([&](auto& l) {
+      l.record_failure(address, now);
+      return 0;
+    });
     return login_page(ctx, 401, "login.wrong_code");
   }
-  ctx.web.with_limiter([&](auto& l) { l.record_success(address); return 0; });
+  ctx.web.with_limiter([&](auto& l) {
+    l.record_success(address);
+    return 0;
+  });
   std::string secret = random_hex(32);
   if (secret.empty()) return json_error(500, "internal", "the system random generator failed");
   const auto ttl = ctx.options.web.web_session_ttl;
-  store::WebSessionRecord web{found->session, found->candidate, found->generation, store::Clock::now() + ttl};
+  store::WebSessionRecord web{found->session, found->candidate, found->generation,
+                              store::Clock::now() + ttl};
   Status made = ctx.store.create_web_session(store::sha256_hex(secret), web);
   if (!made.ok()) return error_response(made.error());
   HttpResponse r = redirect("/candidate");
@@ -214,12 +228,15 @@ namespace {
 
 web::MachineState machine_state(store::LabStatus s) {
   switch (s) {
-    case store::LabStatus::kReady: return web::MachineState::kReady;
+    case store::LabStatus::kReady:
+      return web::MachineState::kReady;
     case store::LabStatus::kPending:
-    case store::LabStatus::kProvisioning: return web::MachineState::kBooting;
+    case store::LabStatus::kProvisioning:
+      return web::MachineState::kBooting;
     case store::LabStatus::kFailed:
     case store::LabStatus::kDestroying:
-    case store::LabStatus::kDestroyed: return web::MachineState::kStopped;
+    case store::LabStatus::kDestroyed:
+      return web::MachineState::kStopped;
   }
   return web::MachineState::kBooting;
 }
@@ -235,7 +252,8 @@ std::string hh_mm(store::TimePoint t) {
 
 // Each task's latest run: passed when every check of that run passed.
 std::map<std::string, web::VerdictView> verdicts(const std::vector<store::ResultRecord>& results) {
-  std::map<std::string, std::pair<store::ResultRecord, std::pair<int, int>>> latest;  // task -> (last, pass/total)
+  std::map<std::string, std::pair<store::ResultRecord, std::pair<int, int>>>
+      latest;  // task -> (last, pass/total)
   for (const auto& r : results) {
     auto it = latest.find(r.task);
     if (it == latest.end() || r.run_id != it->second.first.run_id) {
@@ -249,14 +267,18 @@ std::map<std::string, web::VerdictView> verdicts(const std::vector<store::Result
   std::map<std::string, web::VerdictView> out;
   for (const auto& [task, v] : latest) {
     auto [pass, total] = v.second;
-    out[task] = {pass == total, hh_mm(v.first.finished_at), std::to_string(pass) + "/" + std::to_string(total)};
+    out[task] = {pass == total, hh_mm(v.first.finished_at),
+                 std::to_string(pass) + "/" + std::to_string(total)};
   }
   return out;
 }
 
-std::string pick(web::Lang lang, const lab::Text& t) { return lang == web::Lang::kEn && !t.en.empty() ? t.en : t.fr; }
+std::string pick(web::Lang lang, const lab::Text& t) {
+  return lang == web::Lang::kEn && !t.en.empty() ? t.en : t.fr;
+}
 
-Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::WebSessionRecord& who, web::Lang lang) {
+Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::WebSessionRecord& who,
+                                     web::Lang lang) {
   auto session_r = ctx.store.get_session(who.session);
   if (!session_r.ok()) return std::move(session_r).error();
   auto record_r = ctx.store.get_candidate_lab(who.session, who.candidate);
@@ -275,7 +297,9 @@ Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::Web
   // Tickets open at hand-over; before it, their full SLA and the lab's full time are shown.
   long long elapsed = 0;
   if (lab_record.handed_over_at) {
-    elapsed = std::chrono::duration_cast<std::chrono::seconds>(store::Clock::now() - *lab_record.handed_over_at).count();
+    elapsed = std::chrono::duration_cast<std::chrono::seconds>(store::Clock::now() -
+                                                               *lab_record.handed_over_at)
+                  .count();
   }
   page.seconds_left = lab.duration.count() > 0 ? lab.duration.count() - elapsed : 0;
   std::map<std::string, web::VerdictView> last;
@@ -285,13 +309,18 @@ Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::Web
     last = verdicts(*results);
   }
   for (const auto& t : lab.tasks) {
-    web::TicketView v{t.id, pick(lang, t.ticket.title), std::string(lab::to_string(t.ticket.priority)),
-                      pick(lang, t.ticket.body), t.ticket.sla.count() - elapsed, std::nullopt};
+    web::TicketView v{t.id,
+                      pick(lang, t.ticket.title),
+                      std::string(lab::to_string(t.ticket.priority)),
+                      pick(lang, t.ticket.body),
+                      t.ticket.sla.count() - elapsed,
+                      std::nullopt};
     if (auto it = last.find(t.id); it != last.end()) v.last_verdict = it->second;
     page.tickets.push_back(std::move(v));
   }
   for (const auto& h : lab.hosts) {
-    page.machines.push_back({h.name, machine_state(lab_record.status), "", "/candidate/console/" + h.name});
+    page.machines.push_back(
+        {h.name, machine_state(lab_record.status), "", "/candidate/console/" + h.name});
   }
   return page;
 }

@@ -38,8 +38,8 @@ bool plain_relative(std::string_view rest) {
     std::string_view seg = rest.substr(start, end - start);
     if (seg.empty() || seg.front() == '.') return false;
     for (char c : seg) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                c == '-' || c == '_';
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '-' || c == '_';
       if (!ok) return false;
     }
     start = end + 1;
@@ -47,7 +47,9 @@ bool plain_relative(std::string_view rest) {
   return true;
 }
 
-HttpResponse not_found() { return json_error(404, "not_found", "no such asset"); }
+HttpResponse not_found() {
+  return json_error(404, "not_found", "no such asset");
+}
 
 }  // namespace
 

@@ -22,8 +22,8 @@
 namespace atelier::api {
 namespace json = boost::json;
 
-std::string derive_access_code(std::string_view key, std::string_view session, std::string_view candidate,
-                               std::int64_t generation) {
+std::string derive_access_code(std::string_view key, std::string_view session,
+                               std::string_view candidate, std::int64_t generation) {
   std::string message = "atelier-access-code";
   message.push_back('\0');
   message.append(session).push_back('\0');
@@ -31,8 +31,8 @@ std::string derive_access_code(std::string_view key, std::string_view session, s
   message += std::to_string(generation);
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), mac.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(), &len);
   std::uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n = (n << 8) | mac[static_cast<std::size_t>(i)];
   std::string code;
@@ -49,7 +49,11 @@ Result<std::string> load_or_create_access_key(const std::filesystem::path& file)
   if (in) {
     std::string key;
     std::getline(in, key);
-    if (key.size() < 32) return Error(ErrorCode::kInvalidArgument, "the key is shorter than 32 characters; delete it to make a new one (every code changes)").context("read " + file.string());
+    if (key.size() < 32)
+      return Error(ErrorCode::kInvalidArgument,
+                   "the key is shorter than 32 characters; delete it to make a new one (every code "
+                   "changes)")
+          .context("read " + file.string());
     return key;
   }
   std::array<unsigned char, 32> random{};
@@ -76,13 +80,18 @@ Result<std::string> load_or_create_access_key(const std::filesystem::path& file)
 namespace {
 
 HttpResponse no_key() {
-  return json_error(503, "unavailable", "atelierd has no access-code key (it is made in its state directory at start)");
+  return json_error(503, "unavailable",
+                    "atelierd has no access-code key (it is made in its state directory at start)");
 }
 
-store::AuditEntry code_audit(const HandlerContext& ctx, std::string action, const std::string& candidate,
-                             std::int64_t generation) {
+store::AuditEntry code_audit(const HandlerContext& ctx, std::string action,
+                             const std::string& candidate, std::int64_t generation) {
   // The generation, never the code: the audit log is read by more people than the trainer.
-  return {0, store::Clock::now(), ctx.actor, std::move(action), "candidate " + ctx.route.session + "/" + candidate,
+  return {0,
+          store::Clock::now(),
+          ctx.actor,
+          std::move(action),
+          "candidate " + ctx.route.session + "/" + candidate,
           "generation " + std::to_string(generation)};
 }
 
@@ -90,7 +99,8 @@ Status put_code(const HandlerContext& ctx, const std::string& candidate, std::in
                 const std::string& action) {
   const std::string& key = ctx.options.web.access_key;
   std::string code = derive_access_code(key, ctx.route.session, candidate, generation);
-  store::AccessCodeRecord rec{ctx.route.session, candidate, generation, sessions::hash_access_code(code, key)};
+  store::AccessCodeRecord rec{ctx.route.session, candidate, generation,
+                              sessions::hash_access_code(code, key)};
   return ctx.store.put_access_code(rec, code_audit(ctx, action, candidate, generation));
 }
 
@@ -114,11 +124,13 @@ HttpResponse handle_list_codes(const HandlerContext& ctx) {
       generation[lab.candidate] = 1;
     }
     std::int64_t g = generation[lab.candidate];
-    codes.push_back(json::object{{"candidate", lab.candidate},
-                                 {"code", derive_access_code(key, ctx.route.session, lab.candidate, g)},
-                                 {"generation", g}});
+    codes.push_back(
+        json::object{{"candidate", lab.candidate},
+                     {"code", derive_access_code(key, ctx.route.session, lab.candidate, g)},
+                     {"generation", g}});
   }
-  return json_response(200, json::object{{"session", ctx.route.session}, {"codes", std::move(codes)}});
+  return json_response(200,
+                       json::object{{"session", ctx.route.session}, {"codes", std::move(codes)}});
 }
 
 HttpResponse handle_regenerate_code(const HandlerContext& ctx) {
@@ -132,10 +144,12 @@ HttpResponse handle_regenerate_code(const HandlerContext& ctx) {
   }
   Status put = put_code(ctx, ctx.route.candidate, next, "access_code.regenerate");
   if (!put.ok()) return error_response(put.error());
-  return json_response(200, json::object{{"session", ctx.route.session},
-                                         {"candidate", ctx.route.candidate},
-                                         {"code", derive_access_code(key, ctx.route.session, ctx.route.candidate, next)},
-                                         {"generation", next}});
+  return json_response(
+      200,
+      json::object{{"session", ctx.route.session},
+                   {"candidate", ctx.route.candidate},
+                   {"code", derive_access_code(key, ctx.route.session, ctx.route.candidate, next)},
+                   {"generation", next}});
 }
 
 }  // namespace atelier::api

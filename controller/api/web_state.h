@@ -24,11 +24,12 @@ struct WebOptions {
   // Where GET /assets/* and /assets/xterm/* read from; empty: 404.
   std::filesystem::path assets_dir;
   std::filesystem::path xterm_dir = "/usr/share/javascript/xterm";
-  int max_failed_logins = 10;   // per client address in login_window
+  int max_failed_logins = 10;  // per client address in login_window
   std::chrono::seconds login_window{std::chrono::minutes(10)};
 };
 
-// Shared by the handlers; the limiter has its own lock (handlers may one day run on several threads).
+// Shared by the handlers; the limiter has its own lock (handlers may one day run on several
+// threads).
 class WebState {
  public:
   explicit WebState(const WebOptions& o) : limiter_(o.max_failed_logins, o.login_window) {}
@@ -46,8 +47,8 @@ class WebState {
 // The candidate's code of `generation`, in canonical form "XXX-XXX-XXX": HMAC-SHA-256 of
 // "atelier-access-code\0SESSION\0CANDIDATE\0GENERATION" under the key, read as nine symbols of
 // kAccessCodeAlphabet (41.8 bits; the modulo bias of 2^64 over 25^9 is below 2^-21).
-std::string derive_access_code(std::string_view key, std::string_view session, std::string_view candidate,
-                               std::int64_t generation);
+std::string derive_access_code(std::string_view key, std::string_view session,
+                               std::string_view candidate, std::int64_t generation);
 
 // Reads STATE_DIR's key file, or creates it (32 random bytes as hex, mode 0600) when absent.
 Result<std::string> load_or_create_access_key(const std::filesystem::path& file);

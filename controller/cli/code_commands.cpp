@@ -18,10 +18,13 @@ namespace json = boost::json;
 int session_codes(const std::vector<std::string>& args) {
   const std::string name = "session codes";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("text"),
-                                                 "text, or html: one slip per candidate to print and cut")(
-      "regenerate", po::value<std::string>(), "give CANDIDATE a new code: the old one stops working at once")(
-      "address", po::value<std::string>(), "the address candidates open (default: --server + /login)");
+  opts.add_options()("help,h", "show this help")(
+      "format", po::value<std::string>()->default_value("text"),
+      "text, or html: one slip per candidate to print and cut")(
+      "regenerate", po::value<std::string>(),
+      "give CANDIDATE a new code: the old one stops working at once")(
+      "address", po::value<std::string>(),
+      "the address candidates open (default: --server + /login)");
   add_client_options(opts);
   po::options_description hidden;
   hidden.add_options()("session", po::value<std::string>());
@@ -30,31 +33,36 @@ int session_codes(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("session", 1);
   const std::string usage =
-      "usage: atelier session codes SESSION [--format text|html] [--address URL] [--regenerate CANDIDATE]\n"
+      "usage: atelier session codes SESSION [--format text|html] [--address URL] [--regenerate "
+      "CANDIDATE]\n"
       "The candidates' access codes for the web login (issued on first read).\n\n";
   po::variables_map vm;
   if (auto code = parse(name, args, all, pos, usage, vm)) return *code;
   const std::string format = vm["format"].as<std::string>();
   if (!vm.count("session") || (format != "text" && format != "html")) {
-    std::cerr << "atelier " << name << ": give SESSION, and --format text or html\n" << usage << opts;
+    std::cerr << "atelier " << name << ": give SESSION, and --format text or html\n"
+              << usage << opts;
     return kExitInvalid;
   }
   auto client = client_or_report(name, vm, read_environment());
   if (!client) return kExitInvalid;
   const std::string session = vm["session"].as<std::string>();
-  const std::string address = vm.count("address") ? vm["address"].as<std::string>() : client->server + "/login";
+  const std::string address =
+      vm.count("address") ? vm["address"].as<std::string>() : client->server + "/login";
   std::vector<web::CodeSlip> slips;
   json::value body;
   if (vm.count("regenerate")) {
     const std::string candidate = vm["regenerate"].as<std::string>();
-    Answer a = call(name, *client, "POST", "/sessions/" + session + "/candidates/" + candidate + "/code");
+    Answer a =
+        call(name, *client, "POST", "/sessions/" + session + "/candidates/" + candidate + "/code");
     if (a.exit != kExitOk) return a.exit;
     slips.push_back({candidate, str(a.body.at("code"))});
     body = std::move(a.body);
   } else {
     Answer a = call(name, *client, "GET", "/sessions/" + session + "/codes");
     if (a.exit != kExitOk) return a.exit;
-    for (const auto& c : a.body.at("codes").as_array()) slips.push_back({str(c.at("candidate")), str(c.at("code"))});
+    for (const auto& c : a.body.at("codes").as_array())
+      slips.push_back({str(c.at("candidate")), str(c.at("code"))});
     body = std::move(a.body);
   }
   if (vm["output"].as<std::string>() == "json") {

@@ -18,7 +18,8 @@ Result<std::vector<AccessCodeRecord>> Store::list_access_codes(std::string_view 
   auto exists = get_session(session);
   if (!exists.ok()) return std::move(exists).error();
   auto st = db_.prepare(
-      "SELECT session, candidate, generation, digest FROM access_codes WHERE session = ? ORDER BY candidate");
+      "SELECT session, candidate, generation, digest FROM access_codes WHERE session = ? ORDER BY "
+      "candidate");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session);
   std::vector<AccessCodeRecord> out;
@@ -51,7 +52,8 @@ Status Store::put_access_code(const AccessCodeRecord& code, const AuditEntry& au
   st->bind(1, code.session).bind(2, code.candidate).bind(3, code.generation).bind(4, code.digest);
   ATELIER_RETURN_IF_ERROR(st->run());
   // A new code ends the old code's browser sessions at once, not at their expiry.
-  auto end = db_.prepare("DELETE FROM web_sessions WHERE session = ? AND candidate = ? AND generation <> ?");
+  auto end = db_.prepare(
+      "DELETE FROM web_sessions WHERE session = ? AND candidate = ? AND generation <> ?");
   if (!end.ok()) return std::move(end).error();
   end->bind(1, code.session).bind(2, code.candidate).bind(3, code.generation);
   ATELIER_RETURN_IF_ERROR(end->run());
@@ -68,20 +70,25 @@ Result<std::optional<AccessCodeRecord>> Store::find_access_code(std::string_view
   auto row = st->step();
   if (!row.ok()) return std::move(row).error();
   if (!*row) return std::optional<AccessCodeRecord>();
-  return std::optional<AccessCodeRecord>(
-      AccessCodeRecord{st->column_text(0), st->column_text(1), st->column_int(2), st->column_text(3)});
+  return std::optional<AccessCodeRecord>(AccessCodeRecord{st->column_text(0), st->column_text(1),
+                                                          st->column_int(2), st->column_text(3)});
 }
 
 Status Store::create_web_session(std::string_view digest, const WebSessionRecord& web) {
   auto st = db_.prepare(
-      "INSERT INTO web_sessions (digest, session, candidate, generation, expires_at) VALUES (?, ?, ?, ?, ?)");
+      "INSERT INTO web_sessions (digest, session, candidate, generation, expires_at) VALUES (?, ?, "
+      "?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, digest).bind(2, web.session).bind(3, web.candidate).bind(4, web.generation)
+  st->bind(1, digest)
+      .bind(2, web.session)
+      .bind(3, web.candidate)
+      .bind(4, web.generation)
       .bind(5, to_millis(web.expires_at));
   return st->run();
 }
 
-Result<std::optional<WebSessionRecord>> Store::find_web_session(std::string_view digest, TimePoint now) {
+Result<std::optional<WebSessionRecord>> Store::find_web_session(std::string_view digest,
+                                                                TimePoint now) {
   // Valid only with the candidate's current code, in a live session, before expiry: each of
   // the three ends it without anyone having to delete the row first.
   auto st = db_.prepare(
@@ -95,8 +102,8 @@ Result<std::optional<WebSessionRecord>> Store::find_web_session(std::string_view
   auto row = st->step();
   if (!row.ok()) return std::move(row).error();
   if (!*row) return std::optional<WebSessionRecord>();
-  return std::optional<WebSessionRecord>(WebSessionRecord{st->column_text(0), st->column_text(1),
-                                                          st->column_int(2), from_millis(st->column_int(3))});
+  return std::optional<WebSessionRecord>(WebSessionRecord{
+      st->column_text(0), st->column_text(1), st->column_int(2), from_millis(st->column_int(3))});
 }
 
 Status Store::delete_web_session(std::string_view digest, TimePoint now) {

@@ -8,7 +8,8 @@ namespace atelier::web {
 std::string render_code_slips(const std::string& address, const std::string& session,
                               const std::vector<CodeSlip>& slips) {
   std::string out =
-      "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>Codes d'accès — session " +
+      "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>Codes d'accès "
+      "— session " +
       escape_html(session) +
       "</title>\n<style>\n"
       "body { font-family: sans-serif; margin: 1cm; }\n"
@@ -18,11 +19,16 @@ std::string render_code_slips(const std::string& address, const std::string& ses
       "</style>\n</head>\n<body>\n";
   for (const auto& s : slips) {
     out += "<section class=\"slip\">\n<p>Ouvrez <strong class=\"address\">" + escape_html(address) +
-           "</strong> dans votre navigateur.<br><span class=\"en\" lang=\"en\">Open this address in your "
-           "browser.</span></p>\n<p>Candidat·e : <strong class=\"candidate\">" + escape_html(s.candidate) +
-           "</strong><br><span class=\"en\" lang=\"en\">Candidate</span></p>\n<p>Code d'accès : <strong "
-           "class=\"code\">" + escape_html(s.code) +
-           "</strong><br><span class=\"en\" lang=\"en\">Access code (keep it to yourself)</span></p>\n</section>\n";
+           "</strong> dans votre navigateur.<br><span class=\"en\" lang=\"en\">Open this address "
+           "in your "
+           "browser.</span></p>\n<p>Candidat·e : <strong class=\"candidate\">" +
+           escape_html(s.candidate) +
+           "</strong><br><span class=\"en\" lang=\"en\">Candidate</span></p>\n<p>Code d'accès : "
+           "<strong "
+           "class=\"code\">" +
+           escape_html(s.code) +
+           "</strong><br><span class=\"en\" lang=\"en\">Access code (keep it to "
+           "yourself)</span></p>\n</section>\n";
   }
   return out + "</body>\n</html>\n";
 }

@@ -42,8 +42,9 @@ class WebLoginTest : public test_support::ApiHarness {
   }
 
   // A browser's request: cookies and a client address, no bearer token.
-  HttpResponse browse(const std::string& method, const std::string& target, const std::string& cookies = "",
-                      const std::string& body = "", const std::string& address = "192.0.2.10") {
+  HttpResponse browse(const std::string& method, const std::string& target,
+                      const std::string& cookies = "", const std::string& body = "",
+                      const std::string& address = "192.0.2.10") {
     HttpRequest r;
     r.method = method;
     r.target = target;
@@ -53,7 +54,8 @@ class WebLoginTest : public test_support::ApiHarness {
     r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     return api_->handle(r);
   }
-  static std::string header(const HttpResponse& r, const std::string& name, const std::string& starts = "") {
+  static std::string header(const HttpResponse& r, const std::string& name,
+                            const std::string& starts = "") {
     for (const auto& [k, v] : r.headers) {
       if (k == name && v.rfind(starts, 0) == 0) return v;
     }
@@ -67,14 +69,16 @@ class WebLoginTest : public test_support::ApiHarness {
   std::map<std::string, std::string> codes(const std::string& session) {
     json::value v = parse(handle("GET", "/sessions/" + session + "/codes", "trainer"));
     std::map<std::string, std::string> out;
-    for (const auto& c : v.at("codes").as_array()) out[std::string(c.at("candidate").as_string())] = c.at("code").as_string();
+    for (const auto& c : v.at("codes").as_array())
+      out[std::string(c.at("candidate").as_string())] = c.at("code").as_string();
     return out;
   }
   // Logs in with `code` from `address`: the response of the POST (csrf from a fresh login page).
   HttpResponse login(const std::string& code, const std::string& address = "192.0.2.10") {
     HttpResponse page = browse("GET", "/login", "", "", address);
     std::string csrf = cookie_pair(page, "atelier_csrf");
-    return browse("POST", "/login", csrf, "csrf=" + csrf.substr(csrf.find('=') + 1) + "&code=" + code, address);
+    return browse("POST", "/login", csrf,
+                  "csrf=" + csrf.substr(csrf.find('=') + 1) + "&code=" + code, address);
   }
   std::string session_cookie(const std::string& code) {
     HttpResponse r = login(code);
@@ -86,10 +90,12 @@ class WebLoginTest : public test_support::ApiHarness {
 TEST_F(WebLoginTest, CodesAreIssuedOnceTypableAndOnlyForTrainers) {
   auto first = codes("s1");
   ASSERT_EQ(first.size(), 2u);
-  const std::regex shape("[2346789ACDEFGHJKMNPQRTWXY]{3}-[2346789ACDEFGHJKMNPQRTWXY]{3}-[2346789ACDEFGHJKMNPQRTWXY]{3}");
+  const std::regex shape(
+      "[2346789ACDEFGHJKMNPQRTWXY]{3}-[2346789ACDEFGHJKMNPQRTWXY]{3}-[2346789ACDEFGHJKMNPQRTWXY]{"
+      "3}");
   for (const auto& [c, code] : first) EXPECT_TRUE(std::regex_match(code, shape)) << code;
   EXPECT_NE(first["c01"], first["c02"]);
-  EXPECT_EQ(codes("s1"), first);  // a second read gives the same codes
+  EXPECT_EQ(codes("s1"), first);                // a second read gives the same codes
   EXPECT_NE(codes("s2")["c01"], first["c01"]);  // same candidate name, another session
   for (const std::string who : {"evaluator", "cand_a", "trainer_s2", "none"}) {
     EXPECT_NE(handle("GET", "/sessions/s1/codes", who).status, 200) << who;
@@ -98,7 +104,8 @@ TEST_F(WebLoginTest, CodesAreIssuedOnceTypableAndOnlyForTrainers) {
   // Neither the store nor the audit log holds a code in clear.
   auto audit = store_->list_audit();
   ASSERT_TRUE(audit.ok());
-  for (const auto& e : *audit) EXPECT_EQ(e.detail.find(first["c01"]), std::string::npos) << e.detail;
+  for (const auto& e : *audit)
+    EXPECT_EQ(e.detail.find(first["c01"]), std::string::npos) << e.detail;
   auto stored = store_->list_access_codes("s1");
   ASSERT_TRUE(stored.ok());
   for (const auto& a : *stored) EXPECT_EQ(a.digest.find(first[a.candidate]), std::string::npos);
@@ -109,7 +116,8 @@ TEST_F(WebLoginTest, LoginGivesAStrictHttpOnlyCookieAndTheCandidatesOwnPage) {
   HttpResponse page = browse("GET", "/login");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<html lang=\"fr\""), std::string::npos);
-  EXPECT_NE(header(page, "Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(header(page, "Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
   // Typed in lower case with spaces: still the code.
   std::string lowered = c["c01"];
   for (auto& ch : lowered) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -131,17 +139,22 @@ TEST_F(WebLoginTest, LoginGivesAStrictHttpOnlyCookieAndTheCandidatesOwnPage) {
   // s1 has feedback: a task's latest run shows as a verdict in words, not only in colour.
   EXPECT_EQ(ws.body.find("class=\"verdict"), std::string::npos);
   auto t = store::Clock::now();
-  ASSERT_TRUE(store_->add_result({"r1", "s1", "c01", "T1", 0, "server", "share", "fail", "2770", "0700", "run1",
-                                  t, t, t}).ok());
-  ASSERT_TRUE(store_->add_result({"r2", "s1", "c01", "T1", 0, "server", "share", "pass", "2770", "2770", "run2",
-                                  t, t + std::chrono::seconds(60), t}).ok());
+  ASSERT_TRUE(store_
+                  ->add_result({"r1", "s1", "c01", "T1", 0, "server", "share", "fail", "2770",
+                                "0700", "run1", t, t, t})
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->add_result({"r2", "s1", "c01", "T1", 0, "server", "share", "pass", "2770",
+                                "2770", "run2", t, t + std::chrono::seconds(60), t})
+                  .ok());
   std::string with_verdict = browse("GET", "/candidate", cookie).body;
   EXPECT_NE(with_verdict.find("<strong>P RÉUSSI</strong> 1/1"), std::string::npos) << with_verdict;
   HttpResponse en = browse("GET", "/candidate?lang=en", cookie);
   EXPECT_NE(en.body.find("<html lang=\"en\""), std::string::npos);
   EXPECT_NE(en.body.find("Your tickets"), std::string::npos);
   EXPECT_EQ(cookie_pair(en, "atelier_lang"), "atelier_lang=en");
-  EXPECT_NE(browse("GET", "/candidate", cookie + "; atelier_lang=en").body.find("Your tickets"), std::string::npos);
+  EXPECT_NE(browse("GET", "/candidate", cookie + "; atelier_lang=en").body.find("Your tickets"),
+            std::string::npos);
   // The page needs the cookie: without it, or with a forged one, back to the login.
   EXPECT_EQ(browse("GET", "/candidate").status, 303);
   EXPECT_EQ(browse("GET", "/candidate", "atelier_session=" + std::string(64, 'a')).status, 303);
@@ -155,7 +168,9 @@ TEST_F(WebLoginTest, LoginNeedsTheFormsCsrfToken) {
   EXPECT_NE(page.body.find("value=\"" + token + "\""), std::string::npos);
   EXPECT_EQ(browse("POST", "/login", csrf, "code=" + c["c01"]).status, 403);
   EXPECT_EQ(browse("POST", "/login", "", "csrf=" + token + "&code=" + c["c01"]).status, 403);
-  EXPECT_EQ(browse("POST", "/login", csrf, "csrf=" + std::string(64, '0') + "&code=" + c["c01"]).status, 403);
+  EXPECT_EQ(
+      browse("POST", "/login", csrf, "csrf=" + std::string(64, '0') + "&code=" + c["c01"]).status,
+      403);
   EXPECT_EQ(browse("POST", "/login", csrf, "csrf=" + token + "&code=" + c["c01"]).status, 303);
 }
 
@@ -163,12 +178,15 @@ TEST_F(WebLoginTest, ACandidatesCookieOpensNothingElse) {
   auto c = codes("s1");
   std::string alice = session_cookie(c["c01"]);
   std::string bob = session_cookie(c["c02"]);
-  EXPECT_NE(browse("GET", "/candidate", bob).body.find("<p class=\"who\">c02</p>"), std::string::npos);
-  EXPECT_NE(browse("GET", "/candidate", alice).body.find("<p class=\"who\">c01</p>"), std::string::npos);
+  EXPECT_NE(browse("GET", "/candidate", bob).body.find("<p class=\"who\">c02</p>"),
+            std::string::npos);
+  EXPECT_NE(browse("GET", "/candidate", alice).body.find("<p class=\"who\">c01</p>"),
+            std::string::npos);
   // The JSON API takes bearer tokens only: the cookie is no credential there, for anyone's data.
-  for (const std::string target : {"/sessions", "/sessions/s1", "/sessions/s1/candidates/c01",
-                                   "/sessions/s1/candidates/c02", "/sessions/s1/candidates/c02/tasks",
-                                   "/sessions/s1/candidates/c01/access", "/sessions/s1/results", "/sessions/s1/codes"}) {
+  for (const std::string target :
+       {"/sessions", "/sessions/s1", "/sessions/s1/candidates/c01", "/sessions/s1/candidates/c02",
+        "/sessions/s1/candidates/c02/tasks", "/sessions/s1/candidates/c01/access",
+        "/sessions/s1/results", "/sessions/s1/codes"}) {
     EXPECT_EQ(browse("GET", target, alice).status, 401) << target;
   }
   EXPECT_EQ(browse("POST", "/sessions/s1/candidates/c02/code", alice).status, 401);
@@ -225,10 +243,11 @@ TEST_F(WebLoginTest, AssetsAreServedWithTheirTypesAndNothingOutsideTheirFolders)
   HttpResponse xterm = browse("GET", "/assets/xterm/xterm.js");
   EXPECT_EQ(xterm.status, 200);
   EXPECT_EQ(xterm.body, "/* xterm */");
-  for (const std::string bad : {"/assets/../../../../etc/passwd", "/assets/xterm/../secret.css",
-                                "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/.hidden.css", "/assets/xterm/link.css",
-                                "/assets/xterm/addons", "/assets/nope.css", "/assets/atelier.css/",
-                                "/assets//etc/passwd", "/assets/..%2fsecret.css"}) {
+  for (const std::string bad :
+       {"/assets/../../../../etc/passwd", "/assets/xterm/../secret.css",
+        "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/.hidden.css", "/assets/xterm/link.css",
+        "/assets/xterm/addons", "/assets/nope.css", "/assets/atelier.css/", "/assets//etc/passwd",
+        "/assets/..%2fsecret.css"}) {
     HttpResponse r = browse("GET", bad);
     EXPECT_EQ(r.status, 404) << bad;
     EXPECT_EQ(r.body.find("secret"), std::string::npos) << bad;
@@ -245,7 +264,8 @@ TEST_F(WebLoginTest, CookiesAreSecureWhenAtelierdServesTls) {
   HttpResponse r = login(c["c01"]);
   ASSERT_EQ(r.status, 303);
   EXPECT_NE(header(r, "Set-Cookie", "atelier_session=").find("; Secure"), std::string::npos);
-  EXPECT_NE(header(browse("GET", "/login"), "Set-Cookie", "atelier_csrf=").find("; Secure"), std::string::npos);
+  EXPECT_NE(header(browse("GET", "/login"), "Set-Cookie", "atelier_csrf=").find("; Secure"),
+            std::string::npos);
 }
 
 }  // namespace

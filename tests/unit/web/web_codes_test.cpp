@@ -68,11 +68,14 @@ TEST(AccessKeyFile, IsMadeOnce0600AndReadBack) {
 }
 
 TEST(CodeSlips, OneSlipPerCandidateFrenchThenEnglishEscaped) {
-  std::string html = web::render_code_slips("https://salle3:8440/login?a=1&b=2", "exam<1>",
-                                            {{"alice", "7KQ-M4F-2XP"}, {"<script>bob", "AAA-CCC-DDD"}});
+  std::string html =
+      web::render_code_slips("https://salle3:8440/login?a=1&b=2", "exam<1>",
+                             {{"alice", "7KQ-M4F-2XP"}, {"<script>bob", "AAA-CCC-DDD"}});
   EXPECT_NE(html.find("<html lang=\"fr\">"), std::string::npos);
   std::size_t slips = 0;
-  for (std::size_t at = html.find("class=\"slip\""); at != std::string::npos; at = html.find("class=\"slip\"", at + 1)) ++slips;
+  for (std::size_t at = html.find("class=\"slip\""); at != std::string::npos;
+       at = html.find("class=\"slip\"", at + 1))
+    ++slips;
   EXPECT_EQ(slips, 2u);
   EXPECT_NE(html.find("<strong class=\"code\">7KQ-M4F-2XP</strong>"), std::string::npos);
   EXPECT_NE(html.find("https://salle3:8440/login?a=1&amp;b=2"), std::string::npos);

@@ -32,7 +32,9 @@ class WebStoreTest : public ::testing::Test {
     store_.reset();
     fs::remove_all(dir_);
   }
-  static AuditEntry audit() { return {0, now_, "tester", "access_code.issue", "candidate s1/alice", ""}; }
+  static AuditEntry audit() {
+    return {0, now_, "tester", "access_code.issue", "candidate s1/alice", ""};
+  }
 
   static inline const TimePoint now_ = TimePoint(std::chrono::milliseconds(1'700'000'000'000));
   fs::path dir_;
@@ -51,7 +53,8 @@ TEST_F(WebStoreTest, CodesAreFoundByDigestAndListedBySession) {
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].candidate, "alice");
   EXPECT_EQ(store_->list_access_codes("nope").error().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(store_->put_access_code({"s1", "carol", 1, "d-carol"}, audit()).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->put_access_code({"s1", "carol", 1, "d-carol"}, audit()).error().code(),
+            ErrorCode::kNotFound);
   // Two candidates can never share a digest.
   EXPECT_FALSE(store_->put_access_code({"s1", "bob", 2, "d-alice-1"}, audit()).ok());
 }
