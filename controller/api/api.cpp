@@ -19,7 +19,7 @@ std::string_view path_of(std::string_view target) {
 }  // namespace
 
 Api::Api(store::Store& store, sessions::SessionService& sessions, Options options)
-    : store_(store), sessions_(sessions), options_(options) {}
+    : store_(store), sessions_(sessions), options_(options), web_state_(options_.web) {}
 
 void Api::count_response(int status) {
   std::lock_guard lock(counts_mutex_);
@@ -83,7 +83,7 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
       break;
   }
   const std::string actor = token ? token->id : "anonymous";
-  HandlerContext context{request, *route, token, actor, store_, sessions_, options_, [this] {
+  HandlerContext context{request, *route, token, actor, store_, sessions_, options_, web_state_, [this] {
                            std::lock_guard lock(counts_mutex_);
                            return responses_by_status_;
                          }};

@@ -15,6 +15,7 @@
 
 #include "controller/api/actions_api.h"
 #include "controller/api/http_types.h"
+#include "controller/api/web_state.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
 
@@ -29,6 +30,8 @@ class Api {
     LabOperations* operations = nullptr;
     // atelierd's --check-interval (0: none), to show a session's interval in force.
     std::chrono::seconds default_check_interval{0};
+    // The candidate web edge: access-code key, cookies, assets (web_state.h).
+    WebOptions web;
   };
   Api(store::Store& store, sessions::SessionService& sessions, Options options);
   Api(store::Store& store, sessions::SessionService& sessions) : Api(store, sessions, Options{}) {}
@@ -48,6 +51,7 @@ class Api {
   store::Store& store_;
   sessions::SessionService& sessions_;
   Options options_;
+  WebState web_state_;
   std::mutex counts_mutex_;
   std::map<int, std::uint64_t> responses_by_status_;  // guarded by counts_mutex_
 };

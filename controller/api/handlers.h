@@ -33,6 +33,7 @@ struct HandlerContext {
   store::Store& store;
   sessions::SessionService& sessions;
   const Api::Options& options;
+  WebState& web;  // the failed-login limiter (web_state.h)
   // The responses counted so far by status (for /metrics).
   std::function<std::map<int, std::uint64_t>()> response_counts;
 };
@@ -60,6 +61,17 @@ HttpResponse handle_collect_results(const HandlerContext& c);
 HttpResponse handle_create_token(const HandlerContext& c);
 // handlers_actions.cpp: reset, solve, run checks, follow an action (actions_api.h)
 HttpResponse handle_lab_action(const HandlerContext& c);
+
+// handlers_web_codes.cpp: candidates' access codes, for trainers
+HttpResponse handle_list_codes(const HandlerContext& c);
+HttpResponse handle_regenerate_code(const HandlerContext& c);
+// handlers_web.cpp: the candidate's pages (login, logout, workspace), authenticated by cookie
+HttpResponse handle_login_page(const HandlerContext& c);
+HttpResponse handle_login(const HandlerContext& c);
+HttpResponse handle_logout(const HandlerContext& c);
+HttpResponse handle_candidate_page(const HandlerContext& c);
+// handlers_web_assets.cpp: installed stylesheets and scripts
+HttpResponse handle_asset(const HandlerContext& c);
 
 // JSON shapes shared by several resources (handlers_json.cpp; docs/api.md).
 boost::json::value candidate_json(const store::CandidateLabRecord& c);

@@ -33,6 +33,14 @@ constexpr Rule kRules[] = {
   {Endpoint::kCreateAnnotation,    "POST",   "/sessions/{session}/annotations",                   false, true,   true,     false, handle_create_annotation},
   {Endpoint::kCreateOverride,      "POST",   "/sessions/{session}/overrides",                     false, true,   true,     false, handle_create_override},
   {Endpoint::kCollectResults,      "POST",   "/sessions/{session}/collect",                       false, true,   true,     false, handle_collect_results},
+  {Endpoint::kListCodes,           "GET",    "/sessions/{session}/codes",                         false, true,   false,    false, handle_list_codes},
+  {Endpoint::kRegenerateCode,      "POST",   "/sessions/{session}/candidates/{candidate}/code",   false, true,   false,    false, handle_regenerate_code},
+  // The candidate's pages: no bearer token; the handlers accept only the candidate's own cookie.
+  {Endpoint::kLoginPage,           "GET",    "/login",                                            true,  true,   true,     true, handle_login_page},
+  {Endpoint::kLogin,               "POST",   "/login",                                            true,  true,   true,     true, handle_login},
+  {Endpoint::kLogout,              "GET",    "/logout",                                           true,  true,   true,     true, handle_logout},
+  {Endpoint::kCandidatePage,       "GET",    "/candidate",                                        true,  true,   true,     true, handle_candidate_page},
+  {Endpoint::kAsset,               "GET",    "/assets/{rest}",                                    true,  true,   true,     true, handle_asset},
 };
 // clang-format on
 
@@ -56,6 +64,16 @@ std::vector<std::string_view> split_path(std::string_view path) {
 bool match_pattern(std::string_view pattern, std::string_view path, Route& out) {
   auto want = split_path(pattern);
   auto got = split_path(path);
+  // A final {rest} takes every remaining segment (at least one), kept as sent.
+  if (!want.empty() && want.back() == "{rest}") {
+    if (got.size() < want.size()) return false;
+    std::size_t prefix = want.size() - 1;
+    for (std::size_t i = 0; i < prefix; ++i) {
+      if (want[i] != got[i]) return false;
+    }
+    out.rest = std::string(path.substr(static_cast<std::size_t>(got[prefix].data() - path.data())));
+    return true;
+  }
   if (want.size() != got.size()) return false;
   if (!path.empty() && path.back() == '/' && path.size() > 1) return false;
   for (std::size_t i = 0; i < want.size(); ++i) {
@@ -81,7 +99,7 @@ const Rule& rule(Endpoint e) {
 Result<Route> match_route(std::string_view method, std::string_view path) {
   bool path_matched = false;
   for (const auto& r : kRules) {
-    Route route{r.endpoint, {}, {}, {}};
+    Route route{r.endpoint, {}, {}, {}, {}};
     if (!match_pattern(r.pattern, path, route)) continue;
     path_matched = true;
     if (r.method == method) return route;

@@ -34,6 +34,13 @@ enum class Endpoint {
   kCreateAnnotation,  // results_api.h
   kCreateOverride,
   kCollectResults,
+  kListCodes,         // handlers_web_codes.cpp
+  kRegenerateCode,
+  kLoginPage,         // handlers_web.cpp: pages, open here, the candidate's cookie checked there
+  kLogin,
+  kLogout,
+  kCandidatePage,
+  kAsset,             // handlers_web_assets.cpp
 };
 
 struct HandlerContext;  // handlers.h
@@ -61,6 +68,7 @@ struct Route {
   std::string session;    // from {session}, "" when the path has none
   std::string candidate;  // from {candidate}
   std::string action;     // from {action}
+  std::string rest;       // from a final {rest}: the remaining path, one or more segments
 };
 
 // Matches method + path (no query). kNotFound when no pattern matches the path;

@@ -202,6 +202,7 @@ int access_show(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const json::value& b = a.body;
+  print_access_codes(name, *client, session, candidate);
   std::cout << "candidate " << candidate << " of session " << session << ": " << str(b.at("status"));
   if (!b.at("placed_on").is_null()) std::cout << " on hypervisor host " << str(b.at("placed_on"));
   std::cout << "\n";

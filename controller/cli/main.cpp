@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "controller/cli/action_commands.h"
+#include "controller/cli/code_commands.h"
 #include "controller/cli/commands.h"
 #include "controller/cli/lab_commands.h"
 #include "controller/cli/prove_commands.h"
@@ -41,6 +42,7 @@ const Command kCommands[] = {
     {"session", "create", "start a session: a lab for a list of candidates", session_create},
     {"session", "list", "list sessions", session_list},
     {"session", "status", "show a session's candidate labs, step by step", session_status},
+    {"session", "codes", "candidates' access codes for the web login (text, html slips); --regenerate", session_codes},
     {"session", "destroy", "mark a session destroyed (its labs are torn down)", session_destroy},
     {"lab", "reset", "bring a candidate's host (or whole lab) back to hand-over state", lab_reset},
     {"lab", "solve", "apply the lab's reference solution to a candidate's lab", lab_solve},

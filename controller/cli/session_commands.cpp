@@ -252,6 +252,21 @@ Result<std::vector<std::string>> read_candidates(const std::string& arg) {
 
 }  // namespace
 
+void print_access_codes(const std::string& name, const Client& client, const std::string& session,
+                        const std::string& only) {
+  Answer a = call(name, client, "GET", "/sessions/" + session + "/codes");
+  // The codes are a convenience here: a trainer-only call that fails (a scoped token, an older
+  // atelierd) says so on stderr and the command goes on.
+  if (a.exit != kExitOk) return;
+  bool header = false;
+  for (const auto& c : a.body.at("codes").as_array()) {
+    if (!only.empty() && str(c.at("candidate")) != only) continue;
+    if (!header) std::cout << "web login (" << client.server << "/login), access codes:\n";
+    header = true;
+    std::cout << "  " << str(c.at("candidate")) << "  " << str(c.at("code")) << "\n";
+  }
+}
+
 int session_create(const std::vector<std::string>& args) {
   const std::string name = "session create";
   po::options_description opts("options");
@@ -305,7 +320,10 @@ int session_create(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string id = str(a.body.at("id"));
-  if (!as_json) print_session(a.body);
+  if (!as_json) {
+    print_session(a.body);
+    print_access_codes(name, *client, id, "");
+  }
   if (!vm.count("wait")) return kExitOk;
 
   // Poll. On a terminal: one progress bar per candidate, redrawn in place; otherwise one plain

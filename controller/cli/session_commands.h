@@ -67,6 +67,11 @@ RawAnswer call_raw(const std::string& name, const Client& client, const std::str
 // A JSON value as text: strings bare, null as "-".
 std::string str(const boost::json::value& v);
 
+// Prints the session's access codes (all, or only candidate `only`) for the web login; a failed
+// call is reported on stderr and otherwise ignored.
+void print_access_codes(const std::string& name, const Client& client, const std::string& session,
+                        const std::string& only);
+
 int session_create(const std::vector<std::string>& args);
 int session_list(const std::vector<std::string>& args);
 int session_status(const std::vector<std::string>& args);

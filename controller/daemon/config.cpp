@@ -33,7 +33,7 @@ namespace {
 
 // The options as given (flags, then the config file), before they are checked and made absolute.
 struct RawOptions {
-  std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file;
+  std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file, web_assets, xterm;
   std::vector<std::string> uris;
   std::size_t max_body = 0;
   std::string run_dir, overlay_dir, overlay_pool, image_defs, image_state, agent, orphan_prefix, console;
@@ -55,6 +55,9 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       "tls-key", po::value(&r.tls_key), "TLS private key (PEM)")(
       "max-body-bytes", po::value(&r.max_body)->default_value(r.max_body), "larger request bodies get 413")(
       "port-file", po::value(&r.port_file), "write the bound port to FILE once listening")(
+      "web-assets-dir", po::value(&r.web_assets)->default_value(ATELIER_DEFAULT_WEB_ASSETS_DIR),
+      "the candidate pages' stylesheet and scripts (installed share/atelier/web/assets)")(
+      "xterm-dir", po::value(&r.xterm)->default_value("/usr/share/javascript/xterm"), "xterm.js (Debian's libjs-xterm)")(
       "no-reconcile", po::bool_switch(&r.no_reconcile), "serve the API only: sessions are recorded, not provisioned")(
       "run-dir", po::value(&r.run_dir), "per-lab files: seeds, agent sockets, console logs (default STATE-DIR/labs)")(
       "overlay-dir", po::value(&r.overlay_dir)->default_value("/var/lib/atelier/overlays"),
@@ -119,6 +122,8 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.tls_cert = absolute(r.tls_cert);
   c.tls_key = absolute(r.tls_key);
   c.port_file = absolute(r.port_file);
+  c.web_assets_dir = absolute(r.web_assets);
+  c.xterm_dir = absolute(r.xterm);
   c.max_body_bytes = r.max_body;
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Error(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together; give both or neither");

@@ -2,6 +2,10 @@
 // keys (`listen = 127.0.0.1:8440`), flags winning. Parsed once in main and passed down.
 #pragma once
 
+#ifndef ATELIER_DEFAULT_WEB_ASSETS_DIR
+#define ATELIER_DEFAULT_WEB_ASSETS_DIR "/usr/local/share/atelier/web/assets"
+#endif
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +33,9 @@ struct Config {
   std::filesystem::path tls_key;
   std::size_t max_body_bytes = 1024 * 1024;
   std::filesystem::path port_file;      // written with the bound port once listening
+  // The candidate pages' files (GET /assets/*) and xterm.js (GET /assets/xterm/*).
+  std::filesystem::path web_assets_dir = ATELIER_DEFAULT_WEB_ASSETS_DIR;
+  std::filesystem::path xterm_dir = "/usr/share/javascript/xterm";
 
   // The reconciler (controller/reconciler/).
   bool reconcile = true;                // false: API only, sessions stay pending (tests)

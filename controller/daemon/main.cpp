@@ -108,6 +108,16 @@ int main(int argc, char** argv) {
   api::Api::Options api_options;
   api_options.operations = reconciler.get();
   api_options.default_check_interval = config.check_interval;
+  // The candidates' access codes derive from this key: kept 0600 beside the store, never logged.
+  auto access_key = api::load_or_create_access_key(config.state_dir / "access.key");
+  if (!access_key.ok()) {
+    log("error", "cannot read or create the access-code key", "error=\"" + access_key.error().to_string() + "\"");
+    return 1;
+  }
+  api_options.web.access_key = std::move(access_key).value();
+  api_options.web.secure_cookies = !config.tls_cert.empty();
+  api_options.web.assets_dir = config.web_assets_dir;
+  api_options.web.xterm_dir = config.xterm_dir;
   api::Api api(store, sessions, api_options);
 
   boost::asio::io_context io;

@@ -157,6 +157,26 @@ CREATE TABLE actions (
   finished_at INTEGER
 );
 )sql",
+    // 6: candidate access codes and their web sessions (access_codes.cpp). A code is never
+    // stored: only its generation (the code is derived from it under the server key) and its
+    // HMAC digest for lookup. A web session keeps the SHA-256 of its cookie and the code
+    // generation it was opened with, so regenerating the code ends it.
+    R"sql(
+CREATE TABLE access_codes (
+  session TEXT NOT NULL,
+  candidate TEXT NOT NULL,
+  generation INTEGER NOT NULL CHECK (generation >= 1),
+  digest TEXT NOT NULL UNIQUE,
+  PRIMARY KEY (session, candidate)
+);
+CREATE TABLE web_sessions (
+  digest TEXT PRIMARY KEY,
+  session TEXT NOT NULL,
+  candidate TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql",
 };
 
 constexpr const char* kStepColumns =

@@ -180,6 +180,23 @@ struct TokenRecord {
   TimePoint created_at{};
 };
 
+// A candidate's access code as stored (access_codes.cpp): the code itself is derived from the
+// generation under atelierd's key and never stored; `digest` is its keyed hash, for lookup.
+struct AccessCodeRecord {
+  std::string session;
+  std::string candidate;
+  std::int64_t generation = 1;
+  std::string digest;
+};
+
+// A candidate's browser session, opened by a login with the code of `generation`.
+struct WebSessionRecord {
+  std::string session;
+  std::string candidate;
+  std::int64_t generation = 1;
+  TimePoint expires_at{};
+};
+
 struct AuditEntry {
   std::int64_t seq = 0;    // assigned by the store
   TimePoint at{};
@@ -288,6 +305,23 @@ class Store {
   Result<TokenRecord> authenticate(std::string_view secret);
   Status revoke_token(std::string_view id, const AuditEntry& audit);
   Result<std::vector<TokenRecord>> list_tokens();
+
+  // ---- candidate access codes and web sessions (access_codes.cpp) ----
+  // The codes issued in a session, by candidate. kNotFound for an unknown session.
+  Result<std::vector<AccessCodeRecord>> list_access_codes(std::string_view session);
+  // Records a candidate's code (insert, or replace its generation and digest), with the audit
+  // entry. Replacing ends every web session of that candidate in the same transaction.
+  // kNotFound when the candidate lab is not recorded; kAlreadyExists when the digest is taken.
+  Status put_access_code(const AccessCodeRecord& code, const AuditEntry& audit);
+  // The code with this digest, when it belongs to a session that is not destroyed.
+  Result<std::optional<AccessCodeRecord>> find_access_code(std::string_view digest);
+  // Records a web session under the SHA-256 digest of its cookie.
+  Status create_web_session(std::string_view digest, const WebSessionRecord& web);
+  // The web session with this digest while it is valid: not expired at `now`, opened with the
+  // candidate's current code and in a session that is not destroyed; nullopt otherwise.
+  Result<std::optional<WebSessionRecord>> find_web_session(std::string_view digest, TimePoint now);
+  // Ends a web session (logout) and forgets expired ones. Idempotent.
+  Status delete_web_session(std::string_view digest, TimePoint now);
 
   // ---- audit log ----
   Status append_audit(const AuditEntry& entry);

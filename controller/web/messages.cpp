@@ -37,6 +37,13 @@ const std::map<std::string, Pair>& catalogue() {
       {"state.ready", {"prête", "ready"}},
       {"state.resetting", {"réinitialisation", "resetting"}},
       {"state.stopped", {"arrêtée", "stopped"}},
+      {"ws.logout", {"Se déconnecter", "Sign out"}},
+      {"login.wrong_code", {"Ce code n'ouvre aucun poste. Vérifiez-le sur votre billet.",
+                            "This code opens no workstation. Check it on your slip."}},
+      {"login.too_many", {"Trop d'essais depuis ce poste. Réessayez dans quelques minutes.",
+                          "Too many attempts from this computer. Try again in a few minutes."}},
+      {"login.expired_form", {"Le formulaire a expiré. Saisissez à nouveau votre code.",
+                              "The form expired. Type your code again."}},
       {"lang.switch", {"English", "Français"}},
       {"lang.switch_label", {"Switch to English", "Passer en français"}},
   };

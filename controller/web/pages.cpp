@@ -97,7 +97,8 @@ std::string render_workspace(const WorkspacePage& page) {
                     "</h1><p class=\"who\">" + escape_html(page.candidate) + "</p><p class=\"time\">" +
                     escape_html(message(l, "ws.time_left")) + " : <span data-countdown=\"" +
                     std::to_string(page.seconds_left) + "\">" + escape_html(format_duration(l, page.seconds_left)) +
-                    "</span></p>" + lang_switch(l) + "</header>\n<main class=\"workspace\">\n"
+                    "</span></p>" + lang_switch(l) + " <a class=\"logout\" href=\"" + escape_html(page.logout_url) + "\">" +
+                    escape_html(message(l, "ws.logout")) + "</a></header>\n<main class=\"workspace\">\n"
                     "<section class=\"tickets\" aria-labelledby=\"tickets-h\">\n<h2 id=\"tickets-h\">" +
                     escape_html(message(l, "ws.tickets")) + "</h2>\n";
   if (page.tickets.empty()) out += "<p>" + escape_html(message(l, "ws.no_tickets")) + "</p>\n";

@@ -52,6 +52,7 @@ struct WorkspacePage {
   long long seconds_left = 0;
   bool feedback = false;       // shows verdicts and the "check my work" button
   std::string check_url = "/candidate/check";
+  std::string logout_url = "/logout";
   std::vector<TicketView> tickets;
   std::vector<MachineView> machines;
 };

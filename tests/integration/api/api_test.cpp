@@ -104,6 +104,15 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
        {401, 401, 201, 201, 403, 403, 403, 403}},
       // Last: after it, overrides of s1 are refused.
       {Endpoint::kCollectResults, "POST", "/sessions/s1/collect", "", {401, 401, 200, 200, 403, 403, 403, 403}},
+      // Access codes and the candidate pages (no access-code key here: 503; the pages ignore
+      // bearer tokens; tests/integration/web covers them with a key and cookies).
+      {Endpoint::kListCodes, "GET", "/sessions/s1/codes", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kRegenerateCode, "POST", c01 + "/code", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kLoginPage, "GET", "/login", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {Endpoint::kLogin, "POST", "/login", "", {503, 503, 503, 503, 503, 503, 503, 503}},
+      {Endpoint::kLogout, "GET", "/logout", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kCandidatePage, "GET", "/candidate", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kAsset, "GET", "/assets/atelier.css", "", {404, 404, 404, 404, 404, 404, 404, 404}},
   };
   // Every endpoint of the role table is in the matrix.
   for (const auto& rule : rules()) {

@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+# The candidate's login and workspace in a real browser (headless Chromium through Selenium and
+# chromedriver): atelierd on libvirt's test:///default, a session of the demo lab, the printed
+# code typed into /login, the workspace in French, the English switch, logout. Fails (exit 1)
+# when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
+# usage: web_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def start_atelierd(atelierd, src, tmp):
+    port_file = tmp / "port"
+    log = open(tmp / "atelierd.log", "w")
+    proc = subprocess.Popen(
+        [atelierd, "--listen", "127.0.0.1:0", "--state-dir", str(tmp / "state"),
+         "--labs-dir", str(src / "labs"), "--recipes-dir", str(src / "ansible-free-recipes" / "recipes"),
+         "--libvirt-uri", "test:///default", "--no-reconcile", "--port-file", str(port_file),
+         "--web-assets-dir", str(src / "controller" / "web" / "assets")],
+        stderr=log)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # waits for a file atelierd writes once listening
+        if port_file.exists() and port_file.read_text().strip():
+            return proc, "http://127.0.0.1:" + port_file.read_text().strip()
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError("atelierd did not start; see " + str(tmp / "atelierd.log"))
+
+
+def cli(atelier, url, token, *args):
+    env = dict(os.environ, ATELIER_SERVER=url, ATELIER_TOKEN=token)
+    return subprocess.run([atelier, *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--window-size=1200,900", "--lang=fr-FR"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def no_console_errors(driver, where):
+    # A CSP violation, a missing asset or a script error shows up here.
+    # (Chromium asks for /favicon.ico on its own; atelierd has none.)
+    errors = [e["message"] for e in driver.get_log("browser")
+              if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]]
+    check(not errors, where + ": browser errors " + repr(errors))
+
+
+def stylesheet_applied(driver):
+    return driver.execute_script(
+        "return Array.from(document.styleSheets).some(s => s.href && s.href.endsWith('/assets/atelier.css') "
+        "&& s.cssRules.length > 0)")
+
+
+def login_steps(driver, url, codes, shots):
+    wait = WebDriverWait(driver, 10)
+    driver.get(url + "/login")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "login page not in French")
+    check(driver.find_element(By.CSS_SELECTOR, "label[for=code]").text == "Code d'accès", "login label")
+    check(stylesheet_applied(driver), "the stylesheet did not load")
+    driver.save_screenshot(str(shots / "candidate-login.png"))
+    # A wrong code: the page says so and the candidate stays on /login.
+    driver.find_element(By.ID, "code").send_keys("AAA-AAA-AAA")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    error = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.error")))
+    check("Ce code n'ouvre aucun poste" in error.text, "wrong-code message: " + error.text)
+    driver.get_log("browser")  # the 401 of that answer is expected; later steps must log nothing
+    # The printed code, typed the way a person might (lower case, no dashes).
+    driver.find_element(By.ID, "code").send_keys(codes["alice"].replace("-", "").lower())
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.url_to_be(url + "/candidate"))
+    cookie = driver.get_cookie("atelier_session")
+    check(cookie and cookie["httpOnly"] and cookie.get("sameSite") == "Strict", "session cookie flags: %r" % cookie)
+    check(driver.execute_script("return document.cookie").find("atelier_session") < 0, "cookie readable by script")
+
+
+def workspace_steps(driver, url, shots):
+    wait = WebDriverWait(driver, 10)
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "workspace not in French")
+    check(driver.find_element(By.CSS_SELECTOR, "p.who").text == "alice", "not alice's page")
+    check(driver.find_element(By.ID, "tickets-h").text == "Vos tickets", "tickets heading")
+    titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "article.ticket h2")]
+    check("Je ne peux plus me connecter au serveur" in titles, "French ticket titles: %r" % titles)
+    machines = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "li.machine h3")]
+    check(machines == ["server", "client"] or sorted(machines) == ["client", "server"], "machines: %r" % machines)
+    check("bob" not in driver.page_source, "bob appears on alice's page")
+    check(stylesheet_applied(driver), "the stylesheet did not load on the workspace")
+    no_console_errors(driver, "workspace")
+    driver.save_screenshot(str(shots / "candidate-workspace.png"))
+    driver.find_element(By.CSS_SELECTOR, "a.lang").click()
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    check(driver.find_element(By.ID, "tickets-h").text == "Your tickets", "English tickets heading")
+    titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "article.ticket h2")]
+    check(titles and all("serveur" not in t for t in titles), "English titles: %r" % titles)
+    driver.save_screenshot(str(shots / "candidate-workspace-en.png"))
+    driver.find_element(By.CSS_SELECTOR, "a.logout").click()
+    wait.until(EC.url_to_be(url + "/login"))
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "the language is remembered")
+    driver.get(url + "/candidate")
+    check(driver.current_url == url + "/login", "the workspace is still open after logout")
+    driver.save_screenshot(str(shots / "candidate-logged-out.png"))
+
+
+def main():
+    atelierd, atelier, src, shots = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
+    shots.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="atelier-web-browser-") as t:
+        tmp = pathlib.Path(t)
+        proc, url = start_atelierd(atelierd, src, tmp)
+        driver = None
+        try:
+            token = subprocess.run([atelier, "token", "create", "--role", "trainer", "--state-dir", str(tmp / "state")],
+                                   check=True, capture_output=True, text=True).stdout.strip()
+            created = cli(atelier, url, token, "session", "create", "--lab", "demo", "--candidates", "alice,bob",
+                          "--name", "web1")
+            codes = {c["candidate"]: c["code"] for c in
+                     json.loads(cli(atelier, url, token, "session", "codes", "web1", "--output", "json"))["codes"]}
+            check(codes["alice"] in created and codes["bob"] in created, "session create did not print the codes")
+            driver = browser()
+            login_steps(driver, url, codes, shots)
+            workspace_steps(driver, url, shots)
+            log = (tmp / "atelierd.log").read_text()
+            check(codes["alice"] not in log and "atelier_session=" not in log, "a code or cookie reached the log")
+        finally:
+            if driver:
+                driver.quit()
+            proc.terminate()
+            proc.wait(timeout=20)
+    print("ok: login, workspace (fr, en), logout; screenshots in", shots)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print("FAIL:", e, file=sys.stderr)
+        sys.exit(1)
