@@ -1,5 +1,6 @@
 // HttpServer on Boost.Beast with C++20 coroutines (see server.h).
 #include "controller/api/server.h"
+#include "controller/api/websocket_upgrade.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -15,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <array>
 #include <atomic>
@@ -190,6 +192,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
         request.client_address = client_address;
         request.body = std::move(req.body());
+        if (options.upgrade && beast::websocket::is_upgrade(req)) {
+          UpgradeContext up{request, req};
+          if constexpr (kTls) up.tls = &stream; else up.plain = &stream;
+          if (options.upgrade(up)) co_return;  // the stream was moved out: not ours any more
+        }
         response = co_await answer(request);
       }
       check_headers(response);

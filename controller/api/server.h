@@ -22,6 +22,8 @@ class thread_pool;
 
 namespace atelier::api {
 
+struct UpgradeContext;  // websocket_upgrade.h
+
 class HttpServer {
  public:
   struct Options {
@@ -35,6 +37,10 @@ class HttpServer {
     // Asked first, on the io thread: an answer it can give without blocking (no store, no file,
     // no lock held for long), or nullopt to hand the request to the Handler on the worker.
     std::function<std::optional<HttpResponse>(const HttpRequest&)> quick;
+    // Asked on the io thread for a request asking to upgrade to a WebSocket: true if it took the
+    // connection over (moved the stream out, websocket_upgrade.h), false to answer the request
+    // as any other. Must not block.
+    std::function<bool(UpgradeContext&)> upgrade;
   };
   // Runs on the worker thread, one request at a time: it needs no locking of its own, but must
   // not touch what the io thread uses (the quick handler's and the Observer's state).

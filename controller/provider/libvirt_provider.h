@@ -36,6 +36,9 @@ class LibvirtProvider final : public Provider {
   Result<DomainState> domain_state(const ObjectRef& ref) override;
   Status reset_host(const DomainSpec& spec) override;
   Result<MacAddress> choose_mac(const ObjectRef& host, unsigned nic_index) override;
+  // Implemented in libvirt_console.cpp's open_libvirt_console; this only proves ownership.
+  Result<std::unique_ptr<ConsoleStream>> open_console(const ObjectRef& ref,
+                                                      ConsoleCallbacks callbacks) override;
 
   Result<std::vector<OwnedObject>> list(std::optional<std::string> session) override;
   Status destroy_session(const std::string& session) override;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "controller/provider/libvirt_console.h"
 #include "controller/provider/libvirt_provider_ops.h"
 
 namespace atelier::provider {
@@ -197,6 +198,27 @@ Status LibvirtProvider::shutdown_domain(const ObjectRef& ref, std::chrono::milli
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return destroy_domain(ref);
+}
+
+Result<std::unique_ptr<ConsoleStream>> LibvirtProvider::open_console(const ObjectRef& ref,
+                                                                      ConsoleCallbacks callbacks) {
+  using Out = std::unique_ptr<ConsoleStream>;
+  auto cbs = std::make_shared<ConsoleCallbacks>(std::move(callbacks));
+  return call_for<Out>("open console of domain", ref, [this, ref, cbs](virConnectPtr c) -> Result<Out> {
+    LibvirtOps s(c, *conn_);
+    auto dom = s.defined<DomainKind>(ref);
+    if (!dom.ok()) {
+      return std::move(dom).error();
+    }
+    if (virDomainIsActive(dom->get()) != 1) {
+      return Error(ErrorCode::kFailedPrecondition, "the domain is not running");
+    }
+    auto conn = conn_->get();  // the live connection `c` belongs to, held by the stream
+    if (!conn.ok()) {
+      return std::move(conn).error();
+    }
+    return open_libvirt_console(*conn, *conn_, dom->get(), std::move(*cbs));
+  });
 }
 
 Status LibvirtProvider::undefine_domain(const ObjectRef& ref) {

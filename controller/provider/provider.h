@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,6 +135,27 @@ struct OwnedObject {
   std::string detail;        // network: bridge name; overlay: path; domain: state name
 };
 
+// A live serial console of a running domain: bytes out of the guest's first serial port arrive
+// through on_output, bytes written go to it. Driven by libvirt's event loop (no thread per
+// console); the callbacks run on that loop's thread and must not block (queue, then return).
+// Once the stream ends (the guest powered off or was destroyed, libvirtd went away, close()),
+// on_closed is called once with why (ok after close()), and no on_output follows it.
+struct ConsoleCallbacks {
+  std::function<void(std::string_view bytes)> on_output;
+  std::function<void(const Status& why)> on_closed;
+};
+
+class ConsoleStream {
+ public:
+  virtual ~ConsoleStream() = default;  // closes (as close()) if still open
+  // Queues bytes for the guest; never blocks (what the stream cannot take now is sent when it
+  // becomes writable). kFailedPrecondition once closed.
+  virtual Status write(std::string_view bytes) = 0;
+  // Ends the stream and releases every libvirt object it holds. Idempotent. After it returns no
+  // callback starts (a callback that calls close() itself finishes normally).
+  virtual void close() = 0;
+};
+
 // The provider. Thread-safe: any method may be called from any thread. Every method that talks
 // to libvirt has a deadline; past it the method returns kTimeout (the abandoned libvirt call
 // finishes in the background and its effect, if any, is visible to later calls and list()).
@@ -200,6 +222,14 @@ class Provider {
   // Picks the MAC define_domain would give this NIC (derived, unique on the host now), so that
   // first-boot configuration can name it before the domain exists. nic_index: position in nics.
   virtual Result<MacAddress> choose_mac(const ObjectRef& host, unsigned nic_index) = 0;
+
+  // --- consoles ---------------------------------------------------------------------------
+  // Opens the serial console of the owner's running domain (virDomainOpenConsole on a
+  // non-blocking stream, forcing off any other client of that console). Errors: kNotFound (not
+  // defined), kFailedPrecondition (not running, not this owner's, or a driver without consoles
+  // such as test://). Each call opens its own stream; the caller shares it (ConsoleHub).
+  virtual Result<std::unique_ptr<ConsoleStream>> open_console(const ObjectRef& ref,
+                                                              ConsoleCallbacks callbacks) = 0;
 
   // --- ownership --------------------------------------------------------------------------
   // Everything atelier owns on this host, read from libvirt (domain/network metadata, overlay

@@ -1,0 +1,271 @@
+// ConsoleWebSocket: each connection is a coroutine on the io thread. Authorization runs on the
+// caller's blocking runner, hub.attach (it may open a libvirt stream) on this module's pool; the
+// hub's output reaches the socket through an Outbox that any thread may fill and a writer
+// coroutine drains. The io thread only does socket work and short hub calls (write, detach).
+#include "controller/api/console_ws.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <mutex>
+
+#include "controller/api/websocket_upgrade.h"
+#include "controller/provider/naming.h"
+
+namespace atelier::api {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using provider::ObjectRef;
+
+namespace {
+
+// /console/{session}/{candidate}/{host}, ids as the provider names them; nullopt otherwise.
+std::optional<ObjectRef> parse_console_path(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  constexpr std::string_view kPrefix = "/console/";
+  if (!path.starts_with(kPrefix)) return std::nullopt;
+  path.remove_prefix(kPrefix.size());
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    std::size_t slash = path.find('/', start);
+    parts.emplace_back(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() != 3) return std::nullopt;
+  ObjectRef ref{parts[0], parts[1], parts[2]};
+  if (!provider::validate_ref(ref).ok()) return std::nullopt;
+  return ref;
+}
+
+// Bytes from the hub (any thread) waiting for the socket; the timer wakes the writer coroutine
+// and is touched only on the connection's executor.
+struct Outbox : std::enable_shared_from_this<Outbox> {
+  Outbox(asio::any_io_executor ex, std::size_t max) : timer(ex), max_bytes(max) {}
+  asio::steady_timer timer;
+  std::size_t max_bytes;
+  std::mutex mutex;
+  std::string pending;
+  bool closed = false;
+  std::string why;  // non-empty: say it in a close frame
+
+  void push(std::string_view bytes) {
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return;
+      if (pending.size() + bytes.size() > max_bytes) {
+        closed = true;
+        why = "the viewer is too slow";
+      } else {
+        pending.append(bytes);
+      }
+    }
+    wake();
+  }
+  void close(std::string_view reason) {
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return;
+      closed = true;
+      why = std::string(reason);
+    }
+    wake();
+  }
+  void wake() {
+    asio::post(timer.get_executor(), [self = shared_from_this()] { self->timer.cancel(); });
+  }
+};
+
+// Runs fn through `runner` (another thread) and resumes the awaiting coroutine on its own
+// executor. Callers pass a named std::function, not a temporary: GCC 12 destroys some
+// temporaries of a co_await expression twice.
+template <class T>
+auto off_io(const ConsoleWebSocket::RunBlocking& runner, const std::function<T()>& fn) {
+  auto shared_fn = std::make_shared<std::function<T()>>(fn);
+  return asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
+      [&runner, shared_fn](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        runner([h, ex, shared_fn] {
+          auto value = std::make_shared<T>((*shared_fn)());
+          asio::post(ex, [h, value] { std::move(*h)(std::move(*value)); });
+        });
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace
+
+struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::Impl> {
+  Impl(console::ConsoleHub& h, Authorize a, RunBlocking r, Options o)
+      : hub(h), authorize(std::move(a)), run_blocking(std::move(r)), options(o),
+        pool(o.threads == 0 ? 1 : o.threads) {}
+
+  console::ConsoleHub& hub;
+  Authorize authorize;
+  RunBlocking run_blocking;
+  Options options;
+  asio::thread_pool pool;
+  RunBlocking run_on_pool = [this](std::function<void()> f) { asio::post(pool, std::move(f)); };
+
+  template <class Next>
+  asio::awaitable<void> serve(Next next, http::request<http::string_body> raw, HttpRequest request,
+                              ObjectRef host);
+  template <class Next>
+  static asio::awaitable<void> refuse(Next& next, const HttpResponse& r, unsigned version);
+  template <class Ws>
+  static asio::awaitable<void> write_loop(std::shared_ptr<Ws> ws, std::shared_ptr<Outbox> out);
+};
+
+template <class Next>
+asio::awaitable<void> ConsoleWebSocket::Impl::refuse(Next& next, const HttpResponse& r,
+                                                     unsigned version) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "atelierd");
+  res.set(http::field::content_type, r.content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = r.body;
+  res.keep_alive(false);
+  res.prepare_payload();
+  beast::get_lowest_layer(next).expires_after(std::chrono::seconds(10));
+  co_await http::async_write(next, res, asio::as_tuple(asio::use_awaitable));
+  beast::error_code ignored;
+  beast::get_lowest_layer(next).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  beast::get_lowest_layer(next).close();
+}
+
+template <class Ws>
+asio::awaitable<void> ConsoleWebSocket::Impl::write_loop(std::shared_ptr<Ws> ws,
+                                                         std::shared_ptr<Outbox> out) {
+  for (;;) {
+    std::string chunk;
+    bool closed = false;
+    std::string why;
+    {
+      std::lock_guard lock(out->mutex);
+      chunk.swap(out->pending);
+      closed = out->closed;
+      why = out->why;
+    }
+    if (!chunk.empty()) {
+      auto [ec, n] = co_await ws->async_write(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+      (void)n;
+      if (ec) break;
+      continue;
+    }
+    if (closed) {
+      if (!why.empty()) {
+        co_await ws->async_close(websocket::close_reason(websocket::close_code::going_away, why),
+                                 asio::as_tuple(asio::use_awaitable));
+      }
+      break;
+    }
+    out->timer.expires_at(asio::steady_timer::time_point::max());
+    co_await out->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  beast::get_lowest_layer(*ws).close();  // ends the reader too
+}
+
+template <class Next>
+asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<http::string_body> raw,
+                                                    HttpRequest request, ObjectRef host) {
+  auto self = shared_from_this();
+  beast::get_lowest_layer(next).expires_never();
+  const unsigned version = raw.version();
+  const std::function<std::optional<ConsolePrincipal>()> ask = [self, request] {
+    return self->authorize(request);
+  };
+  std::optional<ConsolePrincipal> principal = co_await off_io(run_blocking, ask);
+  if (!principal) {
+    co_await refuse(next, json_error(401, "unauthenticated", "a console needs a trainer token "
+                                     "(Authorization: Bearer TOKEN) or a candidate's login"), version);
+    co_return;
+  }
+  const bool same_session = !principal->session || *principal->session == host.session;
+  const bool own_lab = principal->candidate && *principal->candidate == host.candidate;
+  if (!same_session || (!principal->trainer && !own_lab)) {
+    co_await refuse(next, json_error(403, "forbidden", "this console is not yours to open"), version);
+    co_return;
+  }
+  const auto role = principal->trainer ? console::ViewerRole::kTrainer : console::ViewerRole::kCandidate;
+  auto out = std::make_shared<Outbox>(co_await asio::this_coro::executor, options.max_queued_bytes);
+  console::ViewerSink sink{[out](std::string_view b) { out->push(b); },
+                           [out](std::string_view why) { out->close(why); }};
+  const std::function<Result<console::ViewerId>()> attach =
+      [self, host, role, name = principal->name, sink] {
+        return self->hub.attach(host, role, name, sink);
+      };
+  Result<console::ViewerId> attached = co_await off_io(run_on_pool, attach);
+  if (!attached.ok()) {
+    co_await refuse(next, error_response(attached.error()), version);
+    co_return;
+  }
+  const console::ViewerId id = *attached;
+  auto ws = std::make_shared<websocket::stream<Next>>(std::move(next));
+  ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  auto [aec] = co_await ws->async_accept(raw, asio::as_tuple(asio::use_awaitable));
+  if (aec) {
+    hub.detach(id);
+    co_return;
+  }
+  ws->binary(true);
+  asio::co_spawn(co_await asio::this_coro::executor, write_loop(ws, out), asio::detached);
+  beast::flat_buffer buffer;
+  for (;;) {
+    auto [ec, n] = co_await ws->async_read(buffer, asio::as_tuple(asio::use_awaitable));
+    (void)n;
+    if (ec) break;
+    std::string data = beast::buffers_to_string(buffer.data());
+    buffer.consume(buffer.size());
+    if (ws->got_text()) {
+      if (data == "take-over") (void)hub.take_over(id);  // refused for candidates: nothing
+      continue;
+    }
+    (void)hub.write(id, data);  // a viewer without the keyboard types into nothing
+  }
+  hub.detach(id);
+  out->close("");
+}
+
+ConsoleWebSocket::ConsoleWebSocket(console::ConsoleHub& hub, Authorize authorize,
+                                   RunBlocking run_blocking, Options options)
+    : impl_(std::make_shared<Impl>(hub, std::move(authorize), std::move(run_blocking), options)) {}
+
+ConsoleWebSocket::ConsoleWebSocket(console::ConsoleHub& hub, Authorize authorize,
+                                   RunBlocking run_blocking)
+    : ConsoleWebSocket(hub, std::move(authorize), std::move(run_blocking), Options{}) {}
+
+ConsoleWebSocket::~ConsoleWebSocket() {
+  impl_->pool.stop();
+  impl_->pool.join();
+}
+
+bool ConsoleWebSocket::take(UpgradeContext& up) {
+  if (up.request.method != "GET") return false;
+  auto host = parse_console_path(up.request.target);
+  if (!host) return false;
+  if (up.plain != nullptr) {
+    auto ex = up.plain->get_executor();
+    asio::co_spawn(ex, impl_->serve(std::move(*up.plain), std::move(up.raw), up.request, *host),
+                   asio::detached);
+  } else {
+    auto ex = up.tls->get_executor();
+    asio::co_spawn(ex, impl_->serve(std::move(*up.tls), std::move(up.raw), up.request, *host),
+                   asio::detached);
+  }
+  return true;
+}
+
+}  // namespace atelier::api
