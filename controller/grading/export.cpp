@@ -214,22 +214,6 @@ std::string csv_field(std::string_view value) {
   return out;
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 const std::vector<std::string>& csv_columns() {
   static const std::vector<std::string> kColumns = {
       "session", "lab", "candidate", "task", "title_fr", "title_en", "priority", "competencies",
@@ -364,7 +348,7 @@ namespace {
 // and the tickets. Appended to h.
 void html_sheet_summary(std::string& h, const SessionGrades& grades, const CandidateGrade& c, Language lang) {
   const Labels& l = lang == Language::kFr ? kFr : kEn;
-  auto e = [](std::string_view s) { return html_escape(s); };
+  auto e = [](std::string_view s) { return escape_html(s); };
   h += "<h1>" + e(l.report) + "</h1>\n";
   h += "<table class=\"meta\">\n";
   auto meta = [&](const char* k, const std::string& v) { h += "<tr><td>" + e(k) + "</td><td>" + v + "</td></tr>\n"; };
@@ -427,7 +411,7 @@ void html_sheet_summary(std::string& h, const SessionGrades& grades, const Candi
 // the candidate's notes, the runs and overrides not graded. Appended to h.
 void html_sheet_tasks(std::string& h, const SessionGrades& grades, const CandidateGrade& c, Language lang) {
   const Labels& l = lang == Language::kFr ? kFr : kEn;
-  auto e = [](std::string_view s) { return html_escape(s); };
+  auto e = [](std::string_view s) { return escape_html(s); };
   // Each task: checks with evidence, override, annotations.
   h += "<h2>" + e(l.tasks) + "</h2>\n";
   for (const auto& t : c.tasks) {
@@ -496,7 +480,7 @@ Result<std::string> render_html(const SessionGrades& grades, const ExportOptions
   }
   const Language lang = options.language;
   const Labels& l = lang == Language::kFr ? kFr : kEn;
-  auto e = [](std::string_view s) { return html_escape(s); };
+  auto e = [](std::string_view s) { return escape_html(s); };
   // One candidate: their name in the title; the whole session: the session's id.
   const std::string who = options.candidate ? *options.candidate : l.session + std::string(" ") + grades.session;
   std::string h;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/text/html.h"
 #include "controller/grading/model.h"
 
 namespace atelier::grading {
@@ -32,8 +33,8 @@ const std::vector<std::string>& csv_columns();
 // One field quoted per RFC 4180 when it holds a comma, a quote, CR or LF (quotes doubled).
 std::string csv_field(std::string_view value);
 
-// Escapes & < > " ' for HTML text and attribute values.
-std::string html_escape(std::string_view text);
+// Escapes & < > " ' for HTML text and attribute values (common/text/html.h).
+using text::escape_html;
 
 // CSV, rows separated by CRLF, a header row first. kNotFound when options.candidate is unknown.
 Result<std::string> render_csv(const SessionGrades& grades, const ExportOptions& options = {});

@@ -5,10 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/text/html.h"
+
 namespace atelier::web {
 
-// Escapes &, <, >, " and ' so the result is safe as element text and inside a quoted attribute.
-std::string escape_html(std::string_view text);
+// Escapes &, <, >, " and ' (common/text/html.h, shared with the graded exports).
+using text::escape_html;
 
 // Whether url may become an href: absolute http:// or https:// only (case-insensitive scheme),
 // no control characters or spaces. Relative links, javascript:, data: and the rest are refused.

@@ -361,7 +361,7 @@ TEST_F(ResultsApiTest, OverridesNeedAJustificationAndShowEverywhere) {
   EXPECT_EQ(b1->at("points_earned"), "2.5");
   EXPECT_EQ(b1->at("override_justification"), why);
   std::string html = handle("GET", "/sessions/s1/results?format=html&candidate=c02", "evaluator").body;
-  EXPECT_NE(html.find(grading::html_escape(why)), std::string::npos);  // escaped, the accents intact
+  EXPECT_NE(html.find(grading::escape_html(why)), std::string::npos);  // escaped, the accents intact
 }
 
 TEST_F(ResultsApiTest, CollectFreezesTheResults) {

@@ -357,7 +357,7 @@ TEST(Html, EscapesEveryHostileString) {
   EXPECT_EQ(html->find("href="), std::string::npos);
   EXPECT_NE(html->find("default-src 'none'"), std::string::npos);
   EXPECT_NE(html->find("@media print"), std::string::npos);
-  EXPECT_EQ(html_escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+  EXPECT_EQ(escape_html("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
 }
 
 TEST(Html, ShowsTicketsCompetenciesOverridesAndEvidence) {
