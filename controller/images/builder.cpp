@@ -235,10 +235,16 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
   std::string include;
   for (const auto& p : def.packages) include += (include.empty() ? "" : ",") + p;
   include += (include.empty() ? "" : ",") + def.kernel;
+  // One download cache for every image of the state folder: the role image's debootstrap finds
+  // the base image's packages there (debootstrap checks each against the suite's checksums).
+  const fs::path deb_cache = fs::path(opts.state_dir) / "cache" / "debootstrap";
+  fs::create_directories(deb_cache, ec);
+  if (ec) return Error(ErrorCode::kIo, "create " + deb_cache.string() + ": " + ec.message()).context(context);
   auto st = steps.run("debootstrap " + def.suite + " (" + std::to_string(def.packages.size() + 1) +
                           " packages and their dependencies)",
                       {.argv = {"debootstrap", "--variant=" + def.variant, "--include=" + include,
-                                def.suite, root.string(), def.mirror},
+                                "--cache-dir=" + fs::absolute(deb_cache).string(), def.suite,
+                                root.string(), def.mirror},
                        .env = {"INITRD=No", "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"},
                        .timeout = opts.debootstrap_timeout});
   if (!st.ok()) return fail(std::move(st).error());
