@@ -8,6 +8,7 @@
 #include "controller/cli/action_commands.h"
 #include "controller/cli/code_commands.h"
 #include "controller/cli/commands.h"
+#include "controller/cli/evidence_commands.h"
 #include "controller/cli/lab_commands.h"
 #include "controller/cli/prove_commands.h"
 #include "controller/cli/provider_commands.h"
@@ -37,6 +38,8 @@ const Command kCommands[] = {
     {"results", "annotate", "add an evaluator's note on a candidate, task or check result", results_annotate},
     {"results", "override", "replace a task's points, with a written justification", results_override},
     {"results", "collect", "freeze a session's results: they no longer change", results_collect},
+    {"results", "bundle", "write a signed evidence archive per candidate (from the state folder)", results_bundle},
+    {"results", "verify", "check a bundle or a signed export offline: OK, or what changed", results_verify},
     // After the verbs: `atelier results SESSION ...` takes any other word as the session.
     {"results", "", "export a session's graded results: csv, json, junit, html", results_export},
     {"session", "create", "start a session: a lab for a list of candidates", session_create},
@@ -48,6 +51,7 @@ const Command kCommands[] = {
     {"lab", "solve", "apply the lab's reference solution to a candidate's lab", lab_solve},
     {"check", "run", "run the checks of a session's ready labs now (results stored)", check_run},
     {"access", "", "how to reach a candidate's machines (console, SSH)", access_show},
+    {"key", "show", "print atelierd's public signing key and its fingerprint, for the jury", key_show},
     {"token", "create", "make an API token in the store (bootstrap)", token_create},
     {"recipe", "apply", "apply a recipe to hosts (ssh, chroot, local); --dry-run", recipe_apply},
     {"recipe", "validate", "validate recipe files (errors as FILE:LINE:COL)", recipe_validate},

@@ -21,6 +21,7 @@
 #include "controller/cli/commands.h"
 #include "controller/cli/recipes_root.h"
 #include "controller/cli/session_commands.h"
+#include "controller/evidence/detached.h"
 #include "controller/grading/export.h"
 #include "controller/grading/grade.h"
 #include "controller/grading/json.h"
@@ -229,6 +230,27 @@ bool write_out(const std::string& name, const po::variables_map& vm, const std::
   return true;
 }
 
+// Writes FILE.sig, atelierd's detached signature of the export (evidence/detached.h), when this
+// machine holds atelierd's key; says on stderr when it does not (an evaluator's remote CLI).
+int sign_export(const std::string& name, const std::string& path, const std::string& data,
+                const std::string& state_dir) {
+  auto key = evidence::SigningKey::load(fs::path(state_dir) / evidence::kSigningKeyFile);
+  if (!key.ok()) {
+    std::cerr << "atelier " << name << ": " << path << " is not signed: " << key.error().to_string()
+              << " (run on atelierd's host, or give its --state-dir)\n";
+    return kExitOk;
+  }
+  const std::string sig = evidence::make_detached_signature(fs::path(path).filename().string(), data, *key);
+  std::ofstream file(path + ".sig", std::ios::binary | std::ios::trunc);
+  file << sig;
+  file.close();
+  if (!file) {
+    std::cerr << "atelier " << name << ": cannot write " << path << ".sig\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int results_export(const std::vector<std::string>& args) {
@@ -239,17 +261,21 @@ int results_export(const std::vector<std::string>& args) {
       "candidate,c", po::value<std::string>(), "only this candidate (else every candidate; html: a sheet each)")(
       "out,o", po::value<std::string>(), "write to this file instead of stdout")(
       "lang", po::value<std::string>(), "html labels and first titles: fr (default) or en")(
-      "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)");
+      "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)")(
+      "state-dir", po::value<std::string>()->default_value("/var/lib/atelier"),
+      "with --out: sign the export with this atelierd's key (FILE.sig)");
   add_results_client_options(opts);
   po::positional_options_description pos;
   pos.add("session", 1);
   const std::string usage =
       "usage: atelier results SESSION --format csv|json|junit|html|grid [--candidate C] [--out FILE]\n"
-      "                       [--lang fr|en] [--bom] [--server URL] [--token T]\n"
+      "                       [--lang fr|en] [--bom] [--server URL] [--token T] [--state-dir DIR]\n"
       "       atelier results annotate|override|collect|render ... (each has --help)\n"
       "Exports the session's graded results from atelierd: CSV (a row per candidate x task), JSON\n"
       "(everything), JUnit XML (a test case per check), the printable HTML report (a page per candidate),\n"
-      "or a text grid. docs/evaluator-guide.md explains the columns. Exit 0: written; 2: invalid\n"
+      "or a text grid. With --out, FILE.sig beside it holds atelierd's signature of FILE (when\n"
+      "DIR/signing.key can be read; `atelier results verify FILE` checks it). docs/evaluator-guide.md\n"
+      "explains the columns. Exit 0: written; 2: invalid\n"
       "input or an unknown session/candidate; 1: the server could not be reached or said no.\n\n";
   po::variables_map vm;
   if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return *code;
@@ -273,7 +299,9 @@ int results_export(const std::vector<std::string>& args) {
   if (vm.count("bom")) target += "&bom=1";
   RawAnswer a = call_raw(name, *client, "GET", target);
   if (a.exit != kExitOk) return a.exit;
-  return write_out(name, vm, a.response.body) ? kExitOk : kExitFailure;
+  if (!write_out(name, vm, a.response.body)) return kExitFailure;
+  return vm.count("out") ? sign_export(name, vm["out"].as<std::string>(), a.response.body, vm["state-dir"].as<std::string>())
+                         : kExitOk;
 }
 
 int results_annotate(const std::vector<std::string>& args) {

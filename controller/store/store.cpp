@@ -1,6 +1,8 @@
 // Store: schema, migrations and the typed reads and writes over SQLite (see store.h).
 #include "controller/store/store.h"
 
+#include "controller/store/result_signature.h"
+
 #include <algorithm>
 #include <system_error>
 #include <utility>
@@ -176,6 +178,12 @@ CREATE TABLE web_sessions (
   generation INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 );
+)sql",    // 7: every result is signed when stored (result_signature.h): atelierd's Ed25519 signature
+    // of the record's canonical bytes (base64) and the signing key's fingerprint. Results
+    // stored before this version keep '' in both: they are shown as unsigned, never as signed.
+    R"sql(
+ALTER TABLE results ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+ALTER TABLE results ADD COLUMN signing_key TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
@@ -269,6 +277,8 @@ ResultRecord read_result(const Statement& st) {
   r.finished_at = from_millis(st.column_int(12));
   r.received_at = from_millis(st.column_int(13));
   r.run_by = st.column_text(14);
+  r.signature = st.column_text(15);
+  r.signing_key = st.column_text(16);
   return r;
 }
 
@@ -290,7 +300,13 @@ Result<Store> Store::open(const std::filesystem::path& state_dir) {
     return Error(ErrorCode::kIo, ec.message())
         .context("create state directory " + state_dir.string());
   }
-  return open_file(database_path(state_dir));
+  auto store = open_file(database_path(state_dir));
+  if (!store.ok()) return store;
+  // The results of a store in a state folder are signed with that folder's key, made on first use.
+  auto key = evidence::SigningKey::load_or_create(state_dir / evidence::kSigningKeyFile);
+  if (!key.ok()) return std::move(key).error().context("open the signing key");
+  store->set_signing_key(std::make_shared<const evidence::SigningKey>(std::move(key).value()));
+  return store;
 }
 
 Result<Store> Store::open_file(const std::filesystem::path& file) {
@@ -626,14 +642,17 @@ Result<bool> Store::add_result(const ResultRecord& result) {
   if (*is_frozen) return false;
   auto st = db_.prepare(
       "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, "
-      "status, expected, observed, run_id, started_at, finished_at, received_at, run_by) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (result_id) DO NOTHING");
+      "status, expected, observed, run_id, started_at, finished_at, received_at, run_by, signature, "
+      "signing_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (result_id) DO NOTHING");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, result.result_id).bind(2, result.session).bind(3, result.candidate).bind(4, result.task)
       .bind(5, std::int64_t{result.check_index}).bind(6, result.host).bind(7, result.description)
       .bind(8, result.status).bind(9, result.expected).bind(10, result.observed).bind(11, result.run_id)
       .bind(12, to_millis(result.started_at)).bind(13, to_millis(result.finished_at))
       .bind(14, to_millis(result.received_at)).bind(15, result.run_by);
+  // Signed as stored: the canonical bytes use the store's millisecond times.
+  const SignedFields signed_fields = sign_result(signing_key_.get(), result);
+  st->bind(16, signed_fields.signature).bind(17, signed_fields.key_fingerprint);
   ATELIER_RETURN_IF_ERROR(st->run());
   bool inserted = db_.changes() > 0;
   ATELIER_RETURN_IF_ERROR(tx->commit());
@@ -644,7 +663,8 @@ Result<std::vector<ResultRecord>> Store::list_results(std::string_view session,
                                                       std::optional<std::string_view> candidate) {
   std::string sql =
       "SELECT result_id, session, candidate, task, check_index, host, description, status, "
-      "expected, observed, run_id, started_at, finished_at, received_at, run_by FROM results WHERE session = ?";
+      "expected, observed, run_id, started_at, finished_at, received_at, run_by, signature, signing_key "
+      "FROM results WHERE session = ?";
   if (candidate) sql += " AND candidate = ?";
   sql += " ORDER BY rowid";
   auto st = db_.prepare(sql);

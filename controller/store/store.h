@@ -8,12 +8,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "controller/evidence/signing_key.h"
 #include "controller/sessions/model.h"
 #include "controller/store/sqlite.h"
 
@@ -112,6 +114,12 @@ struct ResultRecord {
   // Who started the run: "atelierd" for the periodic runs, the token id of whoever asked for an
   // on-demand run, "" when not known (results stored before schema version 4).
   std::string run_by;
+  // Set by add_result when the store has a signing key (result_signature.h): the Ed25519
+  // signature of the record's canonical bytes, base64, and the key's fingerprint. Empty for
+  // results stored unsigned (before schema version 7, or by a store without a key). add_result
+  // ignores what the caller puts here.
+  std::string signature;
+  std::string signing_key;
 };
 
 // ---- evaluator actions (evaluations.cpp): each one is written with its audit entry ----
@@ -210,6 +218,8 @@ class Store {
  public:
   // Opens STATE_DIR/atelier.db, creating the folder and the file if needed, and brings the
   // schema up to date (migrations are idempotent: reopening applies nothing).
+  // Also loads STATE_DIR/signing.key (made on first use, 0600): every result stored through
+  // it is signed. open_file* open an unsigned store until set_signing_key is called.
   static Result<Store> open(const std::filesystem::path& state_dir);
   static Result<Store> open_file(const std::filesystem::path& file);
   // Tests of upgrades: opens FILE bringing its schema only up to `version` (the file an older
@@ -338,11 +348,16 @@ class Store {
 
   Database& database() { return db_; }
 
+  // The key add_result signs with; null: results are stored unsigned.
+  void set_signing_key(std::shared_ptr<const evidence::SigningKey> key) { signing_key_ = std::move(key); }
+  const evidence::SigningKey* signing_key() const { return signing_key_.get(); }
+
  private:
   explicit Store(Database db) : db_(std::move(db)) {}
   Status migrate(int up_to);
   Status insert_audit(const AuditEntry& entry);  // inside the caller's transaction
   Database db_;
+  std::shared_ptr<const evidence::SigningKey> signing_key_;
 };
 
 // SHA-256 of `text` as 64 lowercase hex digits.

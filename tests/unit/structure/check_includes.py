@@ -14,7 +14,8 @@ import tempfile
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 SOURCES = {".h", ".hpp", ".cpp", ".cc"}
 CORE = ["controller/sessions", "controller/reconciler", "controller/provisioning",
-        "controller/provider", "controller/grading", "controller/store", "controller/images"]
+        "controller/provider", "controller/grading", "controller/store", "controller/images",
+        "controller/evidence"]
 EDGES = ["controller/api", "controller/cli", "controller/web", "controller/console",
          "controller/daemon"]
 OURS = ["common", "controller", "agent", "ansible-free-recipes"]

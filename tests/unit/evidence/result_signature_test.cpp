@@ -1,0 +1,99 @@
+// The store signs every result it stores (Store::open with a state folder) over
+// canonical_result; a changed field breaks the signature; an older schema upgrades to unsigned rows.
+#include "controller/store/result_signature.h"
+
+#include <gtest/gtest.h>
+
+#include "controller/store/store.h"
+#include "tests/support/test_support.h"
+
+namespace atelier::store {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test_support::TempDir;
+
+const TimePoint kT0 = TimePoint(std::chrono::milliseconds(1'700'000'000'123));
+
+ResultRecord result(std::string id) {
+  // Sub-millisecond times: the signature must cover what the store keeps (milliseconds).
+  return {std::move(id), "s1", "c01", "T1", 0, "server", "le partage existe", "pass", "attendu : 2770",
+          "vu : 2770", "run1", kT0 + 1500us, kT0 + 2s, kT0 + 3s, "atelierd"};
+}
+
+void make_session(Store& s) {
+  SessionRecord rec;
+  rec.id = "s1";
+  rec.lab_path = "/labs/demo/lab.yaml";
+  rec.lab_id = "demo";
+  rec.created_at = kT0;
+  rec.created_by = "cli";
+  ASSERT_OK(s.create_session(rec, {"c01"}, {0, kT0, "cli", "session.create", "session s1", ""}));
+}
+
+TEST(ResultSignature, CanonicalFormLengthPrefixesEveryField) {
+  ResultRecord a = result("r1");
+  const std::string c = canonical_result(a);
+  EXPECT_EQ(c.rfind("atelier-result/1\nresult_id 2:r1\nsession 2:s1\n", 0), 0u) << c;
+  EXPECT_NE(c.find("\nstarted_at 13:1700000000124\n"), std::string::npos) << c;
+  // Moving text between two fields changes the bytes.
+  ResultRecord b = a;
+  b.expected = "attendu : 2770\nobserved 9:vu : 2770";
+  b.observed = "";
+  EXPECT_NE(canonical_result(a), canonical_result(b));
+}
+
+TEST(ResultSignature, EveryStoredResultIsSignedWithTheStateFoldersKey) {
+  TempDir dir("atelier-result-sig");
+  auto store = Store::open(dir / "state");
+  ASSERT_OK(store);
+  ASSERT_NO_FATAL_FAILURE(make_session(*store));
+  ASSERT_OK(store->add_result(result("r1")));
+  auto key = evidence::SigningKey::load(dir / "state" / "signing.key");
+  ASSERT_OK(key);
+  auto listed = store->list_results("s1");
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  const ResultRecord& r = listed->front();
+  EXPECT_EQ(r.signing_key, evidence::fingerprint(key->public_key()));
+  EXPECT_TRUE(verify_result(key->public_key(), r));
+  for (auto change : {+[](ResultRecord& x) { x.status = "fail"; }, +[](ResultRecord& x) { x.observed += " "; },
+                      +[](ResultRecord& x) { x.finished_at += 1ms; }, +[](ResultRecord& x) { x.run_by = ""; }}) {
+    ResultRecord changed = r;
+    change(changed);
+    EXPECT_FALSE(verify_result(key->public_key(), changed));
+  }
+  auto other = evidence::SigningKey::generate();
+  ASSERT_OK(other);
+  EXPECT_FALSE(verify_result(other->public_key(), r));
+}
+
+TEST(ResultSignature, AStoreWithoutAKeyStoresUnsignedAndOldRowsStayUnsigned) {
+  TempDir dir("atelier-result-sig");
+  const fs::path file = Store::database_path(dir / "state");
+  fs::create_directories(file.parent_path());
+  {
+    auto old = Store::open_file_at_version(file, 6);
+    ASSERT_OK(old);
+    ASSERT_NO_FATAL_FAILURE(make_session(*old));
+    ASSERT_OK(old->database().exec(
+        "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, status, "
+        "expected, observed, run_id, started_at, finished_at, received_at) VALUES ('r-old', 's1', 'c01', "
+        "'T1', 0, 'server', 'd', 'fail', 'e', 'o', 'run0', 1700000001000, 1700000002000, 1700000002000);"));
+  }
+  auto upgraded = Store::open_file(file);
+  ASSERT_OK(upgraded);
+  EXPECT_EQ(upgraded->signing_key(), nullptr);
+  ASSERT_OK(upgraded->add_result(result("r-unsigned")));
+  auto listed = upgraded->list_results("s1");
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  for (const auto& r : *listed) {
+    EXPECT_EQ(r.signature, "") << r.result_id;
+    EXPECT_EQ(r.signing_key, "") << r.result_id;
+  }
+}
+
+}  // namespace
+}  // namespace atelier::store
