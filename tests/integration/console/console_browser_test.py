@@ -4,7 +4,8 @@
 # and bob, alice's "server" stood in by the tiny guest of this folder's tests (init is a shell on
 # ttyS0, booted from a kernel and initrd built here), placed on atelierd's host in the store. The
 # test logs in with alice's code, opens the console from the workspace, types a command and reads
-# its answer from the terminal on the screen; alice's cookie on bob's console URL gets 403.
+# its answer from the terminal on the screen; alice's cookie on bob's console URL gets 403; the
+# guest restarts and the same page shows the new boot and answers again.
 # usage: console_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR   (exit 77: skipped)
 import glob
 import json
@@ -130,6 +131,24 @@ def main():
                       "alice's cookie opened bob's console")
             web.check(web.upgrade_status(url, "/console/%s/alice/server" % session, cookie, url) == 101,
                       "alice's own console was refused to a second tab")
+            # The guest restarts (what a reset does to the domain): the page stays on the same
+            # console, which atelierd reopens; the new boot and the shell's answers show on it.
+            boots = screen_text(driver).count("Run /bin/sh as init process")
+            virsh("destroy", name)
+            virsh("start", name)
+            WebDriverWait(driver, 240).until(
+                lambda d: screen_text(d).count("Run /bin/sh as init process") > boots)
+            answered = False
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not answered:
+                focus.send_keys("echo after-$((7*8))\n")
+                try:
+                    WebDriverWait(driver, 10).until(lambda d: "after-56" in screen_text(d))
+                    answered = True
+                except Exception:
+                    pass
+            web.check(answered, "no answer after the guest restarted: " + screen_text(driver)[-500:])
+            driver.save_screenshot(str(shots / "candidate-console-after-restart.png"))
         finally:
             if driver:
                 driver.quit()
@@ -137,7 +156,8 @@ def main():
             proc.wait(timeout=20)
             virsh("destroy", name, check=False)
             virsh("undefine", name, check=False)
-    print("ok: alice's console typed and answered in the browser; bob's refused; screenshot in", shots)
+    print("ok: alice's console typed and answered in the browser; bob's refused; answered again after a "
+          "restart of the guest; screenshots in", shots)
     return 0
 
 
