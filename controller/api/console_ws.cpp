@@ -17,6 +17,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <cctype>
 #include <mutex>
 
 #include "controller/api/websocket_upgrade.h"
@@ -108,6 +109,23 @@ auto off_io(const ConsoleWebSocket::RunBlocking& runner, const std::function<T()
 
 }  // namespace
 
+bool origin_matches_host(const HttpRequest& request) {
+  std::string_view origin = request.header("Origin");
+  if (origin.empty()) return true;
+  std::size_t scheme = origin.find("://");
+  if (scheme == std::string_view::npos) return false;  // "null" (a file, a sandbox) or garbage
+  std::string_view authority = origin.substr(scheme + 3);
+  std::string_view host = request.header("Host");
+  auto lower_equal = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    }
+    return true;
+  };
+  return !host.empty() && lower_equal(authority, host);
+}
+
 struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::Impl> {
   Impl(console::ConsoleHub& h, Authorize a, RunBlocking r, Options o)
       : hub(h), authorize(std::move(a)), run_blocking(std::move(r)), options(o),
@@ -127,7 +145,20 @@ struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::I
   static asio::awaitable<void> refuse(Next& next, const HttpResponse& r, unsigned version);
   template <class Ws>
   static asio::awaitable<void> write_loop(std::shared_ptr<Ws> ws, std::shared_ptr<Outbox> out);
+  // Closes the outbox ("idle") when `timer` runs out; the reader pushes it back on every frame.
+  static asio::awaitable<void> idle_watch(std::shared_ptr<asio::steady_timer> timer,
+                                          std::shared_ptr<Outbox> out);
 };
+
+asio::awaitable<void> ConsoleWebSocket::Impl::idle_watch(std::shared_ptr<asio::steady_timer> timer,
+                                                         std::shared_ptr<Outbox> out) {
+  for (;;) {
+    auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec != asio::error::operation_aborted) break;  // expired
+    if (timer->expiry() == asio::steady_timer::time_point::max()) co_return;  // the socket ended
+  }
+  out->close("idle");
+}
 
 template <class Next>
 asio::awaitable<void> ConsoleWebSocket::Impl::refuse(Next& next, const HttpResponse& r,
@@ -167,8 +198,11 @@ asio::awaitable<void> ConsoleWebSocket::Impl::write_loop(std::shared_ptr<Ws> ws,
     }
     if (closed) {
       if (!why.empty()) {
-        co_await ws->async_close(websocket::close_reason(websocket::close_code::going_away, why),
-                                 asio::as_tuple(asio::use_awaitable));
+        // 4000 (an application's code) tells the page not to reconnect by itself after "idle".
+        const std::uint16_t code = why == "idle" ? 4000 : static_cast<std::uint16_t>(websocket::close_code::going_away);
+        websocket::close_reason reason(why);
+        reason.code = code;
+        co_await ws->async_close(reason, asio::as_tuple(asio::use_awaitable));
       }
       break;
     }
@@ -184,6 +218,10 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
   auto self = shared_from_this();
   beast::get_lowest_layer(next).expires_never();
   const unsigned version = raw.version();
+  if (!origin_matches_host(request)) {
+    co_await refuse(next, json_error(403, "forbidden", "the page's Origin is not this server"), version);
+    co_return;
+  }
   const std::function<std::optional<ConsolePrincipal>()> ask = [self, request] {
     return self->authorize(request);
   };
@@ -195,6 +233,11 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
   }
   const bool same_session = !principal->session || *principal->session == host.session;
   const bool own_lab = principal->candidate && *principal->candidate == host.candidate;
+  if (principal->by_cookie && request.header("Origin").empty()) {
+    co_await refuse(next, json_error(403, "forbidden", "a console opened with a login cookie needs an Origin"),
+                    version);
+    co_return;
+  }
   if (!same_session || (!principal->trainer && !own_lab)) {
     co_await refuse(next, json_error(403, "forbidden", "this console is not yours to open"), version);
     co_return;
@@ -221,12 +264,20 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
     co_return;
   }
   ws->binary(true);
-  asio::co_spawn(co_await asio::this_coro::executor, write_loop(ws, out), asio::detached);
+  ws->read_message_max(options.max_frame_bytes);
+  const auto ex = co_await asio::this_coro::executor;
+  asio::co_spawn(ex, write_loop(ws, out), asio::detached);
+  std::shared_ptr<asio::steady_timer> idle;
+  if (options.idle_timeout.count() > 0) {
+    idle = std::make_shared<asio::steady_timer>(ex, options.idle_timeout);
+    asio::co_spawn(ex, idle_watch(idle, out), asio::detached);
+  }
   beast::flat_buffer buffer;
   for (;;) {
     auto [ec, n] = co_await ws->async_read(buffer, asio::as_tuple(asio::use_awaitable));
     (void)n;
     if (ec) break;
+    if (idle) idle->expires_after(options.idle_timeout);  // cancels the watch's wait: it waits again
     std::string data = beast::buffers_to_string(buffer.data());
     buffer.consume(buffer.size());
     if (ws->got_text()) {
@@ -235,6 +286,7 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
     }
     (void)hub.write(id, data);  // a viewer without the keyboard types into nothing
   }
+  if (idle) idle->expires_at(asio::steady_timer::time_point::max());  // ends the watch
   hub.detach(id);
   out->close("");
 }

@@ -3,6 +3,7 @@
 // console's bytes; a text frame "take-over" lets a trainer take the keyboard.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -11,18 +12,31 @@
 
 #include "controller/api/http_types.h"
 #include "controller/console/console_hub.h"
+#include "controller/store/store.h"
 
 namespace atelier::api {
 
 struct UpgradeContext;
 
-// Who is asking, as the authorize hook found out (an API token now, a candidate's cookie later).
+// Who is asking, as the authorize hook found out (a bearer token or a candidate's cookie).
 struct ConsolePrincipal {
   std::string name;       // for the hub and the logs: a token id, a candidate id
   bool trainer = false;   // may watch every candidate of `session` and take the keyboard
   std::optional<std::string> session;    // set: limited to this session (always for candidates)
   std::optional<std::string> candidate;  // set for a candidate: only their own lab
+  // Authenticated by the browser's cookie: such an upgrade must carry an Origin (browsers always
+  // send one), so that another site's page cannot ride on the cookie.
+  bool by_cookie = false;
 };
+
+// Whether the request's Origin, when it has one, names the same host[:port] as its Host field
+// (scheme ignored: TLS ends in atelierd itself). No Origin: true (a non-browser client).
+bool origin_matches_host(const HttpRequest& request);
+
+// The Authorize hook atelierd gives the bridge (handlers_web_console.cpp): a trainer's bearer
+// token (any candidate of its sessions), a candidate's token or login cookie (their own lab only);
+// nullopt when there is no valid credential. Reads the store: run it where the store belongs.
+std::optional<ConsolePrincipal> console_principal(store::Store& store, const HttpRequest& request);
 
 class ConsoleWebSocket {
  public:
@@ -34,6 +48,10 @@ class ConsoleWebSocket {
   struct Options {
     unsigned threads = 2;                      // for hub.attach (opens libvirt streams)
     std::size_t max_queued_bytes = 1 << 20;    // a viewer this far behind is disconnected
+    std::size_t max_frame_bytes = 64 * 1024;   // a bigger frame from the viewer ends the socket
+    // A socket that sends nothing for this long (keys, take-over) is closed with the reason
+    // "idle" (close code 4000); 0: never. What the guest prints does not count.
+    std::chrono::milliseconds idle_timeout{0};
   };
 
   ConsoleWebSocket(console::ConsoleHub& hub, Authorize authorize, RunBlocking run_blocking,
@@ -43,7 +61,8 @@ class ConsoleWebSocket {
   ~ConsoleWebSocket();
 
   // The HttpServer::Options::upgrade hook: takes GET /console/{session}/{candidate}/{host}
-  // (then answers 401/403/404 itself, or switches protocols), leaves every other request.
+  // (then answers 403 for an Origin other than the Host, 401, 403 for another candidate's console
+  // whether it exists or not, 404, or switches protocols), leaves every other request.
   bool take(UpgradeContext& up);
 
   struct Impl;

@@ -72,6 +72,13 @@ HttpResponse handle_logout(const HandlerContext& c);
 HttpResponse handle_candidate_page(const HandlerContext& c);
 // handlers_web_assets.cpp: installed stylesheets and scripts
 HttpResponse handle_asset(const HandlerContext& c);
+// handlers_web.cpp: the console page of one of the candidate's machines
+HttpResponse handle_console_page(const HandlerContext& c);
+// The candidate's web session from their cookie, nullopt when there is none or it ended.
+Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& store, const HttpRequest& request);
+// handlers_web_console.cpp: console recordings, for trainers and evaluators
+HttpResponse handle_list_recordings(const HandlerContext& c);
+HttpResponse handle_get_recording(const HandlerContext& c);
 
 // JSON shapes shared by several resources (handlers_json.cpp; docs/api.md).
 boost::json::value candidate_json(const store::CandidateLabRecord& c);

@@ -327,6 +327,37 @@ Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::Web
 
 }  // namespace
 
+Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& store, const HttpRequest& request) {
+  std::string c = cookie(request, kSessionCookie);
+  if (!is_hex_token(c)) return std::optional<store::WebSessionRecord>();
+  return store.find_web_session(store::sha256_hex(c), store::Clock::now());
+}
+
+// One machine's console: the terminal page of /candidate/console/{host}, for the candidate's own
+// hosts only (another name is 404, the same answer whether or not someone else has it).
+HttpResponse handle_console_page(const HandlerContext& ctx) {
+  auto who = current(ctx);
+  if (!who.ok()) return error_response(who.error());
+  if (!who->has_value()) return redirect("/login");
+  const store::WebSessionRecord& w = **who;
+  auto lab = ctx.sessions.candidate_lab(w.session, w.candidate);
+  if (!lab.ok()) return error_response(lab.error());
+  const std::string& host = ctx.route.rest;
+  bool known = false;
+  for (const auto& h : lab->hosts) known = known || h.name == host;
+  const web::Lang lang = lang_of(ctx.request);
+  if (!known) return html(404, web::render_console_missing(lang));
+  web::ConsolePage page;
+  page.lang = lang;
+  page.host = host;
+  page.lab_title = pick(lang, lab->title);
+  page.candidate = w.candidate;
+  page.socket_path = "/console/" + w.session + "/" + w.candidate + "/" + host;
+  HttpResponse r = html(200, web::render_console(page));
+  remember_lang(ctx, r);
+  return r;
+}
+
 HttpResponse handle_candidate_page(const HandlerContext& ctx) {
   auto who = current(ctx);
   if (!who.ok()) return error_response(who.error());

@@ -41,6 +41,10 @@ constexpr Rule kRules[] = {
   {Endpoint::kLogout,              "GET",    "/logout",                                           true,  true,   true,     true, handle_logout},
   {Endpoint::kCandidatePage,       "GET",    "/candidate",                                        true,  true,   true,     true, handle_candidate_page},
   {Endpoint::kAsset,               "GET",    "/assets/{rest}",                                    true,  true,   true,     true, handle_asset},
+  {Endpoint::kConsolePage,         "GET",    "/candidate/console/{rest}",                         true,  true,   true,     true, handle_console_page},
+  // Console recordings: evidence for evaluators, never for candidates.
+  {Endpoint::kListRecordings,      "GET",    "/sessions/{session}/recordings",                    false, true,   true,     false, handle_list_recordings},
+  {Endpoint::kGetRecording,        "GET",    "/sessions/{session}/candidates/{candidate}/recordings/{action}", false, true, true, false, handle_get_recording},
 };
 // clang-format on
 

@@ -41,6 +41,9 @@ enum class Endpoint {
   kLogout,
   kCandidatePage,
   kAsset,             // handlers_web_assets.cpp
+  kConsolePage,       // handlers_web.cpp: the candidate's console page (cookie)
+  kListRecordings,    // handlers_web_console.cpp
+  kGetRecording,
 };
 
 struct HandlerContext;  // handlers.h

@@ -24,6 +24,8 @@ struct WebOptions {
   // Where GET /assets/* and /assets/xterm/* read from; empty: 404.
   std::filesystem::path assets_dir;
   std::filesystem::path xterm_dir = "/usr/share/javascript/xterm";
+  // Console recordings: DIR/<session>/<candidate>/<host>-<n>.cast (ConsoleHub); empty: none.
+  std::filesystem::path recordings_dir;
   int max_failed_logins = 10;  // per client address in login_window
   std::chrono::seconds login_window{std::chrono::minutes(10)};
 };

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -15,6 +16,22 @@ namespace atelier::console {
 // Escapes text as a JSON string body (quotes not included). Invalid UTF-8 bytes become U+FFFD,
 // so a console's stray bytes never make the file unreadable.
 std::string json_escape(std::string_view bytes);
+
+// How many bytes at the end of `bytes` start a UTF-8 sequence that is not complete yet (0-3):
+// a console stream cuts its chunks anywhere, so the writer keeps them for the next event.
+std::size_t incomplete_utf8_tail(std::string_view bytes);
+
+struct AsciicastEvent {
+  double time = 0;   // seconds since the start
+  std::string kind;  // "o" or "i"
+  std::string data;
+};
+
+// Reads a recording's events (header skipped). A console's text is cut into events wherever the
+// stream delivered it, so what a viewer saw is the concatenation of the "o" events (text_of).
+// kIo: unreadable; kInvalidArgument: not asciicast v2 (with the line number).
+Result<std::vector<AsciicastEvent>> read_asciicast(const std::string& path);
+std::string text_of(const std::vector<AsciicastEvent>& events, std::string_view kind);
 
 class AsciicastWriter {
  public:
@@ -26,15 +43,19 @@ class AsciicastWriter {
                                       long long unix_timestamp, Clock::time_point start,
                                       std::string_view title = {});
 
-  Status output(Clock::time_point when, std::string_view bytes) { return event(when, "o", bytes); }
-  Status input(Clock::time_point when, std::string_view bytes) { return event(when, "i", bytes); }
+  // A UTF-8 sequence cut at the end of `bytes` is written with the next event of its kind, so
+  // that a character split across two stream chunks is recorded whole, not as two U+FFFD.
+  Status output(Clock::time_point when, std::string_view bytes) { return event(when, "o", bytes, out_tail_); }
+  Status input(Clock::time_point when, std::string_view bytes) { return event(when, "i", bytes, in_tail_); }
 
  private:
   AsciicastWriter(std::ofstream out, Clock::time_point start) : out_(std::move(out)), start_(start) {}
-  Status event(Clock::time_point when, std::string_view kind, std::string_view bytes);
+  Status event(Clock::time_point when, std::string_view kind, std::string_view bytes,
+               std::string& tail);
 
   std::ofstream out_;
   Clock::time_point start_;
+  std::string out_tail_, in_tail_;  // incomplete UTF-8 sequences held for the next event
 };
 
 }  // namespace atelier::console

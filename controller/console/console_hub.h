@@ -70,7 +70,10 @@ class ConsoleHub {
   // True if `viewer` holds the keyboard.
   bool is_writer(ViewerId viewer) const;
   // Closes every console of one candidate lab (session + candidate), its recordings, and lets
-  // its viewers go (sink.closed). Call it when the lab is destroyed. Idempotent.
+  // its viewers go (sink.closed). Call it when the lab is destroyed. Idempotent. When it returns
+  // the recordings are closed and hold every byte any viewer got: each chunk is recorded before
+  // it fans out, under the same lock, and nothing is recorded after the close. A chunk is one
+  // event, cut wherever the stream cut it: read a recording back with read_asciicast/text_of.
   void close_lab(const std::string& session, const std::string& candidate);
   // Paths of the recordings made so far for host (oldest first); for evaluators and tests.
   std::vector<std::filesystem::path> recordings(const provider::ObjectRef& host) const;

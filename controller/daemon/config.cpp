@@ -40,6 +40,7 @@ struct RawOptions {
   bool has_orphan_prefix = false;  // --orphan-prefix= (empty) differs from no --orphan-prefix
   bool no_reconcile = false, build_images = false;
   long boot_timeout = 300, check_interval = 0, reconcile_ms = 2000, orphan_interval = 60;
+  long console_idle = 1800;
   unsigned max_parallel = 0;
 };
 
@@ -77,6 +78,8 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       "orphan-prefix", po::value(&r.orphan_prefix),
       "also remove objects of sessions unknown to the store whose id starts with this (--orphan-prefix= for all); default: leave them to their owner")(
       "console", po::value(&r.console)->default_value("log"), "guest serial console: log (a file per host) or pty")(
+      "console-idle-timeout", po::value(&r.console_idle)->default_value(r.console_idle),
+      "seconds after which a browser console that sent nothing is closed (0: never)")(
       "unsafe-disk-cache", po::bool_switch(&c.unsafe_disk_cache),
       "no disk flushes (tests)")(
       "max-parallel-labs", po::value(&r.max_parallel)->default_value(0), "labs provisioned at once per host (0: its CPUs)");
@@ -150,6 +153,10 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
     return Error(ErrorCode::kInvalidArgument, "--console \"" + r.console + "\": expected log or pty");
   }
   c.console = r.console;
+  if (r.console_idle < 0) {
+    return Error(ErrorCode::kInvalidArgument, "--console-idle-timeout must be zero (never) or positive seconds");
+  }
+  c.console_idle_timeout = std::chrono::seconds(r.console_idle);
   c.max_parallel_labs = r.max_parallel;
   return add_hosts(r.uris, c);
 }

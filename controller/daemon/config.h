@@ -54,6 +54,8 @@ struct Config {
   // ("" = all); unset: leave them alone (someone else's).
   std::optional<std::string> orphan_prefix;
   std::string console = "log";          // log (file per host) or pty (virsh console)
+  // A browser console (WebSocket) that sends nothing for this long is closed; 0: never.
+  std::chrono::seconds console_idle_timeout{1800};
   bool unsafe_disk_cache = false;       // tests: no flushes
   unsigned max_parallel_labs = 0;       // per host; 0: its CPU count
 };

@@ -14,12 +14,14 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unistd.h>
 
 #include "controller/api/api.h"
 #include "controller/api/server.h"
 #include "controller/daemon/config.h"
+#include "controller/daemon/consoles.h"
 #include "controller/reconciler/reconciler.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
@@ -105,6 +107,7 @@ int main(int argc, char** argv) {
     }
     reconciler = std::move(*made);
   }
+  boost::asio::io_context io;
   api::Api::Options api_options;
   api_options.operations = reconciler.get();
   api_options.default_check_interval = config.check_interval;
@@ -118,9 +121,31 @@ int main(int argc, char** argv) {
   api_options.web.secure_cookies = !config.tls_cert.empty();
   api_options.web.assets_dir = config.web_assets_dir;
   api_options.web.xterm_dir = config.xterm_dir;
+  api_options.web.recordings_dir = config.state_dir / "recordings";
+
+  // The consoles: created before the server (its upgrade hook), destroyed before it.
+  std::unique_ptr<api::HttpServer>* server_slot = nullptr;
+  daemon::ConsoleOptions console_options;
+  console_options.state_dir = config.state_dir;
+  console_options.recordings_dir = api_options.web.recordings_dir;
+  for (const auto& h : config.hosts) console_options.hosts[h.name] = h.uri;
+  console_options.overlay_dir = config.overlay_dir.string();
+  console_options.idle_timeout = config.console_idle_timeout;
+  auto consoles_made = daemon::Consoles::create(console_options, io, store, [&server_slot](std::function<void()> f) {
+    (*server_slot)->post_to_worker(std::move(f));
+  });
+  if (!consoles_made.ok()) {
+    log("error", "cannot set up the consoles", "error=\"" + consoles_made.error().to_string() + "\"");
+    return 1;
+  }
+  std::unique_ptr<daemon::Consoles> consoles = std::move(*consoles_made);
+  std::optional<daemon::ConsoleClosingOperations> operations;
+  if (reconciler) {
+    operations.emplace(*reconciler, *consoles);
+    api_options.operations = &*operations;
+  }
   api::Api api(store, sessions, api_options);
 
-  boost::asio::io_context io;
   api::HttpServer::Options server_options;
   server_options.address = config.listen_address;
   server_options.port = config.listen_port;
@@ -128,6 +153,7 @@ int main(int argc, char** argv) {
   server_options.tls_cert_file = config.tls_cert.string();
   server_options.tls_key_file = config.tls_key.string();
   server_options.quick = [&](const api::HttpRequest& request) { return api.handle_quick(request); };
+  server_options.upgrade = [&](api::UpgradeContext& up) { return consoles->take(up); };
   auto server = api::HttpServer::start(
       io, server_options,
       [&](const api::HttpRequest& request) {
@@ -135,6 +161,11 @@ int main(int argc, char** argv) {
         api::HttpResponse response = api.handle(request);
         // A create or destroy: the reconciler looks now rather than at its next tick.
         if (reconciler && request.method != "GET" && response.status < 300) reconciler->kick();
+        if (response.status < 300) {
+          if (auto gone = daemon::destroyed_session(request.method, request.target); !gone.empty()) {
+            consoles->close_session(store, gone);  // its viewers are let go; recordings closed
+          }
+        }
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
         auto path = request.target.substr(0, request.target.find('?'));
         log("info", "request", "method=" + request.method + " path=" + path +
@@ -147,6 +178,7 @@ int main(int argc, char** argv) {
     log("error", "cannot listen", "error=\"" + server.error().to_string() + "\"");
     return server.error().code() == ErrorCode::kInvalidArgument ? 2 : 1;
   }
+  server_slot = &*server;
   std::uint16_t port = (*server)->port();
   if (!config.port_file.empty()) {
     std::ofstream(config.port_file) << port << "\n";
@@ -166,6 +198,7 @@ int main(int argc, char** argv) {
     io.stop();
   });
   io.run();
+  consoles.reset();  // streams and recordings closed before the reconciler stops
   bool clean = true;
   if (reconciler) {
     // Jobs stop between steps; one in a long step (a guest booting) is left: every step resumes

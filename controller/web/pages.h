@@ -57,7 +57,21 @@ struct WorkspacePage {
   std::vector<MachineView> machines;
 };
 
+// One machine's console (/candidate/console/{host}): xterm.js and assets/console.js, which
+// opens the WebSocket at socket_path and reconnects by itself, showing its state in words.
+struct ConsolePage {
+  Lang lang = Lang::kFr;
+  std::string lab_title;
+  std::string candidate;
+  std::string host;
+  std::string socket_path;     // "/console/{session}/{candidate}/{host}"
+  std::string back_url = "/candidate";
+};
+
 std::string render_login(const LoginPage& page);
+std::string render_console(const ConsolePage& page);
+// The page for a machine that is not the candidate's (404).
+std::string render_console_missing(Lang lang);
 std::string render_workspace(const WorkspacePage& page);
 
 // "1 h 05 min", "12 min 30 s": a duration as people read it (also used by the countdown script).

@@ -113,6 +113,12 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kLogout, "GET", "/logout", "", {303, 303, 303, 303, 303, 303, 303, 303}},
       {Endpoint::kCandidatePage, "GET", "/candidate", "", {303, 303, 303, 303, 303, 303, 303, 303}},
       {Endpoint::kAsset, "GET", "/assets/atelier.css", "", {404, 404, 404, 404, 404, 404, 404, 404}},
+      // The console page needs the candidate's cookie (bearer tokens are ignored: to the login).
+      {Endpoint::kConsolePage, "GET", "/candidate/console/srv1", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      // Recordings: trainers and evaluators of the session, never candidates (none kept here:
+      // an empty list, and 404 for a file; tests/integration/web lists real ones).
+      {Endpoint::kListRecordings, "GET", "/sessions/s1/recordings", "", {401, 401, 200, 200, 403, 403, 403, 403}},
+      {Endpoint::kGetRecording, "GET", c01 + "/recordings/srv1-1.cast", "", {401, 401, 404, 404, 403, 403, 403, 403}},
   };
   // Every endpoint of the role table is in the matrix.
   for (const auto& rule : rules()) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <regex>
 
+#include "controller/api/console_ws.h"
 #include "controller/api/api.h"
 #include "tests/support/api_harness.h"
 
@@ -35,6 +36,7 @@ class WebLoginTest : public test_support::ApiHarness {
     o.web.assets_dir = src_ / "controller" / "web" / "assets";
     o.web.xterm_dir = dir_ / "xterm";
     o.web.max_failed_logins = 5;
+    o.web.recordings_dir = dir_ / "recordings";
     api_ = std::make_unique<Api>(*store_, *sessions_, o);
     make_session("s1", {"c01", "c02"}, /*feedback=*/true);
     make_session("s2", {"c01"});
@@ -190,6 +192,93 @@ TEST_F(WebLoginTest, ACandidatesCookieOpensNothingElse) {
     EXPECT_EQ(browse("GET", target, alice).status, 401) << target;
   }
   EXPECT_EQ(browse("POST", "/sessions/s1/candidates/c02/code", alice).status, 401);
+}
+
+// The console page of one of the candidate's own machines, French first; another name is 404 for
+// everyone alike (whether another candidate has such a host or not).
+TEST_F(WebLoginTest, TheConsolePageIsTheCandidatesOwnMachinesOnly) {
+  auto c = codes("s1");
+  std::string alice = session_cookie(c["c01"]);
+  HttpResponse page = browse("GET", "/candidate/console/server", alice);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(page.body.find("data-socket=\"/console/s1/c01/server\""), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("/assets/xterm/xterm.js"), std::string::npos);
+  EXPECT_NE(page.body.find("reconnexion…"), std::string::npos) << "the state line's words, in French";
+  EXPECT_NE(page.body.find("role=\"status\""), std::string::npos);
+  EXPECT_NE(header(page, "Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+  HttpResponse en = browse("GET", "/candidate/console/server?lang=en", alice);
+  EXPECT_NE(en.body.find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_NE(en.body.find("reconnecting…"), std::string::npos);
+  EXPECT_EQ(browse("GET", "/candidate/console/nothere", alice).status, 404);
+  EXPECT_EQ(browse("GET", "/candidate/console/server").status, 303) << "no cookie: to the login";
+  // The workspace's button leads there.
+  EXPECT_NE(browse("GET", "/candidate", alice).body.find("href=\"/candidate/console/server\""), std::string::npos);
+}
+
+// Who a console WebSocket is opened by: the candidate's cookie (their own lab, Origin required),
+// a trainer's token (any lab of its sessions), an evaluator's (no console), nothing else.
+TEST_F(WebLoginTest, AConsoleIsOpenedByTheCandidatesCookieOrATrainersToken) {
+  auto c = codes("s1");
+  HttpRequest r;
+  r.headers.emplace_back("Cookie", session_cookie(c["c02"]));
+  auto bob = console_principal(*store_, r);
+  ASSERT_TRUE(bob.has_value());
+  EXPECT_EQ(bob->candidate, "c02");
+  EXPECT_EQ(bob->session, "s1");
+  EXPECT_FALSE(bob->trainer);
+  EXPECT_TRUE(bob->by_cookie);
+  HttpRequest t;
+  t.authorization = "Bearer " + tokens_["trainer"];
+  auto trainer = console_principal(*store_, t);
+  ASSERT_TRUE(trainer.has_value());
+  EXPECT_TRUE(trainer->trainer);
+  EXPECT_FALSE(trainer->by_cookie);
+  t.authorization = "Bearer " + tokens_["trainer_s2"];
+  EXPECT_EQ(console_principal(*store_, t)->session, "s2");
+  t.authorization = "Bearer " + tokens_["evaluator"];
+  auto evaluator = console_principal(*store_, t);
+  ASSERT_TRUE(evaluator.has_value());
+  EXPECT_FALSE(evaluator->trainer);
+  EXPECT_FALSE(evaluator->candidate.has_value()) << "an evaluator opens no live console";
+  t.authorization = "Bearer " + tokens_["cand_a"];
+  EXPECT_EQ(console_principal(*store_, t)->candidate, "c01");
+  t.authorization = "Bearer nope";
+  EXPECT_FALSE(console_principal(*store_, t).has_value());
+  HttpRequest stale;
+  stale.headers.emplace_back("Cookie", "atelier_session=" + std::string(64, 'a'));
+  EXPECT_FALSE(console_principal(*store_, stale).has_value());
+  EXPECT_FALSE(console_principal(*store_, HttpRequest{}).has_value());
+}
+
+TEST_F(WebLoginTest, RecordingsAreListedAndServedToTrainersAndEvaluatorsOnly) {
+  fs::create_directories(dir_ / "recordings" / "s1" / "c01");
+  std::ofstream(dir_ / "recordings" / "s1" / "c01" / "server-1.cast")
+      << "{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": 1764943200}\n[0.5, \"o\", \"login: \"]\n";
+  std::ofstream(dir_ / "recordings" / "s1" / "c01" / "notes.txt") << "not a recording";
+  for (const std::string who : {"trainer", "evaluator"}) {
+    HttpResponse list = handle("GET", "/sessions/s1/recordings", who);
+    ASSERT_EQ(list.status, 200) << list.body;
+    json::array all = parse(list).at("recordings").as_array();
+    ASSERT_EQ(all.size(), 1u) << list.body;
+    EXPECT_EQ(all[0].at("candidate").as_string(), "c01");
+    EXPECT_EQ(all[0].at("host").as_string(), "server");
+    EXPECT_EQ(all[0].at("connection").as_int64(), 1);
+    EXPECT_EQ(all[0].at("started_at").as_string(), "2025-12-05T14:00:00.000Z");
+    std::string url(all[0].at("url").as_string());
+    HttpResponse file = handle("GET", url, who);
+    EXPECT_EQ(file.status, 200);
+    EXPECT_EQ(file.content_type, "application/x-asciicast");
+    EXPECT_NE(file.body.find("login: "), std::string::npos);
+  }
+  for (const std::string who : {"cand_a", "cand_b", "trainer_s2"}) {
+    EXPECT_EQ(handle("GET", "/sessions/s1/recordings", who).status, 403) << who;
+    EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/recordings/server-1.cast", who).status, 403) << who;
+  }
+  for (const std::string bad : {"notes.txt", "..", "server-x.cast", "-1.cast", "server-1.cast.bak"}) {
+    EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/recordings/" + bad, "trainer").status, 404) << bad;
+  }
+  EXPECT_EQ(handle("GET", "/sessions/nope/recordings", "trainer").status, 404);
 }
 
 TEST_F(WebLoginTest, FailedLoginsAreLimitedPerAddress) {

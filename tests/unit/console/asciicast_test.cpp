@@ -66,5 +66,45 @@ TEST(Asciicast, JsonEscape) {
   EXPECT_EQ(json_escape("\xc3"), "\\ufffd") << "truncated sequence";
 }
 
+TEST(Asciicast, IncompleteUtf8Tail) {
+  EXPECT_EQ(incomplete_utf8_tail(""), 0u);
+  EXPECT_EQ(incomplete_utf8_tail("abc"), 0u);
+  EXPECT_EQ(incomplete_utf8_tail("a\xc3"), 1u);
+  EXPECT_EQ(incomplete_utf8_tail("a\xc3\xa7"), 0u) << "ç is whole";
+  EXPECT_EQ(incomplete_utf8_tail("\xe2\x82"), 2u) << "two bytes of €";
+  EXPECT_EQ(incomplete_utf8_tail("\xf0\x9f\x98"), 3u);
+  EXPECT_EQ(incomplete_utf8_tail("\xf0\x9f\x98\x80"), 0u);
+  EXPECT_EQ(incomplete_utf8_tail("a\x80"), 0u) << "a stray continuation byte is not held";
+}
+
+// A console stream cuts its output anywhere: a line split over events reads back whole, and a
+// character split between two chunks is recorded as itself, not as two U+FFFD.
+TEST(Asciicast, ChunksCutAnywhereReadBackAsTheTextTheViewerSaw) {
+  auto dir = std::filesystem::temp_directory_path() / ("asciicast-read-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / "srv-1.cast").string();
+  const auto t0 = AsciicastWriter::Clock::now();
+  {
+    auto w = AsciicastWriter::open(path, 80, 24, 0, t0);
+    ASSERT_TRUE(w.ok());
+    for (std::string_view chunk : {"# echo atelier-4", "2\r\natelier-4", "2\r\nd\xc3", "\xa9j\xc3\xa0\r\n"}) {
+      ASSERT_TRUE(w.value().output(t0, chunk).ok());
+    }
+    ASSERT_TRUE(w.value().input(t0, "ls\r").ok());
+  }
+  auto events = read_asciicast(path);
+  ASSERT_TRUE(events.ok()) << events.error().to_string();
+  EXPECT_EQ(events->size(), 5u);
+  EXPECT_EQ(text_of(*events, "o"), "# echo atelier-42\r\natelier-42\r\nd\xc3\xa9j\xc3\xa0\r\n");
+  EXPECT_EQ(text_of(*events, "i"), "ls\r");
+  std::ofstream(path, std::ios::app) << "[1.0, \"o\"]\n";
+  auto bad = read_asciicast(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().to_string().find(":7:"), std::string::npos) << bad.error().to_string();
+  EXPECT_EQ(read_asciicast((dir / "none.cast").string()).error().code(), ErrorCode::kIo);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace atelier::console

@@ -108,10 +108,11 @@ TEST(ParseConfig, ReconcilerDefaultsAndFlags) {
   EXPECT_EQ(d->config.check_interval, std::chrono::seconds(0));
   EXPECT_FALSE(d->config.orphan_prefix.has_value());  // objects of unknown sessions are left alone
   EXPECT_EQ(d->config.console, "log");
+  EXPECT_EQ(d->config.console_idle_timeout, std::chrono::seconds(1800));
   EXPECT_FALSE(d->config.build_images);
 
   auto f = parse({"--no-reconcile", "--run-dir", "run", "--boot-timeout", "600", "--check-interval", "120",
-                  "--console", "pty", "--orphan-prefix", "e2e", "--unsafe-disk-cache", "--max-parallel-labs", "3"},
+                  "--console", "pty", "--console-idle-timeout", "0", "--orphan-prefix", "e2e", "--unsafe-disk-cache", "--max-parallel-labs", "3"},
                  "/w");
   ASSERT_TRUE(f.ok()) << f.error().to_string();
   EXPECT_FALSE(f->config.reconcile);
@@ -119,13 +120,15 @@ TEST(ParseConfig, ReconcilerDefaultsAndFlags) {
   EXPECT_EQ(f->config.boot_timeout, std::chrono::seconds(600));
   EXPECT_EQ(f->config.check_interval, std::chrono::seconds(120));
   EXPECT_EQ(f->config.console, "pty");
+  EXPECT_EQ(f->config.console_idle_timeout, std::chrono::seconds(0));
   EXPECT_EQ(f->config.orphan_prefix, "e2e");
   EXPECT_TRUE(f->config.unsafe_disk_cache);
   EXPECT_EQ(f->config.max_parallel_labs, 3u);
 
   for (std::vector<std::string> bad : {std::vector<std::string>{"--console", "vnc"},
                                        std::vector<std::string>{"--boot-timeout", "0"},
-                                       std::vector<std::string>{"--check-interval", "-1"}}) {
+                                       std::vector<std::string>{"--check-interval", "-1"},
+                                       std::vector<std::string>{"--console-idle-timeout", "-5"}}) {
     auto r = parse(bad);
     ASSERT_FALSE(r.ok()) << bad[0];
     EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);

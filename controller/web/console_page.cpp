@@ -1,0 +1,53 @@
+// Rendering of a machine's console page: the terminal, the state line the script keeps current
+// (connecting, connected, reconnecting, closed: in words, never by colour alone), and a way back.
+#include <string>
+
+#include "controller/web/html.h"
+#include "controller/web/pages.h"
+
+namespace atelier::web {
+namespace {
+
+std::string lang_code(Lang lang) { return lang == Lang::kFr ? "fr" : "en"; }
+
+std::string head(Lang lang, const std::string& title) {
+  return "<!DOCTYPE html>\n<html lang=\"" + lang_code(lang) + "\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+         escape_html(title) + "</title>\n<link rel=\"stylesheet\" href=\"/assets/atelier.css\">\n";
+}
+
+}  // namespace
+
+std::string render_console(const ConsolePage& page) {
+  const Lang l = page.lang;
+  const std::string other = l == Lang::kFr ? "en" : "fr";
+  // The script reads its words from data-* attributes: one catalogue, on the server.
+  std::string out =
+      head(l, message(l, "console.title") + " " + page.host) +
+      "<link rel=\"stylesheet\" href=\"/assets/xterm/xterm.css\">\n"
+      "<script defer src=\"/assets/xterm/xterm.js\"></script>\n"
+      "<script defer src=\"/assets/console.js\"></script>\n</head>\n<body class=\"console-page\">\n<header><h1>" +
+      escape_html(message(l, "console.title")) + " <code>" + escape_html(page.host) + "</code></h1><p class=\"who\">" +
+      escape_html(page.candidate) + "</p><a class=\"back\" href=\"" + escape_html(page.back_url) + "\">" +
+      escape_html(message(l, "console.back")) + "</a> <a class=\"lang\" href=\"?lang=" + other + "\" hreflang=\"" +
+      other + "\" lang=\"" + other + "\" aria-label=\"" + escape_html(message(l, "lang.switch_label")) + "\">" +
+      escape_html(message(l, "lang.switch")) + "</a></header>\n<main class=\"console\">\n"
+      "<p id=\"console-state\" class=\"console-state\" role=\"status\" aria-live=\"polite\">" +
+      escape_html(message(l, "console.connecting")) + "</p>\n<div id=\"terminal\" class=\"terminal\" "
+      "role=\"application\" aria-label=\"" + escape_html(message(l, "console.title") + " " + page.host) +
+      "\" data-socket=\"" + escape_html(page.socket_path) + "\"";
+  for (const char* key : {"connecting", "connected", "reconnecting", "closed", "idle", "refused"}) {
+    out += " data-msg-" + std::string(key) + "=\"" + escape_html(message(l, "console." + std::string(key))) + "\"";
+  }
+  out += "></div>\n<noscript><p>" + escape_html(message(l, "console.no_script")) + "</p></noscript>\n"
+         "<p class=\"hint\">" + escape_html(message(l, "console.hint")) + "</p>\n</main>\n</body>\n</html>\n";
+  return out;
+}
+
+std::string render_console_missing(Lang lang) {
+  return head(lang, message(lang, "console.missing")) + "</head>\n<body>\n<main><h1>" +
+         escape_html(message(lang, "console.missing")) + "</h1>\n<p><a href=\"/candidate\">" +
+         escape_html(message(lang, "console.back")) + "</a></p></main>\n</body>\n</html>\n";
+}
+
+}  // namespace atelier::web

@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+# A candidate's console in a real browser, end to end through atelierd (headless Chromium with
+# Selenium): atelierd on the real libvirtd with --console pty, a session of the demo lab for alice
+# and bob, alice's "server" stood in by the tiny guest of this folder's tests (init is a shell on
+# ttyS0, booted from a kernel and initrd built here), placed on atelierd's host in the store. The
+# test logs in with alice's code, opens the console from the workspace, types a command and reads
+# its answer from the terminal on the screen; alice's cookie on bob's console URL gets 403; the
+# guest restarts and the same page shows the new boot and answers again.
+# usage: console_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR   (exit 77: skipped)
+import glob
+import json
+import os
+import pathlib
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "web"))
+import web_browser_test as web  # noqa: E402  (browser(), cli(), check(), upgrade_status())
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+DOMAIN_XML = """<domain type='qemu'>
+  <name>{name}</name>
+  <metadata><atelier:owner xmlns:atelier="https://atelier.example/xmlns/provider/1" kind="domain"
+    session="{session}" candidate="{candidate}" object="{host}"/></metadata>
+  <memory unit='MiB'>128</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64'>hvm</type><kernel>{kernel}</kernel><initrd>{initrd}</initrd>
+    <cmdline>console=ttyS0 rdinit=/bin/sh</cmdline></os>
+  <devices><serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console></devices>
+</domain>"""
+
+
+def virsh(*args, check=True):
+    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args], check=check,
+                          capture_output=True, text=True)
+
+
+def start_atelierd(atelierd, src, tmp):
+    port_file = tmp / "port"
+    log = open(tmp / "atelierd.log", "w")
+    proc = subprocess.Popen(
+        [atelierd, "--listen", "127.0.0.1:0", "--state-dir", str(tmp / "state"),
+         "--labs-dir", str(src / "labs"), "--recipes-dir", str(src / "ansible-free-recipes" / "recipes"),
+         "--libvirt-uri", "local=qemu:///system", "--no-reconcile", "--console", "pty",
+         "--port-file", str(port_file), "--web-assets-dir", str(src / "controller" / "web" / "assets")],
+        stderr=log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # waits for the file atelierd writes once listening
+        if port_file.exists() and port_file.read_text().strip():
+            return proc, "http://127.0.0.1:" + port_file.read_text().strip()
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError("atelierd did not start; see " + str(tmp / "atelierd.log"))
+
+
+def screen_text(driver):
+    # xterm.js draws its rows in .xterm-rows; the plain terminal is a <pre>: either is text.
+    return driver.execute_script("return document.getElementById('terminal').innerText")
+
+
+def main():
+    atelierd, atelier, src, shots = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
+    kernels = [(k, os.path.join(os.path.dirname(k), "initrd.img"))
+               for k in glob.glob("/var/lib/atelier/images/*/vmlinuz")
+               if os.path.exists(os.path.join(os.path.dirname(k), "initrd.img"))]
+    if virsh("version", check=False).returncode != 0 or not kernels:
+        print("skipped: needs libvirtd (scripts/start-services) and a built image's kernel")
+        return 77
+    shots.mkdir(parents=True, exist_ok=True)
+    session = "cb%d" % os.getpid()
+    name = "atelier-%s-alice-server" % session
+    with tempfile.TemporaryDirectory(prefix="atelier-console-browser-") as t:
+        tmp = pathlib.Path(t)
+        os.chmod(tmp, 0o755)  # libvirt-qemu reads the kernel copy
+        kernel, initrd = tmp / "vmlinuz", tmp / "initrd.img"
+        shutil.copy(kernels[0][0], kernel)
+        shutil.copy(kernels[0][1], initrd)
+        proc, url = start_atelierd(atelierd, src, tmp)
+        driver = None
+        try:
+            token = subprocess.run([atelier, "token", "create", "--role", "trainer", "--state-dir", str(tmp / "state")],
+                                   check=True, capture_output=True, text=True).stdout.strip()
+            web.cli(atelier, url, token, "session", "create", "--lab", "demo", "--candidates", "alice,bob",
+                    "--name", session)
+            codes = {c["candidate"]: c["code"] for c in
+                     json.loads(web.cli(atelier, url, token, "session", "codes", session, "--output", "json"))["codes"]}
+            # What the reconciler would have done: alice's lab placed on "local", her server running.
+            with sqlite3.connect(tmp / "state" / "atelier.db") as db:
+                db.execute("UPDATE candidate_labs SET host = 'local' WHERE session = ?", (session,))
+            (tmp / "domain.xml").write_text(DOMAIN_XML.format(name=name, session=session, candidate="alice",
+                                                              host="server", kernel=kernel, initrd=initrd))
+            virsh("define", str(tmp / "domain.xml"))
+            virsh("start", name)
+            driver = web.browser()
+            wait = WebDriverWait(driver, 20)
+            driver.get(url + "/login")
+            driver.find_element(By.ID, "code").send_keys(codes["alice"])
+            driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait.until(EC.url_to_be(url + "/candidate"))
+            driver.find_element(By.CSS_SELECTOR, "a.button[href='/candidate/console/server']").click()
+            wait.until(EC.url_to_be(url + "/candidate/console/server"))
+            WebDriverWait(driver, 60).until(
+                lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+            # The shell answers once the kernel has booted (TCG: up to a few minutes); the line is
+            # typed again until its answer shows, as a person at a console would.
+            focus = driver.find_element(By.CSS_SELECTOR, "#terminal pre, #terminal textarea")
+            deadline = time.monotonic() + 240
+            answered = False
+            while time.monotonic() < deadline and not answered:
+                focus.send_keys("echo atelier-$((6*7))\n")
+                try:
+                    WebDriverWait(driver, 10).until(lambda d: "atelier-42" in screen_text(d))
+                    answered = True
+                except Exception:
+                    pass
+            web.check(answered, "the guest's answer never showed on the screen: " + screen_text(driver)[-500:])
+            web.check(driver.find_element(By.ID, "console-state").get_attribute("data-state") == "connected",
+                      "state line not 'connected'")
+            driver.save_screenshot(str(shots / "candidate-console.png"))
+            cookie = driver.get_cookie("atelier_session")["value"]
+            web.check(web.upgrade_status(url, "/console/%s/bob/server" % session, cookie, url) == 403,
+                      "alice's cookie opened bob's console")
+            web.check(web.upgrade_status(url, "/console/%s/alice/server" % session, cookie, url) == 101,
+                      "alice's own console was refused to a second tab")
+            # The guest restarts (what a reset does to the domain): the page stays on the same
+            # console, which atelierd reopens; the new boot and the shell's answers show on it.
+            boots = screen_text(driver).count("Run /bin/sh as init process")
+            virsh("destroy", name)
+            virsh("start", name)
+            WebDriverWait(driver, 240).until(
+                lambda d: screen_text(d).count("Run /bin/sh as init process") > boots)
+            answered = False
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not answered:
+                focus.send_keys("echo after-$((7*8))\n")
+                try:
+                    WebDriverWait(driver, 10).until(lambda d: "after-56" in screen_text(d))
+                    answered = True
+                except Exception:
+                    pass
+            web.check(answered, "no answer after the guest restarted: " + screen_text(driver)[-500:])
+            driver.save_screenshot(str(shots / "candidate-console-after-restart.png"))
+        finally:
+            if driver:
+                driver.quit()
+            proc.terminate()
+            proc.wait(timeout=20)
+            virsh("destroy", name, check=False)
+            virsh("undefine", name, check=False)
+    print("ok: alice's console typed and answered in the browser; bob's refused; answered again after a "
+          "restart of the guest; screenshots in", shots)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except AssertionError as e:
+        print("FAIL:", e, file=sys.stderr)
+        sys.exit(1)
