@@ -204,14 +204,17 @@ std::string render_domain_xml(const DomainSpec& spec, DomainType type,
       break;
     case SerialConsole::Kind::kLogFile:
     case SerialConsole::Kind::kPty: {
-      const bool file = spec.console.kind == SerialConsole::Kind::kLogFile;
+      // Always a pty, so that libvirt can stream the console (virDomainOpenConsole: the
+      // candidates' browser consoles); kLogFile adds libvirt's chardev log, which records
+      // everything the guest prints whether or not anyone is attached.
+      const bool log = spec.console.kind == SerialConsole::Kind::kLogFile;
       for (const char* element : {"serial", "console"}) {
         pugi::xml_node dev = devices.append_child(element);
-        dev.append_attribute("type") = file ? "file" : "pty";
-        if (file) {
-          pugi::xml_node source = dev.append_child("source");
-          source.append_attribute("path") = spec.console.log_path.c_str();
-          source.append_attribute("append") = "on";
+        dev.append_attribute("type") = "pty";
+        if (log) {
+          pugi::xml_node file = dev.append_child("log");
+          file.append_attribute("file") = spec.console.log_path.c_str();
+          file.append_attribute("append") = "on";
         }
         pugi::xml_node target = dev.append_child("target");
         if (std::string_view(element) == "console") {

@@ -87,7 +87,7 @@ struct Nic {
 struct SerialConsole {
   enum class Kind { kNone, kLogFile, kPty };
   Kind kind = Kind::kPty;
-  std::string log_path;  // for kLogFile: appended to, on the hypervisor host
+  std::string log_path;  // for kLogFile: a pty whose output libvirt also appends to this file
 };
 
 enum class DiskCache { kDefault, kUnsafe };  // kUnsafe: tests only (no flushes)

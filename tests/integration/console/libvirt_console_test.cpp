@@ -2,6 +2,7 @@
 // and initrd whose init is /bin/sh on ttyS0) boots under TCG, its console output is read, a
 // command written to it is answered, destroying the guest ends the stream, nothing is left.
 #include "tests/integration/console/shell_guest.h"
+#include "tests/support/test_support.h"
 
 namespace atelier::provider {
 namespace {
@@ -33,6 +34,31 @@ TEST_F(LibvirtConsoleTest, ReadsTheGuestWritesToItAndEndsWhenTheGuestStops) {
   EXPECT_FALSE((*console)->write("x").ok()) << "a closed console refuses writes";
   (*console)->close();
   (*console)->close();  // idempotent
+}
+
+// atelierd's default console (--console log): the provisioning reads the log file, the
+// candidates' browsers stream the same console. Both must see what the guest prints.
+TEST_F(LibvirtConsoleTest, ALoggedConsoleIsStreamedAndItsFileKeepsWhatTheGuestPrinted) {
+  ObjectRef host{session_, "c3", "srv"};
+  const fs::path log = dir_.path() / "srv-console.log";
+  start_shell_guest(host, {SerialConsole::Kind::kLogFile, log.string()});
+  Collected got;
+  auto console = p_->open_console(host, got.callbacks());
+  ATELIER_ASSERT_OK(console);
+  ASSERT_TRUE(got.wait_for_text("# ", std::chrono::seconds(300))) << got.output;
+  bool answered = false;
+  for (int attempt = 0; attempt < 12 && !answered; ++attempt) {
+    ATELIER_ASSERT_OK((*console)->write("echo logged-$((6*7))\n"));
+    answered = got.wait_for_text("logged-42", std::chrono::seconds(10));
+  }
+  ASSERT_TRUE(answered) << got.output;
+  // libvirt's chardev log is written by virtlogd as the bytes pass: wait for the answer there.
+  ASSERT_TRUE(test_support::wait_until(
+      [&] { return test_support::read_text(log).find("logged-42") != std::string::npos; },
+      std::chrono::seconds(60), "the answer in the console's log file"));
+  EXPECT_NE(test_support::read_text(log).find("Run /bin/sh as init process"), std::string::npos)
+      << "the boot messages printed before the stream opened are in the file";
+  (*console)->close();
 }
 
 TEST_F(LibvirtConsoleTest, RefusesADomainThatIsNotRunningOrUnknown) {

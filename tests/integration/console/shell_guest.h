@@ -30,6 +30,8 @@ inline std::pair<fs::path, fs::path> find_kernel() {
   }
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/var/lib/atelier/images", ec)) {
+    // Built images only: NAME-HASH.building-PID is an image being made (renamed when done).
+    if (entry.path().filename().string().find(".building-") != std::string::npos) continue;
     if (fs::exists(entry.path() / "vmlinuz") && fs::exists(entry.path() / "initrd.img")) {
       return {entry.path() / "vmlinuz", entry.path() / "initrd.img"};
     }
@@ -108,7 +110,8 @@ class LibvirtConsoleTest : public ::testing::Test {
   }
 
   // Defines and starts a guest whose init is a shell on the serial console.
-  void start_shell_guest(const ObjectRef& host) {
+  void start_shell_guest(const ObjectRef& host,
+                         SerialConsole console = {SerialConsole::Kind::kPty, ""}) {
     auto overlay = p_->create_overlay({host, base_});
     ATELIER_ASSERT_OK(overlay);
     DomainSpec spec;
@@ -117,7 +120,7 @@ class LibvirtConsoleTest : public ::testing::Test {
     spec.kernel = KernelBoot{kernel_.string(), initrd_.string(), "console=ttyS0 rdinit=/bin/sh"};
     spec.base_path = base_;
     spec.overlay_path = overlay->path;
-    spec.console = {SerialConsole::Kind::kPty, ""};
+    spec.console = std::move(console);
     spec.cache = DiskCache::kUnsafe;
     ATELIER_ASSERT_OK(p_->define_domain(spec));
     ATELIER_ASSERT_OK(p_->start_domain(host));
