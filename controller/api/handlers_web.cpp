@@ -114,10 +114,12 @@ HttpResponse html(int status, std::string body) {
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
   r.body = std::move(body);
-  // Pages load only atelierd's own files, cannot be framed, and post only to atelierd.
+  // Pages load only atelierd's own files, cannot be framed, and post only to atelierd. Scripts
+  // stay 'self' only; inline styles are allowed because xterm.js sizes its rows and cursor with
+  // them (style attributes cannot run code).
   r.headers = {{"Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                "frame-ancestors 'none'; form-action 'self'"},
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
                {"X-Content-Type-Options", "nosniff"},
                {"X-Frame-Options", "DENY"},
                {"Referrer-Policy", "no-referrer"}};

@@ -23,7 +23,7 @@ struct WebOptions {
   std::chrono::seconds web_session_ttl{std::chrono::hours(12)};
   // Where GET /assets/* and /assets/xterm/* read from; empty: 404.
   std::filesystem::path assets_dir;
-  std::filesystem::path xterm_dir = "/usr/share/javascript/xterm";
+  std::filesystem::path xterm_dir = "/usr/local/share/atelier/xterm";
   // Console recordings: DIR/<session>/<candidate>/<host>-<n>.cast (ConsoleHub); empty: none.
   std::filesystem::path recordings_dir;
   int max_failed_logins = 10;  // per client address in login_window

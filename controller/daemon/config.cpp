@@ -58,7 +58,7 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       "port-file", po::value(&r.port_file), "write the bound port to FILE once listening")(
       "web-assets-dir", po::value(&r.web_assets)->default_value(ATELIER_DEFAULT_WEB_ASSETS_DIR),
       "the candidate pages' stylesheet and scripts (installed share/atelier/web/assets)")(
-      "xterm-dir", po::value(&r.xterm)->default_value("/usr/share/javascript/xterm"), "xterm.js (Debian's libjs-xterm)")(
+      "xterm-dir", po::value(&r.xterm)->default_value("/usr/local/share/atelier/xterm"), "xterm.js and xterm.css (@xterm/xterm, pinned and installed by scripts/install-deps)")(
       "no-reconcile", po::bool_switch(&r.no_reconcile), "serve the API only: sessions are recorded, not provisioned")(
       "run-dir", po::value(&r.run_dir), "per-lab files: seeds, agent sockets, console logs (default STATE-DIR/labs)")(
       "overlay-dir", po::value(&r.overlay_dir)->default_value("/var/lib/atelier/overlays"),

@@ -35,7 +35,7 @@ struct Config {
   std::filesystem::path port_file;      // written with the bound port once listening
   // The candidate pages' files (GET /assets/*) and xterm.js (GET /assets/xterm/*).
   std::filesystem::path web_assets_dir = ATELIER_DEFAULT_WEB_ASSETS_DIR;
-  std::filesystem::path xterm_dir = "/usr/share/javascript/xterm";
+  std::filesystem::path xterm_dir = "/usr/local/share/atelier/xterm";
 
   // The reconciler (controller/reconciler/).
   bool reconcile = true;                // false: API only, sessions stay pending (tests)

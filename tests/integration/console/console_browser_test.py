@@ -63,15 +63,21 @@ def start_atelierd(atelierd, src, tmp):
 
 
 def screen_text(driver):
-    # xterm.js draws its rows in .xterm-rows; the plain terminal is a <pre>: either is text.
-    return driver.execute_script("return document.getElementById('terminal').innerText")
+    # xterm.js: its whole buffer, scrollback included (the DOM holds only the visible rows); the
+    # plain terminal (when xterm.js cannot load) is a <pre>.
+    return driver.execute_script(
+        "var t = window.atelierTerminal;"
+        "if (t && t.buffer) { var b = t.buffer.active, out = [];"
+        "  for (var i = 0; i < b.length; i++) { var l = b.getLine(i); if (l) out.push(l.translateToString(true)); }"
+        "  return out.join('\\n'); }"
+        "return document.getElementById('terminal').innerText")
 
 
 def main():
     atelierd, atelier, src, shots = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
     kernels = [(k, os.path.join(os.path.dirname(k), "initrd.img"))
                for k in glob.glob("/var/lib/atelier/images/*/vmlinuz")
-               if os.path.exists(os.path.join(os.path.dirname(k), "initrd.img"))]
+               if os.path.exists(os.path.join(os.path.dirname(k), "initrd.img")) and ".building-" not in k]
     if virsh("version", check=False).returncode != 0 or not kernels:
         print("skipped: needs libvirtd (scripts/start-services) and a built image's kernel")
         return 77
@@ -133,11 +139,12 @@ def main():
                       "alice's own console was refused to a second tab")
             # The guest restarts (what a reset does to the domain): the page stays on the same
             # console, which atelierd reopens; the new boot and the shell's answers show on it.
-            boots = screen_text(driver).count("Run /bin/sh as init process")
             virsh("destroy", name)
+            # What the screen shows from here on is the new boot's.
+            driver.execute_script("if (window.atelierTerminal) window.atelierTerminal.clear()")
             virsh("start", name)
             WebDriverWait(driver, 240).until(
-                lambda d: screen_text(d).count("Run /bin/sh as init process") > boots)
+                lambda d: "Run /bin/sh as init process" in screen_text(d))
             answered = False
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and not answered:
