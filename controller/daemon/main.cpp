@@ -16,12 +16,14 @@
 #include <mutex>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include "controller/api/api.h"
 #include "controller/api/server.h"
 #include "controller/daemon/config.h"
 #include "controller/reconciler/reconciler.h"
 #include "controller/sessions/session_service.h"
+#include "controller/store/state_permissions.h"
 #include "controller/store/store.h"
 
 namespace {
@@ -56,6 +58,19 @@ int main(int argc, char** argv) {
   }
   const daemon::Config& config = parsed->config;
 
+  // The store, its WAL and the keys are the owner's only; folders QEMU passes through to reach
+  // seeds, overlays and images get traversal, no listing. Older state folders are tightened.
+  std::vector<std::filesystem::path> qemu_paths;
+  if (config.reconcile) qemu_paths = {config.run_dir, config.overlay_dir, config.image_state_dir / "images"};
+  auto secured = store::secure_state_dir(config.state_dir, qemu_paths);
+  if (!secured.ok()) {
+    log("error", "cannot secure the state folder", "error=\"" + secured.error().to_string() + "\"");
+    return 1;
+  }
+  for (const auto& change : *secured) {
+    log("info", "tightened permissions", "path=" + change.path.string() + " from=" +
+                                             store::mode_string(change.from) + " to=" + store::mode_string(change.to));
+  }
   auto opened = store::Store::open(config.state_dir);
   if (!opened.ok()) {
     log("error", "cannot open the store", "error=\"" + opened.error().to_string() + "\"");

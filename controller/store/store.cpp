@@ -1,7 +1,10 @@
 // Store: schema, migrations and the typed reads and writes over SQLite (see store.h).
 #include "controller/store/store.h"
 
+#include "controller/store/state_permissions.h"
+
 #include <algorithm>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -284,12 +287,9 @@ std::filesystem::path Store::database_path(const std::filesystem::path& state_di
 }
 
 Result<Store> Store::open(const std::filesystem::path& state_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(state_dir, ec);
-  if (ec) {
-    return Error(ErrorCode::kIo, ec.message())
-        .context("create state directory " + state_dir.string());
-  }
+  // A new state folder is private (0700); an existing one keeps its mode here (atelierd sets it
+  // at start with secure_state_dir, traversal only when QEMU must pass through it).
+  ATELIER_RETURN_IF_ERROR(create_private_dir(state_dir));
   return open_file(database_path(state_dir));
 }
 
