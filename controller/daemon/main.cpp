@@ -90,6 +90,13 @@ int main(int argc, char** argv) {
   session_options.load.recipes_root = config.recipes_dir;
   sessions::SessionService sessions(store, session_options);
 
+  // Candidates' access codes and root passwords derive from this key: kept 0600 beside the
+  // store, never logged.
+  auto access_key = api::load_or_create_access_key(config.state_dir / "access.key");
+  if (!access_key.ok()) {
+    log("error", "cannot read or create the access-code key", "error=\"" + access_key.error().to_string() + "\"");
+    return 1;
+  }
   std::unique_ptr<reconciler::Reconciler> reconciler;
   if (config.reconcile) {
     reconciler::ReconcilerOptions ro;
@@ -112,6 +119,7 @@ int main(int argc, char** argv) {
     ro.check_interval = config.check_interval;
     ro.orphan_session_prefix = config.orphan_prefix;
     ro.max_parallel_per_host = config.max_parallel_labs;
+    ro.secret_key = *access_key;
     ro.log = [](std::string_view level, std::string_view msg, const std::string& fields) { log(level, msg, fields); };
     auto made = reconciler::Reconciler::create(ro);
     if (!made.ok()) {
@@ -123,13 +131,7 @@ int main(int argc, char** argv) {
   api::Api::Options api_options;
   api_options.operations = reconciler.get();
   api_options.default_check_interval = config.check_interval;
-  // The candidates' access codes derive from this key: kept 0600 beside the store, never logged.
-  auto access_key = api::load_or_create_access_key(config.state_dir / "access.key");
-  if (!access_key.ok()) {
-    log("error", "cannot read or create the access-code key", "error=\"" + access_key.error().to_string() + "\"");
-    return 1;
-  }
-  api_options.web.access_key = std::move(access_key).value();
+  api_options.web.access_key = *access_key;
   api_options.web.secure_cookies = !config.tls_cert.empty();
   api_options.web.assets_dir = config.web_assets_dir;
   api_options.web.xterm_dir = config.xterm_dir;

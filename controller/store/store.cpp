@@ -180,6 +180,12 @@ CREATE TABLE web_sessions (
   expires_at INTEGER NOT NULL
 );
 )sql",
+    // 7: token expiry (NULL: no fixed end; a candidate token still ends with its session), and
+    // the index of the paged session list.
+    R"sql(
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+CREATE INDEX sessions_by_creation ON sessions(created_at, id);
+)sql",
 };
 
 constexpr const char* kStepColumns =
@@ -425,6 +431,31 @@ Result<std::vector<SessionRecord>> Store::list_sessions() {
   auto st = db_.prepare(std::string("SELECT ") + kSessionColumns +
                         " FROM sessions ORDER BY created_at, id");
   if (!st.ok()) return std::move(st).error();
+  std::vector<SessionRecord> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(read_session(*st));
+  }
+  return out;
+}
+
+Result<std::vector<SessionRecord>> Store::list_sessions_page(const std::optional<std::string>& after,
+                                                             std::size_t limit) {
+  std::int64_t from_at = std::numeric_limits<std::int64_t>::min();
+  std::string from_id;
+  if (after) {
+    auto last = get_session(*after);
+    if (!last.ok()) return std::move(last).error();
+    from_at = to_millis(last->created_at);
+    from_id = last->id;
+  }
+  // Keyset order (created_at, id): a page is found by the index, whatever its depth.
+  auto st = db_.prepare(std::string("SELECT ") + kSessionColumns +
+                        " FROM sessions WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, from_at).bind(2, from_id).bind(3, static_cast<std::int64_t>(limit));
   std::vector<SessionRecord> out;
   for (;;) {
     auto row = st->step();
