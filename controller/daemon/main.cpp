@@ -142,6 +142,8 @@ int main(int argc, char** argv) {
   server_options.address = config.listen_address;
   server_options.port = config.listen_port;
   server_options.max_body_bytes = config.max_body_bytes;
+  server_options.max_connections = config.max_connections;
+  server_options.max_connections_per_client = config.max_connections_per_client;
   server_options.tls_cert_file = config.tls_cert.string();
   server_options.tls_key_file = config.tls_key.string();
   server_options.quick = [&](const api::HttpRequest& request) { return api.handle_quick(request); };
@@ -159,7 +161,12 @@ int main(int argc, char** argv) {
                                    " us=" + std::to_string(us.count()));
         return response;
       },
-      [&](int status) { api.count_response(status); });
+      [&](int status) { api.count_response(status); },
+      [](const api::HttpServer::Refusal& r) {
+        log("warn", "request refused",
+            "method=" + r.method + " path=" + r.path + " reason=\"" + r.reason + "\" client=" +
+                (r.client.empty() ? "-" : r.client) + (r.suppressed ? " suppressed=" + std::to_string(r.suppressed) : ""));
+      });
   if (!server.ok()) {
     log("error", "cannot listen", "error=\"" + server.error().to_string() + "\"");
     return server.error().code() == ErrorCode::kInvalidArgument ? 2 : 1;
