@@ -277,6 +277,38 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_await serve_stream(stream);
   }
 
+  // The answer to a request the server refuses itself (a read error, bad framing, a body over
+  // the limit), logged and counted; the connection closes after it.
+  HttpResponse refused_response(const beast::error_code& ec, std::string refusal,
+                                const http::request_parser<http::string_body>& parser, const std::string& client) {
+    HttpResponse response;
+    if (ec == http::error::body_limit) {
+      response = json_error(413, "body_too_large",
+                            "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
+      refusal = "body over " + std::to_string(options.max_body_bytes) + " bytes";
+    } else {
+      if (ec) refusal = "malformed HTTP request: " + ec.message();
+      response = json_error(400, "bad_request", refusal);
+    }
+    response.close = true;
+    const bool have_header = parser.is_header_done();
+    refuse(have_header ? std::string(parser.get().method_string()) : "-",
+           have_header ? path_only(parser.get().target()) : "-", refusal, client);
+    if (observer) observer(response.status);
+    return response;
+  }
+
+  static HttpRequest to_request(http::request<http::string_body>& req, const std::string& client) {
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.authorization = std::string(req[http::field::authorization]);
+    for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
+    request.client_address = client;
+    request.body = std::move(req.body());
+    return request;
+  }
+
   template <class Stream>
   asio::awaitable<void> serve_stream(Stream& stream) {
     constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
@@ -314,34 +346,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       HttpResponse response;
       bool keep_alive = false;
       unsigned version = 11;
-      if (ec == http::error::body_limit) {
-        response = json_error(413, "body_too_large",
-                              "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
-      } else if (ec) {
-        refusal = "malformed HTTP request: " + ec.message();
-        response = json_error(400, "bad_request", refusal);
-      } else if (!refusal.empty()) {
-        response = json_error(400, "bad_request", refusal);
-      }
       if (ec || !refusal.empty()) {
-        response.close = true;
-        const bool have_header = parser.is_header_done();
-        refuse(have_header ? std::string(parser.get().method_string()) : "-",
-               have_header ? path_only(parser.get().target()) : "-",
-               ec == http::error::body_limit ? "body over " + std::to_string(options.max_body_bytes) + " bytes" : refusal,
-               client_address);
-        if (observer) observer(response.status);
+        response = refused_response(ec, refusal, parser, client_address);
       } else {
         auto& req = parser.get();
         version = req.version();
         keep_alive = req.keep_alive();
-        HttpRequest request;
-        request.method = std::string(req.method_string());
-        request.target = std::string(req.target());
-        request.authorization = std::string(req[http::field::authorization]);
-        for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
-        request.client_address = client_address;
-        request.body = std::move(req.body());
+        HttpRequest request = to_request(req, client_address);
         if (options.upgrade && beast::websocket::is_upgrade(req)) {
           UpgradeContext up{request, req};
           if constexpr (kTls) up.tls = &stream; else up.plain = &stream;
