@@ -40,7 +40,8 @@ bool below(const fs::path& outer, const fs::path& inner) {
 }  // namespace
 
 std::vector<std::string> private_state_files() {
-  return {"atelier.db", "atelier.db-wal", "atelier.db-shm", "access.key"};
+  // signing.key: the evidence signing key (controller/evidence), kept beside the store.
+  return {"atelier.db", "atelier.db-wal", "atelier.db-shm", "access.key", "signing.key"};
 }
 
 std::string mode_string(unsigned mode) {

@@ -58,17 +58,20 @@ TEST_F(StatePermissionsTest, AnExistingOpenStoreIsTightenedAndEachChangeReported
   ::chmod(state.c_str(), 0755);
   std::ofstream(state / "atelier.db") << "";
   std::ofstream(state / "access.key") << "k\n";
+  std::ofstream(state / "signing.key") << "k\n";
   ::chmod((state / "atelier.db").c_str(), 0644);
   ::chmod((state / "access.key").c_str(), 0644);
+  ::chmod((state / "signing.key").c_str(), 0640);
 
   auto changes = secure_state_dir(state, {});
   ASSERT_TRUE(changes.ok()) << changes.error().to_string();
   EXPECT_EQ(mode_of(state), 0700u);
   EXPECT_EQ(mode_of(state / "atelier.db"), 0600u);
   EXPECT_EQ(mode_of(state / "access.key"), 0600u);
-  ASSERT_EQ(changes->size(), 3u);
+  EXPECT_EQ(mode_of(state / "signing.key"), 0600u);
+  ASSERT_EQ(changes->size(), 4u);
   for (const auto& c : *changes) {
-    EXPECT_TRUE(c.from == 0755u || c.from == 0644u) << c.path << " " << mode_string(c.from);
+    EXPECT_TRUE(c.from == 0755u || c.from == 0644u || c.from == 0640u) << c.path << " " << mode_string(c.from);
   }
   // Idempotent: nothing more to change the second time.
   auto again = secure_state_dir(state, {});
