@@ -63,7 +63,7 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
     if (auth.substr(0, 7) != "Bearer ") {
       return json_error(401, "unauthenticated", "the Authorization header must be \"Bearer TOKEN\"");
     }
-    auto who = store_.authenticate(auth.substr(7));
+    auto who = store_.authenticate(auth.substr(7), sessions_.now());
     if (!who.ok()) {
       if (who.error().code() == ErrorCode::kPermissionDenied) {
         return json_error(401, "unauthenticated", "the token is not valid; create one with `atelier token create`");

@@ -59,6 +59,8 @@ HttpResponse handle_create_override(const HandlerContext& c);
 HttpResponse handle_collect_results(const HandlerContext& c);
 // handlers_tokens.cpp
 HttpResponse handle_create_token(const HandlerContext& c);
+HttpResponse handle_list_tokens(const HandlerContext& c);
+HttpResponse handle_revoke_token(const HandlerContext& c);
 // handlers_actions.cpp: reset, solve, run checks, follow an action (actions_api.h)
 HttpResponse handle_lab_action(const HandlerContext& c);
 
@@ -82,9 +84,14 @@ HttpResponse handle_get_recording(const HandlerContext& c);
 
 // JSON shapes shared by several resources (handlers_json.cpp; docs/api.md).
 boost::json::value candidate_json(const store::CandidateLabRecord& c);
-boost::json::object session_json(const store::SessionRecord& s);
+// The seed, from which candidates' variants (and nothing secret) derive, is shown to trainers
+// only (with_seed); otherwise the field is absent.
+boost::json::object session_json(const store::SessionRecord& s, bool with_seed = false);
 // session_json plus the list of its candidate labs.
-Result<boost::json::object> session_with_candidates_json(store::Store& store, const store::SessionRecord& s);
+Result<boost::json::object> session_with_candidates_json(store::Store& store, const store::SessionRecord& s,
+                                                         bool with_seed = false);
+// Whether this request's token may see seeds (a trainer's).
+bool shows_seed(const HandlerContext& ctx);
 boost::json::value result_json(const store::ResultRecord& r);
 boost::json::value text_json(const lab::Text& t);
 
@@ -92,5 +99,8 @@ boost::json::value text_json(const lab::Text& t);
 Result<boost::json::object> parse_object(const std::string& body);
 Status check_fields(const boost::json::object& o, std::initializer_list<std::string_view> known);
 Result<std::optional<std::string>> opt_string(const boost::json::object& o, std::string_view key);
+// The decoded query parameters of a request target (the last of a repeated key wins);
+// kInvalidArgument when it cannot be read.
+Result<std::map<std::string, std::string>> query_params(std::string_view target);
 
 }  // namespace atelier::api

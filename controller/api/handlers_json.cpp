@@ -1,5 +1,6 @@
 // JSON shapes and body readers shared by the handlers (see handlers.h and docs/api.md).
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include "controller/api/handlers.h"
 #include "controller/sessions/check_interval.h"
@@ -22,11 +23,13 @@ json::value candidate_json(const store::CandidateLabRecord& c) {
   return o;
 }
 
-json::object session_json(const store::SessionRecord& s) {
+bool shows_seed(const HandlerContext& ctx) { return ctx.token && ctx.token->role == store::Role::kTrainer; }
+
+json::object session_json(const store::SessionRecord& s, bool with_seed) {
   json::object o;
   o["id"] = s.id;
   o["lab"] = json::object{{"id", s.lab_id}, {"path", s.lab_path}};
-  o["seed"] = s.seed;
+  if (with_seed) o["seed"] = s.seed;
   o["created_at"] = iso8601(s.created_at);
   o["created_by"] = s.created_by;
   o["desired"] = store::to_string(s.desired);
@@ -91,10 +94,20 @@ Result<std::optional<std::string>> opt_string(const json::object& o, std::string
   return std::optional<std::string>(std::string(it->value().as_string()));
 }
 
-Result<json::object> session_with_candidates_json(store::Store& store, const store::SessionRecord& s) {
+Result<std::map<std::string, std::string>> query_params(std::string_view target) {
+  std::map<std::string, std::string> out;
+  if (target.find('?') == std::string_view::npos) return out;
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return Error(ErrorCode::kInvalidArgument, "the query string cannot be read: " + url.error().message());
+  for (auto p : url->params()) out[std::string(p.key)] = std::string(p.value);
+  return out;
+}
+
+Result<json::object> session_with_candidates_json(store::Store& store, const store::SessionRecord& s,
+                                                  bool with_seed) {
   auto labs = store.list_candidate_labs(s.id);
   if (!labs.ok()) return std::move(labs).error();
-  json::object o = session_json(s);
+  json::object o = session_json(s, with_seed);
   json::array cands;
   for (const auto& c : *labs) cands.push_back(candidate_json(c));
   o["candidates"] = std::move(cands);

@@ -1,12 +1,64 @@
 // POST/GET /sessions, GET/DELETE /sessions/{session} (see handlers.h and docs/api.md).
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <map>
+
 #include "controller/api/handlers.h"
 #include "controller/sessions/check_interval.h"
 
 namespace atelier::api {
 namespace json = boost::json;
 namespace {
+
+// Longest lab path, and longest part of one, accepted (PATH_MAX and NAME_MAX on Linux): a
+// longer one is the client's mistake, said with the limit, not a 500 from the file system.
+constexpr std::size_t kMaxLabPathBytes = 4096;
+constexpr std::size_t kMaxLabPathPartBytes = 255;
+
+Status check_lab_path_length(std::string_view lab) {
+  if (lab.size() > kMaxLabPathBytes) {
+    return Error(ErrorCode::kInvalidArgument, "\"lab\" is " + std::to_string(lab.size()) + " bytes long; the limit is " +
+                                                  std::to_string(kMaxLabPathBytes) + " bytes");
+  }
+  std::size_t start = 0;
+  while (start <= lab.size()) {
+    std::size_t end = std::min(lab.find('/', start), lab.size());
+    if (end - start > kMaxLabPathPartBytes) {
+      return Error(ErrorCode::kInvalidArgument, "\"lab\" has a part of " + std::to_string(end - start) +
+                                                    " bytes; the limit is " + std::to_string(kMaxLabPathPartBytes) +
+                                                    " bytes between slashes");
+    }
+    start = end + 1;
+  }
+  return ok_status();
+}
+
+// GET /sessions pages: `limit` sessions at most (default and maximum below), after `after`.
+constexpr std::size_t kDefaultSessionPage = 100;
+constexpr std::size_t kMaxSessionPage = 1000;
+
+struct Page {
+  std::optional<std::string> after;
+  std::size_t limit = kDefaultSessionPage;
+};
+
+Result<Page> decode_page(const std::map<std::string, std::string>& query) {
+  Page page;
+  if (auto it = query.find("after"); it != query.end()) page.after = it->second;
+  if (auto it = query.find("limit"); it != query.end()) {
+    const std::string& text = it->second;
+    std::size_t n = 0;
+    bool digits = !text.empty() && text.size() <= 6 && text.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) n = std::stoul(text);
+    if (!digits || n < 1 || n > kMaxSessionPage) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "\"limit\" is \"" + text + "\"; expected 1 to " + std::to_string(kMaxSessionPage));
+    }
+    page.limit = n;
+  }
+  return page;
+}
 
 Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
   ATELIER_RETURN_IF_ERROR(check_fields(o, {"lab", "candidates", "seed", "name", "feedback", "check_interval"}));
@@ -15,6 +67,7 @@ Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
   if (!lab.ok()) return std::move(lab).error();
   if (!*lab) return Error(ErrorCode::kInvalidArgument, "\"lab\" is required: a lab id or a lab path");
   req.lab = **lab;
+  ATELIER_RETURN_IF_ERROR(check_lab_path_length(req.lab));
   auto cands = o.find("candidates");
   if (cands == o.end() || !cands->value().is_array()) {
     return Error(ErrorCode::kInvalidArgument, "\"candidates\" is required: a list of candidate ids");
@@ -72,27 +125,47 @@ HttpResponse handle_create_session(const HandlerContext& ctx) {
     if (diagnostics.empty()) return error_response(created.error());
     return invalid_lab(created.error(), diagnostics);
   }
-  auto o = session_with_candidates_json(ctx.store, *created);
+  auto o = session_with_candidates_json(ctx.store, *created, shows_seed(ctx));
   if (!o.ok()) return error_response(o.error());
   return json_response(201, *o);
 }
 
+// Oldest first, a page at a time: "next" is the `after` of the following page, null on the last.
+// A session-limited token sees its own session only.
 HttpResponse handle_list_sessions(const HandlerContext& ctx) {
-  auto list = ctx.store.list_sessions();
+  auto query = query_params(ctx.request.target);
+  if (!query.ok()) return error_response(query.error());
+  auto page = decode_page(*query);
+  if (!page.ok()) return error_response(page.error());
+  Result<std::vector<store::SessionRecord>> list = std::vector<store::SessionRecord>();
+  if (ctx.token->session) {
+    auto own = ctx.store.get_session(*ctx.token->session);
+    if (own.ok() && (!page->after || *page->after < own->id)) list->push_back(std::move(own).value());
+  } else {
+    // One more than asked: whether a next page exists, without a count.
+    list = ctx.store.list_sessions_page(page->after, page->limit + 1);
+    if (!list.ok() && list.error().code() == ErrorCode::kNotFound) {
+      return json_error(400, "invalid_argument", "\"after\" names no session: " + *page->after);
+    }
+  }
   if (!list.ok()) return error_response(list.error());
+  json::value next = nullptr;
+  if (list->size() > page->limit) {
+    list->resize(page->limit);
+    next = json::value(list->back().id);
+  }
   json::array out;
   for (const auto& s : *list) {
-    if (ctx.token->session && *ctx.token->session != s.id) continue;
     auto labs = ctx.store.list_candidate_labs(s.id);
     if (!labs.ok()) return error_response(labs.error());
-    json::object o = session_json(s);
+    json::object o = session_json(s, shows_seed(ctx));
     o["candidates"] = labs->size();
     std::size_t ready = 0;
     for (const auto& c : *labs) ready += c.status == store::LabStatus::kReady ? 1 : 0;
     o["ready"] = ready;
     out.push_back(std::move(o));
   }
-  return json_response(200, json::object{{"sessions", std::move(out)}});
+  return json_response(200, json::object{{"sessions", std::move(out)}, {"next", std::move(next)}});
 }
 
 HttpResponse handle_get_session(const HandlerContext& ctx) {
@@ -100,7 +173,7 @@ HttpResponse handle_get_session(const HandlerContext& ctx) {
   if (!s.ok()) return error_response(s.error());
   auto labs = ctx.store.list_candidate_labs(ctx.route.session);
   if (!labs.ok()) return error_response(labs.error());
-  json::object o = session_json(*s);
+  json::object o = session_json(*s, shows_seed(ctx));
   // The interval in force and where it comes from (session > lab > atelierd); null when
   // the lab can no longer be read.
   o["checks_every"] = nullptr;
@@ -124,7 +197,7 @@ HttpResponse handle_destroy_session(const HandlerContext& ctx) {
   if (!st.ok()) return error_response(st.error());
   auto s = ctx.store.get_session(ctx.route.session);
   if (!s.ok()) return error_response(s.error());
-  return json_response(202, session_json(*s));
+  return json_response(202, session_json(*s, shows_seed(ctx)));
 }
 
 }  // namespace atelier::api

@@ -25,6 +25,8 @@ constexpr Rule kRules[] = {
   {Endpoint::kGetCandidateResults, "GET",    "/sessions/{session}/candidates/{candidate}/results",false, true,   true,     true, handle_get_results},
   {Endpoint::kGetResults,          "GET",    "/sessions/{session}/results",                       false, true,   true,     false, handle_get_results},
   {Endpoint::kCreateToken,         "POST",   "/tokens",                                           false, true,   false,    false, handle_create_token},
+  {Endpoint::kListTokens,          "GET",    "/tokens",                                           false, true,   false,    false, handle_list_tokens},
+  {Endpoint::kRevokeToken,         "DELETE", "/tokens/{token}",                                   false, true,   false,    false, handle_revoke_token},
   {Endpoint::kSessionEvents,       "GET",    "/sessions/{session}/events",                        false, true,   true,     false, handle_session_events},
   {Endpoint::kResetLab,            "POST",   "/sessions/{session}/candidates/{candidate}/reset",  false, true,   false,    false, handle_lab_action},
   {Endpoint::kSolveLab,            "POST",   "/sessions/{session}/candidates/{candidate}/solve",  false, true,   false,    false, handle_lab_action},
@@ -84,6 +86,7 @@ bool match_pattern(std::string_view pattern, std::string_view path, Route& out) 
     if (want[i] == "{session}") out.session = got[i];
     else if (want[i] == "{candidate}") out.candidate = got[i];
     else if (want[i] == "{action}") out.action = got[i];
+    else if (want[i] == "{token}") out.token = got[i];
     else if (want[i] != got[i]) return false;
   }
   return true;
@@ -103,7 +106,7 @@ const Rule& rule(Endpoint e) {
 Result<Route> match_route(std::string_view method, std::string_view path) {
   bool path_matched = false;
   for (const auto& r : kRules) {
-    Route route{r.endpoint, {}, {}, {}, {}};
+    Route route{r.endpoint, {}, {}, {}, {}, {}};
     if (!match_pattern(r.pattern, path, route)) continue;
     path_matched = true;
     if (r.method == method) return route;
@@ -124,9 +127,10 @@ Decision authorize(const Route& route, const std::optional<store::TokenRecord>& 
   switch (token->role) {
     case store::Role::kTrainer:
       if (!r.trainer) return Decision::kForbidden;
-      // A session-limited trainer may list (filtered) and create tokens for its own session
-      // (checked by the handler), but not create sessions.
-      if (route.endpoint == Endpoint::kListSessions || route.endpoint == Endpoint::kCreateToken) {
+      // A session-limited trainer may list (filtered) sessions, and create, list and revoke
+      // tokens of its own session (checked by the handlers), but not create sessions.
+      if (route.endpoint == Endpoint::kListSessions || route.endpoint == Endpoint::kCreateToken ||
+          route.endpoint == Endpoint::kListTokens || route.endpoint == Endpoint::kRevokeToken) {
         return Decision::kAllow;
       }
       return session_ok ? Decision::kAllow : Decision::kForbidden;

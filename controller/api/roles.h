@@ -26,6 +26,8 @@ enum class Endpoint {
   kGetCandidateResults,
   kGetResults,
   kCreateToken,
+  kListTokens,
+  kRevokeToken,
   kSessionEvents,
   kResetLab,
   kSolveLab,
@@ -71,6 +73,7 @@ struct Route {
   std::string session;    // from {session}, "" when the path has none
   std::string candidate;  // from {candidate}
   std::string action;     // from {action}
+  std::string token;      // from {token}: a token's id
   std::string rest;       // from a final {rest}: the remaining path, one or more segments
 };
 

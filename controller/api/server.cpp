@@ -18,9 +18,13 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <list>
+#include <map>
+#include <utility>
 #include <optional>
 #include <type_traits>
 
@@ -30,28 +34,158 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+// Why a request's framing is refused (RFC 9112 6.1, 6.3: answer 400 and close), or "" when it
+// is sound: a Transfer-Encoding other than exactly "chunked" (e.g. "xchunked", "chunked,
+// identity"), given twice or with a Content-Length, since a proxy in front may frame it
+// otherwise; and two Authorization fields, which could authenticate as either.
+template <class Fields>
+std::string framing_refusal(const http::request_header<Fields>& req) {
+  std::size_t te = 0, auth = 0;
+  std::string_view te_value;
+  for (const auto& f : req) {
+    if (f.name() == http::field::transfer_encoding) {
+      ++te;
+      te_value = f.value();
+    } else if (f.name() == http::field::authorization) {
+      ++auth;
+    }
+  }
+  if (auth > 1) return "two Authorization header fields";
+  if (te == 0) return "";
+  if (te > 1) return "two Transfer-Encoding header fields";
+  while (!te_value.empty() && (te_value.front() == ' ' || te_value.front() == '\t')) te_value.remove_prefix(1);
+  while (!te_value.empty() && (te_value.back() == ' ' || te_value.back() == '\t')) te_value.remove_suffix(1);
+  if (!equals_ignoring_case(te_value, "chunked")) {
+    return "Transfer-Encoding \"" + std::string(te_value.substr(0, 64)) + "\" is not supported; only chunked";
+  }
+  if (req.find(http::field::content_length) != req.end()) return "both Transfer-Encoding and Content-Length";
+  return "";
+}
+
+// The refusals logged per window (io thread only): the first `burst` of a window are logged, the
+// rest counted and reported with the next logged one.
+class RefusalLimiter {
+ public:
+  RefusalLimiter(std::size_t burst, std::chrono::steady_clock::duration window) : burst_(burst), window_(window) {}
+  // Whether to log this one; suppressed gets the count left out before it.
+  bool admit(std::chrono::steady_clock::time_point now, std::size_t& suppressed) {
+    if (now - window_start_ >= window_) {
+      window_start_ = now;
+      in_window_ = 0;
+    }
+    if (in_window_ >= burst_) {
+      ++suppressed_;
+      return false;
+    }
+    ++in_window_;
+    suppressed = std::exchange(suppressed_, 0);
+    return true;
+  }
+
+ private:
+  std::size_t burst_;
+  std::chrono::steady_clock::duration window_;
+  std::chrono::steady_clock::time_point window_start_{};
+  std::size_t in_window_ = 0;
+  std::size_t suppressed_ = 0;
+};
+
+std::string path_only(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
+
+}  // namespace
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, asio::thread_pool::executor_type w, Options o, Handler h, Observer obs)
-      : acceptor(io), worker(w), options(std::move(o)), handler(std::move(h)), observer(std::move(obs)) {}
+  Impl(asio::io_context& io, asio::thread_pool::executor_type w, Options o, Handler h, Observer obs, RefusalLog rl)
+      : acceptor(io),
+        worker(w),
+        options(std::move(o)),
+        handler(std::move(h)),
+        observer(std::move(obs)),
+        refusal_log(std::move(rl)),
+        refusals(options.refused_log_burst, options.refused_log_window) {}
 
   tcp::acceptor acceptor;
   asio::thread_pool::executor_type worker;  // one thread: the Handler's and the polls'
   Options options;
   Handler handler;
   Observer observer;
+  RefusalLog refusal_log;
+  RefusalLimiter refusals;
+  // Open connections, in all and by client address (io thread only).
+  std::size_t connections = 0;
+  std::map<std::string, std::size_t> connections_by_client;
   std::optional<asio::ssl::context> tls;  // set: every connection starts with a TLS handshake
   std::list<beast::tcp_stream*> streams;  // open connections, closed by stop()
   std::atomic<bool> stopped = false;  // set on the io thread, or by the destructor
 
+  void refuse(std::string method, std::string path, std::string reason, std::string client) {
+    std::size_t suppressed = 0;
+    if (!refusal_log || !refusals.admit(std::chrono::steady_clock::now(), suppressed)) return;
+    refusal_log({std::move(method), std::move(path), std::move(reason), std::move(client), suppressed});
+  }
+
+  // Out of file descriptors the pending connection stays in the backlog and accept fails again
+  // at once: wait, doubling from 10 ms to 1 s, instead of spinning (and let /healthz recover
+  // as soon as descriptors are back).
+  asio::awaitable<void> back_off(std::chrono::milliseconds& delay) {
+    refuse("-", "-", "out of file descriptors; accepting again in " + std::to_string(delay.count()) + " ms", "-");
+    asio::steady_timer timer(acceptor.get_executor());
+    timer.expires_after(delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(1));
+  }
+
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
+    std::chrono::milliseconds delay{10};
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (stopped || ec == asio::error::operation_aborted) co_return;
+      if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+          ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
+        co_await back_off(delay);
+        if (stopped) co_return;
+        continue;
+      }
       if (ec) continue;  // a client that went away during accept
-      asio::co_spawn(acceptor.get_executor(), serve(std::move(socket)), asio::detached);
+      delay = std::chrono::milliseconds(10);
+      beast::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      std::string client = peer_ec ? std::string() : peer.address().to_string();
+      std::size_t& mine = connections_by_client[client];
+      if (connections >= options.max_connections || mine >= options.max_connections_per_client) {
+        refuse("-", "-", connections >= options.max_connections ? "too many connections" : "too many connections from this address",
+               client);
+        if (mine == 0) connections_by_client.erase(client);
+        socket.close(peer_ec);
+        continue;
+      }
+      ++connections;
+      ++mine;
+      asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), std::move(client)), asio::detached);
     }
   }
+
+  // Counts a connection until its coroutine ends.
+  struct Counted {
+    Impl* impl;
+    std::string client;
+    ~Counted() {
+      --impl->connections;
+      auto it = impl->connections_by_client.find(client);
+      if (it != impl->connections_by_client.end() && --it->second == 0) impl->connections_by_client.erase(it);
+    }
+  };
 
   // Runs f() on the worker and resumes the caller on the io thread with its result; an exception
   // (a bug) becomes nullopt rather than ending the connection's coroutine abruptly.
@@ -128,8 +262,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
-  asio::awaitable<void> serve(tcp::socket socket) {
+  asio::awaitable<void> serve(tcp::socket socket, std::string client) {
     auto self = shared_from_this();
+    Counted counted{this, std::move(client)};
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
       co_await serve_stream(stream);
@@ -140,6 +275,38 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;  // not TLS, or a client that does not trust us: nothing to answer
     co_await serve_stream(stream);
+  }
+
+  // The answer to a request the server refuses itself (a read error, bad framing, a body over
+  // the limit), logged and counted; the connection closes after it.
+  HttpResponse refused_response(const beast::error_code& ec, std::string refusal,
+                                const http::request_parser<http::string_body>& parser, const std::string& client) {
+    HttpResponse response;
+    if (ec == http::error::body_limit) {
+      response = json_error(413, "body_too_large",
+                            "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
+      refusal = "body over " + std::to_string(options.max_body_bytes) + " bytes";
+    } else {
+      if (ec) refusal = "malformed HTTP request: " + ec.message();
+      response = json_error(400, "bad_request", refusal);
+    }
+    response.close = true;
+    const bool have_header = parser.is_header_done();
+    refuse(have_header ? std::string(parser.get().method_string()) : "-",
+           have_header ? path_only(parser.get().target()) : "-", refusal, client);
+    if (observer) observer(response.status);
+    return response;
+  }
+
+  static HttpRequest to_request(http::request<http::string_body>& req, const std::string& client) {
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.authorization = std::string(req[http::field::authorization]);
+    for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
+    request.client_address = client;
+    request.body = std::move(req.body());
+    return request;
   }
 
   template <class Stream>
@@ -161,8 +328,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(16 * 1024);
       tcp_layer.expires_after(options.read_timeout);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      // The header first: its framing is checked before any body byte is read as a body.
+      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       (void)n;
+      std::string refusal;
+      if (!ec) refusal = framing_refusal(parser.get());
+      if (!ec && refusal.empty() && !parser.is_done()) {
+        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        (void)bn;
+        ec = bec;
+      }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || stopped ||
           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
           ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
@@ -171,27 +346,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       HttpResponse response;
       bool keep_alive = false;
       unsigned version = 11;
-      if (ec == http::error::body_limit) {
-        response = json_error(413, "body_too_large",
-                              "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
-        response.close = true;
-      } else if (ec) {
-        response = json_error(400, "bad_request", "malformed HTTP request: " + ec.message());
-        response.close = true;
-      }
-      if (ec) {
-        if (observer) observer(response.status);
+      if (ec || !refusal.empty()) {
+        response = refused_response(ec, refusal, parser, client_address);
       } else {
         auto& req = parser.get();
         version = req.version();
         keep_alive = req.keep_alive();
-        HttpRequest request;
-        request.method = std::string(req.method_string());
-        request.target = std::string(req.target());
-        request.authorization = std::string(req[http::field::authorization]);
-        for (const auto& field : req) request.headers.emplace_back(field.name_string(), field.value());
-        request.client_address = client_address;
-        request.body = std::move(req.body());
+        HttpRequest request = to_request(req, client_address);
         if (options.upgrade && beast::websocket::is_upgrade(req)) {
           UpgradeContext up{request, req};
           if constexpr (kTls) up.tls = &stream; else up.plain = &stream;
@@ -223,13 +384,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // Half-closes, then drains what the client is still sending (the rest of a refused body) for
   // a moment, so that closing does not reset the connection before the client read the answer.
+  // Bounded in all (Options::drain_time, drain_bytes), not per read: a client dripping a byte
+  // now and then cannot hold the connection open.
   asio::awaitable<void> drain_and_close(beast::tcp_stream& tcp_layer) {
     beast::error_code ignored;
     tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    std::array<char, 64 * 1024> sink;
+    std::array<char, 16 * 1024> sink;
     std::size_t drained = 0;
-    while (!stopped && drained < 64 * 1024 * 1024) {
-      tcp_layer.expires_after(std::chrono::seconds(2));
+    tcp_layer.expires_after(options.drain_time);
+    while (!stopped && drained < options.drain_bytes) {
       auto [rec, got] = co_await tcp_layer.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
       if (rec) break;
       drained += got;
@@ -239,7 +402,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 };
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Options options, Handler handler,
-                                                      Observer observer) {
+                                                      Observer observer, RefusalLog refusal_log) {
   beast::error_code ec;
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) {
@@ -248,7 +411,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
   }
   auto worker = std::make_unique<asio::thread_pool>(1);
   auto impl = std::make_shared<Impl>(io, worker->get_executor(), std::move(options), std::move(handler),
-                                     std::move(observer));
+                                     std::move(observer), std::move(refusal_log));
   if (!impl->options.tls_cert_file.empty() || !impl->options.tls_key_file.empty()) {
     if (impl->options.tls_cert_file.empty() || impl->options.tls_key_file.empty()) {
       return Error(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key");

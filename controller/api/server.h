@@ -31,6 +31,18 @@ class HttpServer {
     std::uint16_t port = 0;                          // 0: the system picks one (tests)
     std::size_t max_body_bytes = 1024 * 1024;        // larger bodies get 413
     std::chrono::seconds read_timeout{30};           // an idle or slow client is dropped
+    // After a refused request (413, 400) the rest of what the client sends is read and dropped
+    // so that it reads the answer before the close; at most this long and this much in all.
+    std::chrono::milliseconds drain_time{2000};
+    std::size_t drain_bytes = 1024 * 1024;
+    // Connections open at once, in all and from one client address; one more is closed at once
+    // (and logged as refused). Connections taken over as WebSockets no longer count.
+    std::size_t max_connections = 512;
+    std::size_t max_connections_per_client = 128;
+    // Refused requests and connections are logged at most this many times per window; the
+    // next line after the window says how many were left out.
+    std::size_t refused_log_burst = 20;
+    std::chrono::seconds refused_log_window{10};
     // TLS when both are set: PEM certificate chain and private key; TLS 1.2 and newer only.
     std::string tls_cert_file;
     std::string tls_key_file;
@@ -48,11 +60,20 @@ class HttpServer {
   // Called on the io thread for responses the server makes itself (413, 400 on a malformed
   // request): must be cheap and safe against a Handler running at the same time.
   using Observer = std::function<void(int status)>;
+  // A request or connection the server refused itself, for the log (io thread, rate-limited by
+  // Options::refused_log_burst). method and path are "-" for a refused connection; path has no
+  // query. suppressed: refusals left out of the log since the previous call.
+  struct Refusal {
+    std::string method, path, reason, client;
+    std::size_t suppressed = 0;
+  };
+  using RefusalLog = std::function<void(const Refusal&)>;
 
   // Binds and starts accepting. Errors: kInvalidArgument for a bad address or a certificate or
   // key that does not load, kUnavailable when the port cannot be bound.
   static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io, Options options,
-                                                   Handler handler, Observer observer = {});
+                                                   Handler handler, Observer observer = {},
+                                                   RefusalLog refusal_log = {});
   // Stops the worker (a request it is handling finishes first; queued ones are dropped). Destroy
   // the server after its io_context has stopped running, and before what the Handler uses.
   ~HttpServer();

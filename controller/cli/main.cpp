@@ -52,7 +52,9 @@ const Command kCommands[] = {
     {"check", "run", "run the checks of a session's ready labs now (results stored)", check_run},
     {"access", "", "how to reach a candidate's machines (console, SSH)", access_show},
     {"key", "show", "print atelierd's public signing key and its fingerprint, for the jury", key_show},
-    {"token", "create", "make an API token in the store (bootstrap)", token_create},
+    {"token", "create", "make an API token in the store (bootstrap); --expires", token_create},
+    {"token", "list", "list the valid tokens (ids, roles, expiry; never secrets)", token_list},
+    {"token", "revoke", "revoke a token by its id: it gets 401 from now on", token_revoke},
     {"recipe", "apply", "apply a recipe to hosts (ssh, chroot, local); --dry-run", recipe_apply},
     {"recipe", "validate", "validate recipe files (errors as FILE:LINE:COL)", recipe_validate},
 };

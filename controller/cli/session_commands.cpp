@@ -390,14 +390,23 @@ int session_list(const std::vector<std::string>& args) {
   if (auto code = parse(name, args, opts, {}, usage, vm)) return *code;
   auto client = client_or_report(name, vm, read_environment());
   if (!client) return kExitInvalid;
-  Answer a = call(name, *client, "GET", "/sessions");
-  if (a.exit != kExitOk) return a.exit;
+  // Every page: atelierd answers GET /sessions a page at a time ("next": the following one's start).
+  json::array sessions;
+  std::string target = "/sessions?limit=1000";
+  for (;;) {
+    Answer a = call(name, *client, "GET", target);
+    if (a.exit != kExitOk) return a.exit;
+    for (auto& s : a.body.at("sessions").as_array()) sessions.push_back(std::move(s));
+    const auto* next = a.body.as_object().if_contains("next");
+    if (next == nullptr || !next->is_string()) break;
+    target = "/sessions?limit=1000&after=" + std::string(next->as_string());
+  }
   if (vm["output"].as<std::string>() == "json") {
-    std::cout << json::serialize(a.body) << "\n";
+    std::cout << json::serialize(json::object{{"sessions", sessions}}) << "\n";
     return kExitOk;
   }
   std::printf("%-24s %-16s %-10s %-13s %-7s %s\n", "SESSION", "LAB", "DESIRED", "STATUS", "READY", "CREATED");
-  for (const auto& s : a.body.at("sessions").as_array()) {
+  for (const auto& s : sessions) {
     std::string ready = str(s.at("ready")) + "/" + str(s.at("candidates"));
     std::printf("%-24s %-16s %-10s %-13s %-7s %s\n", str(s.at("id")).c_str(), str(s.at("lab").at("id")).c_str(),
                 str(s.at("desired")).c_str(), str(s.at("status")).c_str(), ready.c_str(),

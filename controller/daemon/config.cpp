@@ -42,6 +42,7 @@ struct RawOptions {
   long boot_timeout = 300, check_interval = 0, reconcile_ms = 2000, orphan_interval = 60;
   long console_idle = 1800;
   unsigned max_parallel = 0;
+  std::size_t max_connections = 512, max_connections_per_client = 128;
 };
 
 void add_options(po::options_description& cli, RawOptions& r, Config& c) {
@@ -55,6 +56,10 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       "tls-cert", po::value(&r.tls_cert), "TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS only")(
       "tls-key", po::value(&r.tls_key), "TLS private key (PEM)")(
       "max-body-bytes", po::value(&r.max_body)->default_value(r.max_body), "larger request bodies get 413")(
+      "max-connections", po::value(&r.max_connections)->default_value(r.max_connections),
+      "connections open at once; one more is closed at once")(
+      "max-connections-per-client", po::value(&r.max_connections_per_client)->default_value(r.max_connections_per_client),
+      "connections open at once from one client address (a classroom behind NAT is one address)")(
       "port-file", po::value(&r.port_file), "write the bound port to FILE once listening")(
       "web-assets-dir", po::value(&r.web_assets)->default_value(ATELIER_DEFAULT_WEB_ASSETS_DIR),
       "the candidate pages' stylesheet and scripts (installed share/atelier/web/assets)")(
@@ -128,6 +133,11 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.web_assets_dir = absolute(r.web_assets);
   c.xterm_dir = absolute(r.xterm);
   c.max_body_bytes = r.max_body;
+  if (r.max_connections == 0 || r.max_connections_per_client == 0) {
+    return Error(ErrorCode::kInvalidArgument, "--max-connections and --max-connections-per-client must be positive");
+  }
+  c.max_connections = r.max_connections;
+  c.max_connections_per_client = r.max_connections_per_client;
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Error(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together; give both or neither");
   }

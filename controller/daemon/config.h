@@ -32,6 +32,8 @@ struct Config {
   std::filesystem::path tls_cert;
   std::filesystem::path tls_key;
   std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_connections = 512;             // open at once, in all
+  std::size_t max_connections_per_client = 128;  // open at once from one address
   std::filesystem::path port_file;      // written with the bound port once listening
   // The candidate pages' files (GET /assets/*) and xterm.js (GET /assets/xterm/*).
   std::filesystem::path web_assets_dir = ATELIER_DEFAULT_WEB_ASSETS_DIR;

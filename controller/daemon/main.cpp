@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include "controller/api/api.h"
 #include "controller/api/server.h"
@@ -24,6 +25,7 @@
 #include "controller/daemon/consoles.h"
 #include "controller/reconciler/reconciler.h"
 #include "controller/sessions/session_service.h"
+#include "controller/store/state_permissions.h"
 #include "controller/store/store.h"
 
 namespace {
@@ -58,6 +60,19 @@ int main(int argc, char** argv) {
   }
   const daemon::Config& config = parsed->config;
 
+  // The store, its WAL and the keys are the owner's only; folders QEMU passes through to reach
+  // seeds, overlays and images get traversal, no listing. Older state folders are tightened.
+  std::vector<std::filesystem::path> qemu_paths;
+  if (config.reconcile) qemu_paths = {config.run_dir, config.overlay_dir, config.image_state_dir / "images"};
+  auto secured = store::secure_state_dir(config.state_dir, qemu_paths);
+  if (!secured.ok()) {
+    log("error", "cannot secure the state folder", "error=\"" + secured.error().to_string() + "\"");
+    return 1;
+  }
+  for (const auto& change : *secured) {
+    log("info", "tightened permissions", "path=" + change.path.string() + " from=" +
+                                             store::mode_string(change.from) + " to=" + store::mode_string(change.to));
+  }
   auto opened = store::Store::open(config.state_dir);
   if (!opened.ok()) {
     log("error", "cannot open the store", "error=\"" + opened.error().to_string() + "\"");
@@ -77,6 +92,13 @@ int main(int argc, char** argv) {
   session_options.load.recipes_root = config.recipes_dir;
   sessions::SessionService sessions(store, session_options);
 
+  // Candidates' access codes and root passwords derive from this key: kept 0600 beside the
+  // store, never logged.
+  auto access_key = api::load_or_create_access_key(config.state_dir / "access.key");
+  if (!access_key.ok()) {
+    log("error", "cannot read or create the access-code key", "error=\"" + access_key.error().to_string() + "\"");
+    return 1;
+  }
   std::unique_ptr<reconciler::Reconciler> reconciler;
   if (config.reconcile) {
     reconciler::ReconcilerOptions ro;
@@ -99,6 +121,7 @@ int main(int argc, char** argv) {
     ro.check_interval = config.check_interval;
     ro.orphan_session_prefix = config.orphan_prefix;
     ro.max_parallel_per_host = config.max_parallel_labs;
+    ro.secret_key = *access_key;
     ro.log = [](std::string_view level, std::string_view msg, const std::string& fields) { log(level, msg, fields); };
     auto made = reconciler::Reconciler::create(ro);
     if (!made.ok()) {
@@ -111,13 +134,7 @@ int main(int argc, char** argv) {
   api::Api::Options api_options;
   api_options.operations = reconciler.get();
   api_options.default_check_interval = config.check_interval;
-  // The candidates' access codes derive from this key: kept 0600 beside the store, never logged.
-  auto access_key = api::load_or_create_access_key(config.state_dir / "access.key");
-  if (!access_key.ok()) {
-    log("error", "cannot read or create the access-code key", "error=\"" + access_key.error().to_string() + "\"");
-    return 1;
-  }
-  api_options.web.access_key = std::move(access_key).value();
+  api_options.web.access_key = *access_key;
   api_options.web.secure_cookies = !config.tls_cert.empty();
   api_options.web.assets_dir = config.web_assets_dir;
   api_options.web.xterm_dir = config.xterm_dir;
@@ -150,6 +167,8 @@ int main(int argc, char** argv) {
   server_options.address = config.listen_address;
   server_options.port = config.listen_port;
   server_options.max_body_bytes = config.max_body_bytes;
+  server_options.max_connections = config.max_connections;
+  server_options.max_connections_per_client = config.max_connections_per_client;
   server_options.tls_cert_file = config.tls_cert.string();
   server_options.tls_key_file = config.tls_key.string();
   server_options.quick = [&](const api::HttpRequest& request) { return api.handle_quick(request); };
@@ -173,7 +192,12 @@ int main(int argc, char** argv) {
                                    " us=" + std::to_string(us.count()));
         return response;
       },
-      [&](int status) { api.count_response(status); });
+      [&](int status) { api.count_response(status); },
+      [](const api::HttpServer::Refusal& r) {
+        log("warn", "request refused",
+            "method=" + r.method + " path=" + r.path + " reason=\"" + r.reason + "\" client=" +
+                (r.client.empty() ? "-" : r.client) + (r.suppressed ? " suppressed=" + std::to_string(r.suppressed) : ""));
+      });
   if (!server.ok()) {
     log("error", "cannot listen", "error=\"" + server.error().to_string() + "\"");
     return server.error().code() == ErrorCode::kInvalidArgument ? 2 : 1;

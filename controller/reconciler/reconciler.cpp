@@ -6,6 +6,7 @@
 #include <set>
 
 #include "controller/sessions/model.h"
+#include "controller/provisioning/secrets.h"
 #include "controller/reconciler/node_info.h"
 #include "controller/sessions/check_interval.h"
 #include "controller/sessions/session_service.h"
@@ -48,6 +49,11 @@ std::unique_ptr<JobRunner> Reconciler::make_runner() {
 Result<std::unique_ptr<Reconciler>> Reconciler::create(ReconcilerOptions options) {
   if (options.hosts.empty()) {
     return Error(ErrorCode::kInvalidArgument, "the reconciler needs at least one hypervisor host");
+  }
+  if (options.secret_key.empty()) {
+    auto key = provisioning::random_secret_key();
+    if (!key.ok()) return std::move(key).error().context("start the reconciler");
+    options.secret_key = std::move(key).value();
   }
   std::unique_ptr<Reconciler> r(new Reconciler(std::move(options)));
   // Actions the previous atelierd left running were cut short by its stop or crash: they are

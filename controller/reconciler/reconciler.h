@@ -53,6 +53,9 @@ struct ReconcilerOptions {
   std::string image_state_dir = images::kDefaultStateDir;  // built images: DIR/images/...
   bool build_images = false;  // build a missing image; otherwise the lab fails saying how to build it
   std::optional<std::string> agent_binary;  // put on every seed disk
+  // The installation's secret key (atelierd's STATE_DIR/access.key): candidates' root passwords
+  // derive from it (provisioning/secrets.h). Empty: a random key for this process (tests).
+  std::string secret_key;
   provider::SerialConsole::Kind console = provider::SerialConsole::Kind::kLogFile;
   provider::DiskCache cache = provider::DiskCache::kDefault;
   std::chrono::milliseconds boot_deadline{std::chrono::minutes(5)};

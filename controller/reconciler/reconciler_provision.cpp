@@ -5,6 +5,7 @@
 #include "controller/images/image_definition.h"
 #include "controller/provisioning/lab_actions.h"
 #include "controller/provisioning/plan.h"
+#include "controller/provisioning/secrets.h"
 #include "controller/sessions/session_service.h"
 
 namespace atelier::reconciler {
@@ -17,12 +18,6 @@ using store::StepState;
 namespace {
 
 std::size_t idx(Step s) { return static_cast<std::size_t>(s); }
-
-// The candidate's root password: derived from the session's seed, so that a lab planned again
-// after a restart gets the same one (the guest took it at first boot).
-std::string root_password(const store::SessionRecord& s, const std::string& candidate) {
-  return store::sha256_hex("atelier-root/" + s.id + "/" + candidate + "/" + std::to_string(s.seed)).substr(0, 12);
-}
 
 }  // namespace
 
@@ -70,7 +65,8 @@ Status Reconciler::plan_lab(store::Store& store, LabRuntime& rt, Host& host) {
   in.session = rt.session;
   in.candidate = rt.candidate;
   in.run_dir = (options_.run_dir / rt.session / rt.candidate).string();
-  in.root_password = root_password(*session, rt.candidate);
+  // Keyed, not from the seed alone: a lab planned again after a restart gets the same one.
+  in.root_password = provisioning::derive_root_password(options_.secret_key, session->id, rt.candidate, session->seed);
   in.cache = options_.cache;
   in.console = options_.console;
   for (const auto& h : model->hosts) {

@@ -98,8 +98,9 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
   store::SessionRecord record;
   record.lab_path = path->string();
   record.lab_id = report.lab->id;
-  // Seeds stay below 2^53 when drawn, so that JSON clients in any language read them exactly.
-  record.seed = request.seed ? *request.seed : (random() & ((1ull << 53) - 1));
+  // Drawn over all 64 bits: a small seed could be found by trying them all against what one
+  // candidate sees of their own variant.
+  record.seed = request.seed ? *request.seed : random();
   record.created_at = options_.clock();
   record.feedback = request.feedback;
   record.created_by = std::string(actor);

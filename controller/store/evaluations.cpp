@@ -58,6 +58,10 @@ std::string candidate_target(std::string_view session, std::string_view candidat
 
 Result<std::int64_t> Store::add_annotation(const AnnotationRecord& a, std::string_view audit_actor) {
   if (is_blank(a.text)) return Error(ErrorCode::kInvalidArgument, "an annotation needs a text");
+  if (a.text.size() > kMaxAnnotationTextBytes) {
+    return Error(ErrorCode::kInvalidArgument, "the annotation is longer than " +
+                                                  std::to_string(kMaxAnnotationTextBytes) + " bytes; shorten the note");
+  }
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   ATELIER_RETURN_IF_ERROR(require_candidate(db_, a.session, a.candidate));

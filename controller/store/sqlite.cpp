@@ -1,7 +1,12 @@
 // RAII wrappers over SQLite (see sqlite.h).
 #include "controller/store/sqlite.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <utility>
 
@@ -20,6 +25,13 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
 }  // namespace
 
 Result<Database> Database::open(const std::filesystem::path& file) {
+  // Created 0600 before SQLite sees it: SQLite would make it 0644, and its -wal and -shm files
+  // take the database file's mode.
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return Error(ErrorCode::kIo, std::strerror(errno)).context("open database " + file.string());
+  }
+  ::close(fd);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(file.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -2,8 +2,10 @@
 #include "controller/store/store.h"
 
 #include "controller/store/result_signature.h"
+#include "controller/store/state_permissions.h"
 
 #include <algorithm>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -178,12 +180,19 @@ CREATE TABLE web_sessions (
   generation INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 );
-)sql",    // 7: every result is signed when stored (result_signature.h): atelierd's Ed25519 signature
+)sql",
+    // 7: every result is signed when stored (result_signature.h): atelierd's Ed25519 signature
     // of the record's canonical bytes (base64) and the signing key's fingerprint. Results
     // stored before this version keep '' in both: they are shown as unsigned, never as signed.
     R"sql(
 ALTER TABLE results ADD COLUMN signature TEXT NOT NULL DEFAULT '';
 ALTER TABLE results ADD COLUMN signing_key TEXT NOT NULL DEFAULT '';
+)sql",
+    // 8: token expiry (NULL: no fixed end; a candidate token still ends with its session), and
+    // the index of the paged session list.
+    R"sql(
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+CREATE INDEX sessions_by_creation ON sessions(created_at, id);
 )sql",
 };
 
@@ -294,12 +303,9 @@ std::filesystem::path Store::database_path(const std::filesystem::path& state_di
 }
 
 Result<Store> Store::open(const std::filesystem::path& state_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(state_dir, ec);
-  if (ec) {
-    return Error(ErrorCode::kIo, ec.message())
-        .context("create state directory " + state_dir.string());
-  }
+  // A new state folder is private (0700); an existing one keeps its mode here (atelierd sets it
+  // at start with secure_state_dir, traversal only when QEMU must pass through it).
+  ATELIER_RETURN_IF_ERROR(create_private_dir(state_dir));
   auto store = open_file(database_path(state_dir));
   if (!store.ok()) return store;
   // The results of a store in a state folder are signed with that folder's key, made on first use.
@@ -441,6 +447,31 @@ Result<std::vector<SessionRecord>> Store::list_sessions() {
   auto st = db_.prepare(std::string("SELECT ") + kSessionColumns +
                         " FROM sessions ORDER BY created_at, id");
   if (!st.ok()) return std::move(st).error();
+  std::vector<SessionRecord> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(read_session(*st));
+  }
+  return out;
+}
+
+Result<std::vector<SessionRecord>> Store::list_sessions_page(const std::optional<std::string>& after,
+                                                             std::size_t limit) {
+  std::int64_t from_at = std::numeric_limits<std::int64_t>::min();
+  std::string from_id;
+  if (after) {
+    auto last = get_session(*after);
+    if (!last.ok()) return std::move(last).error();
+    from_at = to_millis(last->created_at);
+    from_id = last->id;
+  }
+  // Keyset order (created_at, id): a page is found by the index, whatever its depth.
+  auto st = db_.prepare(std::string("SELECT ") + kSessionColumns +
+                        " FROM sessions WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?");
+  if (!st.ok()) return std::move(st).error();
+  st->bind(1, from_at).bind(2, from_id).bind(3, static_cast<std::int64_t>(limit));
   std::vector<SessionRecord> out;
   for (;;) {
     auto row = st->step();

@@ -186,7 +186,22 @@ struct TokenRecord {
   std::optional<std::string> candidate;  // set for candidate tokens (with session)
   std::string label;
   TimePoint created_at{};
+  std::optional<TimePoint> expires_at;  // nullopt: no fixed end (a candidate token ends with its session)
 };
+
+// How long a trainer or evaluator token lasts when its creator does not say (documented in
+// docs/api.md); candidate tokens end with their session instead.
+inline constexpr std::chrono::hours kDefaultTokenLifetime{24 * 90};
+
+// A token lifetime as written by people: "90d", "12h", "30m", or "never" (nullopt). At most
+// ten years; kInvalidArgument with the expected form otherwise.
+Result<std::optional<std::chrono::seconds>> parse_token_lifetime(std::string_view text);
+
+// Longest evaluator's note accepted (a few pages of text).
+inline constexpr std::size_t kMaxAnnotationTextBytes = 16 * 1024;
+
+// Longest token label accepted (a note saying who the token is for).
+inline constexpr std::size_t kMaxTokenLabelBytes = 200;
 
 // A candidate's access code as stored (access_codes.cpp): the code itself is derived from the
 // generation under atelierd's key and never stored; `digest` is its keyed hash, for lookup.
@@ -240,6 +255,9 @@ class Store {
   // kNotFound for an unknown id.
   Result<SessionRecord> get_session(std::string_view id);
   Result<std::vector<SessionRecord>> list_sessions();  // oldest first
+  // One page of list_sessions: at most `limit` sessions, oldest first, starting after the
+  // session `after` (from the first without). kNotFound when `after` names no session.
+  Result<std::vector<SessionRecord>> list_sessions_page(const std::optional<std::string>& after, std::size_t limit);
   // Sets what should exist, with its audit entry. Idempotent; kNotFound for an unknown id.
   Status set_desired_state(std::string_view id, DesiredState desired, const AuditEntry& audit);
   Status set_session_status(std::string_view id, LabStatus status);
@@ -307,14 +325,23 @@ class Store {
   // Creates a token and returns its secret text ("atl_" + 64 hex digits); only its SHA-256 is
   // stored. A candidate token needs session and candidate of a recorded candidate lab; a
   // trainer or evaluator token may be limited to a recorded session. kInvalidArgument or
-  // kNotFound otherwise. Audited with `actor`.
+  // kNotFound otherwise; kInvalidArgument for a label over kMaxTokenLabelBytes or an expiry
+  // not after `now`. `expires_at` nullopt: the token has no fixed end. Audited with `actor`.
   Result<std::string> create_token(Role role, const std::optional<std::string>& session,
                                    const std::optional<std::string>& candidate,
-                                   std::string_view label, TimePoint now, std::string_view actor);
-  // The token's record, or kPermissionDenied for a token that is not known (or revoked).
-  Result<TokenRecord> authenticate(std::string_view secret);
-  Status revoke_token(std::string_view id, const AuditEntry& audit);
-  Result<std::vector<TokenRecord>> list_tokens();
+                                   std::string_view label, TimePoint now, std::string_view actor,
+                                   std::optional<TimePoint> expires_at = std::nullopt);
+  // The token's record, or kPermissionDenied for a token that is not known, revoked, expired at
+  // `now`, or a candidate token whose session was destroyed (it ends with its session).
+  Result<TokenRecord> authenticate(std::string_view secret, TimePoint now = Clock::now());
+  // Revokes the token with this id; kNotFound for an unknown or already revoked one. With
+  // `session`, only a token limited to that session (a session-limited trainer's reach).
+  Status revoke_token(std::string_view id, const AuditEntry& audit,
+                      const std::optional<std::string>& session = std::nullopt);
+  // The tokens neither revoked nor expired at `now`, oldest first; with `session`, only those
+  // limited to it.
+  Result<std::vector<TokenRecord>> list_tokens(TimePoint now = Clock::now(),
+                                               const std::optional<std::string>& session = std::nullopt);
 
   // ---- candidate access codes and web sessions (access_codes.cpp) ----
   // The codes issued in a session, by candidate. kNotFound for an unknown session.

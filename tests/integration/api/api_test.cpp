@@ -90,6 +90,10 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kGetResults, "GET", "/sessions/s1/results", "", {401, 401, 200, 200, 403, 403, 403, 403}},
       {Endpoint::kCreateToken, "POST", "/tokens", R"({"role":"evaluator"})",
        {401, 401, 201, 403, 403, 403, 403, 403}},
+      // Allowed: 200 with the trainer's view (a session-limited trainer sees its session's).
+      {Endpoint::kListTokens, "GET", "/tokens", "", {401, 401, 200, 403, 403, 403, 200, 403}},
+      // Allowed: 404, as no token has this id (tokens_test.cpp revokes real ones).
+      {Endpoint::kRevokeToken, "DELETE", "/tokens/000000000000", "", {401, 401, 404, 403, 403, 403, 404, 403}},
       {Endpoint::kSessionEvents, "GET", "/sessions/s1/events", "", {401, 401, 200, 200, 403, 403, 403, 403}},
       // Actions: this fixture runs no reconciler, so an allowed call is 503 (see
       // tests/integration/reconciler for them with one).
@@ -151,6 +155,18 @@ TEST_F(ApiTest, CandidateResultsNeedTheSessionsFeedbackFlag) {
   EXPECT_EQ(error_code(r), "forbidden");
   EXPECT_EQ(call("GET", "/sessions/s2/candidates/c01/tasks", "cand_s2").status, 200);
   EXPECT_EQ(call("GET", "/sessions/s2/candidates/c01/results", "trainer").status, 200);
+}
+
+// Issue #19: the seed is the trainer's; evaluators see sessions without it.
+TEST_F(ApiTest, SeedsAreShownToTrainersOnly) {
+  for (const std::string target : {"/sessions", "/sessions/s1"}) {
+    json::value t = parse(call("GET", target, "trainer"));
+    json::value e = parse(call("GET", target, "evaluator"));
+    const auto& ts = target == "/sessions" ? t.at("sessions").at(0).as_object() : t.as_object();
+    const auto& es = target == "/sessions" ? e.at("sessions").at(0).as_object() : e.as_object();
+    EXPECT_EQ(ts.at("seed").to_number<std::uint64_t>(), 42u) << target;
+    EXPECT_FALSE(es.contains("seed")) << target << ": " << json::serialize(es);
+  }
 }
 
 TEST_F(ApiTest, SessionScopedTokensSeeOnlyTheirSession) {
