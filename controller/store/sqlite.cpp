@@ -26,12 +26,16 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
 
 Result<Database> Database::open(const std::filesystem::path& file) {
   // Created 0600 before SQLite sees it: SQLite would make it 0644, and its -wal and -shm files
-  // take the database file's mode.
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
+  // take the database file's mode. Only a file that does not exist yet is opened here: closing
+  // any descriptor of a database this process already has open drops all of the process's POSIX
+  // locks on it, after which another process's connection deletes the WAL still in use here
+  // (writes then go to a deleted file and are lost).
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
     return Error(ErrorCode::kIo, std::strerror(errno)).context("open database " + file.string());
   }
-  ::close(fd);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(file.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -101,7 +101,8 @@ def main():
                      json.loads(web.cli(atelier, url, token, "session", "codes", session, "--output", "json"))["codes"]}
             # What the reconciler would have done: alice's lab placed on "local", her server running.
             with sqlite3.connect(tmp / "state" / "atelier.db") as db:
-                db.execute("UPDATE candidate_labs SET host = 'local' WHERE session = ?", (session,))
+                placed = db.execute("UPDATE candidate_labs SET host = 'local' WHERE session = ?", (session,)).rowcount
+                web.check(placed == 2, "expected the 2 labs of %s in the store, updated %d" % (session, placed))
             (tmp / "domain.xml").write_text(DOMAIN_XML.format(name=name, session=session, candidate="alice",
                                                               host="server", kernel=kernel, initrd=initrd))
             virsh("define", str(tmp / "domain.xml"))
@@ -156,6 +157,14 @@ def main():
                     pass
             web.check(answered, "no answer after the guest restarted: " + screen_text(driver)[-500:])
             driver.save_screenshot(str(shots / "candidate-console-after-restart.png"))
+        except BaseException:
+            # What atelierd said is the first thing to read when the page did not connect.
+            print("atelierd's log (last lines):\n" + (tmp / "atelierd.log").read_text()[-4000:], file=sys.stderr)
+            if driver:
+                state = driver.find_elements(By.ID, "console-state")
+                print("the page's state line:", state[0].text if state else "(none)", file=sys.stderr)
+                print("the browser's log:", driver.get_log("browser")[-10:], file=sys.stderr)
+            raise
         finally:
             if driver:
                 driver.quit()
