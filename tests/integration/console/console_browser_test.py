@@ -12,15 +12,14 @@ import json
 import os
 import pathlib
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "web"))
-import web_browser_test as web  # noqa: E402  (browser(), cli(), check(), upgrade_status())
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
+import browser as web  # noqa: E402  (browser(), cli(), check(), upgrade_status(), screen_text())
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -43,36 +42,6 @@ def virsh(*args, check=True):
                           capture_output=True, text=True)
 
 
-def start_atelierd(atelierd, src, tmp):
-    port_file = tmp / "port"
-    log = open(tmp / "atelierd.log", "w")
-    proc = subprocess.Popen(
-        [atelierd, "--listen", "127.0.0.1:0", "--state-dir", str(tmp / "state"),
-         "--labs-dir", str(src / "labs"), "--recipes-dir", str(src / "ansible-free-recipes" / "recipes"),
-         "--libvirt-uri", "local=qemu:///system", "--no-reconcile", "--console", "pty",
-         "--port-file", str(port_file), "--web-assets-dir", str(src / "controller" / "web" / "assets")],
-        stderr=log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # waits for the file atelierd writes once listening
-        if port_file.exists() and port_file.read_text().strip():
-            return proc, "http://127.0.0.1:" + port_file.read_text().strip()
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise AssertionError("atelierd did not start; see " + str(tmp / "atelierd.log"))
-
-
-def screen_text(driver):
-    # xterm.js: its whole buffer, scrollback included (the DOM holds only the visible rows); the
-    # plain terminal (when xterm.js cannot load) is a <pre>.
-    return driver.execute_script(
-        "var t = window.atelierTerminal;"
-        "if (t && t.buffer) { var b = t.buffer.active, out = [];"
-        "  for (var i = 0; i < b.length; i++) { var l = b.getLine(i); if (l) out.push(l.translateToString(true)); }"
-        "  return out.join('\\n'); }"
-        "return document.getElementById('terminal').innerText")
-
-
 def main():
     atelierd, atelier, src, shots = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
     kernels = [(k, os.path.join(os.path.dirname(k), "initrd.img"))
@@ -90,11 +59,11 @@ def main():
         kernel, initrd = tmp / "vmlinuz", tmp / "initrd.img"
         shutil.copy(kernels[0][0], kernel)
         shutil.copy(kernels[0][1], initrd)
-        proc, url = start_atelierd(atelierd, src, tmp)
+        proc, url = web.start_atelierd(atelierd, src, tmp, "local=qemu:///system",
+                                           ["--no-reconcile", "--console", "pty"])
         driver = None
         try:
-            token = subprocess.run([atelier, "token", "create", "--role", "trainer", "--state-dir", str(tmp / "state")],
-                                   check=True, capture_output=True, text=True).stdout.strip()
+            token = web.trainer_token(atelier, tmp)
             web.cli(atelier, url, token, "session", "create", "--lab", "demo", "--candidates", "alice,bob",
                     "--name", session)
             codes = {c["candidate"]: c["code"] for c in
@@ -125,11 +94,11 @@ def main():
             while time.monotonic() < deadline and not answered:
                 focus.send_keys("echo atelier-$((6*7))\n")
                 try:
-                    WebDriverWait(driver, 10).until(lambda d: "atelier-42" in screen_text(d))
+                    WebDriverWait(driver, 10).until(lambda d: "atelier-42" in web.screen_text(d))
                     answered = True
                 except Exception:
                     pass
-            web.check(answered, "the guest's answer never showed on the screen: " + screen_text(driver)[-500:])
+            web.check(answered, "the guest's answer never showed on the screen: " + web.screen_text(driver)[-500:])
             web.check(driver.find_element(By.ID, "console-state").get_attribute("data-state") == "connected",
                       "state line not 'connected'")
             driver.save_screenshot(str(shots / "candidate-console.png"))
@@ -145,17 +114,17 @@ def main():
             driver.execute_script("if (window.atelierTerminal) window.atelierTerminal.clear()")
             virsh("start", name)
             WebDriverWait(driver, 240).until(
-                lambda d: "Run /bin/sh as init process" in screen_text(d))
+                lambda d: "Run /bin/sh as init process" in web.screen_text(d))
             answered = False
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and not answered:
                 focus.send_keys("echo after-$((7*8))\n")
                 try:
-                    WebDriverWait(driver, 10).until(lambda d: "after-56" in screen_text(d))
+                    WebDriverWait(driver, 10).until(lambda d: "after-56" in web.screen_text(d))
                     answered = True
                 except Exception:
                     pass
-            web.check(answered, "no answer after the guest restarted: " + screen_text(driver)[-500:])
+            web.check(answered, "no answer after the guest restarted: " + web.screen_text(driver)[-500:])
             driver.save_screenshot(str(shots / "candidate-console-after-restart.png"))
         except BaseException:
             # What atelierd said is the first thing to read when the page did not connect.

@@ -6,72 +6,17 @@
 # when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
 # usage: web_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR
 import json
-import os
 import pathlib
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
+from browser import browser, check, cli, no_console_errors, start_atelierd, stylesheet_applied, \
+    trainer_token, upgrade_status  # noqa: E402
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def start_atelierd(atelierd, src, tmp):
-    port_file = tmp / "port"
-    log = open(tmp / "atelierd.log", "w")
-    proc = subprocess.Popen(
-        [atelierd, "--listen", "127.0.0.1:0", "--state-dir", str(tmp / "state"),
-         "--labs-dir", str(src / "labs"), "--recipes-dir", str(src / "ansible-free-recipes" / "recipes"),
-         "--libvirt-uri", "test:///default", "--no-reconcile", "--port-file", str(port_file),
-         "--web-assets-dir", str(src / "controller" / "web" / "assets")],
-        stderr=log)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:  # waits for a file atelierd writes once listening
-        if port_file.exists() and port_file.read_text().strip():
-            return proc, "http://127.0.0.1:" + port_file.read_text().strip()
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise AssertionError("atelierd did not start; see " + str(tmp / "atelierd.log"))
-
-
-def cli(atelier, url, token, *args):
-    env = dict(os.environ, ATELIER_SERVER=url, ATELIER_TOKEN=token)
-    return subprocess.run([atelier, *args], env=env, check=True, capture_output=True, text=True).stdout
-
-
-def browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--window-size=1200,900", "--lang=fr-FR"):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-
-
-def no_console_errors(driver, where):
-    # A CSP violation, a missing asset or a script error shows up here.
-    # (Chromium asks for /favicon.ico on its own; atelierd has none.)
-    errors = [e["message"] for e in driver.get_log("browser")
-              if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]]
-    check(not errors, where + ": browser errors " + repr(errors))
-
-
-def stylesheet_applied(driver):
-    return driver.execute_script(
-        "return Array.from(document.styleSheets).some(s => s.href && s.href.endsWith('/assets/atelier.css') "
-        "&& s.cssRules.length > 0)")
 
 
 def login_steps(driver, url, codes, shots):
@@ -94,18 +39,6 @@ def login_steps(driver, url, codes, shots):
     cookie = driver.get_cookie("atelier_session")
     check(cookie and cookie["httpOnly"] and cookie.get("sameSite") == "Strict", "session cookie flags: %r" % cookie)
     check(driver.execute_script("return document.cookie").find("atelier_session") < 0, "cookie readable by script")
-
-
-def upgrade_status(url, path, cookie, origin):
-    """The HTTP status atelierd answers a WebSocket upgrade with (101 when it switches)."""
-    host = url[len("http://"):]
-    h, p = host.split(":")
-    with socket.create_connection((h, int(p)), timeout=10) as s:
-        req = ("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-               "Origin: %s\r\nCookie: atelier_session=%s\r\n\r\n") % (path, host, origin, cookie)
-        s.sendall(req.encode())
-        return int(s.recv(4096).split(b" ")[1])
 
 
 def console_steps(driver, url, shots):
@@ -170,11 +103,10 @@ def main():
     shots.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="atelier-web-browser-") as t:
         tmp = pathlib.Path(t)
-        proc, url = start_atelierd(atelierd, src, tmp)
+        proc, url = start_atelierd(atelierd, src, tmp, extra=["--no-reconcile"])
         driver = None
         try:
-            token = subprocess.run([atelier, "token", "create", "--role", "trainer", "--state-dir", str(tmp / "state")],
-                                   check=True, capture_output=True, text=True).stdout.strip()
+            token = trainer_token(atelier, tmp)
             created = cli(atelier, url, token, "session", "create", "--lab", "demo", "--candidates", "alice,bob",
                           "--name", "web1")
             codes = {c["candidate"]: c["code"] for c in

@@ -1,0 +1,96 @@
+# What every real-browser test shares (headless Chromium through Selenium and chromedriver, from
+# scripts/install-deps): start atelierd on a free loopback port, call the CLI against it, open the
+# browser, read xterm's screen, try a WebSocket upgrade. One copy; the tests import it with
+#   sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support")); import browser
+import os
+import socket
+import subprocess
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def start_atelierd(atelierd, src, tmp, libvirt_uri="test:///default", extra=()):
+    """atelierd on 127.0.0.1 (a port it picks), state in TMP/state, the source tree's labs,
+    recipes and web assets, no reconciler unless `extra` says otherwise. Returns (process, url);
+    its log is TMP/atelierd.log."""
+    port_file = tmp / "port"
+    log = open(tmp / "atelierd.log", "w")
+    proc = subprocess.Popen(
+        [atelierd, "--listen", "127.0.0.1:0", "--state-dir", str(tmp / "state"),
+         "--labs-dir", str(src / "labs"), "--recipes-dir", str(src / "ansible-free-recipes" / "recipes"),
+         "--libvirt-uri", libvirt_uri, "--port-file", str(port_file),
+         "--web-assets-dir", str(src / "controller" / "web" / "assets"), *extra],
+        stderr=log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # waits for the file atelierd writes once listening
+        if port_file.exists() and port_file.read_text().strip():
+            return proc, "http://127.0.0.1:" + port_file.read_text().strip()
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError("atelierd did not start; see " + str(tmp / "atelierd.log"))
+
+
+def trainer_token(atelier, tmp):
+    """A trainer token made by the CLI on atelierd's state directory (as an operator would)."""
+    return subprocess.run([atelier, "token", "create", "--role", "trainer", "--state-dir", str(tmp / "state")],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def cli(atelier, url, token, *args):
+    env = dict(os.environ, ATELIER_SERVER=url, ATELIER_TOKEN=token)
+    return subprocess.run([atelier, *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--window-size=1200,900", "--lang=fr-FR"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def no_console_errors(driver, where):
+    # A CSP violation, a missing asset or a script error shows up here.
+    # (Chromium asks for /favicon.ico on its own; atelierd has none.)
+    errors = [e["message"] for e in driver.get_log("browser")
+              if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]]
+    check(not errors, where + ": browser errors " + repr(errors))
+
+
+def stylesheet_applied(driver):
+    return driver.execute_script(
+        "return Array.from(document.styleSheets).some(s => s.href && s.href.endsWith('/assets/atelier.css') "
+        "&& s.cssRules.length > 0)")
+
+
+def upgrade_status(url, path, cookie, origin):
+    """The HTTP status atelierd answers a WebSocket upgrade with (101 when it switches)."""
+    host = url[len("http://"):]
+    h, p = host.split(":")
+    with socket.create_connection((h, int(p)), timeout=10) as s:
+        req = ("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+               "Origin: %s\r\nCookie: atelier_session=%s\r\n\r\n") % (path, host, origin, cookie)
+        s.sendall(req.encode())
+        return int(s.recv(4096).split(b" ")[1])
+
+
+def screen_text(driver):
+    """xterm.js's whole buffer, scrollback included (the DOM holds only the visible rows); the
+    plain terminal (when xterm.js cannot load) is a <pre>."""
+    return driver.execute_script(
+        "var t = window.atelierTerminal;"
+        "if (t && t.buffer) { var b = t.buffer.active, out = [];"
+        "  for (var i = 0; i < b.length; i++) { var l = b.getLine(i); if (l) out.push(l.translateToString(true)); }"
+        "  return out.join('\\n'); }"
+        "return document.getElementById('terminal').innerText")
