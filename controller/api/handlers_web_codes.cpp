@@ -2,9 +2,6 @@
 // candidates that have none) and POST .../candidates/{candidate}/code (a new generation: the
 // old code and its browser sessions stop working at once). Codes go to the caller, never to logs.
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +13,7 @@
 #include <fstream>
 #include <map>
 
+#include "common/crypto/digest.h"
 #include "controller/api/handlers.h"
 #include "controller/api/web_state.h"
 
@@ -24,15 +22,8 @@ namespace json = boost::json;
 
 std::string derive_access_code(std::string_view key, std::string_view session,
                                std::string_view candidate, std::int64_t generation) {
-  std::string message = "atelier-access-code";
-  message.push_back('\0');
-  message.append(session).push_back('\0');
-  message.append(candidate).push_back('\0');
-  message += std::to_string(generation);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(), &len);
+  const crypto::Sha256 mac = crypto::hmac_sha256(
+      key, crypto::labelled_message("atelier-access-code", {session, candidate, std::to_string(generation)}));
   std::uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n = (n << 8) | mac[static_cast<std::size_t>(i)];
   std::string code;
@@ -56,16 +47,9 @@ Result<std::string> load_or_create_access_key(const std::filesystem::path& file)
           .context("read " + file.string());
     return key;
   }
-  std::array<unsigned char, 32> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-    return Error(ErrorCode::kInternal, "the system random generator failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string key;
-  for (unsigned char b : random) {
-    key += kHex[b >> 4];
-    key += kHex[b & 0xf];
-  }
+  auto fresh = crypto::random_hex(32);
+  if (!fresh.ok()) return std::move(fresh).error().context("create " + file.string());
+  const std::string key = fresh.value();
   // O_EXCL: two atelierd starting at once cannot each write a different key.
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Error(ErrorCode::kIo, std::strerror(errno)).context("create " + file.string());

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/crypto/digest.h"
 #include "common/result.h"
 
 namespace atelier::evidence {
@@ -56,7 +57,7 @@ class SigningKey {
 // Whether `signature` is `key`'s Ed25519 signature of `message`.
 bool verify(const PublicKey& key, std::string_view message, std::string_view signature);
 
-std::string sha256_hex(std::string_view bytes);
+using crypto::sha256_hex;  // common/crypto/digest.h
 std::string base64_encode(std::string_view bytes);
 // kInvalidArgument for text that is not base64 (whitespace is ignored).
 Result<std::string> base64_decode(std::string_view text);

@@ -249,19 +249,6 @@ std::string canonical_text(const ImageDefinition& def) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
-}
-
 std::string definition_hash(const ImageDefinition& def) {
   std::string all = canonical_text(def);
   all += std::string("builder=") + kBuilderVersion + "\n";

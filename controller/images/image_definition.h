@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/crypto/digest.h"
 #include "common/result.h"
 
 namespace atelier::images {
@@ -56,6 +57,6 @@ std::string canonical_text(const ImageDefinition& def);
 std::string definition_hash(const ImageDefinition& def);
 
 // Hex SHA-256 of arbitrary bytes.
-std::string sha256_hex(std::string_view data);
+using crypto::sha256_hex;  // common/crypto/digest.h
 
 }  // namespace atelier::images

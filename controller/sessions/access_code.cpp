@@ -3,13 +3,13 @@
 #include "controller/sessions/access_code.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+
+#include "common/crypto/digest.h"
 
 namespace atelier::sessions {
 namespace {
@@ -60,18 +60,7 @@ Result<std::string> normalize_access_code(std::string_view typed) {
 }
 
 std::string hash_access_code(std::string_view canonical_code, std::string_view server_key) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), server_key.data(), static_cast<int>(server_key.size()),
-       reinterpret_cast<const unsigned char*>(canonical_code.data()), canonical_code.size(), mac.data(),
-       &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[mac[i] >> 4];
-    out += kHex[mac[i] & 0xf];
-  }
-  return out;
+  return crypto::to_hex(crypto::hmac_sha256(server_key, canonical_code));
 }
 
 bool digests_equal(std::string_view a, std::string_view b) {
