@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "ansible-free-recipes/engine/loader_detail.h"
 #include "ansible-free-recipes/engine/mustache.h"
 #include "common/lab/names.h"
 #include "common/text/regex.h"
@@ -16,53 +17,11 @@
 namespace atelier::recipes {
 namespace {
 
-// Collects diagnostics in the compiler format.
-class Diag {
- public:
-  explicit Diag(std::string file) : file_(std::move(file)) {}
-  void error(const YAML::Mark& m, const std::string& msg) { error_at(m.line + 1, m.column + 1, msg); }
-  void error_at(int line, int column, const std::string& msg) {
-    lines_.push_back(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": error: " + msg);
-  }
-  void error(const YAML::Node& n, const std::string& msg) { error(n.Mark(), msg); }
-  bool empty() const { return lines_.empty(); }
-  std::string text() const {
-    std::string out;
-    for (const auto& l : lines_) out += (out.empty() ? "" : "\n") + l;
-    return out;
-  }
-  const std::string& file() const { return file_; }
-
- private:
-  std::string file_;
-  std::vector<std::string> lines_;
-};
-
-std::string kind_of(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-    default: return "nothing";
-  }
-}
-
-std::optional<bool> parse_bool(const std::string& s) {
-  if (s == "true" || s == "yes" || s == "True" || s == "on") return true;
-  if (s == "false" || s == "no" || s == "False" || s == "off") return false;
-  return std::nullopt;
-}
-
-std::optional<int64_t> parse_int(const std::string& s) {
-  try {
-    size_t used = 0;
-    long long v = std::stoll(s, &used, 10);
-    if (used != s.size()) return std::nullopt;
-    return v;
-  } catch (...) {
-    return std::nullopt;
-  }
-}
+using loader_detail::Diag;
+using loader_detail::kind_of;
+using loader_detail::parse_bool;
+using loader_detail::parse_int;
+using loader_detail::parse_op;
 
 // Converts a node to a Value of the declared type; nullopt + message when it does not fit.
 std::optional<Value> to_value(const YAML::Node& n, ParamType type, std::string& why) {
@@ -111,289 +70,6 @@ std::optional<Value> to_value(const YAML::Node& n, ParamType type, std::string& 
   }
   why = "expected a " + std::string(to_string(type)) + ", got " + kind_of(n);
   return std::nullopt;
-}
-
-// Reads one op's argument map, remembering which keys were used so unknown ones are reported.
-class Args {
- public:
-  Args(const YAML::Node& node, Diag& d, std::string op) : node_(node), d_(d), op_(std::move(op)) {
-    if (!node.IsMap()) {
-      d_.error(node, op_ + ": expected a map of arguments, got " + kind_of(node));
-      ok_ = false;
-    }
-  }
-  bool ok() const { return ok_; }
-
-  const YAML::Node* find(const std::string& key, bool required) {
-    used_.insert(key);
-    if (!ok_) return nullptr;
-    for (const auto& kv : node_) {
-      if (kv.first.Scalar() == key) {
-        nodes_.push_back(kv.second);
-        return &nodes_.back();
-      }
-    }
-    if (required) d_.error(node_, op_ + ": missing required argument '" + key + "'");
-    return nullptr;
-  }
-  std::optional<std::string> str(const std::string& key, bool required = false) {
-    auto* n = find(key, required);
-    if (!n) return std::nullopt;
-    if (!n->IsScalar()) {
-      d_.error(*n, op_ + "." + key + ": expected text, got " + kind_of(*n));
-      return std::nullopt;
-    }
-    return n->Scalar();
-  }
-  std::optional<bool> boolean(const std::string& key) {
-    auto* n = find(key, false);
-    if (!n) return std::nullopt;
-    auto b = n->IsScalar() ? parse_bool(n->Scalar()) : std::nullopt;
-    if (!b) d_.error(*n, op_ + "." + key + ": expected true or false, got " + kind_of(*n));
-    return b;
-  }
-  std::optional<int64_t> integer(const std::string& key) {
-    auto* n = find(key, false);
-    if (!n) return std::nullopt;
-    auto i = n->IsScalar() ? parse_int(n->Scalar()) : std::nullopt;
-    if (!i) d_.error(*n, op_ + "." + key + ": expected an integer, got " + kind_of(*n));
-    return i;
-  }
-  // A list of texts; a single text is a list of one.
-  std::optional<std::vector<std::string>> list(const std::string& key, bool required = false) {
-    auto* n = find(key, required);
-    if (!n) return std::nullopt;
-    std::vector<std::string> out;
-    if (n->IsScalar()) return std::vector<std::string>{n->Scalar()};
-    if (!n->IsSequence()) {
-      d_.error(*n, op_ + "." + key + ": expected a list, got " + kind_of(*n));
-      return std::nullopt;
-    }
-    for (const auto& item : *n) {
-      if (!item.IsScalar()) {
-        d_.error(item, op_ + "." + key + ": items must be texts, got " + kind_of(item));
-        return std::nullopt;
-      }
-      out.push_back(item.Scalar());
-    }
-    return out;
-  }
-  template <typename E>
-  std::optional<E> choice(const std::string& key, const std::vector<std::pair<const char*, E>>& options) {
-    auto s = str(key);
-    if (!s) return std::nullopt;
-    std::string names;
-    for (const auto& [name, value] : options) {
-      if (*s == name) return value;
-      names += std::string(names.empty() ? "" : ", ") + name;
-    }
-    d_.error(nodes_.back(), op_ + "." + key + ": '" + *s + "' is not one of " + names);
-    return std::nullopt;
-  }
-  std::optional<uint32_t> mode(const std::string& key) {
-    auto s = str(key);
-    if (!s) return std::nullopt;
-    std::string digits = s->starts_with("0o") ? s->substr(2) : *s;
-    if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("01234567") != std::string::npos ||
-        std::stoul(digits, nullptr, 8) > 07777) {
-      d_.error(nodes_.back(), op_ + "." + key + ": '" + *s + "' is not an octal mode like \"0644\" (quote it)");
-      return std::nullopt;
-    }
-    return static_cast<uint32_t>(std::stoul(digits, nullptr, 8));
-  }
-  void finish() {
-    if (!ok_) return;
-    for (const auto& kv : node_) {
-      const auto& k = kv.first.Scalar();
-      if (!used_.count(k)) {
-        std::string known;
-        for (const auto& u : used_) known += std::string(known.empty() ? "" : ", ") + u;
-        d_.error(kv.first, op_ + ": unknown argument '" + k + "' (known: " + known + ")");
-      }
-    }
-  }
-
- private:
-  YAML::Node node_;
-  Diag& d_;
-  std::string op_;
-  bool ok_ = true;
-  std::set<std::string> used_;
-  std::vector<YAML::Node> nodes_;
-};
-
-const std::vector<std::pair<const char*, PresenceState>> kPresence = {{"present", PresenceState::kPresent},
-                                                                       {"absent", PresenceState::kAbsent}};
-
-std::optional<std::string> read_template(Args& a, Diag& d, const std::string& base_dir, const YAML::Node& at,
-                                         std::optional<std::string>& resolved) {
-  auto rel = a.str("template");
-  if (!rel) return std::nullopt;
-  std::filesystem::path p = std::filesystem::path(*rel).is_absolute() ? std::filesystem::path(*rel)
-                                                                      : std::filesystem::path(base_dir) / *rel;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    d.error(at, "template file " + p.string() + " cannot be read");
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto t = Template::parse(ss.str());
-  if (!t.ok()) {
-    d.error(at, "template " + p.string() + ": " + t.error().message());
-    return std::nullopt;
-  }
-  resolved = p.string();
-  return ss.str();
-}
-
-std::optional<Op> parse_op(const std::string& key, const YAML::Node& node, Diag& d, const std::string& base_dir) {
-  Args a(node, d, key);
-  if (!a.ok()) return std::nullopt;
-  std::optional<Op> out;
-  if (key == "package") {
-    PackageOp op;
-    op.names = a.list("names", true).value_or(std::vector<std::string>{});
-    op.state = a.choice<PackageState>("state", {{"present", PackageState::kPresent}, {"absent", PackageState::kAbsent}, {"latest", PackageState::kLatest}})
-                   .value_or(PackageState::kPresent);
-    op.update_cache = a.boolean("update_cache").value_or(false);
-    out = op;
-  } else if (key == "file") {
-    FileOp op;
-    op.path = a.str("path", true).value_or("");
-    op.content = a.str("content");
-    op.template_text = read_template(a, d, base_dir, node, op.template_file);
-    op.state = a.choice<FileState>("state", {{"file", FileState::kFile}, {"directory", FileState::kDirectory}, {"absent", FileState::kAbsent}})
-                   .value_or(FileState::kFile);
-    op.mode = a.mode("mode");
-    op.owner = a.str("owner");
-    op.group = a.str("group");
-    if (op.content && op.template_file) d.error(node, "file: give content or template, not both");
-    if (op.state != FileState::kFile && (op.content || op.template_file)) {
-      d.error(node, "file: content and template only go with state: file");
-    }
-    out = op;
-  } else if (key == "line") {
-    LineOp op;
-    op.path = a.str("path", true).value_or("");
-    op.regex = a.str("regex");
-    op.line = a.str("line");
-    op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
-    op.create = a.boolean("create").value_or(false);
-    if (op.state == PresenceState::kPresent && !op.line) d.error(node, "line: state present needs 'line'");
-    if (op.state == PresenceState::kAbsent && !op.line && !op.regex) d.error(node, "line: state absent needs 'regex' or 'line'");
-    if (op.regex && op.regex->find("{{") == std::string::npos) {
-      if (auto check = text::Regex::compile(*op.regex); !check) {
-        d.error(node, "line: regex '" + *op.regex + "' is invalid: " + check.error().message());
-      }
-    }
-    out = op;
-  } else if (key == "service") {
-    ServiceOp op;
-    op.name = a.str("name", true).value_or("");
-    op.state = a.choice<ServiceState>("state", {{"started", ServiceState::kStarted}, {"stopped", ServiceState::kStopped},
-                                                {"restarted", ServiceState::kRestarted}, {"reloaded", ServiceState::kReloaded}});
-    op.enabled = a.boolean("enabled");
-    if (!op.state && !op.enabled) d.error(node, "service: give state, enabled, or both");
-    out = op;
-  } else if (key == "user") {
-    UserOp op;
-    op.name = a.str("name", true).value_or("");
-    op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
-    op.uid = a.integer("uid");
-    op.group = a.str("group");
-    op.groups = a.list("groups");
-    op.shell = a.str("shell");
-    op.home = a.str("home");
-    op.comment = a.str("comment");
-    op.password_hash = a.str("password_hash");
-    op.system = a.boolean("system").value_or(false);
-    op.create_home = a.boolean("create_home").value_or(true);
-    out = op;
-  } else if (key == "group") {
-    GroupOp op;
-    op.name = a.str("name", true).value_or("");
-    op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
-    op.gid = a.integer("gid");
-    op.system = a.boolean("system").value_or(false);
-    out = op;
-  } else if (key == "command") {
-    CommandOp op;
-    op.run = a.str("run", true).value_or("");
-    op.creates = a.str("creates");
-    op.removes = a.str("removes");
-    op.unless = a.str("unless");
-    op.only_if = a.str("only_if");
-    op.chdir = a.str("chdir");
-    if (auto t = a.integer("timeout")) {
-      if (*t <= 0) d.error(node, "command.timeout: must be a positive number of seconds");
-      op.timeout = std::chrono::seconds(*t);
-    }
-    out = op;
-  } else if (key == "sysctl") {
-    SysctlOp op;
-    op.name = a.str("name", true).value_or("");
-    op.value = a.str("value", true).value_or("");
-    if (auto f = a.str("file")) op.file = *f;
-    op.runtime = a.boolean("runtime").value_or(true);
-    out = op;
-  } else if (key == "nft") {
-    NftOp op;
-    if (auto p = a.str("path")) op.path = *p;
-    op.content = a.str("content");
-    op.template_text = read_template(a, d, base_dir, node, op.template_file);
-    if (auto s = a.str("state_dir")) op.state_dir = *s;
-    if (op.content.has_value() == op.template_file.has_value()) d.error(node, "nft: give exactly one of content or template");
-    out = op;
-  } else if (key == "sql") {
-    SqlOp op;
-    op.engine = a.choice<SqlEngine>("engine", {{"postgresql", SqlEngine::kPostgresql}, {"mysql", SqlEngine::kMysql}, {"mariadb", SqlEngine::kMysql}})
-                    .value_or(SqlEngine::kPostgresql);
-    op.database = a.str("database");
-    op.statements = a.list("statements", true).value_or(std::vector<std::string>{});
-    op.unless = a.str("unless");
-    op.os_user = a.str("os_user");
-    out = op;
-  } else if (key == "ldap_entry") {
-    LdapEntryOp op;
-    op.dn = a.str("dn", true).value_or("");
-    op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
-    op.tool = a.choice<LdapTool>("tool", {{"ldapmodify", LdapTool::kLdapmodify}, {"ldbmodify", LdapTool::kLdbmodify}})
-                  .value_or(LdapTool::kLdapmodify);
-    if (auto u = a.str("uri")) op.uri = *u;
-    else if (op.tool == LdapTool::kLdbmodify) op.uri = "/var/lib/samba/private/sam.ldb";
-    op.bind_dn = a.str("bind_dn");
-    op.password_file = a.str("password_file");
-    if (const auto* attrs = a.find("attributes", false)) {
-      if (!attrs->IsMap()) {
-        d.error(*attrs, "ldap_entry.attributes: expected a map attribute: value or [values]");
-      } else {
-        for (const auto& kv : *attrs) {
-          auto& values = op.attributes[kv.first.Scalar()];
-          if (kv.second.IsScalar()) values.push_back(kv.second.Scalar());
-          else if (kv.second.IsSequence()) {
-            for (const auto& v : kv.second) values.push_back(v.IsScalar() ? v.Scalar() : "");
-          } else {
-            d.error(kv.second, "ldap_entry.attributes." + kv.first.Scalar() + ": expected a value or a list of values");
-          }
-        }
-      }
-    }
-    if (op.state == PresenceState::kPresent && op.attributes.empty()) d.error(node, "ldap_entry: state present needs attributes");
-    out = op;
-  }
-  a.finish();
-  // Template syntax of every text argument is checked now, not on the first host.
-  if (out) {
-    std::visit([&](auto& op) {
-      op.for_each_text([&](std::string& text) {
-        if (text.find("{{") == std::string::npos) return;
-        auto t = Template::parse(text);
-        if (!t.ok()) d.error(node, key + ": template in '" + text + "': " + t.error().message());
-      });
-    }, *out);
-  }
-  return out;
 }
 
 std::string default_step_name(const Op& op) {
@@ -479,6 +155,98 @@ std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const std::strin
   return step;
 }
 
+// params: name: {type, default, description}, each checked; into r.params.
+void parse_params(const YAML::Node& v, Diag& d, Recipe& r) {
+  for (const auto& p : v) {
+    const std::string name = p.first.Scalar();
+    if (!lab::is_var_name(name)) {
+      d.error(p.first, "params: '" + name + "' is not a valid name (lower-case, digits, _)");
+      continue;
+    }
+    if (name == "facts") {
+      d.error(p.first, "params: 'facts' is reserved for the host's facts");
+      continue;
+    }
+    if (!p.second.IsMap()) {
+      d.error(p.second, "params." + name + ": expected {type: string|int|bool|list|map, default: ...}");
+      continue;
+    }
+    ParamSpec spec;
+    std::optional<YAML::Node> def;
+    bool has_type = false;
+    for (const auto& f : p.second) {
+      const std::string fk = f.first.Scalar();
+      if (fk == "type") {
+        has_type = true;
+        const std::string t = f.second.IsScalar() ? f.second.Scalar() : "";
+        if (t == "string") spec.type = ParamType::kString;
+        else if (t == "int") spec.type = ParamType::kInt;
+        else if (t == "bool") spec.type = ParamType::kBool;
+        else if (t == "list") spec.type = ParamType::kList;
+        else if (t == "map") spec.type = ParamType::kMap;
+        else d.error(f.second, "params." + name + ".type: '" + t + "' is not one of string, int, bool, list, map");
+      } else if (fk == "default") {
+        def = f.second;
+      } else if (fk == "description") {
+        spec.description = f.second.IsScalar() ? f.second.Scalar() : "";
+      } else {
+        d.error(f.first, "params." + name + ": unknown key '" + fk + "' (known: type, default, description)");
+      }
+    }
+    if (!has_type) d.error(p.second, "params." + name + ": missing 'type'");
+    if (def) {
+      std::string why;
+      auto value = to_value(*def, spec.type, why);
+      if (!value) d.error(*def, "params." + name + ".default: " + why);
+      else spec.default_value = std::move(*value);
+    }
+    r.params[name] = std::move(spec);
+  }
+}
+
+// Cross references: notify names a handler; register names do not shadow parameters.
+void check_cross_references(const Recipe& r, Diag& d) {
+  for (size_t i = 0; i < r.steps.size(); ++i) {
+    const auto& s = r.steps[i];
+    for (const auto& n : s.notify) {
+      bool found = std::any_of(r.handlers.begin(), r.handlers.end(), [&](const auto& h) { return h.first == n; });
+      if (!found) {
+        d.error_at(s.pos.line, s.pos.column, "notify: no handler named '" + n + "'");
+      }
+    }
+    if (s.register_as && (r.params.count(*s.register_as) || *s.register_as == "facts")) {
+      d.error_at(s.pos.line, s.pos.column, "register: '" + *s.register_as + "' is already a parameter name");
+    }
+  }
+}
+
+// The steps (a list) and the handlers (a map name: step) of the recipe.
+void parse_steps_and_handlers(const YAML::Node& root, const std::optional<YAML::Node>& steps,
+                              const std::optional<YAML::Node>& handlers, Diag& d, const std::string& base_dir,
+                              Recipe& r) {
+  if (!steps) {
+    d.error(root, "missing 'steps'");
+  } else if (!steps->IsSequence()) {
+    d.error(*steps, "steps: expected a list of steps");
+  } else {
+    for (const auto& s : *steps) {
+      if (auto step = parse_step(s, d, base_dir, false)) r.steps.push_back(std::move(*step));
+    }
+  }
+  if (handlers) {
+    if (!handlers->IsMap()) {
+      d.error(*handlers, "handlers: expected a map name: step");
+    } else {
+      for (const auto& h : *handlers) {
+        if (auto step = parse_step(h.second, d, base_dir, true)) {
+          if (step->name.empty() || step->name.starts_with(std::string(op_name(step->op)) + " ")) step->name = h.first.Scalar();
+          r.handlers.emplace_back(h.first.Scalar(), std::move(*step));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const char* to_string(ParamType t) {
@@ -534,51 +302,7 @@ Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_n
           d.error(v, "params: expected a map name: {type: ..., default: ...}");
           continue;
         }
-        for (const auto& p : v) {
-          const std::string name = p.first.Scalar();
-          if (!lab::is_var_name(name)) {
-            d.error(p.first, "params: '" + name + "' is not a valid name (lower-case, digits, _)");
-            continue;
-          }
-          if (name == "facts") {
-            d.error(p.first, "params: 'facts' is reserved for the host's facts");
-            continue;
-          }
-          if (!p.second.IsMap()) {
-            d.error(p.second, "params." + name + ": expected {type: string|int|bool|list|map, default: ...}");
-            continue;
-          }
-          ParamSpec spec;
-          std::optional<YAML::Node> def;
-          bool has_type = false;
-          for (const auto& f : p.second) {
-            const std::string fk = f.first.Scalar();
-            if (fk == "type") {
-              has_type = true;
-              const std::string t = f.second.IsScalar() ? f.second.Scalar() : "";
-              if (t == "string") spec.type = ParamType::kString;
-              else if (t == "int") spec.type = ParamType::kInt;
-              else if (t == "bool") spec.type = ParamType::kBool;
-              else if (t == "list") spec.type = ParamType::kList;
-              else if (t == "map") spec.type = ParamType::kMap;
-              else d.error(f.second, "params." + name + ".type: '" + t + "' is not one of string, int, bool, list, map");
-            } else if (fk == "default") {
-              def = f.second;
-            } else if (fk == "description") {
-              spec.description = f.second.IsScalar() ? f.second.Scalar() : "";
-            } else {
-              d.error(f.first, "params." + name + ": unknown key '" + fk + "' (known: type, default, description)");
-            }
-          }
-          if (!has_type) d.error(p.second, "params." + name + ": missing 'type'");
-          if (def) {
-            std::string why;
-            auto value = to_value(*def, spec.type, why);
-            if (!value) d.error(*def, "params." + name + ".default: " + why);
-            else spec.default_value = std::move(*value);
-          }
-          r.params[name] = std::move(spec);
-        }
+        parse_params(v, d, r);
       } else if (key == "steps") {
         steps = v;
       } else if (key == "handlers") {
@@ -588,40 +312,8 @@ Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_n
       }
     }
     if (r.id.empty() && !root["recipe"]) d.error(root, "missing 'recipe: <id>'");
-    if (!steps) {
-      d.error(root, "missing 'steps'");
-    } else if (!steps->IsSequence()) {
-      d.error(*steps, "steps: expected a list of steps");
-    } else {
-      for (const auto& s : *steps) {
-        if (auto step = parse_step(s, d, base_dir, false)) r.steps.push_back(std::move(*step));
-      }
-    }
-    if (handlers) {
-      if (!handlers->IsMap()) {
-        d.error(*handlers, "handlers: expected a map name: step");
-      } else {
-        for (const auto& h : *handlers) {
-          if (auto step = parse_step(h.second, d, base_dir, true)) {
-            if (step->name.empty() || step->name.starts_with(std::string(op_name(step->op)) + " ")) step->name = h.first.Scalar();
-            r.handlers.emplace_back(h.first.Scalar(), std::move(*step));
-          }
-        }
-      }
-    }
-    // Cross references: notify names a handler; register names do not shadow parameters.
-    for (size_t i = 0; i < r.steps.size(); ++i) {
-      const auto& s = r.steps[i];
-      for (const auto& n : s.notify) {
-        bool found = std::any_of(r.handlers.begin(), r.handlers.end(), [&](const auto& h) { return h.first == n; });
-        if (!found) {
-          d.error_at(s.pos.line, s.pos.column, "notify: no handler named '" + n + "'");
-        }
-      }
-      if (s.register_as && (r.params.count(*s.register_as) || *s.register_as == "facts")) {
-        d.error_at(s.pos.line, s.pos.column, "register: '" + *s.register_as + "' is already a parameter name");
-      }
-    }
+    parse_steps_and_handlers(root, steps, handlers, d, base_dir, r);
+    check_cross_references(r, d);
   } catch (const YAML::Exception& e) {
     d.error(e.mark, "YAML: " + e.msg);
   }

@@ -136,6 +136,87 @@ std::string render_network_xml(const NetworkSpec& spec, std::string_view bridge,
   return to_text(doc);
 }
 
+namespace {
+
+// <os>: direct kernel boot when the image gives a kernel, else the first disk.
+void add_os(pugi::xml_node domain, const DomainSpec& spec) {
+  pugi::xml_node os = domain.append_child("os");
+  pugi::xml_node os_type = os.append_child("type");
+  os_type.append_attribute("arch") = "x86_64";
+  os_type.text().set("hvm");
+  if (spec.kernel) {
+    add_text(os, "kernel", spec.kernel->kernel_path);
+    if (!spec.kernel->initrd_path.empty()) {
+      add_text(os, "initrd", spec.kernel->initrd_path);
+    }
+    if (!spec.kernel->cmdline.empty()) {
+      add_text(os, "cmdline", spec.kernel->cmdline);
+    }
+  } else {
+    os.append_child("boot").append_attribute("dev") = "hd";
+  }
+}
+
+// <features> (ACPI so that shutdown_domain's power-button request reaches the guest), and the
+// CPU: TCG's translation cache capped, KVM's CPU passed through.
+void add_features(pugi::xml_node domain, DomainType type) {
+  pugi::xml_node features = domain.append_child("features");
+  features.append_child("acpi");
+  features.append_child("apic");
+  if (type == DomainType::kQemu) {
+    // Caps QEMU's translation cache: host RSS per TCG guest ~480 MiB instead of ~1 GiB.
+    pugi::xml_node tb = features.append_child("tcg").append_child("tb-cache");
+    tb.append_attribute("unit") = "MiB";
+    tb.text().set(128);
+  } else {
+    domain.append_child("cpu").append_attribute("mode") = "host-passthrough";
+  }
+}
+
+// The guest's serial console (also its <console>).
+void add_serial_console(pugi::xml_node devices, const SerialConsole& console) {
+  switch (console.kind) {
+    case SerialConsole::Kind::kNone:
+      break;
+    case SerialConsole::Kind::kLogFile:
+    case SerialConsole::Kind::kPty: {
+      // Always a pty, so that libvirt can stream the console (virDomainOpenConsole: the
+      // candidates' browser consoles); kLogFile adds libvirt's chardev log, which records
+      // everything the guest prints whether or not anyone is attached.
+      const bool log = console.kind == SerialConsole::Kind::kLogFile;
+      for (const char* element : {"serial", "console"}) {
+        pugi::xml_node dev = devices.append_child(element);
+        dev.append_attribute("type") = "pty";
+        if (log) {
+          pugi::xml_node file = dev.append_child("log");
+          file.append_attribute("file") = console.log_path.c_str();
+          file.append_attribute("append") = "on";
+        }
+        pugi::xml_node target = dev.append_child("target");
+        if (std::string_view(element) == "console") {
+          target.append_attribute("type") = "serial";
+        }
+        target.append_attribute("port") = 0;
+      }
+      break;
+    }
+  }
+}
+
+// The agent's virtio-serial channel, a UNIX socket libvirt binds on the hypervisor.
+void add_agent_channel(pugi::xml_node devices, const std::string& socket_path) {
+  pugi::xml_node channel = devices.append_child("channel");
+  channel.append_attribute("type") = "unix";
+  pugi::xml_node source = channel.append_child("source");
+  source.append_attribute("mode") = "bind";
+  source.append_attribute("path") = socket_path.c_str();
+  pugi::xml_node target = channel.append_child("target");
+  target.append_attribute("type") = "virtio";
+  target.append_attribute("name") = std::string(kAgentChannelName).c_str();
+}
+
+}  // namespace
+
 std::string render_domain_xml(const DomainSpec& spec, DomainType type,
                               const std::vector<MacAddress>& macs, std::string_view uuid) {
   assert(macs.size() == spec.nics.size());
@@ -153,34 +234,8 @@ std::string render_domain_xml(const DomainSpec& spec, DomainType type,
   memory.text().set(static_cast<unsigned long long>(spec.memory_bytes / 1024));
   domain.append_child("vcpu").text().set(spec.vcpus);
 
-  pugi::xml_node os = domain.append_child("os");
-  pugi::xml_node os_type = os.append_child("type");
-  os_type.append_attribute("arch") = "x86_64";
-  os_type.text().set("hvm");
-  if (spec.kernel) {
-    add_text(os, "kernel", spec.kernel->kernel_path);
-    if (!spec.kernel->initrd_path.empty()) {
-      add_text(os, "initrd", spec.kernel->initrd_path);
-    }
-    if (!spec.kernel->cmdline.empty()) {
-      add_text(os, "cmdline", spec.kernel->cmdline);
-    }
-  } else {
-    os.append_child("boot").append_attribute("dev") = "hd";
-  }
-
-  // ACPI so that shutdown_domain's power-button request reaches the guest.
-  pugi::xml_node features = domain.append_child("features");
-  features.append_child("acpi");
-  features.append_child("apic");
-  if (type == DomainType::kQemu) {
-    // Caps QEMU's translation cache: host RSS per TCG guest ~480 MiB instead of ~1 GiB.
-    pugi::xml_node tb = features.append_child("tcg").append_child("tb-cache");
-    tb.append_attribute("unit") = "MiB";
-    tb.text().set(128);
-  } else {
-    domain.append_child("cpu").append_attribute("mode") = "host-passthrough";
-  }
+  add_os(domain, spec);
+  add_features(domain, type);
   domain.append_child("clock").append_attribute("offset") = "utc";
   add_text(domain, "on_poweroff", "destroy");
   add_text(domain, "on_reboot", "restart");
@@ -199,42 +254,8 @@ std::string render_domain_xml(const DomainSpec& spec, DomainType type,
         libvirt_name({spec.ref.session, spec.ref.candidate, spec.nics[i].network}).c_str();
     iface.append_child("model").append_attribute("type") = "virtio";
   }
-  switch (spec.console.kind) {
-    case SerialConsole::Kind::kNone:
-      break;
-    case SerialConsole::Kind::kLogFile:
-    case SerialConsole::Kind::kPty: {
-      // Always a pty, so that libvirt can stream the console (virDomainOpenConsole: the
-      // candidates' browser consoles); kLogFile adds libvirt's chardev log, which records
-      // everything the guest prints whether or not anyone is attached.
-      const bool log = spec.console.kind == SerialConsole::Kind::kLogFile;
-      for (const char* element : {"serial", "console"}) {
-        pugi::xml_node dev = devices.append_child(element);
-        dev.append_attribute("type") = "pty";
-        if (log) {
-          pugi::xml_node file = dev.append_child("log");
-          file.append_attribute("file") = spec.console.log_path.c_str();
-          file.append_attribute("append") = "on";
-        }
-        pugi::xml_node target = dev.append_child("target");
-        if (std::string_view(element) == "console") {
-          target.append_attribute("type") = "serial";
-        }
-        target.append_attribute("port") = 0;
-      }
-      break;
-    }
-  }
-  if (!spec.agent_socket_path.empty()) {
-    pugi::xml_node channel = devices.append_child("channel");
-    channel.append_attribute("type") = "unix";
-    pugi::xml_node source = channel.append_child("source");
-    source.append_attribute("mode") = "bind";
-    source.append_attribute("path") = spec.agent_socket_path.c_str();
-    pugi::xml_node target = channel.append_child("target");
-    target.append_attribute("type") = "virtio";
-    target.append_attribute("name") = std::string(kAgentChannelName).c_str();
-  }
+  add_serial_console(devices, spec.console);
+  if (!spec.agent_socket_path.empty()) add_agent_channel(devices, spec.agent_socket_path);
   // Guests generate SSH host keys at first boot: give them the host's entropy.
   pugi::xml_node rng = devices.append_child("rng");
   rng.append_attribute("model") = "virtio";

@@ -30,6 +30,41 @@ std::optional<std::string> shadow_hash(const std::string& shadow, const std::str
   return std::nullopt;
 }
 
+// useradd's command line: every attribute the op gives, set at creation.
+std::string useradd_command(const UserOp& op) {
+  std::string cmd = "useradd";
+  if (op.uid) cmd += " -u " + std::to_string(*op.uid);
+  if (op.group) cmd += " -g " + shell_quote(*op.group);
+  if (op.groups && !op.groups->empty()) {
+    std::string list;
+    for (const auto& g : *op.groups) list += (list.empty() ? "" : ",") + g;
+    cmd += " -G " + shell_quote(list);
+  }
+  if (op.shell) cmd += " -s " + shell_quote(*op.shell);
+  if (op.home) cmd += " -d " + shell_quote(*op.home);
+  if (op.comment) cmd += " -c " + shell_quote(*op.comment);
+  if (op.password_hash) cmd += " -p " + shell_quote(*op.password_hash);
+  if (op.system) cmd += " -r";
+  cmd += op.create_home ? " -m" : " -M";
+  return cmd + " " + shell_quote(op.name);
+}
+
+// The supplementary groups asked (op.groups) against /etc/group's: the change, if any, goes to
+// diff (for people) and args (for usermod).
+void diff_supplementary_groups(const UserOp& op, const std::vector<GroupEntry>& groups, std::string& diff,
+                               std::string& args) {
+  std::set<std::string> want(op.groups->begin(), op.groups->end()), have;
+  for (const auto& g : groups) {
+    if (std::find(g.members.begin(), g.members.end(), op.name) != g.members.end()) have.insert(g.name);
+  }
+  if (want == have) return;
+  std::string h, w;
+  for (const auto& x : have) h += (h.empty() ? "" : ",") + x;
+  for (const auto& x : want) w += (w.empty() ? "" : ",") + x;
+  diff += "groups: " + h + " -> " + w + "\n";
+  args += " -G " + shell_quote(w);
+}
+
 }  // namespace
 
 OpResult apply_group(const GroupOp& op, OpEnv& env) {
@@ -85,24 +120,9 @@ OpResult apply_user(const UserOp& op, OpEnv& env) {
     return changed("- user " + op.name + "\n", env.dry_run ? "would remove" : "removed");
   }
 
-  std::string groups_arg;
-  if (op.groups) {
-    for (const auto& g : *op.groups) groups_arg += (groups_arg.empty() ? "" : ",") + g;
-  }
   if (it == users.end()) {
-    std::string cmd = "useradd";
-    if (op.uid) cmd += " -u " + std::to_string(*op.uid);
-    if (op.group) cmd += " -g " + shell_quote(*op.group);
-    if (op.groups && !op.groups->empty()) cmd += " -G " + shell_quote(groups_arg);
-    if (op.shell) cmd += " -s " + shell_quote(*op.shell);
-    if (op.home) cmd += " -d " + shell_quote(*op.home);
-    if (op.comment) cmd += " -c " + shell_quote(*op.comment);
-    if (op.password_hash) cmd += " -p " + shell_quote(*op.password_hash);
-    if (op.system) cmd += " -r";
-    cmd += op.create_home ? " -m" : " -M";
-    cmd += " " + shell_quote(op.name);
     if (!env.dry_run) {
-      auto s = must(env, cmd, "useradd " + op.name);
+      auto s = must(env, useradd_command(op), "useradd " + op.name);
       if (!s.ok()) return failed(s.error());
     }
     return changed("+ user " + op.name + "\n", env.dry_run ? "would create" : "created");
@@ -124,19 +144,7 @@ OpResult apply_user(const UserOp& op, OpEnv& env) {
       args += " -g " + shell_quote(*op.group);
     }
   }
-  if (op.groups) {
-    std::set<std::string> want(op.groups->begin(), op.groups->end()), have;
-    for (const auto& g : groups) {
-      if (std::find(g.members.begin(), g.members.end(), op.name) != g.members.end()) have.insert(g.name);
-    }
-    if (want != have) {
-      std::string h, w;
-      for (const auto& x : have) h += (h.empty() ? "" : ",") + x;
-      for (const auto& x : want) w += (w.empty() ? "" : ",") + x;
-      diff += "groups: " + h + " -> " + w + "\n";
-      args += " -G " + shell_quote(w);
-    }
-  }
+  if (op.groups) diff_supplementary_groups(op, groups, diff, args);
   if (op.shell && it->shell != *op.shell) {
     diff += "shell: " + it->shell + " -> " + *op.shell + "\n";
     args += " -s " + shell_quote(*op.shell);

@@ -84,6 +84,29 @@ Status fix_attributes(OpEnv& env, const std::string& path, const transport::File
   return ok_status();
 }
 
+// state: directory. `st` is what stat() saw when `exists`.
+OpResult apply_directory(const FileOp& op, OpEnv& env, bool exists, const transport::FileStat& st,
+                         std::optional<uint32_t> uid, std::optional<uint32_t> gid) {
+  std::string notes;
+  if (exists && st.type != transport::FileType::kDirectory) return failed(op.path + " exists and is not a directory");
+  if (!exists) {
+    uint32_t mode = op.mode.value_or(0755);
+    if (!env.dry_run) {
+      auto s = must(env, "mkdir -p -- " + shell_quote(op.path) + " && chmod " + mode_text(mode) + " -- " + shell_quote(op.path) +
+                             (uid || gid ? " && chown " + (uid ? std::to_string(*uid) : "") + (gid ? ":" + std::to_string(*gid) : "") +
+                                               " -- " + shell_quote(op.path)
+                                         : ""),
+                    "create directory " + op.path);
+      if (!s.ok()) return failed(s.error());
+    }
+    return changed("+ " + op.path + "/ (" + mode_text(mode) + ")\n", env.dry_run ? "would create directory" : "created directory");
+  }
+  auto s = fix_attributes(env, op.path, st, op.mode, uid, gid, notes);
+  if (!s.ok()) return failed(s.error());
+  if (notes.empty()) return ok();
+  return changed(notes, env.dry_run ? "would fix attributes" : "fixed attributes");
+}
+
 }  // namespace
 
 OpResult apply_file(const FileOp& op, OpEnv& env) {
@@ -120,26 +143,7 @@ OpResult apply_file(const FileOp& op, OpEnv& env) {
     gid = *g;
   }
 
-  std::string notes;
-  if (op.state == FileState::kDirectory) {
-    if (exists && st->type != transport::FileType::kDirectory) return failed(op.path + " exists and is not a directory");
-    if (!exists) {
-      uint32_t mode = op.mode.value_or(0755);
-      if (!env.dry_run) {
-        auto s = must(env, "mkdir -p -- " + shell_quote(op.path) + " && chmod " + mode_text(mode) + " -- " + shell_quote(op.path) +
-                               (uid || gid ? " && chown " + (uid ? std::to_string(*uid) : "") + (gid ? ":" + std::to_string(*gid) : "") +
-                                                 " -- " + shell_quote(op.path)
-                                           : ""),
-                      "create directory " + op.path);
-        if (!s.ok()) return failed(s.error());
-      }
-      return changed("+ " + op.path + "/ (" + mode_text(mode) + ")\n", env.dry_run ? "would create directory" : "created directory");
-    }
-    auto s = fix_attributes(env, op.path, *st, op.mode, uid, gid, notes);
-    if (!s.ok()) return failed(s.error());
-    if (notes.empty()) return ok();
-    return changed(notes, env.dry_run ? "would fix attributes" : "fixed attributes");
-  }
+  if (op.state == FileState::kDirectory) return apply_directory(op, env, exists, exists ? *st : transport::FileStat{}, uid, gid);
 
   // state: file
   if (exists && st->type == transport::FileType::kDirectory) return failed(op.path + " is a directory");
@@ -167,6 +171,7 @@ OpResult apply_file(const FileOp& op, OpEnv& env) {
       return changed(diff, env.dry_run ? "would write" : (exists ? "content updated" : "created"));
     }
   }
+  std::string notes;
   auto s = fix_attributes(env, op.path, *st, op.mode, uid, gid, notes);
   if (!s.ok()) return failed(s.error());
   if (notes.empty()) return ok();

@@ -36,11 +36,6 @@ DEFERRED = {
     "controller/images/builder.cpp": NOT_YET,
     "controller/images/image_definition.cpp": NOT_YET,
     "controller/images/seed.cpp": NOT_YET,
-    "controller/provider/libvirt_xml.cpp": NOT_YET,
-    "controller/provisioning/plan.cpp": NOT_YET,
-    "ansible-free-recipes/engine/loader.cpp": NOT_YET,
-    "ansible-free-recipes/engine/ops/account_ops.cpp": NOT_YET,
-    "ansible-free-recipes/engine/ops/file_ops.cpp": NOT_YET,
 }
 
 
