@@ -104,17 +104,8 @@ std::optional<TaskRunView> view_task(const TaskSpec& task, const CheckRun& run) 
   return view;
 }
 
-Result<CandidateGrade> grade_candidate(const SessionInput& session, const CandidateInput& in,
-                                       const CompetencyCatalog& catalog, TimePoint now,
-                                       std::set<std::string>& run_ids) {
-  const LabSpec& lab = session.lab;
-  ATELIER_RETURN_IF_ERROR(validate_runs(in, lab, run_ids));
-
-  CandidateGrade out;
-  out.candidate = in.candidate;
-  out.handed_over_at = in.handed_over_at;
-
-  // Graded runs, in time order; the rest are reported.
+// The runs that count, in time order; the others go to out.ignored_runs with the reason.
+std::vector<const CheckRun*> graded_runs(const SessionInput& session, const CandidateInput& in, CandidateGrade& out) {
   std::vector<const CheckRun*> runs;
   for (const auto& run : in.runs) runs.push_back(&run);
   std::stable_sort(runs.begin(), runs.end(), [](const CheckRun* a, const CheckRun* b) {
@@ -130,18 +121,19 @@ Result<CandidateGrade> grade_candidate(const SessionInput& session, const Candid
       graded.push_back(run);
     }
   }
-  out.runs_graded = graded.size();
-  if (!graded.empty()) out.last_run_at = graded.back()->started_at;
+  return graded;
+}
 
-  const TimePoint effective_now = session.frozen ? std::min(now, session.frozen->at) : now;
-
-  // The override that applies to each task: the latest before the freeze.
+// The override that applies to each task: the latest before the freeze (later ones go to
+// out.ignored_overrides).
+Result<std::map<std::string, const Override*>> applied_overrides(const SessionInput& session,
+                                                                 const CandidateInput& in, CandidateGrade& out) {
   std::map<std::string, const Override*> applied;
   for (const auto& o : in.overrides) {
     if (!o.candidate.empty() && o.candidate != in.candidate) {
       return invalid("override of task " + o.task_id + " belongs to candidate \"" + o.candidate + "\"");
     }
-    ATELIER_RETURN_IF_ERROR(validate_override_content(o, lab));
+    ATELIER_RETURN_IF_ERROR(validate_override_content(o, session.lab));
     if (session.frozen && o.when > session.frozen->at) {
       out.ignored_overrides.push_back({o, "made after the results were frozen at " +
                                               format_time(session.frozen->at)});
@@ -150,67 +142,78 @@ Result<CandidateGrade> grade_candidate(const SessionInput& session, const Candid
     auto& slot = applied[o.task_id];
     if (slot == nullptr || o.when >= slot->when) slot = &o;
   }
+  return applied;
+}
 
-  for (const auto& task : lab.tasks) {
-    TaskGrade g;
-    g.task_id = task.id;
-    auto title = in.task_titles.find(task.id);
-    g.title = title != in.task_titles.end() ? title->second : task.title;
-    g.points_possible = task.points;
-    g.checks_total = task.checks.size();
-    g.opened_at = in.handed_over_at;
-    g.sla = task.sla;
-    for (std::size_t i = 0; i < task.checks.size(); ++i) {
-      CheckOutcome c;
-      c.index = i;
-      c.description = task.checks[i].description;
-      c.host = task.checks[i].host;
-      g.checks.push_back(std::move(c));
+// Status and computed points from the task's latest graded run (and when it first passed).
+void score_from_runs(const TaskSpec& task, const SessionInput& session, const std::vector<const CheckRun*>& graded,
+                     TaskGrade& g) {
+  std::optional<TaskRunView> latest;
+  for (const CheckRun* run : graded) {
+    auto view = view_task(task, *run);
+    if (!view) continue;
+    if (view->total > 0 && view->passed == view->total && !g.first_passed_at) {
+      g.first_passed_at = run->started_at;
     }
-    std::optional<TaskRunView> latest;
-    for (const CheckRun* run : graded) {
-      auto view = view_task(task, *run);
-      if (!view) continue;
-      if (view->total > 0 && view->passed == view->total && !g.first_passed_at) {
-        g.first_passed_at = run->started_at;
-      }
-      latest = std::move(view);
-    }
-    if (latest && latest->total > 0) {
-      g.checks_passed = latest->passed;
-      g.checks = std::move(latest->checks);
-      const bool all = latest->passed == latest->total;
-      if (all) {
-        g.status = TaskStatus::kPassed;
-        g.computed_points = task.points;
-      } else if (session.policy.mode_for(task.id) == ScoringMode::kPartial) {
-        g.computed_points = static_cast<double>(task.points) * static_cast<double>(latest->passed) /
-                            static_cast<double>(latest->total);
-        g.status = latest->passed > 0 ? TaskStatus::kPartial : TaskStatus::kFailed;
-      } else {
-        g.status = TaskStatus::kFailed;
-      }
-      g.regressed = g.first_passed_at.has_value() && !all;
-    }
-    if (g.opened_at && g.first_passed_at) {
-      auto d = std::chrono::duration_cast<std::chrono::seconds>(*g.first_passed_at - *g.opened_at);
-      g.time_to_resolve = std::max(d, std::chrono::seconds{0});
-    }
-    if (task.sla.count() > 0 && g.opened_at) {
-      if (g.time_to_resolve) {
-        g.sla_breached = *g.time_to_resolve > task.sla;
-      } else {
-        g.sla_breached = effective_now - *g.opened_at > task.sla;
-      }
-    }
-    g.points_earned = g.computed_points;
-    if (auto it = applied.find(task.id); it != applied.end()) {
-      g.override = *it->second;
-      g.points_earned = it->second->points;
-    }
-    out.tasks.push_back(std::move(g));
+    latest = std::move(view);
   }
+  if (!latest || latest->total == 0) return;
+  g.checks_passed = latest->passed;
+  g.checks = std::move(latest->checks);
+  const bool all = latest->passed == latest->total;
+  if (all) {
+    g.status = TaskStatus::kPassed;
+    g.computed_points = task.points;
+  } else if (session.policy.mode_for(task.id) == ScoringMode::kPartial) {
+    g.computed_points = static_cast<double>(task.points) * static_cast<double>(latest->passed) /
+                        static_cast<double>(latest->total);
+    g.status = latest->passed > 0 ? TaskStatus::kPartial : TaskStatus::kFailed;
+  } else {
+    g.status = TaskStatus::kFailed;
+  }
+  g.regressed = g.first_passed_at.has_value() && !all;
+}
 
+TaskGrade grade_task(const TaskSpec& task, const SessionInput& session, const CandidateInput& in,
+                     const std::vector<const CheckRun*>& graded, TimePoint effective_now,
+                     const std::map<std::string, const Override*>& applied) {
+  TaskGrade g;
+  g.task_id = task.id;
+  auto title = in.task_titles.find(task.id);
+  g.title = title != in.task_titles.end() ? title->second : task.title;
+  g.points_possible = task.points;
+  g.checks_total = task.checks.size();
+  g.opened_at = in.handed_over_at;
+  g.sla = task.sla;
+  for (std::size_t i = 0; i < task.checks.size(); ++i) {
+    CheckOutcome c;
+    c.index = i;
+    c.description = task.checks[i].description;
+    c.host = task.checks[i].host;
+    g.checks.push_back(std::move(c));
+  }
+  score_from_runs(task, session, graded, g);
+  if (g.opened_at && g.first_passed_at) {
+    auto d = std::chrono::duration_cast<std::chrono::seconds>(*g.first_passed_at - *g.opened_at);
+    g.time_to_resolve = std::max(d, std::chrono::seconds{0});
+  }
+  if (task.sla.count() > 0 && g.opened_at) {
+    if (g.time_to_resolve) {
+      g.sla_breached = *g.time_to_resolve > task.sla;
+    } else {
+      g.sla_breached = effective_now - *g.opened_at > task.sla;
+    }
+  }
+  g.points_earned = g.computed_points;
+  if (auto it = applied.find(task.id); it != applied.end()) {
+    g.override = *it->second;
+    g.points_earned = it->second->points;
+  }
+  return g;
+}
+
+// Annotations on the candidate (no task) or on one of the tasks.
+Status attach_annotations(const CandidateInput& in, CandidateGrade& out) {
   for (const auto& a : in.annotations) {
     if (!a.candidate.empty() && a.candidate != in.candidate) {
       return invalid("annotation belongs to candidate \"" + a.candidate + "\"");
@@ -224,8 +227,11 @@ Result<CandidateGrade> grade_candidate(const SessionInput& session, const Candid
     if (it == out.tasks.end()) return invalid("annotation names unknown task \"" + a.task_id + "\"");
     it->annotations.push_back(a);
   }
+  return ok_status();
+}
 
-  // Roll-up: per competency code (sorted), then overall.
+// Roll-up: per competency code (sorted), then overall.
+void roll_up(const LabSpec& lab, const CompetencyCatalog& catalog, CandidateGrade& out) {
   std::map<std::string, CompetencyScore> by_code;
   for (std::size_t i = 0; i < lab.tasks.size(); ++i) {
     const auto& task = lab.tasks[i];
@@ -246,6 +252,29 @@ Result<CandidateGrade> grade_candidate(const SessionInput& session, const Candid
     out.competencies.push_back(std::move(s));
   }
   out.percentage = out.points_possible > 0 ? 100.0 * out.points_earned / out.points_possible : 0.0;
+}
+
+Result<CandidateGrade> grade_candidate(const SessionInput& session, const CandidateInput& in,
+                                       const CompetencyCatalog& catalog, TimePoint now,
+                                       std::set<std::string>& run_ids) {
+  const LabSpec& lab = session.lab;
+  ATELIER_RETURN_IF_ERROR(validate_runs(in, lab, run_ids));
+
+  CandidateGrade out;
+  out.candidate = in.candidate;
+  out.handed_over_at = in.handed_over_at;
+  const std::vector<const CheckRun*> graded = graded_runs(session, in, out);
+  out.runs_graded = graded.size();
+  if (!graded.empty()) out.last_run_at = graded.back()->started_at;
+  const TimePoint effective_now = session.frozen ? std::min(now, session.frozen->at) : now;
+
+  auto applied = applied_overrides(session, in, out);
+  if (!applied.ok()) return std::move(applied).error();
+  for (const auto& task : lab.tasks) {
+    out.tasks.push_back(grade_task(task, session, in, graded, effective_now, applied.value()));
+  }
+  ATELIER_RETURN_IF_ERROR(attach_annotations(in, out));
+  roll_up(lab, catalog, out);
   return out;
 }
 

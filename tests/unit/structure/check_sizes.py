@@ -32,7 +32,6 @@ DEFERRED = {
     "controller/cli/results_commands.cpp": OWNED_ELSEWHERE,
     "controller/cli/session_commands.cpp": OWNED_ELSEWHERE,
     "controller/daemon/main.cpp": NOT_YET,
-    "controller/grading/grade.cpp": NOT_YET,
     "controller/images/builder.cpp": NOT_YET,
     "controller/images/image_definition.cpp": NOT_YET,
     "controller/images/seed.cpp": NOT_YET,
