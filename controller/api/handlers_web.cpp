@@ -279,6 +279,20 @@ std::string pick(web::Lang lang, const lab::Text& t) {
   return lang == web::Lang::kEn && !t.en.empty() ? t.en : t.fr;
 }
 
+// The login each of the candidate's hosts gives them on its console ("root / PASSWORD": the
+// candidate administers their own machines; the password is their lab's, derived per candidate).
+// Empty when this atelierd runs no reconciler or the lab is not placed yet: the page then says nothing.
+std::map<std::string, std::string> login_hints(const HandlerContext& ctx, const store::WebSessionRecord& who) {
+  std::map<std::string, std::string> out;
+  if (!ctx.options.operations) return out;
+  auto access = ctx.options.operations->access(who.session, who.candidate);
+  if (!access.ok()) return out;
+  for (const auto& h : access->hosts) {
+    if (!h.ssh_user.empty() && !h.ssh_password.empty()) out[h.name] = h.ssh_user + " / " + h.ssh_password;
+  }
+  return out;
+}
+
 Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::WebSessionRecord& who,
                                      web::Lang lang) {
   auto session_r = ctx.store.get_session(who.session);
@@ -320,9 +334,11 @@ Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::Web
     if (auto it = last.find(t.id); it != last.end()) v.last_verdict = it->second;
     page.tickets.push_back(std::move(v));
   }
+  const auto hints = login_hints(ctx, who);
   for (const auto& h : lab.hosts) {
-    page.machines.push_back(
-        {h.name, machine_state(lab_record.status), "", "/candidate/console/" + h.name});
+    auto hint = hints.find(h.name);
+    page.machines.push_back({h.name, machine_state(lab_record.status), hint == hints.end() ? "" : hint->second,
+                             "/candidate/console/" + h.name});
   }
   return page;
 }
@@ -355,6 +371,8 @@ HttpResponse handle_console_page(const HandlerContext& ctx) {
   page.lab_title = pick(lang, lab->title);
   page.candidate = w.candidate;
   page.socket_path = "/console/" + w.session + "/" + w.candidate + "/" + host;
+  const auto hints = login_hints(ctx, w);
+  if (auto hint = hints.find(host); hint != hints.end()) page.login_hint = hint->second;
   HttpResponse r = html(200, web::render_console(page));
   remember_lang(ctx, r);
   return r;

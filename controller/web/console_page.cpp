@@ -39,7 +39,12 @@ std::string render_console(const ConsolePage& page) {
   for (const char* key : {"connecting", "connected", "reconnecting", "closed", "idle", "refused"}) {
     out += " data-msg-" + std::string(key) + "=\"" + escape_html(message(l, "console." + std::string(key))) + "\"";
   }
-  out += "></div>\n<noscript><p>" + escape_html(message(l, "console.no_script")) + "</p></noscript>\n"
+  out += "></div>\n";
+  if (!page.login_hint.empty()) {
+    out += "<p id=\"login-hint\" class=\"hint\">" + escape_html(message(l, "ws.login")) + " : <code>" +
+           escape_html(page.login_hint) + "</code></p>\n";
+  }
+  out += "<noscript><p>" + escape_html(message(l, "console.no_script")) + "</p></noscript>\n"
          "<p class=\"hint\">" + escape_html(message(l, "console.hint")) + "</p>\n</main>\n</body>\n</html>\n";
   return out;
 }

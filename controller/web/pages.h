@@ -65,6 +65,7 @@ struct ConsolePage {
   std::string candidate;
   std::string host;
   std::string socket_path;     // "/console/{session}/{candidate}/{host}"
+  std::string login_hint;      // the login the lab gives the candidate on this host; empty: not shown
   std::string back_url = "/candidate";
 };
 

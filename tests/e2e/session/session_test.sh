@@ -9,11 +9,15 @@
 # "atelierd", 15 s or more apart) for each candidate. The on-demand runs' verdicts are their own
 # run's, and a periodic run cannot interleave with `lab solve` (one operation at a time per lab),
 # so the manual steps hold whatever periodic runs happen in between.
-# Usage: session_test.sh ATELIERD ATELIER SOURCE_DIR
+# Before the destroy, a candidate at their seat (browser_console.py, headless Chromium): ca logs in
+# with her access code, logs in at her server's console in the browser and reads its hostname back;
+# cb's console is refused to her; after `lab reset` of the server the page reconnects by itself.
+# Usage: session_test.sh ATELIERD ATELIER SOURCE_DIR [SHOTS_DIR]
 set -euo pipefail
 atelierd=$1
 atelier=$2
 src=$3
+shots=${4:-$PWD/screenshots}
 sid=e2es$$
 # Under /var/lib/atelier: QEMU (libvirt-qemu) must traverse the run folder to read the seeds.
 work=/var/lib/atelier/e2e/session-$$
@@ -25,7 +29,7 @@ trap cleanup_session EXIT
 "$src/scripts/start-services"
 "$atelier" image show debian12 >/dev/null 2>&1 || "$atelier" image build debian12
 
-start_daemon
+start_daemon --web-assets-dir "$src/controller/web/assets"
 ATELIER_TOKEN=$("$atelier" token create --role trainer --state-dir "$work/state" 2>/dev/null)
 export ATELIER_TOKEN
 
@@ -174,6 +178,12 @@ while True:
     time.sleep(3)
 PY
 echo "periodic runs seen after $(( $(date +%s) - t1 )) s more"
+
+echo "== ca at her seat: login, tickets, the server's console in the browser, cb's refused, a reset"
+t3=$(date +%s)
+"$src/tests/e2e/session/browser_console.py" "$atelier" "$sid" ca cb server "$shots" ||
+  { tail -30 "$work/atelierd.log"; fail "the candidate's console in the browser"; }
+echo "browser steps took $(( $(date +%s) - t3 )) s; screenshots in $shots"
 
 echo "== destroy --wait: returns only when nothing of the session is left"
 t2=$(date +%s)

@@ -7,46 +7,27 @@
 # its answer from the terminal on the screen; alice's cookie on bob's console URL gets 403; the
 # guest restarts and the same page shows the new boot and answers again.
 # usage: console_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR   (exit 77: skipped)
-import glob
 import json
 import os
 import pathlib
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
 import browser as web  # noqa: E402  (browser(), cli(), check(), upgrade_status(), screen_text())
+from guest import DOMAIN_XML, built_kernel, virsh  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-DOMAIN_XML = """<domain type='qemu'>
-  <name>{name}</name>
-  <metadata><atelier:owner xmlns:atelier="https://atelier.example/xmlns/provider/1" kind="domain"
-    session="{session}" candidate="{candidate}" object="{host}"/></metadata>
-  <memory unit='MiB'>128</memory><vcpu>1</vcpu>
-  <os><type arch='x86_64'>hvm</type><kernel>{kernel}</kernel><initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0 rdinit=/bin/sh</cmdline></os>
-  <devices><serial type='pty'><target port='0'/></serial>
-    <console type='pty'><target type='serial' port='0'/></console></devices>
-</domain>"""
-
-
-def virsh(*args, check=True):
-    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args], check=check,
-                          capture_output=True, text=True)
-
 
 def main():
     atelierd, atelier, src, shots = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
-    kernels = [(k, os.path.join(os.path.dirname(k), "initrd.img"))
-               for k in glob.glob("/var/lib/atelier/images/*/vmlinuz")
-               if os.path.exists(os.path.join(os.path.dirname(k), "initrd.img")) and ".building-" not in k]
+    kernels = built_kernel()
     if virsh("version", check=False).returncode != 0 or not kernels:
         print("skipped: needs libvirtd (scripts/start-services) and a built image's kernel")
         return 77
@@ -57,8 +38,8 @@ def main():
         tmp = pathlib.Path(t)
         os.chmod(tmp, 0o755)  # libvirt-qemu reads the kernel copy
         kernel, initrd = tmp / "vmlinuz", tmp / "initrd.img"
-        shutil.copy(kernels[0][0], kernel)
-        shutil.copy(kernels[0][1], initrd)
+        shutil.copy(kernels[0], kernel)
+        shutil.copy(kernels[1], initrd)
         proc, url = web.start_atelierd(atelierd, src, tmp, "local=qemu:///system",
                                            ["--no-reconcile", "--console", "pty"])
         driver = None

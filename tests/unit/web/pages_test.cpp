@@ -95,6 +95,20 @@ TEST(Pages, WithoutFeedbackNoVerdictNorCheckButton) {
   EXPECT_EQ(html.find("FAILED"), std::string::npos);
 }
 
+TEST(Pages, ConsoleShowsTheLoginOnlyWhenTheLabGivesOne) {
+  ConsolePage page;
+  page.host = "server";
+  page.candidate = "ca";
+  page.socket_path = "/console/s1/ca/server";
+  page.login_hint = "root / <a&b>";
+  auto html = render_console(page);
+  save("console.html", html);
+  EXPECT_NE(html.find("<p id=\"login-hint\" class=\"hint\">Identifiant : <code>root / &lt;a&amp;b&gt;</code></p>"),
+            std::string::npos);
+  page.login_hint.clear();
+  EXPECT_EQ(render_console(page).find("login-hint"), std::string::npos);
+}
+
 TEST(Pages, CatalogueFallsBackToTheKey) {
   EXPECT_EQ(message(Lang::kFr, "ws.tickets"), "Vos tickets");
   EXPECT_EQ(message(Lang::kEn, "ws.tickets"), "Your tickets");

@@ -1,0 +1,227 @@
+#!/usr/bin/python3
+"""console_echo: one console's keystroke-to-echo latency through atelierd's WebSocket against
+`virsh console` (the peer) on the same guest: the tiny guest of the console tests (a shell as init
+on ttyS0, booted on the real libvirtd under qemu:///system), one key at a time, the time from
+writing the key to reading its echo. Prints both medians and 90th percentiles and the ratio
+(goal: atelierd under 1.2x virsh). Not a CTest test: `cmake --build DIR --target console_echo_bench`.
+
+usage: console_echo.py ATELIERD ATELIER SOURCE_DIR [--keys N]
+"""
+import argparse
+import json
+import os
+import pathlib
+import pty
+import select
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tests" / "support"))
+import browser as web  # noqa: E402  (start_atelierd, trainer_token, cli)
+from guest import DOMAIN_XML, built_kernel, virsh  # noqa: E402
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+KILL_LINE = b"\x15"  # Ctrl-U: the shell's line stays short
+
+
+class VirshConsole:
+    """`virsh console` on a pty of its own, as a person's terminal would run it."""
+
+    def __init__(self, name):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execvp("virsh", ["virsh", "-c", "qemu:///system", "console", name, "--force"])
+
+    def send(self, data):
+        os.write(self.fd, data)
+
+    def recv(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        return os.read(self.fd, 65536) if r else b""
+
+    def close(self):
+        os.write(self.fd, b"\x1d")  # virsh's escape: leaves the console
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+class WsConsole:
+    """The console through atelierd: a minimal RFC 6455 client with a trainer's token, which takes
+    the keyboard (`take-over`) so its keys reach the guest."""
+
+    def __init__(self, url, path, token):
+        host = url[len("http://"):]
+        h, p = host.split(":")
+        self.s = socket.create_connection((h, int(p)), timeout=30)
+        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                        "Authorization: Bearer %s\r\n\r\n" % (path, host, token)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.s.recv(1)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise RuntimeError("atelierd refused the console: " + head.decode(errors="replace"))
+        self.buf = b""
+        self.frame(0x1, b"take-over")
+
+    def frame(self, opcode, payload):
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([0x80 | opcode]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + n.to_bytes(2, "big"))
+        self.s.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def send(self, data):
+        self.frame(0x2, data)
+
+    def _fill(self, n, deadline):
+        while len(self.buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            r, _, _ = select.select([self.s], [], [], left)
+            if not r:
+                return False
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise RuntimeError("atelierd closed the console")
+            self.buf += chunk
+        return True
+
+    def recv(self, timeout):
+        """The payload of the next data frame ("" when none arrives within timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self._fill(2, deadline):
+                return b""
+            opcode, n, at = self.buf[0] & 0x0F, self.buf[1] & 0x7F, 2
+            if n >= 126:
+                width = 2 if n == 126 else 8
+                if not self._fill(2 + width, deadline):
+                    return b""
+                n, at = int.from_bytes(self.buf[2:2 + width], "big"), 2 + width
+            while not self._fill(at + n, time.monotonic() + 30):
+                pass
+            payload, self.buf = self.buf[at:at + n], self.buf[at + n:]
+            if opcode == 0x9:
+                self.frame(0xA, payload)
+            elif opcode == 0x8:
+                raise RuntimeError("atelierd closed the console: %r" % payload)
+            elif opcode in (0x1, 0x2, 0x0):
+                return payload
+
+    def close(self):
+        self.frame(0x8, b"\x03\xe8")
+        self.s.close()
+
+
+def drain(con, quiet=0.3):
+    """Reads until the console says nothing for `quiet` seconds (between measured keys only)."""
+    while con.recv(quiet):
+        pass
+
+
+def wait_for(con, needle, seconds, poke=None):
+    seen, deadline, next_poke = b"", time.monotonic() + seconds, 0.0
+    while needle not in seen:
+        if time.monotonic() > deadline:
+            raise RuntimeError("%r not seen within %d s; the console ends with %r" % (needle, seconds, seen[-300:]))
+        if poke and time.monotonic() > next_poke:
+            con.send(poke)
+            next_poke = time.monotonic() + 10
+        seen += con.recv(1)
+    return seen
+
+
+def measure(con, keys):
+    """Milliseconds from writing each key to reading its echo."""
+    wait_for(con, b"ready-42", 300, b"echo ready-$((6*7))\r")
+    drain(con)
+    out = []
+    for i in range(keys):
+        if i % 20 == 0:
+            con.send(KILL_LINE)
+            drain(con)
+        key = LETTERS[i % 26].encode()
+        t0 = time.perf_counter()
+        con.send(key)
+        seen = b""
+        while key not in seen:
+            chunk = con.recv(10)
+            if not chunk:
+                raise RuntimeError("no echo of %r in 10 s" % key)
+            seen += chunk
+        out.append((time.perf_counter() - t0) * 1000)
+    con.send(KILL_LINE)
+    return out
+
+
+def summary(name, ms):
+    ms = sorted(ms)
+    p90 = ms[int(len(ms) * 0.9) - 1]
+    print("%-22s median %7.2f ms   p90 %7.2f ms   min %6.2f ms   (%d keys)" % (
+        name, statistics.median(ms), p90, ms[0], len(ms)))
+    return statistics.median(ms)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("atelierd")
+    ap.add_argument("atelier")
+    ap.add_argument("src", type=pathlib.Path)
+    ap.add_argument("--keys", type=int, default=200)
+    a = ap.parse_args()
+    kernels = built_kernel()
+    if virsh("version", check=False).returncode != 0 or not kernels:
+        print("needs libvirtd (scripts/start-services) and a built image's kernel (atelier image build debian12)")
+        return 2
+    session = "ce%d" % os.getpid()
+    name = "atelier-%s-alice-server" % session
+    with tempfile.TemporaryDirectory(prefix="atelier-console-echo-") as t:
+        tmp = pathlib.Path(t)
+        os.chmod(tmp, 0o755)  # libvirt-qemu reads the kernel copy
+        shutil.copy(kernels[0], tmp / "vmlinuz")
+        shutil.copy(kernels[1], tmp / "initrd.img")
+        proc, url = web.start_atelierd(a.atelierd, a.src, tmp, "local=qemu:///system",
+                                       ["--no-reconcile", "--console", "pty"])
+        try:
+            token = web.trainer_token(a.atelier, tmp)
+            web.cli(a.atelier, url, token, "session", "create", "--lab", "demo", "--candidates", "alice",
+                    "--name", session)
+            with sqlite3.connect(tmp / "state" / "atelier.db") as db:  # what the reconciler would place
+                db.execute("UPDATE candidate_labs SET host = 'local' WHERE session = ?", (session,))
+            (tmp / "domain.xml").write_text(DOMAIN_XML.format(
+                name=name, session=session, candidate="alice", host="server",
+                kernel=tmp / "vmlinuz", initrd=tmp / "initrd.img"))
+            virsh("define", str(tmp / "domain.xml"))
+            virsh("start", name)
+            # The peer first, then atelierd: one console client on the guest at a time.
+            con = VirshConsole(name)
+            peer = measure(con, a.keys)
+            con.close()
+            con = WsConsole(url, "/console/%s/alice/server" % session, token)
+            ours = measure(con, a.keys)
+            con.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+            virsh("destroy", name, check=False)
+            virsh("undefine", name, check=False)
+    print("keystroke to echo on one guest console (TCG guest; load average %s):" %
+          " ".join(open("/proc/loadavg").read().split()[:3]))
+    m_peer = summary("virsh console", peer)
+    m_ours = summary("atelierd WebSocket", ours)
+    print("ratio atelierd / virsh (medians): %.2fx  (goal < 1.2x)" % (m_ours / m_peer))
+    print(json.dumps({"virsh_median_ms": round(m_peer, 3), "atelierd_median_ms": round(m_ours, 3),
+                      "ratio": round(m_ours / m_peer, 3)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
