@@ -60,7 +60,37 @@ const std::map<std::string, Pair>& catalogue() {
       {"console.missing", {"Cette machine n'est pas dans votre lab.", "This machine is not in your lab."}},
       {"lang.switch", {"English", "Français"}},
       {"lang.switch_label", {"Switch to English", "Passer en français"}},
-      // The evaluator's pages (grid_pages.cpp).
+  };
+  return kMessages;
+}
+
+// The evaluator's pages' messages (grid_pages.cpp), defined at the end of this file.
+const std::map<std::string, Pair>& evaluator_catalogue();
+
+}  // namespace
+
+std::string message(Lang lang, const std::string& key) {
+  auto it = catalogue().find(key);
+  if (it == catalogue().end()) {
+    it = evaluator_catalogue().find(key);
+    if (it == evaluator_catalogue().end()) return key;
+  }
+  return lang == Lang::kFr ? it->second.fr : it->second.en;
+}
+
+std::string format_duration(Lang lang, long long seconds) {
+  (void)lang;  // the units read the same in both languages
+  if (seconds < 0) seconds = -seconds;
+  long long h = seconds / 3600, m = seconds % 3600 / 60, s = seconds % 60;
+  auto two = [](long long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+  if (h > 0) return std::to_string(h) + " h " + two(m) + " min";
+  return std::to_string(m) + " min " + two(s) + " s";
+}
+
+namespace {
+
+std::map<std::string, Pair> grid_messages() {
+  return {
       {"verdict.passed", {"RÉUSSI", "PASSED"}},
       {"verdict.partial", {"PARTIEL", "PARTIAL"}},
       {"verdict.failed", {"ÉCHEC", "FAILED"}},
@@ -93,6 +123,11 @@ const std::map<std::string, Pair>& catalogue() {
                             "refusées. Les annotations restent possibles.",
                             "Freezing stops grading: later checks and score overrides are refused. Annotations "
                             "stay possible."}},
+  };
+}
+
+std::map<std::string, Pair> cell_messages() {
+  return {
       {"cell.back", {"Retour à la grille", "Back to the grid"}},
       {"cell.checks", {"Vérifications (dernier passage noté)", "Checks (latest graded run)"}},
       {"cell.no_checks", {"Aucune vérification pour cette tâche.", "No check for this task."}},
@@ -148,24 +183,16 @@ const std::map<std::string, Pair>& catalogue() {
       {"web.expired_form", {"Le formulaire a expiré : rechargez la page et recommencez.",
                             "The form expired: reload the page and try again."}},
   };
+}
+
+const std::map<std::string, Pair>& evaluator_catalogue() {
+  static const std::map<std::string, Pair> kMessages = [] {
+    auto all = grid_messages();
+    all.merge(cell_messages());
+    return all;
+  }();
   return kMessages;
 }
 
 }  // namespace
-
-std::string message(Lang lang, const std::string& key) {
-  auto it = catalogue().find(key);
-  if (it == catalogue().end()) return key;
-  return lang == Lang::kFr ? it->second.fr : it->second.en;
-}
-
-std::string format_duration(Lang lang, long long seconds) {
-  (void)lang;  // the units read the same in both languages
-  if (seconds < 0) seconds = -seconds;
-  long long h = seconds / 3600, m = seconds % 3600 / 60, s = seconds % 60;
-  auto two = [](long long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-  if (h > 0) return std::to_string(h) + " h " + two(m) + " min";
-  return std::to_string(m) + " min " + two(s) + " s";
-}
-
 }  // namespace atelier::web
