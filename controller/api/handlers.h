@@ -81,6 +81,14 @@ Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& stor
 // handlers_web_console.cpp: console recordings, for trainers and evaluators
 HttpResponse handle_list_recordings(const HandlerContext& c);
 HttpResponse handle_get_recording(const HandlerContext& c);
+// handlers_web_grid.cpp: the evaluator's pages (grid, cell, sheet, exports, override/annotate/freeze forms)
+HttpResponse handle_evaluator_grid(const HandlerContext& c);
+HttpResponse handle_evaluator_cell(const HandlerContext& c);
+HttpResponse handle_evaluator_sheet(const HandlerContext& c);
+HttpResponse handle_evaluator_export(const HandlerContext& c);
+HttpResponse handle_evaluator_override(const HandlerContext& c);
+HttpResponse handle_evaluator_annotate(const HandlerContext& c);
+HttpResponse handle_evaluator_freeze(const HandlerContext& c);
 
 // JSON shapes shared by several resources (handlers_json.cpp; docs/api.md).
 boost::json::value candidate_json(const store::CandidateLabRecord& c);

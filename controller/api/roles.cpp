@@ -47,6 +47,15 @@ constexpr Rule kRules[] = {
   // Console recordings: evidence for evaluators, never for candidates.
   {Endpoint::kListRecordings,      "GET",    "/sessions/{session}/recordings",                    false, true,   true,     false, handle_list_recordings},
   {Endpoint::kGetRecording,        "GET",    "/sessions/{session}/candidates/{candidate}/recordings/{action}", false, true, true, false, handle_get_recording},
+  // The evaluator's pages (grid, cell, sheet, exports, forms): evaluators and trainers, never
+  // candidates. A cell's task id travels in {action}; the forms also need the CSRF token.
+  {Endpoint::kEvaluatorGrid,       "GET",    "/evaluator/sessions/{session}",                     false, true,   true,     false, handle_evaluator_grid},
+  {Endpoint::kEvaluatorCell,       "GET",    "/evaluator/sessions/{session}/candidates/{candidate}/tasks/{action}", false, true, true, false, handle_evaluator_cell},
+  {Endpoint::kEvaluatorSheet,      "GET",    "/evaluator/sessions/{session}/candidates/{candidate}/sheet", false, true, true, false, handle_evaluator_sheet},
+  {Endpoint::kEvaluatorExport,     "GET",    "/evaluator/sessions/{session}/export/{action}",     false, true,   true,     false, handle_evaluator_export},
+  {Endpoint::kEvaluatorOverride,   "POST",   "/evaluator/sessions/{session}/overrides",           false, true,   true,     false, handle_evaluator_override},
+  {Endpoint::kEvaluatorAnnotate,   "POST",   "/evaluator/sessions/{session}/annotations",         false, true,   true,     false, handle_evaluator_annotate},
+  {Endpoint::kEvaluatorFreeze,     "POST",   "/evaluator/sessions/{session}/freeze",              false, true,   true,     false, handle_evaluator_freeze},
 };
 // clang-format on
 

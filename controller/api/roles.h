@@ -46,6 +46,13 @@ enum class Endpoint {
   kConsolePage,       // handlers_web.cpp: the candidate's console page (cookie)
   kListRecordings,    // handlers_web_console.cpp
   kGetRecording,
+  kEvaluatorGrid,     // handlers_web_grid.cpp: the evaluator's pages (bearer token, later a person's cookie)
+  kEvaluatorCell,
+  kEvaluatorSheet,
+  kEvaluatorExport,
+  kEvaluatorOverride,
+  kEvaluatorAnnotate,
+  kEvaluatorFreeze,
 };
 
 struct HandlerContext;  // handlers.h

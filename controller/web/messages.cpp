@@ -64,11 +64,17 @@ const std::map<std::string, Pair>& catalogue() {
   return kMessages;
 }
 
+// The evaluator's pages' messages (grid_pages.cpp), defined at the end of this file.
+const std::map<std::string, Pair>& evaluator_catalogue();
+
 }  // namespace
 
 std::string message(Lang lang, const std::string& key) {
   auto it = catalogue().find(key);
-  if (it == catalogue().end()) return key;
+  if (it == catalogue().end()) {
+    it = evaluator_catalogue().find(key);
+    if (it == evaluator_catalogue().end()) return key;
+  }
   return lang == Lang::kFr ? it->second.fr : it->second.en;
 }
 
@@ -81,4 +87,112 @@ std::string format_duration(Lang lang, long long seconds) {
   return std::to_string(m) + " min " + two(s) + " s";
 }
 
+namespace {
+
+std::map<std::string, Pair> grid_messages() {
+  return {
+      {"verdict.passed", {"RÉUSSI", "PASSED"}},
+      {"verdict.partial", {"PARTIEL", "PARTIAL"}},
+      {"verdict.failed", {"ÉCHEC", "FAILED"}},
+      {"verdict.error", {"ERREUR", "ERROR"}},
+      {"verdict.not_run", {"NON ÉVALUÉ", "NOT RUN"}},
+      {"grid.title", {"Grille d'évaluation", "Grading grid"}},
+      {"grid.caption", {"Points par candidat et par tâche", "Points per candidate and task"}},
+      {"grid.legend", {"P réussi, ~ partiel, F échec, - non évalué ; * note modifiée par un évaluateur ; "
+                       "! délai (SLA) dépassé ; TR : temps de résolution. Cliquez un en-tête pour trier.",
+                       "P passed, ~ partial, F failed, - not run; * score overridden by an evaluator; "
+                       "! SLA breached; TTR: time to resolve. Click a heading to sort."}},
+      {"grid.candidate", {"Candidat", "Candidate"}},
+      {"grid.total", {"Total", "Total"}},
+      {"grid.sheet", {"Fiche", "Sheet"}},
+      {"grid.sheet_link", {"Fiche de compétences", "Competency sheet"}},
+      {"grid.no_candidates", {"Aucun candidat dans cette session.", "No candidate in this session."}},
+      {"grid.frozen", {"RÉSULTATS DÉFINITIFS (figés)", "FINAL RESULTS (frozen)"}},
+      {"grid.frozen_at", {"figés le", "frozen at"}},
+      {"grid.by", {"par", "by"}},
+      {"grid.provisional", {"RÉSULTATS PROVISOIRES", "PROVISIONAL RESULTS"}},
+      {"grid.provisional_hint", {"les vérifications peuvent encore changer les notes ; figez la session pour les arrêter",
+                                 "checks may still change the scores; freeze the session to fix them"}},
+      {"grid.overridden", {"note modifiée par un évaluateur", "score overridden by an evaluator"}},
+      {"grid.sla_breached", {"délai (SLA) dépassé", "SLA breached"}},
+      {"grid.ttr_short", {"TR", "TTR"}},
+      {"grid.exports", {"Exports", "Exports"}},
+      {"grid.download", {"Télécharger", "Download"}},
+      {"grid.freeze", {"Figer les résultats", "Freeze the results"}},
+      {"grid.freeze_hint", {"Figer arrête la notation : les vérifications suivantes et les modifications de note sont "
+                            "refusées. Les annotations restent possibles.",
+                            "Freezing stops grading: later checks and score overrides are refused. Annotations "
+                            "stay possible."}},
+  };
+}
+
+std::map<std::string, Pair> cell_messages() {
+  return {
+      {"cell.back", {"Retour à la grille", "Back to the grid"}},
+      {"cell.checks", {"Vérifications (dernier passage noté)", "Checks (latest graded run)"}},
+      {"cell.no_checks", {"Aucune vérification pour cette tâche.", "No check for this task."}},
+      {"cell.check", {"Vérification", "Check"}},
+      {"cell.verdict", {"Résultat", "Result"}},
+      {"cell.expected", {"Attendu", "Expected"}},
+      {"cell.observed", {"Observé", "Observed"}},
+      {"cell.on", {"sur", "on"}},
+      {"cell.runs", {"Historique des passages", "Run history"}},
+      {"cell.no_runs", {"Aucun passage pour cette tâche.", "No run for this task."}},
+      {"cell.when", {"Début", "Started"}},
+      {"cell.trigger", {"Déclenchement", "Trigger"}},
+      {"cell.who", {"Par", "By"}},
+      {"cell.passed_checks", {"Vérifications réussies", "Checks passed"}},
+      {"cell.graded", {"Noté", "Graded"}},
+      {"cell.scheduled", {"planifié", "scheduled"}},
+      {"cell.on_demand", {"à la demande", "on demand"}},
+      {"cell.unknown", {"inconnu", "unknown"}},
+      {"cell.yes", {"oui", "yes"}},
+      {"cell.no", {"non", "no"}},
+      {"cell.ignored_before", {"avant la remise du lab", "before the hand-over"}},
+      {"cell.ignored_after", {"après le gel", "after the freeze"}},
+      {"cell.overrides", {"Modifications de note", "Overrides"}},
+      {"cell.no_overrides", {"Aucune modification.", "No override."}},
+      {"cell.applied", {"retenue", "applied"}},
+      {"cell.notes", {"Annotations", "Annotations"}},
+      {"cell.no_notes", {"Aucune annotation.", "No annotation."}},
+      {"cell.actions", {"Actions de l'évaluateur", "Evaluator actions"}},
+      {"cell.override", {"Modifier la note", "Override the score"}},
+      {"cell.points", {"Points", "Points"}},
+      {"cell.justification", {"Justification écrite (obligatoire)", "Written justification (required)"}},
+      {"cell.override_submit", {"Enregistrer la note", "Save the score"}},
+      {"cell.annotate", {"Annoter", "Annotate"}},
+      {"cell.note", {"Annotation", "Note"}},
+      {"cell.annotate_submit", {"Ajouter l'annotation", "Add the note"}},
+      {"cell.frozen_no_override", {"La session est figée : la note ne peut plus être modifiée.",
+                                   "The session is frozen: the score can no longer be overridden."}},
+      {"cell.sla", {"SLA", "SLA"}},
+      {"cell.ttr", {"Temps de résolution", "Time to resolve"}},
+      {"cell.need_justification", {"La justification est obligatoire : expliquez par écrit pourquoi la note change.",
+                                   "The justification is required: explain in writing why the score changes."}},
+      {"cell.bad_points", {"Les points doivent être un nombre entre 0 et les points de la tâche.",
+                           "The points must be a number between 0 and the task's points."}},
+      {"cell.refused", {"Refusé :", "Refused:"}},
+      {"sheet.title", {"Fiche de compétences", "Competency sheet"}},
+      {"sheet.chart", {"Compétences C01 à C19 : pourcentage des points obtenus",
+                       "Competencies C01 to C19: percentage of the points earned"}},
+      {"sheet.competencies", {"Compétences", "Competencies"}},
+      {"sheet.code", {"Code", "Code"}},
+      {"sheet.name", {"Compétence", "Competency"}},
+      {"sheet.tasks", {"Tâches", "Tasks"}},
+      {"sheet.print", {"Imprimer", "Print"}},
+      {"web.expired_form", {"Le formulaire a expiré : rechargez la page et recommencez.",
+                            "The form expired: reload the page and try again."}},
+  };
+}
+
+const std::map<std::string, Pair>& evaluator_catalogue() {
+  static const std::map<std::string, Pair> kMessages = [] {
+    auto all = grid_messages();
+    all.merge(cell_messages());
+    return all;
+  }();
+  return kMessages;
+}
+
+}  // namespace
 }  // namespace atelier::web

@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+# The evaluator's pages in a real browser (headless Chromium, the harness of tests/support/browser.py):
+# atelierd on test:///default, a session of labs/demo whose results grid_fixture writes to the
+# store (alice solved everything, bob nothing). Until people's logins land, the evaluator's
+# bearer token is set as a header through the DevTools protocol. Checks the grid (points, words,
+# sorting by JavaScript, 1280x800), a cell (escaped evidence, an override with its justification),
+# the competency sheet (SVG), the freeze and the CSV download; a candidate's token gets 403.
+# Screenshots of each page in SHOTS_DIR (docs/img holds copies: run with docs/img as SHOTS_DIR).
+# usage: grid_browser_test.py ATELIERD ATELIER GRID_FIXTURE SOURCE_DIR SHOTS_DIR
+import pathlib
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
+from browser import browser, check, cli, no_console_errors, start_atelierd, stylesheet_applied, \
+    trainer_token  # noqa: E402
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def token(atelier, tmp, *args):
+    return subprocess.run([atelier, "token", "create", *args, "--state-dir", str(tmp / "state")],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def get(url, tok):
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + tok} if tok else {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def fits(driver, where):
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check(width <= 1280, where + ": wider than 1280 px (%d)" % width)
+    unlabelled = driver.execute_script(
+        "return Array.from(document.querySelectorAll('input:not([type=hidden]), textarea, select'))"
+        ".filter(e => !document.querySelector('label[for=\"' + e.id + '\"]')).length")
+    check(unlabelled == 0, where + ": %d controls without a label" % unlabelled)
+
+
+def grid_steps(driver, url, shots):
+    driver.get(url + "/evaluator/sessions/grid1")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "grid not in French")
+    check(stylesheet_applied(driver), "the stylesheet did not load on the grid")
+    rows = {r.find_element(By.TAG_NAME, "th").text: r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr")}
+    check("10/10 (100 %)" in rows.get("alice", ""), "alice's total: %r" % rows)
+    check("0/10 (0 %)" in rows.get("bob", ""), "bob's total: %r" % rows)
+    check("P RÉUSSI" in rows["alice"] and "F ÉCHEC" in rows["bob"], "verdicts in words: %r" % rows)
+    check("RÉSULTATS PROVISOIRES" in driver.find_element(By.CSS_SELECTOR, ".banner").text, "provisional banner")
+    # Sorting by the script: Total twice (descending then ascending), by keyboard (Enter on the link).
+    total = driver.find_element(By.CSS_SELECTOR, "th[data-key=total] a")
+    total.send_keys("\n")
+    first = driver.find_element(By.CSS_SELECTOR, "tbody tr th").text
+    check(first == "alice", "sorted by total, highest first: " + first)
+    check(driver.find_element(By.CSS_SELECTOR, "th[data-key=total]").get_attribute("aria-sort") == "descending",
+          "aria-sort")
+    fits(driver, "grid")
+    no_console_errors(driver, "grid")
+    driver.save_screenshot(str(shots / "evaluator-grid.png"))
+
+
+def cell_steps(driver, url, shots):
+    wait = WebDriverWait(driver, 10)
+    driver.find_element(By.CSS_SELECTOR, "a[href='/evaluator/sessions/grid1/candidates/bob/tasks/T1']").click()
+    wait.until(EC.url_to_be(url + "/evaluator/sessions/grid1/candidates/bob/tasks/T1"))
+    evidence = driver.find_element(By.CSS_SELECTOR, "table.evidence").text
+    check("<script>alert('x')</script> inactif" in evidence, "the evidence is shown as text: " + evidence)
+    check("à la demande" in driver.page_source and "a1b2c3d4e5f6 (formateur)" in driver.page_source, "run history")
+    driver.find_element(By.ID, "points").send_keys("3")
+    driver.find_element(By.ID, "justification").send_keys("Service vérifié en direct avec le candidat à 10 h 40.")
+    driver.find_element(By.CSS_SELECTOR, "form.override button[type=submit]").click()
+    wait.until(lambda d: "Service vérifié en direct" in d.find_element(By.CSS_SELECTOR, "ul.overrides").text)
+    check("3/4" in driver.find_element(By.CSS_SELECTOR, "p.summary").text, "the override counts")
+    driver.find_element(By.ID, "note").send_keys("Le candidat a redémarré le service sans vérifier les droits.")
+    driver.find_element(By.CSS_SELECTOR, "form.annotate button[type=submit]").click()
+    wait.until(lambda d: "sans vérifier les droits" in d.find_element(By.CSS_SELECTOR, "ul.notes").text)
+    fits(driver, "cell")
+    no_console_errors(driver, "cell")
+    driver.save_screenshot(str(shots / "evaluator-cell.png"))
+
+
+def sheet_steps(driver, url, shots):
+    driver.get(url + "/evaluator/sessions/grid1/candidates/alice/sheet")
+    bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
+    check(len(bars) == 4, "one bar per competency of the demo lab: %d" % len(bars))
+    check(driver.find_element(By.CSS_SELECTOR, "[data-print]").is_displayed(), "the print button shows with JS")
+    check("100 % (7/7)" in driver.find_element(By.CSS_SELECTOR, "svg.chart").text, "C03's value as text")
+    fits(driver, "sheet")
+    no_console_errors(driver, "sheet")
+    driver.save_screenshot(str(shots / "evaluator-sheet.png"))
+
+
+def freeze_and_export(driver, url, evaluator, candidate):
+    wait = WebDriverWait(driver, 10)
+    driver.get(url + "/evaluator/sessions/grid1")
+    driver.find_element(By.CSS_SELECTOR, "form.freeze button").click()
+    wait.until(lambda d: "RÉSULTATS DÉFINITIFS" in d.find_element(By.CSS_SELECTOR, ".banner").text)
+    check(not driver.find_elements(By.CSS_SELECTOR, "form.freeze"), "no freeze button once frozen")
+    href = driver.find_element(By.CSS_SELECTOR, "nav.exports a[href$='/export/csv']").get_attribute("href")
+    status, csv = get(href, evaluator)
+    check(status == 200, "CSV download: %d" % status)
+    lines = csv.splitlines()
+    check(lines[0].startswith("session,lab,candidate,task,"), "CSV header: " + lines[0])
+    bob_t1 = [l for l in lines if l.startswith("grid1,demo,bob,T1,")]
+    check(len(bob_t1) == 1 and ",3,4," in bob_t1[0] and "Service vérifié en direct" in bob_t1[0],
+          "bob's T1 row carries the override: %r" % bob_t1)
+    check(sum(1 for l in lines if l.startswith("grid1,demo,alice,") and ",passed," in l) == 3, "alice's rows")
+    for path in ("/evaluator/sessions/grid1", "/evaluator/sessions/grid1/candidates/alice/tasks/T1",
+                 "/evaluator/sessions/grid1/candidates/alice/sheet", "/evaluator/sessions/grid1/export/csv"):
+        check(get(url + path, candidate)[0] == 403, "a candidate's token opened " + path)
+        check(get(url + path, "")[0] == 401, "no token opened " + path)
+
+
+def main():
+    atelierd, atelier, fixture = sys.argv[1], sys.argv[2], sys.argv[3]
+    src, shots = pathlib.Path(sys.argv[4]), pathlib.Path(sys.argv[5])
+    shots.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="atelier-grid-browser-") as t:
+        tmp = pathlib.Path(t)
+        proc, url = start_atelierd(atelierd, src, tmp, extra=["--no-reconcile"])
+        driver = None
+        try:
+            trainer = trainer_token(atelier, tmp)
+            cli(atelier, url, trainer, "session", "create", "--lab", "demo", "--candidates", "alice,bob",
+                "--name", "grid1")
+            subprocess.run([fixture, str(tmp / "state"), "grid1", "alice", "bob"], check=True)
+            evaluator = token(atelier, tmp, "--role", "evaluator", "--label", "jury-Camille")
+            candidate = token(atelier, tmp, "--role", "candidate", "--session", "grid1", "--candidate", "alice")
+            driver = browser()
+            driver.set_window_size(1280, 800)
+            driver.execute_cdp_cmd("Network.enable", {})
+            driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": "Bearer " + evaluator}})
+            grid_steps(driver, url, shots)
+            cell_steps(driver, url, shots)
+            sheet_steps(driver, url, shots)
+            freeze_and_export(driver, url, evaluator, candidate)
+        finally:
+            if driver:
+                driver.quit()
+            proc.terminate()
+            proc.wait(timeout=20)
+    print("ok: grid (points, words, sort), cell (evidence, override, note), sheet (SVG), freeze, CSV; "
+          "candidate 403, anonymous 401; screenshots in", shots)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print("FAIL:", e, file=sys.stderr)
+        sys.exit(1)
