@@ -81,6 +81,14 @@ Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& stor
 // handlers_web_console.cpp: console recordings, for trainers and evaluators
 HttpResponse handle_list_recordings(const HandlerContext& c);
 HttpResponse handle_get_recording(const HandlerContext& c);
+// handlers_web_staff.cpp: people's login (staff cookie) and the trainer's pages
+HttpResponse handle_staff_login_page(const HandlerContext& c);
+HttpResponse handle_staff_login(const HandlerContext& c);
+HttpResponse handle_staff_logout(const HandlerContext& c);
+HttpResponse handle_trainer_page(const HandlerContext& c);
+HttpResponse handle_trainer_session_page(const HandlerContext& c);
+HttpResponse handle_trainer_action(const HandlerContext& c);
+HttpResponse handle_trainer_slips(const HandlerContext& c);
 
 // JSON shapes shared by several resources (handlers_json.cpp; docs/api.md).
 boost::json::value candidate_json(const store::CandidateLabRecord& c);

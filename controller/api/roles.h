@@ -46,6 +46,16 @@ enum class Endpoint {
   kConsolePage,       // handlers_web.cpp: the candidate's console page (cookie)
   kListRecordings,    // handlers_web_console.cpp
   kGetRecording,
+  kStaffLoginPage,    // handlers_web_staff.cpp: people's login, open; the pages after it by staff cookie
+  kStaffLogin,
+  kStaffLogout,
+  kTrainerPage,
+  kTrainerSessionPage,
+  kTrainerReset,
+  kTrainerSolve,
+  kTrainerChecks,
+  kTrainerDestroy,
+  kTrainerSlips,
 };
 
 struct HandlerContext;  // handlers.h
