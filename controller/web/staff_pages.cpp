@@ -112,7 +112,8 @@ std::string render_trainer_session(const TrainerSessionPage& page) {
                     t(l, "trainer.lab") + " : " + escape_html(page.lab) + " — " + t(l, "ws.state") + " : " +
                     status_badge(l, page.destroyed ? "destroyed" : page.status) + "</p>\n";
   if (!page.notice.empty()) out += "<p class=\"notice\" role=\"status\">" + escape_html(page.notice) + "</p>\n";
-  out += "<p id=\"live\" class=\"hint\" role=\"status\" aria-live=\"polite\">" + t(l, "trainer.live_later") + "</p>\n";
+  out += "<p id=\"live\" class=\"hint\" role=\"status\" aria-live=\"polite\" data-on=\"" + t(l, "trainer.live_on") +
+         "\">" + t(l, "trainer.live_later") + "</p>\n";
   if (!page.destroyed) {
     out += "<p id=\"solve-warning\" class=\"warning\"><strong>" + t(l, "trainer.warning") + "</strong> " +
            t(l, "trainer.solve_warning") + "</p>\n";
