@@ -6,6 +6,7 @@
 
 #include "controller/api/handlers.h"
 #include "controller/api/roles.h"
+#include "controller/api/staff_auth.h"
 
 namespace atelier::api {
 namespace json = boost::json;
@@ -46,6 +47,24 @@ HttpResponse Api::handle(const HttpRequest& request) {
   return r;
 }
 
+// No credential: the staff pages send people to their login; a candidate's browser session is
+// refused (it opens nothing beyond the candidate's own pages); the JSON API says what it needs.
+HttpResponse Api::unauthenticated(const HttpRequest& request) {
+  std::string_view path = path_of(request.target);
+  auto candidate = web_session_of(store_, request);
+  if (candidate.ok() && candidate->has_value()) {
+    return json_error(403, "forbidden", "a candidate's browser session opens only the candidate's own pages");
+  }
+  if (request.method == "GET" && (path == "/trainer" || path.starts_with("/trainer/") || path.starts_with("/evaluator"))) {
+    HttpResponse r;
+    r.status = 303;
+    r.content_type = "text/html; charset=utf-8";
+    r.headers.emplace_back("Location", "/staff/login");
+    return r;
+  }
+  return json_error(401, "unauthenticated", "this endpoint needs a token: Authorization: Bearer TOKEN");
+}
+
 HttpResponse Api::dispatch(const HttpRequest& request) {
   auto route = match_route(request.method, path_of(request.target));
   if (!route.ok()) {
@@ -71,10 +90,20 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
       return error_response(who.error());
     }
     token = std::move(who).value();
+  } else if (!row.open) {
+    // No bearer token: a trainer's or evaluator's browser session stands for one (staff_auth.h),
+    // and what it changes must carry the page's CSRF token.
+    auto who = staff_principal(store_, request);
+    if (!who.ok()) return error_response(who.error());
+    token = std::move(who).value();
+    if (token && !csrf_ok(request)) {
+      return json_error(403, "forbidden", "a request signed in by cookie that changes something needs the page's "
+                                          "CSRF token (header X-CSRF-Token or form field csrf)");
+    }
   }
   switch (authorize(*route, token)) {
     case Decision::kUnauthenticated:
-      return json_error(401, "unauthenticated", "this endpoint needs a token: Authorization: Bearer TOKEN");
+      return unauthenticated(request);
     case Decision::kForbidden:
       return json_error(403, "forbidden",
                         "a " + std::string(store::to_string(token->role)) +

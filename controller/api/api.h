@@ -48,6 +48,7 @@ class Api {
 
  private:
   HttpResponse dispatch(const HttpRequest& request);
+  HttpResponse unauthenticated(const HttpRequest& request);
   store::Store& store_;
   sessions::SessionService& sessions_;
   Options options_;

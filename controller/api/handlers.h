@@ -89,6 +89,14 @@ HttpResponse handle_evaluator_export(const HandlerContext& c);
 HttpResponse handle_evaluator_override(const HandlerContext& c);
 HttpResponse handle_evaluator_annotate(const HandlerContext& c);
 HttpResponse handle_evaluator_freeze(const HandlerContext& c);
+// handlers_web_staff.cpp: people's login (staff cookie) and the trainer's pages
+HttpResponse handle_staff_login_page(const HandlerContext& c);
+HttpResponse handle_staff_login(const HandlerContext& c);
+HttpResponse handle_staff_logout(const HandlerContext& c);
+HttpResponse handle_trainer_page(const HandlerContext& c);
+HttpResponse handle_trainer_session_page(const HandlerContext& c);
+HttpResponse handle_trainer_action(const HandlerContext& c);
+HttpResponse handle_trainer_slips(const HandlerContext& c);
 
 // JSON shapes shared by several resources (handlers_json.cpp; docs/api.md).
 boost::json::value candidate_json(const store::CandidateLabRecord& c);

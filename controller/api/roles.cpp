@@ -56,6 +56,18 @@ constexpr Rule kRules[] = {
   {Endpoint::kEvaluatorOverride,   "POST",   "/evaluator/sessions/{session}/overrides",           false, true,   true,     false, handle_evaluator_override},
   {Endpoint::kEvaluatorAnnotate,   "POST",   "/evaluator/sessions/{session}/annotations",         false, true,   true,     false, handle_evaluator_annotate},
   {Endpoint::kEvaluatorFreeze,     "POST",   "/evaluator/sessions/{session}/freeze",              false, true,   true,     false, handle_evaluator_freeze},
+  // People's login and the trainer's pages (handlers_web_staff.cpp): a staff cookie is a principal
+  // like a token (staff_auth.h); the pages' POST forms carry the CSRF field.
+  {Endpoint::kStaffLoginPage,      "GET",    "/staff/login",                                      true,  true,   true,     true, handle_staff_login_page},
+  {Endpoint::kStaffLogin,          "POST",   "/staff/login",                                      true,  true,   true,     true, handle_staff_login},
+  {Endpoint::kStaffLogout,         "GET",    "/staff/logout",                                     true,  true,   true,     true, handle_staff_logout},
+  {Endpoint::kTrainerPage,         "GET",    "/trainer",                                          false, true,   false,    false, handle_trainer_page},
+  {Endpoint::kTrainerSessionPage,  "GET",    "/trainer/sessions/{session}",                       false, true,   false,    false, handle_trainer_session_page},
+  {Endpoint::kTrainerReset,        "POST",   "/trainer/sessions/{session}/candidates/{candidate}/reset", false, true, false, false, handle_trainer_action},
+  {Endpoint::kTrainerSolve,        "POST",   "/trainer/sessions/{session}/candidates/{candidate}/solve", false, true, false, false, handle_trainer_action},
+  {Endpoint::kTrainerChecks,       "POST",   "/trainer/sessions/{session}/checks",                false, true,   false,    false, handle_trainer_action},
+  {Endpoint::kTrainerDestroy,      "POST",   "/trainer/sessions/{session}/destroy",               false, true,   false,    false, handle_trainer_action},
+  {Endpoint::kTrainerSlips,        "GET",    "/trainer/sessions/{session}/slips",                 false, true,   false,    false, handle_trainer_slips},
 };
 // clang-format on
 
@@ -138,7 +150,8 @@ Decision authorize(const Route& route, const std::optional<store::TokenRecord>& 
       if (!r.trainer) return Decision::kForbidden;
       // A session-limited trainer may list (filtered) sessions, and create, list and revoke
       // tokens of its own session (checked by the handlers), but not create sessions.
-      if (route.endpoint == Endpoint::kListSessions || route.endpoint == Endpoint::kCreateToken ||
+      if (route.endpoint == Endpoint::kListSessions || route.endpoint == Endpoint::kTrainerPage ||
+          route.endpoint == Endpoint::kCreateToken ||
           route.endpoint == Endpoint::kListTokens || route.endpoint == Endpoint::kRevokeToken) {
         return Decision::kAllow;
       }

@@ -46,13 +46,23 @@ enum class Endpoint {
   kConsolePage,       // handlers_web.cpp: the candidate's console page (cookie)
   kListRecordings,    // handlers_web_console.cpp
   kGetRecording,
-  kEvaluatorGrid,     // handlers_web_grid.cpp: the evaluator's pages (bearer token, later a person's cookie)
+  kEvaluatorGrid,     // handlers_web_grid.cpp: the evaluator's pages (a bearer token or a person's cookie)
   kEvaluatorCell,
   kEvaluatorSheet,
   kEvaluatorExport,
   kEvaluatorOverride,
   kEvaluatorAnnotate,
   kEvaluatorFreeze,
+  kStaffLoginPage,    // handlers_web_staff.cpp: people's login, open; the pages after it by staff cookie
+  kStaffLogin,
+  kStaffLogout,
+  kTrainerPage,
+  kTrainerSessionPage,
+  kTrainerReset,
+  kTrainerSolve,
+  kTrainerChecks,
+  kTrainerDestroy,
+  kTrainerSlips,
 };
 
 struct HandlerContext;  // handlers.h

@@ -16,6 +16,7 @@
 #include "controller/cli/results_commands.h"
 #include "controller/cli/session_commands.h"
 #include "controller/cli/token_commands.h"
+#include "controller/cli/user_commands.h"
 #include "controller/cli/recipe_commands.h"
 
 namespace atelier::cli {
@@ -55,6 +56,10 @@ const Command kCommands[] = {
     {"token", "create", "make an API token in the store (bootstrap); --expires", token_create},
     {"token", "list", "list the valid tokens (ids, roles, expiry; never secrets)", token_list},
     {"token", "revoke", "revoke a token by its id: it gets 401 from now on", token_revoke},
+    {"user", "create", "make an account for the pages (trainer, evaluator); password on stdin", user_create},
+    {"user", "passwd", "set an account's password (its browser sessions end)", user_passwd},
+    {"user", "disable", "disable an account: its browser sessions end at once", user_disable},
+    {"user", "list", "list the accounts (names, roles, scope, state)", user_list},
     {"recipe", "apply", "apply a recipe to hosts (ssh, chroot, local); --dry-run", recipe_apply},
     {"recipe", "validate", "validate recipe files (errors as FILE:LINE:COL)", recipe_validate},
 };

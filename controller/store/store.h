@@ -220,6 +220,25 @@ struct WebSessionRecord {
   TimePoint expires_at{};
 };
 
+// A person's account (users.cpp): a trainer or evaluator who signs in to the pages by name and
+// password. `session` set: limited to that session, like a session-limited token.
+struct UserRecord {
+  std::string name;        // [a-z0-9][a-z0-9._-]{0,31}
+  Role role = Role::kTrainer;
+  std::optional<std::string> session;
+  bool disabled = false;
+  TimePoint created_at{};
+};
+
+// What a login compares: the account and its stored scrypt string (password.h).
+struct UserCredentials {
+  UserRecord user;
+  std::string password_hash;
+};
+
+// Whether `name` is a valid account name (see UserRecord::name).
+bool valid_user_name(std::string_view name);
+
 struct AuditEntry {
   std::int64_t seq = 0;    // assigned by the store
   TimePoint at{};
@@ -359,6 +378,27 @@ class Store {
   Result<std::optional<WebSessionRecord>> find_web_session(std::string_view digest, TimePoint now);
   // Ends a web session (logout) and forgets expired ones. Idempotent.
   Status delete_web_session(std::string_view digest, TimePoint now);
+
+  // ---- people's accounts and their browser sessions (users.cpp) ----
+  // Each write is audited ("user.create", "user.passwd", "user.disable", target "user NAME").
+  // kInvalidArgument for a bad name, a candidate role or a hash that is not ours;
+  // kAlreadyExists for a taken name; kNotFound for an unknown session.
+  Status create_user(const UserRecord& user, std::string_view password_hash, const AuditEntry& audit);
+  // Replaces the password hash; ends the user's browser sessions. kNotFound for an unknown name.
+  Status set_user_password(std::string_view name, std::string_view password_hash, const AuditEntry& audit);
+  // Disables the account and ends its browser sessions at once. kNotFound for an unknown name.
+  Status disable_user(std::string_view name, const AuditEntry& audit);
+  Result<std::vector<UserRecord>> list_users();  // by name
+  // The account and its hash, disabled or not (the caller refuses a disabled one); nullopt for
+  // an unknown name.
+  Result<std::optional<UserCredentials>> find_user(std::string_view name);
+  // Records a browser session of `user` under the SHA-256 digest of its cookie.
+  Status create_staff_session(std::string_view digest, std::string_view user, TimePoint expires_at);
+  // The account of a staff browser session while it is valid: not expired at `now`, its user
+  // not disabled. nullopt otherwise.
+  Result<std::optional<UserRecord>> find_staff_session(std::string_view digest, TimePoint now);
+  // Ends a staff browser session (logout) and forgets expired ones. Idempotent.
+  Status delete_staff_session(std::string_view digest, TimePoint now);
 
   // ---- audit log ----
   Status append_audit(const AuditEntry& entry);

@@ -84,7 +84,8 @@ class ApiHarness : public ::testing::Test {
   // The error code of a JSON error response; fails the test when the shape is wrong.
   static std::string error_code(const HttpResponse& r);
   // Every row as every name of kMatrixWho (event streams: the status line only); 401 and 403
-  // must carry the codes "unauthenticated" and "forbidden".
+  // must carry the codes "unauthenticated" and "forbidden" (the staff login's refusals are
+  // pages: HTML, under /staff/ only).
   void expect_role_matrix(const std::vector<MatrixRow>& rows);
 
   const std::filesystem::path src_ = ATELIER_HARNESS_SOURCE_DIR;

@@ -137,6 +137,19 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kEvaluatorAnnotate, "POST", "/evaluator/sessions/s2/annotations", "candidate=c01&task=T1&text=x",
        {401, 401, 400, 400, 403, 403, 400, 400}},
       {Endpoint::kEvaluatorFreeze, "POST", "/evaluator/sessions/s2/freeze", "", {401, 401, 400, 400, 403, 403, 400, 400}},
+      // People's login (open; no CSRF field here: 403) and the trainer's pages: a bearer token is
+      // a principal there too; without one a GET is sent to the login. No access key: slips 503.
+      {Endpoint::kStaffLoginPage, "GET", "/staff/login", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {Endpoint::kStaffLogin, "POST", "/staff/login", "", {403, 403, 403, 403, 403, 403, 403, 403}},
+      {Endpoint::kStaffLogout, "GET", "/staff/logout", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kTrainerPage, "GET", "/trainer", "", {303, 401, 200, 403, 403, 403, 200, 403}},
+      {Endpoint::kTrainerSessionPage, "GET", "/trainer/sessions/s1", "", {303, 401, 200, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerSlips, "GET", "/trainer/sessions/s1/slips", "", {303, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerReset, "POST", "/trainer" + c01 + "/reset", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerSolve, "POST", "/trainer" + c01 + "/solve", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerChecks, "POST", "/trainer/sessions/s1/checks", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      // Without the typed confirmation nothing is destroyed: back to the page (303).
+      {Endpoint::kTrainerDestroy, "POST", "/trainer/sessions/s1/destroy", "", {401, 401, 303, 403, 403, 403, 403, 403}},
   };
   // Every endpoint of the role table is in the matrix.
   for (const auto& rule : rules()) {

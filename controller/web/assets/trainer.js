@@ -1,0 +1,28 @@
+// The trainer's session page, live: on every "session" event of /sessions/{s}/events (by the
+// staff cookie), fetch the page again and swap in its candidates' rows. The server-rendered page
+// is complete without it; this only keeps the grid current and says so in #live.
+(function () {
+  "use strict";
+  var url = document.body.getAttribute("data-events");
+  var table = document.getElementById("candidates");
+  var live = document.getElementById("live");
+  if (!url || !table || !window.EventSource || !window.fetch) return;
+  var busy = false;
+  function refresh() {
+    if (busy) return;
+    busy = true;
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("candidates");
+        if (fresh) table.tBodies[0].replaceWith(fresh.tBodies[0]);
+      })
+      .catch(function () {})
+      .then(function () { busy = false; });
+  }
+  var source = new EventSource(url, { withCredentials: true });
+  source.addEventListener("open", function () {
+    if (live && live.getAttribute("data-on")) live.textContent = live.getAttribute("data-on");
+  });
+  source.addEventListener("session", refresh);
+})();

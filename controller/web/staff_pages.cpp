@@ -1,0 +1,140 @@
+// Rendering of the staff login and the trainer's pages (staff_pages.h). Every value from a model
+// is escaped here. Actions are plain POST forms with the CSRF field: they work without
+// JavaScript and by keyboard; assets/trainer.js only refreshes the grid from the event stream.
+#include "controller/web/staff_pages.h"
+
+#include "controller/web/html.h"
+
+namespace atelier::web {
+namespace {
+
+std::string t(Lang l, const std::string& key) { return escape_html(message(l, key)); }
+
+std::string head(Lang lang, const std::string& title, bool live = false) {
+  return std::string("<!DOCTYPE html>\n<html lang=\"") + (lang == Lang::kFr ? "fr" : "en") +
+         "\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, "
+         "initial-scale=1\">\n<title>" + escape_html(title) +
+         "</title>\n<link rel=\"stylesheet\" href=\"/assets/atelier.css\">\n" +
+         (live ? "<script defer src=\"/assets/trainer.js\"></script>\n" : "") + "</head>\n";
+}
+
+std::string lang_link(Lang lang, const std::string& path) {
+  std::string other = lang == Lang::kFr ? "en" : "fr";
+  return "<a class=\"lang\" href=\"" + escape_html(path) + "?lang=" + other + "\" hreflang=\"" + other +
+         "\" lang=\"" + other + "\" aria-label=\"" + t(lang, "lang.switch_label") + "\">" +
+         t(lang, "lang.switch") + "</a>";
+}
+
+std::string top(Lang l, const std::string& user, const std::string& path) {
+  return "<header><p class=\"who\">" + t(l, "staff.signed_in_as") + " <strong>" + escape_html(user) +
+         "</strong></p>" + lang_link(l, path) + " <a class=\"logout\" href=\"/staff/logout\">" +
+         t(l, "ws.logout") + "</a></header>\n";
+}
+
+std::string csrf_field(const std::string& token) {
+  return "<input type=\"hidden\" name=\"csrf\" value=\"" + escape_html(token) + "\">";
+}
+
+// A status as a word with a mark beside it: never a colour alone.
+std::string status_badge(Lang l, const std::string& status) {
+  return "<span class=\"status " + escape_html(status) + "\">" + t(l, "lab." + status) + "</span>";
+}
+
+std::string session_row(Lang l, const SessionRowView& s) {
+  std::string link = "/trainer/sessions/" + s.id;
+  return "<tr><th scope=\"row\"><a href=\"" + escape_html(link) + "\">" + escape_html(s.id) + "</a></th><td>" +
+         escape_html(s.lab) + "</td><td>" + status_badge(l, s.destroyed ? "destroyed" : s.status) + "</td><td>" +
+         std::to_string(s.ready) + " / " + std::to_string(s.total) + "</td><td>" + escape_html(s.created_by) +
+         "</td><td>" + escape_html(format_duration(l, s.age_seconds)) + "</td></tr>\n";
+}
+
+// One candidate's row: state, step, error, and the three actions as forms.
+std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRowView& c) {
+  const std::string base = "/trainer/sessions/" + p.session + "/candidates/" + c.candidate;
+  std::string out = "<tr data-candidate=\"" + escape_html(c.candidate) + "\"><th scope=\"row\">" +
+                    escape_html(c.candidate) + "</th><td class=\"cell-status\">" + status_badge(l, c.status) +
+                    "</td><td class=\"cell-step\">" + escape_html(c.step) + "</td><td class=\"cell-error\">" +
+                    escape_html(c.error) + "</td><td class=\"actions\">";
+  if (!p.destroyed) {
+    auto button = [&](const std::string& action, const std::string& key, const std::string& extra) {
+      return "<form method=\"post\" action=\"" + escape_html(base + "/" + action) + "\">" + csrf_field(p.csrf_token) +
+             "<button type=\"submit\"" + extra + ">" + t(l, key) + "<span class=\"visually-hidden\"> " +
+             escape_html(c.candidate) + "</span></button></form>";
+    };
+    out += button("reset", "trainer.reset", "") +
+           button("solve", "trainer.solve", " class=\"warn\" aria-describedby=\"solve-warning\"");
+  }
+  return out + "</td></tr>\n";
+}
+
+}  // namespace
+
+std::string render_staff_login(const StaffLoginPage& page) {
+  const Lang l = page.lang;
+  std::string out = head(l, message(l, "staff.login_title")) + "<body>\n<header>" + lang_link(l, "/staff/login") +
+                    "</header>\n<main class=\"login\">\n<h1>" + t(l, "staff.login_title") + "</h1>\n";
+  if (!page.error.empty()) out += "<p class=\"error\" role=\"alert\">" + escape_html(page.error) + "</p>\n";
+  out += "<form method=\"post\" action=\"/staff/login\">\n" + csrf_field(page.csrf_token) +
+         "\n<label for=\"name\">" + t(l, "staff.name") + "</label>\n"
+         "<input id=\"name\" name=\"name\" type=\"text\" required autofocus autocomplete=\"username\" "
+         "spellcheck=\"false\" maxlength=\"32\" value=\"" + escape_html(page.name) + "\">\n"
+         "<label for=\"password\">" + t(l, "staff.password") + "</label>\n"
+         "<input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"current-password\">\n"
+         "<button type=\"submit\">" + t(l, "login.submit") + "</button>\n</form>\n</main>\n</body>\n</html>\n";
+  return out;
+}
+
+std::string render_trainer_sessions(const TrainerSessionsPage& page) {
+  const Lang l = page.lang;
+  std::string out = head(l, message(l, "trainer.sessions")) + "<body class=\"staff\">\n" + top(l, page.user, "/trainer") +
+                    "<main>\n<h1>" + t(l, "trainer.sessions") + "</h1>\n"
+                    "<form method=\"get\" action=\"/trainer\" class=\"filter\" role=\"search\">"
+                    "<label for=\"q\">" + t(l, "trainer.filter") + "</label> "
+                    "<input id=\"q\" name=\"q\" type=\"search\" value=\"" + escape_html(page.filter) + "\"> "
+                    "<button type=\"submit\">" + t(l, "trainer.filter_submit") + "</button></form>\n";
+  if (page.sessions.empty()) return out + "<p>" + t(l, "trainer.no_sessions") + "</p>\n</main>\n</body>\n</html>\n";
+  out += "<table class=\"grid\">\n<caption>" + t(l, "trainer.sessions_caption") + "</caption>\n<thead><tr>"
+         "<th scope=\"col\">" + t(l, "trainer.session") + "</th><th scope=\"col\">" + t(l, "trainer.lab") +
+         "</th><th scope=\"col\">" + t(l, "ws.state") + "</th><th scope=\"col\">" + t(l, "trainer.ready") +
+         "</th><th scope=\"col\">" + t(l, "trainer.created_by") + "</th><th scope=\"col\">" + t(l, "trainer.age") +
+         "</th></tr></thead>\n<tbody>\n";
+  for (const auto& s : page.sessions) out += session_row(l, s);
+  return out + "</tbody>\n</table>\n</main>\n</body>\n</html>\n";
+}
+
+std::string render_trainer_session(const TrainerSessionPage& page) {
+  const Lang l = page.lang;
+  const std::string base = "/trainer/sessions/" + page.session;
+  std::string out = head(l, message(l, "trainer.session") + " " + page.session, !page.destroyed) +
+                    "<body class=\"staff\" data-events=\"/sessions/" + escape_html(page.session) + "/events\">\n" +
+                    top(l, page.user, base) + "<main>\n<p><a href=\"/trainer\">" + t(l, "trainer.back") +
+                    "</a></p>\n<h1>" + t(l, "trainer.session") + " " + escape_html(page.session) + "</h1>\n<p>" +
+                    t(l, "trainer.lab") + " : " + escape_html(page.lab) + " — " + t(l, "ws.state") + " : " +
+                    status_badge(l, page.destroyed ? "destroyed" : page.status) + "</p>\n";
+  if (!page.notice.empty()) out += "<p class=\"notice\" role=\"status\">" + escape_html(page.notice) + "</p>\n";
+  out += "<p id=\"live\" class=\"hint\" role=\"status\" aria-live=\"polite\" data-on=\"" + t(l, "trainer.live_on") +
+         "\">" + t(l, "trainer.live_later") + "</p>\n";
+  if (!page.destroyed) {
+    out += "<p id=\"solve-warning\" class=\"warning\"><strong>" + t(l, "trainer.warning") + "</strong> " +
+           t(l, "trainer.solve_warning") + "</p>\n";
+  }
+  out += "<table class=\"grid\" id=\"candidates\">\n<caption>" + t(l, "trainer.candidates") + "</caption>\n<thead><tr>"
+         "<th scope=\"col\">" + t(l, "trainer.candidate") + "</th><th scope=\"col\">" + t(l, "ws.state") +
+         "</th><th scope=\"col\">" + t(l, "trainer.step") + "</th><th scope=\"col\">" + t(l, "trainer.error") +
+         "</th><th scope=\"col\">" + t(l, "trainer.actions") + "</th></tr></thead>\n<tbody>\n";
+  for (const auto& c : page.candidates) out += candidate_row(l, page, c);
+  out += "</tbody>\n</table>\n";
+  if (page.destroyed) return out + "</main>\n</body>\n</html>\n";
+  out += "<section class=\"session-actions\" aria-labelledby=\"session-actions-h\">\n<h2 id=\"session-actions-h\">" +
+         t(l, "trainer.session_actions") + "</h2>\n<form method=\"post\" action=\"" + escape_html(base + "/checks") +
+         "\">" + csrf_field(page.csrf_token) + "<button type=\"submit\">" + t(l, "trainer.run_checks") +
+         "</button></form>\n<p><a class=\"button\" href=\"" + escape_html(base + "/slips") + "\">" +
+         t(l, "trainer.slips") + "</a></p>\n<form method=\"post\" action=\"" + escape_html(base + "/destroy") +
+         "\" class=\"destroy\">" + csrf_field(page.csrf_token) + "<label for=\"confirm\">" +
+         t(l, "trainer.destroy_confirm") + " <code>" + escape_html(page.session) + "</code></label> "
+         "<input id=\"confirm\" name=\"confirm\" type=\"text\" required autocomplete=\"off\" spellcheck=\"false\"> "
+         "<button type=\"submit\" class=\"danger\">" + t(l, "trainer.destroy") + "</button></form>\n</section>\n";
+  return out + "</main>\n</body>\n</html>\n";
+}
+
+}  // namespace atelier::web

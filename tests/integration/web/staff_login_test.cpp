@@ -1,0 +1,242 @@
+// People's accounts through Api::handle with a real store and the demo lab (issue 15): staff
+// login (ok, wrong password, unknown name, rate limit, disabled), the staff cookie as a
+// principal (JSON API by cookie, CSRF on changes, audit under the user's name), the role matrix
+// of the trainer's pages (trainer, session-limited trainer, evaluator, candidate cookie, none).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "controller/api/api.h"
+#include "controller/store/password.h"
+#include "tests/support/api_harness.h"
+
+namespace atelier::api {
+namespace {
+
+namespace json = boost::json;
+using store::Role;
+
+class StaffLoginTest : public test_support::ApiHarness {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(make_dirs("atelier-staff-login"));
+    ASSERT_NO_FATAL_FAILURE(open_store());
+    Api::Options o;
+    o.web.access_key = std::string(64, 'k');
+    o.web.max_failed_logins = 3;
+    api_ = std::make_unique<Api>(*store_, *sessions_, o);
+    make_session("s1", {"c01", "c02"});
+    make_session("s2", {"c01"});
+    add_matrix_tokens();
+    // The default cost is tested in the unit tests; here logins stay quick.
+    auto h = store::hash_password(kPassword, store::ScryptParams{1024, 8, 1});
+    ASSERT_TRUE(h.ok());
+    add_user("marie", Role::kTrainer, std::nullopt, *h);
+    add_user("paul", Role::kTrainer, "s2", *h);
+    add_user("jury", Role::kEvaluator, std::nullopt, *h);
+  }
+  void add_user(const std::string& name, Role role, std::optional<std::string> session, const std::string& hash) {
+    store::UserRecord u{name, role, std::move(session), false, store::Clock::now()};
+    ASSERT_TRUE(store_->create_user(u, hash, {0, store::Clock::now(), "cli", "user.create", "user " + name, ""}).ok());
+  }
+
+  HttpResponse browse(const std::string& method, const std::string& target, const std::string& cookies = "",
+                      const std::string& body = "", const std::string& address = "192.0.2.20",
+                      const std::string& csrf_header = "") {
+    HttpRequest r;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    r.client_address = address;
+    if (!cookies.empty()) r.headers.emplace_back("Cookie", cookies);
+    if (!csrf_header.empty()) r.headers.emplace_back("X-CSRF-Token", csrf_header);
+    r.headers.emplace_back("Content-Type", body.starts_with("{") ? "application/json"
+                                                                 : "application/x-www-form-urlencoded");
+    return api_->handle(r);
+  }
+  static std::string header(const HttpResponse& r, const std::string& name, const std::string& starts = "") {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name && v.rfind(starts, 0) == 0) return v;
+    }
+    return "";
+  }
+  static std::string cookie_pair(const HttpResponse& r, const std::string& name) {
+    std::string c = header(r, "Set-Cookie", name + "=");
+    return c.substr(0, c.find(';'));
+  }
+  // The POST of the login form from a fresh page: its response, and the CSRF value used.
+  HttpResponse login(const std::string& name, const std::string& password, const std::string& address = "192.0.2.20") {
+    HttpResponse page = browse("GET", "/staff/login", "", "", address);
+    csrf_ = cookie_pair(page, "atelier_csrf");
+    return browse("POST", "/staff/login", csrf_, "csrf=" + csrf_value() + "&name=" + name + "&password=" + password,
+                  address);
+  }
+  std::string csrf_value() const { return csrf_.substr(csrf_.find('=') + 1); }
+  // Both cookies of a signed-in browser: "atelier_staff=...; atelier_csrf=...".
+  std::string signed_in(const std::string& name) {
+    HttpResponse r = login(name, kPassword);
+    EXPECT_EQ(r.status, 303) << r.body;
+    return cookie_pair(r, "atelier_staff") + "; " + csrf_;
+  }
+  std::string candidate_cookie() {
+    json::value v = parse(handle("GET", "/sessions/s1/codes", "trainer"));
+    std::string code(v.at("codes").at(0).at("code").as_string());
+    HttpResponse page = browse("GET", "/login");
+    std::string csrf = cookie_pair(page, "atelier_csrf");
+    HttpResponse r = browse("POST", "/login", csrf, "csrf=" + csrf.substr(csrf.find('=') + 1) + "&code=" + code);
+    EXPECT_EQ(r.status, 303) << r.body;
+    return cookie_pair(r, "atelier_session") + "; " + csrf;
+  }
+
+  // The form body of a POST from the browser holding `cookies`: its own CSRF value.
+  static std::string form_of(const std::string& cookies, const std::string& method) {
+    if (method != "POST") return "";
+    auto at = cookies.find("atelier_csrf=");
+    return "csrf=" + cookies.substr(at + 13, 64);
+  }
+
+  static constexpr const char* kPassword = "0123456789ab";
+  std::string csrf_;
+};
+
+TEST_F(StaffLoginTest, LoginGivesAStrictHttpOnlyCookieAndTheTrainerPages) {
+  HttpResponse page = browse("GET", "/staff/login");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<label for=\"password\">Mot de passe</label>"), std::string::npos);
+  HttpResponse r = login("marie", kPassword);
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(header(r, "Location"), "/trainer");
+  std::string set = header(r, "Set-Cookie", "atelier_staff=");
+  EXPECT_NE(set.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set.find("SameSite=Strict"), std::string::npos);
+  std::string cookies = cookie_pair(r, "atelier_staff") + "; " + csrf_;
+  HttpResponse list = browse("GET", "/trainer", cookies);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find("href=\"/trainer/sessions/s1\""), std::string::npos);
+  EXPECT_NE(list.body.find("href=\"/trainer/sessions/s2\""), std::string::npos);
+  EXPECT_NE(list.body.find("0 / 2"), std::string::npos);
+  HttpResponse filtered = browse("GET", "/trainer?q=S2", cookies);
+  EXPECT_EQ(filtered.body.find("/trainer/sessions/s1\""), std::string::npos);
+  EXPECT_NE(filtered.body.find("/trainer/sessions/s2\""), std::string::npos);
+  HttpResponse one = browse("GET", "/trainer/sessions/s1?lang=en", cookies);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_NE(one.body.find("<html lang=\"en\""), std::string::npos);
+  EXPECT_NE(one.body.find("data-candidate=\"c02\""), std::string::npos);
+  EXPECT_NE(one.body.find("it gives them the answer"), std::string::npos);
+  EXPECT_NE(one.body.find("name=\"csrf\" value=\"" + csrf_value() + "\""), std::string::npos);
+  // The JSON API by cookie, as the pages' scripts use it.
+  EXPECT_EQ(browse("GET", "/sessions/s1", cookies).status, 200);
+  // Logout ends the cookie.
+  EXPECT_EQ(browse("GET", "/staff/logout", cookies).status, 303);
+  EXPECT_EQ(browse("GET", "/trainer", cookies).status, 303);
+}
+
+TEST_F(StaffLoginTest, WrongPasswordUnknownNameAndRateLimit) {
+  HttpResponse wrong = login("marie", "not-the-password");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("Nom ou mot de passe incorrect."), std::string::npos);
+  EXPECT_EQ(header(wrong, "Set-Cookie", "atelier_staff=").size(), 0u);
+  HttpResponse unknown = login("nobody", kPassword);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(login("marie", "again-wrong!").status, 401);
+  // Three failures from this address: the right password is refused too, with Retry-After.
+  HttpResponse limited = login("marie", kPassword);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(header(limited, "Retry-After").empty());
+  // The candidates' login shares the limiter (one per address).
+  EXPECT_EQ(browse("POST", "/login", csrf_, "csrf=" + csrf_value() + "&code=AAA-AAA-AAA").status, 429);
+  // Another address is not held back.
+  EXPECT_EQ(login("marie", kPassword, "192.0.2.99").status, 303);
+  // No CSRF field: refused before the password is looked at.
+  EXPECT_EQ(browse("POST", "/staff/login", csrf_, "name=marie&password=" + std::string(kPassword), "192.0.2.98").status,
+            403);
+}
+
+TEST_F(StaffLoginTest, DisabledUserStopsAtOnce) {
+  std::string cookies = signed_in("marie");
+  ASSERT_EQ(browse("GET", "/trainer", cookies).status, 200);
+  ASSERT_TRUE(store_->disable_user("marie", {0, store::Clock::now(), "cli", "user.disable", "user marie", ""}).ok());
+  EXPECT_EQ(browse("GET", "/trainer", cookies).status, 303);  // back to the login
+  EXPECT_EQ(browse("GET", "/sessions/s1", cookies).status, 401);
+  HttpResponse again = login("marie", kPassword, "192.0.2.30");
+  EXPECT_EQ(again.status, 403);
+  EXPECT_NE(again.body.find("désactivé"), std::string::npos);
+}
+
+TEST_F(StaffLoginTest, CookieChangesNeedCsrfAndAreAuditedUnderTheUsersName) {
+  std::string cookies = signed_in("marie");
+  // The JSON API: DELETE by cookie without the header is refused, with it allowed.
+  EXPECT_EQ(browse("DELETE", "/sessions/s2", cookies).status, 403);
+  EXPECT_EQ(browse("DELETE", "/sessions/s2", cookies, "", "192.0.2.20", std::string(1, csrf_value()[0] == '0' ? '1' : '0') + csrf_value().substr(1)).status, 403);
+  EXPECT_EQ(browse("DELETE", "/sessions/s2", cookies, "", "192.0.2.20", csrf_value()).status, 202);
+  // A page form without its field, then the typed confirmation wrong, then right.
+  EXPECT_EQ(browse("POST", "/trainer/sessions/s1/destroy", cookies, "confirm=s1").status, 403);
+  HttpResponse mismatch = browse("POST", "/trainer/sessions/s1/destroy", cookies, "csrf=" + csrf_value() + "&confirm=s");
+  EXPECT_EQ(header(mismatch, "Location"), "/trainer/sessions/s1?done=destroy_mismatch");
+  auto s1 = store_->get_session("s1");
+  ASSERT_TRUE(s1.ok());
+  EXPECT_EQ(s1->desired, store::DesiredState::kActive);
+  HttpResponse done = browse("POST", "/trainer/sessions/s1/destroy", cookies, "csrf=" + csrf_value() + "&confirm=s1");
+  EXPECT_EQ(header(done, "Location"), "/trainer/sessions/s1?done=destroyed");
+  s1 = store_->get_session("s1");
+  ASSERT_TRUE(s1.ok());
+  EXPECT_EQ(s1->desired, store::DesiredState::kDestroyed);
+  auto log = store_->list_audit();
+  ASSERT_TRUE(log.ok());
+  int by_marie = 0;
+  for (const auto& e : *log) by_marie += e.actor == "user:marie" && e.action == "session.destroy" ? 1 : 0;
+  EXPECT_EQ(by_marie, 2);
+}
+
+TEST_F(StaffLoginTest, RoleMatrixOfTheTrainerPages) {
+  struct Row {
+    std::string method, target;
+  };
+  const Row rows[] = {{"GET", "/trainer"},
+                      {"GET", "/trainer/sessions/s1"},
+                      {"GET", "/trainer/sessions/s1/slips"},
+                      {"POST", "/trainer/sessions/s1/candidates/c01/reset"},
+                      {"POST", "/trainer/sessions/s1/candidates/c01/solve"},
+                      {"POST", "/trainer/sessions/s1/checks"},
+                      {"POST", "/trainer/sessions/s1/destroy"}};
+  const std::string trainer = signed_in("marie"), limited = signed_in("paul"), evaluator = signed_in("jury");
+  const std::string candidate = candidate_cookie();
+  for (const auto& r : rows) {
+    const std::string body = r.method == "POST" ? "csrf=" + csrf_value() : "";
+    // No credential: the pages send to the login (GET) or answer 401.
+    int none = browse(r.method, r.target, "", body).status;
+    EXPECT_EQ(none, r.method == "GET" ? 303 : 401) << r.target;
+    EXPECT_EQ(browse(r.method, r.target, candidate, form_of(candidate, r.method)).status, 403) << r.target;
+    EXPECT_EQ(browse(r.method, r.target, evaluator, form_of(evaluator, r.method)).status, 403) << r.target;
+    if (r.target != "/trainer") {
+      EXPECT_EQ(browse(r.method, r.target, limited, form_of(limited, r.method)).status, 403) << r.target;
+    }
+    if (r.target.ends_with("/destroy")) continue;  // the trainer's destroy is tested above
+    int status = browse(r.method, r.target, trainer, form_of(trainer, r.method)).status;
+    // No reconciler in this harness: the actions answer 503 (the API's own answer), the pages 200.
+    EXPECT_EQ(status, r.method == "GET" ? 200 : 503) << r.target;
+  }
+  // A session-limited trainer's list shows their session only.
+  HttpResponse list = browse("GET", "/trainer", limited);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.body.find("/trainer/sessions/s1\""), std::string::npos);
+  EXPECT_NE(list.body.find("/trainer/sessions/s2\""), std::string::npos);
+  // A candidate's cookie opens nothing of the JSON API either.
+  EXPECT_EQ(browse("GET", "/sessions/s1", candidate).status, 403);
+  EXPECT_EQ(browse("GET", "/sessions", candidate).status, 403);
+  // The evaluator's cookie reads what an evaluator token reads.
+  EXPECT_EQ(browse("GET", "/sessions/s1/results", evaluator).status, 200);
+}
+
+TEST_F(StaffLoginTest, SlipsPageListsEachCandidatesCode) {
+  std::string cookies = signed_in("marie");
+  HttpResponse slips = browse("GET", "/trainer/sessions/s1/slips", cookies);
+  ASSERT_EQ(slips.status, 200) << slips.body;
+  json::value v = parse(handle("GET", "/sessions/s1/codes", "trainer"));
+  for (const auto& c : v.at("codes").as_array()) {
+    EXPECT_NE(slips.body.find(std::string(c.at("code").as_string())), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace atelier::api
