@@ -60,6 +60,13 @@ const std::map<std::string, Pair>& catalogue() {
       {"console.missing", {"Cette machine n'est pas dans votre lab.", "This machine is not in your lab."}},
       {"lang.switch", {"English", "Français"}},
       {"lang.switch_label", {"Switch to English", "Passer en français"}},
+  };
+  return kMessages;
+}
+
+// The staff login's and trainer pages' messages (staff_pages.cpp), in a table of their own.
+const std::map<std::string, Pair>& staff_catalogue() {
+  static const std::map<std::string, Pair> kMessages = {
       // Staff login and the trainer's pages (staff_pages.cpp).
       {"staff.login_title", {"Connexion formateur ou évaluateur", "Trainer or evaluator sign-in"}},
       {"staff.name", {"Nom", "Name"}},
@@ -121,8 +128,11 @@ const std::map<std::string, Pair>& evaluator_catalogue();
 std::string message(Lang lang, const std::string& key) {
   auto it = catalogue().find(key);
   if (it == catalogue().end()) {
-    it = evaluator_catalogue().find(key);
-    if (it == evaluator_catalogue().end()) return key;
+    it = staff_catalogue().find(key);
+    if (it == staff_catalogue().end()) {
+      it = evaluator_catalogue().find(key);
+      if (it == evaluator_catalogue().end()) return key;
+    }
   }
   return lang == Lang::kFr ? it->second.fr : it->second.en;
 }
