@@ -2,13 +2,11 @@
 // GET /candidate (the workspace, from the store and the lab). The only credential accepted here
 // is the candidate's own cookie, and it opens nothing of the JSON API (bearer tokens only).
 // Codes and cookies are never logged nor written anywhere but the response.
-#include <openssl/rand.h>
-
-#include <array>
 #include <ctime>
 #include <map>
 
 #include "controller/api/handlers.h"
+#include "controller/api/web_http.h"
 #include "controller/api/web_state.h"
 #include "controller/web/pages.h"
 
@@ -16,142 +14,22 @@ namespace atelier::api {
 namespace {
 
 constexpr std::string_view kSessionCookie = "atelier_session";
-constexpr std::string_view kCsrfCookie = "atelier_csrf";
-constexpr std::string_view kLangCookie = "atelier_lang";
-
-// The value of cookie `name` in the Cookie header ("a=1; b=2"), "" when absent.
-std::string cookie(const HttpRequest& r, std::string_view name) {
-  std::string_view all = r.header("Cookie");
-  while (!all.empty()) {
-    std::size_t end = all.find(';');
-    std::string_view part = all.substr(0, end);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    std::size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name)
-      return std::string(part.substr(eq + 1));
-    if (end == std::string_view::npos) break;
-    all.remove_prefix(end + 1);
-  }
-  return "";
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Field `name` of a form or query string ("a=1&b=x%2By"), percent- and plus-decoded.
-std::string form_field(std::string_view text, std::string_view name) {
-  while (!text.empty()) {
-    std::size_t end = text.find('&');
-    std::string_view part = text.substr(0, end);
-    std::size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) {
-      std::string out;
-      std::string_view v = part.substr(eq + 1);
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '+')
-          out += ' ';
-        else if (v[i] == '%' && i + 2 < v.size() && hex_digit(v[i + 1]) >= 0 &&
-                 hex_digit(v[i + 2]) >= 0) {
-          out += static_cast<char>(hex_digit(v[i + 1]) * 16 + hex_digit(v[i + 2]));
-          i += 2;
-        } else
-          out += v[i];
-      }
-      return out;
-    }
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return "";
-}
-
-std::string query_field(const HttpRequest& r, std::string_view name) {
-  auto q = r.target.find('?');
-  return q == std::string::npos ? "" : form_field(std::string_view(r.target).substr(q + 1), name);
-}
-
-std::string random_hex(std::size_t bytes) {
-  std::array<unsigned char, 64> random{};
-  if (bytes > random.size() || RAND_bytes(random.data(), static_cast<int>(bytes)) != 1) return "";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes; ++i) {
-    out += kHex[random[i] >> 4];
-    out += kHex[random[i] & 0xf];
-  }
-  return out;
-}
-
-bool is_hex_token(std::string_view s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (hex_digit(c) < 0) return false;
-  }
-  return true;
-}
-
-// ?lang= wins (and is remembered in a cookie), then the cookie, then French.
-web::Lang lang_of(const HttpRequest& r) {
-  std::string q = query_field(r, "lang");
-  if (q.empty()) q = cookie(r, kLangCookie);
-  return q == "en" ? web::Lang::kEn : web::Lang::kFr;
-}
-
-std::string set_cookie(const HandlerContext& ctx, std::string_view name, std::string_view value,
-                       long long max_age) {
-  std::string c = std::string(name) + "=" + std::string(value) +
-                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
-  if (ctx.options.web.secure_cookies) c += "; Secure";
-  return c;
-}
-
-HttpResponse html(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::move(body);
-  // Pages load only atelierd's own files, cannot be framed, and post only to atelierd. Scripts
-  // stay 'self' only; inline styles are allowed because xterm.js sizes its rows and cursor with
-  // them (style attributes cannot run code).
-  r.headers = {{"Content-Security-Policy",
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
-               {"X-Content-Type-Options", "nosniff"},
-               {"X-Frame-Options", "DENY"},
-               {"Referrer-Policy", "no-referrer"}};
-  return r;
-}
-
-HttpResponse redirect(std::string location) {
-  HttpResponse r = html(303, "");
-  r.headers.emplace_back("Location", std::move(location));
-  return r;
-}
-
-void remember_lang(const HandlerContext& ctx, HttpResponse& r) {
-  std::string q = query_field(ctx.request, "lang");
-  if (q == "fr" || q == "en")
-    r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, q, 31536000));
-}
+constexpr std::string_view kCsrfCookie = kCsrfCookieName;
 
 // The candidate's web session from their cookie, nullopt when there is none or it ended.
 Result<std::optional<store::WebSessionRecord>> current(const HandlerContext& ctx) {
-  std::string c = cookie(ctx.request, kSessionCookie);
-  if (!is_hex_token(c)) return std::optional<store::WebSessionRecord>();
+  std::string c = request_cookie(ctx.request, kSessionCookie);
+  if (!is_cookie_secret(c)) return std::optional<store::WebSessionRecord>();
   return ctx.store.find_web_session(store::sha256_hex(c), store::Clock::now());
 }
 
 // The login page with a CSRF token, kept in a cookie to compare with the form's copy.
 HttpResponse login_page(const HandlerContext& ctx, int status, const std::string& error_key) {
-  std::string csrf = cookie(ctx.request, kCsrfCookie);
-  if (!is_hex_token(csrf) || !error_key.empty()) csrf = random_hex(32);
+  std::string csrf = request_cookie(ctx.request, kCsrfCookie);
+  if (!is_cookie_secret(csrf) || !error_key.empty()) csrf = random_hex_string(32);
   web::Lang lang = lang_of(ctx.request);
   web::LoginPage page{lang, csrf, error_key.empty() ? "" : web::message(lang, error_key), "/login"};
-  HttpResponse r = html(status, web::render_login(page));
+  HttpResponse r = html_response(status, web::render_login(page));
   r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookie, csrf, 3600));
   remember_lang(ctx, r);
   return r;
@@ -162,19 +40,19 @@ HttpResponse login_page(const HandlerContext& ctx, int status, const std::string
 HttpResponse handle_login_page(const HandlerContext& ctx) {
   auto who = current(ctx);
   if (!who.ok()) return error_response(who.error());
-  if (who->has_value()) return redirect("/candidate");
+  if (who->has_value()) return see_other("/candidate");
   return login_page(ctx, 200, "");
 }
 
 HttpResponse handle_login(const HandlerContext& ctx) {
   const std::string& key = ctx.options.web.access_key;
-  if (key.empty()) return html(503, "atelierd has no access-code key");
+  if (key.empty()) return html_response(503, "atelierd has no access-code key");
   const std::string& address = ctx.request.client_address;
   // The form must carry the token its page was given (double submit: a cross-site form cannot
   // read our cookie, and SameSite=Strict does not send it).
-  std::string form_csrf = form_field(ctx.request.body, "csrf");
-  std::string cookie_csrf = cookie(ctx.request, kCsrfCookie);
-  if (!is_hex_token(cookie_csrf) || !sessions::digests_equal(form_csrf, cookie_csrf)) {
+  std::string form_csrf = form_value(ctx.request.body, "csrf");
+  std::string cookie_csrf = request_cookie(ctx.request, kCsrfCookie);
+  if (!is_cookie_secret(cookie_csrf) || !sessions::digests_equal(form_csrf, cookie_csrf)) {
     return login_page(ctx, 403, "login.expired_form");
   }
   const auto now = sessions::LoginRateLimiter::Clock::now();
@@ -186,7 +64,7 @@ HttpResponse handle_login(const HandlerContext& ctx) {
     return r;
   }
   std::optional<store::AccessCodeRecord> found;
-  auto code = sessions::normalize_access_code(form_field(ctx.request.body, "code"));
+  auto code = sessions::normalize_access_code(form_value(ctx.request.body, "code"));
   if (code.ok()) {
     auto lookup = ctx.store.find_access_code(sessions::hash_access_code(*code, key));
     if (!lookup.ok()) return error_response(lookup.error());
@@ -203,25 +81,25 @@ HttpResponse handle_login(const HandlerContext& ctx) {
     l.record_success(address);
     return 0;
   });
-  std::string secret = random_hex(32);
+  std::string secret = random_hex_string(32);
   if (secret.empty()) return json_error(500, "internal", "the system random generator failed");
   const auto ttl = ctx.options.web.web_session_ttl;
   store::WebSessionRecord web{found->session, found->candidate, found->generation,
                               store::Clock::now() + ttl};
   Status made = ctx.store.create_web_session(store::sha256_hex(secret), web);
   if (!made.ok()) return error_response(made.error());
-  HttpResponse r = redirect("/candidate");
+  HttpResponse r = see_other("/candidate");
   r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kSessionCookie, secret, ttl.count()));
   return r;
 }
 
 HttpResponse handle_logout(const HandlerContext& ctx) {
-  std::string c = cookie(ctx.request, kSessionCookie);
-  if (is_hex_token(c)) {
+  std::string c = request_cookie(ctx.request, kSessionCookie);
+  if (is_cookie_secret(c)) {
     Status ended = ctx.store.delete_web_session(store::sha256_hex(c), store::Clock::now());
     if (!ended.ok()) return error_response(ended.error());
   }
-  HttpResponse r = redirect("/login");
+  HttpResponse r = see_other("/login");
   r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kSessionCookie, "", 0));
   return r;
 }
@@ -306,7 +184,7 @@ Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::Web
   const auto& lab = *lab_r;
   web::WorkspacePage page;
   page.lang = lang;
-  page.csrf_token = cookie(ctx.request, kCsrfCookie);
+  page.csrf_token = request_cookie(ctx.request, kCsrfCookie);
   page.lab_title = pick(lang, lab.title);
   page.candidate = who.candidate;
   page.feedback = session.feedback;
@@ -346,8 +224,8 @@ Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::Web
 }  // namespace
 
 Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& store, const HttpRequest& request) {
-  std::string c = cookie(request, kSessionCookie);
-  if (!is_hex_token(c)) return std::optional<store::WebSessionRecord>();
+  std::string c = request_cookie(request, kSessionCookie);
+  if (!is_cookie_secret(c)) return std::optional<store::WebSessionRecord>();
   return store.find_web_session(store::sha256_hex(c), store::Clock::now());
 }
 
@@ -356,7 +234,7 @@ Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& stor
 HttpResponse handle_console_page(const HandlerContext& ctx) {
   auto who = current(ctx);
   if (!who.ok()) return error_response(who.error());
-  if (!who->has_value()) return redirect("/login");
+  if (!who->has_value()) return see_other("/login");
   const store::WebSessionRecord& w = **who;
   auto lab = ctx.sessions.candidate_lab(w.session, w.candidate);
   if (!lab.ok()) return error_response(lab.error());
@@ -364,7 +242,7 @@ HttpResponse handle_console_page(const HandlerContext& ctx) {
   bool known = false;
   for (const auto& h : lab->hosts) known = known || h.name == host;
   const web::Lang lang = lang_of(ctx.request);
-  if (!known) return html(404, web::render_console_missing(lang));
+  if (!known) return html_response(404, web::render_console_missing(lang));
   web::ConsolePage page;
   page.lang = lang;
   page.host = host;
@@ -373,7 +251,7 @@ HttpResponse handle_console_page(const HandlerContext& ctx) {
   page.socket_path = "/console/" + w.session + "/" + w.candidate + "/" + host;
   const auto hints = login_hints(ctx, w);
   if (auto hint = hints.find(host); hint != hints.end()) page.login_hint = hint->second;
-  HttpResponse r = html(200, web::render_console(page));
+  HttpResponse r = html_response(200, web::render_console(page));
   remember_lang(ctx, r);
   return r;
 }
@@ -381,10 +259,10 @@ HttpResponse handle_console_page(const HandlerContext& ctx) {
 HttpResponse handle_candidate_page(const HandlerContext& ctx) {
   auto who = current(ctx);
   if (!who.ok()) return error_response(who.error());
-  if (!who->has_value()) return redirect("/login");
+  if (!who->has_value()) return see_other("/login");
   auto page = workspace(ctx, **who, lang_of(ctx.request));
   if (!page.ok()) return error_response(page.error());
-  HttpResponse r = html(200, web::render_workspace(*page));
+  HttpResponse r = html_response(200, web::render_workspace(*page));
   remember_lang(ctx, r);
   return r;
 }

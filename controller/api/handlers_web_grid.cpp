@@ -4,17 +4,15 @@
 // as the JSON API does, and every form goes through ResultsApi (results_api.h), not a copy.
 // State-changing forms must carry the CSRF token of the atelier_csrf cookie (double submit);
 // without it they answer 400 ("the form expired"), distinct from the role table's 403.
-#include <openssl/rand.h>
-
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cstdlib>
 
 #include "controller/api/handlers.h"
 #include "controller/api/results_api.h"
+#include "controller/api/web_http.h"
 #include "controller/grading/grade.h"
 #include "controller/web/grid_pages.h"
 #include "controller/web/html.h"
@@ -22,39 +20,6 @@
 namespace atelier::api {
 namespace json = boost::json;
 namespace {
-
-constexpr std::string_view kCsrfCookie = "atelier_csrf";  // the same cookie as the candidate's pages
-constexpr std::string_view kLangCookie = "atelier_lang";
-
-std::string cookie(const HttpRequest& r, std::string_view name) {
-  std::string_view all = r.header("Cookie");
-  while (!all.empty()) {
-    std::size_t end = all.find(';');
-    std::string_view part = all.substr(0, end);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    std::size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
-    if (end == std::string_view::npos) break;
-    all.remove_prefix(end + 1);
-  }
-  return "";
-}
-
-bool is_hex_token(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
-}
-
-std::string random_hex32() {
-  std::array<unsigned char, 32> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) return "";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : random) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
-  }
-  return out;
-}
 
 std::map<std::string, std::string> query(const HttpRequest& r) {
   auto q = query_params(r.target);
@@ -67,52 +32,22 @@ std::map<std::string, std::string> form(const HttpRequest& r) {
   return q.ok() ? std::move(q).value() : std::map<std::string, std::string>{};
 }
 
-web::Lang lang_of(const HttpRequest& r) {
-  auto q = query(r);
-  std::string l = q.count("lang") ? q["lang"] : cookie(r, kLangCookie);
-  return l == "en" ? web::Lang::kEn : web::Lang::kFr;
-}
-
 std::string pick(web::Lang l, const lab::Text& t) { return l == web::Lang::kEn && !t.en.empty() ? t.en : t.fr; }
-
-std::string set_cookie(const HandlerContext& ctx, std::string_view name, std::string_view value, long long age) {
-  std::string c = std::string(name) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(age);
-  return ctx.options.web.secure_cookies ? c + "; Secure" : c;
-}
 
 // The page's CSRF token: the cookie's when valid, else a new one (set by html_page).
 std::string csrf_of(const HttpRequest& r) {
-  std::string c = cookie(r, kCsrfCookie);
-  return is_hex_token(c) ? c : random_hex32();
+  std::string c = request_cookie(r, kCsrfCookieName);
+  return is_cookie_secret(c) ? c : random_hex_string(32);
 }
 
 // An HTML answer with the same security headers as the candidate's pages; remembers the CSRF
 // token and a ?lang= choice in cookies.
 HttpResponse html_page(const HandlerContext& ctx, int status, std::string body, const std::string& csrf) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::move(body);
-  r.headers = {{"Content-Security-Policy",
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
-               {"X-Content-Type-Options", "nosniff"},
-               {"X-Frame-Options", "DENY"},
-               {"Referrer-Policy", "no-referrer"}};
-  if (!csrf.empty() && cookie(ctx.request, kCsrfCookie) != csrf) {
-    r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookie, csrf, 43200));
+  HttpResponse r = html_response(status, std::move(body));
+  if (!csrf.empty() && request_cookie(ctx.request, kCsrfCookieName) != csrf) {
+    r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookieName, csrf, 43200));
   }
-  std::string l = query(ctx.request)["lang"];
-  if (l == "fr" || l == "en") r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, l, 31536000));
-  return r;
-}
-
-HttpResponse see_other(std::string location) {
-  HttpResponse r;
-  r.status = 303;
-  r.content_type = "text/plain; charset=utf-8";
-  r.headers.emplace_back("Location", std::move(location));
+  remember_lang(ctx, r);
   return r;
 }
 
@@ -280,9 +215,9 @@ HttpResponse render_cell_response(const HandlerContext& ctx, const std::string& 
 
 // Whether the form carries the CSRF token of its page (double submit).
 bool csrf_ok(const HttpRequest& r, const std::map<std::string, std::string>& f) {
-  std::string c = cookie(r, kCsrfCookie);
+  std::string c = request_cookie(r, kCsrfCookieName);
   auto it = f.find("csrf");
-  return is_hex_token(c) && it != f.end() && sessions::digests_equal(it->second, c);
+  return is_cookie_secret(c) && it != f.end() && sessions::digests_equal(it->second, c);
 }
 
 HttpResponse csrf_refused(const HandlerContext& ctx) {

@@ -17,53 +17,6 @@
 namespace atelier::api {
 namespace {
 
-constexpr std::string_view kLangCookie = "atelier_lang";
-
-std::string query_value(const HttpRequest& r, std::string_view name) {
-  auto q = r.target.find('?');
-  return q == std::string::npos ? "" : form_value(std::string_view(r.target).substr(q + 1), name);
-}
-
-web::Lang lang_of(const HttpRequest& r) {
-  std::string q = query_value(r, "lang");
-  if (q.empty()) q = request_cookie(r, kLangCookie);
-  return q == "en" ? web::Lang::kEn : web::Lang::kFr;
-}
-
-std::string set_cookie(const HandlerContext& ctx, std::string_view name, std::string_view value, long long max_age) {
-  std::string c = std::string(name) + "=" + std::string(value) +
-                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
-  if (ctx.options.web.secure_cookies) c += "; Secure";
-  return c;
-}
-
-// The same headers as the candidate's pages (handlers_web.cpp): own files only, no framing.
-HttpResponse page(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::move(body);
-  r.headers = {{"Content-Security-Policy",
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
-               {"X-Content-Type-Options", "nosniff"},
-               {"X-Frame-Options", "DENY"},
-               {"Referrer-Policy", "no-referrer"},
-               {"Cache-Control", "no-store"}};
-  return r;
-}
-
-HttpResponse see_other(std::string location) {
-  HttpResponse r = page(303, "");
-  r.headers.emplace_back("Location", std::move(location));
-  return r;
-}
-
-void remember_lang(const HandlerContext& ctx, HttpResponse& r) {
-  std::string q = query_value(ctx.request, "lang");
-  if (q == "fr" || q == "en") r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, q, 31536000));
-}
-
 // Where a signed-in person lands: trainers on the sessions list, evaluators on their session's
 // grid (controller/web/grid_pages.*) or, unscoped, the evaluator's home.
 std::string home_of(const store::TokenRecord& who) {
@@ -77,7 +30,7 @@ HttpResponse login_form(const HandlerContext& ctx, int status, const std::string
   if (!is_cookie_secret(csrf) || !error_key.empty()) csrf = random_hex_string(32);
   web::Lang lang = lang_of(ctx.request);
   web::StaffLoginPage model{lang, csrf, error_key.empty() ? "" : web::message(lang, error_key), name};
-  HttpResponse r = page(status, web::render_staff_login(model));
+  HttpResponse r = html_response(status, web::render_staff_login(model));
   r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookieName, csrf, 3600));
   remember_lang(ctx, r);
   return r;
@@ -229,7 +182,7 @@ HttpResponse handle_trainer_page(const HandlerContext& ctx) {
     if (!row.ok()) return error_response(row.error());
     model.sessions.push_back(std::move(row).value());
   }
-  HttpResponse r = page(200, web::render_trainer_sessions(model));
+  HttpResponse r = html_response(200, web::render_trainer_sessions(model));
   remember_lang(ctx, r);
   return r;
 }
@@ -256,7 +209,7 @@ HttpResponse handle_trainer_session_page(const HandlerContext& ctx) {
   for (const auto& l : *labs) {
     model.candidates.push_back({l.candidate, std::string(store::to_string(l.status)), current_step(l), l.error});
   }
-  HttpResponse r = page(200, web::render_trainer_session(model));
+  HttpResponse r = html_response(200, web::render_trainer_session(model));
   remember_lang(ctx, r);
   return r;
 }
@@ -310,7 +263,7 @@ HttpResponse handle_trainer_slips(const HandlerContext& ctx) {
   }
   std::string host(ctx.request.header("Host"));
   std::string address = (ctx.options.web.secure_cookies ? "https://" : "http://") + host + "/login";
-  return page(200, web::render_code_slips(address, ctx.route.session, slips));
+  return html_response(200, web::render_code_slips(address, ctx.route.session, slips));
 }
 
 }  // namespace atelier::api

@@ -9,21 +9,13 @@
 #include <charconv>
 #include <vector>
 
+#include "common/crypto/digest.h"
+
 namespace atelier::store {
 namespace {
 
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kKeyBytes = 32;
-
-std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
 
 std::optional<std::vector<unsigned char>> from_hex(std::string_view s) {
   if (s.size() % 2 != 0) return std::nullopt;
@@ -74,7 +66,7 @@ Result<std::string> hash_password(std::string_view password, ScryptParams params
     return Error(ErrorCode::kInternal, "scrypt failed (N=" + std::to_string(params.n) + ")");
   }
   return "scrypt$" + std::to_string(params.n) + "$" + std::to_string(params.r) + "$" + std::to_string(params.p) +
-         "$" + to_hex(salt.data(), salt.size()) + "$" + to_hex(key.data(), key.size());
+         "$" + crypto::to_hex(salt) + "$" + crypto::to_hex(key);
 }
 
 std::optional<ScryptParams> parse_password_hash(std::string_view stored) {

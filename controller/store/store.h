@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/crypto/digest.h"
 #include "common/result.h"
 #include "controller/evidence/signing_key.h"
 #include "controller/sessions/model.h"
@@ -428,6 +429,6 @@ class Store {
 };
 
 // SHA-256 of `text` as 64 lowercase hex digits.
-std::string sha256_hex(std::string_view text);
+using crypto::sha256_hex;  // common/crypto/digest.h
 
 }  // namespace atelier::store

@@ -1,25 +1,12 @@
 // Access tokens: random secrets handed to users once; the store keeps only their SHA-256.
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
-#include <array>
 #include <optional>
 
+#include "common/crypto/digest.h"
 #include "controller/store/store.h"
 
 namespace atelier::store {
 namespace {
-
-std::string hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xf]);
-  }
-  return out;
-}
 
 std::int64_t to_millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -76,12 +63,6 @@ Result<std::optional<std::chrono::seconds>> parse_token_lifetime(std::string_vie
   return std::optional(std::chrono::seconds(n * unit));
 }
 
-std::string sha256_hex(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  return hex(digest.data(), len);
-}
 
 Result<std::string> Store::create_token(Role role, const std::optional<std::string>& session,
                                         const std::optional<std::string>& candidate,
@@ -101,11 +82,9 @@ Result<std::string> Store::create_token(Role role, const std::optional<std::stri
     return Error(ErrorCode::kInvalidArgument,
                  "only candidate tokens name a candidate; drop the candidate or use role candidate");
   }
-  std::array<unsigned char, 32> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-    return Error(ErrorCode::kInternal, "the system random generator failed");
-  }
-  std::string secret = "atl_" + hex(random.data(), random.size());
+  auto random = crypto::random_hex(32);
+  if (!random.ok()) return std::move(random).error();
+  std::string secret = "atl_" + random.value();
   std::string hash = sha256_hex(secret);
   std::string id = hash.substr(0, 12);
 

@@ -49,7 +49,7 @@ bridges() {
 # Tears down whatever the test left (after a failure), by the session's owner metadata.
 cleanup_session() {
   stop_daemon KILL
-  "$atelier" provider clean "$sid" >/dev/null 2>&1 || true
+  "$atelier" provider clean --session "$sid" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 

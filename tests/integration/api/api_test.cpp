@@ -123,15 +123,16 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       // an empty list, and 404 for a file; tests/integration/web lists real ones).
       {Endpoint::kListRecordings, "GET", "/sessions/s1/recordings", "", {401, 401, 200, 200, 403, 403, 403, 403}},
       {Endpoint::kGetRecording, "GET", c01 + "/recordings/srv1-1.cast", "", {401, 401, 404, 404, 403, 403, 403, 403}},
-      // The evaluator's pages: trainers and evaluators of the session, never candidates (s2: s1's
+      // The evaluator's pages: trainers and evaluators of the session, never candidates; a GET
+      // without credentials goes to the people's login (303). (s2: s1's
       // fixture results share a run id across candidates, which grading refuses); the forms
       // without their CSRF token are 400 (tests/integration/web/grid_pages_test.cpp).
-      {Endpoint::kEvaluatorGrid, "GET", "/evaluator/sessions/s2", "", {401, 401, 200, 200, 403, 403, 200, 200}},
+      {Endpoint::kEvaluatorGrid, "GET", "/evaluator/sessions/s2", "", {303, 401, 200, 200, 403, 403, 200, 200}},
       {Endpoint::kEvaluatorCell, "GET", "/evaluator/sessions/s2/candidates/c01/tasks/T1", "",
-       {401, 401, 200, 200, 403, 403, 200, 200}},
+       {303, 401, 200, 200, 403, 403, 200, 200}},
       {Endpoint::kEvaluatorSheet, "GET", "/evaluator/sessions/s2/candidates/c01/sheet", "",
-       {401, 401, 200, 200, 403, 403, 200, 200}},
-      {Endpoint::kEvaluatorExport, "GET", "/evaluator/sessions/s2/export/csv", "", {401, 401, 200, 200, 403, 403, 200, 200}},
+       {303, 401, 200, 200, 403, 403, 200, 200}},
+      {Endpoint::kEvaluatorExport, "GET", "/evaluator/sessions/s2/export/csv", "", {303, 401, 200, 200, 403, 403, 200, 200}},
       {Endpoint::kEvaluatorOverride, "POST", "/evaluator/sessions/s2/overrides", "candidate=c01&task=T1&points=1",
        {401, 401, 400, 400, 403, 403, 400, 400}},
       {Endpoint::kEvaluatorAnnotate, "POST", "/evaluator/sessions/s2/annotations", "candidate=c01&task=T1&text=x",

@@ -82,7 +82,9 @@ def workspace_steps(driver, url, shots):
     check(machines == ["server", "client"] or sorted(machines) == ["client", "server"], "machines: %r" % machines)
     check("bob" not in driver.page_source, "bob appears on alice's page")
     check(stylesheet_applied(driver), "the stylesheet did not load on the workspace")
-    no_console_errors(driver, "workspace")
+    # The console page just left retries its socket (refused: no guest here); a retry in flight
+    # when the page changed is logged on this one (the flake seen under load).
+    no_console_errors(driver, "workspace", ignore=("/console/web1/",))
     driver.save_screenshot(str(shots / "candidate-workspace.png"))
     driver.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")

@@ -1,0 +1,118 @@
+// The web edge's HTTP vocabulary (see web_http.h).
+#include "controller/api/web_http.h"
+
+#include "common/crypto/digest.h"
+#include "controller/api/handlers.h"
+
+namespace atelier::api {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '+') {
+      out += ' ';
+    } else if (v[i] == '%' && i + 2 < v.size() && hex_value(v[i + 1]) >= 0 && hex_value(v[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(v[i + 1]) * 16 + hex_value(v[i + 2]));
+      i += 2;
+    } else {
+      out += v[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string request_cookie(const HttpRequest& r, std::string_view name) {
+  std::string_view all = r.header("Cookie");
+  while (!all.empty()) {
+    std::size_t end = all.find(';');
+    std::string_view part = all.substr(0, end);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    std::size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+    if (end == std::string_view::npos) break;
+    all.remove_prefix(end + 1);
+  }
+  return "";
+}
+
+std::string form_value(std::string_view text, std::string_view name) {
+  while (!text.empty()) {
+    std::size_t end = text.find('&');
+    std::string_view part = text.substr(0, end);
+    std::size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return percent_decode(part.substr(eq + 1));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return "";
+}
+
+std::string query_value(const HttpRequest& r, std::string_view name) {
+  auto q = r.target.find('?');
+  return q == std::string::npos ? "" : form_value(std::string_view(r.target).substr(q + 1), name);
+}
+
+std::string random_hex_string(std::size_t bytes) {
+  auto h = crypto::random_hex(bytes);
+  return h.ok() ? std::move(h).value() : std::string();
+}
+
+bool is_cookie_secret(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (hex_value(c) < 0) return false;
+  }
+  return true;
+}
+
+web::Lang lang_of(const HttpRequest& r) {
+  std::string q = query_value(r, "lang");
+  if (q.empty()) q = request_cookie(r, kLangCookie);
+  return q == "en" ? web::Lang::kEn : web::Lang::kFr;
+}
+
+std::string set_cookie(const HandlerContext& ctx, std::string_view name, std::string_view value,
+                       long long max_age) {
+  std::string c = std::string(name) + "=" + std::string(value) +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
+  if (ctx.options.web.secure_cookies) c += "; Secure";
+  return c;
+}
+
+void remember_lang(const HandlerContext& ctx, HttpResponse& r) {
+  std::string q = query_value(ctx.request, "lang");
+  if (q == "fr" || q == "en") r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, q, 31536000));
+}
+
+HttpResponse html_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(body);
+  r.headers = {{"Content-Security-Policy",
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
+               {"X-Content-Type-Options", "nosniff"},
+               {"X-Frame-Options", "DENY"},
+               {"Referrer-Policy", "no-referrer"},
+               {"Cache-Control", "no-store"}};
+  return r;
+}
+
+HttpResponse see_other(std::string location) {
+  HttpResponse r = html_response(303, "");
+  r.headers.emplace_back("Location", std::move(location));
+  return r;
+}
+
+}  // namespace atelier::api
