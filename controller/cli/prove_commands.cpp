@@ -196,32 +196,28 @@ std::string changed_steps(const recipes::HostReport& report) {
   return out;
 }
 
-}  // namespace
-
-int lab_prove(const std::vector<std::string>& args) {
-  ProveArgs a;
-  if (auto stop = parse(args, a)) return *stop;
-  Log log;
-
+// The lab loaded, validated and drawn for the candidate; nullopt with the message printed and
+// the exit code in `exit_code` when it cannot be.
+std::optional<lab::Lab> load_for_prove(const ProveArgs& a, int& exit_code) {
   lab::LoadOptions lo;
   lo.recipes_root = recipes_root_or_default(a.recipes_dir);
   auto loaded = lab::load_lab(a.lab_path, lo);
   if (!loaded.ok()) {
     std::cerr << loaded.error().message() << "\n";
-    return loaded.error().code() == ErrorCode::kIo ? kExitFailure : kExitInvalid;
+    exit_code = loaded.error().code() == ErrorCode::kIo ? kExitFailure : kExitInvalid;
+    return std::nullopt;
   }
   auto resolved = lab::resolve(*loaded, a.candidate, a.seed);
   if (!resolved.ok()) {
     std::cerr << "atelier lab prove: " << resolved.error().to_string() << "\n";
-    return kExitInvalid;
+    exit_code = kExitInvalid;
+    return std::nullopt;
   }
-  const lab::Lab& lab = *resolved;
-  log.line(lab.id, "lab", "loaded: " + std::to_string(lab.hosts.size()) + " host(s), " +
-                              std::to_string(lab.tasks.size()) + " task(s), candidate " +
-                              a.candidate + ", seed " + std::to_string(a.seed));
+  return std::move(*resolved);
+}
 
-  // Images: built if not cached.
-  provisioning::PlanInputs in;
+// Every image the lab's hosts use, built if not cached, into in.images; the exit code on failure.
+std::optional<int> prepare_images(const lab::Lab& lab, const ProveArgs& a, Log& log, provisioning::PlanInputs& in) {
   for (const auto& h : lab.hosts) {
     if (in.images.count(h.image)) continue;
     auto def = images::load_image_definition(a.images_dir, h.image);
@@ -240,18 +236,100 @@ int lab_prove(const std::vector<std::string>& args) {
     log.line(h.image, "image", img->from_cache ? "cached at " + img->dir : "built at " + img->dir);
     in.images[h.image] = *img;
   }
+  return std::nullopt;
+}
 
-  provider::LibvirtOptions po;
-  po.uri = a.uri;
-  po.overlay_dir = (fs::path(a.state_dir) / "overlays").string();
-  po.call_timeout = std::chrono::seconds(120);
-  const std::string session = provider_id("prove" + std::to_string(::getpid()));
-  const fs::path session_dir = fs::path(a.state_dir) / "labs" / session;
-  // Before the provider's threads: they must not take the signals. A connection of its own, as
-  // the main thread may hold the provider's in a long call.
-  TeardownOnSignal interrupted([&](int sig) {
+// The proof on a created lab: boot, roles twice (the second must change nothing), incidents,
+// each near-miss, the solution; a row per observation. An error is the environment failing.
+Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const ProveArgs& a,
+                    const std::string& candidate, Log& log, std::vector<Row>& rows) {
+  auto check = [&](const lab::Lab& which, const std::string& run_id) {
+    return provisioning::run_checks(run, which, run_id, std::chrono::minutes(2));
+  };
+  if (auto st = run.create(); !st.ok()) return st;
+  if (auto st = run.start(); !st.ok()) return st;
+  if (auto st = run.wait_agents(std::chrono::minutes(a.boot_minutes)); !st.ok()) return st;
+  log.line(candidate, "roles", "applying the hosts' roles");
+  if (auto st = provisioning::apply_roles(run, lab, nullptr); !st.ok()) return st;
+  // Idempotency: the same roles again must find nothing to change. A role that changes
+  // something on every run would re-break or re-touch a candidate's work when the reconciler
+  // repairs a lab.
+  log.line(candidate, "roles", "applying the roles again: nothing may change");
+  std::vector<provisioning::StepOutcome> again;
+  if (auto st = provisioning::apply_roles(run, lab, &again); !st.ok()) return st;
+  for (const auto& o : again) {
+    rows.push_back({"role", "rerun " + o.recipe + "@" + o.on, false, o.report.summary.changed > 0,
+                    changed_steps(o.report)});
+  }
+  log.line(candidate, "incidents", "injecting " + std::to_string(lab.incidents.size()) + " incident(s)");
+  if (auto st = provisioning::apply_steps(run, lab, provisioning::incident_steps(lab), nullptr); !st.ok()) return st;
+  auto before = check(lab, "incidents");
+  if (!before.ok()) return std::move(before).error();
+  for (const auto& o : *before) rows.push_back({o.task, "incidents", false, o.passed, first_failure(o)});
+
+  for (const auto& task : lab.tasks) {
+    // A near-miss concerns its own task: only that task's checks run after it (the other tasks'
+    // verdicts are not rows, and on TCG guests each whole run costs tens of seconds).
+    lab::Lab only_task = lab;
+    only_task.tasks = {task};
+    for (std::size_t n = 0; n < task.near_misses.size(); ++n) {
+      const lab::NearMiss& m = task.near_misses[n];
+      log.line(candidate, "near-miss", task.id + ": " + (m.description.empty() ? m.recipe : m.description));
+      if (auto st = provisioning::apply_steps(run, lab, {{m.recipe, m.on, m.with}}, nullptr); !st.ok()) return st;
+      auto after = check(only_task, "near-miss-" + task.id + "-" + std::to_string(n));
+      if (!after.ok()) return std::move(after).error();
+      for (const auto& o : *after) {
+        rows.push_back({o.task, "near-miss " + std::to_string(n + 1), false, o.passed, first_failure(o)});
+      }
+    }
+  }
+
+  log.line(candidate, "solution", "applying the reference solution");
+  if (auto st = provisioning::apply_steps(run, lab, provisioning::solution_steps(lab), nullptr); !st.ok()) return st;
+  auto solved = check(lab, "solution");
+  if (!solved.ok()) return std::move(solved).error();
+  for (const auto& o : *solved) rows.push_back({o.task, "solution", true, o.passed, first_failure(o)});
+  return ok_status();
+}
+
+// The table of rows; kExitSurprise when a row did not behave, else kExitOk.
+int print_rows(const std::vector<Row>& rows) {
+  if (rows.empty()) return kExitOk;
+  int exit_code = kExitOk;
+  std::size_t phase_width = 14;
+  for (const auto& r : rows) phase_width = std::max(phase_width, r.phase.size() + 2);
+  std::cout << "\n" << std::left << std::setw(8) << "task" << std::setw(static_cast<int>(phase_width))
+            << "after" << std::setw(11) << "expected" << std::setw(11) << "got" << "verdict\n";
+  for (const auto& r : rows) {
+    bool good = r.expected_pass == r.passed;
+    // Role rows say whether a second run changed anything; task rows whether checks passed.
+    const bool role = r.task == "role";
+    auto word = [role](bool v) { return role ? (v ? "changed" : "unchanged") : (v ? "pass" : "fail"); };
+    std::cout << std::left << std::setw(8) << r.task << std::setw(static_cast<int>(phase_width))
+              << r.phase << std::setw(11) << word(r.expected_pass) << std::setw(11) << word(r.passed)
+              << (good ? "ok" : "SURPRISE") << "\n";
+    if (good) continue;
+    exit_code = kExitSurprise;
+    if (role) {
+      std::cout << "        the role is not idempotent; second run " << r.evidence << "\n";
+    } else {
+      std::cout << "        " << (r.passed ? "its checks pass while the task is not done: the "
+                                             "grader would give points for nothing"
+                                           : "its checks fail after the reference fix: " + r.evidence)
+                << "\n";
+    }
+  }
+  std::cout << std::right;
+  return exit_code;
+}
+
+// What a signal during the prove does: removes the session's objects (found by their owner
+// metadata, on a connection of its own) and its files, unless --keep.
+std::function<void(int)> signal_teardown(const ProveArgs& a, const provider::LibvirtOptions& po,
+                                         const std::string& session, const fs::path& session_dir) {
+  return [keep = a.keep, po, session, session_dir](int sig) {
     std::cerr << "\natelier lab prove: " << strsignal(sig) << ": removing session " << session << "\n";
-    if (a.keep) {
+    if (keep) {
       std::cerr << "lab left running (--keep): atelier provider clean --session " << session << " removes it\n";
       return;
     }
@@ -262,7 +340,35 @@ int lab_prove(const std::vector<std::string>& args) {
     std::cerr << (st.ok() ? "nothing left" : "teardown: " + st.error().to_string() +
                                                  "\n(atelier provider clean --session " + session + " retries)")
               << "\n";
-  });
+  };
+}
+
+}  // namespace
+
+int lab_prove(const std::vector<std::string>& args) {
+  ProveArgs a;
+  if (auto stop = parse(args, a)) return *stop;
+  Log log;
+
+  int exit_code = kExitOk;
+  auto loaded = load_for_prove(a, exit_code);
+  if (!loaded) return exit_code;
+  const lab::Lab& lab = *loaded;
+  log.line(lab.id, "lab", "loaded: " + std::to_string(lab.hosts.size()) + " host(s), " +
+                              std::to_string(lab.tasks.size()) + " task(s), candidate " +
+                              a.candidate + ", seed " + std::to_string(a.seed));
+  provisioning::PlanInputs in;
+  if (auto stop = prepare_images(lab, a, log, in)) return *stop;
+
+  provider::LibvirtOptions po;
+  po.uri = a.uri;
+  po.overlay_dir = (fs::path(a.state_dir) / "overlays").string();
+  po.call_timeout = std::chrono::seconds(120);
+  const std::string session = provider_id("prove" + std::to_string(::getpid()));
+  const fs::path session_dir = fs::path(a.state_dir) / "labs" / session;
+  // Before the provider's threads: they must not take the signals. A connection of its own, as
+  // the main thread may hold the provider's in a long call.
+  TeardownOnSignal interrupted(signal_teardown(a, po, session, session_dir));
   auto provider = provider::make_libvirt_provider(po);
   if (!provider.ok()) {
     std::cerr << "atelier lab prove: " << provider.error().to_string()
@@ -289,100 +395,12 @@ int lab_prove(const std::vector<std::string>& args) {
   };
   provisioning::CandidateLab run(**provider, std::move(*plan), co);
 
-  int exit_code = kExitOk;
   std::vector<Row> rows;
-  auto fail_env = [&](const Error& e) {
-    std::cerr << "atelier lab prove: " << e.to_string() << "\n";
+  if (auto st = prove_phases(run, lab, a, in.candidate, log, rows); !st.ok()) {
+    std::cerr << "atelier lab prove: " << st.error().to_string() << "\n";
     exit_code = kExitFailure;
-  };
-  auto check_all = [&](const std::string& run_id) -> std::optional<std::vector<provisioning::TaskOutcome>> {
-    auto outcomes = provisioning::run_checks(run, lab, run_id, std::chrono::minutes(2));
-    if (!outcomes.ok()) {
-      fail_env(outcomes.error());
-      return std::nullopt;
-    }
-    return std::move(*outcomes);
-  };
-
-  [&] {
-    if (auto st = run.create(); !st.ok()) return fail_env(st.error());
-    if (auto st = run.start(); !st.ok()) return fail_env(st.error());
-    if (auto st = run.wait_agents(std::chrono::minutes(a.boot_minutes)); !st.ok()) {
-      return fail_env(st.error());
-    }
-    log.line(in.candidate, "roles", "applying the hosts' roles");
-    if (auto st = provisioning::apply_roles(run, lab, nullptr); !st.ok()) return fail_env(st.error());
-    // Idempotency: the same roles again must find nothing to change. A role that changes
-    // something on every run would re-break or re-touch a candidate's work when the reconciler
-    // repairs a lab.
-    log.line(in.candidate, "roles", "applying the roles again: nothing may change");
-    std::vector<provisioning::StepOutcome> again;
-    if (auto st = provisioning::apply_roles(run, lab, &again); !st.ok()) return fail_env(st.error());
-    for (const auto& o : again) {
-      rows.push_back({"role", "rerun " + o.recipe + "@" + o.on, false, o.report.summary.changed > 0,
-                      changed_steps(o.report)});
-    }
-    log.line(in.candidate, "incidents", "injecting " + std::to_string(lab.incidents.size()) + " incident(s)");
-    if (auto st = provisioning::apply_steps(run, lab, provisioning::incident_steps(lab), nullptr); !st.ok()) {
-      return fail_env(st.error());
-    }
-
-    auto before = check_all("incidents");
-    if (!before) return;
-    for (const auto& o : *before) rows.push_back({o.task, "incidents", false, o.passed, first_failure(o)});
-
-    for (const auto& task : lab.tasks) {
-      for (std::size_t n = 0; n < task.near_misses.size(); ++n) {
-        const lab::NearMiss& m = task.near_misses[n];
-        log.line(in.candidate, "near-miss", task.id + ": " + (m.description.empty() ? m.recipe : m.description));
-        if (auto st = provisioning::apply_steps(run, lab, {{m.recipe, m.on, m.with}}, nullptr); !st.ok()) {
-          return fail_env(st.error());
-        }
-        auto after = check_all("near-miss-" + task.id + "-" + std::to_string(n));
-        if (!after) return;
-        for (const auto& o : *after) {
-          if (o.task == task.id) {
-            rows.push_back({o.task, "near-miss " + std::to_string(n + 1), false, o.passed, first_failure(o)});
-          }
-        }
-      }
-    }
-
-    log.line(in.candidate, "solution", "applying the reference solution");
-    if (auto st = provisioning::apply_steps(run, lab, provisioning::solution_steps(lab), nullptr); !st.ok()) {
-      return fail_env(st.error());
-    }
-    auto solved = check_all("solution");
-    if (!solved) return;
-    for (const auto& o : *solved) rows.push_back({o.task, "solution", true, o.passed, first_failure(o)});
-  }();
-
-  if (!rows.empty()) {
-    std::size_t phase_width = 14;
-    for (const auto& r : rows) phase_width = std::max(phase_width, r.phase.size() + 2);
-    std::cout << "\n" << std::left << std::setw(8) << "task" << std::setw(static_cast<int>(phase_width))
-              << "after" << std::setw(11) << "expected" << std::setw(11) << "got" << "verdict\n";
-    for (const auto& r : rows) {
-      bool good = r.expected_pass == r.passed;
-      // Role rows say whether a second run changed anything; task rows whether checks passed.
-      const bool role = r.task == "role";
-      auto word = [role](bool v) { return role ? (v ? "changed" : "unchanged") : (v ? "pass" : "fail"); };
-      std::cout << std::left << std::setw(8) << r.task << std::setw(static_cast<int>(phase_width))
-                << r.phase << std::setw(11) << word(r.expected_pass) << std::setw(11) << word(r.passed)
-                << (good ? "ok" : "SURPRISE") << "\n";
-      if (!good && r.task == "role") {
-        std::cout << "        the role is not idempotent; second run " << r.evidence << "\n";
-        if (exit_code == kExitOk) exit_code = kExitSurprise;
-      } else if (!good) {
-        std::cout << "        " << (r.passed ? "its checks pass while the task is not done: the "
-                                               "grader would give points for nothing"
-                                             : "its checks fail after the reference fix: " + r.evidence)
-                  << "\n";
-        if (exit_code == kExitOk) exit_code = kExitSurprise;
-      }
-    }
-    std::cout << std::right;
   }
+  if (int shown = print_rows(rows); exit_code == kExitOk) exit_code = shown;
 
   if (a.keep) {
     log.line(in.candidate, "keep", "lab left running: session " + in.session + ", files in " + in.run_dir);

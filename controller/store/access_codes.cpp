@@ -1,19 +1,9 @@
 // Candidate access codes (generation and keyed digest only) and the web sessions a login opens
 // (the SHA-256 of the cookie only). See store.h for the contracts; nothing here sees a code.
 #include "controller/store/store.h"
+#include "controller/store/millis.h"
 
 namespace atelier::store {
-namespace {
-
-std::int64_t to_millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_millis(std::int64_t ms) {
-  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
-}
-
-}  // namespace
-
 Result<std::vector<AccessCodeRecord>> Store::list_access_codes(std::string_view session) {
   auto exists = get_session(session);
   if (!exists.ok()) return std::move(exists).error();

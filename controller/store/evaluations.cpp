@@ -5,16 +5,10 @@
 #include <cstdio>
 
 #include "controller/store/store.h"
+#include "controller/store/millis.h"
 
 namespace atelier::store {
 namespace {
-
-std::int64_t to_millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_millis(std::int64_t ms) {
-  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
-}
 
 bool is_blank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c) != 0; });

@@ -1,5 +1,6 @@
 // Store: schema, migrations and the typed reads and writes over SQLite (see store.h).
 #include "controller/store/store.h"
+#include "controller/store/millis.h"
 
 #include "controller/store/migrations.h"
 #include "controller/store/result_signature.h"
@@ -17,13 +18,6 @@ namespace {
 constexpr const char* kStepColumns =
     "step_networks, step_disks, step_domains, step_booted, step_agent, step_roles, "
     "step_incidents, step_ready";
-
-std::int64_t to_millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_millis(std::int64_t ms) {
-  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
-}
 
 template <typename E, std::size_t N>
 std::optional<E> parse_enum(std::string_view s, const std::array<std::pair<E, std::string_view>, N>& table) {

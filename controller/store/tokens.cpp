@@ -4,16 +4,10 @@
 
 #include "common/crypto/digest.h"
 #include "controller/store/store.h"
+#include "controller/store/millis.h"
 
 namespace atelier::store {
 namespace {
-
-std::int64_t to_millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint from_millis(std::int64_t ms) {
-  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
-}
 
 constexpr const char* kTokenColumns = "t.id, t.role, t.session, t.candidate, t.label, t.created_at, t.expires_at";
 

@@ -1,0 +1,20 @@
+// Store-internal: how the store keeps time in SQLite (integer milliseconds since the epoch).
+// Included only by the store's .cpp files.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "controller/sessions/model.h"
+
+namespace atelier::store {
+
+inline std::int64_t to_millis(sessions::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+inline sessions::TimePoint from_millis(std::int64_t ms) {
+  return sessions::TimePoint(std::chrono::duration_cast<sessions::Clock::duration>(std::chrono::milliseconds(ms)));
+}
+
+}  // namespace atelier::store
