@@ -36,6 +36,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+constexpr const char* kTls12Suites =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -421,6 +425,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
                     ec);
+    // TLS 1.2: forward-secret AEAD suites only (ECDHE with GCM or ChaCha20-Poly1305, what every
+    // current browser offers); TLS 1.3's suites all are.
+    if (!ec && SSL_CTX_set_cipher_list(ctx.native_handle(), kTls12Suites) != 1) {
+      return Error(ErrorCode::kInternal, "the TLS 1.2 cipher list was refused by OpenSSL");
+    }
     if (!ec) ctx.use_certificate_chain_file(impl->options.tls_cert_file, ec);
     if (ec) {
       return Error(ErrorCode::kInvalidArgument, ec.message())

@@ -249,6 +249,14 @@ TEST(DaemonTest, ServesHttpsWithTheGivenCertificate) {
     auto untrusted = http_call(base, {"GET", "/healthz", "", "", ""});
     ASSERT_FALSE(untrusted.ok());
     EXPECT_NE(untrusted.error().to_string().find("TLS handshake failed"), std::string::npos);
+    // Only forward-secret AEAD suites: under TLS 1.2 a CBC suite is refused, a GCM one served
+    // (TLS 1.3's suites are all AEAD with ephemeral keys).
+    const std::string tls12 = "curl -sS --max-time 10 -o /dev/null --tls-max 1.2 --cacert " +
+                              (dir / "cert.pem").string() + " --ciphers ";
+    shell(tls12 + "ECDHE-ECDSA-AES128-SHA " + base + "/healthz 2>/dev/null", &rc);
+    EXPECT_NE(rc, 0) << "a CBC suite (no AEAD) was accepted";
+    shell(tls12 + "ECDHE-ECDSA-AES128-GCM-SHA256 " + base + "/healthz", &rc);
+    EXPECT_EQ(rc, 0) << "the AEAD suite browsers use was refused";
     // Without trusting the certificate, curl refuses; plain HTTP gets no HTTP answer.
     shell("curl -sS --max-time 10 " + base + "/healthz 2>/dev/null", &rc);
     EXPECT_NE(rc, 0);
