@@ -24,21 +24,15 @@ HttpResponse handle_session_events(const HandlerContext& ctx) {
   r.content_type = "text/event-stream";
   r.body = first->first;
   r.poll_interval = ctx.options.events_poll_interval;
-  r.poll = [snapshot, last = first->first, done = first->second, quiet = 0]() mutable -> std::optional<std::string> {
+  // Quiet streams get the server's keep-alive comment (HttpServer::Options::event_heartbeat).
+  r.poll = [snapshot, last = first->first, done = first->second]() mutable -> std::optional<std::string> {
     if (done) return std::nullopt;
     auto now = snapshot();
     if (!now.ok()) return std::nullopt;  // the session vanished or the store failed: end
     done = now->second;
-    if (now->first != last) {
-      last = now->first;
-      quiet = 0;
-      return last;
-    }
-    if (++quiet >= 15) {
-      quiet = 0;
-      return std::string(": keep-alive\n\n");
-    }
-    return std::string();
+    if (now->first == last) return std::string();
+    last = now->first;
+    return last;
   };
   return r;
 }

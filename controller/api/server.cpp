@@ -130,6 +130,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::map<std::string, std::size_t> connections_by_client;
   std::optional<asio::ssl::context> tls;  // set: every connection starts with a TLS handshake
   std::list<beast::tcp_stream*> streams;  // open connections, closed by stop()
+  std::size_t event_streams = 0;          // of which Server-Sent Event streams (io thread only)
   std::atomic<bool> stopped = false;  // set on the io thread, or by the destructor
 
   void refuse(std::string method, std::string path, std::string reason, std::string client) {
@@ -240,17 +241,31 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     return res;
   }
 
-  // Server-Sent Events: no length, the connection closes at the end of the stream.
+  // Server-Sent Events: no length, the connection closes at the end of the stream. Every write
+  // has a deadline (Options::event_write_timeout), and a heartbeat comment goes out when nothing
+  // else did for Options::event_heartbeat, so a reader that stopped reading is found.
   template <class Stream>
   asio::awaitable<void> stream_events(Stream& stream, HttpResponse& response) {
+    ++event_streams;
+    struct Count {
+      std::size_t& n;
+      ~Count() { --n; }
+    } count{event_streams};
     std::string head = "HTTP/1.1 " + std::to_string(response.status) +
                        " OK\r\nServer: atelierd\r\nContent-Type: " + response.content_type +
                        "\r\nCache-Control: no-store\r\nConnection: close\r\n";
     for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
     head += "\r\n" + response.body;
-    beast::get_lowest_layer(stream).expires_never();
-    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
-    (void)n;
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    auto write = [&](const std::string& text) -> asio::awaitable<beast::error_code> {
+      tcp_layer.expires_after(options.event_write_timeout);
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(text), asio::as_tuple(asio::use_awaitable));
+      (void)wn;
+      tcp_layer.expires_never();
+      co_return wec;
+    };
+    beast::error_code ec = co_await write(head);
+    auto last_write = std::chrono::steady_clock::now();
     asio::steady_timer timer(acceptor.get_executor());
     while (!ec && !stopped) {
       timer.expires_after(response.poll_interval);
@@ -258,11 +273,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (tec || stopped) break;
       auto polled = co_await on_worker([&response] { return response.poll(); });
       if (stopped || !polled || !*polled) break;
-      std::optional<std::string> next = std::move(*polled);
-      if (next->empty()) continue;
-      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(*next), asio::as_tuple(asio::use_awaitable));
-      (void)wn;
-      ec = wec;
+      std::string next = std::move(**polled);
+      if (next.empty()) {
+        if (std::chrono::steady_clock::now() - last_write < options.event_heartbeat) continue;
+        next = ": keep-alive\n\n";
+      }
+      ec = co_await write(next);
+      last_write = std::chrono::steady_clock::now();
     }
   }
 
@@ -365,6 +382,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         response = co_await answer(request);
       }
       check_headers(response);
+      if (response.poll && event_streams >= options.max_event_streams) {
+        refuse(std::string(parser.get().method_string()), path_only(parser.get().target()),
+               "too many event streams", client_address);
+        response = json_error(503, "unavailable", "too many event streams are open; retry in a moment");
+        response.headers.emplace_back("Retry-After", "5");
+        response.close = true;
+        if (observer) observer(response.status);
+      }
       if (response.poll) {
         co_await stream_events(stream, response);
         break;

@@ -39,6 +39,13 @@ class HttpServer {
     // (and logged as refused). Connections taken over as WebSockets no longer count.
     std::size_t max_connections = 512;
     std::size_t max_connections_per_client = 128;
+    // Event streams (Server-Sent Events) open at once; one more gets 503. Each is also a
+    // connection above. A stream whose reader does not take an event (or the heartbeat, a comment
+    // line sent when nothing happened for event_heartbeat) within event_write_timeout is closed:
+    // a reader that stopped reading or vanished does not hold its stream for ever.
+    std::size_t max_event_streams = 64;
+    std::chrono::milliseconds event_heartbeat{15000};
+    std::chrono::milliseconds event_write_timeout{30000};
     // Refused requests and connections are logged at most this many times per window; the
     // next line after the window says how many were left out.
     std::size_t refused_log_burst = 20;

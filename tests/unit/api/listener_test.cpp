@@ -1,7 +1,7 @@
 // The listener's refusals (issue #19), on 127.0.0.1 port 0 with raw sockets: request framing
 // that could smuggle a request (400 and close), two Authorization fields, the drain after a 413
-// bounded in time, connection caps, the rate-limited log of refusals, and accept backing off
-// when the process is out of file descriptors.
+// bounded in time, connection caps, event-stream caps, heartbeats and write deadlines, the
+// rate-limited log of refusals, and accept backing off when the process is out of descriptors.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -88,6 +88,7 @@ class ListenerTest : public ::testing::Test {
         [this](const HttpRequest& r) {
           std::lock_guard lock(m_);
           targets_.push_back(r.target);
+          if (r.target.rfind("/events", 0) == 0) return event_stream(r.target == "/events/flood");
           HttpResponse out = json_response(200, boost::json::object{{"body", r.body}});
           return out;
         },
@@ -100,6 +101,16 @@ class ListenerTest : public ::testing::Test {
     server_ = std::move(server).value();
     port_ = server_->port();
     thread_ = std::thread([this] { io_.run(); });
+  }
+  // An event stream polled every 20 ms: nothing to send (so only heartbeats go out), or, for a
+  // flood, 64 KiB at every poll (a reader that stops reading fills the socket's buffers).
+  static HttpResponse event_stream(bool flood) {
+    HttpResponse r;
+    r.content_type = "text/event-stream";
+    r.body = ": open\n\n";
+    r.poll_interval = 20ms;
+    r.poll = [flood]() -> std::optional<std::string> { return flood ? std::string(64 * 1024, 'x') : ""; };
+    return r;
   }
   void TearDown() override {
     if (server_) boost::asio::post(io_, [this] { server_->stop(); });
@@ -217,6 +228,54 @@ TEST_F(ListenerTest, ConnectionsAreCappedPerClientAndRefusalsLogged) {
   ASSERT_GE(logged.size(), 1u);
   EXPECT_EQ(logged[0].reason, "too many connections from this address");
   EXPECT_EQ(logged[0].client, "127.0.0.1");
+}
+
+TEST_F(ListenerTest, EventStreamsAreCappedAndSendHeartbeatsWhenIdle) {
+  HttpServer::Options o;
+  o.max_event_streams = 2;
+  o.event_heartbeat = 100ms;
+  ASSERT_NO_FATAL_FAILURE(start(o));
+  RawClient a(port_), b(port_);
+  ASSERT_TRUE(a.send("GET /events HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(b.send("GET /events HTTP/1.1\r\nHost: a\r\n\r\n"));
+  std::string first = a.read_until_closed(1s);
+  EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first;
+  EXPECT_NE(first.find(": keep-alive"), std::string::npos) << "no heartbeat in 1 s of nothing: " << first;
+  EXPECT_FALSE(a.closed());
+  b.read_until_closed(300ms);
+  RawClient third(port_);
+  third.send("GET /events HTTP/1.1\r\nHost: a\r\n\r\n");
+  std::string refused = third.read_until_closed(5s);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  EXPECT_NE(refused.find("Retry-After: 5"), std::string::npos) << refused;
+  auto logged = refusals();
+  ASSERT_GE(logged.size(), 1u);
+  EXPECT_EQ(logged.back().reason, "too many event streams");
+  EXPECT_EQ(logged.back().path, "/events");
+  // Plain requests are not event streams: still served.
+  RawClient plain(port_);
+  plain.send("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(plain.read_until_closed(5s).rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// A reader that stops reading: the stream's next write cannot finish, its deadline closes the
+// stream, and its slot is free again (max_event_streams = 1).
+TEST_F(ListenerTest, AnEventStreamWhoseReaderStoppedReadingIsClosed) {
+  HttpServer::Options o;
+  o.max_event_streams = 1;
+  o.event_write_timeout = 300ms;
+  ASSERT_NO_FATAL_FAILURE(start(o));
+  RawClient stalled(port_);
+  ASSERT_TRUE(stalled.send("GET /events/flood HTTP/1.1\r\nHost: a\r\n\r\n"));  // never read
+  std::string got;
+  // Retried (503 until then) for up to 20 s: filling loopback's buffers takes a moment.
+  for (auto end = Clock::now() + 20s; Clock::now() < end && got.rfind("HTTP/1.1 200", 0) != 0;) {
+    RawClient next(port_);
+    next.send("GET /events HTTP/1.1\r\nHost: a\r\n\r\n");
+    got = next.read_until_closed(200ms);
+    if (next.closed()) std::this_thread::sleep_for(100ms);  // refused: try again shortly
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << "the stalled stream still holds the only slot: " << got;
 }
 
 TEST_F(ListenerTest, RefusalsAreLoggedAtMostABurstPerWindow) {
