@@ -12,7 +12,7 @@ namespace {
 
 // Paths and names every guest image has (Debian's base files and passwd): a check that they
 // exist passes on any honest host, whatever the candidate did to the lab's services.
-const char* const kPresentFiles[] = {"/etc/passwd", "/etc/group", "/etc/hostname", "/etc/os-release"};
+const char* const kPresentFiles[] = {"/etc/passwd", "/etc/group", "/etc/os-release", "/etc/shells"};
 const char* const kPresentDirectories[] = {"/etc", "/usr/bin", "/var/lib", "/usr/share"};
 const char* const kPresentNames[] = {"root"};  // user and group
 const char* const kFolders[] = {"/etc", "/etc/default", "/var/lib", "/opt", "/srv", "/usr/local/etc"};
