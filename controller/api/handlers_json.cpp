@@ -57,6 +57,9 @@ json::value result_json(const store::ResultRecord& r) {
   o["received_at"] = iso8601(r.received_at);
   // Who started the run: "atelierd" (periodic), a token id (on demand), null when not recorded.
   o["run_by"] = r.run_by.empty() ? json::value(nullptr) : json::value(r.run_by);
+  // Tamper evidence of the host's answer (decoys): a tampered result is never a pass.
+  o["tampered"] = !r.integrity.empty();
+  o["integrity"] = r.integrity;
   return o;
 }
 

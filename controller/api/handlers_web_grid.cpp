@@ -118,13 +118,13 @@ web::GridPage grid_page(const HandlerContext& ctx, const grading::SessionGrades&
       const grading::TaskGrade* tg = c.task(t.id);
       if (tg == nullptr) {
         row.cells.push_back({web::Verdict::kNotRun, of(0, t.points), 0, false, false, "",
-                             cell_url(ctx, c.candidate, t.id)});
+                             cell_url(ctx, c.candidate, t.id), false});
         continue;
       }
       row.cells.push_back({verdict(tg->status), of(tg->points_earned, tg->points_possible), tg->points_earned,
                            tg->override.has_value(), tg->sla_breached,
                            tg->time_to_resolve ? grading::format_duration(*tg->time_to_resolve) : "",
-                           cell_url(ctx, c.candidate, t.id)});
+                           cell_url(ctx, c.candidate, t.id), tg->tampered});
     }
     p.rows.push_back(std::move(row));
   }
@@ -143,7 +143,7 @@ std::vector<web::RunView> run_views(const grading::CandidateInput& in, const gra
     for (const auto& r : run.results) {
       if (r.task_id != task.id) continue;
       ++seen;
-      passed += r.status == grading::CheckStatus::kPass ? 1 : 0;
+      passed += r.status == grading::CheckStatus::kPass && r.integrity.empty() ? 1 : 0;
     }
     if (seen == 0) continue;
     std::string ignored;
@@ -182,7 +182,7 @@ Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd, con
   if (g.frozen) p.frozen_at = grading::format_time(g.frozen->at);
   for (const auto& k : t->checks) {
     p.checks.push_back({k.description, k.host, verdict(k.status), k.expected, k.observed,
-                        k.finished_at ? grading::format_time(*k.finished_at) : ""});
+                        k.finished_at ? grading::format_time(*k.finished_at) : "", k.integrity});
   }
   p.runs = run_views(gd.input.candidates.front(), *c, *spec, l);
   for (const auto& o : gd.input.candidates.front().overrides) {

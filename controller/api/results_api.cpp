@@ -156,6 +156,7 @@ Result<grading::SessionInput> load_session_input(store::Store& store, sessions::
     c.finished_at = r.finished_at;
     c.run_id = r.run_id;
     c.run_by = r.run_by;
+    c.integrity = r.integrity;
     results_by_candidate[r.candidate].push_back(std::move(c));
   }
   for (const auto& c : wanted) {

@@ -140,7 +140,7 @@ std::string runs_json(const std::vector<store::ResultRecord>& results) {
                                {"finished_at", grading::time_to_json(r.finished_at)},
                                {"received_at", grading::time_to_json(r.received_at)},
                                {"run_by", r.run_by},           {"signature", r.signature},
-                               {"signing_key", r.signing_key}});
+                               {"signing_key", r.signing_key}, {"integrity", r.integrity}});
   }
   // One result a line: a jury can read and diff it.
   std::string text = "[\n";
@@ -169,7 +169,7 @@ Result<std::vector<store::ResultRecord>> parse_runs_json(const std::string& text
     out.push_back({text_of("result_id"), text_of("session"), text_of("candidate"), text_of("task"),
                    static_cast<int>(index->as_int64()), text_of("host"), text_of("description"), text_of("status"),
                    text_of("expected"), text_of("observed"), text_of("run_id"), *started, *finished, *received,
-                   text_of("run_by"), text_of("signature"), text_of("signing_key")});
+                   text_of("run_by"), text_of("signature"), text_of("signing_key"), text_of("integrity")});
   }
   return out;
 }

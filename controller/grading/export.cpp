@@ -113,6 +113,7 @@ struct Labels {
   const char* regressed;
   const char* first_passed;
   const char* never_run;
+  const char* tampered;
 };
 
 constexpr Labels kFr{"fr", "Rapport d'évaluation", "Session", "Atelier", "Candidat", "Calculé le",
@@ -122,14 +123,16 @@ constexpr Labels kFr{"fr", "Rapport d'évaluation", "Session", "Atelier", "Candi
                      "dépassé", "respecté", "aucun", "non résolu", "Vérifications", "Hôte", "Attendu",
                      "Observé", "Note modifiée par l'évaluateur", "calculé", "par", "Justification",
                      "Annotations", "Passages non comptés", "Passages comptés", "Dernier passage", "Raison",
-                     "réussie puis perdue", "Première réussite", "jamais exécutée"};
+                     "réussie puis perdue", "Première réussite", "jamais exécutée",
+                     "Falsification détectée (résultat non compté)"};
 constexpr Labels kEn{"en", "Assessment report", "Session", "Lab", "Candidate", "Computed at", "Results frozen at",
                      "Results not frozen (provisional)", "Handed over at", "Not handed over yet", "Overall",
                      "Points", "Competencies", "Code", "Competency", "Tasks", "Tickets", "Task", "Title",
                      "Priority", "Status", "Time to resolve", "SLA", "breached", "met", "none", "unresolved",
                      "Checks", "Host", "Expected", "Observed", "Score overridden by an evaluator", "computed",
                      "by", "Justification", "Annotations", "Runs not graded", "Runs graded", "Last run",
-                     "Reason", "passed, then lost", "First passed", "never run"};
+                     "Reason", "passed, then lost", "First passed", "never run",
+                     "Tampering detected (result not counted)"};
 
 std::string status_label(TaskStatus s, Language lang) {
   if (lang == Language::kEn) return std::string(to_string(s));
@@ -214,13 +217,27 @@ std::string csv_field(std::string_view value) {
   return out;
 }
 
+namespace {
+// The tamper evidence of a task's checks, each distinct text once (a host's evidence is on each
+// of its checks).
+std::string tamper_evidence(const TaskGrade& t) {
+  std::vector<std::string> seen;
+  for (const auto& c : t.checks) {
+    if (!c.integrity.empty() && std::find(seen.begin(), seen.end(), c.integrity) == seen.end()) {
+      seen.push_back(c.integrity);
+    }
+  }
+  return join(seen, " | ");
+}
+}  // namespace
+
 const std::vector<std::string>& csv_columns() {
   static const std::vector<std::string> kColumns = {
       "session", "lab", "candidate", "task", "title_fr", "title_en", "priority", "competencies",
       "status", "points_earned", "points_possible", "computed_points", "checks_passed", "checks_total",
       "opened_at", "first_passed_at", "time_to_resolve_s", "time_to_resolve", "sla_s", "sla_breached",
       "regressed", "override_points", "override_justification", "override_who", "override_when",
-      "frozen_at"};
+      "frozen_at", "tampered", "tamper_evidence"};
   return kColumns;
 }
 
@@ -252,7 +269,8 @@ Result<std::string> render_csv(const SessionGrades& grades, const ExportOptions&
            t.sla.count() ? std::to_string(t.sla.count()) : "", t.sla_breached ? "yes" : "no",
            t.regressed ? "yes" : "no", t.override ? format_points(t.override->points) : "",
            t.override ? t.override->justification : "", t.override ? t.override->who : "",
-           t.override ? format_time(t.override->when) : "", frozen});
+           t.override ? format_time(t.override->when) : "", frozen, t.tampered ? "yes" : "no",
+           tamper_evidence(t)});
     }
   }
   return out;
@@ -308,8 +326,10 @@ Result<std::string> render_junit(const SessionGrades& grades, const ExportOption
         } else if (*chk.status == CheckStatus::kFail) {
           ++failures;
           auto f = tc.append_child("failure");
-          f.append_attribute("message") = xml_safe("expected " + chk.expected + "; observed " + chk.observed).c_str();
-          f.append_attribute("type") = "fail";
+          f.append_attribute("message") =
+              xml_safe(chk.integrity.empty() ? "expected " + chk.expected + "; observed " + chk.observed
+                                             : "tampered: " + chk.integrity).c_str();
+          f.append_attribute("type") = chk.integrity.empty() ? "fail" : "tampered";
           f.text().set(body.c_str());
         } else if (*chk.status == CheckStatus::kError) {
           ++errors;
@@ -432,6 +452,10 @@ void html_sheet_tasks(std::string& h, const SessionGrades& grades, const Candida
            "</td><td class=\"" + e(cls) + "\">" + e(check_label(chk.status, l, lang)) +
            "</td><td class=\"evidence\">" + e(chk.expected) + "</td><td class=\"evidence\">" + e(chk.observed) +
            "</td></tr>\n";
+      if (!chk.integrity.empty()) {
+        h += "<tr><td></td><td colspan=\"5\" class=\"breached\">" + e(l.tampered) + ": " + e(chk.integrity) +
+             "</td></tr>\n";
+      }
     }
     h += "</table>\n";
     if (t.override) {
@@ -517,7 +541,7 @@ Result<std::string> render_grid(const SessionGrades& grades, const ExportOptions
                            : t.status == TaskStatus::kFailed  ? "F"
                                                               : "-";
       row.push_back(format_points(t.points_earned) + "/" + std::to_string(t.points_possible) + " " + letter +
-                    (t.override ? "*" : "") + (t.sla_breached ? "!" : ""));
+                    (t.override ? "*" : "") + (t.sla_breached ? "!" : "") + (t.tampered ? " tampered" : ""));
     }
     row.push_back(format_points(c->points_earned) + "/" + std::to_string(c->points_possible) + " (" +
                   percent(c->percentage) + "%)");

@@ -91,7 +91,9 @@ std::optional<TaskRunView> view_task(const TaskSpec& task, const CheckRun& run) 
     auto& c = view.checks[r.check_index];
     if (!r.description.empty()) c.description = r.description;
     if (!r.host.empty()) c.host = r.host;
-    c.status = r.status;
+    // Tamper evidence: never a pass (the agent's word is kept in observed, the evidence beside).
+    c.status = r.integrity.empty() ? r.status : CheckStatus::kFail;
+    c.integrity = r.integrity;
     c.expected = r.expected;
     c.observed = r.observed;
     c.result_id = r.result_id;
@@ -160,6 +162,7 @@ void score_from_runs(const TaskSpec& task, const SessionInput& session, const st
   if (!latest || latest->total == 0) return;
   g.checks_passed = latest->passed;
   g.checks = std::move(latest->checks);
+  for (const auto& c : g.checks) g.tampered = g.tampered || !c.integrity.empty();
   const bool all = latest->passed == latest->total;
   if (all) {
     g.status = TaskStatus::kPassed;

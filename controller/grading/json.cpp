@@ -53,7 +53,8 @@ json::value outcome_json(const CheckOutcome& c) {
                       {"observed", c.observed},
                       {"result_id", c.result_id},
                       {"run_id", c.run_id},
-                      {"finished_at", opt_time(c.finished_at)}};
+                      {"finished_at", opt_time(c.finished_at)},
+                      {"integrity", c.integrity}};
 }
 
 json::value task_grade_json(const TaskGrade& g) {
@@ -75,6 +76,7 @@ json::value task_grade_json(const TaskGrade& g) {
       {"sla_s", g.sla.count()},
       {"sla_breached", g.sla_breached},
       {"regressed", g.regressed},
+      {"tampered", g.tampered},
       {"override", g.override ? to_json(*g.override) : json::value(nullptr)},
       {"checks", std::move(checks)},
       {"annotations", std::move(notes)}};
@@ -205,6 +207,7 @@ CheckResult read_result(const json::value& v, const std::string& path) {
   r.finished_at = get_time(o, "finished_at", path).value_or(r.started_at);
   r.run_id = get_string(o, "run_id", path);
   r.run_by = get_string(o, "run_by", path);
+  r.integrity = get_string(o, "integrity", path);
   return r;
 }
 
@@ -418,7 +421,8 @@ json::value to_json(const CheckResult& r) {
                       {"started_at", time_to_json(r.started_at)},
                       {"finished_at", time_to_json(r.finished_at)},
                       {"run_id", r.run_id},
-                      {"run_by", r.run_by}};
+                      {"run_by", r.run_by},
+                      {"integrity", r.integrity}};
 }
 
 json::value to_json(const CheckRun& run) {

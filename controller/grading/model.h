@@ -41,6 +41,10 @@ struct CheckResult {
   TimePoint finished_at{};
   std::string run_id;        // the CheckRun it belongs to
   std::string run_by;        // who started the run: kScheduledRunActor, a token id, "" unknown
+  // "" when the host's answer was clean; else the evidence that its agent was tampered with
+  // (a decoy answered against its known outcome, an answer out of protocol). Such a result
+  // never counts as a pass, whatever its status says.
+  std::string integrity;
   friend bool operator==(const CheckResult&, const CheckResult&) = default;
 };
 
@@ -189,6 +193,9 @@ struct CheckOutcome {
   std::string result_id;
   std::string run_id;
   std::optional<TimePoint> finished_at;
+  // The result's tamper evidence (CheckResult::integrity); when set, status is kFail whatever
+  // the agent answered, and observed is the agent's word, not to be trusted.
+  std::string integrity;
   friend bool operator==(const CheckOutcome&, const CheckOutcome&) = default;
 };
 
@@ -208,6 +215,7 @@ struct TaskGrade {
   std::chrono::seconds sla{0};              // 0: none
   bool sla_breached = false;
   bool regressed = false;                   // passed once, not in the latest run
+  bool tampered = false;                    // a check of the latest covering run has tamper evidence
   std::optional<Override> override;         // the one applied
   std::vector<CheckOutcome> checks;         // evidence from the latest covering run
   std::vector<Annotation> annotations;

@@ -139,72 +139,106 @@ std::vector<RecipeStep> solution_steps(const lab::Lab& lab) {
   return steps;
 }
 
-Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
-                                            const std::string& run_id,
-                                            std::chrono::milliseconds timeout) {
-  // Where each check of each task goes: host -> bundle, and back.
-  struct Slot {
-    std::size_t task;
-    std::size_t check;
-  };
-  std::map<std::string, protocol::RunChecks> bundles;
-  std::map<std::string, std::vector<Slot>> slots;
-  std::vector<TaskOutcome> outcomes(lab.tasks.size());
+namespace {
+
+// Where each check of each task goes: host -> bundle, and back.
+struct Slot {
+  std::size_t task;
+  std::size_t check;
+};
+struct HostChecks {
+  protocol::RunChecks bundle;
+  std::vector<Slot> slots;  // slots[i]: the task's check that is the bundle's i-th real check
+};
+
+Result<std::map<std::string, HostChecks>> bundle_by_host(const lab::Lab& lab, const std::string& run_id) {
+  std::map<std::string, HostChecks> hosts;
   for (std::size_t t = 0; t < lab.tasks.size(); ++t) {
     const lab::Task& task = lab.tasks[t];
-    outcomes[t].task = task.id;
-    outcomes[t].results.resize(task.checks.size());
     for (std::size_t c = 0; c < task.checks.size(); ++c) {
       const checks::Check& check = task.checks[c];
       if (lab.host(check.on) == nullptr) {
         return Error(ErrorCode::kInvalidArgument, "task " + task.id + " has a check on unknown host \"" +
                                                       check.on + "\"");
       }
-      auto& bundle = bundles[check.on];
-      bundle.bundle_id = run_id + "/" + check.on;
-      bundle.checks.push_back(check);
-      slots[check.on].push_back({t, c});
+      auto& h = hosts[check.on];
+      h.bundle.bundle_id = run_id + "/" + check.on;
+      h.bundle.checks.push_back(check);
+      h.slots.push_back({t, c});
     }
   }
+  return hosts;
+}
+
+// The host's answer with its decoys verified and stripped; an agent that did not answer gives
+// one error result per real check and no evidence of tampering.
+VerifiedResults host_results(const DecoyedBundle& sent, std::size_t real_count,
+                             const Result<protocol::Results>& reply) {
+  if (reply.ok()) return verify_decoys(sent, *reply);
+  VerifiedResults out;
+  for (std::size_t i = 0; i < real_count; ++i) {
+    const checks::Check& check = sent.bundle.checks[sent.real_positions[i]];
+    protocol::CheckResult r;
+    r.result_id = sent.bundle.bundle_id + "/" + std::to_string(sent.real_positions[i]);
+    r.index = i;
+    r.kind = checks::kind_name(check.kind);
+    r.description = check.description;
+    r.status = protocol::CheckStatus::kError;
+    r.observed = reply.error().to_string();
+    out.results.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
+                                            const std::string& run_id,
+                                            std::chrono::milliseconds timeout) {
+  return run_checks([&lab_run](const std::string& host) { return lab_run.agent(host); }, lab, run_id, timeout,
+                    random_source());
+}
+
+Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab::Lab& lab,
+                                            const std::string& run_id, std::chrono::milliseconds timeout,
+                                            const RandomSource& random) {
+  auto by_host = bundle_by_host(lab, run_id);
+  if (!by_host.ok()) return std::move(by_host).error();
+  std::vector<TaskOutcome> outcomes(lab.tasks.size());
+  for (std::size_t t = 0; t < lab.tasks.size(); ++t) {
+    outcomes[t].task = lab.tasks[t].id;
+    outcomes[t].results.resize(lab.tasks[t].checks.size());
+    outcomes[t].integrity.resize(lab.tasks[t].checks.size());
+  }
+  std::map<std::string, DecoyedBundle> sent;
+  for (auto& [host, h] : *by_host) sent[host] = add_decoys(h.bundle, random);
 
   std::map<std::string, std::future<Result<protocol::Results>>> replies;
-  for (auto& [host, bundle] : bundles) {
-    protocol::AgentClient* agent = lab_run.agent(host);
+  for (auto& [host, bundle] : sent) {
+    protocol::AgentClient* agent = agents(host);
     replies[host] = std::async(std::launch::async, [agent, &bundle, timeout, host = host]() {
       if (agent == nullptr) {
         return Result<protocol::Results>(
             Error(ErrorCode::kUnavailable, "the agent of host " + host + " is not connected"));
       }
-      auto r = agent->run_checks(bundle, timeout);
+      auto r = agent->run_checks(bundle.bundle, timeout);
       if (r.ok()) (void)agent->ack(*r);  // results are kept by the caller; a lost ack only resends
       return r;
     });
   }
 
   for (auto& [host, reply] : replies) {
-    auto results = reply.get();
-    const auto& host_slots = slots[host];
-    for (std::size_t i = 0; i < host_slots.size(); ++i) {
-      const Slot& s = host_slots[i];
-      protocol::CheckResult& out = outcomes[s.task].results[s.check];
-      const checks::Check& check = lab.tasks[s.task].checks[s.check];
-      if (results.ok() && i < results->results.size()) {
-        out = results->results[i];
-      } else {
-        out.result_id = run_id + "/" + host + "/" + std::to_string(i);
-        out.index = i;
-        out.kind = checks::kind_name(check.kind);
-        out.description = check.description;
-        out.status = protocol::CheckStatus::kError;
-        out.observed = results.ok() ? "the agent returned no result for this check"
-                                    : results.error().to_string();
-      }
+    const auto& slots = (*by_host)[host].slots;
+    VerifiedResults verified = host_results(sent[host], slots.size(), reply.get());
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      outcomes[slots[i].task].results[slots[i].check] = std::move(verified.results[i]);
+      outcomes[slots[i].task].integrity[slots[i].check] = verified.integrity;
     }
   }
   for (auto& o : outcomes) {
     o.passed = !o.results.empty();
-    for (const auto& r : o.results) {
-      if (r.status != protocol::CheckStatus::kPass) o.passed = false;
+    for (std::size_t i = 0; i < o.results.size(); ++i) {
+      if (o.results[i].status != protocol::CheckStatus::kPass || !o.integrity[i].empty()) o.passed = false;
     }
   }
   return outcomes;

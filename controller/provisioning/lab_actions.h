@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "common/protocol/messages.h"
 #include "common/result.h"
 #include "controller/provisioning/candidate_lab.h"
+#include "controller/provisioning/decoys.h"
 
 namespace atelier::provisioning {
 
@@ -45,17 +47,29 @@ std::vector<RecipeStep> solution_steps(const lab::Lab& lab);  // all tasks, in f
 // The results of one task's checks in one run.
 struct TaskOutcome {
   std::string task;
-  bool passed = false;  // every check passed
+  bool passed = false;  // every check passed, none of them tampered
   std::vector<protocol::CheckResult> results;  // in the task's check order
+  // Beside each result: "" when its host's answer was clean, else the evidence of tampering
+  // (decoys.h): the whole answer of that host is then not to be trusted.
+  std::vector<std::string> integrity;
 };
 
 // Runs every task's checks on their hosts (one bundle per host, hosts in parallel) and maps
-// the results back to tasks. `run_id` makes bundle ids unique. A host whose agent does not
-// answer makes its checks `error` results, not a failed call; kInvalidArgument only for a check
-// on a host the lab does not have.
+// the results back to tasks. Each bundle carries decoy checks (decoys.h), stripped before the
+// mapping; a host whose answer contradicts a decoy or is out of protocol gets its evidence in
+// `integrity` for each of its results. `run_id` makes bundle ids unique. A host whose agent does
+// not answer makes its checks `error` results, not a failed call (and no tampering evidence);
+// kInvalidArgument only for a check on a host the lab does not have.
 Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
                                             const std::string& run_id,
                                             std::chrono::milliseconds timeout);
+
+// The same with the agents looked up by host name (nullptr: not connected) and the decoys'
+// randomness given: the seam the integration tests use without a provider.
+using AgentLookup = std::function<protocol::AgentClient*(const std::string& host)>;
+Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab::Lab& lab,
+                                            const std::string& run_id, std::chrono::milliseconds timeout,
+                                            const RandomSource& random);
 
 // The text of a lab::Value as recipe parameters read it (YAML flow form for lists and maps).
 std::string value_text(const lab::Value& value);

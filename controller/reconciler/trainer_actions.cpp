@@ -451,7 +451,9 @@ Status TrainerActions::run_checks_on(store::Store& store, LabRuntime& rt, const 
         case protocol::CheckStatus::kFail: rec.status = "fail"; break;
         default: rec.status = "error"; break;
       }
-      if (rec.status != "pass") v.failed++;
+      // Stored as the agent said, with the evidence beside it: a tampered pass is no pass.
+      rec.integrity = i < o.integrity.size() ? o.integrity[i] : "";
+      if (rec.status != "pass" || !rec.integrity.empty()) v.failed++;
       rec.expected = r.expected;
       rec.observed = r.observed;
       rec.run_id = candidate_run;

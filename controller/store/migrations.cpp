@@ -208,6 +208,15 @@ CREATE TABLE staff_sessions (
   expires_at INTEGER NOT NULL
 );
 )sql",
+    // 10: PLACEHOLDER, taken by the seat actions' migration (a session's candidate_resets flag,
+    // branch h8/seatactions): on merge, theirs replaces this line and 11 stays the 11th entry.
+    "SELECT 1;",
+    // 11: tamper evidence (decoys.h, issue 20): '' for a result whose host answered its bundle
+    // cleanly, else the evidence in words ("decoy file /etc/x9q.conf present: expected fail,
+    // agent answered pass"). Grading never counts a result with evidence as a pass.
+    R"sql(
+ALTER TABLE results ADD COLUMN integrity TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace

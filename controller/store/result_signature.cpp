@@ -38,6 +38,9 @@ std::string canonical_result(const ResultRecord& r) {
   field(out, "finished_at", millis(r.finished_at));
   field(out, "received_at", millis(r.received_at));
   field(out, "run_by", r.run_by);
+  // Tamper evidence is signed too (so it cannot be stripped), and only when there is some: the
+  // bytes of every clean result are those of the format as first published.
+  if (!r.integrity.empty()) field(out, "integrity", r.integrity);
   return out;
 }
 

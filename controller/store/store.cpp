@@ -100,6 +100,7 @@ ResultRecord read_result(const Statement& st) {
   r.run_by = st.column_text(14);
   r.signature = st.column_text(15);
   r.signing_key = st.column_text(16);
+  r.integrity = st.column_text(17);
   return r;
 }
 
@@ -486,7 +487,8 @@ Result<bool> Store::add_result(const ResultRecord& result) {
   auto st = db_.prepare(
       "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, "
       "status, expected, observed, run_id, started_at, finished_at, received_at, run_by, signature, "
-      "signing_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (result_id) DO NOTHING");
+      "signing_key, integrity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (result_id) DO NOTHING");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, result.result_id).bind(2, result.session).bind(3, result.candidate).bind(4, result.task)
       .bind(5, std::int64_t{result.check_index}).bind(6, result.host).bind(7, result.description)
@@ -495,7 +497,7 @@ Result<bool> Store::add_result(const ResultRecord& result) {
       .bind(14, to_millis(result.received_at)).bind(15, result.run_by);
   // Signed as stored: the canonical bytes use the store's millisecond times.
   const SignedFields signed_fields = sign_result(signing_key_.get(), result);
-  st->bind(16, signed_fields.signature).bind(17, signed_fields.key_fingerprint);
+  st->bind(16, signed_fields.signature).bind(17, signed_fields.key_fingerprint).bind(18, result.integrity);
   ATELIER_RETURN_IF_ERROR(st->run());
   bool inserted = db_.changes() > 0;
   ATELIER_RETURN_IF_ERROR(tx->commit());
@@ -506,8 +508,8 @@ Result<std::vector<ResultRecord>> Store::list_results(std::string_view session,
                                                       std::optional<std::string_view> candidate) {
   std::string sql =
       "SELECT result_id, session, candidate, task, check_index, host, description, status, "
-      "expected, observed, run_id, started_at, finished_at, received_at, run_by, signature, signing_key "
-      "FROM results WHERE session = ?";
+      "expected, observed, run_id, started_at, finished_at, received_at, run_by, signature, signing_key, "
+      "integrity FROM results WHERE session = ?";
   if (candidate) sql += " AND candidate = ?";
   sql += " ORDER BY rowid";
   auto st = db_.prepare(sql);

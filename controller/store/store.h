@@ -105,7 +105,7 @@ struct ResultRecord {
   int check_index = 0;     // position of the check in the task
   std::string host;
   std::string description;
-  std::string status;      // "pass", "fail" or "error"
+  std::string status;      // "pass", "fail" or "error", as the agent said (see integrity)
   std::string expected;    // evidence: what the check wanted
   std::string observed;    // evidence: what was seen
   std::string run_id;
@@ -121,6 +121,9 @@ struct ResultRecord {
   // ignores what the caller puts here.
   std::string signature;
   std::string signing_key;
+  // "" when the host's answer was clean; else the evidence that the agent was tampered with
+  // (decoys.h). Signed with the rest when not empty (result_signature.h).
+  std::string integrity;
 };
 
 // ---- evaluator actions (evaluations.cpp): each one is written with its audit entry ----

@@ -82,6 +82,7 @@ std::string grid_cell(Lang l, const GridCell& c) {
   std::string marks;
   if (c.overridden) marks += " <abbr class=\"mark\" title=\"" + m(l, "grid.overridden") + "\">*</abbr>";
   if (c.sla_breached) marks += " <abbr class=\"mark sla\" title=\"" + m(l, "grid.sla_breached") + "\">!</abbr>";
+  if (c.tampered) marks += " <abbr class=\"mark tampered\" title=\"" + m(l, "grid.tampered") + "\">T</abbr>";
   std::string ttr = c.time_to_resolve.empty()
                         ? ""
                         : "<br><span class=\"ttr\">" + m(l, "grid.ttr_short") + " " + e(c.time_to_resolve) + "</span>";
@@ -183,7 +184,9 @@ std::string checks_section(Lang l, const CellPage& p) {
     out += "<tr><td>" + e(c.description) + "<br><span class=\"hint\">" + m(l, "cell.on") + " " + e(c.host) +
            (c.finished_at.empty() ? "" : ", " + e(c.finished_at)) + "</span></td><td class=\"" +
            verdict_class(c.verdict) + "\">" + verdict_span(l, c.verdict) + "</td><td><pre>" + e(c.expected) +
-           "</pre></td><td><pre>" + e(c.observed) + "</pre></td></tr>\n";
+           "</pre></td><td><pre>" + e(c.observed) + "</pre>" +
+           (c.integrity.empty() ? "" : "<p class=\"v-fail tampered\">" + m(l, "grid.tampered") + " — " + e(c.integrity) + "</p>") +
+           "</td></tr>\n";
   }
   return out + "</tbody></table></section>\n";
 }

@@ -28,6 +28,7 @@ struct GridCell {
   bool sla_breached = false;
   std::string time_to_resolve;   // "4m05s", "" when not resolved
   std::string url;               // the cell page
+  bool tampered = false;         // the latest run's answer for this task has tamper evidence
 };
 
 struct GridRow {
@@ -67,6 +68,7 @@ struct CheckView {
   std::string expected;
   std::string observed;
   std::string finished_at;       // "" when never run
+  std::string integrity;         // tamper evidence, "" when clean (the verdict is then kFailed)
 };
 
 struct RunView {

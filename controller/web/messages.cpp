@@ -174,6 +174,7 @@ std::map<std::string, Pair> grid_messages() {
                                  "checks may still change the scores; freeze the session to fix them"}},
       {"grid.overridden", {"note modifiée par un évaluateur", "score overridden by an evaluator"}},
       {"grid.sla_breached", {"délai (SLA) dépassé", "SLA breached"}},
+      {"grid.tampered", {"falsifié : agent pris en défaut, résultat non compté", "tampered: agent caught, result not counted"}},
       {"grid.ttr_short", {"TR", "TTR"}},
       {"grid.exports", {"Exports", "Exports"}},
       {"grid.download", {"Télécharger", "Download"}},

@@ -95,5 +95,57 @@ TEST(ResultSignature, AStoreWithoutAKeyStoresUnsignedAndOldRowsStayUnsigned) {
   }
 }
 
+// Tamper evidence (schema 11) is stored, read back and signed; a clean result's bytes are those of
+// the format as first published (no integrity line), so every earlier signature still holds.
+TEST(ResultSignature, TamperEvidenceIsStoredAndSigned) {
+  ResultRecord clean = result("r1");
+  EXPECT_EQ(canonical_result(clean).find("integrity"), std::string::npos);
+  ResultRecord flagged = clean;
+  flagged.integrity = "decoy user k3x9q0ma exists: expected fail, agent answered pass";
+  EXPECT_NE(canonical_result(flagged).find("\nintegrity 62:decoy user"), std::string::npos) << canonical_result(flagged);
+
+  TempDir dir("atelier-result-sig");
+  auto store = Store::open(dir / "state");
+  ASSERT_OK(store);
+  ASSERT_NO_FATAL_FAILURE(make_session(*store));
+  flagged.result_id = "r2";
+  ASSERT_OK(store->add_result(clean));
+  ASSERT_OK(store->add_result(flagged));
+  auto key = evidence::SigningKey::load(dir / "state" / "signing.key");
+  ASSERT_OK(key);
+  auto listed = store->list_results("s1");
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].integrity, "");
+  EXPECT_EQ((*listed)[1].integrity, flagged.integrity);
+  EXPECT_TRUE(verify_result(key->public_key(), (*listed)[1]));
+  // Stripping the evidence from the store breaks the signature.
+  ResultRecord stripped = (*listed)[1];
+  stripped.integrity.clear();
+  EXPECT_FALSE(verify_result(key->public_key(), stripped));
+}
+
+TEST(ResultSignature, ResultsBeforeSchemaElevenUpgradeClean) {
+  TempDir dir("atelier-result-sig");
+  const fs::path file = Store::database_path(dir / "state");
+  fs::create_directories(file.parent_path());
+  {
+    auto old = Store::open_file_at_version(file, 10);
+    ASSERT_OK(old);
+    ASSERT_NO_FATAL_FAILURE(make_session(*old));
+    ASSERT_OK(old->database().exec(
+        "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, status, "
+        "expected, observed, run_id, started_at, finished_at, received_at) VALUES ('r-old', 's1', 'c01', "
+        "'T1', 0, 'server', 'd', 'pass', 'e', 'o', 'run0', 1700000001000, 1700000002000, 1700000002000);"));
+  }
+  auto upgraded = Store::open_file(file);
+  ASSERT_OK(upgraded);
+  EXPECT_GE(Store::latest_schema_version(), 11);
+  auto listed = upgraded->list_results("s1");
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().integrity, "");
+}
+
 }  // namespace
 }  // namespace atelier::store

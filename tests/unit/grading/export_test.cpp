@@ -319,6 +319,67 @@ TEST(Junit, OneTestCasePerCheckWithFailuresAndEvidence) {
   EXPECT_EQ(c02.attribute("skipped").as_int(), 3);
 }
 
+// A forged run (decoys caught the agent): every export says tampered, with the evidence, and
+// nothing counts as a pass.
+TEST(Exports, ShowTamperedResultsWithTheirEvidence) {
+  const std::string evidence = "decoy group q7w2k9xz exists: expected fail, agent answered pass";
+  SessionInput in;
+  in.session = "s1";
+  in.lab = two_task_lab();
+  CandidateInput a;
+  a.candidate = "c01";
+  a.handed_over_at = at(0s);
+  a.runs = {make_run("c01", "r1", at(5min), "pp", "ppp")};
+  for (auto& r : a.runs[0].results) {
+    if (r.task_id == "T1") r.integrity = evidence;
+  }
+  in.candidates = {a};
+  auto catalog = builtin_competency_catalog();
+  ASSERT_TRUE(catalog.ok());
+  auto g = grade_session(in, *catalog, at(2h));
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+
+  auto csv = render_csv(*g);
+  ASSERT_TRUE(csv.ok());
+  auto rows = parse_csv(*csv);
+  ASSERT_EQ(rows.size(), 3u);
+  auto col = [&](const char* name) {
+    return static_cast<std::size_t>(std::find(csv_columns().begin(), csv_columns().end(), name) - csv_columns().begin());
+  };
+  EXPECT_EQ(rows[1][col("status")], "failed");
+  EXPECT_EQ(rows[1][col("tampered")], "yes");
+  EXPECT_EQ(rows[1][col("tamper_evidence")], evidence);  // once, though both checks carry it
+  EXPECT_EQ(rows[2][col("tampered")], "no");
+  EXPECT_EQ(rows[2][col("tamper_evidence")], "");
+
+  auto json = render_json(*g);
+  ASSERT_TRUE(json.ok());
+  EXPECT_NE(json->find("\"tampered\":true"), std::string::npos);
+  EXPECT_NE(json->find("\"integrity\":\"" + evidence + "\""), std::string::npos);
+
+  auto xml = render_junit(*g);
+  ASSERT_TRUE(xml.ok());
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml->c_str()));
+  auto suite = doc.child("testsuites").child("testsuite");
+  EXPECT_EQ(suite.attribute("failures").as_int(), 2);
+  for (auto tc : suite.children("testcase")) {
+    if (std::string(tc.attribute("name").value()).rfind("T1#", 0) != 0) continue;
+    EXPECT_STREQ(tc.child("failure").attribute("type").value(), "tampered");
+    EXPECT_EQ(std::string(tc.child("failure").attribute("message").value()), "tampered: " + evidence);
+  }
+
+  ExportOptions en;
+  en.candidate = "c01";
+  en.language = Language::kEn;
+  auto html = render_html(*g, en);
+  ASSERT_TRUE(html.ok()) << html.error().to_string();
+  EXPECT_NE(html->find("Tampering detected (result not counted): " + evidence), std::string::npos);
+  auto grid = render_grid(*g, {});
+  ASSERT_TRUE(grid.ok());
+  EXPECT_NE(grid->find("0/4 F! tampered"), std::string::npos) << *grid;  // T1 also past its SLA
+}
+
 TEST(Junit, ValidatesAgainstTheJunitSchema) {
   const std::string xsd = std::string(ATELIER_GRADING_TEST_DIR) + "/junit.xsd";
   for (const auto& candidate : std::vector<std::optional<std::string>>{std::nullopt, "c02"}) {

@@ -104,6 +104,35 @@ TEST(Scoring, TaskLevelModeOverridesTheDefault) {
   EXPECT_DOUBLE_EQ(g.task("T2")->points_earned, 2);
 }
 
+// Tamper evidence (decoys): a result that carries it is never a pass, whatever the agent said,
+// in either scoring mode; the task says so and keeps the evidence; a clean run later counts.
+TEST(Scoring, TamperedResultsNeverCountAsAPass) {
+  for (ScoringMode mode : {ScoringMode::kAll, ScoringMode::kPartial}) {
+    CheckRun forged = make_run("c01", "r1", at(60s), "pp", "ppp");
+    for (auto& r : forged.results) {
+      if (r.task_id == "T2") r.integrity = "decoy file /etc/x9q.conf present: expected fail, agent answered pass";
+    }
+    auto g = grade_one(one_candidate({forged}, mode), at(2h));
+    EXPECT_EQ(g.task("T1")->status, TaskStatus::kPassed);
+    EXPECT_FALSE(g.task("T1")->tampered);
+    const TaskGrade* t2 = g.task("T2");
+    EXPECT_EQ(t2->status, TaskStatus::kFailed);
+    EXPECT_DOUBLE_EQ(t2->points_earned, 0);
+    EXPECT_EQ(t2->checks_passed, 0u);
+    EXPECT_FALSE(t2->first_passed_at.has_value());
+    EXPECT_TRUE(t2->tampered);
+    for (const auto& c : t2->checks) {
+      EXPECT_EQ(c.status, CheckStatus::kFail);
+      EXPECT_NE(c.integrity.find("expected fail, agent answered pass"), std::string::npos);
+    }
+    // An honest run afterwards grades as usual, without the flag.
+    g = grade_one(one_candidate({forged, make_run("c01", "r2", at(120s), "", "ppp")}, mode), at(2h));
+    EXPECT_EQ(g.task("T2")->status, TaskStatus::kPassed);
+    EXPECT_FALSE(g.task("T2")->tampered);
+    EXPECT_EQ(g.task("T2")->first_passed_at, at(120s));
+  }
+}
+
 TEST(Scoring, PartialCreditKeepsFractions) {
   auto in = one_candidate({make_run("c01", "r1", at(60s), "", "pff")}, ScoringMode::kPartial);
   auto g = grade_one(in, at(2h));

@@ -147,6 +147,25 @@ TEST(GridPages, CellShowsEscapedEvidenceRunsAndLabelledForms) {
   EXPECT_NE(html.find("name=\"justification\" rows=\"3\" required"), std::string::npos);
 }
 
+// Tamper evidence (decoys): a T mark with its meaning in the grid cell, the evidence (escaped)
+// under the check on the cell page; nothing for clean cells.
+TEST(GridPages, TamperedCellsAreMarkedWithTheEvidence) {
+  auto g = grid(Lang::kEn);
+  EXPECT_EQ(count(render_grid(g), "class=\"mark tampered\""), 0u);
+  g.rows[1].cells[0].tampered = true;
+  auto html = render_grid(g);
+  EXPECT_EQ(count(html, "class=\"mark tampered\""), 1u);
+  EXPECT_NE(html.find("title=\"tampered: agent caught, result not counted\">T</abbr>"), std::string::npos);
+
+  auto p = cell(Lang::kFr);
+  EXPECT_EQ(render_cell(p).find("class=\"v-fail tampered\""), std::string::npos);
+  p.checks[0].integrity = "decoy file /etc/<x> present: expected fail, agent answered pass";
+  auto page = render_cell(p);
+  EXPECT_NE(page.find("falsifié : agent pris en défaut, résultat non compté — decoy file /etc/&lt;x&gt; present: "
+                      "expected fail, agent answered pass"),
+            std::string::npos);
+}
+
 TEST(GridPages, CellShowsTheErrorAndKeepsWhatWasTyped) {
   auto p = cell(Lang::kEn);
   p.error = "The justification is required";
