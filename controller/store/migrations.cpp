@@ -208,6 +208,11 @@ CREATE TABLE staff_sessions (
   expires_at INTEGER NOT NULL
 );
 )sql",
+    // 10: the session flag candidate_resets (issue 14): a candidate may reset their own machines
+    // from their page. Off for every session made before it.
+    R"sql(
+ALTER TABLE sessions ADD COLUMN candidate_resets INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace
