@@ -112,8 +112,10 @@ std::string render_workspace(const WorkspacePage& page) {
                                                     "</p>\n") +
                     "<main class=\"workspace\">\n<section class=\"tickets\" aria-labelledby=\"tickets-h\">\n<h2 id=\"tickets-h\">" +
                     escape_html(message(l, "ws.tickets")) + "</h2>\n";
-  if (page.tickets.empty()) out += "<p>" + escape_html(message(l, "ws.no_tickets")) + "</p>\n";
-  for (const auto& t : page.tickets) out += render_ticket(l, page.feedback, t);
+  if (page.refresh_seconds > 0) {
+    out += "<noscript><p class=\"hint\">" + escape_html(message(l, "done.reload")) + "</p></noscript>\n";
+  }
+  // Above the tickets, where it is seen without scrolling.
   if (page.feedback) {
     out += "<form method=\"post\" action=\"" + escape_html(page.check_url) + "\" class=\"check\">" +
            csrf_field(page.csrf_token) + "<button type=\"submit\"" + (page.checking ? " disabled" : "") + ">" +
@@ -121,6 +123,8 @@ std::string render_workspace(const WorkspacePage& page) {
            (page.checking ? " <span class=\"checking\">" + escape_html(message(l, "ws.checking")) + "</span>" : "") +
            "</form>\n";
   }
+  if (page.tickets.empty()) out += "<p>" + escape_html(message(l, "ws.no_tickets")) + "</p>\n";
+  for (const auto& t : page.tickets) out += render_ticket(l, page.feedback, t);
   out += "</section>\n<section class=\"machines\" aria-labelledby=\"machines-h\">\n<h2 id=\"machines-h\">" +
          escape_html(message(l, "ws.machines")) + "</h2>\n<ul>\n";
   for (const auto& m : page.machines) out += render_machine(l, m);
