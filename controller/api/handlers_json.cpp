@@ -35,6 +35,7 @@ json::object session_json(const store::SessionRecord& s, bool with_seed) {
   o["desired"] = store::to_string(s.desired);
   o["status"] = store::to_string(s.status);
   o["feedback"] = s.feedback;
+  o["candidate_resets"] = s.candidate_resets;
   // The session's own interval ("20s", "off"), null when the lab's or atelierd's applies.
   o["check_interval"] = s.check_interval ? json::value(sessions::format_check_interval(*s.check_interval))
                                          : json::value(nullptr);

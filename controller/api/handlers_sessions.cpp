@@ -61,7 +61,8 @@ Result<Page> decode_page(const std::map<std::string, std::string>& query) {
 }
 
 Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
-  ATELIER_RETURN_IF_ERROR(check_fields(o, {"lab", "candidates", "seed", "name", "feedback", "check_interval"}));
+  ATELIER_RETURN_IF_ERROR(check_fields(o, {"lab", "candidates", "seed", "name", "feedback", "candidate_resets",
+                                 "check_interval"}));
   sessions::CreateSessionRequest req;
   auto lab = opt_string(o, "lab");
   if (!lab.ok()) return std::move(lab).error();
@@ -88,6 +89,12 @@ Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
   if (auto fb = o.find("feedback"); fb != o.end()) {
     if (!fb->value().is_bool()) return Error(ErrorCode::kInvalidArgument, "\"feedback\" must be true or false");
     req.feedback = fb->value().as_bool();
+  }
+  if (auto cr = o.find("candidate_resets"); cr != o.end()) {
+    if (!cr->value().is_bool()) {
+      return Error(ErrorCode::kInvalidArgument, "\"candidate_resets\" must be true or false");
+    }
+    req.candidate_resets = cr->value().as_bool();
   }
   if (auto ci = o.find("check_interval"); ci != o.end() && !ci->value().is_null()) {
     if (!ci->value().is_string()) {

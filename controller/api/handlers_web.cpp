@@ -2,6 +2,7 @@
 // GET /candidate (the workspace, from the store and the lab). The only credential accepted here
 // is the candidate's own cookie, and it opens nothing of the JSON API (bearer tokens only).
 // Codes and cookies are never logged nor written anywhere but the response.
+#include <algorithm>
 #include <ctime>
 #include <map>
 
@@ -90,6 +91,8 @@ HttpResponse handle_login(const HandlerContext& ctx) {
   if (!made.ok()) return error_response(made.error());
   HttpResponse r = see_other("/candidate");
   r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kSessionCookie, secret, ttl.count()));
+  // The workspace's forms (check my work, reset) carry this token for as long as the session lasts.
+  r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookie, cookie_csrf, ttl.count()));
   return r;
 }
 
@@ -171,6 +174,37 @@ std::map<std::string, std::string> login_hints(const HandlerContext& ctx, const 
   return out;
 }
 
+// The candidate's machines with their state, and what runs now for this candidate (a reset by
+// them or by the trainer, a check run): a machine says "resetting" until its reset ends, and the
+// page reloads itself meanwhile.
+Status add_machines(const HandlerContext& ctx, const store::WebSessionRecord& who, const store::SessionRecord& session,
+                    const store::CandidateLabRecord& lab_record, const lab::Lab& lab,
+                    web::WorkspacePage& page) {
+  auto running = ctx.store.list_running_actions(who.session);
+  if (!running.ok()) return std::move(running).error();
+  std::vector<store::ActionRecord> mine;
+  for (const auto& a : *running) {
+    if (std::find(a.candidates.begin(), a.candidates.end(), who.candidate) != a.candidates.end()) mine.push_back(a);
+  }
+  const auto hints = login_hints(ctx, who);
+  for (const auto& h : lab.hosts) {
+    auto hint = hints.find(h.name);
+    web::MachineState state = machine_state(lab_record.status);
+    for (const auto& a : mine) {
+      if (a.kind == "reset" && (a.host.empty() || a.host == h.name)) state = web::MachineState::kResetting;
+    }
+    page.machines.push_back({h.name, state, hint == hints.end() ? "" : hint->second, "/candidate/console/" + h.name,
+                             session.candidate_resets ? "/candidate/reset/" + h.name : ""});
+  }
+  for (const auto& a : mine) page.checking = page.checking || (a.kind == "check_run" && session.feedback);
+  const std::string done = query_value(ctx.request, "done");
+  if (done == "check" || done == "reset") page.notice = web::message(page.lang, "done." + done);
+  bool busy = page.checking;
+  for (const auto& m : page.machines) busy = busy || m.state == web::MachineState::kResetting;
+  if (busy) page.refresh_seconds = 10;
+  return ok_status();
+}
+
 Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::WebSessionRecord& who,
                                      web::Lang lang) {
   auto session_r = ctx.store.get_session(who.session);
@@ -212,12 +246,8 @@ Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::Web
     if (auto it = last.find(t.id); it != last.end()) v.last_verdict = it->second;
     page.tickets.push_back(std::move(v));
   }
-  const auto hints = login_hints(ctx, who);
-  for (const auto& h : lab.hosts) {
-    auto hint = hints.find(h.name);
-    page.machines.push_back({h.name, machine_state(lab_record.status), hint == hints.end() ? "" : hint->second,
-                             "/candidate/console/" + h.name});
-  }
+  Status machines = add_machines(ctx, who, session, lab_record, lab, page);
+  if (!machines.ok()) return std::move(machines).error();
   return page;
 }
 
@@ -262,7 +292,15 @@ HttpResponse handle_candidate_page(const HandlerContext& ctx) {
   if (!who->has_value()) return see_other("/login");
   auto page = workspace(ctx, **who, lang_of(ctx.request));
   if (!page.ok()) return error_response(page.error());
+  // The forms' CSRF token: the login page's, or a fresh one when that cookie has gone (it lives
+  // as long as the web session, but a browser may have dropped it).
+  const bool fresh_csrf = !is_cookie_secret(page->csrf_token);
+  if (fresh_csrf) page->csrf_token = random_hex_string(32);
   HttpResponse r = html_response(200, web::render_workspace(*page));
+  if (fresh_csrf) {
+    r.headers.emplace_back("Set-Cookie",
+                           set_cookie(ctx, kCsrfCookie, page->csrf_token, ctx.options.web.web_session_ttl.count()));
+  }
   remember_lang(ctx, r);
   return r;
 }

@@ -68,6 +68,12 @@ constexpr Rule kRules[] = {
   {Endpoint::kTrainerChecks,       "POST",   "/trainer/sessions/{session}/checks",                false, true,   false,    false, handle_trainer_action},
   {Endpoint::kTrainerDestroy,      "POST",   "/trainer/sessions/{session}/destroy",               false, true,   false,    false, handle_trainer_action},
   {Endpoint::kTrainerSlips,        "GET",    "/trainer/sessions/{session}/slips",                 false, true,   false,    false, handle_trainer_slips},
+  // The candidate's own actions (handlers_web_actions.cpp): open here like the candidate's pages;
+  // the handlers accept only the candidate's cookie, the POSTs only with the CSRF field, and each
+  // needs its session's flag (feedback; candidate_resets).
+  {Endpoint::kCandidateCheck,      "POST",   "/candidate/check",                                  true,  true,   true,     true, handle_candidate_check},
+  {Endpoint::kCandidateResetPage,  "GET",    "/candidate/reset/{rest}",                           true,  true,   true,     true, handle_candidate_reset_page},
+  {Endpoint::kCandidateReset,      "POST",   "/candidate/reset/{rest}",                           true,  true,   true,     true, handle_candidate_reset},
 };
 // clang-format on
 

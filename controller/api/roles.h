@@ -63,6 +63,9 @@ enum class Endpoint {
   kTrainerChecks,
   kTrainerDestroy,
   kTrainerSlips,
+  kCandidateCheck,    // handlers_web_actions.cpp: the candidate's own actions (cookie, CSRF)
+  kCandidateResetPage,
+  kCandidateReset,
 };
 
 struct HandlerContext;  // handlers.h

@@ -1,11 +1,13 @@
 // What the candidate web edge needs beside the store: atelierd's access-code key, cookie and
-// asset settings (WebOptions, fixed at start), and the failed-login limiter (WebState, shared by
-// every request). Codes are derived here from (key, session, candidate, generation), never stored.
+// asset settings (WebOptions, fixed at start), and the failed-login limiter and the spacing of
+// candidates' check runs (WebState, shared by every request). Codes are derived here from (key,
+// session, candidate, generation), never stored.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -28,22 +30,52 @@ struct WebOptions {
   std::filesystem::path recordings_dir;
   int max_failed_logins = 10;  // per client address in login_window
   std::chrono::seconds login_window{std::chrono::minutes(10)};
+  // A candidate's "check my work" may start one check run per this time (atelierd
+  // --candidate-check-every); 0: no limit.
+  std::chrono::seconds candidate_check_every{60};
+};
+
+// One action per key per `every` (the candidate's "check my work": key "SESSION/CANDIDATE").
+// Pure bookkeeping over the caller's clock; the caller holds WebState's lock.
+class ActionSpacing {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit ActionSpacing(std::chrono::seconds every) : every_(every) {}
+  // Seconds until `key` may act again (0: now), rounded up.
+  long long wait_seconds(const std::string& key, Clock::time_point now) const {
+    auto it = last_.find(key);
+    if (it == last_.end() || now - it->second >= every_) return 0;
+    auto left = every_ - (now - it->second);
+    return std::chrono::ceil<std::chrono::seconds>(left).count();
+  }
+  void note(const std::string& key, Clock::time_point now) { last_[key] = now; }
+
+ private:
+  std::chrono::seconds every_;
+  std::map<std::string, Clock::time_point> last_;  // one entry per candidate who checked
 };
 
 // Shared by the handlers; the limiter has its own lock (handlers may one day run on several
 // threads).
 class WebState {
  public:
-  explicit WebState(const WebOptions& o) : limiter_(o.max_failed_logins, o.login_window) {}
+  explicit WebState(const WebOptions& o)
+      : limiter_(o.max_failed_logins, o.login_window), check_spacing_(o.candidate_check_every) {}
   template <typename F>
   auto with_limiter(F&& f) {
     std::lock_guard lock(mutex_);
     return f(limiter_);
   }
+  template <typename F>
+  auto with_check_spacing(F&& f) {
+    std::lock_guard lock(mutex_);
+    return f(check_spacing_);
+  }
 
  private:
   std::mutex mutex_;
   sessions::LoginRateLimiter limiter_;
+  ActionSpacing check_spacing_;
 };
 
 // The candidate's code of `generation`, in canonical form "XXX-XXX-XXX": HMAC-SHA-256 of

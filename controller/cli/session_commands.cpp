@@ -204,6 +204,15 @@ void print_session(const json::value& s) {
     std::cout << "  periodic checks: " << (interval == "off" ? std::string("off") : "every " + interval)
               << " (set by the session)\n";
   }
+  // What the candidates' page offers beyond their tickets and consoles (said only when on).
+  const json::value* feedback = o.if_contains("feedback");
+  const json::value* resets = o.if_contains("candidate_resets");
+  bool fb = feedback && feedback->is_bool() && feedback->as_bool();
+  bool cr = resets && resets->is_bool() && resets->as_bool();
+  if (fb || cr) {
+    std::cout << "  candidates may: " << (fb ? "check their work" : "") << (fb && cr ? ", " : "")
+              << (cr ? "reset their machines" : "") << "\n";
+  }
   for (const auto& c : s.at("candidates").as_array()) {
     std::cout << "  " << str(c.at("candidate")) << "  " << str(c.at("status")) << "  " << steps_line(c);
     if (!c.at("error").is_null()) std::cout << "  error: " << str(c.at("error"));
@@ -274,7 +283,8 @@ int session_create(const std::vector<std::string>& args) {
       "candidates", po::value<std::string>(), "a file with one candidate id a line, or a,b,c")(
       "seed", po::value<std::uint64_t>(), "the seed of the candidates' variants (drawn when absent)")(
       "name", po::value<std::string>(), "the session's id ([a-z0-9_], up to 24; drawn when absent)")(
-      "feedback", "let candidates read their own results")(
+      "feedback", "let candidates read their own results (and check their work from their page)")(
+      "candidate-resets", "let candidates reset their own machines from their page")(
       "check-interval", po::value<std::string>(),
       "run the checks every DURATION (30s, 2m, 1h30m; 1s..24h), or `off`; overrides the lab's "
       "check_interval and atelierd's --check-interval")(
@@ -283,6 +293,7 @@ int session_create(const std::vector<std::string>& args) {
   add_client_options(opts);
   const std::string usage =
       "usage: atelier session create --lab PATH --candidates FILE|a,b,c [--seed N] [--name NAME]\n"
+      "                              [--feedback] [--candidate-resets]\n"
       "                              [--check-interval DURATION|off] [--wait]\n"
       "Records a session in atelierd: one candidate lab per candidate, built by the reconciler.\n\n";
   po::variables_map vm;
@@ -311,6 +322,7 @@ int session_create(const std::vector<std::string>& args) {
   if (vm.count("seed")) body["seed"] = vm["seed"].as<std::uint64_t>();
   if (vm.count("name")) body["name"] = vm["name"].as<std::string>();
   if (vm.count("feedback")) body["feedback"] = true;
+  if (vm.count("candidate-resets")) body["candidate_resets"] = true;
   if (vm.count("check-interval")) body["check_interval"] = vm["check-interval"].as<std::string>();
   Answer a = call(name, *client, "POST", "/sessions", json::serialize(body));
   if (a.exit != kExitOk) return a.exit;

@@ -40,7 +40,7 @@ struct RawOptions {
   bool has_orphan_prefix = false;  // --orphan-prefix= (empty) differs from no --orphan-prefix
   bool no_reconcile = false, build_images = false;
   long boot_timeout = 300, check_interval = 0, reconcile_ms = 2000, orphan_interval = 60;
-  long console_idle = 1800;
+  long console_idle = 1800, candidate_check_every = 60;
   unsigned max_parallel = 0;
   std::size_t max_connections = 512, max_connections_per_client = 128;
 };
@@ -85,6 +85,8 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       "console", po::value(&r.console)->default_value("log"), "guest serial console: log (a file per host) or pty")(
       "console-idle-timeout", po::value(&r.console_idle)->default_value(r.console_idle),
       "seconds after which a browser console that sent nothing is closed (0: never)")(
+      "candidate-check-every", po::value(&r.candidate_check_every)->default_value(r.candidate_check_every),
+      "seconds a candidate waits between two \"check my work\" runs (0: no wait)")(
       "unsafe-disk-cache", po::bool_switch(&c.unsafe_disk_cache),
       "no disk flushes (tests)")(
       "max-parallel-labs", po::value(&r.max_parallel)->default_value(0), "labs provisioned at once per host (0: its CPUs)");
@@ -167,6 +169,10 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
     return Error(ErrorCode::kInvalidArgument, "--console-idle-timeout must be zero (never) or positive seconds");
   }
   c.console_idle_timeout = std::chrono::seconds(r.console_idle);
+  if (r.candidate_check_every < 0) {
+    return Error(ErrorCode::kInvalidArgument, "--candidate-check-every must be zero or positive seconds");
+  }
+  c.candidate_check_every = std::chrono::seconds(r.candidate_check_every);
   c.max_parallel_labs = r.max_parallel;
   return add_hosts(r.uris, c);
 }

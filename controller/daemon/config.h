@@ -58,6 +58,7 @@ struct Config {
   std::string console = "log";          // log (file per host) or pty (virsh console)
   // A browser console (WebSocket) that sends nothing for this long is closed; 0: never.
   std::chrono::seconds console_idle_timeout{1800};
+  std::chrono::seconds candidate_check_every{60};  // a candidate's "check my work" spacing
   bool unsafe_disk_cache = false;       // tests: no flushes
   unsigned max_parallel_labs = 0;       // per host; 0: its CPU count
 };

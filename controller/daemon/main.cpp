@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   api_options.web.assets_dir = config.web_assets_dir;
   api_options.web.xterm_dir = config.xterm_dir;
   api_options.web.recordings_dir = config.state_dir / "recordings";
+  api_options.web.candidate_check_every = config.candidate_check_every;
 
   // The consoles: created before the server (its upgrade hook), destroyed before it.
   std::unique_ptr<api::HttpServer>* server_slot = nullptr;

@@ -103,6 +103,7 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
   record.seed = request.seed ? *request.seed : random();
   record.created_at = options_.clock();
   record.feedback = request.feedback;
+  record.candidate_resets = request.candidate_resets;
   record.created_by = std::string(actor);
   record.check_interval = request.check_interval;
   for (int attempt = 0;; ++attempt) {

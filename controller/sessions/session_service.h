@@ -33,6 +33,7 @@ struct CreateSessionRequest {
   std::optional<std::uint64_t> seed;    // drawn when absent
   std::optional<std::string> name;      // the session id; generated ("s" + 8 hex) when absent
   bool feedback = false;                // candidates may read their own results
+  bool candidate_resets = false;        // candidates may reset their own machines from their page
   // This session's own check interval (check_interval.h): 0 turns periodic checks off; absent,
   // the lab's check_interval and then atelierd's --check-interval apply. 0..24h.
   std::optional<std::chrono::seconds> check_interval;

@@ -208,9 +208,11 @@ CREATE TABLE staff_sessions (
   expires_at INTEGER NOT NULL
 );
 )sql",
-    // 10: PLACEHOLDER, taken by the seat actions' migration (a session's candidate_resets flag,
-    // branch h8/seatactions): on merge, theirs replaces this line and 11 stays the 11th entry.
-    "SELECT 1;",
+    // 10: the session flag candidate_resets (issue 14): a candidate may reset their own machines
+    // from their page. Off for every session made before it.
+    R"sql(
+ALTER TABLE sessions ADD COLUMN candidate_resets INTEGER NOT NULL DEFAULT 0;
+)sql",
     // 11: tamper evidence (decoys.h, issue 20): '' for a result whose host answered its bundle
     // cleanly, else the evidence in words ("decoy file /etc/x9q.conf present: expected fail,
     // agent answered pass"). Grading never counts a result with evidence as a pass.

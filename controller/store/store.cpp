@@ -57,10 +57,12 @@ SessionRecord read_session(const Statement& st) {
   s.feedback = st.column_int(7) != 0;
   s.created_by = st.column_text(8);
   if (!st.column_is_null(9)) s.check_interval = std::chrono::seconds(st.column_int(9));
+  s.candidate_resets = st.column_int(10) != 0;
   return s;
 }
 constexpr const char* kSessionColumns =
-    "id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by, check_interval_s";
+    "id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by, check_interval_s, "
+    "candidate_resets";
 
 Result<CandidateLabRecord> read_candidate_lab(const Statement& st) {
   CandidateLabRecord c;
@@ -210,7 +212,7 @@ Status Store::create_session(const SessionRecord& session, const std::vector<std
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto st = db_.prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
-                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session.id).bind(2, session.lab_path).bind(3, session.lab_id)
       .bind(4, static_cast<std::int64_t>(session.seed)).bind(5, to_millis(session.created_at))
@@ -221,6 +223,7 @@ Status Store::create_session(const SessionRecord& session, const std::vector<std
   } else {
     st->bind(10, std::optional<std::string>{});
   }
+  st->bind(11, std::int64_t{session.candidate_resets ? 1 : 0});
   Status s = st->run();
   if (!s.ok()) {
     if (s.error().code() == ErrorCode::kAlreadyExists) {

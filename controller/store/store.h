@@ -47,6 +47,7 @@ struct SessionRecord {
   DesiredState desired = DesiredState::kActive;
   LabStatus status = LabStatus::kPending;
   bool feedback = false;   // candidates may read their own results
+  bool candidate_resets = false;  // candidates may reset their own machines from their page
   std::string created_by;  // token id of the trainer, or "cli"
   // How often the controller runs this session's checks, when the trainer set it: 0 means no
   // periodic checks; nullopt leaves it to the lab's check_interval, then atelierd's
@@ -339,6 +340,9 @@ class Store {
   Status put_action(const ActionRecord& action);
   // kNotFound for an unknown id.
   Result<ActionRecord> get_action(std::string_view id);
+  // The session's actions still running, oldest first (running_actions.cpp); an unknown
+  // session has none. The candidate's page shows a machine "resetting" from these.
+  Result<std::vector<ActionRecord>> list_running_actions(std::string_view session);
   // At startup, before any new action: every action still `running` was cut short by a stop or
   // a crash of the previous atelierd; it becomes `failed` with kInterruptedActionError and
   // finished_at = now. Returns how many.

@@ -60,6 +60,35 @@ const std::map<std::string, Pair>& catalogue() {
       {"console.missing", {"Cette machine n'est pas dans votre lab.", "This machine is not in your lab."}},
       {"lang.switch", {"English", "Français"}},
       {"lang.switch_label", {"Switch to English", "Passer en français"}},
+      // The candidate's own actions (handlers_web_actions.cpp): "check my work", "reset this machine".
+      {"ws.reset", {"Réinitialiser cette machine", "Reset this machine"}},
+      {"ws.checking", {"Vérification en cours…", "Check running…"}},
+      {"done.check", {"Vérification lancée : les verdicts s'affichent ici quand elle se termine.",
+                      "Check started: the verdicts show here when it ends."}},
+      {"done.reset", {"Réinitialisation lancée : la machine redémarre, sa console se reconnecte d'elle-même.",
+                      "Reset started: the machine restarts, and its console reconnects by itself."}},
+      {"done.reload", {"Rechargez la page pour voir où elle en est.", "Reload the page to see how it is going."}},
+      {"reset.title", {"Réinitialiser la machine", "Reset the machine"}},
+      {"reset.warning", {"Elle repart de son état de départ : tout ce que vous y avez fait est perdu. Vos autres "
+                         "machines et vos tickets ne changent pas. Le formateur voit cette demande.",
+                         "It starts again from its initial state: everything you did on it is lost. Your other "
+                         "machines and your tickets do not change. Your trainer sees this request."}},
+      {"reset.yes", {"Oui, réinitialiser", "Yes, reset"}},
+      {"reset.no", {"Non, revenir à mon poste", "No, back to my workspace"}},
+      {"refused.title", {"Action refusée", "Action refused"}},
+      {"refused.no_feedback", {"Cette session ne propose pas de vérifier votre travail.",
+                               "This session does not offer to check your work."}},
+      {"refused.no_resets", {"Cette session ne permet pas de réinitialiser vos machines : demandez au formateur.",
+                             "This session does not let you reset your machines: ask your trainer."}},
+      {"refused.not_yours", {"Cette machine n'est pas dans votre lab.", "This machine is not in your lab."}},
+      {"refused.form", {"Le formulaire a expiré. Revenez à votre poste et recommencez.",
+                        "The form expired. Go back to your workspace and try again."}},
+      {"refused.too_soon", {"Vous avez lancé une vérification il y a peu. Prochaine possible dans",
+                            "You started a check a moment ago. Next one possible in"}},
+      {"refused.not_ready", {"Votre lab n'est pas prêt pour cela. Réessayez dans un moment.",
+                             "Your lab is not ready for this. Try again in a moment."}},
+      {"refused.unavailable", {"Ce service n'est pas disponible pour l'instant : prévenez le formateur.",
+                               "This service is not available right now: tell your trainer."}},
   };
   return kMessages;
 }

@@ -70,8 +70,14 @@ std::string render_machine(Lang lang, const MachineView& m) {
   }
   out += "</p>\n<a class=\"button\" href=\"" + escape_html(m.console_url) + "\">" +
          escape_html(message(lang, "ws.open_console")) + "<span class=\"visually-hidden\"> " +
-         escape_html(m.host) + "</span></a></li>\n";
-  return out;
+         escape_html(m.host) + "</span></a>";
+  // A link to the confirmation page: nothing is reset before an explicit "yes" there.
+  if (!m.reset_url.empty() && m.state != MachineState::kResetting) {
+    out += " <a class=\"button warn reset\" href=\"" + escape_html(m.reset_url) + "\">" +
+           escape_html(message(lang, "ws.reset")) + "<span class=\"visually-hidden\"> " + escape_html(m.host) +
+           "</span></a>";
+  }
+  return out + "</li>\n";
 }
 
 }  // namespace
@@ -93,24 +99,57 @@ std::string render_login(const LoginPage& page) {
 
 std::string render_workspace(const WorkspacePage& page) {
   const Lang l = page.lang;
-  std::string out = head(l, page.lab_title) + "<body>\n<header><h1>" + escape_html(page.lab_title) +
+  std::string body = page.refresh_seconds > 0
+                         ? "<body data-refresh=\"" + std::to_string(page.refresh_seconds) + "\">\n"
+                         : "<body>\n";
+  std::string out = head(l, page.lab_title) + body + "<header><h1>" + escape_html(page.lab_title) +
                     "</h1><p class=\"who\">" + escape_html(page.candidate) + "</p><p class=\"time\">" +
                     escape_html(message(l, "ws.time_left")) + " : <span data-countdown=\"" +
                     std::to_string(page.seconds_left) + "\">" + escape_html(format_duration(l, page.seconds_left)) +
                     "</span></p>" + lang_switch(l) + " <a class=\"logout\" href=\"" + escape_html(page.logout_url) + "\">" +
-                    escape_html(message(l, "ws.logout")) + "</a></header>\n<main class=\"workspace\">\n"
-                    "<section class=\"tickets\" aria-labelledby=\"tickets-h\">\n<h2 id=\"tickets-h\">" +
+                    escape_html(message(l, "ws.logout")) + "</a></header>\n" +
+                    (page.notice.empty() ? "" : "<p class=\"notice\" role=\"status\">" + escape_html(page.notice) +
+                                                    "</p>\n") +
+                    "<main class=\"workspace\">\n<section class=\"tickets\" aria-labelledby=\"tickets-h\">\n<h2 id=\"tickets-h\">" +
                     escape_html(message(l, "ws.tickets")) + "</h2>\n";
+  if (page.refresh_seconds > 0) {
+    out += "<noscript><p class=\"hint\">" + escape_html(message(l, "done.reload")) + "</p></noscript>\n";
+  }
+  // Above the tickets, where it is seen without scrolling.
+  if (page.feedback) {
+    out += "<form method=\"post\" action=\"" + escape_html(page.check_url) + "\" class=\"check\">" +
+           csrf_field(page.csrf_token) + "<button type=\"submit\"" + (page.checking ? " disabled" : "") + ">" +
+           escape_html(message(l, "ws.check")) + "</button>" +
+           (page.checking ? " <span class=\"checking\">" + escape_html(message(l, "ws.checking")) + "</span>" : "") +
+           "</form>\n";
+  }
   if (page.tickets.empty()) out += "<p>" + escape_html(message(l, "ws.no_tickets")) + "</p>\n";
   for (const auto& t : page.tickets) out += render_ticket(l, page.feedback, t);
-  if (page.feedback) {
-    out += "<form method=\"post\" action=\"" + escape_html(page.check_url) + "\">" + csrf_field(page.csrf_token) +
-           "<button type=\"submit\">" + escape_html(message(l, "ws.check")) + "</button></form>\n";
-  }
   out += "</section>\n<section class=\"machines\" aria-labelledby=\"machines-h\">\n<h2 id=\"machines-h\">" +
          escape_html(message(l, "ws.machines")) + "</h2>\n<ul>\n";
   for (const auto& m : page.machines) out += render_machine(l, m);
   return out + "</ul>\n</section>\n</main>\n</body>\n</html>\n";
+}
+
+std::string render_reset_confirm(const ResetConfirmPage& page) {
+  const Lang l = page.lang;
+  const std::string title = message(l, "reset.title") + " " + page.host;
+  return head(l, title) + "<body>\n<header><h1>" + escape_html(page.lab_title) + "</h1><p class=\"who\">" +
+         escape_html(page.candidate) + "</p>" + lang_switch(l) + "</header>\n<main class=\"confirm\">\n<h2>" +
+         escape_html(title) + "</h2>\n<p>" + escape_html(message(l, "reset.warning")) + "</p>\n"
+         "<form method=\"post\" action=\"" + escape_html(page.action_url) + "\">" + csrf_field(page.csrf_token) +
+         "<input type=\"hidden\" name=\"confirm\" value=\"yes\">\n<button type=\"submit\" class=\"danger\">" +
+         escape_html(message(l, "reset.yes")) + " " + escape_html(page.host) + "</button>\n<a class=\"button\" href=\"" +
+         escape_html(page.back_url) + "\">" + escape_html(message(l, "reset.no")) + "</a>\n</form>\n</main>\n"
+         "</body>\n</html>\n";
+}
+
+std::string render_notice(const NoticePage& page) {
+  const Lang l = page.lang;
+  return head(l, page.title) + "<body>\n<header>" + lang_switch(l) + "</header>\n<main class=\"confirm\">\n<h1>" +
+         escape_html(page.title) + "</h1>\n<p role=\"alert\">" + escape_html(page.text) + "</p>\n<p><a class=\"button\" href=\"" +
+         escape_html(page.back_url) + "\">" + escape_html(message(l, "console.back")) + "</a></p>\n</main>\n"
+         "</body>\n</html>\n";
 }
 
 }  // namespace atelier::web

@@ -27,6 +27,7 @@ struct MachineView {
   MachineState state = MachineState::kBooting;
   std::string login_hint;      // the login the lab gives the candidate, e.g. "stagiaire / stagiaire"
   std::string console_url;     // e.g. "/candidate/console/srv1"
+  std::string reset_url;       // the confirmation page of its reset; empty: no reset offered
 };
 
 struct VerdictView {
@@ -55,6 +56,32 @@ struct WorkspacePage {
   std::string logout_url = "/logout";
   std::vector<TicketView> tickets;
   std::vector<MachineView> machines;
+  std::string notice;          // already translated, e.g. "check started"; empty: none
+  bool checking = false;       // a check run of this candidate is running
+  // While something runs (a reset, a check), the page reloads itself every this many seconds
+  // (atelier.js; 0: never). Without JavaScript the notice says to reload.
+  int refresh_seconds = 0;
+};
+
+// The confirmation step of "reset this machine" (GET /candidate/reset/{host}): what is lost,
+// an explicit "yes" that POSTs with the CSRF field, and a way back.
+struct ResetConfirmPage {
+  Lang lang = Lang::kFr;
+  std::string csrf_token;
+  std::string lab_title;
+  std::string candidate;
+  std::string host;
+  std::string action_url;      // "/candidate/reset/{host}"
+  std::string back_url = "/candidate";
+};
+
+// A short answer to one of the candidate's actions that did not go ahead (refused, too soon,
+// not ready): a title, a sentence, and the way back to the workspace.
+struct NoticePage {
+  Lang lang = Lang::kFr;
+  std::string title;           // already translated
+  std::string text;            // already translated
+  std::string back_url = "/candidate";
 };
 
 // One machine's console (/candidate/console/{host}): xterm.js and assets/console.js, which
@@ -74,6 +101,8 @@ std::string render_console(const ConsolePage& page);
 // The page for a machine that is not the candidate's (404).
 std::string render_console_missing(Lang lang);
 std::string render_workspace(const WorkspacePage& page);
+std::string render_reset_confirm(const ResetConfirmPage& page);
+std::string render_notice(const NoticePage& page);
 
 // "1 h 05 min", "12 min 30 s": a duration as people read it (also used by the countdown script).
 std::string format_duration(Lang lang, long long seconds);

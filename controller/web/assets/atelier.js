@@ -1,5 +1,6 @@
 // The candidate workspace's little script: counts down every [data-countdown] element once a
-// second. The server-rendered text is correct without it; this only keeps it current.
+// second, and reloads the page every data-refresh seconds while a reset or a check runs. The
+// server-rendered text is correct without it; this only keeps it current.
 (function () {
   "use strict";
   function two(v) { return (v < 10 ? "0" : "") + v; }
@@ -19,4 +20,9 @@
     var elapsed = Math.floor((Date.now() - start) / 1000);
     items.forEach(function (it) { it.el.textContent = it.prefix + format(it.value - elapsed); });
   }, 1000);
+  var refresh = parseInt(document.body.getAttribute("data-refresh") || "0", 10);
+  if (refresh > 0) {
+    // Drop ?done=... so that the notice of the action just started is not shown again.
+    setTimeout(function () { window.location.replace(window.location.pathname); }, refresh * 1000);
+  }
 })();

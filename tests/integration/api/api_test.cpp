@@ -151,6 +151,11 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kTrainerChecks, "POST", "/trainer/sessions/s1/checks", "", {401, 401, 503, 403, 403, 403, 403, 403}},
       // Without the typed confirmation nothing is destroyed: back to the page (303).
       {Endpoint::kTrainerDestroy, "POST", "/trainer/sessions/s1/destroy", "", {401, 401, 303, 403, 403, 403, 403, 403}},
+      // The candidate's own actions need the candidate's cookie: a bearer token is no seat (to the
+      // login); tests/integration/web/web_actions_test.cpp covers them with cookies.
+      {Endpoint::kCandidateCheck, "POST", "/candidate/check", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kCandidateResetPage, "GET", "/candidate/reset/server", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kCandidateReset, "POST", "/candidate/reset/server", "", {303, 303, 303, 303, 303, 303, 303, 303}},
   };
   // Every endpoint of the role table is in the matrix.
   for (const auto& rule : rules()) {

@@ -76,7 +76,12 @@ TEST(ResultSignature, AStoreWithoutAKeyStoresUnsignedAndOldRowsStayUnsigned) {
   {
     auto old = Store::open_file_at_version(file, 6);
     ASSERT_OK(old);
-    ASSERT_NO_FATAL_FAILURE(make_session(*old));
+    // The session as the version-6 code wrote it (today's create_session writes later columns).
+    ASSERT_OK(old->database().exec(
+        "INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by) "
+        "VALUES ('s1', '/labs/demo/lab.yaml', 'demo', 0, 1700000000000, 'active', 'pending', 0, 'cli');"
+        "INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES ('s1', 'c01', 'pending', "
+        "1700000000000);"));
     ASSERT_OK(old->database().exec(
         "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, status, "
         "expected, observed, run_id, started_at, finished_at, received_at) VALUES ('r-old', 's1', 'c01', "

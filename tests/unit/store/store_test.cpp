@@ -80,6 +80,7 @@ TEST_F(StoreTest, SessionsRoundTripAndSurviveReopen) {
   EXPECT_EQ(got->desired, DesiredState::kActive);
   EXPECT_EQ(got->status, LabStatus::kPending);
   EXPECT_TRUE(got->feedback);
+  EXPECT_FALSE(got->candidate_resets);  // off unless asked for
   auto labs = s.list_candidate_labs("s1");
   ASSERT_TRUE(labs.ok());
   ASSERT_EQ(labs->size(), 2u);
@@ -286,6 +287,7 @@ TEST_F(StoreTest, UpgradesASchema3StoreAndKeepsItsSessions) {
   EXPECT_EQ(old1->status, LabStatus::kReady);
   EXPECT_TRUE(old1->feedback);
   EXPECT_EQ(old1->check_interval, std::nullopt);  // the lab's, then atelierd's, as before
+  EXPECT_FALSE(old1->candidate_resets);  // migration 10: off for the sessions made before it
   auto lab = upgraded->get_candidate_lab("old1", "c01");
   ASSERT_TRUE(lab.ok());
   EXPECT_EQ(lab->handed_over_at, TimePoint(std::chrono::milliseconds(1700000000999)));
@@ -297,9 +299,11 @@ TEST_F(StoreTest, UpgradesASchema3StoreAndKeepsItsSessions) {
   // New sessions can use the new column next to the old ones.
   SessionRecord fresh = session("new1");
   fresh.check_interval = std::chrono::seconds(120);
+  fresh.candidate_resets = true;
   ASSERT_TRUE(upgraded->create_session(fresh, {"c01"}, audit("session.create")).ok());
   EXPECT_EQ(upgraded->list_sessions()->size(), 2u);
   EXPECT_EQ(upgraded->get_session("new1")->check_interval, std::chrono::seconds(120));
+  EXPECT_TRUE(upgraded->get_session("new1")->candidate_resets);
 }
 
 // The trainer's actions: a record read back field by field (after a reopen), replaced by the
@@ -368,6 +372,14 @@ TEST_F(StoreTest, RunningActionsAreFailedAsInterruptedAtStartup) {
   ActionRecord done{"a1_2", "solve", "s1", {"c02"}, "", "done", "", "", "[]", now_, now_ + std::chrono::seconds(5)};
   ActionRecord checks{"a1_3", "check_run", "s1", {"c01", "c02"}, "", "running", "", "", "[]", now_, std::nullopt};
   for (const auto& a : {running, done, checks}) ASSERT_TRUE(s.put_action(a).ok());
+  // Before the sweep: the session's running ones, oldest first (the candidate's page reads them).
+  auto live = s.list_running_actions("s1");
+  ASSERT_TRUE(live.ok()) << live.error().to_string();
+  ASSERT_EQ(live->size(), 2u);
+  EXPECT_EQ((*live)[0].id, "a1_1");
+  EXPECT_EQ((*live)[1].id, "a1_3");
+  EXPECT_EQ((*live)[1].candidates, (std::vector<std::string>{"c01", "c02"}));
+  EXPECT_TRUE(s.list_running_actions("s2")->empty());
   const TimePoint restart = now_ + std::chrono::minutes(10);
   auto swept = s.fail_running_actions(restart);
   ASSERT_TRUE(swept.ok()) << swept.error().to_string();
@@ -385,6 +397,7 @@ TEST_F(StoreTest, RunningActionsAreFailedAsInterruptedAtStartup) {
   EXPECT_EQ(kept->error, "");
   EXPECT_EQ(kept->finished_at, now_ + std::chrono::seconds(5));
   EXPECT_EQ(*s.fail_running_actions(restart + std::chrono::minutes(1)), 0);
+  EXPECT_TRUE(s.list_running_actions("s1")->empty());
   EXPECT_EQ(s.get_action("a1_1")->finished_at, restart);
 }
 
@@ -397,9 +410,13 @@ TEST_F(StoreTest, UpgradesASchema4StoreAndThenKeepsActions) {
     auto old = Store::open_file_at_version(file, 4);
     ASSERT_TRUE(old.ok()) << old.error().to_string();
     EXPECT_EQ(*old->schema_version(), 4);
-    SessionRecord s4 = session("old4");
-    s4.check_interval = std::chrono::seconds(30);
-    ASSERT_TRUE(old->create_session(s4, {"c01"}, audit("session.create")).ok());
+    // As the version-4 code wrote it (today's create_session writes columns of later versions).
+    ASSERT_TRUE(old->database().exec(
+        "INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by, "
+        "check_interval_s) VALUES ('old4', '/labs/demo/lab.yaml', 'demo', 42, 1700000000123, 'active', 'pending', "
+        "1, 'cli', 30);"
+        "INSERT INTO candidate_labs (session, candidate, status, updated_at) "
+        "VALUES ('old4', 'c01', 'pending', 1700000000123);").ok());
     // The version-4 schema really has no actions table.
     EXPECT_FALSE(old->database().exec("SELECT id FROM actions").ok());
   }

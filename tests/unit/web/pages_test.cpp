@@ -109,6 +109,49 @@ TEST(Pages, ConsoleShowsTheLoginOnlyWhenTheLabGivesOne) {
   EXPECT_EQ(render_console(page).find("login-hint"), std::string::npos);
 }
 
+// The candidate's own actions: a reset link only where the session allows it and not while the
+// machine resets; the confirmation's explicit yes with the CSRF field; every field escaped.
+TEST(Pages, ResetIsOfferedPerMachineAndConfirmedWithAnExplicitYes) {
+  WorkspacePage p = fixture(Lang::kFr);
+  auto plain = render_workspace(p);
+  EXPECT_EQ(plain.find("Réinitialiser cette machine"), std::string::npos) << "no reset_url, no button";
+  p.machines[0].reset_url = "/candidate/reset/srv1";
+  p.machines[1].reset_url = "/candidate/reset/pc1";
+  p.machines[1].state = MachineState::kResetting;
+  p.notice = "Réinitialisation <lancée>";
+  p.refresh_seconds = 10;
+  auto html = render_workspace(p);
+  EXPECT_NE(html.find("<a class=\"button warn reset\" href=\"/candidate/reset/srv1\">Réinitialiser cette machine"),
+            std::string::npos) << html;
+  EXPECT_EQ(html.find("href=\"/candidate/reset/pc1\""), std::string::npos) << "already resetting";
+  EXPECT_NE(html.find("État : réinitialisation"), std::string::npos);
+  EXPECT_NE(html.find("role=\"status\">Réinitialisation &lt;lancée&gt;</p>"), std::string::npos);
+  EXPECT_NE(html.find("<body data-refresh=\"10\">"), std::string::npos);
+  EXPECT_NE(html.find("<noscript>"), std::string::npos);
+
+  ResetConfirmPage c{Lang::kFr, "tok\"en", "Lab <x>", "c01", "srv<1>", "/candidate/reset/srv<1>", "/candidate"};
+  auto confirm = render_reset_confirm(c);
+  save("reset-confirm.html", confirm);
+  EXPECT_NE(confirm.find("<form method=\"post\" action=\"/candidate/reset/srv&lt;1&gt;\">"), std::string::npos);
+  EXPECT_NE(confirm.find("name=\"csrf\" value=\"tok&quot;en\""), std::string::npos);
+  EXPECT_NE(confirm.find("name=\"confirm\" value=\"yes\""), std::string::npos);
+  EXPECT_NE(confirm.find("Oui, réinitialiser srv&lt;1&gt;</button>"), std::string::npos) << confirm;
+  EXPECT_NE(confirm.find("Non, revenir à mon poste</a>"), std::string::npos);
+  EXPECT_EQ(confirm.find("<x>"), std::string::npos);
+  auto en = render_notice(NoticePage{Lang::kEn, "Action <refused>", "Wait 1 min", "/candidate"});
+  EXPECT_NE(en.find("<h1>Action &lt;refused&gt;</h1>"), std::string::npos);
+  EXPECT_NE(en.find("role=\"alert\">Wait 1 min</p>"), std::string::npos);
+  EXPECT_NE(en.find("Back to my workspace"), std::string::npos);
+}
+
+TEST(Pages, CheckMyWorkIsDisabledWhileARunIsRunning) {
+  WorkspacePage p = fixture(Lang::kEn);
+  p.checking = true;
+  auto html = render_workspace(p);
+  EXPECT_NE(html.find("<button type=\"submit\" disabled>Check my work</button> <span class=\"checking\">Check running…"),
+            std::string::npos) << html;
+}
+
 TEST(Pages, CatalogueFallsBackToTheKey) {
   EXPECT_EQ(message(Lang::kFr, "ws.tickets"), "Vos tickets");
   EXPECT_EQ(message(Lang::kEn, "ws.tickets"), "Your tickets");
