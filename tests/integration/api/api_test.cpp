@@ -151,6 +151,10 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kTrainerChecks, "POST", "/trainer/sessions/s1/checks", "", {401, 401, 503, 403, 403, 403, 403, 403}},
       // Without the typed confirmation nothing is destroyed: back to the page (303).
       {Endpoint::kTrainerDestroy, "POST", "/trainer/sessions/s1/destroy", "", {401, 401, 303, 403, 403, 403, 403, 403}},
+      // The new-session form (an empty form comes back: 400, no lab) and the evaluator's home.
+      {Endpoint::kTrainerNewSessionPage, "GET", "/trainer/sessions/new", "", {303, 401, 200, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerNewSession, "POST", "/trainer/sessions/new", "", {401, 401, 400, 403, 403, 403, 403, 403}},
+      {Endpoint::kEvaluatorHome, "GET", "/evaluator", "", {303, 401, 200, 200, 403, 403, 200, 200}},
   };
   // Every endpoint of the role table is in the matrix.
   for (const auto& rule : rules()) {
