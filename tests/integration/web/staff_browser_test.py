@@ -87,7 +87,7 @@ def record_node_memory(tmp):
     return kib * 1024
 
 
-def new_session_steps(driver, url, shots, node_bytes):
+def new_session_steps(driver, url, shots, tmp, node_bytes):
     wait = WebDriverWait(driver, 10)
     driver.get(url + "/trainer")
     driver.find_element(By.LINK_TEXT, "Nouvelle session").click()
@@ -105,7 +105,12 @@ def new_session_steps(driver, url, shots, node_bytes):
     check(driver.find_element(By.ID, "csv").is_displayed(), "the CSV file field is hidden")
     demo.click()
     check(driver.find_element(By.ID, "lab-demo").is_selected(), "the label does not choose the lab")
-    driver.find_element(By.ID, "candidates").send_keys("chloe\ndavid,David Roux")
+    # A CSV file read into the list, in the browser (with a spreadsheet's byte-order mark).
+    csv = tmp / "classe.csv"
+    csv.write_text("\ufeffname,display name\nchloe,Chloé Petit\ndavid,David Roux\n", encoding="utf-8")
+    driver.find_element(By.ID, "csv").send_keys(str(csv))
+    box = driver.find_element(By.ID, "candidates")
+    wait.until(lambda d: box.get_attribute("value") == "name,display name\nchloe,Chloé Petit\ndavid,David Roux\n")
     driver.find_element(By.ID, "name").send_keys("apres_midi")
     driver.find_element(By.ID, "feedback").click()
     no_console_errors(driver, "new-session page")
@@ -203,7 +208,7 @@ def main():
             driver = browser()
             login_steps(driver, url, shots)
             list_steps(driver, url, shots)
-            new_session_steps(driver, url, shots, node_bytes)
+            new_session_steps(driver, url, shots, tmp, node_bytes)
             session_steps(driver, url, shots)
             evaluator_steps(driver, url, shots)
             log = (tmp / "atelierd.log").read_text()
