@@ -101,6 +101,11 @@ HttpResponse handle_trainer_slips(const HandlerContext& c);
 HttpResponse handle_candidate_check(const HandlerContext& c);
 HttpResponse handle_candidate_reset_page(const HandlerContext& c);
 HttpResponse handle_candidate_reset(const HandlerContext& c);
+// handlers_web_new_session.cpp: the trainer's "new session" form (GET shows it, POST creates
+// through the session service as POST /sessions does) and the evaluator's home
+HttpResponse handle_new_session_page(const HandlerContext& c);
+HttpResponse handle_new_session(const HandlerContext& c);
+HttpResponse handle_evaluator_home(const HandlerContext& c);
 
 // JSON shapes shared by several resources (handlers_json.cpp; docs/api.md).
 boost::json::value candidate_json(const store::CandidateLabRecord& c);

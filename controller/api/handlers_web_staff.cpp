@@ -1,6 +1,6 @@
 // People's pages: GET/POST /staff/login (name + password -> staff cookie), GET /staff/logout,
-// and the trainer's pages: the sessions list, one session (candidates x state, with reset, solve,
-// run checks, destroy) and its access-code slips. The pages' forms call the JSON API's own
+// the trainer's pages: the sessions list, one session (candidates x state, with reset, solve,
+// run checks, destroy) and its access-code slips; and the evaluator's home (GET /evaluator). The pages' forms call the JSON API's own
 // handlers (actions_api.h, handlers_sessions.cpp) under the signed-in user's principal, so what a
 // page does is exactly what the API does, and audited under the user's name ("user:NAME").
 #include <boost/json.hpp>
@@ -17,11 +17,10 @@
 namespace atelier::api {
 namespace {
 
-// Where a signed-in person lands: trainers on the sessions list, evaluators on their session's
-// grid (controller/web/grid_pages.*) or, unscoped, the evaluator's home.
+// Where a signed-in person lands: trainers on the sessions list, evaluators on their home (the
+// sessions they may grade: their one session's link when they are limited to it).
 std::string home_of(const store::TokenRecord& who) {
-  if (who.role == store::Role::kTrainer) return "/trainer";
-  return who.session ? "/evaluator/sessions/" + *who.session : "/evaluator";
+  return who.role == store::Role::kTrainer ? "/trainer" : "/evaluator";
 }
 
 HttpResponse login_form(const HandlerContext& ctx, int status, const std::string& error_key,
@@ -174,6 +173,7 @@ HttpResponse handle_trainer_page(const HandlerContext& ctx) {
   model.lang = lang_of(ctx.request);
   model.user = ctx.token->label;
   model.filter = query_value(ctx.request, "q");
+  model.can_create = !ctx.token->session;  // authorize() refuses a session-limited trainer's create
   for (const auto& s : *sessions) {
     // A session-limited trainer sees their session only (authorize() let the list through).
     if (ctx.token->session && *ctx.token->session != s.id) continue;
@@ -210,6 +210,29 @@ HttpResponse handle_trainer_session_page(const HandlerContext& ctx) {
     model.candidates.push_back({l.candidate, std::string(store::to_string(l.status)), current_step(l), l.error});
   }
   HttpResponse r = html_response(200, web::render_trainer_session(model));
+  remember_lang(ctx, r);
+  return r;
+}
+
+// The sessions the person may grade, newest last as on /trainer; a session-limited evaluator
+// (or trainer) sees their session only.
+HttpResponse handle_evaluator_home(const HandlerContext& ctx) {
+  auto sessions = ctx.store.list_sessions();
+  if (!sessions.ok()) return error_response(sessions.error());
+  web::EvaluatorHomePage model;
+  model.lang = lang_of(ctx.request);
+  model.user = ctx.token->label;
+  model.trainer = ctx.token->role == store::Role::kTrainer;
+  for (const auto& s : *sessions) {
+    if (ctx.token->session && *ctx.token->session != s.id) continue;
+    auto row = session_row(ctx, s);
+    if (!row.ok()) return error_response(row.error());
+    auto frozen = ctx.store.get_freeze(s.id);
+    if (!frozen.ok()) return error_response(frozen.error());
+    row->frozen = frozen->has_value();
+    model.sessions.push_back(std::move(row).value());
+  }
+  HttpResponse r = html_response(200, web::render_evaluator_home(model));
   remember_lang(ctx, r);
   return r;
 }

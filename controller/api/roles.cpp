@@ -4,6 +4,7 @@
 #include "controller/api/handlers.h"
 
 #include <array>
+#include <optional>
 #include <vector>
 
 namespace atelier::api {
@@ -74,6 +75,11 @@ constexpr Rule kRules[] = {
   {Endpoint::kCandidateCheck,      "POST",   "/candidate/check",                                  true,  true,   true,     true, handle_candidate_check},
   {Endpoint::kCandidateResetPage,  "GET",    "/candidate/reset/{rest}",                           true,  true,   true,     true, handle_candidate_reset_page},
   {Endpoint::kCandidateReset,      "POST",   "/candidate/reset/{rest}",                           true,  true,   true,     true, handle_candidate_reset},
+  // The trainer's "new session" form (creates through the session service, like POST /sessions),
+  // and the evaluator's home: the sessions the person may grade.
+  {Endpoint::kTrainerNewSessionPage, "GET", "/trainer/sessions/new",                              false, true,   false,    false, handle_new_session_page},
+  {Endpoint::kTrainerNewSession,   "POST",   "/trainer/sessions/new",                             false, true,   false,    false, handle_new_session},
+  {Endpoint::kEvaluatorHome,       "GET",    "/evaluator",                                        false, true,   true,     false, handle_evaluator_home},
 };
 // clang-format on
 
@@ -132,12 +138,21 @@ const Rule& rule(Endpoint e) {
 
 Result<Route> match_route(std::string_view method, std::string_view path) {
   bool path_matched = false;
+  std::optional<Route> best;
+  std::size_t best_literals = 0;
   for (const auto& r : kRules) {
     Route route{r.endpoint, {}, {}, {}, {}, {}};
     if (!match_pattern(r.pattern, path, route)) continue;
     path_matched = true;
-    if (r.method == method) return route;
+    if (r.method != method) continue;
+    std::size_t literals = 0;
+    for (auto part : split_path(r.pattern)) literals += part.starts_with('{') ? 0 : 1;
+    if (!best || literals > best_literals) {
+      best = std::move(route);
+      best_literals = literals;
+    }
   }
+  if (best) return *best;
   if (path_matched) {
     return Error(ErrorCode::kFailedPrecondition,
                  "method " + std::string(method) + " is not allowed on " + std::string(path));
@@ -157,14 +172,17 @@ Decision authorize(const Route& route, const std::optional<store::TokenRecord>& 
       // A session-limited trainer may list (filtered) sessions, and create, list and revoke
       // tokens of its own session (checked by the handlers), but not create sessions.
       if (route.endpoint == Endpoint::kListSessions || route.endpoint == Endpoint::kTrainerPage ||
-          route.endpoint == Endpoint::kCreateToken ||
+          route.endpoint == Endpoint::kEvaluatorHome || route.endpoint == Endpoint::kCreateToken ||
           route.endpoint == Endpoint::kListTokens || route.endpoint == Endpoint::kRevokeToken) {
         return Decision::kAllow;
       }
       return session_ok ? Decision::kAllow : Decision::kForbidden;
     case store::Role::kEvaluator:
       if (!r.evaluator) return Decision::kForbidden;
-      if (route.endpoint == Endpoint::kListSessions) return Decision::kAllow;
+      // The evaluator's home lists the sessions this evaluator may see (filtered by the handler).
+      if (route.endpoint == Endpoint::kListSessions || route.endpoint == Endpoint::kEvaluatorHome) {
+        return Decision::kAllow;
+      }
       return session_ok ? Decision::kAllow : Decision::kForbidden;
     case store::Role::kCandidate:
       if (!r.candidate) return Decision::kForbidden;

@@ -66,6 +66,9 @@ enum class Endpoint {
   kCandidateCheck,    // handlers_web_actions.cpp: the candidate's own actions (cookie, CSRF)
   kCandidateResetPage,
   kCandidateReset,
+  kTrainerNewSessionPage,  // handlers_web_new_session.cpp: the trainer's "new session" form
+  kTrainerNewSession,
+  kEvaluatorHome,          // the sessions an evaluator (or trainer) may grade
 };
 
 struct HandlerContext;  // handlers.h
@@ -97,7 +100,9 @@ struct Route {
   std::string rest;       // from a final {rest}: the remaining path, one or more segments
 };
 
-// Matches method + path (no query). kNotFound when no pattern matches the path;
+// Matches method + path (no query); where several patterns match, the one with the most literal
+// segments wins ("/trainer/sessions/new" over "/trainer/sessions/{session}"), whatever the rows'
+// order. kNotFound when no pattern matches the path;
 // kFailedPrecondition when the path matches but not with this method (405).
 Result<Route> match_route(std::string_view method, std::string_view path);
 

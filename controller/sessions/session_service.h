@@ -70,6 +70,7 @@ class SessionService {
   Result<std::filesystem::path> resolve_lab_path(std::string_view lab) const;
 
   store::Store& store() { return store_; }
+  const Options& options() const { return options_; }  // the labs dir and load options (the pages list labs)
   store::TimePoint now() const { return options_.clock(); }
 
  private:

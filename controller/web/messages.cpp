@@ -149,6 +149,55 @@ const std::map<std::string, Pair>& staff_catalogue() {
   return kMessages;
 }
 
+// The new-session form's and the evaluator's home's messages (staff_pages.cpp), a table of their
+// own (one function stays under 80 lines).
+const std::map<std::string, Pair>& new_session_catalogue() {
+  static const std::map<std::string, Pair> kMessages = {
+      {"new.title", {"Nouvelle session", "New session"}},
+      {"new.lab", {"Choisissez le lab", "Choose the lab"}},
+      {"new.no_labs", {"Aucun lab ne se charge depuis le dossier des labs (--labs-dir).",
+                       "No lab loads from the labs folder (--labs-dir)."}},
+      {"new.broken", {"Labs en erreur, non proposés (voyez « atelier lab validate ») :",
+                      "Labs with errors, not offered (see \"atelier lab validate\"):"}},
+      {"new.competencies", {"Compétences", "Competencies"}},
+      {"new.duration", {"Durée", "Duration"}},
+      {"new.hosts", {"Machines", "Machines"}},
+      {"new.memory", {"Mémoire par candidat", "Memory per candidate"}},
+      {"new.memory_detail", {"machines", "guests"}},
+      {"new.fits", {"Candidats possibles maintenant", "Candidates that fit now"}},
+      {"new.capacity", {"Mémoire libre des hôtes :", "Host memory left:"}},
+      {"new.of", {"sur", "of"}},
+      {"new.host_count", {"hôte(s)", "host(s)"}},
+      {"new.capacity_unknown", {"Mémoire libre des hôtes : inconnue (le réconciliateur n'a encore lu aucun hôte).",
+                                "Host memory left: unknown (the reconciler has read no host yet)."}},
+      {"new.candidates", {"Candidats, un par ligne", "Candidates, one a line"}},
+      {"new.candidates_hint", {"Chaque ligne : identifiant[,nom affiché] ; un CSV collé convient aussi (séparateur , ou ;, "
+                               "ligne d'en-tête « name,... » ignorée). Identifiant : 1 à 24 caractères parmi a-z, 0-9 et _.",
+                               "Each line: id[,display name]; a pasted CSV works too (separator , or ;, a header line "
+                               "\"name,...\" is skipped). Id: 1 to 24 characters among a-z, 0-9 and _."}},
+      {"new.csv", {"Ou lire un fichier CSV dans la liste", "Or read a CSV file into the list"}},
+      {"new.name", {"Nom de la session (facultatif)", "Session name (optional)"}},
+      {"new.name_hint", {"Vide : un nom est tiré au hasard.", "Empty: a name is drawn."}},
+      {"new.interval", {"Intervalle des vérifications (facultatif)", "Check interval (optional)"}},
+      {"new.interval_hint", {"Par exemple 30s ou 2m ; « off » : aucune vérification périodique ; vide : celui du lab, "
+                             "sinon celui d'atelierd.",
+                             "For example 30s or 2m; \"off\": no periodic checks; empty: the lab's, else atelierd's."}},
+      {"new.feedback", {"Les candidats voient le résultat de leurs vérifications", "Candidates see their check results"}},
+      {"new.candidate_resets", {"Les candidats peuvent réinitialiser leurs machines", "Candidates may reset their own machines"}},
+      {"new.submit", {"Créer la session", "Create the session"}},
+      {"new.refused", {"La session n'a pas été créée :", "The session was not created:"}},
+      {"evaluator.home", {"Évaluation : vos sessions", "Grading: your sessions"}},
+      {"evaluator.caption", {"Sessions que vous pouvez évaluer", "Sessions you may grade"}},
+      {"evaluator.none", {"Aucune session à évaluer.", "No session to grade."}},
+      {"evaluator.candidates", {"Candidats", "Candidates"}},
+      {"evaluator.results", {"Résultats", "Results"}},
+      {"evaluator.frozen", {"DÉFINITIFS (figés)", "FINAL (frozen)"}},
+      {"evaluator.provisional", {"provisoires", "provisional"}},
+      {"evaluator.trainer_link", {"Pages du formateur", "Trainer's pages"}},
+  };
+  return kMessages;
+}
+
 // The evaluator's pages' messages (grid_pages.cpp), defined at the end of this file.
 const std::map<std::string, Pair>& evaluator_catalogue();
 
@@ -160,7 +209,10 @@ std::string message(Lang lang, const std::string& key) {
     it = staff_catalogue().find(key);
     if (it == staff_catalogue().end()) {
       it = evaluator_catalogue().find(key);
-      if (it == evaluator_catalogue().end()) return key;
+      if (it == evaluator_catalogue().end()) {
+        it = new_session_catalogue().find(key);
+        if (it == new_session_catalogue().end()) return key;
+      }
     }
   }
   return lang == Lang::kFr ? it->second.fr : it->second.en;

@@ -156,6 +156,10 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kCandidateCheck, "POST", "/candidate/check", "", {303, 303, 303, 303, 303, 303, 303, 303}},
       {Endpoint::kCandidateResetPage, "GET", "/candidate/reset/server", "", {303, 303, 303, 303, 303, 303, 303, 303}},
       {Endpoint::kCandidateReset, "POST", "/candidate/reset/server", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      // The new-session form (an empty form comes back: 400, no lab) and the evaluator's home.
+      {Endpoint::kTrainerNewSessionPage, "GET", "/trainer/sessions/new", "", {303, 401, 200, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerNewSession, "POST", "/trainer/sessions/new", "", {401, 401, 400, 403, 403, 403, 403, 403}},
+      {Endpoint::kEvaluatorHome, "GET", "/evaluator", "", {303, 401, 200, 200, 403, 403, 200, 200}},
   };
   // Every endpoint of the role table is in the matrix.
   for (const auto& rule : rules()) {

@@ -2,11 +2,14 @@
 # The trainer's pages in a real browser (headless Chromium through Selenium, the same harness as
 # the candidate's): atelierd on libvirt's test:///default without a reconciler (no guests), a
 # trainer account made with `atelier user create`, a wrong password refused, the login, the
-# sessions list (filtered), one session's page (candidates, labelled buttons, the solve warning,
-# the destroy confirmation), the English switch, logout. Fails (exit 1) when a page is wrong;
-# keeps a screenshot of each step in SHOTS_DIR.
+# sessions list (filtered), a session created from the "new session" page (demo lab, two
+# candidates pasted), one session's page (candidates, labelled buttons, the solve warning, the
+# destroy confirmation), the English switch, logout; then an evaluator's login to their home.
+# Fails (exit 1) when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
 # usage: staff_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR
 import pathlib
+import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -64,6 +67,99 @@ def list_steps(driver, url, shots):
     wait.until(EC.url_to_be(url + "/trainer/sessions/soir"))
 
 
+def full_page_shot(driver, path):
+    """A screenshot of the whole page (1280 wide), then the window as it was."""
+    size = driver.get_window_size()
+    driver.execute_script("window.scrollTo(0, 0)")
+    driver.set_window_size(1280, driver.execute_script("return document.documentElement.scrollHeight") + 120)
+    driver.save_screenshot(str(path))
+    driver.set_window_size(size["width"], size["height"])
+
+
+def record_node_memory(tmp):
+    """What the reconciler stores once it has read a host (virNodeGetInfo), which this atelierd,
+    run without one, never does: test:///default's own figure, as `virsh nodeinfo` gives it."""
+    info = subprocess.run(["virsh", "-c", "test:///default", "nodeinfo"], check=True, capture_output=True,
+                          text=True).stdout
+    kib = int(re.search(r"Memory size:\s+(\d+) KiB", info).group(1))
+    with sqlite3.connect(str(tmp / "state" / "atelier.db")) as db:
+        db.execute("UPDATE hosts SET memory_bytes = ?, vcpus = 16", (kib * 1024,))
+    return kib * 1024
+
+
+def new_session_steps(driver, url, shots, tmp, node_bytes):
+    wait = WebDriverWait(driver, 10)
+    driver.get(url + "/trainer")
+    driver.find_element(By.LINK_TEXT, "Nouvelle session").click()
+    wait.until(EC.url_to_be(url + "/trainer/sessions/new"))
+    check(driver.find_element(By.TAG_NAME, "h1").text == "Nouvelle session", "new-session heading")
+    # The host's memory as the page says it: 90% of the node's (the reserve), nothing placed yet.
+    usable = "%.1f Gio" % (node_bytes * 0.9 / 2 ** 30)
+    capacity = driver.find_element(By.CSS_SELECTOR, "p.capacity").text
+    check(usable.replace(".", ",") in capacity, "capacity line: " + capacity)
+    demo = driver.find_element(By.CSS_SELECTOR, "label[for=lab-demo]")
+    check("Démo : un serveur de fichiers" in demo.text, "demo lab's title: " + demo.text)
+    facts = driver.find_element(By.ID, "lab-demo-facts").text
+    check("C01, C03, C07, C09" in facts and "server, client" in facts and "1,0 Gio" in facts, "demo facts: " + facts)
+    # The CSV field is shown by new_session.js (hidden without JavaScript).
+    check(driver.find_element(By.ID, "csv").is_displayed(), "the CSV file field is hidden")
+    demo.click()
+    check(driver.find_element(By.ID, "lab-demo").is_selected(), "the label does not choose the lab")
+    # A CSV file read into the list, in the browser (with a spreadsheet's byte-order mark).
+    csv = tmp / "classe.csv"
+    csv.write_text("\ufeffname,display name\nchloe,Chloé Petit\ndavid,David Roux\n", encoding="utf-8")
+    driver.find_element(By.ID, "csv").send_keys(str(csv))
+    box = driver.find_element(By.ID, "candidates")
+    wait.until(lambda d: box.get_attribute("value") == "name,display name\nchloe,Chloé Petit\ndavid,David Roux\n")
+    driver.find_element(By.ID, "name").send_keys("apres_midi")
+    driver.find_element(By.ID, "feedback").click()
+    no_console_errors(driver, "new-session page")
+    full_page_shot(driver, shots / "trainer-new-session.png")
+    box = driver.find_element(By.ID, "candidates")
+    box.clear()
+    box.send_keys("Chloe\ndavid,David Roux")
+    driver.find_element(By.CSS_SELECTOR, "form.new-session button[type=submit]").click()
+    # An upper-case id: the form comes back with the service's message and what was typed.
+    error = wait.until(EC.presence_of_element_located((By.ID, "form-error")))
+    check('candidate "Chloe" has \'C\' at position 1' in error.text, "refusal: " + error.text)
+    check(driver.find_element(By.ID, "candidates").get_attribute("value") == "Chloe\ndavid,David Roux",
+          "the list typed was not kept")
+    check(driver.find_element(By.ID, "lab-demo").is_selected(), "the lab chosen was not kept")
+    driver.save_screenshot(str(shots / "trainer-new-session-refused.png"))
+    driver.get_log("browser")  # the 400 is expected
+    box = driver.find_element(By.ID, "candidates")
+    box.clear()
+    box.send_keys("chloe\ndavid,David Roux")
+    driver.find_element(By.CSS_SELECTOR, "form.new-session button[type=submit]").click()
+    wait.until(EC.url_to_be(url + "/trainer/sessions/apres_midi"))
+    # Read in one script: trainer.js may swap the rows in at the stream's first event meanwhile.
+    names = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#candidates tbody th')).map(e => e.textContent)")
+    check(names == ["chloe", "david"], "the new session's candidates: %r" % names)
+    no_console_errors(driver, "the new session's page")
+    driver.get(url + "/trainer/sessions/soir")
+
+
+def evaluator_steps(driver, url, shots):
+    wait = WebDriverWait(driver, 10)
+    driver.get(url + "/staff/login")
+    driver.find_element(By.ID, "name").send_keys("jury")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.url_to_be(url + "/evaluator"))  # an evaluator lands on their home
+    driver.get(url + "/evaluator?lang=fr")  # the trainer's steps left this browser in English
+    rows = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "table.grid tbody th a")]
+    check(rows == ["matin", "soir", "apres_midi"], "evaluator's sessions: %r" % rows)
+    first = driver.find_element(By.CSS_SELECTOR, "table.grid tbody tr").text
+    check("provisoires" in first, "results state: " + first)
+    check(stylesheet_applied(driver), "the stylesheet did not load on the evaluator's home")
+    no_console_errors(driver, "evaluator's home")
+    full_page_shot(driver, shots / "evaluator-home.png")
+    driver.find_element(By.LINK_TEXT, "soir").click()
+    wait.until(EC.url_to_be(url + "/evaluator/sessions/soir"))
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "the grid opened")
+
+
 def session_steps(driver, url, shots):
     wait = WebDriverWait(driver, 10)
     check(driver.find_element(By.TAG_NAME, "h1").text == "Session soir", "session heading")
@@ -107,10 +203,14 @@ def main():
                 cli(atelier, url, token, "session", "create", "--lab", "demo", "--candidates", "alice,bob",
                     "--name", name)
             create_user(atelier, tmp, "marie", "trainer")
+            create_user(atelier, tmp, "jury", "evaluator")
+            node_bytes = record_node_memory(tmp)
             driver = browser()
             login_steps(driver, url, shots)
             list_steps(driver, url, shots)
+            new_session_steps(driver, url, shots, tmp, node_bytes)
             session_steps(driver, url, shots)
+            evaluator_steps(driver, url, shots)
             log = (tmp / "atelierd.log").read_text()
             check(PASSWORD not in log and "atelier_staff=" not in log, "a password or cookie reached the log")
         finally:
@@ -118,7 +218,8 @@ def main():
                 driver.quit()
             proc.terminate()
             proc.wait(timeout=20)
-    print("ok: staff login (wrong password, then right), sessions list (filter), session page, logout; "
+    print("ok: staff login (wrong password, then right), sessions list (filter), new session (refused, then "
+          "created), session page, logout, evaluator's home; "
           "screenshots in", shots)
 
 
