@@ -58,7 +58,7 @@ def main():
             virsh("define", str(tmp / "domain.xml"))
             virsh("start", name)
             driver = web.browser()
-            wait = WebDriverWait(driver, 20)
+            wait = WebDriverWait(driver, 30)
             driver.get(url + "/login")
             driver.find_element(By.ID, "code").send_keys(codes["alice"])
             driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -75,7 +75,7 @@ def main():
             while time.monotonic() < deadline and not answered:
                 focus.send_keys("echo atelier-$((6*7))\n")
                 try:
-                    WebDriverWait(driver, 10).until(lambda d: "atelier-42" in web.screen_text(d))
+                    WebDriverWait(driver, 30).until(lambda d: "atelier-42" in web.screen_text(d))
                     answered = True
                 except Exception:
                     pass
@@ -101,7 +101,7 @@ def main():
             while time.monotonic() < deadline and not answered:
                 focus.send_keys("echo after-$((7*8))\n")
                 try:
-                    WebDriverWait(driver, 10).until(lambda d: "after-56" in web.screen_text(d))
+                    WebDriverWait(driver, 30).until(lambda d: "after-56" in web.screen_text(d))
                     answered = True
                 except Exception:
                     pass

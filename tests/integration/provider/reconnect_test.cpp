@@ -90,12 +90,13 @@ class Reconnect : public ::testing::Test {
     connect(1);
   }
   // A provider on the private daemon; keepalive_interval_s x 2 unanswered probes and libvirt
-  // closes the link.
-  void connect(int keepalive_interval_s) {
+  // closes the link. The call deadline is generous but for the hung-daemon test: a freshly
+  // (re)started libvirtd on a loaded machine can take seconds to answer its first call.
+  void connect(int keepalive_interval_s, std::chrono::milliseconds call_timeout = 10s) {
     LibvirtOptions opts;
     opts.uri = daemon_->uri();
     opts.overlay_dir = (dir_.path() / "overlays").string();
-    opts.call_timeout = 2s;
+    opts.call_timeout = call_timeout;
     opts.keepalive_interval_s = keepalive_interval_s;
     opts.keepalive_count = 2;
     auto p = LibvirtProvider::connect(opts);
@@ -156,7 +157,7 @@ TEST_F(Reconnect, AHungDaemonGivesTimeoutsAndTheAbandonedCallFinishesLater) {
   // flake seen under load), which is the other test's subject, not this one's.
   p_->wait_for_abandoned_calls();
   p_.reset();
-  connect(30);
+  connect(30, 2s);
   ATELIER_ASSERT_OK(p_->define_network({{"s1", "c1", "lan"}}));
   daemon_->pause();
   auto start = std::chrono::steady_clock::now();

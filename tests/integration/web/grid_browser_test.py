@@ -82,7 +82,7 @@ def grid_steps(driver, url, shots):
 
 
 def cell_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     driver.find_element(By.CSS_SELECTOR, "a[href='/evaluator/sessions/grid1/candidates/bob/tasks/T1']").click()
     wait.until(EC.url_to_be(url + "/evaluator/sessions/grid1/candidates/bob/tasks/T1"))
     evidence = driver.find_element(By.CSS_SELECTOR, "table.evidence").text
@@ -113,7 +113,7 @@ def sheet_steps(driver, url, shots):
 
 
 def freeze_and_export(driver, url, evaluator, candidate):
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     driver.get(url + "/evaluator/sessions/grid1")
     driver.find_element(By.CSS_SELECTOR, "form.freeze button").click()
     wait.until(lambda d: "RÉSULTATS DÉFINITIFS" in d.find_element(By.CSS_SELECTOR, ".banner").text)

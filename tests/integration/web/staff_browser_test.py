@@ -31,7 +31,7 @@ def create_user(atelier, tmp, name, role):
 
 
 def login_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     driver.get(url + "/trainer")
     wait.until(EC.url_to_be(url + "/staff/login"))  # not signed in: sent to the login
     check(driver.find_element(By.CSS_SELECTOR, "label[for=password]").text == "Mot de passe", "password label")
@@ -50,7 +50,7 @@ def login_steps(driver, url, shots):
 
 
 def list_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     rows = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "table.grid tbody th a")]
     check(rows == ["matin", "soir"], "sessions listed: %r" % rows)
     cells = driver.find_element(By.CSS_SELECTOR, "table.grid tbody tr").text
@@ -88,7 +88,7 @@ def record_node_memory(tmp):
 
 
 def new_session_steps(driver, url, shots, tmp, node_bytes):
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     driver.get(url + "/trainer")
     driver.find_element(By.LINK_TEXT, "Nouvelle session").click()
     wait.until(EC.url_to_be(url + "/trainer/sessions/new"))
@@ -141,7 +141,7 @@ def new_session_steps(driver, url, shots, tmp, node_bytes):
 
 
 def evaluator_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     driver.get(url + "/staff/login")
     driver.find_element(By.ID, "name").send_keys("jury")
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
@@ -161,7 +161,7 @@ def evaluator_steps(driver, url, shots):
 
 
 def session_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     check(driver.find_element(By.TAG_NAME, "h1").text == "Session soir", "session heading")
     names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#candidates tbody th")]
     check(names == ["alice", "bob"], "candidates: %r" % names)

@@ -27,7 +27,7 @@ def sign_in(driver, url, code):
     driver.get(url + "/login")
     driver.find_element(By.ID, "code").send_keys(code)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 10).until(EC.url_to_be(url + "/candidate"))
+    WebDriverWait(driver, 30).until(EC.url_to_be(url + "/candidate"))
 
 
 def workspace_steps(driver, url, shots):
@@ -46,7 +46,7 @@ def workspace_steps(driver, url, shots):
 
 
 def reset_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     driver.find_element(By.CSS_SELECTOR, "a.reset[href='/candidate/reset/server']").click()
     wait.until(EC.url_to_be(url + "/candidate/reset/server"))
     check("server" in driver.find_element(By.TAG_NAME, "h2").text, "confirmation heading")
