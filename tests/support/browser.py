@@ -5,6 +5,7 @@
 import os
 import socket
 import subprocess
+import sys
 import time
 
 from selenium import webdriver
@@ -96,3 +97,20 @@ def screen_text(driver):
         "  for (var i = 0; i < b.length; i++) { var l = b.getLine(i); if (l) out.push(l.translateToString(true)); }"
         "  return out.join('\\n'); }"
         "return document.getElementById('terminal').innerText")
+
+
+def shutdown(driver, proc):
+    """The end of every browser test, pass or fail: the browser closed, atelierd stopped."""
+    if driver:
+        driver.quit()
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def run_main(main):
+    """Runs a test's main(): a failed check() prints FAIL and exits 1 (CTest's failure)."""
+    try:
+        main()
+    except AssertionError as e:
+        print("FAIL:", e, file=sys.stderr)
+        sys.exit(1)

@@ -116,10 +116,7 @@ def main():
                 print("the browser's log:", driver.get_log("browser")[-10:], file=sys.stderr)
             raise
         finally:
-            if driver:
-                driver.quit()
-            proc.terminate()
-            proc.wait(timeout=20)
+            web.shutdown(driver, proc)
             virsh("destroy", name, check=False)
             virsh("undefine", name, check=False)
     print("ok: alice's console typed and answered in the browser; bob's refused; answered again after a "

@@ -15,8 +15,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, cli, no_console_errors, start_atelierd, stylesheet_applied, \
-    trainer_token  # noqa: E402
+from browser import browser, check, cli, no_console_errors, run_main, shutdown, start_atelierd, \
+    stylesheet_applied, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -158,17 +158,10 @@ def main():
             sheet_steps(driver, url, shots)
             freeze_and_export(driver, url, evaluator, candidate)
         finally:
-            if driver:
-                driver.quit()
-            proc.terminate()
-            proc.wait(timeout=20)
+            shutdown(driver, proc)
     print("ok: grid (points, words, sort), cell (evidence, override, note), sheet (SVG), freeze, CSV; "
           "candidate 403, anonymous sent to the login; screenshots in", shots)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print("FAIL:", e, file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

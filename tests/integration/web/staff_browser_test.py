@@ -15,8 +15,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, cli, no_console_errors, start_atelierd, stylesheet_applied, \
-    trainer_token  # noqa: E402
+from browser import browser, check, cli, no_console_errors, run_main, shutdown, start_atelierd, \
+    stylesheet_applied, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -214,18 +214,11 @@ def main():
             log = (tmp / "atelierd.log").read_text()
             check(PASSWORD not in log and "atelier_staff=" not in log, "a password or cookie reached the log")
         finally:
-            if driver:
-                driver.quit()
-            proc.terminate()
-            proc.wait(timeout=20)
+            shutdown(driver, proc)
     print("ok: staff login (wrong password, then right), sessions list (filter), new session (refused, then "
           "created), session page, logout, evaluator's home; "
           "screenshots in", shots)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print("FAIL:", e, file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

@@ -14,8 +14,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, cli, no_console_errors, start_atelierd, stylesheet_applied, \
-    trainer_token  # noqa: E402
+from browser import browser, check, cli, no_console_errors, run_main, shutdown, start_atelierd, \
+    stylesheet_applied, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -116,17 +116,10 @@ def main():
             check("demandez au formateur" in driver.find_element(By.CSS_SELECTOR, "p[role=alert]").text,
                   "the refusal without candidate_resets")
         finally:
-            if driver:
-                driver.quit()
-            proc.terminate()
-            proc.wait(timeout=20)
+            shutdown(driver, proc)
     print("ok: verdicts and both buttons, reset confirmation (no, yes), CSRF refused, no buttons without the flags;"
           " screenshots in", shots)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print("FAIL:", e, file=sys.stderr)
-        sys.exit(1)
+    run_main(main)
