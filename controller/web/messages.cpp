@@ -120,6 +120,15 @@ const std::map<std::string, Pair>& staff_catalogue() {
       {"trainer.candidates", {"Candidats et état de leur lab", "Candidates and the state of their lab"}},
       {"trainer.candidate", {"Candidat", "Candidate"}},
       {"trainer.step", {"Étape en cours", "Current step"}},
+      // The provisioning steps (store::kSteps) as the trainer's page names them.
+      {"step.networks", {"réseaux", "networks"}},
+      {"step.disks", {"disques", "disks"}},
+      {"step.domains", {"machines virtuelles", "virtual machines"}},
+      {"step.booted", {"démarrage", "boot"}},
+      {"step.agent", {"agent", "agent"}},
+      {"step.roles", {"configuration (rôles)", "configuration (roles)"}},
+      {"step.incidents", {"incidents", "incidents"}},
+      {"step.ready", {"prêt", "ready"}},
       {"trainer.error", {"Erreur", "Error"}},
       {"trainer.actions", {"Actions", "Actions"}},
       {"trainer.reset", {"Réinitialiser le lab", "Reset the lab"}},
@@ -204,18 +213,11 @@ const std::map<std::string, Pair>& evaluator_catalogue();
 }  // namespace
 
 std::string message(Lang lang, const std::string& key) {
-  auto it = catalogue().find(key);
-  if (it == catalogue().end()) {
-    it = staff_catalogue().find(key);
-    if (it == staff_catalogue().end()) {
-      it = evaluator_catalogue().find(key);
-      if (it == evaluator_catalogue().end()) {
-        it = new_session_catalogue().find(key);
-        if (it == new_session_catalogue().end()) return key;
-      }
-    }
+  for (const auto* table : {&catalogue(), &staff_catalogue(), &evaluator_catalogue(), &new_session_catalogue()}) {
+    auto it = table->find(key);
+    if (it != table->end()) return lang == Lang::kFr ? it->second.fr : it->second.en;
   }
-  return lang == Lang::kFr ? it->second.fr : it->second.en;
+  return key;
 }
 
 std::string format_duration(Lang lang, long long seconds) {

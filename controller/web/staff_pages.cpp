@@ -54,7 +54,7 @@ std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRo
   const std::string base = "/trainer/sessions/" + p.session + "/candidates/" + c.candidate;
   std::string out = "<tr data-candidate=\"" + escape_html(c.candidate) + "\"><th scope=\"row\">" +
                     escape_html(c.candidate) + "</th><td class=\"cell-status\">" + status_badge(l, c.status) +
-                    "</td><td class=\"cell-step\">" + escape_html(c.step) + "</td><td class=\"cell-error\">" +
+                    "</td><td class=\"cell-step\">" + (c.step.empty() ? "" : t(l, "step." + c.step)) + "</td><td class=\"cell-error\">" +
                     escape_html(c.error) + "</td><td class=\"actions\">";
   if (!p.destroyed) {
     auto button = [&](const std::string& action, const std::string& key, const std::string& extra) {

@@ -170,6 +170,9 @@ def session_steps(driver, url, shots):
     check("Réinitialiser le lab alice" in " ".join(buttons) and "Appliquer la solution bob" in " ".join(buttons),
           "buttons: %r" % buttons)
     check("il a alors la réponse" in driver.find_element(By.ID, "solve-warning").text, "the solve warning")
+    # The provisioning step in the page's language (no reconciler here: every lab waits for its networks).
+    steps = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#candidates td.cell-step")]
+    check(steps == ["réseaux", "réseaux"], "steps: %r" % steps)
     check(driver.find_element(By.CSS_SELECTOR, "label[for=confirm]").text.endswith("soir"), "destroy label")
     # The live feed: trainer.js opens the session's event stream by the cookie and says so.
     wait.until(lambda d: d.find_element(By.ID, "live").text == "Mise à jour en direct.")
