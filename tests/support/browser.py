@@ -9,7 +9,9 @@ import sys
 import time
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def check(cond, what):
@@ -58,6 +60,14 @@ def browser():
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def waiting(driver, seconds=30):
+    """A wait that polls through the page being replaced: an element found, then gone because the
+    page reloaded (a form posted, a 303 followed, an event refreshed it) before its text was read,
+    is tried again, not a failure (seen once in CI: StaleElementReferenceException)."""
+    return WebDriverWait(driver, seconds,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
 def no_console_errors(driver, where, ignore=()):

@@ -18,7 +18,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
 import browser as web  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 # A busy 2-core machine doubles TCG boot times: every wait is generous.
 BOOT_WAIT = 300
@@ -84,7 +83,7 @@ def main():
 
 
 def run(driver, atelier, url, token, session, codes, cand_a, cand_b, host, login, shots):
-    wait = WebDriverWait(driver, 60)
+    wait = web.waiting(driver, 60)
     driver.get(url + "/login")
     driver.find_element(By.ID, "code").send_keys(codes[cand_a])
     driver.save_screenshot(str(shots / "1-login.png"))
@@ -101,7 +100,7 @@ def run(driver, atelier, url, token, session, codes, cand_a, cand_b, host, login
     wait.until(lambda d: d.current_url == url + "/candidate/console/" + host)
     hint = driver.find_element(By.ID, "login-hint").text
     web.check(login in hint, "the console page shows %r, not the login %r" % (hint, login))
-    WebDriverWait(driver, 120).until(
+    web.waiting(driver, 120).until(
         lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
     keys = driver.find_element(By.CSS_SELECTOR, "#terminal textarea, #terminal pre")
     user, password = login.split(" / ")

@@ -22,7 +22,6 @@ from guest import DOMAIN_XML, built_kernel, virsh  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 def main():
@@ -58,14 +57,14 @@ def main():
             virsh("define", str(tmp / "domain.xml"))
             virsh("start", name)
             driver = web.browser()
-            wait = WebDriverWait(driver, 30)
+            wait = web.waiting(driver, 30)
             driver.get(url + "/login")
             driver.find_element(By.ID, "code").send_keys(codes["alice"])
             driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             wait.until(EC.url_to_be(url + "/candidate"))
             driver.find_element(By.CSS_SELECTOR, "a.button[href='/candidate/console/server']").click()
             wait.until(EC.url_to_be(url + "/candidate/console/server"))
-            WebDriverWait(driver, 60).until(
+            web.waiting(driver, 60).until(
                 lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
             # The shell answers once the kernel has booted (TCG: up to a few minutes); the line is
             # typed again until its answer shows, as a person at a console would.
@@ -75,7 +74,7 @@ def main():
             while time.monotonic() < deadline and not answered:
                 focus.send_keys("echo atelier-$((6*7))\n")
                 try:
-                    WebDriverWait(driver, 30).until(lambda d: "atelier-42" in web.screen_text(d))
+                    web.waiting(driver, 30).until(lambda d: "atelier-42" in web.screen_text(d))
                     answered = True
                 except Exception:
                     pass
@@ -94,14 +93,14 @@ def main():
             # What the screen shows from here on is the new boot's.
             driver.execute_script("if (window.atelierTerminal) window.atelierTerminal.clear()")
             virsh("start", name)
-            WebDriverWait(driver, 240).until(
+            web.waiting(driver, 240).until(
                 lambda d: "Run /bin/sh as init process" in web.screen_text(d))
             answered = False
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and not answered:
                 focus.send_keys("echo after-$((7*8))\n")
                 try:
-                    WebDriverWait(driver, 30).until(lambda d: "after-56" in web.screen_text(d))
+                    web.waiting(driver, 30).until(lambda d: "after-56" in web.screen_text(d))
                     answered = True
                 except Exception:
                     pass

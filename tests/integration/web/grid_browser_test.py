@@ -15,12 +15,11 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, cli, no_console_errors, run_main, shutdown, start_atelierd, \
+from browser import browser, check, waiting, cli, no_console_errors, run_main, shutdown, start_atelierd, \
     stylesheet_applied, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 
 def token(atelier, tmp, *args):
@@ -82,7 +81,7 @@ def grid_steps(driver, url, shots):
 
 
 def cell_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.find_element(By.CSS_SELECTOR, "a[href='/evaluator/sessions/grid1/candidates/bob/tasks/T1']").click()
     wait.until(EC.url_to_be(url + "/evaluator/sessions/grid1/candidates/bob/tasks/T1"))
     evidence = driver.find_element(By.CSS_SELECTOR, "table.evidence").text
@@ -113,7 +112,7 @@ def sheet_steps(driver, url, shots):
 
 
 def freeze_and_export(driver, url, evaluator, candidate):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.get(url + "/evaluator/sessions/grid1")
     driver.find_element(By.CSS_SELECTOR, "form.freeze button").click()
     wait.until(lambda d: "RÉSULTATS DÉFINITIFS" in d.find_element(By.CSS_SELECTOR, ".banner").text)

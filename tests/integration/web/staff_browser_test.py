@@ -15,12 +15,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, cli, no_console_errors, run_main, shutdown, start_atelierd, \
+from browser import browser, check, waiting, cli, no_console_errors, run_main, shutdown, start_atelierd, \
     stylesheet_applied, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "un mot de passe long"
 
@@ -31,7 +30,7 @@ def create_user(atelier, tmp, name, role):
 
 
 def login_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.get(url + "/trainer")
     wait.until(EC.url_to_be(url + "/staff/login"))  # not signed in: sent to the login
     check(driver.find_element(By.CSS_SELECTOR, "label[for=password]").text == "Mot de passe", "password label")
@@ -50,7 +49,7 @@ def login_steps(driver, url, shots):
 
 
 def list_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     rows = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "table.grid tbody th a")]
     check(rows == ["matin", "soir"], "sessions listed: %r" % rows)
     cells = driver.find_element(By.CSS_SELECTOR, "table.grid tbody tr").text
@@ -88,7 +87,7 @@ def record_node_memory(tmp):
 
 
 def new_session_steps(driver, url, shots, tmp, node_bytes):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.get(url + "/trainer")
     driver.find_element(By.LINK_TEXT, "Nouvelle session").click()
     wait.until(EC.url_to_be(url + "/trainer/sessions/new"))
@@ -141,7 +140,7 @@ def new_session_steps(driver, url, shots, tmp, node_bytes):
 
 
 def evaluator_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.get(url + "/staff/login")
     driver.find_element(By.ID, "name").send_keys("jury")
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
@@ -161,7 +160,7 @@ def evaluator_steps(driver, url, shots):
 
 
 def session_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     check(driver.find_element(By.TAG_NAME, "h1").text == "Session soir", "session heading")
     names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#candidates tbody th")]
     check(names == ["alice", "bob"], "candidates: %r" % names)

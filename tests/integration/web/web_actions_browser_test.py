@@ -14,12 +14,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, cli, no_console_errors, run_main, shutdown, start_atelierd, \
+from browser import browser, check, waiting, cli, no_console_errors, run_main, shutdown, start_atelierd, \
     stylesheet_applied, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 
 def sign_in(driver, url, code):
@@ -27,7 +26,7 @@ def sign_in(driver, url, code):
     driver.get(url + "/login")
     driver.find_element(By.ID, "code").send_keys(code)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 30).until(EC.url_to_be(url + "/candidate"))
+    waiting(driver, 30).until(EC.url_to_be(url + "/candidate"))
 
 
 def workspace_steps(driver, url, shots):
@@ -46,7 +45,7 @@ def workspace_steps(driver, url, shots):
 
 
 def reset_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.find_element(By.CSS_SELECTOR, "a.reset[href='/candidate/reset/server']").click()
     wait.until(EC.url_to_be(url + "/candidate/reset/server"))
     check("server" in driver.find_element(By.TAG_NAME, "h2").text, "confirmation heading")

@@ -11,16 +11,15 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, cli, no_console_errors, run_main, shutdown, start_atelierd, \
+from browser import browser, check, waiting, cli, no_console_errors, run_main, shutdown, start_atelierd, \
     stylesheet_applied, trainer_token, upgrade_status  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 
 def login_steps(driver, url, codes, shots):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.get(url + "/login")
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "login page not in French")
     check(driver.find_element(By.CSS_SELECTOR, "label[for=code]").text == "Code d'accès", "login label")
@@ -45,7 +44,7 @@ def console_steps(driver, url, shots):
     """The console page of alice's server from the workspace's button. This fixture runs on
     test:///default without a reconciler: no guest console exists, so the page must say in words
     that it is reconnecting (the guest's output is covered by tests/integration/console)."""
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.find_element(By.CSS_SELECTOR, "a.button[href='/candidate/console/server']").click()
     wait.until(EC.url_to_be(url + "/candidate/console/server"))
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "console page not in French")
@@ -72,7 +71,7 @@ def console_steps(driver, url, shots):
 
 
 def workspace_steps(driver, url, shots):
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "workspace not in French")
     check(driver.find_element(By.CSS_SELECTOR, "p.who").text == "alice", "not alice's page")
     check(driver.find_element(By.ID, "tickets-h").text == "Vos tickets", "tickets heading")
