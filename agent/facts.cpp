@@ -26,10 +26,12 @@ protocol::HostFacts gather_facts() {
       if (f.os.size() >= 2 && f.os.front() == '"') f.os = f.os.substr(1, f.os.size() - 2);
     }
   }
-  auto r = process::run_process({{"ip", "-j", "addr", "show"}, {}, "", "", std::chrono::seconds(5)});
+  auto r =
+      process::run_process({{"ip", "-j", "addr", "show"}, {}, "", "", std::chrono::seconds(5)});
   if (r && r->exit_code == 0) {
     if (auto parsed = parse_ip_addr_json(r->out)) {
-      for (const auto& e : *parsed) f.interfaces.push_back({e.name, e.name == "lo" ? "" : e.mac, e.admin_up(), e.addresses});
+      for (const auto& e : *parsed)
+        f.interfaces.push_back({e.name, e.name == "lo" ? "" : e.mac, e.admin_up(), e.addresses});
     }
   }
   return f;
@@ -41,7 +43,8 @@ Result<protocol::Identity> load_identity(const std::string& path) {
     std::error_code ec;
     std::ifstream in(path);
     // A missing file is normal before the host's seed is written: the identity stays empty.
-    if (!in && std::filesystem::exists(path, ec)) return Error(ErrorCode::kIo, "identity file " + path + " cannot be read");
+    if (!in && std::filesystem::exists(path, ec))
+      return Error(ErrorCode::kIo, "identity file " + path + " cannot be read");
     std::string line;
     int number = 0;
     while (std::getline(in, line)) {
@@ -49,7 +52,8 @@ Result<protocol::Identity> load_identity(const std::string& path) {
       if (line.empty() || line[0] == '#') continue;
       auto eq = line.find('=');
       if (eq == std::string::npos) {
-        return Error(ErrorCode::kInvalidArgument, path + ":" + std::to_string(number) + ": expected key=value");
+        return Error(ErrorCode::kInvalidArgument,
+                     path + ":" + std::to_string(number) + ": expected key=value");
       }
       std::string key = line.substr(0, eq), value = line.substr(eq + 1);
       if (key == "session") {

@@ -27,11 +27,13 @@ void on_signal(int) {
 }
 
 void usage() {
-  std::cout << "usage: atelier-agent serve [--port PATH] [--spool DIR] [--identity FILE] [--heartbeat-ms N]\n"
+  std::cout << "usage: atelier-agent serve [--port PATH] [--spool DIR] [--identity FILE] "
+               "[--heartbeat-ms N]\n"
                "       atelier-agent run --checks FILE [--output text|json|junit]\n"
                "       atelier-agent version\n"
                "serve: the guest service; talks to the controller over the virtio-serial port.\n"
-               "run:   runs a check file here; exit 0 all pass, 1 a check failed or errored, 2 invalid input.\n";
+               "run:   runs a check file here; exit 0 all pass, 1 a check failed or errored, 2 "
+               "invalid input.\n";
 }
 
 int cmd_serve(const std::vector<std::string>& args) {
@@ -39,9 +41,11 @@ int cmd_serve(const std::vector<std::string>& args) {
   std::string port, spool, identity_file;
   long heartbeat_ms = 10000;
   opts.add_options()("help,h", "show this help")(
-      "port", po::value(&port)->default_value(protocol::kDefaultGuestPort), "virtio-serial port (or a UNIX socket)")(
-      "spool", po::value(&spool)->default_value("/var/spool/atelier-agent"), "folder for undelivered results")(
-      "identity", po::value(&identity_file)->default_value(""), "key=value file: session, candidate, host")(
+      "port", po::value(&port)->default_value(protocol::kDefaultGuestPort),
+      "virtio-serial port (or a UNIX socket)")(
+      "spool", po::value(&spool)->default_value("/var/spool/atelier-agent"),
+      "folder for undelivered results")("identity", po::value(&identity_file)->default_value(""),
+                                        "key=value file: session, candidate, host")(
       "heartbeat-ms", po::value(&heartbeat_ms)->default_value(10000), "heartbeat interval");
   po::variables_map vm;
   try {
@@ -85,7 +89,8 @@ int cmd_serve(const std::vector<std::string>& args) {
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts("atelier-agent run");
   std::string checks_file, output;
-  opts.add_options()("help,h", "show this help")("checks", po::value(&checks_file), "check file (YAML)")(
+  opts.add_options()("help,h", "show this help")("checks", po::value(&checks_file),
+                                                 "check file (YAML)")(
       "output", po::value(&output)->default_value("text"), "text, json or junit");
   po::variables_map vm;
   try {
@@ -107,7 +112,8 @@ int cmd_run(const std::vector<std::string>& args) {
   } else if (output == "junit") {
     format = agent::ReportFormat::kJunit;
   } else {
-    std::cerr << "atelier-agent run: --output must be text, json or junit, not \"" << output << "\"\n";
+    std::cerr << "atelier-agent run: --output must be text, json or junit, not \"" << output
+              << "\"\n";
     return 2;
   }
   if (checks_file.empty()) {
@@ -119,7 +125,8 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cerr << "atelier-agent run: " << checks.error().to_string() << "\n";
     return 2;
   }
-  protocol::RunChecks bundle{"standalone-" + std::to_string(agent::unix_ms_now()), std::move(*checks)};
+  protocol::RunChecks bundle{"standalone-" + std::to_string(agent::unix_ms_now()),
+                             std::move(*checks)};
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   auto results = agent::run_bundle(bundle, host);
@@ -147,7 +154,8 @@ int main(int argc, char** argv) {
   if (command == "serve") return cmd_serve(rest);
   if (command == "run") return cmd_run(rest);
   if (command == "version" || command == "--version") {
-    std::cout << "atelier-agent " << kVersion << " (protocol " << protocol::kProtocolVersion << ")\n";
+    std::cout << "atelier-agent " << kVersion << " (protocol " << protocol::kProtocolVersion
+              << ")\n";
     return 0;
   }
   if (command == "help" || command == "--help" || command == "-h") {

@@ -13,11 +13,21 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') {
           out += '?';
@@ -53,24 +63,25 @@ std::string render_report(const protocol::Results& results, ReportFormat format)
     boost::json::array list;
     for (const auto& r : results.results) list.push_back(protocol::result_to_json(r));
     o["results"] = std::move(list);
-    o["summary"] = {{"pass", passed}, {"fail", failed}, {"error", errors}, {"duration_ms", total.count()}};
+    o["summary"] = {
+        {"pass", passed}, {"fail", failed}, {"error", errors}, {"duration_ms", total.count()}};
     return boost::json::serialize(o) + "\n";
   }
   if (format == ReportFormat::kJunit) {
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out += "<testsuite name=\"" + xml_escape("atelier-agent " + results.host) + "\" tests=\"" +
-           std::to_string(results.results.size()) + "\" failures=\"" + std::to_string(failed) + "\" errors=\"" +
-           std::to_string(errors) + "\" time=\"" + seconds(total) + "\">\n";
+           std::to_string(results.results.size()) + "\" failures=\"" + std::to_string(failed) +
+           "\" errors=\"" + std::to_string(errors) + "\" time=\"" + seconds(total) + "\">\n";
     for (const auto& r : results.results) {
-      out += "  <testcase classname=\"" + xml_escape(r.kind) + "\" name=\"" + xml_escape(r.description) + "\" time=\"" +
-             seconds(r.duration) + "\"";
+      out += "  <testcase classname=\"" + xml_escape(r.kind) + "\" name=\"" +
+             xml_escape(r.description) + "\" time=\"" + seconds(r.duration) + "\"";
       std::string detail = "expected: " + r.expected + "\nobserved: " + r.observed;
       if (r.status == protocol::CheckStatus::kPass) {
         out += "/>\n";
       } else {
         const char* tag = r.status == protocol::CheckStatus::kFail ? "failure" : "error";
-        out += ">\n    <" + std::string(tag) + " message=\"" + xml_escape(r.observed) + "\">" + xml_escape(detail) + "</" +
-               tag + ">\n  </testcase>\n";
+        out += ">\n    <" + std::string(tag) + " message=\"" + xml_escape(r.observed) + "\">" +
+               xml_escape(detail) + "</" + tag + ">\n  </testcase>\n";
       }
     }
     out += "</testsuite>\n";
@@ -78,14 +89,17 @@ std::string render_report(const protocol::Results& results, ReportFormat format)
   }
   std::string out;
   for (const auto& r : results.results) {
-    const char* mark = r.status == protocol::CheckStatus::kPass ? "PASS " : r.status == protocol::CheckStatus::kFail ? "FAIL " : "ERROR";
-    out += std::string(mark) + " [" + r.kind + "] " + r.description + " (" + std::to_string(r.duration.count()) + " ms)\n";
+    const char* mark = r.status == protocol::CheckStatus::kPass   ? "PASS "
+                       : r.status == protocol::CheckStatus::kFail ? "FAIL "
+                                                                  : "ERROR";
+    out += std::string(mark) + " [" + r.kind + "] " + r.description + " (" +
+           std::to_string(r.duration.count()) + " ms)\n";
     if (r.status != protocol::CheckStatus::kPass) {
       out += "      expected: " + r.expected + "\n      observed: " + r.observed + "\n";
     }
   }
-  out += std::to_string(passed) + " passed, " + std::to_string(failed) + " failed, " + std::to_string(errors) +
-         " errors in " + std::to_string(total.count()) + " ms\n";
+  out += std::to_string(passed) + " passed, " + std::to_string(failed) + " failed, " +
+         std::to_string(errors) + " errors in " + std::to_string(total.count()) + " ms\n";
   return out;
 }
 

@@ -18,14 +18,16 @@
 namespace atelier::agent {
 
 std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 namespace {
 
-protocol::CheckResult run_with(const std::function<Evidence(const checks::Check&)>& execute, const checks::Check& check,
-                               const std::string& bundle_id, std::size_t index) {
+protocol::CheckResult run_with(const std::function<Evidence(const checks::Check&)>& execute,
+                               const checks::Check& check, const std::string& bundle_id,
+                               std::size_t index) {
   protocol::CheckResult r;
   r.result_id = bundle_id + "/" + std::to_string(index);
   r.index = index;
@@ -33,7 +35,8 @@ protocol::CheckResult run_with(const std::function<Evidence(const checks::Check&
   r.started_unix_ms = unix_ms_now();
   auto start = std::chrono::steady_clock::now();
   Evidence e = execute ? execute(check) : run_check(check);
-  r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   r.status = e.status;
   r.expected = std::move(e.expected);
   r.observed = std::move(e.observed);
@@ -43,7 +46,8 @@ protocol::CheckResult run_with(const std::function<Evidence(const checks::Check&
 
 }  // namespace
 
-protocol::CheckResult run_one(const checks::Check& check, const std::string& bundle_id, std::size_t index) {
+protocol::CheckResult run_one(const checks::Check& check, const std::string& bundle_id,
+                              std::size_t index) {
   return run_with({}, check, bundle_id, index);
 }
 
@@ -60,14 +64,19 @@ Lane lane_of(const checks::Check& check) {
       [](const auto& kind) -> Lane {
         using K = std::decay_t<decltype(kind)>;
         if constexpr (std::is_same_v<K, checks::CommandCheck>) return kCommand;
-        // getpwuid/getgrgid/getpwnam share static buffers (file owners, user groups, process users).
-        if constexpr (std::is_same_v<K, checks::FileCheck> || std::is_same_v<K, checks::UserCheck> ||
-                      std::is_same_v<K, checks::GroupCheck> || std::is_same_v<K, checks::ProcessCheck>) {
+        // getpwuid/getgrgid/getpwnam share static buffers (file owners, user groups, process
+        // users).
+        if constexpr (std::is_same_v<K, checks::FileCheck> ||
+                      std::is_same_v<K, checks::UserCheck> ||
+                      std::is_same_v<K, checks::GroupCheck> ||
+                      std::is_same_v<K, checks::ProcessCheck>) {
           return kNss;
         }
         // Each reads a whole table into memory (dpkg's database, ~1 MB; /proc/net/tcp, 1 MB on a
         // busy host): side by side they would multiply the agent's peak memory.
-        if constexpr (std::is_same_v<K, checks::PackageCheck> || std::is_same_v<K, checks::PortCheck>) return kTable;
+        if constexpr (std::is_same_v<K, checks::PackageCheck> ||
+                      std::is_same_v<K, checks::PortCheck>)
+          return kTable;
         return kFree;
       },
       check.kind);
@@ -117,7 +126,8 @@ void work(const std::shared_ptr<Run>& run) {
     run->lane_busy[run->lanes[i]] = run->lanes[i] != kFree;
     run->changed.notify_all();  // the caller now has a deadline to watch
     lock.unlock();
-    protocol::CheckResult result = run_with(run->execute, run->bundle.checks[i], run->bundle.bundle_id, i);
+    protocol::CheckResult result =
+        run_with(run->execute, run->bundle.checks[i], run->bundle.bundle_id, i);
     lock.lock();
     // Answered for by the caller, who started another worker in this one's place.
     if (run->slots[i] == Slot::kAbandoned) return;
@@ -147,7 +157,8 @@ protocol::CheckResult timed_out(const Run& run, std::size_t i, Clock::duration r
   r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(ran);
   r.started_unix_ms = unix_ms_now() - r.duration.count();
   r.status = protocol::CheckStatus::kError;
-  r.expected = "an answer within the check's timeout of " + std::to_string(check.timeout.count()) + " ms";
+  r.expected =
+      "an answer within the check's timeout of " + std::to_string(check.timeout.count()) + " ms";
   r.observed = "timed out: no answer after " + std::to_string(r.duration.count()) +
                " ms; the agent stopped waiting and dropped whatever the check finds later";
   r.description = check.description.empty() ? r.kind + ": timed out" : check.description;
@@ -155,7 +166,8 @@ protocol::CheckResult timed_out(const Run& run, std::size_t i, Clock::duration r
 }
 
 // Answers `error` for every running check past its deadline; returns the nearest deadline left.
-std::optional<Clock::time_point> reap_overdue(const std::shared_ptr<Run>& run, std::chrono::milliseconds grace) {
+std::optional<Clock::time_point> reap_overdue(const std::shared_ptr<Run>& run,
+                                              std::chrono::milliseconds grace) {
   std::optional<Clock::time_point> nearest;
   const auto now = Clock::now();
   for (std::size_t i = 0; i < run->slots.size(); ++i) {
@@ -177,7 +189,8 @@ std::optional<Clock::time_point> reap_overdue(const std::shared_ptr<Run>& run, s
 
 }  // namespace
 
-protocol::Results run_bundle(const protocol::RunChecks& bundle, const std::string& host, const RunOptions& options) {
+protocol::Results run_bundle(const protocol::RunChecks& bundle, const std::string& host,
+                             const RunOptions& options) {
   auto run = std::make_shared<Run>();
   run->bundle = bundle;
   run->execute = options.execute;

@@ -14,7 +14,8 @@ namespace atelier::agent {
 struct Evidence;
 
 // The result id is "<bundle_id>/<index>", so a resend of the same run keeps its ids.
-protocol::CheckResult run_one(const checks::Check& check, const std::string& bundle_id, std::size_t index);
+protocol::CheckResult run_one(const checks::Check& check, const std::string& bundle_id,
+                              std::size_t index);
 
 struct RunOptions {
   std::size_t parallel = 4;  // checks in flight at once (at least 1)
@@ -33,7 +34,8 @@ struct RunOptions {
 // - every other kind runs beside them, at most options.parallel checks in flight.
 // A check still running at its timeout plus grace is answered `error` ("timed out") and left
 // behind on its thread (its late result is dropped; another thread takes its place).
-protocol::Results run_bundle(const protocol::RunChecks& bundle, const std::string& host, const RunOptions& options = {});
+protocol::Results run_bundle(const protocol::RunChecks& bundle, const std::string& host,
+                             const RunOptions& options = {});
 
 std::int64_t unix_ms_now();
 

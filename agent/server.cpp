@@ -34,11 +34,13 @@ constexpr std::chrono::milliseconds kPollSlice{250};
 // that is "not yet", reported as kUnavailable like a refused socket.
 Result<int> open_port(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Error(ErrorCode::kUnavailable, path + ": " + std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0)
+    return Error(ErrorCode::kUnavailable, path + ": " + std::strerror(errno));
   if (S_ISSOCK(st.st_mode)) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) return Error(ErrorCode::kInvalidArgument, "socket path too long: " + path);
+    if (path.size() >= sizeof addr.sun_path)
+      return Error(ErrorCode::kInvalidArgument, "socket path too long: " + path);
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return Error(ErrorCode::kIo, std::string("socket: ") + std::strerror(errno));
@@ -67,7 +69,8 @@ std::string tail_cut(std::string& text, std::size_t max, bool& truncated) {
   return text;
 }
 
-Result<std::pair<uid_t, gid_t>> lookup_owner(const std::optional<std::string>& owner, const std::optional<std::string>& group) {
+Result<std::pair<uid_t, gid_t>> lookup_owner(const std::optional<std::string>& owner,
+                                             const std::optional<std::string>& group) {
   uid_t uid = static_cast<uid_t>(-1);
   gid_t gid = static_cast<gid_t>(-1);
   if (owner) {
@@ -96,11 +99,13 @@ Body handle_exec(const ExecRequest& request) {
   } else {
     argv.insert(argv.end(), request.argv.begin(), request.argv.end());
   }
-  process::ProcessSpec spec{argv, {}, "", request.stdin_data.value_or(""), request.timeout, request.max_output + 1};
+  process::ProcessSpec spec{
+      argv, {}, "", request.stdin_data.value_or(""), request.timeout, request.max_output + 1};
   auto start = std::chrono::steady_clock::now();
   auto r = process::run_process(spec);
   ExecResult out;
-  out.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  out.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   if (!r) {
     if (r.error().code() == ErrorCode::kTimeout) {
       out.timed_out = true;
@@ -121,14 +126,16 @@ Body handle_exec(const ExecRequest& request) {
 
 Body handle_put_file(const PutFileRequest& request) {
   fs::path path(request.path);
-  if (!path.is_absolute()) return ErrorReply{"bad_request", "put_file needs an absolute path, got " + request.path};
+  if (!path.is_absolute())
+    return ErrorReply{"bad_request", "put_file needs an absolute path, got " + request.path};
   auto ids = lookup_owner(request.owner, request.group);
   if (!ids) return ErrorReply{"failed", ids.error().to_string()};
   std::error_code ec;
   if (request.make_parents) fs::create_directories(path.parent_path(), ec);
   fs::path tmp = path;
   tmp += ".atelier-tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, request.mode.value_or(0644));
+  int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, request.mode.value_or(0644));
   if (fd < 0) return ErrorReply{"io", "open " + tmp.string() + ": " + std::strerror(errno)};
   std::string_view rest = request.content;
   bool ok = true;
@@ -158,9 +165,11 @@ Body handle_get_file(const GetFileRequest& request) {
   struct stat st {};
   if (::stat(request.path.c_str(), &st) != 0) {
     const int err = errno;
-    return ErrorReply{err == ENOENT ? "not_found" : "io", "stat " + request.path + ": " + std::strerror(err)};
+    return ErrorReply{err == ENOENT ? "not_found" : "io",
+                      "stat " + request.path + ": " + std::strerror(err)};
   }
-  if (!S_ISREG(st.st_mode)) return ErrorReply{"bad_request", request.path + " is not a regular file"};
+  if (!S_ISREG(st.st_mode))
+    return ErrorReply{"bad_request", request.path + " is not a regular file"};
   std::ifstream in(request.path, std::ios::binary);
   if (!in) return ErrorReply{"io", "open " + request.path + ": " + std::strerror(errno)};
   FileContent out;
@@ -173,7 +182,8 @@ Body handle_get_file(const GetFileRequest& request) {
     in.read(buffer, static_cast<std::streamsize>(want));
     out.content.append(buffer, static_cast<std::size_t>(in.gcount()));
   }
-  out.truncated = out.content.size() >= request.max_bytes && in.peek() != std::char_traits<char>::eof();
+  out.truncated =
+      out.content.size() >= request.max_bytes && in.peek() != std::char_traits<char>::eof();
   out.size = std::max<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), out.content.size());
   out.mode = st.st_mode & 07777;
   passwd* pw = getpwuid(st.st_uid);
@@ -183,7 +193,8 @@ Body handle_get_file(const GetFileRequest& request) {
   return out;
 }
 
-AgentServer::AgentServer(ServerOptions options) : options_(std::move(options)), spool_(options_.spool_dir) {}
+AgentServer::AgentServer(ServerOptions options)
+    : options_(std::move(options)), spool_(options_.spool_dir) {}
 
 Hello AgentServer::hello() const {
   Hello h;
@@ -194,7 +205,9 @@ Hello AgentServer::hello() const {
   return h;
 }
 
-Status AgentServer::send(int fd, Envelope message) { return write_all(fd, encode(message), kWriteTimeout); }
+Status AgentServer::send(int fd, Envelope message) {
+  return write_all(fd, encode(message), kWriteTimeout);
+}
 
 Envelope AgentServer::handle(Envelope request) {
   Envelope reply;
@@ -221,7 +234,8 @@ Envelope AgentServer::handle(Envelope request) {
           // stays as small as before the run.
           malloc_trim(0);
         } else {
-          reply.body = ErrorReply{"unknown_type", std::string("the agent does not serve \"") + type_name(Body(body)) + "\""};
+          reply.body = ErrorReply{"unknown_type", std::string("the agent does not serve \"") +
+                                                      type_name(Body(body)) + "\""};
         }
       },
       request.body);
@@ -231,36 +245,44 @@ Envelope AgentServer::handle(Envelope request) {
 Status AgentServer::serve(int fd) {
   ATELIER_RETURN_IF_ERROR(send(fd, Envelope{0, std::nullopt, hello()}));
   // Everything not yet acknowledged, oldest first; the controller dedups by result id.
-  for (auto& results : spool_.pending()) ATELIER_RETURN_IF_ERROR(send(fd, Envelope{0, std::nullopt, std::move(results)}));
+  for (auto& results : spool_.pending())
+    ATELIER_RETURN_IF_ERROR(send(fd, Envelope{0, std::nullopt, std::move(results)}));
   LineReader reader(fd, kMaxLineBytes);
   auto next_heartbeat = std::chrono::steady_clock::now() + options_.heartbeat;
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     if (now >= next_heartbeat) {
-      ATELIER_RETURN_IF_ERROR(send(fd, Envelope{0, std::nullopt, Heartbeat{++heartbeat_sequence_, unix_ms_now()}}));
+      ATELIER_RETURN_IF_ERROR(
+          send(fd, Envelope{0, std::nullopt, Heartbeat{++heartbeat_sequence_, unix_ms_now()}}));
       next_heartbeat = now + options_.heartbeat;
     }
-    auto wait = std::min(kPollSlice, std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat - now));
+    auto wait = std::min(
+        kPollSlice, std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat - now));
     auto line = reader.read_line(wait);
     if (!line) {
       if (line.error().code() == ErrorCode::kTimeout) continue;
       if (line.error().code() == ErrorCode::kInvalidArgument) {
-        ATELIER_RETURN_IF_ERROR(send(fd, Envelope{0, std::nullopt, ErrorReply{"bad_request", line.error().message()}}));
+        ATELIER_RETURN_IF_ERROR(
+            send(fd, Envelope{0, std::nullopt, ErrorReply{"bad_request", line.error().message()}}));
         continue;
       }
       return std::move(line).error();
     }
     auto message = decode(*line);
     if (!message) {
-      std::string code = message.error().message().rfind("version", 0) == 0 ? "version" : "bad_request";
-      ATELIER_RETURN_IF_ERROR(send(fd, Envelope{0, std::nullopt, ErrorReply{code, message.error().to_string()}}));
+      std::string code =
+          message.error().message().rfind("version", 0) == 0 ? "version" : "bad_request";
+      ATELIER_RETURN_IF_ERROR(
+          send(fd, Envelope{0, std::nullopt, ErrorReply{code, message.error().to_string()}}));
       continue;
     }
     if (auto* ack = std::get_if<Ack>(&message->body)) {
-      if (auto done = spool_.ack(*ack); !done) std::fprintf(stderr, "atelier-agent: %s\n", done.error().to_string().c_str());
+      if (auto done = spool_.ack(*ack); !done)
+        std::fprintf(stderr, "atelier-agent: %s\n", done.error().to_string().c_str());
       continue;
     }
-    if (std::holds_alternative<Hello>(message->body) || std::holds_alternative<Heartbeat>(message->body) ||
+    if (std::holds_alternative<Hello>(message->body) ||
+        std::holds_alternative<Heartbeat>(message->body) ||
         std::holds_alternative<ErrorReply>(message->body)) {
       continue;  // notifications the agent has nothing to do with
     }
@@ -289,7 +311,8 @@ Status AgentServer::run() {
     }
     // Wait in slices so that stop() is seen quickly; never spin on a hung-up port.
     auto until = std::chrono::steady_clock::now() + backoff;
-    while (!stopping_ && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    while (!stopping_ && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     backoff = std::min(options_.reconnect_max, backoff * 2);
   }
   return ok_status();

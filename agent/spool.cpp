@@ -39,7 +39,8 @@ Status write_durably(const fs::path& path, const std::string& data) {
     return Error(ErrorCode::kIo, "fsync " + tmp.string() + ": " + std::strerror(err));
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Error(ErrorCode::kIo, "rename " + tmp.string() + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return Error(ErrorCode::kIo, "rename " + tmp.string() + ": " + std::strerror(errno));
   int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
@@ -52,7 +53,8 @@ Status write_durably(const fs::path& path, const std::string& data) {
 fs::path Spool::file_for(const std::string& bundle_id) const {
   // Bundle ids come from the controller: keep the file name to a safe alphabet.
   std::string name;
-  for (char ch : bundle_id) name += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ? ch : '_';
+  for (char ch : bundle_id)
+    name += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ? ch : '_';
   // FNV-1a: stable across builds, so an upgraded agent still finds its older files by name.
   std::uint64_t hash = 14695981039346656037ull;
   for (unsigned char ch : bundle_id) hash = (hash ^ ch) * 1099511628211ull;
@@ -67,7 +69,8 @@ Status Spool::store(const protocol::Results& results) {
   if (ec) return Error(ErrorCode::kIo, "create spool " + dir_.string() + ": " + ec.message());
   std::string line = protocol::encode(protocol::Envelope{0, std::nullopt, results});
   auto written = write_durably(file_for(results.bundle_id), line);
-  if (!written) return std::move(written).error().context("spool results of bundle " + results.bundle_id);
+  if (!written)
+    return std::move(written).error().context("spool results of bundle " + results.bundle_id);
   return ok_status();
 }
 
@@ -81,12 +84,16 @@ std::vector<protocol::Results> Spool::pending(std::vector<std::string>* errors) 
     std::getline(in, line);
     auto decoded = protocol::decode(line);
     if (!decoded || !std::holds_alternative<protocol::Results>(decoded->body)) {
-      if (errors) errors->push_back(entry.path().string() + ": " + (decoded ? "not results" : decoded.error().to_string()));
+      if (errors)
+        errors->push_back(entry.path().string() + ": " +
+                          (decoded ? "not results" : decoded.error().to_string()));
       continue;
     }
-    found.emplace_back(entry.last_write_time(ec), std::get<protocol::Results>(std::move(decoded->body)));
+    found.emplace_back(entry.last_write_time(ec),
+                       std::get<protocol::Results>(std::move(decoded->body)));
   }
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<protocol::Results> out;
   for (auto& f : found) out.push_back(std::move(f.second));
   return out;
@@ -107,7 +114,8 @@ Status Spool::ack(const protocol::Ack& ack) {
   }
   auto results = std::get<protocol::Results>(std::move(decoded->body));
   std::erase_if(results.results, [&](const protocol::CheckResult& r) {
-    return std::find(ack.result_ids.begin(), ack.result_ids.end(), r.result_id) != ack.result_ids.end();
+    return std::find(ack.result_ids.begin(), ack.result_ids.end(), r.result_id) !=
+           ack.result_ids.end();
   });
   if (results.results.empty()) {
     std::error_code ec;
@@ -121,7 +129,8 @@ Status Spool::ack(const protocol::Ack& ack) {
 std::size_t Spool::size() const {
   std::size_t n = 0;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) n += entry.path().extension() == ".json";
+  for (const auto& entry : fs::directory_iterator(dir_, ec))
+    n += entry.path().extension() == ".json";
   return n;
 }
 

@@ -23,19 +23,19 @@ enum class LdapScope { kBase, kOne, kSub };
 struct FileCheck {
   std::string path;
   bool exists = true;
-  bool directory = false;                 // when set, the path must be a directory
-  std::optional<std::string> mode;        // octal, "0644"
+  bool directory = false;           // when set, the path must be a directory
+  std::optional<std::string> mode;  // octal, "0644"
   std::optional<std::string> owner;
   std::optional<std::string> group;
-  std::optional<std::string> contains;    // a substring of the content
-  std::optional<std::string> regex;       // an RE2 regex searched in the content (^ $ per line)
-  std::optional<std::string> sha256;      // hex digest of the content
+  std::optional<std::string> contains;  // a substring of the content
+  std::optional<std::string> regex;     // an RE2 regex searched in the content (^ $ per line)
+  std::optional<std::string> sha256;    // hex digest of the content
 };
 
 struct PackageCheck {
   std::string name;
   bool installed = true;
-  std::optional<std::string> version;     // a prefix of the installed version
+  std::optional<std::string> version;  // a prefix of the installed version
 };
 
 struct ServiceCheck {
@@ -49,17 +49,17 @@ struct UserCheck {  // through NSS, so directory users count
   bool exists = true;
   std::optional<std::string> shell;
   std::optional<std::string> home;
-  std::vector<std::string> groups;        // the user must belong to each
+  std::vector<std::string> groups;  // the user must belong to each
 };
 
 struct GroupCheck {
   std::string name;
   bool exists = true;
-  std::vector<std::string> members;       // each must be a member
+  std::vector<std::string> members;  // each must be a member
 };
 
 struct ProcessCheck {
-  std::string name;                       // the process name (comm), exact
+  std::string name;  // the process name (comm), exact
   bool running = true;
   std::optional<std::string> user;
 };
@@ -68,11 +68,11 @@ struct PortCheck {
   std::uint16_t port = 0;
   Transport protocol = Transport::kTcp;
   bool listening = true;
-  std::optional<std::string> address;     // the local address it listens on
+  std::optional<std::string> address;  // the local address it listens on
 };
 
 struct RouteCheck {
-  std::string destination;                // a CIDR or "default"
+  std::string destination;  // a CIDR or "default"
   std::optional<std::string> gateway;
   std::optional<std::string> device;
   bool present = true;
@@ -80,7 +80,7 @@ struct RouteCheck {
 
 struct InterfaceCheck {
   std::string name;
-  std::optional<std::string> address;     // CIDR form, "10.10.0.5/24"
+  std::optional<std::string> address;  // CIDR form, "10.10.0.5/24"
   std::optional<bool> up;
 };
 
@@ -88,20 +88,20 @@ struct FirewallCheck {  // read from `nft -j list ruleset`
   std::string family = "inet";
   std::string table;
   std::optional<std::string> chain;
-  std::optional<std::string> policy;      // the chain's policy: accept or drop
-  std::optional<std::string> rule;        // a rule whose text contains this, e.g. "tcp dport 25 accept"
+  std::optional<std::string> policy;  // the chain's policy: accept or drop
+  std::optional<std::string> rule;    // a rule whose text contains this, e.g. "tcp dport 25 accept"
   bool present = true;
 };
 
 struct CommandCheck {
-  std::string run;                        // run by /bin/sh -c
+  std::string run;  // run by /bin/sh -c
   int exit_code = 0;
   std::optional<std::string> stdout_regex;
   std::optional<std::string> user;
 };
 
 struct SysctlCheck {
-  std::string key;                        // net.ipv4.ip_forward
+  std::string key;  // net.ipv4.ip_forward
   std::string value;
 };
 
@@ -130,7 +130,7 @@ struct DnsCheck {
   std::string server;
   std::string name;
   DnsType type = DnsType::kA;
-  std::vector<std::string> expect;        // each value must be in the answer; empty: any answer
+  std::vector<std::string> expect;  // each value must be in the answer; empty: any answer
   bool exists = true;
 };
 
@@ -154,19 +154,19 @@ struct ImapCheck {
   std::string user;
   std::string password;
   std::string mailbox = "INBOX";
-  std::optional<std::string> subject;     // a message with this subject must be there
+  std::optional<std::string> subject;  // a message with this subject must be there
 };
 
 struct LdapCheck {
-  std::string url;                        // ldap://10.10.0.10
+  std::string url;  // ldap://10.10.0.10
   std::optional<std::string> bind_dn;
   std::optional<std::string> password;
   std::string base;
   std::string filter = "(objectClass=*)";
   LdapScope scope = LdapScope::kSub;
   std::optional<std::string> attribute;
-  std::optional<std::string> value;       // the attribute must have this value
-  std::optional<int> count;               // exact number of entries; default: at least one
+  std::optional<std::string> value;  // the attribute must have this value
+  std::optional<int> count;          // exact number of entries; default: at least one
 };
 
 struct SqlCheck {
@@ -190,33 +190,35 @@ struct PingCheck {
 
 // A network policy, proved from the host the check runs on: "tcp/25 to mail is allowed".
 struct FlowCheck {
-  std::string to;                         // a host of the lab or an address
+  std::string to;  // a host of the lab or an address
   std::uint16_t port = 0;
   Transport protocol = Transport::kTcp;
   bool allowed = true;
 };
 
-using CheckKind = std::variant<FileCheck, PackageCheck, ServiceCheck, UserCheck, GroupCheck,
-                               ProcessCheck, PortCheck, RouteCheck, InterfaceCheck, FirewallCheck,
-                               CommandCheck, SysctlCheck, MountCheck, DiskFreeCheck, TcpCheck,
-                               DnsCheck, HttpCheck, SmtpCheck, ImapCheck, LdapCheck, SqlCheck,
-                               PingCheck, FlowCheck>;
+using CheckKind =
+    std::variant<FileCheck, PackageCheck, ServiceCheck, UserCheck, GroupCheck, ProcessCheck,
+                 PortCheck, RouteCheck, InterfaceCheck, FirewallCheck, CommandCheck, SysctlCheck,
+                 MountCheck, DiskFreeCheck, TcpCheck, DnsCheck, HttpCheck, SmtpCheck, ImapCheck,
+                 LdapCheck, SqlCheck, PingCheck, FlowCheck>;
 
 // The YAML key that names each kind, in the variant's order.
 inline constexpr const char* kCheckKindNames[] = {
-    "file",  "package", "service", "user",    "group", "process", "port",  "route",
-    "interface", "firewall", "command", "sysctl", "mount", "disk_free", "tcp",   "dns",
-    "http",  "smtp",    "imap",    "ldap",    "sql",   "ping",    "flow"};
+    "file",      "package",  "service", "user",   "group", "process",   "port", "route",
+    "interface", "firewall", "command", "sysctl", "mount", "disk_free", "tcp",  "dns",
+    "http",      "smtp",     "imap",    "ldap",   "sql",   "ping",      "flow"};
 static_assert(std::size(kCheckKindNames) == std::variant_size_v<CheckKind>);
 
 // One check as written in a lab's task or a check file.
 struct Check {
-  std::string on;                         // the host it runs on (empty in a standalone file)
-  std::string description;                // optional; generated from the kind when empty
+  std::string on;           // the host it runs on (empty in a standalone file)
+  std::string description;  // optional; generated from the kind when empty
   std::chrono::milliseconds timeout{10000};
   CheckKind kind;
 };
 
-inline const char* kind_name(const CheckKind& kind) { return kCheckKindNames[kind.index()]; }
+inline const char* kind_name(const CheckKind& kind) {
+  return kCheckKindNames[kind.index()];
+}
 
 }  // namespace atelier::checks

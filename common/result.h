@@ -68,7 +68,8 @@ class Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }
@@ -129,15 +130,17 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Status ok_status() { return Status(); }
+inline Status ok_status() {
+  return Status();
+}
 
 }  // namespace atelier
 
 // Propagates an error from an expression returning Result<...>, adding nothing.
-#define ATELIER_RETURN_IF_ERROR(expr)              \
-  do {                                             \
-    auto atelier_status_ = (expr);                 \
-    if (!atelier_status_.ok()) {                   \
-      return std::move(atelier_status_).error();   \
-    }                                              \
+#define ATELIER_RETURN_IF_ERROR(expr)            \
+  do {                                           \
+    auto atelier_status_ = (expr);               \
+    if (!atelier_status_.ok()) {                 \
+      return std::move(atelier_status_).error(); \
+    }                                            \
   } while (false)

@@ -16,10 +16,11 @@ namespace {
 
 // sh's builtins and keywords: a command line starting with one needs the shell.
 constexpr std::array<std::string_view, 40> kShellWords = {
-    "cd", "exit", "export", "set", "unset", "source", ".", "alias", "unalias", "read",
-    "eval", "exec", "if", "then", "else", "elif", "fi", "for", "while", "until",
-    "do", "done", "case", "esac", "ulimit", "umask", "shift", "trap", "wait", "type",
-    "command", "hash", "return", "local", "readonly", "getopts", "times", "break", "continue", "jobs"};
+    "cd",      "exit",  "export",   "set",     "unset", "source", ".",        "alias",
+    "unalias", "read",  "eval",     "exec",    "if",    "then",   "else",     "elif",
+    "fi",      "for",   "while",    "until",   "do",    "done",   "case",     "esac",
+    "ulimit",  "umask", "shift",    "trap",    "wait",  "type",   "command",  "hash",
+    "return",  "local", "readonly", "getopts", "times", "break",  "continue", "jobs"};
 
 // The words of a command line that sh would run as one simple command with no expansion, or
 // nullopt when the line needs the shell.
@@ -39,7 +40,8 @@ std::optional<std::vector<std::string>> plain_words(const std::string& run) {
     }
   }
   if (!word.empty()) words.push_back(std::move(word));
-  if (words.empty() || std::find(kShellWords.begin(), kShellWords.end(), words[0]) != kShellWords.end()) {
+  if (words.empty() ||
+      std::find(kShellWords.begin(), kShellWords.end(), words[0]) != kShellWords.end()) {
     return std::nullopt;
   }
   return words;
@@ -71,7 +73,8 @@ Evidence run_command(const checks::CommandCheck& c, const CheckContext& ctx) {
   if (!r) {
     ev.expect(want, "", false);
     if (r.error().code() == ErrorCode::kTimeout) {
-      return ev.error("no exit within " + std::to_string(ctx.timeout.count()) + " ms: the process group was killed");
+      return ev.error("no exit within " + std::to_string(ctx.timeout.count()) +
+                      " ms: the process group was killed");
     }
     return ev.error(r.error().to_string());
   }

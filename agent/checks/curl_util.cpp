@@ -21,14 +21,19 @@ CurlCall::CurlCall(std::chrono::milliseconds timeout) : curl_(curl_easy_init()) 
   curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*");
 }
 
-CurlCall::~CurlCall() { curl_easy_cleanup(curl_); }
+CurlCall::~CurlCall() {
+  curl_easy_cleanup(curl_);
+}
 
-CURLcode CurlCall::perform() { return curl_easy_perform(curl_); }
+CURLcode CurlCall::perform() {
+  return curl_easy_perform(curl_);
+}
 
 std::size_t CurlCall::on_body(char* data, std::size_t size, std::size_t n, void* self) {
   auto* call = static_cast<CurlCall*>(self);
   std::size_t bytes = size * n;
-  if (call->body_.size() < kMaxBody) call->body_.append(data, std::min(bytes, kMaxBody - call->body_.size()));
+  if (call->body_.size() < kMaxBody)
+    call->body_.append(data, std::min(bytes, kMaxBody - call->body_.size()));
   return bytes;
 }
 
@@ -37,7 +42,8 @@ int CurlCall::on_debug(CURL*, curl_infotype type, char* data, std::size_t size, 
   auto* call = static_cast<CurlCall*>(self);
   std::string line(data, size);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  if (!line.empty() && call->server_lines_.size() < 200) call->server_lines_.push_back(std::move(line));
+  if (!line.empty() && call->server_lines_.size() < 200)
+    call->server_lines_.push_back(std::move(line));
   return 0;
 }
 

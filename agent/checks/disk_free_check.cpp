@@ -28,22 +28,28 @@ Evidence run_disk_free(const checks::DiskFreeCheck& c, const CheckContext&) {
   EvidenceBuilder ev;
   struct statvfs st {};
   if (::statvfs(c.path.c_str(), &st) != 0) {
-    return error_evidence("free space on " + c.path, "statvfs " + c.path + ": " + std::strerror(errno));
+    return error_evidence("free space on " + c.path,
+                          "statvfs " + c.path + ": " + std::strerror(errno));
   }
   std::uint64_t free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
-  double percent = st.f_blocks ? 100.0 * static_cast<double>(st.f_bavail) / static_cast<double>(st.f_blocks) : 0.0;
+  double percent = st.f_blocks
+                       ? 100.0 * static_cast<double>(st.f_bavail) / static_cast<double>(st.f_blocks)
+                       : 0.0;
   char pct[32];
   std::snprintf(pct, sizeof pct, "%.1f%%", percent);
-  std::string seen = human(free_bytes) + " (" + std::to_string(free_bytes) + " bytes, " + pct + ") free on " + c.path;
+  std::string seen = human(free_bytes) + " (" + std::to_string(free_bytes) + " bytes, " + pct +
+                     ") free on " + c.path;
   if (c.min_free_bytes) {
-    ev.expect("at least " + human(*c.min_free_bytes) + " free", seen, free_bytes >= *c.min_free_bytes);
+    ev.expect("at least " + human(*c.min_free_bytes) + " free", seen,
+              free_bytes >= *c.min_free_bytes);
   }
   if (c.min_free_percent) {
     char want[32];
     std::snprintf(want, sizeof want, "%.1f%%", *c.min_free_percent);
     ev.expect(std::string("at least ") + want + " free", seen, percent >= *c.min_free_percent);
   }
-  if (!c.min_free_bytes && !c.min_free_percent) ev.expect("free space on " + c.path, seen, free_bytes > 0);
+  if (!c.min_free_bytes && !c.min_free_percent)
+    ev.expect("free space on " + c.path, seen, free_bytes > 0);
   return ev.finish();
 }
 

@@ -17,7 +17,8 @@ namespace atelier::agent {
 namespace {
 
 constexpr const char* kTypeNames[] = {"A", "AAAA", "MX", "SRV", "PTR", "CNAME", "TXT", "NS"};
-constexpr int kTypeCodes[] = {ns_t_a, ns_t_aaaa, ns_t_mx, ns_t_srv, ns_t_ptr, ns_t_cname, ns_t_txt, ns_t_ns};
+constexpr int kTypeCodes[] = {ns_t_a,   ns_t_aaaa,  ns_t_mx,  ns_t_srv,
+                              ns_t_ptr, ns_t_cname, ns_t_txt, ns_t_ns};
 
 std::string strip_dot(std::string s) {
   if (s.size() > 1 && s.back() == '.') s.pop_back();
@@ -55,7 +56,8 @@ bool parse_server(const std::string& server, sockaddr_in& v4, sockaddr_in6& v6, 
     auto close = server.find(']');
     if (close == std::string::npos) return false;
     host = server.substr(1, close - 1);
-    if (close + 1 < server.size() && server[close + 1] == ':') port = static_cast<std::uint16_t>(std::stoi(server.substr(close + 2)));
+    if (close + 1 < server.size() && server[close + 1] == ':')
+      port = static_cast<std::uint16_t>(std::stoi(server.substr(close + 2)));
   } else if (std::count(server.begin(), server.end(), ':') == 1) {
     auto colon = server.find(':');
     host = server.substr(0, colon);
@@ -88,12 +90,14 @@ std::string render_rr(const ns_msg& msg, const ns_rr& rr) {
       if (ns_rr_rdlen(rr) == 16) return inet_ntop(AF_INET6, data, buf, sizeof buf);
       break;
     case ns_t_mx:
-      if (ns_rr_rdlen(rr) > 2 && dn_expand(ns_msg_base(msg), ns_msg_end(msg), data + 2, name, sizeof name) >= 0) {
+      if (ns_rr_rdlen(rr) > 2 &&
+          dn_expand(ns_msg_base(msg), ns_msg_end(msg), data + 2, name, sizeof name) >= 0) {
         return std::to_string(ns_get16(data)) + " " + strip_dot(name);
       }
       break;
     case ns_t_srv:
-      if (ns_rr_rdlen(rr) > 6 && dn_expand(ns_msg_base(msg), ns_msg_end(msg), data + 6, name, sizeof name) >= 0) {
+      if (ns_rr_rdlen(rr) > 6 &&
+          dn_expand(ns_msg_base(msg), ns_msg_end(msg), data + 6, name, sizeof name) >= 0) {
         return std::to_string(ns_get16(data)) + " " + std::to_string(ns_get16(data + 2)) + " " +
                std::to_string(ns_get16(data + 4)) + " " + strip_dot(name);
       }
@@ -101,7 +105,8 @@ std::string render_rr(const ns_msg& msg, const ns_rr& rr) {
     case ns_t_ptr:
     case ns_t_cname:
     case ns_t_ns:
-      if (dn_expand(ns_msg_base(msg), ns_msg_end(msg), data, name, sizeof name) >= 0) return strip_dot(name);
+      if (dn_expand(ns_msg_base(msg), ns_msg_end(msg), data, name, sizeof name) >= 0)
+        return strip_dot(name);
       break;
     case ns_t_txt: {
       std::string out;
@@ -174,13 +179,15 @@ Evidence run_dns(const checks::DnsCheck& c, const CheckContext& ctx) {
   st.nscount = 1;
   st.nsaddr_list[0] = v4;
   std::vector<unsigned char> answer(65536);
-  int len = res_nquery(&st, qname.c_str(), ns_c_in, kTypeCodes[static_cast<int>(c.type)], answer.data(),
-                       static_cast<int>(answer.size()));
+  int len = res_nquery(&st, qname.c_str(), ns_c_in, kTypeCodes[static_cast<int>(c.type)],
+                       answer.data(), static_cast<int>(answer.size()));
   int herr = st.res_h_errno;
   res_nclose(&st);
   if (len < 0) {
     if (herr == HOST_NOT_FOUND || herr == NO_DATA) {
-      std::string seen = herr == HOST_NOT_FOUND ? "NXDOMAIN for " + qname : "no " + std::string(type) + " records for " + qname;
+      std::string seen = herr == HOST_NOT_FOUND
+                             ? "NXDOMAIN for " + qname
+                             : "no " + std::string(type) + " records for " + qname;
       ev.expect(want, seen, !c.exists);
       return ev.finish();
     }
@@ -189,7 +196,8 @@ Evidence run_dns(const checks::DnsCheck& c, const CheckContext& ctx) {
                     (herr == TRY_AGAIN ? "timed out or SERVFAIL" : hstrerror(herr)));
   }
   ns_msg msg;
-  if (ns_initparse(answer.data(), len, &msg) != 0) return ev.error("unparsable answer from " + c.server);
+  if (ns_initparse(answer.data(), len, &msg) != 0)
+    return ev.error("unparsable answer from " + c.server);
   std::vector<std::string> values;
   int type_code = kTypeCodes[static_cast<int>(c.type)];
   for (int i = 0; i < ns_msg_count(msg, ns_s_an); ++i) {
@@ -200,14 +208,16 @@ Evidence run_dns(const checks::DnsCheck& c, const CheckContext& ctx) {
   }
   std::string seen;
   for (const auto& v : values) seen += (seen.empty() ? "" : ", ") + v;
-  seen = values.empty() ? "no " + std::string(type) + " records for " + qname : std::string(type) + " " + c.name + " = " + seen;
+  seen = values.empty() ? "no " + std::string(type) + " records for " + qname
+                        : std::string(type) + " " + c.name + " = " + seen;
   bool ok;
   if (!c.exists) {
     ok = values.empty();
   } else {
     ok = !values.empty();
     for (const auto& w : c.expect) {
-      ok = ok && std::any_of(values.begin(), values.end(), [&](const std::string& v) { return value_matches(w, v); });
+      ok = ok && std::any_of(values.begin(), values.end(),
+                             [&](const std::string& v) { return value_matches(w, v); });
     }
   }
   ev.expect(want, seen, ok);

@@ -62,7 +62,8 @@ Evidence run_file(const checks::FileCheck& c, const CheckContext&) {
       ev.expect(c.exists ? c.path + " exists" : c.path + " is absent", "", false);
       return ev.error("stat " + c.path + ": " + std::strerror(errno));
     }
-    ev.expect(c.exists ? c.path + " exists" : c.path + " is absent", c.path + " does not exist", !c.exists);
+    ev.expect(c.exists ? c.path + " exists" : c.path + " is absent", c.path + " does not exist",
+              !c.exists);
     return ev.finish();
   }
   bool is_dir = S_ISDIR(st.st_mode);
@@ -87,11 +88,13 @@ Evidence run_file(const checks::FileCheck& c, const CheckContext&) {
   }
   if (c.owner) {
     std::string have = user_name(st.st_uid);
-    ev.expect("owner " + *c.owner, "owner " + have, have == *c.owner || std::to_string(st.st_uid) == *c.owner);
+    ev.expect("owner " + *c.owner, "owner " + have,
+              have == *c.owner || std::to_string(st.st_uid) == *c.owner);
   }
   if (c.group) {
     std::string have = group_name(st.st_gid);
-    ev.expect("group " + *c.group, "group " + have, have == *c.group || std::to_string(st.st_gid) == *c.group);
+    ev.expect("group " + *c.group, "group " + have,
+              have == *c.group || std::to_string(st.st_gid) == *c.group);
   }
   if (c.contains || c.regex || c.sha256) {
     if (is_dir) return ev.error(c.path + " is a directory: its content cannot be checked");
@@ -105,7 +108,8 @@ Evidence run_file(const checks::FileCheck& c, const CheckContext&) {
       bool found = content.find(*c.contains) != std::string::npos;
       ev.expect("content contains " + quote(*c.contains),
                 found ? "content contains " + quote(*c.contains)
-                      : "content (" + std::to_string(content.size()) + " bytes) does not contain " + quote(*c.contains),
+                      : "content (" + std::to_string(content.size()) + " bytes) does not contain " +
+                            quote(*c.contains),
                 found);
     }
     if (c.regex) {
@@ -116,7 +120,8 @@ Evidence run_file(const checks::FileCheck& c, const CheckContext&) {
       }
       auto m = re->search(content);
       ev.expect("content matches /" + *c.regex + "/",
-                m ? "matched " + quote(std::string(*m), 120) : "no line matches /" + *c.regex + "/", m.has_value());
+                m ? "matched " + quote(std::string(*m), 120) : "no line matches /" + *c.regex + "/",
+                m.has_value());
     }
     if (c.sha256) {
       std::string have = sha256_hex(content);

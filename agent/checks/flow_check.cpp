@@ -12,7 +12,8 @@ namespace atelier::agent {
 Evidence run_flow(const checks::FlowCheck& c, const CheckContext& ctx) {
   EvidenceBuilder ev;
   bool tcp = c.protocol == checks::Transport::kTcp;
-  std::string flow = std::string(tcp ? "tcp" : "udp") + "/" + std::to_string(c.port) + " to " + c.to;
+  std::string flow =
+      std::string(tcp ? "tcp" : "udp") + "/" + std::to_string(c.port) + " to " + c.to;
   // Leave room under the check's own deadline.
   auto wait = std::min(ctx.timeout, std::chrono::milliseconds(5000));
   ProbeResult p = tcp ? tcp_probe(c.to, c.port, wait) : udp_probe(c.to, c.port, wait);

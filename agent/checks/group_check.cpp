@@ -17,17 +17,20 @@ Evidence run_group(const checks::GroupCheck& c, const CheckContext&) {
   group* found = nullptr;
   std::vector<char> buf(65536);
   int rc = getgrnam_r(c.name.c_str(), &gr, buf.data(), buf.size(), &found);
-  if (rc != 0) return error_evidence("group " + c.name, "getgrnam " + c.name + ": " + std::strerror(rc));
+  if (rc != 0)
+    return error_evidence("group " + c.name, "getgrnam " + c.name + ": " + std::strerror(rc));
   if (!found) {
     ev.expect(c.exists ? "group " + c.name + " exists" : "group " + c.name + " is absent",
               "no group " + c.name + " (NSS)", !c.exists);
     return ev.finish();
   }
   if (!c.exists) {
-    ev.expect("group " + c.name + " is absent", "group " + c.name + " exists, gid " + std::to_string(gr.gr_gid), false);
+    ev.expect("group " + c.name + " is absent",
+              "group " + c.name + " exists, gid " + std::to_string(gr.gr_gid), false);
     return ev.finish();
   }
-  ev.expect("group " + c.name + " exists", "group " + c.name + " exists, gid " + std::to_string(gr.gr_gid), true);
+  ev.expect("group " + c.name + " exists",
+            "group " + c.name + " exists, gid " + std::to_string(gr.gr_gid), true);
   std::vector<std::string> members;
   for (char** m = gr.gr_mem; m && *m; ++m) members.emplace_back(*m);
   std::string listed;
@@ -40,8 +43,10 @@ Evidence run_group(const checks::GroupCheck& c, const CheckContext&) {
       primary = pw && pw->pw_gid == gr.gr_gid;
     }
     ev.expect("member " + want,
-              in ? "member " + want : primary ? "member " + want + " (primary group)"
-                                              : want + " is not a member (members: " + (listed.empty() ? "none" : listed) + ")",
+              in ? "member " + want
+              : primary
+                  ? "member " + want + " (primary group)"
+                  : want + " is not a member (members: " + (listed.empty() ? "none" : listed) + ")",
               in || primary);
   }
   return ev.finish();

@@ -21,7 +21,8 @@ Evidence run_http(const checks::HttpCheck& c, const CheckContext& ctx) {
     return ev.finish();
   }
   long status = call.response_code();
-  std::string seen = "status " + std::to_string(status) + ", body " + std::to_string(call.body().size()) + " bytes";
+  std::string seen = "status " + std::to_string(status) + ", body " +
+                     std::to_string(call.body().size()) + " bytes";
   bool ok = status == c.status;
   if (c.body_regex) {
     RegexOutcome m = ctx.search_regex(*c.body_regex, call.body());

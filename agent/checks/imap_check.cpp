@@ -8,7 +8,8 @@ namespace atelier::agent {
 Evidence run_imap(const checks::ImapCheck& c, const CheckContext& ctx) {
   EvidenceBuilder ev;
   std::string where = c.user + "@" + c.server + ":" + std::to_string(c.port) + "/" + c.mailbox;
-  std::string want = c.subject ? "a message with subject " + quote(*c.subject) + " in " + where : "login and open " + where;
+  std::string want = c.subject ? "a message with subject " + quote(*c.subject) + " in " + where
+                               : "login and open " + where;
   CurlCall call(ctx.timeout);
   std::string url = "imap://" + c.server + ":" + std::to_string(c.port) + "/" + c.mailbox;
   curl_easy_setopt(call.handle(), CURLOPT_URL, url.c_str());
@@ -32,14 +33,18 @@ Evidence run_imap(const checks::ImapCheck& c, const CheckContext& ctx) {
     // a failed SELECT as a login failure too, so the reply text decides which it was.
     std::string refusal;
     for (const auto& line : call.server_lines()) {
-      if (line.rfind("* ", 0) != 0 && (line.find(" NO ") != std::string::npos || line.find(" BAD ") != std::string::npos)) {
+      if (line.rfind("* ", 0) != 0 &&
+          (line.find(" NO ") != std::string::npos || line.find(" BAD ") != std::string::npos)) {
         refusal = line;
       }
     }
     bool auth = refusal.find("AUTHENTICATIONFAILED") != std::string::npos ||
                 refusal.find("uthentication") != std::string::npos;
     if (rc == CURLE_LOGIN_DENIED && (auth || refusal.empty())) {
-      ev.expect(want, "login as " + c.user + " refused: " + (refusal.empty() ? call.error_text(rc) : refusal), false);
+      ev.expect(
+          want,
+          "login as " + c.user + " refused: " + (refusal.empty() ? call.error_text(rc) : refusal),
+          false);
     } else {
       ev.expect(want, "IMAP failed: " + (refusal.empty() ? call.error_text(rc) : refusal), false);
     }
@@ -61,8 +66,9 @@ Evidence run_imap(const checks::ImapCheck& c, const CheckContext& ctx) {
   while (!hits.empty() && (hits.back() == '\r' || hits.back() == ' ')) hits.pop_back();
   while (!hits.empty() && hits.front() == ' ') hits.erase(0, 1);
   bool found = !hits.empty();
-  ev.expect(want, found ? "message(s) " + hits + " match subject " + quote(*c.subject)
-                        : "no message in " + c.mailbox + " has subject " + quote(*c.subject),
+  ev.expect(want,
+            found ? "message(s) " + hits + " match subject " + quote(*c.subject)
+                  : "no message in " + c.mailbox + " has subject " + quote(*c.subject),
             found);
   return ev.finish();
 }

@@ -25,10 +25,12 @@ int prefix_length(const sockaddr* mask) {
   const unsigned char* bytes = nullptr;
   std::size_t n = 0;
   if (mask->sa_family == AF_INET) {
-    bytes = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(mask)->sin_addr);
+    bytes = reinterpret_cast<const unsigned char*>(
+        &reinterpret_cast<const sockaddr_in*>(mask)->sin_addr);
     n = 4;
   } else if (mask->sa_family == AF_INET6) {
-    bytes = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in6*>(mask)->sin6_addr);
+    bytes = reinterpret_cast<const unsigned char*>(
+        &reinterpret_cast<const sockaddr_in6*>(mask)->sin6_addr);
     n = 16;
   }
   for (std::size_t i = 0; i < n; ++i) bits += std::popcount(static_cast<unsigned>(bytes[i]));
@@ -37,9 +39,10 @@ int prefix_length(const sockaddr* mask) {
 
 std::string cidr(const sockaddr* addr, const sockaddr* mask) {
   char text[INET6_ADDRSTRLEN] = {};
-  const void* raw = addr->sa_family == AF_INET
-                        ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(addr)->sin_addr)
-                        : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr);
+  const void* raw =
+      addr->sa_family == AF_INET
+          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(addr)->sin_addr)
+          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr);
   if (!inet_ntop(addr->sa_family, raw, text, sizeof text)) return "";
   return std::string(text) + "/" + std::to_string(prefix_length(mask));
 }
@@ -55,10 +58,12 @@ std::string operstate(unsigned flags) {
 // Every interface of this network namespace, in the kernel's order, with its addresses.
 Result<std::vector<InterfaceEntry>> list_interfaces() {
   ifaddrs* all = nullptr;
-  if (getifaddrs(&all) != 0) return Error(ErrorCode::kIo, std::string("getifaddrs: ") + std::strerror(errno));
+  if (getifaddrs(&all) != 0)
+    return Error(ErrorCode::kIo, std::string("getifaddrs: ") + std::strerror(errno));
   std::vector<InterfaceEntry> out;
   for (const ifaddrs* a = all; a; a = a->ifa_next) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const InterfaceEntry& e) { return e.name == a->ifa_name; });
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const InterfaceEntry& e) { return e.name == a->ifa_name; });
     if (it == out.end()) {
       InterfaceEntry e;
       e.name = a->ifa_name;
@@ -83,24 +88,28 @@ Evidence run_interface(const checks::InterfaceCheck& c, const CheckContext&) {
   EvidenceBuilder ev;
   auto parsed = list_interfaces();
   if (!parsed) return error_evidence("interface " + c.name, parsed.error().to_string());
-  auto it = std::find_if(parsed->begin(), parsed->end(), [&](const InterfaceEntry& e) { return e.name == c.name; });
+  auto it = std::find_if(parsed->begin(), parsed->end(),
+                         [&](const InterfaceEntry& e) { return e.name == c.name; });
   if (it == parsed->end()) {
     std::string names;
     for (const auto& e : *parsed) names += (names.empty() ? "" : ", ") + e.name;
-    ev.expect("interface " + c.name + " exists", "no interface " + c.name + " (have: " + names + ")", false);
+    ev.expect("interface " + c.name + " exists",
+              "no interface " + c.name + " (have: " + names + ")", false);
     return ev.finish();
   }
   ev.expect("interface " + c.name + " exists", "interface " + c.name + " exists", true);
   if (c.up) {
     bool up = it->admin_up();
-    ev.expect(c.name + (*c.up ? " up" : " down"), c.name + (up ? " up" : " down") + " (state " + it->operstate + ")",
-              up == *c.up);
+    ev.expect(c.name + (*c.up ? " up" : " down"),
+              c.name + (up ? " up" : " down") + " (state " + it->operstate + ")", up == *c.up);
   }
   if (c.address) {
     std::string list;
     for (const auto& a : it->addresses) list += (list.empty() ? "" : ", ") + a;
-    bool has = std::find(it->addresses.begin(), it->addresses.end(), *c.address) != it->addresses.end();
-    ev.expect("address " + *c.address, "addresses " + (list.empty() ? std::string("none") : list), has);
+    bool has =
+        std::find(it->addresses.begin(), it->addresses.end(), *c.address) != it->addresses.end();
+    ev.expect("address " + *c.address, "addresses " + (list.empty() ? std::string("none") : list),
+              has);
   }
   return ev.finish();
 }

@@ -46,10 +46,12 @@ Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
   if (c.attribute) want += " with " + *c.attribute + (c.value ? "=" + *c.value : " set");
   LDAP* ld = nullptr;
   int rc = ldap_initialize(&ld, c.url.c_str());
-  if (rc != LDAP_SUCCESS) return error_evidence(want, "ldap_initialize " + c.url + ": " + ldap_err2string(rc));
+  if (rc != LDAP_SUCCESS)
+    return error_evidence(want, "ldap_initialize " + c.url + ": " + ldap_err2string(rc));
   int version = LDAP_VERSION3;
   ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
-  timeval tv{static_cast<time_t>(ctx.timeout.count() / 1000), static_cast<suseconds_t>((ctx.timeout.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(ctx.timeout.count() / 1000),
+             static_cast<suseconds_t>((ctx.timeout.count() % 1000) * 1000)};
   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
   ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
@@ -62,17 +64,19 @@ Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
   std::string password = c.password.value_or("");
   cred.bv_val = password.data();
   cred.bv_len = password.size();
-  rc = ldap_sasl_bind_s(ld, c.bind_dn ? c.bind_dn->c_str() : nullptr, LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+  rc = ldap_sasl_bind_s(ld, c.bind_dn ? c.bind_dn->c_str() : nullptr, LDAP_SASL_SIMPLE, &cred,
+                        nullptr, nullptr, nullptr);
   if (rc != LDAP_SUCCESS) {
     std::string who = c.bind_dn ? "bind as " + *c.bind_dn : "anonymous bind";
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH || rc == LDAP_UNWILLING_TO_PERFORM) {
+    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+        rc == LDAP_UNWILLING_TO_PERFORM) {
       ev.expect(want, who + " refused: " + ldap_err2string(rc), false);
       return ev.finish();
     }
     ev.expect(want, who + " failed: " + ldap_err2string(rc), false);
     return ev.finish();
   }
-  int scope = c.scope == checks::LdapScope::kBase ? LDAP_SCOPE_BASE
+  int scope = c.scope == checks::LdapScope::kBase  ? LDAP_SCOPE_BASE
               : c.scope == checks::LdapScope::kOne ? LDAP_SCOPE_ONELEVEL
                                                    : LDAP_SCOPE_SUBTREE;
   std::vector<char*> attrs;
@@ -80,8 +84,8 @@ Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
   if (c.attribute) attrs.push_back(attr.data());
   attrs.push_back(nullptr);
   LDAPMessage* res = nullptr;
-  rc = ldap_search_ext_s(ld, c.base.c_str(), scope, c.filter.c_str(), c.attribute ? attrs.data() : nullptr, 0, nullptr,
-                         nullptr, &tv, 0, &res);
+  rc = ldap_search_ext_s(ld, c.base.c_str(), scope, c.filter.c_str(),
+                         c.attribute ? attrs.data() : nullptr, 0, nullptr, nullptr, &tv, 0, &res);
   struct Freer {
     LDAPMessage* m;
     ~Freer() {
@@ -103,7 +107,8 @@ Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
     auto [values, first_dn] = attribute_values(ld, res, *c.attribute);
     std::string list;
     for (const auto& v : values) list += (list.empty() ? "" : ", ") + v;
-    seen += " (first " + first_dn + "), " + *c.attribute + ": " + (values.empty() ? std::string("none") : quote(list, 300));
+    seen += " (first " + first_dn + "), " + *c.attribute + ": " +
+            (values.empty() ? std::string("none") : quote(list, 300));
     if (c.value) {
       ok = ok && std::find(values.begin(), values.end(), *c.value) != values.end();
     } else {

@@ -14,7 +14,8 @@ Evidence run_mount(const checks::MountCheck& c, const CheckContext&) {
   if (!in) return error_evidence(c.path + " mounted", "cannot read /proc/self/mounts");
   std::ostringstream s;
   s << in.rdbuf();
-  std::string path = c.path.size() > 1 && c.path.back() == '/' ? c.path.substr(0, c.path.size() - 1) : c.path;
+  std::string path =
+      c.path.size() > 1 && c.path.back() == '/' ? c.path.substr(0, c.path.size() - 1) : c.path;
   const MountEntry* found = nullptr;
   auto mounts = parse_mounts(s.str());
   for (const auto& m : mounts) {

@@ -51,24 +51,30 @@ Resolved resolve(const std::string& host, std::uint16_t port, int socktype) {
 
 ProbeOutcome classify(int err) {
   switch (err) {
-    case ECONNREFUSED: return ProbeOutcome::kRefused;
-    case ETIMEDOUT: return ProbeOutcome::kTimeout;
+    case ECONNREFUSED:
+      return ProbeOutcome::kRefused;
+    case ETIMEDOUT:
+      return ProbeOutcome::kTimeout;
     case EHOSTUNREACH:
     case ENETUNREACH:
     case EACCES:
-    case EPERM: return ProbeOutcome::kUnreachable;
-    default: return ProbeOutcome::kError;
+    case EPERM:
+      return ProbeOutcome::kUnreachable;
+    default:
+      return ProbeOutcome::kError;
   }
 }
 
 long ms_since(std::chrono::steady_clock::time_point start) {
-  return static_cast<long>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - start)
+                               .count());
 }
 
 }  // namespace
 
-ProbeResult tcp_probe(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
+ProbeResult tcp_probe(const std::string& host, std::uint16_t port,
+                      std::chrono::milliseconds timeout) {
   ProbeResult out;
   Resolved r = resolve(host, port, SOCK_STREAM);
   out.address = r.text.empty() ? host + ":" + std::to_string(port) : r.text;
@@ -90,7 +96,8 @@ ProbeResult tcp_probe(const std::string& host, std::uint16_t port, std::chrono::
     if (n == 0) {
       ::close(fd);
       out.outcome = ProbeOutcome::kTimeout;
-      out.detail = "no answer from " + out.address + " within " + std::to_string(timeout.count()) + " ms";
+      out.detail =
+          "no answer from " + out.address + " within " + std::to_string(timeout.count()) + " ms";
       return out;
     }
     socklen_t len = sizeof err;
@@ -107,7 +114,8 @@ ProbeResult tcp_probe(const std::string& host, std::uint16_t port, std::chrono::
   return out;
 }
 
-ProbeResult udp_probe(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
+ProbeResult udp_probe(const std::string& host, std::uint16_t port,
+                      std::chrono::milliseconds timeout) {
   ProbeResult out;
   Resolved r = resolve(host, port, SOCK_DGRAM);
   out.address = r.text.empty() ? host + ":" + std::to_string(port) : r.text;
@@ -132,7 +140,8 @@ ProbeResult udp_probe(const std::string& host, std::uint16_t port, std::chrono::
   static const unsigned char kDnsQuery[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
                                             0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01};
   static const unsigned char kZero[] = {0};
-  const void* payload = port == 53 ? static_cast<const void*>(kDnsQuery) : static_cast<const void*>(kZero);
+  const void* payload =
+      port == 53 ? static_cast<const void*>(kDnsQuery) : static_cast<const void*>(kZero);
   std::size_t size = port == 53 ? sizeof kDnsQuery : sizeof kZero;
   auto start = std::chrono::steady_clock::now();
   if (::send(fd, payload, size, 0) < 0) {
@@ -147,8 +156,8 @@ ProbeResult udp_probe(const std::string& host, std::uint16_t port, std::chrono::
   if (n == 0) {
     ::close(fd);
     out.outcome = ProbeOutcome::kNoAnswer;
-    out.detail = "no reply and no refusal from " + out.address + " within " + std::to_string(timeout.count()) +
-                 " ms (udp: filtered, or nothing answers)";
+    out.detail = "no reply and no refusal from " + out.address + " within " +
+                 std::to_string(timeout.count()) + " ms (udp: filtered, or nothing answers)";
     return out;
   }
   char buf[512];

@@ -40,7 +40,8 @@ bool read_whole_file(const char* path, std::string& out) {
 
 Evidence run_package(const checks::PackageCheck& c, const CheckContext&) {
   EvidenceBuilder ev;
-  std::string want = c.installed ? "package " + c.name + " installed" : "package " + c.name + " not installed";
+  std::string want =
+      c.installed ? "package " + c.name + " installed" : "package " + c.name + " not installed";
   if (c.installed && c.version) want += ", version " + *c.version + "*";
   std::string status;
   if (!read_whole_file("/var/lib/dpkg/status", status)) {

@@ -25,7 +25,8 @@ std::string str_of(const json::object& o, const char* key) {
 Result<json::value> parse_json(std::string_view text, const char* what) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
-  if (ec) return Error(ErrorCode::kInvalidArgument, std::string(what) + " is not JSON: " + ec.message());
+  if (ec)
+    return Error(ErrorCode::kInvalidArgument, std::string(what) + " is not JSON: " + ec.message());
   return v;
 }
 }  // namespace
@@ -53,7 +54,8 @@ std::vector<SocketEntry> parse_proc_net(std::string_view text, bool ipv6) {
     } else if (ipv6 && hex_addr.size() == 32) {
       in6_addr a{};
       for (int i = 0; i < 4; ++i) {
-        std::uint32_t word = static_cast<std::uint32_t>(std::stoul(hex_addr.substr(i * 8, 8), nullptr, 16));
+        std::uint32_t word =
+            static_cast<std::uint32_t>(std::stoul(hex_addr.substr(i * 8, 8), nullptr, 16));
         std::memcpy(&a.s6_addr[i * 4], &word, 4);
       }
       inet_ntop(AF_INET6, &a, buf, sizeof buf);
@@ -70,7 +72,8 @@ namespace {
 std::string unescape_octal(const std::string& s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() + 0 && std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
+    if (s[i] == '\\' && i + 3 < s.size() + 0 &&
+        std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
       out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
       i += 3;
     } else {
@@ -117,7 +120,9 @@ Result<std::vector<RouteEntry>> parse_ip_route_json(std::string_view text) {
   return out;
 }
 
-bool InterfaceEntry::admin_up() const { return std::find(flags.begin(), flags.end(), "UP") != flags.end(); }
+bool InterfaceEntry::admin_up() const {
+  return std::find(flags.begin(), flags.end(), "UP") != flags.end();
+}
 
 Result<std::vector<InterfaceEntry>> parse_ip_addr_json(std::string_view text) {
   auto v = parse_json(text, "ip -j addr");
@@ -162,10 +167,12 @@ std::string render_object_value(const json::object& o) {
   if (const auto* m = o.if_contains("meta"); m && m->is_object()) {
     std::string key = str_of(m->as_object(), "key");
     // nft prints the common meta keys without "meta".
-    if (key == "iifname" || key == "oifname" || key == "iif" || key == "oif" || key == "mark") return key;
+    if (key == "iifname" || key == "oifname" || key == "iif" || key == "oif" || key == "mark")
+      return key;
     return "meta " + key;
   }
-  if (const auto* c = o.if_contains("ct"); c && c->is_object()) return "ct " + str_of(c->as_object(), "key");
+  if (const auto* c = o.if_contains("ct"); c && c->is_object())
+    return "ct " + str_of(c->as_object(), "key");
   if (const auto* p = o.if_contains("prefix"); p && p->is_object()) {
     return str_of(p->as_object(), "addr") + "/" + str_of(p->as_object(), "len");
   }
@@ -221,17 +228,23 @@ std::string render_statement(const json::object& stmt) {
     return left + " " + op + " " + right;
   }
   if (key == "counter") return "counter";
-  if (key == "accept" || key == "drop" || key == "continue" || key == "return" || key == "masquerade") return key;
+  if (key == "accept" || key == "drop" || key == "continue" || key == "return" ||
+      key == "masquerade")
+    return key;
   if (key == "reject") return "reject";
-  if ((key == "jump" || key == "goto") && arg.is_object()) return key + " " + str_of(arg.as_object(), "target");
+  if ((key == "jump" || key == "goto") && arg.is_object())
+    return key + " " + str_of(arg.as_object(), "target");
   if ((key == "snat" || key == "dnat") && arg.is_object()) {
-    std::string out = key + " to " + render_value(arg.as_object().contains("addr") ? arg.as_object().at("addr") : json::value());
+    std::string out =
+        key + " to " +
+        render_value(arg.as_object().contains("addr") ? arg.as_object().at("addr") : json::value());
     if (arg.as_object().contains("port")) out += ":" + render_value(arg.as_object().at("port"));
     return out;
   }
   if (key == "log") {
     std::string out = "log";
-    if (arg.is_object() && arg.as_object().contains("prefix")) out += " prefix \"" + str_of(arg.as_object(), "prefix") + "\"";
+    if (arg.is_object() && arg.as_object().contains("prefix"))
+      out += " prefix \"" + str_of(arg.as_object(), "prefix") + "\"";
     return out;
   }
   if (key == "limit" && arg.is_object()) {
@@ -246,7 +259,8 @@ Result<NftRuleset> parse_nft_json(std::string_view text) {
   auto v = parse_json(text, "nft -j list ruleset");
   if (!v) return std::move(v).error();
   const json::value* items = v->is_object() ? v->as_object().if_contains("nftables") : nullptr;
-  if (!items || !items->is_array()) return Error(ErrorCode::kInvalidArgument, "nft -j: no \"nftables\" list");
+  if (!items || !items->is_array())
+    return Error(ErrorCode::kInvalidArgument, "nft -j: no \"nftables\" list");
   NftRuleset out;
   for (const auto& item : items->as_array()) {
     if (!item.is_object()) continue;
@@ -255,8 +269,8 @@ Result<NftRuleset> parse_nft_json(std::string_view text) {
       out.tables.emplace_back(str_of(t->as_object(), "family"), str_of(t->as_object(), "name"));
     } else if (const auto* c = o.if_contains("chain"); c && c->is_object()) {
       const auto& co = c->as_object();
-      out.chains.push_back({str_of(co, "family"), str_of(co, "table"), str_of(co, "name"), str_of(co, "policy"),
-                            str_of(co, "hook")});
+      out.chains.push_back({str_of(co, "family"), str_of(co, "table"), str_of(co, "name"),
+                            str_of(co, "policy"), str_of(co, "hook")});
     } else if (const auto* r = o.if_contains("rule"); r && r->is_object()) {
       const auto& ro = r->as_object();
       NftRule rule{str_of(ro, "family"), str_of(ro, "table"), str_of(ro, "chain"), ""};
@@ -291,13 +305,16 @@ std::optional<DpkgEntry> find_dpkg_package(std::string_view text, std::string_vi
     std::size_t begin = text.rfind("\n\n", after - needle.size());
     begin = begin == std::string_view::npos ? 0 : begin + 2;
     std::size_t end = text.find("\n\n", after);
-    std::string_view stanza = text.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
+    std::string_view stanza =
+        text.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
     auto field = [&](std::string_view key) -> std::string_view {
       std::size_t pos = 0;
       while (pos < stanza.size()) {
         std::size_t eol = stanza.find('\n', pos);
-        std::string_view line = stanza.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-        if (line.size() > key.size() + 1 && line.substr(0, key.size()) == key && line[key.size()] == ':') {
+        std::string_view line =
+            stanza.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+        if (line.size() > key.size() + 1 && line.substr(0, key.size()) == key &&
+            line[key.size()] == ':') {
           std::string_view v = line.substr(key.size() + 1);
           while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
           return v;
@@ -309,7 +326,8 @@ std::optional<DpkgEntry> find_dpkg_package(std::string_view text, std::string_vi
     };
     if (field("Package") != name) continue;
     DpkgEntry e{std::string(field("Status")), std::string(field("Version"))};
-    if (!found || (e.status == "install ok installed" && found->status != "install ok installed")) found = std::move(e);
+    if (!found || (e.status == "install ok installed" && found->status != "install ok installed"))
+      found = std::move(e);
   }
   return found;
 }

@@ -14,9 +14,9 @@
 namespace atelier::agent {
 
 struct SocketEntry {
-  std::string address;   // "127.0.0.1", "::", "::1"
+  std::string address;  // "127.0.0.1", "::", "::1"
   std::uint16_t port = 0;
-  int state = 0;         // the kernel's TCP state number: 0x0A listen, 0x07 close (bound udp)
+  int state = 0;  // the kernel's TCP state number: 0x0A listen, 0x07 close (bound udp)
 };
 // Parses /proc/net/tcp, tcp6, udp or udp6 (the format is the same; `ipv6` picks the width).
 std::vector<SocketEntry> parse_proc_net(std::string_view text, bool ipv6);
@@ -34,29 +34,29 @@ struct RouteEntry {
   std::string destination;  // "default", "10.0.0.0/24", "10.0.0.1" (a host route)
   std::string gateway;
   std::string device;
-  std::string table;        // "main" when ip does not say
-  std::string type;         // "unicast" when ip does not say
+  std::string table;  // "main" when ip does not say
+  std::string type;   // "unicast" when ip does not say
 };
 Result<std::vector<RouteEntry>> parse_ip_route_json(std::string_view text);
 
 struct InterfaceEntry {
   std::string name;
   std::string mac;
-  std::vector<std::string> flags;       // "UP", "LOWER_UP", ...
-  std::string operstate;                // "UP", "DOWN", "UNKNOWN"
-  std::vector<std::string> addresses;   // CIDR form
+  std::vector<std::string> flags;      // "UP", "LOWER_UP", ...
+  std::string operstate;               // "UP", "DOWN", "UNKNOWN"
+  std::vector<std::string> addresses;  // CIDR form
   bool admin_up() const;
 };
 Result<std::vector<InterfaceEntry>> parse_ip_addr_json(std::string_view text);
 
 struct NftChain {
   std::string family, table, name;
-  std::string policy;   // empty for a regular (non-base) chain
+  std::string policy;  // empty for a regular (non-base) chain
   std::string hook;
 };
 struct NftRule {
   std::string family, table, chain;
-  std::string text;     // rendered like `nft list`: "tcp dport 25 accept"
+  std::string text;  // rendered like `nft list`: "tcp dport 25 accept"
 };
 struct NftRuleset {
   std::vector<std::pair<std::string, std::string>> tables;  // (family, name)
@@ -69,7 +69,7 @@ struct NftRuleset {
 Result<NftRuleset> parse_nft_json(std::string_view text);
 
 struct DpkgEntry {
-  std::string status;    // "install ok installed", "deinstall ok config-files", ...
+  std::string status;  // "install ok installed", "deinstall ok config-files", ...
   std::string version;
 };
 // Finds a package in /var/lib/dpkg/status (the database dpkg-query reads); with several

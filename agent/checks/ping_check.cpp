@@ -12,8 +12,12 @@ Evidence run_ping(const checks::PingCheck& c, const CheckContext& ctx) {
   EvidenceBuilder ev;
   int count = std::max(1, c.count);
   std::string want = c.host + (c.reachable ? " answers ping" : " does not answer ping");
-  auto r = process::run_process({{"ping", "-n", "-q", "-c", std::to_string(count), "-i", "0.2", "-W", "1", c.host},
-                                 {}, "", "", ctx.timeout});
+  auto r = process::run_process(
+      {{"ping", "-n", "-q", "-c", std::to_string(count), "-i", "0.2", "-W", "1", c.host},
+       {},
+       "",
+       "",
+       ctx.timeout});
   if (!r) {
     ev.expect(want, "", false);
     return ev.error("ping: " + r.error().to_string());
@@ -30,7 +34,8 @@ Evidence run_ping(const checks::PingCheck& c, const CheckContext& ctx) {
     ev.expect(want, "no echo sent: " + why, !c.reachable);
     return ev.finish();
   }
-  std::string seen = std::to_string(*received) + " of " + std::to_string(count) + " echo replies from " + c.host;
+  std::string seen =
+      std::to_string(*received) + " of " + std::to_string(count) + " echo replies from " + c.host;
   ev.expect(want, seen, (*received > 0) == c.reachable);
   return ev.finish();
 }

@@ -36,7 +36,8 @@ Evidence run_port(const checks::PortCheck& c, const CheckContext&) {
   std::string where = proto + "/" + std::to_string(c.port);
   std::string list;
   for (const auto& a : addresses) list += (list.empty() ? "" : ", ") + a;
-  std::string seen = addresses.empty() ? "nothing listens on " + where : where + " listening on " + list;
+  std::string seen =
+      addresses.empty() ? "nothing listens on " + where : where + " listening on " + list;
   if (!c.listening) {
     ev.expect("nothing listens on " + where, seen, addresses.empty());
   } else if (c.address) {

@@ -10,7 +10,8 @@ asm(".section .rodata\n"
     ".global atelier_agent_probes_end\n"
     ".balign 4096\n"
     "atelier_agent_probes_start:\n"
-    ".incbin \"" ATELIER_AGENT_PROBES_BUILD_PATH "\"\n"
+    ".incbin \"" ATELIER_AGENT_PROBES_BUILD_PATH
+    "\"\n"
     "atelier_agent_probes_end:\n"
     ".balign 4096\n"
     ".previous\n");

@@ -30,7 +30,8 @@ const Module& module() {
   static std::once_flag once;
   std::call_once(once, [] {
     const char* begin = atelier_agent_probes_start;
-    std::size_t size = static_cast<std::size_t>(atelier_agent_probes_end - atelier_agent_probes_start);
+    std::size_t size =
+        static_cast<std::size_t>(atelier_agent_probes_end - atelier_agent_probes_start);
     int fd = memfd_create("atelier-agent-probes.so", MFD_CLOEXEC);
     if (fd < 0) {
       m.error = std::string("memfd_create for the probe module: ") + std::strerror(errno);
@@ -74,10 +75,20 @@ Evidence call(const char* symbol, const Kind& check, const CheckContext& ctx) {
 
 }  // namespace
 
-Evidence run_http(const checks::HttpCheck& c, const CheckContext& ctx) { return call("atelier_probe_http", c, ctx); }
-Evidence run_smtp(const checks::SmtpCheck& c, const CheckContext& ctx) { return call("atelier_probe_smtp", c, ctx); }
-Evidence run_imap(const checks::ImapCheck& c, const CheckContext& ctx) { return call("atelier_probe_imap", c, ctx); }
-Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) { return call("atelier_probe_ldap", c, ctx); }
-Evidence run_sql(const checks::SqlCheck& c, const CheckContext& ctx) { return call("atelier_probe_sql", c, ctx); }
+Evidence run_http(const checks::HttpCheck& c, const CheckContext& ctx) {
+  return call("atelier_probe_http", c, ctx);
+}
+Evidence run_smtp(const checks::SmtpCheck& c, const CheckContext& ctx) {
+  return call("atelier_probe_smtp", c, ctx);
+}
+Evidence run_imap(const checks::ImapCheck& c, const CheckContext& ctx) {
+  return call("atelier_probe_imap", c, ctx);
+}
+Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
+  return call("atelier_probe_ldap", c, ctx);
+}
+Evidence run_sql(const checks::SqlCheck& c, const CheckContext& ctx) {
+  return call("atelier_probe_sql", c, ctx);
+}
 
 }  // namespace atelier::agent

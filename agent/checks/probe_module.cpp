@@ -9,12 +9,14 @@
 namespace agent = atelier::agent;
 namespace checks = atelier::checks;
 
-ATELIER_PROBE_EXPORT int atelier_probe_abi_version() { return 1; }
+ATELIER_PROBE_EXPORT int atelier_probe_abi_version() {
+  return 1;
+}
 
-#define ATELIER_PROBE_ENTRY(kind, Type)                                                              \
-  ATELIER_PROBE_EXPORT void atelier_probe_##kind(const void* check, const void* ctx, void* out) {  \
-    *static_cast<agent::Evidence*>(out) =                                                           \
-        agent::run_##kind(*static_cast<const checks::Type*>(check), *static_cast<const agent::CheckContext*>(ctx)); \
+#define ATELIER_PROBE_ENTRY(kind, Type)                                                           \
+  ATELIER_PROBE_EXPORT void atelier_probe_##kind(const void* check, const void* ctx, void* out) { \
+    *static_cast<agent::Evidence*>(out) = agent::run_##kind(                                      \
+        *static_cast<const checks::Type*>(check), *static_cast<const agent::CheckContext*>(ctx)); \
   }
 
 ATELIER_PROBE_ENTRY(http, HttpCheck)

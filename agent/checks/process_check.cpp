@@ -36,8 +36,9 @@ Evidence run_process(const checks::ProcessCheck& c, const CheckContext&) {
   closedir(proc);
   std::string who;
   for (const auto& u : users) who += (who.empty() ? "" : ",") + u;
-  std::string seen = count == 0 ? "no process named " + c.name
-                                : std::to_string(count) + " process(es) named " + c.name + " (user " + who + ")";
+  std::string seen =
+      count == 0 ? "no process named " + c.name
+                 : std::to_string(count) + " process(es) named " + c.name + " (user " + who + ")";
   if (!c.running) {
     ev.expect("no process named " + c.name, seen, count == 0);
   } else if (c.user) {

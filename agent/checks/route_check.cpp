@@ -8,8 +8,10 @@ namespace atelier::agent {
 namespace {
 // "10.0.0.1/32" and "10.0.0.1" name the same host route; ip prints the short form.
 std::string canonical(const std::string& dst) {
-  if (dst.size() > 3 && dst.compare(dst.size() - 3, 3, "/32") == 0) return dst.substr(0, dst.size() - 3);
-  if (dst.size() > 4 && dst.compare(dst.size() - 4, 4, "/128") == 0) return dst.substr(0, dst.size() - 4);
+  if (dst.size() > 3 && dst.compare(dst.size() - 3, 3, "/32") == 0)
+    return dst.substr(0, dst.size() - 3);
+  if (dst.size() > 4 && dst.compare(dst.size() - 4, 4, "/128") == 0)
+    return dst.substr(0, dst.size() - 4);
   if (dst == "0.0.0.0/0" || dst == "::/0") return "default";
   return dst;
 }
@@ -23,7 +25,8 @@ Evidence run_route(const checks::RouteCheck& c, const CheckContext& ctx) {
   if (!c.present) want = "no " + want;
   std::vector<RouteEntry> routes;
   for (const char* family : {"-4", "-6"}) {
-    auto r = process::run_process({{"ip", "-j", family, "route", "show", "table", "all"}, {}, "", "", ctx.timeout});
+    auto r = process::run_process(
+        {{"ip", "-j", family, "route", "show", "table", "all"}, {}, "", "", ctx.timeout});
     if (!r || r->exit_code != 0) {
       ev.expect(want, "", false);
       return ev.error("ip route: " + (r ? r->err : r.error().to_string()));
@@ -38,8 +41,8 @@ Evidence run_route(const checks::RouteCheck& c, const CheckContext& ctx) {
   for (const auto& r : routes) {
     if (canonical(r.destination) != dst) continue;
     if (r.type == "broadcast") continue;
-    std::string line = r.destination + (r.gateway.empty() ? "" : " via " + r.gateway) + " dev " + r.device +
-                       (r.table == "main" ? "" : " table " + r.table);
+    std::string line = r.destination + (r.gateway.empty() ? "" : " via " + r.gateway) + " dev " +
+                       r.device + (r.table == "main" ? "" : " table " + r.table);
     seen += (seen.empty() ? "" : ", ") + line;
     if (c.gateway && r.gateway != *c.gateway) continue;
     if (c.device && r.device != *c.device) continue;

@@ -47,10 +47,15 @@ Evidence run_service(const checks::ServiceCheck& c, const CheckContext& ctx) {
   }
   if (!c.state && !c.enabled) {
     // No property named: the unit must at least be known to systemd.
-    auto r = process::run_process({{"systemctl", "show", "-p", "LoadState", "--value", c.name}, {}, "", "", ctx.timeout});
-    if (!r) return error_evidence(c.name + " is a known unit", "systemctl show: " + r.error().to_string());
+    auto r = process::run_process(
+        {{"systemctl", "show", "-p", "LoadState", "--value", c.name}, {}, "", "", ctx.timeout});
+    if (!r)
+      return error_evidence(c.name + " is a known unit",
+                            "systemctl show: " + r.error().to_string());
     std::string state = first_line(r->out);
-    if (state.empty()) return error_evidence(c.name + " is a known unit", "systemctl show " + c.name + ": " + first_line(r->err));
+    if (state.empty())
+      return error_evidence(c.name + " is a known unit",
+                            "systemctl show " + c.name + ": " + first_line(r->err));
     ev.expect(c.name + " is a known unit", c.name + " load state " + state, state == "loaded");
   }
   return ev.finish();

@@ -1,8 +1,8 @@
 // The `smtp` check: libcurl speaks SMTP to the server (EHLO, MAIL FROM, RCPT TO, DATA) and the
 // message must be accepted (250 after DATA) — or refused, when `accepted` is false. The
 // evidence is the server's last reply line.
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "agent/checks/check.h"
@@ -25,11 +25,15 @@ std::size_t read_message(char* buf, std::size_t size, std::size_t n, void* user)
 
 Evidence run_smtp(const checks::SmtpCheck& c, const CheckContext& ctx) {
   EvidenceBuilder ev;
-  std::string want = "mail from <" + c.from + "> to <" + c.to + "> " + (c.accepted ? "accepted" : "refused") + " by " +
-                     c.server + ":" + std::to_string(c.port);
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string want = "mail from <" + c.from + "> to <" + c.to + "> " +
+                     (c.accepted ? "accepted" : "refused") + " by " + c.server + ":" +
+                     std::to_string(c.port);
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   Upload up;
-  up.data = "From: <" + c.from + ">\r\nTo: <" + c.to + ">\r\nSubject: atelier check " + std::to_string(now) +
+  up.data = "From: <" + c.from + ">\r\nTo: <" + c.to + ">\r\nSubject: atelier check " +
+            std::to_string(now) +
             "\r\nX-Atelier-Check: smtp\r\n\r\nThis message was sent by an atelier check.\r\n";
   CurlCall call(ctx.timeout);
   std::string url = "smtp://" + c.server + ":" + std::to_string(c.port);
@@ -53,8 +57,8 @@ Evidence run_smtp(const checks::SmtpCheck& c, const CheckContext& ctx) {
     ev.expect(want, "accepted: " + (last.empty() ? std::to_string(code) : last), c.accepted);
     return ev.finish();
   }
-  if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-      rc == CURLE_GOT_NOTHING) {
+  if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
+      rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_GOT_NOTHING) {
     // No SMTP dialogue happened: neither accepted nor refused by a mail server.
     ev.expect(want, "no SMTP dialogue: " + call.error_text(rc), false);
     return ev.finish();

@@ -28,7 +28,8 @@ Evidence run_sysctl(const checks::SysctlCheck& c, const CheckContext&) {
   std::ostringstream s;
   s << in.rdbuf();
   std::string have = normalize_spaces(s.str());
-  ev.expect(c.key + " = " + normalize_spaces(c.value), c.key + " = " + have, have == normalize_spaces(c.value));
+  ev.expect(c.key + " = " + normalize_spaces(c.value), c.key + " = " + have,
+            have == normalize_spaces(c.value));
   return ev.finish();
 }
 

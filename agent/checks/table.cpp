@@ -19,15 +19,16 @@ const auto kExecutors = std::make_tuple(
     Executor<checks::ServiceCheck>(&run_service), Executor<checks::UserCheck>(&run_user),
     Executor<checks::GroupCheck>(&run_group), Executor<checks::ProcessCheck>(&run_process),
     Executor<checks::PortCheck>(&run_port), Executor<checks::RouteCheck>(&run_route),
-    Executor<checks::InterfaceCheck>(&run_interface), Executor<checks::FirewallCheck>(&run_firewall),
-    Executor<checks::CommandCheck>(&run_command), Executor<checks::SysctlCheck>(&run_sysctl),
-    Executor<checks::MountCheck>(&run_mount), Executor<checks::DiskFreeCheck>(&run_disk_free),
-    Executor<checks::TcpCheck>(&run_tcp), Executor<checks::DnsCheck>(&run_dns),
-    Executor<checks::HttpCheck>(&run_http), Executor<checks::SmtpCheck>(&run_smtp),
-    Executor<checks::ImapCheck>(&run_imap), Executor<checks::LdapCheck>(&run_ldap),
-    Executor<checks::SqlCheck>(&run_sql), Executor<checks::PingCheck>(&run_ping),
-    Executor<checks::FlowCheck>(&run_flow));
-static_assert(std::tuple_size_v<std::decay_t<decltype(kExecutors)>> == std::variant_size_v<checks::CheckKind>);
+    Executor<checks::InterfaceCheck>(&run_interface),
+    Executor<checks::FirewallCheck>(&run_firewall), Executor<checks::CommandCheck>(&run_command),
+    Executor<checks::SysctlCheck>(&run_sysctl), Executor<checks::MountCheck>(&run_mount),
+    Executor<checks::DiskFreeCheck>(&run_disk_free), Executor<checks::TcpCheck>(&run_tcp),
+    Executor<checks::DnsCheck>(&run_dns), Executor<checks::HttpCheck>(&run_http),
+    Executor<checks::SmtpCheck>(&run_smtp), Executor<checks::ImapCheck>(&run_imap),
+    Executor<checks::LdapCheck>(&run_ldap), Executor<checks::SqlCheck>(&run_sql),
+    Executor<checks::PingCheck>(&run_ping), Executor<checks::FlowCheck>(&run_flow));
+static_assert(std::tuple_size_v<std::decay_t<decltype(kExecutors)>> ==
+              std::variant_size_v<checks::CheckKind>);
 
 }  // namespace
 

@@ -8,7 +8,8 @@ namespace atelier::agent {
 Evidence run_tcp(const checks::TcpCheck& c, const CheckContext& ctx) {
   EvidenceBuilder ev;
   std::string target = c.host + ":" + std::to_string(c.port);
-  std::string want = c.open ? "tcp connection to " + target + " accepted" : "tcp connection to " + target + " not accepted";
+  std::string want = c.open ? "tcp connection to " + target + " accepted"
+                            : "tcp connection to " + target + " not accepted";
   ProbeResult p = tcp_probe(c.host, c.port, ctx.timeout);
   if (p.outcome == ProbeOutcome::kError) {
     ev.expect(want, "", false);

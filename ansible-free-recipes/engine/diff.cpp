@@ -23,13 +23,15 @@ std::vector<std::string> split_lines(const std::string& s) {
 
 }  // namespace
 
-std::string unified_diff(const std::string& before, const std::string& after, const std::string& label) {
+std::string unified_diff(const std::string& before, const std::string& after,
+                         const std::string& label) {
   if (before == after) return "";
   auto a = split_lines(before);
   auto b = split_lines(after);
   const size_t n = a.size(), m = b.size();
   if (n * m > 4'000'000) {
-    return "--- " + label + "\n+++ " + label + "\n(content differs: " + std::to_string(n) + " lines -> " + std::to_string(m) + " lines)\n";
+    return "--- " + label + "\n+++ " + label + "\n(content differs: " + std::to_string(n) +
+           " lines -> " + std::to_string(m) + " lines)\n";
   }
   // lcs[i][j]: length of the LCS of a[i..] and b[j..].
   std::vector<std::vector<uint32_t>> lcs(n + 1, std::vector<uint32_t>(m + 1, 0));
@@ -70,8 +72,10 @@ std::string unified_diff(const std::string& before, const std::string& after, co
     size_t end = k;
     size_t last_change = k;
     while (end < script.size()) {
-      if (script[end].tag != ' ') last_change = end;
-      else if (end - last_change > 2 * ctx) break;
+      if (script[end].tag != ' ')
+        last_change = end;
+      else if (end - last_change > 2 * ctx)
+        break;
       ++end;
     }
     end = std::min(script.size(), last_change + ctx + 1);
@@ -82,8 +86,8 @@ std::string unified_diff(const std::string& before, const std::string& after, co
     }
     size_t a_start = script[start].ai + (a_count ? 1 : 0);
     size_t b_start = script[start].bj + (b_count ? 1 : 0);
-    out += "@@ -" + std::to_string(a_start) + "," + std::to_string(a_count) + " +" + std::to_string(b_start) + "," +
-           std::to_string(b_count) + " @@\n";
+    out += "@@ -" + std::to_string(a_start) + "," + std::to_string(a_count) + " +" +
+           std::to_string(b_start) + "," + std::to_string(b_count) + " @@\n";
     for (size_t x = start; x < end; ++x) out += script[x].tag + script[x].text + "\n";
     k = end;
   }

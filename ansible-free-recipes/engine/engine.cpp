@@ -10,8 +10,8 @@
 namespace atelier::recipes {
 
 std::string Summary::to_string() const {
-  return "ok=" + std::to_string(ok) + " changed=" + std::to_string(changed) + " failed=" + std::to_string(failed) +
-         " skipped=" + std::to_string(skipped);
+  return "ok=" + std::to_string(ok) + " changed=" + std::to_string(changed) +
+         " failed=" + std::to_string(failed) + " skipped=" + std::to_string(skipped);
 }
 
 Summary& Summary::operator+=(const Summary& o) {
@@ -35,10 +35,14 @@ std::string line_of(const std::string& text, size_t n) {
 
 const char* transport_name(transport::TransportKind k) {
   switch (k) {
-    case transport::TransportKind::kLocal: return "local";
-    case transport::TransportKind::kChroot: return "chroot";
-    case transport::TransportKind::kSsh: return "ssh";
-    case transport::TransportKind::kAgent: return "agent";
+    case transport::TransportKind::kLocal:
+      return "local";
+    case transport::TransportKind::kChroot:
+      return "chroot";
+    case transport::TransportKind::kSsh:
+      return "ssh";
+    case transport::TransportKind::kAgent:
+      return "agent";
   }
   return "?";
 }
@@ -47,29 +51,35 @@ const char* transport_name(transport::TransportKind k) {
 Result<Op> render_op(const Step& step, const Value& context) {
   Op op = step.op;
   std::optional<Error> err;
-  std::visit([&](auto& o) {
-    o.for_each_text([&](std::string& text) {
-      if (err || text.find("{{") == std::string::npos) return;
-      auto r = render_string(text, context);
-      if (!r.ok()) err = std::move(r).error();
-      else text = std::move(r).value();
-    });
-    using T = std::decay_t<decltype(o)>;
-    if constexpr (std::is_same_v<T, FileOp> || std::is_same_v<T, NftOp>) {
-      if (!err && o.template_text) {
-        auto t = Template::parse(*o.template_text);
-        auto r = t.ok() ? t->render(context) : Result<std::string>(t.error());
-        if (!r.ok()) err = std::move(r).error().context("template " + o.template_file.value_or("?"));
-        else o.content = std::move(r).value();
-      }
-    }
-  }, op);
+  std::visit(
+      [&](auto& o) {
+        o.for_each_text([&](std::string& text) {
+          if (err || text.find("{{") == std::string::npos) return;
+          auto r = render_string(text, context);
+          if (!r.ok())
+            err = std::move(r).error();
+          else
+            text = std::move(r).value();
+        });
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, FileOp> || std::is_same_v<T, NftOp>) {
+          if (!err && o.template_text) {
+            auto t = Template::parse(*o.template_text);
+            auto r = t.ok() ? t->render(context) : Result<std::string>(t.error());
+            if (!r.ok())
+              err = std::move(r).error().context("template " + o.template_file.value_or("?"));
+            else
+              o.content = std::move(r).value();
+          }
+        }
+      },
+      op);
   if (err) return std::move(*err).context("render arguments");
   return op;
 }
 
-StepReport run_step(const Step& step, bool handler, transport::Transport& t, const ValueMap& facts, Value& context,
-                    bool dry_run) {
+StepReport run_step(const Step& step, bool handler, transport::Transport& t, const ValueMap& facts,
+                    Value& context, bool dry_run) {
   StepReport rep;
   rep.name = step.name;
   if (rep.name.find("{{") != std::string::npos) {
@@ -82,7 +92,8 @@ StepReport run_step(const Step& step, bool handler, transport::Transport& t, con
     rep.status = s;
     rep.message = std::move(msg);
     rep.diff = std::move(diff);
-    rep.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    rep.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     return rep;
   };
   if (step.when) {
@@ -109,10 +120,18 @@ StepReport run_step(const Step& step, bool handler, transport::Transport& t, con
 
 void count(Summary& s, StepStatus st) {
   switch (st) {
-    case StepStatus::kOk: ++s.ok; break;
-    case StepStatus::kChanged: ++s.changed; break;
-    case StepStatus::kFailed: ++s.failed; break;
-    case StepStatus::kSkipped: ++s.skipped; break;
+    case StepStatus::kOk:
+      ++s.ok;
+      break;
+    case StepStatus::kChanged:
+      ++s.changed;
+      break;
+    case StepStatus::kFailed:
+      ++s.failed;
+      break;
+    case StepStatus::kSkipped:
+      ++s.skipped;
+      break;
   }
 }
 
@@ -126,7 +145,8 @@ Result<ValueMap> gather_facts(transport::Transport& t) {
       std::chrono::seconds(60));
   if (!r.ok()) return std::move(r).error().context("gather facts");
   if (r->exit_code != 0) {
-    return Error(ErrorCode::kFailedPrecondition, "cannot run /bin/sh on the target (exit " + std::to_string(r->exit_code) +
+    return Error(ErrorCode::kFailedPrecondition, "cannot run /bin/sh on the target (exit " +
+                                                     std::to_string(r->exit_code) +
                                                      "): " + r->stderr_text)
         .context("gather facts");
   }
@@ -195,12 +215,13 @@ HostReport run_recipe(const Recipe& recipe, transport::Transport& t, const RunOp
       rep.steps.push_back(std::move(s));
     }
   }
-  rep.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  rep.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   return rep;
 }
 
-std::vector<HostReport> run_on_hosts(const Recipe& recipe, const std::vector<HostTarget>& hosts, const RunOptions& options,
-                                     size_t parallel) {
+std::vector<HostReport> run_on_hosts(const Recipe& recipe, const std::vector<HostTarget>& hosts,
+                                     const RunOptions& options, size_t parallel) {
   std::vector<HostReport> reports(hosts.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
@@ -213,7 +234,8 @@ std::vector<HostReport> run_on_hosts(const Recipe& recipe, const std::vector<Hos
       } else {
         reports[i] = run_recipe(recipe, **t, options);
       }
-      reports[i].elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      reports[i].elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
     }
   };
   size_t n = std::max<size_t>(1, std::min(parallel, hosts.size()));

@@ -66,7 +66,7 @@ struct HostTarget {
 
 // Runs the recipe on every host, at most `parallel` at once (>= 1). A host that fails (or cannot
 // be reached) does not stop the others. Reports come back in the order of `hosts`.
-std::vector<HostReport> run_on_hosts(const Recipe& recipe, const std::vector<HostTarget>& hosts, const RunOptions& options,
-                                     size_t parallel);
+std::vector<HostReport> run_on_hosts(const Recipe& recipe, const std::vector<HostTarget>& hosts,
+                                     const RunOptions& options, size_t parallel);
 
 }  // namespace atelier::recipes

@@ -7,7 +7,18 @@ namespace atelier::recipes {
 namespace {
 
 struct Token {
-  enum class Kind { kEnd, kName, kString, kInt, kOp, kLParen, kRParen, kLBracket, kRBracket, kComma };
+  enum class Kind {
+    kEnd,
+    kName,
+    kString,
+    kInt,
+    kOp,
+    kLParen,
+    kRParen,
+    kLBracket,
+    kRBracket,
+    kComma
+  };
   Kind kind;
   std::string text;
   size_t col;
@@ -36,20 +47,27 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
       if (i >= s.size()) return err(start, "unterminated string");
       ++i;
       out.push_back({Token::Kind::kString, text, start});
-    } else if (std::isdigit(static_cast<unsigned char>(c)) || (c == '-' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               (c == '-' && i + 1 < s.size() &&
+                std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
       ++i;
       while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
       out.push_back({Token::Kind::kInt, std::string(s.substr(start, i - start)), start});
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '.' || s[i] == '-')) ++i;
+      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' ||
+                              s[i] == '.' || s[i] == '-'))
+        ++i;
       out.push_back({Token::Kind::kName, std::string(s.substr(start, i - start)), start});
     } else if ((c == '=' || c == '!') && i + 1 < s.size() && s[i + 1] == '=') {
       i += 2;
       out.push_back({Token::Kind::kOp, std::string(s.substr(start, 2)), start});
     } else if (c == '(' || c == ')' || c == '[' || c == ']' || c == ',') {
       ++i;
-      auto k = c == '(' ? Token::Kind::kLParen : c == ')' ? Token::Kind::kRParen : c == '[' ? Token::Kind::kLBracket
-             : c == ']' ? Token::Kind::kRBracket : Token::Kind::kComma;
+      auto k = c == '('   ? Token::Kind::kLParen
+               : c == ')' ? Token::Kind::kRParen
+               : c == '[' ? Token::Kind::kLBracket
+               : c == ']' ? Token::Kind::kRBracket
+                          : Token::Kind::kComma;
       out.push_back({k, std::string(1, c), start});
     } else {
       return err(start, std::string("unexpected '") + c + "' (operators: == != and or not in)");
@@ -72,7 +90,9 @@ class Parser {
 
  private:
   const Token& peek() const { return t_[i_]; }
-  bool is_word(const char* w) const { return peek().kind == Token::Kind::kName && peek().text == w; }
+  bool is_word(const char* w) const {
+    return peek().kind == Token::Kind::kName && peek().text == w;
+  }
   Error err(const Token& t, const std::string& m) const {
     return Error(ErrorCode::kInvalidArgument, "column " + std::to_string(t.col + 1) + ": " + m);
   }
@@ -146,7 +166,8 @@ class Parser {
         return ExprNode{ExprNode::Kind::kLiteral, Value(t.text), {}, {}};
       case Token::Kind::kInt:
         ++i_;
-        return ExprNode{ExprNode::Kind::kLiteral, Value(static_cast<int64_t>(std::stoll(t.text))), {}, {}};
+        return ExprNode{
+            ExprNode::Kind::kLiteral, Value(static_cast<int64_t>(std::stoll(t.text))), {}, {}};
       case Token::Kind::kLBracket: {
         ++i_;
         ExprNode list{ExprNode::Kind::kList, {}, {}, {}};
@@ -242,7 +263,9 @@ Result<Value> eval(const ExprNode& n, const Value& ctx) {
   } else if (const auto* m = r->as_map()) {
     found = m->count(l->to_text()) > 0;
   } else {
-    return Error(ErrorCode::kInvalidArgument, std::string("'in' needs a list, a string or a map on its right, got ") + r->type_name());
+    return Error(
+        ErrorCode::kInvalidArgument,
+        std::string("'in' needs a list, a string or a map on its right, got ") + r->type_name());
   }
   return Value(n.kind == ExprNode::Kind::kIn ? found : !found);
 }

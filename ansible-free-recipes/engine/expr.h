@@ -20,7 +20,7 @@ namespace atelier::recipes {
 struct ExprNode {
   enum class Kind { kLiteral, kName, kList, kNot, kAnd, kOr, kEq, kNe, kIn, kNotIn };
   Kind kind = Kind::kLiteral;
-  Value literal;    // kLiteral
+  Value literal;     // kLiteral
   std::string name;  // kName
   std::vector<ExprNode> args;
 };

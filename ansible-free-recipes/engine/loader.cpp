@@ -44,9 +44,12 @@ std::optional<Value> to_value(const YAML::Node& n, ParamType type, std::string& 
       ValueList items;
       for (const auto& item : n) {
         std::optional<Value> v;
-        if (item.IsScalar()) v = Value(item.Scalar());
-        else if (item.IsMap()) v = to_value(item, ParamType::kMap, why);
-        else if (item.IsSequence()) v = to_value(item, ParamType::kList, why);
+        if (item.IsScalar())
+          v = Value(item.Scalar());
+        else if (item.IsMap())
+          v = to_value(item, ParamType::kMap, why);
+        else if (item.IsSequence())
+          v = to_value(item, ParamType::kList, why);
         if (!v) return std::nullopt;
         items.push_back(std::move(*v));
       }
@@ -58,10 +61,14 @@ std::optional<Value> to_value(const YAML::Node& n, ParamType type, std::string& 
       for (const auto& kv : n) {
         std::optional<Value> v;
         const auto& item = kv.second;
-        if (item.IsScalar()) v = Value(item.Scalar());
-        else if (item.IsMap()) v = to_value(item, ParamType::kMap, why);
-        else if (item.IsSequence()) v = to_value(item, ParamType::kList, why);
-        else v = Value();
+        if (item.IsScalar())
+          v = Value(item.Scalar());
+        else if (item.IsMap())
+          v = to_value(item, ParamType::kMap, why);
+        else if (item.IsSequence())
+          v = to_value(item, ParamType::kList, why);
+        else
+          v = Value();
         if (!v) return std::nullopt;
         m[kv.first.Scalar()] = std::move(*v);
       }
@@ -73,29 +80,34 @@ std::optional<Value> to_value(const YAML::Node& n, ParamType type, std::string& 
 }
 
 std::string default_step_name(const Op& op) {
-  return std::visit([](const auto& o) -> std::string {
-    using T = std::decay_t<decltype(o)>;
-    std::string what;
-    if constexpr (std::is_same_v<T, PackageOp>) {
-      for (const auto& n : o.names) what += (what.empty() ? "" : " ") + n;
-    } else if constexpr (std::is_same_v<T, CommandOp>) {
-      what = o.run.size() > 40 ? o.run.substr(0, 37) + "..." : o.run;
-    } else if constexpr (std::is_same_v<T, SqlOp>) {
-      what = o.statements.empty() ? "" : o.statements.front().substr(0, 40);
-    } else if constexpr (std::is_same_v<T, LdapEntryOp>) {
-      what = o.dn;
-    } else if constexpr (std::is_same_v<T, ServiceOp> || std::is_same_v<T, UserOp> || std::is_same_v<T, GroupOp> || std::is_same_v<T, SysctlOp>) {
-      what = o.name;
-    } else {
-      what = o.path;
-    }
-    return what;
-  }, op);
+  return std::visit(
+      [](const auto& o) -> std::string {
+        using T = std::decay_t<decltype(o)>;
+        std::string what;
+        if constexpr (std::is_same_v<T, PackageOp>) {
+          for (const auto& n : o.names) what += (what.empty() ? "" : " ") + n;
+        } else if constexpr (std::is_same_v<T, CommandOp>) {
+          what = o.run.size() > 40 ? o.run.substr(0, 37) + "..." : o.run;
+        } else if constexpr (std::is_same_v<T, SqlOp>) {
+          what = o.statements.empty() ? "" : o.statements.front().substr(0, 40);
+        } else if constexpr (std::is_same_v<T, LdapEntryOp>) {
+          what = o.dn;
+        } else if constexpr (std::is_same_v<T, ServiceOp> || std::is_same_v<T, UserOp> ||
+                             std::is_same_v<T, GroupOp> || std::is_same_v<T, SysctlOp>) {
+          what = o.name;
+        } else {
+          what = o.path;
+        }
+        return what;
+      },
+      op);
 }
 
-std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const std::string& base_dir, bool handler) {
+std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const std::string& base_dir,
+                               bool handler) {
   if (!node.IsMap()) {
-    d.error(node, std::string(handler ? "a handler" : "a step") + " must be a map, got " + kind_of(node));
+    d.error(node,
+            std::string(handler ? "a handler" : "a step") + " must be a map, got " + kind_of(node));
     return std::nullopt;
   }
   Step step;
@@ -107,18 +119,23 @@ std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const std::strin
     const std::string key = kv.first.Scalar();
     const auto& v = kv.second;
     if (key == "name") {
-      if (!v.IsScalar()) d.error(v, "name: expected text");
-      else step.name = v.Scalar();
+      if (!v.IsScalar())
+        d.error(v, "name: expected text");
+      else
+        step.name = v.Scalar();
     } else if (key == "when") {
       if (!v.IsScalar()) {
         d.error(v, "when: expected an expression as text");
         continue;
       }
       auto e = Expr::parse(v.Scalar());
-      if (!e.ok()) d.error(v, "when: " + e.error().message());
-      else step.when = std::move(e).value();
+      if (!e.ok())
+        d.error(v, "when: " + e.error().message());
+      else
+        step.when = std::move(e).value();
     } else if (key == "notify" && !handler) {
-      if (v.IsScalar()) step.notify.push_back(v.Scalar());
+      if (v.IsScalar())
+        step.notify.push_back(v.Scalar());
       else if (v.IsSequence()) {
         for (const auto& n : v) step.notify.push_back(n.Scalar());
       } else {
@@ -132,7 +149,8 @@ std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const std::strin
       }
     } else if (std::find(op_names().begin(), op_names().end(), key) != op_names().end()) {
       if (op) {
-        d.error(kv.first, "a step has one op; '" + op_key + "' and '" + key + "' are both here (split the step)");
+        d.error(kv.first, "a step has one op; '" + op_key + "' and '" + key +
+                              "' are both here (split the step)");
         bad = true;
         continue;
       }
@@ -142,12 +160,14 @@ std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const std::strin
     } else {
       std::string ops;
       for (const auto& n : op_names()) ops += (ops.empty() ? "" : ", ") + n;
-      d.error(kv.first, "unknown key '" + key + "' in " + (handler ? "a handler" : "a step") + "; a step has name, when, " +
-                            (handler ? "" : "notify, register, ") + "and one op: " + ops);
+      d.error(kv.first, "unknown key '" + key + "' in " + (handler ? "a handler" : "a step") +
+                            "; a step has name, when, " + (handler ? "" : "notify, register, ") +
+                            "and one op: " + ops);
     }
   }
   if (!op) {
-    if (!bad && op_key.empty()) d.error(node, std::string(handler ? "handler" : "step") + " has no op");
+    if (!bad && op_key.empty())
+      d.error(node, std::string(handler ? "handler" : "step") + " has no op");
     return std::nullopt;
   }
   step.op = std::move(*op);
@@ -168,7 +188,8 @@ void parse_params(const YAML::Node& v, Diag& d, Recipe& r) {
       continue;
     }
     if (!p.second.IsMap()) {
-      d.error(p.second, "params." + name + ": expected {type: string|int|bool|list|map, default: ...}");
+      d.error(p.second,
+              "params." + name + ": expected {type: string|int|bool|list|map, default: ...}");
       continue;
     }
     ParamSpec spec;
@@ -179,26 +200,36 @@ void parse_params(const YAML::Node& v, Diag& d, Recipe& r) {
       if (fk == "type") {
         has_type = true;
         const std::string t = f.second.IsScalar() ? f.second.Scalar() : "";
-        if (t == "string") spec.type = ParamType::kString;
-        else if (t == "int") spec.type = ParamType::kInt;
-        else if (t == "bool") spec.type = ParamType::kBool;
-        else if (t == "list") spec.type = ParamType::kList;
-        else if (t == "map") spec.type = ParamType::kMap;
-        else d.error(f.second, "params." + name + ".type: '" + t + "' is not one of string, int, bool, list, map");
+        if (t == "string")
+          spec.type = ParamType::kString;
+        else if (t == "int")
+          spec.type = ParamType::kInt;
+        else if (t == "bool")
+          spec.type = ParamType::kBool;
+        else if (t == "list")
+          spec.type = ParamType::kList;
+        else if (t == "map")
+          spec.type = ParamType::kMap;
+        else
+          d.error(f.second, "params." + name + ".type: '" + t +
+                                "' is not one of string, int, bool, list, map");
       } else if (fk == "default") {
         def = f.second;
       } else if (fk == "description") {
         spec.description = f.second.IsScalar() ? f.second.Scalar() : "";
       } else {
-        d.error(f.first, "params." + name + ": unknown key '" + fk + "' (known: type, default, description)");
+        d.error(f.first, "params." + name + ": unknown key '" + fk +
+                             "' (known: type, default, description)");
       }
     }
     if (!has_type) d.error(p.second, "params." + name + ": missing 'type'");
     if (def) {
       std::string why;
       auto value = to_value(*def, spec.type, why);
-      if (!value) d.error(*def, "params." + name + ".default: " + why);
-      else spec.default_value = std::move(*value);
+      if (!value)
+        d.error(*def, "params." + name + ".default: " + why);
+      else
+        spec.default_value = std::move(*value);
     }
     r.params[name] = std::move(spec);
   }
@@ -209,21 +240,23 @@ void check_cross_references(const Recipe& r, Diag& d) {
   for (size_t i = 0; i < r.steps.size(); ++i) {
     const auto& s = r.steps[i];
     for (const auto& n : s.notify) {
-      bool found = std::any_of(r.handlers.begin(), r.handlers.end(), [&](const auto& h) { return h.first == n; });
+      bool found = std::any_of(r.handlers.begin(), r.handlers.end(),
+                               [&](const auto& h) { return h.first == n; });
       if (!found) {
         d.error_at(s.pos.line, s.pos.column, "notify: no handler named '" + n + "'");
       }
     }
     if (s.register_as && (r.params.count(*s.register_as) || *s.register_as == "facts")) {
-      d.error_at(s.pos.line, s.pos.column, "register: '" + *s.register_as + "' is already a parameter name");
+      d.error_at(s.pos.line, s.pos.column,
+                 "register: '" + *s.register_as + "' is already a parameter name");
     }
   }
 }
 
 // The steps (a list) and the handlers (a map name: step) of the recipe.
 void parse_steps_and_handlers(const YAML::Node& root, const std::optional<YAML::Node>& steps,
-                              const std::optional<YAML::Node>& handlers, Diag& d, const std::string& base_dir,
-                              Recipe& r) {
+                              const std::optional<YAML::Node>& handlers, Diag& d,
+                              const std::string& base_dir, Recipe& r) {
   if (!steps) {
     d.error(root, "missing 'steps'");
   } else if (!steps->IsSequence()) {
@@ -239,7 +272,8 @@ void parse_steps_and_handlers(const YAML::Node& root, const std::optional<YAML::
     } else {
       for (const auto& h : *handlers) {
         if (auto step = parse_step(h.second, d, base_dir, true)) {
-          if (step->name.empty() || step->name.starts_with(std::string(op_name(step->op)) + " ")) step->name = h.first.Scalar();
+          if (step->name.empty() || step->name.starts_with(std::string(op_name(step->op)) + " "))
+            step->name = h.first.Scalar();
           r.handlers.emplace_back(h.first.Scalar(), std::move(*step));
         }
       }
@@ -251,24 +285,33 @@ void parse_steps_and_handlers(const YAML::Node& root, const std::optional<YAML::
 
 const char* to_string(ParamType t) {
   switch (t) {
-    case ParamType::kString: return "string";
-    case ParamType::kInt: return "int";
-    case ParamType::kBool: return "bool";
-    case ParamType::kList: return "list";
-    case ParamType::kMap: return "map";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kBool:
+      return "bool";
+    case ParamType::kList:
+      return "list";
+    case ParamType::kMap:
+      return "map";
   }
   return "?";
 }
 
 const std::vector<std::string>& op_names() {
-  static const std::vector<std::string> names = {"package", "file", "line", "service", "user", "group",
-                                                 "command", "sysctl", "nft", "sql", "ldap_entry"};
+  static const std::vector<std::string> names = {"package", "file",  "line",      "service",
+                                                 "user",    "group", "command",   "sysctl",
+                                                 "nft",     "sql",   "ldap_entry"};
   return names;
 }
 
-const char* op_name(const Op& op) { return op_names()[op.index()].c_str(); }
+const char* op_name(const Op& op) {
+  return op_names()[op.index()].c_str();
+}
 
-Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_name, const std::string& base_dir) {
+Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_name,
+                                const std::string& base_dir) {
   Diag d(file_name);
   YAML::Node root;
   try {
@@ -295,8 +338,10 @@ Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_n
           r.id = v.Scalar();
         }
       } else if (key == "description") {
-        if (!v.IsScalar()) d.error(v, "description: expected text");
-        else r.description = v.Scalar();
+        if (!v.IsScalar())
+          d.error(v, "description: expected text");
+        else
+          r.description = v.Scalar();
       } else if (key == "params") {
         if (!v.IsMap()) {
           d.error(v, "params: expected a map name: {type: ..., default: ...}");
@@ -308,7 +353,8 @@ Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_n
       } else if (key == "handlers") {
         handlers = v;
       } else {
-        d.error(kv.first, "unknown top-level key '" + key + "' (known: recipe, description, params, steps, handlers)");
+        d.error(kv.first, "unknown top-level key '" + key +
+                              "' (known: recipe, description, params, steps, handlers)");
       }
     }
     if (r.id.empty() && !root["recipe"]) d.error(root, "missing 'recipe: <id>'");
@@ -338,8 +384,9 @@ Result<ValueMap> bind_params(const Recipe& recipe, const std::map<std::string, s
     if (it == recipe.params.end()) {
       std::string known;
       for (const auto& [k, _] : recipe.params) known += (known.empty() ? "" : ", ") + k;
-      problems.push_back("--var " + name + ": recipe '" + recipe.id + "' has no such parameter (it has: " +
-                         (known.empty() ? "none" : known) + ")");
+      problems.push_back("--var " + name + ": recipe '" + recipe.id +
+                         "' has no such parameter (it has: " + (known.empty() ? "none" : known) +
+                         ")");
       continue;
     }
     if (it->second.type == ParamType::kString) {
@@ -353,13 +400,18 @@ Result<ValueMap> bind_params(const Recipe& recipe, const std::map<std::string, s
     } catch (const YAML::Exception& e) {
       why = "not valid YAML: " + e.msg;
     }
-    if (!v) problems.push_back("--var " + name + "=" + text + ": " + why);
-    else out[name] = std::move(*v);
+    if (!v)
+      problems.push_back("--var " + name + "=" + text + ": " + why);
+    else
+      out[name] = std::move(*v);
   }
   for (const auto& [name, spec] : recipe.params) {
     if (out.count(name)) continue;
-    if (spec.default_value) out[name] = *spec.default_value;
-    else problems.push_back("parameter '" + name + "' (" + to_string(spec.type) + ") is required: give --var " + name + "=...");
+    if (spec.default_value)
+      out[name] = *spec.default_value;
+    else
+      problems.push_back("parameter '" + name + "' (" + to_string(spec.type) +
+                         ") is required: give --var " + name + "=...");
   }
   if (!problems.empty()) {
     std::string msg;

@@ -15,7 +15,8 @@ namespace atelier::recipes {
 
 Result<Recipe> load_recipe_file(const std::string& path);
 // `file_name` names the source in messages; template files are found relative to `base_dir`.
-Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_name, const std::string& base_dir);
+Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_name,
+                                const std::string& base_dir);
 
 // The parameter values for one run: `vars` (from --var k=v; the text is read as YAML for list,
 // map, int and bool parameters) over the defaults. Unknown names, wrong types and missing required

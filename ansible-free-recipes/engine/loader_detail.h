@@ -17,9 +17,12 @@ namespace atelier::recipes::loader_detail {
 class Diag {
  public:
   explicit Diag(std::string file) : file_(std::move(file)) {}
-  void error(const YAML::Mark& m, const std::string& msg) { error_at(m.line + 1, m.column + 1, msg); }
+  void error(const YAML::Mark& m, const std::string& msg) {
+    error_at(m.line + 1, m.column + 1, msg);
+  }
   void error_at(int line, int column, const std::string& msg) {
-    lines_.push_back(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": error: " + msg);
+    lines_.push_back(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                     ": error: " + msg);
   }
   void error(const YAML::Node& n, const std::string& msg) { error(n.Mark(), msg); }
   bool empty() const { return lines_.empty(); }
@@ -43,6 +46,7 @@ std::optional<int64_t> parse_int(const std::string& s);
 // The op `key` (one of op_names()) from its argument node; errors go to d, nullopt when the op
 // is unusable. Template files are read relative to base_dir; every text's template syntax is
 // checked here, not on the first host.
-std::optional<Op> parse_op(const std::string& key, const YAML::Node& node, Diag& d, const std::string& base_dir);
+std::optional<Op> parse_op(const std::string& key, const YAML::Node& node, Diag& d,
+                           const std::string& base_dir);
 
 }  // namespace atelier::recipes::loader_detail

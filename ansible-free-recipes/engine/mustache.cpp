@@ -4,7 +4,9 @@
 namespace atelier::recipes {
 namespace {
 
-bool blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
+bool blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r") == std::string_view::npos;
+}
 
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t");
@@ -15,7 +17,8 @@ std::string trim(std::string_view s) {
 
 Error at(std::string_view src, size_t offset, const std::string& msg) {
   auto [line, col] = line_col(src, offset);
-  return Error(ErrorCode::kInvalidArgument, "line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + msg);
+  return Error(ErrorCode::kInvalidArgument,
+               "line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + msg);
 }
 
 // Resolves a name against the context stack, innermost first (mustache's rule). "." is the top.
@@ -40,7 +43,8 @@ Status render_nodes(std::string_view src, const std::vector<MustacheNode>& nodes
     if (!v) return at(src, n.offset, "unknown name '" + n.text + "'");
     switch (n.kind) {
       case MustacheNode::Kind::kVariable:
-        if (v->as_map()) return at(src, n.offset, "'" + n.text + "' is a map; name one of its keys");
+        if (v->as_map())
+          return at(src, n.offset, "'" + n.text + "' is a map; name one of its keys");
         out += v->to_text();
         break;
       case MustacheNode::Kind::kSection:
@@ -98,7 +102,9 @@ Result<Template> Template::parse(std::string_view src) {
       open.back()->push_back({MustacheNode::Kind::kText, std::string(src.substr(pos)), pos, {}});
       break;
     }
-    if (tag > pos) open.back()->push_back({MustacheNode::Kind::kText, std::string(src.substr(pos, tag - pos)), pos, {}});
+    if (tag > pos)
+      open.back()->push_back(
+          {MustacheNode::Kind::kText, std::string(src.substr(pos, tag - pos)), pos, {}});
     bool triple = tag + 2 < src.size() && src[tag + 2] == '{';
     size_t close = src.find(triple ? "}}}" : "}}", tag + 2);
     if (close == std::string_view::npos) return at(src, tag, "'{{' without a closing '}}'");
@@ -106,7 +112,8 @@ Result<Template> Template::parse(std::string_view src) {
     size_t end = close + (triple ? 3 : 2);
     char sigil = body.empty() ? '\0' : body[0];
     if (triple) sigil = '&';
-    std::string name = trim(sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!' || (sigil == '&' && !triple)
+    std::string name = trim(sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!' ||
+                                    (sigil == '&' && !triple)
                                 ? body.substr(1)
                                 : body);
     bool block = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!';
@@ -116,7 +123,8 @@ Result<Template> Template::parse(std::string_view src) {
       size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
       size_t line_end = src.find('\n', end);
       std::string_view before = src.substr(line_start, tag - line_start);
-      std::string_view after = src.substr(end, (line_end == std::string_view::npos ? src.size() : line_end) - end);
+      std::string_view after =
+          src.substr(end, (line_end == std::string_view::npos ? src.size() : line_end) - end);
       if (blank(before) && blank(after)) {
         auto& list = *open.back();
         if (!before.empty() && !list.empty() && list.back().kind == MustacheNode::Kind::kText) {
@@ -133,7 +141,11 @@ Result<Template> Template::parse(std::string_view src) {
         break;
       case '#':
       case '^':
-        open.back()->push_back({sigil == '#' ? MustacheNode::Kind::kSection : MustacheNode::Kind::kInverted, name, tag, {}});
+        open.back()->push_back(
+            {sigil == '#' ? MustacheNode::Kind::kSection : MustacheNode::Kind::kInverted,
+             name,
+             tag,
+             {}});
         sections.push_back(&open.back()->back());
         open.push_back(&sections.back()->children);
         break;
@@ -154,7 +166,9 @@ Result<Template> Template::parse(std::string_view src) {
     }
     pos = end;
   }
-  if (!sections.empty()) return at(src, sections.back()->offset, "section '" + sections.back()->text + "' is never closed");
+  if (!sections.empty())
+    return at(src, sections.back()->offset,
+              "section '" + sections.back()->text + "' is never closed");
   return t;
 }
 

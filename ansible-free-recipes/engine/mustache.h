@@ -23,7 +23,7 @@ namespace atelier::recipes {
 struct MustacheNode {
   enum class Kind { kText, kVariable, kSection, kInverted };
   Kind kind = Kind::kText;
-  std::string text;  // kText: the text; others: the name
+  std::string text;   // kText: the text; others: the name
   size_t offset = 0;  // where the tag starts in the source, for errors
   std::vector<MustacheNode> children;
 };

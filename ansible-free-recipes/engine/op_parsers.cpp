@@ -15,10 +15,14 @@ namespace atelier::recipes::loader_detail {
 
 std::string kind_of(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "'" + n.Scalar() + "'";
+    default:
+      return "nothing";
   }
 }
 
@@ -107,7 +111,8 @@ class Args {
     return out;
   }
   template <typename E>
-  std::optional<E> choice(const std::string& key, const std::vector<std::pair<const char*, E>>& options) {
+  std::optional<E> choice(const std::string& key,
+                          const std::vector<std::pair<const char*, E>>& options) {
     auto s = str(key);
     if (!s) return std::nullopt;
     std::string names;
@@ -122,9 +127,11 @@ class Args {
     auto s = str(key);
     if (!s) return std::nullopt;
     std::string digits = s->starts_with("0o") ? s->substr(2) : *s;
-    if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("01234567") != std::string::npos ||
+    if (digits.empty() || digits.size() > 5 ||
+        digits.find_first_not_of("01234567") != std::string::npos ||
         std::stoul(digits, nullptr, 8) > 07777) {
-      d_.error(nodes_.back(), op_ + "." + key + ": '" + *s + "' is not an octal mode like \"0644\" (quote it)");
+      d_.error(nodes_.back(),
+               op_ + "." + key + ": '" + *s + "' is not an octal mode like \"0644\" (quote it)");
       return std::nullopt;
     }
     return static_cast<uint32_t>(std::stoul(digits, nullptr, 8));
@@ -150,15 +157,17 @@ class Args {
   std::vector<YAML::Node> nodes_;
 };
 
-const std::vector<std::pair<const char*, PresenceState>> kPresence = {{"present", PresenceState::kPresent},
-                                                                       {"absent", PresenceState::kAbsent}};
+const std::vector<std::pair<const char*, PresenceState>> kPresence = {
+    {"present", PresenceState::kPresent}, {"absent", PresenceState::kAbsent}};
 
-std::optional<std::string> read_template(Args& a, Diag& d, const std::string& base_dir, const YAML::Node& at,
+std::optional<std::string> read_template(Args& a, Diag& d, const std::string& base_dir,
+                                         const YAML::Node& at,
                                          std::optional<std::string>& resolved) {
   auto rel = a.str("template");
   if (!rel) return std::nullopt;
-  std::filesystem::path p = std::filesystem::path(*rel).is_absolute() ? std::filesystem::path(*rel)
-                                                                      : std::filesystem::path(base_dir) / *rel;
+  std::filesystem::path p = std::filesystem::path(*rel).is_absolute()
+                                ? std::filesystem::path(*rel)
+                                : std::filesystem::path(base_dir) / *rel;
   std::ifstream in(p, std::ios::binary);
   if (!in) {
     d.error(at, "template file " + p.string() + " cannot be read");
@@ -175,10 +184,13 @@ std::optional<std::string> read_template(Args& a, Diag& d, const std::string& ba
   return ss.str();
 }
 
-Op parse_package_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const std::string& /*base_dir*/) {
+Op parse_package_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
+                    const std::string& /*base_dir*/) {
   PackageOp op;
   op.names = a.list("names", true).value_or(std::vector<std::string>{});
-  op.state = a.choice<PackageState>("state", {{"present", PackageState::kPresent}, {"absent", PackageState::kAbsent}, {"latest", PackageState::kLatest}})
+  op.state = a.choice<PackageState>("state", {{"present", PackageState::kPresent},
+                                              {"absent", PackageState::kAbsent},
+                                              {"latest", PackageState::kLatest}})
                  .value_or(PackageState::kPresent);
   op.update_cache = a.boolean("update_cache").value_or(false);
   return op;
@@ -189,7 +201,9 @@ Op parse_file_op(Args& a, Diag& d, const YAML::Node& node, const std::string& ba
   op.path = a.str("path", true).value_or("");
   op.content = a.str("content");
   op.template_text = read_template(a, d, base_dir, node, op.template_file);
-  op.state = a.choice<FileState>("state", {{"file", FileState::kFile}, {"directory", FileState::kDirectory}, {"absent", FileState::kAbsent}})
+  op.state = a.choice<FileState>("state", {{"file", FileState::kFile},
+                                           {"directory", FileState::kDirectory},
+                                           {"absent", FileState::kAbsent}})
                  .value_or(FileState::kFile);
   op.mode = a.mode("mode");
   op.owner = a.str("owner");
@@ -208,8 +222,10 @@ Op parse_line_op(Args& a, Diag& d, const YAML::Node& node, const std::string& /*
   op.line = a.str("line");
   op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
   op.create = a.boolean("create").value_or(false);
-  if (op.state == PresenceState::kPresent && !op.line) d.error(node, "line: state present needs 'line'");
-  if (op.state == PresenceState::kAbsent && !op.line && !op.regex) d.error(node, "line: state absent needs 'regex' or 'line'");
+  if (op.state == PresenceState::kPresent && !op.line)
+    d.error(node, "line: state present needs 'line'");
+  if (op.state == PresenceState::kAbsent && !op.line && !op.regex)
+    d.error(node, "line: state absent needs 'regex' or 'line'");
   if (op.regex && op.regex->find("{{") == std::string::npos) {
     if (auto check = text::Regex::compile(*op.regex); !check) {
       d.error(node, "line: regex '" + *op.regex + "' is invalid: " + check.error().message());
@@ -221,14 +237,17 @@ Op parse_line_op(Args& a, Diag& d, const YAML::Node& node, const std::string& /*
 Op parse_service_op(Args& a, Diag& d, const YAML::Node& node, const std::string& /*base_dir*/) {
   ServiceOp op;
   op.name = a.str("name", true).value_or("");
-  op.state = a.choice<ServiceState>("state", {{"started", ServiceState::kStarted}, {"stopped", ServiceState::kStopped},
-                                              {"restarted", ServiceState::kRestarted}, {"reloaded", ServiceState::kReloaded}});
+  op.state = a.choice<ServiceState>("state", {{"started", ServiceState::kStarted},
+                                              {"stopped", ServiceState::kStopped},
+                                              {"restarted", ServiceState::kRestarted},
+                                              {"reloaded", ServiceState::kReloaded}});
   op.enabled = a.boolean("enabled");
   if (!op.state && !op.enabled) d.error(node, "service: give state, enabled, or both");
   return op;
 }
 
-Op parse_user_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const std::string& /*base_dir*/) {
+Op parse_user_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
+                 const std::string& /*base_dir*/) {
   UserOp op;
   op.name = a.str("name", true).value_or("");
   op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
@@ -244,7 +263,8 @@ Op parse_user_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const std::st
   return op;
 }
 
-Op parse_group_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const std::string& /*base_dir*/) {
+Op parse_group_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
+                  const std::string& /*base_dir*/) {
   GroupOp op;
   op.name = a.str("name", true).value_or("");
   op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
@@ -268,7 +288,8 @@ Op parse_command_op(Args& a, Diag& d, const YAML::Node& node, const std::string&
   return op;
 }
 
-Op parse_sysctl_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const std::string& /*base_dir*/) {
+Op parse_sysctl_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
+                   const std::string& /*base_dir*/) {
   SysctlOp op;
   op.name = a.str("name", true).value_or("");
   op.value = a.str("value", true).value_or("");
@@ -283,13 +304,16 @@ Op parse_nft_op(Args& a, Diag& d, const YAML::Node& node, const std::string& bas
   op.content = a.str("content");
   op.template_text = read_template(a, d, base_dir, node, op.template_file);
   if (auto s = a.str("state_dir")) op.state_dir = *s;
-  if (op.content.has_value() == op.template_file.has_value()) d.error(node, "nft: give exactly one of content or template");
+  if (op.content.has_value() == op.template_file.has_value())
+    d.error(node, "nft: give exactly one of content or template");
   return op;
 }
 
 Op parse_sql_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const std::string& /*base_dir*/) {
   SqlOp op;
-  op.engine = a.choice<SqlEngine>("engine", {{"postgresql", SqlEngine::kPostgresql}, {"mysql", SqlEngine::kMysql}, {"mariadb", SqlEngine::kMysql}})
+  op.engine = a.choice<SqlEngine>("engine", {{"postgresql", SqlEngine::kPostgresql},
+                                             {"mysql", SqlEngine::kMysql},
+                                             {"mariadb", SqlEngine::kMysql}})
                   .value_or(SqlEngine::kPostgresql);
   op.database = a.str("database");
   op.statements = a.list("statements", true).value_or(std::vector<std::string>{});
@@ -302,10 +326,13 @@ Op parse_ldap_entry_op(Args& a, Diag& d, const YAML::Node& node, const std::stri
   LdapEntryOp op;
   op.dn = a.str("dn", true).value_or("");
   op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
-  op.tool = a.choice<LdapTool>("tool", {{"ldapmodify", LdapTool::kLdapmodify}, {"ldbmodify", LdapTool::kLdbmodify}})
+  op.tool = a.choice<LdapTool>("tool", {{"ldapmodify", LdapTool::kLdapmodify},
+                                        {"ldbmodify", LdapTool::kLdbmodify}})
                 .value_or(LdapTool::kLdapmodify);
-  if (auto u = a.str("uri")) op.uri = *u;
-  else if (op.tool == LdapTool::kLdbmodify) op.uri = "/var/lib/samba/private/sam.ldb";
+  if (auto u = a.str("uri"))
+    op.uri = *u;
+  else if (op.tool == LdapTool::kLdbmodify)
+    op.uri = "/var/lib/samba/private/sam.ldb";
   op.bind_dn = a.str("bind_dn");
   op.password_file = a.str("password_file");
   if (const auto* attrs = a.find("attributes", false)) {
@@ -314,16 +341,19 @@ Op parse_ldap_entry_op(Args& a, Diag& d, const YAML::Node& node, const std::stri
     } else {
       for (const auto& kv : *attrs) {
         auto& values = op.attributes[kv.first.Scalar()];
-        if (kv.second.IsScalar()) values.push_back(kv.second.Scalar());
+        if (kv.second.IsScalar())
+          values.push_back(kv.second.Scalar());
         else if (kv.second.IsSequence()) {
           for (const auto& v : kv.second) values.push_back(v.IsScalar() ? v.Scalar() : "");
         } else {
-          d.error(kv.second, "ldap_entry.attributes." + kv.first.Scalar() + ": expected a value or a list of values");
+          d.error(kv.second, "ldap_entry.attributes." + kv.first.Scalar() +
+                                 ": expected a value or a list of values");
         }
       }
     }
   }
-  if (op.state == PresenceState::kPresent && op.attributes.empty()) d.error(node, "ldap_entry: state present needs attributes");
+  if (op.state == PresenceState::kPresent && op.attributes.empty())
+    d.error(node, "ldap_entry: state present needs attributes");
   return op;
 }
 
@@ -348,21 +378,26 @@ const std::map<std::string, OpParser>& op_parsers() {
 
 }  // namespace
 
-std::optional<Op> parse_op(const std::string& key, const YAML::Node& node, Diag& d, const std::string& base_dir) {
+std::optional<Op> parse_op(const std::string& key, const YAML::Node& node, Diag& d,
+                           const std::string& base_dir) {
   Args a(node, d, key);
   if (!a.ok()) return std::nullopt;
   std::optional<Op> out;
-  if (auto it = op_parsers().find(key); it != op_parsers().end()) out = it->second(a, d, node, base_dir);
+  if (auto it = op_parsers().find(key); it != op_parsers().end())
+    out = it->second(a, d, node, base_dir);
   a.finish();
   // Template syntax of every text argument is checked now, not on the first host.
   if (out) {
-    std::visit([&](auto& op) {
-      op.for_each_text([&](std::string& text) {
-        if (text.find("{{") == std::string::npos) return;
-        auto t = Template::parse(text);
-        if (!t.ok()) d.error(node, key + ": template in '" + text + "': " + t.error().message());
-      });
-    }, *out);
+    std::visit(
+        [&](auto& op) {
+          op.for_each_text([&](std::string& text) {
+            if (text.find("{{") == std::string::npos) return;
+            auto t = Template::parse(text);
+            if (!t.ok())
+              d.error(node, key + ": template in '" + text + "': " + t.error().message());
+          });
+        },
+        *out);
   }
   return out;
 }

@@ -32,7 +32,10 @@ struct PackageOp {
   std::vector<std::string> names;
   PackageState state = PackageState::kPresent;
   bool update_cache = false;  // apt-get update before installing, only when something is missing
-  template <class F> void for_each_text(F&& f) { for (auto& n : names) f(n); }
+  template <class F>
+  void for_each_text(F&& f) {
+    for (auto& n : names) f(n);
+  }
 };
 
 enum class FileState { kFile, kDirectory, kAbsent };
@@ -44,7 +47,8 @@ struct FileOp {
   FileState state = FileState::kFile;
   std::optional<uint32_t> mode;
   std::optional<std::string> owner, group;
-  template <class F> void for_each_text(F&& f) {
+  template <class F>
+  void for_each_text(F&& f) {
     f(path);
     if (content) f(*content);
     if (owner) f(*owner);
@@ -58,8 +62,9 @@ struct LineOp {
   std::optional<std::string> regex;  // ECMAScript regex matched against each line
   std::optional<std::string> line;   // required for present
   PresenceState state = PresenceState::kPresent;
-  bool create = false;               // create the file (mode 0644) when missing
-  template <class F> void for_each_text(F&& f) {
+  bool create = false;  // create the file (mode 0644) when missing
+  template <class F>
+  void for_each_text(F&& f) {
     f(path);
     if (regex) f(*regex);
     if (line) f(*line);
@@ -71,22 +76,27 @@ struct ServiceOp {
   std::string name;
   std::optional<ServiceState> state;
   std::optional<bool> enabled;
-  template <class F> void for_each_text(F&& f) { f(name); }
+  template <class F>
+  void for_each_text(F&& f) {
+    f(name);
+  }
 };
 
 struct UserOp {
   std::string name;
   PresenceState state = PresenceState::kPresent;
   std::optional<int64_t> uid;
-  std::optional<std::string> group;          // primary group
+  std::optional<std::string> group;                // primary group
   std::optional<std::vector<std::string>> groups;  // supplementary groups, exactly these
   std::optional<std::string> shell, home, comment, password_hash;
   bool system = false;
   bool create_home = true;
-  template <class F> void for_each_text(F&& f) {
+  template <class F>
+  void for_each_text(F&& f) {
     f(name);
     if (group) f(*group);
-    if (groups) for (auto& g : *groups) f(g);
+    if (groups)
+      for (auto& g : *groups) f(g);
     if (shell) f(*shell);
     if (home) f(*home);
     if (comment) f(*comment);
@@ -99,7 +109,10 @@ struct GroupOp {
   PresenceState state = PresenceState::kPresent;
   std::optional<int64_t> gid;
   bool system = false;
-  template <class F> void for_each_text(F&& f) { f(name); }
+  template <class F>
+  void for_each_text(F&& f) {
+    f(name);
+  }
 };
 
 struct CommandOp {
@@ -110,7 +123,8 @@ struct CommandOp {
   std::optional<std::string> only_if;  // skip when this command exits non-zero (idem)
   std::optional<std::string> chdir;
   std::chrono::seconds timeout{300};
-  template <class F> void for_each_text(F&& f) {
+  template <class F>
+  void for_each_text(F&& f) {
     f(run);
     if (creates) f(*creates);
     if (removes) f(*removes);
@@ -121,11 +135,12 @@ struct CommandOp {
 };
 
 struct SysctlOp {
-  std::string name;   // net.ipv4.ip_forward
-  std::string value;  // "1"
+  std::string name;                                    // net.ipv4.ip_forward
+  std::string value;                                   // "1"
   std::string file = "/etc/sysctl.d/99-atelier.conf";  // persisted here
   bool runtime = true;  // also set the running kernel's value (not in a chroot)
-  template <class F> void for_each_text(F&& f) {
+  template <class F>
+  void for_each_text(F&& f) {
     f(name);
     f(value);
     f(file);
@@ -138,7 +153,8 @@ struct NftOp {
   std::optional<std::string> template_file;  // controller path, rendered
   std::optional<std::string> template_text;
   std::string state_dir = "/var/lib/atelier/nft";  // remembers what was loaded, to see drift
-  template <class F> void for_each_text(F&& f) {
+  template <class F>
+  void for_each_text(F&& f) {
     f(path);
     if (content) f(*content);
   }
@@ -149,9 +165,10 @@ struct SqlOp {
   SqlEngine engine = SqlEngine::kPostgresql;
   std::optional<std::string> database;
   std::vector<std::string> statements;
-  std::optional<std::string> unless;  // a query: when it prints any row, nothing is run
+  std::optional<std::string> unless;   // a query: when it prints any row, nothing is run
   std::optional<std::string> os_user;  // run the client as (default: postgres / root)
-  template <class F> void for_each_text(F&& f) {
+  template <class F>
+  void for_each_text(F&& f) {
     if (database) f(*database);
     for (auto& s : statements) f(s);
     if (unless) f(*unless);
@@ -162,13 +179,15 @@ struct SqlOp {
 enum class LdapTool { kLdapmodify, kLdbmodify };
 struct LdapEntryOp {
   std::string dn;
-  std::map<std::string, std::vector<std::string>> attributes;  // attributes to hold exactly these values
+  std::map<std::string, std::vector<std::string>>
+      attributes;  // attributes to hold exactly these values
   PresenceState state = PresenceState::kPresent;
   LdapTool tool = LdapTool::kLdapmodify;
   std::string uri = "ldapi:///";  // ldapmodify: -H; ldbmodify: the .ldb path
   std::optional<std::string> bind_dn;
   std::optional<std::string> password_file;  // on the target; none: SASL EXTERNAL over ldapi
-  template <class F> void for_each_text(F&& f) {
+  template <class F>
+  void for_each_text(F&& f) {
     f(dn);
     for (auto& [k, vs] : attributes)
       for (auto& v : vs) f(v);
@@ -196,7 +215,7 @@ struct Step {
   std::string name;  // given, or "<op> <main argument>"
   Op op;
   std::optional<Expr> when;
-  std::vector<std::string> notify;  // handler names, checked at load
+  std::vector<std::string> notify;         // handler names, checked at load
   std::optional<std::string> register_as;  // name under which {changed, rc, stdout, stderr} is kept
   SourcePos pos;
 };

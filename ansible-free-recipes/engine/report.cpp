@@ -40,19 +40,22 @@ std::string render_text(const std::vector<HostReport>& reports, bool show_diff) 
       out << "   FAILED: " << h.error->to_string() << "\n\n";
       continue;
     }
-    out << "   " << pad("STATUS", 8) << " " << pad("OP", 10) << " " << pad("STEP", 44) << " " << pad("TIME", 7) << " MESSAGE\n";
+    out << "   " << pad("STATUS", 8) << " " << pad("OP", 10) << " " << pad("STEP", 44) << " "
+        << pad("TIME", 7) << " MESSAGE\n";
     for (const auto& s : h.steps) {
       char secs[16];
       std::snprintf(secs, sizeof(secs), "%.2fs", s.elapsed.count() / 1000.0);
       out << "   " << pad(to_string(s.status), 8) << " " << pad(s.op, 10) << " "
-          << pad((s.handler ? "(handler) " : "") + s.name, 44) << " " << pad(secs, 7) << " " << s.message << "\n";
+          << pad((s.handler ? "(handler) " : "") + s.name, 44) << " " << pad(secs, 7) << " "
+          << s.message << "\n";
       if (show_diff && !s.diff.empty() && s.status != StepStatus::kOk) {
         std::istringstream d(s.diff);
         std::string l;
         while (std::getline(d, l)) out << "        | " << l << "\n";
       }
     }
-    out << h.target << ": " << h.summary.to_string() << " (" << h.elapsed.count() / 1000.0 << " s)\n\n";
+    out << h.target << ": " << h.summary.to_string() << " (" << h.elapsed.count() / 1000.0
+        << " s)\n\n";
     total += h.summary;
   }
   if (reports.size() > 1) {
@@ -73,20 +76,28 @@ std::string render_json(const std::vector<HostReport>& reports) {
     o["facts"] = to_json(Value(h.facts));
     boost::json::array steps;
     for (const auto& s : h.steps) {
-      steps.push_back(boost::json::object{{"name", s.name}, {"op", s.op}, {"handler", s.handler},
-                                          {"status", to_string(s.status)}, {"message", s.message},
-                                          {"diff", s.diff}, {"ms", s.elapsed.count()}});
+      steps.push_back(boost::json::object{{"name", s.name},
+                                          {"op", s.op},
+                                          {"handler", s.handler},
+                                          {"status", to_string(s.status)},
+                                          {"message", s.message},
+                                          {"diff", s.diff},
+                                          {"ms", s.elapsed.count()}});
     }
     o["steps"] = std::move(steps);
-    o["summary"] = boost::json::object{{"ok", h.summary.ok}, {"changed", h.summary.changed},
-                                       {"failed", h.summary.failed}, {"skipped", h.summary.skipped}};
+    o["summary"] = boost::json::object{{"ok", h.summary.ok},
+                                       {"changed", h.summary.changed},
+                                       {"failed", h.summary.failed},
+                                       {"skipped", h.summary.skipped}};
     o["seconds"] = h.elapsed.count() / 1000.0;
     total += h.summary;
     hosts.push_back(std::move(o));
   }
   boost::json::object root;
   root["hosts"] = std::move(hosts);
-  root["summary"] = boost::json::object{{"ok", total.ok}, {"changed", total.changed}, {"failed", total.failed},
+  root["summary"] = boost::json::object{{"ok", total.ok},
+                                        {"changed", total.changed},
+                                        {"failed", total.failed},
                                         {"skipped", total.skipped}};
   return boost::json::serialize(root) + "\n";
 }

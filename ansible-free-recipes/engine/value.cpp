@@ -29,12 +29,18 @@ bool Value::truthy() const {
 
 const char* Value::type_name() const {
   switch (v.index()) {
-    case 1: return "bool";
-    case 2: return "int";
-    case 3: return "string";
-    case 4: return "list";
-    case 5: return "map";
-    default: return "null";
+    case 1:
+      return "bool";
+    case 2:
+      return "int";
+    case 3:
+      return "string";
+    case 4:
+      return "list";
+    case 5:
+      return "map";
+    default:
+      return "null";
   }
 }
 
@@ -43,7 +49,8 @@ const Value* lookup(const Value& root, const std::string& dotted) {
   size_t start = 0;
   while (start <= dotted.size()) {
     auto dot = dotted.find('.', start);
-    std::string part = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string part =
+        dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     const auto* m = cur->as_map();
     if (!m) return nullptr;
     auto it = m->find(part);

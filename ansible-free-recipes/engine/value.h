@@ -18,13 +18,13 @@ struct Value {
   std::variant<std::monostate, bool, int64_t, std::string, ValueList, ValueMap> v;
 
   Value() = default;
-  Value(bool b) : v(b) {}                          // NOLINT: implicit by design
-  Value(int64_t i) : v(i) {}                       // NOLINT
-  Value(int i) : v(static_cast<int64_t>(i)) {}     // NOLINT
-  Value(std::string s) : v(std::move(s)) {}        // NOLINT
-  Value(const char* s) : v(std::string(s)) {}      // NOLINT
-  Value(ValueList l) : v(std::move(l)) {}          // NOLINT
-  Value(ValueMap m) : v(std::move(m)) {}           // NOLINT
+  Value(bool b) : v(b) {}                       // NOLINT: implicit by design
+  Value(int64_t i) : v(i) {}                    // NOLINT
+  Value(int i) : v(static_cast<int64_t>(i)) {}  // NOLINT
+  Value(std::string s) : v(std::move(s)) {}     // NOLINT
+  Value(const char* s) : v(std::string(s)) {}   // NOLINT
+  Value(ValueList l) : v(std::move(l)) {}       // NOLINT
+  Value(ValueMap m) : v(std::move(m)) {}        // NOLINT
 
   bool is_null() const { return v.index() == 0; }
   const bool* as_bool() const { return std::get_if<bool>(&v); }

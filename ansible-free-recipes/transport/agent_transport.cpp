@@ -42,8 +42,8 @@ Status AgentTransport::put_file(const std::string& path, const std::string& cont
     auto r = exec("chown " + shell_quote(spec) + " " + shell_quote(path), slack_);
     if (!r.ok()) return std::move(r).error();
     if (r->exit_code != 0) {
-      return Error(ErrorCode::kIo, "chown " + spec + " " + path + " on " + name_ + ": " +
-                                       r->stderr_text);
+      return Error(ErrorCode::kIo,
+                   "chown " + spec + " " + path + " on " + name_ + ": " + r->stderr_text);
     }
   }
   return ok_status();

@@ -46,7 +46,8 @@ Error sftp_error(sftp_session sftp, ssh_session session, const std::string& what
     case SSH_FX_NO_CONNECTION:
       return Error(ErrorCode::kUnavailable, what + ": connection lost");
     default:
-      return Error(ErrorCode::kIo, what + ": " + ssh_get_error(session) + " (sftp code " + std::to_string(code) + ")");
+      return Error(ErrorCode::kIo, what + ": " + ssh_get_error(session) + " (sftp code " +
+                                       std::to_string(code) + ")");
   }
 }
 
@@ -76,19 +77,23 @@ Status check_host_key(ssh_session session, const SshOptions& o) {
     case SSH_KNOWN_HOSTS_CHANGED:
       return Error(ErrorCode::kPermissionDenied,
                    "host key of " + o.host + " CHANGED (now " + fingerprint(session) +
-                       "): refusing to connect; if the host was rebuilt, remove its line from " + file);
+                       "): refusing to connect; if the host was rebuilt, remove its line from " +
+                       file);
     case SSH_KNOWN_HOSTS_OTHER:
-      return Error(ErrorCode::kPermissionDenied, "host " + o.host + " offers a key of another type than the one in " + file +
-                                                     ": refusing to connect");
+      return Error(ErrorCode::kPermissionDenied,
+                   "host " + o.host + " offers a key of another type than the one in " + file +
+                       ": refusing to connect");
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
       if (o.host_key_policy == HostKeyPolicy::kStrict) {
-        return Error(ErrorCode::kPermissionDenied,
-                     "unknown host key for " + o.host + " (" + fingerprint(session) + ") and the policy is strict: add it to " +
-                         file + " or use --host-key accept-new");
+        return Error(ErrorCode::kPermissionDenied, "unknown host key for " + o.host + " (" +
+                                                       fingerprint(session) +
+                                                       ") and the policy is strict: add it to " +
+                                                       file + " or use --host-key accept-new");
       }
       if (ssh_session_update_known_hosts(session) != SSH_OK) {
-        return Error(ErrorCode::kIo, "cannot record the host key in " + file + ": " + ssh_get_error(session));
+        return Error(ErrorCode::kIo,
+                     "cannot record the host key in " + file + ": " + ssh_get_error(session));
       }
       return ok_status();
     case SSH_KNOWN_HOSTS_ERROR:
@@ -96,7 +101,6 @@ Status check_host_key(ssh_session session, const SshOptions& o) {
       return Error(ErrorCode::kIo, std::string("checking the host key: ") + ssh_get_error(session));
   }
 }
-
 
 // What authentication tried, for the refusal message: "agent (no key accepted), key X (refused)".
 struct AuthLog {
@@ -119,7 +123,9 @@ Result<bool> try_key_file(ssh_session s, const std::string& path, AuthLog& log, 
   int rc = ssh_userauth_publickey(s, nullptr, key);
   ssh_key_free(key);
   if (rc == SSH_AUTH_SUCCESS) return true;
-  if (rc == SSH_AUTH_ERROR) return Error(ErrorCode::kUnavailable, std::string("authentication failed: ") + ssh_get_error(s));
+  if (rc == SSH_AUTH_ERROR)
+    return Error(ErrorCode::kUnavailable,
+                 std::string("authentication failed: ") + ssh_get_error(s));
   log.tried.push_back("key " + path + " (refused)");
   return false;
 }
@@ -144,7 +150,8 @@ Status authenticate(ssh_session s, const SshOptions& o) {
         int rc = ssh_userauth_agent(s, nullptr);
         if (rc == SSH_AUTH_SUCCESS) return ok_status();
         if (rc == SSH_AUTH_ERROR) {
-          return Error(ErrorCode::kUnavailable, std::string("authentication failed: ") + ssh_get_error(s));
+          return Error(ErrorCode::kUnavailable,
+                       std::string("authentication failed: ") + ssh_get_error(s));
         }
         log.tried.push_back(std::string("the agent at ") + sock + " (no key accepted)");
       }
@@ -161,14 +168,18 @@ Status authenticate(ssh_session s, const SshOptions& o) {
   if (o.password) {
     int rc = ssh_userauth_password(s, nullptr, o.password->c_str());
     if (rc == SSH_AUTH_SUCCESS) return ok_status();
-    if (rc == SSH_AUTH_ERROR) return Error(ErrorCode::kUnavailable, std::string("authentication failed: ") + ssh_get_error(s));
+    if (rc == SSH_AUTH_ERROR)
+      return Error(ErrorCode::kUnavailable,
+                   std::string("authentication failed: ") + ssh_get_error(s));
     log.tried.push_back("password (refused)");
   }
   std::string tried = log.text();
   if (tried.empty()) {
-    tried = "nothing (no agent, no " + default_ssh_dir(o) + "/id_ed25519, id_ecdsa or id_rsa; give --identity or --password-file)";
+    tried = "nothing (no agent, no " + default_ssh_dir(o) +
+            "/id_ed25519, id_ecdsa or id_rsa; give --identity or --password-file)";
   }
-  return Error(ErrorCode::kPermissionDenied, "authentication as " + o.user + " refused; tried " + tried);
+  return Error(ErrorCode::kPermissionDenied,
+               "authentication as " + o.user + " refused; tried " + tried);
 }
 
 }  // namespace
@@ -176,12 +187,15 @@ Status authenticate(ssh_session s, const SshOptions& o) {
 LibsshTransport::LibsshTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LibsshTransport::~LibsshTransport() = default;
 
-std::string LibsshTransport::describe() const { return target_name(impl_->options); }
+std::string LibsshTransport::describe() const {
+  return target_name(impl_->options);
+}
 
 Result<std::unique_ptr<LibsshTransport>> LibsshTransport::connect(const SshOptions& o) {
   const std::string name = target_name(o);
   if (o.known_hosts_file.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "no known_hosts file given").context("connect " + name);
+    return Error(ErrorCode::kInvalidArgument, "no known_hosts file given")
+        .context("connect " + name);
   }
   auto impl = std::make_unique<Impl>();
   impl->options = o;
@@ -206,7 +220,8 @@ Result<std::unique_ptr<LibsshTransport>> LibsshTransport::connect(const SshOptio
 
   if (ssh_connect(s) != SSH_OK) {
     std::string msg = ssh_get_error(s);
-    ErrorCode code = msg.find("imeout") != std::string::npos ? ErrorCode::kTimeout : ErrorCode::kUnavailable;
+    ErrorCode code =
+        msg.find("imeout") != std::string::npos ? ErrorCode::kTimeout : ErrorCode::kUnavailable;
     return Error(code, "cannot connect: " + msg).context("connect " + name);
   }
   auto host_key = check_host_key(s, o);
@@ -269,10 +284,13 @@ Result<ExecResult> LibsshTransport::exec(const std::string& command, std::chrono
     if (drain(ch, 0, result.stdout_text) == SSH_ERROR) return fail("read command output");
     if (drain(ch, 1, result.stderr_text) == SSH_ERROR) return fail("read command errors");
     if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch)) break;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) {
       release();
-      return Error(ErrorCode::kTimeout, "command did not finish within " + std::to_string(timeout.count()) + " s");
+      return Error(ErrorCode::kTimeout,
+                   "command did not finish within " + std::to_string(timeout.count()) + " s");
     }
     if (ssh_event_dopoll(ev, static_cast<int>(std::min<long long>(left, INT_MAX))) == SSH_ERROR) {
       return fail("wait for command output");
@@ -291,11 +309,15 @@ Result<ExecResult> LibsshTransport::exec(const std::string& command, std::chrono
 Status LibsshTransport::ensure_sftp() {
   if (impl_->sftp) return ok_status();
   impl_->sftp = sftp_new(impl_->session);
-  if (!impl_->sftp) return Error(ErrorCode::kUnavailable, std::string("start SFTP: ") + ssh_get_error(impl_->session));
+  if (!impl_->sftp)
+    return Error(ErrorCode::kUnavailable,
+                 std::string("start SFTP: ") + ssh_get_error(impl_->session));
   if (sftp_init(impl_->sftp) != SSH_OK) {
     sftp_free(impl_->sftp);
     impl_->sftp = nullptr;
-    return Error(ErrorCode::kUnavailable, std::string("start SFTP (is the sftp subsystem enabled?): ") + ssh_get_error(impl_->session));
+    return Error(ErrorCode::kUnavailable,
+                 std::string("start SFTP (is the sftp subsystem enabled?): ") +
+                     ssh_get_error(impl_->session));
   }
   return ok_status();
 }
@@ -325,8 +347,10 @@ Status LibsshTransport::put_file(const std::string& path, const std::string& con
   ATELIER_RETURN_IF_ERROR(ensure_sftp());
   static std::atomic<unsigned> counter{0};
   auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return Error(ErrorCode::kInvalidArgument, "path must be absolute: " + path);
-  std::string tmp = path.substr(0, slash + 1) + ".atelier-" + std::to_string(counter++) + "-" + path.substr(slash + 1);
+  if (slash == std::string::npos)
+    return Error(ErrorCode::kInvalidArgument, "path must be absolute: " + path);
+  std::string tmp = path.substr(0, slash + 1) + ".atelier-" + std::to_string(counter++) + "-" +
+                    path.substr(slash + 1);
   sftp_file f = sftp_open(impl_->sftp, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (!f) return sftp_error(impl_->sftp, impl_->session, "create " + path);
   auto fail = [&](const std::string& what) -> Status {
@@ -363,7 +387,8 @@ Status LibsshTransport::put_file(const std::string& path, const std::string& con
   // A new file: SFTP's rename is enough (no extra command). SFTP v3 rename refuses an existing
   // target, so a replacement goes through mv -f, an atomic rename(2) on the host.
   if (sftp_rename(impl_->sftp, tmp.c_str(), path.c_str()) == SSH_OK) return ok_status();
-  auto mv = exec("mv -f -- " + shell_quote(tmp) + " " + shell_quote(path), std::chrono::seconds(30));
+  auto mv =
+      exec("mv -f -- " + shell_quote(tmp) + " " + shell_quote(path), std::chrono::seconds(30));
   if (!mv.ok() || mv->exit_code != 0) {
     sftp_unlink(impl_->sftp, tmp.c_str());
     if (!mv.ok()) return std::move(mv).error().context("rename into " + path);

@@ -26,7 +26,7 @@ struct SshOptions {
   std::optional<std::string> password;  // used when no key is given, or the keys are refused
   std::string ssh_dir;                  // where the default keys are; empty: $HOME/.ssh
   bool use_agent = true;                // ask $SSH_AUTH_SOCK's agent when no identity_file is given
-  std::string known_hosts_file;              // required: where host keys are checked/recorded
+  std::string known_hosts_file;         // required: where host keys are checked/recorded
   HostKeyPolicy host_key_policy = HostKeyPolicy::kAcceptNew;
   std::chrono::seconds connect_timeout{10};
 };

@@ -73,7 +73,8 @@ Result<ExecResult> run_process(const std::vector<std::string>& argv, std::chrono
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), const_cast<char* const*>(kEnv));
+  int rc =
+      posix_spawnp(&pid, args[0], &actions, &attr, args.data(), const_cast<char* const*>(kEnv));
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(out_pipe[1]);
@@ -91,7 +92,8 @@ Result<ExecResult> run_process(const std::vector<std::string>& argv, std::chrono
   bool timed_out = false;
   char buf[65536];
   while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -119,7 +121,8 @@ Result<ExecResult> run_process(const std::vector<std::string>& argv, std::chrono
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    return Error(ErrorCode::kTimeout, "command did not finish within " + std::to_string(timeout.count()) + " s");
+    return Error(ErrorCode::kTimeout,
+                 "command did not finish within " + std::to_string(timeout.count()) + " s");
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
@@ -127,7 +130,8 @@ Result<ExecResult> run_process(const std::vector<std::string>& argv, std::chrono
 
 Result<std::unique_ptr<LocalTransport>> LocalTransport::open(const std::string& root) {
   if (root.empty() || root[0] != '/') {
-    return Error(ErrorCode::kInvalidArgument, "root folder must be an absolute path, got '" + root + "'");
+    return Error(ErrorCode::kInvalidArgument,
+                 "root folder must be an absolute path, got '" + root + "'");
   }
   int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_error(errno, "open root folder " + root);
@@ -137,9 +141,13 @@ Result<std::unique_ptr<LocalTransport>> LocalTransport::open(const std::string& 
 LocalTransport::LocalTransport(std::string root, int root_fd)
     : root_(std::move(root)), root_fd_(root_fd), chroot_(root_ != "/") {}
 
-LocalTransport::~LocalTransport() { close(root_fd_); }
+LocalTransport::~LocalTransport() {
+  close(root_fd_);
+}
 
-std::string LocalTransport::describe() const { return chroot_ ? "chroot://" + root_ : "local"; }
+std::string LocalTransport::describe() const {
+  return chroot_ ? "chroot://" + root_ : "local";
+}
 
 Result<ExecResult> LocalTransport::exec(const std::string& command, std::chrono::seconds timeout) {
   if (chroot_) return run_process({"chroot", root_, "/bin/sh", "-c", command}, timeout);
@@ -148,13 +156,15 @@ Result<ExecResult> LocalTransport::exec(const std::string& command, std::chrono:
 
 Status LocalTransport::put_file(const std::string& path, const std::string& content, uint32_t mode,
                                 const FileOwner& owner) {
-  if (path.empty() || path[0] != '/') return Error(ErrorCode::kInvalidArgument, "path must be absolute: " + path);
+  if (path.empty() || path[0] != '/')
+    return Error(ErrorCode::kInvalidArgument, "path must be absolute: " + path);
   std::string parent, base;
   split_path(path, parent, base);
   int dir = open_in_root(root_fd_, parent, O_PATH | O_DIRECTORY);
   if (dir < 0) return errno_error(errno, "open folder " + parent);
   static std::atomic<unsigned> counter{0};
-  std::string tmp = ".atelier-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" + base;
+  std::string tmp =
+      ".atelier-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" + base;
   int fd = openat(dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     int err = errno;
@@ -176,8 +186,8 @@ Status LocalTransport::put_file(const std::string& path, const std::string& cont
     done += static_cast<size_t>(n);
   }
   // chown before chmod: chown clears set-id bits.
-  if ((owner.uid || owner.gid) &&
-      fchown(fd, owner.uid ? *owner.uid : static_cast<uid_t>(-1), owner.gid ? *owner.gid : static_cast<gid_t>(-1)) != 0) {
+  if ((owner.uid || owner.gid) && fchown(fd, owner.uid ? *owner.uid : static_cast<uid_t>(-1),
+                                         owner.gid ? *owner.gid : static_cast<gid_t>(-1)) != 0) {
     return fail("chown");
   }
   if (fchmod(fd, mode & 07777) != 0) return fail("chmod");
@@ -227,8 +237,10 @@ Result<FileStat> LocalTransport::stat(const std::string& path) {
   close(fd);
   if (rc != 0) return errno_error(err, "stat " + path);
   FileStat out;
-  out.type = S_ISREG(st.st_mode) ? FileType::kRegular : S_ISDIR(st.st_mode) ? FileType::kDirectory
-             : S_ISLNK(st.st_mode) ? FileType::kSymlink : FileType::kOther;
+  out.type = S_ISREG(st.st_mode)   ? FileType::kRegular
+             : S_ISDIR(st.st_mode) ? FileType::kDirectory
+             : S_ISLNK(st.st_mode) ? FileType::kSymlink
+                                   : FileType::kOther;
   out.mode = st.st_mode & 07777;
   out.uid = st.st_uid;
   out.gid = st.st_gid;
@@ -237,13 +249,18 @@ Result<FileStat> LocalTransport::stat(const std::string& path) {
 }
 
 std::string shell_quote(const std::string& word) {
-  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,@%+") == std::string::npos) {
+  if (!word.empty() &&
+      word.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,@%+") ==
+          std::string::npos) {
     return word;
   }
   std::string out = "'";
   for (char c : word) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   out += "'";
   return out;

@@ -17,7 +17,9 @@ class LocalTransport : public Transport {
   static Result<std::unique_ptr<LocalTransport>> open(const std::string& root);
   ~LocalTransport() override;
 
-  TransportKind kind() const override { return chroot_ ? TransportKind::kChroot : TransportKind::kLocal; }
+  TransportKind kind() const override {
+    return chroot_ ? TransportKind::kChroot : TransportKind::kLocal;
+  }
   std::string describe() const override;
   Result<ExecResult> exec(const std::string& command, std::chrono::seconds timeout) override;
   Status put_file(const std::string& path, const std::string& content, uint32_t mode,

@@ -34,19 +34,23 @@ namespace {
 
 [[noreturn]] void die(const std::string& what) {
   virErrorPtr e = virGetLastError();
-  std::fprintf(stderr, "controller_bench: %s%s%s\n", what.c_str(), e ? ": " : "", e && e->message ? e->message : "");
+  std::fprintf(stderr, "controller_bench: %s%s%s\n", what.c_str(), e ? ": " : "",
+               e && e->message ? e->message : "");
   std::exit(1);
 }
 
 // A test-driver node big enough for every lab at once (1 TiB, 64 CPUs), no objects.
 std::string write_fixture(const fs::path& dir) {
   fs::path file = dir / "node.xml";
-  std::ofstream(file) << "<node><cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets><cores>64</cores>"
-                         "<threads>1</threads><active>64</active></cpu><memory>1073741824</memory></node>\n";
+  std::ofstream(file)
+      << "<node><cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets><cores>64</cores>"
+         "<threads>1</threads><active>64</active></cpu><memory>1073741824</memory></node>\n";
   return "test://" + file.string();
 }
 
-double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 }  // namespace
 
@@ -104,10 +108,11 @@ int main(int argc, char** argv) {
     if (!list.ok()) die(list.error().to_string());
     int finished = 0;
     for (const auto& l : *list) {
-      finished += l.status == store::LabStatus::kFailed &&
-                          l.steps[static_cast<std::size_t>(store::Step::kBooted)] == store::StepState::kDone
-                      ? 1
-                      : 0;
+      finished +=
+          l.status == store::LabStatus::kFailed &&
+                  l.steps[static_cast<std::size_t>(store::Step::kBooted)] == store::StepState::kDone
+              ? 1
+              : 0;
       if (l.status == store::LabStatus::kFailed &&
           l.steps[static_cast<std::size_t>(store::Step::kBooted)] != store::StepState::kDone) {
         die("lab " + l.candidate + " failed before boot: " + l.error);
@@ -139,9 +144,10 @@ int main(int argc, char** argv) {
     in.run_dir = (dir / "bare-run" / cand).string();
     in.images["debian12"] = *image;
     in.root_password = "x";
-    auto plan = provisioning::plan_candidate_lab(*resolved, in, [](const provider::ObjectRef& r, unsigned n) {
-      return Result<provider::MacAddress>(provider::derive_mac(r, n, 0));
-    });
+    auto plan = provisioning::plan_candidate_lab(
+        *resolved, in, [](const provider::ObjectRef& r, unsigned n) {
+          return Result<provider::MacAddress>(provider::derive_mac(r, n, 0));
+        });
     if (!plan.ok()) die(plan.error().to_string());
     plans.push_back(std::move(*plan));
   }
@@ -154,8 +160,8 @@ int main(int argc, char** argv) {
       virNetworkFree(net);
     }
     for (auto& h : plan.hosts) {
-      std::string vol_xml = provider::render_overlay_volume_xml(provider::overlay_volume_name(h.overlay.ref),
-                                                                h.overlay.base_path, h.overlay.base_format);
+      std::string vol_xml = provider::render_overlay_volume_xml(
+          provider::overlay_volume_name(h.overlay.ref), h.overlay.base_path, h.overlay.base_format);
       virStorageVolPtr vol = virStorageVolCreateXML(pool, vol_xml.c_str(), 0);
       if (!vol) die("bare volume");
       char* path = virStorageVolGetPath(vol);
@@ -175,11 +181,18 @@ int main(int argc, char** argv) {
   virConnectClose(c);
   fs::remove_all(dir);
 
-  std::printf("%d candidate labs of labs/demo (2 networks, 2 overlays, 2 domains each) on the test driver\n", labs);
-  std::printf("  controller (store, placement, plan, seed disks, provider, step states): %8.2f s  %7.1f ms/lab\n",
-              controller_s, 1000 * controller_s / labs);
-  std::printf("  bare libvirt calls (same XML, plans made beforehand):                    %8.2f s  %7.1f ms/lab\n",
-              bare_s, 1000 * bare_s / labs);
+  std::printf(
+      "%d candidate labs of labs/demo (2 networks, 2 overlays, 2 domains each) on the test "
+      "driver\n",
+      labs);
+  std::printf(
+      "  controller (store, placement, plan, seed disks, provider, step states): %8.2f s  %7.1f "
+      "ms/lab\n",
+      controller_s, 1000 * controller_s / labs);
+  std::printf(
+      "  bare libvirt calls (same XML, plans made beforehand):                    %8.2f s  %7.1f "
+      "ms/lab\n",
+      bare_s, 1000 * bare_s / labs);
   std::printf("  ratio controller / bare: %.1fx\n", controller_s / bare_s);
   return 0;
 }

@@ -147,7 +147,8 @@ void bare_cleanup(virConnectPtr c, virStoragePoolPtr pool, const std::string& ca
     virStorageVolFree(vol);
   }
   for (const char* n : kNetworks) {
-    virNetworkPtr net = virNetworkLookupByName(c, ap::libvirt_name({"bench", candidate, n}).c_str());
+    virNetworkPtr net =
+        virNetworkLookupByName(c, ap::libvirt_name({"bench", candidate, n}).c_str());
     virNetworkDestroy(net);
     virNetworkUndefine(net);
     virNetworkFree(net);
@@ -231,7 +232,8 @@ int main(int argc, char** argv) {
   }
   Stats a = stats(ours);
   Stats b = stats(bare);
-  std::printf("candidate lab = 2 networks (define+start) + 3 overlays + 3 domains (define+start)\n");
+  std::printf(
+      "candidate lab = 2 networks (define+start) + 3 overlays + 3 domains (define+start)\n");
   std::printf("uri %s (domain type %s), %d labs each, no guest boot\n",
               g_real ? uri.c_str() : "test:///<fixture>", std::string(ap::to_string(type)).c_str(),
               labs);

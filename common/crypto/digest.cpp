@@ -25,7 +25,9 @@ Sha256 sha256(std::string_view data) {
   return md;
 }
 
-std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+std::string sha256_hex(std::string_view data) {
+  return to_hex(sha256(data));
+}
 
 Sha256 hmac_sha256(std::string_view key, std::string_view message) {
   Sha256 mac{};
@@ -35,7 +37,8 @@ Sha256 hmac_sha256(std::string_view key, std::string_view message) {
   return mac;
 }
 
-std::string labelled_message(std::string_view label, std::initializer_list<std::string_view> fields) {
+std::string labelled_message(std::string_view label,
+                             std::initializer_list<std::string_view> fields) {
   std::string message(label);
   for (std::string_view f : fields) {
     message.push_back('\0');

@@ -1,6 +1,6 @@
-// The controller's one copy of hashing, keyed hashing, random secrets and hex (OpenSSL's libcrypto).
-// A separate library (atelier_crypto) so the agent, which links libcrypto its own way, keeps
-// atelier_common free of it.
+// The controller's one copy of hashing, keyed hashing, random secrets and hex (OpenSSL's
+// libcrypto). A separate library (atelier_crypto) so the agent, which links libcrypto its own way,
+// keeps atelier_common free of it.
 #pragma once
 
 #include <array>
@@ -28,7 +28,8 @@ Sha256 hmac_sha256(std::string_view key, std::string_view message);
 // "LABEL\0FIELD1\0FIELD2...": the message a keyed derivation hashes. The NUL separators keep
 // ("ab", "c") and ("a", "bc") apart, and the label keeps one derivation's outputs from being
 // replayed as another's.
-std::string labelled_message(std::string_view label, std::initializer_list<std::string_view> fields);
+std::string labelled_message(std::string_view label,
+                             std::initializer_list<std::string_view> fields);
 
 // `bytes` bytes from the system CSPRNG.
 Result<std::string> random_bytes(std::size_t bytes);

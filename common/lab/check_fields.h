@@ -11,7 +11,8 @@
 
 namespace atelier::checks {
 
-template <class V> void visit_fields(FileCheck& c, V& v) {
+template <class V>
+void visit_fields(FileCheck& c, V& v) {
   v.req("path", c.path);
   v.opt("exists", c.exists);
   v.opt("directory", c.directory);
@@ -22,51 +23,60 @@ template <class V> void visit_fields(FileCheck& c, V& v) {
   v.opt("regex", c.regex);
   v.opt("sha256", c.sha256);
 }
-template <class V> void visit_fields(PackageCheck& c, V& v) {
+template <class V>
+void visit_fields(PackageCheck& c, V& v) {
   v.req("name", c.name);
   v.opt("installed", c.installed);
   v.opt("version", c.version);
 }
-template <class V> void visit_fields(ServiceCheck& c, V& v) {
+template <class V>
+void visit_fields(ServiceCheck& c, V& v) {
   v.req("name", c.name);
   v.opt("state", c.state);
   v.opt("enabled", c.enabled);
 }
-template <class V> void visit_fields(UserCheck& c, V& v) {
+template <class V>
+void visit_fields(UserCheck& c, V& v) {
   v.req("name", c.name);
   v.opt("exists", c.exists);
   v.opt("shell", c.shell);
   v.opt("home", c.home);
   v.opt("groups", c.groups);
 }
-template <class V> void visit_fields(GroupCheck& c, V& v) {
+template <class V>
+void visit_fields(GroupCheck& c, V& v) {
   v.req("name", c.name);
   v.opt("exists", c.exists);
   v.opt("members", c.members);
 }
-template <class V> void visit_fields(ProcessCheck& c, V& v) {
+template <class V>
+void visit_fields(ProcessCheck& c, V& v) {
   v.req("name", c.name);
   v.opt("running", c.running);
   v.opt("user", c.user);
 }
-template <class V> void visit_fields(PortCheck& c, V& v) {
+template <class V>
+void visit_fields(PortCheck& c, V& v) {
   v.req("port", c.port);
   v.opt("protocol", c.protocol);
   v.opt("listening", c.listening);
   v.opt("address", c.address);
 }
-template <class V> void visit_fields(RouteCheck& c, V& v) {
+template <class V>
+void visit_fields(RouteCheck& c, V& v) {
   v.req("destination", c.destination);
   v.opt("gateway", c.gateway);
   v.opt("device", c.device);
   v.opt("present", c.present);
 }
-template <class V> void visit_fields(InterfaceCheck& c, V& v) {
+template <class V>
+void visit_fields(InterfaceCheck& c, V& v) {
   v.req("name", c.name);
   v.opt("address", c.address);
   v.opt("up", c.up);
 }
-template <class V> void visit_fields(FirewallCheck& c, V& v) {
+template <class V>
+void visit_fields(FirewallCheck& c, V& v) {
   v.opt("family", c.family);
   v.req("table", c.table);
   v.opt("chain", c.chain);
@@ -74,52 +84,61 @@ template <class V> void visit_fields(FirewallCheck& c, V& v) {
   v.opt("rule", c.rule);
   v.opt("present", c.present);
 }
-template <class V> void visit_fields(CommandCheck& c, V& v) {
+template <class V>
+void visit_fields(CommandCheck& c, V& v) {
   v.req("run", c.run);
   v.opt("exit_code", c.exit_code);
   v.opt("stdout_regex", c.stdout_regex);
   v.opt("user", c.user);
 }
-template <class V> void visit_fields(SysctlCheck& c, V& v) {
+template <class V>
+void visit_fields(SysctlCheck& c, V& v) {
   v.req("key", c.key);
   v.req("value", c.value);
 }
-template <class V> void visit_fields(MountCheck& c, V& v) {
+template <class V>
+void visit_fields(MountCheck& c, V& v) {
   v.req("path", c.path);
   v.opt("mounted", c.mounted);
   v.opt("fstype", c.fstype);
   v.opt("source", c.source);
 }
-template <class V> void visit_fields(DiskFreeCheck& c, V& v) {
+template <class V>
+void visit_fields(DiskFreeCheck& c, V& v) {
   v.req("path", c.path);
   v.opt("min_free_bytes", c.min_free_bytes);
   v.opt("min_free_percent", c.min_free_percent);
 }
-template <class V> void visit_fields(TcpCheck& c, V& v) {
+template <class V>
+void visit_fields(TcpCheck& c, V& v) {
   v.req("host", c.host);
   v.req("port", c.port);
   v.opt("open", c.open);
 }
-template <class V> void visit_fields(DnsCheck& c, V& v) {
+template <class V>
+void visit_fields(DnsCheck& c, V& v) {
   v.req("server", c.server);
   v.req("name", c.name);
   v.opt("type", c.type);
   v.opt("expect", c.expect);
   v.opt("exists", c.exists);
 }
-template <class V> void visit_fields(HttpCheck& c, V& v) {
+template <class V>
+void visit_fields(HttpCheck& c, V& v) {
   v.req("url", c.url);
   v.opt("status", c.status);
   v.opt("body_regex", c.body_regex);
 }
-template <class V> void visit_fields(SmtpCheck& c, V& v) {
+template <class V>
+void visit_fields(SmtpCheck& c, V& v) {
   v.req("server", c.server);
   v.opt("port", c.port);
   v.req("from", c.from);
   v.req("to", c.to);
   v.opt("accepted", c.accepted);
 }
-template <class V> void visit_fields(ImapCheck& c, V& v) {
+template <class V>
+void visit_fields(ImapCheck& c, V& v) {
   v.req("server", c.server);
   v.opt("port", c.port);
   v.req("user", c.user);
@@ -127,7 +146,8 @@ template <class V> void visit_fields(ImapCheck& c, V& v) {
   v.opt("mailbox", c.mailbox);
   v.opt("subject", c.subject);
 }
-template <class V> void visit_fields(LdapCheck& c, V& v) {
+template <class V>
+void visit_fields(LdapCheck& c, V& v) {
   v.req("url", c.url);
   v.opt("bind_dn", c.bind_dn);
   v.opt("password", c.password);
@@ -138,7 +158,8 @@ template <class V> void visit_fields(LdapCheck& c, V& v) {
   v.opt("value", c.value);
   v.opt("count", c.count);
 }
-template <class V> void visit_fields(SqlCheck& c, V& v) {
+template <class V>
+void visit_fields(SqlCheck& c, V& v) {
   v.opt("engine", c.engine);
   v.req("host", c.host);
   v.opt("port", c.port);
@@ -150,12 +171,14 @@ template <class V> void visit_fields(SqlCheck& c, V& v) {
   v.opt("count", c.count);
   v.opt("succeeds", c.succeeds);
 }
-template <class V> void visit_fields(PingCheck& c, V& v) {
+template <class V>
+void visit_fields(PingCheck& c, V& v) {
   v.req("host", c.host);
   v.opt("reachable", c.reachable);
   v.opt("count", c.count);
 }
-template <class V> void visit_fields(FlowCheck& c, V& v) {
+template <class V>
+void visit_fields(FlowCheck& c, V& v) {
   v.req("to", c.to);
   v.req("port", c.port);
   v.opt("protocol", c.protocol);
@@ -163,24 +186,32 @@ template <class V> void visit_fields(FlowCheck& c, V& v) {
 }
 
 // Names of the values of the enums that checks use, index = enumerator value.
-template <class E> struct EnumNames;
-template <> struct EnumNames<Transport> {
+template <class E>
+struct EnumNames;
+template <>
+struct EnumNames<Transport> {
   static constexpr std::string_view kNames[] = {"tcp", "udp"};
 };
-template <> struct EnumNames<ServiceState> {
+template <>
+struct EnumNames<ServiceState> {
   static constexpr std::string_view kNames[] = {"running", "stopped"};
 };
-template <> struct EnumNames<DnsType> {
-  static constexpr std::string_view kNames[] = {"A", "AAAA", "MX", "SRV", "PTR", "CNAME", "TXT", "NS"};
+template <>
+struct EnumNames<DnsType> {
+  static constexpr std::string_view kNames[] = {"A",   "AAAA",  "MX",  "SRV",
+                                                "PTR", "CNAME", "TXT", "NS"};
 };
-template <> struct EnumNames<SqlEngine> {
+template <>
+struct EnumNames<SqlEngine> {
   static constexpr std::string_view kNames[] = {"postgresql", "mariadb"};
 };
-template <> struct EnumNames<LdapScope> {
+template <>
+struct EnumNames<LdapScope> {
   static constexpr std::string_view kNames[] = {"base", "one", "sub"};
 };
 
-template <class E> std::string_view enum_name(E e) {
+template <class E>
+std::string_view enum_name(E e) {
   return EnumNames<E>::kNames[static_cast<int>(e)];
 }
 

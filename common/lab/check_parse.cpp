@@ -50,7 +50,8 @@ class KindRules {
     if (!has_template(c.url) && c.url.rfind("http://", 0) != 0 && c.url.rfind("https://", 0) != 0) {
       bad("url", "'url': expected an http:// or https:// URL, got '" + c.url + "'");
     }
-    if (c.status < 100 || c.status > 599) bad("status", "'status': expected an HTTP status 100 to 599");
+    if (c.status < 100 || c.status > 599)
+      bad("status", "'status': expected an HTTP status 100 to 599");
     regex_ok("body_regex", c.body_regex);
   }
   void operator()(const checks::LdapCheck& c) {
@@ -58,7 +59,8 @@ class KindRules {
       bad("url", "'url': expected an ldap:// or ldaps:// URL, got '" + c.url + "'");
     }
     if (c.count && *c.count < 0) bad("count", "'count': expected 0 or more");
-    if (c.value && !c.attribute) bad("value", "'value' needs 'attribute': the attribute that must have it");
+    if (c.value && !c.attribute)
+      bad("value", "'value' needs 'attribute': the attribute that must have it");
   }
   void operator()(const checks::SqlCheck& c) {
     if (c.count && *c.count < 0) bad("count", "'count': expected 0 or more");
@@ -67,9 +69,11 @@ class KindRules {
     if (c.count < 1 || c.count > 100) bad("count", "'count': expected 1 to 100");
   }
   void operator()(const checks::FirewallCheck& c) {
-    static const std::vector<std::string> kFamilies = {"inet", "ip", "ip6", "arp", "bridge", "netdev"};
+    static const std::vector<std::string> kFamilies = {"inet", "ip",     "ip6",
+                                                       "arp",  "bridge", "netdev"};
     if (std::find(kFamilies.begin(), kFamilies.end(), c.family) == kFamilies.end()) {
-      bad("family", "'family': expected one of inet, ip, ip6, arp, bridge, netdev, got '" + c.family + "'");
+      bad("family",
+          "'family': expected one of inet, ip, ip6, arp, bridge, netdev, got '" + c.family + "'");
     }
     if (c.policy && *c.policy != "accept" && *c.policy != "drop") {
       bad("policy", "'policy': expected accept or drop, got '" + *c.policy + "'");
@@ -79,8 +83,9 @@ class KindRules {
   void operator()(const checks::RouteCheck& c) {
     if (c.destination != "default" && !has_template(c.destination) &&
         !Ipv4Network::parse(c.destination).ok()) {
-      bad("destination", "'destination': expected \"default\" or a network like 10.20.0.0/24, got '" +
-                             c.destination + "'");
+      bad("destination",
+          "'destination': expected \"default\" or a network like 10.20.0.0/24, got '" +
+              c.destination + "'");
     }
     if (c.gateway && !has_template(*c.gateway) && !Ipv4Address::parse(*c.gateway)) {
       bad("gateway", "'gateway': expected an IPv4 address, got '" + *c.gateway + "'");
@@ -92,7 +97,9 @@ class KindRules {
       bool good = slash != std::string::npos &&
                   Ipv4Address::parse(std::string_view(*c.address).substr(0, slash)) &&
                   Ipv4Network::parse("0.0.0.0" + c.address->substr(slash)).ok();
-      if (!good) bad("address", "'address': expected an address with its prefix like 10.10.0.5/24, got '" + *c.address + "'");
+      if (!good)
+        bad("address", "'address': expected an address with its prefix like 10.10.0.5/24, got '" +
+                           *c.address + "'");
     }
   }
   void operator()(const checks::DiskFreeCheck& c) {
@@ -141,7 +148,8 @@ std::string kind_list() {
 bool parse_check(Ctx& ctx, const YAML::Node& n, const std::string& path, bool on_required,
                  checks::Check& out) {
   ctx.record(path, n);
-  MapReader r(ctx, n, path, "a check", "", "a check: a map with one kind key such as file: or service:");
+  MapReader r(ctx, n, path, "a check", "",
+              "a check: a map with one kind key such as file: or service:");
   if (!r.is_map()) return false;
   std::size_t errors_before = ctx.error_count();
   std::vector<std::pair<std::size_t, MapReader::Entry*>> kinds;

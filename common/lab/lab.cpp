@@ -48,13 +48,14 @@ Result<Ipv4Network> Ipv4Network::parse(std::string_view text) {
   }
   auto address = Ipv4Address::parse(text.substr(0, slash));
   if (!address) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "'" + std::string(text.substr(0, slash)) + "' is not an IPv4 address in '" +
-                     std::string(text) + "'");
+    return Error(ErrorCode::kInvalidArgument, "'" + std::string(text.substr(0, slash)) +
+                                                  "' is not an IPv4 address in '" +
+                                                  std::string(text) + "'");
   }
   std::string_view prefix_text = text.substr(slash + 1);
   int prefix = -1;
-  auto [ptr, ec] = std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
+  auto [ptr, ec] =
+      std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
   if (ec != std::errc() || ptr != prefix_text.data() + prefix_text.size() || prefix < 0 ||
       prefix > 32 || prefix_text.empty() || (prefix_text.size() > 1 && prefix_text[0] == '0')) {
     return Error(ErrorCode::kInvalidArgument, "bad prefix length '/" + std::string(prefix_text) +
@@ -67,9 +68,9 @@ Result<Ipv4Network> Ipv4Network::parse(std::string_view text) {
   std::uint32_t mask = net.netmask().bits;
   if ((address->bits & ~mask) != 0) {
     Ipv4Network fixed{Ipv4Address{address->bits & mask}, prefix};
-    return Error(ErrorCode::kInvalidArgument, "'" + std::string(text) +
-                                                  "' has host bits set; did you mean '" +
-                                                  fixed.to_string() + "'?");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "'" + std::string(text) + "' has host bits set; did you mean '" + fixed.to_string() + "'?");
   }
   return net;
 }
@@ -106,7 +107,9 @@ std::string_view to_string(Priority p) {
   return kNames[static_cast<int>(p)];
 }
 
-std::string_view to_string(Scoring s) { return s == Scoring::kPartial ? "partial" : "all"; }
+std::string_view to_string(Scoring s) {
+  return s == Scoring::kPartial ? "partial" : "all";
+}
 
 Mark SourceMap::at(const std::string& path) const {
   auto it = marks.find(path);

@@ -91,9 +91,9 @@ struct Param;
 struct Value {
   enum class Type { kNull, kScalar, kList, kMap };
   Type type = Type::kNull;
-  std::string scalar;          // kScalar
-  std::vector<Value> items;    // kList
-  std::vector<Param> fields;   // kMap, in file order
+  std::string scalar;              // kScalar
+  std::vector<Value> items;        // kList
+  std::vector<Param> fields;       // kMap, in file order
   static Value of(std::string s);  // a scalar
 };
 struct Param {
@@ -126,13 +126,13 @@ struct Nic {
 inline constexpr std::uint64_t kMiB = 1024ull * 1024ull;
 
 struct Host {
-  std::string name;               // [a-z][a-z0-9-]*
-  std::string image;              // an image name (labs/images/NAME.yaml), e.g. debian12
-  std::vector<std::string> roles; // recipes/roles/NAME.yaml, applied in order
-  std::vector<Nic> nics;          // in file order; the first is the host's primary address
+  std::string name;                // [a-z][a-z0-9-]*
+  std::string image;               // an image name (labs/images/NAME.yaml), e.g. debian12
+  std::vector<std::string> roles;  // recipes/roles/NAME.yaml, applied in order
+  std::vector<Nic> nics;           // in file order; the first is the host's primary address
   std::uint64_t memory_bytes = 256 * kMiB;
   int vcpus = 1;
-  Params vars;                    // passed to the host's roles
+  Params vars;  // passed to the host's roles
   const Nic* nic(std::string_view network) const;
 };
 
@@ -146,7 +146,7 @@ struct Incident {
 
 // One step of the reference solution.
 struct SolutionStep {
-  std::string task;    // a declared task
+  std::string task;  // a declared task
   std::string recipe;
   std::string on;
   Params with;
@@ -165,11 +165,11 @@ std::string_view to_string(Priority p);  // "P1".."P4"
 
 struct Ticket {
   Text title;
-  std::string from;                      // who opened it, e.g. "{{user}}"
+  std::string from;  // who opened it, e.g. "{{user}}"
   Priority priority = Priority::kP3;
-  std::chrono::seconds sla{0};           // 0: no SLA given
-  Text text_files;                       // paths relative to the lab folder, as written
-  Text body;                             // the files' contents (filled by load_lab)
+  std::chrono::seconds sla{0};  // 0: no SLA given
+  Text text_files;              // paths relative to the lab folder, as written
+  Text body;                    // the files' contents (filled by load_lab)
 };
 
 // How a task's points follow from its checks (`scoring:`; docs/lab-authoring.md).
@@ -180,13 +180,13 @@ enum class Scoring {
 std::string_view to_string(Scoring s);  // "all", "partial"
 
 struct Task {
-  std::string id;                        // [A-Za-z0-9_-]+, unique in the lab
+  std::string id;  // [A-Za-z0-9_-]+, unique in the lab
   Ticket ticket;
   int points = 1;
   Scoring scoring = Scoring::kAll;
-  std::vector<std::string> competencies; // C01..C19
-  std::vector<checks::Check> checks;     // all pass = task solved
-  std::vector<NearMiss> near_misses;     // optional
+  std::vector<std::string> competencies;  // C01..C19
+  std::vector<checks::Check> checks;      // all pass = task solved
+  std::vector<NearMiss> near_misses;      // optional
 };
 
 // A template reference found while parsing: {{name}} at a position of a file.
@@ -201,7 +201,7 @@ struct TemplateUse {
 struct SourceMap {
   std::string file;
   std::unordered_map<std::string, Mark> marks;
-  std::vector<TemplateUse> templates;  // every {{...}} in the lab and its ticket texts
+  std::vector<TemplateUse> templates;      // every {{...}} in the lab and its ticket texts
   Mark at(const std::string& path) const;  // {0,0} when unknown
 };
 
@@ -213,10 +213,10 @@ struct VariantValues {
 };
 
 struct Lab {
-  std::string id;                          // [a-z0-9-]+
+  std::string id;  // [a-z0-9-]+
   Text title;
   std::optional<Text> description;
-  std::vector<std::string> competencies;   // C01..C19 or EPREUVE
+  std::vector<std::string> competencies;  // C01..C19 or EPREUVE
   std::chrono::seconds duration{0};
   // How often the controller runs the checks during a session (`check_interval:`); 0: not
   // given, the controller's or the session's default applies. At least 1s when given.
@@ -228,11 +228,11 @@ struct Lab {
   std::vector<Task> tasks;
   std::vector<SolutionStep> solution;
 
-  std::filesystem::path file;              // the lab.yaml it came from
-  std::filesystem::path dir;               // its folder (ticket paths are relative to it)
-  std::filesystem::path recipes_root;      // where roles/incidents/solutions were found
+  std::filesystem::path file;          // the lab.yaml it came from
+  std::filesystem::path dir;           // its folder (ticket paths are relative to it)
+  std::filesystem::path recipes_root;  // where roles/incidents/solutions were found
   SourceMap source;
-  std::optional<VariantValues> variant;    // set by resolve()
+  std::optional<VariantValues> variant;  // set by resolve()
 
   const Host* host(std::string_view name) const;
   const Network* network(std::string_view name) const;

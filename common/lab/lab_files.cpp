@@ -25,10 +25,14 @@ namespace {
 // needs recipes when no recipes root was given.
 std::optional<std::pair<std::string, std::string>> first_recipe_use(const Lab& lab) {
   for (const auto& h : lab.hosts) {
-    if (!h.roles.empty()) return std::pair("role '" + h.roles[0] + "'", "hosts." + h.name + ".roles[0]");
+    if (!h.roles.empty())
+      return std::pair("role '" + h.roles[0] + "'", "hosts." + h.name + ".roles[0]");
   }
-  if (!lab.incidents.empty()) return std::pair("recipe '" + lab.incidents[0].recipe + "'", indexed("incidents", 0) + ".recipe");
-  if (!lab.solution.empty()) return std::pair("recipe '" + lab.solution[0].recipe + "'", indexed("solution", 0) + ".recipe");
+  if (!lab.incidents.empty())
+    return std::pair("recipe '" + lab.incidents[0].recipe + "'",
+                     indexed("incidents", 0) + ".recipe");
+  if (!lab.solution.empty())
+    return std::pair("recipe '" + lab.solution[0].recipe + "'", indexed("solution", 0) + ".recipe");
   for (std::size_t t = 0; t < lab.tasks.size(); ++t) {
     if (!lab.tasks[t].near_misses.empty()) {
       return std::pair("recipe '" + lab.tasks[t].near_misses[0].recipe + "'",
@@ -58,21 +62,24 @@ void check_recipes(const Lab& lab, std::vector<Diagnostic>& out) {
   std::error_code ec;
   if (lab.recipes_root.empty()) {
     if (auto use = first_recipe_use(lab)) {
-      out.push_back({file, at(use->second),
-                     "the lab names " + use->first +
-                         " but no recipes folder is known; pass --recipes DIR (atelier) or --recipes-dir DIR "
-                         "(atelierd)"});
+      out.push_back(
+          {file, at(use->second),
+           "the lab names " + use->first +
+               " but no recipes folder is known; pass --recipes DIR (atelier) or --recipes-dir DIR "
+               "(atelierd)"});
     }
   } else if (!std::filesystem::is_directory(lab.recipes_root, ec)) {
-    out.push_back({file, {1, 1}, "recipes folder '" + lab.recipes_root.string() + "' does not exist"});
+    out.push_back(
+        {file, {1, 1}, "recipes folder '" + lab.recipes_root.string() + "' does not exist"});
   } else {
     for (const auto& h : lab.hosts) {
       for (std::size_t i = 0; i < h.roles.size(); ++i) {
         const std::string& role = h.roles[i];
         if (role.empty() || role.find('/') != std::string::npos || has_template(role)) continue;
-        if (std::filesystem::is_regular_file(lab.recipes_root / "roles" / (role + ".yaml"), ec)) continue;
-        std::string message = "role '" + role + "' not found (no roles/" + role +
-                              ".yaml in the recipes folder)";
+        if (std::filesystem::is_regular_file(lab.recipes_root / "roles" / (role + ".yaml"), ec))
+          continue;
+        std::string message =
+            "role '" + role + "' not found (no roles/" + role + ".yaml in the recipes folder)";
         std::vector<std::string> names;
         for (auto& n : recipe_names(lab.recipes_root, "roles")) names.push_back(n.substr(6));
         std::string near = closest(role, names);
@@ -83,11 +90,12 @@ void check_recipes(const Lab& lab, std::vector<Diagnostic>& out) {
     auto recipe_exists = [&](const std::string& recipe, const std::string& path) {
       if (!is_recipe_name(recipe)) return;  // validate() reports the name
       if (std::filesystem::is_regular_file(lab.recipes_root / (recipe + ".yaml"), ec)) return;
-      std::string message = "recipe '" + recipe + "' not found (no " + recipe +
-                            ".yaml in the recipes folder)";
+      std::string message =
+          "recipe '" + recipe + "' not found (no " + recipe + ".yaml in the recipes folder)";
       auto slash = recipe.rfind('/');
-      std::string near = closest(recipe, recipe_names(lab.recipes_root,
-                                                      slash == std::string::npos ? "" : recipe.substr(0, slash)));
+      std::string near =
+          closest(recipe, recipe_names(lab.recipes_root,
+                                       slash == std::string::npos ? "" : recipe.substr(0, slash)));
       if (!near.empty()) message += "; did you mean '" + near + "'?";
       out.push_back({file, at(path + ".recipe"), message});
     };
@@ -120,9 +128,10 @@ void check_tickets(Lab& lab, std::vector<Diagnostic>& out) {
       std::string path = indexed("tasks", t) + ".ticket.text." + lang;
       std::filesystem::path p(*rel);
       if (p.is_absolute() || rel->find("..") != std::string::npos) {
-        out.push_back({file, at(path), "ticket text '" + *rel +
-                                           "' must be a path inside the lab folder, like tickets/T1." +
-                                           lang + ".md"});
+        out.push_back({file, at(path),
+                       "ticket text '" + *rel +
+                           "' must be a path inside the lab folder, like tickets/T1." + lang +
+                           ".md"});
         continue;
       }
       // Never through a symlink out of the lab folder: atelierd serves ticket texts to candidates.
@@ -174,7 +183,8 @@ Error beneath_error(int err, const std::filesystem::path& dir) {
     case EXDEV:
     case ELOOP:
       return Error(ErrorCode::kPermissionDenied,
-                   "leads out of the lab folder " + dir.string() + " (a symlink or '..'); copy the file into the folder");
+                   "leads out of the lab folder " + dir.string() +
+                       " (a symlink or '..'); copy the file into the folder");
     case ENOENT:
     case ENOTDIR:
       return Error(ErrorCode::kNotFound, "not found in the lab folder");
@@ -211,8 +221,8 @@ int open_checked(const std::filesystem::path& dir, const std::filesystem::path& 
 
 }  // namespace
 
-Result<std::string> read_file_beneath(const std::filesystem::path& dir, const std::filesystem::path& rel,
-                                      std::size_t max_bytes) {
+Result<std::string> read_file_beneath(const std::filesystem::path& dir,
+                                      const std::filesystem::path& rel, std::size_t max_bytes) {
   if (rel.is_absolute()) return beneath_error(EXDEV, dir);
   int fd = open_beneath(dir, rel);
   if (fd < 0 && errno == ENOSYS) fd = open_checked(dir, rel);
@@ -236,7 +246,8 @@ Result<std::string> read_file_beneath(const std::filesystem::path& dir, const st
     out.append(buf, static_cast<std::size_t>(n));
     if (out.size() > max_bytes) {
       ::close(fd);
-      return Error(ErrorCode::kInvalidArgument, "is larger than " + std::to_string(max_bytes) + " bytes");
+      return Error(ErrorCode::kInvalidArgument,
+                   "is larger than " + std::to_string(max_bytes) + " bytes");
     }
   }
   ::close(fd);

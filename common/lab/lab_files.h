@@ -12,7 +12,9 @@
 
 namespace atelier::lab::detail {
 
-inline bool has_template(std::string_view s) { return s.find("{{") != std::string_view::npos; }
+inline bool has_template(std::string_view s) {
+  return s.find("{{") != std::string_view::npos;
+}
 
 // "base[i]": the source path of a list item.
 inline std::string indexed(std::string_view base, std::size_t i) {
@@ -30,7 +32,8 @@ inline constexpr std::size_t kMaxLabFileBytes = 1 << 20;
 // dir's). Symlinks that stay inside dir are followed. Errors, with a sentence naming rel:
 // kPermissionDenied when it leads out of dir, kNotFound when absent, kInvalidArgument when not a
 // regular file or larger than max_bytes, kIo otherwise.
-Result<std::string> read_file_beneath(const std::filesystem::path& dir, const std::filesystem::path& rel,
+Result<std::string> read_file_beneath(const std::filesystem::path& dir,
+                                      const std::filesystem::path& rel,
                                       std::size_t max_bytes = kMaxLabFileBytes);
 
 // Sets lab.recipes_root from the options, then reports (into `out`) every role or recipe not

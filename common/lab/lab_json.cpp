@@ -12,7 +12,9 @@ namespace json = boost::json;
 
 namespace {
 
-json::value text_json(const Text& t) { return json::object{{"fr", t.fr}, {"en", t.en}}; }
+json::value text_json(const Text& t) {
+  return json::object{{"fr", t.fr}, {"en", t.en}};
+}
 
 json::value params_json(const Params& ps) {
   json::object o;
@@ -44,10 +46,8 @@ struct FieldWriter {
     o[k] = std::move(a);
   }
   template <class E>
-    requires std::is_enum_v<E>
-  void put(std::string_view k, E e) {
-    o[k] = checks::enum_name(e);
-  }
+  requires std::is_enum_v<E>
+  void put(std::string_view k, E e) { o[k] = checks::enum_name(e); }
   template <class T>
   void put(std::string_view k, const std::optional<T>& v) {
     if (v) put(k, *v);
@@ -68,23 +68,37 @@ struct FieldReader {
   std::optional<Error> error;
 
   void fail(std::string_view k, std::string_view expect) {
-    if (!error) error = Error(ErrorCode::kInvalidArgument, "'" + std::string(k) + "': expected " + std::string(expect));
+    if (!error)
+      error = Error(ErrorCode::kInvalidArgument,
+                    "'" + std::string(k) + "': expected " + std::string(expect));
   }
   void get(std::string_view k, const json::value& v, std::string& out) {
-    if (v.is_string()) out = std::string(v.get_string()); else fail(k, "a string");
+    if (v.is_string())
+      out = std::string(v.get_string());
+    else
+      fail(k, "a string");
   }
   void get(std::string_view k, const json::value& v, bool& out) {
-    if (v.is_bool()) out = v.get_bool(); else fail(k, "true or false");
+    if (v.is_bool())
+      out = v.get_bool();
+    else
+      fail(k, "true or false");
   }
   template <class I>
-    requires std::is_integral_v<I>
+  requires std::is_integral_v<I>
   void get(std::string_view k, const json::value& v, I& out) {
-    if (v.is_int64() && std::in_range<I>(v.get_int64())) out = static_cast<I>(v.get_int64());
-    else if (v.is_uint64() && std::in_range<I>(v.get_uint64())) out = static_cast<I>(v.get_uint64());
-    else fail(k, "an integer in range");
+    if (v.is_int64() && std::in_range<I>(v.get_int64()))
+      out = static_cast<I>(v.get_int64());
+    else if (v.is_uint64() && std::in_range<I>(v.get_uint64()))
+      out = static_cast<I>(v.get_uint64());
+    else
+      fail(k, "an integer in range");
   }
   void get(std::string_view k, const json::value& v, double& out) {
-    if (v.is_number()) out = v.to_number<double>(); else fail(k, "a number");
+    if (v.is_number())
+      out = v.to_number<double>();
+    else
+      fail(k, "a number");
   }
   void get(std::string_view k, const json::value& v, std::vector<std::string>& out) {
     if (!v.is_array()) return fail(k, "a list of strings");
@@ -103,7 +117,7 @@ struct FieldReader {
     }
   }
   template <class E>
-    requires std::is_enum_v<E>
+  requires std::is_enum_v<E>
   void get(std::string_view k, const json::value& v, E& out) {
     const auto& names = checks::EnumNames<E>::kNames;
     if (v.is_string()) {
@@ -124,7 +138,10 @@ struct FieldReader {
   }
   template <class T>
   void req(std::string_view k, T& out) {
-    if (const auto* v = o.if_contains(k)) get(k, *v, out); else fail(k, "a value (it is required)");
+    if (const auto* v = o.if_contains(k))
+      get(k, *v, out);
+    else
+      fail(k, "a value (it is required)");
   }
   template <class T>
   void opt(std::string_view k, T& out) {
@@ -158,14 +175,18 @@ json::value to_json(const checks::Check& check) {
   o["timeout_ms"] = check.timeout.count();
   json::object fields;
   FieldWriter w{fields};
-  std::visit([&](const auto& kind) { checks::visit_fields(const_cast<std::decay_t<decltype(kind)>&>(kind), w); },
-             check.kind);
+  std::visit(
+      [&](const auto& kind) {
+        checks::visit_fields(const_cast<std::decay_t<decltype(kind)>&>(kind), w);
+      },
+      check.kind);
   o[checks::kind_name(check.kind)] = std::move(fields);
   return o;
 }
 
 Result<checks::Check> check_from_json(const json::value& value) {
-  if (!value.is_object()) return Error(ErrorCode::kInvalidArgument, "a check must be a JSON object");
+  if (!value.is_object())
+    return Error(ErrorCode::kInvalidArgument, "a check must be a JSON object");
   const auto& o = value.get_object();
   checks::Check check;
   std::optional<std::size_t> kind;
@@ -176,7 +197,8 @@ Result<checks::Check> check_from_json(const json::value& value) {
     }
   }
   if (!kind) return Error(ErrorCode::kInvalidArgument, "a check needs a kind key such as \"file\"");
-  if (const auto* on = o.if_contains("on"); on && on->is_string()) check.on = std::string(on->get_string());
+  if (const auto* on = o.if_contains("on"); on && on->is_string())
+    check.on = std::string(on->get_string());
   if (const auto* d = o.if_contains("description"); d && d->is_string()) {
     check.description = std::string(d->get_string());
   }
@@ -184,11 +206,14 @@ Result<checks::Check> check_from_json(const json::value& value) {
     check.timeout = std::chrono::milliseconds(t->get_int64());
   }
   const auto& fields = o.at(checks::kCheckKindNames[*kind]);
-  if (!fields.is_object()) return Error(ErrorCode::kInvalidArgument, "check fields must be an object");
+  if (!fields.is_object())
+    return Error(ErrorCode::kInvalidArgument, "check fields must be an object");
   check.kind = checks::make_check_kind(*kind);
   FieldReader r{fields.get_object(), std::nullopt};
   std::visit([&](auto& k) { checks::visit_fields(k, r); }, check.kind);
-  if (r.error) return std::move(*r.error).context(std::string("read ") + checks::kind_name(check.kind) + " check");
+  if (r.error)
+    return std::move(*r.error).context(std::string("read ") + checks::kind_name(check.kind) +
+                                       " check");
   return check;
 }
 
@@ -215,19 +240,19 @@ json::object variables_json(const std::vector<Variable>& variables) {
 json::array tasks_json(const std::vector<Task>& lab_tasks) {
   json::array tasks;
   for (const auto& t : lab_tasks) {
-    json::object ticket{{"title", text_json(t.ticket.title)},
-                        {"from", t.ticket.from},
-                        {"priority", to_string(t.ticket.priority)},
-                        {"sla_s", t.ticket.sla.count()},
-                        {"text_files", text_json(t.ticket.text_files)},
-                        {"body", text_json(t.ticket.body)}};
+    json::object ticket{
+        {"title", text_json(t.ticket.title)},           {"from", t.ticket.from},
+        {"priority", to_string(t.ticket.priority)},     {"sla_s", t.ticket.sla.count()},
+        {"text_files", text_json(t.ticket.text_files)}, {"body", text_json(t.ticket.body)}};
     json::array checks;
     for (const auto& c : t.checks) checks.push_back(to_json(c));
     json::array comps_t;
     for (const auto& c : t.competencies) comps_t.emplace_back(c);
     json::array misses;
     for (const auto& m : t.near_misses) {
-      misses.push_back(json::object{{"description", m.description}, {"recipe", m.recipe}, {"on", m.on},
+      misses.push_back(json::object{{"description", m.description},
+                                    {"recipe", m.recipe},
+                                    {"on", m.on},
                                     {"with", params_json(m.with)}});
     }
     tasks.push_back(json::object{{"id", t.id},
@@ -272,20 +297,22 @@ json::value to_json(const Lab& lab) {
     for (const auto& nic : h.nics) nics[nic.network] = nic.address.to_string();
     json::array roles;
     for (const auto& r : h.roles) roles.emplace_back(r);
-    hosts[h.name] = json::object{{"image", h.image},         {"roles", std::move(roles)},
-                                 {"nics", std::move(nics)},  {"memory_bytes", h.memory_bytes},
-                                 {"vcpus", h.vcpus},         {"vars", params_json(h.vars)}};
+    hosts[h.name] = json::object{{"image", h.image},        {"roles", std::move(roles)},
+                                 {"nics", std::move(nics)}, {"memory_bytes", h.memory_bytes},
+                                 {"vcpus", h.vcpus},        {"vars", params_json(h.vars)}};
   }
   o["hosts"] = std::move(hosts);
   json::array incidents;
   for (const auto& i : lab.incidents) {
-    incidents.push_back(json::object{{"id", i.id}, {"recipe", i.recipe}, {"on", i.on}, {"with", params_json(i.with)}});
+    incidents.push_back(json::object{
+        {"id", i.id}, {"recipe", i.recipe}, {"on", i.on}, {"with", params_json(i.with)}});
   }
   o["incidents"] = std::move(incidents);
   o["tasks"] = tasks_json(lab.tasks);
   json::array solution;
   for (const auto& s : lab.solution) {
-    solution.push_back(json::object{{"task", s.task}, {"recipe", s.recipe}, {"on", s.on}, {"with", params_json(s.with)}});
+    solution.push_back(json::object{
+        {"task", s.task}, {"recipe", s.recipe}, {"on", s.on}, {"with", params_json(s.with)}});
   }
   o["solution"] = std::move(solution);
   return o;
@@ -305,7 +332,8 @@ std::string to_text(const Lab& lab) {
   }
   out << "hosts:\n";
   for (const auto& h : lab.hosts) {
-    out << "  " << h.name << " image=" << h.image << " memory=" << h.memory_bytes / kMiB << "MiB vcpus=" << h.vcpus;
+    out << "  " << h.name << " image=" << h.image << " memory=" << h.memory_bytes / kMiB
+        << "MiB vcpus=" << h.vcpus;
     for (const auto& nic : h.nics) out << " " << nic.network << "=" << nic.address.to_string();
     if (!h.roles.empty()) {
       out << " roles=";
@@ -314,7 +342,8 @@ std::string to_text(const Lab& lab) {
     out << "\n";
   }
   if (!lab.incidents.empty()) out << "incidents:\n";
-  for (const auto& i : lab.incidents) out << "  " << i.id << ": " << i.recipe << " on " << i.on << "\n";
+  for (const auto& i : lab.incidents)
+    out << "  " << i.id << ": " << i.recipe << " on " << i.on << "\n";
   out << "tasks:\n";
   for (const auto& t : lab.tasks) {
     out << "  " << t.id << " [" << to_string(t.ticket.priority) << ", " << t.points << " pts] "
@@ -325,7 +354,8 @@ std::string to_text(const Lab& lab) {
     }
   }
   if (!lab.solution.empty()) out << "solution:\n";
-  for (const auto& s : lab.solution) out << "  " << s.task << ": " << s.recipe << " on " << s.on << "\n";
+  for (const auto& s : lab.solution)
+    out << "  " << s.task << ": " << s.recipe << " on " << s.on << "\n";
   return out.str();
 }
 

@@ -11,8 +11,9 @@
 namespace atelier::lab {
 
 boost::json::value to_json(const Lab& lab);
-boost::json::value to_json(const checks::Check& check);  // {"on","description","timeout_ms","KIND":{...}}
-boost::json::value to_json(const Value& value);          // scalars as strings
+boost::json::value to_json(
+    const checks::Check& check);                 // {"on","description","timeout_ms","KIND":{...}}
+boost::json::value to_json(const Value& value);  // scalars as strings
 // The inverse of to_json(Check): for protocol messages. Errors name the bad field.
 Result<checks::Check> check_from_json(const boost::json::value& json);
 

@@ -14,14 +14,14 @@
 
 namespace atelier::lab {
 
+using detail::check_files;
 using detail::Ctx;
-using detail::MapReader;
-using detail::mark_of;
 using detail::has_template;
 using detail::indexed;
-using detail::read_file;
+using detail::MapReader;
+using detail::mark_of;
 using detail::parse_check;
-using detail::check_files;
+using detail::read_file;
 
 namespace {
 
@@ -86,7 +86,8 @@ class LabParser {
                "competencies", lab_.competencies);
     top.opt("duration", lab_.duration);
     if (top.opt("check_interval", lab_.check_interval) && lab_.check_interval.count() < 1) {
-      ctx_.error(*top.get("check_interval"), "'check_interval': expected a duration of at least 1s, like 30s or 2m");
+      ctx_.error(*top.get("check_interval"),
+                 "'check_interval': expected a duration of at least 1s, like 30s or 2m");
     }
     variables(top.get("variables"));
     networks(top.need("networks"));
@@ -100,9 +101,9 @@ class LabParser {
  private:
   void variables(const YAML::Node* n) {
     if (!n) return;
-    MapReader all(ctx_, *n, "variables", "'variables'", "variables",
-                  "a map of variable names to {choice: [...]}, {password: N} or {range: [MIN, MAX]}",
-                  true);
+    MapReader all(
+        ctx_, *n, "variables", "'variables'", "variables",
+        "a map of variable names to {choice: [...]}, {password: N} or {range: [MIN, MAX]}", true);
     for (auto& e : all.entries()) {
       e.used = true;
       std::string path = "variables." + e.key;
@@ -118,7 +119,8 @@ class LabParser {
       const YAML::Node* range = r.get("range");
       int given = (choice ? 1 : 0) + (password ? 1 : 0) + (range ? 1 : 0);
       if (given != 1) {
-        ctx_.error(r.mark(), "variable '" + e.key + "' needs exactly one of choice, password, range");
+        ctx_.error(r.mark(),
+                   "variable '" + e.key + "' needs exactly one of choice, password, range");
       } else if (choice) {
         ChoiceVariable c;
         if (!choice->IsSequence()) {
@@ -129,7 +131,8 @@ class LabParser {
         var.kind = std::move(c);
       } else if (password) {
         PasswordVariable p;
-        if (detail::read(ctx_, *password, "password", p.length) && (p.length < 4 || p.length > 128)) {
+        if (detail::read(ctx_, *password, "password", p.length) &&
+            (p.length < 4 || p.length > 128)) {
           ctx_.error(*password, "'password': expected a length from 4 to 128");
         }
         var.kind = p;
@@ -237,31 +240,34 @@ class LabParser {
   }
 
   void incidents(const YAML::Node* n) {
-    for_list(ctx_, n, "incidents", "a list of incidents", [&](const YAML::Node& item, std::size_t i) {
-      std::string path = indexed("incidents", i);
-      ctx_.record(path, item);
-      MapReader r(ctx_, item, path, "an incident", "", "an incident: {id, recipe, on, with}");
-      if (!r.is_map()) return;
-      Incident inc;
-      r.req("id", inc.id);
-      recipe_step(r, inc.recipe, inc.on, inc.with);
-      r.finish();
-      lab_.incidents.push_back(std::move(inc));
-    });
+    for_list(
+        ctx_, n, "incidents", "a list of incidents", [&](const YAML::Node& item, std::size_t i) {
+          std::string path = indexed("incidents", i);
+          ctx_.record(path, item);
+          MapReader r(ctx_, item, path, "an incident", "", "an incident: {id, recipe, on, with}");
+          if (!r.is_map()) return;
+          Incident inc;
+          r.req("id", inc.id);
+          recipe_step(r, inc.recipe, inc.on, inc.with);
+          r.finish();
+          lab_.incidents.push_back(std::move(inc));
+        });
   }
 
   void solution(const YAML::Node* n) {
-    for_list(ctx_, n, "solution", "a list of solution steps", [&](const YAML::Node& item, std::size_t i) {
-      std::string path = indexed("solution", i);
-      ctx_.record(path, item);
-      MapReader r(ctx_, item, path, "a solution step", "", "a solution step: {task, recipe, on, with}");
-      if (!r.is_map()) return;
-      SolutionStep step;
-      r.req("task", step.task);
-      recipe_step(r, step.recipe, step.on, step.with);
-      r.finish();
-      lab_.solution.push_back(std::move(step));
-    });
+    for_list(ctx_, n, "solution", "a list of solution steps",
+             [&](const YAML::Node& item, std::size_t i) {
+               std::string path = indexed("solution", i);
+               ctx_.record(path, item);
+               MapReader r(ctx_, item, path, "a solution step", "",
+                           "a solution step: {task, recipe, on, with}");
+               if (!r.is_map()) return;
+               SolutionStep step;
+               r.req("task", step.task);
+               recipe_step(r, step.recipe, step.on, step.with);
+               r.finish();
+               lab_.solution.push_back(std::move(step));
+             });
   }
 
   void tasks(const YAML::Node* n) {
@@ -272,7 +278,8 @@ class LabParser {
     for_list(ctx_, n, "tasks", "a list of tasks", [&](const YAML::Node& item, std::size_t i) {
       std::string path = indexed("tasks", i);
       ctx_.record(path, item);
-      MapReader r(ctx_, item, path, "a task", "", "a task: {id, ticket, points, scoring, competencies, checks}");
+      MapReader r(ctx_, item, path, "a task", "",
+                  "a task: {id, ticket, points, scoring, competencies, checks}");
       if (!r.is_map()) return;
       Task t;
       r.req("id", t.id);
@@ -293,10 +300,12 @@ class LabParser {
       if (checks && checks->IsSequence() && checks->size() == 0) {
         ctx_.error(*checks, "'checks': a task needs at least one check; its checks grade it");
       }
-      for_list(ctx_, checks, "checks", "a list of checks", [&](const YAML::Node& cn, std::size_t ci) {
-        checks::Check c;
-        if (parse_check(ctx_, cn, indexed(path + ".checks", ci), true, c)) t.checks.push_back(std::move(c));
-      });
+      for_list(ctx_, checks, "checks", "a list of checks",
+               [&](const YAML::Node& cn, std::size_t ci) {
+                 checks::Check c;
+                 if (parse_check(ctx_, cn, indexed(path + ".checks", ci), true, c))
+                   t.checks.push_back(std::move(c));
+               });
       for_list(ctx_, r.get("near_misses"), "near_misses", "a list of near misses",
                [&](const YAML::Node& nn, std::size_t ni) {
                  std::string npath = indexed(path + ".near_misses", ni);
@@ -316,7 +325,8 @@ class LabParser {
   }
 
   void ticket(const YAML::Node& n, const std::string& path, Ticket& t) {
-    MapReader r(ctx_, n, path, "the ticket", "ticket", "a ticket: {title, from, priority, sla, text}");
+    MapReader r(ctx_, n, path, "the ticket", "ticket",
+                "a ticket: {title, from, priority, sla, text}");
     if (!r.is_map()) return;
     r.req("title", t.title);
     r.req("from", t.from);
@@ -368,10 +378,12 @@ int second_document_line(std::string_view text) {
     if (end == std::string_view::npos) end = text.size();
     std::string_view l = text.substr(pos, end - pos);
     ++line;
-    bool marker = l.rfind("---", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    bool marker =
+        l.rfind("---", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
     if (marker && content) return line;
     std::size_t first = l.find_first_not_of(" \t\r");
-    if (!marker && first != std::string_view::npos && l[first] != '#' && l[first] != '%') content = true;
+    if (!marker && first != std::string_view::npos && l[first] != '#' && l[first] != '%')
+      content = true;
     if (marker && l.find_first_not_of(" \t\r", 3) != std::string_view::npos &&
         l[l.find_first_not_of(" \t\r", 3)] != '#') {
       content = true;  // "--- value" starts a document with content on the marker's line
@@ -385,7 +397,8 @@ int second_document_line(std::string_view text) {
 bool load_yaml(std::string_view text, const std::string& file, YAML::Node& root,
                std::vector<Diagnostic>& out) {
   if (int line = second_document_line(text)) {
-    out.push_back({file, {line, 1}, "a file holds one YAML document; remove the '---' and what follows"});
+    out.push_back(
+        {file, {line, 1}, "a file holds one YAML document; remove the '---' and what follows"});
     return false;
   }
   try {
@@ -396,12 +409,16 @@ bool load_yaml(std::string_view text, const std::string& file, YAML::Node& root,
         std::size_t end = std::min(text.find('\n', pos), text.size());
         std::string_view l = text.substr(pos, end - pos);
         std::size_t first = l.find_first_not_of(" \t\r");
-        if (first != std::string_view::npos && l[first] != '#' && l.substr(first).rfind("---", 0) != 0) blank = false;
+        if (first != std::string_view::npos && l[first] != '#' &&
+            l.substr(first).rfind("---", 0) != 0)
+          blank = false;
         pos = end + 1;
       }
-      out.push_back({file, {1, 1}, blank ? "the file is empty"
-                                         : "no YAML value found; expected a map with the keys lab, title, "
-                                           "networks, hosts and tasks"});
+      out.push_back({file,
+                     {1, 1},
+                     blank ? "the file is empty"
+                           : "no YAML value found; expected a map with the keys lab, title, "
+                             "networks, hosts and tasks"});
       return false;
     }
     return true;
@@ -416,8 +433,12 @@ bool load_yaml(std::string_view text, const std::string& file, YAML::Node& root,
 
 }  // namespace
 
-std::string LoadReport::to_string() const { return join(diagnostics); }
-std::string CheckFileReport::to_string() const { return join(diagnostics); }
+std::string LoadReport::to_string() const {
+  return join(diagnostics);
+}
+std::string CheckFileReport::to_string() const {
+  return join(diagnostics);
+}
 
 LoadReport parse_lab_report(std::string_view text, const std::string& file_name,
                             const LoadOptions& options) {
@@ -460,20 +481,23 @@ Result<Lab> to_result(LoadReport report) {
   if (report.ok()) return std::move(*report.lab);
   std::string message = report.to_string();
   if (!message.empty() && message.back() == '\n') message.pop_back();
-  return Error(report.io_failure ? ErrorCode::kIo : ErrorCode::kInvalidArgument, std::move(message));
+  return Error(report.io_failure ? ErrorCode::kIo : ErrorCode::kInvalidArgument,
+               std::move(message));
 }
 Result<std::vector<checks::Check>> to_result(CheckFileReport report) {
   if (report.ok()) return std::move(report.checks);
   std::string message = report.to_string();
   if (!message.empty() && message.back() == '\n') message.pop_back();
-  return Error(report.io_failure ? ErrorCode::kIo : ErrorCode::kInvalidArgument, std::move(message));
+  return Error(report.io_failure ? ErrorCode::kIo : ErrorCode::kInvalidArgument,
+               std::move(message));
 }
 }  // namespace
 
 Result<Lab> load_lab(const std::filesystem::path& path, const LoadOptions& options) {
   return to_result(load_lab_report(path, options));
 }
-Result<Lab> parse_lab(std::string_view text, const std::string& file_name, const LoadOptions& options) {
+Result<Lab> parse_lab(std::string_view text, const std::string& file_name,
+                      const LoadOptions& options) {
   return to_result(parse_lab_report(text, file_name, options));
 }
 
@@ -496,7 +520,8 @@ CheckFileReport parse_check_file_report(std::string_view text, const std::string
         std::size_t i = 0;
         for (const auto& item : *list) {
           checks::Check c;
-          if (parse_check(ctx, item, indexed("checks", i++), false, c)) report.checks.push_back(std::move(c));
+          if (parse_check(ctx, item, indexed("checks", i++), false, c))
+            report.checks.push_back(std::move(c));
         }
       }
       if (top) top->finish();
@@ -509,7 +534,8 @@ CheckFileReport parse_check_file_report(std::string_view text, const std::string
   return report;
 }
 
-Result<std::vector<checks::Check>> parse_check_file(std::string_view text, const std::string& file_name) {
+Result<std::vector<checks::Check>> parse_check_file(std::string_view text,
+                                                    const std::string& file_name) {
   return to_result(parse_check_file_report(text, file_name));
 }
 

@@ -25,9 +25,9 @@ struct LoadOptions {
 
 // Everything a load found: the lab when there was no error, and every diagnostic.
 struct LoadReport {
-  std::optional<Lab> lab;                // set iff diagnostics is empty and !io_failure
-  std::vector<Diagnostic> diagnostics;   // sorted by (line, column), file order for ties
-  bool io_failure = false;               // the lab file itself could not be read
+  std::optional<Lab> lab;               // set iff diagnostics is empty and !io_failure
+  std::vector<Diagnostic> diagnostics;  // sorted by (line, column), file order for ties
+  bool io_failure = false;              // the lab file itself could not be read
   bool ok() const { return lab.has_value(); }
   // All diagnostics, one a line, each "FILE:LINE:COL: error: MESSAGE".
   std::string to_string() const;
@@ -59,7 +59,7 @@ struct CheckFileReport {
 CheckFileReport parse_check_file_report(std::string_view text, const std::string& file_name);
 Result<std::vector<checks::Check>> load_check_file(const std::filesystem::path& path);
 Result<std::vector<checks::Check>> parse_check_file(std::string_view text,
-                                                     const std::string& file_name);
+                                                    const std::string& file_name);
 
 // ---- pieces, exposed for tests and other loaders ----------------------------------------
 

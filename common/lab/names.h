@@ -12,9 +12,15 @@ inline constexpr std::size_t kMaxIdLength = 64;      // lab ids, names, task ids
 inline constexpr std::size_t kMaxPathLength = 4096;  // recipe names and file paths
 
 namespace detail {
-inline bool lower(char c) { return c >= 'a' && c <= 'z'; }
-inline bool digit(char c) { return c >= '0' && c <= '9'; }
-inline bool upper(char c) { return c >= 'A' && c <= 'Z'; }
+inline bool lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+inline bool digit(char c) {
+  return c >= '0' && c <= '9';
+}
+inline bool upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
 // Every character of s satisfies ok.
 template <typename F>
 bool all_of(std::string_view s, F ok) {
@@ -28,7 +34,8 @@ bool all_of(std::string_view s, F ok) {
 // [a-z0-9-]+, at most kMaxIdLength.
 inline bool is_lab_id(std::string_view s) {
   using namespace detail;
-  return !s.empty() && s.size() <= kMaxIdLength && all_of(s, [](char c) { return lower(c) || digit(c) || c == '-'; });
+  return !s.empty() && s.size() <= kMaxIdLength &&
+         all_of(s, [](char c) { return lower(c) || digit(c) || c == '-'; });
 }
 
 // Host and network names: [a-z][a-z0-9-]{0,31}.

@@ -41,7 +41,9 @@ std::vector<std::string> split(std::string_view s, char sep) {
 class Validator {
  public:
   Validator(const Lab& lab, std::vector<Diagnostic>& out)
-      : lab_(lab), out_(out), file_(lab.source.file.empty() ? lab.file.string() : lab.source.file) {}
+      : lab_(lab),
+        out_(out),
+        file_(lab.source.file.empty() ? lab.file.string() : lab.source.file) {}
 
   void run() {
     ids();
@@ -71,24 +73,29 @@ class Validator {
     for (const auto& n : lab_.networks) {
       if (!is_host_name(n.name)) {
         error("networks." + n.name + ":key",
-              "network name '" + n.name + "' must start with a-z and use only a-z, 0-9 and '-' (32 at most)");
+              "network name '" + n.name +
+                  "' must start with a-z and use only a-z, 0-9 and '-' (32 at most)");
       }
     }
     for (const auto& h : lab_.hosts) {
       if (!is_host_name(h.name)) {
         error("hosts." + h.name + ":key",
-              "host name '" + h.name + "' must start with a-z and use only a-z, 0-9 and '-' (32 at most)");
+              "host name '" + h.name +
+                  "' must start with a-z and use only a-z, 0-9 and '-' (32 at most)");
       }
-      if (h.vcpus < 1 || h.vcpus > 16) error("hosts." + h.name + ".vcpus", "'vcpus': expected 1 to 16");
+      if (h.vcpus < 1 || h.vcpus > 16)
+        error("hosts." + h.name + ".vcpus", "'vcpus': expected 1 to 16");
       if (h.memory_bytes < 64 * kMiB) {
         error("hosts." + h.name + ".memory", "'memory': expected at least 64MiB");
       }
-      if (h.image.empty()) error("hosts." + h.name + ".image", "'image': expected an image name like debian12");
+      if (h.image.empty())
+        error("hosts." + h.name + ".image", "'image': expected an image name like debian12");
     }
     for (const auto& v : lab_.variables) {
       if (!is_var_name(v.name)) {
         error("variables." + v.name + ":key",
-              "variable name '" + v.name + "' must start with a-z or '_' and use only a-z, 0-9 and '_'");
+              "variable name '" + v.name +
+                  "' must start with a-z or '_' and use only a-z, 0-9 and '_'");
       }
     }
     std::map<std::string, std::size_t> seen;
@@ -101,7 +108,9 @@ class Validator {
       auto [it, fresh] = seen.emplace(t.id, i);
       if (!fresh) {
         error(path, "duplicate task id '" + t.id + "' (first at line " +
-                        std::to_string(lab_.source.at("tasks[" + std::to_string(it->second) + "].id").line) + ")");
+                        std::to_string(
+                            lab_.source.at("tasks[" + std::to_string(it->second) + "].id").line) +
+                        ")");
       }
     }
     seen.clear();
@@ -113,8 +122,11 @@ class Validator {
       }
       auto [it, fresh] = seen.emplace(inc.id, i);
       if (!fresh) {
-        error(path, "duplicate incident id '" + inc.id + "' (first at line " +
-                        std::to_string(lab_.source.at("incidents[" + std::to_string(it->second) + "].id").line) + ")");
+        error(path,
+              "duplicate incident id '" + inc.id + "' (first at line " +
+                  std::to_string(
+                      lab_.source.at("incidents[" + std::to_string(it->second) + "].id").line) +
+                  ")");
       }
     }
     if (lab_.hosts.empty() && lab_.source.marks.count("hosts")) {
@@ -137,7 +149,8 @@ class Validator {
         const Network* net = lab_.network(nic.network);
         if (!net) {
           error(path + ":key", "host '" + h.name + "' has a nic on network '" + nic.network +
-                                   "', which is not declared under 'networks'" + suggest(nic.network, network_names()));
+                                   "', which is not declared under 'networks'" +
+                                   suggest(nic.network, network_names()));
           continue;
         }
         std::string a = nic.address.to_string();
@@ -158,7 +171,8 @@ class Validator {
             continue;
           }
         }
-        auto [it, fresh] = used.emplace(std::pair{net->name, nic.address.bits}, Owner{h.name, path});
+        auto [it, fresh] =
+            used.emplace(std::pair{net->name, nic.address.bits}, Owner{h.name, path});
         if (!fresh) {
           error(path, "address " + a + " on network '" + net->name + "' is already used by host '" +
                           it->second.host + "' (line " +
@@ -181,8 +195,8 @@ class Validator {
 
   void host_ref(const std::string& on, const std::string& path, std::string_view what) {
     if (on.empty() || lab_.host(on)) return;
-    error(path, std::string(what) + " runs on host '" + on + "', which is not declared under 'hosts'" +
-                    suggest(on, host_names()));
+    error(path, std::string(what) + " runs on host '" + on +
+                    "', which is not declared under 'hosts'" + suggest(on, host_names()));
   }
 
   void recipe_name(const std::string& recipe, const std::string& path) {
@@ -215,8 +229,9 @@ class Validator {
       host_ref(step.on, path + ".on", "solution step " + std::to_string(i + 1));
       recipe_name(step.recipe, path + ".recipe");
       if (!step.task.empty() && !lab_.task(step.task)) {
-        error(path + ".task", "solution step " + std::to_string(i + 1) + " is for task '" + step.task +
-                                  "', which is not declared under 'tasks'" + suggest(step.task, task_ids));
+        error(path + ".task", "solution step " + std::to_string(i + 1) + " is for task '" +
+                                  step.task + "', which is not declared under 'tasks'" +
+                                  suggest(step.task, task_ids));
       }
     }
     for (std::size_t t = 0; t < lab_.tasks.size(); ++t) {
@@ -231,7 +246,8 @@ class Validator {
           if (!to.empty() && to.find("{{") == std::string::npos && !Ipv4Address::parse(to) &&
               !lab_.host(to)) {
             error(tpath + ".checks[" + std::to_string(c) + "].flow.to",
-                  "flow to '" + to + "': not a host of this lab nor an IPv4 address" + suggest(to, host_names()));
+                  "flow to '" + to + "': not a host of this lab nor an IPv4 address" +
+                      suggest(to, host_names()));
           }
         }
       }
@@ -252,8 +268,9 @@ class Validator {
     for (std::size_t i = 0; i < lab_.competencies.size(); ++i) {
       const auto& code = lab_.competencies[i];
       if (std::find(codes.begin(), codes.end(), code) == codes.end()) {
-        error("competencies[" + std::to_string(i) + "]",
-              "unknown competency '" + code + "'; expected C01 to C19 or EPREUVE" + suggest(code, codes));
+        error("competencies[" + std::to_string(i) + "]", "unknown competency '" + code +
+                                                             "'; expected C01 to C19 or EPREUVE" +
+                                                             suggest(code, codes));
       }
     }
     for (std::size_t t = 0; t < lab_.tasks.size(); ++t) {
@@ -291,14 +308,17 @@ class Validator {
     for (const auto& use : lab_.source.templates) {
       if (std::find(names.begin(), names.end(), use.name) != names.end()) continue;
       if (is_builtin_template(lab_, use.name)) continue;
-      if (names_failed_part(use.name)) continue;  // that host's nic or network already has its error
+      if (names_failed_part(use.name))
+        continue;  // that host's nic or network already has its error
       std::string message;
       if (use.name.rfind("host.", 0) == 0 || use.name.rfind("network.", 0) == 0) {
-        message = "'{{" + use.name + "}}' names no host address or network of this lab; built-ins are "
+        message = "'{{" + use.name +
+                  "}}' names no host address or network of this lab; built-ins are "
                   "{{host.HOST.ip}}, {{host.HOST.ip.NETWORK}}, {{network.NETWORK.cidr}}, "
                   "{{network.NETWORK.netmask}}, {{network.NETWORK.prefix}}";
       } else {
-        message = "undeclared variable '" + use.name + "' in '{{" + use.name + "}}'" + suggest(use.name, names);
+        message = "undeclared variable '" + use.name + "' in '{{" + use.name + "}}'" +
+                  suggest(use.name, names);
         if (message.find("did you mean") == std::string::npos) {
           message += "; declare it under 'variables' or use a built-in such as {{candidate}}";
         }
@@ -329,11 +349,14 @@ bool is_builtin_template(const Lab& lab, std::string_view name) {
     return parts.size() == 4 && h->nic(parts[3]) != nullptr;
   }
   if (parts.size() == 3 && parts[0] == "network") {
-    return lab.network(parts[1]) && (parts[2] == "cidr" || parts[2] == "netmask" || parts[2] == "prefix");
+    return lab.network(parts[1]) &&
+           (parts[2] == "cidr" || parts[2] == "netmask" || parts[2] == "prefix");
   }
   return false;
 }
 
-void validate(const Lab& lab, std::vector<Diagnostic>& out) { Validator(lab, out).run(); }
+void validate(const Lab& lab, std::vector<Diagnostic>& out) {
+  Validator(lab, out).run();
+}
 
 }  // namespace atelier::lab

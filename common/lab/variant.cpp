@@ -50,10 +50,12 @@ std::vector<std::pair<std::string, std::string>> draw_variables(const Lab& lab,
     if (const auto* c = std::get_if<ChoiceVariable>(&v.kind)) {
       if (!c->values.empty()) value = c->values[rng.below(c->values.size())];
     } else if (const auto* p = std::get_if<PasswordVariable>(&v.kind)) {
-      for (int i = 0; i < p->length; ++i) value += kPasswordAlphabet[rng.below(kPasswordAlphabet.size())];
+      for (int i = 0; i < p->length; ++i)
+        value += kPasswordAlphabet[rng.below(kPasswordAlphabet.size())];
     } else if (const auto* r = std::get_if<RangeVariable>(&v.kind)) {
       auto span = static_cast<std::uint64_t>(r->max - r->min) + 1;
-      value = std::to_string(r->min + static_cast<std::int64_t>(span == 0 ? rng.next() : rng.below(span)));
+      value = std::to_string(r->min +
+                             static_cast<std::int64_t>(span == 0 ? rng.next() : rng.below(span)));
     }
     out.emplace_back(v.name, std::move(value));
   }
@@ -76,7 +78,8 @@ std::string substitute(std::string_view text,
     std::string_view name = text.substr(open + 2, close - open - 2);
     while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
     while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    auto it = std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == name; });
+    auto it = std::find_if(values.begin(), values.end(),
+                           [&](const auto& kv) { return kv.first == name; });
     if (it != values.end()) {
       out += it->second;
     } else {
@@ -141,7 +144,8 @@ Result<Lab> resolve(const Lab& lab, std::string_view candidate, std::uint64_t se
   values.emplace_back("lab", lab.id);
   values.emplace_back("seed", std::to_string(seed));
   for (const auto& h : lab.hosts) {
-    if (!h.nics.empty()) values.emplace_back("host." + h.name + ".ip", h.nics.front().address.to_string());
+    if (!h.nics.empty())
+      values.emplace_back("host." + h.name + ".ip", h.nics.front().address.to_string());
     for (const auto& nic : h.nics) {
       values.emplace_back("host." + h.name + ".ip." + nic.network, nic.address.to_string());
     }

@@ -37,8 +37,9 @@ void Ctx::scan_templates(std::string_view text, Mark at) {
       text,
       [&](std::string name, std::size_t) {
         if (!templates_allowed_) {
-          error(at, "template '{{" + name + "}}' in a check file: check files are not resolved "
-                    "for a candidate, write the value itself");
+          error(at, "template '{{" + name +
+                        "}}' in a check file: check files are not resolved "
+                        "for a candidate, write the value itself");
           return;
         }
         if (source_) source_->templates.push_back({std::move(name), file_, at});

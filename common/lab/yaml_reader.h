@@ -30,7 +30,9 @@ class Ctx {
       : file_(std::move(file)), out_(out), source_(source), templates_allowed_(templates_allowed) {}
 
   void error(Mark at, std::string message) { out_.push_back({file_, at, std::move(message)}); }
-  void error(const YAML::Node& node, std::string message) { error(mark_of(node), std::move(message)); }
+  void error(const YAML::Node& node, std::string message) {
+    error(mark_of(node), std::move(message));
+  }
   // "'KEY': expected EXPECT, got DESCRIBE(node)" (without the key part when key is empty).
   void type_error(const YAML::Node& node, std::string_view key, std::string_view expect);
   // Paths starting with '#' are not recorded (anonymous maps: texts, recipe arguments).
@@ -63,7 +65,8 @@ void for_each_template(std::string_view text, Use use, Err err) {
   while ((pos = text.find("{{", pos)) != std::string_view::npos) {
     std::size_t end = text.find("}}", pos + 2);
     if (end == std::string_view::npos) {
-      err("unclosed '{{' in '" + std::string(text.substr(pos, 40)) + "'; a template is {{name}}", pos);
+      err("unclosed '{{' in '" + std::string(text.substr(pos, 40)) + "'; a template is {{name}}",
+          pos);
       return;
     }
     std::string_view inner = text.substr(pos + 2, end - pos - 2);
@@ -107,7 +110,7 @@ bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, Value& out, int d
 bool read_enum_index(Ctx& ctx, const YAML::Node& n, std::string_view key,
                      const std::string_view* names, std::size_t count, int& out);
 template <class E>
-  requires std::is_enum_v<E>
+requires std::is_enum_v<E>
 bool read(Ctx& ctx, const YAML::Node& n, std::string_view key, E& out) {
   int index = 0;
   const auto& names = checks::EnumNames<E>::kNames;

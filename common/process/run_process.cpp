@@ -74,7 +74,8 @@ struct Pipes {
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   Status open() {
     for (int* p : {in, out, err}) {
-      if (pipe2(p, O_CLOEXEC) != 0) return Error(ErrorCode::kIo, std::string("pipe: ") + std::strerror(errno));
+      if (pipe2(p, O_CLOEXEC) != 0)
+        return Error(ErrorCode::kIo, std::string("pipe: ") + std::strerror(errno));
     }
     return ok_status();
   }
@@ -120,7 +121,8 @@ Result<pid_t> spawn(const ProcessSpec& spec, Pipes& pipes) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &pipe_only);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
   int rc = posix_spawnp(&pid, argvp[0], &actions, &attr, argvp.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -236,7 +238,8 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   }
   // Descendants that outlive the leader (daemons started by a tool) are not ours to keep.
   kill(-*pid, SIGKILL);
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {

@@ -15,17 +15,17 @@ struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH
   // Extra environment entries "NAME=value", added to (and overriding) the caller's environment.
   std::vector<std::string> env;
-  std::string cwd;                // empty: the caller's working directory
-  std::string stdin_data;         // written to the child's stdin, then stdin is closed
+  std::string cwd;         // empty: the caller's working directory
+  std::string stdin_data;  // written to the child's stdin, then stdin is closed
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
   // Output kept per stream; the tail is kept when a program writes more (logs of long builds).
   std::size_t max_output = 1 << 20;
 };
 
 struct ProcessResult {
-  int exit_code = -1;    // exit status, or 128 + signal number when killed by a signal
-  std::string out;       // stdout (tail if longer than max_output)
-  std::string err;       // stderr (tail if longer than max_output)
+  int exit_code = -1;  // exit status, or 128 + signal number when killed by a signal
+  std::string out;     // stdout (tail if longer than max_output)
+  std::string err;     // stderr (tail if longer than max_output)
   std::chrono::milliseconds elapsed{0};
 };
 

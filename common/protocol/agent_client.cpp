@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <random>
 #include <cstring>
+#include <random>
 
 #include "common/protocol/codec.h"
 #include "common/protocol/line_io.h"
@@ -25,8 +25,8 @@ Error reply_error(const Body& body, const char* wanted) {
     if (e->code == "not_found") code = ErrorCode::kNotFound;
     return Error(code, "agent: " + e->code + ": " + e->message);
   }
-  return Error(ErrorCode::kInternal,
-               std::string("agent replied ") + type_name(body) + " where " + wanted + " was expected");
+  return Error(ErrorCode::kInternal, std::string("agent replied ") + type_name(body) + " where " +
+                                         wanted + " was expected");
 }
 }  // namespace
 
@@ -49,7 +49,8 @@ Result<std::unique_ptr<AgentClient>> AgentClient::connect(const std::string& soc
     int err = errno;
     ::close(fd);
     // QEMU creates the socket when the domain starts: retry until the deadline.
-    if ((err == ENOENT || err == ECONNREFUSED || err == EAGAIN) && std::chrono::steady_clock::now() < deadline) {
+    if ((err == ENOENT || err == ECONNREFUSED || err == EAGAIN) &&
+        std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
@@ -66,7 +67,9 @@ AgentClient::AgentClient(int fd, Options options) : fd_(fd), options_(std::move(
   reader_ = std::thread([this] { reader_loop(); });
 }
 
-AgentClient::~AgentClient() { close(); }
+AgentClient::~AgentClient() {
+  close();
+}
 
 void AgentClient::close() {
   {
@@ -164,7 +167,8 @@ Result<Body> AgentClient::request(Body body, std::chrono::milliseconds timeout) 
     return std::move(sent).error().context(std::string("send ") + type + " to the agent");
   }
   std::unique_lock lock(mutex_);
-  bool arrived = changed_.wait_for(lock, timeout, [&] { return pending_[id].has_value() || !open_; });
+  bool arrived =
+      changed_.wait_for(lock, timeout, [&] { return pending_[id].has_value() || !open_; });
   auto reply = std::move(pending_[id]);
   pending_.erase(id);
   if (reply) return std::move(reply->body);
@@ -172,7 +176,8 @@ Result<Body> AgentClient::request(Body body, std::chrono::milliseconds timeout) 
     return Error(ErrorCode::kTimeout, std::string("no reply to ") + type + " within " +
                                           std::to_string(timeout.count()) + " ms");
   }
-  return Error(ErrorCode::kUnavailable, std::string("the agent channel closed while waiting for a reply to ") + type);
+  return Error(ErrorCode::kUnavailable,
+               std::string("the agent channel closed while waiting for a reply to ") + type);
 }
 
 std::uint64_t AgentClient::initial_request_id() {
@@ -202,32 +207,38 @@ Result<Hello> AgentClient::wait_hello(std::chrono::milliseconds timeout) {
   changed_.wait_for(lock, timeout, [&] { return hello_.has_value() || !open_; });
   pending_.erase(id);
   if (hello_) return *hello_;
-  if (!open_) return Error(ErrorCode::kUnavailable, "the agent channel closed before the agent said hello");
-  return Error(ErrorCode::kTimeout, "no hello from the agent within " + std::to_string(timeout.count()) + " ms");
+  if (!open_)
+    return Error(ErrorCode::kUnavailable, "the agent channel closed before the agent said hello");
+  return Error(ErrorCode::kTimeout,
+               "no hello from the agent within " + std::to_string(timeout.count()) + " ms");
 }
 
-Result<ExecResult> AgentClient::exec(const ExecRequest& request_body, std::chrono::milliseconds timeout) {
+Result<ExecResult> AgentClient::exec(const ExecRequest& request_body,
+                                     std::chrono::milliseconds timeout) {
   auto reply = request(request_body, timeout);
   if (!reply) return std::move(reply).error();
   if (auto* r = std::get_if<ExecResult>(&*reply)) return std::move(*r);
   return reply_error(*reply, "exec_result");
 }
 
-Status AgentClient::put_file(const PutFileRequest& request_body, std::chrono::milliseconds timeout) {
+Status AgentClient::put_file(const PutFileRequest& request_body,
+                             std::chrono::milliseconds timeout) {
   auto reply = request(request_body, timeout);
   if (!reply) return std::move(reply).error();
   if (std::holds_alternative<Ok>(*reply)) return ok_status();
   return reply_error(*reply, "ok");
 }
 
-Result<FileContent> AgentClient::get_file(const GetFileRequest& request_body, std::chrono::milliseconds timeout) {
+Result<FileContent> AgentClient::get_file(const GetFileRequest& request_body,
+                                          std::chrono::milliseconds timeout) {
   auto reply = request(request_body, timeout);
   if (!reply) return std::move(reply).error();
   if (auto* r = std::get_if<FileContent>(&*reply)) return std::move(*r);
   return reply_error(*reply, "file");
 }
 
-Result<Results> AgentClient::run_checks(const RunChecks& request_body, std::chrono::milliseconds timeout) {
+Result<Results> AgentClient::run_checks(const RunChecks& request_body,
+                                        std::chrono::milliseconds timeout) {
   auto reply = request(request_body, timeout);
   if (!reply) return std::move(reply).error();
   if (auto* r = std::get_if<Results>(&*reply)) return std::move(*r);

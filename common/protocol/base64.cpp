@@ -14,7 +14,8 @@ std::string base64_encode(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    std::uint32_t n = (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8) | std::uint8_t(bytes[i + 2]);
+    std::uint32_t n = (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8) |
+                      std::uint8_t(bytes[i + 2]);
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += kAlphabet[(n >> 6) & 63];
@@ -45,7 +46,8 @@ Result<std::string> base64_decode(std::string_view text) {
     if (c == '/') return 63;
     return -1;
   };
-  if (text.size() % 4 != 0) return Error(ErrorCode::kInvalidArgument, "base64 length is not a multiple of 4");
+  if (text.size() % 4 != 0)
+    return Error(ErrorCode::kInvalidArgument, "base64 length is not a multiple of 4");
   std::string out;
   out.reserve(text.size() / 4 * 3);
   for (std::size_t i = 0; i < text.size(); i += 4) {

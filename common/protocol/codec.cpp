@@ -17,9 +17,12 @@ using namespace codec_detail;
 
 const char* to_string(CheckStatus status) {
   switch (status) {
-    case CheckStatus::kPass: return "pass";
-    case CheckStatus::kFail: return "fail";
-    case CheckStatus::kError: return "error";
+    case CheckStatus::kPass:
+      return "pass";
+    case CheckStatus::kFail:
+      return "fail";
+    case CheckStatus::kError:
+      return "error";
   }
   return "error";
 }
@@ -71,7 +74,8 @@ json::object body_to_json(const Body& body) {
 
 // Reads a small object with explicit keys; used for the hand-written bodies.
 template <typename T>
-bool read_key(const json::object& in, const char* key, T& out, std::optional<Error>& err, bool required) {
+bool read_key(const json::object& in, const char* key, T& out, std::optional<Error>& err,
+              bool required) {
   const json::value* j = in.if_contains(key);
   if (!j || j->is_null()) {
     if (required) fail(err, key, "missing");
@@ -84,9 +88,9 @@ bool read_key(const json::object& in, const char* key, T& out, std::optional<Err
 Status check_ranges(const Body& body) {
   if (const auto* e = std::get_if<ExecRequest>(&body)) {
     if (e->timeout.count() < 1 || e->timeout.count() > kMaxExecTimeoutMs) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "timeout_ms: expected 1 to " + std::to_string(kMaxExecTimeoutMs) + ", got " +
-                       std::to_string(e->timeout.count()));
+      return Error(ErrorCode::kInvalidArgument, "timeout_ms: expected 1 to " +
+                                                    std::to_string(kMaxExecTimeoutMs) + ", got " +
+                                                    std::to_string(e->timeout.count()));
     }
     if (e->max_output > kMaxExecOutputBytes) {
       return Error(ErrorCode::kInvalidArgument, "max_output: expected at most " +
@@ -148,7 +152,8 @@ Result<Body> body_from_json(std::string_view type, const json::object& in) {
     read_key(in, "bundle_id", b.bundle_id, err, true);
     if (err) return std::move(*err);
     const json::value* checks = in.if_contains("checks");
-    if (!checks || !checks->is_array()) return Error(ErrorCode::kInvalidArgument, "checks: expected a list");
+    if (!checks || !checks->is_array())
+      return Error(ErrorCode::kInvalidArgument, "checks: expected a list");
     std::size_t i = 0;
     for (const auto& c : checks->as_array()) {
       auto check = check_from_json(c);
@@ -159,7 +164,8 @@ Result<Body> body_from_json(std::string_view type, const json::object& in) {
     return Body(std::move(b));
   }
   // The struct-described bodies: find the alternative by its wire name.
-  Result<Body> out = Error(ErrorCode::kInvalidArgument, "unknown message type \"" + std::string(type) + "\"");
+  Result<Body> out =
+      Error(ErrorCode::kInvalidArgument, "unknown message type \"" + std::string(type) + "\"");
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (([&] {
        using B = std::variant_alternative_t<I, Body>;
@@ -177,7 +183,8 @@ Result<Body> body_from_json(std::string_view type, const json::object& in) {
        }
      }()),
      ...);
-  }(std::make_index_sequence<std::variant_size_v<Body>>{});
+  }
+  (std::make_index_sequence<std::variant_size_v<Body>>{});
   return out;
 }
 
@@ -216,7 +223,8 @@ Result<Check> check_from_json(const json::value& j) {
   if (err) return std::move(*err);
   static const json::object kEmpty;
   const json::value* args_v = o.if_contains("args");
-  if (args_v && !args_v->is_object()) return Error(ErrorCode::kInvalidArgument, "args: expected an object");
+  if (args_v && !args_v->is_object())
+    return Error(ErrorCode::kInvalidArgument, "args: expected an object");
   const json::object& args = args_v ? args_v->as_object() : kEmpty;
   bool found = false;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -229,7 +237,8 @@ Result<Check> check_from_json(const json::value& j) {
        }
      }()),
      ...);
-  }(std::make_index_sequence<std::variant_size_v<CheckKind>>{});
+  }
+  (std::make_index_sequence<std::variant_size_v<CheckKind>>{});
   if (!found) {
     return Error(ErrorCode::kInvalidArgument,
                  "kind: \"" + std::string(kind->as_string()) + "\" is not a check kind");
@@ -291,7 +300,8 @@ Result<Envelope> decode(std::string_view line) {
   if (err) return std::move(*err);
   static const json::object kEmpty;
   const json::value* body = o.if_contains("body");
-  if (body && !body->is_object()) return Error(ErrorCode::kInvalidArgument, "body: expected an object");
+  if (body && !body->is_object())
+    return Error(ErrorCode::kInvalidArgument, "body: expected an object");
   auto parsed = body_from_json(type, body ? body->as_object() : kEmpty);
   if (!parsed) return std::move(parsed).error().context("message \"" + type + "\"");
   if (auto range = check_ranges(*parsed); !range.ok()) {

@@ -31,7 +31,8 @@ Result<std::string> LineReader::read_line(std::chrono::milliseconds timeout) {
     }
     int wait_ms = -1;
     if (timeout.count() >= 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return Error(ErrorCode::kTimeout, "no complete line in time");
       wait_ms = static_cast<int>(left.count());
     }
@@ -49,7 +50,8 @@ Result<std::string> LineReader::read_line(std::chrono::milliseconds timeout) {
     ssize_t got = ::read(fd_, chunk, sizeof chunk);
     if (got < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
-      if (errno == ECONNRESET || errno == EPIPE) return Error(ErrorCode::kUnavailable, "the peer reset the connection");
+      if (errno == ECONNRESET || errno == EPIPE)
+        return Error(ErrorCode::kUnavailable, "the peer reset the connection");
       return Error(ErrorCode::kIo, std::string("read: ") + std::strerror(errno));
     }
     if (got == 0) return Error(ErrorCode::kUnavailable, "end of stream: the peer is gone");
@@ -71,8 +73,10 @@ Status write_all(int fd, std::string_view data, std::chrono::milliseconds timeou
     if (n < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)) {
       return Error(ErrorCode::kUnavailable, "the peer is gone");
     }
-    if (n < 0 && errno != EAGAIN) return Error(ErrorCode::kIo, std::string("write: ") + std::strerror(errno));
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (n < 0 && errno != EAGAIN)
+      return Error(ErrorCode::kIo, std::string("write: ") + std::strerror(errno));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return Error(ErrorCode::kTimeout, "the peer does not read");
     pollfd p{fd, POLLOUT, 0};
     int r = ::poll(&p, 1, static_cast<int>(left.count()));

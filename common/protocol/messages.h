@@ -23,8 +23,8 @@ inline constexpr const char* kDefaultGuestPort = "/dev/virtio-ports/org.atelier.
 // Longest line either side accepts (files travel base64-encoded inside one line).
 inline constexpr std::size_t kMaxLineBytes = 32 * 1024 * 1024;
 // Ranges decode() enforces (issue 19: 2^64-1 and 2^63-1 overflowed in the agent's arithmetic).
-inline constexpr std::int64_t kMaxExecTimeoutMs = 24LL * 3600 * 1000;   // 1 ms .. 24 h
-inline constexpr std::uint64_t kMaxExecOutputBytes = kMaxLineBytes;     // 0 .. 32 MiB per stream
+inline constexpr std::int64_t kMaxExecTimeoutMs = 24LL * 3600 * 1000;  // 1 ms .. 24 h
+inline constexpr std::uint64_t kMaxExecOutputBytes = kMaxLineBytes;    // 0 .. 32 MiB per stream
 inline constexpr std::uint32_t kMaxFileMode = 07777;
 
 // ---- agent -> controller notifications -----------------------------------------------------
@@ -37,15 +37,15 @@ struct Identity {
 
 struct InterfaceFact {
   std::string name;
-  std::string mac;                        // empty for loopback
+  std::string mac;  // empty for loopback
   bool up = false;
-  std::vector<std::string> addresses;     // CIDR form
+  std::vector<std::string> addresses;  // CIDR form
 };
 
 struct HostFacts {
   std::string hostname;
-  std::string kernel;                     // uname -r
-  std::string os;                         // PRETTY_NAME from /etc/os-release
+  std::string kernel;  // uname -r
+  std::string os;      // PRETTY_NAME from /etc/os-release
   std::vector<InterfaceFact> interfaces;
 };
 
@@ -55,7 +55,7 @@ struct Hello {
   std::string agent_version;
   Identity identity;
   HostFacts facts;
-  std::size_t spooled = 0;                // undelivered result sets the agent will resend
+  std::size_t spooled = 0;  // undelivered result sets the agent will resend
 };
 
 // Asks the agent to (re)send its Hello: the host side may connect after the agent's first one.
@@ -63,7 +63,7 @@ struct HelloRequest {};
 
 struct Heartbeat {
   std::uint64_t sequence = 0;
-  std::int64_t unix_ms = 0;               // the agent's clock when sent
+  std::int64_t unix_ms = 0;  // the agent's clock when sent
 };
 
 // ---- requests from the controller and their replies ----------------------------------------
@@ -73,14 +73,14 @@ struct ExecRequest {
   std::vector<std::string> argv;
   std::optional<std::string> shell;
   std::chrono::milliseconds timeout{60000};
-  std::optional<std::string> user;        // run as this user (the agent runs as root)
+  std::optional<std::string> user;  // run as this user (the agent runs as root)
   std::optional<std::string> stdin_data;
-  std::size_t max_output = 1024 * 1024;   // per stream; beyond it the text is cut and flagged
+  std::size_t max_output = 1024 * 1024;  // per stream; beyond it the text is cut and flagged
 };
 
 struct ExecResult {
-  int exit_code = -1;                     // 128+N when killed by signal N; -1 when timed out
-  std::optional<int> signal;              // N when killed by a signal (9 after a timeout)
+  int exit_code = -1;         // 128+N when killed by signal N; -1 when timed out
+  std::optional<int> signal;  // N when killed by a signal (9 after a timeout)
   bool timed_out = false;
   std::string stdout_text;
   std::string stderr_text;
@@ -92,8 +92,8 @@ struct ExecResult {
 // Writes a whole file atomically (temp file in the same folder, fsync, rename).
 struct PutFileRequest {
   std::string path;
-  std::string content;                    // raw bytes; base64 on the wire
-  std::optional<std::uint32_t> mode;      // e.g. 0644
+  std::string content;                // raw bytes; base64 on the wire
+  std::optional<std::uint32_t> mode;  // e.g. 0644
   std::optional<std::string> owner;
   std::optional<std::string> group;
   bool make_parents = false;
@@ -106,11 +106,11 @@ struct GetFileRequest {
 
 struct FileContent {
   std::string path;
-  std::string content;                    // raw bytes; base64 on the wire
+  std::string content;  // raw bytes; base64 on the wire
   std::uint32_t mode = 0;
   std::string owner;
   std::string group;
-  std::uint64_t size = 0;                 // the file's full size, even when content was cut
+  std::uint64_t size = 0;  // the file's full size, even when content was cut
   bool truncated = false;
 };
 
@@ -119,20 +119,20 @@ struct Ok {};
 
 // The checks of one bundle, for the host the agent runs on.
 struct RunChecks {
-  std::string bundle_id;                  // unique per run; results refer to it
+  std::string bundle_id;  // unique per run; results refer to it
   std::vector<checks::Check> checks;
 };
 
 enum class CheckStatus { kPass, kFail, kError };
 
 struct CheckResult {
-  std::string result_id;                  // "<bundle_id>/<index>": the dedup key for resends
-  std::size_t index = 0;                  // position of the check in the bundle
-  std::string kind;                       // "file", "http", ...
+  std::string result_id;  // "<bundle_id>/<index>": the dedup key for resends
+  std::size_t index = 0;  // position of the check in the bundle
+  std::string kind;       // "file", "http", ...
   std::string description;
   CheckStatus status = CheckStatus::kError;
-  std::string expected;                   // what the check wanted, in words
-  std::string observed;                   // the evidence: what was seen
+  std::string expected;  // what the check wanted, in words
+  std::string observed;  // the evidence: what was seen
   std::chrono::milliseconds duration{0};
   std::int64_t started_unix_ms = 0;
 };
@@ -154,7 +154,7 @@ struct Ack {
 
 // A request failed: unknown type, bad arguments, or the action itself failed.
 struct ErrorReply {
-  std::string code;                       // "version", "bad_request", "unknown_type", "io", ...
+  std::string code;  // "version", "bad_request", "unknown_type", "io", ...
   std::string message;
 };
 
@@ -163,11 +163,13 @@ using Body = std::variant<Hello, HelloRequest, Heartbeat, ExecRequest, ExecResul
 
 // The wire "type" of each body, in the variant's order.
 inline constexpr const char* kBodyTypeNames[] = {
-    "hello",    "hello_request", "heartbeat", "exec", "exec_result", "put_file", "get_file",
-    "file",     "ok",            "run_checks", "results", "ack",      "error"};
+    "hello", "hello_request", "heartbeat", "exec", "exec_result", "put_file", "get_file", "file",
+    "ok",    "run_checks",    "results",   "ack",  "error"};
 static_assert(std::size(kBodyTypeNames) == std::variant_size_v<Body>);
 
-inline const char* type_name(const Body& body) { return kBodyTypeNames[body.index()]; }
+inline const char* type_name(const Body& body) {
+  return kBodyTypeNames[body.index()];
+}
 
 // One message. `id` numbers a sender's messages (0 = not a request, no reply expected);
 // `re` is the id of the request this message answers.

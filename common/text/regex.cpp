@@ -21,7 +21,8 @@ Result<Regex> Regex::compile(std::string_view pattern) {
 
 std::optional<std::string_view> Regex::search(std::string_view text) const {
   re2::StringPiece whole;
-  if (!re_->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED, &whole, 1)) {
+  if (!re_->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
+                  &whole, 1)) {
     return std::nullopt;
   }
   return std::string_view(whole.data(), whole.size());

@@ -13,15 +13,16 @@ json::object action_json(const ActionRecord& a) {
   json::array cands;
   for (const auto& c : a.candidates) cands.push_back(json::value(c));
   json::array verdicts = verdicts_json(a.verdicts);
-  json::object o{{"id", a.id},
-                 {"kind", to_string(a.kind)},
-                 {"session", a.session},
-                 {"candidates", std::move(cands)},
-                 {"host", a.host.empty() ? json::value(nullptr) : json::value(a.host)},
-                 {"state", to_string(a.state)},
-                 {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
-                 {"started_at", iso8601(a.started_at)},
-                 {"finished_at", a.finished_at ? json::value(iso8601(*a.finished_at)) : json::value(nullptr)}};
+  json::object o{
+      {"id", a.id},
+      {"kind", to_string(a.kind)},
+      {"session", a.session},
+      {"candidates", std::move(cands)},
+      {"host", a.host.empty() ? json::value(nullptr) : json::value(a.host)},
+      {"state", to_string(a.state)},
+      {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
+      {"started_at", iso8601(a.started_at)},
+      {"finished_at", a.finished_at ? json::value(iso8601(*a.finished_at)) : json::value(nullptr)}};
   if (a.kind == ActionKind::kCheckRun) {
     o["run_id"] = a.run_id.empty() ? json::value(nullptr) : json::value(a.run_id);
     o["verdicts"] = std::move(verdicts);
@@ -39,8 +40,8 @@ Result<std::optional<std::string>> optional_field(const std::string& body, std::
   std::optional<std::string> out;
   for (const auto& kv : v.as_object()) {
     if (kv.key() != field) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "unknown field \"" + std::string(kv.key()) + "\"; expected: " + std::string(field));
+      return Error(ErrorCode::kInvalidArgument, "unknown field \"" + std::string(kv.key()) +
+                                                    "\"; expected: " + std::string(field));
     }
     if (kv.value().is_null()) continue;
     if (!kv.value().is_string()) {
@@ -94,7 +95,8 @@ HttpResponse handle_action(const Route& route, const HttpRequest& request, store
       auto a = operations->action(route.action);
       if (!a.ok()) return error_response(a.error());
       if (a->session != route.session) {
-        return json_error(404, "not_found", "no action \"" + route.action + "\" in session " + route.session);
+        return json_error(404, "not_found",
+                          "no action \"" + route.action + "\" in session " + route.session);
       }
       return json_response(200, action_json(*a));
     }
@@ -102,7 +104,8 @@ HttpResponse handle_action(const Route& route, const HttpRequest& request, store
       return json_error(500, "internal", "not an action endpoint");
   }
   if (!operations) {
-    return json_error(503, "unavailable", "this atelierd runs no reconciler: actions are not available");
+    return json_error(503, "unavailable",
+                      "this atelierd runs no reconciler: actions are not available");
   }
   if (!started.ok()) return error_response(started.error());
   return json_response(202, action_json(*started));
@@ -115,14 +118,18 @@ void add_access_details(boost::json::object& access, LabOperations* operations,
   if (!a.ok()) return;
   json::array consoles, ssh;
   for (const auto& h : a->hosts) {
-    consoles.push_back(json::object{{"host", h.name},
-                                    {"domain", h.domain},
-                                    {"uri", h.uri},
-                                    {"command", h.console},
-                                    {"log", h.console_log.empty() ? json::value(nullptr) : json::value(h.console_log)}});
+    consoles.push_back(json::object{
+        {"host", h.name},
+        {"domain", h.domain},
+        {"uri", h.uri},
+        {"command", h.console},
+        {"log", h.console_log.empty() ? json::value(nullptr) : json::value(h.console_log)}});
     json::array addrs;
-    for (const auto& [net, addr] : h.addresses) addrs.push_back(json::object{{"network", net}, {"address", addr}});
-    ssh.push_back(json::object{{"host", h.name}, {"user", h.ssh_user}, {"password", h.ssh_password},
+    for (const auto& [net, addr] : h.addresses)
+      addrs.push_back(json::object{{"network", net}, {"address", addr}});
+    ssh.push_back(json::object{{"host", h.name},
+                               {"user", h.ssh_user},
+                               {"password", h.ssh_password},
                                {"addresses", std::move(addrs)}});
   }
   access["placed_on"] = a->host;

@@ -53,16 +53,19 @@ HttpResponse Api::unauthenticated(const HttpRequest& request) {
   std::string_view path = path_of(request.target);
   auto candidate = web_session_of(store_, request);
   if (candidate.ok() && candidate->has_value()) {
-    return json_error(403, "forbidden", "a candidate's browser session opens only the candidate's own pages");
+    return json_error(403, "forbidden",
+                      "a candidate's browser session opens only the candidate's own pages");
   }
-  if (request.method == "GET" && (path == "/trainer" || path.starts_with("/trainer/") || path.starts_with("/evaluator"))) {
+  if (request.method == "GET" &&
+      (path == "/trainer" || path.starts_with("/trainer/") || path.starts_with("/evaluator"))) {
     HttpResponse r;
     r.status = 303;
     r.content_type = "text/html; charset=utf-8";
     r.headers.emplace_back("Location", "/staff/login");
     return r;
   }
-  return json_error(401, "unauthenticated", "this endpoint needs a token: Authorization: Bearer TOKEN");
+  return json_error(401, "unauthenticated",
+                    "this endpoint needs a token: Authorization: Bearer TOKEN");
 }
 
 HttpResponse Api::dispatch(const HttpRequest& request) {
@@ -80,12 +83,14 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
   if (!request.authorization.empty() && !row.open) {
     std::string_view auth = request.authorization;
     if (auth.substr(0, 7) != "Bearer ") {
-      return json_error(401, "unauthenticated", "the Authorization header must be \"Bearer TOKEN\"");
+      return json_error(401, "unauthenticated",
+                        "the Authorization header must be \"Bearer TOKEN\"");
     }
     auto who = store_.authenticate(auth.substr(7), sessions_.now());
     if (!who.ok()) {
       if (who.error().code() == ErrorCode::kPermissionDenied) {
-        return json_error(401, "unauthenticated", "the token is not valid; create one with `atelier token create`");
+        return json_error(401, "unauthenticated",
+                          "the token is not valid; create one with `atelier token create`");
       }
       return error_response(who.error());
     }
@@ -97,8 +102,9 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
     if (!who.ok()) return error_response(who.error());
     token = std::move(who).value();
     if (token && !csrf_ok(request)) {
-      return json_error(403, "forbidden", "a request signed in by cookie that changes something needs the page's "
-                                          "CSRF token (header X-CSRF-Token or form field csrf)");
+      return json_error(403, "forbidden",
+                        "a request signed in by cookie that changes something needs the page's "
+                        "CSRF token (header X-CSRF-Token or form field csrf)");
     }
   }
   switch (authorize(*route, token)) {
@@ -112,10 +118,11 @@ HttpResponse Api::dispatch(const HttpRequest& request) {
       break;
   }
   const std::string actor = token ? token->id : "anonymous";
-  HandlerContext context{request, *route, token, actor, store_, sessions_, options_, web_state_, [this] {
-                           std::lock_guard lock(counts_mutex_);
-                           return responses_by_status_;
-                         }};
+  HandlerContext context{
+      request, *route, token, actor, store_, sessions_, options_, web_state_, [this] {
+        std::lock_guard lock(counts_mutex_);
+        return responses_by_status_;
+      }};
   return row.handler(context);
 }
 

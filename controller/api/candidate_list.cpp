@@ -8,8 +8,10 @@ namespace atelier::api {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -37,8 +39,10 @@ std::size_t separator_at(std::string_view line) {
 }
 
 bool header_word(std::string id) {
-  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::array<std::string_view, 5> kWords = {"name", "nom", "id", "candidate", "candidat"};
+  std::transform(id.begin(), id.end(), id.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static constexpr std::array<std::string_view, 5> kWords = {"name", "nom", "id", "candidate",
+                                                             "candidat"};
   return std::find(kWords.begin(), kWords.end(), id) != kWords.end();
 }
 
@@ -53,7 +57,8 @@ std::vector<CandidateLine> parse_candidate_list(std::string_view text) {
     text.remove_prefix(std::min(end + 1, text.size()));
     if (line.empty() || line.front() == '#') continue;
     std::size_t sep = separator_at(line);
-    CandidateLine c{unquote(line.substr(0, sep)), sep == std::string_view::npos ? "" : unquote(line.substr(sep + 1))};
+    CandidateLine c{unquote(line.substr(0, sep)),
+                    sep == std::string_view::npos ? "" : unquote(line.substr(sep + 1))};
     const bool header = first && sep != std::string_view::npos && header_word(c.id);
     first = false;
     if (!header) out.push_back(std::move(c));

@@ -10,8 +10,9 @@
 namespace atelier::api {
 
 struct CandidateLine {
-  std::string id;       // the first field, trimmed (not validated here)
-  std::string display;  // the second field, "" when none (the session model keeps no display name yet)
+  std::string id;  // the first field, trimmed (not validated here)
+  std::string
+      display;  // the second field, "" when none (the session model keeps no display name yet)
 };
 
 // Blank lines and lines starting with '#' are skipped; so is a first line whose first field is a

@@ -101,7 +101,7 @@ auto off_io(const ConsoleWebSocket::RunBlocking& runner, const std::function<T()
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
         runner([h, ex, shared_fn] {
           auto value = std::make_shared<T>((*shared_fn)());
-          asio::post(ex, [h, value] { std::move(*h)(std::move(*value)); });
+          asio::post(ex, [h, value] { std::move (*h)(std::move(*value)); });
         });
       },
       asio::use_awaitable);
@@ -119,7 +119,9 @@ bool origin_matches_host(const HttpRequest& request) {
   auto lower_equal = [](std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+      if (std::tolower(static_cast<unsigned char>(a[i])) !=
+          std::tolower(static_cast<unsigned char>(b[i])))
+        return false;
     }
     return true;
   };
@@ -128,7 +130,10 @@ bool origin_matches_host(const HttpRequest& request) {
 
 struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::Impl> {
   Impl(console::ConsoleHub& h, Authorize a, RunBlocking r, Options o)
-      : hub(h), authorize(std::move(a)), run_blocking(std::move(r)), options(o),
+      : hub(h),
+        authorize(std::move(a)),
+        run_blocking(std::move(r)),
+        options(o),
         pool(o.threads == 0 ? 1 : o.threads) {}
 
   console::ConsoleHub& hub;
@@ -154,7 +159,7 @@ asio::awaitable<void> ConsoleWebSocket::Impl::idle_watch(std::shared_ptr<asio::s
                                                          std::shared_ptr<Outbox> out) {
   for (;;) {
     auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec != asio::error::operation_aborted) break;  // expired
+    if (ec != asio::error::operation_aborted) break;                          // expired
     if (timer->expiry() == asio::steady_timer::time_point::max()) co_return;  // the socket ended
   }
   out->close("idle");
@@ -191,7 +196,8 @@ asio::awaitable<void> ConsoleWebSocket::Impl::write_loop(std::shared_ptr<Ws> ws,
       why = out->why;
     }
     if (!chunk.empty()) {
-      auto [ec, n] = co_await ws->async_write(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] =
+          co_await ws->async_write(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
       (void)n;
       if (ec) break;
       continue;
@@ -199,7 +205,8 @@ asio::awaitable<void> ConsoleWebSocket::Impl::write_loop(std::shared_ptr<Ws> ws,
     if (closed) {
       if (!why.empty()) {
         // 4000 (an application's code) tells the page not to reconnect by itself after "idle".
-        const std::uint16_t code = why == "idle" ? 4000 : static_cast<std::uint16_t>(websocket::close_code::going_away);
+        const std::uint16_t code =
+            why == "idle" ? 4000 : static_cast<std::uint16_t>(websocket::close_code::going_away);
         websocket::close_reason reason(why);
         reason.code = code;
         co_await ws->async_close(reason, asio::as_tuple(asio::use_awaitable));
@@ -219,7 +226,8 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
   beast::get_lowest_layer(next).expires_never();
   const unsigned version = raw.version();
   if (!origin_matches_host(request)) {
-    co_await refuse(next, json_error(403, "forbidden", "the page's Origin is not this server"), version);
+    co_await refuse(next, json_error(403, "forbidden", "the page's Origin is not this server"),
+                    version);
     co_return;
   }
   const std::function<std::optional<ConsolePrincipal>()> ask = [self, request] {
@@ -227,29 +235,35 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
   };
   std::optional<ConsolePrincipal> principal = co_await off_io(run_blocking, ask);
   if (!principal) {
-    co_await refuse(next, json_error(401, "unauthenticated", "a console needs a trainer token "
-                                     "(Authorization: Bearer TOKEN) or a candidate's login"), version);
+    co_await refuse(next,
+                    json_error(401, "unauthenticated",
+                               "a console needs a trainer token "
+                               "(Authorization: Bearer TOKEN) or a candidate's login"),
+                    version);
     co_return;
   }
   const bool same_session = !principal->session || *principal->session == host.session;
   const bool own_lab = principal->candidate && *principal->candidate == host.candidate;
   if (principal->by_cookie && request.header("Origin").empty()) {
-    co_await refuse(next, json_error(403, "forbidden", "a console opened with a login cookie needs an Origin"),
-                    version);
+    co_await refuse(
+        next, json_error(403, "forbidden", "a console opened with a login cookie needs an Origin"),
+        version);
     co_return;
   }
   if (!same_session || (!principal->trainer && !own_lab)) {
-    co_await refuse(next, json_error(403, "forbidden", "this console is not yours to open"), version);
+    co_await refuse(next, json_error(403, "forbidden", "this console is not yours to open"),
+                    version);
     co_return;
   }
-  const auto role = principal->trainer ? console::ViewerRole::kTrainer : console::ViewerRole::kCandidate;
+  const auto role =
+      principal->trainer ? console::ViewerRole::kTrainer : console::ViewerRole::kCandidate;
   auto out = std::make_shared<Outbox>(co_await asio::this_coro::executor, options.max_queued_bytes);
   console::ViewerSink sink{[out](std::string_view b) { out->push(b); },
                            [out](std::string_view why) { out->close(why); }};
-  const std::function<Result<console::ViewerId>()> attach =
-      [self, host, role, name = principal->name, sink] {
-        return self->hub.attach(host, role, name, sink);
-      };
+  const std::function<Result<console::ViewerId>()> attach = [self, host, role,
+                                                             name = principal->name, sink] {
+    return self->hub.attach(host, role, name, sink);
+  };
   Result<console::ViewerId> attached = co_await off_io(run_on_pool, attach);
   if (!attached.ok()) {
     co_await refuse(next, error_response(attached.error()), version);
@@ -277,7 +291,8 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
     auto [ec, n] = co_await ws->async_read(buffer, asio::as_tuple(asio::use_awaitable));
     (void)n;
     if (ec) break;
-    if (idle) idle->expires_after(options.idle_timeout);  // cancels the watch's wait: it waits again
+    if (idle)
+      idle->expires_after(options.idle_timeout);  // cancels the watch's wait: it waits again
     std::string data = beast::buffers_to_string(buffer.data());
     buffer.consume(buffer.size());
     if (ws->got_text()) {

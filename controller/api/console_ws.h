@@ -20,8 +20,8 @@ struct UpgradeContext;
 
 // Who is asking, as the authorize hook found out (a bearer token or a candidate's cookie).
 struct ConsolePrincipal {
-  std::string name;       // for the hub and the logs: a token id, a candidate id
-  bool trainer = false;   // may watch every candidate of `session` and take the keyboard
+  std::string name;      // for the hub and the logs: a token id, a candidate id
+  bool trainer = false;  // may watch every candidate of `session` and take the keyboard
   std::optional<std::string> session;    // set: limited to this session (always for candidates)
   std::optional<std::string> candidate;  // set for a candidate: only their own lab
   // Authenticated by the browser's cookie: such an upgrade must carry an Origin (browsers always
@@ -46,9 +46,9 @@ class ConsoleWebSocket {
   using RunBlocking = std::function<void(std::function<void()>)>;
 
   struct Options {
-    unsigned threads = 2;                      // for hub.attach (opens libvirt streams)
-    std::size_t max_queued_bytes = 1 << 20;    // a viewer this far behind is disconnected
-    std::size_t max_frame_bytes = 64 * 1024;   // a bigger frame from the viewer ends the socket
+    unsigned threads = 2;                     // for hub.attach (opens libvirt streams)
+    std::size_t max_queued_bytes = 1 << 20;   // a viewer this far behind is disconnected
+    std::size_t max_frame_bytes = 64 * 1024;  // a bigger frame from the viewer ends the socket
     // A socket that sends nothing for this long (keys, take-over) is closed with the reason
     // "idle" (close code 4000); 0: never. What the guest prints does not count.
     std::chrono::milliseconds idle_timeout{0};

@@ -77,11 +77,13 @@ HttpResponse handle_asset(const HandlerContext& c);
 // handlers_web.cpp: the console page of one of the candidate's machines
 HttpResponse handle_console_page(const HandlerContext& c);
 // The candidate's web session from their cookie, nullopt when there is none or it ended.
-Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& store, const HttpRequest& request);
+Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& store,
+                                                              const HttpRequest& request);
 // handlers_web_console.cpp: console recordings, for trainers and evaluators
 HttpResponse handle_list_recordings(const HandlerContext& c);
 HttpResponse handle_get_recording(const HandlerContext& c);
-// handlers_web_grid.cpp: the evaluator's pages (grid, cell, sheet, exports, override/annotate/freeze forms)
+// handlers_web_grid.cpp: the evaluator's pages (grid, cell, sheet, exports,
+// override/annotate/freeze forms)
 HttpResponse handle_evaluator_grid(const HandlerContext& c);
 HttpResponse handle_evaluator_cell(const HandlerContext& c);
 HttpResponse handle_evaluator_sheet(const HandlerContext& c);
@@ -113,7 +115,8 @@ boost::json::value candidate_json(const store::CandidateLabRecord& c);
 // only (with_seed); otherwise the field is absent.
 boost::json::object session_json(const store::SessionRecord& s, bool with_seed = false);
 // session_json plus the list of its candidate labs.
-Result<boost::json::object> session_with_candidates_json(store::Store& store, const store::SessionRecord& s,
+Result<boost::json::object> session_with_candidates_json(store::Store& store,
+                                                         const store::SessionRecord& s,
                                                          bool with_seed = false);
 // Whether this request's token may see seeds (a trainer's).
 bool shows_seed(const HandlerContext& ctx);

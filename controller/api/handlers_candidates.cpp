@@ -1,8 +1,8 @@
 // GET a candidate's lab, its access details and its tasks (see handlers.h and docs/api.md).
 #include <boost/json.hpp>
 
-#include "controller/api/handlers.h"
 #include "controller/api/actions_api.h"
+#include "controller/api/handlers.h"
 
 namespace atelier::api {
 namespace json = boost::json;

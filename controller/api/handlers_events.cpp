@@ -10,7 +10,8 @@ HttpResponse handle_session_events(const HandlerContext& ctx) {
   // One "session" event with the whole session (as GET /sessions/{id}) now and at every
   // change; the stream ends after the session reaches status destroyed. The poll runs on the
   // worker thread, like the handler, so it may use the store.
-  auto snapshot = [&store = ctx.store, id = ctx.route.session]() -> Result<std::pair<std::string, bool>> {
+  auto snapshot = [&store = ctx.store,
+                   id = ctx.route.session]() -> Result<std::pair<std::string, bool>> {
     auto s = store.get_session(id);
     if (!s.ok()) return std::move(s).error();
     auto o = session_with_candidates_json(store, *s);
@@ -25,7 +26,8 @@ HttpResponse handle_session_events(const HandlerContext& ctx) {
   r.body = first->first;
   r.poll_interval = ctx.options.events_poll_interval;
   // Quiet streams get the server's keep-alive comment (HttpServer::Options::event_heartbeat).
-  r.poll = [snapshot, last = first->first, done = first->second]() mutable -> std::optional<std::string> {
+  r.poll = [snapshot, last = first->first,
+            done = first->second]() mutable -> std::optional<std::string> {
     if (done) return std::nullopt;
     auto now = snapshot();
     if (!now.ok()) return std::nullopt;  // the session vanished or the store failed: end

@@ -8,7 +8,9 @@
 namespace atelier::api {
 namespace json = boost::json;
 
-HttpResponse handle_healthz(const HandlerContext&) { return json_response(200, json::object{{"status", "ok"}}); }
+HttpResponse handle_healthz(const HandlerContext&) {
+  return json_response(200, json::object{{"status", "ok"}});
+}
 
 HttpResponse handle_metrics(const HandlerContext& ctx) {
   auto counts = ctx.store.counts();
@@ -22,7 +24,8 @@ HttpResponse handle_metrics(const HandlerContext& ctx) {
   out << "# HELP atelier_sessions Sessions by desired state.\n# TYPE atelier_sessions gauge\n"
       << "atelier_sessions{desired=\"active\"} " << counts->sessions_active << "\n"
       << "atelier_sessions{desired=\"destroyed\"} " << counts->sessions_destroyed << "\n"
-      << "# HELP atelier_candidate_labs Candidate labs by status.\n# TYPE atelier_candidate_labs gauge\n";
+      << "# HELP atelier_candidate_labs Candidate labs by status.\n# TYPE atelier_candidate_labs "
+         "gauge\n";
   for (std::size_t i = 0; i < counts->candidate_labs_by_status.size(); ++i) {
     out << "atelier_candidate_labs{status=\"" << store::to_string(static_cast<store::LabStatus>(i))
         << "\"} " << counts->candidate_labs_by_status[i] << "\n";

@@ -23,7 +23,9 @@ json::value candidate_json(const store::CandidateLabRecord& c) {
   return o;
 }
 
-bool shows_seed(const HandlerContext& ctx) { return ctx.token && ctx.token->role == store::Role::kTrainer; }
+bool shows_seed(const HandlerContext& ctx) {
+  return ctx.token && ctx.token->role == store::Role::kTrainer;
+}
 
 json::object session_json(const store::SessionRecord& s, bool with_seed) {
   json::object o;
@@ -37,8 +39,9 @@ json::object session_json(const store::SessionRecord& s, bool with_seed) {
   o["feedback"] = s.feedback;
   o["candidate_resets"] = s.candidate_resets;
   // The session's own interval ("20s", "off"), null when the lab's or atelierd's applies.
-  o["check_interval"] = s.check_interval ? json::value(sessions::format_check_interval(*s.check_interval))
-                                         : json::value(nullptr);
+  o["check_interval"] = s.check_interval
+                            ? json::value(sessions::format_check_interval(*s.check_interval))
+                            : json::value(nullptr);
   return o;
 }
 
@@ -64,7 +67,9 @@ json::value result_json(const store::ResultRecord& r) {
   return o;
 }
 
-json::value text_json(const lab::Text& t) { return json::object{{"fr", t.fr}, {"en", t.en}}; }
+json::value text_json(const lab::Text& t) {
+  return json::object{{"fr", t.fr}, {"en", t.en}};
+}
 
 // Reads a JSON object body; errors are 400 bad_json with where the parser stopped.
 Result<json::object> parse_object(const std::string& body) {
@@ -102,13 +107,15 @@ Result<std::map<std::string, std::string>> query_params(std::string_view target)
   std::map<std::string, std::string> out;
   if (target.find('?') == std::string_view::npos) return out;
   auto url = boost::urls::parse_origin_form(target);
-  if (!url) return Error(ErrorCode::kInvalidArgument, "the query string cannot be read: " + url.error().message());
+  if (!url)
+    return Error(ErrorCode::kInvalidArgument,
+                 "the query string cannot be read: " + url.error().message());
   for (auto p : url->params()) out[std::string(p.key)] = std::string(p.value);
   return out;
 }
 
-Result<json::object> session_with_candidates_json(store::Store& store, const store::SessionRecord& s,
-                                                  bool with_seed) {
+Result<json::object> session_with_candidates_json(store::Store& store,
+                                                  const store::SessionRecord& s, bool with_seed) {
   auto labs = store.list_candidate_labs(s.id);
   if (!labs.ok()) return std::move(labs).error();
   json::object o = session_json(s, with_seed);

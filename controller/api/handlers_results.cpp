@@ -23,7 +23,8 @@ HttpResponse handle_get_results(const HandlerContext& ctx) {
     only = route.candidate;
   }
   if (ResultsApi::wants_export(ctx.request.target)) {  // ?format=...: graded (results_api.h)
-    return ResultsApi(ctx.store, ctx.sessions).export_results(route, *ctx.token, ctx.request.target);
+    return ResultsApi(ctx.store, ctx.sessions)
+        .export_results(route, *ctx.token, ctx.request.target);
   }
   auto results = ctx.store.list_results(route.session, only);
   if (!results.ok()) return error_response(results.error());
@@ -39,7 +40,8 @@ HttpResponse handle_create_annotation(const HandlerContext& ctx) {
 }
 
 HttpResponse handle_create_override(const HandlerContext& ctx) {
-  return ResultsApi(ctx.store, ctx.sessions).override_score(ctx.route, *ctx.token, ctx.request.body);
+  return ResultsApi(ctx.store, ctx.sessions)
+      .override_score(ctx.route, *ctx.token, ctx.request.body);
 }
 
 HttpResponse handle_collect_results(const HandlerContext& ctx) {

@@ -18,16 +18,18 @@ constexpr std::size_t kMaxLabPathPartBytes = 255;
 
 Status check_lab_path_length(std::string_view lab) {
   if (lab.size() > kMaxLabPathBytes) {
-    return Error(ErrorCode::kInvalidArgument, "\"lab\" is " + std::to_string(lab.size()) + " bytes long; the limit is " +
+    return Error(ErrorCode::kInvalidArgument, "\"lab\" is " + std::to_string(lab.size()) +
+                                                  " bytes long; the limit is " +
                                                   std::to_string(kMaxLabPathBytes) + " bytes");
   }
   std::size_t start = 0;
   while (start <= lab.size()) {
     std::size_t end = std::min(lab.find('/', start), lab.size());
     if (end - start > kMaxLabPathPartBytes) {
-      return Error(ErrorCode::kInvalidArgument, "\"lab\" has a part of " + std::to_string(end - start) +
-                                                    " bytes; the limit is " + std::to_string(kMaxLabPathPartBytes) +
-                                                    " bytes between slashes");
+      return Error(ErrorCode::kInvalidArgument,
+                   "\"lab\" has a part of " + std::to_string(end - start) +
+                       " bytes; the limit is " + std::to_string(kMaxLabPathPartBytes) +
+                       " bytes between slashes");
     }
     start = end + 1;
   }
@@ -49,11 +51,12 @@ Result<Page> decode_page(const std::map<std::string, std::string>& query) {
   if (auto it = query.find("limit"); it != query.end()) {
     const std::string& text = it->second;
     std::size_t n = 0;
-    bool digits = !text.empty() && text.size() <= 6 && text.find_first_not_of("0123456789") == std::string::npos;
+    bool digits = !text.empty() && text.size() <= 6 &&
+                  text.find_first_not_of("0123456789") == std::string::npos;
     if (digits) n = std::stoul(text);
     if (!digits || n < 1 || n > kMaxSessionPage) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "\"limit\" is \"" + text + "\"; expected 1 to " + std::to_string(kMaxSessionPage));
+      return Error(ErrorCode::kInvalidArgument, "\"limit\" is \"" + text + "\"; expected 1 to " +
+                                                    std::to_string(kMaxSessionPage));
     }
     page.limit = n;
   }
@@ -61,33 +64,39 @@ Result<Page> decode_page(const std::map<std::string, std::string>& query) {
 }
 
 Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
-  ATELIER_RETURN_IF_ERROR(check_fields(o, {"lab", "candidates", "seed", "name", "feedback", "candidate_resets",
-                                 "check_interval"}));
+  ATELIER_RETURN_IF_ERROR(check_fields(
+      o, {"lab", "candidates", "seed", "name", "feedback", "candidate_resets", "check_interval"}));
   sessions::CreateSessionRequest req;
   auto lab = opt_string(o, "lab");
   if (!lab.ok()) return std::move(lab).error();
-  if (!*lab) return Error(ErrorCode::kInvalidArgument, "\"lab\" is required: a lab id or a lab path");
+  if (!*lab)
+    return Error(ErrorCode::kInvalidArgument, "\"lab\" is required: a lab id or a lab path");
   req.lab = **lab;
   ATELIER_RETURN_IF_ERROR(check_lab_path_length(req.lab));
   auto cands = o.find("candidates");
   if (cands == o.end() || !cands->value().is_array()) {
-    return Error(ErrorCode::kInvalidArgument, "\"candidates\" is required: a list of candidate ids");
+    return Error(ErrorCode::kInvalidArgument,
+                 "\"candidates\" is required: a list of candidate ids");
   }
   for (const auto& c : cands->value().as_array()) {
-    if (!c.is_string()) return Error(ErrorCode::kInvalidArgument, "\"candidates\" must hold strings");
+    if (!c.is_string())
+      return Error(ErrorCode::kInvalidArgument, "\"candidates\" must hold strings");
     req.candidates.emplace_back(c.as_string());
   }
   if (auto seed = o.find("seed"); seed != o.end() && !seed->value().is_null()) {
-    if (seed->value().is_uint64()) req.seed = seed->value().as_uint64();
+    if (seed->value().is_uint64())
+      req.seed = seed->value().as_uint64();
     else if (seed->value().is_int64() && seed->value().as_int64() >= 0)
       req.seed = static_cast<std::uint64_t>(seed->value().as_int64());
-    else return Error(ErrorCode::kInvalidArgument, "\"seed\" must be a non-negative integer");
+    else
+      return Error(ErrorCode::kInvalidArgument, "\"seed\" must be a non-negative integer");
   }
   auto name = opt_string(o, "name");
   if (!name.ok()) return std::move(name).error();
   req.name = *name;
   if (auto fb = o.find("feedback"); fb != o.end()) {
-    if (!fb->value().is_bool()) return Error(ErrorCode::kInvalidArgument, "\"feedback\" must be true or false");
+    if (!fb->value().is_bool())
+      return Error(ErrorCode::kInvalidArgument, "\"feedback\" must be true or false");
     req.feedback = fb->value().as_bool();
   }
   if (auto cr = o.find("candidate_resets"); cr != o.end()) {
@@ -98,8 +107,9 @@ Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
   }
   if (auto ci = o.find("check_interval"); ci != o.end() && !ci->value().is_null()) {
     if (!ci->value().is_string()) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "\"check_interval\" must be a string: a duration like \"30s\" or \"2m\", or \"off\"");
+      return Error(
+          ErrorCode::kInvalidArgument,
+          "\"check_interval\" must be a string: a duration like \"30s\" or \"2m\", or \"off\"");
     }
     auto interval = sessions::parse_check_interval(std::string_view(ci->value().as_string()));
     if (!interval.ok()) return std::move(interval).error();
@@ -112,10 +122,14 @@ Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
 HttpResponse invalid_lab(const Error& error, const std::vector<lab::Diagnostic>& diagnostics) {
   json::array diags;
   for (const auto& d : diagnostics) {
-    diags.push_back(json::object{{"file", d.file}, {"line", d.at.line}, {"column", d.at.column},
-                                 {"message", d.message}, {"text", d.to_string()}});
+    diags.push_back(json::object{{"file", d.file},
+                                 {"line", d.at.line},
+                                 {"column", d.at.column},
+                                 {"message", d.message},
+                                 {"text", d.to_string()}});
   }
-  json::object err{{"code", "invalid_lab"}, {"message", error.to_string()}, {"diagnostics", std::move(diags)}};
+  json::object err{
+      {"code", "invalid_lab"}, {"message", error.to_string()}, {"diagnostics", std::move(diags)}};
   return json_response(400, json::object{{"error", std::move(err)}});
 }
 
@@ -147,7 +161,8 @@ HttpResponse handle_list_sessions(const HandlerContext& ctx) {
   Result<std::vector<store::SessionRecord>> list = std::vector<store::SessionRecord>();
   if (ctx.token->session) {
     auto own = ctx.store.get_session(*ctx.token->session);
-    if (own.ok() && (!page->after || *page->after < own->id)) list->push_back(std::move(own).value());
+    if (own.ok() && (!page->after || *page->after < own->id))
+      list->push_back(std::move(own).value());
   } else {
     // One more than asked: whether a next page exists, without a count.
     list = ctx.store.list_sessions_page(page->after, page->limit + 1);

@@ -8,18 +8,20 @@ namespace json = boost::json;
 namespace {
 
 json::object token_json(const store::TokenRecord& t) {
-  return json::object{{"id", t.id},
-                      {"role", store::to_string(t.role)},
-                      {"session", t.session ? json::value(*t.session) : json::value(nullptr)},
-                      {"candidate", t.candidate ? json::value(*t.candidate) : json::value(nullptr)},
-                      {"label", t.label},
-                      {"created_at", iso8601(t.created_at)},
-                      {"expires_at", t.expires_at ? json::value(iso8601(*t.expires_at)) : json::value(nullptr)}};
+  return json::object{
+      {"id", t.id},
+      {"role", store::to_string(t.role)},
+      {"session", t.session ? json::value(*t.session) : json::value(nullptr)},
+      {"candidate", t.candidate ? json::value(*t.candidate) : json::value(nullptr)},
+      {"label", t.label},
+      {"created_at", iso8601(t.created_at)},
+      {"expires_at", t.expires_at ? json::value(iso8601(*t.expires_at)) : json::value(nullptr)}};
 }
 
 // When a new token ends: candidate tokens with their session (no fixed end unless asked);
 // the others after `expires`, or kDefaultTokenLifetime.
-Result<std::optional<store::TimePoint>> expiry(store::Role role, const std::optional<std::string>& expires,
+Result<std::optional<store::TimePoint>> expiry(store::Role role,
+                                               const std::optional<std::string>& expires,
                                                store::TimePoint now) {
   std::optional<std::chrono::seconds> lifetime;
   if (expires) {
@@ -48,20 +50,25 @@ HttpResponse handle_create_token(const HandlerContext& ctx) {
   for (const auto* r : {&role_text, &session, &candidate, &label, &expires}) {
     if (!r->ok()) return error_response(r->error());
   }
-  if (!*role_text) return json_error(400, "invalid_argument", "\"role\" is required: trainer, evaluator or candidate");
+  if (!*role_text)
+    return json_error(400, "invalid_argument",
+                      "\"role\" is required: trainer, evaluator or candidate");
   auto role = store::parse_role(**role_text);
   if (!role) {
-    return json_error(400, "invalid_argument",
-                      "\"role\" is \"" + **role_text + "\"; expected trainer, evaluator or candidate");
+    return json_error(
+        400, "invalid_argument",
+        "\"role\" is \"" + **role_text + "\"; expected trainer, evaluator or candidate");
   }
   const auto& token = *ctx.token;
   if (token.session && *session != token.session) {
-    return json_error(403, "forbidden", "this token may only create tokens for session " + *token.session);
+    return json_error(403, "forbidden",
+                      "this token may only create tokens for session " + *token.session);
   }
   const store::TimePoint now = ctx.sessions.now();
   auto ends = expiry(*role, *expires, now);
   if (!ends.ok()) return error_response(ends.error());
-  auto created = ctx.store.create_token(*role, *session, *candidate, label->value_or(""), now, ctx.actor, *ends);
+  auto created = ctx.store.create_token(*role, *session, *candidate, label->value_or(""), now,
+                                        ctx.actor, *ends);
   if (!created.ok()) return error_response(created.error());
   json::object o{{"token", *created},
                  {"id", store::sha256_hex(*created).substr(0, 12)},

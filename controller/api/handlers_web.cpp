@@ -162,14 +162,17 @@ std::string pick(web::Lang lang, const lab::Text& t) {
 
 // The login each of the candidate's hosts gives them on its console ("root / PASSWORD": the
 // candidate administers their own machines; the password is their lab's, derived per candidate).
-// Empty when this atelierd runs no reconciler or the lab is not placed yet: the page then says nothing.
-std::map<std::string, std::string> login_hints(const HandlerContext& ctx, const store::WebSessionRecord& who) {
+// Empty when this atelierd runs no reconciler or the lab is not placed yet: the page then says
+// nothing.
+std::map<std::string, std::string> login_hints(const HandlerContext& ctx,
+                                               const store::WebSessionRecord& who) {
   std::map<std::string, std::string> out;
   if (!ctx.options.operations) return out;
   auto access = ctx.options.operations->access(who.session, who.candidate);
   if (!access.ok()) return out;
   for (const auto& h : access->hosts) {
-    if (!h.ssh_user.empty() && !h.ssh_password.empty()) out[h.name] = h.ssh_user + " / " + h.ssh_password;
+    if (!h.ssh_user.empty() && !h.ssh_password.empty())
+      out[h.name] = h.ssh_user + " / " + h.ssh_password;
   }
   return out;
 }
@@ -177,26 +180,31 @@ std::map<std::string, std::string> login_hints(const HandlerContext& ctx, const 
 // The candidate's machines with their state, and what runs now for this candidate (a reset by
 // them or by the trainer, a check run): a machine says "resetting" until its reset ends, and the
 // page reloads itself meanwhile.
-Status add_machines(const HandlerContext& ctx, const store::WebSessionRecord& who, const store::SessionRecord& session,
+Status add_machines(const HandlerContext& ctx, const store::WebSessionRecord& who,
+                    const store::SessionRecord& session,
                     const store::CandidateLabRecord& lab_record, const lab::Lab& lab,
                     web::WorkspacePage& page) {
   auto running = ctx.store.list_running_actions(who.session);
   if (!running.ok()) return std::move(running).error();
   std::vector<store::ActionRecord> mine;
   for (const auto& a : *running) {
-    if (std::find(a.candidates.begin(), a.candidates.end(), who.candidate) != a.candidates.end()) mine.push_back(a);
+    if (std::find(a.candidates.begin(), a.candidates.end(), who.candidate) != a.candidates.end())
+      mine.push_back(a);
   }
   const auto hints = login_hints(ctx, who);
   for (const auto& h : lab.hosts) {
     auto hint = hints.find(h.name);
     web::MachineState state = machine_state(lab_record.status);
     for (const auto& a : mine) {
-      if (a.kind == "reset" && (a.host.empty() || a.host == h.name)) state = web::MachineState::kResetting;
+      if (a.kind == "reset" && (a.host.empty() || a.host == h.name))
+        state = web::MachineState::kResetting;
     }
-    page.machines.push_back({h.name, state, hint == hints.end() ? "" : hint->second, "/candidate/console/" + h.name,
+    page.machines.push_back({h.name, state, hint == hints.end() ? "" : hint->second,
+                             "/candidate/console/" + h.name,
                              session.candidate_resets ? "/candidate/reset/" + h.name : ""});
   }
-  for (const auto& a : mine) page.checking = page.checking || (a.kind == "check_run" && session.feedback);
+  for (const auto& a : mine)
+    page.checking = page.checking || (a.kind == "check_run" && session.feedback);
   const std::string done = query_value(ctx.request, "done");
   if (done == "check" || done == "reset") page.notice = web::message(page.lang, "done." + done);
   bool busy = page.checking;
@@ -253,7 +261,8 @@ Result<web::WorkspacePage> workspace(const HandlerContext& ctx, const store::Web
 
 }  // namespace
 
-Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& store, const HttpRequest& request) {
+Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& store,
+                                                              const HttpRequest& request) {
   std::string c = request_cookie(request, kSessionCookie);
   if (!is_cookie_secret(c)) return std::optional<store::WebSessionRecord>();
   return store.find_web_session(store::sha256_hex(c), store::Clock::now());
@@ -298,8 +307,8 @@ HttpResponse handle_candidate_page(const HandlerContext& ctx) {
   if (fresh_csrf) page->csrf_token = random_hex_string(32);
   HttpResponse r = html_response(200, web::render_workspace(*page));
   if (fresh_csrf) {
-    r.headers.emplace_back("Set-Cookie",
-                           set_cookie(ctx, kCsrfCookie, page->csrf_token, ctx.options.web.web_session_ttl.count()));
+    r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookie, page->csrf_token,
+                                                    ctx.options.web.web_session_ttl.count()));
   }
   remember_lang(ctx, r);
   return r;

@@ -36,15 +36,17 @@ std::variant<Seat, HttpResponse> seat_of(const HandlerContext& ctx) {
 }
 
 // An action that does not go ahead, said in the candidate's language with the way back.
-HttpResponse refused(const HandlerContext& ctx, int status, const std::string& key, const std::string& more = "") {
+HttpResponse refused(const HandlerContext& ctx, int status, const std::string& key,
+                     const std::string& more = "") {
   const web::Lang lang = lang_of(ctx.request);
-  web::NoticePage page{lang, web::message(lang, "refused.title"), web::message(lang, key) + more, "/candidate"};
+  web::NoticePage page{lang, web::message(lang, "refused.title"), web::message(lang, key) + more,
+                       "/candidate"};
   return html_response(status, web::render_notice(page));
 }
 
 // Starts the trainer's action endpoint (`endpoint`, with its JSON `body`) for this candidate.
-HttpResponse start(const HandlerContext& ctx, const Seat& seat, Endpoint endpoint, const std::string& candidate,
-                   const boost::json::object& body) {
+HttpResponse start(const HandlerContext& ctx, const Seat& seat, Endpoint endpoint,
+                   const std::string& candidate, const boost::json::object& body) {
   Route route{endpoint, seat.who.session, candidate, {}, {}, {}};
   HttpRequest request = ctx.request;
   request.body = boost::json::serialize(body);
@@ -54,7 +56,8 @@ HttpResponse start(const HandlerContext& ctx, const Seat& seat, Endpoint endpoin
 
 // The action's answer as the candidate sees it: started (202) -> back to the workspace, which
 // says so; the core's refusals in words (409: the lab is not ready; 503: no reconciler).
-HttpResponse after_action(const HandlerContext& ctx, const HttpResponse& answer, const std::string& done) {
+HttpResponse after_action(const HandlerContext& ctx, const HttpResponse& answer,
+                          const std::string& done) {
   if (answer.status == 202) return see_other("/candidate?done=" + done);
   if (answer.status == 409) return refused(ctx, 409, "refused.not_ready");
   if (answer.status == 503) return refused(ctx, 503, "refused.unavailable");
@@ -85,17 +88,19 @@ HttpResponse handle_candidate_check(const HandlerContext& ctx) {
   long long wait = ctx.web.with_check_spacing([&](auto& s) { return s.wait_seconds(key, now); });
   if (wait > 0) {
     const web::Lang lang = lang_of(ctx.request);
-    HttpResponse r = refused(ctx, 429, "refused.too_soon", " " + web::format_duration(lang, wait) + ".");
+    HttpResponse r =
+        refused(ctx, 429, "refused.too_soon", " " + web::format_duration(lang, wait) + ".");
     r.headers.emplace_back("Retry-After", std::to_string(wait));
     return r;
   }
-  HttpResponse answer =
-      start(ctx, seat, Endpoint::kRunChecks, "", boost::json::object{{"candidate", seat.who.candidate}});
+  HttpResponse answer = start(ctx, seat, Endpoint::kRunChecks, "",
+                              boost::json::object{{"candidate", seat.who.candidate}});
   // Only a run that started counts: a lab not ready yet may be checked as soon as it is.
-  if (answer.status == 202) ctx.web.with_check_spacing([&](auto& s) {
-    s.note(key, now);
-    return 0;
-  });
+  if (answer.status == 202)
+    ctx.web.with_check_spacing([&](auto& s) {
+      s.note(key, now);
+      return 0;
+    });
   return after_action(ctx, answer, "check");
 }
 
@@ -113,7 +118,8 @@ HttpResponse handle_candidate_reset_page(const HandlerContext& ctx) {
   web::ResetConfirmPage page;
   page.lang = lang_of(ctx.request);
   page.csrf_token = request_cookie(ctx.request, kCsrfCookieName);
-  page.lab_title = page.lang == web::Lang::kEn && !lab->title.en.empty() ? lab->title.en : lab->title.fr;
+  page.lab_title =
+      page.lang == web::Lang::kEn && !lab->title.en.empty() ? lab->title.en : lab->title.fr;
   page.candidate = seat.who.candidate;
   page.host = host;
   page.action_url = "/candidate/reset/" + host;
@@ -133,9 +139,10 @@ HttpResponse handle_candidate_reset(const HandlerContext& ctx) {
   if (!*own) return refused(ctx, 403, "refused.not_yours");
   if (!csrf_ok(ctx.request)) return refused(ctx, 403, "refused.form");
   // Nothing is reset without the confirmation page's explicit "yes".
-  if (form_value(ctx.request.body, "confirm") != "yes") return see_other("/candidate/reset/" + host);
-  HttpResponse answer =
-      start(ctx, seat, Endpoint::kResetLab, seat.who.candidate, boost::json::object{{"host", host}});
+  if (form_value(ctx.request.body, "confirm") != "yes")
+    return see_other("/candidate/reset/" + host);
+  HttpResponse answer = start(ctx, seat, Endpoint::kResetLab, seat.who.candidate,
+                              boost::json::object{{"host", host}});
   return after_action(ctx, answer, "reset");
 }
 

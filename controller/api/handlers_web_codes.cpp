@@ -23,7 +23,8 @@ namespace json = boost::json;
 std::string derive_access_code(std::string_view key, std::string_view session,
                                std::string_view candidate, std::int64_t generation) {
   const crypto::Sha256 mac = crypto::hmac_sha256(
-      key, crypto::labelled_message("atelier-access-code", {session, candidate, std::to_string(generation)}));
+      key, crypto::labelled_message("atelier-access-code",
+                                    {session, candidate, std::to_string(generation)}));
   std::uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n = (n << 8) | mac[static_cast<std::size_t>(i)];
   std::string code;

@@ -21,7 +21,8 @@ std::optional<ConsolePrincipal> console_principal(store::Store& store, const Htt
     if (!auth.starts_with("Bearer ")) return std::nullopt;
     auto token = store.authenticate(auth.substr(7));
     if (!token.ok()) return std::nullopt;
-    ConsolePrincipal p{token->id, token->role == store::Role::kTrainer, token->session, std::nullopt, false};
+    ConsolePrincipal p{token->id, token->role == store::Role::kTrainer, token->session,
+                       std::nullopt, false};
     // An evaluator's token names no candidate and is no trainer: refused (403) by the bridge.
     if (token->role == store::Role::kCandidate) p.candidate = token->candidate;
     return p;
@@ -80,37 +81,43 @@ HttpResponse handle_list_recordings(const HandlerContext& ctx) {
     std::error_code ec;
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(root / lab.session / lab.candidate, ec)) {
-      if (e.is_regular_file(ec) && parse_recording_name(e.path().filename().string())) files.push_back(e.path());
+      if (e.is_regular_file(ec) && parse_recording_name(e.path().filename().string()))
+        files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
       auto name = parse_recording_name(f.filename().string());
       const auto when = std::chrono::system_clock::time_point(std::chrono::seconds(started_at(f)));
-      out.push_back(json::object{
-          {"candidate", lab.candidate},
-          {"host", name->host},
-          {"connection", name->connection},
-          {"bytes", static_cast<std::int64_t>(fs::file_size(f, ec))},
-          {"started_at", iso8601(when)},
-          {"url", "/sessions/" + lab.session + "/candidates/" + lab.candidate + "/recordings/" +
-                      f.filename().string()}});
+      out.push_back(
+          json::object{{"candidate", lab.candidate},
+                       {"host", name->host},
+                       {"connection", name->connection},
+                       {"bytes", static_cast<std::int64_t>(fs::file_size(f, ec))},
+                       {"started_at", iso8601(when)},
+                       {"url", "/sessions/" + lab.session + "/candidates/" + lab.candidate +
+                                   "/recordings/" + f.filename().string()}});
     }
   }
-  return json_response(200, json::object{{"session", ctx.route.session}, {"recordings", std::move(out)}});
+  return json_response(
+      200, json::object{{"session", ctx.route.session}, {"recordings", std::move(out)}});
 }
 
 HttpResponse handle_get_recording(const HandlerContext& ctx) {
   if (!parse_recording_name(ctx.route.action) || ctx.options.web.recordings_dir.empty()) {
-    return json_error(404, "not_found", "no such recording; list them with GET /sessions/SESSION/recordings");
+    return json_error(404, "not_found",
+                      "no such recording; list them with GET /sessions/SESSION/recordings");
   }
-  fs::path file = ctx.options.web.recordings_dir / ctx.route.session / ctx.route.candidate / ctx.route.action;
+  fs::path file =
+      ctx.options.web.recordings_dir / ctx.route.session / ctx.route.candidate / ctx.route.action;
   std::ifstream in(file, std::ios::binary);
-  if (!in) return json_error(404, "not_found", "no such recording; list them with GET /sessions/SESSION/recordings");
+  if (!in)
+    return json_error(404, "not_found",
+                      "no such recording; list them with GET /sessions/SESSION/recordings");
   HttpResponse r;
   r.content_type = "application/x-asciicast";
   r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + ctx.route.candidate + "-" +
-                                                    ctx.route.action + "\"");
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + ctx.route.candidate +
+                                                    "-" + ctx.route.action + "\"");
   return r;
 }
 

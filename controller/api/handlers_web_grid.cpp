@@ -32,7 +32,9 @@ std::map<std::string, std::string> form(const HttpRequest& r) {
   return q.ok() ? std::move(q).value() : std::map<std::string, std::string>{};
 }
 
-std::string pick(web::Lang l, const lab::Text& t) { return l == web::Lang::kEn && !t.en.empty() ? t.en : t.fr; }
+std::string pick(web::Lang l, const lab::Text& t) {
+  return l == web::Lang::kEn && !t.en.empty() ? t.en : t.fr;
+}
 
 // The page's CSRF token: the cookie's when valid, else a new one (set by html_page).
 std::string csrf_of(const HttpRequest& r) {
@@ -42,7 +44,8 @@ std::string csrf_of(const HttpRequest& r) {
 
 // An HTML answer with the same security headers as the candidate's pages; remembers the CSRF
 // token and a ?lang= choice in cookies.
-HttpResponse html_page(const HandlerContext& ctx, int status, std::string body, const std::string& csrf) {
+HttpResponse html_page(const HandlerContext& ctx, int status, std::string body,
+                       const std::string& csrf) {
   HttpResponse r = html_response(status, std::move(body));
   if (!csrf.empty() && request_cookie(ctx.request, kCsrfCookieName) != csrf) {
     r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookieName, csrf, 43200));
@@ -74,10 +77,14 @@ Result<Graded> graded(const HandlerContext& ctx, std::optional<std::string_view>
 
 web::Verdict verdict(grading::TaskStatus s) {
   switch (s) {
-    case grading::TaskStatus::kPassed: return web::Verdict::kPassed;
-    case grading::TaskStatus::kPartial: return web::Verdict::kPartial;
-    case grading::TaskStatus::kFailed: return web::Verdict::kFailed;
-    case grading::TaskStatus::kNotRun: return web::Verdict::kNotRun;
+    case grading::TaskStatus::kPassed:
+      return web::Verdict::kPassed;
+    case grading::TaskStatus::kPartial:
+      return web::Verdict::kPartial;
+    case grading::TaskStatus::kFailed:
+      return web::Verdict::kFailed;
+    case grading::TaskStatus::kNotRun:
+      return web::Verdict::kNotRun;
   }
   return web::Verdict::kNotRun;
 }
@@ -92,7 +99,9 @@ std::string of(double earned, int possible) {
   return grading::format_points(earned) + "/" + std::to_string(possible);
 }
 
-std::string base(const HandlerContext& ctx) { return "/evaluator/sessions/" + ctx.route.session; }
+std::string base(const HandlerContext& ctx) {
+  return "/evaluator/sessions/" + ctx.route.session;
+}
 std::string cell_url(const HandlerContext& ctx, const std::string& c, const std::string& t) {
   return base(ctx) + "/candidates/" + c + "/tasks/" + t;
 }
@@ -110,10 +119,11 @@ web::GridPage grid_page(const HandlerContext& ctx, const grading::SessionGrades&
     p.frozen_at = grading::format_time(g.frozen->at);
     p.frozen_by = g.frozen->who;
   }
-  for (const auto& t : g.lab.tasks) p.tasks.push_back({t.id, pick(l, t.title), std::to_string(t.points)});
+  for (const auto& t : g.lab.tasks)
+    p.tasks.push_back({t.id, pick(l, t.title), std::to_string(t.points)});
   for (const auto& c : g.candidates) {
-    web::GridRow row{c.candidate, {}, of(c.points_earned, c.points_possible), c.points_earned, c.percentage,
-                     sheet_url(ctx, c.candidate)};
+    web::GridRow row{c.candidate,     {},           of(c.points_earned, c.points_possible),
+                     c.points_earned, c.percentage, sheet_url(ctx, c.candidate)};
     for (const auto& t : g.lab.tasks) {
       const grading::TaskGrade* tg = c.task(t.id);
       if (tg == nullptr) {
@@ -121,10 +131,11 @@ web::GridPage grid_page(const HandlerContext& ctx, const grading::SessionGrades&
                              cell_url(ctx, c.candidate, t.id), false});
         continue;
       }
-      row.cells.push_back({verdict(tg->status), of(tg->points_earned, tg->points_possible), tg->points_earned,
-                           tg->override.has_value(), tg->sla_breached,
-                           tg->time_to_resolve ? grading::format_duration(*tg->time_to_resolve) : "",
-                           cell_url(ctx, c.candidate, t.id), tg->tampered});
+      row.cells.push_back(
+          {verdict(tg->status), of(tg->points_earned, tg->points_possible), tg->points_earned,
+           tg->override.has_value(), tg->sla_breached,
+           tg->time_to_resolve ? grading::format_duration(*tg->time_to_resolve) : "",
+           cell_url(ctx, c.candidate, t.id), tg->tampered});
     }
     p.rows.push_back(std::move(row));
   }
@@ -135,8 +146,9 @@ web::GridPage grid_page(const HandlerContext& ctx, const grading::SessionGrades&
 }
 
 // The runs of `task` for one candidate, oldest first, with this task's share of each.
-std::vector<web::RunView> run_views(const grading::CandidateInput& in, const grading::CandidateGrade& g,
-                                    const grading::TaskSpec& task, web::Lang l) {
+std::vector<web::RunView> run_views(const grading::CandidateInput& in,
+                                    const grading::CandidateGrade& g, const grading::TaskSpec& task,
+                                    web::Lang l) {
   std::vector<web::RunView> out;
   for (const auto& run : in.runs) {
     std::size_t passed = 0, seen = 0;
@@ -149,23 +161,26 @@ std::vector<web::RunView> run_views(const grading::CandidateInput& in, const gra
     std::string ignored;
     for (const auto& i : g.ignored_runs) {
       if (i.run_id != run.run_id) continue;
-      ignored = web::message(l, i.reason == grading::IgnoredReason::kBeforeHandOver ? "cell.ignored_before"
-                                                                                    : "cell.ignored_after");
+      ignored = web::message(l, i.reason == grading::IgnoredReason::kBeforeHandOver
+                                    ? "cell.ignored_before"
+                                    : "cell.ignored_after");
     }
-    out.push_back({run.run_id, grading::format_time(run.started_at), run.trigger == grading::RunTrigger::kScheduled,
-                   run.run_by, std::to_string(passed) + "/" + std::to_string(task.checks.size()), ignored});
+    out.push_back({run.run_id, grading::format_time(run.started_at),
+                   run.trigger == grading::RunTrigger::kScheduled, run.run_by,
+                   std::to_string(passed) + "/" + std::to_string(task.checks.size()), ignored});
   }
   return out;
 }
 
-Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd, const std::string& task_id,
-                                web::Lang l) {
+Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd,
+                                const std::string& task_id, web::Lang l) {
   const auto& g = gd.grades;
   const grading::CandidateGrade* c = g.candidate(ctx.route.candidate);
   const grading::TaskSpec* spec = g.lab.task(task_id);
   const grading::TaskGrade* t = c ? c->task(task_id) : nullptr;
   if (c == nullptr || spec == nullptr || t == nullptr || gd.input.candidates.empty()) {
-    return Error(ErrorCode::kNotFound, "no task \"" + task_id + "\" for candidate " + ctx.route.candidate);
+    return Error(ErrorCode::kNotFound,
+                 "no task \"" + task_id + "\" for candidate " + ctx.route.candidate);
   }
   web::CellPage p;
   p.lang = l;
@@ -187,10 +202,11 @@ Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd, con
   p.runs = run_views(gd.input.candidates.front(), *c, *spec, l);
   for (const auto& o : gd.input.candidates.front().overrides) {
     if (o.task_id != task_id) continue;
-    p.overrides.push_back({grading::format_points(o.points) + "/" + p.possible, o.justification, o.who,
-                           grading::format_time(o.when), t->override && *t->override == o});
+    p.overrides.push_back({grading::format_points(o.points) + "/" + p.possible, o.justification,
+                           o.who, grading::format_time(o.when), t->override && *t->override == o});
   }
-  for (const auto& a : t->annotations) p.notes.push_back({a.text, a.who, grading::format_time(a.when), a.result_id});
+  for (const auto& a : t->annotations)
+    p.notes.push_back({a.text, a.who, grading::format_time(a.when), a.result_id});
   p.override_url = base(ctx) + "/overrides";
   p.annotate_url = base(ctx) + "/annotations";
   p.freeze_url = base(ctx) + "/freeze";
@@ -200,7 +216,8 @@ Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd, con
 }
 
 HttpResponse render_cell_response(const HandlerContext& ctx, const std::string& task, int status,
-                                  const std::string& error, const std::map<std::string, std::string>& typed) {
+                                  const std::string& error,
+                                  const std::map<std::string, std::string>& typed) {
   auto gd = graded(ctx, std::string_view(ctx.route.candidate));
   if (!gd.ok()) return error_response(gd.error());
   web::Lang l = lang_of(ctx.request);
@@ -209,7 +226,8 @@ HttpResponse render_cell_response(const HandlerContext& ctx, const std::string& 
   page->csrf_token = csrf_of(ctx.request);
   page->error = error;
   if (auto it = typed.find("points"); it != typed.end()) page->points_value = it->second;
-  if (auto it = typed.find("justification"); it != typed.end()) page->justification_value = it->second;
+  if (auto it = typed.find("justification"); it != typed.end())
+    page->justification_value = it->second;
   return html_page(ctx, status, web::render_cell(*page), page->csrf_token);
 }
 
@@ -222,12 +240,13 @@ bool csrf_ok(const HttpRequest& r, const std::map<std::string, std::string>& f) 
 
 HttpResponse csrf_refused(const HandlerContext& ctx) {
   web::Lang l = lang_of(ctx.request);
-  std::string body = "<!DOCTYPE html>\n<html lang=\"" + std::string(l == web::Lang::kFr ? "fr" : "en") +
-                     "\"><head><meta charset=\"utf-8\"><title>403</title><link rel=\"stylesheet\" "
-                     "href=\"/assets/atelier.css\"></head><body><main><p class=\"error\" role=\"alert\">" +
-                     web::escape_html(web::message(l, "web.expired_form")) + "</p><p><a href=\"" +
-                     web::escape_html(base(ctx)) + "\">" + web::escape_html(web::message(l, "cell.back")) +
-                     "</a></p></main></body></html>\n";
+  std::string body =
+      "<!DOCTYPE html>\n<html lang=\"" + std::string(l == web::Lang::kFr ? "fr" : "en") +
+      "\"><head><meta charset=\"utf-8\"><title>403</title><link rel=\"stylesheet\" "
+      "href=\"/assets/atelier.css\"></head><body><main><p class=\"error\" role=\"alert\">" +
+      web::escape_html(web::message(l, "web.expired_form")) + "</p><p><a href=\"" +
+      web::escape_html(base(ctx)) + "\">" + web::escape_html(web::message(l, "cell.back")) +
+      "</a></p></main></body></html>\n";
   return html_page(ctx, 400, std::move(body), "");
 }
 
@@ -237,7 +256,9 @@ std::string api_message(const HttpResponse& r) {
   json::value v = json::parse(r.body, ec);
   if (ec || !v.is_object() || !v.as_object().contains("error")) return r.body;
   const auto& e = v.at("error");
-  return e.is_object() && e.as_object().contains("message") ? std::string(e.at("message").as_string()) : r.body;
+  return e.is_object() && e.as_object().contains("message")
+             ? std::string(e.at("message").as_string())
+             : r.body;
 }
 
 std::string field(const std::map<std::string, std::string>& f, const std::string& k) {
@@ -284,10 +305,12 @@ HttpResponse handle_evaluator_sheet(const HandlerContext& ctx) {
   p.percentage = c->percentage;
   if (gd->grades.frozen) p.frozen_at = grading::format_time(gd->grades.frozen->at);
   for (const auto& s : c->competencies) {
-    p.bars.push_back({s.code, pick(l, s.name), of(s.points_earned, s.points_possible), s.percentage});
+    p.bars.push_back(
+        {s.code, pick(l, s.name), of(s.points_earned, s.points_possible), s.percentage});
   }
   for (const auto& t : c->tasks) {
-    p.tasks.push_back({t.task_id, pick(l, t.title), verdict(t.status), of(t.points_earned, t.points_possible)});
+    p.tasks.push_back(
+        {t.task_id, pick(l, t.title), verdict(t.status), of(t.points_earned, t.points_possible)});
   }
   p.grid_url = base(ctx);
   return html_page(ctx, 200, web::render_sheet(p), "");
@@ -298,10 +321,12 @@ HttpResponse handle_evaluator_export(const HandlerContext& ctx) {
       {"csv", "csv"}, {"json", "json"}, {"junit", "xml"}, {"html", "html"}};
   auto ext = kExtension.find(ctx.route.action);
   if (ext == kExtension.end()) {
-    return json_error(404, "not_found", "no export \"" + ctx.route.action + "\"; expected csv, json, junit or html");
+    return json_error(404, "not_found",
+                      "no export \"" + ctx.route.action + "\"; expected csv, json, junit or html");
   }
   auto q = query(ctx.request);
-  std::string target = "/?format=" + ctx.route.action + "&lang=" + (lang_of(ctx.request) == web::Lang::kEn ? "en" : "fr");
+  std::string target = "/?format=" + ctx.route.action +
+                       "&lang=" + (lang_of(ctx.request) == web::Lang::kEn ? "en" : "fr");
   std::string candidate = q["candidate"];
   if (!candidate.empty()) {
     if (!safe_name(candidate)) return json_error(404, "not_found", "no such candidate");
@@ -312,7 +337,8 @@ HttpResponse handle_evaluator_export(const HandlerContext& ctx) {
   whole.candidate.clear();
   HttpResponse r = ResultsApi(ctx.store, ctx.sessions).export_results(whole, *ctx.token, target);
   if (r.status == 200) {
-    std::string name = "atelier-" + (safe_name(ctx.route.session) ? ctx.route.session : std::string("session")) +
+    std::string name = "atelier-" +
+                       (safe_name(ctx.route.session) ? ctx.route.session : std::string("session")) +
                        (candidate.empty() ? "" : "-" + candidate) + "." + ext->second;
     r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
@@ -326,9 +352,10 @@ HttpResponse handle_evaluator_override(const HandlerContext& ctx) {
   Route route = ctx.route;
   route.candidate = field(f, "candidate");
   std::string task = field(f, "task");
-  if (!safe_name(route.candidate) || !safe_name(task)) return json_error(400, "invalid_argument", "candidate and task are required");
-  HandlerContext cell_ctx{ctx.request, route, ctx.token, ctx.actor, ctx.store, ctx.sessions,
-                          ctx.options, ctx.web, ctx.response_counts};
+  if (!safe_name(route.candidate) || !safe_name(task))
+    return json_error(400, "invalid_argument", "candidate and task are required");
+  HandlerContext cell_ctx{ctx.request,  route,       ctx.token, ctx.actor,          ctx.store,
+                          ctx.sessions, ctx.options, ctx.web,   ctx.response_counts};
   web::Lang l = lang_of(ctx.request);
   const std::string points_text = field(f, "points");
   char* end = nullptr;
@@ -336,15 +363,20 @@ HttpResponse handle_evaluator_override(const HandlerContext& ctx) {
   if (points_text.empty() || end == nullptr || *end != '\0') {
     return render_cell_response(cell_ctx, task, 400, web::message(l, "cell.bad_points"), f);
   }
-  json::object body{{"candidate", route.candidate}, {"task", task}, {"points", points},
+  json::object body{{"candidate", route.candidate},
+                    {"task", task},
+                    {"points", points},
                     {"justification", field(f, "justification")}};
-  HttpResponse r = ResultsApi(ctx.store, ctx.sessions).override_score(ctx.route, *ctx.token, json::serialize(body));
+  HttpResponse r = ResultsApi(ctx.store, ctx.sessions)
+                       .override_score(ctx.route, *ctx.token, json::serialize(body));
   if (r.status == 201) return see_other(cell_url(ctx, route.candidate, task));
   // The API decided; the page says why in the reader's language where it can.
   std::string j = field(f, "justification");
-  bool blank = std::all_of(j.begin(), j.end(), [](unsigned char c) { return std::isspace(c) != 0; });
-  std::string why = r.status == 400 && blank ? web::message(l, "cell.need_justification")
-                                             : web::message(l, "cell.refused") + " " + api_message(r);
+  bool blank =
+      std::all_of(j.begin(), j.end(), [](unsigned char c) { return std::isspace(c) != 0; });
+  std::string why = r.status == 400 && blank
+                        ? web::message(l, "cell.need_justification")
+                        : web::message(l, "cell.refused") + " " + api_message(r);
   return render_cell_response(cell_ctx, task, r.status, why, f);
 }
 
@@ -352,16 +384,19 @@ HttpResponse handle_evaluator_annotate(const HandlerContext& ctx) {
   auto f = form(ctx.request);
   if (!csrf_ok(ctx.request, f)) return csrf_refused(ctx);
   std::string candidate = field(f, "candidate"), task = field(f, "task");
-  if (!safe_name(candidate) || !safe_name(task)) return json_error(400, "invalid_argument", "candidate and task are required");
+  if (!safe_name(candidate) || !safe_name(task))
+    return json_error(400, "invalid_argument", "candidate and task are required");
   json::object body{{"candidate", candidate}, {"task", task}, {"text", field(f, "text")}};
-  HttpResponse r = ResultsApi(ctx.store, ctx.sessions).annotate(ctx.route, *ctx.token, json::serialize(body));
+  HttpResponse r =
+      ResultsApi(ctx.store, ctx.sessions).annotate(ctx.route, *ctx.token, json::serialize(body));
   if (r.status == 201) return see_other(cell_url(ctx, candidate, task));
   Route for_cell = ctx.route;
   for_cell.candidate = candidate;
-  HandlerContext cell_ctx{ctx.request, for_cell, ctx.token, ctx.actor, ctx.store, ctx.sessions,
-                          ctx.options, ctx.web, ctx.response_counts};
+  HandlerContext cell_ctx{ctx.request,  for_cell,    ctx.token, ctx.actor,          ctx.store,
+                          ctx.sessions, ctx.options, ctx.web,   ctx.response_counts};
   web::Lang l = lang_of(ctx.request);
-  return render_cell_response(cell_ctx, task, r.status, web::message(l, "cell.refused") + " " + api_message(r), {});
+  return render_cell_response(cell_ctx, task, r.status,
+                              web::message(l, "cell.refused") + " " + api_message(r), {});
 }
 
 HttpResponse handle_evaluator_freeze(const HandlerContext& ctx) {

@@ -53,7 +53,8 @@ web::LabChoiceView choice_of(const std::string& folder, const lab::Lab& lab, web
 void list_labs(const sessions::SessionService& service, web::NewSessionPage& page) {
   std::error_code ec;
   std::set<std::string> folders;
-  for (fs::directory_iterator it(service.options().labs_dir, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(service.options().labs_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
     std::error_code e2;
     if (it->is_directory(e2) && fs::is_regular_file(it->path() / "lab.yaml", e2)) {
       folders.insert(it->path().filename().string());
@@ -67,8 +68,9 @@ void list_labs(const sessions::SessionService& service, web::NewSessionPage& pag
     }
     lab::LoadReport report = lab::load_lab_report(*path, service.options().load);
     if (!report.ok()) {
-      page.broken_labs.push_back(folder + ": " + (report.diagnostics.empty() ? report.to_string()
-                                                                              : report.diagnostics.front().message));
+      page.broken_labs.push_back(
+          folder + ": " +
+          (report.diagnostics.empty() ? report.to_string() : report.diagnostics.front().message));
       continue;
     }
     page.labs.push_back(choice_of(folder, *report.lab, page.lang));
@@ -83,7 +85,8 @@ Result<std::map<std::string, std::uint64_t>> memory_left(const HandlerContext& c
   std::map<std::string, std::uint64_t> usable;
   for (const auto& h : *hosts) {
     if (!h.enabled || h.memory_bytes == 0) continue;
-    usable[h.name] = static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) * (1.0 - reconciler::kHostReserve));
+    usable[h.name] = static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) *
+                                                (1.0 - reconciler::kHostReserve));
   }
   if (usable.empty()) return usable;
   auto sessions = ctx.store.list_sessions();
@@ -107,8 +110,8 @@ Result<std::map<std::string, std::uint64_t>> memory_left(const HandlerContext& c
   return usable;
 }
 
-HttpResponse form_page(const HandlerContext& ctx, int status, web::NewSessionForm form, const std::string& error,
-                       const std::vector<lab::Diagnostic>& diagnostics) {
+HttpResponse form_page(const HandlerContext& ctx, int status, web::NewSessionForm form,
+                       const std::string& error, const std::vector<lab::Diagnostic>& diagnostics) {
   web::NewSessionPage page;
   page.lang = lang_of(ctx.request);
   page.user = ctx.token->label;
@@ -125,20 +128,25 @@ HttpResponse form_page(const HandlerContext& ctx, int status, web::NewSessionFor
     if (!left->count(h.name)) continue;
     page.capacity.known = true;
     page.capacity.hosts++;
-    page.capacity.usable_bytes += static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) * (1.0 - reconciler::kHostReserve));
+    page.capacity.usable_bytes += static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) *
+                                                             (1.0 - reconciler::kHostReserve));
     page.capacity.left_bytes += left->at(h.name);
   }
   for (auto& lab : page.labs) {
     lab.fits = 0;
-    for (const auto& [name, bytes] : *left) lab.fits += lab.demand_bytes ? static_cast<int>(bytes / lab.demand_bytes) : 0;
+    for (const auto& [name, bytes] : *left)
+      lab.fits += lab.demand_bytes ? static_cast<int>(bytes / lab.demand_bytes) : 0;
   }
-  // The form's CSRF field is the cookie's value; a browser without one (it expired) gets a fresh one.
+  // The form's CSRF field is the cookie's value; a browser without one (it expired) gets a fresh
+  // one.
   std::string csrf = request_cookie(ctx.request, kCsrfCookieName);
   const bool fresh = !is_cookie_secret(csrf);
   if (fresh) csrf = random_hex_string(32);
   page.csrf_token = csrf;
   HttpResponse r = html_response(status, web::render_new_session(page));
-  if (fresh) r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookieName, csrf, ctx.options.web.web_session_ttl.count()));
+  if (fresh)
+    r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookieName, csrf,
+                                                    ctx.options.web.web_session_ttl.count()));
   remember_lang(ctx, r);
   return r;
 }
@@ -179,8 +187,11 @@ HttpResponse handle_new_session_page(const HandlerContext& ctx) {
 
 HttpResponse handle_new_session(const HandlerContext& ctx) {
   const std::string& body = ctx.request.body;
-  web::NewSessionForm form{form_value(body, "lab"), trimmed(form_value(body, "name")), form_value(body, "candidates"),
-                           trimmed(form_value(body, "check_interval")), form_value(body, "feedback") == "on",
+  web::NewSessionForm form{form_value(body, "lab"),
+                           trimmed(form_value(body, "name")),
+                           form_value(body, "candidates"),
+                           trimmed(form_value(body, "check_interval")),
+                           form_value(body, "feedback") == "on",
                            form_value(body, "candidate_resets") == "on"};
   auto req = decode_form(form);
   std::vector<lab::Diagnostic> diagnostics;
@@ -193,8 +204,8 @@ HttpResponse handle_new_session(const HandlerContext& ctx) {
     refused = std::move(req).error();
   }
   // The status the API gives the same refusal (400, 403, 404, 409), with its message.
-  return form_page(ctx, error_response(refused.error()).status, std::move(form), refused.error().to_string(),
-                   diagnostics);
+  return form_page(ctx, error_response(refused.error()).status, std::move(form),
+                   refused.error().to_string(), diagnostics);
 }
 
 }  // namespace atelier::api

@@ -1,8 +1,9 @@
 // People's pages: GET/POST /staff/login (name + password -> staff cookie), GET /staff/logout,
 // the trainer's pages: the sessions list, one session (candidates x state, with reset, solve,
-// run checks, destroy) and its access-code slips; and the evaluator's home (GET /evaluator). The pages' forms call the JSON API's own
-// handlers (actions_api.h, handlers_sessions.cpp) under the signed-in user's principal, so what a
-// page does is exactly what the API does, and audited under the user's name ("user:NAME").
+// run checks, destroy) and its access-code slips; and the evaluator's home (GET /evaluator). The
+// pages' forms call the JSON API's own handlers (actions_api.h, handlers_sessions.cpp) under the
+// signed-in user's principal, so what a page does is exactly what the API does, and audited under
+// the user's name ("user:NAME").
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -28,7 +29,8 @@ HttpResponse login_form(const HandlerContext& ctx, int status, const std::string
   std::string csrf = request_cookie(ctx.request, kCsrfCookieName);
   if (!is_cookie_secret(csrf) || !error_key.empty()) csrf = random_hex_string(32);
   web::Lang lang = lang_of(ctx.request);
-  web::StaffLoginPage model{lang, csrf, error_key.empty() ? "" : web::message(lang, error_key), name};
+  web::StaffLoginPage model{lang, csrf, error_key.empty() ? "" : web::message(lang, error_key),
+                            name};
   HttpResponse r = html_response(status, web::render_staff_login(model));
   r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookieName, csrf, 3600));
   remember_lang(ctx, r);
@@ -101,10 +103,12 @@ HttpResponse handle_staff_login(const HandlerContext& ctx) {
   std::string secret = random_hex_string(32);
   if (secret.empty()) return json_error(500, "internal", "the system random generator failed");
   const auto ttl = ctx.options.web.web_session_ttl;
-  Status made = ctx.store.create_staff_session(store::sha256_hex(secret), found->user.name, store::Clock::now() + ttl);
+  Status made = ctx.store.create_staff_session(store::sha256_hex(secret), found->user.name,
+                                               store::Clock::now() + ttl);
   if (!made.ok()) return error_response(made.error());
-  Status logged = ctx.store.append_audit({0, store::Clock::now(), std::string(kUserActorPrefix) + found->user.name,
-                                          "user.login", "user " + found->user.name, "from " + address});
+  Status logged = ctx.store.append_audit(
+      {0, store::Clock::now(), std::string(kUserActorPrefix) + found->user.name, "user.login",
+       "user " + found->user.name, "from " + address});
   if (!logged.ok()) return error_response(logged.error());
   HttpResponse r = see_other(home_of(principal_of(found->user)));
   r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kStaffCookie, secret, ttl.count()));
@@ -136,14 +140,16 @@ std::string current_step(const store::CandidateLabRecord& lab) {
     }
   }
   for (std::size_t i = 0; i < store::kSteps.size(); ++i) {
-    if (lab.steps[i] == store::StepState::kPending) return std::string(store::to_string(store::kSteps[i]));
+    if (lab.steps[i] == store::StepState::kPending)
+      return std::string(store::to_string(store::kSteps[i]));
   }
   return "";
 }
 
 bool contains_folded(const std::string& hay, const std::string& needle) {
   auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
   };
   return lower(hay).find(lower(needle)) != std::string::npos;
@@ -160,7 +166,8 @@ Result<web::SessionRowView> session_row(const HandlerContext& ctx, const store::
   row.total = static_cast<int>(labs->size());
   for (const auto& l : *labs) row.ready += l.status == store::LabStatus::kReady ? 1 : 0;
   row.created_by = s.created_by;
-  row.age_seconds = std::chrono::duration_cast<std::chrono::seconds>(store::Clock::now() - s.created_at).count();
+  row.age_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(store::Clock::now() - s.created_at).count();
   return row;
 }
 
@@ -177,7 +184,9 @@ HttpResponse handle_trainer_page(const HandlerContext& ctx) {
   for (const auto& s : *sessions) {
     // A session-limited trainer sees their session only (authorize() let the list through).
     if (ctx.token->session && *ctx.token->session != s.id) continue;
-    if (!model.filter.empty() && !contains_folded(s.id + " " + s.lab_id + " " + s.created_by, model.filter)) continue;
+    if (!model.filter.empty() &&
+        !contains_folded(s.id + " " + s.lab_id + " " + s.created_by, model.filter))
+      continue;
     auto row = session_row(ctx, s);
     if (!row.ok()) return error_response(row.error());
     model.sessions.push_back(std::move(row).value());
@@ -207,7 +216,8 @@ HttpResponse handle_trainer_session_page(const HandlerContext& ctx) {
     model.notice = web::message(model.lang, "trainer.started") + " " + done;
   }
   for (const auto& l : *labs) {
-    model.candidates.push_back({l.candidate, std::string(store::to_string(l.status)), current_step(l), l.error});
+    model.candidates.push_back(
+        {l.candidate, std::string(store::to_string(l.status)), current_step(l), l.error});
   }
   HttpResponse r = html_response(200, web::render_trainer_session(model));
   remember_lang(ctx, r);
@@ -246,15 +256,28 @@ HttpResponse handle_trainer_action(const HandlerContext& ctx) {
   api_request.body.clear();  // the form's fields are not the API's JSON body
   std::string kind;
   switch (ctx.route.endpoint) {
-    case Endpoint::kTrainerReset: api_route.endpoint = Endpoint::kResetLab; kind = "reset"; break;
-    case Endpoint::kTrainerSolve: api_route.endpoint = Endpoint::kSolveLab; kind = "solve"; break;
-    case Endpoint::kTrainerChecks: api_route.endpoint = Endpoint::kRunChecks; kind = "check_run"; break;
-    default: api_route.endpoint = Endpoint::kDestroySession; kind = "destroy"; break;
+    case Endpoint::kTrainerReset:
+      api_route.endpoint = Endpoint::kResetLab;
+      kind = "reset";
+      break;
+    case Endpoint::kTrainerSolve:
+      api_route.endpoint = Endpoint::kSolveLab;
+      kind = "solve";
+      break;
+    case Endpoint::kTrainerChecks:
+      api_route.endpoint = Endpoint::kRunChecks;
+      kind = "check_run";
+      break;
+    default:
+      api_route.endpoint = Endpoint::kDestroySession;
+      kind = "destroy";
+      break;
   }
-  HandlerContext api_ctx{api_request, api_route, ctx.token, ctx.actor, ctx.store, ctx.sessions,
-                         ctx.options, ctx.web, ctx.response_counts};
+  HandlerContext api_ctx{api_request,  api_route,   ctx.token, ctx.actor,          ctx.store,
+                         ctx.sessions, ctx.options, ctx.web,   ctx.response_counts};
   if (kind == "destroy") {
-    if (form_value(ctx.request.body, "confirm") != ctx.route.session) return see_other(back + "?done=destroy_mismatch");
+    if (form_value(ctx.request.body, "confirm") != ctx.route.session)
+      return see_other(back + "?done=destroy_mismatch");
     HttpResponse r = handle_destroy_session(api_ctx);
     return r.status / 100 == 2 ? see_other(back + "?done=destroyed") : r;
   }
@@ -273,8 +296,8 @@ HttpResponse handle_trainer_action(const HandlerContext& ctx) {
 HttpResponse handle_trainer_slips(const HandlerContext& ctx) {
   Route codes_route = ctx.route;
   codes_route.endpoint = Endpoint::kListCodes;
-  HandlerContext codes_ctx{ctx.request, codes_route, ctx.token, ctx.actor, ctx.store, ctx.sessions,
-                           ctx.options, ctx.web, ctx.response_counts};
+  HandlerContext codes_ctx{ctx.request,  codes_route, ctx.token, ctx.actor,          ctx.store,
+                           ctx.sessions, ctx.options, ctx.web,   ctx.response_counts};
   HttpResponse codes = handle_list_codes(codes_ctx);
   if (codes.status != 200) return codes;
   std::vector<web::CodeSlip> slips;
@@ -282,7 +305,8 @@ HttpResponse handle_trainer_slips(const HandlerContext& ctx) {
   auto body = boost::json::parse(codes.body, ec);
   if (ec) return json_error(500, "internal", "the codes could not be read back");
   for (const auto& c : body.at("codes").as_array()) {
-    slips.push_back({std::string(c.at("candidate").as_string()), std::string(c.at("code").as_string())});
+    slips.push_back(
+        {std::string(c.at("candidate").as_string()), std::string(c.at("code").as_string())});
   }
   std::string host(ctx.request.header("Host"));
   std::string address = (ctx.options.web.secure_cookies ? "https://" : "http://") + host + "/login";

@@ -1,6 +1,7 @@
 // Blocking HTTP client on Boost.Beast (see http_client.h).
 #include "controller/api/http_client.h"
 
+#include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,7 +10,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-#include <openssl/ssl.h>
 
 #include <cctype>
 
@@ -74,8 +74,9 @@ Result<HttpResponse> http_call(std::string_view server, const ClientRequest& req
                                std::chrono::seconds timeout) {
   auto url = boost::urls::parse_uri(server);
   if (!url) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "\"" + std::string(server) + "\" is not a URL; give one like http://127.0.0.1:8440");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "\"" + std::string(server) + "\" is not a URL; give one like http://127.0.0.1:8440");
   }
   const bool tls = url->scheme() == "https";
   if (url->scheme() != "http" && !tls) {
@@ -91,7 +92,8 @@ Result<HttpResponse> http_call(std::string_view server, const ClientRequest& req
   beast::error_code ec;
   tcp::resolver resolver(io);
   auto endpoints = resolver.resolve(host, port, ec);
-  if (ec) return Error(ErrorCode::kUnavailable, ec.message()).context("resolve " + host).context(what);
+  if (ec)
+    return Error(ErrorCode::kUnavailable, ec.message()).context("resolve " + host).context(what);
 
   // Every step runs with the same deadline; the async calls are run to completion here.
   stream.expires_after(timeout);
@@ -109,15 +111,20 @@ Result<HttpResponse> http_call(std::string_view server, const ClientRequest& req
   }
   asio::ssl::context ctx(asio::ssl::context::tls_client);
   ctx.set_verify_mode(asio::ssl::verify_peer);
-  if (request.ca_file.empty()) ctx.set_default_verify_paths(ec);
-  else ctx.load_verify_file(request.ca_file, ec);
+  if (request.ca_file.empty())
+    ctx.set_default_verify_paths(ec);
+  else
+    ctx.load_verify_file(request.ca_file, ec);
   if (ec) {
-    return Error(ErrorCode::kInvalidArgument, ec.message()).context("load CA file " + request.ca_file).context(what);
+    return Error(ErrorCode::kInvalidArgument, ec.message())
+        .context("load CA file " + request.ca_file)
+        .context(what);
   }
   beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), ctx);
   beast::get_lowest_layer(secure).expires_after(timeout);
   // SNI for names; the certificate must name the host (an IP address in its SAN, or the name).
-  if (!host.empty() && !std::isdigit(static_cast<unsigned char>(host[0])) && host.find(':') == std::string::npos) {
+  if (!host.empty() && !std::isdigit(static_cast<unsigned char>(host[0])) &&
+      host.find(':') == std::string::npos) {
     SSL_set_tlsext_host_name(secure.native_handle(), host.c_str());
   }
   secure.set_verify_callback(asio::ssl::host_name_verification(host));

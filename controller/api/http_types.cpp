@@ -32,14 +32,21 @@ HttpResponse json_response(int status, const boost::json::value& v) {
 
 HttpResponse error_response(const Error& e) {
   switch (e.code()) {
-    case ErrorCode::kInvalidArgument: return json_error(400, "invalid_argument", e.to_string());
-    case ErrorCode::kNotFound: return json_error(404, "not_found", e.to_string());
-    case ErrorCode::kAlreadyExists: return json_error(409, "conflict", e.to_string());
-    case ErrorCode::kPermissionDenied: return json_error(403, "forbidden", e.to_string());
-    case ErrorCode::kFailedPrecondition: return json_error(409, "failed_precondition", e.to_string());
+    case ErrorCode::kInvalidArgument:
+      return json_error(400, "invalid_argument", e.to_string());
+    case ErrorCode::kNotFound:
+      return json_error(404, "not_found", e.to_string());
+    case ErrorCode::kAlreadyExists:
+      return json_error(409, "conflict", e.to_string());
+    case ErrorCode::kPermissionDenied:
+      return json_error(403, "forbidden", e.to_string());
+    case ErrorCode::kFailedPrecondition:
+      return json_error(409, "failed_precondition", e.to_string());
     case ErrorCode::kUnavailable:
-    case ErrorCode::kTimeout: return json_error(503, "unavailable", e.to_string());
-    default: return json_error(500, "internal", e.to_string());
+    case ErrorCode::kTimeout:
+      return json_error(503, "unavailable", e.to_string());
+    default:
+      return json_error(500, "internal", e.to_string());
   }
 }
 
@@ -57,7 +64,8 @@ std::string_view header_value(const HttpHeaders& headers, std::string_view name)
 bool safe_header(std::string_view name, std::string_view value) {
   if (name.empty()) return false;
   for (char c : name) {
-    bool token = std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    bool token = std::isalnum(static_cast<unsigned char>(c)) ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
     if (!token) return false;
   }
   return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;

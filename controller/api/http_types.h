@@ -49,8 +49,8 @@ struct HttpResponse {
   HttpHeaders headers;
 
   // A stream (Server-Sent Events) when set: the server sends the headers and `body`, then
-  // calls `poll` every `poll_interval` on the server's worker thread and sends what it returns ("" sends
-  // nothing), until it returns nullopt, the client goes away, or the server stops.
+  // calls `poll` every `poll_interval` on the server's worker thread and sends what it returns (""
+  // sends nothing), until it returns nullopt, the client goes away, or the server stops.
   std::function<std::optional<std::string>()> poll;
   std::chrono::milliseconds poll_interval{1000};
 };

@@ -18,9 +18,9 @@ namespace atelier::api {
 namespace json = boost::json;
 namespace {
 
-
-
-Error invalid(std::string message) { return Error(ErrorCode::kInvalidArgument, std::move(message)); }
+Error invalid(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, std::move(message));
+}
 
 // The decoded query parameters of a request target (the last value of a repeated key wins).
 Result<std::map<std::string, std::string>> query_of(std::string_view target) {
@@ -34,7 +34,8 @@ Result<std::map<std::string, std::string>> query_of(std::string_view target) {
 }
 
 Result<json::object> parse_object(const std::string& body, bool empty_is_object = false) {
-  if (empty_is_object && std::all_of(body.begin(), body.end(), [](unsigned char c) { return std::isspace(c); })) {
+  if (empty_is_object &&
+      std::all_of(body.begin(), body.end(), [](unsigned char c) { return std::isspace(c); })) {
     return json::object{};
   }
   boost::system::error_code ec;
@@ -77,11 +78,16 @@ const grading::CompetencyCatalog& catalog() {
 
 std::string_view content_type(grading::Format f) {
   switch (f) {
-    case grading::Format::kCsv: return "text/csv; charset=utf-8";
-    case grading::Format::kJson: return "application/json";
-    case grading::Format::kJunit: return "application/xml; charset=utf-8";
-    case grading::Format::kHtml: return "text/html; charset=utf-8";
-    case grading::Format::kGrid: return "text/plain; charset=utf-8";
+    case grading::Format::kCsv:
+      return "text/csv; charset=utf-8";
+    case grading::Format::kJson:
+      return "application/json";
+    case grading::Format::kJunit:
+      return "application/xml; charset=utf-8";
+    case grading::Format::kHtml:
+      return "text/html; charset=utf-8";
+    case grading::Format::kGrid:
+      return "text/plain; charset=utf-8";
   }
   return "application/octet-stream";
 }
@@ -97,7 +103,8 @@ bool ResultsApi::wants_export(std::string_view target) {
   return !q.ok() || q->count("format") > 0;  // an unreadable query is reported by export_results
 }
 
-Result<grading::SessionInput> load_session_input(store::Store& store, sessions::SessionService& sessions,
+Result<grading::SessionInput> load_session_input(store::Store& store,
+                                                 sessions::SessionService& sessions,
                                                  std::string_view session,
                                                  std::optional<std::string_view> candidate) {
   auto record = store.get_session(session);
@@ -113,7 +120,8 @@ Result<grading::SessionInput> load_session_input(store::Store& store, sessions::
                                            "\" in session \"" + std::string(session) + "\"");
   }
   auto lab = sessions.candidate_lab(session, wanted.front().candidate);
-  if (!lab.ok()) return std::move(lab).error().context("load the lab of session " + std::string(session));
+  if (!lab.ok())
+    return std::move(lab).error().context("load the lab of session " + std::string(session));
 
   grading::SessionInput in;
   in.session = std::string(session);
@@ -131,12 +139,13 @@ Result<grading::SessionInput> load_session_input(store::Store& store, sessions::
   if (!annotations.ok()) return std::move(annotations).error();
 
   std::map<std::string, std::vector<grading::CheckResult>> results_by_candidate;
-  std::set<std::tuple<std::string, std::string, std::string, int>> seen;  // candidate, run, task, check
+  std::set<std::tuple<std::string, std::string, std::string, int>>
+      seen;  // candidate, run, task, check
   for (const auto& r : *results) {
     const grading::TaskSpec* task = in.lab.task(r.task);
     auto status = grading::parse_check_status(r.status);
-    if (task == nullptr || r.check_index < 0 || static_cast<std::size_t>(r.check_index) >= task->checks.size() ||
-        !status) {
+    if (task == nullptr || r.check_index < 0 ||
+        static_cast<std::size_t>(r.check_index) >= task->checks.size() || !status) {
       continue;
     }
     const std::string run = r.run_id.empty() ? r.result_id : r.run_id;
@@ -167,7 +176,8 @@ Result<grading::SessionInput> load_session_input(store::Store& store, sessions::
       for (const auto& t : lab->tasks) ci.task_titles[t.id] = t.ticket.title;
     } else {
       auto own = sessions.candidate_lab(session, c.candidate);
-      if (!own.ok()) return std::move(own).error().context("load the lab of candidate " + c.candidate);
+      if (!own.ok())
+        return std::move(own).error().context("load the lab of candidate " + c.candidate);
       for (const auto& t : own->tasks) ci.task_titles[t.id] = t.ticket.title;
     }
     ci.handed_over_at = c.handed_over_at;
@@ -177,7 +187,8 @@ Result<grading::SessionInput> load_session_input(store::Store& store, sessions::
       ci.overrides.push_back({o.candidate, o.task, o.points, o.justification, o.who, o.at});
     }
     for (const auto& a : *annotations) {
-      if (a.candidate != c.candidate || (!a.task.empty() && in.lab.task(a.task) == nullptr)) continue;
+      if (a.candidate != c.candidate || (!a.task.empty() && in.lab.task(a.task) == nullptr))
+        continue;
       ci.annotations.push_back({a.candidate, a.task, a.result_id, a.text, a.who, a.at});
     }
     in.candidates.push_back(std::move(ci));
@@ -198,22 +209,28 @@ HttpResponse ResultsApi::export_results(const Route& route, const store::TokenRe
   grading::ExportOptions options;
   if (auto it = query->find("lang"); it != query->end()) {
     auto lang = grading::parse_language(it->second);
-    if (!lang) return json_error(400, "invalid_argument", "lang is \"" + it->second + "\"; expected fr or en");
+    if (!lang)
+      return json_error(400, "invalid_argument",
+                        "lang is \"" + it->second + "\"; expected fr or en");
     options.language = *lang;
   }
-  if (auto it = query->find("bom"); it != query->end()) options.csv_bom = it->second == "1" || it->second == "true";
+  if (auto it = query->find("bom"); it != query->end())
+    options.csv_bom = it->second == "1" || it->second == "true";
 
   std::optional<std::string> candidate;
-  if (auto it = query->find("candidate"); it != query->end() && !it->second.empty()) candidate = it->second;
+  if (auto it = query->find("candidate"); it != query->end() && !it->second.empty())
+    candidate = it->second;
   if (!route.candidate.empty()) {
     if (candidate && *candidate != route.candidate) {
       return json_error(400, "invalid_argument",
-                        "candidate=" + *candidate + " names another candidate than the path's " + route.candidate);
+                        "candidate=" + *candidate + " names another candidate than the path's " +
+                            route.candidate);
     }
     candidate = route.candidate;
   }
-  auto input = load_session_input(store_, sessions_, route.session,
-                                  candidate ? std::optional<std::string_view>(*candidate) : std::nullopt);
+  auto input =
+      load_session_input(store_, sessions_, route.session,
+                         candidate ? std::optional<std::string_view>(*candidate) : std::nullopt);
   if (!input.ok()) return error_response(input.error());
   if (token.role == store::Role::kCandidate) {
     // The evaluators' notes are for the jury, not feedback.
@@ -230,7 +247,8 @@ HttpResponse ResultsApi::export_results(const Route& route, const store::TokenRe
   return r;
 }
 
-HttpResponse ResultsApi::annotate(const Route& route, const store::TokenRecord& token, const std::string& body) {
+HttpResponse ResultsApi::annotate(const Route& route, const store::TokenRecord& token,
+                                  const std::string& body) {
   auto o = parse_object(body);
   if (!o.ok()) return json_error(400, "bad_json", o.error().message());
   Status fields = check_fields(*o, {"candidate", "task", "result_id", "text"});
@@ -243,14 +261,16 @@ HttpResponse ResultsApi::annotate(const Route& route, const store::TokenRecord& 
     if (!f->ok()) return error_response(f->error());
   }
   if (candidate->empty()) return json_error(400, "invalid_argument", "\"candidate\" is required");
-  if (is_blank(*text)) return json_error(400, "invalid_argument", "\"text\" is required: the note itself");
+  if (is_blank(*text))
+    return json_error(400, "invalid_argument", "\"text\" is required: the note itself");
   if (!result_id->empty() && task->empty()) {
     return json_error(400, "invalid_argument", "\"result_id\" needs the \"task\" it belongs to");
   }
   auto lab = sessions_.candidate_lab(route.session, *candidate);
   if (!lab.ok()) return error_response(lab.error());
   if (!task->empty() && lab->task(*task) == nullptr) {
-    return json_error(404, "not_found", "no task \"" + *task + "\" in the lab of session " + route.session);
+    return json_error(404, "not_found",
+                      "no task \"" + *task + "\" in the lab of session " + route.session);
   }
   if (!result_id->empty()) {
     auto results = store_.list_results(route.session, *candidate);
@@ -259,24 +279,29 @@ HttpResponse ResultsApi::annotate(const Route& route, const store::TokenRecord& 
       return r.result_id == *result_id && r.task == *task;
     });
     if (!found) {
-      return json_error(404, "not_found",
-                        "no result \"" + *result_id + "\" of task " + *task + " for candidate " + *candidate);
+      return json_error(
+          404, "not_found",
+          "no result \"" + *result_id + "\" of task " + *task + " for candidate " + *candidate);
     }
   }
-  store::AnnotationRecord a{0, route.session, *candidate, *task, *result_id, *text, who_of(token), sessions_.now()};
+  store::AnnotationRecord a{0,          route.session, *candidate,    *task,
+                            *result_id, *text,         who_of(token), sessions_.now()};
   auto seq = store_.add_annotation(a, token.id);
   if (!seq.ok()) return error_response(seq.error());
-  return json_response(201, json::object{{"id", *seq},
-                                         {"session", a.session},
-                                         {"candidate", a.candidate},
-                                         {"task", a.task.empty() ? json::value(nullptr) : json::value(a.task)},
-                                         {"result_id", a.result_id.empty() ? json::value(nullptr) : json::value(a.result_id)},
-                                         {"text", a.text},
-                                         {"who", a.who},
-                                         {"at", grading::time_to_json(a.at)}});
+  return json_response(
+      201, json::object{
+               {"id", *seq},
+               {"session", a.session},
+               {"candidate", a.candidate},
+               {"task", a.task.empty() ? json::value(nullptr) : json::value(a.task)},
+               {"result_id", a.result_id.empty() ? json::value(nullptr) : json::value(a.result_id)},
+               {"text", a.text},
+               {"who", a.who},
+               {"at", grading::time_to_json(a.at)}});
 }
 
-HttpResponse ResultsApi::override_score(const Route& route, const store::TokenRecord& token, const std::string& body) {
+HttpResponse ResultsApi::override_score(const Route& route, const store::TokenRecord& token,
+                                        const std::string& body) {
   auto o = parse_object(body);
   if (!o.ok()) return json_error(400, "bad_json", o.error().message());
   Status fields = check_fields(*o, {"candidate", "task", "points", "justification"});
@@ -291,7 +316,8 @@ HttpResponse ResultsApi::override_score(const Route& route, const store::TokenRe
   if (task->empty()) return json_error(400, "invalid_argument", "\"task\" is required");
   auto points_it = o->find("points");
   if (points_it == o->end() || !points_it->value().is_number()) {
-    return json_error(400, "invalid_argument", "\"points\" is required: a number from 0 to the task's points");
+    return json_error(400, "invalid_argument",
+                      "\"points\" is required: a number from 0 to the task's points");
   }
   const double points = points_it->value().to_number<double>();
   if (is_blank(*justification)) {
@@ -301,12 +327,15 @@ HttpResponse ResultsApi::override_score(const Route& route, const store::TokenRe
   auto input = load_session_input(store_, sessions_, route.session, std::string_view(*candidate));
   if (!input.ok()) return error_response(input.error());
   if (input->lab.task(*task) == nullptr) {
-    return json_error(404, "not_found", "no task \"" + *task + "\" in the lab of session " + route.session);
+    return json_error(404, "not_found",
+                      "no task \"" + *task + "\" in the lab of session " + route.session);
   }
-  grading::Override value{*candidate, *task, points, *justification, who_of(token), sessions_.now()};
+  grading::Override value{*candidate,     *task,         points,
+                          *justification, who_of(token), sessions_.now()};
   Status valid = grading::validate_override(value, input->lab, input->frozen);
   if (!valid.ok()) return error_response(valid.error());
-  store::OverrideRecord record{0, route.session, *candidate, *task, points, *justification, value.who, value.when};
+  store::OverrideRecord record{0,      route.session,  *candidate, *task,
+                               points, *justification, value.who,  value.when};
   auto seq = store_.add_override(record, token.id);
   if (!seq.ok()) return error_response(seq.error());
   json::value v = grading::to_json(value);
@@ -315,7 +344,8 @@ HttpResponse ResultsApi::override_score(const Route& route, const store::TokenRe
   return json_response(201, v);
 }
 
-HttpResponse ResultsApi::collect(const Route& route, const store::TokenRecord& token, const std::string& body) {
+HttpResponse ResultsApi::collect(const Route& route, const store::TokenRecord& token,
+                                 const std::string& body) {
   auto o = parse_object(body, /*empty_is_object=*/true);
   if (!o.ok()) return json_error(400, "bad_json", o.error().message());
   Status fields = check_fields(*o, {});

@@ -23,7 +23,8 @@ namespace atelier::api {
 // `candidate`, only that candidate. Results that name a task or check the lab does not have,
 // or repeat a check within a run, cannot be graded and are left out (they stay in the store
 // and in the raw results list). kNotFound for an unknown session or candidate.
-Result<grading::SessionInput> load_session_input(store::Store& store, sessions::SessionService& sessions,
+Result<grading::SessionInput> load_session_input(store::Store& store,
+                                                 sessions::SessionService& sessions,
                                                  std::string_view session,
                                                  std::optional<std::string_view> candidate = {});
 
@@ -32,7 +33,8 @@ std::string who_of(const store::TokenRecord& token);
 
 class ResultsApi {
  public:
-  ResultsApi(store::Store& store, sessions::SessionService& sessions) : store_(store), sessions_(sessions) {}
+  ResultsApi(store::Store& store, sessions::SessionService& sessions)
+      : store_(store), sessions_(sessions) {}
 
   // Whether a results GET asks for a graded export (its query has `format`); without one the
   // raw results list is served (api.cpp).
@@ -41,15 +43,19 @@ class ResultsApi {
   // GET /sessions/{s}/results?format=F[&candidate=C][&lang=fr|en][&bom=1] and
   // GET /sessions/{s}/candidates/{c}/results?format=F[&lang=..]. 200 with the export's content
   // type; 400 for a bad format/lang or html without a candidate; 404 for unknown ids.
-  HttpResponse export_results(const Route& route, const store::TokenRecord& token, std::string_view target);
+  HttpResponse export_results(const Route& route, const store::TokenRecord& token,
+                              std::string_view target);
 
   // POST /sessions/{s}/annotations {candidate, task?, result_id?, text} -> 201.
-  HttpResponse annotate(const Route& route, const store::TokenRecord& token, const std::string& body);
+  HttpResponse annotate(const Route& route, const store::TokenRecord& token,
+                        const std::string& body);
   // POST /sessions/{s}/overrides {candidate, task, points, justification} -> 201; 400 without a
   // justification or with points outside 0..the task's points; 409 once collected.
-  HttpResponse override_score(const Route& route, const store::TokenRecord& token, const std::string& body);
+  HttpResponse override_score(const Route& route, const store::TokenRecord& token,
+                              const std::string& body);
   // POST /sessions/{s}/collect (empty body or {}) -> 200 {session, frozen_at, who, already}.
-  HttpResponse collect(const Route& route, const store::TokenRecord& token, const std::string& body);
+  HttpResponse collect(const Route& route, const store::TokenRecord& token,
+                       const std::string& body);
 
  private:
   store::Store& store_;

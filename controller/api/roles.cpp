@@ -116,18 +116,25 @@ bool match_pattern(std::string_view pattern, std::string_view path, Route& out) 
   if (want.size() != got.size()) return false;
   if (!path.empty() && path.back() == '/' && path.size() > 1) return false;
   for (std::size_t i = 0; i < want.size(); ++i) {
-    if (want[i] == "{session}") out.session = got[i];
-    else if (want[i] == "{candidate}") out.candidate = got[i];
-    else if (want[i] == "{action}") out.action = got[i];
-    else if (want[i] == "{token}") out.token = got[i];
-    else if (want[i] != got[i]) return false;
+    if (want[i] == "{session}")
+      out.session = got[i];
+    else if (want[i] == "{candidate}")
+      out.candidate = got[i];
+    else if (want[i] == "{action}")
+      out.action = got[i];
+    else if (want[i] == "{token}")
+      out.token = got[i];
+    else if (want[i] != got[i])
+      return false;
   }
   return true;
 }
 
 }  // namespace
 
-std::span<const Rule> rules() { return kRules; }
+std::span<const Rule> rules() {
+  return kRules;
+}
 
 const Rule& rule(Endpoint e) {
   for (const auto& r : kRules) {

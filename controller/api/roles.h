@@ -36,24 +36,26 @@ enum class Endpoint {
   kCreateAnnotation,  // results_api.h
   kCreateOverride,
   kCollectResults,
-  kListCodes,         // handlers_web_codes.cpp
+  kListCodes,  // handlers_web_codes.cpp
   kRegenerateCode,
-  kLoginPage,         // handlers_web.cpp: pages, open here, the candidate's cookie checked there
+  kLoginPage,  // handlers_web.cpp: pages, open here, the candidate's cookie checked there
   kLogin,
   kLogout,
   kCandidatePage,
-  kAsset,             // handlers_web_assets.cpp
-  kConsolePage,       // handlers_web.cpp: the candidate's console page (cookie)
-  kListRecordings,    // handlers_web_console.cpp
+  kAsset,           // handlers_web_assets.cpp
+  kConsolePage,     // handlers_web.cpp: the candidate's console page (cookie)
+  kListRecordings,  // handlers_web_console.cpp
   kGetRecording,
-  kEvaluatorGrid,     // handlers_web_grid.cpp: the evaluator's pages (a bearer token or a person's cookie)
+  kEvaluatorGrid,  // handlers_web_grid.cpp: the evaluator's pages (a bearer token or a person's
+                   // cookie)
   kEvaluatorCell,
   kEvaluatorSheet,
   kEvaluatorExport,
   kEvaluatorOverride,
   kEvaluatorAnnotate,
   kEvaluatorFreeze,
-  kStaffLoginPage,    // handlers_web_staff.cpp: people's login, open; the pages after it by staff cookie
+  kStaffLoginPage,  // handlers_web_staff.cpp: people's login, open; the pages after it by staff
+                    // cookie
   kStaffLogin,
   kStaffLogout,
   kTrainerPage,
@@ -63,19 +65,20 @@ enum class Endpoint {
   kTrainerChecks,
   kTrainerDestroy,
   kTrainerSlips,
-  kCandidateCheck,    // handlers_web_actions.cpp: the candidate's own actions (cookie, CSRF)
+  kCandidateCheck,  // handlers_web_actions.cpp: the candidate's own actions (cookie, CSRF)
   kCandidateResetPage,
   kCandidateReset,
   kTrainerNewSessionPage,  // handlers_web_new_session.cpp: the trainer's "new session" form
   kTrainerNewSession,
-  kEvaluatorHome,          // the sessions an evaluator (or trainer) may grade
+  kEvaluatorHome,  // the sessions an evaluator (or trainer) may grade
 };
 
 struct HandlerContext;  // handlers.h
 using EndpointHandler = HttpResponse (*)(const HandlerContext&);
 
-// Who may call an endpoint, and which handler serves it. Trainer and evaluator tokens may be limited to one session
-// (TokenRecord::session); candidate tokens are always limited to their own candidate lab.
+// Who may call an endpoint, and which handler serves it. Trainer and evaluator tokens may be
+// limited to one session (TokenRecord::session); candidate tokens are always limited to their own
+// candidate lab.
 struct Rule {
   Endpoint endpoint;
   std::string_view method;
@@ -83,8 +86,8 @@ struct Rule {
   bool open;                 // no token needed
   bool trainer;
   bool evaluator;
-  bool candidate;            // only for the candidate named in the token
-  EndpointHandler handler;   // handlers.h; runs after authorize() allowed the request
+  bool candidate;           // only for the candidate named in the token
+  EndpointHandler handler;  // handlers.h; runs after authorize() allowed the request
 };
 
 // The table (roles.cpp), one row per endpoint.

@@ -6,13 +6,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -24,9 +24,9 @@
 #include <cctype>
 #include <list>
 #include <map>
-#include <utility>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 namespace atelier::api {
 namespace asio = boost::asio;
@@ -43,7 +43,9 @@ constexpr const char* kTls12Suites =
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
@@ -67,12 +69,16 @@ std::string framing_refusal(const http::request_header<Fields>& req) {
   if (auth > 1) return "two Authorization header fields";
   if (te == 0) return "";
   if (te > 1) return "two Transfer-Encoding header fields";
-  while (!te_value.empty() && (te_value.front() == ' ' || te_value.front() == '\t')) te_value.remove_prefix(1);
-  while (!te_value.empty() && (te_value.back() == ' ' || te_value.back() == '\t')) te_value.remove_suffix(1);
+  while (!te_value.empty() && (te_value.front() == ' ' || te_value.front() == '\t'))
+    te_value.remove_prefix(1);
+  while (!te_value.empty() && (te_value.back() == ' ' || te_value.back() == '\t'))
+    te_value.remove_suffix(1);
   if (!equals_ignoring_case(te_value, "chunked")) {
-    return "Transfer-Encoding \"" + std::string(te_value.substr(0, 64)) + "\" is not supported; only chunked";
+    return "Transfer-Encoding \"" + std::string(te_value.substr(0, 64)) +
+           "\" is not supported; only chunked";
   }
-  if (req.find(http::field::content_length) != req.end()) return "both Transfer-Encoding and Content-Length";
+  if (req.find(http::field::content_length) != req.end())
+    return "both Transfer-Encoding and Content-Length";
   return "";
 }
 
@@ -80,7 +86,8 @@ std::string framing_refusal(const http::request_header<Fields>& req) {
 // rest counted and reported with the next logged one.
 class RefusalLimiter {
  public:
-  RefusalLimiter(std::size_t burst, std::chrono::steady_clock::duration window) : burst_(burst), window_(window) {}
+  RefusalLimiter(std::size_t burst, std::chrono::steady_clock::duration window)
+      : burst_(burst), window_(window) {}
   // Whether to log this one; suppressed gets the count left out before it.
   bool admit(std::chrono::steady_clock::time_point now, std::size_t& suppressed) {
     if (now - window_start_ >= window_) {
@@ -104,12 +111,15 @@ class RefusalLimiter {
   std::size_t suppressed_ = 0;
 };
 
-std::string path_only(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
+std::string path_only(std::string_view target) {
+  return std::string(target.substr(0, target.find('?')));
+}
 
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, asio::thread_pool::executor_type w, Options o, Handler h, Observer obs, RefusalLog rl)
+  Impl(asio::io_context& io, asio::thread_pool::executor_type w, Options o, Handler h, Observer obs,
+       RefusalLog rl)
       : acceptor(io),
         worker(w),
         options(std::move(o)),
@@ -131,19 +141,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::optional<asio::ssl::context> tls;  // set: every connection starts with a TLS handshake
   std::list<beast::tcp_stream*> streams;  // open connections, closed by stop()
   std::size_t event_streams = 0;          // of which Server-Sent Event streams (io thread only)
-  std::atomic<bool> stopped = false;  // set on the io thread, or by the destructor
+  std::atomic<bool> stopped = false;      // set on the io thread, or by the destructor
 
   void refuse(std::string method, std::string path, std::string reason, std::string client) {
     std::size_t suppressed = 0;
     if (!refusal_log || !refusals.admit(std::chrono::steady_clock::now(), suppressed)) return;
-    refusal_log({std::move(method), std::move(path), std::move(reason), std::move(client), suppressed});
+    refusal_log(
+        {std::move(method), std::move(path), std::move(reason), std::move(client), suppressed});
   }
 
   // Out of file descriptors the pending connection stays in the backlog and accept fails again
   // at once: wait, doubling from 10 ms to 1 s, instead of spinning (and let /healthz recover
   // as soon as descriptors are back).
   asio::awaitable<void> back_off(std::chrono::milliseconds& delay) {
-    refuse("-", "-", "out of file descriptors; accepting again in " + std::to_string(delay.count()) + " ms", "-");
+    refuse("-", "-",
+           "out of file descriptors; accepting again in " + std::to_string(delay.count()) + " ms",
+           "-");
     asio::steady_timer timer(acceptor.get_executor());
     timer.expires_after(delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -156,7 +169,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (stopped || ec == asio::error::operation_aborted) co_return;
-      if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+      if (ec == asio::error::no_descriptors ||
+          ec == boost::system::errc::too_many_files_open_in_system ||
           ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
         co_await back_off(delay);
         if (stopped) co_return;
@@ -169,7 +183,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       std::string client = peer_ec ? std::string() : peer.address().to_string();
       std::size_t& mine = connections_by_client[client];
       if (connections >= options.max_connections || mine >= options.max_connections_per_client) {
-        refuse("-", "-", connections >= options.max_connections ? "too many connections" : "too many connections from this address",
+        refuse("-", "-",
+               connections >= options.max_connections ? "too many connections"
+                                                      : "too many connections from this address",
                client);
         if (mine == 0) connections_by_client.erase(client);
         socket.close(peer_ec);
@@ -177,7 +193,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       }
       ++connections;
       ++mine;
-      asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), std::move(client)), asio::detached);
+      asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), std::move(client)),
+                     asio::detached);
     }
   }
 
@@ -188,7 +205,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     ~Counted() {
       --impl->connections;
       auto it = impl->connections_by_client.find(client);
-      if (it != impl->connections_by_client.end() && --it->second == 0) impl->connections_by_client.erase(it);
+      if (it != impl->connections_by_client.end() && --it->second == 0)
+        impl->connections_by_client.erase(it);
     }
   };
 
@@ -229,7 +247,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
-  static http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version, bool keep_alive) {
+  static http::response<http::string_body> to_beast(const HttpResponse& r, unsigned version,
+                                                    bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "atelierd");
     res.set(http::field::content_type, r.content_type);
@@ -259,7 +278,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto& tcp_layer = beast::get_lowest_layer(stream);
     auto write = [&](const std::string& text) -> asio::awaitable<beast::error_code> {
       tcp_layer.expires_after(options.event_write_timeout);
-      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(text), asio::as_tuple(asio::use_awaitable));
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(text),
+                                                  asio::as_tuple(asio::use_awaitable));
       (void)wn;
       tcp_layer.expires_never();
       co_return wec;
@@ -293,7 +313,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
-    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                                asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;  // not TLS, or a client that does not trust us: nothing to answer
     co_await serve_stream(stream);
   }
@@ -301,11 +322,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // The answer to a request the server refuses itself (a read error, bad framing, a body over
   // the limit), logged and counted; the connection closes after it.
   HttpResponse refused_response(const beast::error_code& ec, std::string refusal,
-                                const http::request_parser<http::string_body>& parser, const std::string& client) {
+                                const http::request_parser<http::string_body>& parser,
+                                const std::string& client) {
     HttpResponse response;
     if (ec == http::error::body_limit) {
-      response = json_error(413, "body_too_large",
-                            "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
+      response = json_error(
+          413, "body_too_large",
+          "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
       refusal = "body over " + std::to_string(options.max_body_bytes) + " bytes";
     } else {
       if (ec) refusal = "malformed HTTP request: " + ec.message();
@@ -350,12 +373,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       parser.header_limit(16 * 1024);
       tcp_layer.expires_after(options.read_timeout);
       // The header first: its framing is checked before any body byte is read as a body.
-      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser,
+                                                      asio::as_tuple(asio::use_awaitable));
       (void)n;
       std::string refusal;
       if (!ec) refusal = framing_refusal(parser.get());
       if (!ec && refusal.empty() && !parser.is_done()) {
-        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        auto [bec, bn] =
+            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
         (void)bn;
         ec = bec;
       }
@@ -376,7 +401,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         HttpRequest request = to_request(req, client_address);
         if (options.upgrade && beast::websocket::is_upgrade(req)) {
           UpgradeContext up{request, req};
-          if constexpr (kTls) up.tls = &stream; else up.plain = &stream;
+          if constexpr (kTls)
+            up.tls = &stream;
+          else
+            up.plain = &stream;
           if (options.upgrade(up)) co_return;  // the stream was moved out: not ours any more
         }
         response = co_await answer(request);
@@ -385,7 +413,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (response.poll && event_streams >= options.max_event_streams) {
         refuse(std::string(parser.get().method_string()), path_only(parser.get().target()),
                "too many event streams", client_address);
-        response = json_error(503, "unavailable", "too many event streams are open; retry in a moment");
+        response =
+            json_error(503, "unavailable", "too many event streams are open; retry in a moment");
         response.headers.emplace_back("Retry-After", "5");
         response.close = true;
         if (observer) observer(response.status);
@@ -422,7 +451,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::size_t drained = 0;
     tcp_layer.expires_after(options.drain_time);
     while (!stopped && drained < options.drain_bytes) {
-      auto [rec, got] = co_await tcp_layer.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+      auto [rec, got] = co_await tcp_layer.async_read_some(asio::buffer(sink),
+                                                           asio::as_tuple(asio::use_awaitable));
       if (rec) break;
       drained += got;
     }
@@ -430,17 +460,20 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 };
 
-Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Options options, Handler handler,
-                                                      Observer observer, RefusalLog refusal_log) {
+Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Options options,
+                                                      Handler handler, Observer observer,
+                                                      RefusalLog refusal_log) {
   beast::error_code ec;
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "\"" + options.address + "\" is not an IP address; give one like 127.0.0.1 or ::1");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "\"" + options.address + "\" is not an IP address; give one like 127.0.0.1 or ::1");
   }
   auto worker = std::make_unique<asio::thread_pool>(1);
-  auto impl = std::make_shared<Impl>(io, worker->get_executor(), std::move(options), std::move(handler),
-                                     std::move(observer), std::move(refusal_log));
+  auto impl =
+      std::make_shared<Impl>(io, worker->get_executor(), std::move(options), std::move(handler),
+                             std::move(observer), std::move(refusal_log));
   if (!impl->options.tls_cert_file.empty() || !impl->options.tls_key_file.empty()) {
     if (impl->options.tls_cert_file.empty() || impl->options.tls_key_file.empty()) {
       return Error(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key");
@@ -462,7 +495,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, Opti
     }
     ctx.use_private_key_file(impl->options.tls_key_file, asio::ssl::context::pem, ec);
     if (ec) {
-      return Error(ErrorCode::kInvalidArgument, ec.message()).context("load TLS key " + impl->options.tls_key_file);
+      return Error(ErrorCode::kInvalidArgument, ec.message())
+          .context("load TLS key " + impl->options.tls_key_file);
     }
   }
   tcp::endpoint endpoint(address, impl->options.port);
@@ -493,7 +527,9 @@ std::uint16_t HttpServer::port() const {
   return ec ? 0 : ep.port();
 }
 
-void HttpServer::post_to_worker(std::function<void()> f) { asio::post(*worker_, std::move(f)); }
+void HttpServer::post_to_worker(std::function<void()> f) {
+  asio::post(*worker_, std::move(f));
+}
 
 void HttpServer::stop() {
   impl_->stopped = true;

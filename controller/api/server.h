@@ -28,9 +28,9 @@ class HttpServer {
  public:
   struct Options {
     std::string address = "127.0.0.1";
-    std::uint16_t port = 0;                          // 0: the system picks one (tests)
-    std::size_t max_body_bytes = 1024 * 1024;        // larger bodies get 413
-    std::chrono::seconds read_timeout{30};           // an idle or slow client is dropped
+    std::uint16_t port = 0;                    // 0: the system picks one (tests)
+    std::size_t max_body_bytes = 1024 * 1024;  // larger bodies get 413
+    std::chrono::seconds read_timeout{30};     // an idle or slow client is dropped
     // After a refused request (413, 400) the rest of what the client sends is read and dropped
     // so that it reads the answer before the close; at most this long and this much in all.
     std::chrono::milliseconds drain_time{2000};

@@ -15,7 +15,8 @@ store::TokenRecord principal_of(const store::UserRecord& user) {
   return t;
 }
 
-Result<std::optional<store::TokenRecord>> staff_principal(store::Store& store, const HttpRequest& request) {
+Result<std::optional<store::TokenRecord>> staff_principal(store::Store& store,
+                                                          const HttpRequest& request) {
   std::string c = request_cookie(request, kStaffCookie);
   if (!is_cookie_secret(c)) return std::optional<store::TokenRecord>();
   auto user = store.find_staff_session(store::sha256_hex(c), store::Clock::now());
@@ -29,7 +30,8 @@ bool csrf_ok(const HttpRequest& request) {
   std::string want = request_cookie(request, kCsrfCookieName);
   if (!is_cookie_secret(want)) return false;
   std::string got(request.header(kCsrfHeader));
-  if (got.empty() && request.header("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+  if (got.empty() &&
+      request.header("Content-Type").starts_with("application/x-www-form-urlencoded")) {
     got = form_value(request.body, "csrf");
   }
   return sessions::digests_equal(got, want);

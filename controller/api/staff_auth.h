@@ -20,13 +20,13 @@ inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 // What a user's principal's id starts with: the audit rows read "user:marie".
 inline constexpr std::string_view kUserActorPrefix = "user:";
 
-
 // The principal of an account: role and scope of the user, id "user:NAME", label NAME.
 store::TokenRecord principal_of(const store::UserRecord& user);
 
 // The principal of the request's staff cookie; nullopt when there is none, it expired, or its
 // user was disabled.
-Result<std::optional<store::TokenRecord>> staff_principal(store::Store& store, const HttpRequest& request);
+Result<std::optional<store::TokenRecord>> staff_principal(store::Store& store,
+                                                          const HttpRequest& request);
 
 // Whether a cookie-authenticated request may go on: safe methods always; others only with the
 // CSRF token of the atelier_csrf cookie in the X-CSRF-Token header or the body's csrf field.

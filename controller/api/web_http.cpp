@@ -19,7 +19,8 @@ std::string percent_decode(std::string_view v) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (v[i] == '+') {
       out += ' ';
-    } else if (v[i] == '%' && i + 2 < v.size() && hex_value(v[i + 1]) >= 0 && hex_value(v[i + 2]) >= 0) {
+    } else if (v[i] == '%' && i + 2 < v.size() && hex_value(v[i + 1]) >= 0 &&
+               hex_value(v[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(v[i + 1]) * 16 + hex_value(v[i + 2]));
       i += 2;
     } else {
@@ -38,7 +39,8 @@ std::string request_cookie(const HttpRequest& r, std::string_view name) {
     std::string_view part = all.substr(0, end);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
     std::size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+    if (eq != std::string_view::npos && part.substr(0, eq) == name)
+      return std::string(part.substr(eq + 1));
     if (end == std::string_view::npos) break;
     all.remove_prefix(end + 1);
   }
@@ -50,7 +52,8 @@ std::string form_value(std::string_view text, std::string_view name) {
     std::size_t end = text.find('&');
     std::string_view part = text.substr(0, end);
     std::size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) return percent_decode(part.substr(eq + 1));
+    if (eq != std::string_view::npos && part.substr(0, eq) == name)
+      return percent_decode(part.substr(eq + 1));
     if (end == std::string_view::npos) break;
     text.remove_prefix(end + 1);
   }
@@ -91,7 +94,8 @@ std::string set_cookie(const HandlerContext& ctx, std::string_view name, std::st
 
 void remember_lang(const HandlerContext& ctx, HttpResponse& r) {
   std::string q = query_value(ctx.request, "lang");
-  if (q == "fr" || q == "en") r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, q, 31536000));
+  if (q == "fr" || q == "en")
+    r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, q, 31536000));
 }
 
 HttpResponse html_response(int status, std::string body) {

@@ -24,22 +24,25 @@ void add_wait_options(po::options_description& opts) {
 }
 
 // Polls the action until it is no longer running; prints it; 0 done, 1 failed or timed out.
-int follow(const std::string& name, const Client& client, const po::variables_map& vm, json::value action,
-           const std::function<void(const json::value&)>& print_done) {
+int follow(const std::string& name, const Client& client, const po::variables_map& vm,
+           json::value action, const std::function<void(const json::value&)>& print_done) {
   const bool as_json = vm["output"].as<std::string>() == "json";
   const std::string session = str(action.at("session"));
   const std::string id = str(action.at("id"));
   if (vm.count("no-wait")) {
-    if (as_json) std::cout << json::serialize(action) << "\n";
-    else std::cout << str(action.at("kind")) << " " << id << " started\n";
+    if (as_json)
+      std::cout << json::serialize(action) << "\n";
+    else
+      std::cout << str(action.at("kind")) << " " << id << " started\n";
     return kExitOk;
   }
-  if (!as_json) std::cout << str(action.at("kind")) << " " << id << " started; waiting" << std::endl;
+  if (!as_json)
+    std::cout << str(action.at("kind")) << " " << id << " started; waiting" << std::endl;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(vm["timeout"].as<int>());
   while (str(action.at("state")) == "running") {
     if (std::chrono::steady_clock::now() >= deadline) {
-      std::cerr << "atelier " << name << ": still running after " << vm["timeout"].as<int>() << " s (action " << id
-                << ")\n";
+      std::cerr << "atelier " << name << ": still running after " << vm["timeout"].as<int>()
+                << " s (action " << id << ")\n";
       return kExitFailure;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -94,23 +97,27 @@ std::optional<int> parse_lab_command(const std::string& name, const std::vector<
 int lab_reset(const std::vector<std::string>& args) {
   const std::string name = "lab reset";
   Parsed p;
-  if (auto code = parse_lab_command(name, args,
-                                    "usage: atelier lab reset SESSION CANDIDATE [HOST]\n"
-                                    "Brings a candidate's host (or, without HOST, the whole lab) back to its state at "
-                                    "hand-over:\na fresh disk, its roles and incidents again. The candidate's work on it "
-                                    "is lost.\n\n",
-                                    true, p)) {
+  if (auto code = parse_lab_command(
+          name, args,
+          "usage: atelier lab reset SESSION CANDIDATE [HOST]\n"
+          "Brings a candidate's host (or, without HOST, the whole lab) back to its state at "
+          "hand-over:\na fresh disk, its roles and incidents again. The candidate's work on it "
+          "is lost.\n\n",
+          true, p)) {
     return *code;
   }
-  std::string session = p.vm["session"].as<std::string>(), candidate = p.vm["candidate"].as<std::string>();
+  std::string session = p.vm["session"].as<std::string>(),
+              candidate = p.vm["candidate"].as<std::string>();
   json::object body;
   if (p.vm.count("host")) body["host"] = p.vm["host"].as<std::string>();
-  Answer a = call(name, p.client, "POST", "/sessions/" + session + "/candidates/" + candidate + "/reset",
-                  json::serialize(body));
+  Answer a =
+      call(name, p.client, "POST", "/sessions/" + session + "/candidates/" + candidate + "/reset",
+           json::serialize(body));
   if (a.exit != kExitOk) return a.exit;
   return follow(name, p.client, p.vm, a.body, [&](const json::value&) {
     std::cout << "reset done: " << candidate
-              << (p.vm.count("host") ? " host " + p.vm["host"].as<std::string>() : std::string(" whole lab"))
+              << (p.vm.count("host") ? " host " + p.vm["host"].as<std::string>()
+                                     : std::string(" whole lab"))
               << " is ready again\n";
   });
 }
@@ -118,15 +125,18 @@ int lab_reset(const std::vector<std::string>& args) {
 int lab_solve(const std::vector<std::string>& args) {
   const std::string name = "lab solve";
   Parsed p;
-  if (auto code = parse_lab_command(name, args,
-                                    "usage: atelier lab solve SESSION CANDIDATE\n"
-                                    "Applies the lab's reference solution to a candidate's ready lab (to prepare or "
-                                    "test a session).\n\n",
-                                    false, p)) {
+  if (auto code = parse_lab_command(
+          name, args,
+          "usage: atelier lab solve SESSION CANDIDATE\n"
+          "Applies the lab's reference solution to a candidate's ready lab (to prepare or "
+          "test a session).\n\n",
+          false, p)) {
     return *code;
   }
-  std::string session = p.vm["session"].as<std::string>(), candidate = p.vm["candidate"].as<std::string>();
-  Answer a = call(name, p.client, "POST", "/sessions/" + session + "/candidates/" + candidate + "/solve", "{}");
+  std::string session = p.vm["session"].as<std::string>(),
+              candidate = p.vm["candidate"].as<std::string>();
+  Answer a = call(name, p.client, "POST",
+                  "/sessions/" + session + "/candidates/" + candidate + "/solve", "{}");
   if (a.exit != kExitOk) return a.exit;
   return follow(name, p.client, p.vm, a.body, [&](const json::value&) {
     std::cout << "solved: the reference solution is applied to " << candidate << "'s lab\n";
@@ -136,7 +146,8 @@ int lab_solve(const std::vector<std::string>& args) {
 int check_run(const std::vector<std::string>& args) {
   const std::string name = "check run";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("candidate", po::value<std::string>(), "only this candidate's lab");
+  opts.add_options()("help,h", "show this help")("candidate", po::value<std::string>(),
+                                                 "only this candidate's lab");
   add_wait_options(opts);
   add_client_options(opts);
   po::options_description hidden;
@@ -147,7 +158,8 @@ int check_run(const std::vector<std::string>& args) {
   pos.add("session", 1);
   const std::string usage =
       "usage: atelier check run SESSION [--candidate C]\n"
-      "Runs every task's checks on the session's ready labs now; the results are stored (they feed grading).\n\n";
+      "Runs every task's checks on the session's ready labs now; the results are stored (they feed "
+      "grading).\n\n";
   po::variables_map vm;
   if (auto code = parse(name, args, all, pos, usage, vm)) return *code;
   if (!vm.count("session")) {
@@ -194,8 +206,10 @@ int access_show(const std::vector<std::string>& args) {
   }
   auto client = client_or_report(name, vm, read_environment());
   if (!client) return kExitInvalid;
-  std::string session = vm["session"].as<std::string>(), candidate = vm["candidate"].as<std::string>();
-  Answer a = call(name, *client, "GET", "/sessions/" + session + "/candidates/" + candidate + "/access");
+  std::string session = vm["session"].as<std::string>(),
+              candidate = vm["candidate"].as<std::string>();
+  Answer a =
+      call(name, *client, "GET", "/sessions/" + session + "/candidates/" + candidate + "/access");
   if (a.exit != kExitOk) return a.exit;
   if (vm["output"].as<std::string>() == "json") {
     std::cout << json::serialize(a.body) << "\n";
@@ -203,7 +217,8 @@ int access_show(const std::vector<std::string>& args) {
   }
   const json::value& b = a.body;
   print_access_codes(name, *client, session, candidate);
-  std::cout << "candidate " << candidate << " of session " << session << ": " << str(b.at("status"));
+  std::cout << "candidate " << candidate << " of session " << session << ": "
+            << str(b.at("status"));
   if (!b.at("placed_on").is_null()) std::cout << " on hypervisor host " << str(b.at("placed_on"));
   std::cout << "\n";
   if (b.at("console").is_null()) {

@@ -27,8 +27,10 @@ struct BundleSources {
 // session's lab folder) and recordings/... (when there are any). Errors: kNotFound for an
 // unknown session or candidate, kIo for a file that cannot be read, kInvalidArgument for a lab
 // file whose name is too long for the archive.
-Result<std::vector<evidence::TarMember>> bundle_members(store::Store& store, sessions::SessionService& sessions,
-                                                        const std::string& session, const std::string& candidate,
+Result<std::vector<evidence::TarMember>> bundle_members(store::Store& store,
+                                                        sessions::SessionService& sessions,
+                                                        const std::string& session,
+                                                        const std::string& candidate,
                                                         const BundleSources& sources);
 
 // runs.json's text for `results`, and back (kInvalidArgument naming the entry that is wrong).

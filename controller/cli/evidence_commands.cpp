@@ -55,7 +55,8 @@ bool write_file(const fs::path& file, const std::string& data) {
 
 // The key a bundle must be signed with: --key (a file holding the key, or the key itself),
 // else the public half of STATE_DIR/signing.key. Prints why and gives nullopt when neither.
-std::optional<evidence::PublicKey> expected_key(const std::string& name, const po::variables_map& vm) {
+std::optional<evidence::PublicKey> expected_key(const std::string& name,
+                                                const po::variables_map& vm) {
   if (vm.count("key")) {
     const std::string arg = vm["key"].as<std::string>();
     std::error_code ec;
@@ -83,9 +84,11 @@ int key_show(const std::vector<std::string>& args) {
   const std::string name = "key show";
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
-      "state-dir", po::value<std::string>()->default_value(kDefaultStateDir), "atelierd's state directory")(
-      "output", po::value<std::string>()->default_value("text"), "text or json")(
-      "out", po::value<std::string>(), "also write the public key to this file (for `results verify --key FILE`)");
+      "state-dir", po::value<std::string>()->default_value(kDefaultStateDir),
+      "atelierd's state directory")("output", po::value<std::string>()->default_value("text"),
+                                    "text or json")(
+      "out", po::value<std::string>(),
+      "also write the public key to this file (for `results verify --key FILE`)");
   const std::string usage =
       "usage: atelier key show [--state-dir DIR] [--output text|json] [--out FILE]\n"
       "Prints atelierd's public signing key (Ed25519, base64) and its fingerprint. The key is\n"
@@ -106,7 +109,8 @@ int key_show(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   if (vm["output"].as<std::string>() == "json") {
-    std::cout << json::serialize(json::object{{"algorithm", "ed25519"}, {"public_key", b64}, {"fingerprint", fp}})
+    std::cout << json::serialize(json::object{
+                     {"algorithm", "ed25519"}, {"public_key", b64}, {"fingerprint", fp}})
               << "\n";
   } else {
     std::cout << "public key:  " << b64 << "\nfingerprint: " << fp << "\nalgorithm:   ed25519\n";
@@ -117,21 +121,27 @@ int key_show(const std::vector<std::string>& args) {
 namespace {
 
 // One candidate's bundle into OUT/atelier-SESSION-CANDIDATE.tar. Gives the exit code.
-int write_bundle(store::Store& store, sessions::SessionService& sessions, const std::string& session,
-                 const std::string& candidate, const BundleSources& sources, const fs::path& out_dir) {
+int write_bundle(store::Store& store, sessions::SessionService& sessions,
+                 const std::string& session, const std::string& candidate,
+                 const BundleSources& sources, const fs::path& out_dir) {
   const std::string name = "results bundle";
   auto members = bundle_members(store, sessions, session, candidate, sources);
   if (!members.ok()) {
-    std::cerr << "atelier " << name << ": " << candidate << ": " << members.error().to_string() << "\n";
+    std::cerr << "atelier " << name << ": " << candidate << ": " << members.error().to_string()
+              << "\n";
     return members.error().code() == ErrorCode::kNotFound ? kExitInvalid : kExitFailure;
   }
   std::vector<std::pair<std::string, std::string>> fields = {
-      {"session", session}, {"candidate", candidate}, {"made-at", grading::time_to_json(sources.now)},
+      {"session", session},
+      {"candidate", candidate},
+      {"made-at", grading::time_to_json(sources.now)},
       {"made-by", "atelier " ATELIER_VERSION}};
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(sources.now.time_since_epoch()).count();
+  const auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(sources.now.time_since_epoch()).count();
   auto archive = evidence::make_bundle(*members, std::move(fields), *store.signing_key(), secs);
   if (!archive.ok()) {
-    std::cerr << "atelier " << name << ": " << candidate << ": " << archive.error().to_string() << "\n";
+    std::cerr << "atelier " << name << ": " << candidate << ": " << archive.error().to_string()
+              << "\n";
     return kExitFailure;
   }
   const fs::path file = out_dir / ("atelier-" + session + "-" + candidate + ".tar");
@@ -149,12 +159,16 @@ int write_bundle(store::Store& store, sessions::SessionService& sessions, const 
 int results_bundle(const std::vector<std::string>& args) {
   const std::string name = "results bundle";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
-      "candidate,c", po::value<std::string>(), "only this candidate (else one archive per candidate)")(
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(),
+                                                 "the session")(
+      "candidate,c", po::value<std::string>(),
+      "only this candidate (else one archive per candidate)")(
       "out,o", po::value<std::string>()->default_value("."), "the folder to write the archives in")(
-      "state-dir", po::value<std::string>()->default_value(kDefaultStateDir), "atelierd's state directory")(
-      "recordings", po::value<std::string>(), "console recordings root (default STATE_DIR/recordings)")(
-      "recipes", po::value<std::string>(), "the recipes folder the session's lab uses (default: the installed one)");
+      "state-dir", po::value<std::string>()->default_value(kDefaultStateDir),
+      "atelierd's state directory")("recordings", po::value<std::string>(),
+                                    "console recordings root (default STATE_DIR/recordings)")(
+      "recipes", po::value<std::string>(),
+      "the recipes folder the session's lab uses (default: the installed one)");
   po::positional_options_description pos;
   pos.add("session", 1);
   const std::string usage =
@@ -176,7 +190,8 @@ int results_bundle(const std::vector<std::string>& args) {
   std::error_code ec;
   // Never make a new store (and key) for a mistyped folder.
   if (!fs::exists(store::Store::database_path(state_dir), ec)) {
-    std::cerr << "atelier " << name << ": no store in " << state_dir.string() << " (give atelierd's --state-dir)\n";
+    std::cerr << "atelier " << name << ": no store in " << state_dir.string()
+              << " (give atelierd's --state-dir)\n";
     return kExitInvalid;
   }
   auto opened = store::Store::open(state_dir);
@@ -186,7 +201,8 @@ int results_bundle(const std::vector<std::string>& args) {
   }
   sessions::SessionService::Options so;
   so.load.recipes_root = recipes_root_or_default(
-      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>()) : std::nullopt);
+      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>())
+                          : std::nullopt);
   sessions::SessionService sessions(*opened, so);
   const std::string session = vm["session"].as<std::string>();
   std::vector<std::string> candidates;
@@ -201,7 +217,8 @@ int results_bundle(const std::vector<std::string>& args) {
     for (const auto& l : *labs) candidates.push_back(l.candidate);
   }
   if (candidates.empty()) {
-    std::cerr << "atelier " << name << ": no session \"" << session << "\" in " << state_dir.string() << "\n";
+    std::cerr << "atelier " << name << ": no session \"" << session << "\" in "
+              << state_dir.string() << "\n";
     return kExitInvalid;
   }
   const fs::path out_dir = vm["out"].as<std::string>();
@@ -232,12 +249,14 @@ std::size_t check_runs(const evidence::PublicKey& key, const std::string& runs_t
   std::size_t signed_ok = 0;
   for (const auto& r : *runs) {
     if (r.signature.empty()) {
-      problems.push_back("result " + r.result_id + " (task " + r.task + ", run " + r.run_id +
-                         ") was stored without a signature (before signing existed, or by a store without a key)");
+      problems.push_back(
+          "result " + r.result_id + " (task " + r.task + ", run " + r.run_id +
+          ") was stored without a signature (before signing existed, or by a store without a key)");
     } else if (!store::verify_result(key, r)) {
-      problems.push_back("result " + r.result_id + " (task " + r.task + ", run " + r.run_id +
-                         "): its signature from when it was stored does not verify: the stored record was changed "
-                         "afterwards, or another key signed it");
+      problems.push_back(
+          "result " + r.result_id + " (task " + r.task + ", run " + r.run_id +
+          "): its signature from when it was stored does not verify: the stored record was changed "
+          "afterwards, or another key signed it");
     } else {
       ++signed_ok;
     }
@@ -252,11 +271,12 @@ void print_coverage(const evidence::VerifyReport& r, std::size_t runs) {
     lab += f.path.rfind("lab/", 0) == 0;
     recordings += f.path.rfind("recordings/", 0) == 0;
   }
-  std::cout << "  session " << r.manifest.field("session") << ", candidate " << r.manifest.field("candidate")
-            << ", made " << r.manifest.field("made-at") << "\n"
-            << "  " << r.manifest.files.size() << " files hashed in the signed manifest: results, runs, tickets, "
-            << "session, " << lab << " lab files (lab-sha256 " << r.manifest.field("lab-sha256") << "), "
-            << recordings << " console recordings\n"
+  std::cout << "  session " << r.manifest.field("session") << ", candidate "
+            << r.manifest.field("candidate") << ", made " << r.manifest.field("made-at") << "\n"
+            << "  " << r.manifest.files.size()
+            << " files hashed in the signed manifest: results, runs, tickets, "
+            << "session, " << lab << " lab files (lab-sha256 " << r.manifest.field("lab-sha256")
+            << "), " << recordings << " console recordings\n"
             << "  " << runs << " stored check results, each signed when it was stored\n";
 }
 
@@ -281,7 +301,8 @@ int verify_one(const std::string& path, const evidence::PublicKey& key) {
   } else {
     auto sig = read_file(path + ".sig");
     if (!sig) {
-      std::cerr << "atelier results verify: " << path << " is not a bundle and has no " << path << ".sig beside it\n";
+      std::cerr << "atelier results verify: " << path << " is not a bundle and has no " << path
+                << ".sig beside it\n";
       return kExitInvalid;
     }
     report = evidence::verify_detached(*data, *sig, key);
@@ -291,11 +312,13 @@ int verify_one(const std::string& path, const evidence::PublicKey& key) {
     for (const auto& p : report.problems) std::cout << "  " << p << "\n";
     return kExitFailure;
   }
-  std::cout << "OK " << path << ": signed by the expected key " << evidence::fingerprint(key) << "\n";
+  std::cout << "OK " << path << ": signed by the expected key " << evidence::fingerprint(key)
+            << "\n";
   if (is_bundle) {
     print_coverage(report, runs);
   } else {
-    std::cout << "  " << report.manifest.field("file") << ", sha256 " << report.manifest.field("sha256") << "\n";
+    std::cout << "  " << report.manifest.field("file") << ", sha256 "
+              << report.manifest.field("sha256") << "\n";
   }
   return kExitOk;
 }
@@ -305,15 +328,18 @@ int verify_one(const std::string& path, const evidence::PublicKey& key) {
 int results_verify(const std::vector<std::string>& args) {
   const std::string name = "results verify";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("file", po::value<std::vector<std::string>>(), "bundles or exports")(
-      "key", po::value<std::string>(), "the expected public key: the base64 text `atelier key show` prints, or a file")(
+  opts.add_options()("help,h", "show this help")("file", po::value<std::vector<std::string>>(),
+                                                 "bundles or exports")(
+      "key", po::value<std::string>(),
+      "the expected public key: the base64 text `atelier key show` prints, or a file")(
       "state-dir", po::value<std::string>()->default_value(kDefaultStateDir),
       "without --key: check against this atelierd's own key");
   po::positional_options_description pos;
   pos.add("file", -1);
   const std::string usage =
       "usage: atelier results verify FILE... [--key PUBKEY] [--state-dir DIR]\n"
-      "Checks, offline, a bundle made by `atelier results bundle` (or an export with its FILE.sig):\n"
+      "Checks, offline, a bundle made by `atelier results bundle` (or an export with its "
+      "FILE.sig):\n"
       "that it is signed by the expected key (--key, else DIR/signing.key's), that MANIFEST's\n"
       "signature holds, that every file matches its SHA-256, and that every stored result still\n"
       "carries the signature it got when stored. Prints OK and what the bundle covers, or FAILED\n"

@@ -43,7 +43,8 @@ std::optional<int> parse(const std::vector<std::string>& args, const char* usage
       "images-dir", po::value(&out.images_dir),
       "folder of image definitions (default: labs/images)")(
       "output,o", po::value(&out.output)->default_value("text"), "text or json");
-  if (with_force) opts.add_options()("force", po::bool_switch(&out.force), "rebuild even if cached");
+  if (with_force)
+    opts.add_options()("force", po::bool_switch(&out.force), "rebuild even if cached");
   po::options_description hidden;
   hidden.add_options()("name", po::value(&out.name));
   po::options_description all;
@@ -103,7 +104,7 @@ void print(const images::BuiltImage& img, const std::string& output) {
 
 int exit_for(const Error& e) {
   return e.code() == ErrorCode::kInvalidArgument || e.code() == ErrorCode::kNotFound ? kExitInvalid
-                                                                                      : kExitFailure;
+                                                                                     : kExitFailure;
 }
 
 }  // namespace
@@ -119,7 +120,9 @@ int image_build(const std::vector<std::string>& args) {
   images::BuildOptions opts;
   opts.state_dir = a.state_dir;
   opts.force = a.force;
-  opts.progress = [](const std::string& step) { std::cerr << "atelier image build: " << step << "\n"; };
+  opts.progress = [](const std::string& step) {
+    std::cerr << "atelier image build: " << step << "\n";
+  };
   auto img = images::build_image(*def, opts);
   if (!img) {
     std::cerr << "atelier image build: " << img.error().to_string() << "\n";

@@ -18,9 +18,10 @@ namespace po = boost::program_options;
 namespace {
 
 // Parses args into vm; prints usage and returns an exit code when parsing should stop.
-std::optional<int> parse(const std::vector<std::string>& args, const po::options_description& visible,
-                         const po::positional_options_description& positional,
-                         const char* usage, po::variables_map& vm) {
+std::optional<int> parse(const std::vector<std::string>& args,
+                         const po::options_description& visible,
+                         const po::positional_options_description& positional, const char* usage,
+                         po::variables_map& vm) {
   try {
     po::store(po::command_line_parser(args).options(visible).positional(positional).run(), vm);
     po::notify(vm);
@@ -58,7 +59,8 @@ int lab_validate(const std::vector<std::string>& args) {
   }
   lab::LoadOptions options;
   options.recipes_root = recipes_root_or_default(
-      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>()) : std::nullopt);
+      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>())
+                          : std::nullopt);
   bool invalid = false;
   bool failed = false;
   for (const auto& path : vm["path"].as<std::vector<std::string>>()) {
@@ -79,11 +81,12 @@ int lab_validate(const std::vector<std::string>& args) {
 
 int lab_show(const std::vector<std::string>& args) {
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")(
-      "candidate", po::value<std::string>(), "the candidate's name (required)")(
+  opts.add_options()("help,h", "show this help")("candidate", po::value<std::string>(),
+                                                 "the candidate's name (required)")(
       "seed", po::value<std::uint64_t>(), "the session's seed (required)")(
       "output", po::value<std::string>()->default_value("text"), "json or text")(
-      "recipes", po::value<std::string>(), "recipes folder (default: the installed or built atelier's)")(
+      "recipes", po::value<std::string>(),
+      "recipes folder (default: the installed or built atelier's)")(
       "path", po::value<std::string>(), "lab folder or lab.yaml (positional)");
   po::positional_options_description pos;
   pos.add("path", 1);
@@ -104,13 +107,15 @@ int lab_show(const std::vector<std::string>& args) {
   }
   lab::LoadOptions options;
   options.recipes_root = recipes_root_or_default(
-      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>()) : std::nullopt);
+      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>())
+                          : std::nullopt);
   auto report = lab::load_lab_report(vm["path"].as<std::string>(), options);
   if (!report.ok()) {
     std::cerr << report.to_string();
     return report.io_failure ? kExitFailure : kExitInvalid;
   }
-  auto resolved = lab::resolve(*report.lab, vm["candidate"].as<std::string>(), vm["seed"].as<std::uint64_t>());
+  auto resolved =
+      lab::resolve(*report.lab, vm["candidate"].as<std::string>(), vm["seed"].as<std::uint64_t>());
   if (!resolved) {
     std::cerr << "atelier lab show: " << resolved.error().to_string() << "\n";
     return kExitInvalid;

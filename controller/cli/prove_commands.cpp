@@ -7,12 +7,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <algorithm>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -126,15 +126,17 @@ std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
       "uri", po::value(&out.uri)->default_value(out.uri), "libvirt URI")(
       "state-dir", po::value(&out.state_dir)->default_value(out.state_dir),
       "state directory (images, overlays, run files)")(
-      "images-dir", po::value(&out.images_dir), "folder of image definitions (default: labs/images)")(
+      "images-dir", po::value(&out.images_dir),
+      "folder of image definitions (default: labs/images)")(
       "recipes", po::value(&out.recipes_dir),
       "recipes root (default: the installed or built atelier's)")(
       "agent", po::value(&out.agent_binary)->default_value(out.agent_binary),
       "the atelier-agent binary put on every guest's seed disk")(
       "boot-minutes", po::value(&out.boot_minutes)->default_value(out.boot_minutes),
       "how long guests may take to boot and answer")(
-      "keep", po::bool_switch(&out.keep), "leave the lab running afterwards (tear it down with "
-                                          "`atelier provider clean SESSION`)");
+      "keep", po::bool_switch(&out.keep),
+      "leave the lab running afterwards (tear it down with "
+      "`atelier provider clean SESSION`)");
   po::options_description hidden;
   hidden.add_options()("lab", po::value(&out.lab_path));
   po::options_description all;
@@ -171,7 +173,7 @@ std::string provider_id(std::string text) {
 
 struct Row {
   std::string task;
-  std::string phase;   // incidents, near-miss N, solution
+  std::string phase;  // incidents, near-miss N, solution
   bool expected_pass;
   bool passed;
   std::string evidence;  // the first failing check's observation, or ""
@@ -217,7 +219,8 @@ std::optional<lab::Lab> load_for_prove(const ProveArgs& a, int& exit_code) {
 }
 
 // Every image the lab's hosts use, built if not cached, into in.images; the exit code on failure.
-std::optional<int> prepare_images(const lab::Lab& lab, const ProveArgs& a, Log& log, provisioning::PlanInputs& in) {
+std::optional<int> prepare_images(const lab::Lab& lab, const ProveArgs& a, Log& log,
+                                  provisioning::PlanInputs& in) {
   for (const auto& h : lab.hosts) {
     if (in.images.count(h.image)) continue;
     auto def = images::load_image_definition(a.images_dir, h.image);
@@ -261,11 +264,15 @@ Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const 
     rows.push_back({"role", "rerun " + o.recipe + "@" + o.on, false, o.report.summary.changed > 0,
                     changed_steps(o.report)});
   }
-  log.line(candidate, "incidents", "injecting " + std::to_string(lab.incidents.size()) + " incident(s)");
-  if (auto st = provisioning::apply_steps(run, lab, provisioning::incident_steps(lab), nullptr); !st.ok()) return st;
+  log.line(candidate, "incidents",
+           "injecting " + std::to_string(lab.incidents.size()) + " incident(s)");
+  if (auto st = provisioning::apply_steps(run, lab, provisioning::incident_steps(lab), nullptr);
+      !st.ok())
+    return st;
   auto before = check(lab, "incidents");
   if (!before.ok()) return std::move(before).error();
-  for (const auto& o : *before) rows.push_back({o.task, "incidents", false, o.passed, first_failure(o)});
+  for (const auto& o : *before)
+    rows.push_back({o.task, "incidents", false, o.passed, first_failure(o)});
 
   for (const auto& task : lab.tasks) {
     // A near-miss concerns its own task: only that task's checks run after it (the other tasks'
@@ -274,21 +281,28 @@ Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const 
     only_task.tasks = {task};
     for (std::size_t n = 0; n < task.near_misses.size(); ++n) {
       const lab::NearMiss& m = task.near_misses[n];
-      log.line(candidate, "near-miss", task.id + ": " + (m.description.empty() ? m.recipe : m.description));
-      if (auto st = provisioning::apply_steps(run, lab, {{m.recipe, m.on, m.with}}, nullptr); !st.ok()) return st;
+      log.line(candidate, "near-miss",
+               task.id + ": " + (m.description.empty() ? m.recipe : m.description));
+      if (auto st = provisioning::apply_steps(run, lab, {{m.recipe, m.on, m.with}}, nullptr);
+          !st.ok())
+        return st;
       auto after = check(only_task, "near-miss-" + task.id + "-" + std::to_string(n));
       if (!after.ok()) return std::move(after).error();
       for (const auto& o : *after) {
-        rows.push_back({o.task, "near-miss " + std::to_string(n + 1), false, o.passed, first_failure(o)});
+        rows.push_back(
+            {o.task, "near-miss " + std::to_string(n + 1), false, o.passed, first_failure(o)});
       }
     }
   }
 
   log.line(candidate, "solution", "applying the reference solution");
-  if (auto st = provisioning::apply_steps(run, lab, provisioning::solution_steps(lab), nullptr); !st.ok()) return st;
+  if (auto st = provisioning::apply_steps(run, lab, provisioning::solution_steps(lab), nullptr);
+      !st.ok())
+    return st;
   auto solved = check(lab, "solution");
   if (!solved.ok()) return std::move(solved).error();
-  for (const auto& o : *solved) rows.push_back({o.task, "solution", true, o.passed, first_failure(o)});
+  for (const auto& o : *solved)
+    rows.push_back({o.task, "solution", true, o.passed, first_failure(o)});
   return ok_status();
 }
 
@@ -298,24 +312,29 @@ int print_rows(const std::vector<Row>& rows) {
   int exit_code = kExitOk;
   std::size_t phase_width = 14;
   for (const auto& r : rows) phase_width = std::max(phase_width, r.phase.size() + 2);
-  std::cout << "\n" << std::left << std::setw(8) << "task" << std::setw(static_cast<int>(phase_width))
-            << "after" << std::setw(11) << "expected" << std::setw(11) << "got" << "verdict\n";
+  std::cout << "\n"
+            << std::left << std::setw(8) << "task" << std::setw(static_cast<int>(phase_width))
+            << "after" << std::setw(11) << "expected" << std::setw(11) << "got"
+            << "verdict\n";
   for (const auto& r : rows) {
     bool good = r.expected_pass == r.passed;
     // Role rows say whether a second run changed anything; task rows whether checks passed.
     const bool role = r.task == "role";
-    auto word = [role](bool v) { return role ? (v ? "changed" : "unchanged") : (v ? "pass" : "fail"); };
+    auto word = [role](bool v) {
+      return role ? (v ? "changed" : "unchanged") : (v ? "pass" : "fail");
+    };
     std::cout << std::left << std::setw(8) << r.task << std::setw(static_cast<int>(phase_width))
-              << r.phase << std::setw(11) << word(r.expected_pass) << std::setw(11) << word(r.passed)
-              << (good ? "ok" : "SURPRISE") << "\n";
+              << r.phase << std::setw(11) << word(r.expected_pass) << std::setw(11)
+              << word(r.passed) << (good ? "ok" : "SURPRISE") << "\n";
     if (good) continue;
     exit_code = kExitSurprise;
     if (role) {
       std::cout << "        the role is not idempotent; second run " << r.evidence << "\n";
     } else {
-      std::cout << "        " << (r.passed ? "its checks pass while the task is not done: the "
-                                             "grader would give points for nothing"
-                                           : "its checks fail after the reference fix: " + r.evidence)
+      std::cout << "        "
+                << (r.passed ? "its checks pass while the task is not done: the "
+                               "grader would give points for nothing"
+                             : "its checks fail after the reference fix: " + r.evidence)
                 << "\n";
     }
   }
@@ -328,17 +347,20 @@ int print_rows(const std::vector<Row>& rows) {
 std::function<void(int)> signal_teardown(const ProveArgs& a, const provider::LibvirtOptions& po,
                                          const std::string& session, const fs::path& session_dir) {
   return [keep = a.keep, po, session, session_dir](int sig) {
-    std::cerr << "\natelier lab prove: " << strsignal(sig) << ": removing session " << session << "\n";
+    std::cerr << "\natelier lab prove: " << strsignal(sig) << ": removing session " << session
+              << "\n";
     if (keep) {
-      std::cerr << "lab left running (--keep): atelier provider clean --session " << session << " removes it\n";
+      std::cerr << "lab left running (--keep): atelier provider clean --session " << session
+                << " removes it\n";
       return;
     }
     auto own = provider::make_libvirt_provider(po);
     Status st = own.ok() ? (*own)->destroy_session(session) : Status(std::move(own).error());
     std::error_code ec;
     fs::remove_all(session_dir, ec);
-    std::cerr << (st.ok() ? "nothing left" : "teardown: " + st.error().to_string() +
-                                                 "\n(atelier provider clean --session " + session + " retries)")
+    std::cerr << (st.ok() ? "nothing left"
+                          : "teardown: " + st.error().to_string() +
+                                "\n(atelier provider clean --session " + session + " retries)")
               << "\n";
   };
 }
@@ -354,9 +376,10 @@ int lab_prove(const std::vector<std::string>& args) {
   auto loaded = load_for_prove(a, exit_code);
   if (!loaded) return exit_code;
   const lab::Lab& lab = *loaded;
-  log.line(lab.id, "lab", "loaded: " + std::to_string(lab.hosts.size()) + " host(s), " +
-                              std::to_string(lab.tasks.size()) + " task(s), candidate " +
-                              a.candidate + ", seed " + std::to_string(a.seed));
+  log.line(lab.id, "lab",
+           "loaded: " + std::to_string(lab.hosts.size()) + " host(s), " +
+               std::to_string(lab.tasks.size()) + " task(s), candidate " + a.candidate + ", seed " +
+               std::to_string(a.seed));
   provisioning::PlanInputs in;
   if (auto stop = prepare_images(lab, a, log, in)) return *stop;
 
@@ -380,9 +403,10 @@ int lab_prove(const std::vector<std::string>& args) {
   in.candidate = provider_id(a.candidate);
   in.run_dir = (session_dir / in.candidate).string();
   in.root_password = "atelier";
-  auto plan = provisioning::plan_candidate_lab(lab, in, [&](const provider::ObjectRef& ref, unsigned nic) {
-    return (*provider)->choose_mac(ref, nic);
-  });
+  auto plan =
+      provisioning::plan_candidate_lab(lab, in, [&](const provider::ObjectRef& ref, unsigned nic) {
+        return (*provider)->choose_mac(ref, nic);
+      });
   if (!plan.ok()) {
     std::cerr << "atelier lab prove: " << plan.error().to_string() << "\n";
     return kExitFailure;
@@ -403,7 +427,8 @@ int lab_prove(const std::vector<std::string>& args) {
   if (int shown = print_rows(rows); exit_code == kExitOk) exit_code = shown;
 
   if (a.keep) {
-    log.line(in.candidate, "keep", "lab left running: session " + in.session + ", files in " + in.run_dir);
+    log.line(in.candidate, "keep",
+             "lab left running: session " + in.session + ", files in " + in.run_dir);
   } else {
     auto st = run.destroy();
     std::error_code ec;

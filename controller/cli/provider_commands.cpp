@@ -31,8 +31,8 @@ std::optional<int> parse(const std::vector<std::string>& args, const char* usage
       "directory of the overlay pool on the hypervisor")(
       "overlay-pool", po::value(&out.libvirt.overlay_pool)->default_value(out.libvirt.overlay_pool),
       "name of the overlay storage pool")(
-      "session", po::value(&out.session), session_required ? "session id (required)"
-                                                           : "only this session's objects")(
+      "session", po::value(&out.session),
+      session_required ? "session id (required)" : "only this session's objects")(
       "output,o", po::value(&out.output)->default_value("text"), "text or json");
   po::variables_map vm;
   try {
@@ -66,7 +66,8 @@ int fail(const Error& error) {
 
 int provider_list(const std::vector<std::string>& args) {
   ProviderArgs a;
-  if (auto stop = parse(args, "atelier provider list [--session S] [--uri U] [-o json]", false, a)) {
+  if (auto stop =
+          parse(args, "atelier provider list [--session S] [--uri U] [-o json]", false, a)) {
     return *stop;
   }
   auto p = provider::LibvirtProvider::connect(a.libvirt);
@@ -106,8 +107,8 @@ int provider_clean(const std::vector<std::string>& args) {
   Status st = (*p)->destroy_session(a.session);
   if (!st.ok()) return fail(st.error());
   if (a.output == "json") {
-    std::cout << boost::json::serialize(boost::json::object{
-                     {"session", a.session}, {"removed", before->size()}})
+    std::cout << boost::json::serialize(
+                     boost::json::object{{"session", a.session}, {"removed", before->size()}})
               << "\n";
   } else {
     std::cout << "removed " << before->size() << " object(s) of session " << a.session << "\n";

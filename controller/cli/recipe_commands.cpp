@@ -19,18 +19,20 @@ namespace atelier::cli {
 
 int recipe_apply(const std::vector<std::string>& args) {
   po::options_description opts("atelier recipe apply RECIPE --target TARGET [options]");
-  opts.add_options()("help,h", "this help")
-      ("target,t", po::value<std::vector<std::string>>(), "ssh://user@host[:port], chroot:///folder or local; repeat for many hosts")
-      ("identity,i", po::value<std::string>(), "private key file for ssh")
-      ("password-file", po::value<std::string>(), "file whose first line is the ssh password")
-      ("known-hosts", po::value<std::string>(), "known_hosts file (default ~/.ssh/known_hosts)")
-      ("host-key", po::value<std::string>()->default_value("accept-new"), "host-key policy: accept-new or strict")
-      ("connect-timeout", po::value<int>()->default_value(10), "seconds to connect")
-      ("dry-run,n", "report what would change, change nothing")
-      ("var,e", po::value<std::vector<std::string>>(), "parameter value k=v (repeatable)")
-      ("parallel,p", po::value<size_t>()->default_value(4), "hosts at once")
-      ("diff", "show diffs under changed steps (text output)")
-      ("output,o", po::value<std::string>()->default_value("text"), "text or json");
+  opts.add_options()("help,h", "this help")(
+      "target,t", po::value<std::vector<std::string>>(),
+      "ssh://user@host[:port], chroot:///folder or local; repeat for many hosts")(
+      "identity,i", po::value<std::string>(), "private key file for ssh")(
+      "password-file", po::value<std::string>(), "file whose first line is the ssh password")(
+      "known-hosts", po::value<std::string>(), "known_hosts file (default ~/.ssh/known_hosts)")(
+      "host-key", po::value<std::string>()->default_value("accept-new"),
+      "host-key policy: accept-new or strict")(
+      "connect-timeout", po::value<int>()->default_value(10), "seconds to connect")(
+      "dry-run,n", "report what would change, change nothing")(
+      "var,e", po::value<std::vector<std::string>>(), "parameter value k=v (repeatable)")(
+      "parallel,p", po::value<size_t>()->default_value(4), "hosts at once")(
+      "diff", "show diffs under changed steps (text output)")(
+      "output,o", po::value<std::string>()->default_value("text"), "text or json");
   po::options_description hidden;
   hidden.add_options()("recipe", po::value<std::string>());
   po::options_description all;
@@ -82,8 +84,10 @@ int recipe_apply(const std::vector<std::string>& args) {
 
   transport::HostKeyPolicy policy;
   const std::string host_key = vm["host-key"].as<std::string>();
-  if (host_key == "strict") policy = transport::HostKeyPolicy::kStrict;
-  else if (host_key == "accept-new") policy = transport::HostKeyPolicy::kAcceptNew;
+  if (host_key == "strict")
+    policy = transport::HostKeyPolicy::kStrict;
+  else if (host_key == "accept-new")
+    policy = transport::HostKeyPolicy::kAcceptNew;
   else {
     std::cerr << "atelier recipe apply: --host-key is strict or accept-new\n";
     return kExitInvalid;
@@ -93,7 +97,8 @@ int recipe_apply(const std::vector<std::string>& args) {
     std::ifstream in(vm["password-file"].as<std::string>());
     std::string line;
     if (!in || !std::getline(in, line)) {
-      std::cerr << "atelier recipe apply: cannot read the password file " << vm["password-file"].as<std::string>() << "\n";
+      std::cerr << "atelier recipe apply: cannot read the password file "
+                << vm["password-file"].as<std::string>() << "\n";
       return kExitFailure;
     }
     password = line;
@@ -113,7 +118,8 @@ int recipe_apply(const std::vector<std::string>& args) {
       std::cerr << "atelier recipe apply: " << spec.error().message() << "\n";
       return kExitInvalid;
     }
-    spec->ssh.identity_file = vm.count("identity") ? std::optional(vm["identity"].as<std::string>()) : std::nullopt;
+    spec->ssh.identity_file =
+        vm.count("identity") ? std::optional(vm["identity"].as<std::string>()) : std::nullopt;
     spec->ssh.password = password;
     spec->ssh.known_hosts_file = known_hosts;
     spec->ssh.host_key_policy = policy;
@@ -124,9 +130,12 @@ int recipe_apply(const std::vector<std::string>& args) {
   recipes::RunOptions run;
   run.dry_run = vm.count("dry-run") > 0;
   run.params = std::move(params).value();
-  auto reports = recipes::run_on_hosts(*recipe, hosts, run, std::max<size_t>(1, vm["parallel"].as<size_t>()));
-  if (output == "json") std::cout << recipes::render_json(reports);
-  else std::cout << recipes::render_text(reports, vm.count("diff") > 0 || run.dry_run);
+  auto reports =
+      recipes::run_on_hosts(*recipe, hosts, run, std::max<size_t>(1, vm["parallel"].as<size_t>()));
+  if (output == "json")
+    std::cout << recipes::render_json(reports);
+  else
+    std::cout << recipes::render_text(reports, vm.count("diff") > 0 || run.dry_run);
   for (const auto& h : reports) {
     if (h.failed()) return kExitFailure;
   }
@@ -135,7 +144,8 @@ int recipe_apply(const std::vector<std::string>& args) {
 
 int recipe_validate(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << "atelier recipe validate FILE...: load and check recipe files; errors as FILE:LINE:COL: error: ...\n";
+    std::cout << "atelier recipe validate FILE...: load and check recipe files; errors as "
+                 "FILE:LINE:COL: error: ...\n";
     return args.empty() ? kExitInvalid : kExitOk;
   }
   int rc = kExitOk;
@@ -145,7 +155,8 @@ int recipe_validate(const std::vector<std::string>& args) {
       std::cerr << r.error().message() << "\n";
       rc = kExitInvalid;
     } else {
-      std::cout << f << ": ok (recipe " << r->id << ", " << r->steps.size() << " steps, " << r->handlers.size() << " handlers)\n";
+      std::cout << f << ": ok (recipe " << r->id << ", " << r->steps.size() << " steps, "
+                << r->handlers.size() << " handlers)\n";
     }
   }
   return rc;

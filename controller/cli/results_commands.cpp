@@ -3,7 +3,6 @@
 // or taken from --now for reproducible output).
 #include "controller/cli/results_commands.h"
 
-
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 #include <cctype>
@@ -33,21 +32,29 @@ namespace po = boost::program_options;
 int results_render(const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
-      "input,i", po::value<std::string>(), "results-input JSON file (format atelier.results-input/1); - for stdin")(
+      "input,i", po::value<std::string>(),
+      "results-input JSON file (format atelier.results-input/1); - for stdin")(
       "format,f", po::value<std::string>(), "csv, json, junit, html or grid (a text table)")(
-      "candidate,c", po::value<std::string>(), "only this candidate (else every candidate; html: a sheet each)")(
+      "candidate,c", po::value<std::string>(),
+      "only this candidate (else every candidate; html: a sheet each)")(
       "out,o", po::value<std::string>(), "write to this file instead of stdout")(
-      "lang", po::value<std::string>()->default_value("fr"), "html labels and first titles: fr or en")(
-      "now", po::value<std::string>(), "grade as of this UTC time (2026-11-30T10:00:00Z) instead of the clock")(
+      "lang", po::value<std::string>()->default_value("fr"),
+      "html labels and first titles: fr or en")(
+      "now", po::value<std::string>(),
+      "grade as of this UTC time (2026-11-30T10:00:00Z) instead of the clock")(
       "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)")(
-      "lab", po::value<std::string>(), "take the tasks from this lab (folder or lab.yaml) instead of the file's \"lab\"")(
-      "recipes", po::value<std::string>(), "with --lab: the recipes folder (default: the installed or built atelier's)");
+      "lab", po::value<std::string>(),
+      "take the tasks from this lab (folder or lab.yaml) instead of the file's \"lab\"")(
+      "recipes", po::value<std::string>(),
+      "with --lab: the recipes folder (default: the installed or built atelier's)");
   const char* usage =
       "usage: atelier results render --input FILE --format csv|json|junit|html|grid\n"
-      "                              [--candidate C] [--out FILE] [--lang fr|en] [--now TIME] [--bom] [--lab PATH]\n"
+      "                              [--candidate C] [--out FILE] [--lang fr|en] [--now TIME] "
+      "[--bom] [--lab PATH]\n"
       "Grades the check runs, overrides and freeze in FILE and prints one export: CSV (a row\n"
       "per candidate x task), JSON (everything), JUnit XML (a test case per check) or the\n"
-      "printable HTML report (a sheet per candidate). docs/evaluator-guide.md describes the file and\n"
+      "printable HTML report (a sheet per candidate). docs/evaluator-guide.md describes the file "
+      "and\n"
       "the columns. Exit 0: written; 2: invalid input or options; 1: a file could not be read\n"
       "or written.\n\n";
   po::variables_map vm;
@@ -110,7 +117,8 @@ int results_render(const std::vector<std::string>& args) {
   if (vm.count("lab")) {
     lab::LoadOptions load_options;
     load_options.recipes_root = recipes_root_or_default(
-        vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>()) : std::nullopt);
+        vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>())
+                            : std::nullopt);
     auto report = lab::load_lab_report(vm["lab"].as<std::string>(), load_options);
     if (!report.ok()) {
       std::cerr << report.to_string();
@@ -121,7 +129,8 @@ int results_render(const std::vector<std::string>& args) {
   }
   auto input = grading::session_input_from_json_text(text, lab_spec ? &*lab_spec : nullptr);
   if (!input) {
-    std::cerr << "atelier results render: " << input_path << ": " << input.error().to_string() << "\n";
+    std::cerr << "atelier results render: " << input_path << ": " << input.error().to_string()
+              << "\n";
     return kExitInvalid;
   }
   if (lab_policy) {  // the lab's `scoring:` keys win over the file's policy
@@ -134,7 +143,8 @@ int results_render(const std::vector<std::string>& args) {
   }
   auto grades = grading::grade_session(*input, *catalog, now);
   if (!grades) {
-    std::cerr << "atelier results render: " << input_path << ": " << grades.error().to_string() << "\n";
+    std::cerr << "atelier results render: " << input_path << ": " << grades.error().to_string()
+              << "\n";
     return kExitInvalid;
   }
   auto out = grading::render(*grades, *format, options);
@@ -169,9 +179,11 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 void add_results_client_options(po::options_description& opts) {
-  opts.add_options()("server", po::value<std::string>(), "atelierd's URL (default http://127.0.0.1:8440)")(
+  opts.add_options()("server", po::value<std::string>(),
+                     "atelierd's URL (default http://127.0.0.1:8440)")(
       "token", po::value<std::string>(), "API token (an evaluator's or a trainer's)")(
-      "ca-file", po::value<std::string>(), "https: PEM file of the CA to trust (default: the system's)");
+      "ca-file", po::value<std::string>(),
+      "https: PEM file of the CA to trust (default: the system's)");
 }
 
 // Percent-encodes a query value (ids are plain, but a value is never trusted to be).
@@ -201,8 +213,9 @@ json::value body_json(const api::HttpResponse& r) {
 int post_and_print(const std::string& name, const Client& client, const po::variables_map& vm,
                    const std::string& what, const std::string& body,
                    const std::function<void(const json::value&)>& print_text) {
-  RawAnswer a = call_raw(name, client, "POST", "/sessions/" + query_value(vm["session"].as<std::string>()) + "/" + what,
-                         body);
+  RawAnswer a =
+      call_raw(name, client, "POST",
+               "/sessions/" + query_value(vm["session"].as<std::string>()) + "/" + what, body);
   if (a.exit != kExitOk) return a.exit;
   json::value v = body_json(a.response);
   if (vm["output"].as<std::string>() == "json") {
@@ -240,7 +253,8 @@ int sign_export(const std::string& name, const std::string& path, const std::str
               << " (run on atelierd's host, or give its --state-dir)\n";
     return kExitOk;
   }
-  const std::string sig = evidence::make_detached_signature(fs::path(path).filename().string(), data, *key);
+  const std::string sig =
+      evidence::make_detached_signature(fs::path(path).filename().string(), data, *key);
   std::ofstream file(path + ".sig", std::ios::binary | std::ios::trunc);
   file << sig;
   file.close();
@@ -256,9 +270,11 @@ int sign_export(const std::string& name, const std::string& path, const std::str
 int results_export(const std::vector<std::string>& args) {
   const std::string name = "results";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(),
+                                                 "the session")(
       "format,f", po::value<std::string>(), "csv, json, junit, html or grid (a text table)")(
-      "candidate,c", po::value<std::string>(), "only this candidate (else every candidate; html: a sheet each)")(
+      "candidate,c", po::value<std::string>(),
+      "only this candidate (else every candidate; html: a sheet each)")(
       "out,o", po::value<std::string>(), "write to this file instead of stdout")(
       "lang", po::value<std::string>(), "html labels and first titles: fr (default) or en")(
       "bom", "csv: start with a UTF-8 byte order mark (for spreadsheets that need it)")(
@@ -268,13 +284,16 @@ int results_export(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("session", 1);
   const std::string usage =
-      "usage: atelier results SESSION --format csv|json|junit|html|grid [--candidate C] [--out FILE]\n"
+      "usage: atelier results SESSION --format csv|json|junit|html|grid [--candidate C] [--out "
+      "FILE]\n"
       "                       [--lang fr|en] [--bom] [--server URL] [--token T] [--state-dir DIR]\n"
       "       atelier results annotate|override|collect|render ... (each has --help)\n"
       "Exports the session's graded results from atelierd: CSV (a row per candidate x task), JSON\n"
-      "(everything), JUnit XML (a test case per check), the printable HTML report (a page per candidate),\n"
+      "(everything), JUnit XML (a test case per check), the printable HTML report (a page per "
+      "candidate),\n"
       "or a text grid. With --out, FILE.sig beside it holds atelierd's signature of FILE (when\n"
-      "DIR/signing.key can be read; `atelier results verify FILE` checks it). docs/evaluator-guide.md\n"
+      "DIR/signing.key can be read; `atelier results verify FILE` checks it). "
+      "docs/evaluator-guide.md\n"
       "explains the columns. Exit 0: written; 2: invalid\n"
       "input or an unknown session/candidate; 1: the server could not be reached or said no.\n\n";
   po::variables_map vm;
@@ -285,7 +304,8 @@ int results_export(const std::vector<std::string>& args) {
   }
   const std::string format = vm["format"].as<std::string>();
   if (!grading::parse_format(format)) {
-    std::cerr << "atelier results: --format must be csv, json, junit, html or grid, not \"" << format << "\"\n";
+    std::cerr << "atelier results: --format must be csv, json, junit, html or grid, not \""
+              << format << "\"\n";
     return kExitInvalid;
   }
   auto client = client_or_report("results", vm, read_environment());
@@ -293,23 +313,27 @@ int results_export(const std::vector<std::string>& args) {
   const std::string session = vm["session"].as<std::string>();
   // With a candidate, their own resource: a candidate's token may read it (feedback on).
   std::string target = "/sessions/" + query_value(session);
-  if (vm.count("candidate")) target += "/candidates/" + query_value(vm["candidate"].as<std::string>());
+  if (vm.count("candidate"))
+    target += "/candidates/" + query_value(vm["candidate"].as<std::string>());
   target += "/results?format=" + query_value(format);
   if (vm.count("lang")) target += "&lang=" + query_value(vm["lang"].as<std::string>());
   if (vm.count("bom")) target += "&bom=1";
   RawAnswer a = call_raw(name, *client, "GET", target);
   if (a.exit != kExitOk) return a.exit;
   if (!write_out(name, vm, a.response.body)) return kExitFailure;
-  return vm.count("out") ? sign_export(name, vm["out"].as<std::string>(), a.response.body, vm["state-dir"].as<std::string>())
+  return vm.count("out") ? sign_export(name, vm["out"].as<std::string>(), a.response.body,
+                                       vm["state-dir"].as<std::string>())
                          : kExitOk;
 }
 
 int results_annotate(const std::vector<std::string>& args) {
   const std::string name = "results annotate";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
-      "candidate", po::value<std::string>(), "the candidate")("text", po::value<std::string>(), "the note")(
-      "task", po::value<std::string>(), "about this task (else about the candidate)")(
+  opts.add_options()("help,h", "show this help")(
+      "session", po::value<std::string>(), "the session")("candidate", po::value<std::string>(),
+                                                          "the candidate")(
+      "text", po::value<std::string>(), "the note")("task", po::value<std::string>(),
+                                                    "about this task (else about the candidate)")(
       "result", po::value<std::string>(), "about this check result of the task (its result_id)")(
       "output", po::value<std::string>()->default_value("text"), "text or json");
   add_results_client_options(opts);
@@ -318,32 +342,39 @@ int results_annotate(const std::vector<std::string>& args) {
   const std::string usage =
       "usage: atelier results annotate SESSION CANDIDATE --text TEXT [--task T [--result ID]]\n"
       "Adds an evaluator's note on a candidate, a task or one check result. Notes do not change\n"
-      "scores; they show in the JSON and HTML exports (not to candidates) and in the audit log.\n\n";
+      "scores; they show in the JSON and HTML exports (not to candidates) and in the audit "
+      "log.\n\n";
   po::variables_map vm;
   if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return *code;
   if (!vm.count("session") || !vm.count("candidate") || !vm.count("text")) {
-    std::cerr << "atelier " << name << ": SESSION, CANDIDATE and --text are required\n" << usage << opts;
+    std::cerr << "atelier " << name << ": SESSION, CANDIDATE and --text are required\n"
+              << usage << opts;
     return kExitInvalid;
   }
   auto client = client_or_report(name, vm, read_environment());
   if (!client) return kExitInvalid;
-  json::object body{{"candidate", vm["candidate"].as<std::string>()}, {"text", vm["text"].as<std::string>()}};
+  json::object body{{"candidate", vm["candidate"].as<std::string>()},
+                    {"text", vm["text"].as<std::string>()}};
   if (vm.count("task")) body["task"] = vm["task"].as<std::string>();
   if (vm.count("result")) body["result_id"] = vm["result"].as<std::string>();
-  return post_and_print(name, *client, vm, "annotations", json::serialize(body), [](const json::value& v) {
-    std::cout << "note " << str(v.at("id")) << " on " << str(v.at("candidate"))
-              << (v.at("task").is_null() ? "" : " " + str(v.at("task"))) << " by " << str(v.at("who"))
-              << " at " << str(v.at("at")) << "\n";
-  });
+  return post_and_print(
+      name, *client, vm, "annotations", json::serialize(body), [](const json::value& v) {
+        std::cout << "note " << str(v.at("id")) << " on " << str(v.at("candidate"))
+                  << (v.at("task").is_null() ? "" : " " + str(v.at("task"))) << " by "
+                  << str(v.at("who")) << " at " << str(v.at("at")) << "\n";
+      });
 }
 
 int results_override(const std::vector<std::string>& args) {
   const std::string name = "results override";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
-      "candidate", po::value<std::string>(), "the candidate")("task", po::value<std::string>(), "the task")(
-      "points", po::value<double>(), "the task's new points, from 0 to its maximum")(
-      "justification", po::value<std::string>(), "why, in writing (required; kept in the audit log)")(
+  opts.add_options()("help,h", "show this help")(
+      "session", po::value<std::string>(), "the session")("candidate", po::value<std::string>(),
+                                                          "the candidate")(
+      "task", po::value<std::string>(), "the task")("points", po::value<double>(),
+                                                    "the task's new points, from 0 to its maximum")(
+      "justification", po::value<std::string>(),
+      "why, in writing (required; kept in the audit log)")(
       "output", po::value<std::string>()->default_value("text"), "text or json");
   add_results_client_options(opts);
   po::positional_options_description pos;
@@ -356,7 +387,8 @@ int results_override(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return *code;
   if (!vm.count("session") || !vm.count("candidate") || !vm.count("task") || !vm.count("points")) {
-    std::cerr << "atelier " << name << ": SESSION, CANDIDATE, TASK and --points are required\n" << usage << opts;
+    std::cerr << "atelier " << name << ": SESSION, CANDIDATE, TASK and --points are required\n"
+              << usage << opts;
     return kExitInvalid;
   }
   auto client = client_or_report(name, vm, read_environment());
@@ -366,16 +398,19 @@ int results_override(const std::vector<std::string>& args) {
                     {"task", vm["task"].as<std::string>()},
                     {"points", vm["points"].as<double>()}};
   if (vm.count("justification")) body["justification"] = vm["justification"].as<std::string>();
-  return post_and_print(name, *client, vm, "overrides", json::serialize(body), [](const json::value& v) {
-    std::cout << str(v.at("candidate")) << " " << str(v.at("task")) << ": " << str(v.at("points"))
-              << " points (override by " << str(v.at("who")) << " at " << str(v.at("when")) << ")\n";
-  });
+  return post_and_print(name, *client, vm, "overrides", json::serialize(body),
+                        [](const json::value& v) {
+                          std::cout << str(v.at("candidate")) << " " << str(v.at("task")) << ": "
+                                    << str(v.at("points")) << " points (override by "
+                                    << str(v.at("who")) << " at " << str(v.at("when")) << ")\n";
+                        });
 }
 
 int results_collect(const std::vector<std::string>& args) {
   const std::string name = "results collect";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session")(
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(),
+                                                 "the session")(
       "output", po::value<std::string>()->default_value("text"), "text or json");
   add_results_client_options(opts);
   po::positional_options_description pos;
@@ -394,8 +429,8 @@ int results_collect(const std::vector<std::string>& args) {
   if (!client) return kExitInvalid;
   return post_and_print(name, *client, vm, "collect", "{}", [](const json::value& v) {
     std::cout << "session " << str(v.at("session")) << ": results "
-              << (v.at("already").as_bool() ? "already frozen" : "frozen") << " at " << str(v.at("frozen_at"))
-              << " by " << str(v.at("who")) << "\n";
+              << (v.at("already").as_bool() ? "already frozen" : "frozen") << " at "
+              << str(v.at("frozen_at")) << " by " << str(v.at("who")) << "\n";
   });
 }
 

@@ -10,7 +10,8 @@
 
 namespace atelier::cli {
 
-// atelier results render --input FILE --format csv|json|junit|html|grid [--candidate C] [--out FILE]
+// atelier results render --input FILE --format csv|json|junit|html|grid [--candidate C] [--out
+// FILE]
 //                        [--lang fr|en] [--now TIME] [--bom] [--lab PATH [--recipes DIR]]
 int results_render(const std::vector<std::string>& args);
 

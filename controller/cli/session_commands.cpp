@@ -38,11 +38,12 @@ Environment read_environment() {
   env.token = get("ATELIER_TOKEN");
   std::string xdg = get("XDG_CONFIG_HOME");
   std::string home = get("HOME");
-  if (!xdg.empty()) env.config_file = fs::path(xdg) / "atelier" / "cli.yaml";
-  else if (!home.empty()) env.config_file = fs::path(home) / ".config" / "atelier" / "cli.yaml";
+  if (!xdg.empty())
+    env.config_file = fs::path(xdg) / "atelier" / "cli.yaml";
+  else if (!home.empty())
+    env.config_file = fs::path(home) / ".config" / "atelier" / "cli.yaml";
   return env;
 }
-
 
 // Flags win over the environment, which wins over the config file.
 Result<Client> resolve_client(const po::variables_map& vm, const Environment& env) {
@@ -59,22 +60,26 @@ Result<Client> resolve_client(const po::variables_map& vm, const Environment& en
       if (c.token.empty() && file["token"]) c.token = file["token"].as<std::string>();
       if (c.ca_file.empty() && file["ca_file"]) c.ca_file = file["ca_file"].as<std::string>();
     } catch (const YAML::Exception& e) {
-      return Error(ErrorCode::kInvalidArgument, e.what()).context("read " + env.config_file.string());
+      return Error(ErrorCode::kInvalidArgument, e.what())
+          .context("read " + env.config_file.string());
     }
   }
   if (c.server.empty()) c.server = "http://127.0.0.1:8440";
   if (c.token.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "no token: give --token, set ATELIER_TOKEN, or put `token:` in ~/.config/atelier/cli.yaml "
-                 "(make one with `atelier token create --role trainer`)");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "no token: give --token, set ATELIER_TOKEN, or put `token:` in ~/.config/atelier/cli.yaml "
+        "(make one with `atelier token create --role trainer`)");
   }
   return c;
 }
 
 void add_client_options(po::options_description& opts) {
-  opts.add_options()("server", po::value<std::string>(), "atelierd's URL (default http://127.0.0.1:8440)")(
+  opts.add_options()("server", po::value<std::string>(),
+                     "atelierd's URL (default http://127.0.0.1:8440)")(
       "token", po::value<std::string>(), "API token")(
-      "ca-file", po::value<std::string>(), "https: PEM file of the CA to trust (default: the system's)")(
+      "ca-file", po::value<std::string>(),
+      "https: PEM file of the CA to trust (default: the system's)")(
       "output", po::value<std::string>()->default_value("text"), "text or json");
 }
 
@@ -90,8 +95,8 @@ std::optional<Client> client_or_report(const std::string& name, const po::variab
 
 std::optional<int> parse_command_line(const std::string& name, const std::vector<std::string>& args,
                                       const po::options_description& opts,
-                                      const po::positional_options_description& pos, const std::string& usage,
-                                      po::variables_map& vm) {
+                                      const po::positional_options_description& pos,
+                                      const std::string& usage, po::variables_map& vm) {
   try {
     po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
     po::notify(vm);
@@ -107,8 +112,9 @@ std::optional<int> parse_command_line(const std::string& name, const std::vector
 }
 
 std::optional<int> parse(const std::string& name, const std::vector<std::string>& args,
-                         const po::options_description& opts, const po::positional_options_description& pos,
-                         const std::string& usage, po::variables_map& vm) {
+                         const po::options_description& opts,
+                         const po::positional_options_description& pos, const std::string& usage,
+                         po::variables_map& vm) {
   if (auto code = parse_command_line(name, args, opts, pos, usage, vm)) return code;
   const std::string& output = vm["output"].as<std::string>();
   if (output != "text" && output != "json") {
@@ -123,7 +129,8 @@ std::optional<int> parse(const std::string& name, const std::vector<std::string>
 std::string error_message(const api::HttpResponse& r) {
   boost::system::error_code ec;
   json::value v = json::parse(r.body, ec);
-  if (ec || !v.is_object() || !v.as_object().contains("error") || !v.at("error").is_object()) return r.body;
+  if (ec || !v.is_object() || !v.as_object().contains("error") || !v.at("error").is_object())
+    return r.body;
   const auto& e = v.at("error").as_object();
   if (!e.contains("message") || !e.at("message").is_string()) return r.body;
   std::string message(e.at("message").as_string());
@@ -152,18 +159,20 @@ RawAnswer call_raw(const std::string& name, const Client& client, const std::str
   std::cerr << "atelier " << name << ": " << error_message(*r) << " (HTTP " << r->status << ")\n";
   // The caller's input was wrong: 400, 404, 409, 413. Anything else is the environment.
   const int s = r->status;
-  return {(s == 400 || s == 404 || s == 409 || s == 413) ? kExitInvalid : kExitFailure, std::move(r).value()};
+  return {(s == 400 || s == 404 || s == 409 || s == 413) ? kExitInvalid : kExitFailure,
+          std::move(r).value()};
 }
 
 // An API call whose answer is JSON; prints the error and gives the exit code when it fails.
-Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
-            const std::string& body) {
+Answer call(const std::string& name, const Client& client, const std::string& method,
+            const std::string& target, const std::string& body) {
   RawAnswer raw = call_raw(name, client, method, target, body);
   boost::system::error_code ec;
   json::value v = json::parse(raw.response.body, ec);
   if (ec) v = nullptr;
   if (raw.exit == kExitOk && ec) {
-    std::cerr << "atelier " << name << ": the server's answer is not JSON (HTTP " << raw.response.status << ")\n";
+    std::cerr << "atelier " << name << ": the server's answer is not JSON (HTTP "
+              << raw.response.status << ")\n";
     return {kExitFailure, std::move(v)};
   }
   return {raw.exit, std::move(v)};
@@ -188,8 +197,8 @@ std::string steps_line(const json::value& candidate) {
 
 void print_session(const json::value& s) {
   std::cout << "session " << str(s.at("id")) << ": lab " << str(s.at("lab").at("id")) << ", seed "
-            << str(s.at("seed")) << ", desired " << str(s.at("desired")) << ", status " << str(s.at("status"))
-            << ", created " << str(s.at("created_at")) << "\n";
+            << str(s.at("seed")) << ", desired " << str(s.at("desired")) << ", status "
+            << str(s.at("status")) << ", created " << str(s.at("created_at")) << "\n";
   // The interval in force (GET /sessions/{id}), else the session's own when it set one.
   const auto& o = s.as_object();
   const json::value* every = o.if_contains("checks_every");
@@ -197,11 +206,13 @@ void print_session(const json::value& s) {
   if (every && every->is_object()) {
     std::string interval = str(every->at("interval"));
     std::string from = str(every->at("from"));
-    std::cout << "  periodic checks: " << (interval == "off" ? std::string("off") : "every " + interval)
-              << " (set by " << (from == "atelierd" ? from : "the " + from) << ")\n";
+    std::cout << "  periodic checks: "
+              << (interval == "off" ? std::string("off") : "every " + interval) << " (set by "
+              << (from == "atelierd" ? from : "the " + from) << ")\n";
   } else if (own && own->is_string()) {
     std::string interval = str(*own);
-    std::cout << "  periodic checks: " << (interval == "off" ? std::string("off") : "every " + interval)
+    std::cout << "  periodic checks: "
+              << (interval == "off" ? std::string("off") : "every " + interval)
               << " (set by the session)\n";
   }
   // What the candidates' page offers beyond their tickets and consoles (said only when on).
@@ -214,7 +225,8 @@ void print_session(const json::value& s) {
               << (cr ? "reset their machines" : "") << "\n";
   }
   for (const auto& c : s.at("candidates").as_array()) {
-    std::cout << "  " << str(c.at("candidate")) << "  " << str(c.at("status")) << "  " << steps_line(c);
+    std::cout << "  " << str(c.at("candidate")) << "  " << str(c.at("status")) << "  "
+              << steps_line(c);
     if (!c.at("error").is_null()) std::cout << "  error: " << str(c.at("error"));
     std::cout << "\n";
   }
@@ -253,8 +265,9 @@ Result<std::vector<std::string>> read_candidates(const std::string& arg) {
     if (!comment) current.push_back(ch);
   }
   if (out.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--candidates \"" + arg + "\" names no candidate; give a,b,c or a file with one id a line");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "--candidates \"" + arg + "\" names no candidate; give a,b,c or a file with one id a line");
   }
   return out;
 }
@@ -279,10 +292,13 @@ void print_access_codes(const std::string& name, const Client& client, const std
 int session_create(const std::vector<std::string>& args) {
   const std::string name = "session create";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("lab", po::value<std::string>(), "a lab folder, its lab.yaml, or a lab id")(
+  opts.add_options()("help,h", "show this help")("lab", po::value<std::string>(),
+                                                 "a lab folder, its lab.yaml, or a lab id")(
       "candidates", po::value<std::string>(), "a file with one candidate id a line, or a,b,c")(
-      "seed", po::value<std::uint64_t>(), "the seed of the candidates' variants (drawn when absent)")(
-      "name", po::value<std::string>(), "the session's id ([a-z0-9_], up to 24; drawn when absent)")(
+      "seed", po::value<std::uint64_t>(),
+      "the seed of the candidates' variants (drawn when absent)")(
+      "name", po::value<std::string>(),
+      "the session's id ([a-z0-9_], up to 24; drawn when absent)")(
       "feedback", "let candidates read their own results (and check their work from their page)")(
       "candidate-resets", "let candidates reset their own machines from their page")(
       "check-interval", po::value<std::string>(),
@@ -295,7 +311,8 @@ int session_create(const std::vector<std::string>& args) {
       "usage: atelier session create --lab PATH --candidates FILE|a,b,c [--seed N] [--name NAME]\n"
       "                              [--feedback] [--candidate-resets]\n"
       "                              [--check-interval DURATION|off] [--wait]\n"
-      "Records a session in atelierd: one candidate lab per candidate, built by the reconciler.\n\n";
+      "Records a session in atelierd: one candidate lab per candidate, built by the "
+      "reconciler.\n\n";
   po::variables_map vm;
   if (auto code = parse(name, args, opts, {}, usage, vm)) return *code;
   if (!vm.count("lab") || !vm.count("candidates")) {
@@ -364,28 +381,35 @@ int session_create(const std::vector<std::string>& args) {
         for (const auto& kv : c.at("steps").as_object()) {
           ++steps;
           std::string state = str(kv.value());
-          if (state == "done") ++done;
-          else if (current.empty() && state != "pending") current = std::string(kv.key()) + " " + state;
+          if (state == "done")
+            ++done;
+          else if (current.empty() && state != "pending")
+            current = std::string(kv.key()) + " " + state;
         }
         std::string bar(steps, ' ');
         for (std::size_t i = 0; i < done; ++i) bar[i] = '#';
         if (current.empty()) current = status;
         std::string err = c.at("error").is_null() ? "" : "  " + str(c.at("error")).substr(0, 60);
         char text[256];
-        std::snprintf(text, sizeof text, "%-16s [%s] %zu/%zu %s%s", cid.c_str(), bar.c_str(), done, steps,
-                      current.c_str(), err.c_str());
+        std::snprintf(text, sizeof text, "%-16s [%s] %zu/%zu %s%s", cid.c_str(), bar.c_str(), done,
+                      steps, current.c_str(), err.c_str());
         bar_lines.push_back(text);
       }
     }
     if (bars) redraw(bar_lines, drawn);
     if (ready == total || failed > 0) {
-      if (as_json) std::cout << json::serialize(s.body) << "\n";
-      else std::cout << "session " << id << ": " << ready << "/" << total << " ready, " << failed << " failed\n";
+      if (as_json)
+        std::cout << json::serialize(s.body) << "\n";
+      else
+        std::cout << "session " << id << ": " << ready << "/" << total << " ready, " << failed
+                  << " failed\n";
       return failed > 0 ? kExitFailure : kExitOk;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      std::cerr << "atelier " << name << ": timed out after " << vm["timeout"].as<int>() << " s with " << ready
-                << "/" << total << " candidate labs ready; `atelier session status " << id << "` shows where they are\n";
+      std::cerr << "atelier " << name << ": timed out after " << vm["timeout"].as<int>()
+                << " s with " << ready << "/" << total
+                << " candidate labs ready; `atelier session status " << id
+                << "` shows where they are\n";
       return kExitFailure;
     }
     std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -402,7 +426,8 @@ int session_list(const std::vector<std::string>& args) {
   if (auto code = parse(name, args, opts, {}, usage, vm)) return *code;
   auto client = client_or_report(name, vm, read_environment());
   if (!client) return kExitInvalid;
-  // Every page: atelierd answers GET /sessions a page at a time ("next": the following one's start).
+  // Every page: atelierd answers GET /sessions a page at a time ("next": the following one's
+  // start).
   json::array sessions;
   std::string target = "/sessions?limit=1000";
   for (;;) {
@@ -417,20 +442,23 @@ int session_list(const std::vector<std::string>& args) {
     std::cout << json::serialize(json::object{{"sessions", sessions}}) << "\n";
     return kExitOk;
   }
-  std::printf("%-24s %-16s %-10s %-13s %-7s %s\n", "SESSION", "LAB", "DESIRED", "STATUS", "READY", "CREATED");
+  std::printf("%-24s %-16s %-10s %-13s %-7s %s\n", "SESSION", "LAB", "DESIRED", "STATUS", "READY",
+              "CREATED");
   for (const auto& s : sessions) {
     std::string ready = str(s.at("ready")) + "/" + str(s.at("candidates"));
-    std::printf("%-24s %-16s %-10s %-13s %-7s %s\n", str(s.at("id")).c_str(), str(s.at("lab").at("id")).c_str(),
-                str(s.at("desired")).c_str(), str(s.at("status")).c_str(), ready.c_str(),
-                str(s.at("created_at")).c_str());
+    std::printf("%-24s %-16s %-10s %-13s %-7s %s\n", str(s.at("id")).c_str(),
+                str(s.at("lab").at("id")).c_str(), str(s.at("desired")).c_str(),
+                str(s.at("status")).c_str(), ready.c_str(), str(s.at("created_at")).c_str());
   }
   return kExitOk;
 }
 
 namespace {
-int one_session(const std::string& name, const std::string& method, const std::vector<std::string>& args) {
+int one_session(const std::string& name, const std::string& method,
+                const std::vector<std::string>& args) {
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session id (positional)");
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(),
+                                                 "the session id (positional)");
   add_client_options(opts);
   po::positional_options_description pos;
   pos.add("session", 1);
@@ -457,8 +485,8 @@ int one_session(const std::string& name, const std::string& method, const std::v
 // Polls the session until atelierd has removed every candidate lab (session and candidates
 // `destroyed`), showing each candidate's progress like `create --wait`: bars redrawn in place on
 // a terminal, one plain line per change otherwise. 0 when all are removed, 1 on timeout.
-int wait_destroyed(const std::string& name, const Client& client, const std::string& id, bool as_json,
-                   int timeout_s) {
+int wait_destroyed(const std::string& name, const Client& client, const std::string& id,
+                   bool as_json, int timeout_s) {
   const bool bars = !as_json && ::isatty(STDOUT_FILENO) == 1;
   std::size_t drawn = 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -478,21 +506,26 @@ int wait_destroyed(const std::string& name, const Client& client, const std::str
       if (last[cid] != status && !as_json && !bars) std::cout << cid << ": " << status << std::endl;
       last[cid] = status;
       char text[256];
-      std::snprintf(text, sizeof text, "%-16s [%s] %s", cid.c_str(), removed ? "#" : " ", status.c_str());
+      std::snprintf(text, sizeof text, "%-16s [%s] %s", cid.c_str(), removed ? "#" : " ",
+                    status.c_str());
       bar_lines.push_back(text);
     }
     if (bars) redraw(bar_lines, drawn);
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0);
+    const auto secs =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0);
     if (str(s.body.at("status")) == "destroyed" && gone == total) {
-      if (as_json) std::cout << json::serialize(s.body) << "\n";
-      else std::cout << "session " << id << ": " << gone << "/" << total << " candidate labs removed in "
-                     << secs.count() << " s\n";
+      if (as_json)
+        std::cout << json::serialize(s.body) << "\n";
+      else
+        std::cout << "session " << id << ": " << gone << "/" << total
+                  << " candidate labs removed in " << secs.count() << " s\n";
       return kExitOk;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      std::cerr << "atelier " << name << ": timed out after " << timeout_s << " s with " << gone << "/" << total
-                << " candidate labs removed; atelierd keeps removing them (`atelier session status " << id
-                << "` shows where they are)\n";
+      std::cerr << "atelier " << name << ": timed out after " << timeout_s << " s with " << gone
+                << "/" << total
+                << " candidate labs removed; atelierd keeps removing them (`atelier session status "
+                << id << "` shows where they are)\n";
       return kExitFailure;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -500,12 +533,15 @@ int wait_destroyed(const std::string& name, const Client& client, const std::str
 }
 }  // namespace
 
-int session_status(const std::vector<std::string>& args) { return one_session("session status", "GET", args); }
+int session_status(const std::vector<std::string>& args) {
+  return one_session("session status", "GET", args);
+}
 
 int session_destroy(const std::vector<std::string>& args) {
   const std::string name = "session destroy";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(), "the session id (positional)")(
+  opts.add_options()("help,h", "show this help")("session", po::value<std::string>(),
+                                                 "the session id (positional)")(
       "wait", "wait until atelierd has removed every candidate lab of the session")(
       "timeout", po::value<int>()->default_value(900), "seconds --wait waits");
   add_client_options(opts);
@@ -513,7 +549,8 @@ int session_destroy(const std::vector<std::string>& args) {
   pos.add("session", 1);
   const std::string usage =
       "usage: atelier session destroy SESSION [--wait [--timeout S]] [--output text|json]\n"
-      "Marks the session destroyed; atelierd removes its candidate labs (VMs, networks, disks).\n\n";
+      "Marks the session destroyed; atelierd removes its candidate labs (VMs, networks, "
+      "disks).\n\n";
   po::variables_map vm;
   if (auto code = parse(name, args, opts, pos, usage, vm)) return *code;
   if (!vm.count("session")) {
@@ -532,11 +569,14 @@ int session_destroy(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (!as_json && !wait) {
-    std::cout << "session " << id << " marked destroyed; removal of its candidate labs continues in atelierd "
-              << "(keep it running until `atelier session status " << id << "` says destroyed, or use --wait)\n";
+    std::cout << "session " << id
+              << " marked destroyed; removal of its candidate labs continues in atelierd "
+              << "(keep it running until `atelier session status " << id
+              << "` says destroyed, or use --wait)\n";
     return kExitOk;
   }
-  if (!as_json) std::cout << "session " << id << " marked destroyed; waiting for atelierd to remove its labs\n";
+  if (!as_json)
+    std::cout << "session " << id << " marked destroyed; waiting for atelierd to remove its labs\n";
   return wait_destroyed(name, *client, id, as_json, vm["timeout"].as<int>());
 }
 

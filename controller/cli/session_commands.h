@@ -20,9 +20,10 @@ namespace atelier::cli {
 
 // What the process environment says, read once at the command's entry and passed down.
 struct Environment {
-  std::string server;                // ATELIER_SERVER, else ATELIER_URL
-  std::string token;                 // ATELIER_TOKEN
-  std::filesystem::path config_file; // $XDG_CONFIG_HOME/atelier/cli.yaml or ~/.config/atelier/cli.yaml
+  std::string server;  // ATELIER_SERVER, else ATELIER_URL
+  std::string token;   // ATELIER_TOKEN
+  std::filesystem::path
+      config_file;  // $XDG_CONFIG_HOME/atelier/cli.yaml or ~/.config/atelier/cli.yaml
 };
 Environment read_environment();
 
@@ -32,18 +33,21 @@ struct Client {
   std::string ca_file;  // https: the CA to trust (else the system's)
 };
 // Flags win over the environment, which wins over the config file.
-Result<Client> resolve_client(const boost::program_options::variables_map& vm, const Environment& env);
+Result<Client> resolve_client(const boost::program_options::variables_map& vm,
+                              const Environment& env);
 // resolve_client for a command: on error prints "atelier NAME: <error>" and gives nullopt (the
 // caller exits with kExitInvalid).
-std::optional<Client> client_or_report(const std::string& name, const boost::program_options::variables_map& vm,
+std::optional<Client> client_or_report(const std::string& name,
+                                       const boost::program_options::variables_map& vm,
                                        const Environment& env);
 // --server, --token, --ca-file, --output text|json.
 void add_client_options(boost::program_options::options_description& opts);
 // Parses; returns an exit code when the command should stop (help or a usage error).
-std::optional<int> parse_command_line(const std::string& name, const std::vector<std::string>& args,
-                                      const boost::program_options::options_description& opts,
-                                      const boost::program_options::positional_options_description& pos,
-                                      const std::string& usage, boost::program_options::variables_map& vm);
+std::optional<int> parse_command_line(
+    const std::string& name, const std::vector<std::string>& args,
+    const boost::program_options::options_description& opts,
+    const boost::program_options::positional_options_description& pos, const std::string& usage,
+    boost::program_options::variables_map& vm);
 // parse_command_line, and --output must be text or json.
 std::optional<int> parse(const std::string& name, const std::vector<std::string>& args,
                          const boost::program_options::options_description& opts,
@@ -55,8 +59,8 @@ struct Answer {
   int exit = 0;
   boost::json::value body;
 };
-Answer call(const std::string& name, const Client& client, const std::string& method, const std::string& target,
-            const std::string& body = "");
+Answer call(const std::string& name, const Client& client, const std::string& method,
+            const std::string& target, const std::string& body = "");
 // The same call for answers that are not JSON (CSV, HTML, XML exports): the response as it came.
 struct RawAnswer {
   int exit = 0;

@@ -22,7 +22,8 @@ namespace {
 
 // --expires as given, else the default: kDefaultTokenLifetime, none for a candidate token (it
 // ends with its session).
-Result<std::optional<std::chrono::seconds>> lifetime_of(sessions::Role role, const std::string& expires) {
+Result<std::optional<std::chrono::seconds>> lifetime_of(sessions::Role role,
+                                                        const std::string& expires) {
   if (!expires.empty()) return store::parse_token_lifetime(expires);
   if (role == sessions::Role::kCandidate) return std::optional<std::chrono::seconds>();
   return std::optional<std::chrono::seconds>(store::kDefaultTokenLifetime);
@@ -34,8 +35,9 @@ int token_create(const std::vector<std::string>& args) {
   std::string state_dir, role_text, session, candidate, label, output, expires;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
-      "state-dir", po::value(&state_dir)->default_value("/var/lib/atelier"), "atelierd's state directory")(
-      "role", po::value(&role_text), "trainer, evaluator or candidate")(
+      "state-dir", po::value(&state_dir)->default_value("/var/lib/atelier"),
+      "atelierd's state directory")("role", po::value(&role_text),
+                                    "trainer, evaluator or candidate")(
       "session", po::value(&session), "limit the token to this session (required for candidates)")(
       "candidate", po::value(&candidate), "the candidate a candidate token belongs to")(
       "label", po::value(&label), "a note kept with the token (who it is for)")(
@@ -86,7 +88,8 @@ int token_create(const std::vector<std::string>& args) {
   auto token = opened->create_token(*role, s, c, label, now, "cli", ends);
   if (!token.ok()) {
     std::cerr << "atelier token create: " << token.error().to_string() << "\n";
-    return token.error().code() == ErrorCode::kInvalidArgument || token.error().code() == ErrorCode::kNotFound
+    return token.error().code() == ErrorCode::kInvalidArgument ||
+                   token.error().code() == ErrorCode::kNotFound
                ? kExitInvalid
                : kExitFailure;
   }
@@ -114,7 +117,8 @@ int token_list(const std::vector<std::string>& args) {
   add_client_options(opts);
   const std::string usage =
       "usage: atelier token list [--output text|json]\n"
-      "Lists the tokens that are neither revoked nor expired (ids, never secrets). A trainer token\n"
+      "Lists the tokens that are neither revoked nor expired (ids, never secrets). A trainer "
+      "token\n"
       "limited to a session sees that session's tokens only.\n\n";
   po::variables_map vm;
   if (auto code = parse(name, args, opts, {}, usage, vm)) return *code;
@@ -129,13 +133,15 @@ int token_list(const std::vector<std::string>& args) {
   auto pad = [](const std::string& text, std::size_t width) {
     return text + std::string(text.size() < width ? width - text.size() : 1, ' ');
   };
-  std::cout << pad("ID", 14) << pad("ROLE", 11) << pad("SESSION/CANDIDATE", 26) << pad("EXPIRES", 22) << "LABEL\n";
+  std::cout << pad("ID", 14) << pad("ROLE", 11) << pad("SESSION/CANDIDATE", 26)
+            << pad("EXPIRES", 22) << "LABEL\n";
   for (const auto& t : a.body.at("tokens").as_array()) {
     std::string scope = str(t.at("session"));
     if (!t.at("candidate").is_null()) scope += "/" + str(t.at("candidate"));
     const std::string role = str(t.at("role"));
-    std::string expires = t.at("expires_at").is_null() ? (role == "candidate" ? "with session" : "never")
-                                                        : str(t.at("expires_at"));
+    std::string expires = t.at("expires_at").is_null()
+                              ? (role == "candidate" ? "with session" : "never")
+                              : str(t.at("expires_at"));
     std::cout << pad(str(t.at("id")), 14) << pad(role, 11) << pad(scope, 26) << pad(expires, 22)
               << str(t.at("label")) << "\n";
   }
@@ -145,13 +151,15 @@ int token_list(const std::vector<std::string>& args) {
 int token_revoke(const std::vector<std::string>& args) {
   const std::string name = "token revoke";
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("id", po::value<std::string>(), "the token's id (positional)");
+  opts.add_options()("help,h", "show this help")("id", po::value<std::string>(),
+                                                 "the token's id (positional)");
   add_client_options(opts);
   po::positional_options_description pos;
   pos.add("id", 1);
   const std::string usage =
       "usage: atelier token revoke ID [--output text|json]\n"
-      "Revokes the token with this id (`atelier token list` shows them): it gets 401 from now on.\n\n";
+      "Revokes the token with this id (`atelier token list` shows them): it gets 401 from now "
+      "on.\n\n";
   po::variables_map vm;
   if (auto code = parse(name, args, opts, pos, usage, vm)) return *code;
   if (!vm.count("id")) {

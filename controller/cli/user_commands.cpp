@@ -2,9 +2,9 @@
 // is read from stdin: prompted without echo on a terminal, else the first line (scripts).
 #include "controller/cli/user_commands.h"
 
-#include <boost/program_options.hpp>
 #include <termios.h>
 #include <unistd.h>
+#include <boost/program_options.hpp>
 
 #include <iostream>
 #include <optional>
@@ -27,13 +27,13 @@ struct Parsed {
 
 // Parses NAME and --state-dir plus `extra`; nullopt after printing help or an error (`exit`).
 std::optional<Parsed> parse_user_args(const std::string& verb, const std::vector<std::string>& args,
-                                      po::options_description extra, const std::string& usage, int& exit,
-                                      bool needs_name = true) {
+                                      po::options_description extra, const std::string& usage,
+                                      int& exit, bool needs_name = true) {
   Parsed p;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
-      "state-dir", po::value(&p.state_dir)->default_value("/var/lib/atelier"), "atelierd's state directory")(
-      "name", po::value(&p.name), "the account's name (positional)");
+      "state-dir", po::value(&p.state_dir)->default_value("/var/lib/atelier"),
+      "atelierd's state directory")("name", po::value(&p.name), "the account's name (positional)");
   opts.add(extra);
   po::positional_options_description pos;
   pos.add("name", 1);
@@ -86,8 +86,8 @@ std::optional<std::string> read_password(const std::string& verb) {
     return std::nullopt;
   }
   if (first->size() < store::kMinPasswordLength) {
-    std::cerr << "atelier user " << verb << ": the password needs at least " << store::kMinPasswordLength
-              << " characters\n";
+    std::cerr << "atelier user " << verb << ": the password needs at least "
+              << store::kMinPasswordLength << " characters\n";
     return std::nullopt;
   }
   if (tty) {
@@ -132,8 +132,10 @@ int user_create(const std::vector<std::string>& args) {
     return kExitInvalid;
   }
   if (!store::valid_user_name(p->name)) {
-    return report("create", Error(ErrorCode::kInvalidArgument,
-                                  "the name may hold lowercase letters, digits, '.', '_' and '-' (at most 32)"));
+    return report(
+        "create",
+        Error(ErrorCode::kInvalidArgument,
+              "the name may hold lowercase letters, digits, '.', '_' and '-' (at most 32)"));
   }
   auto password = read_password("create");
   if (!password) return kExitInvalid;
@@ -144,7 +146,8 @@ int user_create(const std::vector<std::string>& args) {
   std::optional<std::string> scope = session.empty() ? std::nullopt : std::optional(session);
   store::UserRecord user{p->name, *role, scope, false, store::Clock::now()};
   Status made = opened->create_user(
-      user, *hash, audit("user.create", p->name, role_text + (scope ? " limited to session " + *scope : "")));
+      user, *hash,
+      audit("user.create", p->name, role_text + (scope ? " limited to session " + *scope : "")));
   if (!made.ok()) return report("create", made.error());
   std::cerr << "atelier user create: " << role_text << " " << p->name << " stored in "
             << store::Store::database_path(p->state_dir).string() << "\n";
@@ -173,7 +176,8 @@ int user_passwd(const std::vector<std::string>& args) {
 int user_disable(const std::vector<std::string>& args) {
   const std::string usage =
       "usage: atelier user disable NAME [--state-dir DIR]\n"
-      "Disables the account: it can no longer sign in, and its open browser sessions end at once.\n\n";
+      "Disables the account: it can no longer sign in, and its open browser sessions end at "
+      "once.\n\n";
   int exit = kExitOk;
   auto p = parse_user_args("disable", args, po::options_description("disable"), usage, exit);
   if (!p) return exit;
@@ -186,7 +190,8 @@ int user_disable(const std::vector<std::string>& args) {
 }
 
 int user_list(const std::vector<std::string>& args) {
-  const std::string usage = "usage: atelier user list [--state-dir DIR]\nLists the accounts (never passwords).\n\n";
+  const std::string usage =
+      "usage: atelier user list [--state-dir DIR]\nLists the accounts (never passwords).\n\n";
   int exit = kExitOk;
   auto p = parse_user_args("list", args, po::options_description("list"), usage, exit, false);
   if (!p) return exit;

@@ -45,11 +45,16 @@ class AsciicastWriter {
 
   // A UTF-8 sequence cut at the end of `bytes` is written with the next event of its kind, so
   // that a character split across two stream chunks is recorded whole, not as two U+FFFD.
-  Status output(Clock::time_point when, std::string_view bytes) { return event(when, "o", bytes, out_tail_); }
-  Status input(Clock::time_point when, std::string_view bytes) { return event(when, "i", bytes, in_tail_); }
+  Status output(Clock::time_point when, std::string_view bytes) {
+    return event(when, "o", bytes, out_tail_);
+  }
+  Status input(Clock::time_point when, std::string_view bytes) {
+    return event(when, "i", bytes, in_tail_);
+  }
 
  private:
-  AsciicastWriter(std::ofstream out, Clock::time_point start) : out_(std::move(out)), start_(start) {}
+  AsciicastWriter(std::ofstream out, Clock::time_point start)
+      : out_(std::move(out)), start_(start) {}
   Status event(Clock::time_point when, std::string_view kind, std::string_view bytes,
                std::string& tail);
 

@@ -109,13 +109,13 @@ Status ConsoleHub::Impl::open_stream(const std::shared_ptr<Console>& c) {
   }
   std::weak_ptr<Impl> self = shared_from_this();
   std::weak_ptr<Console> weak = c;
-  provider::ConsoleCallbacks callbacks{
-      [self, weak, gen](std::string_view bytes) {
-        if (auto hub = self.lock()) hub->on_output(weak, gen, bytes);
-      },
-      [self, weak, gen](const Status&) {
-        if (auto hub = self.lock()) hub->on_ended(weak, gen);
-      }};
+  provider::ConsoleCallbacks callbacks{[self, weak, gen](std::string_view bytes) {
+                                         if (auto hub = self.lock())
+                                           hub->on_output(weak, gen, bytes);
+                                       },
+                                       [self, weak, gen](const Status&) {
+                                         if (auto hub = self.lock()) hub->on_ended(weak, gen);
+                                       }};
   auto opened = opener(c->host, std::move(callbacks));
   if (!opened.ok()) {
     return std::move(opened).error();
@@ -335,7 +335,8 @@ void ConsoleHub::close_lab(const std::string& session, const std::string& candid
     for (const auto& [key, c] : impl_->consoles) {
       if (key.starts_with(prefix)) keys.push_back(key);
     }
-    for (const auto& key : keys) streams.push_back(impl_->drop_locked(key, "the lab was closed", 0));
+    for (const auto& key : keys)
+      streams.push_back(impl_->drop_locked(key, "the lab was closed", 0));
   }
   for (auto& s : streams) {
     if (s) s->close();

@@ -12,14 +12,15 @@ namespace po = boost::program_options;
 
 Result<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text) {
   auto bad = [&](const std::string& why) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--listen \"" + std::string(text) + "\" " + why + "; expected HOST:PORT, e.g. 127.0.0.1:8440");
+    return Error(ErrorCode::kInvalidArgument, "--listen \"" + std::string(text) + "\" " + why +
+                                                  "; expected HOST:PORT, e.g. 127.0.0.1:8440");
   };
   auto colon = text.rfind(':');
   if (colon == std::string_view::npos) return bad("has no port");
   std::string host(text.substr(0, colon));
   std::string_view port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty()) return bad("has no host");
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
@@ -33,10 +34,12 @@ namespace {
 
 // The options as given (flags, then the config file), before they are checked and made absolute.
 struct RawOptions {
-  std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file, web_assets, xterm;
+  std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file,
+      web_assets, xterm;
   std::vector<std::string> uris;
   std::size_t max_body = 0;
-  std::string run_dir, overlay_dir, overlay_pool, image_defs, image_state, agent, orphan_prefix, console;
+  std::string run_dir, overlay_dir, overlay_pool, image_defs, image_state, agent, orphan_prefix,
+      console;
   bool has_orphan_prefix = false;  // --orphan-prefix= (empty) differs from no --orphan-prefix
   bool no_reconcile = false, build_images = false;
   long boot_timeout = 300, check_interval = 0, reconcile_ms = 2000, orphan_interval = 60;
@@ -46,50 +49,70 @@ struct RawOptions {
 };
 
 void add_options(po::options_description& cli, RawOptions& r, Config& c) {
-  cli.add_options()("help,h", "describe the options")(
-      "config", po::value(&r.config_file), "read options from FILE (INI: key = value)")(
-      "listen", po::value(&r.listen)->default_value("127.0.0.1:8440"), "HOST:PORT of the HTTP API (port 0: any)")(
-      "state-dir", po::value(&r.state_dir)->default_value("/var/lib/atelier"), "where the store (atelier.db) lives")(
-      "labs-dir", po::value(&r.labs_dir)->default_value("labs"), "the folder sessions take their labs from")(
-      "recipes-dir", po::value(&r.recipes_dir), "recipes root, e.g. ansible-free-recipes/recipes (no default: a lab naming a role or recipe needs it)")(
-      "libvirt-uri", po::value(&r.uris)->composing(), "a hypervisor host: URI or NAME=URI (repeatable; default qemu:///system)")(
-      "tls-cert", po::value(&r.tls_cert), "TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS only")(
+  cli.add_options()("help,h", "describe the options")("config", po::value(&r.config_file),
+                                                      "read options from FILE (INI: key = value)")(
+      "listen", po::value(&r.listen)->default_value("127.0.0.1:8440"),
+      "HOST:PORT of the HTTP API (port 0: any)")(
+      "state-dir", po::value(&r.state_dir)->default_value("/var/lib/atelier"),
+      "where the store (atelier.db) lives")("labs-dir",
+                                            po::value(&r.labs_dir)->default_value("labs"),
+                                            "the folder sessions take their labs from")(
+      "recipes-dir", po::value(&r.recipes_dir),
+      "recipes root, e.g. ansible-free-recipes/recipes (no default: a lab naming a role or recipe "
+      "needs it)")("libvirt-uri", po::value(&r.uris)->composing(),
+                   "a hypervisor host: URI or NAME=URI (repeatable; default qemu:///system)")(
+      "tls-cert", po::value(&r.tls_cert),
+      "TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS only")(
       "tls-key", po::value(&r.tls_key), "TLS private key (PEM)")(
-      "max-body-bytes", po::value(&r.max_body)->default_value(r.max_body), "larger request bodies get 413")(
+      "max-body-bytes", po::value(&r.max_body)->default_value(r.max_body),
+      "larger request bodies get 413")(
       "max-connections", po::value(&r.max_connections)->default_value(r.max_connections),
       "connections open at once; one more is closed at once")(
-      "max-connections-per-client", po::value(&r.max_connections_per_client)->default_value(r.max_connections_per_client),
+      "max-connections-per-client",
+      po::value(&r.max_connections_per_client)->default_value(r.max_connections_per_client),
       "connections open at once from one client address (a classroom behind NAT is one address)")(
       "port-file", po::value(&r.port_file), "write the bound port to FILE once listening")(
       "web-assets-dir", po::value(&r.web_assets)->default_value(ATELIER_DEFAULT_WEB_ASSETS_DIR),
       "the candidate pages' stylesheet and scripts (installed share/atelier/web/assets)")(
-      "xterm-dir", po::value(&r.xterm)->default_value("/usr/local/share/atelier/xterm"), "xterm.js and xterm.css (@xterm/xterm, pinned and installed by scripts/install-deps)")(
-      "no-reconcile", po::bool_switch(&r.no_reconcile), "serve the API only: sessions are recorded, not provisioned")(
-      "run-dir", po::value(&r.run_dir), "per-lab files: seeds, agent sockets, console logs (default STATE-DIR/labs)")(
+      "xterm-dir", po::value(&r.xterm)->default_value("/usr/local/share/atelier/xterm"),
+      "xterm.js and xterm.css (@xterm/xterm, pinned and installed by scripts/install-deps)")(
+      "no-reconcile", po::bool_switch(&r.no_reconcile),
+      "serve the API only: sessions are recorded, not provisioned")(
+      "run-dir", po::value(&r.run_dir),
+      "per-lab files: seeds, agent sockets, console logs (default STATE-DIR/labs)")(
       "overlay-dir", po::value(&r.overlay_dir)->default_value("/var/lib/atelier/overlays"),
       "the overlay storage pool's directory on the hypervisor hosts")(
-      "overlay-pool", po::value(&r.overlay_pool)->default_value("atelier-overlays"), "the overlay storage pool's name")(
-      "images-dir", po::value(&r.image_defs), "image definitions NAME.yaml (default LABS-DIR/images)")(
+      "overlay-pool", po::value(&r.overlay_pool)->default_value("atelier-overlays"),
+      "the overlay storage pool's name")("images-dir", po::value(&r.image_defs),
+                                         "image definitions NAME.yaml (default LABS-DIR/images)")(
       "image-state-dir", po::value(&r.image_state)->default_value("/var/lib/atelier"),
       "where built images are cached (under images/)")(
-      "build-images", po::bool_switch(&r.build_images), "build an image that is not cached (debootstrap, minutes)")(
-      "agent", po::value(&r.agent)->default_value(ATELIER_DEFAULT_AGENT), "the atelier-agent binary put on every guest's seed disk")(
-      "boot-timeout", po::value(&r.boot_timeout)->default_value(r.boot_timeout), "seconds a lab's guests have to answer")(
+      "build-images", po::bool_switch(&r.build_images),
+      "build an image that is not cached (debootstrap, minutes)")(
+      "agent", po::value(&r.agent)->default_value(ATELIER_DEFAULT_AGENT),
+      "the atelier-agent binary put on every guest's seed disk")(
+      "boot-timeout", po::value(&r.boot_timeout)->default_value(r.boot_timeout),
+      "seconds a lab's guests have to answer")(
       "check-interval", po::value(&r.check_interval)->default_value(r.check_interval),
-      "seconds between check runs of ready labs when neither the session nor the lab sets a check interval (0: none)")(
-      "reconcile-interval-ms", po::value(&r.reconcile_ms)->default_value(r.reconcile_ms), "how often the reconciler looks")(
+      "seconds between check runs of ready labs when neither the session nor the lab sets a check "
+      "interval (0: none)")("reconcile-interval-ms",
+                            po::value(&r.reconcile_ms)->default_value(r.reconcile_ms),
+                            "how often the reconciler looks")(
       "orphan-interval", po::value(&r.orphan_interval)->default_value(r.orphan_interval),
       "seconds between searches for libvirt objects that belong to no lab")(
       "orphan-prefix", po::value(&r.orphan_prefix),
-      "also remove objects of sessions unknown to the store whose id starts with this (--orphan-prefix= for all); default: leave them to their owner")(
-      "console", po::value(&r.console)->default_value("log"), "guest serial console: log (a file per host) or pty")(
+      "also remove objects of sessions unknown to the store whose id starts with this "
+      "(--orphan-prefix= for all); default: leave them to their owner")(
+      "console", po::value(&r.console)->default_value("log"),
+      "guest serial console: log (a file per host) or pty")(
       "console-idle-timeout", po::value(&r.console_idle)->default_value(r.console_idle),
       "seconds after which a browser console that sent nothing is closed (0: never)")(
-      "candidate-check-every", po::value(&r.candidate_check_every)->default_value(r.candidate_check_every),
+      "candidate-check-every",
+      po::value(&r.candidate_check_every)->default_value(r.candidate_check_every),
       "seconds a candidate waits between two \"check my work\" runs (0: no wait)")(
-      "unsafe-disk-cache", po::bool_switch(&c.unsafe_disk_cache),
-      "no disk flushes (tests)")(
-      "max-parallel-labs", po::value(&r.max_parallel)->default_value(0), "labs provisioned at once per host (0: its CPUs)");
+      "unsafe-disk-cache", po::bool_switch(&c.unsafe_disk_cache), "no disk flushes (tests)")(
+      "max-parallel-labs", po::value(&r.max_parallel)->default_value(0),
+      "labs provisioned at once per host (0: its CPUs)");
 }
 
 // Each --libvirt-uri, URI or NAME=URI, as a host (one unnamed URI is "local").
@@ -108,7 +131,8 @@ Status add_hosts(std::vector<std::string> uris, Config& c) {
       h.uri = u;
     }
     if (h.name.empty() || h.uri.empty()) {
-      return Error(ErrorCode::kInvalidArgument, "--libvirt-uri \"" + u + "\" is empty on one side; expected URI or NAME=URI");
+      return Error(ErrorCode::kInvalidArgument,
+                   "--libvirt-uri \"" + u + "\" is empty on one side; expected URI or NAME=URI");
     }
     c.hosts.push_back(std::move(h));
   }
@@ -136,12 +160,14 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.xterm_dir = absolute(r.xterm);
   c.max_body_bytes = r.max_body;
   if (r.max_connections == 0 || r.max_connections_per_client == 0) {
-    return Error(ErrorCode::kInvalidArgument, "--max-connections and --max-connections-per-client must be positive");
+    return Error(ErrorCode::kInvalidArgument,
+                 "--max-connections and --max-connections-per-client must be positive");
   }
   c.max_connections = r.max_connections;
   c.max_connections_per_client = r.max_connections_per_client;
   if (c.tls_cert.empty() != c.tls_key.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together; give both or neither");
+    return Error(ErrorCode::kInvalidArgument,
+                 "--tls-cert and --tls-key go together; give both or neither");
   }
   c.reconcile = !r.no_reconcile;
   c.run_dir = r.run_dir.empty() ? c.state_dir / "labs" : absolute(r.run_dir);
@@ -151,7 +177,8 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.image_state_dir = absolute(r.image_state);
   c.build_images = r.build_images;
   c.agent_binary = absolute(r.agent);
-  if (r.boot_timeout <= 0 || r.check_interval < 0 || r.reconcile_ms <= 0 || r.orphan_interval <= 0) {
+  if (r.boot_timeout <= 0 || r.check_interval < 0 || r.reconcile_ms <= 0 ||
+      r.orphan_interval <= 0) {
     return Error(ErrorCode::kInvalidArgument,
                  "--boot-timeout, --reconcile-interval-ms and --orphan-interval must be positive, "
                  "--check-interval zero or positive");
@@ -162,15 +189,18 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.orphan_interval = std::chrono::seconds(r.orphan_interval);
   if (r.has_orphan_prefix) c.orphan_prefix = r.orphan_prefix;
   if (r.console != "log" && r.console != "pty") {
-    return Error(ErrorCode::kInvalidArgument, "--console \"" + r.console + "\": expected log or pty");
+    return Error(ErrorCode::kInvalidArgument,
+                 "--console \"" + r.console + "\": expected log or pty");
   }
   c.console = r.console;
   if (r.console_idle < 0) {
-    return Error(ErrorCode::kInvalidArgument, "--console-idle-timeout must be zero (never) or positive seconds");
+    return Error(ErrorCode::kInvalidArgument,
+                 "--console-idle-timeout must be zero (never) or positive seconds");
   }
   c.console_idle_timeout = std::chrono::seconds(r.console_idle);
   if (r.candidate_check_every < 0) {
-    return Error(ErrorCode::kInvalidArgument, "--candidate-check-every must be zero or positive seconds");
+    return Error(ErrorCode::kInvalidArgument,
+                 "--candidate-check-every must be zero or positive seconds");
   }
   c.candidate_check_every = std::chrono::seconds(r.candidate_check_every);
   c.max_parallel_labs = r.max_parallel;
@@ -179,7 +209,8 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
 
 }  // namespace
 
-Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::filesystem::path& cwd) {
+Result<ParseOutcome> parse_config(int argc, const char* const* argv,
+                                  const std::filesystem::path& cwd) {
   ParseOutcome out;
   RawOptions r;
   r.max_body = out.config.max_body_bytes;
@@ -203,7 +234,8 @@ Result<ParseOutcome> parse_config(int argc, const char* const* argv, const std::
   }
   if (vm.count("help")) {
     std::ostringstream text;
-    text << "usage: atelierd [--config FILE] [--listen HOST:PORT] [--state-dir DIR] [options]\n" << cli;
+    text << "usage: atelierd [--config FILE] [--listen HOST:PORT] [--state-dir DIR] [options]\n"
+         << cli;
     out.help = true;
     out.text = text.str();
     return out;

@@ -11,10 +11,12 @@
 namespace atelier::daemon {
 namespace asio = boost::asio;
 
-Consoles::Consoles(ConsoleOptions options, asio::io_context& io) : options_(std::move(options)), io_(io) {}
+Consoles::Consoles(ConsoleOptions options, asio::io_context& io)
+    : options_(std::move(options)), io_(io) {}
 
 Result<std::unique_ptr<Consoles>> Consoles::create(ConsoleOptions options, asio::io_context& io,
-                                                   store::Store& api_store, RunBlocking run_on_worker) {
+                                                   store::Store& api_store,
+                                                   RunBlocking run_on_worker) {
   std::unique_ptr<Consoles> c(new Consoles(std::move(options), io));
   auto opened = store::Store::open(c->options_.state_dir);
   if (!opened.ok()) return std::move(opened).error().context("open the store for the consoles");
@@ -24,7 +26,9 @@ Result<std::unique_ptr<Consoles>> Consoles::create(ConsoleOptions options, asio:
   Consoles* self = c.get();
   c->hub_ = std::make_unique<console::ConsoleHub>(
       hub,
-      [self](const provider::ObjectRef& host, provider::ConsoleCallbacks cb) { return self->open(host, std::move(cb)); },
+      [self](const provider::ObjectRef& host, provider::ConsoleCallbacks cb) {
+        return self->open(host, std::move(cb));
+      },
       [self](std::chrono::milliseconds delay, std::function<void()> task) {
         auto timer = std::make_shared<asio::steady_timer>(self->io_, delay);
         timer->async_wait([self, timer, task = std::move(task)](boost::system::error_code ec) {
@@ -34,7 +38,8 @@ Result<std::unique_ptr<Consoles>> Consoles::create(ConsoleOptions options, asio:
   api::ConsoleWebSocket::Options wo;
   wo.idle_timeout = c->options_.idle_timeout;
   c->ws_ = std::make_unique<api::ConsoleWebSocket>(
-      *c->hub_, [&api_store](const api::HttpRequest& r) { return api::console_principal(api_store, r); },
+      *c->hub_,
+      [&api_store](const api::HttpRequest& r) { return api::console_principal(api_store, r); },
       std::move(run_on_worker), wo);
   return c;
 }
@@ -45,8 +50,8 @@ Consoles::~Consoles() {
   pool_.join();
 }
 
-Result<std::unique_ptr<provider::ConsoleStream>> Consoles::open(const provider::ObjectRef& host,
-                                                                provider::ConsoleCallbacks callbacks) {
+Result<std::unique_ptr<provider::ConsoleStream>> Consoles::open(
+    const provider::ObjectRef& host, provider::ConsoleCallbacks callbacks) {
   std::lock_guard lock(mutex_);
   auto lab = store_->get_candidate_lab(host.session, host.candidate);
   if (!lab.ok()) return std::move(lab).error();
@@ -54,13 +59,15 @@ Result<std::unique_ptr<provider::ConsoleStream>> Consoles::open(const provider::
     return Error(ErrorCode::kNotFound, "the lab of " + host.candidate + " is destroyed");
   }
   if (!lab->host) {
-    return Error(ErrorCode::kFailedPrecondition, "the lab of " + host.candidate + " is not placed yet; try again soon");
+    return Error(ErrorCode::kFailedPrecondition,
+                 "the lab of " + host.candidate + " is not placed yet; try again soon");
   }
   auto& provider = providers_[*lab->host];
   if (!provider) {
     auto uri = options_.hosts.find(*lab->host);
     if (uri == options_.hosts.end()) {
-      return Error(ErrorCode::kNotFound, "hypervisor host \"" + *lab->host + "\" is not in atelierd's --host list");
+      return Error(ErrorCode::kNotFound,
+                   "hypervisor host \"" + *lab->host + "\" is not in atelierd's --host list");
     }
     provider::LibvirtOptions lo;
     lo.uri = uri->second;

@@ -26,9 +26,10 @@
 namespace atelier::daemon {
 
 struct ConsoleOptions {
-  std::filesystem::path state_dir;       // the store, opened again for the opener's lookups
-  std::filesystem::path recordings_dir;  // STATE_DIR/recordings: <session>/<candidate>/<host>-<n>.cast
-  std::map<std::string, std::string> hosts;  // hypervisor host name -> libvirt URI
+  std::filesystem::path state_dir;  // the store, opened again for the opener's lookups
+  std::filesystem::path
+      recordings_dir;  // STATE_DIR/recordings: <session>/<candidate>/<host>-<n>.cast
+  std::map<std::string, std::string> hosts;               // hypervisor host name -> libvirt URI
   std::string overlay_dir = "/var/lib/atelier/overlays";  // LibvirtOptions needs one; unused here
   std::chrono::milliseconds idle_timeout{0};              // 0: never
 };
@@ -37,8 +38,10 @@ class Consoles {
  public:
   using RunBlocking = api::ConsoleWebSocket::RunBlocking;
   // authorize runs through run_on_worker (the API's store belongs to the server's worker).
-  static Result<std::unique_ptr<Consoles>> create(ConsoleOptions options, boost::asio::io_context& io,
-                                                  store::Store& api_store, RunBlocking run_on_worker);
+  static Result<std::unique_ptr<Consoles>> create(ConsoleOptions options,
+                                                  boost::asio::io_context& io,
+                                                  store::Store& api_store,
+                                                  RunBlocking run_on_worker);
   ~Consoles();  // closes every console; call before the io_context is gone
   Consoles(const Consoles&) = delete;
   Consoles& operator=(const Consoles&) = delete;
@@ -46,7 +49,9 @@ class Consoles {
   // HttpServer::Options::upgrade.
   bool take(api::UpgradeContext& up) { return ws_->take(up); }
   // The lab's consoles end (their viewers are told; the page reconnects to a fresh console).
-  void close_lab(const std::string& session, const std::string& candidate) { hub_->close_lab(session, candidate); }
+  void close_lab(const std::string& session, const std::string& candidate) {
+    hub_->close_lab(session, candidate);
+  }
   // Every lab of a destroyed session (store: the API's, on its worker thread).
   void close_session(store::Store& store, const std::string& session);
 
@@ -69,19 +74,24 @@ class Consoles {
 // booted again: a fresh console and recording for the next connection).
 class ConsoleClosingOperations final : public sessions::LabOperations {
  public:
-  ConsoleClosingOperations(sessions::LabOperations& inner, Consoles& consoles) : inner_(inner), consoles_(consoles) {}
+  ConsoleClosingOperations(sessions::LabOperations& inner, Consoles& consoles)
+      : inner_(inner), consoles_(consoles) {}
   Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
                                        const std::string& host, const std::string& actor) override;
   Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
                                        const std::string& actor) override {
     return inner_.solve(session, candidate, actor);
   }
-  Result<sessions::ActionRecord> check_run(const std::string& session, const std::optional<std::string>& candidate,
+  Result<sessions::ActionRecord> check_run(const std::string& session,
+                                           const std::optional<std::string>& candidate,
                                            const std::string& actor) override {
     return inner_.check_run(session, candidate, actor);
   }
-  Result<sessions::ActionRecord> action(const std::string& id) override { return inner_.action(id); }
-  Result<sessions::LabAccess> access(const std::string& session, const std::string& candidate) override {
+  Result<sessions::ActionRecord> action(const std::string& id) override {
+    return inner_.action(id);
+  }
+  Result<sessions::LabAccess> access(const std::string& session,
+                                     const std::string& candidate) override {
     return inner_.access(session, candidate);
   }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <unistd.h>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -16,7 +17,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "controller/api/api.h"
@@ -40,8 +40,8 @@ void log(std::string_view level, std::string_view msg, const std::string& fields
   gmtime_r(&t, &tm);
   char ts[32];
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  std::cerr << "ts=" << ts << " level=" << level << " msg=\"" << msg << "\"" << (fields.empty() ? "" : " ")
-            << fields << "\n";
+  std::cerr << "ts=" << ts << " level=" << level << " msg=\"" << msg << "\""
+            << (fields.empty() ? "" : " ") << fields << "\n";
 }
 
 }  // namespace
@@ -63,15 +63,17 @@ int main(int argc, char** argv) {
   // The store, its WAL and the keys are the owner's only; folders QEMU passes through to reach
   // seeds, overlays and images get traversal, no listing. Older state folders are tightened.
   std::vector<std::filesystem::path> qemu_paths;
-  if (config.reconcile) qemu_paths = {config.run_dir, config.overlay_dir, config.image_state_dir / "images"};
+  if (config.reconcile)
+    qemu_paths = {config.run_dir, config.overlay_dir, config.image_state_dir / "images"};
   auto secured = store::secure_state_dir(config.state_dir, qemu_paths);
   if (!secured.ok()) {
     log("error", "cannot secure the state folder", "error=\"" + secured.error().to_string() + "\"");
     return 1;
   }
   for (const auto& change : *secured) {
-    log("info", "tightened permissions", "path=" + change.path.string() + " from=" +
-                                             store::mode_string(change.from) + " to=" + store::mode_string(change.to));
+    log("info", "tightened permissions",
+        "path=" + change.path.string() + " from=" + store::mode_string(change.from) +
+            " to=" + store::mode_string(change.to));
   }
   auto opened = store::Store::open(config.state_dir);
   if (!opened.ok()) {
@@ -82,7 +84,8 @@ int main(int argc, char** argv) {
   for (const auto& h : config.hosts) {
     // Capacity (memory, CPUs) is filled in by the reconciler when it first connects.
     if (auto s = store.upsert_host({h.name, h.uri, 0, 0, true}); !s.ok()) {
-      log("error", "cannot record host", "host=" + h.name + " error=\"" + s.error().to_string() + "\"");
+      log("error", "cannot record host",
+          "host=" + h.name + " error=\"" + s.error().to_string() + "\"");
       return 1;
     }
   }
@@ -96,7 +99,8 @@ int main(int argc, char** argv) {
   // store, never logged.
   auto access_key = api::load_or_create_access_key(config.state_dir / "access.key");
   if (!access_key.ok()) {
-    log("error", "cannot read or create the access-code key", "error=\"" + access_key.error().to_string() + "\"");
+    log("error", "cannot read or create the access-code key",
+        "error=\"" + access_key.error().to_string() + "\"");
     return 1;
   }
   std::unique_ptr<reconciler::Reconciler> reconciler;
@@ -113,8 +117,10 @@ int main(int argc, char** argv) {
     ro.image_state_dir = config.image_state_dir.string();
     ro.build_images = config.build_images;
     if (!config.agent_binary.empty()) ro.agent_binary = config.agent_binary.string();
-    ro.console = config.console == "pty" ? provider::SerialConsole::Kind::kPty : provider::SerialConsole::Kind::kLogFile;
-    ro.cache = config.unsafe_disk_cache ? provider::DiskCache::kUnsafe : provider::DiskCache::kDefault;
+    ro.console = config.console == "pty" ? provider::SerialConsole::Kind::kPty
+                                         : provider::SerialConsole::Kind::kLogFile;
+    ro.cache =
+        config.unsafe_disk_cache ? provider::DiskCache::kUnsafe : provider::DiskCache::kDefault;
     ro.boot_deadline = config.boot_timeout;
     ro.loop_interval = config.reconcile_interval;
     ro.gc_interval = config.orphan_interval;
@@ -122,7 +128,9 @@ int main(int argc, char** argv) {
     ro.orphan_session_prefix = config.orphan_prefix;
     ro.max_parallel_per_host = config.max_parallel_labs;
     ro.secret_key = *access_key;
-    ro.log = [](std::string_view level, std::string_view msg, const std::string& fields) { log(level, msg, fields); };
+    ro.log = [](std::string_view level, std::string_view msg, const std::string& fields) {
+      log(level, msg, fields);
+    };
     auto made = reconciler::Reconciler::create(ro);
     if (!made.ok()) {
       log("error", "cannot start the reconciler", "error=\"" + made.error().to_string() + "\"");
@@ -149,11 +157,12 @@ int main(int argc, char** argv) {
   for (const auto& h : config.hosts) console_options.hosts[h.name] = h.uri;
   console_options.overlay_dir = config.overlay_dir.string();
   console_options.idle_timeout = config.console_idle_timeout;
-  auto consoles_made = daemon::Consoles::create(console_options, io, store, [&server_slot](std::function<void()> f) {
-    (*server_slot)->post_to_worker(std::move(f));
-  });
+  auto consoles_made = daemon::Consoles::create(
+      console_options, io, store,
+      [&server_slot](std::function<void()> f) { (*server_slot)->post_to_worker(std::move(f)); });
   if (!consoles_made.ok()) {
-    log("error", "cannot set up the consoles", "error=\"" + consoles_made.error().to_string() + "\"");
+    log("error", "cannot set up the consoles",
+        "error=\"" + consoles_made.error().to_string() + "\"");
     return 1;
   }
   std::unique_ptr<daemon::Consoles> consoles = std::move(*consoles_made);
@@ -182,22 +191,25 @@ int main(int argc, char** argv) {
         // A create or destroy: the reconciler looks now rather than at its next tick.
         if (reconciler && request.method != "GET" && response.status < 300) reconciler->kick();
         if (response.status < 300) {
-          if (auto gone = daemon::destroyed_session(request.method, request.target); !gone.empty()) {
+          if (auto gone = daemon::destroyed_session(request.method, request.target);
+              !gone.empty()) {
             consoles->close_session(store, gone);  // its viewers are let go; recordings closed
           }
         }
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start);
         auto path = request.target.substr(0, request.target.find('?'));
-        log("info", "request", "method=" + request.method + " path=" + path +
-                                   " status=" + std::to_string(response.status) +
-                                   " us=" + std::to_string(us.count()));
+        log("info", "request",
+            "method=" + request.method + " path=" + path +
+                " status=" + std::to_string(response.status) + " us=" + std::to_string(us.count()));
         return response;
       },
       [&](int status) { api.count_response(status); },
       [](const api::HttpServer::Refusal& r) {
         log("warn", "request refused",
-            "method=" + r.method + " path=" + r.path + " reason=\"" + r.reason + "\" client=" +
-                (r.client.empty() ? "-" : r.client) + (r.suppressed ? " suppressed=" + std::to_string(r.suppressed) : ""));
+            "method=" + r.method + " path=" + r.path + " reason=\"" + r.reason +
+                "\" client=" + (r.client.empty() ? "-" : r.client) +
+                (r.suppressed ? " suppressed=" + std::to_string(r.suppressed) : ""));
       });
   if (!server.ok()) {
     log("error", "cannot listen", "error=\"" + server.error().to_string() + "\"");
@@ -210,8 +222,8 @@ int main(int argc, char** argv) {
   }
   log("info", "listening",
       "address=" + config.listen_address + " port=" + std::to_string(port) +
-          " tls=" + (config.tls_cert.empty() ? "off" : "on") + " state_dir=" +
-          config.state_dir.string() + " labs_dir=" + config.labs_dir.string());
+          " tls=" + (config.tls_cert.empty() ? "off" : "on") +
+          " state_dir=" + config.state_dir.string() + " labs_dir=" + config.labs_dir.string());
 
   if (reconciler) reconciler->start();
 

@@ -53,7 +53,8 @@ Result<Manifest> parse_manifest(std::string_view text) {
     start = end + 1;
     ++line_no;
     auto bad = [&](const std::string& what) {
-      return Error(ErrorCode::kInvalidArgument, "MANIFEST line " + std::to_string(line_no) + ": " + what);
+      return Error(ErrorCode::kInvalidArgument,
+                   "MANIFEST line " + std::to_string(line_no) + ": " + what);
     };
     if (line_no == 1) {
       if (line != kManifestMagic) return bad("expected \"" + std::string(kManifestMagic) + "\"");
@@ -66,7 +67,8 @@ Result<Manifest> parse_manifest(std::string_view text) {
       }
       std::size_t colon = line.find(": ");
       if (colon == std::string_view::npos || colon == 0) return bad("expected \"key: value\"");
-      m.fields.emplace_back(std::string(line.substr(0, colon)), std::string(line.substr(colon + 2)));
+      m.fields.emplace_back(std::string(line.substr(0, colon)),
+                            std::string(line.substr(colon + 2)));
       continue;
     }
     if (line.size() < 67 || !is_hex64(line.substr(0, 64)) || line.substr(64, 2) != "  ") {
@@ -91,18 +93,20 @@ std::string lab_hash(const std::vector<ManifestEntry>& entries) {
 }
 
 Result<std::string> make_bundle(const std::vector<TarMember>& members,
-                                std::vector<std::pair<std::string, std::string>> fields, const SigningKey& key,
-                                std::int64_t mtime) {
+                                std::vector<std::pair<std::string, std::string>> fields,
+                                const SigningKey& key, std::int64_t mtime) {
   Manifest m;
   m.fields = std::move(fields);
   for (const auto& member : members) {
     if (reserved(member.name)) {
-      return Error(ErrorCode::kInvalidArgument, "\"" + member.name + "\" is reserved for the bundle's signature");
+      return Error(ErrorCode::kInvalidArgument,
+                   "\"" + member.name + "\" is reserved for the bundle's signature");
     }
     m.files.push_back({sha256_hex(member.data), member.name});
   }
   m.fields.emplace_back("key", fingerprint(key.public_key()));
-  if (std::any_of(m.files.begin(), m.files.end(), [](const auto& e) { return e.path.rfind("lab/", 0) == 0; })) {
+  if (std::any_of(m.files.begin(), m.files.end(),
+                  [](const auto& e) { return e.path.rfind("lab/", 0) == 0; })) {
     m.fields.emplace_back("lab-sha256", lab_hash(m.files));
   }
   const std::string manifest = render_manifest(m);
@@ -116,18 +120,20 @@ Result<std::string> make_bundle(const std::vector<TarMember>& members,
 namespace {
 
 // The key and signature checks; true when MANIFEST's bytes can be trusted.
-bool check_signature(const std::map<std::string, const TarMember*>& by_name, const PublicKey& expected,
-                     VerifyReport& report) {
+bool check_signature(const std::map<std::string, const TarMember*>& by_name,
+                     const PublicKey& expected, VerifyReport& report) {
   const std::string want = fingerprint(expected);
   if (!by_name.count(std::string(kPublicKeyName))) {
     report.problems.push_back("signing-key.pub is missing");
-  } else if (auto key = parse_public_key(by_name.at(std::string(kPublicKeyName))->data); !key.ok()) {
+  } else if (auto key = parse_public_key(by_name.at(std::string(kPublicKeyName))->data);
+             !key.ok()) {
     report.problems.push_back("signing-key.pub is not a public key (it was changed)");
   } else {
     report.key_fingerprint = fingerprint(*key);
     if (!(*key == expected)) {
-      report.problems.push_back("the bundle is signed by key " + report.key_fingerprint + ", not the expected key " +
-                                want + " (a bundle from another installation, or signing-key.pub was changed)");
+      report.problems.push_back(
+          "the bundle is signed by key " + report.key_fingerprint + ", not the expected key " +
+          want + " (a bundle from another installation, or signing-key.pub was changed)");
     }
   }
   if (!by_name.count(std::string(kManifestName)) || !by_name.count(std::string(kSignatureName))) {
@@ -144,8 +150,8 @@ bool check_signature(const std::map<std::string, const TarMember*>& by_name, con
   return true;
 }
 
-void check_files(const std::vector<TarMember>& members, const std::map<std::string, const TarMember*>& by_name,
-                 VerifyReport& report) {
+void check_files(const std::vector<TarMember>& members,
+                 const std::map<std::string, const TarMember*>& by_name, VerifyReport& report) {
   std::map<std::string, bool> listed;
   for (const auto& e : report.manifest.files) {
     listed[e.path] = true;
@@ -156,8 +162,8 @@ void check_files(const std::vector<TarMember>& members, const std::map<std::stri
     }
     const std::string actual = sha256_hex(it->second->data);
     if (actual != e.sha256) {
-      report.problems.push_back(e.path + " was changed: its SHA-256 is " + actual + ", the signed manifest says " +
-                                e.sha256);
+      report.problems.push_back(e.path + " was changed: its SHA-256 is " + actual +
+                                ", the signed manifest says " + e.sha256);
     }
   }
   for (const auto& m : members) {

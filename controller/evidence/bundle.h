@@ -48,8 +48,8 @@ std::string lab_hash(const std::vector<ManifestEntry>& entries);
 // `fields` followed by key and lab-sha256 (when any member is under lab/), MANIFEST.sig and
 // signing-key.pub. kInvalidArgument for a reserved or bad name.
 Result<std::string> make_bundle(const std::vector<TarMember>& members,
-                                std::vector<std::pair<std::string, std::string>> fields, const SigningKey& key,
-                                std::int64_t mtime);
+                                std::vector<std::pair<std::string, std::string>> fields,
+                                const SigningKey& key, std::int64_t mtime);
 
 struct VerifyReport {
   // Empty when the bundle verifies. Otherwise one sentence per thing that changed, naming it:

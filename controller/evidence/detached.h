@@ -20,10 +20,12 @@ inline constexpr std::string_view kDetachedMagic = "atelier-signature/1";
 //   key: BASE64 public key
 //   fingerprint: FP
 //   signature: BASE64 (of the 64-byte signature of the file's bytes)
-std::string make_detached_signature(std::string_view file_name, std::string_view data, const SigningKey& key);
+std::string make_detached_signature(std::string_view file_name, std::string_view data,
+                                    const SigningKey& key);
 
 // Checks `data` against `sig_text` and `expected`; problems name the file, the key or the
 // signature. The report's manifest holds one entry (the file) and the .sig's fields.
-VerifyReport verify_detached(std::string_view data, std::string_view sig_text, const PublicKey& expected);
+VerifyReport verify_detached(std::string_view data, std::string_view sig_text,
+                             const PublicKey& expected);
 
 }  // namespace atelier::evidence

@@ -20,7 +20,9 @@ namespace {
 
 constexpr std::size_t kSeedBytes = 32;
 
-const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 Result<std::string> read_file(const std::filesystem::path& file) {
   std::error_code ec;
@@ -39,7 +41,9 @@ Result<std::string> read_file(const std::filesystem::path& file) {
 Result<bool> create_exclusive(const std::filesystem::path& file, const std::string& text) {
   std::string tmp = (file.parent_path() / (".signing.key.XXXXXX")).string();
   int fd = ::mkstemp(tmp.data());  // mode 0600
-  if (fd < 0) return Error(ErrorCode::kIo, std::strerror(errno)).context("create a file in " + file.parent_path().string());
+  if (fd < 0)
+    return Error(ErrorCode::kIo, std::strerror(errno))
+        .context("create a file in " + file.parent_path().string());
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = ::fsync(fd) == 0 && ok;
   ok = ::close(fd) == 0 && ok;
@@ -59,7 +63,8 @@ Result<bool> create_exclusive(const std::filesystem::path& file, const std::stri
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(data), static_cast<int>(data.size()));
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(data),
+                          static_cast<int>(data.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -69,9 +74,11 @@ Result<std::string> base64_decode(std::string_view text) {
   for (char c : text) {
     if (!std::isspace(static_cast<unsigned char>(c))) clean.push_back(c);
   }
-  if (clean.size() % 4 != 0) return Error(ErrorCode::kInvalidArgument, "not base64 (length is not a multiple of 4)");
+  if (clean.size() % 4 != 0)
+    return Error(ErrorCode::kInvalidArgument, "not base64 (length is not a multiple of 4)");
   std::string out(clean.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(clean), static_cast<int>(clean.size()));
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(clean),
+                          static_cast<int>(clean.size()));
   if (n < 0) return Error(ErrorCode::kInvalidArgument, "not base64");
   // EVP_DecodeBlock keeps the padding's zero bytes: drop one per '='.
   std::size_t pad = 0;
@@ -80,26 +87,33 @@ Result<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-std::string to_base64(const PublicKey& key) { return base64_encode(key.raw); }
-std::string fingerprint(const PublicKey& key) { return sha256_hex(key.raw).substr(0, 16); }
+std::string to_base64(const PublicKey& key) {
+  return base64_encode(key.raw);
+}
+std::string fingerprint(const PublicKey& key) {
+  return sha256_hex(key.raw).substr(0, 16);
+}
 
 Result<PublicKey> parse_public_key(std::string_view text) {
   auto raw = base64_decode(text);
   if (!raw.ok() || raw->size() != 32) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "not an Ed25519 public key (expected the 44 base64 characters `atelier key show` prints)");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "not an Ed25519 public key (expected the 44 base64 characters `atelier key show` prints)");
   }
   return PublicKey{std::move(raw).value()};
 }
 
 Result<SigningKey> SigningKey::from_seed(std::string_view seed) {
-  if (seed.size() != kSeedBytes) return Error(ErrorCode::kInvalidArgument, "an Ed25519 seed is 32 bytes");
+  if (seed.size() != kSeedBytes)
+    return Error(ErrorCode::kInvalidArgument, "an Ed25519 seed is 32 bytes");
   EVP_PKEY* raw = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes(seed), seed.size());
   if (raw == nullptr) return Error(ErrorCode::kInternal, "OpenSSL refused an Ed25519 seed");
   std::shared_ptr<void> pkey(raw, [](void* p) { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); });
   std::string pub(32, '\0');
   std::size_t len = pub.size();
-  if (EVP_PKEY_get_raw_public_key(raw, reinterpret_cast<unsigned char*>(pub.data()), &len) != 1 || len != 32) {
+  if (EVP_PKEY_get_raw_public_key(raw, reinterpret_cast<unsigned char*>(pub.data()), &len) != 1 ||
+      len != 32) {
     return Error(ErrorCode::kInternal, "OpenSSL gave no Ed25519 public key");
   }
   return SigningKey(std::move(pkey), PublicKey{std::move(pub)});
@@ -107,7 +121,8 @@ Result<SigningKey> SigningKey::from_seed(std::string_view seed) {
 
 Result<SigningKey> SigningKey::generate() {
   std::string seed(kSeedBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()), static_cast<int>(seed.size())) != 1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()), static_cast<int>(seed.size())) !=
+      1) {
     return Error(ErrorCode::kInternal, "the system random generator failed");
   }
   return from_seed(seed);
@@ -119,7 +134,8 @@ Result<SigningKey> SigningKey::load(const std::filesystem::path& file) {
   auto seed = base64_decode(*text);
   if (!seed.ok() || seed->size() != kSeedBytes) {
     return Error(ErrorCode::kInvalidArgument,
-                 "not an atelier signing key; move it away to make a new one (signatures made with it "
+                 "not an atelier signing key; move it away to make a new one (signatures made with "
+                 "it "
                  "will no longer verify against the new key)")
         .context("read " + file.string());
   }
@@ -147,8 +163,10 @@ std::string SigningKey::sign(std::string_view message) const {
   std::string sig(64, '\0');
   std::size_t len = sig.size();
   bool ok = ctx != nullptr &&
-            EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, static_cast<EVP_PKEY*>(pkey_.get())) == 1 &&
-            EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(message), message.size()) == 1;
+            EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr,
+                               static_cast<EVP_PKEY*>(pkey_.get())) == 1 &&
+            EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(message),
+                           message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   // Ed25519 signing cannot fail for a valid key and a message in memory.
   assert(ok && len == 64);
@@ -158,11 +176,13 @@ std::string SigningKey::sign(std::string_view message) const {
 
 bool verify(const PublicKey& key, std::string_view message, std::string_view signature) {
   if (key.raw.size() != 32 || signature.size() != 64) return false;
-  EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, bytes(key.raw), key.raw.size());
+  EVP_PKEY* pkey =
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, bytes(key.raw), key.raw.size());
   if (pkey == nullptr) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   bool ok = ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
-            EVP_DigestVerify(ctx, bytes(signature), signature.size(), bytes(message), message.size()) == 1;
+            EVP_DigestVerify(ctx, bytes(signature), signature.size(), bytes(message),
+                             message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(pkey);
   return ok;

@@ -25,7 +25,8 @@ struct PublicKey {
 // digits of SHA-256 of the raw bytes (what `atelier key show` prints for a jury to compare).
 std::string to_base64(const PublicKey& key);
 std::string fingerprint(const PublicKey& key);
-// Parses the base64 form (surrounding whitespace ignored). kInvalidArgument when it is not 32 bytes.
+// Parses the base64 form (surrounding whitespace ignored). kInvalidArgument when it is not 32
+// bytes.
 Result<PublicKey> parse_public_key(std::string_view text);
 
 class SigningKey {
@@ -49,7 +50,8 @@ class SigningKey {
   std::string sign(std::string_view message) const;
 
  private:
-  SigningKey(std::shared_ptr<void> pkey, PublicKey pub) : pkey_(std::move(pkey)), public_(std::move(pub)) {}
+  SigningKey(std::shared_ptr<void> pkey, PublicKey pub)
+      : pkey_(std::move(pkey)), public_(std::move(pub)) {}
   std::shared_ptr<void> pkey_;  // EVP_PKEY, shared: copies of a SigningKey sign with one key
   PublicKey public_;
 };

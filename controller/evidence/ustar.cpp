@@ -47,7 +47,8 @@ std::int64_t parse_octal(std::string_view field) {
 }
 
 Error at(std::size_t offset, const std::string& what) {
-  return Error(ErrorCode::kInvalidArgument, "header at byte " + std::to_string(offset) + ": " + what);
+  return Error(ErrorCode::kInvalidArgument,
+               "header at byte " + std::to_string(offset) + ": " + what);
 }
 
 }  // namespace
@@ -62,7 +63,8 @@ std::string bad_member_name(std::string_view name) {
     std::size_t end = name.find('/', start);
     if (end == std::string_view::npos) end = name.size();
     std::string_view part = name.substr(start, end - start);
-    if (part.empty() || part == "." || part == "..") return "a name with an empty, \".\" or \"..\" part";
+    if (part.empty() || part == "." || part == "..")
+      return "a name with an empty, \".\" or \"..\" part";
     start = end + 1;
   }
   for (char c : name) {
@@ -104,7 +106,8 @@ Result<std::vector<TarMember>> read_ustar(std::string_view archive) {
   std::set<std::string> names;
   std::size_t offset = 0;
   for (;;) {
-    if (offset + kBlock > archive.size()) return at(offset, "the archive ends without its closing zero blocks");
+    if (offset + kBlock > archive.size())
+      return at(offset, "the archive ends without its closing zero blocks");
     std::string_view h = archive.substr(offset, kBlock);
     if (std::all_of(h.begin(), h.end(), [](char c) { return c == '\0'; })) break;
     if (h.substr(257, 5) != "ustar") return at(offset, "not a ustar header");
@@ -114,8 +117,10 @@ Result<std::vector<TarMember>> read_ustar(std::string_view archive) {
     }
     std::string name(h.substr(0, 100).substr(0, h.substr(0, 100).find('\0')));
     if (h[345] != '\0') return at(offset, "a name with a prefix field (not written by atelier)");
-    if (h[156] != '0' && h[156] != '\0') return at(offset, "\"" + name + "\" is not a regular file");
-    if (auto bad = bad_member_name(name); !bad.empty()) return at(offset, "\"" + name + "\": " + bad);
+    if (h[156] != '0' && h[156] != '\0')
+      return at(offset, "\"" + name + "\" is not a regular file");
+    if (auto bad = bad_member_name(name); !bad.empty())
+      return at(offset, "\"" + name + "\": " + bad);
     if (!names.insert(name).second) return at(offset, "\"" + name + "\" appears twice");
     const std::int64_t size = parse_octal(h.substr(124, 12));
     if (size < 0) return at(offset, "\"" + name + "\": its size is not a number");
@@ -129,7 +134,8 @@ Result<std::vector<TarMember>> read_ustar(std::string_view archive) {
   for (std::size_t i = offset; i < archive.size(); ++i) {
     if (archive[i] != '\0') return at(offset, "data after the end of the archive");
   }
-  if (archive.size() < offset + 2 * kBlock) return at(offset, "the archive ends without its closing zero blocks");
+  if (archive.size() < offset + 2 * kBlock)
+    return at(offset, "the archive ends without its closing zero blocks");
   return members;
 }
 

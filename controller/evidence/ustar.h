@@ -15,7 +15,7 @@
 namespace atelier::evidence {
 
 struct TarMember {
-  std::string name;   // relative, '/'-separated, no "..", at most 99 bytes
+  std::string name;  // relative, '/'-separated, no "..", at most 99 bytes
   std::string data;
   friend bool operator==(const TarMember&, const TarMember&) = default;
 };

@@ -14,12 +14,14 @@
 namespace atelier::grading {
 namespace {
 
-Result<std::vector<const CandidateGrade*>> selected(const SessionGrades& grades, const ExportOptions& options) {
+Result<std::vector<const CandidateGrade*>> selected(const SessionGrades& grades,
+                                                    const ExportOptions& options) {
   std::vector<const CandidateGrade*> out;
   if (options.candidate) {
     const CandidateGrade* c = grades.candidate(*options.candidate);
     if (c == nullptr) {
-      return Error(ErrorCode::kNotFound, "no candidate \"" + *options.candidate + "\" in session " + grades.session);
+      return Error(ErrorCode::kNotFound,
+                   "no candidate \"" + *options.candidate + "\" in session " + grades.session);
     }
     out.push_back(c);
   } else {
@@ -44,7 +46,9 @@ std::string xml_safe(std::string_view text) {
   return out;
 }
 
-std::string opt_time(const std::optional<TimePoint>& t) { return t ? format_time(*t) : ""; }
+std::string opt_time(const std::optional<TimePoint>& t) {
+  return t ? format_time(*t) : "";
+}
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
@@ -116,31 +120,106 @@ struct Labels {
   const char* tampered;
 };
 
-constexpr Labels kFr{"fr", "Rapport d'évaluation", "Session", "Atelier", "Candidat", "Calculé le",
-                     "Résultats figés le", "Résultats non figés (provisoires)", "Remis au candidat le",
-                     "Pas encore remis", "Total", "Points", "Compétences", "Code", "Compétence", "Tâches",
-                     "Tickets", "Tâche", "Titre", "Priorité", "État", "Délai de résolution", "SLA",
-                     "dépassé", "respecté", "aucun", "non résolu", "Vérifications", "Hôte", "Attendu",
-                     "Observé", "Note modifiée par l'évaluateur", "calculé", "par", "Justification",
-                     "Annotations", "Passages non comptés", "Passages comptés", "Dernier passage", "Raison",
-                     "réussie puis perdue", "Première réussite", "jamais exécutée",
+constexpr Labels kFr{"fr",
+                     "Rapport d'évaluation",
+                     "Session",
+                     "Atelier",
+                     "Candidat",
+                     "Calculé le",
+                     "Résultats figés le",
+                     "Résultats non figés (provisoires)",
+                     "Remis au candidat le",
+                     "Pas encore remis",
+                     "Total",
+                     "Points",
+                     "Compétences",
+                     "Code",
+                     "Compétence",
+                     "Tâches",
+                     "Tickets",
+                     "Tâche",
+                     "Titre",
+                     "Priorité",
+                     "État",
+                     "Délai de résolution",
+                     "SLA",
+                     "dépassé",
+                     "respecté",
+                     "aucun",
+                     "non résolu",
+                     "Vérifications",
+                     "Hôte",
+                     "Attendu",
+                     "Observé",
+                     "Note modifiée par l'évaluateur",
+                     "calculé",
+                     "par",
+                     "Justification",
+                     "Annotations",
+                     "Passages non comptés",
+                     "Passages comptés",
+                     "Dernier passage",
+                     "Raison",
+                     "réussie puis perdue",
+                     "Première réussite",
+                     "jamais exécutée",
                      "Falsification détectée (résultat non compté)"};
-constexpr Labels kEn{"en", "Assessment report", "Session", "Lab", "Candidate", "Computed at", "Results frozen at",
-                     "Results not frozen (provisional)", "Handed over at", "Not handed over yet", "Overall",
-                     "Points", "Competencies", "Code", "Competency", "Tasks", "Tickets", "Task", "Title",
-                     "Priority", "Status", "Time to resolve", "SLA", "breached", "met", "none", "unresolved",
-                     "Checks", "Host", "Expected", "Observed", "Score overridden by an evaluator", "computed",
-                     "by", "Justification", "Annotations", "Runs not graded", "Runs graded", "Last run",
-                     "Reason", "passed, then lost", "First passed", "never run",
+constexpr Labels kEn{"en",
+                     "Assessment report",
+                     "Session",
+                     "Lab",
+                     "Candidate",
+                     "Computed at",
+                     "Results frozen at",
+                     "Results not frozen (provisional)",
+                     "Handed over at",
+                     "Not handed over yet",
+                     "Overall",
+                     "Points",
+                     "Competencies",
+                     "Code",
+                     "Competency",
+                     "Tasks",
+                     "Tickets",
+                     "Task",
+                     "Title",
+                     "Priority",
+                     "Status",
+                     "Time to resolve",
+                     "SLA",
+                     "breached",
+                     "met",
+                     "none",
+                     "unresolved",
+                     "Checks",
+                     "Host",
+                     "Expected",
+                     "Observed",
+                     "Score overridden by an evaluator",
+                     "computed",
+                     "by",
+                     "Justification",
+                     "Annotations",
+                     "Runs not graded",
+                     "Runs graded",
+                     "Last run",
+                     "Reason",
+                     "passed, then lost",
+                     "First passed",
+                     "never run",
                      "Tampering detected (result not counted)"};
 
 std::string status_label(TaskStatus s, Language lang) {
   if (lang == Language::kEn) return std::string(to_string(s));
   switch (s) {
-    case TaskStatus::kPassed: return "réussie";
-    case TaskStatus::kFailed: return "échouée";
-    case TaskStatus::kPartial: return "partielle";
-    case TaskStatus::kNotRun: return "non évaluée";
+    case TaskStatus::kPassed:
+      return "réussie";
+    case TaskStatus::kFailed:
+      return "échouée";
+    case TaskStatus::kPartial:
+      return "partielle";
+    case TaskStatus::kNotRun:
+      return "non évaluée";
   }
   return "?";
 }
@@ -149,9 +228,12 @@ std::string check_label(const std::optional<CheckStatus>& s, const Labels& l, La
   if (!s) return l.never_run;
   if (lang == Language::kEn) return std::string(to_string(*s));
   switch (*s) {
-    case CheckStatus::kPass: return "réussie";
-    case CheckStatus::kFail: return "échouée";
-    case CheckStatus::kError: return "erreur";
+    case CheckStatus::kPass:
+      return "réussie";
+    case CheckStatus::kFail:
+      return "échouée";
+    case CheckStatus::kError:
+      return "erreur";
   }
   return "?";
 }
@@ -232,12 +314,34 @@ std::string tamper_evidence(const TaskGrade& t) {
 }  // namespace
 
 const std::vector<std::string>& csv_columns() {
-  static const std::vector<std::string> kColumns = {
-      "session", "lab", "candidate", "task", "title_fr", "title_en", "priority", "competencies",
-      "status", "points_earned", "points_possible", "computed_points", "checks_passed", "checks_total",
-      "opened_at", "first_passed_at", "time_to_resolve_s", "time_to_resolve", "sla_s", "sla_breached",
-      "regressed", "override_points", "override_justification", "override_who", "override_when",
-      "frozen_at", "tampered", "tamper_evidence"};
+  static const std::vector<std::string> kColumns = {"session",
+                                                    "lab",
+                                                    "candidate",
+                                                    "task",
+                                                    "title_fr",
+                                                    "title_en",
+                                                    "priority",
+                                                    "competencies",
+                                                    "status",
+                                                    "points_earned",
+                                                    "points_possible",
+                                                    "computed_points",
+                                                    "checks_passed",
+                                                    "checks_total",
+                                                    "opened_at",
+                                                    "first_passed_at",
+                                                    "time_to_resolve_s",
+                                                    "time_to_resolve",
+                                                    "sla_s",
+                                                    "sla_breached",
+                                                    "regressed",
+                                                    "override_points",
+                                                    "override_justification",
+                                                    "override_who",
+                                                    "override_when",
+                                                    "frozen_at",
+                                                    "tampered",
+                                                    "tamper_evidence"};
   return kColumns;
 }
 
@@ -260,16 +364,33 @@ Result<std::string> render_csv(const SessionGrades& grades, const ExportOptions&
       const TaskSpec empty;
       const TaskSpec& s = spec ? *spec : empty;
       const lab::Text& title = t.title == lab::Text{} ? s.title : t.title;
-      row({grades.session, grades.lab.id, c->candidate, t.task_id, title.fr, title.en,
-           std::string(lab::to_string(s.priority)), join(s.competencies, " "), std::string(to_string(t.status)),
-           format_points(t.points_earned), std::to_string(t.points_possible), format_points(t.computed_points),
-           std::to_string(t.checks_passed), std::to_string(t.checks_total), opt_time(t.opened_at),
-           opt_time(t.first_passed_at), t.time_to_resolve ? std::to_string(t.time_to_resolve->count()) : "",
+      row({grades.session,
+           grades.lab.id,
+           c->candidate,
+           t.task_id,
+           title.fr,
+           title.en,
+           std::string(lab::to_string(s.priority)),
+           join(s.competencies, " "),
+           std::string(to_string(t.status)),
+           format_points(t.points_earned),
+           std::to_string(t.points_possible),
+           format_points(t.computed_points),
+           std::to_string(t.checks_passed),
+           std::to_string(t.checks_total),
+           opt_time(t.opened_at),
+           opt_time(t.first_passed_at),
+           t.time_to_resolve ? std::to_string(t.time_to_resolve->count()) : "",
            t.time_to_resolve ? format_duration(*t.time_to_resolve) : "",
-           t.sla.count() ? std::to_string(t.sla.count()) : "", t.sla_breached ? "yes" : "no",
-           t.regressed ? "yes" : "no", t.override ? format_points(t.override->points) : "",
-           t.override ? t.override->justification : "", t.override ? t.override->who : "",
-           t.override ? format_time(t.override->when) : "", frozen, t.tampered ? "yes" : "no",
+           t.sla.count() ? std::to_string(t.sla.count()) : "",
+           t.sla_breached ? "yes" : "no",
+           t.regressed ? "yes" : "no",
+           t.override ? format_points(t.override->points) : "",
+           t.override ? t.override->justification : "",
+           t.override ? t.override->who : "",
+           t.override ? format_time(t.override->when) : "",
+           frozen,
+           t.tampered ? "yes" : "no",
            tamper_evidence(t)});
     }
   }
@@ -293,7 +414,8 @@ Result<std::string> render_junit(const SessionGrades& grades, const ExportOption
   decl.append_attribute("version") = "1.0";
   decl.append_attribute("encoding") = "UTF-8";
   auto suites = doc.append_child("testsuites");
-  suites.append_attribute("name") = xml_safe("atelier " + grades.session + " " + grades.lab.id).c_str();
+  suites.append_attribute("name") =
+      xml_safe("atelier " + grades.session + " " + grades.lab.id).c_str();
   std::size_t all_tests = 0, all_failures = 0, all_errors = 0, all_skipped = 0;
   for (const CandidateGrade* c : *cands) {
     auto suite = suites.append_child("testsuite");
@@ -314,12 +436,15 @@ Result<std::string> render_junit(const SessionGrades& grades, const ExportOption
       for (const auto& chk : t.checks) {
         ++tests;
         auto tc = suite.append_child("testcase");
-        tc.append_attribute("classname") = xml_safe(grades.session + "." + c->candidate + "." + t.task_id).c_str();
-        tc.append_attribute("name") = xml_safe(t.task_id + "#" + std::to_string(chk.index) + " " + chk.description).c_str();
+        tc.append_attribute("classname") =
+            xml_safe(grades.session + "." + c->candidate + "." + t.task_id).c_str();
+        tc.append_attribute("name") =
+            xml_safe(t.task_id + "#" + std::to_string(chk.index) + " " + chk.description).c_str();
         tc.append_attribute("time") = "0";
-        const std::string body = xml_safe("expected: " + chk.expected + "\nobserved: " + chk.observed +
-                                 (chk.host.empty() ? "" : "\nhost: " + chk.host) +
-                                 (chk.run_id.empty() ? "" : "\nrun: " + chk.run_id));
+        const std::string body =
+            xml_safe("expected: " + chk.expected + "\nobserved: " + chk.observed +
+                     (chk.host.empty() ? "" : "\nhost: " + chk.host) +
+                     (chk.run_id.empty() ? "" : "\nrun: " + chk.run_id));
         if (!chk.status) {
           ++skipped;
           tc.append_child("skipped").append_attribute("message") = "never run";
@@ -327,8 +452,10 @@ Result<std::string> render_junit(const SessionGrades& grades, const ExportOption
           ++failures;
           auto f = tc.append_child("failure");
           f.append_attribute("message") =
-              xml_safe(chk.integrity.empty() ? "expected " + chk.expected + "; observed " + chk.observed
-                                             : "tampered: " + chk.integrity).c_str();
+              xml_safe(chk.integrity.empty()
+                           ? "expected " + chk.expected + "; observed " + chk.observed
+                           : "tampered: " + chk.integrity)
+                  .c_str();
           f.append_attribute("type") = chk.integrity.empty() ? "fail" : "tampered";
           f.text().set(body.c_str());
         } else if (*chk.status == CheckStatus::kError) {
@@ -347,7 +474,8 @@ Result<std::string> render_junit(const SessionGrades& grades, const ExportOption
     suite.append_attribute("errors") = static_cast<unsigned long long>(errors);
     suite.append_attribute("skipped") = static_cast<unsigned long long>(skipped);
     suite.append_attribute("time") = "0";
-    if (c->last_run_at) suite.append_attribute("timestamp") = format_time(*c->last_run_at).substr(0, 19).c_str();
+    if (c->last_run_at)
+      suite.append_attribute("timestamp") = format_time(*c->last_run_at).substr(0, 19).c_str();
     all_tests += tests;
     all_failures += failures;
     all_errors += errors;
@@ -366,46 +494,55 @@ namespace {
 
 // A candidate's sheet, first half: who, which lab, the overall score, the competency roll-up
 // and the tickets. Appended to h.
-void html_sheet_summary(std::string& h, const SessionGrades& grades, const CandidateGrade& c, Language lang) {
+void html_sheet_summary(std::string& h, const SessionGrades& grades, const CandidateGrade& c,
+                        Language lang) {
   const Labels& l = lang == Language::kFr ? kFr : kEn;
   auto e = [](std::string_view s) { return escape_html(s); };
   h += "<h1>" + e(l.report) + "</h1>\n";
   h += "<table class=\"meta\">\n";
-  auto meta = [&](const char* k, const std::string& v) { h += "<tr><td>" + e(k) + "</td><td>" + v + "</td></tr>\n"; };
+  auto meta = [&](const char* k, const std::string& v) {
+    h += "<tr><td>" + e(k) + "</td><td>" + v + "</td></tr>\n";
+  };
   meta(l.candidate, "<strong>" + e(c.candidate) + "</strong>");
-  meta(l.lab, e(pick(grades.lab.title, lang)) + " <span class=\"muted\">(" + e(grades.lab.id) + ")</span>");
+  meta(l.lab, e(pick(grades.lab.title, lang)) + " <span class=\"muted\">(" + e(grades.lab.id) +
+                  ")</span>");
   meta(l.session, e(grades.session));
   meta(l.handed_over, c.handed_over_at ? e(format_time(*c.handed_over_at)) : e(l.not_handed_over));
-  meta(l.runs_graded, std::to_string(c.runs_graded) +
-                          (c.last_run_at ? " — " + e(l.last_run) + " " + e(format_time(*c.last_run_at)) : ""));
+  meta(l.runs_graded,
+       std::to_string(c.runs_graded) +
+           (c.last_run_at ? " — " + e(l.last_run) + " " + e(format_time(*c.last_run_at)) : ""));
   meta(l.computed_at, e(format_time(grades.computed_at)));
   if (grades.frozen) {
-    meta(l.frozen_at, "<span class=\"frozen\">" + e(format_time(grades.frozen->at)) + "</span> (" + e(l.by) + " " +
-                          e(grades.frozen->who) + ")");
+    meta(l.frozen_at, "<span class=\"frozen\">" + e(format_time(grades.frozen->at)) + "</span> (" +
+                          e(l.by) + " " + e(grades.frozen->who) + ")");
   } else {
     meta(l.status, std::string("<span class=\"provisional\">") + e(l.not_frozen) + "</span>");
   }
-  meta(l.overall, "<strong>" + e(format_points(c.points_earned)) + " / " + std::to_string(c.points_possible) +
-                      "</strong> (" + percent(c.percentage) + " %)");
+  meta(l.overall, "<strong>" + e(format_points(c.points_earned)) + " / " +
+                      std::to_string(c.points_possible) + "</strong> (" + percent(c.percentage) +
+                      " %)");
   h += "</table>\n";
 
   // Competency roll-up.
-  h += "<h2>" + e(l.competencies) + "</h2>\n<table>\n<tr><th>" + e(l.code) + "</th><th>" + e(l.competency) +
-       "</th><th>" + e(l.tasks) + "</th><th class=\"num\">" + e(l.points) + "</th><th class=\"num\">%</th><th></th></tr>\n";
+  h += "<h2>" + e(l.competencies) + "</h2>\n<table>\n<tr><th>" + e(l.code) + "</th><th>" +
+       e(l.competency) + "</th><th>" + e(l.tasks) + "</th><th class=\"num\">" + e(l.points) +
+       "</th><th class=\"num\">%</th><th></th></tr>\n";
   for (const auto& s : c.competencies) {
     char width[32];
     std::snprintf(width, sizeof width, "%.1f", s.percentage);
-    h += "<tr><td>" + e(s.code) + "</td><td>" + e(pick(s.name, lang)) + "</td><td>" + e(join(s.task_ids, ", ")) +
-         "</td><td class=\"num\">" + e(format_points(s.points_earned)) + " / " + std::to_string(s.points_possible) +
-         "</td><td class=\"num\">" + percent(s.percentage) + "</td><td style=\"width:8em\"><span class=\"bar\" style=\"width:" +
-         width + "%\"></span></td></tr>\n";
+    h += "<tr><td>" + e(s.code) + "</td><td>" + e(pick(s.name, lang)) + "</td><td>" +
+         e(join(s.task_ids, ", ")) + "</td><td class=\"num\">" + e(format_points(s.points_earned)) +
+         " / " + std::to_string(s.points_possible) + "</td><td class=\"num\">" +
+         percent(s.percentage) +
+         "</td><td style=\"width:8em\"><span class=\"bar\" style=\"width:" + width +
+         "%\"></span></td></tr>\n";
   }
   h += "</table>\n";
 
   // Tickets.
-  h += "<h2>" + e(l.tickets) + "</h2>\n<table>\n<tr><th>" + e(l.task) + "</th><th>" + e(l.title) + "</th><th>" +
-       e(l.priority) + "</th><th>" + e(l.status) + "</th><th class=\"num\">" + e(l.points) + "</th><th>" +
-       e(l.time_to_resolve) + "</th><th>" + e(l.sla) + "</th></tr>\n";
+  h += "<h2>" + e(l.tickets) + "</h2>\n<table>\n<tr><th>" + e(l.task) + "</th><th>" + e(l.title) +
+       "</th><th>" + e(l.priority) + "</th><th>" + e(l.status) + "</th><th class=\"num\">" +
+       e(l.points) + "</th><th>" + e(l.time_to_resolve) + "</th><th>" + e(l.sla) + "</th></tr>\n";
   for (const auto& t : c.tasks) {
     const TaskSpec* spec = grades.lab.task(t.task_id);
     std::string ttr = t.time_to_resolve ? e(format_duration(*t.time_to_resolve))
@@ -414,60 +551,67 @@ void html_sheet_summary(std::string& h, const SessionGrades& grades, const Candi
     if (t.sla.count() == 0) {
       sla = "<span class=\"muted\">" + e(l.none) + "</span>";
     } else {
-      sla = e(format_duration(t.sla)) + (t.sla_breached ? " — <span class=\"breached\">" + e(l.breached) + "</span>"
-                                                         : (t.time_to_resolve ? " — " + e(l.within) : std::string()));
+      sla = e(format_duration(t.sla)) +
+            (t.sla_breached ? " — <span class=\"breached\">" + e(l.breached) + "</span>"
+                            : (t.time_to_resolve ? " — " + e(l.within) : std::string()));
     }
-    h += "<tr><td>" + e(t.task_id) + "</td><td>" + e(pick(t.title == lab::Text{} && spec ? spec->title : t.title, lang)) + "</td><td>" +
-         (spec ? e(lab::to_string(spec->priority)) : "") + "</td><td class=\"" + e(to_string(t.status)) + "\">" +
-         e(status_label(t.status, lang)) + (t.override ? " *" : "") + "</td><td class=\"num\">" +
-         e(format_points(t.points_earned)) + " / " + std::to_string(t.points_possible) + "</td><td>" + ttr +
-         "</td><td>" + sla + "</td></tr>\n";
+    h += "<tr><td>" + e(t.task_id) + "</td><td>" +
+         e(pick(t.title == lab::Text{} && spec ? spec->title : t.title, lang)) + "</td><td>" +
+         (spec ? e(lab::to_string(spec->priority)) : "") + "</td><td class=\"" +
+         e(to_string(t.status)) + "\">" + e(status_label(t.status, lang)) +
+         (t.override ? " *" : "") + "</td><td class=\"num\">" + e(format_points(t.points_earned)) +
+         " / " + std::to_string(t.points_possible) + "</td><td>" + ttr + "</td><td>" + sla +
+         "</td></tr>\n";
   }
   h += "</table>\n";
-
 }
 
 // A candidate's sheet, second half: each task's checks with their evidence, overrides and notes,
 // the candidate's notes, the runs and overrides not graded. Appended to h.
-void html_sheet_tasks(std::string& h, const SessionGrades& grades, const CandidateGrade& c, Language lang) {
+void html_sheet_tasks(std::string& h, const SessionGrades& grades, const CandidateGrade& c,
+                      Language lang) {
   const Labels& l = lang == Language::kFr ? kFr : kEn;
   auto e = [](std::string_view s) { return escape_html(s); };
   // Each task: checks with evidence, override, annotations.
   h += "<h2>" + e(l.tasks) + "</h2>\n";
   for (const auto& t : c.tasks) {
     const TaskSpec* spec = grades.lab.task(t.task_id);
-    h += "<section class=\"task\">\n<h3>" + e(t.task_id) + " — " + e(pick(t.title == lab::Text{} && spec ? spec->title : t.title, lang)) +
-         " <span class=\"" + e(to_string(t.status)) + "\">(" + e(status_label(t.status, lang)) + ")</span></h3>\n";
+    h += "<section class=\"task\">\n<h3>" + e(t.task_id) + " — " +
+         e(pick(t.title == lab::Text{} && spec ? spec->title : t.title, lang)) + " <span class=\"" +
+         e(to_string(t.status)) + "\">(" + e(status_label(t.status, lang)) + ")</span></h3>\n";
     if (t.first_passed_at || t.regressed) {
       h += "<p class=\"muted\">";
-      if (t.first_passed_at) h += e(l.first_passed) + std::string(": ") + e(format_time(*t.first_passed_at));
-      if (t.regressed) h += std::string(" — <span class=\"breached\">") + e(l.regressed) + "</span>";
+      if (t.first_passed_at)
+        h += e(l.first_passed) + std::string(": ") + e(format_time(*t.first_passed_at));
+      if (t.regressed)
+        h += std::string(" — <span class=\"breached\">") + e(l.regressed) + "</span>";
       h += "</p>\n";
     }
-    h += "<table>\n<tr><th>#</th><th>" + e(l.checks) + "</th><th>" + e(l.host) + "</th><th>" + e(l.status) +
-         "</th><th>" + e(l.expected) + "</th><th>" + e(l.observed) + "</th></tr>\n";
+    h += "<table>\n<tr><th>#</th><th>" + e(l.checks) + "</th><th>" + e(l.host) + "</th><th>" +
+         e(l.status) + "</th><th>" + e(l.expected) + "</th><th>" + e(l.observed) + "</th></tr>\n";
     for (const auto& chk : t.checks) {
       const std::string cls = chk.status ? std::string(to_string(*chk.status)) : "not_run";
-      h += "<tr><td>" + std::to_string(chk.index) + "</td><td>" + e(chk.description) + "</td><td>" + e(chk.host) +
-           "</td><td class=\"" + e(cls) + "\">" + e(check_label(chk.status, l, lang)) +
-           "</td><td class=\"evidence\">" + e(chk.expected) + "</td><td class=\"evidence\">" + e(chk.observed) +
-           "</td></tr>\n";
+      h += "<tr><td>" + std::to_string(chk.index) + "</td><td>" + e(chk.description) + "</td><td>" +
+           e(chk.host) + "</td><td class=\"" + e(cls) + "\">" +
+           e(check_label(chk.status, l, lang)) + "</td><td class=\"evidence\">" + e(chk.expected) +
+           "</td><td class=\"evidence\">" + e(chk.observed) + "</td></tr>\n";
       if (!chk.integrity.empty()) {
-        h += "<tr><td></td><td colspan=\"5\" class=\"breached\">" + e(l.tampered) + ": " + e(chk.integrity) +
-             "</td></tr>\n";
+        h += "<tr><td></td><td colspan=\"5\" class=\"breached\">" + e(l.tampered) + ": " +
+             e(chk.integrity) + "</td></tr>\n";
       }
     }
     h += "</table>\n";
     if (t.override) {
       const auto& o = *t.override;
-      h += "<div class=\"override\"><strong>" + e(l.override_title) + "</strong>: " + e(format_points(o.points)) +
-           " / " + std::to_string(t.points_possible) + " (" + e(l.computed) + " " + e(format_points(t.computed_points)) +
-           "), " + e(l.by) + " " + e(o.who) + ", " + e(format_time(o.when)) + "<br><em>" + e(l.justification) +
+      h += "<div class=\"override\"><strong>" + e(l.override_title) +
+           "</strong>: " + e(format_points(o.points)) + " / " + std::to_string(t.points_possible) +
+           " (" + e(l.computed) + " " + e(format_points(t.computed_points)) + "), " + e(l.by) +
+           " " + e(o.who) + ", " + e(format_time(o.when)) + "<br><em>" + e(l.justification) +
            ":</em> " + e(o.justification) + "</div>\n";
     }
     for (const auto& a : t.annotations) {
-      h += "<div class=\"note\">" + e(a.text) + " <span class=\"muted\">— " + e(a.who) + ", " + e(format_time(a.when)) +
-           "</span></div>\n";
+      h += "<div class=\"note\">" + e(a.text) + " <span class=\"muted\">— " + e(a.who) + ", " +
+           e(format_time(a.when)) + "</span></div>\n";
     }
     h += "</section>\n";
   }
@@ -475,20 +619,20 @@ void html_sheet_tasks(std::string& h, const SessionGrades& grades, const Candida
   if (!c.annotations.empty()) {
     h += "<h2>" + e(l.annotations) + "</h2>\n";
     for (const auto& a : c.annotations) {
-      h += "<div class=\"note\">" + e(a.text) + " <span class=\"muted\">— " + e(a.who) + ", " + e(format_time(a.when)) +
-           "</span></div>\n";
+      h += "<div class=\"note\">" + e(a.text) + " <span class=\"muted\">— " + e(a.who) + ", " +
+           e(format_time(a.when)) + "</span></div>\n";
     }
   }
   if (!c.ignored_runs.empty() || !c.ignored_overrides.empty()) {
     h += "<h2>" + e(l.not_graded) + "</h2>\n<table>\n<tr><th>Run</th><th>Date</th><th>" +
          e(l.reason) + "</th></tr>\n";
     for (const auto& r : c.ignored_runs) {
-      h += "<tr><td>" + e(r.run_id) + "</td><td>" + e(format_time(r.started_at)) + "</td><td>" + e(to_string(r.reason)) +
-           "</td></tr>\n";
+      h += "<tr><td>" + e(r.run_id) + "</td><td>" + e(format_time(r.started_at)) + "</td><td>" +
+           e(to_string(r.reason)) + "</td></tr>\n";
     }
     for (const auto& o : c.ignored_overrides) {
-      h += "<tr><td>override " + e(o.value.task_id) + " (" + e(o.value.who) + ")</td><td>" + e(format_time(o.value.when)) +
-           "</td><td>" + e(o.reason) + "</td></tr>\n";
+      h += "<tr><td>override " + e(o.value.task_id) + " (" + e(o.value.who) + ")</td><td>" +
+           e(format_time(o.value.when)) + "</td><td>" + e(o.reason) + "</td></tr>\n";
     }
     h += "</table>\n";
   }
@@ -500,19 +644,23 @@ Result<std::string> render_html(const SessionGrades& grades, const ExportOptions
   auto cands = selected(grades, options);
   if (!cands) return std::move(cands).error().context("render HTML report");
   if (cands->empty()) {
-    return Error(ErrorCode::kNotFound, "session " + grades.session + " has no candidate to report on");
+    return Error(ErrorCode::kNotFound,
+                 "session " + grades.session + " has no candidate to report on");
   }
   const Language lang = options.language;
   const Labels& l = lang == Language::kFr ? kFr : kEn;
   auto e = [](std::string_view s) { return escape_html(s); };
   // One candidate: their name in the title; the whole session: the session's id.
-  const std::string who = options.candidate ? *options.candidate : l.session + std::string(" ") + grades.session;
+  const std::string who =
+      options.candidate ? *options.candidate : l.session + std::string(" ") + grades.session;
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"";
   h += l.lang;
   h += "\">\n<head>\n<meta charset=\"utf-8\">\n";
-  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
-  h += "<title>" + e(std::string(l.report) + " — " + who + " — " + pick(grades.lab.title, lang)) + "</title>\n";
+  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+       "'unsafe-inline'\">\n";
+  h += "<title>" + e(std::string(l.report) + " — " + who + " — " + pick(grades.lab.title, lang)) +
+       "</title>\n";
   h += "<style>" + std::string(kCss) + "</style>\n</head>\n<body>\n";
   // Each sheet starts a new printed page (kCss: .sheet + .sheet).
   for (const CandidateGrade* c : *cands) {
@@ -540,11 +688,12 @@ Result<std::string> render_grid(const SessionGrades& grades, const ExportOptions
                            : t.status == TaskStatus::kPartial ? "~"
                            : t.status == TaskStatus::kFailed  ? "F"
                                                               : "-";
-      row.push_back(format_points(t.points_earned) + "/" + std::to_string(t.points_possible) + " " + letter +
-                    (t.override ? "*" : "") + (t.sla_breached ? "!" : "") + (t.tampered ? " tampered" : ""));
+      row.push_back(format_points(t.points_earned) + "/" + std::to_string(t.points_possible) + " " +
+                    letter + (t.override ? "*" : "") + (t.sla_breached ? "!" : "") +
+                    (t.tampered ? " tampered" : ""));
     }
-    row.push_back(format_points(c->points_earned) + "/" + std::to_string(c->points_possible) + " (" +
-                  percent(c->percentage) + "%)");
+    row.push_back(format_points(c->points_earned) + "/" + std::to_string(c->points_possible) +
+                  " (" + percent(c->percentage) + "%)");
     rows.push_back(std::move(row));
   }
   std::vector<std::size_t> width(header.size(), 0);
@@ -567,13 +716,19 @@ Result<std::string> render_grid(const SessionGrades& grades, const ExportOptions
   return out;
 }
 
-Result<std::string> render(const SessionGrades& grades, Format format, const ExportOptions& options) {
+Result<std::string> render(const SessionGrades& grades, Format format,
+                           const ExportOptions& options) {
   switch (format) {
-    case Format::kCsv: return render_csv(grades, options);
-    case Format::kJson: return render_json(grades, options);
-    case Format::kJunit: return render_junit(grades, options);
-    case Format::kHtml: return render_html(grades, options);
-    case Format::kGrid: return render_grid(grades, options);
+    case Format::kCsv:
+      return render_csv(grades, options);
+    case Format::kJson:
+      return render_json(grades, options);
+    case Format::kJunit:
+      return render_junit(grades, options);
+    case Format::kHtml:
+      return render_html(grades, options);
+    case Format::kGrid:
+      return render_grid(grades, options);
   }
   return Error(ErrorCode::kInternal, "unknown export format");
 }

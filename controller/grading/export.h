@@ -1,6 +1,7 @@
 // Exports of a session's grades, as pure functions from grades to text: CSV (one row per
 // candidate x task), JSON (everything), JUnit XML (one test case per check) and a printable,
-// self-contained HTML report (a sheet per candidate). docs/evaluator-guide.md documents the columns.
+// self-contained HTML report (a sheet per candidate). docs/evaluator-guide.md documents the
+// columns.
 #pragma once
 
 #include <optional>
@@ -56,6 +57,7 @@ Result<std::string> render_html(const SessionGrades& grades, const ExportOptions
 Result<std::string> render_grid(const SessionGrades& grades, const ExportOptions& options = {});
 
 // Dispatches on format.
-Result<std::string> render(const SessionGrades& grades, Format format, const ExportOptions& options);
+Result<std::string> render(const SessionGrades& grades, Format format,
+                           const ExportOptions& options);
 
 }  // namespace atelier::grading

@@ -15,7 +15,9 @@ bool is_blank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c) != 0; });
 }
 
-Error invalid(std::string message) { return Error(ErrorCode::kInvalidArgument, std::move(message)); }
+Error invalid(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, std::move(message));
+}
 
 // Checks that every result of every run names a known task/check of this candidate, once.
 Status validate_runs(const CandidateInput& in, const LabSpec& lab, std::set<std::string>& run_ids) {
@@ -38,12 +40,13 @@ Status validate_runs(const CandidateInput& in, const LabSpec& lab, std::set<std:
       const TaskSpec* task = lab.task(r.task_id);
       if (task == nullptr) return invalid(where + " names unknown task \"" + r.task_id + "\"");
       if (r.check_index >= task->checks.size()) {
-        return invalid(where + ": task " + r.task_id + " has " + std::to_string(task->checks.size()) +
-                       " checks, not a check #" + std::to_string(r.check_index));
+        return invalid(where + ": task " + r.task_id + " has " +
+                       std::to_string(task->checks.size()) + " checks, not a check #" +
+                       std::to_string(r.check_index));
       }
       if (!seen.emplace(r.task_id, r.check_index).second) {
-        return invalid(where + ": check #" + std::to_string(r.check_index) + " of task " + r.task_id +
-                       " is reported twice in the run");
+        return invalid(where + ": check #" + std::to_string(r.check_index) + " of task " +
+                       r.task_id + " is reported twice in the run");
       }
     }
   }
@@ -60,7 +63,8 @@ Status validate_override_content(const Override& o, const LabSpec& lab) {
   if (is_blank(o.justification)) {
     return invalid("override of task " + o.task_id + ": a written justification is required");
   }
-  if (is_blank(o.who)) return invalid("override of task " + o.task_id + ": who made it is required");
+  if (is_blank(o.who))
+    return invalid("override of task " + o.task_id + ": who made it is required");
   return ok_status();
 }
 
@@ -107,7 +111,8 @@ std::optional<TaskRunView> view_task(const TaskSpec& task, const CheckRun& run) 
 }
 
 // The runs that count, in time order; the others go to out.ignored_runs with the reason.
-std::vector<const CheckRun*> graded_runs(const SessionInput& session, const CandidateInput& in, CandidateGrade& out) {
+std::vector<const CheckRun*> graded_runs(const SessionInput& session, const CandidateInput& in,
+                                         CandidateGrade& out) {
   std::vector<const CheckRun*> runs;
   for (const auto& run : in.runs) runs.push_back(&run);
   std::stable_sort(runs.begin(), runs.end(), [](const CheckRun* a, const CheckRun* b) {
@@ -129,16 +134,18 @@ std::vector<const CheckRun*> graded_runs(const SessionInput& session, const Cand
 // The override that applies to each task: the latest before the freeze (later ones go to
 // out.ignored_overrides).
 Result<std::map<std::string, const Override*>> applied_overrides(const SessionInput& session,
-                                                                 const CandidateInput& in, CandidateGrade& out) {
+                                                                 const CandidateInput& in,
+                                                                 CandidateGrade& out) {
   std::map<std::string, const Override*> applied;
   for (const auto& o : in.overrides) {
     if (!o.candidate.empty() && o.candidate != in.candidate) {
-      return invalid("override of task " + o.task_id + " belongs to candidate \"" + o.candidate + "\"");
+      return invalid("override of task " + o.task_id + " belongs to candidate \"" + o.candidate +
+                     "\"");
     }
     ATELIER_RETURN_IF_ERROR(validate_override_content(o, session.lab));
     if (session.frozen && o.when > session.frozen->at) {
-      out.ignored_overrides.push_back({o, "made after the results were frozen at " +
-                                              format_time(session.frozen->at)});
+      out.ignored_overrides.push_back(
+          {o, "made after the results were frozen at " + format_time(session.frozen->at)});
       continue;
     }
     auto& slot = applied[o.task_id];
@@ -148,8 +155,8 @@ Result<std::map<std::string, const Override*>> applied_overrides(const SessionIn
 }
 
 // Status and computed points from the task's latest graded run (and when it first passed).
-void score_from_runs(const TaskSpec& task, const SessionInput& session, const std::vector<const CheckRun*>& graded,
-                     TaskGrade& g) {
+void score_from_runs(const TaskSpec& task, const SessionInput& session,
+                     const std::vector<const CheckRun*>& graded, TaskGrade& g) {
   std::optional<TaskRunView> latest;
   for (const CheckRun* run : graded) {
     auto view = view_task(task, *run);
@@ -227,7 +234,8 @@ Status attach_annotations(const CandidateInput& in, CandidateGrade& out) {
     }
     auto it = std::find_if(out.tasks.begin(), out.tasks.end(),
                            [&](const TaskGrade& t) { return t.task_id == a.task_id; });
-    if (it == out.tasks.end()) return invalid("annotation names unknown task \"" + a.task_id + "\"");
+    if (it == out.tasks.end())
+      return invalid("annotation names unknown task \"" + a.task_id + "\"");
     it->annotations.push_back(a);
   }
   return ok_status();
@@ -300,7 +308,8 @@ LabSpec lab_spec_from_lab(const lab::Lab& lab) {
       CheckSpecSummary s;
       s.host = c.on;
       s.kind = checks::kind_name(c.kind);
-      s.description = c.description.empty() ? s.kind + (c.on.empty() ? "" : " on " + c.on) : c.description;
+      s.description =
+          c.description.empty() ? s.kind + (c.on.empty() ? "" : " on " + c.on) : c.description;
       ts.checks.push_back(std::move(s));
     }
     spec.tasks.push_back(std::move(ts));
@@ -311,7 +320,8 @@ LabSpec lab_spec_from_lab(const lab::Lab& lab) {
 GradingPolicy policy_from_lab(const lab::Lab& lab) {
   GradingPolicy policy;
   for (const auto& t : lab.tasks) {
-    policy.task_modes[t.id] = t.scoring == lab::Scoring::kPartial ? ScoringMode::kPartial : ScoringMode::kAll;
+    policy.task_modes[t.id] =
+        t.scoring == lab::Scoring::kPartial ? ScoringMode::kPartial : ScoringMode::kAll;
   }
   return policy;
 }
@@ -340,9 +350,10 @@ std::vector<CheckRun> runs_from_results(std::vector<CheckResult> results) {
   }
   std::vector<CheckRun> out;
   for (auto& [key, run] : by_run) {
-    std::sort(run.results.begin(), run.results.end(), [](const CheckResult& a, const CheckResult& b) {
-      return a.task_id != b.task_id ? a.task_id < b.task_id : a.check_index < b.check_index;
-    });
+    std::sort(
+        run.results.begin(), run.results.end(), [](const CheckResult& a, const CheckResult& b) {
+          return a.task_id != b.task_id ? a.task_id < b.task_id : a.check_index < b.check_index;
+        });
     out.push_back(std::move(run));
   }
   std::stable_sort(out.begin(), out.end(), [](const CheckRun& a, const CheckRun& b) {
@@ -351,11 +362,12 @@ std::vector<CheckRun> runs_from_results(std::vector<CheckResult> results) {
   return out;
 }
 
-Status validate_override(const Override& o, const LabSpec& lab, const std::optional<Freeze>& frozen) {
+Status validate_override(const Override& o, const LabSpec& lab,
+                         const std::optional<Freeze>& frozen) {
   if (frozen) {
-    return Error(ErrorCode::kFailedPrecondition,
-                 "the session's results were frozen at " + format_time(frozen->at) + " by " +
-                     frozen->who + "; they no longer change");
+    return Error(ErrorCode::kFailedPrecondition, "the session's results were frozen at " +
+                                                     format_time(frozen->at) + " by " +
+                                                     frozen->who + "; they no longer change");
   }
   return validate_override_content(o, lab);
 }
@@ -372,11 +384,15 @@ Result<SessionGrades> grade_session(const SessionInput& input, const CompetencyC
   std::set<std::string> run_ids;
   for (const auto& c : input.candidates) {
     if (!candidates.insert(c.candidate).second) {
-      return invalid("candidate \"" + c.candidate + "\" appears twice").context("grade session " + input.session);
+      return invalid("candidate \"" + c.candidate + "\" appears twice")
+          .context("grade session " + input.session);
     }
     auto g = grade_candidate(input, c, catalog, now, run_ids);
     if (!g) {
-      return std::move(g).error().context("grade candidate " + c.candidate).context("grade session " + input.session);
+      return std::move(g)
+          .error()
+          .context("grade candidate " + c.candidate)
+          .context("grade session " + input.session);
     }
     out.candidates.push_back(std::move(g).value());
   }

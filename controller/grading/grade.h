@@ -29,7 +29,8 @@ std::vector<CheckRun> runs_from_results(std::vector<CheckResult> results);
 // 0..task points, the justification is not blank, `who` is named, and the session is not frozen
 // (kFailedPrecondition when it is). The API calls this before storing; grade_session applies the
 // same rules to what it is given.
-Status validate_override(const Override& o, const LabSpec& lab, const std::optional<Freeze>& frozen);
+Status validate_override(const Override& o, const LabSpec& lab,
+                         const std::optional<Freeze>& frozen);
 
 // Grades one session at `now` (the injected clock).
 //

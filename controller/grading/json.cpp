@@ -21,11 +21,14 @@ json::value opt_time(const std::optional<TimePoint>& t) {
 // Whole numbers as JSON integers ("points": 4, not 4E0); Boost.JSON writes doubles in
 // exponent form, which is valid but hard to read.
 json::value num(double v) {
-  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.0e15) return static_cast<std::int64_t>(v);
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.0e15)
+    return static_cast<std::int64_t>(v);
   return v;
 }
 
-json::value text_json(const lab::Text& t) { return json::object{{"fr", t.fr}, {"en", t.en}}; }
+json::value text_json(const lab::Text& t) {
+  return json::object{{"fr", t.fr}, {"en", t.en}};
+}
 
 json::array strings(const std::vector<std::string>& v) {
   json::array a;
@@ -45,16 +48,17 @@ json::value freeze_json(const std::optional<Freeze>& f) {
 }
 
 json::value outcome_json(const CheckOutcome& c) {
-  return json::object{{"index", c.index},
-                      {"description", c.description},
-                      {"host", c.host},
-                      {"status", c.status ? json::value(to_string(*c.status)) : json::value(nullptr)},
-                      {"expected", c.expected},
-                      {"observed", c.observed},
-                      {"result_id", c.result_id},
-                      {"run_id", c.run_id},
-                      {"finished_at", opt_time(c.finished_at)},
-                      {"integrity", c.integrity}};
+  return json::object{
+      {"index", c.index},
+      {"description", c.description},
+      {"host", c.host},
+      {"status", c.status ? json::value(to_string(*c.status)) : json::value(nullptr)},
+      {"expected", c.expected},
+      {"observed", c.observed},
+      {"result_id", c.result_id},
+      {"run_id", c.run_id},
+      {"finished_at", opt_time(c.finished_at)},
+      {"integrity", c.integrity}};
 }
 
 json::value task_grade_json(const TaskGrade& g) {
@@ -72,7 +76,8 @@ json::value task_grade_json(const TaskGrade& g) {
       {"checks_total", g.checks_total},
       {"opened_at", opt_time(g.opened_at)},
       {"first_passed_at", opt_time(g.first_passed_at)},
-      {"time_to_resolve_s", g.time_to_resolve ? json::value(g.time_to_resolve->count()) : json::value(nullptr)},
+      {"time_to_resolve_s",
+       g.time_to_resolve ? json::value(g.time_to_resolve->count()) : json::value(nullptr)},
       {"sla_s", g.sla.count()},
       {"sla_breached", g.sla_breached},
       {"regressed", g.regressed},
@@ -94,8 +99,9 @@ json::value candidate_json(const CandidateGrade& c) {
                                  {"tasks", strings(s.task_ids)}});
   }
   for (const auto& r : c.ignored_runs) {
-    ignored_runs.push_back(json::object{
-        {"run_id", r.run_id}, {"started_at", time_to_json(r.started_at)}, {"reason", to_string(r.reason)}});
+    ignored_runs.push_back(json::object{{"run_id", r.run_id},
+                                        {"started_at", time_to_json(r.started_at)},
+                                        {"reason", to_string(r.reason)}});
   }
   for (const auto& o : c.ignored_overrides) {
     ignored_overrides.push_back(json::object{{"override", to_json(o.value)}, {"reason", o.reason}});
@@ -122,14 +128,18 @@ struct BadJson {
   std::string message;
 };
 
-[[noreturn]] void fail(const std::string& path, const std::string& message) { throw BadJson{path, message}; }
+[[noreturn]] void fail(const std::string& path, const std::string& message) {
+  throw BadJson{path, message};
+}
 
 const json::object& as_object(const json::value& v, const std::string& path) {
   if (!v.is_object()) fail(path, "expected an object");
   return v.get_object();
 }
 
-const json::value* field(const json::object& o, std::string_view key) { return o.if_contains(key); }
+const json::value* field(const json::object& o, std::string_view key) {
+  return o.if_contains(key);
+}
 
 std::string get_string(const json::object& o, std::string_view key, const std::string& path,
                        bool required = false) {
@@ -142,7 +152,8 @@ std::string get_string(const json::object& o, std::string_view key, const std::s
   return std::string(v->get_string());
 }
 
-double get_number(const json::object& o, std::string_view key, const std::string& path, double fallback) {
+double get_number(const json::object& o, std::string_view key, const std::string& path,
+                  double fallback) {
   const json::value* v = field(o, key);
   if (v == nullptr || v->is_null()) return fallback;
   if (v->is_int64()) return static_cast<double>(v->get_int64());
@@ -151,7 +162,8 @@ double get_number(const json::object& o, std::string_view key, const std::string
   fail(path + "." + std::string(key), "expected a number");
 }
 
-std::int64_t get_int(const json::object& o, std::string_view key, const std::string& path, std::int64_t fallback) {
+std::int64_t get_int(const json::object& o, std::string_view key, const std::string& path,
+                     std::int64_t fallback) {
   const json::value* v = field(o, key);
   if (v == nullptr || v->is_null()) return fallback;
   if (v->is_int64()) return v->get_int64();
@@ -159,12 +171,14 @@ std::int64_t get_int(const json::object& o, std::string_view key, const std::str
   fail(path + "." + std::string(key), "expected an integer");
 }
 
-std::optional<TimePoint> get_time(const json::object& o, std::string_view key, const std::string& path,
-                                  bool required = false) {
+std::optional<TimePoint> get_time(const json::object& o, std::string_view key,
+                                  const std::string& path, bool required = false) {
   std::string s = get_string(o, key, path, required);
   if (s.empty()) return std::nullopt;
   auto t = time_from_json(s);
-  if (!t) fail(path + "." + std::string(key), "expected a UTC time like 2026-11-30T08:00:00Z, not \"" + s + "\"");
+  if (!t)
+    fail(path + "." + std::string(key),
+         "expected a UTC time like 2026-11-30T08:00:00Z, not \"" + s + "\"");
   return t;
 }
 
@@ -180,10 +194,13 @@ lab::Text get_text(const json::object& o, std::string_view key, const std::strin
   if (v == nullptr || v->is_null()) return {};
   if (v->is_string()) return {std::string(v->get_string()), std::string(v->get_string())};
   const auto& t = as_object(*v, path + "." + std::string(key));
-  return {get_string(t, "fr", path + "." + std::string(key)), get_string(t, "en", path + "." + std::string(key))};
+  return {get_string(t, "fr", path + "." + std::string(key)),
+          get_string(t, "en", path + "." + std::string(key))};
 }
 
-std::string at_index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
+std::string at_index(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
 
 CheckResult read_result(const json::value& v, const std::string& path) {
   const auto& o = as_object(v, path);
@@ -243,7 +260,8 @@ Override read_override(const json::value& v, const std::string& path) {
   out.candidate = get_string(o, "candidate", path);
   out.task_id = get_string(o, "task", path, true);
   const json::value* points = field(o, "points");
-  if (points == nullptr || !points->is_number()) fail(path + ".points", "a number of points is required");
+  if (points == nullptr || !points->is_number())
+    fail(path + ".points", "a number of points is required");
   out.points = get_number(o, "points", path, 0);
   out.justification = get_string(o, "justification", path, true);
   out.who = get_string(o, "who", path, true);
@@ -286,11 +304,13 @@ LabSpec read_lab(const json::value& v, const std::string& path) {
     std::string priority = get_string(t, "priority", tp);
     if (!priority.empty()) ts.priority = read_priority(priority, tp + ".priority");
     ts.sla = std::chrono::seconds{get_int(t, "sla_s", tp, 0)};
-    if (const json::value* ht = field(t, "has_ticket"); ht != nullptr && ht->is_bool()) ts.has_ticket = ht->get_bool();
+    if (const json::value* ht = field(t, "has_ticket"); ht != nullptr && ht->is_bool())
+      ts.has_ticket = ht->get_bool();
     ts.points = static_cast<int>(get_int(t, "points", tp, 1));
     if (const auto* comps = get_array(t, "competencies", tp)) {
       for (std::size_t j = 0; j < comps->size(); ++j) {
-        if (!(*comps)[j].is_string()) fail(at_index(tp + ".competencies", j), "expected a code like C03");
+        if (!(*comps)[j].is_string())
+          fail(at_index(tp + ".competencies", j), "expected a code like C03");
         ts.competencies.emplace_back((*comps)[j].get_string());
       }
     }
@@ -298,7 +318,8 @@ LabSpec read_lab(const json::value& v, const std::string& path) {
       for (std::size_t j = 0; j < cs->size(); ++j) {
         const std::string cp = at_index(tp + ".checks", j);
         const auto& c = as_object((*cs)[j], cp);
-        ts.checks.push_back({get_string(c, "host", cp), get_string(c, "kind", cp), get_string(c, "description", cp)});
+        ts.checks.push_back({get_string(c, "host", cp), get_string(c, "kind", cp),
+                             get_string(c, "description", cp)});
       }
     }
     lab.tasks.push_back(std::move(ts));
@@ -311,7 +332,8 @@ SessionInput read_input(const json::value& v, const LabSpec* given_lab) {
   const auto& o = as_object(v, path);
   std::string format = get_string(o, "format", path);
   if (!format.empty() && format != kInputFormat) {
-    fail(path + ".format", "expected \"" + std::string(kInputFormat) + "\", not \"" + format + "\"");
+    fail(path + ".format",
+         "expected \"" + std::string(kInputFormat) + "\", not \"" + format + "\"");
   }
   SessionInput in;
   in.session = get_string(o, "session", path, true);
@@ -340,7 +362,8 @@ SessionInput read_input(const json::value& v, const LabSpec* given_lab) {
   }
   if (const json::value* f = field(o, "frozen"); f != nullptr && !f->is_null()) {
     const auto& fo = as_object(*f, path + ".frozen");
-    in.frozen = Freeze{*get_time(fo, "at", path + ".frozen", true), get_string(fo, "who", path + ".frozen")};
+    in.frozen = Freeze{*get_time(fo, "at", path + ".frozen", true),
+                       get_string(fo, "who", path + ".frozen")};
   }
   const auto* cands = get_array(o, "candidates", path);
   if (cands == nullptr) fail(path + ".candidates", "is required");
@@ -351,13 +374,16 @@ SessionInput read_input(const json::value& v, const LabSpec* given_lab) {
     ci.candidate = get_string(c, "candidate", cp, true);
     ci.handed_over_at = get_time(c, "handed_over_at", cp);
     if (const auto* runs = get_array(c, "runs", cp)) {
-      for (std::size_t j = 0; j < runs->size(); ++j) ci.runs.push_back(read_run((*runs)[j], at_index(cp + ".runs", j)));
+      for (std::size_t j = 0; j < runs->size(); ++j)
+        ci.runs.push_back(read_run((*runs)[j], at_index(cp + ".runs", j)));
     }
     if (const auto* os = get_array(c, "overrides", cp)) {
-      for (std::size_t j = 0; j < os->size(); ++j) ci.overrides.push_back(read_override((*os)[j], at_index(cp + ".overrides", j)));
+      for (std::size_t j = 0; j < os->size(); ++j)
+        ci.overrides.push_back(read_override((*os)[j], at_index(cp + ".overrides", j)));
     }
     if (const auto* as = get_array(c, "annotations", cp)) {
-      for (std::size_t j = 0; j < as->size(); ++j) ci.annotations.push_back(read_annotation((*as)[j], at_index(cp + ".annotations", j)));
+      for (std::size_t j = 0; j < as->size(); ++j)
+        ci.annotations.push_back(read_annotation((*as)[j], at_index(cp + ".annotations", j)));
     }
     in.candidates.push_back(std::move(ci));
   }
@@ -392,32 +418,43 @@ std::optional<TimePoint> time_from_json(std::string_view text) {
   int y, mo, d, h, mi, s;
   char tail[16] = {0};
   std::string str(text);
-  if (str.size() < 20 || std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &s, tail) != 7) {
+  if (str.size() < 20 || std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h,
+                                     &mi, &s, tail) != 7) {
     return std::nullopt;
   }
-  if (str[4] != '-' || str[7] != '-' || str[10] != 'T' || str[13] != ':' || str[16] != ':') return std::nullopt;
+  if (str[4] != '-' || str[7] != '-' || str[10] != 'T' || str[13] != ':' || str[16] != ':')
+    return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
   int millis = 0;
   std::string t = tail;
   if (t != "Z") {
     if (t.size() < 3 || t[0] != '.' || t.back() != 'Z') return std::nullopt;
     std::string frac = t.substr(1, t.size() - 2);
-    if (frac.empty() || frac.size() > 9 || frac.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (frac.empty() || frac.size() > 9 ||
+        frac.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
     frac.resize(3, '0');
     millis = std::stoi(frac.substr(0, 3));
   }
   using namespace std::chrono;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;
-  return TimePoint{sys_days{ymd}.time_since_epoch()} + hours{h} + minutes{mi} + seconds{s} + milliseconds{millis};
+  return TimePoint{sys_days{ymd}.time_since_epoch()} + hours{h} + minutes{mi} + seconds{s} +
+         milliseconds{millis};
 }
 
 json::value to_json(const CheckResult& r) {
-  return json::object{{"result_id", r.result_id},     {"session", r.session},
-                      {"candidate", r.candidate},     {"task", r.task_id},
-                      {"check_index", r.check_index}, {"host", r.host},
-                      {"description", r.description}, {"status", to_string(r.status)},
-                      {"expected", r.expected},       {"observed", r.observed},
+  return json::object{{"result_id", r.result_id},
+                      {"session", r.session},
+                      {"candidate", r.candidate},
+                      {"task", r.task_id},
+                      {"check_index", r.check_index},
+                      {"host", r.host},
+                      {"description", r.description},
+                      {"status", to_string(r.status)},
+                      {"expected", r.expected},
+                      {"observed", r.observed},
                       {"started_at", time_to_json(r.started_at)},
                       {"finished_at", time_to_json(r.finished_at)},
                       {"run_id", r.run_id},
@@ -439,13 +476,15 @@ json::value to_json(const CheckRun& run) {
 }
 
 json::value to_json(const Override& o) {
-  return json::object{{"candidate", o.candidate},         {"task", o.task_id}, {"points", num(o.points)},
-                      {"justification", o.justification}, {"who", o.who},      {"when", time_to_json(o.when)}};
+  return json::object{
+      {"candidate", o.candidate},         {"task", o.task_id}, {"points", num(o.points)},
+      {"justification", o.justification}, {"who", o.who},      {"when", time_to_json(o.when)}};
 }
 
 json::value to_json(const Annotation& a) {
-  return json::object{{"candidate", a.candidate}, {"task", a.task_id}, {"result_id", a.result_id},
-                      {"text", a.text},           {"who", a.who},      {"when", time_to_json(a.when)}};
+  return json::object{
+      {"candidate", a.candidate}, {"task", a.task_id}, {"result_id", a.result_id},
+      {"text", a.text},           {"who", a.who},      {"when", time_to_json(a.when)}};
 }
 
 json::value to_json(const LabSpec& lab) {
@@ -453,7 +492,8 @@ json::value to_json(const LabSpec& lab) {
   for (const auto& t : lab.tasks) {
     json::array checks;
     for (const auto& c : t.checks) {
-      checks.push_back(json::object{{"host", c.host}, {"kind", c.kind}, {"description", c.description}});
+      checks.push_back(
+          json::object{{"host", c.host}, {"kind", c.kind}, {"description", c.description}});
     }
     tasks.push_back(json::object{{"id", t.id},
                                  {"title", text_json(t.title)},

@@ -26,8 +26,8 @@ boost::json::value to_json(const CheckRun& run);
 boost::json::value to_json(const Override& o);
 boost::json::value to_json(const Annotation& a);
 boost::json::value to_json(const LabSpec& lab);
-boost::json::value to_json(const SessionInput& input);   // {"format": kInputFormat, ...}
-boost::json::value to_json(const SessionGrades& grades); // {"format": kGradesFormat, ...}
+boost::json::value to_json(const SessionInput& input);    // {"format": kInputFormat, ...}
+boost::json::value to_json(const SessionGrades& grades);  // {"format": kGradesFormat, ...}
 
 Result<CheckResult> check_result_from_json(const boost::json::value& v);
 Result<CheckRun> check_run_from_json(const boost::json::value& v);
@@ -36,8 +36,10 @@ Result<Annotation> annotation_from_json(const boost::json::value& v);
 Result<LabSpec> lab_spec_from_json(const boost::json::value& v);
 // Errors (kInvalidArgument) name the JSON path: "candidates[0].runs[2].started_at: expected ...".
 // With `lab` given (e.g. from a lab folder), the file's "lab" is optional and `lab` is used.
-Result<SessionInput> session_input_from_json(const boost::json::value& v, const LabSpec* lab = nullptr);
+Result<SessionInput> session_input_from_json(const boost::json::value& v,
+                                             const LabSpec* lab = nullptr);
 // Parses text first; a syntax error says where.
-Result<SessionInput> session_input_from_json_text(std::string_view text, const LabSpec* lab = nullptr);
+Result<SessionInput> session_input_from_json_text(std::string_view text,
+                                                  const LabSpec* lab = nullptr);
 
 }  // namespace atelier::grading

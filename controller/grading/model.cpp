@@ -7,7 +7,8 @@ namespace atelier::grading {
 namespace {
 
 template <typename E, std::size_t N>
-std::optional<E> parse_name(std::string_view text, const std::pair<E, std::string_view> (&names)[N]) {
+std::optional<E> parse_name(std::string_view text,
+                            const std::pair<E, std::string_view> (&names)[N]) {
   for (const auto& [value, name] : names) {
     if (name == text) return value;
   }
@@ -39,23 +40,33 @@ constexpr std::pair<IgnoredReason, std::string_view> kIgnoredReasonNames[] = {
 
 }  // namespace
 
-std::string_view to_string(CheckStatus status) { return name_of(status, kCheckStatusNames); }
+std::string_view to_string(CheckStatus status) {
+  return name_of(status, kCheckStatusNames);
+}
 std::optional<CheckStatus> parse_check_status(std::string_view text) {
   return parse_name(text, kCheckStatusNames);
 }
-std::string_view to_string(RunTrigger trigger) { return name_of(trigger, kRunTriggerNames); }
+std::string_view to_string(RunTrigger trigger) {
+  return name_of(trigger, kRunTriggerNames);
+}
 std::optional<RunTrigger> parse_run_trigger(std::string_view text) {
   return parse_name(text, kRunTriggerNames);
 }
-std::string_view to_string(ScoringMode mode) { return name_of(mode, kScoringModeNames); }
+std::string_view to_string(ScoringMode mode) {
+  return name_of(mode, kScoringModeNames);
+}
 std::optional<ScoringMode> parse_scoring_mode(std::string_view text) {
   return parse_name(text, kScoringModeNames);
 }
-std::string_view to_string(TaskStatus status) { return name_of(status, kTaskStatusNames); }
+std::string_view to_string(TaskStatus status) {
+  return name_of(status, kTaskStatusNames);
+}
 std::optional<TaskStatus> parse_task_status(std::string_view text) {
   return parse_name(text, kTaskStatusNames);
 }
-std::string_view to_string(IgnoredReason reason) { return name_of(reason, kIgnoredReasonNames); }
+std::string_view to_string(IgnoredReason reason) {
+  return name_of(reason, kIgnoredReasonNames);
+}
 std::optional<IgnoredReason> parse_ignored_reason(std::string_view text) {
   return parse_name(text, kIgnoredReasonNames);
 }
@@ -66,7 +77,8 @@ ScoringMode GradingPolicy::mode_for(std::string_view task_id) const {
 }
 
 const TaskSpec* LabSpec::task(std::string_view task_id) const {
-  auto it = std::find_if(tasks.begin(), tasks.end(), [&](const TaskSpec& t) { return t.id == task_id; });
+  auto it =
+      std::find_if(tasks.begin(), tasks.end(), [&](const TaskSpec& t) { return t.id == task_id; });
   return it == tasks.end() ? nullptr : &*it;
 }
 
@@ -77,7 +89,8 @@ int LabSpec::total_points() const {
 }
 
 const TaskGrade* CandidateGrade::task(std::string_view task_id) const {
-  auto it = std::find_if(tasks.begin(), tasks.end(), [&](const TaskGrade& t) { return t.task_id == task_id; });
+  auto it = std::find_if(tasks.begin(), tasks.end(),
+                         [&](const TaskGrade& t) { return t.task_id == task_id; });
   return it == tasks.end() ? nullptr : &*it;
 }
 

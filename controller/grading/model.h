@@ -22,25 +22,25 @@ using TimePoint = Clock::time_point;
 // ---- inputs: what the agents reported -------------------------------------------------------
 
 enum class CheckStatus { kPass, kFail, kError };
-std::string_view to_string(CheckStatus status);                   // "pass" "fail" "error"
+std::string_view to_string(CheckStatus status);  // "pass" "fail" "error"
 std::optional<CheckStatus> parse_check_status(std::string_view text);
 
 // One check's outcome in one run, with its evidence.
 struct CheckResult {
-  std::string result_id;     // unique across the session (the agent's "<bundle>/<index>")
+  std::string result_id;  // unique across the session (the agent's "<bundle>/<index>")
   std::string session;
   std::string candidate;
-  std::string task_id;       // a task of the lab
+  std::string task_id;          // a task of the lab
   std::size_t check_index = 0;  // position of the check in the task's `checks` list
-  std::string host;          // where it ran (informative)
-  std::string description;   // informative; the lab's text is used when empty
+  std::string host;             // where it ran (informative)
+  std::string description;      // informative; the lab's text is used when empty
   CheckStatus status = CheckStatus::kError;
-  std::string expected;      // what the check wanted, in words
-  std::string observed;      // what was seen
+  std::string expected;  // what the check wanted, in words
+  std::string observed;  // what was seen
   TimePoint started_at{};
   TimePoint finished_at{};
-  std::string run_id;        // the CheckRun it belongs to
-  std::string run_by;        // who started the run: kScheduledRunActor, a token id, "" unknown
+  std::string run_id;  // the CheckRun it belongs to
+  std::string run_by;  // who started the run: kScheduledRunActor, a token id, "" unknown
   // "" when the host's answer was clean; else the evidence that its agent was tampered with
   // (a decoy answered against its known outcome, an answer out of protocol). Such a result
   // never counts as a pass, whatever its status says.
@@ -53,7 +53,7 @@ struct CheckResult {
 using sessions::kScheduledRunActor;
 
 enum class RunTrigger { kScheduled, kOnDemand };
-std::string_view to_string(RunTrigger trigger);                   // "scheduled" "on_demand"
+std::string_view to_string(RunTrigger trigger);  // "scheduled" "on_demand"
 std::optional<RunTrigger> parse_run_trigger(std::string_view text);
 
 // One run of a candidate's checks at one time (periodic or on demand). A run covers a task when
@@ -61,12 +61,12 @@ std::optional<RunTrigger> parse_run_trigger(std::string_view text);
 // count as errors ("no result"). A run that does not cover a task leaves that task's grade as
 // it was.
 struct CheckRun {
-  std::string run_id;        // unique across the session
+  std::string run_id;  // unique across the session
   std::string session;
   std::string candidate;
   RunTrigger trigger = RunTrigger::kScheduled;
-  std::string run_by;        // as CheckResult::run_by ("" when not recorded)
-  TimePoint started_at{};    // the instant the run counts for (see grade.h)
+  std::string run_by;      // as CheckResult::run_by ("" when not recorded)
+  TimePoint started_at{};  // the instant the run counts for (see grade.h)
   TimePoint finished_at{};
   std::vector<CheckResult> results;
   friend bool operator==(const CheckRun&, const CheckRun&) = default;
@@ -79,7 +79,7 @@ struct CheckRun {
 struct Override {
   std::string candidate;
   std::string task_id;
-  double points = 0;         // 0..task points
+  double points = 0;  // 0..task points
   std::string justification;
   std::string who;
   TimePoint when{};
@@ -113,7 +113,7 @@ enum class ScoringMode {
   kAll,      // all checks pass: full points; otherwise 0 (the default)
   kPartial,  // points * passed checks / checks
 };
-std::string_view to_string(ScoringMode mode);                     // "all" "partial"
+std::string_view to_string(ScoringMode mode);  // "all" "partial"
 std::optional<ScoringMode> parse_scoring_mode(std::string_view text);
 
 // How to score: from the lab's `scoring:` keys (policy_from_lab in grade.h), or given in a
@@ -128,9 +128,9 @@ struct GradingPolicy {
 // The part of a lab task that grading needs (built by task_spec_from_lab, or read from JSON so
 // that grades can be rendered without the lab's folder).
 struct CheckSpecSummary {
-  std::string host;          // the check's `on`
-  std::string kind;          // "service", "smtp", ...
-  std::string description;   // the lab's, or "<kind> on <host>"
+  std::string host;         // the check's `on`
+  std::string kind;         // "service", "smtp", ...
+  std::string description;  // the lab's, or "<kind> on <host>"
   friend bool operator==(const CheckSpecSummary&, const CheckSpecSummary&) = default;
 };
 
@@ -138,8 +138,8 @@ struct TaskSpec {
   std::string id;
   lab::Text title;
   lab::Priority priority = lab::Priority::kP3;
-  std::chrono::seconds sla{0};            // 0: no SLA
-  bool has_ticket = true;                 // false: not a ticket, no time-to-resolve is reported
+  std::chrono::seconds sla{0};  // 0: no SLA
+  bool has_ticket = true;       // false: not a ticket, no time-to-resolve is reported
   int points = 1;
   std::vector<std::string> competencies;  // C01..C19
   std::vector<CheckSpecSummary> checks;
@@ -149,7 +149,7 @@ struct TaskSpec {
 struct LabSpec {
   std::string id;
   lab::Text title;
-  std::vector<TaskSpec> tasks;            // in the lab's order
+  std::vector<TaskSpec> tasks;  // in the lab's order
   const TaskSpec* task(std::string_view task_id) const;
   int total_points() const;
   friend bool operator==(const LabSpec&, const LabSpec&) = default;
@@ -173,7 +173,7 @@ struct SessionInput {
   LabSpec lab;
   GradingPolicy policy;
   std::optional<Freeze> frozen;
-  std::vector<CandidateInput> candidates;   // in the order the grid shows them
+  std::vector<CandidateInput> candidates;  // in the order the grid shows them
 };
 
 // ---- outputs: grades ------------------------------------------------------------------------
@@ -201,23 +201,23 @@ struct CheckOutcome {
 
 struct TaskGrade {
   std::string task_id;
-  lab::Text title;                          // as this candidate's ticket reads
+  lab::Text title;  // as this candidate's ticket reads
 
   TaskStatus status = TaskStatus::kNotRun;  // from the latest graded run covering the task
   double computed_points = 0;               // from the checks, before any override
   double points_earned = 0;                 // the override's points if any, else computed
   int points_possible = 0;
-  std::size_t checks_passed = 0;            // in the latest graded run covering the task
+  std::size_t checks_passed = 0;  // in the latest graded run covering the task
   std::size_t checks_total = 0;
-  std::optional<TimePoint> opened_at;       // the candidate's hand-over
-  std::optional<TimePoint> first_passed_at; // first graded run where all checks passed
+  std::optional<TimePoint> opened_at;                   // the candidate's hand-over
+  std::optional<TimePoint> first_passed_at;             // first graded run where all checks passed
   std::optional<std::chrono::seconds> time_to_resolve;  // first_passed_at - opened_at
-  std::chrono::seconds sla{0};              // 0: none
+  std::chrono::seconds sla{0};                          // 0: none
   bool sla_breached = false;
-  bool regressed = false;                   // passed once, not in the latest run
-  bool tampered = false;                    // a check of the latest covering run has tamper evidence
-  std::optional<Override> override;         // the one applied
-  std::vector<CheckOutcome> checks;         // evidence from the latest covering run
+  bool regressed = false;            // passed once, not in the latest run
+  bool tampered = false;             // a check of the latest covering run has tamper evidence
+  std::optional<Override> override;  // the one applied
+  std::vector<CheckOutcome> checks;  // evidence from the latest covering run
   std::vector<Annotation> annotations;
   friend bool operator==(const TaskGrade&, const TaskGrade&) = default;
 };
@@ -227,7 +227,7 @@ struct CompetencyScore {
   lab::Text name;            // from common/data/competencies.yaml; empty when unknown
   double points_earned = 0;  // sum over the tasks tagged with the code
   int points_possible = 0;
-  double percentage = 0;     // 0..100; 0 when nothing is possible
+  double percentage = 0;  // 0..100; 0 when nothing is possible
   std::vector<std::string> task_ids;
   friend bool operator==(const CompetencyScore&, const CompetencyScore&) = default;
 };
@@ -260,12 +260,12 @@ struct CandidateGrade {
   std::vector<CompetencyScore> competencies;  // in order of code
   double points_earned = 0;
   int points_possible = 0;
-  double percentage = 0;                      // 0..100
+  double percentage = 0;  // 0..100
   std::size_t runs_graded = 0;
   std::optional<TimePoint> last_run_at;
   std::vector<IgnoredRun> ignored_runs;
   std::vector<IgnoredOverride> ignored_overrides;
-  std::vector<Annotation> annotations;        // about the candidate as a whole
+  std::vector<Annotation> annotations;  // about the candidate as a whole
   const TaskGrade* task(std::string_view task_id) const;
   friend bool operator==(const CandidateGrade&, const CandidateGrade&) = default;
 };

@@ -1,12 +1,12 @@
 // The image builder: every step shells out through run_process with a deadline; see builder.h.
 #include "controller/images/builder.h"
 
-#include <boost/json.hpp>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <boost/json.hpp>
 
 #include <cstring>
 #include <filesystem>
@@ -116,14 +116,15 @@ Status install_apt_packages(Steps& steps, const fs::path& root, const ImageDefin
   const fs::path kept = root / "etc/resolv.conf.atelier-build";
   fs::rename(resolv, kept, ec);
   fs::copy_file("/etc/resolv.conf", resolv, fs::copy_options::overwrite_existing, ec);
-  ATELIER_RETURN_IF_ERROR(steps.run("mount /proc in the image",
-                                    {.argv = {"mount", "-t", "proc", "proc", (root / "proc").string()},
-                                     .timeout = 30s}));
+  ATELIER_RETURN_IF_ERROR(steps.run(
+      "mount /proc in the image",
+      {.argv = {"mount", "-t", "proc", "proc", (root / "proc").string()}, .timeout = 30s}));
   struct Unmount {
     const fs::path& root;
     ~Unmount() {
       kill_processes_in(root);
-      (void)process::run_checked({.argv = {"umount", "-l", (root / "proc").string()}, .timeout = 30s});
+      (void)process::run_checked(
+          {.argv = {"umount", "-l", (root / "proc").string()}, .timeout = 30s});
     }
   } unmount{root};
   const std::vector<std::string> env = {"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C",
@@ -131,15 +132,19 @@ Status install_apt_packages(Steps& steps, const fs::path& root, const ImageDefin
   ATELIER_RETURN_IF_ERROR(steps.run(
       "apt-get update in the image",
       {.argv = {"chroot", root.string(), "apt-get", "-q", "update"}, .env = env, .timeout = 600s}));
-  std::vector<std::string> argv = {"chroot", root.string(), "apt-get", "-q", "-y",
-                                   "--no-install-recommends", "-o", "Dpkg::Options::=--force-confdef",
-                                   "-o", "Dpkg::Options::=--force-confold", "install"};
+  std::vector<std::string> argv = {"chroot",  root.string(),
+                                   "apt-get", "-q",
+                                   "-y",      "--no-install-recommends",
+                                   "-o",      "Dpkg::Options::=--force-confdef",
+                                   "-o",      "Dpkg::Options::=--force-confold",
+                                   "install"};
   argv.insert(argv.end(), def.apt_packages.begin(), def.apt_packages.end());
   ATELIER_RETURN_IF_ERROR(steps.run(
       "apt-get install " + std::to_string(def.apt_packages.size()) + " packages in the image",
       {.argv = argv, .env = env, .timeout = 1800s}));
   ATELIER_RETURN_IF_ERROR(steps.run(
-      "apt-get clean", {.argv = {"chroot", root.string(), "apt-get", "clean"}, .env = env, .timeout = 60s}));
+      "apt-get clean",
+      {.argv = {"chroot", root.string(), "apt-get", "clean"}, .env = env, .timeout = 60s}));
   fs::remove(resolv, ec);
   if (fs::exists(kept, ec)) fs::rename(kept, resolv, ec);
   return ok_status();
@@ -189,35 +194,43 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
 
   std::error_code ec;
   fs::create_directories(final_dir.parent_path(), ec);
-  if (ec) return Error(ErrorCode::kIo, "create " + final_dir.parent_path().string() + ": " + ec.message()).context(context);
+  if (ec)
+    return Error(ErrorCode::kIo, "create " + final_dir.parent_path().string() + ": " + ec.message())
+        .context(context);
   make_traversable(final_dir.parent_path());
 
   // One build of a hash at a time on this machine (two `lab prove` runs, or atelierd and a
   // prove, asking for the same missing image): the second waits, then finds the first's image.
   const fs::path lock_path = final_dir.string() + ".lock";
   const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) return Error(ErrorCode::kIo, "open " + lock_path.string() + ": " + std::strerror(errno)).context(context);
+  if (lock_fd < 0)
+    return Error(ErrorCode::kIo, "open " + lock_path.string() + ": " + std::strerror(errno))
+        .context(context);
   struct Unlock {
     int fd;
     ~Unlock() { ::close(fd); }  // closing releases the flock
   } unlock{lock_fd};
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    if (opts.progress) opts.progress("waiting for another build of " + def.name + " (" + lock_path.string() + ")");
+    if (opts.progress)
+      opts.progress("waiting for another build of " + def.name + " (" + lock_path.string() + ")");
     if (::flock(lock_fd, LOCK_EX) != 0) {
-      return Error(ErrorCode::kIo, "lock " + lock_path.string() + ": " + std::strerror(errno)).context(context);
+      return Error(ErrorCode::kIo, "lock " + lock_path.string() + ": " + std::strerror(errno))
+          .context(context);
     }
     auto cached = read_manifest(final_dir);
     if (!opts.force && cached.ok() && cached->hash == hash) {
       cached->from_cache = true;
       cached->cmdline = def.cmdline;
-      cached->build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      cached->build_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return cached;
     }
   }
   const fs::path work = final_dir.string() + ".building-" + std::to_string(getpid());
   fs::remove_all(work, ec);
   fs::create_directories(work, ec);
-  if (ec) return Error(ErrorCode::kIo, "create " + work.string() + ": " + ec.message()).context(context);
+  if (ec)
+    return Error(ErrorCode::kIo, "create " + work.string() + ": " + ec.message()).context(context);
   struct Cleanup {
     fs::path p;
     ~Cleanup() {
@@ -239,7 +252,9 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
   // the base image's packages there (debootstrap checks each against the suite's checksums).
   const fs::path deb_cache = fs::path(opts.state_dir) / "cache" / "debootstrap";
   fs::create_directories(deb_cache, ec);
-  if (ec) return Error(ErrorCode::kIo, "create " + deb_cache.string() + ": " + ec.message()).context(context);
+  if (ec)
+    return Error(ErrorCode::kIo, "create " + deb_cache.string() + ": " + ec.message())
+        .context(context);
   auto st = steps.run("debootstrap " + def.suite + " (" + std::to_string(def.packages.size() + 1) +
                           " packages and their dependencies)",
                       {.argv = {"debootstrap", "--variant=" + def.variant, "--include=" + include,
@@ -262,17 +277,17 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
     if (e.path().filename().string().rfind("ssh_host_", 0) == 0) fs::remove(e.path(), ec);
   }
   // Root is locked until the seed gives it a password.
-  st = steps.run("lock root's password", {.argv = {"chroot", root.string(), "passwd", "-l", "root"},
-                                          .timeout = 30s});
+  st = steps.run("lock root's password",
+                 {.argv = {"chroot", root.string(), "passwd", "-l", "root"}, .timeout = 30s});
   if (!st.ok()) return fail(std::move(st).error());
   for (const auto& u : baked_enabled_units()) {
-    st = steps.run("enable " + u, {.argv = {"systemctl", "--root=" + root.string(), "enable", u},
-                                   .timeout = 30s});
+    st = steps.run("enable " + u,
+                   {.argv = {"systemctl", "--root=" + root.string(), "enable", u}, .timeout = 30s});
     if (!st.ok()) return fail(std::move(st).error());
   }
   for (const auto& u : baked_masked_units()) {
-    st = steps.run("mask " + u, {.argv = {"systemctl", "--root=" + root.string(), "mask", u},
-                                 .timeout = 30s});
+    st = steps.run("mask " + u,
+                   {.argv = {"systemctl", "--root=" + root.string(), "mask", u}, .timeout = 30s});
     if (!st.ok()) return fail(std::move(st).error());
   }
 
@@ -294,11 +309,13 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
   for (auto& e : fs::directory_iterator(root / "lib/modules", ec)) {
     if (e.is_directory()) kver = e.path().filename().string();
   }
-  if (kver.empty()) return fail(Error(ErrorCode::kIo, "no kernel in lib/modules after debootstrap"));
+  if (kver.empty())
+    return fail(Error(ErrorCode::kIo, "no kernel in lib/modules after debootstrap"));
   for (const auto& m : def.prune_modules) {
     fs::remove_all(root / "lib/modules" / kver / "kernel" / m, ec);
   }
-  st = steps.run("depmod " + kver, {.argv = {"chroot", root.string(), "depmod", kver}, .timeout = 120s});
+  st = steps.run("depmod " + kver,
+                 {.argv = {"chroot", root.string(), "depmod", kver}, .timeout = 120s});
   if (!st.ok()) return fail(std::move(st).error());
   std::string modules;
   for (const auto& m : def.initrd_modules) modules += m + "\n";
@@ -330,28 +347,28 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
 
   // 5. Filesystem image (no loop device: mkfs copies the folder), then qcow2.
   const fs::path raw = work / "disk.raw";
-  st = steps.run("mkfs.ext4 -d (" + std::to_string(def.size_bytes >> 20) + " MiB)",
-                 {.argv = {"mkfs.ext4", "-q", "-F", "-L", "atelier-root", "-E", "root_owner=0:0",
-                           "-d", root.string(), raw.string(),
-                           std::to_string(def.size_bytes / 1024) + "k"},
-                  .timeout = 600s});
+  st = steps.run(
+      "mkfs.ext4 -d (" + std::to_string(def.size_bytes >> 20) + " MiB)",
+      {.argv = {"mkfs.ext4", "-q", "-F", "-L", "atelier-root", "-E", "root_owner=0:0", "-d",
+                root.string(), raw.string(), std::to_string(def.size_bytes / 1024) + "k"},
+       .timeout = 600s});
   if (!st.ok()) return fail(std::move(st).error());
   fs::remove_all(root, ec);
-  st = steps.run("qemu-img convert -O qcow2",
-                 {.argv = {"qemu-img", "convert", "-O", "qcow2", raw.string(),
-                           (work / "disk.qcow2").string()},
-                  .timeout = 600s});
+  st = steps.run(
+      "qemu-img convert -O qcow2",
+      {.argv = {"qemu-img", "convert", "-O", "qcow2", raw.string(), (work / "disk.qcow2").string()},
+       .timeout = 600s});
   if (!st.ok()) return fail(std::move(st).error());
   fs::remove(raw, ec);
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   boost::json::object manifest{
-      {"name", def.name},          {"hash", hash},
-      {"disk", "disk.qcow2"},      {"kernel", "vmlinuz"},
-      {"initrd", "initrd.img"},    {"cmdline", def.cmdline},
-      {"kernel_version", kver},    {"virtual_bytes", def.size_bytes},
-      {"build_seconds", seconds},  {"definition", canonical_text(def)},
+      {"name", def.name},         {"hash", hash},
+      {"disk", "disk.qcow2"},     {"kernel", "vmlinuz"},
+      {"initrd", "initrd.img"},   {"cmdline", def.cmdline},
+      {"kernel_version", kver},   {"virtual_bytes", def.size_bytes},
+      {"build_seconds", seconds}, {"definition", canonical_text(def)},
   };
   st = write_file(work / "image.json", boost::json::serialize(manifest) + "\n", 0644);
   if (!st.ok()) return fail(std::move(st).error());
@@ -367,7 +384,8 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
     fs::remove_all(old, ec);
   }
   fs::rename(work, final_dir, ec);
-  if (ec) return fail(Error(ErrorCode::kIo, "rename into " + final_dir.string() + ": " + ec.message()));
+  if (ec)
+    return fail(Error(ErrorCode::kIo, "rename into " + final_dir.string() + ": " + ec.message()));
   cleanup.p.clear();
   auto built = read_manifest(final_dir);
   if (!built.ok()) return fail(std::move(built).error());

@@ -18,17 +18,17 @@ inline constexpr const char* kDefaultStateDir = "/var/lib/atelier";
 // A built image, as recorded in <dir>/image.json.
 struct BuiltImage {
   std::string name;
-  std::string hash;          // definition_hash()
-  std::string dir;           // <state>/images/<name>-<hash[0:12]>
-  std::string disk_path;     // <dir>/disk.qcow2: the read-only base for overlays
-  std::string kernel_path;   // <dir>/vmlinuz
-  std::string initrd_path;   // <dir>/initrd.img
-  std::string cmdline;       // kernel command line for direct kernel boot
+  std::string hash;         // definition_hash()
+  std::string dir;          // <state>/images/<name>-<hash[0:12]>
+  std::string disk_path;    // <dir>/disk.qcow2: the read-only base for overlays
+  std::string kernel_path;  // <dir>/vmlinuz
+  std::string initrd_path;  // <dir>/initrd.img
+  std::string cmdline;      // kernel command line for direct kernel boot
   std::string kernel_version;
-  std::uint64_t disk_bytes = 0;    // size of disk.qcow2 on disk
-  std::uint64_t virtual_bytes = 0; // size the guest sees
-  double build_seconds = 0;        // how long the build took when it ran
-  bool from_cache = false;         // true: found built, nothing ran
+  std::uint64_t disk_bytes = 0;     // size of disk.qcow2 on disk
+  std::uint64_t virtual_bytes = 0;  // size the guest sees
+  double build_seconds = 0;         // how long the build took when it ran
+  bool from_cache = false;          // true: found built, nothing ran
 };
 
 struct BuildOptions {

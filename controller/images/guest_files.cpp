@@ -91,7 +91,8 @@ log "done"
 exit 0
 )SH";
 
-constexpr const char* kFirstbootUnit = R"UNIT(# atelier: applies the per-host seed disk before the network and sshd start.
+constexpr const char* kFirstbootUnit =
+    R"UNIT(# atelier: applies the per-host seed disk before the network and sshd start.
 [Unit]
 Description=atelier first-boot configuration from the seed disk
 DefaultDependencies=no
@@ -110,7 +111,8 @@ StandardOutput=journal+console
 WantedBy=sysinit.target
 )UNIT";
 
-constexpr const char* kAgentUnit = R"UNIT(# atelier: the agent, on the virtio-serial management channel. Its binary and arguments come
+constexpr const char* kAgentUnit =
+    R"UNIT(# atelier: the agent, on the virtio-serial management channel. Its binary and arguments come
 # from the seed disk (atelier-firstboot), not from the image.
 [Unit]
 Description=atelier agent
@@ -137,8 +139,9 @@ Storage=volatile
 RuntimeMaxUse=16M
 )";
 
-constexpr const char* kFstab = "# atelier image: the root filesystem is the first virtio disk.\n"
-                               "/dev/vda / ext4 defaults,errors=remount-ro 0 1\n";
+constexpr const char* kFstab =
+    "# atelier image: the root filesystem is the first virtio disk.\n"
+    "/dev/vda / ext4 defaults,errors=remount-ro 0 1\n";
 
 }  // namespace
 
@@ -166,8 +169,8 @@ const std::vector<std::string>& baked_enabled_units() {
 
 const std::vector<std::string>& baked_masked_units() {
   static const std::vector<std::string> units = {
-      "apt-daily.timer", "apt-daily-upgrade.timer", "systemd-networkd-wait-online.service",
-      "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer"};
+      "apt-daily.timer",   "apt-daily-upgrade.timer", "systemd-networkd-wait-online.service",
+      "e2scrub_all.timer", "e2scrub_reap.service",    "fstrim.timer"};
   return units;
 }
 

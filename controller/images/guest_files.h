@@ -11,7 +11,7 @@ namespace atelier::images {
 struct GuestFile {
   std::string path;  // absolute path inside the guest, e.g. "/usr/local/sbin/atelier-firstboot"
   std::string content;
-  unsigned mode;     // e.g. 0755
+  unsigned mode;  // e.g. 0755
 };
 
 // Files written into the image's root folder before mkfs.

@@ -58,18 +58,28 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   std::string s(text);
   std::smatch m;
   if (!std::regex_match(s, m, re)) {
-    return Error(ErrorCode::kInvalidArgument, "expected a size such as 2GiB or 512MiB, got '" + s + "'");
+    return Error(ErrorCode::kInvalidArgument,
+                 "expected a size such as 2GiB or 512MiB, got '" + s + "'");
   }
-  if (m[1].length() > 19) return Error(ErrorCode::kInvalidArgument, "size '" + s + "' is too large");
+  if (m[1].length() > 19)
+    return Error(ErrorCode::kInvalidArgument, "size '" + s + "' is too large");
   std::uint64_t n = std::stoull(m[1].str());
   std::string unit = m[2].str();
   int shift = 0;
   if (!unit.empty()) {
     switch (unit[0]) {
-      case 'K': shift = 10; break;
-      case 'M': shift = 20; break;
-      case 'G': shift = 30; break;
-      case 'T': shift = 40; break;
+      case 'K':
+        shift = 10;
+        break;
+      case 'M':
+        shift = 20;
+        break;
+      case 'G':
+        shift = 30;
+        break;
+      case 'T':
+        shift = 40;
+        break;
     }
   }
   if (shift && n > (UINT64_MAX >> shift)) {
@@ -78,7 +88,8 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   return n << shift;
 }
 
-Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::string_view origin) {
+Result<ImageDefinition> parse_image_definition(std::string_view yaml_text,
+                                               std::string_view origin) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
@@ -92,8 +103,9 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::
                  std::string(origin) + ": expected a mapping with keys image, suite, mirror, ...");
   }
   static const std::set<std::string> known = {
-      "image",  "description",    "suite",         "mirror", "variant", "packages", "apt_packages",
-      "disabled_units", "kernel", "initrd_modules", "prune_modules", "size", "cmdline"};
+      "image",         "description",  "suite",          "mirror", "variant",
+      "packages",      "apt_packages", "disabled_units", "kernel", "initrd_modules",
+      "prune_modules", "size",         "cmdline"};
   static const std::regex name_re("^[a-z0-9][a-z0-9-]{0,39}$");
   static const std::regex package_re("^[a-z0-9][a-z0-9+.-]+$");
   static const std::regex module_re("^[a-zA-Z0-9_-]+$");
@@ -134,7 +146,8 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::
         auto s = scalar(origin, v, "mirror");
         if (!s) return std::move(s).error();
         if (!std::regex_match(*s, mirror_re))
-          return bad(origin, v, "mirror: expected an http(s) URL such as http://deb.debian.org/debian");
+          return bad(origin, v,
+                     "mirror: expected an http(s) URL such as http://deb.debian.org/debian");
         def.mirror = *s;
       } else if (key == "variant") {
         auto s = scalar(origin, v, "variant");
@@ -158,7 +171,8 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::
       } else if (key == "kernel") {
         auto s = scalar(origin, v, "kernel");
         if (!s) return std::move(s).error();
-        if (!std::regex_match(*s, package_re)) return bad(origin, v, "kernel: expected a package name");
+        if (!std::regex_match(*s, package_re))
+          return bad(origin, v, "kernel: expected a package name");
         def.kernel = *s;
       } else if (key == "initrd_modules") {
         auto l = string_list(origin, v, "initrd_modules", module_re, "a kernel module name");
@@ -198,7 +212,8 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::
   return def;
 }
 
-Result<ImageDefinition> load_image_definition(const std::string& images_dir, const std::string& name) {
+Result<ImageDefinition> load_image_definition(const std::string& images_dir,
+                                              const std::string& name) {
   static const std::regex name_re("^[a-z0-9][a-z0-9-]{0,39}$");
   if (!std::regex_match(name, name_re)) {
     return Error(ErrorCode::kInvalidArgument,
@@ -253,8 +268,8 @@ std::string definition_hash(const ImageDefinition& def) {
   std::string all = canonical_text(def);
   all += std::string("builder=") + kBuilderVersion + "\n";
   for (const auto& f : baked_guest_files()) {
-    all += "file " + f.path + " " + std::to_string(f.mode) + " " + std::to_string(f.content.size()) +
-           "\n" + f.content;
+    all += "file " + f.path + " " + std::to_string(f.mode) + " " +
+           std::to_string(f.content.size()) + "\n" + f.content;
   }
   for (const auto& u : baked_enabled_units()) all += "enable " + u + "\n";
   for (const auto& u : baked_masked_units()) all += "mask " + u + "\n";

@@ -13,12 +13,12 @@
 namespace atelier::images {
 
 struct ImageDefinition {
-  std::string name;         // [a-z0-9-]+, the file's `image:` key; names the built directory
+  std::string name;  // [a-z0-9-]+, the file's `image:` key; names the built directory
   std::string description;
-  std::string suite;        // Debian suite for debootstrap, e.g. "bookworm"
-  std::string mirror;       // apt mirror URL, e.g. "http://deb.debian.org/debian"
-  std::string variant;      // debootstrap variant, e.g. "minbase"
-  std::vector<std::string> packages;        // installed by debootstrap --include
+  std::string suite;                  // Debian suite for debootstrap, e.g. "bookworm"
+  std::string mirror;                 // apt mirror URL, e.g. "http://deb.debian.org/debian"
+  std::string variant;                // debootstrap variant, e.g. "minbase"
+  std::vector<std::string> packages;  // installed by debootstrap --include
   // Installed after debootstrap with apt-get inside the image (dependencies resolved by apt,
   // no Recommends), with services kept from starting: the server software a role image bakes
   // (guests have no network, so role recipes can only configure what the image holds).
@@ -31,7 +31,7 @@ struct ImageDefinition {
   // Module folders (below lib/modules/<version>/kernel/) removed from the image: hardware a
   // virtio guest never has. Keeps the image small and mkfs fast.
   std::vector<std::string> prune_modules;
-  std::uint64_t size_bytes = 0;             // size of the root filesystem
+  std::uint64_t size_bytes = 0;  // size of the root filesystem
   // Kernel command line for direct kernel boot. Not part of the image's hash: changing it needs
   // no rebuild (find_built_image/build_image return the definition's current cmdline).
   std::string cmdline;
@@ -43,7 +43,8 @@ struct ImageDefinition {
 Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::string_view origin);
 
 // Reads and parses <images_dir>/<name>.yaml.
-Result<ImageDefinition> load_image_definition(const std::string& images_dir, const std::string& name);
+Result<ImageDefinition> load_image_definition(const std::string& images_dir,
+                                              const std::string& name);
 
 // Parses "2GiB", "512MiB", "1G", "1048576" into bytes; error on anything else.
 Result<std::uint64_t> parse_size(std::string_view text);

@@ -1,8 +1,8 @@
 // Seed rendering (pure) and the FAT seed disk writer (mkfs.vfat -C + mtools).
 #include "controller/images/seed.h"
 
-#include <boost/json.hpp>
 #include <unistd.h>
+#include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -28,7 +28,9 @@ bool has_control(const std::string& s) {
 }
 
 // A JSON string is a valid YAML double-quoted scalar.
-std::string yq(const std::string& s) { return boost::json::serialize(boost::json::value(s)); }
+std::string yq(const std::string& s) {
+  return boost::json::serialize(boost::json::value(s));
+}
 
 bool valid_ipv4_cidr(const std::string& s, bool need_prefix) {
   static const std::regex re(R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(/(\d{1,2}))?$)");
@@ -72,7 +74,9 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
   }
   if (has_control(spec.root_password)) return invalid("root_password: control characters");
   for (const auto& k : spec.authorized_keys) {
-    if (!std::regex_match(k, key_re)) return invalid("authorized key '" + k.substr(0, 40) + "...': expected an OpenSSH public key line");
+    if (!std::regex_match(k, key_re))
+      return invalid("authorized key '" + k.substr(0, 40) +
+                     "...': expected an OpenSSH public key line");
   }
   for (const auto& a : spec.agent_args) {
     if (!std::regex_match(a, word_re))
@@ -87,7 +91,8 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
       if (spec.nics[j].mac == n.mac) return invalid(where + ": MAC " + n.mac + " used twice");
     }
     for (const auto& a : n.addresses) {
-      if (!valid_ipv4_cidr(a, true)) return invalid(where + ": address '" + a + "': expected CIDR such as 10.0.0.1/24");
+      if (!valid_ipv4_cidr(a, true))
+        return invalid(where + ": address '" + a + "': expected CIDR such as 10.0.0.1/24");
     }
     if (n.gateway && !valid_ipv4_cidr(*n.gateway, false))
       return invalid(where + ": gateway '" + *n.gateway + "': expected an IPv4 address");
@@ -114,8 +119,9 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
   }
   files.push_back({"network-config", net});
 
-  std::string agent_env = "ATELIER_SESSION=" + spec.session + "\nATELIER_CANDIDATE=" + spec.candidate +
-                          "\nATELIER_HOST=" + spec.host + "\n";
+  std::string agent_env = "ATELIER_SESSION=" + spec.session +
+                          "\nATELIER_CANDIDATE=" + spec.candidate + "\nATELIER_HOST=" + spec.host +
+                          "\n";
   std::string args;
   for (const auto& a : spec.agent_args) args += (args.empty() ? "" : " ") + a;
   agent_env += "ATELIER_AGENT_ARGS=" + args + "\n";
@@ -139,7 +145,9 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
 
   // --- atelier's own layout (read by atelier-firstboot) ---------------------------------------
   std::string env;
-  auto kv = [&](const char* k, const std::string& v) { env += std::string(k) + "=" + shell_quote(v) + "\n"; };
+  auto kv = [&](const char* k, const std::string& v) {
+    env += std::string(k) + "=" + shell_quote(v) + "\n";
+  };
   kv("ATELIER_INSTANCE_ID", spec.instance_id);
   kv("ATELIER_HOSTNAME", spec.hostname);
   kv("ATELIER_ROOT_PASSWORD", spec.root_password);
@@ -153,7 +161,8 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
   for (const auto& n : spec.nics) {
     std::string addrs;
     for (const auto& a : n.addresses) addrs += (addrs.empty() ? "" : ",") + a;
-    nics += n.mac + " " + (addrs.empty() ? "-" : addrs) + (n.gateway ? " " + *n.gateway : "") + "\n";
+    nics +=
+        n.mac + " " + (addrs.empty() ? "-" : addrs) + (n.gateway ? " " + *n.gateway : "") + "\n";
   }
   files.push_back({"atelier/nics", nics});
 
@@ -164,7 +173,8 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
 }
 
 Status write_seed_disk(const std::vector<SeedFile>& files,
-                       const std::optional<std::string>& agent_binary, const std::string& out_path) {
+                       const std::optional<std::string>& agent_binary,
+                       const std::string& out_path) {
   auto fail = [&](Error e) { return std::move(e).context("write seed disk " + out_path); };
   std::error_code ec;
   fs::path out(out_path);
@@ -210,17 +220,18 @@ Status write_seed_disk(const std::vector<SeedFile>& files,
   // FAT overhead, with room to spare; whole MiB.
   std::uintmax_t kib = ((total + (total / 8) + (2u << 20)) / (1u << 20)) * 1024;
   fs::path image = staging / "seed.img";
-  auto mk = process::run_checked({.argv = {"mkfs.vfat", "-n", "CIDATA", "-C", image.string(),
-                                           std::to_string(kib)},
-                                  .timeout = std::chrono::seconds(60)});
+  auto mk = process::run_checked(
+      {.argv = {"mkfs.vfat", "-n", "CIDATA", "-C", image.string(), std::to_string(kib)},
+       .timeout = std::chrono::seconds(60)});
   if (!mk.ok()) return fail(std::move(mk).error());
 
   // mtools: copy the tree in (mcopy -s copies folders recursively).
   std::vector<std::string> argv = {"mcopy", "-i", image.string(), "-s", "-o"};
-  for (auto& entry : fs::directory_iterator(staging / "tree")) argv.push_back(entry.path().string());
+  for (auto& entry : fs::directory_iterator(staging / "tree"))
+    argv.push_back(entry.path().string());
   argv.push_back("::/");
-  auto cp = process::run_checked({.argv = argv, .env = {"MTOOLS_SKIP_CHECK=1"},
-                                  .timeout = std::chrono::seconds(120)});
+  auto cp = process::run_checked(
+      {.argv = argv, .env = {"MTOOLS_SKIP_CHECK=1"}, .timeout = std::chrono::seconds(120)});
   if (!cp.ok()) return fail(std::move(cp).error());
 
   fs::permissions(image, fs::perms::owner_read | fs::perms::owner_write, ec);

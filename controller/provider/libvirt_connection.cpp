@@ -7,7 +7,9 @@ namespace {
 // libvirt prints every error to stderr unless a handler is set; atelier reports them itself.
 void quiet_error_handler(void*, virErrorPtr) {}
 
-void wake_timer(int timer, void*) { virEventRemoveTimeout(timer); }
+void wake_timer(int timer, void*) {
+  virEventRemoveTimeout(timer);
+}
 
 std::once_flag g_register_once;
 bool g_registered = false;

@@ -10,8 +10,8 @@
 namespace atelier::provider {
 namespace {
 
-constexpr int kWatchRead = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
-                           VIR_STREAM_EVENT_HANGUP;
+constexpr int kWatchRead =
+    VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
 constexpr int kWatchReadWrite = kWatchRead | VIR_STREAM_EVENT_WRITABLE;
 
 // Everything a console needs, shared by the owner (LibvirtConsole) and libvirt's callback
@@ -90,7 +90,8 @@ bool drain(virStreamPtr st, ConsoleState& s) {
     }
     if (n < 0) {
       const virError* err = virGetLastError();
-      std::string message = err != nullptr && err->message != nullptr ? err->message : "recv failed";
+      std::string message =
+          err != nullptr && err->message != nullptr ? err->message : "recv failed";
       virResetLastError();
       end(s, Error(ErrorCode::kUnavailable, "libvirt: console stream: " + message));
       return false;
@@ -126,7 +127,9 @@ void on_stream_event(virStreamPtr st, int events, void* opaque) {
   }
 }
 
-void free_opaque(void* opaque) { delete static_cast<std::shared_ptr<ConsoleState>*>(opaque); }
+void free_opaque(void* opaque) {
+  delete static_cast<std::shared_ptr<ConsoleState>*>(opaque);
+}
 
 class LibvirtConsole final : public ConsoleStream {
  public:

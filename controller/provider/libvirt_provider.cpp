@@ -84,7 +84,9 @@ LibvirtProvider::LibvirtProvider(const LibvirtOptions& opts)
   opts_.overlay_dir = normalize_dir(opts_.overlay_dir);
 }
 
-LibvirtProvider::~LibvirtProvider() { pool_.reset(); }
+LibvirtProvider::~LibvirtProvider() {
+  pool_.reset();
+}
 
 Result<std::unique_ptr<LibvirtProvider>> LibvirtProvider::connect(const LibvirtOptions& opts) {
   if (opts.overlay_dir.empty() || opts.overlay_dir.front() != '/') {
@@ -97,19 +99,19 @@ Result<std::unique_ptr<LibvirtProvider>> LibvirtProvider::connect(const LibvirtO
   // capabilities call then also skips a QEMU re-probe that can take tens of seconds. The
   // connection is opened (and checked) either way.
   const bool ask_libvirt = !opts.domain_type && (!local || kvm_device_usable());
-  auto type = provider->call<DomainType>(
-      "connect to \"" + opts.uri + "\"",
-      [conn = provider->conn_, ask_libvirt,
-       forced = opts.domain_type](virConnectPtr c) -> Result<DomainType> {
-        if (!ask_libvirt) {
-          return forced.value_or(DomainType::kQemu);
-        }
-        char* caps = virConnectGetCapabilities(c);
-        if (caps == nullptr) {
-          return conn->last_error("reading capabilities failed");
-        }
-        return choose_domain_type(take_string(caps), true);
-      });
+  auto type =
+      provider->call<DomainType>("connect to \"" + opts.uri + "\"",
+                                 [conn = provider->conn_, ask_libvirt, forced = opts.domain_type](
+                                     virConnectPtr c) -> Result<DomainType> {
+                                   if (!ask_libvirt) {
+                                     return forced.value_or(DomainType::kQemu);
+                                   }
+                                   char* caps = virConnectGetCapabilities(c);
+                                   if (caps == nullptr) {
+                                     return conn->last_error("reading capabilities failed");
+                                   }
+                                   return choose_domain_type(take_string(caps), true);
+                                 });
   if (!type.ok()) {
     return std::move(type).error();
   }

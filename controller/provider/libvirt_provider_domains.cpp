@@ -49,9 +49,9 @@ Result<MacAddress> pick_mac(const ObjectRef& host, unsigned nic_index,
       return mac;
     }
   }
-  return Error(ErrorCode::kAlreadyExists,
-               "all " + std::to_string(kMaxMacSalt) + " derived MACs of NIC " +
-                   std::to_string(nic_index) + " are in use on this host");
+  return Error(ErrorCode::kAlreadyExists, "all " + std::to_string(kMaxMacSalt) +
+                                              " derived MACs of NIC " + std::to_string(nic_index) +
+                                              " are in use on this host");
 }
 
 }  // namespace
@@ -124,7 +124,8 @@ Result<std::vector<MacAddress>> LibvirtProvider::define_domain(const DomainSpec&
 }
 
 Result<MacAddress> LibvirtProvider::choose_mac(const ObjectRef& host, unsigned nic_index) {
-  std::string context = describe("choose MAC for NIC " + std::to_string(nic_index) + " of host", host);
+  std::string context =
+      describe("choose MAC for NIC " + std::to_string(nic_index) + " of host", host);
   Status valid = validate_ref(host);
   if (!valid.ok()) {
     return std::move(valid).error().context(context);
@@ -201,24 +202,25 @@ Status LibvirtProvider::shutdown_domain(const ObjectRef& ref, std::chrono::milli
 }
 
 Result<std::unique_ptr<ConsoleStream>> LibvirtProvider::open_console(const ObjectRef& ref,
-                                                                      ConsoleCallbacks callbacks) {
+                                                                     ConsoleCallbacks callbacks) {
   using Out = std::unique_ptr<ConsoleStream>;
   auto cbs = std::make_shared<ConsoleCallbacks>(std::move(callbacks));
-  return call_for<Out>("open console of domain", ref, [this, ref, cbs](virConnectPtr c) -> Result<Out> {
-    LibvirtOps s(c, *conn_);
-    auto dom = s.defined<DomainKind>(ref);
-    if (!dom.ok()) {
-      return std::move(dom).error();
-    }
-    if (virDomainIsActive(dom->get()) != 1) {
-      return Error(ErrorCode::kFailedPrecondition, "the domain is not running");
-    }
-    auto conn = conn_->get();  // the live connection `c` belongs to, held by the stream
-    if (!conn.ok()) {
-      return std::move(conn).error();
-    }
-    return open_libvirt_console(*conn, *conn_, dom->get(), std::move(*cbs));
-  });
+  return call_for<Out>(
+      "open console of domain", ref, [this, ref, cbs](virConnectPtr c) -> Result<Out> {
+        LibvirtOps s(c, *conn_);
+        auto dom = s.defined<DomainKind>(ref);
+        if (!dom.ok()) {
+          return std::move(dom).error();
+        }
+        if (virDomainIsActive(dom->get()) != 1) {
+          return Error(ErrorCode::kFailedPrecondition, "the domain is not running");
+        }
+        auto conn = conn_->get();  // the live connection `c` belongs to, held by the stream
+        if (!conn.ok()) {
+          return std::move(conn).error();
+        }
+        return open_libvirt_console(*conn, *conn_, dom->get(), std::move(*cbs));
+      });
 }
 
 Status LibvirtProvider::undefine_domain(const ObjectRef& ref) {
@@ -226,19 +228,20 @@ Status LibvirtProvider::undefine_domain(const ObjectRef& ref) {
 }
 
 Result<DomainState> LibvirtProvider::domain_state(const ObjectRef& ref) {
-  return call_for<DomainState>("read state of domain", ref, [this, ref](virConnectPtr c) -> Result<DomainState> {
-    LibvirtOps s(c, *conn_);
-    auto dom = s.defined<DomainKind>(ref);
-    if (!dom.ok()) {
-      return std::move(dom).error();
-    }
-    int state = 0;
-    int reason = 0;
-    if (virDomainGetState(dom->get(), &state, &reason, 0) < 0) {
-      return s.error("reading state failed");
-    }
-    return map_state(state);
-  });
+  return call_for<DomainState>("read state of domain", ref,
+                               [this, ref](virConnectPtr c) -> Result<DomainState> {
+                                 LibvirtOps s(c, *conn_);
+                                 auto dom = s.defined<DomainKind>(ref);
+                                 if (!dom.ok()) {
+                                   return std::move(dom).error();
+                                 }
+                                 int state = 0;
+                                 int reason = 0;
+                                 if (virDomainGetState(dom->get(), &state, &reason, 0) < 0) {
+                                   return s.error("reading state failed");
+                                 }
+                                 return map_state(state);
+                               });
 }
 
 Status LibvirtProvider::reset_host(const DomainSpec& spec) {

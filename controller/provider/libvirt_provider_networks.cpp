@@ -38,8 +38,7 @@ Status LibvirtProvider::define_network(const NetworkSpec& spec) {
     std::string bridge;
     for (unsigned salt = 0; salt < kMaxSalt && bridge.empty(); ++salt) {
       std::string candidate = derive_bridge_name(spec.ref, salt);
-      bool host_link =
-          check_host_links && std::filesystem::exists("/sys/class/net/" + candidate);
+      bool host_link = check_host_links && std::filesystem::exists("/sys/class/net/" + candidate);
       if (!bridges.contains(candidate) && !host_link) {
         bridge = candidate;
       }

@@ -89,7 +89,8 @@ Status LibvirtProvider::destroy_session(const std::string& session) {
   return destroy_objects(*objects, context);
 }
 
-Status LibvirtProvider::destroy_candidate(const std::string& session, const std::string& candidate) {
+Status LibvirtProvider::destroy_candidate(const std::string& session,
+                                          const std::string& candidate) {
   std::string context = "destroy candidate \"" + candidate + "\" of session \"" + session + "\"";
   auto objects = list(session);
   if (!objects.ok()) {
@@ -118,15 +119,21 @@ Status LibvirtProvider::destroy_objects(const std::vector<OwnedObject>& objects,
         continue;
       }
       switch (kind) {
-        case ObjectKind::kDomain: note(undefine_domain(obj.ref)); break;
-        case ObjectKind::kOverlay: note(delete_overlay(obj.ref)); break;
-        case ObjectKind::kNetwork: note(undefine_network(obj.ref)); break;
+        case ObjectKind::kDomain:
+          note(undefine_domain(obj.ref));
+          break;
+        case ObjectKind::kOverlay:
+          note(delete_overlay(obj.ref));
+          break;
+        case ObjectKind::kNetwork:
+          note(undefine_network(obj.ref));
+          break;
       }
     }
   }
   if (first) {
-    std::string more = failures > 1 ? " (and " + std::to_string(failures - 1) + " more failures)"
-                                    : std::string();
+    std::string more =
+        failures > 1 ? " (and " + std::to_string(failures - 1) + " more failures)" : std::string();
     return std::move(*first).context(context + more);
   }
   return ok_status();

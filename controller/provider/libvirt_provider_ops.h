@@ -66,14 +66,22 @@ inline bool last_error_is(int code) {
 
 inline DomainState map_state(int state) {
   switch (state) {
-    case VIR_DOMAIN_RUNNING: return DomainState::kRunning;
-    case VIR_DOMAIN_BLOCKED: return DomainState::kRunning;
-    case VIR_DOMAIN_PAUSED: return DomainState::kPaused;
-    case VIR_DOMAIN_SHUTDOWN: return DomainState::kShuttingDown;
-    case VIR_DOMAIN_SHUTOFF: return DomainState::kShutOff;
-    case VIR_DOMAIN_CRASHED: return DomainState::kCrashed;
-    case VIR_DOMAIN_PMSUSPENDED: return DomainState::kPaused;
-    default: return DomainState::kOther;
+    case VIR_DOMAIN_RUNNING:
+      return DomainState::kRunning;
+    case VIR_DOMAIN_BLOCKED:
+      return DomainState::kRunning;
+    case VIR_DOMAIN_PAUSED:
+      return DomainState::kPaused;
+    case VIR_DOMAIN_SHUTDOWN:
+      return DomainState::kShuttingDown;
+    case VIR_DOMAIN_SHUTOFF:
+      return DomainState::kShutOff;
+    case VIR_DOMAIN_CRASHED:
+      return DomainState::kCrashed;
+    case VIR_DOMAIN_PMSUSPENDED:
+      return DomainState::kPaused;
+    default:
+      return DomainState::kOther;
   }
 }
 
@@ -205,8 +213,8 @@ class LibvirtOps {
   Result<typename Kind::Ptr> defined(const ObjectRef& ref) {
     auto object = owned<Kind>(ref);
     if (object.ok() && !*object) {
-      return Error(ErrorCode::kNotFound, std::string(Kind::kWord) + " \"" + libvirt_name(ref) +
-                                             "\" is not defined");
+      return Error(ErrorCode::kNotFound,
+                   std::string(Kind::kWord) + " \"" + libvirt_name(ref) + "\" is not defined");
     }
     return object;
   }

@@ -13,7 +13,8 @@ namespace {
 
 // The overlay pool, defined (directory built) and started if needed. A pool of that name that
 // points elsewhere is refused rather than silently used.
-Result<PoolPtr> ensure_overlay_pool(LibvirtOps& s, const std::string& name, const std::string& dir) {
+Result<PoolPtr> ensure_overlay_pool(LibvirtOps& s, const std::string& name,
+                                    const std::string& dir) {
   auto pool = s.find_pool(name);
   if (!pool.ok()) {
     return pool;
@@ -88,16 +89,14 @@ Result<Overlay> LibvirtProvider::create_overlay(const OverlaySpec& spec) {
     VolPtr base(virStorageVolLookupByPath(c, spec.base_path.c_str()));
     if (base) {
       auto parsed = parse_volume_xml(take_string(virStorageVolGetXMLDesc(base.get(), 0)));
-      if (parsed.ok() && !parsed->format.empty() &&
-          parsed->format != to_string(spec.base_format)) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "base image " + spec.base_path + " is " + parsed->format + ", not " +
-                         std::string(to_string(spec.base_format)));
+      if (parsed.ok() && !parsed->format.empty() && parsed->format != to_string(spec.base_format)) {
+        return Error(ErrorCode::kInvalidArgument, "base image " + spec.base_path + " is " +
+                                                      parsed->format + ", not " +
+                                                      std::string(to_string(spec.base_format)));
       }
     }
     virResetLastError();
-    std::string xml =
-        render_overlay_volume_xml(volume_name, spec.base_path, spec.base_format);
+    std::string xml = render_overlay_volume_xml(volume_name, spec.base_path, spec.base_format);
     VolPtr vol(virStorageVolCreateXML(pool->get(), xml.c_str(), 0));
     if (!vol) {
       Error err = s.error("creating the overlay volume failed");
@@ -170,8 +169,7 @@ Status LibvirtProvider::remove_overlay_pool() {
             return s.error("stopping the pool failed");
           }
         }
-        if (virStoragePoolUndefine(pool->get()) < 0 &&
-            !last_error_is(VIR_ERR_NO_STORAGE_POOL)) {
+        if (virStoragePoolUndefine(pool->get()) < 0 && !last_error_is(VIR_ERR_NO_STORAGE_POOL)) {
           return s.error("undefining the pool failed");
         }
         return ok_status();

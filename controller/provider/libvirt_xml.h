@@ -16,7 +16,7 @@ namespace atelier::provider {
 struct OwnerMetadata {
   ObjectKind kind = ObjectKind::kDomain;
   ObjectRef ref;
-  std::string bridge;  // networks
+  std::string bridge;    // networks
   bool secured = false;  // networks
   std::string cidr;      // networks, may be empty
 

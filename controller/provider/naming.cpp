@@ -6,7 +6,9 @@
 namespace atelier::provider {
 namespace {
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 // [a-z0-9][a-z0-9_<extra>]{0,max-1}
 bool valid_id(std::string_view id, std::size_t max, bool allow_dash) {
@@ -68,37 +70,50 @@ Result<MacAddress> MacAddress::parse(std::string_view text) {
 
 std::string_view to_string(DiskFormat format) {
   switch (format) {
-    case DiskFormat::kQcow2: return "qcow2";
-    case DiskFormat::kRaw: return "raw";
+    case DiskFormat::kQcow2:
+      return "qcow2";
+    case DiskFormat::kRaw:
+      return "raw";
   }
   return "?";
 }
 
 std::string_view to_string(DomainType type) {
   switch (type) {
-    case DomainType::kKvm: return "kvm";
-    case DomainType::kQemu: return "qemu";
+    case DomainType::kKvm:
+      return "kvm";
+    case DomainType::kQemu:
+      return "qemu";
   }
   return "?";
 }
 
 std::string_view to_string(ObjectKind kind) {
   switch (kind) {
-    case ObjectKind::kNetwork: return "network";
-    case ObjectKind::kOverlay: return "overlay";
-    case ObjectKind::kDomain: return "domain";
+    case ObjectKind::kNetwork:
+      return "network";
+    case ObjectKind::kOverlay:
+      return "overlay";
+    case ObjectKind::kDomain:
+      return "domain";
   }
   return "?";
 }
 
 std::string_view to_string(DomainState state) {
   switch (state) {
-    case DomainState::kShutOff: return "shut-off";
-    case DomainState::kRunning: return "running";
-    case DomainState::kPaused: return "paused";
-    case DomainState::kShuttingDown: return "shutting-down";
-    case DomainState::kCrashed: return "crashed";
-    case DomainState::kOther: return "other";
+    case DomainState::kShutOff:
+      return "shut-off";
+    case DomainState::kRunning:
+      return "running";
+    case DomainState::kPaused:
+      return "paused";
+    case DomainState::kShuttingDown:
+      return "shutting-down";
+    case DomainState::kCrashed:
+      return "crashed";
+    case DomainState::kOther:
+      return "other";
   }
   return "?";
 }
@@ -191,8 +206,7 @@ std::string derive_bridge_name(const ObjectRef& network, unsigned salt) {
   std::uint64_t h =
       name_hash({"bridge", network.session, network.candidate, network.object, salt_text});
   char buf[13];
-  std::snprintf(buf, sizeof buf, "%012llx",
-                static_cast<unsigned long long>(h & 0xffffffffffffull));
+  std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(h & 0xffffffffffffull));
   return std::string(kBridgePrefix) + buf;
 }
 
@@ -202,8 +216,11 @@ MacAddress derive_mac(const ObjectRef& host, unsigned nic_index, unsigned salt) 
   std::uint64_t h =
       name_hash({"mac", host.session, host.candidate, host.object, nic_text, salt_text});
   MacAddress mac;
-  mac.bytes = {kMacPrefix0, kMacPrefix1, static_cast<std::uint8_t>(h >> 24),
-               static_cast<std::uint8_t>(h >> 16), static_cast<std::uint8_t>(h >> 8),
+  mac.bytes = {kMacPrefix0,
+               kMacPrefix1,
+               static_cast<std::uint8_t>(h >> 24),
+               static_cast<std::uint8_t>(h >> 16),
+               static_cast<std::uint8_t>(h >> 8),
                static_cast<std::uint8_t>(h)};
   return mac;
 }

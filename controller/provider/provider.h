@@ -49,7 +49,7 @@ struct MacAddress {
 // no DHCP/DNS from libvirt. `secured` segments are isolated the same way (they are reached only
 // through a router host) and the flag is recorded in the metadata.
 struct NetworkSpec {
-  ObjectRef ref;                 // object = the lab's network name, e.g. "lan"
+  ObjectRef ref;  // object = the lab's network name, e.g. "lan"
   bool secured = false;
   std::optional<std::string> cidr;  // documentation only, recorded in the metadata
 };
@@ -60,8 +60,8 @@ std::string_view to_string(DiskFormat format);
 // A copy-on-write qcow2 overlay for one host, on a read-only base image that lives on the
 // hypervisor host. The overlay is a libvirt storage volume in the provider's overlay pool.
 struct OverlaySpec {
-  ObjectRef ref;                 // object = the host name
-  std::string base_path;         // absolute path on the hypervisor host
+  ObjectRef ref;          // object = the host name
+  std::string base_path;  // absolute path on the hypervisor host
   DiskFormat base_format = DiskFormat::kQcow2;
 };
 
@@ -79,8 +79,8 @@ struct KernelBoot {
 };
 
 struct Nic {
-  std::string network;              // the lab's network name ("lan"), same session/candidate
-  std::optional<MacAddress> mac;    // empty: the provider derives one (naming.h) unique on the host
+  std::string network;            // the lab's network name ("lan"), same session/candidate
+  std::optional<MacAddress> mac;  // empty: the provider derives one (naming.h) unique on the host
 };
 
 // Where the guest's serial console goes.
@@ -94,15 +94,15 @@ enum class DiskCache { kDefault, kUnsafe };  // kUnsafe: tests only (no flushes)
 
 // One host of one candidate lab.
 struct DomainSpec {
-  ObjectRef ref;                    // object = the host name, also the guest's host name
+  ObjectRef ref;  // object = the host name, also the guest's host name
   std::uint64_t memory_bytes = 256ull << 20;
   unsigned vcpus = 1;
   std::optional<KernelBoot> kernel;  // empty: boot from the disk
   // The system disk: the overlay (vda) on its base.
   std::string base_path;
   DiskFormat base_format = DiskFormat::kQcow2;
-  std::string overlay_path;          // Overlay::path from create_overlay()
-  std::vector<Nic> nics;             // in order: first is the guest's first NIC
+  std::string overlay_path;  // Overlay::path from create_overlay()
+  std::vector<Nic> nics;     // in order: first is the guest's first NIC
   // Read-only first-boot seed (e.g. a cloud-init NoCloud "cidata" image), attached as vdb.
   std::optional<std::string> seed_path;
   DiskFormat seed_format = DiskFormat::kRaw;
@@ -257,8 +257,8 @@ struct LibvirtOptions {
   // Deadline of each provider call. Generous: a libvirtd that re-probes QEMU's capabilities
   // takes ~30 s per domain define on a loaded 2-core host (docs/provider.md).
   std::chrono::milliseconds call_timeout{120000};
-  unsigned pool_threads = 4;                       // bounded pool for blocking libvirt calls
-  int keepalive_interval_s = 5;                    // virConnectSetKeepAlive; 0 disables
+  unsigned pool_threads = 4;     // bounded pool for blocking libvirt calls
+  int keepalive_interval_s = 5;  // virConnectSetKeepAlive; 0 disables
   unsigned keepalive_count = 3;
   // Forces the domain type instead of choosing it (see DomainType).
   std::optional<DomainType> domain_type;

@@ -59,7 +59,8 @@ Status CandidateLab::create() {
   std::error_code ec;
   fs::create_directories(plan_.run_dir, ec);
   if (ec) {
-    return Error(ErrorCode::kIo, "cannot create " + plan_.run_dir + ": " + ec.message()).context(what);
+    return Error(ErrorCode::kIo, "cannot create " + plan_.run_dir + ": " + ec.message())
+        .context(what);
   }
 
   for (const auto& n : plan_.networks) {
@@ -140,23 +141,29 @@ Status CandidateLab::wait_agent(const HostPlan& host, HostState& state, Clock::t
 // The agent says hello early in the boot; on a loaded host the rest of userspace can take minutes
 // more, and a role's first command would time out behind it. systemd's own "boot finished"
 // (is-system-running --wait returns running or degraded) is the signal that the guest is ready.
-Status CandidateLab::wait_boot_settled(const HostPlan& host, HostState& state, Clock::time_point until) {
+Status CandidateLab::wait_boot_settled(const HostPlan& host, HostState& state,
+                                       Clock::time_point until) {
   const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
   if (left <= milliseconds(0)) {
-    return Error(ErrorCode::kTimeout, "host " + host.name + " answered but did not finish booting in time");
+    return Error(ErrorCode::kTimeout,
+                 "host " + host.name + " answered but did not finish booting in time");
   }
   protocol::ExecRequest wait;
   wait.argv = {"systemctl", "is-system-running", "--wait"};
   wait.timeout = left;
   auto r = state.agent->exec(wait, left + std::chrono::seconds(10));
-  if (!r.ok()) return std::move(r).error().context("wait for host " + host.name + " to finish booting");
+  if (!r.ok())
+    return std::move(r).error().context("wait for host " + host.name + " to finish booting");
   if (r->timed_out) {
-    return Error(ErrorCode::kTimeout, "host " + host.name + " answered but did not finish booting in time");
+    return Error(ErrorCode::kTimeout,
+                 "host " + host.name + " answered but did not finish booting in time");
   }
   std::string state_text = r->stdout_text;
-  while (!state_text.empty() && (state_text.back() == '\n' || state_text.back() == ' ')) state_text.pop_back();
-  report(host.name, "boot", "settled (" + (state_text.empty() ? std::string("?") : state_text) + ") after " +
-                                format_seconds(seconds_since(state.started)));
+  while (!state_text.empty() && (state_text.back() == '\n' || state_text.back() == ' '))
+    state_text.pop_back();
+  report(host.name, "boot",
+         "settled (" + (state_text.empty() ? std::string("?") : state_text) + ") after " +
+             format_seconds(seconds_since(state.started)));
   return ok_status();
 }
 
@@ -195,8 +202,8 @@ double CandidateLab::seconds_to_hello(std::string_view host) const {
 Status CandidateLab::reset_host(std::string_view name, milliseconds deadline) {
   HostPlan* host = find(name);
   if (host == nullptr) {
-    return Error(ErrorCode::kNotFound, "no host \"" + std::string(name) + "\" in the lab of " +
-                                           plan_.candidate);
+    return Error(ErrorCode::kNotFound,
+                 "no host \"" + std::string(name) + "\" in the lab of " + plan_.candidate);
   }
   HostState& state = hosts_[host->name];
   if (state.agent) state.agent->close();

@@ -20,8 +20,8 @@ namespace atelier::provisioning {
 // One line of progress: "candidate ca: host server: agent answered (41.2 s)".
 struct Progress {
   std::string candidate;
-  std::string host;     // empty for steps of the whole lab
-  std::string step;     // networks, disks, domains, boot, agent, reset, teardown
+  std::string host;  // empty for steps of the whole lab
+  std::string step;  // networks, disks, domains, boot, agent, reset, teardown
   std::string message;
 };
 using ProgressFn = std::function<void(const Progress&)>;

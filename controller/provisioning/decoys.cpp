@@ -15,10 +15,13 @@ namespace {
 const char* const kPresentFiles[] = {"/etc/passwd", "/etc/group", "/etc/os-release", "/etc/shells"};
 const char* const kPresentDirectories[] = {"/etc", "/usr/bin", "/var/lib", "/usr/share"};
 const char* const kPresentNames[] = {"root"};  // user and group
-const char* const kFolders[] = {"/etc", "/etc/default", "/var/lib", "/opt", "/srv", "/usr/local/etc"};
+const char* const kFolders[] = {"/etc", "/etc/default", "/var/lib",
+                                "/opt", "/srv",         "/usr/local/etc"};
 const char* const kSuffixes[] = {".conf", ".cfg", "", ".d", ".ini", ".list"};
 
-std::uint64_t pick(const RandomSource& random, std::uint64_t n) { return random() % n; }
+std::uint64_t pick(const RandomSource& random, std::uint64_t n) {
+  return random() % n;
+}
 
 template <std::size_t N>
 const char* pick(const RandomSource& random, const char* const (&items)[N]) {
@@ -51,7 +54,8 @@ Made file_decoy(const RandomSource& random, bool expect_pass) {
     f.path = directory ? pick(random, kPresentDirectories) : pick(random, kPresentFiles);
     f.directory = directory;
   } else {
-    f.path = std::string(pick(random, kFolders)) + "/" + random_name(random) + pick(random, kSuffixes);
+    f.path =
+        std::string(pick(random, kFolders)) + "/" + random_name(random) + pick(random, kSuffixes);
   }
   // The true outcome is pass when presence is asked of a known path or absence of a random one.
   f.exists = known == expect_pass;
@@ -72,15 +76,19 @@ Made account_decoy(const RandomSource& random, bool expect_pass) {
   std::string what = "decoy " + noun + " " + name + (exists ? " exists" : " absent");
   checks::CheckKind kind = user ? checks::CheckKind(checks::UserCheck{name, exists, {}, {}, {}})
                                 : checks::CheckKind(checks::GroupCheck{name, exists, {}});
-  return {checks::Check{"", std::move(description), std::chrono::milliseconds(5000), std::move(kind)},
-          Decoy{0, expect_pass, std::move(what)}};
+  return {
+      checks::Check{"", std::move(description), std::chrono::milliseconds(5000), std::move(kind)},
+      Decoy{0, expect_pass, std::move(what)}};
 }
 
 Made make_decoy(const RandomSource& random, bool expect_pass) {
-  return pick(random, 3) == 0 ? account_decoy(random, expect_pass) : file_decoy(random, expect_pass);
+  return pick(random, 3) == 0 ? account_decoy(random, expect_pass)
+                              : file_decoy(random, expect_pass);
 }
 
-const char* status_word(protocol::CheckStatus s) { return protocol::to_string(s); }
+const char* status_word(protocol::CheckStatus s) {
+  return protocol::to_string(s);
+}
 
 void add_evidence(std::string& integrity, const std::string& line) {
   if (!integrity.empty()) integrity += "; ";
@@ -144,8 +152,8 @@ VerifiedResults verify_decoys(const DecoyedBundle& sent, const protocol::Results
                                     "\", not \"" + sent.bundle.bundle_id + "\"");
   }
   if (answer.results.size() != n) {
-    add_evidence(out.integrity, "out of protocol: " + std::to_string(answer.results.size()) + " results for " +
-                                    std::to_string(n) + " checks");
+    add_evidence(out.integrity, "out of protocol: " + std::to_string(answer.results.size()) +
+                                    " results for " + std::to_string(n) + " checks");
   }
   // Each position answered at most once, by a result that names it and its kind.
   std::vector<const protocol::CheckResult*> at(n, nullptr);
@@ -156,7 +164,8 @@ VerifiedResults verify_decoys(const DecoyedBundle& sent, const protocol::Results
       continue;
     }
     if (at[r.index] != nullptr) {
-      add_evidence(out.integrity, "out of protocol: check " + std::to_string(r.index) + " answered twice");
+      add_evidence(out.integrity,
+                   "out of protocol: check " + std::to_string(r.index) + " answered twice");
       continue;
     }
     const std::string want_id = sent.bundle.bundle_id + "/" + std::to_string(r.index);
@@ -168,7 +177,8 @@ VerifiedResults verify_decoys(const DecoyedBundle& sent, const protocol::Results
     at[r.index] = &r;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    if (at[i] == nullptr) add_evidence(out.integrity, "out of protocol: no result for check " + std::to_string(i));
+    if (at[i] == nullptr)
+      add_evidence(out.integrity, "out of protocol: no result for check " + std::to_string(i));
   }
   for (const auto& d : sent.decoys) {
     const protocol::CheckResult* r = at[d.position];

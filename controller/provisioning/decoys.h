@@ -19,9 +19,9 @@ RandomSource random_source();
 
 // One decoy as sent: where it sits in the bundle, what its true outcome is, and in words.
 struct Decoy {
-  std::size_t position = 0;   // index in DecoyedBundle::bundle.checks
-  bool expect_pass = false;   // pass: something every image has; fail: a random path or name
-  std::string what;           // "decoy file /etc/x9q.conf" (the evidence names it)
+  std::size_t position = 0;  // index in DecoyedBundle::bundle.checks
+  bool expect_pass = false;  // pass: something every image has; fail: a random path or name
+  std::string what;          // "decoy file /etc/x9q.conf" (the evidence names it)
 };
 
 // A host's bundle with its decoys mixed in. real_positions[i] is where the i-th real check was

@@ -79,7 +79,8 @@ Result<recipes::HostReport> run_one(CandidateLab& lab_run, const lab::Lab& lab,
   // A host that could not be reached (no facts, a channel that failed) may answer on a retry:
   // kUnavailable. A step that failed is the recipe's verdict on the host: kFailedPrecondition.
   if (report.error) return Error(ErrorCode::kUnavailable, report.error->to_string()).context(what);
-  if (report.failed()) return Error(ErrorCode::kFailedPrecondition, first_failure(report)).context(what);
+  if (report.failed())
+    return Error(ErrorCode::kFailedPrecondition, first_failure(report)).context(what);
   return report;
 }
 
@@ -151,15 +152,16 @@ struct HostChecks {
   std::vector<Slot> slots;  // slots[i]: the task's check that is the bundle's i-th real check
 };
 
-Result<std::map<std::string, HostChecks>> bundle_by_host(const lab::Lab& lab, const std::string& run_id) {
+Result<std::map<std::string, HostChecks>> bundle_by_host(const lab::Lab& lab,
+                                                         const std::string& run_id) {
   std::map<std::string, HostChecks> hosts;
   for (std::size_t t = 0; t < lab.tasks.size(); ++t) {
     const lab::Task& task = lab.tasks[t];
     for (std::size_t c = 0; c < task.checks.size(); ++c) {
       const checks::Check& check = task.checks[c];
       if (lab.host(check.on) == nullptr) {
-        return Error(ErrorCode::kInvalidArgument, "task " + task.id + " has a check on unknown host \"" +
-                                                      check.on + "\"");
+        return Error(ErrorCode::kInvalidArgument,
+                     "task " + task.id + " has a check on unknown host \"" + check.on + "\"");
       }
       auto& h = hosts[check.on];
       h.bundle.bundle_id = run_id + "/" + check.on;
@@ -195,12 +197,13 @@ VerifiedResults host_results(const DecoyedBundle& sent, std::size_t real_count,
 Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
                                             const std::string& run_id,
                                             std::chrono::milliseconds timeout) {
-  return run_checks([&lab_run](const std::string& host) { return lab_run.agent(host); }, lab, run_id, timeout,
-                    random_source());
+  return run_checks([&lab_run](const std::string& host) { return lab_run.agent(host); }, lab,
+                    run_id, timeout, random_source());
 }
 
 Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab::Lab& lab,
-                                            const std::string& run_id, std::chrono::milliseconds timeout,
+                                            const std::string& run_id,
+                                            std::chrono::milliseconds timeout,
                                             const RandomSource& random) {
   auto by_host = bundle_by_host(lab, run_id);
   if (!by_host.ok()) return std::move(by_host).error();
@@ -238,7 +241,8 @@ Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab
   for (auto& o : outcomes) {
     o.passed = !o.results.empty();
     for (std::size_t i = 0; i < o.results.size(); ++i) {
-      if (o.results[i].status != protocol::CheckStatus::kPass || !o.integrity[i].empty()) o.passed = false;
+      if (o.results[i].status != protocol::CheckStatus::kPass || !o.integrity[i].empty())
+        o.passed = false;
     }
   }
   return outcomes;

@@ -47,7 +47,7 @@ std::vector<RecipeStep> solution_steps(const lab::Lab& lab);  // all tasks, in f
 // The results of one task's checks in one run.
 struct TaskOutcome {
   std::string task;
-  bool passed = false;  // every check passed, none of them tampered
+  bool passed = false;                         // every check passed, none of them tampered
   std::vector<protocol::CheckResult> results;  // in the task's check order
   // Beside each result: "" when its host's answer was clean, else the evidence of tampering
   // (decoys.h): the whole answer of that host is then not to be trusted.
@@ -68,7 +68,8 @@ Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::La
 // randomness given: the seam the integration tests use without a provider.
 using AgentLookup = std::function<protocol::AgentClient*(const std::string& host)>;
 Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab::Lab& lab,
-                                            const std::string& run_id, std::chrono::milliseconds timeout,
+                                            const std::string& run_id,
+                                            std::chrono::milliseconds timeout,
                                             const RandomSource& random);
 
 // The text of a lab::Value as recipe parameters read it (YAML flow form for lists and maps).

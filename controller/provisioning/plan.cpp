@@ -62,16 +62,16 @@ Result<HostPlan> plan_host(const lab::Lab& lab, const lab::Host& h, const PlanIn
   seed.session = in.session;
   seed.candidate = in.candidate;
   seed.host = h.name;
-  seed.agent_args = {"serve",   "--port",         protocol::kDefaultGuestPort,
-                     "--spool", kGuestSpoolDir,   "--identity",
-                     kGuestIdentityFile};
+  seed.agent_args = {"serve",        "--port",     protocol::kDefaultGuestPort, "--spool",
+                     kGuestSpoolDir, "--identity", kGuestIdentityFile};
 
   for (unsigned i = 0; i < h.nics.size(); ++i) {
     const lab::Nic& nic = h.nics[i];
     const lab::Network* net = lab.network(nic.network);
     if (net == nullptr) {  // the loader guarantees it; a Lab built in code may not
-      return Error(ErrorCode::kInvalidArgument,
-                   "host \"" + h.name + "\" has a nic on undeclared network \"" + nic.network + "\"")
+      return Error(
+                 ErrorCode::kInvalidArgument,
+                 "host \"" + h.name + "\" has a nic on undeclared network \"" + nic.network + "\"")
           .context(what);
     }
     auto mac = choose_mac(ref, i);

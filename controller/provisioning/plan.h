@@ -20,7 +20,7 @@ inline constexpr const char* kGuestSpoolDir = "/var/spool/atelier-agent";
 inline constexpr const char* kGuestIdentityFile = "/etc/atelier/identity";
 
 struct PlanInputs {
-  std::string session;    // provider ids: [a-z0-9][a-z0-9_]{0,23}
+  std::string session;  // provider ids: [a-z0-9][a-z0-9_]{0,23}
   std::string candidate;
   // This candidate lab's folder on the hypervisor host: seeds, channel sockets, console logs.
   std::string run_dir;

@@ -15,8 +15,8 @@ namespace atelier::provisioning {
 // "atelier-root", session, candidate and seed. The same inputs give the same password, so a lab
 // planned again after a restart keeps the one its guests took at first boot. `key` must not be
 // empty (asserted by the callers' construction: atelierd always passes its key).
-std::string derive_root_password(std::string_view key, std::string_view session, std::string_view candidate,
-                                 std::uint64_t seed);
+std::string derive_root_password(std::string_view key, std::string_view session,
+                                 std::string_view candidate, std::uint64_t seed);
 
 // A fresh random key (64 hex digits) from the system CSPRNG, for a reconciler run without the
 // installation's key (tests); kInternal if the generator fails.

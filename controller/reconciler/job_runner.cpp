@@ -16,7 +16,9 @@ JobRunner::JobRunner(unsigned workers, OnDone on_done, OnError on_error)
   for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([s = state_] { work(s); });
 }
 
-JobRunner::~JobRunner() { stop(std::chrono::milliseconds(0)); }
+JobRunner::~JobRunner() {
+  stop(std::chrono::milliseconds(0));
+}
 
 bool JobRunner::submit(std::string name, std::function<void()> job) {
   std::lock_guard lock(state_->mutex);
@@ -75,9 +77,8 @@ bool JobRunner::stop(std::chrono::milliseconds grace) {
 
 void JobRunner::wait_idle() {
   std::unique_lock lock(state_->mutex);
-  state_->idle.wait(lock, [&] {
-    return state_->stopping || (state_->queue.empty() && state_->running.empty());
-  });
+  state_->idle.wait(
+      lock, [&] { return state_->stopping || (state_->queue.empty() && state_->running.empty()); });
 }
 
 std::size_t JobRunner::running() const {

@@ -12,9 +12,11 @@ Status update_lab(store::Store& store, const std::string& session, const std::st
   return store.update_candidate_lab(*rec);
 }
 
-void log_failure(const LabRegistry& registry, const Status& st, std::string_view what, const std::string& fields) {
+void log_failure(const LabRegistry& registry, const Status& st, std::string_view what,
+                 const std::string& fields) {
   if (st.ok()) return;
-  registry.log("warn", what, (fields.empty() ? "" : fields + " ") + "error=\"" + st.error().to_string() + "\"");
+  registry.log("warn", what,
+               (fields.empty() ? "" : fields + " ") + "error=\"" + st.error().to_string() + "\"");
 }
 
 }  // namespace atelier::reconciler

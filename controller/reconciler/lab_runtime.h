@@ -26,17 +26,17 @@ using SteadyClock = std::chrono::steady_clock;
 // One candidate lab as this process holds it: its model, its CandidateLab once planned.
 struct LabRuntime {
   std::string session, candidate, host;
-  std::mutex op;                      // one operation at a time on this lab
-  std::mutex state;                   // guards the fields below
+  std::mutex op;     // one operation at a time on this lab
+  std::mutex state;  // guards the fields below
   std::optional<lab::Lab> model;
   std::unique_ptr<provisioning::CandidateLab> lab;
   std::string root_password;
-  bool busy = false;                  // a job is provisioning it
+  bool busy = false;  // a job is provisioning it
   bool ready = false;
   std::atomic<bool> cancelled{false};
   std::uint64_t memory_bytes = 0;
   SteadyClock::time_point last_check{};
-  unsigned attempts = 0;              // failed provisioning attempts in a row
+  unsigned attempts = 0;  // failed provisioning attempts in a row
   SteadyClock::time_point retry_at{};
 };
 
@@ -47,7 +47,8 @@ class LabRegistry {
   // A new connection to the store (one per thread: a Store is not shared).
   virtual Result<store::Store> open_store() const = 0;
   // The lab as this process holds it; nullptr when it has not seen the lab yet.
-  virtual std::shared_ptr<LabRuntime> find_lab(const std::string& session, const std::string& candidate) = 0;
+  virtual std::shared_ptr<LabRuntime> find_lab(const std::string& session,
+                                               const std::string& candidate) = 0;
   // The provider of a connected hypervisor host; nullptr when unknown or not connected.
   virtual provider::Provider* provider_of(const std::string& host) = 0;
   // The libvirt URI of a hypervisor host; empty when unknown.
@@ -56,7 +57,8 @@ class LabRegistry {
   // rt->ready and in the store. The caller has set rt->busy.
   virtual void provision(std::shared_ptr<LabRuntime> rt) = 0;
   // Structured log: level, message, "key=value ..." fields.
-  virtual void log(std::string_view level, std::string_view msg, const std::string& fields) const = 0;
+  virtual void log(std::string_view level, std::string_view msg,
+                   const std::string& fields) const = 0;
   // The steady clock (injectable: ReconcilerOptions::now).
   virtual SteadyClock::time_point now() const = 0;
 };

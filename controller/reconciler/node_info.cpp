@@ -10,8 +10,8 @@ Result<NodeInfo> read_node_info(const std::string& uri) {
   virConnectPtr conn = virConnectOpenReadOnly(uri.c_str());
   if (conn == nullptr) {
     virErrorPtr e = virGetLastError();
-    return Error(ErrorCode::kUnavailable,
-                 "cannot connect to " + uri + ": " + (e && e->message ? e->message : "unknown error"));
+    return Error(ErrorCode::kUnavailable, "cannot connect to " + uri + ": " +
+                                              (e && e->message ? e->message : "unknown error"));
   }
   virNodeInfo info{};
   int rc = virNodeGetInfo(conn, &info);

@@ -31,7 +31,8 @@ Result<std::optional<std::string>> choose_host(const std::vector<HostCapacity>& 
     }
     if (usable(h) >= demand) could_ever = true;
     if (h.placed_bytes + demand > usable(h) || !has_slot(h)) continue;
-    if (best == nullptr || usable(h) - h.placed_bytes > usable(*best) - best->placed_bytes) best = &h;
+    if (best == nullptr || usable(h) - h.placed_bytes > usable(*best) - best->placed_bytes)
+      best = &h;
   }
   if (best) return std::optional<std::string>(best->name);
   if (!could_ever) {
@@ -43,7 +44,9 @@ Result<std::optional<std::string>> choose_host(const std::vector<HostCapacity>& 
 }
 
 StepPlan steps_to_run(const std::array<store::StepState, store::kSteps.size()>& steps) {
-  auto done = [&](store::Step s) { return steps[static_cast<std::size_t>(s)] == store::StepState::kDone; };
+  auto done = [&](store::Step s) {
+    return steps[static_cast<std::size_t>(s)] == store::StepState::kDone;
+  };
   StepPlan p;
   p.roles = !done(store::Step::kRoles);
   // Incidents after roles that run again would be undone by the roles: inject them again too.

@@ -16,11 +16,11 @@ namespace atelier::reconciler {
 // What a host can take, and what is placed on it now.
 struct HostCapacity {
   std::string name;
-  std::uint64_t memory_bytes = 0;     // the node's memory (virNodeGetInfo)
+  std::uint64_t memory_bytes = 0;  // the node's memory (virNodeGetInfo)
   unsigned cpus = 0;
-  std::uint64_t placed_bytes = 0;     // the memory of the labs placed on it (not destroyed)
-  unsigned provisioning = 0;          // labs being provisioned on it now
-  unsigned max_parallel = 0;          // labs provisioned at once; 0: cpus
+  std::uint64_t placed_bytes = 0;  // the memory of the labs placed on it (not destroyed)
+  unsigned provisioning = 0;       // labs being provisioned on it now
+  unsigned max_parallel = 0;       // labs provisioned at once; 0: cpus
   bool reachable = true;
 };
 

@@ -27,11 +27,16 @@ LabStep plan_lab(const LabView& l) {
 
 std::string_view to_string(LabStep step) {
   switch (step) {
-    case LabStep::kNothing: return "nothing";
-    case LabStep::kPlace: return "place";
-    case LabStep::kProvision: return "provision";
-    case LabStep::kAdopt: return "adopt";
-    case LabStep::kCheck: return "check";
+    case LabStep::kNothing:
+      return "nothing";
+    case LabStep::kPlace:
+      return "place";
+    case LabStep::kProvision:
+      return "provision";
+    case LabStep::kAdopt:
+      return "adopt";
+    case LabStep::kCheck:
+      return "check";
   }
   return "?";
 }

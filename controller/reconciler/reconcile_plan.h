@@ -20,21 +20,21 @@ struct SessionView {
   bool tearing_down = false;  // a teardown job of this session runs
 };
 enum class SessionStep {
-  kNothing,   // destroyed and done, or its teardown job is on it
-  kTearDown,  // desired destroyed: start a teardown job
-  kDriveLabs, // active: plan each of its labs (plan_lab)
+  kNothing,    // destroyed and done, or its teardown job is on it
+  kTearDown,   // desired destroyed: start a teardown job
+  kDriveLabs,  // active: plan each of its labs (plan_lab)
 };
 SessionStep plan_session(const SessionView& session);
 
 // One candidate lab as stored and as this process holds it.
 struct LabView {
   store::LabStatus status = store::LabStatus::kPending;  // as stored
-  bool placed = false;        // the store records a host this reconciler drives
-  bool objects_exist = false; // the store's `domains` step is done: a previous run created them
-  bool busy = false;          // a job of this process provisions it now
-  bool ready = false;         // this process drove it to ready (or adopted it)
-  bool retry_due = true;      // no failed attempt waits for its retry delay
-  bool has_model = false;     // planned by this process (its lab model is loaded)
+  bool placed = false;         // the store records a host this reconciler drives
+  bool objects_exist = false;  // the store's `domains` step is done: a previous run created them
+  bool busy = false;           // a job of this process provisions it now
+  bool ready = false;          // this process drove it to ready (or adopted it)
+  bool retry_due = true;       // no failed attempt waits for its retry delay
+  bool has_model = false;      // planned by this process (its lab model is loaded)
   std::chrono::seconds check_every{0};  // periodic checks in force (0: none)
   std::chrono::steady_clock::duration since_last_check{};
 };
@@ -62,12 +62,12 @@ struct OwnerView {
     std::string candidate;
     std::optional<std::string> host;  // placement; none yet: any host may hold it
   };
-  std::vector<Lab> labs;                      // the store's labs of the session (kYes)
-  std::set<std::string> object_candidates;    // candidates owning objects on this host
+  std::vector<Lab> labs;                    // the store's labs of the session (kYes)
+  std::set<std::string> object_candidates;  // candidates owning objects on this host
 };
 struct OrphanPlan {
-  bool destroy_session = false;                // everything the session owns on this host
-  std::vector<std::string> destroy_candidates; // else: these candidates' objects
+  bool destroy_session = false;                 // everything the session owns on this host
+  std::vector<std::string> destroy_candidates;  // else: these candidates' objects
   friend bool operator==(const OrphanPlan&, const OrphanPlan&) = default;
 };
 // Objects of unknown sessions are removed only under `orphan_prefix` (see ReconcilerOptions);

@@ -5,10 +5,10 @@
 
 #include <set>
 
-#include "controller/sessions/model.h"
 #include "controller/provisioning/secrets.h"
 #include "controller/reconciler/node_info.h"
 #include "controller/sessions/check_interval.h"
+#include "controller/sessions/model.h"
 #include "controller/sessions/session_service.h"
 
 namespace atelier::reconciler {
@@ -18,9 +18,13 @@ using store::LabStatus;
 
 namespace {
 
-std::string key(const std::string& session, const std::string& candidate) { return session + "/" + candidate; }
+std::string key(const std::string& session, const std::string& candidate) {
+  return session + "/" + candidate;
+}
 
-std::string error_field(const Error& e) { return "error=\"" + e.to_string() + "\""; }
+std::string error_field(const Error& e) {
+  return "error=\"" + e.to_string() + "\"";
+}
 
 }  // namespace
 
@@ -34,7 +38,10 @@ Reconciler::Reconciler(ReconcilerOptions options) : options_(std::move(options))
   ao.check_timeout = options_.check_timeout;
   LabRegistry& registry = *this;
   actions_ = std::make_unique<TrainerActions>(
-      registry, [this](std::string what, std::function<void()> job) { return submit(std::move(what), std::move(job)); },
+      registry,
+      [this](std::string what, std::function<void()> job) {
+        return submit(std::move(what), std::move(job));
+      },
       ao);
 }
 
@@ -61,25 +68,36 @@ Result<std::unique_ptr<Reconciler>> Reconciler::create(ReconcilerOptions options
   auto opened = r->open_store();
   if (!opened.ok()) return std::move(opened).error().context("start the reconciler");
   auto interrupted = opened->fail_running_actions(store::Clock::now());
-  if (!interrupted.ok()) return std::move(interrupted).error().context("fail the interrupted actions");
+  if (!interrupted.ok())
+    return std::move(interrupted).error().context("fail the interrupted actions");
   if (*interrupted > 0) {
-    r->log("warn", "actions interrupted by the previous stop are failed", "count=" + std::to_string(*interrupted));
+    r->log("warn", "actions interrupted by the previous stop are failed",
+           "count=" + std::to_string(*interrupted));
   }
-  for (const auto& h : r->options_.hosts) r->hosts_.push_back(Host{h, nullptr, HostCapacity{h.name}});
+  for (const auto& h : r->options_.hosts)
+    r->hosts_.push_back(Host{h, nullptr, HostCapacity{h.name}});
   Status connected = r->connect_hosts();
-  if (!connected.ok()) r->log("warn", "hypervisor host not reachable yet", error_field(connected.error()));
+  if (!connected.ok())
+    r->log("warn", "hypervisor host not reachable yet", error_field(connected.error()));
   return r;
 }
 
-Reconciler::~Reconciler() { stop(std::chrono::milliseconds(0)); }
+Reconciler::~Reconciler() {
+  stop(std::chrono::milliseconds(0));
+}
 
-void Reconciler::log(std::string_view level, std::string_view msg, const std::string& fields) const {
+void Reconciler::log(std::string_view level, std::string_view msg,
+                     const std::string& fields) const {
   if (options_.log) options_.log(level, msg, fields);
 }
 
-SteadyClock::time_point Reconciler::now() const { return options_.now ? options_.now() : SteadyClock::now(); }
+SteadyClock::time_point Reconciler::now() const {
+  return options_.now ? options_.now() : SteadyClock::now();
+}
 
-Result<store::Store> Reconciler::open_store() const { return store::Store::open(options_.state_dir); }
+Result<store::Store> Reconciler::open_store() const {
+  return store::Store::open(options_.state_dir);
+}
 
 Status Reconciler::connect_hosts() {
   Status first;
@@ -107,7 +125,7 @@ Status Reconciler::connect_hosts() {
             " domain_type=" + std::string(provider::to_string(h.provider->domain_type())));
     auto st = open_store();
     Status saved = st.ok() ? st->upsert_host({h.target.name, h.target.uri, info->memory_bytes,
-                                             static_cast<int>(info->cpus), true})
+                                              static_cast<int>(info->cpus), true})
                            : Status(std::move(st).error());
     log_failure(*this, saved, "hypervisor host not stored", "host=" + h.target.name);
   }
@@ -171,7 +189,8 @@ bool Reconciler::stop(std::chrono::milliseconds grace) {
   }
   if (jobs->stop(grace)) return true;
   for (const auto& name : jobs->running_names()) {
-    log("warn", "job still running at stop", "job=\"" + name + "\"");  // detached: every step is resumable
+    log("warn", "job still running at stop",
+        "job=\"" + name + "\"");  // detached: every step is resumable
   }
   return false;
 }
@@ -209,7 +228,8 @@ void Reconciler::loop() {
   log("info", "reconciler stopped");
 }
 
-std::shared_ptr<LabRuntime> Reconciler::runtime(const std::string& session, const std::string& candidate) {
+std::shared_ptr<LabRuntime> Reconciler::runtime(const std::string& session,
+                                                const std::string& candidate) {
   std::lock_guard lock(mutex_);
   auto& rt = labs_[key(session, candidate)];
   if (!rt) {
@@ -220,7 +240,8 @@ std::shared_ptr<LabRuntime> Reconciler::runtime(const std::string& session, cons
   return rt;
 }
 
-std::shared_ptr<LabRuntime> Reconciler::find_lab(const std::string& session, const std::string& candidate) {
+std::shared_ptr<LabRuntime> Reconciler::find_lab(const std::string& session,
+                                                 const std::string& candidate) {
   std::lock_guard lock(mutex_);
   auto it = labs_.find(key(session, candidate));
   return it != labs_.end() ? it->second : nullptr;
@@ -234,7 +255,8 @@ Status Reconciler::reconcile_once() {
     std::lock_guard lock(mutex_);
     if (stopping_) return ok_status();
   }
-  if (auto c = connect_hosts(); !c.ok()) log("warn", "hypervisor host not reachable", error_field(c.error()));
+  if (auto c = connect_hosts(); !c.ok())
+    log("warn", "hypervisor host not reachable", error_field(c.error()));
   auto opened = open_store();
   if (!opened.ok()) return std::move(opened).error().context("reconcile");
   store::Store store = std::move(*opened);
@@ -242,7 +264,8 @@ Status Reconciler::reconcile_once() {
   if (!gc_done_ || now() - last_gc_ >= options_.gc_interval) {
     gc_done_ = true;
     last_gc_ = now();
-    if (auto g = collect_orphans(store); !g.ok()) log("warn", "orphan collection failed", error_field(g.error()));
+    if (auto g = collect_orphans(store); !g.ok())
+      log("warn", "orphan collection failed", error_field(g.error()));
   }
   auto sessions = store.list_sessions();
   if (!sessions.ok()) return std::move(sessions).error();
@@ -271,7 +294,8 @@ Reconciler::Capacity Reconciler::capacity_now() {
   return capacity;
 }
 
-Status Reconciler::drive_session(store::Store& store, const store::SessionRecord& s, Capacity& capacity) {
+Status Reconciler::drive_session(store::Store& store, const store::SessionRecord& s,
+                                 Capacity& capacity) {
   SessionView view{s.desired, s.status, false};
   {
     std::lock_guard lock(mutex_);
@@ -305,19 +329,21 @@ Status Reconciler::drive_session(store::Store& store, const store::SessionRecord
   }
   LabStatus status = session_status(statuses);
   if (status != s.status) {
-    log_failure(*this, store.set_session_status(s.id, status), "session status not stored", "session=" + s.id);
+    log_failure(*this, store.set_session_status(s.id, status), "session status not stored",
+                "session=" + s.id);
   }
   return ok_status();
 }
 
-void Reconciler::drive_lab(store::Store& store, const store::SessionRecord& s, const store::CandidateLabRecord& l,
-                           Capacity& capacity) {
+void Reconciler::drive_lab(store::Store& store, const store::SessionRecord& s,
+                           const store::CandidateLabRecord& l, Capacity& capacity) {
   auto rt = runtime(s.id, l.candidate);
   std::string placed = l.host.value_or("");
   LabView v;
   v.status = l.status;
   v.placed = !placed.empty() && capacity.count(placed) > 0;
-  v.objects_exist = l.steps[static_cast<std::size_t>(store::Step::kDomains)] == store::StepState::kDone;
+  v.objects_exist =
+      l.steps[static_cast<std::size_t>(store::Step::kDomains)] == store::StepState::kDone;
   {
     std::lock_guard g(rt->state);
     v.busy = rt->busy;
@@ -326,8 +352,9 @@ void Reconciler::drive_lab(store::Store& store, const store::SessionRecord& s, c
     v.has_model = rt->model.has_value();
     if (rt->model) {
       // The interval in force: the session's, else the lab's, else atelierd's.
-      v.check_every = sessions::effective_check_interval(s.check_interval, rt->model->check_interval,
-                                                         std::chrono::ceil<std::chrono::seconds>(options_.check_interval))
+      v.check_every = sessions::effective_check_interval(
+                          s.check_interval, rt->model->check_interval,
+                          std::chrono::ceil<std::chrono::seconds>(options_.check_interval))
                           .every;
     }
     v.since_last_check = now() - rt->last_check;
@@ -343,7 +370,8 @@ void Reconciler::drive_lab(store::Store& store, const store::SessionRecord& s, c
         rt->last_check = now();
       }
       auto run = actions_->check_run(s.id, l.candidate, std::string(sessions::kScheduledRunActor));
-      if (!run.ok()) log("warn", "periodic check run not started", who + " " + error_field(run.error()));
+      if (!run.ok())
+        log("warn", "periodic check run not started", who + " " + error_field(run.error()));
       return;
     }
     case LabStep::kPlace: {
@@ -373,14 +401,17 @@ void Reconciler::drive_lab(store::Store& store, const store::SessionRecord& s, c
 }
 
 std::optional<std::string> Reconciler::place(store::Store& store, const store::SessionRecord& s,
-                                             const store::CandidateLabRecord& l, LabRuntime& rt, Capacity& capacity) {
+                                             const store::CandidateLabRecord& l, LabRuntime& rt,
+                                             Capacity& capacity) {
   const std::string who = "session=" + s.id + " candidate=" + l.candidate;
   auto fail = [&](const Error& e) {
     log("error", "lab cannot be placed", who + " " + error_field(e));
-    log_failure(*this, update_lab(store, s.id, l.candidate, [&](store::CandidateLabRecord& r) {
-                  r.status = LabStatus::kFailed;
-                  r.error = e.to_string();
-                }),
+    log_failure(*this,
+                update_lab(store, s.id, l.candidate,
+                           [&](store::CandidateLabRecord& r) {
+                             r.status = LabStatus::kFailed;
+                             r.error = e.to_string();
+                           }),
                 "lab failure not stored", who);
   };
   // Demand from the lab's hosts; the model is loaded by the job, estimate from the file.
@@ -405,8 +436,10 @@ std::optional<std::string> Reconciler::place(store::Store& store, const store::S
   }
   if (!*chosen) return std::nullopt;  // no room now: a later pass
   const std::string placed = **chosen;
-  log_failure(*this, update_lab(store, s.id, l.candidate, [&](store::CandidateLabRecord& r) { r.host = placed; }),
-              "lab placement not stored", who);
+  log_failure(
+      *this,
+      update_lab(store, s.id, l.candidate, [&](store::CandidateLabRecord& r) { r.host = placed; }),
+      "lab placement not stored", who);
   std::lock_guard g(rt.state);
   rt.memory_bytes = demand;
   return placed;
@@ -419,7 +452,8 @@ OwnerView Reconciler::observe_owner(store::Store& store, const std::string& sess
   OwnerView owner;
   auto rec = store.get_session(session);
   if (!rec.ok()) {
-    owner.known = rec.error().code() == ErrorCode::kNotFound ? OwnerView::Known::kNo : OwnerView::Known::kUnsure;
+    owner.known = rec.error().code() == ErrorCode::kNotFound ? OwnerView::Known::kNo
+                                                             : OwnerView::Known::kUnsure;
     return owner;
   }
   owner.known = OwnerView::Known::kYes;
@@ -456,13 +490,16 @@ Status Reconciler::collect_orphans(store::Store& store) {
     for (auto& [session, candidates] : by_session) {
       OwnerView owner = observe_owner(store, session);
       owner.object_candidates = candidates;
-      const OrphanPlan plan = plan_orphans(session, owner, h.target.name, options_.orphan_session_prefix);
+      const OrphanPlan plan =
+          plan_orphans(session, owner, h.target.name, options_.orphan_session_prefix);
       if (plan.destroy_session) {
         log("info", "removing orphaned objects", "session=" + session + " host=" + h.target.name);
         note(h.provider->destroy_session(session));
         std::error_code ec;
         fs::remove_all(options_.run_dir / session, ec);
-        if (ec) log("warn", "run folder not removed", "session=" + session + " error=\"" + ec.message() + "\"");
+        if (ec)
+          log("warn", "run folder not removed",
+              "session=" + session + " error=\"" + ec.message() + "\"");
       }
       for (const auto& candidate : plan.destroy_candidates) {
         log("info", "removing the objects of no lab",
@@ -477,25 +514,31 @@ Status Reconciler::collect_orphans(store::Store& store) {
 // ---------------------------------------------------------------------------------------------
 // sessions::LabOperations: delegated to the trainer's actions
 
-Result<sessions::ActionRecord> Reconciler::reset(const std::string& session, const std::string& candidate,
-                                            const std::string& host_name, const std::string& actor) {
+Result<sessions::ActionRecord> Reconciler::reset(const std::string& session,
+                                                 const std::string& candidate,
+                                                 const std::string& host_name,
+                                                 const std::string& actor) {
   return actions_->reset(session, candidate, host_name, actor);
 }
 
-Result<sessions::ActionRecord> Reconciler::solve(const std::string& session, const std::string& candidate,
-                                            const std::string& actor) {
+Result<sessions::ActionRecord> Reconciler::solve(const std::string& session,
+                                                 const std::string& candidate,
+                                                 const std::string& actor) {
   return actions_->solve(session, candidate, actor);
 }
 
 Result<sessions::ActionRecord> Reconciler::check_run(const std::string& session,
-                                                const std::optional<std::string>& candidate,
-                                                const std::string& actor) {
+                                                     const std::optional<std::string>& candidate,
+                                                     const std::string& actor) {
   return actions_->check_run(session, candidate, actor);
 }
 
-Result<sessions::ActionRecord> Reconciler::action(const std::string& id) { return actions_->action(id); }
+Result<sessions::ActionRecord> Reconciler::action(const std::string& id) {
+  return actions_->action(id);
+}
 
-Result<sessions::LabAccess> Reconciler::access(const std::string& session, const std::string& candidate) {
+Result<sessions::LabAccess> Reconciler::access(const std::string& session,
+                                               const std::string& candidate) {
   return actions_->access(session, candidate);
 }
 

@@ -23,7 +23,6 @@
 #include "common/lab/lab.h"
 #include "common/lab/loader.h"
 #include "common/result.h"
-#include "controller/sessions/lab_operations.h"
 #include "controller/images/builder.h"
 #include "controller/provider/provider.h"
 #include "controller/provisioning/candidate_lab.h"
@@ -32,6 +31,7 @@
 #include "controller/reconciler/placement.h"
 #include "controller/reconciler/reconcile_plan.h"
 #include "controller/reconciler/trainer_actions.h"
+#include "controller/sessions/lab_operations.h"
 #include "controller/store/store.h"
 
 namespace atelier::reconciler {
@@ -42,16 +42,17 @@ struct HypervisorTarget {
 };
 
 struct ReconcilerOptions {
-  std::filesystem::path state_dir;        // the store (atelier.db)
-  std::filesystem::path run_dir;          // per lab: RUN_DIR/<session>/<candidate> (seeds, sockets, logs)
-  std::filesystem::path labs_dir;         // as SessionService's
+  std::filesystem::path state_dir;  // the store (atelier.db)
+  std::filesystem::path run_dir;    // per lab: RUN_DIR/<session>/<candidate> (seeds, sockets, logs)
+  std::filesystem::path labs_dir;   // as SessionService's
   lab::LoadOptions load;
   std::vector<HypervisorTarget> hosts;
   std::string overlay_dir = "/var/lib/atelier/overlays";
   std::string overlay_pool = "atelier-overlays";
-  std::filesystem::path image_definitions;  // labs/images: NAME.yaml
+  std::filesystem::path image_definitions;                 // labs/images: NAME.yaml
   std::string image_state_dir = images::kDefaultStateDir;  // built images: DIR/images/...
-  bool build_images = false;  // build a missing image; otherwise the lab fails saying how to build it
+  bool build_images =
+      false;  // build a missing image; otherwise the lab fails saying how to build it
   std::optional<std::string> agent_binary;  // put on every seed disk
   // The installation's secret key (atelierd's STATE_DIR/access.key): candidates' root passwords
   // derive from it (provisioning/secrets.h). Empty: a random key for this process (tests).
@@ -111,14 +112,15 @@ class Reconciler final : public sessions::LabOperations, private LabRegistry {
 
   // sessions::LabOperations: the trainer's actions (trainer_actions.h).
   Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
-                                  const std::string& host, const std::string& actor) override;
+                                       const std::string& host, const std::string& actor) override;
   Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
-                                  const std::string& actor) override;
+                                       const std::string& actor) override;
   Result<sessions::ActionRecord> check_run(const std::string& session,
-                                      const std::optional<std::string>& candidate,
-                                      const std::string& actor) override;
+                                           const std::optional<std::string>& candidate,
+                                           const std::string& actor) override;
   Result<sessions::ActionRecord> action(const std::string& id) override;
-  Result<sessions::LabAccess> access(const std::string& session, const std::string& candidate) override;
+  Result<sessions::LabAccess> access(const std::string& session,
+                                     const std::string& candidate) override;
 
  private:
   struct Host {
@@ -139,28 +141,32 @@ class Reconciler final : public sessions::LabOperations, private LabRegistry {
 
   // LabRegistry
   Result<store::Store> open_store() const override;
-  std::shared_ptr<LabRuntime> find_lab(const std::string& session, const std::string& candidate) override;
+  std::shared_ptr<LabRuntime> find_lab(const std::string& session,
+                                       const std::string& candidate) override;
   provider::Provider* provider_of(const std::string& host) override;
   std::string uri_of(const std::string& host) const override;
   // Provisions (or adopts) one lab up to ready; every step's state goes to the store.
   void provision(std::shared_ptr<LabRuntime> rt) override;
-  void log(std::string_view level, std::string_view msg, const std::string& fields = "") const override;
+  void log(std::string_view level, std::string_view msg,
+           const std::string& fields = "") const override;
   SteadyClock::time_point now() const override;
 
   // The loop's pass, per session and per lab (reconcile_plan.h decides, these act).
   Capacity capacity_now();
   Status drive_session(store::Store& store, const store::SessionRecord& s, Capacity& capacity);
-  void drive_lab(store::Store& store, const store::SessionRecord& s, const store::CandidateLabRecord& l,
-                 Capacity& capacity);
+  void drive_lab(store::Store& store, const store::SessionRecord& s,
+                 const store::CandidateLabRecord& l, Capacity& capacity);
   // Chooses a host for an unplaced lab; nullopt when it waits (no room) or failed (stored).
   std::optional<std::string> place(store::Store& store, const store::SessionRecord& s,
-                                   const store::CandidateLabRecord& l, LabRuntime& rt, Capacity& capacity);
+                                   const store::CandidateLabRecord& l, LabRuntime& rt,
+                                   Capacity& capacity);
   std::shared_ptr<LabRuntime> runtime(const std::string& session, const std::string& candidate);
   Host* host(const std::string& name);
   // provisioning (reconciler_provision.cpp)
   Status provision_steps(store::Store& store, LabRuntime& rt);
   Status plan_lab(store::Store& store, LabRuntime& rt, Host& host);
-  void provision_failed(store::Store& store, LabRuntime& rt, const Status& st, const std::string& who);
+  void provision_failed(store::Store& store, LabRuntime& rt, const Status& st,
+                        const std::string& who);
   void teardown_session(const std::string& session);
   Status destroy_on_every_host(const std::string& session);
   Result<images::BuiltImage> image(const std::string& name);

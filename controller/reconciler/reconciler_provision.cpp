@@ -17,7 +17,9 @@ using store::StepState;
 
 namespace {
 
-std::size_t idx(Step s) { return static_cast<std::size_t>(s); }
+std::size_t idx(Step s) {
+  return static_cast<std::size_t>(s);
+}
 
 }  // namespace
 
@@ -32,9 +34,10 @@ Result<images::BuiltImage> Reconciler::image(const std::string& name) {
   if (!options_.build_images) {
     auto found = images::find_built_image(*def, options_.image_state_dir);
     if (!found.ok()) {
-      return Error(ErrorCode::kFailedPrecondition,
-                   "image " + name + " is not built in " + options_.image_state_dir +
-                       ": run `atelier image build " + name + "` (or start atelierd with --build-images)");
+      return Error(ErrorCode::kFailedPrecondition, "image " + name + " is not built in " +
+                                                       options_.image_state_dir +
+                                                       ": run `atelier image build " + name +
+                                                       "` (or start atelierd with --build-images)");
     }
     images_[name] = *found;
     return found;
@@ -46,7 +49,8 @@ Result<images::BuiltImage> Reconciler::image(const std::string& name) {
   };
   auto built = images::build_image(*def, bo);
   if (!built.ok()) return std::move(built).error();
-  log("info", built->from_cache ? "image found" : "image built", "image=" + name + " dir=" + built->dir);
+  log("info", built->from_cache ? "image found" : "image built",
+      "image=" + name + " dir=" + built->dir);
   images_[name] = *built;
   return built;
 }
@@ -66,7 +70,8 @@ Status Reconciler::plan_lab(store::Store& store, LabRuntime& rt, Host& host) {
   in.candidate = rt.candidate;
   in.run_dir = (options_.run_dir / rt.session / rt.candidate).string();
   // Keyed, not from the seed alone: a lab planned again after a restart gets the same one.
-  in.root_password = provisioning::derive_root_password(options_.secret_key, session->id, rt.candidate, session->seed);
+  in.root_password = provisioning::derive_root_password(options_.secret_key, session->id,
+                                                        rt.candidate, session->seed);
   in.cache = options_.cache;
   in.console = options_.console;
   for (const auto& h : model->hosts) {
@@ -77,15 +82,17 @@ Status Reconciler::plan_lab(store::Store& store, LabRuntime& rt, Host& host) {
   }
   provider::Provider& p = *host.provider;
   auto plan = provisioning::plan_candidate_lab(
-      *model, in, [&p](const provider::ObjectRef& ref, unsigned nic) { return p.choose_mac(ref, nic); });
+      *model, in,
+      [&p](const provider::ObjectRef& ref, unsigned nic) { return p.choose_mac(ref, nic); });
   if (!plan.ok()) return std::move(plan).error();
 
   provisioning::CandidateLabOptions co;
   co.agent_binary = options_.agent_binary;
   std::string session_id = rt.session;
   co.progress = [this, session_id](const provisioning::Progress& pr) {
-    log("info", "progress", "session=" + session_id + " candidate=" + pr.candidate + " host=" + pr.host +
-                                " step=" + pr.step + " msg=\"" + pr.message + "\"");
+    log("info", "progress",
+        "session=" + session_id + " candidate=" + pr.candidate + " host=" + pr.host +
+            " step=" + pr.step + " msg=\"" + pr.message + "\"");
   };
   auto lab = std::make_unique<provisioning::CandidateLab>(p, std::move(*plan), co);
   std::lock_guard g(rt.state);
@@ -125,7 +132,8 @@ void Reconciler::provision(std::shared_ptr<LabRuntime> rt) {
   if (st.ok()) rt->attempts = 0;
 }
 
-void Reconciler::provision_failed(store::Store& store, LabRuntime& rt, const Status& st, const std::string& who) {
+void Reconciler::provision_failed(store::Store& store, LabRuntime& rt, const Status& st,
+                                  const std::string& who) {
   unsigned attempt = 0;
   {
     std::lock_guard g(rt.state);
@@ -136,11 +144,13 @@ void Reconciler::provision_failed(store::Store& store, LabRuntime& rt, const Sta
   const ErrorCode code = st.error().code();
   const bool retry = attempt < options_.max_attempts && code != ErrorCode::kInvalidArgument &&
                      code != ErrorCode::kNotFound && code != ErrorCode::kFailedPrecondition;
-  log(retry ? "warn" : "error", retry ? "provisioning attempt failed, will resume" : "provisioning failed",
+  log(retry ? "warn" : "error",
+      retry ? "provisioning attempt failed, will resume" : "provisioning failed",
       who + " attempt=" + std::to_string(attempt) + " error=\"" + st.error().to_string() + "\"");
   Status saved = update_lab(store, rt.session, rt.candidate, [&](store::CandidateLabRecord& r) {
     r.status = retry ? LabStatus::kProvisioning : LabStatus::kFailed;
-    r.error = retry ? "attempt " + std::to_string(attempt) + " of " + std::to_string(options_.max_attempts) +
+    r.error = retry ? "attempt " + std::to_string(attempt) + " of " +
+                          std::to_string(options_.max_attempts) +
                           " failed, resuming: " + st.error().to_string()
                     : st.error().to_string();
     for (auto& s : r.steps) {
@@ -163,7 +173,8 @@ Status Reconciler::provision_steps(store::Store& store, LabRuntime& rt) {
   auto mark = [&](std::initializer_list<Step> steps, StepState state) -> Status {
     return update_lab(store, rt.session, rt.candidate, [&](store::CandidateLabRecord& r) {
       for (Step s : steps) r.steps[idx(s)] = state;
-      if (r.status != LabStatus::kReady || state != StepState::kDone) r.status = LabStatus::kProvisioning;
+      if (r.status != LabStatus::kReady || state != StepState::kDone)
+        r.status = LabStatus::kProvisioning;
       r.error.clear();
     });
   };
@@ -175,10 +186,11 @@ Status Reconciler::provision_steps(store::Store& store, LabRuntime& rt) {
     if (auto st = body(); !st.ok()) return std::move(st).error().context(what);
     return mark(steps, StepState::kDone);
   };
-  ATELIER_RETURN_IF_ERROR(update_lab(store, rt.session, rt.candidate, [&](store::CandidateLabRecord& r) {
-    r.status = LabStatus::kProvisioning;
-    r.error.clear();
-  }));
+  ATELIER_RETURN_IF_ERROR(
+      update_lab(store, rt.session, rt.candidate, [&](store::CandidateLabRecord& r) {
+        r.status = LabStatus::kProvisioning;
+        r.error.clear();
+      }));
 
   if (!rt.lab) ATELIER_RETURN_IF_ERROR(plan_lab(store, rt, *h));
   provisioning::CandidateLab& lab = *rt.lab;
@@ -186,9 +198,10 @@ Status Reconciler::provision_steps(store::Store& store, LabRuntime& rt) {
 
   // networks, disks, domains: one idempotent call; adopted labs keep them marked done.
   ATELIER_RETURN_IF_ERROR(step({Step::kNetworks, Step::kDisks, Step::kDomains},
-                               adopting ? StepState::kDone : StepState::kRunning, "networks, disks and domains",
-                               [&] { return lab.create(); }));
-  ATELIER_RETURN_IF_ERROR(step({Step::kBooted}, StepState::kRunning, "boot", [&] { return lab.start(); }));
+                               adopting ? StepState::kDone : StepState::kRunning,
+                               "networks, disks and domains", [&] { return lab.create(); }));
+  ATELIER_RETURN_IF_ERROR(
+      step({Step::kBooted}, StepState::kRunning, "boot", [&] { return lab.start(); }));
   ATELIER_RETURN_IF_ERROR(step({Step::kAgent}, StepState::kRunning, "wait for the agents",
                                [&] { return lab.wait_agents(options_.boot_deadline); }));
   if (todo.roles) {
@@ -217,8 +230,10 @@ Status Reconciler::provision_steps(store::Store& store, LabRuntime& rt) {
 Status Reconciler::destroy_on_every_host(const std::string& session) {
   Status first;
   for (auto& h : hosts_) {
-    Status st = h.provider ? h.provider->destroy_session(session)
-                           : Status(Error(ErrorCode::kUnavailable, "host " + h.target.name + " is not connected"));
+    Status st =
+        h.provider
+            ? h.provider->destroy_session(session)
+            : Status(Error(ErrorCode::kUnavailable, "host " + h.target.name + " is not connected"));
     if (!st.ok() && first.ok()) first = st;
   }
   return first;
@@ -227,21 +242,24 @@ Status Reconciler::destroy_on_every_host(const std::string& session) {
 void Reconciler::teardown_session(const std::string& session) {
   auto opened = open_store();
   if (!opened.ok()) {
-    log("error", "teardown not started", "session=" + session + " error=\"" + opened.error().to_string() + "\"");
+    log("error", "teardown not started",
+        "session=" + session + " error=\"" + opened.error().to_string() + "\"");
     std::lock_guard lock(mutex_);
     tearing_down_[session] = false;  // the next pass tries again
     return;
   }
   store::Store store = std::move(*opened);
   const std::string who = "session=" + session;
-  log_failure(*this, store.set_session_status(session, LabStatus::kDestroying), "session status not stored", who);
+  log_failure(*this, store.set_session_status(session, LabStatus::kDestroying),
+              "session status not stored", who);
   auto labs = store.list_candidate_labs(session);
-  log_failure(*this, labs.ok() ? ok_status() : Status(labs.error()), "labs of a destroyed session not read", who);
+  log_failure(*this, labs.ok() ? ok_status() : Status(labs.error()),
+              "labs of a destroyed session not read", who);
   std::vector<std::shared_ptr<LabRuntime>> runtimes;
   for (const auto& l : labs.ok() ? *labs : std::vector<store::CandidateLabRecord>{}) {
-    log_failure(*this, update_lab(store, session, l.candidate, [](store::CandidateLabRecord& r) {
-                  r.status = LabStatus::kDestroying;
-                }),
+    log_failure(*this,
+                update_lab(store, session, l.candidate,
+                           [](store::CandidateLabRecord& r) { r.status = LabStatus::kDestroying; }),
                 "lab status not stored", who + " candidate=" + l.candidate);
     if (auto rt = find_lab(session, l.candidate)) {
       rt->cancelled = true;
@@ -267,13 +285,16 @@ void Reconciler::teardown_session(const std::string& session) {
     return;
   }
   for (const auto& l : labs.ok() ? *labs : std::vector<store::CandidateLabRecord>{}) {
-    log_failure(*this, update_lab(store, session, l.candidate, [](store::CandidateLabRecord& r) {
-                  r.status = LabStatus::kDestroyed;
-                  for (auto& s : r.steps) s = StepState::kPending;
-                }),
+    log_failure(*this,
+                update_lab(store, session, l.candidate,
+                           [](store::CandidateLabRecord& r) {
+                             r.status = LabStatus::kDestroyed;
+                             for (auto& s : r.steps) s = StepState::kPending;
+                           }),
                 "lab status not stored", who + " candidate=" + l.candidate);
   }
-  log_failure(*this, store.set_session_status(session, LabStatus::kDestroyed), "session status not stored", who);
+  log_failure(*this, store.set_session_status(session, LabStatus::kDestroyed),
+              "session status not stored", who);
   std::lock_guard lock(mutex_);
   tearing_down_[session] = false;  // leftovers found later are the orphan collector's
   for (auto it = labs_.begin(); it != labs_.end();) {

@@ -29,7 +29,9 @@ Status check_lab(store::Store& store, const std::string& session, const std::str
   return ok_status();
 }
 
-bool scheduled(const std::string& actor) { return actor == sessions::kScheduledRunActor; }
+bool scheduled(const std::string& actor) {
+  return actor == sessions::kScheduledRunActor;
+}
 
 }  // namespace
 
@@ -58,14 +60,17 @@ void TrainerActions::start() {
 // ---------------------------------------------------------------------------------------------
 // running an action
 
-Result<sessions::ActionRecord> TrainerActions::start_action(sessions::ActionRecord record,
-                                                       const std::function<Work(sessions::ActionRecord&)>& make,
-                                                       Recorded recorded) {
+Result<sessions::ActionRecord> TrainerActions::start_action(
+    sessions::ActionRecord record, const std::function<Work(sessions::ActionRecord&)>& make,
+    Recorded recorded) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return Error(ErrorCode::kUnavailable, "atelierd is stopping");
     std::ostringstream id;
-    id << "a" << std::chrono::duration_cast<std::chrono::milliseconds>(store::Clock::now().time_since_epoch()).count()
+    id << "a"
+       << std::chrono::duration_cast<std::chrono::milliseconds>(
+              store::Clock::now().time_since_epoch())
+              .count()
        << "_" << ++counter_;
     record.id = id.str();
     record.state = sessions::ActionState::kRunning;
@@ -104,11 +109,12 @@ void TrainerActions::run_part(const std::shared_ptr<Progress>& progress, std::si
   }
   progress->statuses[i] = std::move(st);
   // Each part writes only its own slot; the decrement orders those writes before finish().
-  if (--progress->left == 0) finish(progress->id, progress->work, progress->statuses, progress->recorded);
+  if (--progress->left == 0)
+    finish(progress->id, progress->work, progress->statuses, progress->recorded);
 }
 
-void TrainerActions::finish(const std::string& id, const Work& work, const std::vector<Status>& statuses,
-                            Recorded recorded) {
+void TrainerActions::finish(const std::string& id, const Work& work,
+                            const std::vector<Status>& statuses, Recorded recorded) {
   sessions::ActionRecord done;
   {
     std::lock_guard lock(mutex_);
@@ -129,8 +135,8 @@ void TrainerActions::finish(const std::string& id, const Work& work, const std::
     log_failure(labs_, saved, "action outcome not stored", "action=" + id);
   }
   labs_.log(first.ok() ? "info" : "error", "action finished",
-            "action=" + id + " kind=" + std::string(sessions::to_string(done.kind)) + " session=" + done.session +
-                " state=" + std::string(sessions::to_string(done.state)) +
+            "action=" + id + " kind=" + std::string(sessions::to_string(done.kind)) + " session=" +
+                done.session + " state=" + std::string(sessions::to_string(done.state)) +
                 (first.ok() ? "" : " error=\"" + done.error + "\""));
   // Finished: the store answers for it from now on (memory stays bounded), unless the store
   // could not take it; an unrecorded action is forgotten.
@@ -165,25 +171,35 @@ Result<sessions::ActionRecord> TrainerActions::action(const std::string& id) {
 // ---------------------------------------------------------------------------------------------
 // reset
 
-Result<sessions::ActionRecord> TrainerActions::reset(const std::string& session, const std::string& candidate,
-                                                const std::string& host_name, const std::string& actor) {
+Result<sessions::ActionRecord> TrainerActions::reset(const std::string& session,
+                                                     const std::string& candidate,
+                                                     const std::string& host_name,
+                                                     const std::string& actor) {
   auto opened = labs_.open_store();
   if (!opened.ok()) return std::move(opened).error();
   ATELIER_RETURN_IF_ERROR(check_lab(*opened, session, candidate));
   auto rt = labs_.find_lab(session, candidate);
-  if (!rt) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not placed yet");
+  if (!rt)
+    return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not placed yet");
   {
     std::lock_guard g(rt->state);
-    if (rt->busy) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is being provisioned");
+    if (rt->busy)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "the lab of " + candidate + " is being provisioned");
     if (!host_name.empty()) {
-      if (!rt->model) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not planned yet");
+      if (!rt->model)
+        return Error(ErrorCode::kFailedPrecondition,
+                     "the lab of " + candidate + " is not planned yet");
       bool known = false;
       for (const auto& h : rt->model->hosts) known = known || h.name == host_name;
-      if (!known) return Error(ErrorCode::kNotFound, "no host \"" + host_name + "\" in the lab of " + candidate);
+      if (!known)
+        return Error(ErrorCode::kNotFound,
+                     "no host \"" + host_name + "\" in the lab of " + candidate);
     }
   }
   log_failure(labs_,
-              opened->append_audit({0, store::Clock::now(), actor, "lab.reset", "candidate " + session + "/" + candidate,
+              opened->append_audit({0, store::Clock::now(), actor, "lab.reset",
+                                    "candidate " + session + "/" + candidate,
                                     host_name.empty() ? "whole lab" : "host " + host_name}),
               "audit entry not stored", "action=lab.reset");
   sessions::ActionRecord rec;
@@ -216,16 +232,17 @@ Status TrainerActions::reset_lab(const std::shared_ptr<LabRuntime>& rt) {
       log_failure(labs_, rt->lab->destroy(), "reset: the lab's objects not all removed", who);
     } else if (provider::Provider* p = labs_.provider_of(rt->host)) {
       // Never planned (it failed early): remove by owner.
-      log_failure(labs_, p->destroy_candidate(rt->session, rt->candidate), "reset: the lab's objects not all removed",
-                  who);
+      log_failure(labs_, p->destroy_candidate(rt->session, rt->candidate),
+                  "reset: the lab's objects not all removed", who);
     }
     rt->lab.reset();
     rt->model.reset();
-    Status restarted = update_lab(store, rt->session, rt->candidate, [](store::CandidateLabRecord& r) {
-      r.status = LabStatus::kProvisioning;
-      r.error.clear();
-      for (auto& s : r.steps) s = StepState::kPending;
-    });
+    Status restarted =
+        update_lab(store, rt->session, rt->candidate, [](store::CandidateLabRecord& r) {
+          r.status = LabStatus::kProvisioning;
+          r.error.clear();
+          for (auto& s : r.steps) s = StepState::kPending;
+        });
     if (!restarted.ok()) {
       rt->busy = false;  // the loop takes it up again
       return restarted;
@@ -247,11 +264,13 @@ Status TrainerActions::reset_host(LabRuntime& rt, const std::string& host_name) 
   std::lock_guard op(rt.op);
   {
     std::lock_guard g(rt.state);
-    if (!rt.lab || !rt.model) return Error(ErrorCode::kFailedPrecondition, "the lab is not planned");
+    if (!rt.lab || !rt.model)
+      return Error(ErrorCode::kFailedPrecondition, "the lab is not planned");
     rt.ready = false;
   }
-  ATELIER_RETURN_IF_ERROR(update_lab(store, rt.session, rt.candidate,
-                                     [](store::CandidateLabRecord& r) { r.status = LabStatus::kProvisioning; }));
+  ATELIER_RETURN_IF_ERROR(
+      update_lab(store, rt.session, rt.candidate,
+                 [](store::CandidateLabRecord& r) { r.status = LabStatus::kProvisioning; }));
   const lab::Lab& full = *rt.model;
   lab::Lab only = full;
   only.hosts.clear();
@@ -271,7 +290,8 @@ Status TrainerActions::reset_host(LabRuntime& rt, const std::string& host_name) 
                            r.status = done.ok() ? LabStatus::kReady : LabStatus::kFailed;
                            r.error = done.ok() ? "" : done.error().to_string();
                          }),
-              "lab status not stored after a host reset", "session=" + rt.session + " candidate=" + rt.candidate);
+              "lab status not stored after a host reset",
+              "session=" + rt.session + " candidate=" + rt.candidate);
   std::lock_guard g(rt.state);
   rt.ready = done.ok();
   return done;
@@ -280,19 +300,23 @@ Status TrainerActions::reset_host(LabRuntime& rt, const std::string& host_name) 
 // ---------------------------------------------------------------------------------------------
 // solve, access
 
-Result<sessions::ActionRecord> TrainerActions::solve(const std::string& session, const std::string& candidate,
-                                                const std::string& actor) {
+Result<sessions::ActionRecord> TrainerActions::solve(const std::string& session,
+                                                     const std::string& candidate,
+                                                     const std::string& actor) {
   auto opened = labs_.open_store();
   if (!opened.ok()) return std::move(opened).error();
   ATELIER_RETURN_IF_ERROR(check_lab(*opened, session, candidate));
   auto rt = labs_.find_lab(session, candidate);
-  if (!rt) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not ready");
+  if (!rt)
+    return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not ready");
   {
     std::lock_guard g(rt->state);
-    if (!rt->ready || !rt->lab) return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not ready");
+    if (!rt->ready || !rt->lab)
+      return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not ready");
   }
   log_failure(labs_,
-              opened->append_audit({0, store::Clock::now(), actor, "lab.solve", "candidate " + session + "/" + candidate,
+              opened->append_audit({0, store::Clock::now(), actor, "lab.solve",
+                                    "candidate " + session + "/" + candidate,
                                     "reference solution applied"}),
               "audit entry not stored", "action=lab.solve");
   sessions::ActionRecord rec;
@@ -302,21 +326,25 @@ Result<sessions::ActionRecord> TrainerActions::solve(const std::string& session,
   return start_action(rec, [rt](sessions::ActionRecord&) {
     return Work{{[rt]() -> Status {
                   std::lock_guard op(rt->op);
-                  if (!rt->lab || !rt->model) return Error(ErrorCode::kFailedPrecondition, "the lab is gone");
-                  Status st = provisioning::apply_steps(*rt->lab, *rt->model, provisioning::solution_steps(*rt->model),
-                                                        nullptr);
-                  if (!st.ok()) return std::move(st).error().context("solve the lab of " + rt->candidate);
+                  if (!rt->lab || !rt->model)
+                    return Error(ErrorCode::kFailedPrecondition, "the lab is gone");
+                  Status st = provisioning::apply_steps(
+                      *rt->lab, *rt->model, provisioning::solution_steps(*rt->model), nullptr);
+                  if (!st.ok())
+                    return std::move(st).error().context("solve the lab of " + rt->candidate);
                   return st;
                 }},
                 nullptr};
   });
 }
 
-Result<sessions::LabAccess> TrainerActions::access(const std::string& session, const std::string& candidate) {
+Result<sessions::LabAccess> TrainerActions::access(const std::string& session,
+                                                   const std::string& candidate) {
   auto rt = labs_.find_lab(session, candidate);
   if (!rt) return Error(ErrorCode::kNotFound, "the lab of " + candidate + " is not placed yet");
   std::lock_guard g(rt->state);
-  if (!rt->lab || !rt->model) return Error(ErrorCode::kNotFound, "the lab of " + candidate + " is not planned yet");
+  if (!rt->lab || !rt->model)
+    return Error(ErrorCode::kNotFound, "the lab of " + candidate + " is not planned yet");
   sessions::LabAccess out;
   out.host = rt->host;
   const std::string uri = labs_.uri_of(rt->host);
@@ -337,8 +365,10 @@ Result<sessions::LabAccess> TrainerActions::access(const std::string& session, c
     a.ssh_password = rt->root_password;
     out.hosts.push_back(std::move(a));
   }
-  out.note = "lab networks are isolated from the hypervisor host: ssh root@ADDRESS from another host of the "
-             "same lab (its console), or use the console";
+  out.note =
+      "lab networks are isolated from the hypervisor host: ssh root@ADDRESS from another host of "
+      "the "
+      "same lab (its console), or use the console";
   return out;
 }
 
@@ -361,7 +391,8 @@ Result<std::vector<std::shared_ptr<LabRuntime>>> TrainerActions::check_targets(
       std::lock_guard g(rt->state);
       ready = rt->ready && rt->lab;
     }
-    if (!ready) return Error(ErrorCode::kFailedPrecondition, "the lab of " + *candidate + " is not ready");
+    if (!ready)
+      return Error(ErrorCode::kFailedPrecondition, "the lab of " + *candidate + " is not ready");
     targets.push_back(rt);
     return targets;
   }
@@ -373,13 +404,14 @@ Result<std::vector<std::shared_ptr<LabRuntime>>> TrainerActions::check_targets(
     std::lock_guard g(rt->state);
     if (rt->ready && rt->lab) targets.push_back(rt);
   }
-  if (targets.empty()) return Error(ErrorCode::kFailedPrecondition, "no lab of session " + session + " is ready");
+  if (targets.empty())
+    return Error(ErrorCode::kFailedPrecondition, "no lab of session " + session + " is ready");
   return targets;
 }
 
-Result<sessions::ActionRecord> TrainerActions::check_run(const std::string& session,
-                                                    const std::optional<std::string>& candidate,
-                                                    const std::string& actor) {
+Result<sessions::ActionRecord> TrainerActions::check_run(
+    const std::string& session, const std::optional<std::string>& candidate,
+    const std::string& actor) {
   auto opened = labs_.open_store();
   if (!opened.ok()) return std::move(opened).error();
   auto found = check_targets(*opened, session, candidate);
@@ -390,22 +422,25 @@ Result<sessions::ActionRecord> TrainerActions::check_run(const std::string& sess
   rec.session = session;
   for (auto& t : targets) rec.candidates.push_back(t->candidate);
   if (!scheduled(actor)) {
-    log_failure(labs_,
-                opened->append_audit({0, store::Clock::now(), actor, "checks.run", "session " + session,
-                                      candidate ? "candidate " + *candidate : "every ready lab"}),
-                "audit entry not stored", "action=checks.run");
+    log_failure(
+        labs_,
+        opened->append_audit({0, store::Clock::now(), actor, "checks.run", "session " + session,
+                              candidate ? "candidate " + *candidate : "every ready lab"}),
+        "audit entry not stored", "action=checks.run");
   }
   // Labs in parallel, one job each: each lab has its own agents.
   auto make = [this, targets, actor](sessions::ActionRecord& record) {
     record.run_id = "run-" + record.id;
-    auto verdicts = std::make_shared<std::vector<std::vector<sessions::TaskVerdict>>>(targets.size());
+    auto verdicts =
+        std::make_shared<std::vector<std::vector<sessions::TaskVerdict>>>(targets.size());
     Work work;
     for (std::size_t i = 0; i < targets.size(); ++i) {
-      work.parts.push_back([this, rt = targets[i], run_id = record.run_id, actor, verdicts, i]() -> Status {
-        auto own = labs_.open_store();
-        if (!own.ok()) return std::move(own).error();
-        return run_checks_on(*own, *rt, run_id, actor, (*verdicts)[i]);
-      });
+      work.parts.push_back(
+          [this, rt = targets[i], run_id = record.run_id, actor, verdicts, i]() -> Status {
+            auto own = labs_.open_store();
+            if (!own.ok()) return std::move(own).error();
+            return run_checks_on(*own, *rt, run_id, actor, (*verdicts)[i]);
+          });
     }
     work.conclude = [this, targets, verdicts](sessions::ActionRecord& done) {
       for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -420,9 +455,11 @@ Result<sessions::ActionRecord> TrainerActions::check_run(const std::string& sess
 }
 
 Status TrainerActions::run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
-                                     const std::string& actor, std::vector<sessions::TaskVerdict>& verdicts) {
+                                     const std::string& actor,
+                                     std::vector<sessions::TaskVerdict>& verdicts) {
   std::lock_guard op(rt.op);
-  if (!rt.lab || !rt.model) return Error(ErrorCode::kFailedPrecondition, "the lab of " + rt.candidate + " is gone");
+  if (!rt.lab || !rt.model)
+    return Error(ErrorCode::kFailedPrecondition, "the lab of " + rt.candidate + " is gone");
   const lab::Lab& model = *rt.model;
   auto started = store::Clock::now();
   // A run belongs to one candidate (grading keys runs by id across the session).
@@ -447,9 +484,15 @@ Status TrainerActions::run_checks_on(store::Store& store, LabRuntime& rt, const 
       rec.host = task && i < task->checks.size() ? task->checks[i].on : "";
       rec.description = r.description;
       switch (r.status) {
-        case protocol::CheckStatus::kPass: rec.status = "pass"; break;
-        case protocol::CheckStatus::kFail: rec.status = "fail"; break;
-        default: rec.status = "error"; break;
+        case protocol::CheckStatus::kPass:
+          rec.status = "pass";
+          break;
+        case protocol::CheckStatus::kFail:
+          rec.status = "fail";
+          break;
+        default:
+          rec.status = "error";
+          break;
       }
       // Stored as the agent said, with the evidence beside it: a tampered pass is no pass.
       rec.integrity = i < o.integrity.size() ? o.integrity[i] : "";
@@ -458,8 +501,9 @@ Status TrainerActions::run_checks_on(store::Store& store, LabRuntime& rt, const 
       rec.observed = r.observed;
       rec.run_id = candidate_run;
       rec.run_by = actor;
-      rec.started_at =
-          r.started_unix_ms > 0 ? store::TimePoint(std::chrono::milliseconds(r.started_unix_ms)) : started;
+      rec.started_at = r.started_unix_ms > 0
+                           ? store::TimePoint(std::chrono::milliseconds(r.started_unix_ms))
+                           : started;
       rec.finished_at = r.started_unix_ms > 0 ? rec.started_at + r.duration : finished;
       rec.received_at = store::Clock::now();
       auto added = store.add_result(rec);

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "controller/sessions/lab_operations.h"
 #include "controller/reconciler/lab_runtime.h"
+#include "controller/sessions/lab_operations.h"
 
 namespace atelier::reconciler {
 
@@ -32,11 +32,12 @@ class TrainerActions {
   // sessions::LabOperations' calls, with its contract. check_run with actor kScheduledRunActor is
   // atelierd's own periodic run: not audited, not stored as an action (its results are).
   Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
-                                  const std::string& host, const std::string& actor);
+                                       const std::string& host, const std::string& actor);
   Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
-                                  const std::string& actor);
-  Result<sessions::ActionRecord> check_run(const std::string& session, const std::optional<std::string>& candidate,
-                                      const std::string& actor);
+                                       const std::string& actor);
+  Result<sessions::ActionRecord> check_run(const std::string& session,
+                                           const std::optional<std::string>& candidate,
+                                           const std::string& actor);
   Result<sessions::ActionRecord> action(const std::string& id);
   Result<sessions::LabAccess> access(const std::string& session, const std::string& candidate);
 
@@ -56,22 +57,23 @@ class TrainerActions {
   enum class Recorded { kYes, kNo };
   // Gives the record its id, builds its work, stores it (kYes) and queues the parts. An
   // unrecorded action (atelierd's periodic check runs) lives in memory only while it runs.
-  Result<sessions::ActionRecord> start_action(sessions::ActionRecord record,
-                                         const std::function<Work(sessions::ActionRecord&)>& make,
-                                         Recorded recorded = Recorded::kYes);
+  Result<sessions::ActionRecord> start_action(
+      sessions::ActionRecord record, const std::function<Work(sessions::ActionRecord&)>& make,
+      Recorded recorded = Recorded::kYes);
   void run_part(const std::shared_ptr<Progress>& progress, std::size_t i);
-  void finish(const std::string& id, const Work& work, const std::vector<Status>& statuses, Recorded recorded);
+  void finish(const std::string& id, const Work& work, const std::vector<Status>& statuses,
+              Recorded recorded);
   Status record_action(const sessions::ActionRecord& record) const;
 
   // The whole lab torn down and provisioned again, or one host reset to fresh.
   Status reset_lab(const std::shared_ptr<LabRuntime>& rt);
   Status reset_host(LabRuntime& rt, const std::string& host);
   // Runs one lab's checks and stores every result with run_by = actor.
-  Status run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id, const std::string& actor,
-                       std::vector<sessions::TaskVerdict>& verdicts);
+  Status run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
+                       const std::string& actor, std::vector<sessions::TaskVerdict>& verdicts);
   // The ready labs a check run acts on.
-  Result<std::vector<std::shared_ptr<LabRuntime>>> check_targets(store::Store& store, const std::string& session,
-                                                                 const std::optional<std::string>& candidate);
+  Result<std::vector<std::shared_ptr<LabRuntime>>> check_targets(
+      store::Store& store, const std::string& session, const std::optional<std::string>& candidate);
 
   LabRegistry& labs_;
   Submit submit_;
@@ -79,7 +81,8 @@ class TrainerActions {
 
   std::mutex mutex_;  // guards everything below
   bool stopping_ = false;
-  std::map<std::string, sessions::ActionRecord> actions_;  // started by this process; all are stored too
+  std::map<std::string, sessions::ActionRecord>
+      actions_;  // started by this process; all are stored too
   std::uint64_t counter_ = 0;
 };
 

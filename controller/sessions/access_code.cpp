@@ -48,7 +48,8 @@ Result<std::string> normalize_access_code(std::string_view typed) {
     if (c == ' ' || c == '-' || c == '\t' || c == '_' || c == '.') continue;
     char up = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (kAccessCodeAlphabet.find(up) == std::string_view::npos) {
-      return Error(ErrorCode::kInvalidArgument, "an access code holds only its nine letters and digits");
+      return Error(ErrorCode::kInvalidArgument,
+                   "an access code holds only its nine letters and digits");
     }
     symbols += up;
     if (symbols.size() > kAccessCodeSymbols) break;
@@ -69,15 +70,17 @@ bool digests_equal(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-LoginRateLimiter::LoginRateLimiter(int max_failures, Clock::duration window, std::size_t max_addresses)
+LoginRateLimiter::LoginRateLimiter(int max_failures, Clock::duration window,
+                                   std::size_t max_addresses)
     : max_failures_(max_failures), window_(window), max_addresses_(max_addresses) {}
 
 void LoginRateLimiter::forget_old(const std::string& address, Clock::time_point now) {
   auto it = failures_.find(address);
   if (it == failures_.end()) return;
   auto& times = it->second;
-  times.erase(std::remove_if(times.begin(), times.end(), [&](auto t) { return now - t >= window_; }),
-              times.end());
+  times.erase(
+      std::remove_if(times.begin(), times.end(), [&](auto t) { return now - t >= window_; }),
+      times.end());
   if (times.empty()) failures_.erase(it);
 }
 
@@ -97,14 +100,17 @@ void LoginRateLimiter::evict_stalest() {
 
 void LoginRateLimiter::record_failure(const std::string& address, Clock::time_point now) {
   forget_old(address, now);
-  if (failures_.find(address) == failures_.end() && failures_.size() >= max_addresses_) evict_stalest();
+  if (failures_.find(address) == failures_.end() && failures_.size() >= max_addresses_)
+    evict_stalest();
   auto& times = failures_[address];
   times.push_back(now);
   // Keep only what the decision needs: the newest max_failures times.
   if (static_cast<int>(times.size()) > max_failures_) times.erase(times.begin());
 }
 
-void LoginRateLimiter::record_success(const std::string& address) { failures_.erase(address); }
+void LoginRateLimiter::record_success(const std::string& address) {
+  failures_.erase(address);
+}
 
 long long LoginRateLimiter::retry_after_seconds(const std::string& address, Clock::time_point now) {
   if (allowed(address, now)) return 0;

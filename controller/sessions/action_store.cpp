@@ -15,12 +15,14 @@ Result<std::vector<TaskVerdict>> parse_verdicts(const std::string& text) {
     const json::value parsed = json::parse(text);
     for (const auto& v : parsed.as_array()) {
       const auto& o = v.as_object();
-      out.push_back({std::string(o.at("candidate").as_string()), std::string(o.at("task").as_string()),
-                     o.at("passed").as_bool(), static_cast<int>(o.at("checks").to_number<std::int64_t>()),
+      out.push_back({std::string(o.at("candidate").as_string()),
+                     std::string(o.at("task").as_string()), o.at("passed").as_bool(),
+                     static_cast<int>(o.at("checks").to_number<std::int64_t>()),
                      static_cast<int>(o.at("failed").to_number<std::int64_t>())});
     }
   } catch (const std::exception& e) {
-    return Error(ErrorCode::kInternal, "stored verdicts are not as expected: " + std::string(e.what()));
+    return Error(ErrorCode::kInternal,
+                 "stored verdicts are not as expected: " + std::string(e.what()));
   }
   return out;
 }
@@ -30,8 +32,11 @@ Result<std::vector<TaskVerdict>> parse_verdicts(const std::string& text) {
 json::array verdicts_json(const std::vector<TaskVerdict>& verdicts) {
   json::array out;
   for (const auto& v : verdicts) {
-    out.push_back(json::object{{"candidate", v.candidate}, {"task", v.task}, {"passed", v.passed},
-                               {"checks", v.checks}, {"failed", v.failed}});
+    out.push_back(json::object{{"candidate", v.candidate},
+                               {"task", v.task},
+                               {"passed", v.passed},
+                               {"checks", v.checks},
+                               {"failed", v.failed}});
   }
   return out;
 }
@@ -56,8 +61,8 @@ Result<ActionRecord> from_stored(const store::ActionRecord& s) {
   auto kind = parse_action_kind(s.kind);
   auto state = parse_action_state(s.state);
   if (!kind || !state) {
-    return Error(ErrorCode::kInternal,
-                 "stored action " + s.id + " has kind \"" + s.kind + "\" and state \"" + s.state + "\"");
+    return Error(ErrorCode::kInternal, "stored action " + s.id + " has kind \"" + s.kind +
+                                           "\" and state \"" + s.state + "\"");
   }
   auto verdicts = parse_verdicts(s.verdicts);
   if (!verdicts.ok()) return std::move(verdicts).error().context("stored action " + s.id);

@@ -12,18 +12,22 @@ Result<std::chrono::seconds> parse_check_interval(std::string_view text) {
       "expected a duration like 30s, 2m or 1h30m (whole seconds, 1s to 24h), or off";
   if (text == "off" || text == "0") return std::chrono::seconds(0);
   auto d = lab::parse_duration(text);
-  if (!d) return Error(ErrorCode::kInvalidArgument, "check interval \"" + std::string(text) + "\": " + expect);
-  if (d->count() % 1000 != 0) {
+  if (!d)
     return Error(ErrorCode::kInvalidArgument,
-                 "check interval \"" + std::string(text) + "\" is not a whole number of seconds; " + expect);
+                 "check interval \"" + std::string(text) + "\": " + expect);
+  if (d->count() % 1000 != 0) {
+    return Error(ErrorCode::kInvalidArgument, "check interval \"" + std::string(text) +
+                                                  "\" is not a whole number of seconds; " + expect);
   }
   auto s = std::chrono::duration_cast<std::chrono::seconds>(*d);
   // A zero duration ("0s") is not a way to say off: the documented range starts at 1s.
   if (s.count() < 1) {
-    return Error(ErrorCode::kInvalidArgument, "check interval \"" + std::string(text) + "\" is below 1s; " + expect);
+    return Error(ErrorCode::kInvalidArgument,
+                 "check interval \"" + std::string(text) + "\" is below 1s; " + expect);
   }
   if (s > kMaxCheckInterval) {
-    return Error(ErrorCode::kInvalidArgument, "check interval \"" + std::string(text) + "\" is above 24h; " + expect);
+    return Error(ErrorCode::kInvalidArgument,
+                 "check interval \"" + std::string(text) + "\" is above 24h; " + expect);
   }
   return s;
 }
@@ -40,9 +44,12 @@ std::string format_check_interval(std::chrono::seconds interval) {
 
 std::string_view to_string(IntervalSource s) {
   switch (s) {
-    case IntervalSource::kSession: return "session";
-    case IntervalSource::kLab: return "lab";
-    case IntervalSource::kDaemon: return "atelierd";
+    case IntervalSource::kSession:
+      return "session";
+    case IntervalSource::kLab:
+      return "lab";
+    case IntervalSource::kDaemon:
+      return "atelierd";
   }
   return "?";
 }

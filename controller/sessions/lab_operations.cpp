@@ -6,18 +6,24 @@ namespace atelier::sessions {
 
 std::string_view to_string(ActionKind k) {
   switch (k) {
-    case ActionKind::kReset: return "reset";
-    case ActionKind::kSolve: return "solve";
-    case ActionKind::kCheckRun: return "check_run";
+    case ActionKind::kReset:
+      return "reset";
+    case ActionKind::kSolve:
+      return "solve";
+    case ActionKind::kCheckRun:
+      return "check_run";
   }
   return "?";
 }
 
 std::string_view to_string(ActionState s) {
   switch (s) {
-    case ActionState::kRunning: return "running";
-    case ActionState::kDone: return "done";
-    case ActionState::kFailed: return "failed";
+    case ActionState::kRunning:
+      return "running";
+    case ActionState::kDone:
+      return "done";
+    case ActionState::kFailed:
+      return "failed";
   }
   return "?";
 }

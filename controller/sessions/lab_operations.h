@@ -32,14 +32,14 @@ struct TaskVerdict {
 
 // An action started by a trainer; it runs in the background and is polled by id.
 struct ActionRecord {
-  std::string id;          // "a" + digits, unique in the daemon's life and across restarts
+  std::string id;  // "a" + digits, unique in the daemon's life and across restarts
   ActionKind kind = ActionKind::kReset;
   std::string session;
   std::vector<std::string> candidates;  // the labs it acts on
-  std::string host;        // reset of one host; "" for the whole lab
+  std::string host;                     // reset of one host; "" for the whole lab
   ActionState state = ActionState::kRunning;
-  std::string error;       // when failed
-  std::string run_id;      // check runs: the run id of the stored results
+  std::string error;                  // when failed
+  std::string run_id;                 // check runs: the run id of the stored results
   std::vector<TaskVerdict> verdicts;  // check runs, when done
   TimePoint started_at{};
   std::optional<TimePoint> finished_at;
@@ -53,13 +53,13 @@ struct HostAccess {
   std::string console;      // "virsh -c URI console DOMAIN", or "log: PATH" (read-only log)
   std::string console_log;  // the console log file on the hypervisor host, "" when none
   std::vector<std::pair<std::string, std::string>> addresses;  // (network, address)
-  std::string ssh_user;     // root
+  std::string ssh_user;                                        // root
   std::string ssh_password;
 };
 struct LabAccess {
-  std::string host;         // the hypervisor host the lab is placed on
+  std::string host;  // the hypervisor host the lab is placed on
   std::vector<HostAccess> hosts;
-  std::string note;         // how SSH reaches the lab (its networks are isolated)
+  std::string note;  // how SSH reaches the lab (its networks are isolated)
 };
 
 // Implemented by the reconciler. Thread-safe. Starting an action returns at once with its

@@ -25,8 +25,8 @@ std::optional<LabStatus> parse_lab_status(std::string_view s);
 
 // The provisioning steps of a candidate lab, in order (ARCHITECTURE.md, "Provisioning").
 enum class Step { kNetworks, kDisks, kDomains, kBooted, kAgent, kRoles, kIncidents, kReady };
-inline constexpr std::array<Step, 8> kSteps = {Step::kNetworks, Step::kDisks,  Step::kDomains,
-                                               Step::kBooted,   Step::kAgent,  Step::kRoles,
+inline constexpr std::array<Step, 8> kSteps = {Step::kNetworks,  Step::kDisks, Step::kDomains,
+                                               Step::kBooted,    Step::kAgent, Step::kRoles,
                                                Step::kIncidents, Step::kReady};
 std::string_view to_string(Step s);  // "networks", "disks", ...
 enum class StepState { kPending, kRunning, kDone, kFailed };

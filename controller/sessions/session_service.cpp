@@ -14,9 +14,10 @@ namespace fs = std::filesystem;
 
 Status validate_id(std::string_view what, std::string_view id) {
   auto bad = [&](const std::string& why) {
-    return Error(ErrorCode::kInvalidArgument,
-                 std::string(what) + " \"" + std::string(id) + "\" " + why +
-                     "; use 1 to 24 characters among a-z, 0-9 and '_', starting with a letter or digit");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        std::string(what) + " \"" + std::string(id) + "\" " + why +
+            "; use 1 to 24 characters among a-z, 0-9 and '_', starting with a letter or digit");
   };
   if (id.empty()) return bad("is empty");
   if (id.size() > 24) return bad("is longer than 24 characters");
@@ -38,10 +39,13 @@ std::uint64_t SessionService::random() {
 }
 
 Result<fs::path> SessionService::resolve_lab_path(std::string_view lab) const {
-  if (lab.empty()) return Error(ErrorCode::kInvalidArgument, "\"lab\" is empty; give a lab id or a lab path");
+  if (lab.empty())
+    return Error(ErrorCode::kInvalidArgument, "\"lab\" is empty; give a lab id or a lab path");
   std::error_code ec;
   fs::path root = fs::weakly_canonical(options_.labs_dir, ec);
-  if (ec) return Error(ErrorCode::kIo, ec.message()).context("resolve labs dir " + options_.labs_dir.string());
+  if (ec)
+    return Error(ErrorCode::kIo, ec.message())
+        .context("resolve labs dir " + options_.labs_dir.string());
   fs::path p(lab);
   if (p.is_relative()) p = root / p;
   if (fs::is_directory(p, ec)) p /= "lab.yaml";
@@ -50,11 +54,13 @@ Result<fs::path> SessionService::resolve_lab_path(std::string_view lab) const {
   auto [root_end, p_it] = std::mismatch(root.begin(), root.end(), p.begin(), p.end());
   if (root_end != root.end()) {
     return Error(ErrorCode::kPermissionDenied,
-                 "the lab \"" + std::string(lab) + "\" is outside the labs folder " + root.string() +
-                     "; atelierd only runs labs from there (--labs-dir)");
+                 "the lab \"" + std::string(lab) + "\" is outside the labs folder " +
+                     root.string() + "; atelierd only runs labs from there (--labs-dir)");
   }
   if (!fs::is_regular_file(p, ec)) {
-    return Error(ErrorCode::kNotFound, "no lab at " + p.string() + " (looked for a lab folder with a lab.yaml, or a lab.yaml)");
+    return Error(
+        ErrorCode::kNotFound,
+        "no lab at " + p.string() + " (looked for a lab folder with a lab.yaml, or a lab.yaml)");
   }
   return p;
 }
@@ -64,11 +70,13 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
                                                     std::vector<lab::Diagnostic>* diagnostics) {
   if (request.name) ATELIER_RETURN_IF_ERROR(validate_id("session name", *request.name));
   if (request.candidates.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "\"candidates\" is empty; list at least one candidate id");
+    return Error(ErrorCode::kInvalidArgument,
+                 "\"candidates\" is empty; list at least one candidate id");
   }
   if (request.candidates.size() > kMaxCandidates) {
-    return Error(ErrorCode::kInvalidArgument, "more than " + std::to_string(kMaxCandidates) +
-                                                  " candidates; split the group into several sessions");
+    return Error(ErrorCode::kInvalidArgument,
+                 "more than " + std::to_string(kMaxCandidates) +
+                     " candidates; split the group into several sessions");
   }
   std::set<std::string_view> seen;
   for (const auto& c : request.candidates) {
@@ -79,7 +87,8 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
   }
   if (request.check_interval &&
       (request.check_interval->count() < 0 || *request.check_interval > kMaxCheckInterval)) {
-    return Error(ErrorCode::kInvalidArgument, "the check interval must lie between 1s and 24h, or be off (0)");
+    return Error(ErrorCode::kInvalidArgument,
+                 "the check interval must lie between 1s and 24h, or be off (0)");
   }
   auto path = resolve_lab_path(request.lab);
   if (!path.ok()) return std::move(path).error();
@@ -118,10 +127,12 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
     Status s = store_.create_session(
         record, request.candidates,
         {0, record.created_at, std::string(actor), "session.create", "session " + record.id,
-         "lab " + record.lab_id + ", " + std::to_string(request.candidates.size()) + " candidate(s)" +
-             (!record.check_interval            ? std::string()
-              : record.check_interval->count() == 0 ? std::string(", no periodic checks")
-                                                    : ", checks every " + format_check_interval(*record.check_interval))});
+         "lab " + record.lab_id + ", " + std::to_string(request.candidates.size()) +
+             " candidate(s)" +
+             (!record.check_interval ? std::string()
+              : record.check_interval->count() == 0
+                  ? std::string(", no periodic checks")
+                  : ", checks every " + format_check_interval(*record.check_interval))});
     if (s.ok()) return record;
     if (s.error().code() != ErrorCode::kAlreadyExists || request.name || attempt >= 4) {
       return std::move(s).error();
@@ -135,7 +146,8 @@ Status SessionService::destroy(std::string_view session, std::string_view actor)
                                    "session " + std::string(session), ""});
 }
 
-Result<lab::Lab> SessionService::candidate_lab(std::string_view session, std::string_view candidate) {
+Result<lab::Lab> SessionService::candidate_lab(std::string_view session,
+                                               std::string_view candidate) {
   auto record = store_.get_session(session);
   if (!record.ok()) return std::move(record).error();
   auto cl = store_.get_candidate_lab(session, candidate);
@@ -146,7 +158,8 @@ Result<lab::Lab> SessionService::candidate_lab(std::string_view session, std::st
   }
   auto resolved = lab::resolve(*loaded, candidate, record->seed);
   if (!resolved.ok()) {
-    return std::move(resolved).error().context("resolve lab for candidate " + std::string(candidate));
+    return std::move(resolved).error().context("resolve lab for candidate " +
+                                               std::string(candidate));
   }
   return resolved;
 }

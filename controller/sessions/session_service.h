@@ -42,8 +42,8 @@ struct CreateSessionRequest {
 class SessionService {
  public:
   struct Options {
-    std::filesystem::path labs_dir;     // every lab a session uses lives below this folder
-    lab::LoadOptions load;              // recipes root etc.
+    std::filesystem::path labs_dir;  // every lab a session uses lives below this folder
+    lab::LoadOptions load;           // recipes root etc.
     std::function<store::TimePoint()> clock = [] { return store::Clock::now(); };
     std::function<std::uint64_t()> random;  // for ids and seeds; std::random_device when empty
   };
@@ -70,7 +70,9 @@ class SessionService {
   Result<std::filesystem::path> resolve_lab_path(std::string_view lab) const;
 
   store::Store& store() { return store_; }
-  const Options& options() const { return options_; }  // the labs dir and load options (the pages list labs)
+  const Options& options() const {
+    return options_;
+  }  // the labs dir and load options (the pages list labs)
   store::TimePoint now() const { return options_.clock(); }
 
  private:

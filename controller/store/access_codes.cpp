@@ -1,7 +1,7 @@
 // Candidate access codes (generation and keyed digest only) and the web sessions a login opens
 // (the SHA-256 of the cookie only). See store.h for the contracts; nothing here sees a code.
-#include "controller/store/store.h"
 #include "controller/store/millis.h"
+#include "controller/store/store.h"
 
 namespace atelier::store {
 Result<std::vector<AccessCodeRecord>> Store::list_access_codes(std::string_view session) {

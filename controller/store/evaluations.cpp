@@ -4,8 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include "controller/store/store.h"
 #include "controller/store/millis.h"
+#include "controller/store/store.h"
 
 namespace atelier::store {
 namespace {
@@ -28,8 +28,8 @@ Status require_candidate(Database& db, std::string_view session, std::string_vie
   auto row = st->step();
   if (!row.ok()) return std::move(row).error();
   if (!*row) {
-    return Error(ErrorCode::kNotFound,
-                 "no candidate \"" + std::string(candidate) + "\" in session \"" + std::string(session) + "\"");
+    return Error(ErrorCode::kNotFound, "no candidate \"" + std::string(candidate) +
+                                           "\" in session \"" + std::string(session) + "\"");
   }
   return ok_status();
 }
@@ -41,7 +41,8 @@ Result<std::optional<FreezeRecord>> read_freeze(Database& db, std::string_view s
   auto row = st->step();
   if (!row.ok()) return std::move(row).error();
   if (!*row) return std::optional<FreezeRecord>();
-  return std::optional<FreezeRecord>(FreezeRecord{st->column_text(0), from_millis(st->column_int(1)), st->column_text(2)});
+  return std::optional<FreezeRecord>(
+      FreezeRecord{st->column_text(0), from_millis(st->column_int(1)), st->column_text(2)});
 }
 
 std::string candidate_target(std::string_view session, std::string_view candidate) {
@@ -50,20 +51,28 @@ std::string candidate_target(std::string_view session, std::string_view candidat
 
 }  // namespace
 
-Result<std::int64_t> Store::add_annotation(const AnnotationRecord& a, std::string_view audit_actor) {
+Result<std::int64_t> Store::add_annotation(const AnnotationRecord& a,
+                                           std::string_view audit_actor) {
   if (is_blank(a.text)) return Error(ErrorCode::kInvalidArgument, "an annotation needs a text");
   if (a.text.size() > kMaxAnnotationTextBytes) {
     return Error(ErrorCode::kInvalidArgument, "the annotation is longer than " +
-                                                  std::to_string(kMaxAnnotationTextBytes) + " bytes; shorten the note");
+                                                  std::to_string(kMaxAnnotationTextBytes) +
+                                                  " bytes; shorten the note");
   }
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   ATELIER_RETURN_IF_ERROR(require_candidate(db_, a.session, a.candidate));
   auto st = db_.prepare(
-      "INSERT INTO annotations (session, candidate, task, result_id, text, who, at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO annotations (session, candidate, task, result_id, text, who, at) VALUES (?, ?, "
+      "?, ?, ?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, a.session).bind(2, a.candidate).bind(3, a.task).bind(4, a.result_id).bind(5, a.text)
-      .bind(6, a.who).bind(7, to_millis(a.at));
+  st->bind(1, a.session)
+      .bind(2, a.candidate)
+      .bind(3, a.task)
+      .bind(4, a.result_id)
+      .bind(5, a.text)
+      .bind(6, a.who)
+      .bind(7, to_millis(a.at));
   ATELIER_RETURN_IF_ERROR(st->run());
   const std::int64_t seq = db_.last_insert_rowid();
   std::string about = a.task.empty() ? "the candidate" : "task " + a.task;
@@ -75,9 +84,11 @@ Result<std::int64_t> Store::add_annotation(const AnnotationRecord& a, std::strin
   return seq;
 }
 
-Result<std::vector<AnnotationRecord>> Store::list_annotations(std::string_view session,
-                                                              std::optional<std::string_view> candidate) {
-  std::string sql = "SELECT seq, session, candidate, task, result_id, text, who, at FROM annotations WHERE session = ?";
+Result<std::vector<AnnotationRecord>> Store::list_annotations(
+    std::string_view session, std::optional<std::string_view> candidate) {
+  std::string sql =
+      "SELECT seq, session, candidate, task, result_id, text, who, at FROM annotations WHERE "
+      "session = ?";
   if (candidate) sql += " AND candidate = ?";
   sql += " ORDER BY seq";
   auto st = db_.prepare(sql);
@@ -90,7 +101,8 @@ Result<std::vector<AnnotationRecord>> Store::list_annotations(std::string_view s
     if (!row.ok()) return std::move(row).error();
     if (!*row) break;
     out.push_back({st->column_int(0), st->column_text(1), st->column_text(2), st->column_text(3),
-                   st->column_text(4), st->column_text(5), st->column_text(6), from_millis(st->column_int(7))});
+                   st->column_text(4), st->column_text(5), st->column_text(6),
+                   from_millis(st->column_int(7))});
   }
   return out;
 }
@@ -100,7 +112,8 @@ Result<std::int64_t> Store::add_override(const OverrideRecord& o, std::string_vi
     return Error(ErrorCode::kInvalidArgument, "an override needs a written justification");
   }
   if (!(o.points >= 0)) {
-    return Error(ErrorCode::kInvalidArgument, "an override's points must be 0 or more, not " + points_text(o.points));
+    return Error(ErrorCode::kInvalidArgument,
+                 "an override's points must be 0 or more, not " + points_text(o.points));
   }
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
@@ -113,24 +126,32 @@ Result<std::int64_t> Store::add_override(const OverrideRecord& o, std::string_vi
                                                      "; they no longer change");
   }
   auto st = db_.prepare(
-      "INSERT INTO overrides (session, candidate, task, points, justification, who, at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO overrides (session, candidate, task, points, justification, who, at) VALUES (?, "
+      "?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, o.session).bind(2, o.candidate).bind(3, o.task).bind_double(4, o.points).bind(5, o.justification)
-      .bind(6, o.who).bind(7, to_millis(o.at));
+  st->bind(1, o.session)
+      .bind(2, o.candidate)
+      .bind(3, o.task)
+      .bind_double(4, o.points)
+      .bind(5, o.justification)
+      .bind(6, o.who)
+      .bind(7, to_millis(o.at));
   ATELIER_RETURN_IF_ERROR(st->run());
   const std::int64_t seq = db_.last_insert_rowid();
-  ATELIER_RETURN_IF_ERROR(insert_audit({0, o.at, std::string(audit_actor), "results.override",
-                                        candidate_target(o.session, o.candidate),
-                                        "by " + o.who + ": task " + o.task + " set to " + points_text(o.points) +
-                                            " points; justification: " + o.justification}));
+  ATELIER_RETURN_IF_ERROR(
+      insert_audit({0, o.at, std::string(audit_actor), "results.override",
+                    candidate_target(o.session, o.candidate),
+                    "by " + o.who + ": task " + o.task + " set to " + points_text(o.points) +
+                        " points; justification: " + o.justification}));
   ATELIER_RETURN_IF_ERROR(tx->commit());
   return seq;
 }
 
-Result<std::vector<OverrideRecord>> Store::list_overrides(std::string_view session,
-                                                          std::optional<std::string_view> candidate) {
+Result<std::vector<OverrideRecord>> Store::list_overrides(
+    std::string_view session, std::optional<std::string_view> candidate) {
   std::string sql =
-      "SELECT seq, session, candidate, task, points, justification, who, at FROM overrides WHERE session = ?";
+      "SELECT seq, session, candidate, task, points, justification, who, at FROM overrides WHERE "
+      "session = ?";
   if (candidate) sql += " AND candidate = ?";
   sql += " ORDER BY seq";
   auto st = db_.prepare(sql);
@@ -143,13 +164,14 @@ Result<std::vector<OverrideRecord>> Store::list_overrides(std::string_view sessi
     if (!row.ok()) return std::move(row).error();
     if (!*row) break;
     out.push_back({st->column_int(0), st->column_text(1), st->column_text(2), st->column_text(3),
-                   st->column_double(4), st->column_text(5), st->column_text(6), from_millis(st->column_int(7))});
+                   st->column_double(4), st->column_text(5), st->column_text(6),
+                   from_millis(st->column_int(7))});
   }
   return out;
 }
 
-Result<FreezeRecord> Store::freeze_session(std::string_view session, TimePoint at, std::string_view who,
-                                           std::string_view audit_actor) {
+Result<FreezeRecord> Store::freeze_session(std::string_view session, TimePoint at,
+                                           std::string_view who, std::string_view audit_actor) {
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto exists = db_.prepare("SELECT 1 FROM sessions WHERE id = ?");

@@ -223,6 +223,8 @@ ALTER TABLE results ADD COLUMN integrity TEXT NOT NULL DEFAULT '';
 
 }  // namespace
 
-std::span<const char* const> migrations() { return {kMigrations, std::size(kMigrations)}; }
+std::span<const char* const> migrations() {
+  return {kMigrations, std::size(kMigrations)};
+}
 
 }  // namespace atelier::store

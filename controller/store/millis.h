@@ -14,7 +14,8 @@ inline std::int64_t to_millis(sessions::TimePoint t) {
 }
 
 inline sessions::TimePoint from_millis(std::int64_t ms) {
-  return sessions::TimePoint(std::chrono::duration_cast<sessions::Clock::duration>(std::chrono::milliseconds(ms)));
+  return sessions::TimePoint(
+      std::chrono::duration_cast<sessions::Clock::duration>(std::chrono::milliseconds(ms)));
 }
 
 }  // namespace atelier::store

@@ -46,12 +46,12 @@ std::optional<std::uint64_t> number(std::string_view s) {
   return v;
 }
 
-bool derive(std::string_view password, const std::vector<unsigned char>& salt, const ScryptParams& q,
-            unsigned char* key, std::size_t key_len) {
+bool derive(std::string_view password, const std::vector<unsigned char>& salt,
+            const ScryptParams& q, unsigned char* key, std::size_t key_len) {
   // 128 * N * r bytes of work memory, plus room: OpenSSL's default cap (32 MiB) is just short.
   const std::uint64_t maxmem = 128 * q.n * q.r + 128 * q.r * q.p + (std::uint64_t{1} << 20);
-  return EVP_PBE_scrypt(password.data(), password.size(), salt.data(), salt.size(), q.n, q.r, q.p, maxmem, key,
-                        key_len) == 1;
+  return EVP_PBE_scrypt(password.data(), password.size(), salt.data(), salt.size(), q.n, q.r, q.p,
+                        maxmem, key, key_len) == 1;
 }
 
 }  // namespace
@@ -65,8 +65,8 @@ Result<std::string> hash_password(std::string_view password, ScryptParams params
   if (!derive(password, salt, params, key.data(), key.size())) {
     return Error(ErrorCode::kInternal, "scrypt failed (N=" + std::to_string(params.n) + ")");
   }
-  return "scrypt$" + std::to_string(params.n) + "$" + std::to_string(params.r) + "$" + std::to_string(params.p) +
-         "$" + crypto::to_hex(salt) + "$" + crypto::to_hex(key);
+  return "scrypt$" + std::to_string(params.n) + "$" + std::to_string(params.r) + "$" +
+         std::to_string(params.p) + "$" + crypto::to_hex(salt) + "$" + crypto::to_hex(key);
 }
 
 std::optional<ScryptParams> parse_password_hash(std::string_view stored) {
@@ -77,7 +77,8 @@ std::optional<ScryptParams> parse_password_hash(std::string_view stored) {
   if (*n < 1024 || *n > (1u << 20) || (*n & (*n - 1)) != 0) return std::nullopt;
   if (*r < 1 || *r > 32 || *p < 1 || *p > 16) return std::nullopt;
   auto salt = from_hex(parts[4]), key = from_hex(parts[5]);
-  if (!salt || salt->size() < 8 || !key || key->size() < 16 || key->size() > 64) return std::nullopt;
+  if (!salt || salt->size() < 8 || !key || key->size() < 16 || key->size() > 64)
+    return std::nullopt;
   return ScryptParams{*n, *r, *p};
 }
 

@@ -7,7 +7,8 @@ namespace atelier::store {
 namespace {
 
 std::string millis(TimePoint t) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
 void field(std::string& out, const char* name, const std::string& value) {
@@ -46,7 +47,8 @@ std::string canonical_result(const ResultRecord& r) {
 
 SignedFields sign_result(const evidence::SigningKey* key, const ResultRecord& result) {
   if (key == nullptr) return {};
-  return {evidence::base64_encode(key->sign(canonical_result(result))), evidence::fingerprint(key->public_key())};
+  return {evidence::base64_encode(key->sign(canonical_result(result))),
+          evidence::fingerprint(key->public_key())};
 }
 
 bool verify_result(const evidence::PublicKey& key, const ResultRecord& result) {

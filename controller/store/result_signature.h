@@ -17,7 +17,8 @@ namespace atelier::store {
 // one line "NAME LENGTH:VALUE\n" where LENGTH is VALUE's size in bytes (so no value can forge a
 // field boundary), integers in decimal and times in milliseconds since the Unix epoch (the
 // store's precision). Then, only for a result that carries tamper evidence (a non-empty
-// integrity), one more line "integrity LENGTH:VALUE\n". signature and signing_key are not part of it.
+// integrity), one more line "integrity LENGTH:VALUE\n". signature and signing_key are not part of
+// it.
 std::string canonical_result(const ResultRecord& result);
 
 struct SignedFields {

@@ -5,7 +5,8 @@
 namespace atelier::store {
 
 Result<std::vector<ActionRecord>> Store::list_running_actions(std::string_view session) {
-  auto st = db_.prepare("SELECT id FROM actions WHERE session = ? AND state = 'running' ORDER BY started_at, id");
+  auto st = db_.prepare(
+      "SELECT id FROM actions WHERE session = ? AND state = 'running' ORDER BY started_at, id");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session);
   std::vector<std::string> ids;

@@ -19,7 +19,8 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   ErrorCode code = ErrorCode::kIo;
   if (primary == SQLITE_CONSTRAINT) code = ErrorCode::kAlreadyExists;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) code = ErrorCode::kUnavailable;
-  return Error(code, std::string("sqlite: ") + (msg ? msg : "unknown error")).context(std::string(what));
+  return Error(code, std::string("sqlite: ") + (msg ? msg : "unknown error"))
+      .context(std::string(what));
 }
 
 }  // namespace
@@ -37,8 +38,8 @@ Result<Database> Database::open(const std::filesystem::path& file) {
     return Error(ErrorCode::kIo, std::strerror(errno)).context("open database " + file.string());
   }
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(
+      file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Error err = sqlite_error(db, rc, "open database " + file.string());
     sqlite3_close(db);
@@ -46,8 +47,9 @@ Result<Database> Database::open(const std::filesystem::path& file) {
   }
   Database out(db);
   sqlite3_busy_timeout(db, 5000);
-  ATELIER_RETURN_IF_ERROR(out.exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-                                   "PRAGMA synchronous=NORMAL;"));
+  ATELIER_RETURN_IF_ERROR(
+      out.exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+               "PRAGMA synchronous=NORMAL;"));
   return out;
 }
 
@@ -78,12 +80,17 @@ Status Database::exec(std::string_view sql) {
 Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return sqlite_error(db_, rc, "prepare SQL: " + std::string(sql.substr(0, 60)));
+  if (rc != SQLITE_OK)
+    return sqlite_error(db_, rc, "prepare SQL: " + std::string(sql.substr(0, 60)));
   return Statement(db_, stmt);
 }
 
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-int Database::changes() const { return sqlite3_changes(db_); }
+std::int64_t Database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int Database::changes() const {
+  return sqlite3_changes(db_);
+}
 
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), bind_error_(other.bind_error_) {}
@@ -146,8 +153,12 @@ Status Statement::reset() {
   return ok_status();
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
-double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
+double Statement::column_double(int index) const {
+  return sqlite3_column_double(stmt_, index);
+}
 std::string Statement::column_text(int index) const {
   const unsigned char* t = sqlite3_column_text(stmt_, index);
   if (t == nullptr) return {};

@@ -53,11 +53,14 @@ class Statement {
 
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view value);
-  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::string& value) {
+    return bind(index, std::string_view(value));
+  }
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::optional<std::string>& value);  // nullopt -> NULL
   Statement& bind_null(int index);
-  Statement& bind_double(int index, double value);  // a name of its own: bind(i, 3) stays unambiguous
+  Statement& bind_double(int index,
+                         double value);  // a name of its own: bind(i, 3) stays unambiguous
 
   // Steps once: true when a row is available, false when done. A bind error surfaces here.
   Result<bool> step();

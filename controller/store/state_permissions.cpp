@@ -25,7 +25,8 @@ Status set_mode(const fs::path& p, unsigned mode, std::vector<PermissionChange>&
   unsigned now = static_cast<unsigned>(st->st_mode) & 07777;
   if (now == mode || S_ISLNK(st->st_mode)) return ok_status();
   if (::chmod(p.c_str(), mode) != 0) {
-    return Error(ErrorCode::kIo, std::strerror(errno)).context("set mode " + mode_string(mode) + " on " + p.string());
+    return Error(ErrorCode::kIo, std::strerror(errno))
+        .context("set mode " + mode_string(mode) + " on " + p.string());
   }
   changes.push_back({p, now, mode});
   return ok_status();
@@ -56,10 +57,12 @@ Status create_private_dir(const fs::path& given) {
   if (stat_of(dir)) return ok_status();
   std::error_code ec;
   fs::create_directories(dir.parent_path(), ec);
-  if (ec) return Error(ErrorCode::kIo, ec.message()).context("create state directory " + dir.string());
+  if (ec)
+    return Error(ErrorCode::kIo, ec.message()).context("create state directory " + dir.string());
   // mkdir with 0700 (the umask only removes bits): never a moment world-readable.
   if (::mkdir(dir.c_str(), kPrivateDirMode) != 0 && errno != EEXIST) {
-    return Error(ErrorCode::kIo, std::strerror(errno)).context("create state directory " + dir.string());
+    return Error(ErrorCode::kIo, std::strerror(errno))
+        .context("create state directory " + dir.string());
   }
   if (::chmod(dir.c_str(), kPrivateDirMode) != 0) {
     return Error(ErrorCode::kIo, std::strerror(errno)).context("set mode 0700 on " + dir.string());
@@ -85,7 +88,8 @@ Result<std::vector<PermissionChange>> secure_state_dir(const fs::path& state_dir
       ATELIER_RETURN_IF_ERROR(set_mode(folder, kTraversableDirMode, changes));
     }
   }
-  ATELIER_RETURN_IF_ERROR(set_mode(root, traversed ? kTraversableDirMode : kPrivateDirMode, changes));
+  ATELIER_RETURN_IF_ERROR(
+      set_mode(root, traversed ? kTraversableDirMode : kPrivateDirMode, changes));
   for (const auto& name : private_state_files()) {
     ATELIER_RETURN_IF_ERROR(set_mode(root / name, kPrivateFileMode, changes));
   }

@@ -35,8 +35,8 @@ std::vector<std::string> private_state_files();
 // 0700 or 0711). Returns the modes it changed on paths that already existed (for a log line
 // each). Idempotent. Errors:
 // kIo naming the path when a folder cannot be created or a mode cannot be set.
-Result<std::vector<PermissionChange>> secure_state_dir(const std::filesystem::path& state_dir,
-                                                       const std::vector<std::filesystem::path>& qemu_paths);
+Result<std::vector<PermissionChange>> secure_state_dir(
+    const std::filesystem::path& state_dir, const std::vector<std::filesystem::path>& qemu_paths);
 
 // Creates dir and missing parents, dir itself 0700, when absent; an existing one is left as is.
 Status create_private_dir(const std::filesystem::path& dir);

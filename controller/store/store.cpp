@@ -14,13 +14,13 @@
 namespace atelier::store {
 namespace {
 
-
 constexpr const char* kStepColumns =
     "step_networks, step_disks, step_domains, step_booted, step_agent, step_roles, "
     "step_incidents, step_ready";
 
 template <typename E, std::size_t N>
-std::optional<E> parse_enum(std::string_view s, const std::array<std::pair<E, std::string_view>, N>& table) {
+std::optional<E> parse_enum(std::string_view s,
+                            const std::array<std::pair<E, std::string_view>, N>& table) {
   for (const auto& [value, name] : table) {
     if (name == s) return value;
   }
@@ -35,7 +35,9 @@ std::string_view enum_name(E e, const std::array<std::pair<E, std::string_view>,
 }
 
 constexpr std::array<std::pair<ObjectKind, std::string_view>, 3> kObjectKindNames = {
-    {{ObjectKind::kNetwork, "network"}, {ObjectKind::kVolume, "volume"}, {ObjectKind::kDomain, "domain"}}};
+    {{ObjectKind::kNetwork, "network"},
+     {ObjectKind::kVolume, "volume"},
+     {ObjectKind::kDomain, "domain"}}};
 constexpr std::array<std::pair<ObjectState, std::string_view>, 3> kObjectStateNames = {
     {{ObjectState::kIntended, "intended"},
      {ObjectState::kCreated, "created"},
@@ -61,7 +63,8 @@ SessionRecord read_session(const Statement& st) {
   return s;
 }
 constexpr const char* kSessionColumns =
-    "id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by, check_interval_s, "
+    "id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by, "
+    "check_interval_s, "
     "candidate_resets";
 
 Result<CandidateLabRecord> read_candidate_lab(const Statement& st) {
@@ -108,10 +111,18 @@ ResultRecord read_result(const Statement& st) {
 
 }  // namespace
 
-std::string_view to_string(ObjectKind k) { return enum_name(k, kObjectKindNames); }
-std::optional<ObjectKind> parse_object_kind(std::string_view s) { return parse_enum(s, kObjectKindNames); }
-std::string_view to_string(ObjectState s) { return enum_name(s, kObjectStateNames); }
-std::optional<ObjectState> parse_object_state(std::string_view s) { return parse_enum(s, kObjectStateNames); }
+std::string_view to_string(ObjectKind k) {
+  return enum_name(k, kObjectKindNames);
+}
+std::optional<ObjectKind> parse_object_kind(std::string_view s) {
+  return parse_enum(s, kObjectKindNames);
+}
+std::string_view to_string(ObjectState s) {
+  return enum_name(s, kObjectStateNames);
+}
+std::optional<ObjectState> parse_object_state(std::string_view s) {
+  return parse_enum(s, kObjectStateNames);
+}
 
 std::filesystem::path Store::database_path(const std::filesystem::path& state_dir) {
   return state_dir / "atelier.db";
@@ -146,7 +157,9 @@ Result<Store> Store::open_file_at_version(const std::filesystem::path& file, int
   return store;
 }
 
-int Store::latest_schema_version() { return static_cast<int>(migrations().size()); }
+int Store::latest_schema_version() {
+  return static_cast<int>(migrations().size());
+}
 
 Result<int> Store::schema_version() {
   auto st = db_.prepare("PRAGMA user_version");
@@ -176,9 +189,13 @@ Status Store::migrate(int up_to) {
 }
 
 Status Store::insert_audit(const AuditEntry& entry) {
-  auto st = db_.prepare("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)");
+  auto st =
+      db_.prepare("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, to_millis(entry.at)).bind(2, entry.actor).bind(3, entry.action).bind(4, entry.target)
+  st->bind(1, to_millis(entry.at))
+      .bind(2, entry.actor)
+      .bind(3, entry.action)
+      .bind(4, entry.target)
       .bind(5, entry.detail);
   return st->run();
 }
@@ -207,17 +224,22 @@ Result<std::vector<AuditEntry>> Store::list_audit(std::size_t limit) {
   return out;
 }
 
-Status Store::create_session(const SessionRecord& session, const std::vector<std::string>& candidates,
-                             const AuditEntry& audit) {
+Status Store::create_session(const SessionRecord& session,
+                             const std::vector<std::string>& candidates, const AuditEntry& audit) {
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto st = db_.prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, session.id).bind(2, session.lab_path).bind(3, session.lab_id)
-      .bind(4, static_cast<std::int64_t>(session.seed)).bind(5, to_millis(session.created_at))
-      .bind(6, to_string(session.desired)).bind(7, to_string(session.status))
-      .bind(8, std::int64_t{session.feedback ? 1 : 0}).bind(9, session.created_by);
+  st->bind(1, session.id)
+      .bind(2, session.lab_path)
+      .bind(3, session.lab_id)
+      .bind(4, static_cast<std::int64_t>(session.seed))
+      .bind(5, to_millis(session.created_at))
+      .bind(6, to_string(session.desired))
+      .bind(7, to_string(session.status))
+      .bind(8, std::int64_t{session.feedback ? 1 : 0})
+      .bind(9, session.created_by);
   if (session.check_interval) {
     st->bind(10, static_cast<std::int64_t>(session.check_interval->count()));
   } else {
@@ -227,15 +249,19 @@ Status Store::create_session(const SessionRecord& session, const std::vector<std
   Status s = st->run();
   if (!s.ok()) {
     if (s.error().code() == ErrorCode::kAlreadyExists) {
-      return Error(ErrorCode::kAlreadyExists, "a session named \"" + session.id + "\" already exists");
+      return Error(ErrorCode::kAlreadyExists,
+                   "a session named \"" + session.id + "\" already exists");
     }
     return std::move(s).error().context("record session " + session.id);
   }
-  auto lab = db_.prepare("INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES (?, ?, ?, ?)");
+  auto lab = db_.prepare(
+      "INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES (?, ?, ?, ?)");
   if (!lab.ok()) return std::move(lab).error();
   for (const auto& c : candidates) {
     ATELIER_RETURN_IF_ERROR(lab->reset());
-    lab->bind(1, session.id).bind(2, c).bind(3, to_string(LabStatus::kPending))
+    lab->bind(1, session.id)
+        .bind(2, c)
+        .bind(3, to_string(LabStatus::kPending))
         .bind(4, to_millis(session.created_at));
     Status r = lab->run();
     if (!r.ok()) {
@@ -273,8 +299,8 @@ Result<std::vector<SessionRecord>> Store::list_sessions() {
   return out;
 }
 
-Result<std::vector<SessionRecord>> Store::list_sessions_page(const std::optional<std::string>& after,
-                                                             std::size_t limit) {
+Result<std::vector<SessionRecord>> Store::list_sessions_page(
+    const std::optional<std::string>& after, std::size_t limit) {
   std::int64_t from_at = std::numeric_limits<std::int64_t>::min();
   std::string from_id;
   if (after) {
@@ -284,8 +310,9 @@ Result<std::vector<SessionRecord>> Store::list_sessions_page(const std::optional
     from_id = last->id;
   }
   // Keyset order (created_at, id): a page is found by the index, whatever its depth.
-  auto st = db_.prepare(std::string("SELECT ") + kSessionColumns +
-                        " FROM sessions WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?");
+  auto st =
+      db_.prepare(std::string("SELECT ") + kSessionColumns +
+                  " FROM sessions WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, from_at).bind(2, from_id).bind(3, static_cast<std::int64_t>(limit));
   std::vector<SessionRecord> out;
@@ -298,14 +325,16 @@ Result<std::vector<SessionRecord>> Store::list_sessions_page(const std::optional
   return out;
 }
 
-Status Store::set_desired_state(std::string_view id, DesiredState desired, const AuditEntry& audit) {
+Status Store::set_desired_state(std::string_view id, DesiredState desired,
+                                const AuditEntry& audit) {
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto st = db_.prepare("UPDATE sessions SET desired = ? WHERE id = ?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, to_string(desired)).bind(2, id);
   ATELIER_RETURN_IF_ERROR(st->run());
-  if (db_.changes() == 0) return Error(ErrorCode::kNotFound, "no session \"" + std::string(id) + "\"");
+  if (db_.changes() == 0)
+    return Error(ErrorCode::kNotFound, "no session \"" + std::string(id) + "\"");
   ATELIER_RETURN_IF_ERROR(insert_audit(audit));
   return tx->commit();
 }
@@ -317,14 +346,16 @@ Status Store::set_session_status(std::string_view id, LabStatus status) {
   if (!st.ok()) return std::move(st).error();
   st->bind(1, to_string(status)).bind(2, id);
   ATELIER_RETURN_IF_ERROR(st->run());
-  if (db_.changes() == 0) return Error(ErrorCode::kNotFound, "no session \"" + std::string(id) + "\"");
+  if (db_.changes() == 0)
+    return Error(ErrorCode::kNotFound, "no session \"" + std::string(id) + "\"");
   return tx->commit();
 }
 
 Result<std::vector<CandidateLabRecord>> Store::list_candidate_labs(std::string_view session) {
-  auto st = db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
-                        ", error, host, updated_at, handed_over_at FROM candidate_labs WHERE session = ? "
-                        "ORDER BY rowid");
+  auto st =
+      db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
+                  ", error, host, updated_at, handed_over_at FROM candidate_labs WHERE session = ? "
+                  "ORDER BY rowid");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session);
   std::vector<CandidateLabRecord> out;
@@ -339,16 +370,18 @@ Result<std::vector<CandidateLabRecord>> Store::list_candidate_labs(std::string_v
   return out;
 }
 
-Result<CandidateLabRecord> Store::get_candidate_lab(std::string_view session, std::string_view candidate) {
+Result<CandidateLabRecord> Store::get_candidate_lab(std::string_view session,
+                                                    std::string_view candidate) {
   auto st = db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
-                        ", error, host, updated_at, handed_over_at FROM candidate_labs WHERE session = ? AND candidate = ?");
+                        ", error, host, updated_at, handed_over_at FROM candidate_labs WHERE "
+                        "session = ? AND candidate = ?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session).bind(2, candidate);
   auto row = st->step();
   if (!row.ok()) return std::move(row).error();
   if (!*row) {
-    return Error(ErrorCode::kNotFound, "no candidate \"" + std::string(candidate) + "\" in session \"" +
-                                           std::string(session) + "\"");
+    return Error(ErrorCode::kNotFound, "no candidate \"" + std::string(candidate) +
+                                           "\" in session \"" + std::string(session) + "\"");
   }
   return read_candidate_lab(*st);
 }
@@ -359,10 +392,12 @@ Status Store::update_candidate_lab(const CandidateLabRecord& lab) {
   auto st = db_.prepare(
       "UPDATE candidate_labs SET status = ?, step_networks = ?, step_disks = ?, step_domains = ?, "
       "step_booted = ?, step_agent = ?, step_roles = ?, step_incidents = ?, step_ready = ?, "
-      "error = ?, host = ?, updated_at = ?, handed_over_at = ? WHERE session = ? AND candidate = ?");
+      "error = ?, host = ?, updated_at = ?, handed_over_at = ? WHERE session = ? AND candidate = "
+      "?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, to_string(lab.status));
-  for (std::size_t i = 0; i < kSteps.size(); ++i) st->bind(2 + static_cast<int>(i), to_string(lab.steps[i]));
+  for (std::size_t i = 0; i < kSteps.size(); ++i)
+    st->bind(2 + static_cast<int>(i), to_string(lab.steps[i]));
   st->bind(10, lab.error).bind(11, lab.host).bind(12, to_millis(lab.updated_at));
   if (lab.handed_over_at) {
     st->bind(13, to_millis(*lab.handed_over_at));
@@ -372,7 +407,8 @@ Status Store::update_candidate_lab(const CandidateLabRecord& lab) {
   st->bind(14, lab.session).bind(15, lab.candidate);
   ATELIER_RETURN_IF_ERROR(st->run());
   if (db_.changes() == 0) {
-    return Error(ErrorCode::kNotFound, "no candidate \"" + lab.candidate + "\" in session \"" + lab.session + "\"");
+    return Error(ErrorCode::kNotFound,
+                 "no candidate \"" + lab.candidate + "\" in session \"" + lab.session + "\"");
   }
   return tx->commit();
 }
@@ -385,8 +421,11 @@ Status Store::upsert_host(const HostRecord& host) {
       "ON CONFLICT (name) DO UPDATE SET uri = excluded.uri, memory_bytes = excluded.memory_bytes, "
       "vcpus = excluded.vcpus, enabled = excluded.enabled");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, host.name).bind(2, host.uri).bind(3, static_cast<std::int64_t>(host.memory_bytes))
-      .bind(4, std::int64_t{host.vcpus}).bind(5, std::int64_t{host.enabled ? 1 : 0});
+  st->bind(1, host.name)
+      .bind(2, host.uri)
+      .bind(3, static_cast<std::int64_t>(host.memory_bytes))
+      .bind(4, std::int64_t{host.vcpus})
+      .bind(5, std::int64_t{host.enabled ? 1 : 0});
   ATELIER_RETURN_IF_ERROR(st->run());
   return tx->commit();
 }
@@ -399,7 +438,8 @@ Result<std::vector<HostRecord>> Store::list_hosts() {
     auto row = st->step();
     if (!row.ok()) return std::move(row).error();
     if (!*row) break;
-    out.push_back({st->column_text(0), st->column_text(1), static_cast<std::uint64_t>(st->column_int(2)),
+    out.push_back({st->column_text(0), st->column_text(1),
+                   static_cast<std::uint64_t>(st->column_int(2)),
                    static_cast<int>(st->column_int(3)), st->column_int(4) != 0});
   }
   return out;
@@ -413,11 +453,17 @@ Result<std::int64_t> Store::record_object(const ObjectRecord& object) {
       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, kind, name) DO UPDATE SET "
       "state = excluded.state, recorded_at = excluded.recorded_at RETURNING id");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, object.session).bind(2, object.candidate).bind(3, to_string(object.kind))
-      .bind(4, object.name).bind(5, object.host).bind(6, to_string(object.state))
+  st->bind(1, object.session)
+      .bind(2, object.candidate)
+      .bind(3, to_string(object.kind))
+      .bind(4, object.name)
+      .bind(5, object.host)
+      .bind(6, to_string(object.state))
       .bind(7, to_millis(object.recorded_at));
   auto row = st->step();
-  if (!row.ok()) return std::move(row).error().context("record " + std::string(to_string(object.kind)) + " " + object.name);
+  if (!row.ok())
+    return std::move(row).error().context("record " + std::string(to_string(object.kind)) + " " +
+                                          object.name);
   if (!*row) return Error(ErrorCode::kInternal, "INSERT ... RETURNING gave no row");
   std::int64_t id = st->column_int(0);
   ATELIER_RETURN_IF_ERROR(st->run());  // finish the statement before COMMIT
@@ -477,8 +523,8 @@ Result<bool> Store::add_result(const ResultRecord& result) {
   auto found = exists->step();
   if (!found.ok()) return std::move(found).error();
   if (!*found) {
-    return Error(ErrorCode::kNotFound, "no candidate \"" + result.candidate + "\" in session \"" +
-                                           result.session + "\"");
+    return Error(ErrorCode::kNotFound,
+                 "no candidate \"" + result.candidate + "\" in session \"" + result.session + "\"");
   }
   // After the freeze the session's results no longer change: ignored, like a resend.
   auto frozen = db_.prepare("SELECT 1 FROM freezes WHERE session = ?");
@@ -489,18 +535,31 @@ Result<bool> Store::add_result(const ResultRecord& result) {
   if (*is_frozen) return false;
   auto st = db_.prepare(
       "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, "
-      "status, expected, observed, run_id, started_at, finished_at, received_at, run_by, signature, "
+      "status, expected, observed, run_id, started_at, finished_at, received_at, run_by, "
+      "signature, "
       "signing_key, integrity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (result_id) DO NOTHING");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, result.result_id).bind(2, result.session).bind(3, result.candidate).bind(4, result.task)
-      .bind(5, std::int64_t{result.check_index}).bind(6, result.host).bind(7, result.description)
-      .bind(8, result.status).bind(9, result.expected).bind(10, result.observed).bind(11, result.run_id)
-      .bind(12, to_millis(result.started_at)).bind(13, to_millis(result.finished_at))
-      .bind(14, to_millis(result.received_at)).bind(15, result.run_by);
+  st->bind(1, result.result_id)
+      .bind(2, result.session)
+      .bind(3, result.candidate)
+      .bind(4, result.task)
+      .bind(5, std::int64_t{result.check_index})
+      .bind(6, result.host)
+      .bind(7, result.description)
+      .bind(8, result.status)
+      .bind(9, result.expected)
+      .bind(10, result.observed)
+      .bind(11, result.run_id)
+      .bind(12, to_millis(result.started_at))
+      .bind(13, to_millis(result.finished_at))
+      .bind(14, to_millis(result.received_at))
+      .bind(15, result.run_by);
   // Signed as stored: the canonical bytes use the store's millisecond times.
   const SignedFields signed_fields = sign_result(signing_key_.get(), result);
-  st->bind(16, signed_fields.signature).bind(17, signed_fields.key_fingerprint).bind(18, result.integrity);
+  st->bind(16, signed_fields.signature)
+      .bind(17, signed_fields.key_fingerprint)
+      .bind(18, result.integrity);
   ATELIER_RETURN_IF_ERROR(st->run());
   bool inserted = db_.changes() > 0;
   ATELIER_RETURN_IF_ERROR(tx->commit());
@@ -511,7 +570,8 @@ Result<std::vector<ResultRecord>> Store::list_results(std::string_view session,
                                                       std::optional<std::string_view> candidate) {
   std::string sql =
       "SELECT result_id, session, candidate, task, check_index, host, description, status, "
-      "expected, observed, run_id, started_at, finished_at, received_at, run_by, signature, signing_key, "
+      "expected, observed, run_id, started_at, finished_at, received_at, run_by, signature, "
+      "signing_key, "
       "integrity FROM results WHERE session = ?";
   if (candidate) sql += " AND candidate = ?";
   sql += " ORDER BY rowid";
@@ -554,9 +614,15 @@ Status Store::put_action(const ActionRecord& action) {
       "INSERT OR REPLACE INTO actions (id, kind, session, candidates, host, state, error, run_id, "
       "verdicts, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, action.id).bind(2, action.kind).bind(3, action.session)
-      .bind(4, join_candidates(action.candidates)).bind(5, action.host).bind(6, action.state)
-      .bind(7, action.error).bind(8, action.run_id).bind(9, action.verdicts)
+  st->bind(1, action.id)
+      .bind(2, action.kind)
+      .bind(3, action.session)
+      .bind(4, join_candidates(action.candidates))
+      .bind(5, action.host)
+      .bind(6, action.state)
+      .bind(7, action.error)
+      .bind(8, action.run_id)
+      .bind(9, action.verdicts)
       .bind(10, to_millis(action.started_at));
   if (action.finished_at) {
     st->bind(11, to_millis(*action.finished_at));
@@ -613,8 +679,10 @@ Result<Store::Counts> Store::counts() {
     auto row = st->step();
     if (!row.ok()) return std::move(row).error();
     if (!*row) break;
-    if (parse_desired_state(st->column_text(0)) == DesiredState::kActive) c.sessions_active = st->column_int(1);
-    else c.sessions_destroyed = st->column_int(1);
+    if (parse_desired_state(st->column_text(0)) == DesiredState::kActive)
+      c.sessions_active = st->column_int(1);
+    else
+      c.sessions_destroyed = st->column_int(1);
   }
   auto labs = db_.prepare("SELECT status, COUNT(*) FROM candidate_labs GROUP BY status");
   if (!labs.ok()) return std::move(labs).error();

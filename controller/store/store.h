@@ -25,30 +25,30 @@ namespace atelier::store {
 // The session model moved to controller/sessions/model.h.
 // alias kept while callers move
 using sessions::Clock;
-using sessions::TimePoint;
 using sessions::DesiredState;
-using sessions::LabStatus;
-using sessions::Step;
-using sessions::StepState;
-using sessions::Role;
 using sessions::kSteps;
-using sessions::to_string;
+using sessions::LabStatus;
 using sessions::parse_desired_state;
 using sessions::parse_lab_status;
-using sessions::parse_step_state;
 using sessions::parse_role;
+using sessions::parse_step_state;
+using sessions::Role;
+using sessions::Step;
+using sessions::StepState;
+using sessions::TimePoint;
+using sessions::to_string;
 
 struct SessionRecord {
-  std::string id;          // [a-z0-9][a-z0-9_]{0,23}
-  std::string lab_path;    // absolute path of the lab.yaml
+  std::string id;        // [a-z0-9][a-z0-9_]{0,23}
+  std::string lab_path;  // absolute path of the lab.yaml
   std::string lab_id;
   std::uint64_t seed = 0;
   TimePoint created_at{};
   DesiredState desired = DesiredState::kActive;
   LabStatus status = LabStatus::kPending;
-  bool feedback = false;   // candidates may read their own results
+  bool feedback = false;          // candidates may read their own results
   bool candidate_resets = false;  // candidates may reset their own machines from their page
-  std::string created_by;  // token id of the trainer, or "cli"
+  std::string created_by;         // token id of the trainer, or "cli"
   // How often the controller runs this session's checks, when the trainer set it: 0 means no
   // periodic checks; nullopt leaves it to the lab's check_interval, then atelierd's
   // --check-interval (controller/sessions/check_interval.h).
@@ -57,11 +57,11 @@ struct SessionRecord {
 
 struct CandidateLabRecord {
   std::string session;
-  std::string candidate;   // [a-z0-9][a-z0-9_]{0,23}
+  std::string candidate;  // [a-z0-9][a-z0-9_]{0,23}
   LabStatus status = LabStatus::kPending;
   std::array<StepState, kSteps.size()> steps{};  // indexed by Step
-  std::string error;       // the last failure, empty when none
-  std::optional<std::string> host;  // where it is placed, once placed
+  std::string error;                             // the last failure, empty when none
+  std::optional<std::string> host;               // where it is placed, once placed
   TimePoint updated_at{};
   // When the lab became ready and was handed over to the candidate: its tickets open then.
   // Set once by the reconciler; a later reset or repair keeps it.
@@ -69,8 +69,8 @@ struct CandidateLabRecord {
 };
 
 struct HostRecord {
-  std::string name;        // a short name for the hypervisor host
-  std::string uri;         // libvirt URI
+  std::string name;  // a short name for the hypervisor host
+  std::string uri;   // libvirt URI
   std::uint64_t memory_bytes = 0;
   int vcpus = 0;
   bool enabled = true;
@@ -86,12 +86,12 @@ std::string_view to_string(ObjectState s);
 std::optional<ObjectState> parse_object_state(std::string_view s);
 
 struct ObjectRecord {
-  std::int64_t id = 0;     // assigned by record_object
+  std::int64_t id = 0;  // assigned by record_object
   std::string session;
   std::string candidate;
   ObjectKind kind = ObjectKind::kNetwork;
-  std::string name;        // the libvirt name
-  std::string host;        // HostRecord::name
+  std::string name;  // the libvirt name
+  std::string host;  // HostRecord::name
   ObjectState state = ObjectState::kIntended;
   TimePoint recorded_at{};
 };
@@ -99,16 +99,16 @@ struct ObjectRecord {
 // One check's outcome in one run, as the agent sent it. The fields match grading's
 // CheckResult (controller/grading/model.h) so that grading reads them without translation.
 struct ResultRecord {
-  std::string result_id;   // unique, chosen by the sender: a resend is recognised, not counted
+  std::string result_id;  // unique, chosen by the sender: a resend is recognised, not counted
   std::string session;
   std::string candidate;
   std::string task;
-  int check_index = 0;     // position of the check in the task
+  int check_index = 0;  // position of the check in the task
   std::string host;
   std::string description;
-  std::string status;      // "pass", "fail" or "error", as the agent said (see integrity)
-  std::string expected;    // evidence: what the check wanted
-  std::string observed;    // evidence: what was seen
+  std::string status;    // "pass", "fail" or "error", as the agent said (see integrity)
+  std::string expected;  // evidence: what the check wanted
+  std::string observed;  // evidence: what was seen
   std::string run_id;
   TimePoint started_at{};
   TimePoint finished_at{};
@@ -132,20 +132,20 @@ struct ResultRecord {
 // A note by an evaluator on a candidate (task and result_id empty), a task (result_id empty)
 // or one check result. Notes never change grades.
 struct AnnotationRecord {
-  std::int64_t seq = 0;    // assigned by the store
+  std::int64_t seq = 0;  // assigned by the store
   std::string session;
   std::string candidate;
-  std::string task;        // "" : about the candidate
-  std::string result_id;   // "" : about the task (or the candidate)
+  std::string task;       // "" : about the candidate
+  std::string result_id;  // "" : about the task (or the candidate)
   std::string text;
-  std::string who;         // the token id and label: "3fa2c1d9e0b4 (jury-martin)"
+  std::string who;  // the token id and label: "3fa2c1d9e0b4 (jury-martin)"
   TimePoint at{};
 };
 
 // A task's points replaced by an evaluator, with the written justification. The latest one of
 // a (candidate, task) applies (controller/grading/grade.h).
 struct OverrideRecord {
-  std::int64_t seq = 0;    // assigned by the store
+  std::int64_t seq = 0;  // assigned by the store
   std::string session;
   std::string candidate;
   std::string task;
@@ -168,11 +168,11 @@ struct FreezeRecord {
 // form; controller/api/actions_api.h converts between the two).
 struct ActionRecord {
   std::string id;
-  std::string kind;        // "reset", "solve", "check_run"
+  std::string kind;  // "reset", "solve", "check_run"
   std::string session;
   std::vector<std::string> candidates;
-  std::string host;        // "" : the whole lab
-  std::string state;       // "running", "done", "failed"
+  std::string host;   // "" : the whole lab
+  std::string state;  // "running", "done", "failed"
   std::string error;
   std::string run_id;
   std::string verdicts = "[]";  // a JSON array, as the API shows it
@@ -185,13 +185,14 @@ inline constexpr std::string_view kInterruptedActionError =
     "interrupted: atelierd stopped before it finished; run it again";
 
 struct TokenRecord {
-  std::string id;          // the first 12 hex digits of the hash: safe to log and audit
+  std::string id;  // the first 12 hex digits of the hash: safe to log and audit
   Role role = Role::kTrainer;
   std::optional<std::string> session;    // set: the token is limited to this session
   std::optional<std::string> candidate;  // set for candidate tokens (with session)
   std::string label;
   TimePoint created_at{};
-  std::optional<TimePoint> expires_at;  // nullopt: no fixed end (a candidate token ends with its session)
+  std::optional<TimePoint>
+      expires_at;  // nullopt: no fixed end (a candidate token ends with its session)
 };
 
 // How long a trainer or evaluator token lasts when its creator does not say (documented in
@@ -228,7 +229,7 @@ struct WebSessionRecord {
 // A person's account (users.cpp): a trainer or evaluator who signs in to the pages by name and
 // password. `session` set: limited to that session, like a session-limited token.
 struct UserRecord {
-  std::string name;        // [a-z0-9][a-z0-9._-]{0,31}
+  std::string name;  // [a-z0-9][a-z0-9._-]{0,31}
   Role role = Role::kTrainer;
   std::optional<std::string> session;
   bool disabled = false;
@@ -245,12 +246,12 @@ struct UserCredentials {
 bool valid_user_name(std::string_view name);
 
 struct AuditEntry {
-  std::int64_t seq = 0;    // assigned by the store
+  std::int64_t seq = 0;  // assigned by the store
   TimePoint at{};
-  std::string actor;       // token id, or "cli", or "atelierd"
-  std::string action;      // "session.create", "session.destroy", "token.create", ...
-  std::string target;      // "session s1", "candidate s1/c01", ...
-  std::string detail;      // free text
+  std::string actor;   // token id, or "cli", or "atelierd"
+  std::string action;  // "session.create", "session.destroy", "token.create", ...
+  std::string target;  // "session s1", "candidate s1/c01", ...
+  std::string detail;  // free text
 };
 
 class Store {
@@ -281,13 +282,15 @@ class Store {
   Result<std::vector<SessionRecord>> list_sessions();  // oldest first
   // One page of list_sessions: at most `limit` sessions, oldest first, starting after the
   // session `after` (from the first without). kNotFound when `after` names no session.
-  Result<std::vector<SessionRecord>> list_sessions_page(const std::optional<std::string>& after, std::size_t limit);
+  Result<std::vector<SessionRecord>> list_sessions_page(const std::optional<std::string>& after,
+                                                        std::size_t limit);
   // Sets what should exist, with its audit entry. Idempotent; kNotFound for an unknown id.
   Status set_desired_state(std::string_view id, DesiredState desired, const AuditEntry& audit);
   Status set_session_status(std::string_view id, LabStatus status);
 
   Result<std::vector<CandidateLabRecord>> list_candidate_labs(std::string_view session);
-  Result<CandidateLabRecord> get_candidate_lab(std::string_view session, std::string_view candidate);
+  Result<CandidateLabRecord> get_candidate_lab(std::string_view session,
+                                               std::string_view candidate);
   // Writes status, steps, error, host and updated_at. kNotFound when the lab is not recorded.
   Status update_candidate_lab(const CandidateLabRecord& lab);
 
@@ -319,15 +322,17 @@ class Store {
   // kNotFound when the session or candidate lab is not recorded.
 
   // Records a note and returns its seq. kInvalidArgument for a blank text.
-  Result<std::int64_t> add_annotation(const AnnotationRecord& annotation, std::string_view audit_actor);
-  Result<std::vector<AnnotationRecord>> list_annotations(std::string_view session,
-                                                         std::optional<std::string_view> candidate = {});
+  Result<std::int64_t> add_annotation(const AnnotationRecord& annotation,
+                                      std::string_view audit_actor);
+  Result<std::vector<AnnotationRecord>> list_annotations(
+      std::string_view session, std::optional<std::string_view> candidate = {});
   // Records an override and returns its seq. kInvalidArgument for a blank justification or
   // negative points (the task's maximum is grading's to check: the store does not know the
   // lab); kFailedPrecondition when the session is frozen.
-  Result<std::int64_t> add_override(const OverrideRecord& override_record, std::string_view audit_actor);
-  Result<std::vector<OverrideRecord>> list_overrides(std::string_view session,
-                                                     std::optional<std::string_view> candidate = {});
+  Result<std::int64_t> add_override(const OverrideRecord& override_record,
+                                    std::string_view audit_actor);
+  Result<std::vector<OverrideRecord>> list_overrides(
+      std::string_view session, std::optional<std::string_view> candidate = {});
   // Freezes the session's results at `at`. Idempotent: a frozen session keeps its first freeze,
   // which is returned (and no second audit entry is written).
   Result<FreezeRecord> freeze_session(std::string_view session, TimePoint at, std::string_view who,
@@ -367,8 +372,8 @@ class Store {
                       const std::optional<std::string>& session = std::nullopt);
   // The tokens neither revoked nor expired at `now`, oldest first; with `session`, only those
   // limited to it.
-  Result<std::vector<TokenRecord>> list_tokens(TimePoint now = Clock::now(),
-                                               const std::optional<std::string>& session = std::nullopt);
+  Result<std::vector<TokenRecord>> list_tokens(
+      TimePoint now = Clock::now(), const std::optional<std::string>& session = std::nullopt);
 
   // ---- candidate access codes and web sessions (access_codes.cpp) ----
   // The codes issued in a session, by candidate. kNotFound for an unknown session.
@@ -391,9 +396,11 @@ class Store {
   // Each write is audited ("user.create", "user.passwd", "user.disable", target "user NAME").
   // kInvalidArgument for a bad name, a candidate role or a hash that is not ours;
   // kAlreadyExists for a taken name; kNotFound for an unknown session.
-  Status create_user(const UserRecord& user, std::string_view password_hash, const AuditEntry& audit);
+  Status create_user(const UserRecord& user, std::string_view password_hash,
+                     const AuditEntry& audit);
   // Replaces the password hash; ends the user's browser sessions. kNotFound for an unknown name.
-  Status set_user_password(std::string_view name, std::string_view password_hash, const AuditEntry& audit);
+  Status set_user_password(std::string_view name, std::string_view password_hash,
+                           const AuditEntry& audit);
   // Disables the account and ends its browser sessions at once. kNotFound for an unknown name.
   Status disable_user(std::string_view name, const AuditEntry& audit);
   Result<std::vector<UserRecord>> list_users();  // by name
@@ -424,7 +431,9 @@ class Store {
   Database& database() { return db_; }
 
   // The key add_result signs with; null: results are stored unsigned.
-  void set_signing_key(std::shared_ptr<const evidence::SigningKey> key) { signing_key_ = std::move(key); }
+  void set_signing_key(std::shared_ptr<const evidence::SigningKey> key) {
+    signing_key_ = std::move(key);
+  }
   const evidence::SigningKey* signing_key() const { return signing_key_.get(); }
 
  private:

@@ -3,13 +3,14 @@
 #include <optional>
 
 #include "common/crypto/digest.h"
-#include "controller/store/store.h"
 #include "controller/store/millis.h"
+#include "controller/store/store.h"
 
 namespace atelier::store {
 namespace {
 
-constexpr const char* kTokenColumns = "t.id, t.role, t.session, t.candidate, t.label, t.created_at, t.expires_at";
+constexpr const char* kTokenColumns =
+    "t.id, t.role, t.session, t.candidate, t.label, t.created_at, t.expires_at";
 
 // A row of kTokenColumns; nullopt for a role this atelier does not know.
 std::optional<TokenRecord> read_token(const Statement& st) {
@@ -29,15 +30,17 @@ std::optional<TokenRecord> read_token(const Statement& st) {
 // Valid at `now`: not revoked, not expired, and a candidate token's session not destroyed.
 constexpr const char* kValidTokens =
     "t.revoked = 0 AND (t.expires_at IS NULL OR t.expires_at > ?) AND "
-    "(t.role != 'candidate' OR EXISTS (SELECT 1 FROM sessions s WHERE s.id = t.session AND s.desired = 'active'))";
+    "(t.role != 'candidate' OR EXISTS (SELECT 1 FROM sessions s WHERE s.id = t.session AND "
+    "s.desired = 'active'))";
 
 }  // namespace
 
 Result<std::optional<std::chrono::seconds>> parse_token_lifetime(std::string_view text) {
   auto bad = [&] {
-    return Error(ErrorCode::kInvalidArgument, "the token lifetime \"" + std::string(text) +
-                                                  "\" is not understood; expected a number followed by d, h or m "
-                                                  "(e.g. 90d, 12h), at most 3650d, or never");
+    return Error(ErrorCode::kInvalidArgument,
+                 "the token lifetime \"" + std::string(text) +
+                     "\" is not understood; expected a number followed by d, h or m "
+                     "(e.g. 90d, 12h), at most 3650d, or never");
   };
   if (text == "never") return std::optional<std::chrono::seconds>();
   if (text.size() < 2 || text.size() > 8) return bad();
@@ -48,33 +51,43 @@ Result<std::optional<std::chrono::seconds>> parse_token_lifetime(std::string_vie
   }
   std::int64_t unit = 0;
   switch (text.back()) {
-    case 'd': unit = 86400; break;
-    case 'h': unit = 3600; break;
-    case 'm': unit = 60; break;
-    default: return bad();
+    case 'd':
+      unit = 86400;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    default:
+      return bad();
   }
   if (n <= 0 || n * unit > 3650LL * 86400) return bad();
   return std::optional(std::chrono::seconds(n * unit));
 }
 
-
 Result<std::string> Store::create_token(Role role, const std::optional<std::string>& session,
                                         const std::optional<std::string>& candidate,
-                                        std::string_view label, TimePoint now, std::string_view actor,
+                                        std::string_view label, TimePoint now,
+                                        std::string_view actor,
                                         std::optional<TimePoint> expires_at) {
   if (label.size() > kMaxTokenLabelBytes) {
     return Error(ErrorCode::kInvalidArgument,
-                 "the label is longer than " + std::to_string(kMaxTokenLabelBytes) + " bytes; say who the token is for in fewer words");
+                 "the label is longer than " + std::to_string(kMaxTokenLabelBytes) +
+                     " bytes; say who the token is for in fewer words");
   }
   if (expires_at && *expires_at <= now) {
-    return Error(ErrorCode::kInvalidArgument, "the token would expire before it is created; give a positive duration");
+    return Error(ErrorCode::kInvalidArgument,
+                 "the token would expire before it is created; give a positive duration");
   }
   if (role == Role::kCandidate && (!session || !candidate)) {
     return Error(ErrorCode::kInvalidArgument, "a candidate token needs a session and a candidate");
   }
   if (role != Role::kCandidate && candidate) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "only candidate tokens name a candidate; drop the candidate or use role candidate");
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "only candidate tokens name a candidate; drop the candidate or use role candidate");
   }
   auto random = crypto::random_hex(32);
   if (!random.ok()) return std::move(random).error();
@@ -85,8 +98,9 @@ Result<std::string> Store::create_token(Role role, const std::optional<std::stri
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   if (session) {
-    auto check = candidate ? db_.prepare("SELECT 1 FROM candidate_labs WHERE session = ? AND candidate = ?")
-                           : db_.prepare("SELECT 1 FROM sessions WHERE id = ?");
+    auto check =
+        candidate ? db_.prepare("SELECT 1 FROM candidate_labs WHERE session = ? AND candidate = ?")
+                  : db_.prepare("SELECT 1 FROM sessions WHERE id = ?");
     if (!check.ok()) return std::move(check).error();
     check->bind(1, *session);
     if (candidate) check->bind(2, *candidate);
@@ -102,17 +116,22 @@ Result<std::string> Store::create_token(Role role, const std::optional<std::stri
       "INSERT INTO tokens (hash, id, role, session, candidate, label, created_at, expires_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, hash).bind(2, id).bind(3, to_string(role)).bind(4, session).bind(5, candidate)
-      .bind(6, label).bind(7, to_millis(now));
+  st->bind(1, hash)
+      .bind(2, id)
+      .bind(3, to_string(role))
+      .bind(4, session)
+      .bind(5, candidate)
+      .bind(6, label)
+      .bind(7, to_millis(now));
   if (expires_at) {
     st->bind(8, to_millis(*expires_at));
   } else {
     st->bind(8, std::optional<std::string>());
   }
   ATELIER_RETURN_IF_ERROR(st->run());
-  std::string target = session ? "session " + *session + (candidate ? "/" + *candidate : "") : "all sessions";
-  ATELIER_RETURN_IF_ERROR(insert_audit({0, now, std::string(actor), "token.create",
-                                        "token " + id,
+  std::string target =
+      session ? "session " + *session + (candidate ? "/" + *candidate : "") : "all sessions";
+  ATELIER_RETURN_IF_ERROR(insert_audit({0, now, std::string(actor), "token.create", "token " + id,
                                         std::string(to_string(role)) + " for " + target}));
   ATELIER_RETURN_IF_ERROR(tx->commit());
   return secret;
@@ -121,7 +140,8 @@ Result<std::string> Store::create_token(Role role, const std::optional<std::stri
 Result<TokenRecord> Store::authenticate(std::string_view secret, TimePoint now) {
   auto denied = [] { return Error(ErrorCode::kPermissionDenied, "the token is not valid"); };
   if (secret.size() != 68 || secret.substr(0, 4) != "atl_") return denied();
-  auto st = db_.prepare(std::string("SELECT ") + kTokenColumns + " FROM tokens t WHERE t.hash = ? AND " + kValidTokens);
+  auto st = db_.prepare(std::string("SELECT ") + kTokenColumns +
+                        " FROM tokens t WHERE t.hash = ? AND " + kValidTokens);
   if (!st.ok()) return std::move(st).error();
   st->bind(1, sha256_hex(secret)).bind(2, to_millis(now));
   auto row = st->step();
@@ -132,23 +152,29 @@ Result<TokenRecord> Store::authenticate(std::string_view secret, TimePoint now) 
   return std::move(*t);
 }
 
-Status Store::revoke_token(std::string_view id, const AuditEntry& audit, const std::optional<std::string>& session) {
+Status Store::revoke_token(std::string_view id, const AuditEntry& audit,
+                           const std::optional<std::string>& session) {
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
-  auto st = session ? db_.prepare("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0 AND session = ?")
-                    : db_.prepare("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0");
+  auto st = session
+                ? db_.prepare(
+                      "UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0 AND session = ?")
+                : db_.prepare("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, id);
   if (session) st->bind(2, *session);
   ATELIER_RETURN_IF_ERROR(st->run());
-  if (db_.changes() == 0) return Error(ErrorCode::kNotFound, "no token " + std::string(id) + " to revoke");
+  if (db_.changes() == 0)
+    return Error(ErrorCode::kNotFound, "no token " + std::string(id) + " to revoke");
   ATELIER_RETURN_IF_ERROR(insert_audit(audit));
   return tx->commit();
 }
 
-Result<std::vector<TokenRecord>> Store::list_tokens(TimePoint now, const std::optional<std::string>& session) {
-  std::string sql = std::string("SELECT ") + kTokenColumns + " FROM tokens t WHERE " + kValidTokens +
-                    (session ? " AND t.session = ?" : "") + " ORDER BY t.created_at, t.id";
+Result<std::vector<TokenRecord>> Store::list_tokens(TimePoint now,
+                                                    const std::optional<std::string>& session) {
+  std::string sql = std::string("SELECT ") + kTokenColumns + " FROM tokens t WHERE " +
+                    kValidTokens + (session ? " AND t.session = ?" : "") +
+                    " ORDER BY t.created_at, t.id";
   auto st = db_.prepare(sql);
   if (!st.ok()) return std::move(st).error();
   st->bind(1, to_millis(now));

@@ -2,9 +2,9 @@
 // arrive already hashed (password.h): the store never sees one.
 #include <chrono>
 
+#include "controller/store/millis.h"
 #include "controller/store/password.h"
 #include "controller/store/store.h"
-#include "controller/store/millis.h"
 
 namespace atelier::store {
 namespace {
@@ -24,7 +24,8 @@ std::optional<UserRecord> read_user(const Statement& st) {
 }
 
 Error unknown_user(std::string_view name) {
-  return Error(ErrorCode::kNotFound, "no user \"" + std::string(name) + "\"; see `atelier user list`");
+  return Error(ErrorCode::kNotFound,
+               "no user \"" + std::string(name) + "\"; see `atelier user list`");
 }
 
 }  // namespace
@@ -33,22 +34,27 @@ bool valid_user_name(std::string_view name) {
   if (name.empty() || name.size() > 32) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '.' || c == '_' || c == '-'));
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              (i > 0 && (c == '.' || c == '_' || c == '-'));
     if (!ok) return false;
   }
   return true;
 }
 
-Status Store::create_user(const UserRecord& user, std::string_view password_hash, const AuditEntry& audit) {
+Status Store::create_user(const UserRecord& user, std::string_view password_hash,
+                          const AuditEntry& audit) {
   if (!valid_user_name(user.name)) {
-    return Error(ErrorCode::kInvalidArgument, "the user name \"" + user.name +
-                                                  "\" is not valid: lowercase letters, digits, '.', '_' or '-', "
-                                                  "at most 32, starting with a letter or digit");
+    return Error(ErrorCode::kInvalidArgument,
+                 "the user name \"" + user.name +
+                     "\" is not valid: lowercase letters, digits, '.', '_' or '-', "
+                     "at most 32, starting with a letter or digit");
   }
   if (user.role == Role::kCandidate) {
-    return Error(ErrorCode::kInvalidArgument, "accounts are for trainers and evaluators; candidates sign in with a code");
+    return Error(ErrorCode::kInvalidArgument,
+                 "accounts are for trainers and evaluators; candidates sign in with a code");
   }
-  if (!parse_password_hash(password_hash)) return Error(ErrorCode::kInvalidArgument, "not a password hash");
+  if (!parse_password_hash(password_hash))
+    return Error(ErrorCode::kInvalidArgument, "not a password hash");
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   if (user.session) {
@@ -65,17 +71,24 @@ Status Store::create_user(const UserRecord& user, std::string_view password_hash
   auto row = taken->step();
   if (!row.ok()) return std::move(row).error();
   if (*row) return Error(ErrorCode::kAlreadyExists, "a user \"" + user.name + "\" exists already");
-  auto st = db_.prepare("INSERT INTO users (name, role, session, password, disabled, created_at) VALUES (?, ?, ?, ?, 0, ?)");
+  auto st = db_.prepare(
+      "INSERT INTO users (name, role, session, password, disabled, created_at) VALUES (?, ?, ?, ?, "
+      "0, ?)");
   if (!st.ok()) return std::move(st).error();
-  st->bind(1, user.name).bind(2, to_string(user.role)).bind(3, user.session).bind(4, password_hash)
+  st->bind(1, user.name)
+      .bind(2, to_string(user.role))
+      .bind(3, user.session)
+      .bind(4, password_hash)
       .bind(5, to_millis(user.created_at));
   ATELIER_RETURN_IF_ERROR(st->run());
   ATELIER_RETURN_IF_ERROR(insert_audit(audit));
   return tx->commit();
 }
 
-Status Store::set_user_password(std::string_view name, std::string_view password_hash, const AuditEntry& audit) {
-  if (!parse_password_hash(password_hash)) return Error(ErrorCode::kInvalidArgument, "not a password hash");
+Status Store::set_user_password(std::string_view name, std::string_view password_hash,
+                                const AuditEntry& audit) {
+  if (!parse_password_hash(password_hash))
+    return Error(ErrorCode::kInvalidArgument, "not a password hash");
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto st = db_.prepare("UPDATE users SET password = ? WHERE name = ?");
@@ -122,7 +135,8 @@ Result<std::vector<UserRecord>> Store::list_users() {
 }
 
 Result<std::optional<UserCredentials>> Store::find_user(std::string_view name) {
-  auto st = db_.prepare(std::string("SELECT ") + kUserColumns + ", u.password FROM users u WHERE u.name = ?");
+  auto st = db_.prepare(std::string("SELECT ") + kUserColumns +
+                        ", u.password FROM users u WHERE u.name = ?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, name);
   auto row = st->step();
@@ -133,14 +147,16 @@ Result<std::optional<UserCredentials>> Store::find_user(std::string_view name) {
   return std::optional(UserCredentials{std::move(*u), st->column_text(5)});
 }
 
-Status Store::create_staff_session(std::string_view digest, std::string_view user, TimePoint expires_at) {
+Status Store::create_staff_session(std::string_view digest, std::string_view user,
+                                   TimePoint expires_at) {
   auto st = db_.prepare("INSERT INTO staff_sessions (digest, user, expires_at) VALUES (?, ?, ?)");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, digest).bind(2, user).bind(3, to_millis(expires_at));
   return st->run();
 }
 
-Result<std::optional<UserRecord>> Store::find_staff_session(std::string_view digest, TimePoint now) {
+Result<std::optional<UserRecord>> Store::find_staff_session(std::string_view digest,
+                                                            TimePoint now) {
   auto st = db_.prepare(std::string("SELECT ") + kUserColumns +
                         " FROM staff_sessions w JOIN users u ON u.name = w.user "
                         "WHERE w.digest = ? AND w.expires_at > ? AND u.disabled = 0");

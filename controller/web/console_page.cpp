@@ -8,10 +8,13 @@
 namespace atelier::web {
 namespace {
 
-std::string lang_code(Lang lang) { return lang == Lang::kFr ? "fr" : "en"; }
+std::string lang_code(Lang lang) {
+  return lang == Lang::kFr ? "fr" : "en";
+}
 
 std::string head(Lang lang, const std::string& title) {
-  return "<!DOCTYPE html>\n<html lang=\"" + lang_code(lang) + "\">\n<head>\n<meta charset=\"utf-8\">\n"
+  return "<!DOCTYPE html>\n<html lang=\"" + lang_code(lang) +
+         "\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
          escape_html(title) + "</title>\n<link rel=\"stylesheet\" href=\"/assets/atelier.css\">\n";
 }
@@ -26,26 +29,35 @@ std::string render_console(const ConsolePage& page) {
       head(l, message(l, "console.title") + " " + page.host) +
       "<link rel=\"stylesheet\" href=\"/assets/xterm/xterm.css\">\n"
       "<script defer src=\"/assets/xterm/xterm.js\"></script>\n"
-      "<script defer src=\"/assets/console.js\"></script>\n</head>\n<body class=\"console-page\">\n<header><h1>" +
-      escape_html(message(l, "console.title")) + " <code>" + escape_html(page.host) + "</code></h1><p class=\"who\">" +
-      escape_html(page.candidate) + "</p><a class=\"back\" href=\"" + escape_html(page.back_url) + "\">" +
-      escape_html(message(l, "console.back")) + "</a> <a class=\"lang\" href=\"?lang=" + other + "\" hreflang=\"" +
-      other + "\" lang=\"" + other + "\" aria-label=\"" + escape_html(message(l, "lang.switch_label")) + "\">" +
-      escape_html(message(l, "lang.switch")) + "</a></header>\n<main class=\"console\">\n"
+      "<script defer src=\"/assets/console.js\"></script>\n</head>\n<body "
+      "class=\"console-page\">\n<header><h1>" +
+      escape_html(message(l, "console.title")) + " <code>" + escape_html(page.host) +
+      "</code></h1><p class=\"who\">" + escape_html(page.candidate) +
+      "</p><a class=\"back\" href=\"" + escape_html(page.back_url) + "\">" +
+      escape_html(message(l, "console.back")) + "</a> <a class=\"lang\" href=\"?lang=" + other +
+      "\" hreflang=\"" + other + "\" lang=\"" + other + "\" aria-label=\"" +
+      escape_html(message(l, "lang.switch_label")) + "\">" +
+      escape_html(message(l, "lang.switch")) +
+      "</a></header>\n<main class=\"console\">\n"
       "<p id=\"console-state\" class=\"console-state\" role=\"status\" aria-live=\"polite\">" +
-      escape_html(message(l, "console.connecting")) + "</p>\n<div id=\"terminal\" class=\"terminal\" "
-      "role=\"application\" aria-label=\"" + escape_html(message(l, "console.title") + " " + page.host) +
-      "\" data-socket=\"" + escape_html(page.socket_path) + "\"";
+      escape_html(message(l, "console.connecting")) +
+      "</p>\n<div id=\"terminal\" class=\"terminal\" "
+      "role=\"application\" aria-label=\"" +
+      escape_html(message(l, "console.title") + " " + page.host) + "\" data-socket=\"" +
+      escape_html(page.socket_path) + "\"";
   for (const char* key : {"connecting", "connected", "reconnecting", "closed", "idle", "refused"}) {
-    out += " data-msg-" + std::string(key) + "=\"" + escape_html(message(l, "console." + std::string(key))) + "\"";
+    out += " data-msg-" + std::string(key) + "=\"" +
+           escape_html(message(l, "console." + std::string(key))) + "\"";
   }
   out += "></div>\n";
   if (!page.login_hint.empty()) {
-    out += "<p id=\"login-hint\" class=\"hint\">" + escape_html(message(l, "ws.login")) + " : <code>" +
-           escape_html(page.login_hint) + "</code></p>\n";
+    out += "<p id=\"login-hint\" class=\"hint\">" + escape_html(message(l, "ws.login")) +
+           " : <code>" + escape_html(page.login_hint) + "</code></p>\n";
   }
-  out += "<noscript><p>" + escape_html(message(l, "console.no_script")) + "</p></noscript>\n"
-         "<p class=\"hint\">" + escape_html(message(l, "console.hint")) + "</p>\n</main>\n</body>\n</html>\n";
+  out += "<noscript><p>" + escape_html(message(l, "console.no_script")) +
+         "</p></noscript>\n"
+         "<p class=\"hint\">" +
+         escape_html(message(l, "console.hint")) + "</p>\n</main>\n</body>\n</html>\n";
   return out;
 }
 

@@ -17,26 +17,26 @@ enum class Verdict { kPassed, kPartial, kFailed, kError, kNotRun };
 struct GridTask {
   std::string id;
   std::string title;
-  std::string points;            // the task's possible points, "3"
+  std::string points;  // the task's possible points, "3"
 };
 
 struct GridCell {
   Verdict verdict = Verdict::kNotRun;
-  std::string points;            // "2.5/3"
-  double earned = 0;             // for sorting
+  std::string points;  // "2.5/3"
+  double earned = 0;   // for sorting
   bool overridden = false;
   bool sla_breached = false;
-  std::string time_to_resolve;   // "4m05s", "" when not resolved
-  std::string url;               // the cell page
-  bool tampered = false;         // the latest run's answer for this task has tamper evidence
+  std::string time_to_resolve;  // "4m05s", "" when not resolved
+  std::string url;              // the cell page
+  bool tampered = false;        // the latest run's answer for this task has tamper evidence
 };
 
 struct GridRow {
   std::string candidate;
-  std::vector<GridCell> cells;   // one per GridPage::tasks, same order
-  std::string total;             // "7/10"
+  std::vector<GridCell> cells;  // one per GridPage::tasks, same order
+  std::string total;            // "7/10"
   double earned = 0;
-  double percentage = 0;         // 0..100
+  double percentage = 0;  // 0..100
   std::string sheet_url;
 };
 
@@ -44,15 +44,15 @@ struct GridPage {
   Lang lang = Lang::kFr;
   std::string session;
   std::string lab_title;
-  std::string computed_at;       // display time
+  std::string computed_at;               // display time
   std::optional<std::string> frozen_at;  // set: final results; else provisional
   std::string frozen_by;
   std::vector<GridTask> tasks;
   std::vector<GridRow> rows;
   std::string sort = "candidate";  // "candidate", "total" or a task id (see sort_grid)
   bool descending = false;
-  std::string self_url;          // the grid's own path, for the ?sort= links
-  std::string export_base;       // "/evaluator/sessions/s1/export/": + csv|json|junit|html
+  std::string self_url;     // the grid's own path, for the ?sort= links
+  std::string export_base;  // "/evaluator/sessions/s1/export/": + csv|json|junit|html
   std::string csrf_token;
   std::string freeze_url;
 };
@@ -67,17 +67,17 @@ struct CheckView {
   Verdict verdict = Verdict::kNotRun;  // kPassed, kFailed, kError or kNotRun
   std::string expected;
   std::string observed;
-  std::string finished_at;       // "" when never run
-  std::string integrity;         // tamper evidence, "" when clean (the verdict is then kFailed)
+  std::string finished_at;  // "" when never run
+  std::string integrity;    // tamper evidence, "" when clean (the verdict is then kFailed)
 };
 
 struct RunView {
   std::string run_id;
   std::string started_at;
-  bool scheduled = true;         // false: on demand
-  std::string who;               // who started it, "" when unknown
-  std::string summary;           // this task's checks in the run, "2/3"
-  std::string ignored_reason;    // "" when graded; else already translated
+  bool scheduled = true;       // false: on demand
+  std::string who;             // who started it, "" when unknown
+  std::string summary;         // this task's checks in the run, "2/3"
+  std::string ignored_reason;  // "" when graded; else already translated
 };
 
 struct OverrideView {
@@ -85,14 +85,14 @@ struct OverrideView {
   std::string justification;
   std::string who;
   std::string when;
-  bool applied = false;          // the one that counts
+  bool applied = false;  // the one that counts
 };
 
 struct NoteView {
   std::string text;
   std::string who;
   std::string when;
-  std::string result_id;         // "" when about the task
+  std::string result_id;  // "" when about the task
 };
 
 struct CellPage {
@@ -102,28 +102,28 @@ struct CellPage {
   std::string task_id;
   std::string task_title;
   Verdict verdict = Verdict::kNotRun;
-  std::string points;            // "2/3"
-  std::string possible;          // "3": the override form's maximum
+  std::string points;    // "2/3"
+  std::string possible;  // "3": the override form's maximum
   bool sla_breached = false;
-  std::string sla;               // "30m00s", "" when none
-  std::string time_to_resolve;   // "" when not resolved
+  std::string sla;              // "30m00s", "" when none
+  std::string time_to_resolve;  // "" when not resolved
   std::optional<std::string> frozen_at;
   std::vector<CheckView> checks;
-  std::vector<RunView> runs;     // oldest first
+  std::vector<RunView> runs;  // oldest first
   std::vector<OverrideView> overrides;
   std::vector<NoteView> notes;
   std::string csrf_token;
   std::string override_url, annotate_url, freeze_url, grid_url, sheet_url;
-  std::string error;             // already translated, shown above the forms; "" when none
-  std::string points_value;      // what the override form held when it was refused
+  std::string error;         // already translated, shown above the forms; "" when none
+  std::string points_value;  // what the override form held when it was refused
   std::string justification_value;
 };
 
 struct CompetencyBar {
-  std::string code;              // "C07"
+  std::string code;  // "C07"
   std::string name;
-  std::string points;            // "3/4"
-  double percentage = 0;         // 0..100
+  std::string points;     // "3/4"
+  double percentage = 0;  // 0..100
 };
 
 struct SheetTask {
@@ -138,7 +138,7 @@ struct SheetPage {
   std::string session;
   std::string candidate;
   std::string lab_title;
-  std::string total;             // "7/10"
+  std::string total;  // "7/10"
   double percentage = 0;
   std::optional<std::string> frozen_at;
   std::vector<CompetencyBar> bars;  // C01..C19 as graded (only the lab's competencies)

@@ -64,8 +64,8 @@ std::string render_inline(std::string_view s) {
         auto text = s.substr(i + 1, close - i - 1);
         auto url = s.substr(close + 2, end - close - 2);
         if (is_safe_link(url)) {
-          out += "<a href=\"" + escape_html(url) + "\" rel=\"noopener noreferrer\">" + render_inline(text) +
-                 "</a>";
+          out += "<a href=\"" + escape_html(url) + "\" rel=\"noopener noreferrer\">" +
+                 render_inline(text) + "</a>";
         } else {
           out += render_inline(text);  // an unsafe target loses its link, keeps its words
         }
@@ -80,8 +80,10 @@ std::string render_inline(std::string_view s) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 

@@ -15,33 +15,33 @@ std::string message(Lang lang, const std::string& key);
 
 struct LoginPage {
   Lang lang = Lang::kFr;
-  std::string csrf_token;      // echoed in a hidden field; the server checks it on POST
-  std::string error;           // already translated, empty when none (e.g. wrong code, rate limit)
+  std::string csrf_token;  // echoed in a hidden field; the server checks it on POST
+  std::string error;       // already translated, empty when none (e.g. wrong code, rate limit)
   std::string action = "/login";
 };
 
 enum class MachineState { kBooting, kReady, kResetting, kStopped };
 
 struct MachineView {
-  std::string host;            // lab host name, also the console's path element
+  std::string host;  // lab host name, also the console's path element
   MachineState state = MachineState::kBooting;
-  std::string login_hint;      // the login the lab gives the candidate, e.g. "stagiaire / stagiaire"
-  std::string console_url;     // e.g. "/candidate/console/srv1"
-  std::string reset_url;       // the confirmation page of its reset; empty: no reset offered
+  std::string login_hint;   // the login the lab gives the candidate, e.g. "stagiaire / stagiaire"
+  std::string console_url;  // e.g. "/candidate/console/srv1"
+  std::string reset_url;    // the confirmation page of its reset; empty: no reset offered
 };
 
 struct VerdictView {
   bool passed = false;
-  std::string checked_at;      // display time, e.g. "10:42"
-  std::string summary;         // e.g. "3/4 checks"
+  std::string checked_at;  // display time, e.g. "10:42"
+  std::string summary;     // e.g. "3/4 checks"
 };
 
 struct TicketView {
   std::string id;
   std::string title;
-  std::string priority;        // "P1".."P4"
-  std::string body_markdown;   // rendered with render_markdown
-  long long sla_seconds_left = 0;  // negative once the SLA is breached
+  std::string priority;                     // "P1".."P4"
+  std::string body_markdown;                // rendered with render_markdown
+  long long sla_seconds_left = 0;           // negative once the SLA is breached
   std::optional<VerdictView> last_verdict;  // only when the session has feedback
 };
 
@@ -51,13 +51,13 @@ struct WorkspacePage {
   std::string lab_title;
   std::string candidate;
   long long seconds_left = 0;
-  bool feedback = false;       // shows verdicts and the "check my work" button
+  bool feedback = false;  // shows verdicts and the "check my work" button
   std::string check_url = "/candidate/check";
   std::string logout_url = "/logout";
   std::vector<TicketView> tickets;
   std::vector<MachineView> machines;
-  std::string notice;          // already translated, e.g. "check started"; empty: none
-  bool checking = false;       // a check run of this candidate is running
+  std::string notice;     // already translated, e.g. "check started"; empty: none
+  bool checking = false;  // a check run of this candidate is running
   // While something runs (a reset, a check), the page reloads itself every this many seconds
   // (atelier.js; 0: never). Without JavaScript the notice says to reload.
   int refresh_seconds = 0;
@@ -71,7 +71,7 @@ struct ResetConfirmPage {
   std::string lab_title;
   std::string candidate;
   std::string host;
-  std::string action_url;      // "/candidate/reset/{host}"
+  std::string action_url;  // "/candidate/reset/{host}"
   std::string back_url = "/candidate";
 };
 
@@ -79,8 +79,8 @@ struct ResetConfirmPage {
 // not ready): a title, a sentence, and the way back to the workspace.
 struct NoticePage {
   Lang lang = Lang::kFr;
-  std::string title;           // already translated
-  std::string text;            // already translated
+  std::string title;  // already translated
+  std::string text;   // already translated
   std::string back_url = "/candidate";
 };
 
@@ -91,8 +91,8 @@ struct ConsolePage {
   std::string lab_title;
   std::string candidate;
   std::string host;
-  std::string socket_path;     // "/console/{session}/{candidate}/{host}"
-  std::string login_hint;      // the login the lab gives the candidate on this host; empty: not shown
+  std::string socket_path;  // "/console/{session}/{candidate}/{host}"
+  std::string login_hint;   // the login the lab gives the candidate on this host; empty: not shown
   std::string back_url = "/candidate";
 };
 

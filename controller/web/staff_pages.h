@@ -16,59 +16,59 @@ namespace atelier::web {
 struct StaffLoginPage {
   Lang lang = Lang::kFr;
   std::string csrf_token;
-  std::string error;           // already translated, empty when none
-  std::string name;            // the name typed before a failed attempt
+  std::string error;  // already translated, empty when none
+  std::string name;   // the name typed before a failed attempt
 };
 
 struct SessionRowView {
   std::string id;
-  std::string lab;             // the lab's id
-  std::string status;          // the session's LabStatus as a word ("ready", ...)
+  std::string lab;     // the lab's id
+  std::string status;  // the session's LabStatus as a word ("ready", ...)
   bool destroyed = false;
   int ready = 0;
   int total = 0;
   std::string created_by;
   long long age_seconds = 0;
-  bool frozen = false;         // the results are frozen (the evaluator's home says so)
+  bool frozen = false;  // the results are frozen (the evaluator's home says so)
 };
 
 struct TrainerSessionsPage {
   Lang lang = Lang::kFr;
-  std::string user;            // who is signed in
-  std::string filter;          // the ?q= text, shown back in the field
-  bool can_create = true;      // a session-limited trainer cannot create sessions: no link
+  std::string user;        // who is signed in
+  std::string filter;      // the ?q= text, shown back in the field
+  bool can_create = true;  // a session-limited trainer cannot create sessions: no link
   std::vector<SessionRowView> sessions;  // already filtered
 };
 
 struct CandidateRowView {
   std::string candidate;
-  std::string status;          // LabStatus word: pending, provisioning, ready, failed, ...
-  std::string step;            // the provisioning step under way ("disks"), "" when none
-  std::string error;           // the last failure, "" when none
+  std::string status;  // LabStatus word: pending, provisioning, ready, failed, ...
+  std::string step;    // the provisioning step under way ("disks"), "" when none
+  std::string error;   // the last failure, "" when none
 };
 
 struct TrainerSessionPage {
   Lang lang = Lang::kFr;
   std::string user;
-  std::string csrf_token;      // in every form; the server compares it with its cookie
+  std::string csrf_token;  // in every form; the server compares it with its cookie
   std::string session;
   std::string lab;
   std::string status;
   bool destroyed = false;
-  std::string notice;          // already translated: what the last action did, "" when none
+  std::string notice;  // already translated: what the last action did, "" when none
   std::vector<CandidateRowView> candidates;
 };
 
 // One lab of --labs-dir that the session service loads, as the new-session form offers it.
 struct LabChoiceView {
-  std::string id;              // the folder's name, the form's value
-  std::string title;           // in the page's language
+  std::string id;     // the folder's name, the form's value
+  std::string title;  // in the page's language
   std::vector<std::string> competencies;
   long long duration_seconds = 0;
   std::vector<std::string> hosts;
   std::uint64_t guest_memory_bytes = 0;  // the lab's guests' memory, summed
   std::uint64_t demand_bytes = 0;        // what placement counts per candidate (guests + QEMU)
-  int fits = 0;                // candidate labs the hosts' memory left takes now (each whole on one host)
+  int fits = 0;  // candidate labs the hosts' memory left takes now (each whole on one host)
 };
 
 // The hypervisor hosts' memory as the reconciler last read it (virNodeGetInfo, in the store) less
@@ -107,7 +107,7 @@ struct NewSessionPage {
 struct EvaluatorHomePage {
   Lang lang = Lang::kFr;
   std::string user;
-  bool trainer = false;        // a trainer also gets a link back to the trainer's pages
+  bool trainer = false;  // a trainer also gets a link back to the trainer's pages
   std::vector<SessionRowView> sessions;
 };
 

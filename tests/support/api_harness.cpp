@@ -19,7 +19,8 @@ std::string EventStream::next() {
     boost::system::error_code ec;
     boost::asio::read_until(socket, buffer, "\n\n", ec);
     if (ec) return "";
-    std::string all(boost::asio::buffers_begin(buffer.data()), boost::asio::buffers_end(buffer.data()));
+    std::string all(boost::asio::buffers_begin(buffer.data()),
+                    boost::asio::buffers_end(buffer.data()));
     auto end = all.find("\n\n") + 2;
     buffer.consume(end);
     std::string block = all.substr(0, end);
@@ -45,9 +46,11 @@ void ApiHarness::open_store(sessions::SessionService::Options options) {
 }
 
 void ApiHarness::start_server(HttpServer::Options options, HttpServer::Observer observer) {
-  if (!options.quick) options.quick = [this](const HttpRequest& r) { return api_->handle_quick(r); };
+  if (!options.quick)
+    options.quick = [this](const HttpRequest& r) { return api_->handle_quick(r); };
   auto server = HttpServer::start(
-      io_, std::move(options), [this](const HttpRequest& r) { return api_->handle(r); }, std::move(observer));
+      io_, std::move(options), [this](const HttpRequest& r) { return api_->handle(r); },
+      std::move(observer));
   ASSERT_TRUE(server.ok()) << server.error().to_string();
   server_ = std::move(server).value();
   url_ = "http://127.0.0.1:" + std::to_string(server_->port());
@@ -71,7 +74,8 @@ void ApiHarness::TearDown() {
   if (!dir_.empty()) fs::remove_all(dir_);
 }
 
-void ApiHarness::make_session(const std::string& name, std::vector<std::string> candidates, bool feedback) {
+void ApiHarness::make_session(const std::string& name, std::vector<std::string> candidates,
+                              bool feedback) {
   sessions::CreateSessionRequest req;
   req.lab = "demo";
   req.name = name;
@@ -82,8 +86,9 @@ void ApiHarness::make_session(const std::string& name, std::vector<std::string> 
   ASSERT_TRUE(created.ok()) << created.error().to_string();
 }
 
-std::string ApiHarness::token(store::Role role, std::optional<std::string> s, std::optional<std::string> c,
-                              const std::string& label, store::Clock::time_point when) {
+std::string ApiHarness::token(store::Role role, std::optional<std::string> s,
+                              std::optional<std::string> c, const std::string& label,
+                              store::Clock::time_point when) {
   auto t = store_->create_token(role, s, c, label, when, "test");
   EXPECT_TRUE(t.ok()) << t.error().to_string();
   return t.ok() ? *t : "";
@@ -101,8 +106,8 @@ void ApiHarness::add_matrix_tokens() {
   tokens_["none"] = "";
 }
 
-HttpResponse ApiHarness::call(const std::string& method, const std::string& target, const std::string& who,
-                              const std::string& body) {
+HttpResponse ApiHarness::call(const std::string& method, const std::string& target,
+                              const std::string& who, const std::string& body) {
   ClientRequest req;
   req.method = method;
   req.target = target;
@@ -113,8 +118,8 @@ HttpResponse ApiHarness::call(const std::string& method, const std::string& targ
   return r.ok() ? *r : HttpResponse{0, "", "", false};
 }
 
-HttpResponse ApiHarness::handle(const std::string& method, const std::string& target, const std::string& who,
-                                const std::string& body) {
+HttpResponse ApiHarness::handle(const std::string& method, const std::string& target,
+                                const std::string& who, const std::string& body) {
   HttpRequest req;
   req.method = method;
   req.target = target;
@@ -123,7 +128,8 @@ HttpResponse ApiHarness::handle(const std::string& method, const std::string& ta
   return api_->handle(req);
 }
 
-std::unique_ptr<EventStream> ApiHarness::open_events(const std::string& target, const std::string& who) {
+std::unique_ptr<EventStream> ApiHarness::open_events(const std::string& target,
+                                                     const std::string& who) {
   auto s = std::make_unique<EventStream>();
   boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), server_->port());
   s->socket.connect(ep);
@@ -132,7 +138,8 @@ std::unique_ptr<EventStream> ApiHarness::open_events(const std::string& target, 
   req += "\r\n";
   boost::asio::write(s->socket, boost::asio::buffer(req));
   boost::asio::read_until(s->socket, s->buffer, "\r\n\r\n");
-  std::string all(boost::asio::buffers_begin(s->buffer.data()), boost::asio::buffers_end(s->buffer.data()));
+  std::string all(boost::asio::buffers_begin(s->buffer.data()),
+                  boost::asio::buffers_end(s->buffer.data()));
   auto end = all.find("\r\n\r\n") + 4;
   s->status = std::stoi(all.substr(9, 3));
   s->buffer.consume(end);
@@ -162,14 +169,17 @@ void ApiHarness::expect_role_matrix(const std::vector<MatrixRow>& rows) {
     for (std::size_t i = 0; i < kMatrixWho.size(); ++i) {
       const std::string& who = kMatrixWho[i];
       if (row.endpoint == Endpoint::kSessionEvents) {  // a stream: read the status line only
-        EXPECT_EQ(open_events(row.target, who)->status, row.expected[i]) << row.target << " as " << who;
+        EXPECT_EQ(open_events(row.target, who)->status, row.expected[i])
+            << row.target << " as " << who;
         continue;
       }
       HttpResponse r = call(row.method, row.target, who, row.body);
-      EXPECT_EQ(r.status, row.expected[i]) << row.method << " " << row.target << " as " << who << ": " << r.body;
+      EXPECT_EQ(r.status, row.expected[i])
+          << row.method << " " << row.target << " as " << who << ": " << r.body;
       // A page's refusal is a page (the staff login's expired form); the API's are JSON errors.
       if ((r.status == 401 || r.status == 403) && r.content_type.starts_with("text/html")) {
-        EXPECT_TRUE(row.target.starts_with("/staff/")) << row.target << " answered HTML " << r.status;
+        EXPECT_TRUE(row.target.starts_with("/staff/"))
+            << row.target << " answered HTML " << r.status;
         continue;
       }
       if (r.status == 401) {

@@ -36,8 +36,8 @@ struct MatrixRow {
   // trainer_s2, evaluator_s2.
   std::array<int, 8> expected;
 };
-inline const std::array<std::string, 8> kMatrixWho = {"none",   "bad",    "trainer",    "evaluator",
-                                                      "cand_a", "cand_b", "trainer_s2", "evaluator_s2"};
+inline const std::array<std::string, 8> kMatrixWho = {
+    "none", "bad", "trainer", "evaluator", "cand_a", "cand_b", "trainer_s2", "evaluator_s2"};
 
 // An event stream read with a plain socket: the status line and headers, then events.
 struct EventStream {
@@ -65,9 +65,11 @@ class ApiHarness : public ::testing::Test {
   void stop_server();
   void TearDown() override;
 
-  void make_session(const std::string& name, std::vector<std::string> candidates, bool feedback = false);
+  void make_session(const std::string& name, std::vector<std::string> candidates,
+                    bool feedback = false);
   std::string token(store::Role role, std::optional<std::string> s, std::optional<std::string> c,
-                    const std::string& label = "test", store::Clock::time_point when = store::Clock::now());
+                    const std::string& label = "test",
+                    store::Clock::time_point when = store::Clock::now());
   // tokens_ for every name of kMatrixWho: s1's candidates c01 (cand_a) and c02 (cand_b); "bad"
   // is well-formed but unknown; "none" sends no Authorization header.
   void add_matrix_tokens();

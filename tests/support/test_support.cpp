@@ -13,7 +13,8 @@
 namespace atelier::test_support {
 
 TempDir::TempDir(std::string_view prefix, std::filesystem::perms mode) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
   if (::mkdtemp(tmpl.data()) == nullptr) {
     throw std::system_error(errno, std::generic_category(), "mkdtemp " + tmpl);
   }

@@ -51,11 +51,12 @@ std::string useradd_command(const UserOp& op) {
 
 // The supplementary groups asked (op.groups) against /etc/group's: the change, if any, goes to
 // diff (for people) and args (for usermod).
-void diff_supplementary_groups(const UserOp& op, const std::vector<GroupEntry>& groups, std::string& diff,
-                               std::string& args) {
+void diff_supplementary_groups(const UserOp& op, const std::vector<GroupEntry>& groups,
+                               std::string& diff, std::string& args) {
   std::set<std::string> want(op.groups->begin(), op.groups->end()), have;
   for (const auto& g : groups) {
-    if (std::find(g.members.begin(), g.members.end(), op.name) != g.members.end()) have.insert(g.name);
+    if (std::find(g.members.begin(), g.members.end(), op.name) != g.members.end())
+      have.insert(g.name);
   }
   if (want == have) return;
   std::string h, w;
@@ -71,7 +72,8 @@ OpResult apply_group(const GroupOp& op, OpEnv& env) {
   auto text = read_or_empty(env, "/etc/group");
   if (!text.ok()) return failed(text.error());
   auto groups = parse_group(*text);
-  auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.name == op.name; });
+  auto it =
+      std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.name == op.name; });
   if (op.state == PresenceState::kAbsent) {
     if (it == groups.end()) return ok("absent");
     if (!env.dry_run) {
@@ -89,15 +91,18 @@ OpResult apply_group(const GroupOp& op, OpEnv& env) {
       auto s = must(env, cmd, "groupadd " + op.name);
       if (!s.ok()) return failed(s.error());
     }
-    return changed("+ group " + op.name + (op.gid ? " (gid " + std::to_string(*op.gid) + ")" : "") + "\n",
-                   env.dry_run ? "would create" : "created");
+    return changed(
+        "+ group " + op.name + (op.gid ? " (gid " + std::to_string(*op.gid) + ")" : "") + "\n",
+        env.dry_run ? "would create" : "created");
   }
   if (op.gid && it->gid != *op.gid) {
     if (!env.dry_run) {
-      auto s = must(env, "groupmod -g " + std::to_string(*op.gid) + " " + shell_quote(op.name), "groupmod " + op.name);
+      auto s = must(env, "groupmod -g " + std::to_string(*op.gid) + " " + shell_quote(op.name),
+                    "groupmod " + op.name);
       if (!s.ok()) return failed(s.error());
     }
-    return changed("gid: " + std::to_string(it->gid) + " -> " + std::to_string(*op.gid) + "\n", env.dry_run ? "would change" : "changed");
+    return changed("gid: " + std::to_string(it->gid) + " -> " + std::to_string(*op.gid) + "\n",
+                   env.dry_run ? "would change" : "changed");
   }
   return ok();
 }
@@ -109,7 +114,8 @@ OpResult apply_user(const UserOp& op, OpEnv& env) {
   if (!group_text.ok()) return failed(group_text.error());
   auto users = parse_passwd(*passwd_text);
   auto groups = parse_group(*group_text);
-  auto it = std::find_if(users.begin(), users.end(), [&](const auto& u) { return u.name == op.name; });
+  auto it =
+      std::find_if(users.begin(), users.end(), [&](const auto& u) { return u.name == op.name; });
 
   if (op.state == PresenceState::kAbsent) {
     if (it == users.end()) return ok("absent");
@@ -135,7 +141,9 @@ OpResult apply_user(const UserOp& op, OpEnv& env) {
     args += " -u " + std::to_string(*op.uid);
   }
   if (op.group) {
-    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& e) { return e.name == *op.group || std::to_string(e.gid) == *op.group; });
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& e) {
+      return e.name == *op.group || std::to_string(e.gid) == *op.group;
+    });
     if (g == groups.end()) {
       if (!env.dry_run) return failed("primary group '" + *op.group + "' does not exist");
       diff += "group: -> " + *op.group + "\n";

@@ -56,7 +56,8 @@ std::string b64_decode(const std::string& in) {
 
 // RFC 2849: values that are not "safe strings" are written base64.
 std::string ldif_line(const std::string& attr, const std::string& value) {
-  bool safe = value.empty() || (value[0] != ' ' && value[0] != ':' && value[0] != '<' && value.back() != ' ');
+  bool safe = value.empty() ||
+              (value[0] != ' ' && value[0] != ':' && value[0] != '<' && value.back() != ' ');
   for (unsigned char c : value) safe = safe && c >= 32 && c < 127;
   return safe ? attr + ": " + value + "\n" : attr + ":: " + b64_encode(value) + "\n";
 }
@@ -75,8 +76,10 @@ std::map<std::string, std::vector<std::string>> parse_ldif_entry(const std::stri
   std::string l;
   while (std::getline(in, l)) {
     if (!l.empty() && l.back() == '\r') l.pop_back();
-    if (!l.empty() && l[0] == ' ' && !lines.empty()) lines.back() += l.substr(1);
-    else lines.push_back(l);
+    if (!l.empty() && l[0] == ' ' && !lines.empty())
+      lines.back() += l.substr(1);
+    else
+      lines.push_back(l);
   }
   std::map<std::string, std::vector<std::string>> out;
   bool in_entry = false;
@@ -89,8 +92,11 @@ std::map<std::string, std::vector<std::string>> parse_ldif_entry(const std::stri
     if (colon == std::string::npos) continue;
     std::string attr = lower(line.substr(0, colon));
     std::string value;
-    if (colon + 1 < line.size() && line[colon + 1] == ':') value = b64_decode(detail::trim(line.substr(colon + 2)));
-    else value = line.size() > colon + 1 ? line.substr(colon + 1 + (line[colon + 1] == ' ' ? 1 : 0)) : "";
+    if (colon + 1 < line.size() && line[colon + 1] == ':')
+      value = b64_decode(detail::trim(line.substr(colon + 2)));
+    else
+      value =
+          line.size() > colon + 1 ? line.substr(colon + 1 + (line[colon + 1] == ' ' ? 1 : 0)) : "";
     in_entry = true;
     if (attr == "dn") continue;
     out[attr].push_back(value);
@@ -98,7 +104,8 @@ std::map<std::string, std::vector<std::string>> parse_ldif_entry(const std::stri
   return out;
 }
 
-std::string plan_ldif(const std::optional<std::map<std::string, std::vector<std::string>>>& current, const LdapEntryOp& op) {
+std::string plan_ldif(const std::optional<std::map<std::string, std::vector<std::string>>>& current,
+                      const LdapEntryOp& op) {
   std::string out = ldif_line("dn", op.dn);
   if (op.state == PresenceState::kAbsent) return current ? out + "changetype: delete\n" : "";
   if (!current) {
@@ -130,12 +137,16 @@ OpResult apply_sql(const SqlOp& op, OpEnv& env) {
   std::string user;
   if (op.engine == SqlEngine::kPostgresql) {
     user = op.os_user.value_or("postgres");
-    client = "psql -X -q -A -t -v ON_ERROR_STOP=1" + (op.database ? " -d " + shell_quote(*op.database) : "");
+    client = "psql -X -q -A -t -v ON_ERROR_STOP=1" +
+             (op.database ? " -d " + shell_quote(*op.database) : "");
   } else {
     user = op.os_user.value_or("root");
-    client = "mysql --batch --skip-column-names" + (op.database ? " " + shell_quote(*op.database) : "");
+    client =
+        "mysql --batch --skip-column-names" + (op.database ? " " + shell_quote(*op.database) : "");
   }
-  auto as_user = [&](const std::string& cmd) { return user == "root" ? cmd : "runuser -u " + shell_quote(user) + " -- " + cmd; };
+  auto as_user = [&](const std::string& cmd) {
+    return user == "root" ? cmd : "runuser -u " + shell_quote(user) + " -- " + cmd;
+  };
   const char* flag = op.engine == SqlEngine::kPostgresql ? " -c " : " -e ";
   if (op.unless) {
     auto r = sh(env, as_user(client + flag + shell_quote(*op.unless)));
@@ -175,20 +186,26 @@ OpResult apply_ldap_entry(const LdapEntryOp& op, OpEnv& env) {
   std::string auth;
   if (op.tool == LdapTool::kLdapmodify) {
     auth = " -H " + shell_quote(op.uri);
-    if (op.bind_dn) auth += " -x -D " + shell_quote(*op.bind_dn) + (op.password_file ? " -y " + shell_quote(*op.password_file) : "");
-    else auth += " -Y EXTERNAL -Q";
+    if (op.bind_dn)
+      auth += " -x -D " + shell_quote(*op.bind_dn) +
+              (op.password_file ? " -y " + shell_quote(*op.password_file) : "");
+    else
+      auth += " -Y EXTERNAL -Q";
   } else {
     auth = " -H " + shell_quote(op.uri);
   }
-  std::string search = op.tool == LdapTool::kLdapmodify
-                           ? "ldapsearch -LLL -o ldif-wrap=no" + auth + " -s base -b " + shell_quote(op.dn) + " '(objectClass=*)'"
-                           : "ldbsearch" + auth + " -s base -b " + shell_quote(op.dn) + " '(objectClass=*)'";
+  std::string search =
+      op.tool == LdapTool::kLdapmodify
+          ? "ldapsearch -LLL -o ldif-wrap=no" + auth + " -s base -b " + shell_quote(op.dn) +
+                " '(objectClass=*)'"
+          : "ldbsearch" + auth + " -s base -b " + shell_quote(op.dn) + " '(objectClass=*)'";
   for (const auto& [attr, _] : op.attributes) search += " " + shell_quote(attr);
   auto r = sh(env, search + " 2>&1");
   if (!r.ok()) return failed(r.error());
   std::optional<std::map<std::string, std::vector<std::string>>> current;
   bool missing = r->exit_code == 32 || r->stdout_text.find("No such object") != std::string::npos ||
-                 (op.tool == LdapTool::kLdbmodify && r->stdout_text.find("# returned 0 records") != std::string::npos);
+                 (op.tool == LdapTool::kLdbmodify &&
+                  r->stdout_text.find("# returned 0 records") != std::string::npos);
   if (!missing) {
     if (r->exit_code != 0) return failed("search " + op.dn + " failed: " + tail(*r));
     current = parse_ldif_entry(r->stdout_text);
@@ -197,7 +214,8 @@ OpResult apply_ldap_entry(const LdapEntryOp& op, OpEnv& env) {
   if (ldif.empty()) return ok();
   if (env.dry_run) return changed(ldif, "would modify");
   std::string tool = op.tool == LdapTool::kLdapmodify ? "ldapmodify" + auth : "ldbmodify" + auth;
-  auto s = must(env, tool + " <<'ATELIER_LDIF_EOF'\n" + ldif + "ATELIER_LDIF_EOF\n", "modify " + op.dn);
+  auto s =
+      must(env, tool + " <<'ATELIER_LDIF_EOF'\n" + ldif + "ATELIER_LDIF_EOF\n", "modify " + op.dn);
   if (!s.ok()) return failed(s.error());
   return changed(ldif, "modified");
 }

@@ -10,7 +10,9 @@ using transport::shell_quote;
 Result<LineEdit> edit_lines(const std::optional<std::string>& content, const LineOp& op) {
   if (!content) {
     if (op.state == PresenceState::kAbsent) return LineEdit{"", false};
-    if (!op.create) return Error(ErrorCode::kNotFound, op.path + " does not exist (set create: true to create it)");
+    if (!op.create)
+      return Error(ErrorCode::kNotFound,
+                   op.path + " does not exist (set create: true to create it)");
   }
   std::vector<std::string> lines;
   const std::string text = content.value_or("");
@@ -26,17 +28,22 @@ Result<LineEdit> edit_lines(const std::optional<std::string>& content, const Lin
   if (op.regex) {
     auto compiled = text::Regex::compile(*op.regex);
     if (!compiled) {
-      return Error(ErrorCode::kInvalidArgument, "regex '" + *op.regex + "' is invalid: " + compiled.error().message());
+      return Error(ErrorCode::kInvalidArgument,
+                   "regex '" + *op.regex + "' is invalid: " + compiled.error().message());
     }
     re.emplace(std::move(*compiled));
   }
-  auto matches = [&](const std::string& l) { return re ? re->search(l).has_value() : (op.line && l == *op.line); };
+  auto matches = [&](const std::string& l) {
+    return re ? re->search(l).has_value() : (op.line && l == *op.line);
+  };
   LineEdit out;
   if (op.state == PresenceState::kAbsent) {
     std::string kept;
     for (const auto& l : lines) {
-      if (matches(l)) out.changed = true;
-      else kept += l + "\n";
+      if (matches(l))
+        out.changed = true;
+      else
+        kept += l + "\n";
     }
     out.content = out.changed ? kept : text;
     return out;
@@ -67,19 +74,27 @@ namespace detail {
 namespace {
 
 // Brings mode and owner of an existing path in line; appends what it changed to `notes`.
-Status fix_attributes(OpEnv& env, const std::string& path, const transport::FileStat& st, std::optional<uint32_t> mode,
-                      std::optional<uint32_t> uid, std::optional<uint32_t> gid, std::string& notes) {
+Status fix_attributes(OpEnv& env, const std::string& path, const transport::FileStat& st,
+                      std::optional<uint32_t> mode, std::optional<uint32_t> uid,
+                      std::optional<uint32_t> gid, std::string& notes) {
   if (mode && st.mode != *mode) {
     notes += "mode " + mode_text(st.mode) + " -> " + mode_text(*mode) + "\n";
-    if (!env.dry_run) ATELIER_RETURN_IF_ERROR(must(env, "chmod " + mode_text(*mode) + " -- " + shell_quote(path), "chmod " + path));
+    if (!env.dry_run)
+      ATELIER_RETURN_IF_ERROR(
+          must(env, "chmod " + mode_text(*mode) + " -- " + shell_quote(path), "chmod " + path));
   }
   bool uid_differs = uid && st.uid != *uid;
   bool gid_differs = gid && st.gid != *gid;
   if (uid_differs || gid_differs) {
-    if (uid_differs) notes += "owner " + std::to_string(st.uid) + " -> " + std::to_string(*uid) + "\n";
-    if (gid_differs) notes += "group " + std::to_string(st.gid) + " -> " + std::to_string(*gid) + "\n";
-    std::string spec = (uid ? std::to_string(*uid) : std::string()) + (gid ? ":" + std::to_string(*gid) : std::string());
-    if (!env.dry_run) ATELIER_RETURN_IF_ERROR(must(env, "chown " + spec + " -- " + shell_quote(path), "chown " + path));
+    if (uid_differs)
+      notes += "owner " + std::to_string(st.uid) + " -> " + std::to_string(*uid) + "\n";
+    if (gid_differs)
+      notes += "group " + std::to_string(st.gid) + " -> " + std::to_string(*gid) + "\n";
+    std::string spec = (uid ? std::to_string(*uid) : std::string()) +
+                       (gid ? ":" + std::to_string(*gid) : std::string());
+    if (!env.dry_run)
+      ATELIER_RETURN_IF_ERROR(
+          must(env, "chown " + spec + " -- " + shell_quote(path), "chown " + path));
   }
   return ok_status();
 }
@@ -88,18 +103,23 @@ Status fix_attributes(OpEnv& env, const std::string& path, const transport::File
 OpResult apply_directory(const FileOp& op, OpEnv& env, bool exists, const transport::FileStat& st,
                          std::optional<uint32_t> uid, std::optional<uint32_t> gid) {
   std::string notes;
-  if (exists && st.type != transport::FileType::kDirectory) return failed(op.path + " exists and is not a directory");
+  if (exists && st.type != transport::FileType::kDirectory)
+    return failed(op.path + " exists and is not a directory");
   if (!exists) {
     uint32_t mode = op.mode.value_or(0755);
     if (!env.dry_run) {
-      auto s = must(env, "mkdir -p -- " + shell_quote(op.path) + " && chmod " + mode_text(mode) + " -- " + shell_quote(op.path) +
-                             (uid || gid ? " && chown " + (uid ? std::to_string(*uid) : "") + (gid ? ":" + std::to_string(*gid) : "") +
-                                               " -- " + shell_quote(op.path)
-                                         : ""),
+      auto s = must(env,
+                    "mkdir -p -- " + shell_quote(op.path) + " && chmod " + mode_text(mode) +
+                        " -- " + shell_quote(op.path) +
+                        (uid || gid ? " && chown " + (uid ? std::to_string(*uid) : "") +
+                                          (gid ? ":" + std::to_string(*gid) : "") + " -- " +
+                                          shell_quote(op.path)
+                                    : ""),
                     "create directory " + op.path);
       if (!s.ok()) return failed(s.error());
     }
-    return changed("+ " + op.path + "/ (" + mode_text(mode) + ")\n", env.dry_run ? "would create directory" : "created directory");
+    return changed("+ " + op.path + "/ (" + mode_text(mode) + ")\n",
+                   env.dry_run ? "would create directory" : "created directory");
   }
   auto s = fix_attributes(env, op.path, st, op.mode, uid, gid, notes);
   if (!s.ok()) return failed(s.error());
@@ -110,7 +130,8 @@ OpResult apply_directory(const FileOp& op, OpEnv& env, bool exists, const transp
 }  // namespace
 
 OpResult apply_file(const FileOp& op, OpEnv& env) {
-  if (op.path.empty() || op.path[0] != '/') return failed("path must be absolute: '" + op.path + "'");
+  if (op.path.empty() || op.path[0] != '/')
+    return failed("path must be absolute: '" + op.path + "'");
   auto st = env.transport.stat(op.path);
   bool exists = st.ok();
   if (!st.ok() && st.error().code() != ErrorCode::kNotFound) return failed(st.error());
@@ -124,12 +145,14 @@ OpResult apply_file(const FileOp& op, OpEnv& env) {
     return changed("- " + op.path + "\n", env.dry_run ? "would remove" : "removed");
   }
 
-  // Owner names resolve on the target; in dry-run a user created by an earlier step may not exist yet.
+  // Owner names resolve on the target; in dry-run a user created by an earlier step may not exist
+  // yet.
   std::optional<uint32_t> uid, gid;
   if (op.owner) {
     auto u = resolve_uid(env, *op.owner);
     if (!u.ok()) {
-      if (env.dry_run) return changed("", "would change (owner " + *op.owner + " does not exist yet)");
+      if (env.dry_run)
+        return changed("", "would change (owner " + *op.owner + " does not exist yet)");
       return failed(u.error());
     }
     uid = *u;
@@ -137,16 +160,19 @@ OpResult apply_file(const FileOp& op, OpEnv& env) {
   if (op.group) {
     auto g = resolve_gid(env, *op.group);
     if (!g.ok()) {
-      if (env.dry_run) return changed("", "would change (group " + *op.group + " does not exist yet)");
+      if (env.dry_run)
+        return changed("", "would change (group " + *op.group + " does not exist yet)");
       return failed(g.error());
     }
     gid = *g;
   }
 
-  if (op.state == FileState::kDirectory) return apply_directory(op, env, exists, exists ? *st : transport::FileStat{}, uid, gid);
+  if (op.state == FileState::kDirectory)
+    return apply_directory(op, env, exists, exists ? *st : transport::FileStat{}, uid, gid);
 
   // state: file
-  if (exists && st->type == transport::FileType::kDirectory) return failed(op.path + " is a directory");
+  if (exists && st->type == transport::FileType::kDirectory)
+    return failed(op.path + " is a directory");
   std::optional<std::string> desired = op.content;
   if (!desired && !exists) desired = "";  // a file with no content given is created empty
   if (desired) {
@@ -163,7 +189,8 @@ OpResult apply_file(const FileOp& op, OpEnv& env) {
       transport::FileOwner owner{uid, gid};
       if (exists && !uid) owner.uid = st->uid;
       if (exists && !gid) owner.gid = st->gid;
-      if (exists && mode != st->mode) diff += "mode " + mode_text(st->mode) + " -> " + mode_text(mode) + "\n";
+      if (exists && mode != st->mode)
+        diff += "mode " + mode_text(st->mode) + " -> " + mode_text(mode) + "\n";
       if (!env.dry_run) {
         auto s = env.transport.put_file(op.path, *desired, mode, owner);
         if (!s.ok()) return failed(s.error());

@@ -10,7 +10,8 @@ namespace atelier::recipes::detail {
 using transport::shell_quote;
 
 OpResult apply_sysctl(const SysctlOp& op, OpEnv& env) {
-  if (op.name.empty() || op.name.find_first_of(" /=") != std::string::npos) return failed("invalid sysctl name '" + op.name + "'");
+  if (op.name.empty() || op.name.find_first_of(" /=") != std::string::npos)
+    return failed("invalid sysctl name '" + op.name + "'");
   std::string dotted_re;
   for (char c : op.name) dotted_re += (c == '.') ? std::string("[./]") : std::string(1, c);
   LineOp persist;
@@ -40,7 +41,8 @@ OpResult apply_sysctl(const SysctlOp& op, OpEnv& env) {
     if (norm(*now) != norm(op.value)) {
       diff += op.name + ": " + norm(*now) + " -> " + norm(op.value) + " (running)\n";
       if (!env.dry_run) {
-        auto s = must(env, "printf '%s\\n' " + shell_quote(op.value) + " > " + shell_quote(proc), "set " + op.name);
+        auto s = must(env, "printf '%s\\n' " + shell_quote(op.value) + " > " + shell_quote(proc),
+                      "set " + op.name);
         if (!s.ok()) return failed(s.error());
       }
     }
@@ -54,7 +56,8 @@ OpResult apply_sysctl(const SysctlOp& op, OpEnv& env) {
 OpResult apply_nft(const NftOp& op, OpEnv& env) {
   const std::string desired = op.content.value_or("");
   auto current = env.transport.get_file(op.path);
-  if (!current.ok() && current.error().code() != ErrorCode::kNotFound) return failed(current.error());
+  if (!current.ok() && current.error().code() != ErrorCode::kNotFound)
+    return failed(current.error());
   std::string file_now = current.ok() ? *current : "";
   bool file_same = current.ok() && file_now == desired;
 
@@ -65,7 +68,8 @@ OpResult apply_nft(const NftOp& op, OpEnv& env) {
       auto s = env.transport.put_file(op.path, desired, 0755, {});
       if (!s.ok()) return failed(s.error());
     }
-    return changed(unified_diff(file_now, desired, op.path), "chroot: file written, loaded at boot (not loaded now)");
+    return changed(unified_diff(file_now, desired, op.path),
+                   "chroot: file written, loaded at boot (not loaded now)");
   }
 
   std::string key = op.path;
@@ -79,7 +83,8 @@ OpResult apply_nft(const NftOp& op, OpEnv& env) {
   if (file_same && running_same) return ok();
 
   std::string diff = unified_diff(file_now, desired, op.path);
-  if (!running_same) diff += "running ruleset differs from the one last loaded from " + op.path + "\n";
+  if (!running_same)
+    diff += "running ruleset differs from the one last loaded from " + op.path + "\n";
   if (env.dry_run) return changed(diff, "would load");
   const std::string tmp = op.path + ".atelier-new";
   auto s = env.transport.put_file(tmp, desired, 0755, {});
@@ -89,7 +94,10 @@ OpResult apply_nft(const NftOp& op, OpEnv& env) {
     (void)sh(env, "rm -f -- " + shell_quote(tmp));
     return failed(check.error());
   }
-  auto load = must(env, "nft -f " + shell_quote(tmp) + " && mv -f -- " + shell_quote(tmp) + " " + shell_quote(op.path), "nft -f");
+  auto load = must(env,
+                   "nft -f " + shell_quote(tmp) + " && mv -f -- " + shell_quote(tmp) + " " +
+                       shell_quote(op.path),
+                   "nft -f");
   if (!load.ok()) return failed(load.error());
   auto after = sh(env, "nft list ruleset");
   if (!after.ok()) return failed(after.error());

@@ -7,30 +7,47 @@ namespace atelier::recipes {
 
 const char* to_string(StepStatus s) {
   switch (s) {
-    case StepStatus::kOk: return "ok";
-    case StepStatus::kChanged: return "changed";
-    case StepStatus::kFailed: return "failed";
-    case StepStatus::kSkipped: return "skipped";
+    case StepStatus::kOk:
+      return "ok";
+    case StepStatus::kChanged:
+      return "changed";
+    case StepStatus::kFailed:
+      return "failed";
+    case StepStatus::kSkipped:
+      return "skipped";
   }
   return "?";
 }
 
 OpResult apply_op(const Op& op, OpEnv& env) {
   using namespace detail;
-  return std::visit([&](const auto& o) -> OpResult {
-    using T = std::decay_t<decltype(o)>;
-    if constexpr (std::is_same_v<T, PackageOp>) return apply_package(o, env);
-    else if constexpr (std::is_same_v<T, FileOp>) return apply_file(o, env);
-    else if constexpr (std::is_same_v<T, LineOp>) return apply_line(o, env);
-    else if constexpr (std::is_same_v<T, ServiceOp>) return apply_service(o, env);
-    else if constexpr (std::is_same_v<T, UserOp>) return apply_user(o, env);
-    else if constexpr (std::is_same_v<T, GroupOp>) return apply_group(o, env);
-    else if constexpr (std::is_same_v<T, CommandOp>) return apply_command(o, env);
-    else if constexpr (std::is_same_v<T, SysctlOp>) return apply_sysctl(o, env);
-    else if constexpr (std::is_same_v<T, NftOp>) return apply_nft(o, env);
-    else if constexpr (std::is_same_v<T, SqlOp>) return apply_sql(o, env);
-    else return apply_ldap_entry(o, env);
-  }, op);
+  return std::visit(
+      [&](const auto& o) -> OpResult {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, PackageOp>)
+          return apply_package(o, env);
+        else if constexpr (std::is_same_v<T, FileOp>)
+          return apply_file(o, env);
+        else if constexpr (std::is_same_v<T, LineOp>)
+          return apply_line(o, env);
+        else if constexpr (std::is_same_v<T, ServiceOp>)
+          return apply_service(o, env);
+        else if constexpr (std::is_same_v<T, UserOp>)
+          return apply_user(o, env);
+        else if constexpr (std::is_same_v<T, GroupOp>)
+          return apply_group(o, env);
+        else if constexpr (std::is_same_v<T, CommandOp>)
+          return apply_command(o, env);
+        else if constexpr (std::is_same_v<T, SysctlOp>)
+          return apply_sysctl(o, env);
+        else if constexpr (std::is_same_v<T, NftOp>)
+          return apply_nft(o, env);
+        else if constexpr (std::is_same_v<T, SqlOp>)
+          return apply_sql(o, env);
+        else
+          return apply_ldap_entry(o, env);
+      },
+      op);
 }
 
 std::vector<PasswdEntry> parse_passwd(const std::string& text) {
@@ -98,7 +115,8 @@ std::string tail(const transport::ExecResult& r, size_t n) {
     if (!trim(l).empty()) lines.push_back(trim(l));
   }
   std::string out;
-  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) out += (out.empty() ? "" : " | ") + lines[i];
+  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+    out += (out.empty() ? "" : " | ") + lines[i];
   return out.empty() ? "exit code " + std::to_string(r.exit_code) : out;
 }
 
@@ -106,17 +124,21 @@ Result<transport::ExecResult> sh(OpEnv& env, const std::string& cmd, std::chrono
   return env.transport.exec(cmd, timeout);
 }
 
-Status must(OpEnv& env, const std::string& cmd, const std::string& what, std::chrono::seconds timeout) {
+Status must(OpEnv& env, const std::string& cmd, const std::string& what,
+            std::chrono::seconds timeout) {
   auto r = env.transport.exec(cmd, timeout);
   if (!r.ok()) return std::move(r).error().context(what);
   if (r->exit_code != 0) {
-    return Error(ErrorCode::kFailedPrecondition, what + " failed (exit " + std::to_string(r->exit_code) + "): " + tail(*r));
+    return Error(ErrorCode::kFailedPrecondition,
+                 what + " failed (exit " + std::to_string(r->exit_code) + "): " + tail(*r));
   }
   return ok_status();
 }
 
 namespace {
-bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
 }  // namespace
 
 Result<uint32_t> resolve_uid(OpEnv& env, const std::string& name) {
@@ -145,7 +167,9 @@ std::string mode_text(uint32_t mode) {
   return buf;
 }
 
-bool in_chroot(const OpEnv& env) { return env.transport.kind() == transport::TransportKind::kChroot; }
+bool in_chroot(const OpEnv& env) {
+  return env.transport.kind() == transport::TransportKind::kChroot;
+}
 
 }  // namespace detail
 }  // namespace atelier::recipes

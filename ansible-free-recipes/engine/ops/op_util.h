@@ -11,17 +11,27 @@ namespace atelier::recipes::detail {
 inline constexpr std::chrono::seconds kFactTimeout{60};     // commands that only look
 inline constexpr std::chrono::seconds kChangeTimeout{900};  // commands that act (apt-get...)
 
-inline OpResult ok(std::string msg = "") { return {StepStatus::kOk, "", std::move(msg), std::nullopt}; }
-inline OpResult changed(std::string diff, std::string msg) { return {StepStatus::kChanged, std::move(diff), std::move(msg), std::nullopt}; }
-inline OpResult failed(std::string msg) { return {StepStatus::kFailed, "", std::move(msg), std::nullopt}; }
-inline OpResult failed(const Error& e) { return failed(e.to_string()); }
+inline OpResult ok(std::string msg = "") {
+  return {StepStatus::kOk, "", std::move(msg), std::nullopt};
+}
+inline OpResult changed(std::string diff, std::string msg) {
+  return {StepStatus::kChanged, std::move(diff), std::move(msg), std::nullopt};
+}
+inline OpResult failed(std::string msg) {
+  return {StepStatus::kFailed, "", std::move(msg), std::nullopt};
+}
+inline OpResult failed(const Error& e) {
+  return failed(e.to_string());
+}
 
 // Last `n` non-empty lines of a command's stderr (or stdout), for failure messages.
 std::string tail(const transport::ExecResult& r, size_t n = 3);
 // Runs `cmd`; a transport error becomes an Error, a non-zero exit does not.
-Result<transport::ExecResult> sh(OpEnv& env, const std::string& cmd, std::chrono::seconds timeout = kFactTimeout);
+Result<transport::ExecResult> sh(OpEnv& env, const std::string& cmd,
+                                 std::chrono::seconds timeout = kFactTimeout);
 // Runs `cmd` that must succeed; non-zero exit is an Error naming `what` and the stderr tail.
-Status must(OpEnv& env, const std::string& cmd, const std::string& what, std::chrono::seconds timeout = kChangeTimeout);
+Status must(OpEnv& env, const std::string& cmd, const std::string& what,
+            std::chrono::seconds timeout = kChangeTimeout);
 
 // Resolves a user or group name (or a number) through the target's /etc/passwd or /etc/group.
 Result<uint32_t> resolve_uid(OpEnv& env, const std::string& name);

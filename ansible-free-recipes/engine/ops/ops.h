@@ -19,8 +19,8 @@ const char* to_string(StepStatus s);
 
 struct OpResult {
   StepStatus status = StepStatus::kOk;
-  std::string diff;     // what changed, or would change in dry-run
-  std::string message;  // one line: why ok, what was done, or why it failed
+  std::string diff;                             // what changed, or would change in dry-run
+  std::string message;                          // one line: why ok, what was done, or why it failed
   std::optional<transport::ExecResult> output;  // command/sql output, for register:
 };
 
@@ -45,7 +45,8 @@ struct LineEdit {
 };
 Result<LineEdit> edit_lines(const std::optional<std::string>& content, const LineOp& op);
 
-// dpkg-query -W -f='${Package}\t${db:Status-Abbrev}\t${Version}\n' output -> name -> {abbrev, version}.
+// dpkg-query -W -f='${Package}\t${db:Status-Abbrev}\t${Version}\n' output -> name -> {abbrev,
+// version}.
 struct DpkgState {
   std::string abbrev;  // "ii ", "rc ", "un "
   std::string version;
@@ -72,7 +73,9 @@ std::vector<GroupEntry> parse_group(const std::string& text);
 // One LDAP entry as ldapsearch -LLL prints it: attribute (lower-cased) -> values.
 // Empty map when the text holds no entry. Folded lines and base64 (attr:: ...) are understood.
 std::map<std::string, std::vector<std::string>> parse_ldif_entry(const std::string& text);
-// The LDIF that makes `current` (nullopt: entry missing) match the desired op; "" when nothing to do.
-std::string plan_ldif(const std::optional<std::map<std::string, std::vector<std::string>>>& current, const LdapEntryOp& op);
+// The LDIF that makes `current` (nullopt: entry missing) match the desired op; "" when nothing to
+// do.
+std::string plan_ldif(const std::optional<std::map<std::string, std::vector<std::string>>>& current,
+                      const LdapEntryOp& op);
 
 }  // namespace atelier::recipes

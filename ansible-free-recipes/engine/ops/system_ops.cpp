@@ -27,7 +27,8 @@ std::map<std::string, DpkgState> parse_dpkg_query(const std::string& out) {
   return m;
 }
 
-std::map<std::string, std::pair<std::string, std::string>> parse_apt_policy(const std::string& out) {
+std::map<std::string, std::pair<std::string, std::string>> parse_apt_policy(
+    const std::string& out) {
   std::map<std::string, std::pair<std::string, std::string>> m;
   std::istringstream in(out);
   std::string line, current;
@@ -49,7 +50,8 @@ namespace detail {
 OpResult apply_package(const PackageOp& op, OpEnv& env) {
   std::string names;
   for (const auto& n : op.names) names += " " + shell_quote(n);
-  auto q = sh(env, "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n'" + names + " 2>/dev/null");
+  auto q = sh(env, "dpkg-query -W -f='${Package}\\t${db:Status-Abbrev}\\t${Version}\\n'" + names +
+                       " 2>/dev/null");
   if (!q.ok()) return failed(q.error());
   auto state = parse_dpkg_query(q->stdout_text);
   std::vector<std::string> todo;
@@ -65,7 +67,8 @@ OpResult apply_package(const PackageOp& op, OpEnv& env) {
       auto p = sh(env, "apt-cache policy" + names);
       if (!p.ok()) return failed(p.error());
       for (const auto& [n, v] : parse_apt_policy(p->stdout_text)) {
-        if (v.first != v.second && std::find(todo.begin(), todo.end(), n) == todo.end()) todo.push_back(n);
+        if (v.first != v.second && std::find(todo.begin(), todo.end(), n) == todo.end())
+          todo.push_back(n);
       }
     }
   }
@@ -75,8 +78,11 @@ OpResult apply_package(const PackageOp& op, OpEnv& env) {
     diff += (op.state == PackageState::kAbsent ? "- " : "+ ") + n + "\n";
     list += " " + shell_quote(n);
   }
-  if (env.dry_run) return changed(diff, op.state == PackageState::kAbsent ? "would remove" : "would install");
-  const std::string apt = "DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ";
+  if (env.dry_run)
+    return changed(diff, op.state == PackageState::kAbsent ? "would remove" : "would install");
+  const std::string apt =
+      "DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Options::=--force-confdef -o "
+      "Dpkg::Options::=--force-confold ";
   if (op.state == PackageState::kAbsent) {
     auto s = must(env, apt + "remove" + list, "apt-get remove");
     if (!s.ok()) return failed(s.error());
@@ -96,7 +102,8 @@ OpResult apply_service(const ServiceOp& op, OpEnv& env) {
   bool offline = in_chroot(env);
   if (init != "systemd" && !offline && op.state) {
     return failed("the target does not run systemd (facts.init is '" + init +
-                  "'): service state cannot be managed; guard the step with when: \"facts.init == 'systemd'\"");
+                  "'): service state cannot be managed; guard the step with when: \"facts.init == "
+                  "'systemd'\"");
   }
   const std::string unit = shell_quote(op.name);
   std::string diff, done;
@@ -104,14 +111,19 @@ OpResult apply_service(const ServiceOp& op, OpEnv& env) {
     auto e = sh(env, "systemctl is-enabled " + unit + " 2>&1");
     if (!e.ok()) return failed(e.error());
     std::string now = trim(e->stdout_text);
-    if (now.find("No such file") != std::string::npos || now.find("not found") != std::string::npos || now.empty()) {
+    if (now.find("No such file") != std::string::npos ||
+        now.find("not found") != std::string::npos || now.empty()) {
       return failed("no unit '" + op.name + "' on the target (" + now + ")");
     }
-    bool is_enabled = now == "enabled" || now == "static" || now == "alias" || now == "indirect" || now == "generated";
+    bool is_enabled = now == "enabled" || now == "static" || now == "alias" || now == "indirect" ||
+                      now == "generated";
     if (*op.enabled != is_enabled && !(now == "static" || now == "generated")) {
       diff += "enabled: " + now + " -> " + (*op.enabled ? "enabled" : "disabled") + "\n";
       if (!env.dry_run) {
-        auto s = must(env, std::string("systemctl ") + (*op.enabled ? "enable " : "disable ") + unit + " 2>&1", "systemctl enable/disable");
+        auto s = must(
+            env,
+            std::string("systemctl ") + (*op.enabled ? "enable " : "disable ") + unit + " 2>&1",
+            "systemctl enable/disable");
         if (!s.ok()) return failed(s.error());
       }
     }
@@ -125,10 +137,18 @@ OpResult apply_service(const ServiceOp& op, OpEnv& env) {
     bool running = now == "active" || now == "activating" || now == "reloading";
     std::string verb;
     switch (*op.state) {
-      case ServiceState::kStarted: if (!running) verb = "start"; break;
-      case ServiceState::kStopped: if (running) verb = "stop"; break;
-      case ServiceState::kRestarted: verb = "restart"; break;
-      case ServiceState::kReloaded: verb = running ? "reload" : "start"; break;
+      case ServiceState::kStarted:
+        if (!running) verb = "start";
+        break;
+      case ServiceState::kStopped:
+        if (running) verb = "stop";
+        break;
+      case ServiceState::kRestarted:
+        verb = "restart";
+        break;
+      case ServiceState::kReloaded:
+        verb = running ? "reload" : "start";
+        break;
     }
     if (!verb.empty()) {
       diff += "state: " + now + " -> " + verb + "\n";
@@ -136,7 +156,8 @@ OpResult apply_service(const ServiceOp& op, OpEnv& env) {
         auto s = must(env, "systemctl " + verb + " " + unit, "systemctl " + verb + " " + op.name);
         if (!s.ok()) {
           auto journal = sh(env, "systemctl status --no-pager -n 5 " + unit + " 2>&1 | tail -n 5");
-          return failed(s.error().to_string() + (journal.ok() ? " — " + trim(journal->stdout_text) : ""));
+          return failed(s.error().to_string() +
+                        (journal.ok() ? " — " + trim(journal->stdout_text) : ""));
         }
       }
     }
@@ -153,7 +174,8 @@ OpResult apply_command(const CommandOp& op, OpEnv& env) {
   }
   if (op.removes) {
     auto st = env.transport.stat(*op.removes);
-    if (!st.ok() && st.error().code() == ErrorCode::kNotFound) return ok("removes: " + *op.removes + " is absent");
+    if (!st.ok() && st.error().code() == ErrorCode::kNotFound)
+      return ok("removes: " + *op.removes + " is absent");
     if (!st.ok()) return failed(st.error());
   }
   const std::string cd = op.chdir ? "cd " + shell_quote(*op.chdir) + " && " : "";

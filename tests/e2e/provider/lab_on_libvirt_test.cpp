@@ -31,8 +31,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kBootDeadline = 5min;    // one boot under TCG on a busy 2-core machine
-constexpr auto kGroupDeadline = 8min;   // four boots at once
+constexpr auto kBootDeadline = 5min;   // one boot under TCG on a busy 2-core machine
+constexpr auto kGroupDeadline = 8min;  // four boots at once
 constexpr const char* kStateDir = "/var/lib/atelier";
 constexpr const char* kRootPassword = "atelier-e2e";
 
@@ -78,8 +78,8 @@ Status wait_for_agent(Guest& g, Clock::time_point started, std::chrono::minutes 
     if (hello.error().code() == ErrorCode::kUnavailable) std::this_thread::sleep_for(500ms);
   }
   return Error(ErrorCode::kTimeout, "no hello from " + provider::libvirt_name(g.ref) + " within " +
-                                        std::to_string(deadline.count()) + " min (console log: " +
-                                        g.spec.console.log_path + ")");
+                                        std::to_string(deadline.count()) +
+                                        " min (console log: " + g.spec.console.log_path + ")");
 }
 
 class DemoLabOnLibvirt : public ::testing::Test {
@@ -91,7 +91,8 @@ class DemoLabOnLibvirt : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started.error().to_string();
 
     // The image: built if not cached (the first run on a machine pays ~1-2 min).
-    auto def = images::load_image_definition(std::string(ATELIER_SOURCE_DIR) + "/labs/images", "debian12");
+    auto def =
+        images::load_image_definition(std::string(ATELIER_SOURCE_DIR) + "/labs/images", "debian12");
     ASSERT_TRUE(def.ok()) << def.error().to_string();
     images::BuildOptions bo;
     bo.state_dir = kStateDir;
@@ -102,8 +103,9 @@ class DemoLabOnLibvirt : public ::testing::Test {
     std::cerr << "[image] " << image_.dir << (image_.from_cache ? " cached, " : " built in ")
               << image_.build_seconds << " s, disk " << (image_.disk_bytes >> 20) << " MiB\n";
 
-    auto loaded = lab::load_lab(std::string(ATELIER_SOURCE_DIR) + "/labs/demo",
-                                 lab::LoadOptions{std::string(ATELIER_SOURCE_DIR) + "/ansible-free-recipes/recipes"});
+    auto loaded = lab::load_lab(
+        std::string(ATELIER_SOURCE_DIR) + "/labs/demo",
+        lab::LoadOptions{std::string(ATELIER_SOURCE_DIR) + "/ansible-free-recipes/recipes"});
     ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
     lab_ = std::move(*loaded);
     ASSERT_EQ(lab_.hosts.size(), 2u) << "the test expects the demo lab's two hosts";
@@ -147,7 +149,8 @@ class DemoLabOnLibvirt : public ::testing::Test {
       g.candidate = candidate;
       g.host = &h;
       g.ref = {session_, candidate, h.name};
-      auto overlay = provider_->create_overlay({g.ref, image_.disk_path, provider::DiskFormat::kQcow2});
+      auto overlay =
+          provider_->create_overlay({g.ref, image_.disk_path, provider::DiskFormat::kQcow2});
       ASSERT_TRUE(overlay.ok()) << overlay.error().to_string();
 
       images::SeedSpec seed;
@@ -157,8 +160,13 @@ class DemoLabOnLibvirt : public ::testing::Test {
       seed.session = session_;
       seed.candidate = candidate;
       seed.host = h.name;
-      seed.agent_args = {"serve", "--port", "/dev/virtio-ports/org.atelier.agent.0",
-                         "--spool", "/var/spool/atelier-agent", "--identity", "/etc/atelier/identity"};
+      seed.agent_args = {"serve",
+                         "--port",
+                         "/dev/virtio-ports/org.atelier.agent.0",
+                         "--spool",
+                         "/var/spool/atelier-agent",
+                         "--identity",
+                         "/etc/atelier/identity"};
       g.spec.ref = g.ref;
       g.spec.memory_bytes = 256ull << 20;
       g.spec.vcpus = 1;
@@ -170,9 +178,10 @@ class DemoLabOnLibvirt : public ::testing::Test {
         ASSERT_TRUE(mac.ok()) << mac.error().to_string();
         const lab::Network* net = lab_.network(h.nics[i].network);
         ASSERT_NE(net, nullptr);
-        seed.nics.push_back({mac->to_string(),
-                             {h.nics[i].address.to_string() + "/" + std::to_string(net->cidr.prefix_length)},
-                             std::nullopt});
+        seed.nics.push_back(
+            {mac->to_string(),
+             {h.nics[i].address.to_string() + "/" + std::to_string(net->cidr.prefix_length)},
+             std::nullopt});
         g.spec.nics.push_back({h.nics[i].network, *mac});
       }
       auto files = images::render_seed(seed);
@@ -201,7 +210,8 @@ class DemoLabOnLibvirt : public ::testing::Test {
     return guests_.front();
   }
 
-  protocol::ExecResult exec(Guest& g, const std::string& shell, std::chrono::seconds timeout = 60s) {
+  protocol::ExecResult exec(Guest& g, const std::string& shell,
+                            std::chrono::seconds timeout = 60s) {
     protocol::ExecRequest req;
     req.shell = shell;
     req.timeout = timeout;
@@ -242,7 +252,8 @@ TEST_F(DemoLabOnLibvirt, TwoCandidatesIsolatedResetAndCleanTeardown) {
     std::vector<std::future<Status>> waits;
     for (auto& g : guests_) {
       waits.push_back(std::async(std::launch::async, [&g, boot_started] {
-        return wait_for_agent(g, boot_started, std::chrono::duration_cast<std::chrono::minutes>(kGroupDeadline));
+        return wait_for_agent(g, boot_started,
+                              std::chrono::duration_cast<std::chrono::minutes>(kGroupDeadline));
       }));
     }
     for (std::size_t i = 0; i < waits.size(); ++i) {
@@ -267,7 +278,8 @@ TEST_F(DemoLabOnLibvirt, TwoCandidatesIsolatedResetAndCleanTeardown) {
   // Every NIC has its lab address, found by MAC.
   for (auto& g : guests_) {
     for (std::size_t i = 0; i < g.host->nics.size(); ++i) {
-      auto r = exec(g, "ip -o -4 addr show | grep -c ' " + g.host->nics[i].address.to_string() + "/'");
+      auto r =
+          exec(g, "ip -o -4 addr show | grep -c ' " + g.host->nics[i].address.to_string() + "/'");
       EXPECT_EQ(r.exit_code, 0) << g.candidate << "/" << g.ref.object << " lacks "
                                 << g.host->nics[i].address.to_string() << ":\n"
                                 << exec(g, "ip -br addr; ip -br link").stdout_text;
@@ -301,15 +313,18 @@ TEST_F(DemoLabOnLibvirt, TwoCandidatesIsolatedResetAndCleanTeardown) {
                                   server_ip + "\\//{print $2; exit}')");
   ASSERT_EQ(added.exit_code, 0) << added.stderr_text;
   auto from_b = exec(b_client, "ping -c 3 -W 3 " + only_b);
-  EXPECT_EQ(from_b.exit_code, 0) << "B cannot reach its own server's extra address: " << from_b.stdout_text;
+  EXPECT_EQ(from_b.exit_code, 0) << "B cannot reach its own server's extra address: "
+                                 << from_b.stdout_text;
   auto from_a = exec(a_client, "ping -c 3 -W 3 " + only_b);
-  EXPECT_NE(from_a.exit_code, 0) << "candidate A reached candidate B's server: " << from_a.stdout_text;
+  EXPECT_NE(from_a.exit_code, 0) << "candidate A reached candidate B's server: "
+                                 << from_a.stdout_text;
   // With A's server silent on the shared address, A's client still cannot reach B's server.
   auto removed = exec(a_server, "ip addr flush dev $(ip -o -4 addr show | awk '/ " + server_ip +
                                     "\\//{print $2; exit}')");
   ASSERT_EQ(removed.exit_code, 0) << removed.stderr_text;
   auto via_a = exec(a_client, "ip neigh flush all; ping -c 3 -W 3 " + server_ip);
-  EXPECT_NE(via_a.exit_code, 0) << "A's client reached B's server at the shared address: " << via_a.stdout_text;
+  EXPECT_NE(via_a.exit_code, 0) << "A's client reached B's server at the shared address: "
+                                << via_a.stdout_text;
   auto still_b = exec(b_client, "ping -c 2 -W 3 " + server_ip);
   EXPECT_EQ(still_b.exit_code, 0) << still_b.stdout_text;
 
@@ -340,23 +355,27 @@ TEST_F(DemoLabOnLibvirt, TwoCandidatesIsolatedResetAndCleanTeardown) {
         << "interface " << nic << " is down: " << results->results[0].observed;
     EXPECT_NE(results->results[1].status, protocol::CheckStatus::kPass)
         << "ping with the NIC down: " << results->results[1].observed;
-    EXPECT_EQ(results->results[2].status, protocol::CheckStatus::kPass) << results->results[2].observed;
+    EXPECT_EQ(results->results[2].status, protocol::CheckStatus::kPass)
+        << results->results[2].observed;
     EXPECT_TRUE(a_client.agent->ack(*results).ok());
-    std::cerr << "[channel] NIC " << nic << " down: checks answered: " << results->results[0].observed
-              << " | " << results->results[1].observed << "\n";
+    std::cerr << "[channel] NIC " << nic
+              << " down: checks answered: " << results->results[0].observed << " | "
+              << results->results[1].observed << "\n";
 
     auto up = exec(a_client, "ip link set dev " + nic + " up && sleep 2");
     ASSERT_EQ(up.exit_code, 0) << up.stderr_text;
   }
 
   // --- reset: A's server comes back fresh ----------------------------------------------------
-  auto marker = exec(a_server, "echo before-reset > /root/reset-marker && sync && cat /root/reset-marker");
+  auto marker =
+      exec(a_server, "echo before-reset > /root/reset-marker && sync && cat /root/reset-marker");
   ASSERT_EQ(marker.stdout_text, "before-reset\n");
   a_server.agent->close();
   const auto reset_started = Clock::now();
   auto st = provider_->reset_host(a_server.spec);
   ASSERT_TRUE(st.ok()) << st.error().to_string();
-  st = wait_for_agent(a_server, reset_started, std::chrono::duration_cast<std::chrono::minutes>(kBootDeadline));
+  st = wait_for_agent(a_server, reset_started,
+                      std::chrono::duration_cast<std::chrono::minutes>(kBootDeadline));
   ASSERT_TRUE(st.ok()) << st.error().to_string() << "\n" << console_tail(a_server);
   std::cerr << "[boot] ca/server after reset: hello after " << a_server.boot_to_hello_s
             << " s (one guest booting, three idle)\n";
@@ -386,10 +405,16 @@ TEST_F(DemoLabOnLibvirt, TwoCandidatesIsolatedResetAndCleanTeardown) {
   ASSERT_TRUE(left.ok());
   EXPECT_TRUE(left->empty()) << left->size() << " objects left by the provider's own account";
   const std::string prefix = "atelier-" + session_ + "-";
-  EXPECT_EQ(sh("virsh -c qemu:///system list --all --name | grep -c -- '^" + prefix + "' || true"), "0\n");
-  EXPECT_EQ(sh("virsh -c qemu:///system net-list --all --name | grep -c -- '^" + prefix + "' || true"), "0\n");
-  EXPECT_EQ(sh("virsh -c qemu:///system vol-list atelier-overlays 2>/dev/null | grep -c -- '" + prefix + "' || true"), "0\n");
-  EXPECT_EQ(sh("ls /var/lib/atelier/overlays 2>/dev/null | grep -c -- '^" + prefix + "' || true"), "0\n");
+  EXPECT_EQ(sh("virsh -c qemu:///system list --all --name | grep -c -- '^" + prefix + "' || true"),
+            "0\n");
+  EXPECT_EQ(
+      sh("virsh -c qemu:///system net-list --all --name | grep -c -- '^" + prefix + "' || true"),
+      "0\n");
+  EXPECT_EQ(sh("virsh -c qemu:///system vol-list atelier-overlays 2>/dev/null | grep -c -- '" +
+               prefix + "' || true"),
+            "0\n");
+  EXPECT_EQ(sh("ls /var/lib/atelier/overlays 2>/dev/null | grep -c -- '^" + prefix + "' || true"),
+            "0\n");
   std::string links = sh("ip -o link show");
   for (const auto& b : bridges) {
     EXPECT_EQ(links.find(b + ":"), std::string::npos) << "bridge " << b << " still exists";

@@ -2,12 +2,12 @@
 // the socket the agent connects to, as the guest port) and hands each accepted connection to
 // an AgentClient, the controller's end. Covers hello, exec, files, checks, errors, the spool,
 // resend after a reconnect, and acks.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -83,7 +83,8 @@ TEST_F(Channel, HelloExecAndFiles) {
   EXPECT_EQ(hello->identity.host, "web");
   EXPECT_FALSE(hello->facts.kernel.empty());
   bool has_lo = false;
-  for (const auto& i : hello->facts.interfaces) has_lo = has_lo || (i.name == "lo" && !i.addresses.empty());
+  for (const auto& i : hello->facts.interfaces)
+    has_lo = has_lo || (i.name == "lo" && !i.addresses.empty());
   EXPECT_TRUE(has_lo);
 
   protocol::ExecRequest exec;
@@ -114,7 +115,8 @@ TEST_F(Channel, HelloExecAndFiles) {
   both.shell = "true";
   auto bad = client->exec(both, 5s);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().to_string().find("bad_request"), std::string::npos) << bad.error().to_string();
+  EXPECT_NE(bad.error().to_string().find("bad_request"), std::string::npos)
+      << bad.error().to_string();
 
   std::string path = (dir_ / "sub" / "f.conf").string();
   std::string content("line 1\n\0binary\xff", 15);
@@ -158,9 +160,10 @@ TEST_F(Channel, HeartbeatsArrive) {
 
 TEST_F(Channel, ChecksAreSpooledUntilAckedAndResentAfterReconnect) {
   start_agent();
-  protocol::RunChecks bundle{"bundle-1",
-                             {checks::Check{"", "", 5s, checks::FileCheck{dir_.string()}},
-                              checks::Check{"", "", 5s, checks::FileCheck{(dir_ / "nope").string()}}}};
+  protocol::RunChecks bundle{
+      "bundle-1",
+      {checks::Check{"", "", 5s, checks::FileCheck{dir_.string()}},
+       checks::Check{"", "", 5s, checks::FileCheck{(dir_ / "nope").string()}}}};
   {
     auto client = accept_client();
     auto results = client->run_checks(bundle, 10s);

@@ -57,7 +57,9 @@ class Forger {
   int bundles() const { return bundles_; }
 
  private:
-  void send(const protocol::Envelope& e) { (void)protocol::write_all(fd_, protocol::encode(e), 5s); }
+  void send(const protocol::Envelope& e) {
+    (void)protocol::write_all(fd_, protocol::encode(e), 5s);
+  }
   protocol::Hello hello() const {
     protocol::Hello h;
     h.agent_version = "forged";
@@ -75,7 +77,8 @@ class Forger {
       }
       auto message = protocol::decode(*line);
       if (!message.ok()) continue;
-      if (std::holds_alternative<protocol::HelloRequest>(message->body)) send({0, message->id, hello()});
+      if (std::holds_alternative<protocol::HelloRequest>(message->body))
+        send({0, message->id, hello()});
       const auto* run = std::get_if<protocol::RunChecks>(&message->body);
       if (run == nullptr) continue;
       ++bundles_;
@@ -104,7 +107,8 @@ class Forger {
   std::thread thread_;
 };
 
-checks::Check file_check(const std::string& host, const std::string& path, const std::string& description) {
+checks::Check file_check(const std::string& host, const std::string& path,
+                         const std::string& description) {
   return checks::Check{host, description, 5s, checks::FileCheck{path}};
 }
 
@@ -161,7 +165,8 @@ class DecoysAgainstAgents : public ::testing::Test {
   }
 
   // The run's outcomes graded as the controller grades stored results.
-  grading::CandidateGrade grade(const std::vector<TaskOutcome>& outcomes, const std::string& run_id) {
+  grading::CandidateGrade grade(const std::vector<TaskOutcome>& outcomes,
+                                const std::string& run_id) {
     std::vector<grading::CheckResult> results;
     for (const auto& o : outcomes) {
       for (std::size_t i = 0; i < o.results.size(); ++i) {
@@ -171,9 +176,10 @@ class DecoysAgainstAgents : public ::testing::Test {
         c.candidate = "c03";
         c.task_id = o.task;
         c.check_index = i;
-        c.status = o.results[i].status == protocol::CheckStatus::kPass   ? grading::CheckStatus::kPass
-                   : o.results[i].status == protocol::CheckStatus::kFail ? grading::CheckStatus::kFail
-                                                                         : grading::CheckStatus::kError;
+        c.status = o.results[i].status == protocol::CheckStatus::kPass ? grading::CheckStatus::kPass
+                   : o.results[i].status == protocol::CheckStatus::kFail
+                       ? grading::CheckStatus::kFail
+                       : grading::CheckStatus::kError;
         c.run_id = run_id;
         c.started_at = c.finished_at = grading::Clock::now();
         c.integrity = o.integrity[i];
@@ -184,7 +190,8 @@ class DecoysAgainstAgents : public ::testing::Test {
     in.session = "s1";
     in.lab = grading::lab_spec_from_lab(lab_);
     in.policy = grading::policy_from_lab(lab_);
-    in.candidates.push_back({"c03", std::nullopt, grading::runs_from_results(std::move(results)), {}, {}, {}});
+    in.candidates.push_back(
+        {"c03", std::nullopt, grading::runs_from_results(std::move(results)), {}, {}, {}});
     auto catalog = grading::builtin_competency_catalog();
     EXPECT_TRUE(catalog.ok());
     auto graded = grading::grade_session(in, *catalog, grading::Clock::now());
@@ -221,7 +228,8 @@ TEST_F(DecoysAgainstAgents, TheRealAgentIsCleanAndTheForgerIsCaughtEveryRun) {
       const auto& o = (*outcomes)[t];
       EXPECT_EQ(o.results[0].status, protocol::CheckStatus::kPass);
       EXPECT_FALSE(o.passed) << o.task;
-      EXPECT_NE(o.integrity[0].find("expected fail, agent answered pass"), std::string::npos) << o.integrity[0];
+      EXPECT_NE(o.integrity[0].find("expected fail, agent answered pass"), std::string::npos)
+          << o.integrity[0];
       EXPECT_NE(o.integrity[0].find("decoy "), std::string::npos) << o.integrity[0];
     }
     const grading::CandidateGrade g = grade(*outcomes, run_id);
@@ -243,12 +251,14 @@ TEST_F(DecoysAgainstAgents, TheRealAgentIsCleanAndTheForgerIsCaughtEveryRun) {
 }
 
 TEST_F(DecoysAgainstAgents, AHostWithoutAnAgentIsAnErrorNotTampering) {
-  auto outcomes = run_checks([this](const std::string& host) { return host == "web" ? web_.get() : nullptr; },
-                             lab_, "run-x-c03", 10s, random_source());
+  auto outcomes =
+      run_checks([this](const std::string& host) { return host == "web" ? web_.get() : nullptr; },
+                 lab_, "run-x-c03", 10s, random_source());
   ASSERT_TRUE(outcomes.ok());
   const auto& srv = (*outcomes)[2];
   EXPECT_EQ(srv.results[0].status, protocol::CheckStatus::kError);
-  EXPECT_NE(srv.results[0].observed.find("not connected"), std::string::npos) << srv.results[0].observed;
+  EXPECT_NE(srv.results[0].observed.find("not connected"), std::string::npos)
+      << srv.results[0].observed;
   EXPECT_EQ(srv.integrity[0], "");
   EXPECT_TRUE((*outcomes)[0].passed);
 }

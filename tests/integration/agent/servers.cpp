@@ -3,10 +3,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +41,8 @@ bool wait_tcp(std::uint16_t port, std::chrono::milliseconds timeout) {
     ::close(fd);
     return ok;
   };
-  return static_cast<bool>(test_support::wait_until(accepts, timeout, "127.0.0.1:" + std::to_string(port)));
+  return static_cast<bool>(
+      test_support::wait_until(accepts, timeout, "127.0.0.1:" + std::to_string(port)));
 }
 
 int run_tool(const std::vector<std::string>& argv, std::string* out) {
@@ -95,6 +96,8 @@ void Background::stop() {
   pid_ = -1;
 }
 
-void write_file(const std::filesystem::path& path, const std::string& content) { std::ofstream(path) << content; }
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream(path) << content;
+}
 
 }  // namespace atelier::agent::testing

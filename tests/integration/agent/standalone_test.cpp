@@ -28,36 +28,53 @@ TEST(Standalone, ExitCodesAndFormats) {
   write_file(dir.path() / "motd", "welcome\n");
   write_file(dir.path() / "pass.yaml",
              "checks:\n"
-             "  - {file: {path: " + (dir.path() / "motd").string() + ", contains: welcome}}\n"
-             "  - {description: loopback is up, interface: {name: lo, up: true}}\n");
-  write_file(dir.path() / "fail.yaml",
-             "- {file: {path: " + (dir.path() / "motd").string() + ", contains: goodbye}}\n"
-             "- {command: {run: 'exit 0'}}\n");
+             "  - {file: {path: " +
+                 (dir.path() / "motd").string() +
+                 ", contains: welcome}}\n"
+                 "  - {description: loopback is up, interface: {name: lo, up: true}}\n");
+  write_file(dir.path() / "fail.yaml", "- {file: {path: " + (dir.path() / "motd").string() +
+                                           ", contains: goodbye}}\n"
+                                           "- {command: {run: 'exit 0'}}\n");
   write_file(dir.path() / "invalid.yaml", "- {file: {pth: /x}}\n");
   std::string out;
-  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "pass.yaml").string()}, &out), 0) << out;
+  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "pass.yaml").string()}, &out), 0)
+      << out;
   EXPECT_NE(out.find("PASS  [interface] loopback is up"), std::string::npos) << out;
   EXPECT_NE(out.find("2 passed, 0 failed, 0 errors"), std::string::npos) << out;
 
-  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "fail.yaml").string(), "--output", "json"}, &out), 1) << out;
+  EXPECT_EQ(
+      run_tool({kAgent, "run", "--checks", (dir.path() / "fail.yaml").string(), "--output", "json"},
+               &out),
+      1)
+      << out;
   boost::system::error_code ec;
   auto json = boost::json::parse(out, ec);
   ASSERT_FALSE(ec) << out;
   auto& results = json.at("results").as_array();
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].at("status").as_string(), "fail");
-  EXPECT_NE(std::string(results[0].at("observed").as_string()).find("does not contain \"goodbye\""), std::string::npos);
+  EXPECT_NE(std::string(results[0].at("observed").as_string()).find("does not contain \"goodbye\""),
+            std::string::npos);
   EXPECT_EQ(json.at("summary").at("fail").as_int64(), 1);
 
-  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "fail.yaml").string(), "--output", "junit"}, &out), 1);
+  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "fail.yaml").string(), "--output",
+                      "junit"},
+                     &out),
+            1);
   EXPECT_NE(out.find("<testsuite name=\"atelier-agent"), std::string::npos) << out;
   EXPECT_NE(out.find("failures=\"1\""), std::string::npos) << out;
   EXPECT_NE(out.find("<failure message=\""), std::string::npos) << out;
 
-  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "invalid.yaml").string()}, &out), 2) << out;
+  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "invalid.yaml").string()}, &out), 2)
+      << out;
   EXPECT_NE(out.find("invalid.yaml:1:"), std::string::npos) << out;
-  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "none.yaml").string()}, &out), 2) << out;
-  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "pass.yaml").string(), "--output", "xml"}, &out), 2) << out;
+  EXPECT_EQ(run_tool({kAgent, "run", "--checks", (dir.path() / "none.yaml").string()}, &out), 2)
+      << out;
+  EXPECT_EQ(
+      run_tool({kAgent, "run", "--checks", (dir.path() / "pass.yaml").string(), "--output", "xml"},
+               &out),
+      2)
+      << out;
   EXPECT_EQ(run_tool({kAgent, "frobnicate"}, &out), 2) << out;
 }
 
@@ -69,11 +86,13 @@ TEST(Standalone, ChecksRunWithTheNetworkDown) {
              "- {ping: {host: 127.0.0.1, count: 1}}\n"
              "- {flow: {to: 127.0.0.1, port: 80, allowed: false}}\n");
   std::string out;
-  int rc = run_tool({"unshare", "-n", kAgent, "run", "--checks", (dir.path() / "net.yaml").string()}, &out);
+  int rc = run_tool(
+      {"unshare", "-n", kAgent, "run", "--checks", (dir.path() / "net.yaml").string()}, &out);
   if (out.find("unshare failed") != std::string::npos) GTEST_SKIP() << out;
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("lo down (state DOWN)"), std::string::npos) << out;
-  EXPECT_NE(out.find("no echo sent: ping: connect: Network is unreachable"), std::string::npos) << out;
+  EXPECT_NE(out.find("no echo sent: ping: connect: Network is unreachable"), std::string::npos)
+      << out;
   EXPECT_NE(out.find("PASS  [flow]"), std::string::npos) << out;
 }
 
@@ -86,15 +105,17 @@ TEST(Standalone, ServeIdlesUnderTenMegabytes) {
   std::strcpy(a.sun_path, path.c_str());
   ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
   ASSERT_EQ(::listen(listener, 1), 0);
-  Background agent({kAgent, "serve", "--port", path, "--spool", (dir.path() / "spool").string()}, dir.path() / "log");
+  Background agent({kAgent, "serve", "--port", path, "--spool", (dir.path() / "spool").string()},
+                   dir.path() / "log");
   int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   ASSERT_GE(fd, 0);
   auto client = protocol::AgentClient::adopt(fd);
   ASSERT_TRUE(client->wait_hello(10s).ok());
   // Run a bundle of local checks first, so the figure is after real work, then idle.
-  protocol::RunChecks bundle{"rss", {checks::Check{"", "", 5s, checks::FileCheck{"/etc/passwd"}},
-                                      checks::Check{"", "", 5s, checks::PortCheck{22}},
-                                      checks::Check{"", "", 5s, checks::InterfaceCheck{"lo"}}}};
+  protocol::RunChecks bundle{"rss",
+                             {checks::Check{"", "", 5s, checks::FileCheck{"/etc/passwd"}},
+                              checks::Check{"", "", 5s, checks::PortCheck{22}},
+                              checks::Check{"", "", 5s, checks::InterfaceCheck{"lo"}}}};
   auto results = client->run_checks(bundle, 10s);
   ASSERT_TRUE(results.ok());
   ASSERT_TRUE(client->ack(*results).ok());

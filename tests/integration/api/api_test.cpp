@@ -34,7 +34,8 @@ class ApiTest : public test_support::ApiHarness {
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(make_dirs("atelier-api-test"));
     fs::create_directories(labs_ / "broken");
-    std::ofstream(labs_ / "broken" / "lab.yaml") << "lab: broken\ntitle: {fr: x, en: y}\nhosts:\n  a: {image: 12}\n";
+    std::ofstream(labs_ / "broken" / "lab.yaml")
+        << "lab: broken\ntitle: {fr: x, en: y}\nhosts:\n  a: {image: 12}\n";
     ASSERT_NO_FATAL_FAILURE(open_store());
     api_ = std::make_unique<Api>(*store_, *sessions_, Api::Options{std::chrono::milliseconds(50)});
 
@@ -49,13 +50,17 @@ class ApiTest : public test_support::ApiHarness {
 
     HttpServer::Options server_options;
     server_options.max_body_bytes = kMaxBody;
-    ASSERT_NO_FATAL_FAILURE(start_server(server_options, [this](int status) { api_->count_response(status); }));
+    ASSERT_NO_FATAL_FAILURE(
+        start_server(server_options, [this](int status) { api_->count_response(status); }));
   }
 
-  void add_result(const std::string& s, const std::string& c, const std::string& id, const std::string& status) {
+  void add_result(const std::string& s, const std::string& c, const std::string& id,
+                  const std::string& status) {
     auto now = store::Clock::now();
-    ASSERT_TRUE(store_->add_result({id, s, c, "T1", 0, "server", "share", status, "2770", "0700", "run1",
-                                    now, now, now}).ok());
+    ASSERT_TRUE(store_
+                    ->add_result({id, s, c, "T1", 0, "server", "share", status, "2770", "0700",
+                                  "run1", now, now, now})
+                    .ok());
   }
   // Runs `f` on the server's worker thread (which owns the store connection) and waits for it.
   template <typename F>
@@ -78,87 +83,230 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
   const std::vector<MatrixRow> rows = {
       {Endpoint::kHealthz, "GET", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
       {Endpoint::kMetrics, "GET", "/metrics", "", {200, 200, 200, 200, 200, 200, 200, 200}},
-      {Endpoint::kCreateSession, "POST", "/sessions", R"({"lab":"demo","candidates":["x1"]})",
+      {Endpoint::kCreateSession,
+       "POST",
+       "/sessions",
+       R"({"lab":"demo","candidates":["x1"]})",
        {401, 401, 201, 403, 403, 403, 403, 403}},
       {Endpoint::kListSessions, "GET", "/sessions", "", {401, 401, 200, 200, 403, 403, 200, 200}},
       {Endpoint::kGetSession, "GET", "/sessions/s1", "", {401, 401, 200, 200, 403, 403, 403, 403}},
-      {Endpoint::kDestroySession, "DELETE", "/sessions/s3", "", {401, 401, 202, 403, 403, 403, 403, 403}},
+      {Endpoint::kDestroySession,
+       "DELETE",
+       "/sessions/s3",
+       "",
+       {401, 401, 202, 403, 403, 403, 403, 403}},
       {Endpoint::kGetCandidate, "GET", c01, "", {401, 401, 200, 200, 200, 403, 403, 403}},
       {Endpoint::kGetAccess, "GET", c01 + "/access", "", {401, 401, 200, 403, 200, 403, 403, 403}},
       {Endpoint::kGetTasks, "GET", c01 + "/tasks", "", {401, 401, 200, 200, 200, 403, 403, 403}},
-      {Endpoint::kGetCandidateResults, "GET", c01 + "/results", "", {401, 401, 200, 200, 200, 403, 403, 403}},
-      {Endpoint::kGetResults, "GET", "/sessions/s1/results", "", {401, 401, 200, 200, 403, 403, 403, 403}},
-      {Endpoint::kCreateToken, "POST", "/tokens", R"({"role":"evaluator"})",
+      {Endpoint::kGetCandidateResults,
+       "GET",
+       c01 + "/results",
+       "",
+       {401, 401, 200, 200, 200, 403, 403, 403}},
+      {Endpoint::kGetResults,
+       "GET",
+       "/sessions/s1/results",
+       "",
+       {401, 401, 200, 200, 403, 403, 403, 403}},
+      {Endpoint::kCreateToken,
+       "POST",
+       "/tokens",
+       R"({"role":"evaluator"})",
        {401, 401, 201, 403, 403, 403, 403, 403}},
       // Allowed: 200 with the trainer's view (a session-limited trainer sees its session's).
       {Endpoint::kListTokens, "GET", "/tokens", "", {401, 401, 200, 403, 403, 403, 200, 403}},
       // Allowed: 404, as no token has this id (tokens_test.cpp revokes real ones).
-      {Endpoint::kRevokeToken, "DELETE", "/tokens/000000000000", "", {401, 401, 404, 403, 403, 403, 404, 403}},
-      {Endpoint::kSessionEvents, "GET", "/sessions/s1/events", "", {401, 401, 200, 200, 403, 403, 403, 403}},
+      {Endpoint::kRevokeToken,
+       "DELETE",
+       "/tokens/000000000000",
+       "",
+       {401, 401, 404, 403, 403, 403, 404, 403}},
+      {Endpoint::kSessionEvents,
+       "GET",
+       "/sessions/s1/events",
+       "",
+       {401, 401, 200, 200, 403, 403, 403, 403}},
       // Actions: this fixture runs no reconciler, so an allowed call is 503 (see
       // tests/integration/reconciler for them with one).
       {Endpoint::kResetLab, "POST", c01 + "/reset", "", {401, 401, 503, 403, 403, 403, 403, 403}},
       {Endpoint::kSolveLab, "POST", c01 + "/solve", "", {401, 401, 503, 403, 403, 403, 403, 403}},
-      {Endpoint::kRunChecks, "POST", "/sessions/s1/checks", "", {401, 401, 503, 403, 403, 403, 403, 403}},
-      {Endpoint::kGetAction, "GET", "/sessions/s1/actions/a1", "", {401, 401, 503, 403, 403, 403, 403, 403}},
-      {Endpoint::kCreateAnnotation, "POST", "/sessions/s1/annotations", R"({"candidate":"c01","text":"vu"})",
+      {Endpoint::kRunChecks,
+       "POST",
+       "/sessions/s1/checks",
+       "",
+       {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kGetAction,
+       "GET",
+       "/sessions/s1/actions/a1",
+       "",
+       {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kCreateAnnotation,
+       "POST",
+       "/sessions/s1/annotations",
+       R"({"candidate":"c01","text":"vu"})",
        {401, 401, 201, 201, 403, 403, 403, 403}},
-      {Endpoint::kCreateOverride, "POST", "/sessions/s1/overrides",
+      {Endpoint::kCreateOverride,
+       "POST",
+       "/sessions/s1/overrides",
        R"({"candidate":"c01","task":"T1","points":1,"justification":"vu en direct"})",
        {401, 401, 201, 201, 403, 403, 403, 403}},
       // Last: after it, overrides of s1 are refused.
-      {Endpoint::kCollectResults, "POST", "/sessions/s1/collect", "", {401, 401, 200, 200, 403, 403, 403, 403}},
+      {Endpoint::kCollectResults,
+       "POST",
+       "/sessions/s1/collect",
+       "",
+       {401, 401, 200, 200, 403, 403, 403, 403}},
       // Access codes and the candidate pages (no access-code key here: 503; the pages ignore
       // bearer tokens; tests/integration/web covers them with a key and cookies).
-      {Endpoint::kListCodes, "GET", "/sessions/s1/codes", "", {401, 401, 503, 403, 403, 403, 403, 403}},
-      {Endpoint::kRegenerateCode, "POST", c01 + "/code", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kListCodes,
+       "GET",
+       "/sessions/s1/codes",
+       "",
+       {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kRegenerateCode,
+       "POST",
+       c01 + "/code",
+       "",
+       {401, 401, 503, 403, 403, 403, 403, 403}},
       {Endpoint::kLoginPage, "GET", "/login", "", {200, 200, 200, 200, 200, 200, 200, 200}},
       {Endpoint::kLogin, "POST", "/login", "", {503, 503, 503, 503, 503, 503, 503, 503}},
       {Endpoint::kLogout, "GET", "/logout", "", {303, 303, 303, 303, 303, 303, 303, 303}},
       {Endpoint::kCandidatePage, "GET", "/candidate", "", {303, 303, 303, 303, 303, 303, 303, 303}},
-      {Endpoint::kAsset, "GET", "/assets/atelier.css", "", {404, 404, 404, 404, 404, 404, 404, 404}},
+      {Endpoint::kAsset,
+       "GET",
+       "/assets/atelier.css",
+       "",
+       {404, 404, 404, 404, 404, 404, 404, 404}},
       // The console page needs the candidate's cookie (bearer tokens are ignored: to the login).
-      {Endpoint::kConsolePage, "GET", "/candidate/console/srv1", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kConsolePage,
+       "GET",
+       "/candidate/console/srv1",
+       "",
+       {303, 303, 303, 303, 303, 303, 303, 303}},
       // Recordings: trainers and evaluators of the session, never candidates (none kept here:
       // an empty list, and 404 for a file; tests/integration/web lists real ones).
-      {Endpoint::kListRecordings, "GET", "/sessions/s1/recordings", "", {401, 401, 200, 200, 403, 403, 403, 403}},
-      {Endpoint::kGetRecording, "GET", c01 + "/recordings/srv1-1.cast", "", {401, 401, 404, 404, 403, 403, 403, 403}},
+      {Endpoint::kListRecordings,
+       "GET",
+       "/sessions/s1/recordings",
+       "",
+       {401, 401, 200, 200, 403, 403, 403, 403}},
+      {Endpoint::kGetRecording,
+       "GET",
+       c01 + "/recordings/srv1-1.cast",
+       "",
+       {401, 401, 404, 404, 403, 403, 403, 403}},
       // The evaluator's pages: trainers and evaluators of the session, never candidates; a GET
       // without credentials goes to the people's login (303). (s2: s1's
       // fixture results share a run id across candidates, which grading refuses); the forms
       // without their CSRF token are 400 (tests/integration/web/grid_pages_test.cpp).
-      {Endpoint::kEvaluatorGrid, "GET", "/evaluator/sessions/s2", "", {303, 401, 200, 200, 403, 403, 200, 200}},
-      {Endpoint::kEvaluatorCell, "GET", "/evaluator/sessions/s2/candidates/c01/tasks/T1", "",
+      {Endpoint::kEvaluatorGrid,
+       "GET",
+       "/evaluator/sessions/s2",
+       "",
        {303, 401, 200, 200, 403, 403, 200, 200}},
-      {Endpoint::kEvaluatorSheet, "GET", "/evaluator/sessions/s2/candidates/c01/sheet", "",
+      {Endpoint::kEvaluatorCell,
+       "GET",
+       "/evaluator/sessions/s2/candidates/c01/tasks/T1",
+       "",
        {303, 401, 200, 200, 403, 403, 200, 200}},
-      {Endpoint::kEvaluatorExport, "GET", "/evaluator/sessions/s2/export/csv", "", {303, 401, 200, 200, 403, 403, 200, 200}},
-      {Endpoint::kEvaluatorOverride, "POST", "/evaluator/sessions/s2/overrides", "candidate=c01&task=T1&points=1",
+      {Endpoint::kEvaluatorSheet,
+       "GET",
+       "/evaluator/sessions/s2/candidates/c01/sheet",
+       "",
+       {303, 401, 200, 200, 403, 403, 200, 200}},
+      {Endpoint::kEvaluatorExport,
+       "GET",
+       "/evaluator/sessions/s2/export/csv",
+       "",
+       {303, 401, 200, 200, 403, 403, 200, 200}},
+      {Endpoint::kEvaluatorOverride,
+       "POST",
+       "/evaluator/sessions/s2/overrides",
+       "candidate=c01&task=T1&points=1",
        {401, 401, 400, 400, 403, 403, 400, 400}},
-      {Endpoint::kEvaluatorAnnotate, "POST", "/evaluator/sessions/s2/annotations", "candidate=c01&task=T1&text=x",
+      {Endpoint::kEvaluatorAnnotate,
+       "POST",
+       "/evaluator/sessions/s2/annotations",
+       "candidate=c01&task=T1&text=x",
        {401, 401, 400, 400, 403, 403, 400, 400}},
-      {Endpoint::kEvaluatorFreeze, "POST", "/evaluator/sessions/s2/freeze", "", {401, 401, 400, 400, 403, 403, 400, 400}},
+      {Endpoint::kEvaluatorFreeze,
+       "POST",
+       "/evaluator/sessions/s2/freeze",
+       "",
+       {401, 401, 400, 400, 403, 403, 400, 400}},
       // People's login (open; no CSRF field here: 403) and the trainer's pages: a bearer token is
       // a principal there too; without one a GET is sent to the login. No access key: slips 503.
-      {Endpoint::kStaffLoginPage, "GET", "/staff/login", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {Endpoint::kStaffLoginPage,
+       "GET",
+       "/staff/login",
+       "",
+       {200, 200, 200, 200, 200, 200, 200, 200}},
       {Endpoint::kStaffLogin, "POST", "/staff/login", "", {403, 403, 403, 403, 403, 403, 403, 403}},
-      {Endpoint::kStaffLogout, "GET", "/staff/logout", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kStaffLogout,
+       "GET",
+       "/staff/logout",
+       "",
+       {303, 303, 303, 303, 303, 303, 303, 303}},
       {Endpoint::kTrainerPage, "GET", "/trainer", "", {303, 401, 200, 403, 403, 403, 200, 403}},
-      {Endpoint::kTrainerSessionPage, "GET", "/trainer/sessions/s1", "", {303, 401, 200, 403, 403, 403, 403, 403}},
-      {Endpoint::kTrainerSlips, "GET", "/trainer/sessions/s1/slips", "", {303, 401, 503, 403, 403, 403, 403, 403}},
-      {Endpoint::kTrainerReset, "POST", "/trainer" + c01 + "/reset", "", {401, 401, 503, 403, 403, 403, 403, 403}},
-      {Endpoint::kTrainerSolve, "POST", "/trainer" + c01 + "/solve", "", {401, 401, 503, 403, 403, 403, 403, 403}},
-      {Endpoint::kTrainerChecks, "POST", "/trainer/sessions/s1/checks", "", {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerSessionPage,
+       "GET",
+       "/trainer/sessions/s1",
+       "",
+       {303, 401, 200, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerSlips,
+       "GET",
+       "/trainer/sessions/s1/slips",
+       "",
+       {303, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerReset,
+       "POST",
+       "/trainer" + c01 + "/reset",
+       "",
+       {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerSolve,
+       "POST",
+       "/trainer" + c01 + "/solve",
+       "",
+       {401, 401, 503, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerChecks,
+       "POST",
+       "/trainer/sessions/s1/checks",
+       "",
+       {401, 401, 503, 403, 403, 403, 403, 403}},
       // Without the typed confirmation nothing is destroyed: back to the page (303).
-      {Endpoint::kTrainerDestroy, "POST", "/trainer/sessions/s1/destroy", "", {401, 401, 303, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerDestroy,
+       "POST",
+       "/trainer/sessions/s1/destroy",
+       "",
+       {401, 401, 303, 403, 403, 403, 403, 403}},
       // The candidate's own actions need the candidate's cookie: a bearer token is no seat (to the
       // login); tests/integration/web/web_actions_test.cpp covers them with cookies.
-      {Endpoint::kCandidateCheck, "POST", "/candidate/check", "", {303, 303, 303, 303, 303, 303, 303, 303}},
-      {Endpoint::kCandidateResetPage, "GET", "/candidate/reset/server", "", {303, 303, 303, 303, 303, 303, 303, 303}},
-      {Endpoint::kCandidateReset, "POST", "/candidate/reset/server", "", {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kCandidateCheck,
+       "POST",
+       "/candidate/check",
+       "",
+       {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kCandidateResetPage,
+       "GET",
+       "/candidate/reset/server",
+       "",
+       {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kCandidateReset,
+       "POST",
+       "/candidate/reset/server",
+       "",
+       {303, 303, 303, 303, 303, 303, 303, 303}},
       // The new-session form (an empty form comes back: 400, no lab) and the evaluator's home.
-      {Endpoint::kTrainerNewSessionPage, "GET", "/trainer/sessions/new", "", {303, 401, 200, 403, 403, 403, 403, 403}},
-      {Endpoint::kTrainerNewSession, "POST", "/trainer/sessions/new", "", {401, 401, 400, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerNewSessionPage,
+       "GET",
+       "/trainer/sessions/new",
+       "",
+       {303, 401, 200, 403, 403, 403, 403, 403}},
+      {Endpoint::kTrainerNewSession,
+       "POST",
+       "/trainer/sessions/new",
+       "",
+       {401, 401, 400, 403, 403, 403, 403, 403}},
       {Endpoint::kEvaluatorHome, "GET", "/evaluator", "", {303, 401, 200, 200, 403, 403, 200, 200}},
   };
   // Every endpoint of the role table is in the matrix.
@@ -214,8 +362,14 @@ TEST_F(ApiTest, SessionScopedTokensSeeOnlyTheirSession) {
   EXPECT_EQ(call("GET", "/sessions/s2/results", "evaluator_s2").status, 200);
   EXPECT_EQ(call("DELETE", "/sessions/s2", "evaluator_s2").status, 403);
   // A scoped trainer makes candidate tokens for its session only.
-  EXPECT_EQ(call("POST", "/tokens", "trainer_s2", R"({"role":"candidate","session":"s2","candidate":"c01"})").status, 201);
-  EXPECT_EQ(call("POST", "/tokens", "trainer_s2", R"({"role":"candidate","session":"s1","candidate":"c01"})").status, 403);
+  EXPECT_EQ(call("POST", "/tokens", "trainer_s2",
+                 R"({"role":"candidate","session":"s2","candidate":"c01"})")
+                .status,
+            201);
+  EXPECT_EQ(call("POST", "/tokens", "trainer_s2",
+                 R"({"role":"candidate","session":"s1","candidate":"c01"})")
+                .status,
+            403);
   EXPECT_EQ(call("DELETE", "/sessions/s2", "trainer_s2").status, 202);
 }
 
@@ -244,8 +398,10 @@ TEST_F(ApiTest, HealthzAndMetrics) {
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(m.content_type.find("text/plain"), std::string::npos);
   EXPECT_NE(m.body.find("atelier_sessions{desired=\"active\"} 3"), std::string::npos) << m.body;
-  EXPECT_NE(m.body.find("atelier_candidate_labs{status=\"pending\"} 4"), std::string::npos) << m.body;
-  EXPECT_NE(m.body.find("atelier_http_responses_total{code=\"404\"} 1"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("atelier_candidate_labs{status=\"pending\"} 4"), std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("atelier_http_responses_total{code=\"404\"} 1"), std::string::npos)
+      << m.body;
   EXPECT_NE(m.body.find("atelier_results 2"), std::string::npos) << m.body;
 }
 
@@ -272,8 +428,9 @@ TEST_F(ApiTest, CreateSessionRecordsDesiredStateAndReadsBack) {
   EXPECT_EQ(cand.at("session"), "exam1");
 
   // A lab given as a path inside the labs folder works too; without a name, one is drawn.
-  HttpResponse by_path = call("POST", "/sessions", "trainer",
-                              json::serialize(json::object{{"lab", (labs_ / "demo").string()}, {"candidates", {"c1"}}}));
+  HttpResponse by_path = call(
+      "POST", "/sessions", "trainer",
+      json::serialize(json::object{{"lab", (labs_ / "demo").string()}, {"candidates", {"c1"}}}));
   ASSERT_EQ(by_path.status, 201) << by_path.body;
   EXPECT_EQ(parse(by_path).at("id").as_string().size(), 9u);  // "s" + 8 hex digits
 }
@@ -312,8 +469,9 @@ TEST_F(ApiTest, CreateSessionRejectsBadInput) {
 // A session's own check interval: lab-format durations or "off", shown back with the
 // interval in force and where it comes from; anything else is a 400 that says what is accepted.
 TEST_F(ApiTest, CreateSessionTakesACheckInterval) {
-  HttpResponse r = call("POST", "/sessions", "trainer",
-                        R"({"lab":"demo","candidates":["alice"],"name":"every20","check_interval":"20s"})");
+  HttpResponse r =
+      call("POST", "/sessions", "trainer",
+           R"({"lab":"demo","candidates":["alice"],"name":"every20","check_interval":"20s"})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(parse(r).at("check_interval"), "20s");
   json::value got = parse(call("GET", "/sessions/every20", "trainer"));
@@ -332,7 +490,8 @@ TEST_F(ApiTest, CreateSessionTakesACheckInterval) {
   EXPECT_EQ(got.at("checks_every").at("from"), "session");
   EXPECT_EQ(store_->get_session("quiet")->check_interval, std::chrono::seconds(0));
 
-  r = call("POST", "/sessions", "trainer", R"({"lab":"demo","candidates":["alice"],"name":"canonical","check_interval":"90s"})");
+  r = call("POST", "/sessions", "trainer",
+           R"({"lab":"demo","candidates":["alice"],"name":"canonical","check_interval":"90s"})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(parse(r).at("check_interval"), "1m30s");
 
@@ -342,8 +501,11 @@ TEST_F(ApiTest, CreateSessionTakesACheckInterval) {
   EXPECT_EQ(got.at("checks_every").at("interval"), "off");
   EXPECT_EQ(got.at("checks_every").at("from"), "atelierd");
 
-  for (const char* bad : {R"("20")", R"("fast")", R"("25h")", R"("500ms")", R"("-5s")", R"("")", "20", "true"}) {
-    std::string body = std::string(R"({"lab":"demo","candidates":["bob"],"name":"bad","check_interval":)") + bad + "}";
+  for (const char* bad :
+       {R"("20")", R"("fast")", R"("25h")", R"("500ms")", R"("-5s")", R"("")", "20", "true"}) {
+    std::string body =
+        std::string(R"({"lab":"demo","candidates":["bob"],"name":"bad","check_interval":)") + bad +
+        "}";
     HttpResponse refused = call("POST", "/sessions", "trainer", body);
     EXPECT_EQ(refused.status, 400) << body << " -> " << refused.body;
     EXPECT_EQ(error_code(refused), "invalid_argument") << body;
@@ -357,8 +519,8 @@ TEST_F(ApiTest, CreateSessionTakesACheckInterval) {
 // Every result says who started its run: "atelierd" for the periodic runs, a token id on demand.
 TEST_F(ApiTest, ResultsSayWhoRanTheirRun) {
   auto now = store::Clock::now();
-  store::ResultRecord periodic{"r3", "s1", "c01", "T1", 0, "server", "share", "pass", "2770", "2770",
-                               "run-a7-c01", now, now, now};
+  store::ResultRecord periodic{"r3",   "s1",   "c01",  "T1",         0,   "server", "share",
+                               "pass", "2770", "2770", "run-a7-c01", now, now,      now};
   periodic.run_by = "atelierd";
   ASSERT_TRUE(store_->add_result(periodic).ok());
   json::value v = parse(call("GET", "/sessions/s1/results", "evaluator"));
@@ -382,9 +544,10 @@ TEST_F(ApiTest, OversizedBodiesAre413) {
 }
 
 TEST_F(ApiTest, UnknownIdsAre404AndUnknownRoutes404Or405) {
-  for (const std::string target : {"/sessions/nope", "/sessions/s1/candidates/zz", "/sessions/s1/candidates/zz/access",
-                                   "/sessions/s1/candidates/zz/tasks", "/sessions/s1/candidates/zz/results",
-                                   "/sessions/nope/results", "/sessions/nope/candidates/c01"}) {
+  for (const std::string target :
+       {"/sessions/nope", "/sessions/s1/candidates/zz", "/sessions/s1/candidates/zz/access",
+        "/sessions/s1/candidates/zz/tasks", "/sessions/s1/candidates/zz/results",
+        "/sessions/nope/results", "/sessions/nope/candidates/c01"}) {
     HttpResponse r = call("GET", target, "trainer");
     EXPECT_EQ(r.status, 404) << target << ": " << r.body;
     EXPECT_EQ(error_code(r), "not_found");
@@ -422,7 +585,8 @@ TEST_F(ApiTest, TasksAreTheCandidatesResolvedTickets) {
   // Same session seed, other candidate: the variant may differ, the shape does not.
   EXPECT_EQ(b.at("tasks").as_array().size(), 3u);
   // And the same request twice gives the same variant.
-  EXPECT_EQ(json::serialize(a), json::serialize(parse(call("GET", "/sessions/s1/candidates/c01/tasks", "trainer"))));
+  EXPECT_EQ(json::serialize(a),
+            json::serialize(parse(call("GET", "/sessions/s1/candidates/c01/tasks", "trainer"))));
 }
 
 TEST_F(ApiTest, AccessListsTheCandidatesHosts) {
@@ -445,7 +609,8 @@ TEST_F(ApiTest, ResultsCarryEvidence) {
 }
 
 TEST_F(ApiTest, CreateTokenMakesAWorkingTokenAndRejectsBadInput) {
-  HttpResponse r = call("POST", "/tokens", "trainer", R"({"role":"candidate","session":"s1","candidate":"c02","label":"bob"})");
+  HttpResponse r = call("POST", "/tokens", "trainer",
+                        R"({"role":"candidate","session":"s1","candidate":"c02","label":"bob"})");
   ASSERT_EQ(r.status, 201) << r.body;
   json::value v = parse(r);
   tokens_["new"] = std::string(v.at("token").as_string());
@@ -488,14 +653,14 @@ TEST_F(ApiTest, EventsStreamFollowsTheSessionUntilDestroyed) {
   EXPECT_EQ(w.at("candidates").at(0).at("status"), "provisioning");
   EXPECT_EQ(w.at("candidates").at(0).at("steps").at("networks"), "running");
 
-  on_strand([&] { ASSERT_TRUE(store_->set_session_status("s1", store::LabStatus::kDestroyed).ok()); });
+  on_strand(
+      [&] { ASSERT_TRUE(store_->set_session_status("s1", store::LabStatus::kDestroyed).ok()); });
   std::string last = events->next();
   EXPECT_NE(last.find("\"status\":\"destroyed\""), std::string::npos) << last;
   EXPECT_EQ(events->next(), "");  // the stream ends
 
   EXPECT_EQ(open_events("/sessions/nope/events", "trainer")->status, 404);
 }
-
 
 // ---- the io thread never blocks ------------------------------------------------------------
 
@@ -513,7 +678,8 @@ TEST_F(ApiTest, HealthzAnswersInMillisecondsWhileAWriteWaitsOnTheStore) {
 
   const auto post_start = Clock::now();
   auto post = std::async(std::launch::async, [&] {
-    return http_call(url_, {"POST", "/sessions", tokens_["trainer"], R"({"lab":"demo","candidates":["w1"]})", "", ""});
+    return http_call(url_, {"POST", "/sessions", tokens_["trainer"],
+                            R"({"lab":"demo","candidates":["w1"]})", "", ""});
   });
   // /healthz back to back for one second (a fifth of the busy timeout) while the POST waits.
   int answers = 0;
@@ -527,7 +693,8 @@ TEST_F(ApiTest, HealthzAnswersInMillisecondsWhileAWriteWaitsOnTheStore) {
     ++answers;
   }
   auto slowest_ms = std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count();
-  std::cout << "healthz while a write waits: " << answers << " answers, slowest " << slowest_ms << " ms\n";
+  std::cout << "healthz while a write waits: " << answers << " answers, slowest " << slowest_ms
+            << " ms\n";
   EXPECT_LT(slowest_ms, 250);
   EXPECT_GT(answers, 10);
   // The POST is still waiting for the lock: the worker really was blocked meanwhile.

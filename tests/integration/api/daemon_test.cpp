@@ -1,8 +1,8 @@
 // atelierd as a process: started on port 0 with a temporary state dir, a token made against
 // the same store while it runs (the bootstrap path), a session created and read back over
 // HTTP, then SIGTERM: it must exit 0 promptly, and a restart must find the session again.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -32,12 +32,20 @@ class Daemon {
   Daemon(const fs::path& dir, const fs::path& labs, std::vector<std::string> extra = {}) {
     fs::path port_file = dir / "port";
     fs::remove(port_file);
-    std::vector<std::string> args = {ATELIERD_PATH, "--listen", "127.0.0.1:0",
-                                     "--state-dir", (dir / "state").string(),
-                                     "--labs-dir", labs.string(),
-                                     "--recipes-dir", (fs::path(ATELIER_SOURCE_DIR) / "ansible-free-recipes" / "recipes").string(),
-                                     "--libvirt-uri", "test:///default",
-                                     "--port-file", port_file.string()};
+    std::vector<std::string> args = {
+        ATELIERD_PATH,
+        "--listen",
+        "127.0.0.1:0",
+        "--state-dir",
+        (dir / "state").string(),
+        "--labs-dir",
+        labs.string(),
+        "--recipes-dir",
+        (fs::path(ATELIER_SOURCE_DIR) / "ansible-free-recipes" / "recipes").string(),
+        "--libvirt-uri",
+        "test:///default",
+        "--port-file",
+        port_file.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -103,13 +111,15 @@ TEST(DaemonTest, ServesBootstrapsAndStopsOnSigterm) {
       ASSERT_TRUE(t.ok());
       token = *t;
     }
-    auto created = http_call(d.url(), {"POST", "/sessions", token,
-                                       R"({"lab":"demo","candidates":["alice","bob"],"name":"exam1","seed":3})", ""});
+    auto created = http_call(
+        d.url(), {"POST", "/sessions", token,
+                  R"({"lab":"demo","candidates":["alice","bob"],"name":"exam1","seed":3})", ""});
     ASSERT_TRUE(created.ok());
     ASSERT_EQ(created->status, 201) << created->body;
     auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(d.terminate(std::chrono::seconds(5)), 0);
-    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     std::cerr << "atelierd stopped " << took.count() << " ms after SIGTERM\n";
   }
   {
@@ -147,7 +157,8 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
   std::random_device rd;
   fs::path dir = fs::temp_directory_path() / ("atelier-cli-test-" + std::to_string(rd()));
   fs::create_directories(dir / "labs");
-  fs::copy(fs::path(ATELIER_SOURCE_DIR) / "labs" / "demo", dir / "labs" / "demo", fs::copy_options::recursive);
+  fs::copy(fs::path(ATELIER_SOURCE_DIR) / "labs" / "demo", dir / "labs" / "demo",
+           fs::copy_options::recursive);
   fs::create_directories(dir / "labs" / "broken");
   std::ofstream(dir / "labs" / "broken" / "lab.yaml") << "lab: broken\nhosts: {a: {image: 1}}\n";
   std::ofstream(dir / "candidates.txt") << "# group A\nalice\nbob\n\n";
@@ -155,14 +166,19 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
   Daemon d(dir, dir / "labs", {"--no-reconcile"});
   const std::string cli = ATELIER_CLI_PATH;
   int rc = -1;
-  std::string token = shell(cli + " token create --role trainer --state-dir " + (dir / "state").string() + " 2>/dev/null", &rc);
+  std::string token = shell(
+      cli + " token create --role trainer --state-dir " + (dir / "state").string() + " 2>/dev/null",
+      &rc);
   ASSERT_EQ(rc, 0);
   ASSERT_EQ(token.size(), 69u) << token;  // atl_ + 64 hex + newline
   token.pop_back();
-  const std::string env = "ATELIER_SERVER=" + d.url() + " ATELIER_TOKEN=" + token + " HOME=" + dir.string() + " ";
+  const std::string env =
+      "ATELIER_SERVER=" + d.url() + " ATELIER_TOKEN=" + token + " HOME=" + dir.string() + " ";
 
-  std::string out = shell(env + cli + " session create --lab " + (dir / "labs" / "demo").string() +
-                              " --candidates " + (dir / "candidates.txt").string() + " --name exam1 --seed 5", &rc);
+  std::string out =
+      shell(env + cli + " session create --lab " + (dir / "labs" / "demo").string() +
+                " --candidates " + (dir / "candidates.txt").string() + " --name exam1 --seed 5",
+            &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("session exam1: lab demo, seed 5"), std::string::npos) << out;
   EXPECT_NE(out.find("  bob  pending"), std::string::npos) << out;
@@ -184,12 +200,19 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
   // A session's own check interval: shown by status; a bad one is refused with exit 2.
   out = shell(env + cli + " session status exam1", &rc);
   EXPECT_NE(out.find("periodic checks: off (set by atelierd)"), std::string::npos) << out;
-  out = shell(env + cli + " session create --lab demo --candidates a --name every90 --check-interval 90s", &rc);
+  out = shell(
+      env + cli + " session create --lab demo --candidates a --name every90 --check-interval 90s",
+      &rc);
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("periodic checks: every 1m30s (set by the session)"), std::string::npos) << out;
+  EXPECT_NE(out.find("periodic checks: every 1m30s (set by the session)"), std::string::npos)
+      << out;
   out = shell(env + cli + " session status every90", &rc);
-  EXPECT_NE(out.find("periodic checks: every 1m30s (set by the session)"), std::string::npos) << out;
-  out = shell(env + cli + " session create --lab demo --candidates a --name fast --check-interval fast 2>&1", &rc);
+  EXPECT_NE(out.find("periodic checks: every 1m30s (set by the session)"), std::string::npos)
+      << out;
+  out =
+      shell(env + cli +
+                " session create --lab demo --candidates a --name fast --check-interval fast 2>&1",
+            &rc);
   EXPECT_EQ(rc, 2) << out;
   EXPECT_NE(out.find("like 30s, 2m"), std::string::npos) << out;
   shell(env + cli + " session destroy every90", &rc);
@@ -197,14 +220,18 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
 
   shell(env + cli + " session status nope 2>/dev/null", &rc);
   EXPECT_EQ(rc, 2);
-  shell("ATELIER_SERVER=" + d.url() + " HOME=" + dir.string() + " " + cli + " session list --token atl_bad 2>/dev/null", &rc);
+  shell("ATELIER_SERVER=" + d.url() + " HOME=" + dir.string() + " " + cli +
+            " session list --token atl_bad 2>/dev/null",
+        &rc);
   EXPECT_EQ(rc, 1);
-  shell(env + cli + " session list --server http://127.0.0.1:1 2>/dev/null", &rc);  // nobody listens
+  shell(env + cli + " session list --server http://127.0.0.1:1 2>/dev/null",
+        &rc);  // nobody listens
   EXPECT_EQ(rc, 1);
 
   // The config file is the last resort, after flags and the environment.
   fs::create_directories(dir / ".config" / "atelier");
-  std::ofstream(dir / ".config" / "atelier" / "cli.yaml") << "server: " << d.url() << "\ntoken: " << token << "\n";
+  std::ofstream(dir / ".config" / "atelier" / "cli.yaml")
+      << "server: " << d.url() << "\ntoken: " << token << "\n";
   out = shell("HOME=" + dir.string() + " " + cli + " session status exam1", &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("alice"), std::string::npos);
@@ -226,19 +253,24 @@ TEST(DaemonTest, ServesHttpsWithTheGivenCertificate) {
   fs::path dir = fs::temp_directory_path() / ("atelierd-tls-test-" + std::to_string(rd()));
   fs::create_directories(dir);
   int rc = -1;
-  shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-        "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " + (dir / "key.pem").string() +
-        " -out " + (dir / "cert.pem").string() + " 2>/dev/null", &rc);
+  shell(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+      "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " +
+          (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null",
+      &rc);
   ASSERT_EQ(rc, 0) << "openssl could not make a test certificate";
   {
     Daemon d(dir, fs::path(ATELIER_SOURCE_DIR) / "labs",
              {"--tls-cert", (dir / "cert.pem").string(), "--tls-key", (dir / "key.pem").string()});
     std::string base = "https://127.0.0.1:" + std::to_string(d.port());
-    std::string out = shell("curl -sS --max-time 10 --cacert " + (dir / "cert.pem").string() + " " + base + "/healthz", &rc);
+    std::string out = shell(
+        "curl -sS --max-time 10 --cacert " + (dir / "cert.pem").string() + " " + base + "/healthz",
+        &rc);
     EXPECT_EQ(rc, 0);
     EXPECT_EQ(out, "{\"status\":\"ok\"}\n");
-    out = shell("curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert " + (dir / "cert.pem").string() + " " +
-                    base + "/sessions", &rc);
+    out = shell("curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert " +
+                    (dir / "cert.pem").string() + " " + base + "/sessions",
+                &rc);
     EXPECT_EQ(out, "401");
     // atelier's own client, trusting the certificate, and not trusting it.
     ClientRequest req{"GET", "/healthz", "", "", ""};
@@ -260,15 +292,17 @@ TEST(DaemonTest, ServesHttpsWithTheGivenCertificate) {
     // Without trusting the certificate, curl refuses; plain HTTP gets no HTTP answer.
     shell("curl -sS --max-time 10 " + base + "/healthz 2>/dev/null", &rc);
     EXPECT_NE(rc, 0);
-    shell("curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(d.port()) + "/healthz 2>/dev/null", &rc);
+    shell("curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(d.port()) +
+              "/healthz 2>/dev/null",
+          &rc);
     EXPECT_NE(rc, 0);
     EXPECT_EQ(d.terminate(std::chrono::seconds(5)), 0);
   }
   // A key that does not load is a configuration error: exit 2, said in the log.
   std::ofstream(dir / "bad.pem") << "not a key\n";
-  std::string cmd = std::string(ATELIERD_PATH) + " --listen 127.0.0.1:0 --state-dir " + (dir / "state").string() +
-                    " --tls-cert " + (dir / "cert.pem").string() + " --tls-key " + (dir / "bad.pem").string() +
-                    " 2>&1";
+  std::string cmd = std::string(ATELIERD_PATH) + " --listen 127.0.0.1:0 --state-dir " +
+                    (dir / "state").string() + " --tls-cert " + (dir / "cert.pem").string() +
+                    " --tls-key " + (dir / "bad.pem").string() + " 2>&1";
   std::string out = shell(cmd, &rc);
   EXPECT_EQ(rc, 2);
   EXPECT_NE(out.find("load TLS key"), std::string::npos) << out;

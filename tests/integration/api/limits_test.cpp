@@ -45,7 +45,8 @@ TEST_F(LimitsTest, SessionsComeInPagesFollowedByNext) {
   EXPECT_EQ(ids(all).size(), 5u);
   EXPECT_TRUE(all.at("next").is_null());
 
-  for (const char* bad : {"/sessions?limit=0", "/sessions?limit=1001", "/sessions?limit=x", "/sessions?after=nope"}) {
+  for (const char* bad :
+       {"/sessions?limit=0", "/sessions?limit=1001", "/sessions?limit=x", "/sessions?after=nope"}) {
     HttpResponse r = call("GET", bad, "trainer");
     EXPECT_EQ(r.status, 400) << bad << " " << r.body;
   }
@@ -59,7 +60,8 @@ TEST_F(LimitsTest, ALabPathOverTheLimitsIs400WithTheLimit) {
   EXPECT_NE(r.body.find("255"), std::string::npos) << r.body;
   std::string deep;
   for (int i = 0; i < 1100; ++i) deep += "abc/";
-  HttpResponse d = call("POST", "/sessions", "trainer", R"({"lab":")" + deep + R"(","candidates":["x1"]})");
+  HttpResponse d =
+      call("POST", "/sessions", "trainer", R"({"lab":")" + deep + R"(","candidates":["x1"]})");
   EXPECT_EQ(d.status, 400) << d.body;
   EXPECT_NE(d.body.find("4096"), std::string::npos) << d.body;
 }
@@ -70,7 +72,9 @@ TEST_F(LimitsTest, AnnotationTextIsCapped) {
                         R"({"candidate":"c01","text":")" + text + R"("})");
   EXPECT_EQ(r.status, 400) << r.body.substr(0, 200);
   text.pop_back();
-  EXPECT_EQ(call("POST", "/sessions/s1/annotations", "evaluator", R"({"candidate":"c01","text":")" + text + R"("})").status,
+  EXPECT_EQ(call("POST", "/sessions/s1/annotations", "evaluator",
+                 R"({"candidate":"c01","text":")" + text + R"("})")
+                .status,
             201);
 }
 

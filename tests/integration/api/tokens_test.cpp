@@ -36,7 +36,8 @@ class TokensTest : public test_support::ApiHarness {
   }
 
   // POST /tokens as the trainer; the new token is kept as tokens_[name], its id returned.
-  std::string create(const std::string& name, const std::string& body, json::value* answer = nullptr) {
+  std::string create(const std::string& name, const std::string& body,
+                     json::value* answer = nullptr) {
     HttpResponse r = call("POST", "/tokens", "trainer", body);
     EXPECT_EQ(r.status, 201) << r.body;
     if (r.status != 201) return "";
@@ -59,17 +60,20 @@ TEST_F(TokensTest, AnEvaluatorTokenEndsAtItsExpiryAndTheDefaultIsNinetyDays) {
   offset_s_ = 3601;
   EXPECT_EQ(call("GET", "/sessions", "short").status, 401);
   EXPECT_EQ(call("GET", "/sessions", "default").status, 200);
-  offset_s_ = std::chrono::duration_cast<std::chrono::seconds>(store::kDefaultTokenLifetime).count();
+  offset_s_ =
+      std::chrono::duration_cast<std::chrono::seconds>(store::kDefaultTokenLifetime).count();
   EXPECT_EQ(call("GET", "/sessions", "default").status, 401);
 
   HttpResponse bad = call("POST", "/tokens", "trainer", R"({"role":"evaluator","expires":"0d"})");
   EXPECT_EQ(bad.status, 400) << bad.body;
-  EXPECT_EQ(call("POST", "/tokens", "trainer", R"({"role":"evaluator","expires":"soon"})").status, 400);
+  EXPECT_EQ(call("POST", "/tokens", "trainer", R"({"role":"evaluator","expires":"soon"})").status,
+            400);
 }
 
 TEST_F(TokensTest, ACandidateTokenEndsWithItsSession) {
   json::value answer;
-  std::string id = create("cand", R"({"role":"candidate","session":"s1","candidate":"c01"})", &answer);
+  std::string id =
+      create("cand", R"({"role":"candidate","session":"s1","candidate":"c01"})", &answer);
   EXPECT_TRUE(answer.at("expires_at").is_null());
   EXPECT_EQ(call("GET", "/sessions/s1/candidates/c01/tasks", "cand").status, 200);
   ASSERT_EQ(call("DELETE", "/sessions/s1", "trainer").status, 202);
@@ -118,11 +122,14 @@ TEST_F(TokensTest, TrainersListTokensWithoutSecretsAndRevokeThem) {
 
 TEST_F(TokensTest, LabelsAreCapped) {
   std::string label(store::kMaxTokenLabelBytes + 1, 'x');
-  HttpResponse r = call("POST", "/tokens", "trainer", R"({"role":"evaluator","label":")" + label + R"("})");
+  HttpResponse r =
+      call("POST", "/tokens", "trainer", R"({"role":"evaluator","label":")" + label + R"("})");
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("longer than"), std::string::npos);
   label.pop_back();
-  EXPECT_EQ(call("POST", "/tokens", "trainer", R"({"role":"evaluator","label":")" + label + R"("})").status, 201);
+  EXPECT_EQ(call("POST", "/tokens", "trainer", R"({"role":"evaluator","label":")" + label + R"("})")
+                .status,
+            201);
 }
 
 }  // namespace

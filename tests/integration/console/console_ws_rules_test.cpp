@@ -13,9 +13,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <thread>
-#include <unistd.h>
 
 #include "controller/api/console_ws.h"
 #include "controller/api/server.h"
@@ -51,29 +51,35 @@ struct Dialed {
 class ConsoleWsRulesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("console-ws-rules-" + std::to_string(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("console-ws-rules-" + std::to_string(::getpid()));
     console::HubOptions ho;
     ho.recordings_dir = dir_;
     hub_ = std::make_unique<console::ConsoleHub>(
         ho,
-        [](const provider::ObjectRef&, provider::ConsoleCallbacks cb)
-            -> Result<std::unique_ptr<provider::ConsoleStream>> {
-          return std::unique_ptr<provider::ConsoleStream>(std::make_unique<EchoStream>(std::move(cb)));
+        [](const provider::ObjectRef&,
+           provider::ConsoleCallbacks cb) -> Result<std::unique_ptr<provider::ConsoleStream>> {
+          return std::unique_ptr<provider::ConsoleStream>(
+              std::make_unique<EchoStream>(std::move(cb)));
         },
-        [this](std::chrono::milliseconds, std::function<void()> f) { asio::post(blocking_, std::move(f)); });
+        [this](std::chrono::milliseconds, std::function<void()> f) {
+          asio::post(blocking_, std::move(f));
+        });
     ConsoleWebSocket::Options wo;
     wo.idle_timeout = std::chrono::milliseconds(600);
     ws_ = std::make_unique<ConsoleWebSocket>(
         *hub_,
         [](const HttpRequest& r) -> std::optional<ConsolePrincipal> {
-          if (r.authorization == "Bearer trainer") return ConsolePrincipal{"t1", true, "s1", {}, false};
+          if (r.authorization == "Bearer trainer")
+            return ConsolePrincipal{"t1", true, "s1", {}, false};
           if (r.header("Cookie") == "c01") return ConsolePrincipal{"c01", false, "s1", "c01", true};
           return std::nullopt;
         },
         [this](std::function<void()> f) { asio::post(blocking_, std::move(f)); }, wo);
     HttpServer::Options so;
     so.upgrade = [this](UpgradeContext& up) { return ws_->take(up); };
-    auto server = HttpServer::start(io_, so, [](const HttpRequest&) { return json_error(404, "not_found", "no"); });
+    auto server = HttpServer::start(
+        io_, so, [](const HttpRequest&) { return json_error(404, "not_found", "no"); });
     ASSERT_TRUE(server.ok());
     server_ = std::move(*server);
     thread_ = std::thread([this] { io_.run(); });
@@ -93,7 +99,8 @@ class ConsoleWsRulesTest : public ::testing::Test {
     Dialed d;
     d.ws = std::make_unique<websocket::stream<tcp::socket>>(client_io_);
     tcp::resolver resolver(client_io_);
-    asio::connect(d.ws->next_layer(), resolver.resolve("127.0.0.1", std::to_string(server_->port())));
+    asio::connect(d.ws->next_layer(),
+                  resolver.resolve("127.0.0.1", std::to_string(server_->port())));
     d.ws->set_option(websocket::stream_base::decorator([=](websocket::request_type& req) {
       if (!origin.empty()) req.set(beast::http::field::origin, origin);
       if (!cookie.empty()) req.set(beast::http::field::cookie, cookie);
@@ -109,7 +116,8 @@ class ConsoleWsRulesTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   asio::io_context io_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
+      io_.get_executor()};
   asio::io_context client_io_;
   asio::thread_pool blocking_{2};
   std::unique_ptr<console::ConsoleHub> hub_;
@@ -126,7 +134,8 @@ TEST_F(ConsoleWsRulesTest, OriginAndCookieRulesComeBeforeAnyConsole) {
   EXPECT_EQ(dial(mine, "http://" + host() + ".evil.example", host(), "c01").status, 403);
   EXPECT_EQ(dial(mine, "null", host(), "c01").status, 403);
   EXPECT_EQ(dial(mine, "", host(), "c01").status, 403) << "a cookie needs an Origin";
-  EXPECT_EQ(dial(mine, "", host(), "", "trainer").status, 101) << "a token needs none (not a browser)";
+  EXPECT_EQ(dial(mine, "", host(), "", "trainer").status, 101)
+      << "a token needs none (not a browser)";
   EXPECT_EQ(dial(mine, "http://evil.example", host(), "", "trainer").status, 403);
   // Another candidate's console: 403 whether it exists or not; nobody: 401.
   EXPECT_EQ(dial("/console/s1/c02/srv", "http://" + host(), host(), "c01").status, 403);

@@ -90,17 +90,23 @@ class ConsoleWsTest : public LibvirtConsoleTest {
     hub_options.recordings_dir = dir_.path() / "recordings";
     hub_ = std::make_unique<console::ConsoleHub>(
         hub_options,
-        [this](const ObjectRef& host, ConsoleCallbacks cb) { return p_->open_console(host, std::move(cb)); },
+        [this](const ObjectRef& host, ConsoleCallbacks cb) {
+          return p_->open_console(host, std::move(cb));
+        },
         [this](std::chrono::milliseconds delay, std::function<void()> task) {
           auto timer = std::make_shared<asio::steady_timer>(io_, delay);
-          timer->async_wait([this, timer, task](beast::error_code) { asio::post(blocking_, task); });
+          timer->async_wait(
+              [this, timer, task](beast::error_code) { asio::post(blocking_, task); });
         });
     ws_ = std::make_unique<api::ConsoleWebSocket>(
         *hub_,
         [this](const api::HttpRequest& r) -> std::optional<api::ConsolePrincipal> {
-          if (r.authorization == "Bearer trainer-secret") return api::ConsolePrincipal{"t1", true, session_, {}};
-          if (r.authorization == "Bearer c1-secret") return api::ConsolePrincipal{"c1", false, session_, "c1"};
-          if (r.authorization == "Bearer c2-secret") return api::ConsolePrincipal{"c2", false, session_, "c2"};
+          if (r.authorization == "Bearer trainer-secret")
+            return api::ConsolePrincipal{"t1", true, session_, {}};
+          if (r.authorization == "Bearer c1-secret")
+            return api::ConsolePrincipal{"c1", false, session_, "c1"};
+          if (r.authorization == "Bearer c2-secret")
+            return api::ConsolePrincipal{"c2", false, session_, "c2"};
           return std::nullopt;
         },
         [this](std::function<void()> f) { server_->post_to_worker(std::move(f)); });
@@ -129,7 +135,8 @@ class ConsoleWsTest : public LibvirtConsoleTest {
   }
 
   asio::io_context io_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
+      io_.get_executor()};
   asio::thread_pool blocking_{1};
   std::unique_ptr<console::ConsoleHub> hub_;
   std::unique_ptr<api::ConsoleWebSocket> ws_;
@@ -169,11 +176,13 @@ TEST_F(ConsoleWsTest, TheBrowserBridgeThroughTheRealListenerToARealGuest) {
     answered = candidate.got.wait_for_text("atelier-42", std::chrono::seconds(10));
   }
   ASSERT_TRUE(answered) << candidate.got.output;
-  ASSERT_TRUE(trainer.got.wait_for_text("atelier-42", std::chrono::seconds(30))) << trainer.got.output;
+  ASSERT_TRUE(trainer.got.wait_for_text("atelier-42", std::chrono::seconds(30)))
+      << trainer.got.output;
 
   trainer.send_text("take-over");
   trainer.send_binary("echo took-$((2*3))-over\n");
-  ASSERT_TRUE(trainer.got.wait_for_text("took-6-over", std::chrono::seconds(60))) << trainer.got.output;
+  ASSERT_TRUE(trainer.got.wait_for_text("took-6-over", std::chrono::seconds(60)))
+      << trainer.got.output;
   ASSERT_TRUE(candidate.got.wait_for_text("took-6-over", std::chrono::seconds(30)));
 
   auto recordings = hub_->recordings(host);
@@ -181,8 +190,8 @@ TEST_F(ConsoleWsTest, TheBrowserBridgeThroughTheRealListenerToARealGuest) {
   hub_->close_lab(session_, "c1");
   ASSERT_TRUE(candidate.got.wait_closed(std::chrono::seconds(30)));
   ASSERT_TRUE(trainer.got.wait_closed(std::chrono::seconds(30)));
-  EXPECT_TRUE(candidate.got.closed->ok()) << "a close frame, not a dropped socket: "
-                                          << candidate.got.closed->error().to_string();
+  EXPECT_TRUE(candidate.got.closed->ok())
+      << "a close frame, not a dropped socket: " << candidate.got.closed->error().to_string();
   auto events = console::read_asciicast(recordings[0].string());
   ASSERT_TRUE(events.ok()) << events.error().to_string();
   const std::string seen = console::text_of(*events, "o");

@@ -103,8 +103,8 @@ class LibvirtConsoleTest : public ::testing::Test {
       p_->wait_for_abandoned_calls();
       ATELIER_EXPECT_OK(p_->destroy_session(session_));
       ATELIER_EXPECT_OK(p_->remove_overlay_pool());
-      std::string left = run("virsh -q -c qemu:///system list --all --name | grep -c " +
-                             session_ + " || true");
+      std::string left =
+          run("virsh -q -c qemu:///system list --all --name | grep -c " + session_ + " || true");
       EXPECT_EQ(left, "0\n") << "domains of the test session are left";
     }
   }

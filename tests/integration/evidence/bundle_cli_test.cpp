@@ -78,16 +78,30 @@ class BundleCli : public test_support::ApiHarness {
     state_ = (dir_ / "state").string();
     recipes_ = (src_ / "ansible-free-recipes" / "recipes").string();
   }
-  void result(const std::string& c, const std::string& run_id, const std::string& task, const std::string& status,
-              std::chrono::minutes after) {
+  void result(const std::string& c, const std::string& run_id, const std::string& task,
+              const std::string& status, std::chrono::minutes after) {
     const auto when = t0_ + after;
-    store::ResultRecord r{run_id + "/" + task, "s1", c, task, 0, "server", "", status, "attendu : 2770",
-                          status == "pass" ? "vu : 2770" : "vu : 0700", run_id, when, when + 1s, when + 2s, "atelierd"};
+    store::ResultRecord r{run_id + "/" + task,
+                          "s1",
+                          c,
+                          task,
+                          0,
+                          "server",
+                          "",
+                          status,
+                          "attendu : 2770",
+                          status == "pass" ? "vu : 2770" : "vu : 0700",
+                          run_id,
+                          when,
+                          when + 1s,
+                          when + 2s,
+                          "atelierd"};
     auto added = store_->add_result(r);
     ASSERT_TRUE(added.ok()) << added.error().to_string();
   }
   CliRun bundle(const std::string& state, const std::string& out) {
-    return run("results bundle s1 --state-dir " + state + " --out " + out + " --recipes " + recipes_);
+    return run("results bundle s1 --state-dir " + state + " --out " + out + " --recipes " +
+               recipes_);
   }
   store::TimePoint t0_ = store::Clock::now() - 2h;
   std::string state_, recipes_;
@@ -110,12 +124,14 @@ TEST_F(BundleCli, RoundTripVerifiesAndSaysWhatItCovers) {
   ASSERT_TRUE(members.ok()) << members.error().to_string();
   std::map<std::string, std::string> by_name;
   for (const auto& m : *members) by_name[m.name] = m.data;
-  for (const char* n : {"results.json", "runs.json", "tickets.json", "session.json", "lab/lab.yaml",
-                        "recordings/server-1.cast", "MANIFEST", "MANIFEST.sig", "signing-key.pub"}) {
+  for (const char* n :
+       {"results.json", "runs.json", "tickets.json", "session.json", "lab/lab.yaml",
+        "recordings/server-1.cast", "MANIFEST", "MANIFEST.sig", "signing-key.pub"}) {
     EXPECT_TRUE(by_name.count(n)) << n;
   }
   EXPECT_NE(by_name["runs.json"].find("vu : 0700"), std::string::npos);
-  EXPECT_NE(by_name["tickets.json"].find("\"first_passed_at\":\""), std::string::npos) << by_name["tickets.json"];
+  EXPECT_NE(by_name["tickets.json"].find("\"first_passed_at\":\""), std::string::npos)
+      << by_name["tickets.json"];
   // With the key as `key show` prints it, on a machine without atelierd's state folder.
   CliRun k = run("key show --state-dir " + state_ + " --out " + (dir_ / "jury.pub").string());
   ASSERT_EQ(k.exit, 0) << k.output;
@@ -123,8 +139,10 @@ TEST_F(BundleCli, RoundTripVerifiesAndSaysWhatItCovers) {
   ASSERT_TRUE(key.ok());
   EXPECT_NE(k.output.find(evidence::to_base64(key->public_key())), std::string::npos) << k.output;
   EXPECT_NE(k.output.find(evidence::fingerprint(key->public_key())), std::string::npos) << k.output;
-  for (const std::string& arg : {(dir_ / "jury.pub").string(), evidence::to_base64(key->public_key())}) {
-    CliRun j = run("results verify " + c01.string() + " --key " + arg + " --state-dir " + (dir_ / "none").string());
+  for (const std::string& arg :
+       {(dir_ / "jury.pub").string(), evidence::to_base64(key->public_key())}) {
+    CliRun j = run("results verify " + c01.string() + " --key " + arg + " --state-dir " +
+                   (dir_ / "none").string());
     EXPECT_EQ(j.exit, 0) << j.output;
   }
   // Without a key to check against: refused, not trusted on the bundle's word.
@@ -134,7 +152,8 @@ TEST_F(BundleCli, RoundTripVerifiesAndSaysWhatItCovers) {
 
 TEST_F(BundleCli, AFlippedByteInEachKindOfMemberFailsNamingIt) {
   ASSERT_EQ(bundle(state_, (dir_ / "out").string()).exit, 0);
-  const std::string archive = ::atelier::test_support::read_text(dir_ / "out" / "atelier-s1-c01.tar");
+  const std::string archive =
+      ::atelier::test_support::read_text(dir_ / "out" / "atelier-s1-c01.tar");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"results.json", "results.json was changed"},
       {"runs.json", "runs.json was changed"},
@@ -168,33 +187,43 @@ TEST_F(BundleCli, AFlippedByteInEachKindOfMemberFailsNamingIt) {
 TEST_F(BundleCli, ABundleOfAnotherInstallationIsRefused) {
   // Another atelierd with the same data (a consistent copy of the database) but its own key.
   fs::create_directories(dir_ / "other");
-  ASSERT_TRUE(store_->database().exec("VACUUM INTO '" + (dir_ / "other" / "atelier.db").string() + "'").ok());
+  ASSERT_TRUE(store_->database()
+                  .exec("VACUUM INTO '" + (dir_ / "other" / "atelier.db").string() + "'")
+                  .ok());
   CliRun b = bundle((dir_ / "other").string(), (dir_ / "other-out").string());
   ASSERT_EQ(b.exit, 0) << b.output;
-  CliRun v = run("results verify " + (dir_ / "other-out" / "atelier-s1-c01.tar").string() + " --state-dir " + state_);
+  CliRun v = run("results verify " + (dir_ / "other-out" / "atelier-s1-c01.tar").string() +
+                 " --state-dir " + state_);
   EXPECT_EQ(v.exit, 1) << v.output;
   EXPECT_NE(v.output.find("not the expected key"), std::string::npos) << v.output;
 }
 
 TEST_F(BundleCli, AStoredResultChangedAfterItWasSignedIsNamed) {
   // Someone with write access to the database, but not the key, turns c01's failure into a pass.
-  ASSERT_TRUE(store_->database().exec("UPDATE results SET status = 'pass' WHERE result_id = 'run1/T1'").ok());
+  ASSERT_TRUE(store_->database()
+                  .exec("UPDATE results SET status = 'pass' WHERE result_id = 'run1/T1'")
+                  .ok());
   ASSERT_EQ(bundle(state_, (dir_ / "out").string()).exit, 0);
-  CliRun v = run("results verify " + (dir_ / "out" / "atelier-s1-c01.tar").string() + " --state-dir " + state_);
+  CliRun v = run("results verify " + (dir_ / "out" / "atelier-s1-c01.tar").string() +
+                 " --state-dir " + state_);
   EXPECT_EQ(v.exit, 1) << v.output;
-  EXPECT_NE(v.output.find("result run1/T1 (task T1, run run1): its signature from when it was stored does not verify"),
+  EXPECT_NE(v.output.find("result run1/T1 (task T1, run run1): its signature from when it was "
+                          "stored does not verify"),
             std::string::npos)
       << v.output;
   // c02's results were not touched.
-  EXPECT_EQ(run("results verify " + (dir_ / "out" / "atelier-s1-c02.tar").string() + " --state-dir " + state_).exit, 0);
+  EXPECT_EQ(run("results verify " + (dir_ / "out" / "atelier-s1-c02.tar").string() +
+                " --state-dir " + state_)
+                .exit,
+            0);
 }
 
 TEST_F(BundleCli, AnExportFetchedWithOutIsSignedAndVerified) {
   ASSERT_NO_FATAL_FAILURE(start_server());
   const std::string token = this->token(store::Role::kEvaluator, {}, {}, "jury");
   const fs::path csv = dir_ / "s1.csv";
-  CliRun e = run("results s1 --format csv --out " + csv.string() + " --server " + url_ + " --token " + token +
-              " --state-dir " + state_);
+  CliRun e = run("results s1 --format csv --out " + csv.string() + " --server " + url_ +
+                 " --token " + token + " --state-dir " + state_);
   ASSERT_EQ(e.exit, 0) << e.output;
   ASSERT_TRUE(fs::exists(csv.string() + ".sig"));
   CliRun ok = run("results verify " + csv.string() + " --state-dir " + state_);

@@ -35,7 +35,8 @@ class ReportInChromium : public ::testing::Test {
     ASSERT_TRUE(input.ok()) << input.error().to_string();
     // A hostile annotation: if escaping failed, this script would run and retitle the page.
     input->candidates[0].annotations.push_back(
-        {"c01", "", "", "<script>document.title='pwned'</script><img src=x onerror=alert(1)>", "x", *time_from_json("2026-11-30T09:50:00Z")});
+        {"c01", "", "", "<script>document.title='pwned'</script><img src=x onerror=alert(1)>", "x",
+         *time_from_json("2026-11-30T09:50:00Z")});
     auto catalog = builtin_competency_catalog();
     ASSERT_TRUE(catalog.ok());
     auto grades = grade_session(*input, *catalog, *time_from_json("2026-11-30T11:00:00Z"));
@@ -52,15 +53,24 @@ class ReportInChromium : public ::testing::Test {
   process::ProcessResult chromium(std::vector<std::string> extra) {
     const fs::path profile = dir_ / ("profile-" + std::to_string(runs_++));
     process::ProcessSpec spec;
-    spec.argv = {"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-                 "--disable-extensions", "--user-data-dir=" + profile.string()};
+    spec.argv = {"chromium",
+                 "--headless",
+                 "--no-sandbox",
+                 "--disable-gpu",
+                 "--disable-background-networking",
+                 "--disable-component-update",
+                 "--disable-sync",
+                 "--no-first-run",
+                 "--no-default-browser-check",
+                 "--disable-extensions",
+                 "--user-data-dir=" + profile.string()};
     spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
     spec.argv.push_back("file://" + html_path_.string());
     spec.timeout = 120s;
     spec.max_output = 8 << 20;
     auto r = process::run_process(spec);
-    EXPECT_TRUE(r.ok()) << r.error().to_string() << " (chromium comes from Debian's chromium package)";
+    EXPECT_TRUE(r.ok()) << r.error().to_string()
+                        << " (chromium comes from Debian's chromium package)";
     return r.ok() ? r.value() : process::ProcessResult{};
   }
 
@@ -85,7 +95,8 @@ TEST_F(ReportInChromium, DomKeepsHostileTextAsText) {
 
 TEST_F(ReportInChromium, RendersAScreenshotAndPrintsToPdf) {
   const fs::path png = dir_ / "report-c01.png";
-  auto r = chromium({"--screenshot=" + png.string(), "--window-size=1200,1600", "--hide-scrollbars"});
+  auto r =
+      chromium({"--screenshot=" + png.string(), "--window-size=1200,1600", "--hide-scrollbars"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string image = read(png);
   ASSERT_GE(image.size(), 24u);
@@ -100,7 +111,8 @@ TEST_F(ReportInChromium, RendersAScreenshotAndPrintsToPdf) {
   EXPECT_EQ(be32(20), 1600u);  // IHDR height
   // A blank page of that size compresses to ~13 KB; tables and text make it much larger.
   EXPECT_GT(image.size(), 60000u);
-  fs::copy_file(png, fs::path(ATELIER_GRADING_ARTIFACTS) / "report-c01.png", fs::copy_options::overwrite_existing);
+  fs::copy_file(png, fs::path(ATELIER_GRADING_ARTIFACTS) / "report-c01.png",
+                fs::copy_options::overwrite_existing);
 
   const fs::path pdf = dir_ / "report-c01.pdf";
   auto p = chromium({"--print-to-pdf=" + pdf.string(), "--no-pdf-header-footer"});

@@ -36,8 +36,8 @@ class HostKvm : public ::testing::Test {
   }
 
   std::vector<std::string> env(const std::string& accel = "kvm") const {
-    return {"ATELIER_KVM_DEVICE=" + device_.string(), "ATELIER_HOST_KVM_RECORD=" + record().string(),
-            "ATELIER_KVM_SMOKE_ACCEL=" + accel};
+    return {"ATELIER_KVM_DEVICE=" + device_.string(),
+            "ATELIER_HOST_KVM_RECORD=" + record().string(), "ATELIER_KVM_SMOKE_ACCEL=" + accel};
   }
   process::ProcessResult run(const std::string& script, std::vector<std::string> args,
                              const std::vector<std::string>& e) {
@@ -75,13 +75,14 @@ TEST_F(HostKvm, NodeThatRunsNoGuestIsMovedAsideAndLibvirtStopsProbing) {
   // libvirt answers from its cache: two capability lookups in under a second together.
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 2; ++i) {
-    auto caps = process::run_process({.argv = {"virsh", "-c", "qemu:///system", "domcapabilities"},
-                                      .timeout = 60s});
+    auto caps = process::run_process(
+        {.argv = {"virsh", "-c", "qemu:///system", "domcapabilities"}, .timeout = 60s});
     ASSERT_TRUE(caps.ok()) << caps.error().to_string();
     ASSERT_EQ(caps->exit_code, 0) << caps->err;
   }
   const auto took = std::chrono::steady_clock::now() - t0;
-  EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms";
 
   // Run again: idempotent, quiet, the node stays aside.
   auto again = run("start-services", {}, env());

@@ -1,10 +1,10 @@
 // Per-test fixtures for the provider's integration tests.
 #include "tests/integration/provider/fixture.h"
 
-#include <pugixml.hpp>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <pugixml.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <array>
-#include <fstream>
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 
 namespace atelier::provider::testing {
@@ -102,8 +102,8 @@ PrivateSshd::~PrivateSshd() {
 }
 
 std::string PrivateSshd::qemu_uri() const {
-  return "qemu+ssh://root@127.0.0.1:" + std::to_string(port_) + "/system?keyfile=" +
-         (dir_ / "clientkey").string() + "&no_verify=1";
+  return "qemu+ssh://root@127.0.0.1:" + std::to_string(port_) +
+         "/system?keyfile=" + (dir_ / "clientkey").string() + "&no_verify=1";
 }
 
 std::string run(const std::string& command, int* status) {

@@ -42,17 +42,17 @@ std::string run(const std::string& command, int* status = nullptr);
 }  // namespace atelier::provider::testing
 
 // EXPECT/ASSERT that a Result or Status is ok, printing its error otherwise.
-#define ATELIER_EXPECT_OK(expr)                                              \
-  do {                                                                       \
-    auto&& atelier_r_ = (expr);                                              \
-    EXPECT_TRUE(atelier_r_.ok()) << #expr << ": "                            \
-                                 << (atelier_r_.ok() ? std::string()         \
+#define ATELIER_EXPECT_OK(expr)                                                         \
+  do {                                                                                  \
+    auto&& atelier_r_ = (expr);                                                         \
+    EXPECT_TRUE(atelier_r_.ok()) << #expr << ": "                                       \
+                                 << (atelier_r_.ok() ? std::string()                    \
                                                      : atelier_r_.error().to_string()); \
   } while (false)
-#define ATELIER_ASSERT_OK(expr)                                              \
-  do {                                                                       \
-    auto&& atelier_r_ = (expr);                                              \
-    ASSERT_TRUE(atelier_r_.ok()) << #expr << ": "                            \
-                                 << (atelier_r_.ok() ? std::string()         \
+#define ATELIER_ASSERT_OK(expr)                                                         \
+  do {                                                                                  \
+    auto&& atelier_r_ = (expr);                                                         \
+    ASSERT_TRUE(atelier_r_.ok()) << #expr << ": "                                       \
+                                 << (atelier_r_.ok() ? std::string()                    \
                                                      : atelier_r_.error().to_string()); \
   } while (false)

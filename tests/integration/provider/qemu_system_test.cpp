@@ -125,8 +125,7 @@ TEST_F(QemuSystem, CandidateLabOnTheRealDaemonAndNothingLeftAfterTeardown) {
   std::string dom_xml = virsh("dumpxml " + dom);
   EXPECT_NE(dom_xml.find((*macs)[0].to_string()), std::string::npos);
   if (p_->domain_type() == DomainType::kQemu) {
-    EXPECT_NE(dom_xml.find("<tb-cache unit='KiB'>131072</tb-cache>"), std::string::npos)
-        << dom_xml;
+    EXPECT_NE(dom_xml.find("<tb-cache unit='KiB'>131072</tb-cache>"), std::string::npos) << dom_xml;
   }
   EXPECT_EQ(*p_->domain_state(web), DomainState::kShutOff);
   EXPECT_EQ(p_->list(session_)->size(), 4u);

@@ -288,8 +288,7 @@ TEST_F(TestDriver, DomainErrorPaths) {
   auto name_taken = p->define_domain(domain({"s1", "c1", "fake"}, overlay));
   ASSERT_FALSE(name_taken.ok());
   EXPECT_EQ(name_taken.error().code(), ErrorCode::kAlreadyExists);
-  EXPECT_EQ(p->start_domain({"s1", "c1", "fake"}).error().code(),
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(p->start_domain({"s1", "c1", "fake"}).error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(p->undefine_domain({"s1", "c1", "fake"}).error().code(),
             ErrorCode::kFailedPrecondition);
 
@@ -320,10 +319,13 @@ TEST_F(TestDriver, DomainErrorPaths) {
 TEST_F(TestDriver, MacsAvoidThoseOfOtherDomains) {
   ObjectRef web{"s1", "c1", "web"};
   std::string taken = derive_mac(web, 0, 0).to_string();
-  auto p = open({"<domain type='test'><name>squatter</name><memory>131072</memory>"
-                 "<os><type arch='x86_64'>hvm</type></os><devices><interface type='network'>"
-                 "<mac address='" + taken + "'/><source network='default'/></interface>"
-                 "</devices></domain>"});
+  auto p =
+      open({"<domain type='test'><name>squatter</name><memory>131072</memory>"
+            "<os><type arch='x86_64'>hvm</type></os><devices><interface type='network'>"
+            "<mac address='" +
+            taken +
+            "'/><source network='default'/></interface>"
+            "</devices></domain>"});
   ASSERT_TRUE(p);
   ATELIER_ASSERT_OK(p->define_network({{"s1", "c1", "lan"}}));
   auto chosen = p->choose_mac(web, 0);
@@ -389,9 +391,10 @@ TEST_F(TestDriver, ListingReadsMetadataNotNames) {
 }
 
 TEST_F(TestDriver, DestroySessionRemovesOnlyThatSession) {
-  auto p = open({R"(<domain type='test'><name>atelier-s1-c1-fake</name><memory>131072</memory>
+  auto p =
+      open({R"(<domain type='test'><name>atelier-s1-c1-fake</name><memory>131072</memory>
         <os><type arch='x86_64'>hvm</type></os></domain>)",
-                 R"(<network><name>atelier-s1-c1-fakenet</name><bridge name='virbr7'/></network>)"});
+            R"(<network><name>atelier-s1-c1-fakenet</name><bridge name='virbr7'/></network>)"});
   ASSERT_TRUE(p);
   lab(*p, "s1", "c1");
   lab(*p, "s1", "c2");

@@ -27,7 +27,8 @@ class AgentProcess {
     posix_spawn_file_actions_destroy(&fa);
     // ssh-agent -D binds before it serves; ssh-add retries until it answers.
     auto answers = [&] {
-      return std::system(("SSH_AUTH_SOCK=" + socket_ + " ssh-add -l >/dev/null 2>&1; test $? -ne 2").c_str()) == 0;
+      return std::system(("SSH_AUTH_SOCK=" + socket_ + " ssh-add -l >/dev/null 2>&1; test $? -ne 2")
+                             .c_str()) == 0;
     };
     if (!test_support::wait_until(answers, std::chrono::seconds(5), "ssh-agent to answer")) {
       throw std::runtime_error("ssh-agent did not answer");
@@ -39,7 +40,8 @@ class AgentProcess {
     waitpid(pid_, &st, 0);
   }
   bool add(const std::string& key) const {
-    return std::system(("SSH_AUTH_SOCK=" + socket_ + " ssh-add -q " + key + " 2>/dev/null").c_str()) == 0;
+    return std::system(
+               ("SSH_AUTH_SOCK=" + socket_ + " ssh-add -q " + key + " 2>/dev/null").c_str()) == 0;
   }
   const std::string& socket() const { return socket_; }
 
@@ -73,7 +75,9 @@ class SshAuth : public ::testing::Test {
   }
   // A key sshd does not know, at ssh_dir()/name.
   void stranger_key(const std::string& name) {
-    ASSERT_EQ(std::system(("ssh-keygen -q -t ed25519 -N '' -f " + (ssh_dir() / name).string()).c_str()), 0);
+    ASSERT_EQ(
+        std::system(("ssh-keygen -q -t ed25519 -N '' -f " + (ssh_dir() / name).string()).c_str()),
+        0);
   }
   static testing::SshdFixture* sshd_;
   testing::TempDir work_;
@@ -84,7 +88,8 @@ TEST_F(SshAuth, NoKeyAnywhereSaysSo) {
   auto t = transport::LibsshTransport::connect(options());
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code(), ErrorCode::kPermissionDenied);
-  EXPECT_NE(t.error().to_string().find("tried nothing"), std::string::npos) << t.error().to_string();
+  EXPECT_NE(t.error().to_string().find("tried nothing"), std::string::npos)
+      << t.error().to_string();
 }
 
 TEST_F(SshAuth, DefaultKeysAreTriedInOpenSshOrderAndEachRefusalIsNamed) {
@@ -114,7 +119,8 @@ TEST_F(SshAuth, AnExplicitIdentityIsTheOnlyKeyTried) {
   o.identity_file = (ssh_dir() / "other").string();
   auto t = transport::LibsshTransport::connect(o);
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(t.error().to_string().find("other (refused)"), std::string::npos) << t.error().to_string();
+  EXPECT_NE(t.error().to_string().find("other (refused)"), std::string::npos)
+      << t.error().to_string();
 }
 
 TEST_F(SshAuth, TheAgentIsAskedFirst) {
@@ -150,13 +156,15 @@ TEST_F(SshExec, BothStreamsAreReadToTheEndWhicheverIsLarger) {
   auto t = transport::LibsshTransport::connect(keyed());
   ASSERT_TRUE(t.ok()) << t.error().to_string();
   // Only stderr, more than libssh's channel window: it must be drained while the command runs.
-  auto err = (*t)->exec("head -c 3000000 /dev/zero | tr '\\0' e >&2; exit 3", std::chrono::seconds(30));
+  auto err =
+      (*t)->exec("head -c 3000000 /dev/zero | tr '\\0' e >&2; exit 3", std::chrono::seconds(30));
   ASSERT_TRUE(err.ok()) << err.error().to_string();
   EXPECT_EQ(err->exit_code, 3);
   EXPECT_EQ(err->stderr_text.size(), 3000000u);
   EXPECT_TRUE(err->stdout_text.empty());
   // Both streams interleaved, stdin closed (cat ends at once), then the exit status.
-  auto both = (*t)->exec("for i in $(seq 200); do echo o$i; echo e$i >&2; done; cat; exit 0", std::chrono::seconds(30));
+  auto both = (*t)->exec("for i in $(seq 200); do echo o$i; echo e$i >&2; done; cat; exit 0",
+                         std::chrono::seconds(30));
   ASSERT_TRUE(both.ok()) << both.error().to_string();
   EXPECT_EQ(both->exit_code, 0);
   EXPECT_EQ(both->stdout_text.substr(0, 6), "o1\no2\n");

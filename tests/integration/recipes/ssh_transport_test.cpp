@@ -56,14 +56,17 @@ TEST_F(Ssh, StrictRefusesAnUnknownHost) {
   auto t = transport::LibsshTransport::connect(o);
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code(), ErrorCode::kPermissionDenied);
-  EXPECT_NE(t.error().to_string().find("unknown host key for 127.0.0.1 (SHA256:"), std::string::npos) << t.error().to_string();
+  EXPECT_NE(t.error().to_string().find("unknown host key for 127.0.0.1 (SHA256:"),
+            std::string::npos)
+      << t.error().to_string();
   EXPECT_NE(t.error().to_string().find("connect ssh://root@127.0.0.1:"), std::string::npos);
 }
 
 TEST_F(Ssh, ChangedHostKeyIsRefused) {
   // known_hosts says the host has another key of the same type.
   auto other = sshd_->other_host_pub();
-  write_text(work_.path() / "known_hosts", "[127.0.0.1]:" + std::to_string(sshd_->port()) + " " + other.substr(0, other.rfind(' ')) + "\n");
+  write_text(work_.path() / "known_hosts", "[127.0.0.1]:" + std::to_string(sshd_->port()) + " " +
+                                               other.substr(0, other.rfind(' ')) + "\n");
   auto t = transport::LibsshTransport::connect(options());
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code(), ErrorCode::kPermissionDenied);
@@ -77,7 +80,9 @@ TEST_F(Ssh, WrongPasswordIsAClearError) {
   auto t = transport::LibsshTransport::connect(o);
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code(), ErrorCode::kPermissionDenied);
-  EXPECT_NE(t.error().to_string().find("authentication as root refused; tried password"), std::string::npos) << t.error().to_string();
+  EXPECT_NE(t.error().to_string().find("authentication as root refused; tried password"),
+            std::string::npos)
+      << t.error().to_string();
 }
 
 TEST_F(Ssh, NothingListeningIsUnavailable) {
@@ -126,12 +131,16 @@ std::string play(const std::string& dir) {
   return "recipe: ssh-play\n"
          "params:\n"
          "  site: {type: string, default: intranet}\n"
-         "  dir: {type: string, default: " + dir + "}\n"
+         "  dir: {type: string, default: " +
+         dir +
+         "}\n"
          "steps:\n"
          "  - file: {path: '{{dir}}/www', state: directory, mode: '0755'}\n"
-         "  - file: {path: '{{dir}}/www/index.html', content: \"<h1>{{site}}</h1>\\n\", mode: '0644'}\n"
+         "  - file: {path: '{{dir}}/www/index.html', content: \"<h1>{{site}}</h1>\\n\", mode: "
+         "'0644'}\n"
          "    notify: mark\n"
-         "  - file: {path: '{{dir}}/www/facts.txt', content: \"{{facts.transport}} {{facts.os}}\\n\"}\n"
+         "  - file: {path: '{{dir}}/www/facts.txt', content: \"{{facts.transport}} "
+         "{{facts.os}}\\n\"}\n"
          "  - line: {path: '{{dir}}/app.conf', regex: '^port=', line: 'port=8080', create: true}\n"
          "  - line: {path: '{{dir}}/app.conf', line: 'debug=false'}\n"
          "  - command: {run: 'date > {{dir}}/stamp', creates: '{{dir}}/stamp'}\n"
@@ -164,7 +173,8 @@ TEST_F(Ssh, RecipeOverSshIsIdempotentAndDryRunTouchesNothing) {
   EXPECT_EQ(read_text(target / "handler.log"), "reloaded\n");
 
   auto second = run_recipe(*recipe, **t, o);  // same connection, reused
-  EXPECT_EQ(second.summary.to_string(), "ok=7 changed=0 failed=0 skipped=0") << render_text({second}, true);
+  EXPECT_EQ(second.summary.to_string(), "ok=7 changed=0 failed=0 skipped=0")
+      << render_text({second}, true);
 
   // Dry-run with another parameter: reports the change, writes nothing.
   auto stamp = read_text(target / "stamp");
@@ -187,11 +197,12 @@ TEST_F(Ssh, ManyHostsOverSshInParallel) {
   for (int i = 0; i < 4; ++i) {
     auto o = options();
     if (i == 2) o.port = testing::free_port();  // one host is down
-    hosts.push_back({"h" + std::to_string(i), [o]() -> Result<std::unique_ptr<transport::Transport>> {
-                       auto t = transport::LibsshTransport::connect(o);
-                       if (!t.ok()) return std::move(t).error();
-                       return std::unique_ptr<transport::Transport>(std::move(t).value());
-                     }});
+    hosts.push_back(
+        {"h" + std::to_string(i), [o]() -> Result<std::unique_ptr<transport::Transport>> {
+           auto t = transport::LibsshTransport::connect(o);
+           if (!t.ok()) return std::move(t).error();
+           return std::unique_ptr<transport::Transport>(std::move(t).value());
+         }});
   }
   fs::create_directories(target);
   RunOptions o;
@@ -208,22 +219,27 @@ TEST_F(Ssh, CliApplyPrintsTableSummaryAndJson) {
   fs::path target = work_.path() / "cli";
   fs::create_directories(target);
   write_text(work_.path() / "play.yaml", play(target.string()));
-  std::string base = std::string(ATELIER_CLI) + " recipe apply " + (work_.path() / "play.yaml").string() +
-                     " --target ssh://root@127.0.0.1:" + std::to_string(sshd_->port()) + " --identity " + sshd_->client_key() +
-                     " --known-hosts " + (work_.path() / "known_hosts").string() + " --var site=cli";
+  std::string base = std::string(ATELIER_CLI) + " recipe apply " +
+                     (work_.path() / "play.yaml").string() +
+                     " --target ssh://root@127.0.0.1:" + std::to_string(sshd_->port()) +
+                     " --identity " + sshd_->client_key() + " --known-hosts " +
+                     (work_.path() / "known_hosts").string() + " --var site=cli";
   auto out = testing::capture(base + " 2>&1; echo rc=$?");
   EXPECT_NE(out.find("ok=1 changed=7 failed=0 skipped=0"), std::string::npos) << out;
   EXPECT_NE(out.find("rc=0"), std::string::npos);
   EXPECT_NE(out.find("STATUS   OP         STEP"), std::string::npos) << out;
   auto json = testing::capture(base + " --output json");
-  EXPECT_NE(json.find("\"summary\":{\"ok\":7,\"changed\":0,\"failed\":0,\"skipped\":0}"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"summary\":{\"ok\":7,\"changed\":0,\"failed\":0,\"skipped\":0}"),
+            std::string::npos)
+      << json;
   auto bad = testing::capture(base + " --var nope=1 2>&1; echo rc=$?");
   EXPECT_NE(bad.find("has no such parameter"), std::string::npos) << bad;
   EXPECT_NE(bad.find("rc=2"), std::string::npos);
-  auto strict = testing::capture(std::string(ATELIER_CLI) + " recipe apply " + (work_.path() / "play.yaml").string() +
-                                 " --target ssh://root@127.0.0.1:" + std::to_string(sshd_->port()) + " --identity " +
-                                 sshd_->client_key() + " --known-hosts " + (work_.path() / "empty_known_hosts").string() +
-                                 " --host-key strict 2>&1; echo rc=$?");
+  auto strict = testing::capture(
+      std::string(ATELIER_CLI) + " recipe apply " + (work_.path() / "play.yaml").string() +
+      " --target ssh://root@127.0.0.1:" + std::to_string(sshd_->port()) + " --identity " +
+      sshd_->client_key() + " --known-hosts " + (work_.path() / "empty_known_hosts").string() +
+      " --host-key strict 2>&1; echo rc=$?");
   EXPECT_NE(strict.find("unknown host key"), std::string::npos) << strict;
   EXPECT_NE(strict.find("rc=1"), std::string::npos);
 }

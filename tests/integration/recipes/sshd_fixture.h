@@ -52,8 +52,9 @@ class SshdFixture {
   SshdFixture() {
     namespace fs = std::filesystem;
     const auto d = dir_.path();
-    if (std::system(("ssh-keygen -q -t ed25519 -N '' -f " + (d / "host_key").string() + " && ssh-keygen -q -t ed25519 -N '' -f " +
-                     (d / "client_key").string() + " && ssh-keygen -q -t ed25519 -N '' -f " + (d / "other_host_key").string())
+    if (std::system(("ssh-keygen -q -t ed25519 -N '' -f " + (d / "host_key").string() +
+                     " && ssh-keygen -q -t ed25519 -N '' -f " + (d / "client_key").string() +
+                     " && ssh-keygen -q -t ed25519 -N '' -f " + (d / "other_host_key").string())
                         .c_str()) != 0) {
       throw std::runtime_error("ssh-keygen failed");
     }
@@ -62,10 +63,13 @@ class SshdFixture {
     fs::create_directories("/run/sshd");
     port_ = free_port();
     write_text(d / "sshd_config",
-               "Port " + std::to_string(port_) + "\nListenAddress 127.0.0.1\nHostKey " + (d / "host_key").string() +
-                   "\nPidFile " + (d / "sshd.pid").string() + "\nAuthorizedKeysFile " + (d / "authorized_keys").string() +
-                   "\nPermitRootLogin yes\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\n"
-                   "StrictModes no\nSubsystem sftp internal-sftp\nLogLevel ERROR\nMaxStartups 50\nMaxSessions 50\n");
+               "Port " + std::to_string(port_) + "\nListenAddress 127.0.0.1\nHostKey " +
+                   (d / "host_key").string() + "\nPidFile " + (d / "sshd.pid").string() +
+                   "\nAuthorizedKeysFile " + (d / "authorized_keys").string() +
+                   "\nPermitRootLogin yes\nPasswordAuthentication "
+                   "yes\nKbdInteractiveAuthentication no\nUsePAM no\n"
+                   "StrictModes no\nSubsystem sftp internal-sftp\nLogLevel ERROR\nMaxStartups "
+                   "50\nMaxSessions 50\n");
     std::string config = (d / "sshd_config").string();
     std::string log = (d / "sshd.log").string();
     const char* argv[] = {"/usr/sbin/sshd", "-D", "-e", "-f", config.c_str(), nullptr};
@@ -76,7 +80,9 @@ class SshdFixture {
       throw std::runtime_error("cannot start sshd");
     }
     posix_spawn_file_actions_destroy(&fa);
-    if (!test_support::wait_until([&] { return port_open(port_); }, std::chrono::seconds(5), "sshd to listen")) throw std::runtime_error("sshd did not listen: " + read_text(log));
+    if (!test_support::wait_until([&] { return port_open(port_); }, std::chrono::seconds(5),
+                                  "sshd to listen"))
+      throw std::runtime_error("sshd did not listen: " + read_text(log));
   }
   ~SshdFixture() {
     if (pid_ > 0) {

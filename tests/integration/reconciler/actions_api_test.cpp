@@ -80,14 +80,27 @@ TEST_F(ActionsApiTest, RoleMatrixOfTheActionEndpoints) {
   const std::string c01 = "/sessions/s1/candidates/c01";
   // The trainer is let through; the labs are not ready, so the reconciler answers 409.
   const std::vector<MatrixRow> rows = {
-      {Endpoint::kResetLab, "POST", c01 + "/reset", R"({"host":"server"})", {401, 401, 409, 403, 403, 403, 403, 403}},
+      {Endpoint::kResetLab,
+       "POST",
+       c01 + "/reset",
+       R"({"host":"server"})",
+       {401, 401, 409, 403, 403, 403, 403, 403}},
       {Endpoint::kSolveLab, "POST", c01 + "/solve", "", {401, 401, 409, 403, 403, 403, 403, 403}},
-      {Endpoint::kRunChecks, "POST", "/sessions/s1/checks", "", {401, 401, 409, 403, 403, 403, 403, 403}},
-      {Endpoint::kGetAction, "GET", "/sessions/s1/actions/a1_1", "", {401, 401, 404, 403, 403, 403, 403, 403}},
+      {Endpoint::kRunChecks,
+       "POST",
+       "/sessions/s1/checks",
+       "",
+       {401, 401, 409, 403, 403, 403, 403, 403}},
+      {Endpoint::kGetAction,
+       "GET",
+       "/sessions/s1/actions/a1_1",
+       "",
+       {401, 401, 404, 403, 403, 403, 403, 403}},
   };
   expect_role_matrix(rows);
   // Every action endpoint of the role table is in this matrix.
-  for (auto e : {Endpoint::kResetLab, Endpoint::kSolveLab, Endpoint::kRunChecks, Endpoint::kGetAction}) {
+  for (auto e :
+       {Endpoint::kResetLab, Endpoint::kSolveLab, Endpoint::kRunChecks, Endpoint::kGetAction}) {
     bool found = false;
     for (const auto& row : rows) found = found || row.endpoint == e;
     EXPECT_TRUE(found);
@@ -137,7 +150,9 @@ TEST_F(ActionsApiTest, ALabThatFailedCanBeResetAndTheActionIsFollowedToItsEnd) {
 
   // Reset of one host needs a planned lab: 409. The whole lab: accepted (202), then it fails
   // again for the same reason, and the action says so.
-  EXPECT_EQ(call("POST", "/sessions/s2/candidates/c01/reset", "trainer", R"({"host":"server"})").status, 409);
+  EXPECT_EQ(
+      call("POST", "/sessions/s2/candidates/c01/reset", "trainer", R"({"host":"server"})").status,
+      409);
   HttpResponse r = call("POST", "/sessions/s2/candidates/c01/reset", "trainer_s2", "");
   ASSERT_EQ(r.status, 202) << r.body;
   auto started = json::parse(r.body);
@@ -157,7 +172,8 @@ TEST_F(ActionsApiTest, ALabThatFailedCanBeResetAndTheActionIsFollowedToItsEnd) {
   auto audit = store_->list_audit();
   ASSERT_TRUE(audit.ok());
   bool found = false;
-  for (const auto& e : *audit) found = found || (e.action == "lab.reset" && e.target == "candidate s2/c01");
+  for (const auto& e : *audit)
+    found = found || (e.action == "lab.reset" && e.target == "candidate s2/c01");
   EXPECT_TRUE(found);
 }
 

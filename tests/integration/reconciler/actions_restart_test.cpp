@@ -46,7 +46,8 @@ class ActionsRestartTest : public ::testing::Test {
       auto created = sessions_->create(req, "test", nullptr);
       ASSERT_TRUE(created.ok()) << created.error().to_string();
     }
-    auto t = store_->create_token(store::Role::kTrainer, {}, {}, "test", store::Clock::now(), "test");
+    auto t =
+        store_->create_token(store::Role::kTrainer, {}, {}, "test", store::Clock::now(), "test");
     ASSERT_TRUE(t.ok()) << t.error().to_string();
     token_ = *t;
   }
@@ -119,7 +120,8 @@ TEST_F(ActionsRestartTest, AFinishedActionIsTheSameAfterARestart) {
   reconciler_->wait_idle();  // the action's job has ended
   json::object before = get_action("s1", id);
   ASSERT_EQ(before["state"], "failed") << before;
-  EXPECT_NE(std::string(before["error"].as_string()).find("not built"), std::string::npos) << before;
+  EXPECT_NE(std::string(before["error"].as_string()).find("not built"), std::string::npos)
+      << before;
 
   stop_reconciler();
   ASSERT_NO_FATAL_FAILURE(start_reconciler());
@@ -171,7 +173,8 @@ TEST_F(ActionsRestartTest, AStoredCheckRunKeepsItsVerdicts) {
   json::object a = get_action("s1", run.id);
   EXPECT_EQ(a["state"], "done");
   EXPECT_EQ(a["run_id"], "run-a1700000000000_8");
-  EXPECT_EQ(a["verdicts"], json::parse(R"([{"candidate":"c01","task":"T1","passed":true,"checks":2,"failed":0},
+  EXPECT_EQ(a["verdicts"],
+            json::parse(R"([{"candidate":"c01","task":"T1","passed":true,"checks":2,"failed":0},
                                            {"candidate":"c01","task":"T2","passed":false,"checks":3,"failed":1}])"));
   // A record that does not parse is an error, not a made-up action.
   auto bad = to_stored(run);

@@ -10,7 +10,8 @@
 
 namespace atelier::reconciler::test {
 
-inline ReconcilerOptions test_driver_options(const std::filesystem::path& dir, const std::filesystem::path& labs,
+inline ReconcilerOptions test_driver_options(const std::filesystem::path& dir,
+                                             const std::filesystem::path& labs,
                                              const std::filesystem::path& src) {
   ReconcilerOptions ro;
   ro.state_dir = dir / "state";

@@ -46,10 +46,22 @@ int main(int argc, char** argv) {
     const auto when = t0 + (solved ? 12min : 25min);
     for (const auto& [task, n] : checks) {
       for (int i = 0; i < n; ++i) {
-        store::ResultRecord r{run + "/" + task + "/" + std::to_string(i), session, candidate, task, i, "server", "",
-                              solved ? "pass" : "fail", "service actif, port 22 ouvert",
-                              solved ? "actif" : (task == "T1" ? "<script>alert('x')</script> inactif" : "inactif"),
-                              run, when, when + 1s, when + 2s, solved ? "atelierd" : "a1b2c3d4e5f6 (formateur)"};
+        store::ResultRecord r{
+            run + "/" + task + "/" + std::to_string(i),
+            session,
+            candidate,
+            task,
+            i,
+            "server",
+            "",
+            solved ? "pass" : "fail",
+            "service actif, port 22 ouvert",
+            solved ? "actif" : (task == "T1" ? "<script>alert('x')</script> inactif" : "inactif"),
+            run,
+            when,
+            when + 1s,
+            when + 2s,
+            solved ? "atelierd" : "a1b2c3d4e5f6 (formateur)"};
         auto added = s.add_result(r);
         if (!added.ok()) {
           std::cerr << added.error().to_string() << "\n";

@@ -34,7 +34,8 @@ class GridPagesTest : public test_support::ApiHarness {
     for (const auto& [task, n] : checks) {
       for (int i = 0; i < n; ++i) {
         result("c01", "run1", task, i, "pass", "atelierd", "vu : actif");
-        result("c02", "run2", task, i, "fail", "tok-trainer", task == "T1" ? "<script>alert(1)</script>" : "vu : 0700");
+        result("c02", "run2", task, i, "fail", "tok-trainer",
+               task == "T1" ? "<script>alert(1)</script>" : "vu : 0700");
       }
     }
   }
@@ -49,8 +50,21 @@ class GridPagesTest : public test_support::ApiHarness {
   void result(const std::string& c, const std::string& run, const std::string& task, int index,
               const std::string& status, const std::string& by, const std::string& observed) {
     const auto when = t0_ + 20min;
-    store::ResultRecord r{run + "/" + task + "/" + std::to_string(index), "s1", c, task, index, "server", "",
-                          status, "attendu : actif", observed, run, when, when + 1s, when + 2s, by};
+    store::ResultRecord r{run + "/" + task + "/" + std::to_string(index),
+                          "s1",
+                          c,
+                          task,
+                          index,
+                          "server",
+                          "",
+                          status,
+                          "attendu : actif",
+                          observed,
+                          run,
+                          when,
+                          when + 1s,
+                          when + 2s,
+                          by};
     auto added = store_->add_result(r);
     ASSERT_TRUE(added.ok()) << added.error().to_string();
   }
@@ -67,7 +81,8 @@ class GridPagesTest : public test_support::ApiHarness {
     r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     return api_->handle(r);
   }
-  static std::string header(const HttpResponse& r, const std::string& name, const std::string& starts = "") {
+  static std::string header(const HttpResponse& r, const std::string& name,
+                            const std::string& starts = "") {
     for (const auto& [k, v] : r.headers) {
       if (k == name && v.rfind(starts, 0) == 0) return v;
     }
@@ -80,7 +95,9 @@ class GridPagesTest : public test_support::ApiHarness {
     EXPECT_FALSE(c.empty());
     return c.substr(0, c.find(';'));
   }
-  static std::string csrf_value(const std::string& cookie) { return cookie.substr(cookie.find('=') + 1); }
+  static std::string csrf_value(const std::string& cookie) {
+    return cookie.substr(cookie.find('=') + 1);
+  }
 
   store::Clock::time_point t0_;
 };
@@ -99,9 +116,11 @@ TEST_F(GridPagesTest, GridShowsPointsPercentageAndVerdictsInWords) {
   EXPECT_NE(r.body.find("4/4</span> <span class=\"verdict v-pass\">P RÉUSSI"), std::string::npos);
   EXPECT_NE(r.body.find("0/4</span> <span class=\"verdict v-fail\">F ÉCHEC"), std::string::npos);
   EXPECT_NE(r.body.find("RÉSULTATS PROVISOIRES"), std::string::npos);
-  EXPECT_NE(r.body.find("href=\"/evaluator/sessions/s1/candidates/c02/tasks/T1\""), std::string::npos);
+  EXPECT_NE(r.body.find("href=\"/evaluator/sessions/s1/candidates/c02/tasks/T1\""),
+            std::string::npos);
   // Sorted by total, highest first, without JavaScript; in English on request.
-  HttpResponse sorted = page("GET", "/evaluator/sessions/s1?sort=total&dir=desc&lang=en", "trainer");
+  HttpResponse sorted =
+      page("GET", "/evaluator/sessions/s1?sort=total&dir=desc&lang=en", "trainer");
   ASSERT_EQ(sorted.status, 200);
   EXPECT_LT(sorted.body.find(">c01</th>"), sorted.body.find(">c02</th>"));
   EXPECT_NE(sorted.body.find("PROVISIONAL RESULTS"), std::string::npos);
@@ -131,21 +150,35 @@ TEST_F(GridPagesTest, OverrideNeedsAJustificationAndTheCsrfToken) {
   const std::string csrf = csrf_value(cookie);
   const std::string target = "/evaluator/sessions/s1/overrides";
   // No justification: refused by the JSON API's code, said in the page's language.
-  HttpResponse r = page("POST", target, "evaluator", "csrf=" + csrf + "&candidate=c02&task=T1&points=4&justification=+", cookie);
+  HttpResponse r = page("POST", target, "evaluator",
+                        "csrf=" + csrf + "&candidate=c02&task=T1&points=4&justification=+", cookie);
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("La justification est obligatoire"), std::string::npos);
   EXPECT_NE(r.body.find("value=\"4\""), std::string::npos);  // what was typed is kept
   // No token, or another one than the cookie's: the form expired, nothing stored.
-  EXPECT_EQ(page("POST", target, "evaluator", "candidate=c02&task=T1&points=4&justification=vu", cookie).status, 400);
-  EXPECT_EQ(page("POST", target, "evaluator", "csrf=" + std::string(64, 'a') +
-                                                  "&candidate=c02&task=T1&points=4&justification=vu", cookie).status, 400);
-  EXPECT_EQ(page("POST", target, "evaluator", "csrf=" + csrf + "&candidate=c02&task=T1&points=9&justification=vu", cookie).status, 400);
+  EXPECT_EQ(
+      page("POST", target, "evaluator", "candidate=c02&task=T1&points=4&justification=vu", cookie)
+          .status,
+      400);
+  EXPECT_EQ(
+      page("POST", target, "evaluator",
+           "csrf=" + std::string(64, 'a') + "&candidate=c02&task=T1&points=4&justification=vu",
+           cookie)
+          .status,
+      400);
+  EXPECT_EQ(page("POST", target, "evaluator",
+                 "csrf=" + csrf + "&candidate=c02&task=T1&points=9&justification=vu", cookie)
+                .status,
+            400);
   auto none = store_->list_overrides("s1");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
   // With one: stored (who, justification), back to the cell, and the grid counts it.
-  r = page("POST", target, "evaluator",
-           "csrf=" + csrf + "&candidate=c02&task=T1&points=4&justification=service+vu+actif+en+direct+%C3%A0+10h", cookie);
+  r = page(
+      "POST", target, "evaluator",
+      "csrf=" + csrf +
+          "&candidate=c02&task=T1&points=4&justification=service+vu+actif+en+direct+%C3%A0+10h",
+      cookie);
   ASSERT_EQ(r.status, 303) << r.body;
   EXPECT_EQ(header(r, "Location"), "/evaluator/sessions/s1/candidates/c02/tasks/T1");
   auto stored = store_->list_overrides("s1");
@@ -164,21 +197,24 @@ TEST_F(GridPagesTest, FreezeThenOverrideIsRefusedButNotesStayAllowed) {
   const std::string cookie = csrf_cookie();
   const std::string csrf = csrf_value(cookie);
   EXPECT_EQ(page("POST", "/evaluator/sessions/s1/freeze", "evaluator", "", cookie).status, 400);
-  HttpResponse f = page("POST", "/evaluator/sessions/s1/freeze", "evaluator", "csrf=" + csrf, cookie);
+  HttpResponse f =
+      page("POST", "/evaluator/sessions/s1/freeze", "evaluator", "csrf=" + csrf, cookie);
   ASSERT_EQ(f.status, 303) << f.body;
   EXPECT_EQ(header(f, "Location"), "/evaluator/sessions/s1");
   HttpResponse grid = page("GET", "/evaluator/sessions/s1", "evaluator");
   EXPECT_NE(grid.body.find("RÉSULTATS DÉFINITIFS"), std::string::npos);
   EXPECT_EQ(grid.body.find("RÉSULTATS PROVISOIRES"), std::string::npos);
-  HttpResponse o = page("POST", "/evaluator/sessions/s1/overrides", "evaluator",
-                        "csrf=" + csrf + "&candidate=c02&task=T1&points=4&justification=trop+tard", cookie);
+  HttpResponse o =
+      page("POST", "/evaluator/sessions/s1/overrides", "evaluator",
+           "csrf=" + csrf + "&candidate=c02&task=T1&points=4&justification=trop+tard", cookie);
   EXPECT_EQ(o.status, 409);
   EXPECT_NE(o.body.find("Refusé"), std::string::npos);
   auto none = store_->list_overrides("s1");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
-  HttpResponse a = page("POST", "/evaluator/sessions/s1/annotations", "evaluator",
-                        "csrf=" + csrf + "&candidate=c02&task=T1&text=relu+apr%C3%A8s+le+gel", cookie);
+  HttpResponse a =
+      page("POST", "/evaluator/sessions/s1/annotations", "evaluator",
+           "csrf=" + csrf + "&candidate=c02&task=T1&text=relu+apr%C3%A8s+le+gel", cookie);
   EXPECT_EQ(a.status, 303) << a.body;
   HttpResponse cell = page("GET", "/evaluator/sessions/s1/candidates/c02/tasks/T1", "evaluator");
   EXPECT_NE(cell.body.find("relu après le gel"), std::string::npos);
@@ -194,8 +230,10 @@ TEST_F(GridPagesTest, CsvJsonJunitAndHtmlDownloadsAreTheGradedExports) {
   // One row per candidate x task; c01 full marks, c02 none.
   std::regex row("\r\ns1,demo,(c0[12]),(T[123]),[^\r]*?,(passed|failed),([0-9.]+),([0-9]+),");
   std::map<std::string, std::string> seen;
-  for (auto it = std::sregex_iterator(csv.body.begin(), csv.body.end(), row); it != std::sregex_iterator(); ++it) {
-    seen[(*it)[1].str() + "/" + (*it)[2].str()] = (*it)[3].str() + " " + (*it)[4].str() + "/" + (*it)[5].str();
+  for (auto it = std::sregex_iterator(csv.body.begin(), csv.body.end(), row);
+       it != std::sregex_iterator(); ++it) {
+    seen[(*it)[1].str() + "/" + (*it)[2].str()] =
+        (*it)[3].str() + " " + (*it)[4].str() + "/" + (*it)[5].str();
   }
   EXPECT_EQ(seen.size(), 6u) << csv.body;
   EXPECT_EQ(seen["c01/T1"], "passed 4/4");
@@ -217,7 +255,8 @@ TEST_F(GridPagesTest, SheetDrawsTheCompetencies) {
   HttpResponse r = page("GET", "/evaluator/sessions/s1/candidates/c01/sheet?lang=en", "evaluator");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("<svg class=\"chart\" role=\"img\""), std::string::npos);
-  for (std::string code : {"C01", "C03", "C07", "C09"}) EXPECT_NE(r.body.find(">" + code), std::string::npos) << code;
+  for (std::string code : {"C01", "C03", "C07", "C09"})
+    EXPECT_NE(r.body.find(">" + code), std::string::npos) << code;
   EXPECT_NE(r.body.find("100 % (7/7)"), std::string::npos);  // C03: T1 (4) + T3 (3)
 }
 
@@ -231,7 +270,8 @@ TEST_F(GridPagesTest, CandidatesAndAnonymousAreRefusedOnEveryPage) {
       {"POST", "/evaluator/sessions/s1/annotations"},
       {"POST", "/evaluator/sessions/s1/freeze"}};
   const std::string cookie = csrf_cookie();
-  const std::string body = "csrf=" + csrf_value(cookie) + "&candidate=c01&task=T1&points=0&justification=x&text=x";
+  const std::string body =
+      "csrf=" + csrf_value(cookie) + "&candidate=c01&task=T1&points=0&justification=x&text=x";
   for (const auto& [method, target] : endpoints) {
     // Without credentials a page is sent to the people's login; a form is refused.
     auto none = page(method, target, "none", body, cookie);

@@ -32,7 +32,8 @@ class NewSessionTest : public test_support::StaffFixture {
     return out;
   }
   HttpResponse post_form(const std::string& cookies, const std::string& fields) {
-    return browse("POST", "/trainer/sessions/new", cookies, form_of(cookies, "POST") + "&" + fields);
+    return browse("POST", "/trainer/sessions/new", cookies,
+                  form_of(cookies, "POST") + "&" + fields);
   }
   std::size_t session_count() {
     auto all = store_->list_sessions();
@@ -60,11 +61,17 @@ TEST_F(NewSessionTest, RoleMatrixOfTheFormAndTheEvaluatorsHome) {
     if (r.none == 303) {
       EXPECT_EQ(header(none, "Location"), "/staff/login");
     }
-    EXPECT_EQ(browse(r.method, r.target, candidate, form_of(candidate, r.method)).status, r.cand) << r.target;
-    EXPECT_EQ(browse(r.method, r.target, evaluator, form_of(evaluator, r.method)).status, r.eval) << r.target;
-    EXPECT_EQ(browse(r.method, r.target, scoped, form_of(scoped, r.method)).status, r.eval_scoped) << r.target;
-    EXPECT_EQ(browse(r.method, r.target, limited, form_of(limited, r.method)).status, r.trainer_limited) << r.target;
-    EXPECT_EQ(browse(r.method, r.target, trainer, form_of(trainer, r.method)).status, r.trainer) << r.target;
+    EXPECT_EQ(browse(r.method, r.target, candidate, form_of(candidate, r.method)).status, r.cand)
+        << r.target;
+    EXPECT_EQ(browse(r.method, r.target, evaluator, form_of(evaluator, r.method)).status, r.eval)
+        << r.target;
+    EXPECT_EQ(browse(r.method, r.target, scoped, form_of(scoped, r.method)).status, r.eval_scoped)
+        << r.target;
+    EXPECT_EQ(browse(r.method, r.target, limited, form_of(limited, r.method)).status,
+              r.trainer_limited)
+        << r.target;
+    EXPECT_EQ(browse(r.method, r.target, trainer, form_of(trainer, r.method)).status, r.trainer)
+        << r.target;
   }
   // The evaluator's home lists what each may see, linking to the grids.
   HttpResponse all = browse("GET", "/evaluator", evaluator);
@@ -75,8 +82,10 @@ TEST_F(NewSessionTest, RoleMatrixOfTheFormAndTheEvaluatorsHome) {
   EXPECT_NE(own.body.find("href=\"/evaluator/sessions/s2\""), std::string::npos);
   EXPECT_NE(own.body.find("provisoires"), std::string::npos);
   // The trainer's list links to the form; a session-limited trainer's does not.
-  EXPECT_NE(browse("GET", "/trainer", trainer).body.find("href=\"/trainer/sessions/new\""), std::string::npos);
-  EXPECT_EQ(browse("GET", "/trainer", limited).body.find("/trainer/sessions/new"), std::string::npos);
+  EXPECT_NE(browse("GET", "/trainer", trainer).body.find("href=\"/trainer/sessions/new\""),
+            std::string::npos);
+  EXPECT_EQ(browse("GET", "/trainer", limited).body.find("/trainer/sessions/new"),
+            std::string::npos);
 }
 
 TEST_F(NewSessionTest, PeopleLandOnTheirHome) {
@@ -94,14 +103,16 @@ TEST_F(NewSessionTest, CreationNeedsTheCsrfField) {
   EXPECT_EQ(browse("POST", "/trainer/sessions/new", trainer, fields).status, 403);
   std::string wrong = csrf_value();
   wrong[0] = wrong[0] == '0' ? '1' : '0';
-  EXPECT_EQ(browse("POST", "/trainer/sessions/new", trainer, "csrf=" + wrong + "&" + fields).status, 403);
+  EXPECT_EQ(browse("POST", "/trainer/sessions/new", trainer, "csrf=" + wrong + "&" + fields).status,
+            403);
   EXPECT_EQ(session_count(), before);
 }
 
 TEST_F(NewSessionTest, CreatesTheSessionThroughTheServiceUnderThePersonsName) {
   const std::string trainer = signed_in("marie");
-  HttpResponse r = post_form(trainer, "lab=demo&name=matin&check_interval=2m&feedback=on&candidate_resets=on&candidates=" +
-                                          encode("name,display name\r\nalice,Alice Martin\r\n\r\nbob;\"Bob, Jr\"\r\n"));
+  HttpResponse r = post_form(
+      trainer, "lab=demo&name=matin&check_interval=2m&feedback=on&candidate_resets=on&candidates=" +
+                   encode("name,display name\r\nalice,Alice Martin\r\n\r\nbob;\"Bob, Jr\"\r\n"));
   ASSERT_EQ(r.status, 303) << r.body;
   EXPECT_EQ(header(r, "Location"), "/trainer/sessions/matin");
   auto s = store_->get_session("matin");
@@ -120,7 +131,9 @@ TEST_F(NewSessionTest, CreatesTheSessionThroughTheServiceUnderThePersonsName) {
   auto log = store_->list_audit();
   ASSERT_TRUE(log.ok());
   bool audited = false;
-  for (const auto& e : *log) audited = audited || (e.actor == "user:marie" && e.action == "session.create" && e.target == "session matin");
+  for (const auto& e : *log)
+    audited = audited || (e.actor == "user:marie" && e.action == "session.create" &&
+                          e.target == "session matin");
   EXPECT_TRUE(audited);
   // The session's page shows both; without a name, one is drawn.
   HttpResponse page = browse("GET", "/trainer/sessions/matin", trainer);
@@ -128,7 +141,8 @@ TEST_F(NewSessionTest, CreatesTheSessionThroughTheServiceUnderThePersonsName) {
   EXPECT_NE(page.body.find("data-candidate=\"bob\""), std::string::npos);
   HttpResponse drawn = post_form(trainer, "lab=demo&candidates=carol");
   ASSERT_EQ(drawn.status, 303) << drawn.body;
-  EXPECT_TRUE(header(drawn, "Location").starts_with("/trainer/sessions/s")) << header(drawn, "Location");
+  EXPECT_TRUE(header(drawn, "Location").starts_with("/trainer/sessions/s"))
+      << header(drawn, "Location");
 }
 
 // A refusal comes back as the form with the message POST /sessions gives the same input, and the
@@ -141,12 +155,16 @@ TEST_F(NewSessionTest, RefusalsShowTheServicesMessageWithTheValuesKept) {
     int status;
   };
   const Case cases[] = {
-      {"lab=demo&check_interval=2m&candidates=" + encode("alice\nBob"), R"({"lab":"demo","candidates":["alice","Bob"]})", 400},
-      {"lab=demo&candidates=" + encode("alice\nalice"), R"({"lab":"demo","candidates":["alice","alice"]})", 400},
+      {"lab=demo&check_interval=2m&candidates=" + encode("alice\nBob"),
+       R"({"lab":"demo","candidates":["alice","Bob"]})", 400},
+      {"lab=demo&candidates=" + encode("alice\nalice"),
+       R"({"lab":"demo","candidates":["alice","alice"]})", 400},
       {"lab=demo&candidates=", R"({"lab":"demo","candidates":[]})", 400},
-      {"lab=demo&name=s1&candidates=alice", R"({"lab":"demo","name":"s1","candidates":["alice"]})", 409},
+      {"lab=demo&name=s1&candidates=alice", R"({"lab":"demo","name":"s1","candidates":["alice"]})",
+       409},
       {"lab=nolab&candidates=alice", R"({"lab":"nolab","candidates":["alice"]})", 404},
-      {"lab=demo&check_interval=soon&candidates=alice", R"({"lab":"demo","check_interval":"soon","candidates":["alice"]})", 400},
+      {"lab=demo&check_interval=soon&candidates=alice",
+       R"({"lab":"demo","check_interval":"soon","candidates":["alice"]})", 400},
   };
   for (const auto& c : cases) {
     HttpResponse api = handle("POST", "/sessions", "trainer", c.json);
@@ -154,15 +172,18 @@ TEST_F(NewSessionTest, RefusalsShowTheServicesMessageWithTheValuesKept) {
     std::string message(parse(api).at("error").at("message").as_string());
     HttpResponse page = post_form(trainer, c.form);
     EXPECT_EQ(page.status, c.status) << c.form;
-    EXPECT_NE(page.body.find(text::escape_html(message)), std::string::npos) << c.form << "\n" << message;
+    EXPECT_NE(page.body.find(text::escape_html(message)), std::string::npos) << c.form << "\n"
+                                                                             << message;
     EXPECT_NE(page.body.find("role=\"alert\""), std::string::npos);
   }
   EXPECT_EQ(session_count(), before);
   // The values typed are kept: the lab chosen, the list, the interval.
   HttpResponse kept = post_form(trainer, cases[0].form);
-  EXPECT_NE(kept.body.find("value=\"demo\" aria-describedby=\"lab-demo-facts\" checked"), std::string::npos);
+  EXPECT_NE(kept.body.find("value=\"demo\" aria-describedby=\"lab-demo-facts\" checked"),
+            std::string::npos);
   EXPECT_NE(kept.body.find(">alice\nBob</textarea>"), std::string::npos);
-  EXPECT_NE(kept.body.find("name=\"check_interval\" type=\"text\" value=\"2m\""), std::string::npos);
+  EXPECT_NE(kept.body.find("name=\"check_interval\" type=\"text\" value=\"2m\""),
+            std::string::npos);
 }
 
 TEST_F(NewSessionTest, OffersTheLabsWithTheirMemoryAgainstWhatTheHostsHaveLeft) {
@@ -191,7 +212,9 @@ TEST_F(NewSessionTest, OffersTheLabsWithTheirMemoryAgainstWhatTheHostsHaveLeft) 
   ASSERT_TRUE(store_->update_candidate_lab(*placed).ok());
   HttpResponse en = browse("GET", "/trainer/sessions/new?lang=en", trainer);
   EXPECT_NE(en.body.find("Demo: a file server and its client"), std::string::npos);
-  EXPECT_NE(en.body.find("Host memory left: <strong>6.2 GiB</strong> of 7.2 GiB (1 host(s))"), std::string::npos) << en.body;
+  EXPECT_NE(en.body.find("Host memory left: <strong>6.2 GiB</strong> of 7.2 GiB (1 host(s))"),
+            std::string::npos)
+      << en.body;
   EXPECT_NE(en.body.find("<dt>Candidates that fit now</dt><dd>6</dd>"), std::string::npos);
 }
 

@@ -42,13 +42,18 @@ class StaffFixture : public test_support::ApiHarness {
     add_user("jury", Role::kEvaluator, std::nullopt, *h);
     add_user("juge", Role::kEvaluator, "s2", *h);
   }
-  void add_user(const std::string& name, Role role, std::optional<std::string> session, const std::string& hash) {
+  void add_user(const std::string& name, Role role, std::optional<std::string> session,
+                const std::string& hash) {
     store::UserRecord u{name, role, std::move(session), false, store::Clock::now()};
-    ASSERT_TRUE(store_->create_user(u, hash, {0, store::Clock::now(), "cli", "user.create", "user " + name, ""}).ok());
+    ASSERT_TRUE(store_
+                    ->create_user(
+                        u, hash, {0, store::Clock::now(), "cli", "user.create", "user " + name, ""})
+                    .ok());
   }
 
-  HttpResponse browse(const std::string& method, const std::string& target, const std::string& cookies = "",
-                      const std::string& body = "", const std::string& address = "192.0.2.20",
+  HttpResponse browse(const std::string& method, const std::string& target,
+                      const std::string& cookies = "", const std::string& body = "",
+                      const std::string& address = "192.0.2.20",
                       const std::string& csrf_header = "") {
     HttpRequest r;
     r.method = method;
@@ -57,11 +62,13 @@ class StaffFixture : public test_support::ApiHarness {
     r.client_address = address;
     if (!cookies.empty()) r.headers.emplace_back("Cookie", cookies);
     if (!csrf_header.empty()) r.headers.emplace_back("X-CSRF-Token", csrf_header);
-    r.headers.emplace_back("Content-Type", body.starts_with("{") ? "application/json"
-                                                                 : "application/x-www-form-urlencoded");
+    r.headers.emplace_back("Content-Type", body.starts_with("{")
+                                               ? "application/json"
+                                               : "application/x-www-form-urlencoded");
     return api_->handle(r);
   }
-  static std::string header(const HttpResponse& r, const std::string& name, const std::string& starts = "") {
+  static std::string header(const HttpResponse& r, const std::string& name,
+                            const std::string& starts = "") {
     for (const auto& [k, v] : r.headers) {
       if (k == name && v.rfind(starts, 0) == 0) return v;
     }
@@ -72,11 +79,12 @@ class StaffFixture : public test_support::ApiHarness {
     return c.substr(0, c.find(';'));
   }
   // The POST of the login form from a fresh page: its response, and the CSRF value used.
-  HttpResponse login(const std::string& name, const std::string& password, const std::string& address = "192.0.2.20") {
+  HttpResponse login(const std::string& name, const std::string& password,
+                     const std::string& address = "192.0.2.20") {
     HttpResponse page = browse("GET", "/staff/login", "", "", address);
     csrf_ = cookie_pair(page, "atelier_csrf");
-    return browse("POST", "/staff/login", csrf_, "csrf=" + csrf_value() + "&name=" + name + "&password=" + password,
-                  address);
+    return browse("POST", "/staff/login", csrf_,
+                  "csrf=" + csrf_value() + "&name=" + name + "&password=" + password, address);
   }
   std::string csrf_value() const { return csrf_.substr(csrf_.find('=') + 1); }
   // Both cookies of a signed-in browser: "atelier_staff=...; atelier_csrf=...".
@@ -90,7 +98,8 @@ class StaffFixture : public test_support::ApiHarness {
     std::string code(v.at("codes").at(0).at("code").as_string());
     HttpResponse page = browse("GET", "/login");
     std::string csrf = cookie_pair(page, "atelier_csrf");
-    HttpResponse r = browse("POST", "/login", csrf, "csrf=" + csrf.substr(csrf.find('=') + 1) + "&code=" + code);
+    HttpResponse r =
+        browse("POST", "/login", csrf, "csrf=" + csrf.substr(csrf.find('=') + 1) + "&code=" + code);
     EXPECT_EQ(r.status, 303) << r.body;
     return cookie_pair(r, "atelier_session") + "; " + csrf;
   }

@@ -60,18 +60,24 @@ TEST_F(StaffLoginTest, WrongPasswordUnknownNameAndRateLimit) {
   EXPECT_EQ(limited.status, 429);
   EXPECT_FALSE(header(limited, "Retry-After").empty());
   // The candidates' login shares the limiter (one per address).
-  EXPECT_EQ(browse("POST", "/login", csrf_, "csrf=" + csrf_value() + "&code=AAA-AAA-AAA").status, 429);
+  EXPECT_EQ(browse("POST", "/login", csrf_, "csrf=" + csrf_value() + "&code=AAA-AAA-AAA").status,
+            429);
   // Another address is not held back.
   EXPECT_EQ(login("marie", kPassword, "192.0.2.99").status, 303);
   // No CSRF field: refused before the password is looked at.
-  EXPECT_EQ(browse("POST", "/staff/login", csrf_, "name=marie&password=" + std::string(kPassword), "192.0.2.98").status,
+  EXPECT_EQ(browse("POST", "/staff/login", csrf_, "name=marie&password=" + std::string(kPassword),
+                   "192.0.2.98")
+                .status,
             403);
 }
 
 TEST_F(StaffLoginTest, DisabledUserStopsAtOnce) {
   std::string cookies = signed_in("marie");
   ASSERT_EQ(browse("GET", "/trainer", cookies).status, 200);
-  ASSERT_TRUE(store_->disable_user("marie", {0, store::Clock::now(), "cli", "user.disable", "user marie", ""}).ok());
+  ASSERT_TRUE(
+      store_
+          ->disable_user("marie", {0, store::Clock::now(), "cli", "user.disable", "user marie", ""})
+          .ok());
   EXPECT_EQ(browse("GET", "/trainer", cookies).status, 303);  // back to the login
   EXPECT_EQ(browse("GET", "/sessions/s1", cookies).status, 401);
   HttpResponse again = login("marie", kPassword, "192.0.2.30");
@@ -83,16 +89,21 @@ TEST_F(StaffLoginTest, CookieChangesNeedCsrfAndAreAuditedUnderTheUsersName) {
   std::string cookies = signed_in("marie");
   // The JSON API: DELETE by cookie without the header is refused, with it allowed.
   EXPECT_EQ(browse("DELETE", "/sessions/s2", cookies).status, 403);
-  EXPECT_EQ(browse("DELETE", "/sessions/s2", cookies, "", "192.0.2.20", std::string(1, csrf_value()[0] == '0' ? '1' : '0') + csrf_value().substr(1)).status, 403);
+  EXPECT_EQ(browse("DELETE", "/sessions/s2", cookies, "", "192.0.2.20",
+                   std::string(1, csrf_value()[0] == '0' ? '1' : '0') + csrf_value().substr(1))
+                .status,
+            403);
   EXPECT_EQ(browse("DELETE", "/sessions/s2", cookies, "", "192.0.2.20", csrf_value()).status, 202);
   // A page form without its field, then the typed confirmation wrong, then right.
   EXPECT_EQ(browse("POST", "/trainer/sessions/s1/destroy", cookies, "confirm=s1").status, 403);
-  HttpResponse mismatch = browse("POST", "/trainer/sessions/s1/destroy", cookies, "csrf=" + csrf_value() + "&confirm=s");
+  HttpResponse mismatch = browse("POST", "/trainer/sessions/s1/destroy", cookies,
+                                 "csrf=" + csrf_value() + "&confirm=s");
   EXPECT_EQ(header(mismatch, "Location"), "/trainer/sessions/s1?done=destroy_mismatch");
   auto s1 = store_->get_session("s1");
   ASSERT_TRUE(s1.ok());
   EXPECT_EQ(s1->desired, store::DesiredState::kActive);
-  HttpResponse done = browse("POST", "/trainer/sessions/s1/destroy", cookies, "csrf=" + csrf_value() + "&confirm=s1");
+  HttpResponse done = browse("POST", "/trainer/sessions/s1/destroy", cookies,
+                             "csrf=" + csrf_value() + "&confirm=s1");
   EXPECT_EQ(header(done, "Location"), "/trainer/sessions/s1?done=destroyed");
   s1 = store_->get_session("s1");
   ASSERT_TRUE(s1.ok());
@@ -100,7 +111,8 @@ TEST_F(StaffLoginTest, CookieChangesNeedCsrfAndAreAuditedUnderTheUsersName) {
   auto log = store_->list_audit();
   ASSERT_TRUE(log.ok());
   int by_marie = 0;
-  for (const auto& e : *log) by_marie += e.actor == "user:marie" && e.action == "session.destroy" ? 1 : 0;
+  for (const auto& e : *log)
+    by_marie += e.actor == "user:marie" && e.action == "session.destroy" ? 1 : 0;
   EXPECT_EQ(by_marie, 2);
 }
 
@@ -115,17 +127,21 @@ TEST_F(StaffLoginTest, RoleMatrixOfTheTrainerPages) {
                       {"POST", "/trainer/sessions/s1/candidates/c01/solve"},
                       {"POST", "/trainer/sessions/s1/checks"},
                       {"POST", "/trainer/sessions/s1/destroy"}};
-  const std::string trainer = signed_in("marie"), limited = signed_in("paul"), evaluator = signed_in("jury");
+  const std::string trainer = signed_in("marie"), limited = signed_in("paul"),
+                    evaluator = signed_in("jury");
   const std::string candidate = candidate_cookie();
   for (const auto& r : rows) {
     const std::string body = r.method == "POST" ? "csrf=" + csrf_value() : "";
     // No credential: the pages send to the login (GET) or answer 401.
     int none = browse(r.method, r.target, "", body).status;
     EXPECT_EQ(none, r.method == "GET" ? 303 : 401) << r.target;
-    EXPECT_EQ(browse(r.method, r.target, candidate, form_of(candidate, r.method)).status, 403) << r.target;
-    EXPECT_EQ(browse(r.method, r.target, evaluator, form_of(evaluator, r.method)).status, 403) << r.target;
+    EXPECT_EQ(browse(r.method, r.target, candidate, form_of(candidate, r.method)).status, 403)
+        << r.target;
+    EXPECT_EQ(browse(r.method, r.target, evaluator, form_of(evaluator, r.method)).status, 403)
+        << r.target;
     if (r.target != "/trainer") {
-      EXPECT_EQ(browse(r.method, r.target, limited, form_of(limited, r.method)).status, 403) << r.target;
+      EXPECT_EQ(browse(r.method, r.target, limited, form_of(limited, r.method)).status, 403)
+          << r.target;
     }
     if (r.target.ends_with("/destroy")) continue;  // the trainer's destroy is tested above
     int status = browse(r.method, r.target, trainer, form_of(trainer, r.method)).status;

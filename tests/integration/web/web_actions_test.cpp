@@ -39,9 +39,11 @@ class RecordingOperations : public sessions::LabOperations {
                                        const std::string& actor) override {
     return started(sessions::ActionKind::kSolve, {"solve", session, candidate, "", actor});
   }
-  Result<sessions::ActionRecord> check_run(const std::string& session, const std::optional<std::string>& candidate,
+  Result<sessions::ActionRecord> check_run(const std::string& session,
+                                           const std::optional<std::string>& candidate,
                                            const std::string& actor) override {
-    return started(sessions::ActionKind::kCheckRun, {"check_run", session, candidate.value_or("*"), "", actor});
+    return started(sessions::ActionKind::kCheckRun,
+                   {"check_run", session, candidate.value_or("*"), "", actor});
   }
   Result<sessions::ActionRecord> action(const std::string& id) override {
     auto stored = store_.get_action(id);
@@ -83,8 +85,8 @@ class RecordingOperations : public sessions::LabOperations {
 // A browser at the candidate's seat: cookies, form bodies, a client address.
 class SeatHarness : public test_support::ApiHarness {
  protected:
-  HttpResponse browse(const std::string& method, const std::string& target, const std::string& cookies = "",
-                      const std::string& body = "") {
+  HttpResponse browse(const std::string& method, const std::string& target,
+                      const std::string& cookies = "", const std::string& body = "") {
     HttpRequest r;
     r.method = method;
     r.target = target;
@@ -94,7 +96,8 @@ class SeatHarness : public test_support::ApiHarness {
     r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     return api_->handle(r);
   }
-  static std::string header(const HttpResponse& r, const std::string& name, const std::string& starts = "") {
+  static std::string header(const HttpResponse& r, const std::string& name,
+                            const std::string& starts = "") {
     for (const auto& [k, v] : r.headers) {
       if (k == name && v.rfind(starts, 0) == 0) return v;
     }
@@ -110,7 +113,8 @@ class SeatHarness : public test_support::ApiHarness {
   }
   // Creates `name` through POST /sessions as the trainer, with the given flags.
   void create(const std::string& name, bool feedback, bool resets) {
-    json::object body{{"lab", "demo"}, {"candidates", json::array{"c01", "c02"}}, {"name", name}, {"seed", 42}};
+    json::object body{
+        {"lab", "demo"}, {"candidates", json::array{"c01", "c02"}}, {"name", name}, {"seed", 42}};
     if (feedback) body["feedback"] = true;
     if (resets) body["candidate_resets"] = true;
     HttpResponse r = handle("POST", "/sessions", "trainer", json::serialize(body));
@@ -128,9 +132,11 @@ class SeatHarness : public test_support::ApiHarness {
       if (c.at("candidate").as_string() == candidate) code = c.at("code").as_string();
     }
     std::string csrf = cookie_pair(browse("GET", "/login"), "atelier_csrf");
-    HttpResponse in = browse("POST", "/login", csrf, "csrf=" + csrf.substr(csrf.find('=') + 1) + "&code=" + code);
+    HttpResponse in =
+        browse("POST", "/login", csrf, "csrf=" + csrf.substr(csrf.find('=') + 1) + "&code=" + code);
     EXPECT_EQ(in.status, 303) << in.body;
-    return {cookie_pair(in, "atelier_session") + "; " + cookie_pair(in, "atelier_csrf"), csrf.substr(csrf.find('=') + 1)};
+    return {cookie_pair(in, "atelier_session") + "; " + cookie_pair(in, "atelier_csrf"),
+            csrf.substr(csrf.find('=') + 1)};
   }
 };
 
@@ -163,8 +169,9 @@ TEST_F(WebActionsTest, CandidateResetsIsASessionFlagOffByDefault) {
   json::value fb = parse(handle("GET", "/sessions/fb", "evaluator"));
   EXPECT_EQ(fb.at("candidate_resets"), false);
   EXPECT_TRUE(store_->get_session("rs")->candidate_resets);
-  HttpResponse bad = handle("POST", "/sessions", "trainer",
-                            R"({"lab":"demo","candidates":["x"],"name":"bad","candidate_resets":"yes"})");
+  HttpResponse bad =
+      handle("POST", "/sessions", "trainer",
+             R"({"lab":"demo","candidates":["x"],"name":"bad","candidate_resets":"yes"})");
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_NE(bad.body.find("candidate_resets"), std::string::npos);
 }
@@ -173,12 +180,14 @@ TEST_F(WebActionsTest, CheckMyWorkIsOnlyForSessionsWithFeedback) {
   Seat seat = sign_in("rs", "c01");
   HttpResponse page = browse("GET", "/candidate", seat.cookies);
   ASSERT_EQ(page.status, 200);
-  EXPECT_EQ(page.body.find("action=\"/candidate/check\""), std::string::npos) << "no button without feedback";
+  EXPECT_EQ(page.body.find("action=\"/candidate/check\""), std::string::npos)
+      << "no button without feedback";
   HttpResponse post = browse("POST", "/candidate/check", seat.cookies, "csrf=" + seat.csrf);
   EXPECT_EQ(post.status, 403);
   EXPECT_NE(post.body.find("ne propose pas de vérifier"), std::string::npos) << post.body;
   EXPECT_TRUE(ops_->calls().empty());
-  EXPECT_EQ(browse("POST", "/candidate/check", "", "csrf=" + seat.csrf).status, 303) << "no cookie: to the login";
+  EXPECT_EQ(browse("POST", "/candidate/check", "", "csrf=" + seat.csrf).status, 303)
+      << "no cookie: to the login";
 }
 
 TEST_F(WebActionsTest, CheckMyWorkRunsThisCandidatesChecksAsThemOncePerInterval) {
@@ -188,7 +197,8 @@ TEST_F(WebActionsTest, CheckMyWorkRunsThisCandidatesChecksAsThemOncePerInterval)
   EXPECT_NE(page.body.find("name=\"csrf\" value=\"" + a.csrf + "\""), std::string::npos);
   // Without the page's token, or with another one: refused, nothing started.
   EXPECT_EQ(browse("POST", "/candidate/check", a.cookies, "").status, 403);
-  EXPECT_EQ(browse("POST", "/candidate/check", a.cookies, "csrf=" + std::string(64, '0')).status, 403);
+  EXPECT_EQ(browse("POST", "/candidate/check", a.cookies, "csrf=" + std::string(64, '0')).status,
+            403);
   EXPECT_TRUE(ops_->calls().empty());
 
   HttpResponse go = browse("POST", "/candidate/check", a.cookies, "csrf=" + a.csrf);
@@ -202,7 +212,8 @@ TEST_F(WebActionsTest, CheckMyWorkRunsThisCandidatesChecksAsThemOncePerInterval)
   EXPECT_EQ(calls[0].actor, "candidate:c01");
   HttpResponse after = browse("GET", "/candidate?done=check", a.cookies);
   EXPECT_NE(after.body.find("Vérification lancée"), std::string::npos);
-  EXPECT_NE(after.body.find("Vérification en cours"), std::string::npos) << "its run is still running";
+  EXPECT_NE(after.body.find("Vérification en cours"), std::string::npos)
+      << "its run is still running";
   EXPECT_NE(after.body.find("data-refresh=\"10\""), std::string::npos);
 
   // Again at once: 429, with the time left in words and in Retry-After; nothing started.
@@ -222,17 +233,21 @@ TEST_F(WebActionsTest, CheckMyWorkRunsThisCandidatesChecksAsThemOncePerInterval)
 
   // When the run's results are stored, the page shows each task's verdict in words.
   auto t = store::Clock::now();
-  ASSERT_TRUE(store_->add_result({"r1", "fb", "c01", "T2", 0, "server", "user", "fail", "present", "absent",
-                                  "run-a1_1", t, t, t}).ok());
+  ASSERT_TRUE(store_
+                  ->add_result({"r1", "fb", "c01", "T2", 0, "server", "user", "fail", "present",
+                                "absent", "run-a1_1", t, t, t})
+                  .ok());
   std::string verdict = browse("GET", "/candidate", a.cookies).body;
   EXPECT_NE(verdict.find("<strong>F ÉCHEC</strong> 0/1"), std::string::npos) << verdict;
 }
 
 TEST_F(WebActionsTest, ResetNeedsTheFlagAndIsOnlyForTheCandidatesOwnMachines) {
   Seat fb = sign_in("fb", "c01");
-  EXPECT_EQ(browse("GET", "/candidate", fb.cookies).body.find("/candidate/reset/"), std::string::npos);
+  EXPECT_EQ(browse("GET", "/candidate", fb.cookies).body.find("/candidate/reset/"),
+            std::string::npos);
   EXPECT_EQ(browse("GET", "/candidate/reset/server", fb.cookies).status, 403);
-  HttpResponse off = browse("POST", "/candidate/reset/server", fb.cookies, "csrf=" + fb.csrf + "&confirm=yes");
+  HttpResponse off =
+      browse("POST", "/candidate/reset/server", fb.cookies, "csrf=" + fb.csrf + "&confirm=yes");
   EXPECT_EQ(off.status, 403);
   EXPECT_NE(off.body.find("demandez au formateur"), std::string::npos);
 
@@ -243,7 +258,10 @@ TEST_F(WebActionsTest, ResetNeedsTheFlagAndIsOnlyForTheCandidatesOwnMachines) {
   // Names that are not one of the candidate's machines, another candidate's path included.
   for (const std::string bad : {"nothere", "c02/server", "..", "server/x"}) {
     EXPECT_EQ(browse("GET", "/candidate/reset/" + bad, a.cookies).status, 403) << bad;
-    EXPECT_EQ(browse("POST", "/candidate/reset/" + bad, a.cookies, "csrf=" + a.csrf + "&confirm=yes").status, 403)
+    EXPECT_EQ(
+        browse("POST", "/candidate/reset/" + bad, a.cookies, "csrf=" + a.csrf + "&confirm=yes")
+            .status,
+        403)
         << bad;
   }
   EXPECT_TRUE(ops_->calls().empty());
@@ -265,7 +283,8 @@ TEST_F(WebActionsTest, ResetAsksForConfirmationThenResetsThatHostAsTheCandidate)
   EXPECT_EQ(header(no_yes, "Location"), "/candidate/reset/server");
   EXPECT_TRUE(ops_->calls().empty());
 
-  HttpResponse go = browse("POST", "/candidate/reset/server", a.cookies, "csrf=" + a.csrf + "&confirm=yes");
+  HttpResponse go =
+      browse("POST", "/candidate/reset/server", a.cookies, "csrf=" + a.csrf + "&confirm=yes");
   ASSERT_EQ(go.status, 303) << go.body;
   EXPECT_EQ(header(go, "Location"), "/candidate?done=reset");
   auto calls = ops_->calls();
@@ -280,8 +299,10 @@ TEST_F(WebActionsTest, ResetAsksForConfirmationThenResetsThatHostAsTheCandidate)
   // reloading itself; the other machine and the other candidate's are not.
   std::string page = browse("GET", "/candidate?done=reset", a.cookies).body;
   EXPECT_NE(page.find("Réinitialisation lancée"), std::string::npos);
-  EXPECT_NE(page.find("<h3>server</h3>\n<p><span class=\"state resetting\">État : réinitialisation"),
-            std::string::npos) << page;
+  EXPECT_NE(
+      page.find("<h3>server</h3>\n<p><span class=\"state resetting\">État : réinitialisation"),
+      std::string::npos)
+      << page;
   EXPECT_EQ(page.find("href=\"/candidate/reset/server\""), std::string::npos);
   EXPECT_NE(page.find("<h3>client</h3>\n<p><span class=\"state booting\">"), std::string::npos);
   EXPECT_NE(page.find("data-refresh=\"10\""), std::string::npos);
@@ -306,7 +327,8 @@ TEST_F(WebActionsTest, TheCoresRefusalsAreSaidInWordsAndDoNotCountAsAChecksRun) 
   EXPECT_EQ(r.status, 409);
   EXPECT_NE(r.body.find("pas prêt"), std::string::npos) << r.body;
   ops_->refuse.reset();
-  EXPECT_EQ(browse("POST", "/candidate/check", a.cookies, "csrf=" + a.csrf).status, 303) << "not spaced after a refusal";
+  EXPECT_EQ(browse("POST", "/candidate/check", a.cookies, "csrf=" + a.csrf).status, 303)
+      << "not spaced after a refusal";
 }
 
 // The same requests with the real Reconciler on libvirt's test:///default driver: its labs never
@@ -316,7 +338,8 @@ class ActionsOnTheTestDriver : public SeatHarness {
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(make_dirs("atelier-web-actions-driver"));
     ASSERT_NO_FATAL_FAILURE(open_store());
-    auto r = reconciler::Reconciler::create(reconciler::test::test_driver_options(dir_, labs_, src_));
+    auto r =
+        reconciler::Reconciler::create(reconciler::test::test_driver_options(dir_, labs_, src_));
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     reconciler_ = std::move(*r);
     Api::Options o;
@@ -340,7 +363,8 @@ TEST_F(ActionsOnTheTestDriver, ANotReadyLabIsRefusedInWords) {
   HttpResponse check = browse("POST", "/candidate/check", a.cookies, "csrf=" + a.csrf);
   EXPECT_EQ(check.status, 409) << check.body;
   EXPECT_NE(check.body.find("pas prêt"), std::string::npos);
-  HttpResponse reset = browse("POST", "/candidate/reset/server?lang=en", a.cookies, "csrf=" + a.csrf + "&confirm=yes");
+  HttpResponse reset = browse("POST", "/candidate/reset/server?lang=en", a.cookies,
+                              "csrf=" + a.csrf + "&confirm=yes");
   EXPECT_EQ(reset.status, 409) << reset.body;
   EXPECT_NE(reset.body.find("not ready"), std::string::npos);
   EXPECT_TRUE(store_->list_running_actions("both")->empty());

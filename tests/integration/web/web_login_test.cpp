@@ -10,8 +10,8 @@
 #include <fstream>
 #include <regex>
 
-#include "controller/api/console_ws.h"
 #include "controller/api/api.h"
+#include "controller/api/console_ws.h"
 #include "tests/support/api_harness.h"
 
 namespace atelier::api {
@@ -202,9 +202,11 @@ TEST_F(WebLoginTest, TheConsolePageIsTheCandidatesOwnMachinesOnly) {
   HttpResponse page = browse("GET", "/candidate/console/server", alice);
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_NE(page.body.find("<html lang=\"fr\">"), std::string::npos);
-  EXPECT_NE(page.body.find("data-socket=\"/console/s1/c01/server\""), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("data-socket=\"/console/s1/c01/server\""), std::string::npos)
+      << page.body;
   EXPECT_NE(page.body.find("/assets/xterm/xterm.js"), std::string::npos);
-  EXPECT_NE(page.body.find("reconnexion…"), std::string::npos) << "the state line's words, in French";
+  EXPECT_NE(page.body.find("reconnexion…"), std::string::npos)
+      << "the state line's words, in French";
   EXPECT_NE(page.body.find("role=\"status\""), std::string::npos);
   EXPECT_NE(header(page, "Content-Security-Policy").find("default-src 'self'"), std::string::npos);
   HttpResponse en = browse("GET", "/candidate/console/server?lang=en", alice);
@@ -213,7 +215,8 @@ TEST_F(WebLoginTest, TheConsolePageIsTheCandidatesOwnMachinesOnly) {
   EXPECT_EQ(browse("GET", "/candidate/console/nothere", alice).status, 404);
   EXPECT_EQ(browse("GET", "/candidate/console/server").status, 303) << "no cookie: to the login";
   // The workspace's button leads there.
-  EXPECT_NE(browse("GET", "/candidate", alice).body.find("href=\"/candidate/console/server\""), std::string::npos);
+  EXPECT_NE(browse("GET", "/candidate", alice).body.find("href=\"/candidate/console/server\""),
+            std::string::npos);
 }
 
 // Who a console WebSocket is opened by: the candidate's cookie (their own lab, Origin required),
@@ -254,7 +257,8 @@ TEST_F(WebLoginTest, AConsoleIsOpenedByTheCandidatesCookieOrATrainersToken) {
 TEST_F(WebLoginTest, RecordingsAreListedAndServedToTrainersAndEvaluatorsOnly) {
   fs::create_directories(dir_ / "recordings" / "s1" / "c01");
   std::ofstream(dir_ / "recordings" / "s1" / "c01" / "server-1.cast")
-      << "{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": 1764943200}\n[0.5, \"o\", \"login: \"]\n";
+      << "{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": 1764943200}\n[0.5, \"o\", "
+         "\"login: \"]\n";
   std::ofstream(dir_ / "recordings" / "s1" / "c01" / "notes.txt") << "not a recording";
   for (const std::string who : {"trainer", "evaluator"}) {
     HttpResponse list = handle("GET", "/sessions/s1/recordings", who);
@@ -273,10 +277,14 @@ TEST_F(WebLoginTest, RecordingsAreListedAndServedToTrainersAndEvaluatorsOnly) {
   }
   for (const std::string who : {"cand_a", "cand_b", "trainer_s2"}) {
     EXPECT_EQ(handle("GET", "/sessions/s1/recordings", who).status, 403) << who;
-    EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/recordings/server-1.cast", who).status, 403) << who;
+    EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/recordings/server-1.cast", who).status,
+              403)
+        << who;
   }
-  for (const std::string bad : {"notes.txt", "..", "server-x.cast", "-1.cast", "server-1.cast.bak"}) {
-    EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/recordings/" + bad, "trainer").status, 404) << bad;
+  for (const std::string bad :
+       {"notes.txt", "..", "server-x.cast", "-1.cast", "server-1.cast.bak"}) {
+    EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/recordings/" + bad, "trainer").status, 404)
+        << bad;
   }
   EXPECT_EQ(handle("GET", "/sessions/nope/recordings", "trainer").status, 404);
 }

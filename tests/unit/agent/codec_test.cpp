@@ -35,8 +35,18 @@ std::vector<CheckKind> all_kinds() {
       HttpCheck{"http://web/", 301, "Moved"},
       SmtpCheck{"10.0.0.25", 587, "a@lab", "b@lab", false},
       ImapCheck{"10.0.0.25", 993, "bob", "secret", "Sent", "hello"},
-      LdapCheck{"ldap://10.0.0.10", "cn=admin,dc=lab", "pw", "dc=lab", "(uid=bob)", LdapScope::kOne, "mail", "bob@lab", 1},
-      SqlCheck{SqlEngine::kMariadb, "db", 3307, "app", "pw", "shop", "SELECT 1", {{"1", "x"}, {"2", "NULL"}}, 2, false},
+      LdapCheck{"ldap://10.0.0.10", "cn=admin,dc=lab", "pw", "dc=lab", "(uid=bob)", LdapScope::kOne,
+                "mail", "bob@lab", 1},
+      SqlCheck{SqlEngine::kMariadb,
+               "db",
+               3307,
+               "app",
+               "pw",
+               "shop",
+               "SELECT 1",
+               {{"1", "x"}, {"2", "NULL"}},
+               2,
+               false},
       PingCheck{"10.0.0.1", false, 3},
       FlowCheck{"mail", 25, Transport::kTcp, false},
   };
@@ -52,7 +62,8 @@ TEST(CheckCodec, EveryKindRoundTrips) {
     auto back = check_from_json(json);
     ASSERT_TRUE(back.ok()) << kCheckKindNames[i] << ": " << back.error().to_string();
     // Re-encoding the decoded check gives the same JSON: every field survived.
-    EXPECT_EQ(boost::json::serialize(check_to_json(*back)), boost::json::serialize(json)) << kCheckKindNames[i];
+    EXPECT_EQ(boost::json::serialize(check_to_json(*back)), boost::json::serialize(json))
+        << kCheckKindNames[i];
     EXPECT_EQ(back->on, "web");
     EXPECT_EQ(back->timeout.count(), 1234);
     EXPECT_EQ(back->kind.index(), i);
@@ -81,10 +92,13 @@ TEST(CheckCodec, RefusesBadChecksNamingTheField) {
       {R"({"kind":"file","args":{"path":"/x","mdoe":"0644"}})", "args.mdoe: unknown key"},
       {R"({"kind":"port","args":{"port":70000}})", "args.port: number out of range"},
       {R"({"kind":"port","args":{"port":"25"}})", "args.port: expected an integer"},
-      {R"({"kind":"port","args":{"port":25,"protocol":"sctp"}})", "args.protocol: expected one of tcp, udp"},
-      {R"({"kind":"dns","args":{"server":"a","name":"b","type":"AXFR"}})", "args.type: expected one of A, AAAA"},
+      {R"({"kind":"port","args":{"port":25,"protocol":"sctp"}})",
+       "args.protocol: expected one of tcp, udp"},
+      {R"({"kind":"dns","args":{"server":"a","name":"b","type":"AXFR"}})",
+       "args.type: expected one of A, AAAA"},
       {R"({"kind":"user","args":{"name":"bob","groups":"sudo"}})", "args.groups: expected a list"},
-      {R"({"kind":"sql","args":{"host":"h","user":"u","database":"d","query":"q","rows":[[1]]}})", "args.rows[0][0]: expected a string"},
+      {R"({"kind":"sql","args":{"host":"h","user":"u","database":"d","query":"q","rows":[[1]]}})",
+       "args.rows[0][0]: expected a string"},
       {R"({"kind":"file","args":{"path":"/x"},"extra":1})", "extra: unknown key"},
       {R"([1])", "a check must be an object"},
   };
@@ -100,7 +114,10 @@ std::vector<Body> all_bodies() {
   Hello hello;
   hello.agent_version = "0.1.0";
   hello.identity = {"s1", "c03", "web"};
-  hello.facts = {"web", "6.1.0", "Debian GNU/Linux 12", {{"eth0", "52:54:00:00:00:01", true, {"10.0.0.5/24"}}}};
+  hello.facts = {"web",
+                 "6.1.0",
+                 "Debian GNU/Linux 12",
+                 {{"eth0", "52:54:00:00:00:01", true, {"10.0.0.5/24"}}}};
   hello.spooled = 2;
   ExecRequest exec;
   exec.shell = "echo hi";
@@ -111,13 +128,32 @@ std::vector<Body> all_bodies() {
   PutFileRequest put{"/etc/motd", std::string("bin\0ary\xff", 7), 0640, "root", "adm", true};
   GetFileRequest get{"/etc/hosts", 100};
   FileContent file{"/etc/hosts", "127.0.0.1 localhost\n", 0644, "root", "root", 20, false};
-  RunChecks run{"b-1", {Check{"", "", std::chrono::milliseconds(500), FileCheck{"/x"}},
-                        Check{"web", "d", std::chrono::milliseconds(10000), TcpCheck{"a", 80, true}}}};
-  CheckResult result{"b-1/0", 0, "file", "file /x", CheckStatus::kFail, "/x exists", "/x does not exist",
-                     std::chrono::milliseconds(3), 1700000000000};
+  RunChecks run{"b-1",
+                {Check{"", "", std::chrono::milliseconds(500), FileCheck{"/x"}},
+                 Check{"web", "d", std::chrono::milliseconds(10000), TcpCheck{"a", 80, true}}}};
+  CheckResult result{"b-1/0",
+                     0,
+                     "file",
+                     "file /x",
+                     CheckStatus::kFail,
+                     "/x exists",
+                     "/x does not exist",
+                     std::chrono::milliseconds(3),
+                     1700000000000};
   Results results{"b-1", "web", {result}, 1700000000123};
-  return {hello,   HelloRequest{}, Heartbeat{7, 1700000000000}, exec, exec_result, put, get, file, Ok{}, run,
-          results, Ack{"b-1", {"b-1/0", "b-1/1"}}, ErrorReply{"bad_request", "what"}};
+  return {hello,
+          HelloRequest{},
+          Heartbeat{7, 1700000000000},
+          exec,
+          exec_result,
+          put,
+          get,
+          file,
+          Ok{},
+          run,
+          results,
+          Ack{"b-1", {"b-1/0", "b-1/1"}},
+          ErrorReply{"bad_request", "what"}};
 }
 
 TEST(MessageCodec, EveryMessageTypeRoundTrips) {
@@ -139,7 +175,8 @@ TEST(MessageCodec, EveryMessageTypeRoundTrips) {
 }
 
 TEST(MessageCodec, BinaryContentTravelsAsBase64) {
-  auto back = decode(encode(Envelope{1, std::nullopt, PutFileRequest{"/x", std::string("\0\x01\xfe\xff", 4)}}));
+  auto back = decode(
+      encode(Envelope{1, std::nullopt, PutFileRequest{"/x", std::string("\0\x01\xfe\xff", 4)}}));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(std::get<PutFileRequest>(back->body).content, std::string("\0\x01\xfe\xff", 4));
 }
@@ -156,22 +193,31 @@ TEST(MessageCodec, RefusesMalformedMessages) {
       {R"({"v":1,"type":"teleport","body":{}})", "unknown message type \"teleport\""},
       {R"({"v":1,"type":"exec","body":{"argv":"ls"}})", "argv: expected a list"},
       {R"({"v":1,"type":"put_file","body":{"path":"/x","content_base64":"abc"}})", "base64 length"},
-      {R"({"v":1,"type":"put_file","body":{"path":"/x","content_base64":"ab!="}})", "invalid base64"},
-      {R"({"v":1,"type":"run_checks","body":{"bundle_id":"b","checks":[{"kind":"file","args":{}}]}})", "checks[0]"},
-      {R"({"v":1,"type":"results","body":{"bundle_id":"b","results":[{"result_id":"x","status":"maybe"}]}})", "status: expected one of pass, fail, error"},
+      {R"({"v":1,"type":"put_file","body":{"path":"/x","content_base64":"ab!="}})",
+       "invalid base64"},
+      {R"({"v":1,"type":"run_checks","body":{"bundle_id":"b","checks":[{"kind":"file","args":{}}]}})",
+       "checks[0]"},
+      {R"({"v":1,"type":"results","body":{"bundle_id":"b","results":[{"result_id":"x","status":"maybe"}]}})",
+       "status: expected one of pass, fail, error"},
       {R"({"v":1,"type":"ack","body":{}})", "bundle_id: missing"},
   };
   for (const auto& c : cases) {
     auto r = decode(c.line);
     ASSERT_FALSE(r.ok()) << c.line;
-    EXPECT_NE(r.error().to_string().find(c.error_part), std::string::npos) << c.line << " gave: " << r.error().to_string();
+    EXPECT_NE(r.error().to_string().find(c.error_part), std::string::npos)
+        << c.line << " gave: " << r.error().to_string();
   }
 }
 
 TEST(Base64, KnownVectors) {
   // RFC 4648 section 10.
-  const char* vectors[][2] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-                              {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const char* vectors[][2] = {{"", ""},
+                              {"f", "Zg=="},
+                              {"fo", "Zm8="},
+                              {"foo", "Zm9v"},
+                              {"foob", "Zm9vYg=="},
+                              {"fooba", "Zm9vYmE="},
+                              {"foobar", "Zm9vYmFy"}};
   for (auto& v : vectors) {
     EXPECT_EQ(base64_encode(v[0]), v[1]);
     auto d = base64_decode(v[1]);
@@ -226,7 +272,6 @@ TEST(CheckDocs, EveryKindHasASection) {
   }
 }
 
-
 // Issue 19: max_output 2^64-1 dropped all output and timeout_ms 2^63-1 killed at once (overflow
 // in the agent); decode() now refuses values out of range with the field's name.
 TEST(MessageCodec, RefusesIntegersOutOfRange) {
@@ -252,12 +297,16 @@ TEST(MessageCodec, RefusesIntegersOutOfRange) {
       EXPECT_NE(r.error().to_string().find(c.error), std::string::npos) << r.error().to_string();
     }
   }
-  auto put = decode(R"({"v":1,"type":"put_file","id":1,"body":{"path":"/x","content_base64":"","mode":8191}})"
-                    "\n");
+  auto put = decode(
+      R"({"v":1,"type":"put_file","id":1,"body":{"path":"/x","content_base64":"","mode":8191}})"
+      "\n");
   ASSERT_FALSE(put.ok());
   EXPECT_NE(put.error().to_string().find("mode: expected at most 07777"), std::string::npos);
-  EXPECT_TRUE(decode(R"({"v":1,"type":"put_file","id":1,"body":{"path":"/x","content_base64":"","mode":4095}})"
-                     "\n").ok());
+  EXPECT_TRUE(
+      decode(
+          R"({"v":1,"type":"put_file","id":1,"body":{"path":"/x","content_base64":"","mode":4095}})"
+          "\n")
+          .ok());
 }
 
 }  // namespace

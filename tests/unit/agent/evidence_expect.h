@@ -8,10 +8,10 @@
 
 #include "agent/checks/check.h"
 
-#define EXPECT_EVIDENCE(e, want_status, part)                                                  \
-  do {                                                                                         \
-    ::atelier::agent::Evidence ev_ = (e);                                                      \
-    EXPECT_EQ(ev_.status, want_status) << "expected: " << ev_.expected                         \
-                                       << "\nobserved: " << ev_.observed;                      \
-    EXPECT_NE(ev_.observed.find(part), std::string::npos) << "observed: " << ev_.observed;    \
+#define EXPECT_EVIDENCE(e, want_status, part)                                              \
+  do {                                                                                     \
+    ::atelier::agent::Evidence ev_ = (e);                                                  \
+    EXPECT_EQ(ev_.status, want_status)                                                     \
+        << "expected: " << ev_.expected << "\nobserved: " << ev_.observed;                 \
+    EXPECT_NE(ev_.observed.find(part), std::string::npos) << "observed: " << ev_.observed; \
   } while (false)

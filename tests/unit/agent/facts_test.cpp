@@ -31,7 +31,8 @@ TEST(Identity, ReadsKeyValueLinesAndDefaultsTheHost) {
   std::ofstream(dir / "bad") << "session s42\n";
   auto bad = load_identity((dir / "bad").string());
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().to_string().find("bad:1: expected key=value"), std::string::npos) << bad.error().to_string();
+  EXPECT_NE(bad.error().to_string().find("bad:1: expected key=value"), std::string::npos)
+      << bad.error().to_string();
 
   // Not written yet (the seed comes later): an empty identity, not an error.
   auto missing = load_identity((dir / "none").string());
@@ -51,7 +52,8 @@ TEST(Facts, DescribeThisHost) {
       lo = true;
       EXPECT_TRUE(i.up);
       EXPECT_EQ(i.mac, "");
-      EXPECT_NE(std::find(i.addresses.begin(), i.addresses.end(), "127.0.0.1/8"), i.addresses.end());
+      EXPECT_NE(std::find(i.addresses.begin(), i.addresses.end(), "127.0.0.1/8"),
+                i.addresses.end());
     }
   }
   EXPECT_TRUE(lo);

@@ -15,10 +15,14 @@ namespace {
 
 TEST(ProcNet, ParsesIpv4AndIpv6Listeners) {
   const char* tcp =
-      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-      "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0\n"
-      "   1: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0\n"
-      "   2: 0100007F:A0B2 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0\n";
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+      "inode\n"
+      "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 "
+      "1 1 0\n"
+      "   1: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 "
+      "2 1 0\n"
+      "   2: 0100007F:A0B2 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 "
+      "3 1 0\n";
   auto v4 = parse_proc_net(tcp, false);
   ASSERT_EQ(v4.size(), 3u);
   EXPECT_EQ(v4[0].address, "127.0.0.1");
@@ -28,9 +32,12 @@ TEST(ProcNet, ParsesIpv4AndIpv6Listeners) {
   EXPECT_EQ(v4[1].port, 22);
   EXPECT_EQ(v4[2].state, 0x01);
   const char* tcp6 =
-      "  sl  local_address                         remote_address                        st tx_queue\n"
-      "   0: 00000000000000000000000001000000:0035 00000000000000000000000000000000:0000 0A 00000000:00000000\n"
-      "   1: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000\n";
+      "  sl  local_address                         remote_address                        st "
+      "tx_queue\n"
+      "   0: 00000000000000000000000001000000:0035 00000000000000000000000000000000:0000 0A "
+      "00000000:00000000\n"
+      "   1: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A "
+      "00000000:00000000\n";
   auto v6 = parse_proc_net(tcp6, true);
   ASSERT_EQ(v6.size(), 2u);
   EXPECT_EQ(v6[0].address, "::1");
@@ -73,10 +80,10 @@ TEST(IpJson, ParsesRoutesAndAddresses) {
 }
 
 // Captured from nft 1.0.6 (Debian 12) after:
-//   nft add table inet t; nft add chain inet t input '{ type filter hook input priority 0; policy drop; }'
-//   nft add rule inet t input tcp dport 25 accept
-//   nft add rule inet t input ip saddr 10.0.0.0/8 udp dport { 53, 123 } counter accept
-//   nft add rule inet t input ct state established,related accept
+//   nft add table inet t; nft add chain inet t input '{ type filter hook input priority 0; policy
+//   drop; }' nft add rule inet t input tcp dport 25 accept nft add rule inet t input ip
+//   saddr 10.0.0.0/8 udp dport { 53, 123 } counter accept nft add rule inet t input ct state
+//   established,related accept
 const char* kCapturedRuleset =
     R"({"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}},)"
     R"( {"table": {"family": "inet", "name": "t", "handle": 1}},)"
@@ -106,14 +113,30 @@ TEST(Nft, EvaluatesFirewallChecksWithEvidence) {
     CheckStatus status;
     const char* observed_part;
   } cases[] = {
-      {{"inet", "t", "input", "drop", "tcp dport 25 accept", true}, CheckStatus::kPass, "rule \"tcp dport 25 accept\" present"},
-      {{"inet", "t", "input", "accept", std::nullopt, true}, CheckStatus::kFail, "chain input policy drop"},
-      {{"inet", "t", "input", std::nullopt, "tcp dport 22 accept", true}, CheckStatus::kFail, "no rule contains \"tcp dport 22 accept\""},
-      {{"inet", "t", "input", std::nullopt, "tcp dport 22 accept", false}, CheckStatus::kPass, "no rule contains"},
-      {{"inet", "t", std::nullopt, std::nullopt, "udp dport { 53, 123 }", true}, CheckStatus::kPass, "rule in chain input"},
-      {{"ip", "t", std::nullopt, std::nullopt, std::nullopt, true}, CheckStatus::kFail, "no table ip t"},
-      {{"inet", "t", "forward", std::nullopt, std::nullopt, true}, CheckStatus::kFail, "no chain forward in table inet t"},
-      {{"inet", "nat", std::nullopt, std::nullopt, std::nullopt, false}, CheckStatus::kPass, "no table inet nat"},
+      {{"inet", "t", "input", "drop", "tcp dport 25 accept", true},
+       CheckStatus::kPass,
+       "rule \"tcp dport 25 accept\" present"},
+      {{"inet", "t", "input", "accept", std::nullopt, true},
+       CheckStatus::kFail,
+       "chain input policy drop"},
+      {{"inet", "t", "input", std::nullopt, "tcp dport 22 accept", true},
+       CheckStatus::kFail,
+       "no rule contains \"tcp dport 22 accept\""},
+      {{"inet", "t", "input", std::nullopt, "tcp dport 22 accept", false},
+       CheckStatus::kPass,
+       "no rule contains"},
+      {{"inet", "t", std::nullopt, std::nullopt, "udp dport { 53, 123 }", true},
+       CheckStatus::kPass,
+       "rule in chain input"},
+      {{"ip", "t", std::nullopt, std::nullopt, std::nullopt, true},
+       CheckStatus::kFail,
+       "no table ip t"},
+      {{"inet", "t", "forward", std::nullopt, std::nullopt, true},
+       CheckStatus::kFail,
+       "no chain forward in table inet t"},
+      {{"inet", "nat", std::nullopt, std::nullopt, std::nullopt, false},
+       CheckStatus::kPass,
+       "no table inet nat"},
   };
   for (const auto& c : cases) {
     Evidence e = evaluate_firewall(c.check, *rs);
@@ -127,9 +150,13 @@ TEST(Nft, EvaluatesFirewallChecksWithEvidence) {
 TEST(Nft, ParsesWhatTheRealNftPrints) {
   auto r = process::run_process(
       {{"unshare", "-n", "sh", "-c",
-        "nft add table inet t && nft add chain inet t input '{ type filter hook input priority 0; policy drop; }' && "
+        "nft add table inet t && nft add chain inet t input '{ type filter hook input priority 0; "
+        "policy drop; }' && "
         "nft add rule inet t input tcp dport 25 accept && nft -j list ruleset"},
-       {}, "", "", std::chrono::seconds(20)});
+       {},
+       "",
+       "",
+       std::chrono::seconds(20)});
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   if (r->exit_code != 0) GTEST_SKIP() << "cannot create a network namespace here: " << r->err;
   auto rs = parse_nft_json(r->out);
@@ -141,8 +168,10 @@ TEST(Nft, ParsesWhatTheRealNftPrints) {
 TEST(Dpkg, FindsPackagesInTheStatusFile) {
   const char* status =
       "Package: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.36-9\n\n"
-      "Package: postfix\nStatus: deinstall ok config-files\nVersion: 3.7.10-0+deb12u1\nDescription: mail\n a long text\n\n"
-      "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u4\n\n"
+      "Package: postfix\nStatus: deinstall ok config-files\nVersion: "
+      "3.7.10-0+deb12u1\nDescription: mail\n a long text\n\n"
+      "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: "
+      "2.36-9+deb12u4\n\n"
       "Package: bash\nEssential: yes\nStatus: install ok installed\nVersion: 5.2.15-2+b2\n";
   auto bash = find_dpkg_package(status, "bash");
   ASSERT_TRUE(bash.has_value());
@@ -167,7 +196,8 @@ TEST(Dpkg, FindsPackagesInTheStatusFile) {
 }
 
 TEST(Small, PingSummarySpacesAndModes) {
-  EXPECT_EQ(parse_ping_received("2 packets transmitted, 2 received, 0% packet loss, time 201ms"), 2);
+  EXPECT_EQ(parse_ping_received("2 packets transmitted, 2 received, 0% packet loss, time 201ms"),
+            2);
   EXPECT_EQ(parse_ping_received("3 packets transmitted, 0 received, 100% packet loss"), 0);
   EXPECT_EQ(parse_ping_received("ping: connect: Network is unreachable"), std::nullopt);
   EXPECT_EQ(normalize_spaces(" 32768\t60999\n"), "32768 60999");

@@ -18,7 +18,9 @@ namespace {
 using checks::Check;
 using namespace std::chrono_literals;
 
-Check make(checks::CheckKind kind, std::chrono::milliseconds timeout = 5s) { return Check{"", "", timeout, std::move(kind)}; }
+Check make(checks::CheckKind kind, std::chrono::milliseconds timeout = 5s) {
+  return Check{"", "", timeout, std::move(kind)};
+}
 
 // What the executors saw: how many were running at once, per lane, and in which order they began.
 struct Probe {
@@ -34,7 +36,9 @@ struct Probe {
 // -1: no lane; 0: the command lane; 1: the NSS lane (file, user).
 int lane(const Check& c) {
   if (std::holds_alternative<checks::CommandCheck>(c.kind)) return 0;
-  if (std::holds_alternative<checks::FileCheck>(c.kind) || std::holds_alternative<checks::UserCheck>(c.kind)) return 1;
+  if (std::holds_alternative<checks::FileCheck>(c.kind) ||
+      std::holds_alternative<checks::UserCheck>(c.kind))
+    return 1;
   return -1;
 }
 
@@ -52,7 +56,8 @@ TEST(Runner, IndependentChecksRunTogetherLanesOneAtATimeInOrder) {
       p.cv.notify_all();
       bool together = p.cv.wait_for(lock, 5s, [&] { return p.free_peak >= 3; });
       --p.free_running;
-      return {together ? CheckStatus::kPass : CheckStatus::kFail, "three at once", std::to_string(p.free_peak)};
+      return {together ? CheckStatus::kPass : CheckStatus::kFail, "three at once",
+              std::to_string(p.free_peak)};
     }
     ++p.lane_running[l];
     p.lane_peak[l] = std::max(p.lane_peak[l], p.lane_running[l]);
@@ -63,17 +68,19 @@ TEST(Runner, IndependentChecksRunTogetherLanesOneAtATimeInOrder) {
     --p.lane_running[l];
     return {CheckStatus::kPass, "lane", "lane"};
   };
-  protocol::RunChecks bundle{"b1",
-                             {make(checks::CommandCheck{"first"}), make(checks::SysctlCheck{"a", "1"}),
-                              make(checks::FileCheck{"/x"}), make(checks::SysctlCheck{"b", "1"}),
-                              make(checks::CommandCheck{"second"}), make(checks::UserCheck{"u"}),
-                              make(checks::SysctlCheck{"c", "1"}), make(checks::CommandCheck{"third"})}};
+  protocol::RunChecks bundle{
+      "b1",
+      {make(checks::CommandCheck{"first"}), make(checks::SysctlCheck{"a", "1"}),
+       make(checks::FileCheck{"/x"}), make(checks::SysctlCheck{"b", "1"}),
+       make(checks::CommandCheck{"second"}), make(checks::UserCheck{"u"}),
+       make(checks::SysctlCheck{"c", "1"}), make(checks::CommandCheck{"third"})}};
   auto results = run_bundle(bundle, "h", options);
   ASSERT_EQ(results.results.size(), 8u);
   for (std::size_t i = 0; i < 8; ++i) {
     EXPECT_EQ(results.results[i].index, i);
     EXPECT_EQ(results.results[i].result_id, "b1/" + std::to_string(i));
-    EXPECT_EQ(results.results[i].status, CheckStatus::kPass) << i << ": " << results.results[i].observed;
+    EXPECT_EQ(results.results[i].status, CheckStatus::kPass)
+        << i << ": " << results.results[i].observed;
   }
   EXPECT_EQ(results.results[1].kind, "sysctl");
   EXPECT_EQ(results.results[4].kind, "command");
@@ -100,9 +107,10 @@ TEST(Runner, ACheckPastItsTimeoutIsAnsweredErrorAndTheOthersStillReport) {
     }
     return {CheckStatus::kPass, "quick", "quick"};
   };
-  protocol::RunChecks bundle{"b2",
-                             {make(checks::SysctlCheck{"stuck", "1"}, 100ms), make(checks::SysctlCheck{"q1", "1"}),
-                              make(checks::SysctlCheck{"q2", "1"}), make(checks::SysctlCheck{"q3", "1"})}};
+  protocol::RunChecks bundle{
+      "b2",
+      {make(checks::SysctlCheck{"stuck", "1"}, 100ms), make(checks::SysctlCheck{"q1", "1"}),
+       make(checks::SysctlCheck{"q2", "1"}), make(checks::SysctlCheck{"q3", "1"})}};
   auto start = std::chrono::steady_clock::now();
   auto results = run_bundle(bundle, "h", options);
   auto took = std::chrono::steady_clock::now() - start;
@@ -124,9 +132,11 @@ TEST(Runner, ACheckPastItsTimeoutIsAnsweredErrorAndTheOthersStillReport) {
 }
 
 TEST(Runner, RealChecksThroughTheTableKeepTheirEvidence) {
-  protocol::RunChecks bundle{"b3",
-                             {make(checks::CommandCheck{"echo one > /dev/null"}), make(checks::SysctlCheck{"kernel.ostype", "Linux"}),
-                              make(checks::FileCheck{"/definitely/not/here"}), make(checks::CommandCheck{"exit 4", 4})}};
+  protocol::RunChecks bundle{
+      "b3",
+      {make(checks::CommandCheck{"echo one > /dev/null"}),
+       make(checks::SysctlCheck{"kernel.ostype", "Linux"}),
+       make(checks::FileCheck{"/definitely/not/here"}), make(checks::CommandCheck{"exit 4", 4})}};
   auto results = run_bundle(bundle, "h");
   ASSERT_EQ(results.results.size(), 4u);
   EXPECT_EQ(results.results[0].status, CheckStatus::kPass);

@@ -53,7 +53,8 @@ TEST_F(SpoolTest, KeepsResultsUntilEveryIdIsAcked) {
   ASSERT_TRUE(again.ack({"b1", {"b1/0"}}).ok());
   pending = again.pending();
   ASSERT_EQ(pending.size(), 2u);
-  auto b1 = std::find_if(pending.begin(), pending.end(), [](const auto& r) { return r.bundle_id == "b1"; });
+  auto b1 = std::find_if(pending.begin(), pending.end(),
+                         [](const auto& r) { return r.bundle_id == "b1"; });
   ASSERT_NE(b1, pending.end());
   ASSERT_EQ(b1->results.size(), 1u);
   EXPECT_EQ(b1->results[0].result_id, "b1/1");
@@ -62,7 +63,8 @@ TEST_F(SpoolTest, KeepsResultsUntilEveryIdIsAcked) {
   ASSERT_TRUE(again.ack({"unknown", {"x"}}).ok());
   ASSERT_TRUE(again.ack({"b/2", {"b/2/0"}}).ok());
   EXPECT_EQ(again.size(), 0u);
-  for (const auto& e : fs::directory_iterator(dir_ / "spool")) ADD_FAILURE() << "left behind: " << e.path();
+  for (const auto& e : fs::directory_iterator(dir_ / "spool"))
+    ADD_FAILURE() << "left behind: " << e.path();
 }
 
 TEST_F(SpoolTest, SkipsAnUnreadableFileAndSaysSo) {
@@ -85,7 +87,8 @@ TEST_F(SpoolTest, StoreFailsWithContextWhenTheFolderCannotBeCreated) {
   Spool spool("/proc/atelier-no-such/spool");
   auto st = spool.store(results("b", 1));
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.error().to_string().find("create spool"), std::string::npos) << st.error().to_string();
+  EXPECT_NE(st.error().to_string().find("create spool"), std::string::npos)
+      << st.error().to_string();
 }
 
 }  // namespace

@@ -18,15 +18,16 @@ TEST(CandidateListTest, LinesAndPastedCsv) {
   const Row rows[] = {
       {"", {}},
       {"alice\nbob", {{"alice", ""}, {"bob", ""}}},
-      {"  alice \r\n\r\n\tbob\r\n", {{"alice", ""}, {"bob", ""}}},            // blanks and CRLF
-      {"# groupe du matin\nalice", {{"alice", ""}}},                          // comments
-      {"alice,Alice Martin\nbob;Bob\ncarol\tCarol", {{"alice", "Alice Martin"}, {"bob", "Bob"}, {"carol", "Carol"}}},
-      {"name,display name\nalice,Alice", {{"alice", "Alice"}}},               // a header is skipped
+      {"  alice \r\n\r\n\tbob\r\n", {{"alice", ""}, {"bob", ""}}},  // blanks and CRLF
+      {"# groupe du matin\nalice", {{"alice", ""}}},                // comments
+      {"alice,Alice Martin\nbob;Bob\ncarol\tCarol",
+       {{"alice", "Alice Martin"}, {"bob", "Bob"}, {"carol", "Carol"}}},
+      {"name,display name\nalice,Alice", {{"alice", "Alice"}}},  // a header is skipped
       {"Nom;Nom affiché\nalice;Alice", {{"alice", "Alice"}}},
-      {"name\nalice", {{"name", ""}, {"alice", ""}}},                         // one field: not a header
-      {"alice,Alice\nname,Name", {{"alice", "Alice"}, {"name", "Name"}}},     // only the first line
-      {"\"bob\",\"Bob, \"\"Jr\"\"\"", {{"bob", "Bob, \"Jr\""}}},              // quotes, doubled quotes
-      {"Bob", {{"Bob", ""}}},                                                 // ids are the service's to judge
+      {"name\nalice", {{"name", ""}, {"alice", ""}}},  // one field: not a header
+      {"alice,Alice\nname,Name", {{"alice", "Alice"}, {"name", "Name"}}},  // only the first line
+      {"\"bob\",\"Bob, \"\"Jr\"\"\"", {{"bob", "Bob, \"Jr\""}}},           // quotes, doubled quotes
+      {"Bob", {{"Bob", ""}}},  // ids are the service's to judge
       {"alice,", {{"alice", ""}}},
   };
   for (const auto& r : rows) {

@@ -109,7 +109,9 @@ class ListenerTest : public ::testing::Test {
     r.content_type = "text/event-stream";
     r.body = ": open\n\n";
     r.poll_interval = 20ms;
-    r.poll = [flood]() -> std::optional<std::string> { return flood ? std::string(64 * 1024, 'x') : ""; };
+    r.poll = [flood]() -> std::optional<std::string> {
+      return flood ? std::string(64 * 1024, 'x') : "";
+    };
     return r;
   }
   void TearDown() override {
@@ -139,9 +141,10 @@ class ListenerTest : public ::testing::Test {
 TEST_F(ListenerTest, TransferEncodingOtherThanChunkedIs400AndClosesBeforeASmuggledRequest) {
   ASSERT_NO_FATAL_FAILURE(start());
   const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
-  for (const std::string te : {"Transfer-Encoding: xchunked\r\n", "Transfer-Encoding: chunked, identity\r\n",
-                               "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
-                               "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"}) {
+  for (const std::string te :
+       {"Transfer-Encoding: xchunked\r\n", "Transfer-Encoding: chunked, identity\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"}) {
     RawClient c(port_);
     ASSERT_TRUE(c.connected());
     ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: a\r\n" + te + "\r\n0\r\n\r\n" + smuggled));
@@ -162,8 +165,9 @@ TEST_F(ListenerTest, TransferEncodingOtherThanChunkedIs400AndClosesBeforeASmuggl
 TEST_F(ListenerTest, ChunkedBodiesAreStillRead) {
   ASSERT_NO_FATAL_FAILURE(start());
   RawClient c(port_);
-  ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n"
-                     "5\r\nhello\r\n0\r\n\r\n"));
+  ASSERT_TRUE(c.send(
+      "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n"
+      "5\r\nhello\r\n0\r\n\r\n"));
   std::string got = c.read_until_closed(5s);
   EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
   EXPECT_NE(got.find("\"hello\""), std::string::npos) << got;
@@ -172,7 +176,9 @@ TEST_F(ListenerTest, ChunkedBodiesAreStillRead) {
 TEST_F(ListenerTest, TwoAuthorizationFieldsAre400) {
   ASSERT_NO_FATAL_FAILURE(start());
   RawClient c(port_);
-  ASSERT_TRUE(c.send("GET /sessions HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET /sessions HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\nAuthorization: "
+             "Bearer b\r\n\r\n"));
   std::string got = c.read_until_closed(5s);
   EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
   EXPECT_NE(got.find("Authorization"), std::string::npos) << got;
@@ -186,7 +192,8 @@ TEST_F(ListenerTest, TheDrainAfterA413IsBoundedInTimeWhateverTheClientDrips) {
   o.drain_time = 300ms;
   ASSERT_NO_FATAL_FAILURE(start(o));
   RawClient c(port_);
-  ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" + std::string(2048, 'x')));
+  ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" +
+                     std::string(2048, 'x')));
   std::string got = c.read_until_closed(2s);
   ASSERT_EQ(got.rfind("HTTP/1.1 413", 0), 0u) << got;
   // The server half-closed after its answer and reads on; a byte every 50 ms used to restart
@@ -240,7 +247,8 @@ TEST_F(ListenerTest, EventStreamsAreCappedAndSendHeartbeatsWhenIdle) {
   ASSERT_TRUE(b.send("GET /events HTTP/1.1\r\nHost: a\r\n\r\n"));
   std::string first = a.read_until_closed(1s);
   EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first;
-  EXPECT_NE(first.find(": keep-alive"), std::string::npos) << "no heartbeat in 1 s of nothing: " << first;
+  EXPECT_NE(first.find(": keep-alive"), std::string::npos)
+      << "no heartbeat in 1 s of nothing: " << first;
   EXPECT_FALSE(a.closed());
   b.read_until_closed(300ms);
   RawClient third(port_);
@@ -275,7 +283,8 @@ TEST_F(ListenerTest, AnEventStreamWhoseReaderStoppedReadingIsClosed) {
     got = next.read_until_closed(200ms);
     if (next.closed()) std::this_thread::sleep_for(100ms);  // refused: try again shortly
   }
-  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << "the stalled stream still holds the only slot: " << got;
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u)
+      << "the stalled stream still holds the only slot: " << got;
 }
 
 TEST_F(ListenerTest, RefusalsAreLoggedAtMostABurstPerWindow) {
@@ -320,14 +329,17 @@ TEST_F(ListenerTest, AcceptBacksOffWhenOutOfFileDescriptors) {
   };
   EXPECT_LT(cpu(after) - cpu(before), 300ms);
   // Descriptors back: the waiting connections are served.
-  ASSERT_EQ(::send(fds[0], "GET /back HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 50, MSG_NOSIGNAL), 50);
+  ASSERT_EQ(::send(fds[0], "GET /back HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 50,
+                   MSG_NOSIGNAL),
+            50);
   pollfd p{fds[0], POLLIN, 0};
   EXPECT_EQ(::poll(&p, 1, 5000), 1);
   char buf[16] = {};
   EXPECT_EQ(::recv(fds[0], buf, 12, 0), 12);
   EXPECT_EQ(std::string(buf, 12), "HTTP/1.1 200");
   bool logged = false;
-  for (const auto& r : refusals()) logged = logged || r.reason.find("out of file descriptors") != std::string::npos;
+  for (const auto& r : refusals())
+    logged = logged || r.reason.find("out of file descriptors") != std::string::npos;
   EXPECT_TRUE(logged);
   for (int fd : fds) ::close(fd);
 }

@@ -35,7 +35,8 @@ class ResultsApiTest : public test_support::ApiHarness {
     std::string yaml = read(labs_ / "demo" / "lab.yaml");
     const std::string t3 = "    points: 3\n    competencies: [C07, C03]\n";
     ASSERT_NE(yaml.find(t3), std::string::npos);
-    yaml.replace(yaml.find(t3), t3.size(), "    points: 3\n    scoring: partial\n    competencies: [C07, C03]\n");
+    yaml.replace(yaml.find(t3), t3.size(),
+                 "    points: 3\n    scoring: partial\n    competencies: [C07, C03]\n");
     std::ofstream(labs_ / "demo" / "lab.yaml") << yaml;
 
     sessions::SessionService::Options options;
@@ -81,12 +82,24 @@ class ResultsApiTest : public test_support::ApiHarness {
     lab->handed_over_at = t0_;
     ASSERT_TRUE(store_->update_candidate_lab(*lab).ok());
   }
-  void result(const std::string& s, const std::string& c, const std::string& run, const std::string& task, int index,
-              const std::string& status, std::chrono::minutes after) {
+  void result(const std::string& s, const std::string& c, const std::string& run,
+              const std::string& task, int index, const std::string& status,
+              std::chrono::minutes after) {
     const auto when = t0_ + after;
-    store::ResultRecord r{run + "/" + task + "/" + std::to_string(index), s, c, task, index, "server", "",
-                          status, "attendu : 2770", status == "pass" ? "vu : 2770" : "vu : 0700", run, when,
-                          when + 1s, when + 2s};
+    store::ResultRecord r{run + "/" + task + "/" + std::to_string(index),
+                          s,
+                          c,
+                          task,
+                          index,
+                          "server",
+                          "",
+                          status,
+                          "attendu : 2770",
+                          status == "pass" ? "vu : 2770" : "vu : 0700",
+                          run,
+                          when,
+                          when + 1s,
+                          when + 2s};
     auto added = store_->add_result(r);
     ASSERT_TRUE(added.ok()) << added.error().to_string();
   }
@@ -125,20 +138,23 @@ class ResultsApiTest : public test_support::ApiHarness {
     for (std::size_t i = 1; i < lines.size(); ++i) {
       EXPECT_EQ(lines[i].size(), lines[0].size()) << "row " << i;
       std::map<std::string, std::string> row;
-      for (std::size_t j = 0; j < lines[0].size() && j < lines[i].size(); ++j) row[lines[0][j]] = lines[i][j];
+      for (std::size_t j = 0; j < lines[0].size() && j < lines[i].size(); ++j)
+        row[lines[0][j]] = lines[i][j];
       rows.push_back(row);
     }
     return rows;
   }
-  static const std::map<std::string, std::string>* row_of(const std::vector<std::map<std::string, std::string>>& rows,
-                                                            const std::string& candidate, const std::string& task) {
+  static const std::map<std::string, std::string>* row_of(
+      const std::vector<std::map<std::string, std::string>>& rows, const std::string& candidate,
+      const std::string& task) {
     for (const auto& r : rows) {
       if (r.at("candidate") == candidate && r.at("task") == task) return &r;
     }
     return nullptr;
   }
 
-  const store::TimePoint t0_ = store::TimePoint(std::chrono::milliseconds(1'796'025'600'000));  // 2026-11-30T08:00Z
+  const store::TimePoint t0_ =
+      store::TimePoint(std::chrono::milliseconds(1'796'025'600'000));  // 2026-11-30T08:00Z
   store::TimePoint now_ = t0_;
 };
 
@@ -163,7 +179,8 @@ TEST_F(ResultsApiTest, CsvIsTheGradedGridWithTimeToResolveAndFrenchTextsIntact) 
   EXPECT_EQ(b1->at("time_to_resolve"), "");
   EXPECT_EQ(b1->at("sla_breached"), "yes");  // 30 min SLA, an hour later
   EXPECT_EQ(row_of(rows, "c02", "T2")->at("status"), "not_run");
-  // UTF-8 as written in the lab, byte for byte: "Le dossier partagé de l'équipe ... est inaccessible".
+  // UTF-8 as written in the lab, byte for byte: "Le dossier partagé de l'équipe ... est
+  // inaccessible".
   const std::string title = a1->at("title_fr");
   EXPECT_EQ(title.rfind("Le dossier partag\xC3\xA9 de l'\xC3\xA9quipe ", 0), 0u) << title;
   EXPECT_EQ(title.find("{{"), std::string::npos);
@@ -173,7 +190,8 @@ TEST_F(ResultsApiTest, CsvIsTheGradedGridWithTimeToResolveAndFrenchTextsIntact) 
   EXPECT_EQ(title, lab_a->tasks[0].ticket.title.fr);
   EXPECT_EQ(row_of(rows, "c02", "T1")->at("title_fr"), lab_b->tasks[0].ticket.title.fr);
   // With a byte order mark on request, and for one candidate.
-  HttpResponse bom = handle("GET", "/sessions/s1/results?format=csv&bom=1&candidate=c02", "trainer");
+  HttpResponse bom =
+      handle("GET", "/sessions/s1/results?format=csv&bom=1&candidate=c02", "trainer");
   ASSERT_EQ(bom.status, 200);
   EXPECT_EQ(bom.body.rfind("\xEF\xBB\xBFsession,", 0), 0u);
   EXPECT_EQ(csv_rows(bom.body).size(), 3u);
@@ -197,7 +215,8 @@ TEST_F(ResultsApiTest, JsonJunitHtmlAndGrid) {
   EXPECT_NE(x.body.find("<testsuites"), std::string::npos);
   EXPECT_NE(x.body.find("<failure"), std::string::npos);
 
-  HttpResponse h = handle("GET", "/sessions/s1/results?format=html&candidate=c01&lang=en", "evaluator");
+  HttpResponse h =
+      handle("GET", "/sessions/s1/results?format=html&candidate=c01&lang=en", "evaluator");
   ASSERT_EQ(h.status, 200) << h.body;
   EXPECT_EQ(h.content_type, "text/html; charset=utf-8");
   EXPECT_NE(h.body.find("20m00s"), std::string::npos);
@@ -232,7 +251,8 @@ TEST_F(ResultsApiTest, BadQueriesAndUnknownIds) {
   expect("/sessions/s1/candidates/zz/results?format=csv", 404, "not_found");
   expect("/sessions/s1/candidates/c01/results?format=csv&candidate=c02", 400, "invalid_argument");
   // Percent-encoded values are decoded.
-  EXPECT_EQ(handle("GET", "/sessions/s1/results?format=%63sv&candidate=c%301", "evaluator").status, 200);
+  EXPECT_EQ(handle("GET", "/sessions/s1/results?format=%63sv&candidate=c%301", "evaluator").status,
+            200);
 }
 
 TEST_F(ResultsApiTest, CandidatesReadOnlyTheirOwnAndOnlyWithFeedback) {
@@ -251,10 +271,14 @@ TEST_F(ResultsApiTest, CandidatesReadOnlyTheirOwnAndOnlyWithFeedback) {
   EXPECT_EQ(handle("GET", "/sessions/s2/candidates/c01/results?format=csv", "trainer").status, 200);
   // The jury's notes are not shown to candidates.
   ASSERT_EQ(handle("POST", "/sessions/s1/annotations", "evaluator",
-                 R"({"candidate":"c01","task":"T1","text":"note du jury"})").status, 201);
-  EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/results?format=json", "cand_a").body.find("note du jury"),
+                   R"({"candidate":"c01","task":"T1","text":"note du jury"})")
+                .status,
+            201);
+  EXPECT_EQ(handle("GET", "/sessions/s1/candidates/c01/results?format=json", "cand_a")
+                .body.find("note du jury"),
             std::string::npos);
-  EXPECT_NE(handle("GET", "/sessions/s1/candidates/c01/results?format=json", "evaluator").body.find("note du jury"),
+  EXPECT_NE(handle("GET", "/sessions/s1/candidates/c01/results?format=json", "evaluator")
+                .body.find("note du jury"),
             std::string::npos);
 }
 
@@ -267,7 +291,8 @@ TEST_F(ResultsApiTest, RoleMatrixOfTheEvaluatorActions) {
   };
   const std::vector<Row> rows = {
       {"/sessions/s1/annotations", R"({"candidate":"c01","text":"ok"})", {401, 201, 201, 403, 403}},
-      {"/sessions/s1/overrides", R"({"candidate":"c01","task":"T2","points":1,"justification":"vu en direct"})",
+      {"/sessions/s1/overrides",
+       R"({"candidate":"c01","task":"T2","points":1,"justification":"vu en direct"})",
        {401, 201, 201, 403, 403}},
       {"/sessions/s1/collect", "", {401, 200, 200, 403, 403}},
   };
@@ -282,8 +307,9 @@ TEST_F(ResultsApiTest, RoleMatrixOfTheEvaluatorActions) {
 }
 
 TEST_F(ResultsApiTest, AnnotationsAreStoredAuditedAndValidated) {
-  HttpResponse r = handle("POST", "/sessions/s1/annotations", "evaluator",
-                        R"({"candidate":"c01","task":"T1","result_id":"run2/T1/0","text":"Corrigé à la main, proprement"})");
+  HttpResponse r = handle(
+      "POST", "/sessions/s1/annotations", "evaluator",
+      R"({"candidate":"c01","task":"T1","result_id":"run2/T1/0","text":"Corrigé à la main, proprement"})");
   ASSERT_EQ(r.status, 201) << r.body;
   json::value v = parse(r);
   EXPECT_EQ(v.at("text"), "Corrigé à la main, proprement");
@@ -297,8 +323,11 @@ TEST_F(ResultsApiTest, AnnotationsAreStoredAuditedAndValidated) {
   EXPECT_EQ(log.back().at, now_);
   EXPECT_EQ(log.back().actor, store_->authenticate(tokens_["evaluator"])->id);
   // It shows in the JSON and HTML exports.
-  EXPECT_NE(handle("GET", "/sessions/s1/results?format=json", "evaluator").body.find("Corrigé à la main"), std::string::npos);
-  EXPECT_NE(handle("GET", "/sessions/s1/results?format=html&candidate=c01", "evaluator").body.find("Corrigé à la main"),
+  EXPECT_NE(
+      handle("GET", "/sessions/s1/results?format=json", "evaluator").body.find("Corrigé à la main"),
+      std::string::npos);
+  EXPECT_NE(handle("GET", "/sessions/s1/results?format=html&candidate=c01", "evaluator")
+                .body.find("Corrigé à la main"),
             std::string::npos);
 
   auto expect = [&](const std::string& body, int status, const std::string& code) {
@@ -318,8 +347,10 @@ TEST_F(ResultsApiTest, AnnotationsAreStoredAuditedAndValidated) {
   expect(R"({"candidate":"zz","text":"x"})", 404, "not_found");
   expect(R"({"candidate":"c01","task":"T9","text":"x"})", 404, "not_found");
   expect(R"({"candidate":"c01","task":"T1","result_id":"nope","text":"x"})", 404, "not_found");
-  expect(R"({"candidate":"c02","task":"T1","result_id":"run2/T1/0","text":"x"})", 404, "not_found");  // c01's
-  HttpResponse unknown_session = handle("POST", "/sessions/nope/annotations", "evaluator", R"({"candidate":"c01","text":"x"})");
+  expect(R"({"candidate":"c02","task":"T1","result_id":"run2/T1/0","text":"x"})", 404,
+         "not_found");  // c01's
+  HttpResponse unknown_session = handle("POST", "/sessions/nope/annotations", "evaluator",
+                                        R"({"candidate":"c01","text":"x"})");
   EXPECT_EQ(unknown_session.status, 404);
   EXPECT_EQ(store_->list_annotations("s1")->size(), 1u);  // nothing refused was stored
 }
@@ -331,22 +362,30 @@ TEST_F(ResultsApiTest, OverridesNeedAJustificationAndShowEverywhere) {
     EXPECT_EQ(error_code(e), code) << body;
   };
   expect("{", 400, "bad_json");
-  expect(R"({"candidate":"c02","task":"T1","points":3})", 400, "invalid_argument");  // no justification
-  expect(R"({"candidate":"c02","task":"T1","points":3,"justification":""})", 400, "invalid_argument");
-  expect(R"({"candidate":"c02","task":"T1","points":3,"justification":" \n\t"})", 400, "invalid_argument");
-  expect(R"({"candidate":"c02","task":"T1","justification":"x"})", 400, "invalid_argument");  // no points
-  expect(R"({"candidate":"c02","task":"T1","points":"3","justification":"x"})", 400, "invalid_argument");
-  expect(R"({"candidate":"c02","task":"T1","points":5,"justification":"x"})", 400, "invalid_argument");  // max 4
-  expect(R"({"candidate":"c02","task":"T1","points":-1,"justification":"x"})", 400, "invalid_argument");
+  expect(R"({"candidate":"c02","task":"T1","points":3})", 400,
+         "invalid_argument");  // no justification
+  expect(R"({"candidate":"c02","task":"T1","points":3,"justification":""})", 400,
+         "invalid_argument");
+  expect(R"({"candidate":"c02","task":"T1","points":3,"justification":" \n\t"})", 400,
+         "invalid_argument");
+  expect(R"({"candidate":"c02","task":"T1","justification":"x"})", 400,
+         "invalid_argument");  // no points
+  expect(R"({"candidate":"c02","task":"T1","points":"3","justification":"x"})", 400,
+         "invalid_argument");
+  expect(R"({"candidate":"c02","task":"T1","points":5,"justification":"x"})", 400,
+         "invalid_argument");  // max 4
+  expect(R"({"candidate":"c02","task":"T1","points":-1,"justification":"x"})", 400,
+         "invalid_argument");
   expect(R"({"candidate":"c02","points":1,"justification":"x"})", 400, "invalid_argument");
   expect(R"({"candidate":"c02","task":"T9","points":1,"justification":"x"})", 404, "not_found");
   expect(R"({"candidate":"zz","task":"T1","points":1,"justification":"x"})", 404, "not_found");
   EXPECT_TRUE(store_->list_overrides("s1")->empty());
 
   const std::string why = "Partage réparé par une autre méthode, \"vérifiée\" devant le jury";
-  HttpResponse ok = handle("POST", "/sessions/s1/overrides", "evaluator",
-                         json::serialize(json::object{{"candidate", "c02"}, {"task", "T1"}, {"points", 2.5},
-                                                      {"justification", why}}));
+  HttpResponse ok =
+      handle("POST", "/sessions/s1/overrides", "evaluator",
+             json::serialize(json::object{
+                 {"candidate", "c02"}, {"task", "T1"}, {"points", 2.5}, {"justification", why}}));
   ASSERT_EQ(ok.status, 201) << ok.body;
   EXPECT_EQ(parse(ok).at("points").as_double(), 2.5);
   auto log = *store_->list_audit();
@@ -360,8 +399,10 @@ TEST_F(ResultsApiTest, OverridesNeedAJustificationAndShowEverywhere) {
   EXPECT_EQ(b1->at("computed_points"), "0");
   EXPECT_EQ(b1->at("points_earned"), "2.5");
   EXPECT_EQ(b1->at("override_justification"), why);
-  std::string html = handle("GET", "/sessions/s1/results?format=html&candidate=c02", "evaluator").body;
-  EXPECT_NE(html.find(grading::escape_html(why)), std::string::npos);  // escaped, the accents intact
+  std::string html =
+      handle("GET", "/sessions/s1/results?format=html&candidate=c02", "evaluator").body;
+  EXPECT_NE(html.find(grading::escape_html(why)),
+            std::string::npos);  // escaped, the accents intact
 }
 
 TEST_F(ResultsApiTest, CollectFreezesTheResults) {
@@ -382,12 +423,16 @@ TEST_F(ResultsApiTest, CollectFreezesTheResults) {
   ASSERT_EQ(again.status, 200);
   EXPECT_EQ(parse(again).at("already"), true);
   EXPECT_EQ(parse(again).at("frozen_at"), "2026-11-30T09:00:00.000Z");
-  HttpResponse late = handle("POST", "/sessions/s1/overrides", "evaluator",
-                           R"({"candidate":"c02","task":"T1","points":4,"justification":"trop tard"})");
+  HttpResponse late =
+      handle("POST", "/sessions/s1/overrides", "evaluator",
+             R"({"candidate":"c02","task":"T1","points":4,"justification":"trop tard"})");
   EXPECT_EQ(late.status, 409);
   EXPECT_EQ(error_code(late), "failed_precondition");
   // Notes stay allowed; the grades do not move.
-  EXPECT_EQ(handle("POST", "/sessions/s1/annotations", "evaluator", R"({"candidate":"c02","text":"vu"})").status, 201);
+  EXPECT_EQ(
+      handle("POST", "/sessions/s1/annotations", "evaluator", R"({"candidate":"c02","text":"vu"})")
+          .status,
+      201);
   std::string after = handle("GET", "/sessions/s1/results?format=csv", "evaluator").body;
   auto rows_before = csv_rows(before);
   auto rows_after = csv_rows(after);
@@ -424,7 +469,8 @@ class ResultsCliTest : public ResultsApiTest {
 
 TEST_F(ResultsCliTest, ExportWritesTheFormatToAFile) {
   const fs::path out = dir_ / "grille.csv";
-  ASSERT_EQ(cli::results_export(as("evaluator", {"s1", "--format", "csv", "--out", out.string()})), 0);
+  ASSERT_EQ(cli::results_export(as("evaluator", {"s1", "--format", "csv", "--out", out.string()})),
+            0);
   std::string csv = read(out);
   auto rows = csv_rows(csv);
   ASSERT_EQ(rows.size(), 6u);
@@ -433,19 +479,24 @@ TEST_F(ResultsCliTest, ExportWritesTheFormatToAFile) {
   EXPECT_NE(csv.find("Le dossier partag\xC3\xA9"), std::string::npos);
 
   const fs::path html = dir_ / "c01.html";
-  ASSERT_EQ(cli::results_export(as("cand_a", {"s1", "--format", "html", "--candidate", "c01", "--lang", "en",
-                                              "--out", html.string()})),
+  ASSERT_EQ(cli::results_export(as("cand_a", {"s1", "--format", "html", "--candidate", "c01",
+                                              "--lang", "en", "--out", html.string()})),
             0);
   EXPECT_NE(read(html).find("<!DOCTYPE html>"), std::string::npos);
   // Candidate A asking for B: the server says no (403: exit 1); nothing is written.
   const fs::path other = dir_ / "c02.csv";
-  EXPECT_EQ(cli::results_export(as("cand_a", {"s1", "--format", "csv", "--candidate", "c02", "--out", other.string()})), 1);
+  EXPECT_EQ(cli::results_export(as("cand_a", {"s1", "--format", "csv", "--candidate", "c02",
+                                              "--out", other.string()})),
+            1);
   EXPECT_FALSE(fs::exists(other));
   // Wrong input: exit 2.
-  EXPECT_EQ(cli::results_export(as("evaluator", {"nope", "--format", "csv", "--out", other.string()})), 2);
+  EXPECT_EQ(
+      cli::results_export(as("evaluator", {"nope", "--format", "csv", "--out", other.string()})),
+      2);
   EXPECT_EQ(cli::results_export(as("evaluator", {"s1", "--format", "pdf"})), 2);
   EXPECT_EQ(cli::results_export(as("evaluator", {"s1"})), 2);
-  EXPECT_EQ(cli::results_export(as("evaluator", {"s1", "--format", "html", "--candidate", "c99"})), 2);
+  EXPECT_EQ(cli::results_export(as("evaluator", {"s1", "--format", "html", "--candidate", "c99"})),
+            2);
   EXPECT_EQ(cli::results_export({"--help"}), 0);
 }
 
@@ -461,27 +512,34 @@ TEST_F(ResultsCliTest, ServerAndTokenFromTheEnvironment) {
 }
 
 TEST_F(ResultsCliTest, AnnotateOverrideCollect) {
-  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "c01", "--task", "T1", "--result", "run2/T1/0", "--text",
-                                                   "Réparé en 20 minutes"})),
+  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "c01", "--task", "T1", "--result",
+                                                   "run2/T1/0", "--text", "Réparé en 20 minutes"})),
             0);
   ASSERT_EQ(store_->list_annotations("s1")->size(), 1u);
   EXPECT_EQ(store_->list_annotations("s1")->front().text, "Réparé en 20 minutes");
-  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "c01"})), 2);                       // no --text
-  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "zz", "--text", "x"})), 2);         // unknown candidate
-  EXPECT_EQ(cli::results_annotate(as("cand_a", {"s1", "c01", "--text", "x"})), 1);           // 403
+  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "c01"})), 2);  // no --text
+  EXPECT_EQ(cli::results_annotate(as("evaluator", {"s1", "zz", "--text", "x"})),
+            2);  // unknown candidate
+  EXPECT_EQ(cli::results_annotate(as("cand_a", {"s1", "c01", "--text", "x"})), 1);  // 403
 
-  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "3"})), 2);  // no justification
-  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "9", "--justification", "x"})), 2);
-  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "3", "--justification",
-                                                   "Service relancé autrement, constaté par le jury"})),
-            0);
+  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "3"})),
+            2);  // no justification
+  EXPECT_EQ(cli::results_override(
+                as("evaluator", {"s1", "c02", "T1", "--points", "9", "--justification", "x"})),
+            2);
+  EXPECT_EQ(
+      cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "3", "--justification",
+                                             "Service relancé autrement, constaté par le jury"})),
+      0);
   ASSERT_EQ(store_->list_overrides("s1")->size(), 1u);
   EXPECT_EQ(store_->list_overrides("s1")->front().points, 3);
 
   EXPECT_EQ(cli::results_collect(as("evaluator", {"s1"})), 0);
   EXPECT_TRUE(store_->get_freeze("s1")->has_value());
   EXPECT_EQ(cli::results_collect(as("evaluator", {"s1"})), 0);  // again: nothing changes
-  EXPECT_EQ(cli::results_override(as("evaluator", {"s1", "c02", "T1", "--points", "4", "--justification", "x"})), 2);
+  EXPECT_EQ(cli::results_override(
+                as("evaluator", {"s1", "c02", "T1", "--points", "4", "--justification", "x"})),
+            2);
   EXPECT_EQ(cli::results_collect(as("evaluator", {"nope"})), 2);
   EXPECT_EQ(cli::results_collect(as("cand_a", {"s1"})), 1);
 }

@@ -63,7 +63,13 @@ TEST_F(ServerTest, TheHandlerSeesTheRequestsHeadersAndClientAddress) {
     seen = r;
     return json_response(200, boost::json::object{});
   }));
-  ClientRequest req{"POST", "/x", "", "{}", "", "", {{"Cookie", "sid=s1; lang=fr"}, {"Origin", "http://127.0.0.1"}}};
+  ClientRequest req{"POST",
+                    "/x",
+                    "",
+                    "{}",
+                    "",
+                    "",
+                    {{"Cookie", "sid=s1; lang=fr"}, {"Origin", "http://127.0.0.1"}}};
   auto r = http_call(url_, req);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   ASSERT_EQ(r->status, 200);

@@ -23,7 +23,8 @@ std::vector<std::string> lines_of(const std::string& path) {
 }
 
 TEST(Asciicast, HeaderAndEventsParseAsV2) {
-  auto dir = std::filesystem::temp_directory_path() / ("asciicast-test-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("asciicast-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / "c01-srv1-1.cast").string();
   const auto t0 = AsciicastWriter::Clock::time_point{} + std::chrono::hours(1);
@@ -42,8 +43,13 @@ TEST(Asciicast, HeaderAndEventsParseAsV2) {
   EXPECT_EQ(header.at("height").as_int64(), 24);
   EXPECT_EQ(header.at("timestamp").as_int64(), 1764943200);
   EXPECT_EQ(header.at("title").as_string(), "c01 srv1");
-  struct Want { double t; const char* kind; std::string data; };
-  const Want want[] = {{0.25, "o", "login: "}, {1.5, "i", "root\r"}, {2.0, "o", "\x1b[1m\"é\"\\\xef\xbf\xbd\n"}};
+  struct Want {
+    double t;
+    const char* kind;
+    std::string data;
+  };
+  const Want want[] = {
+      {0.25, "o", "login: "}, {1.5, "i", "root\r"}, {2.0, "o", "\x1b[1m\"é\"\\\xef\xbf\xbd\n"}};
   for (int i = 0; i < 3; ++i) {
     auto ev = boost::json::parse(lines[i + 1]).as_array();
     ASSERT_EQ(ev.size(), 3u);
@@ -80,14 +86,16 @@ TEST(Asciicast, IncompleteUtf8Tail) {
 // A console stream cuts its output anywhere: a line split over events reads back whole, and a
 // character split between two chunks is recorded as itself, not as two U+FFFD.
 TEST(Asciicast, ChunksCutAnywhereReadBackAsTheTextTheViewerSaw) {
-  auto dir = std::filesystem::temp_directory_path() / ("asciicast-read-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("asciicast-read-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / "srv-1.cast").string();
   const auto t0 = AsciicastWriter::Clock::now();
   {
     auto w = AsciicastWriter::open(path, 80, 24, 0, t0);
     ASSERT_TRUE(w.ok());
-    for (std::string_view chunk : {"# echo atelier-4", "2\r\natelier-4", "2\r\nd\xc3", "\xa9j\xc3\xa0\r\n"}) {
+    for (std::string_view chunk :
+         {"# echo atelier-4", "2\r\natelier-4", "2\r\nd\xc3", "\xa9j\xc3\xa0\r\n"}) {
       ASSERT_TRUE(w.value().output(t0, chunk).ok());
     }
     ASSERT_TRUE(w.value().input(t0, "ls\r").ok());

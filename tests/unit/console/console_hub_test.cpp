@@ -84,8 +84,9 @@ struct Screen {
 class ConsoleHubTest : public ::testing::Test {
  protected:
   ConsoleHubTest() {
-    dir_ = fs::temp_directory_path() / ("hub-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("hub-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     HubOptions opts;
     opts.recordings_dir = dir_ / "recordings";

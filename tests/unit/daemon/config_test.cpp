@@ -50,14 +50,15 @@ TEST(ParseConfig, FlagsWinOverTheFile) {
   std::random_device rd;
   fs::path dir = fs::temp_directory_path() / ("atelierd-config-" + std::to_string(rd()));
   fs::create_directories(dir);
-  std::ofstream(dir / "atelierd.conf") << "# comment\nlisten = 0.0.0.0:9000\nstate-dir = state\n"
-                                          "libvirt-uri = a=test:///default\nlibvirt-uri = b=qemu+ssh://hv/system\n"
-                                          "max-body-bytes = 2048\n";
+  std::ofstream(dir / "atelierd.conf")
+      << "# comment\nlisten = 0.0.0.0:9000\nstate-dir = state\n"
+         "libvirt-uri = a=test:///default\nlibvirt-uri = b=qemu+ssh://hv/system\n"
+         "max-body-bytes = 2048\n";
   auto r = parse({"--config", "atelierd.conf", "--listen", "127.0.0.1:0"}, dir);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
-  EXPECT_EQ(r->config.listen_port, 0);             // the flag
+  EXPECT_EQ(r->config.listen_port, 0);  // the flag
   EXPECT_EQ(r->config.listen_address, "127.0.0.1");
-  EXPECT_EQ(r->config.state_dir, dir / "state");   // the file, relative to cwd
+  EXPECT_EQ(r->config.state_dir, dir / "state");  // the file, relative to cwd
   EXPECT_EQ(r->config.max_body_bytes, 2048u);
   ASSERT_EQ(r->config.hosts.size(), 2u);
   EXPECT_EQ(r->config.hosts[1].name, "b");
@@ -111,8 +112,9 @@ TEST(ParseConfig, ReconcilerDefaultsAndFlags) {
   EXPECT_EQ(d->config.console_idle_timeout, std::chrono::seconds(1800));
   EXPECT_FALSE(d->config.build_images);
 
-  auto f = parse({"--no-reconcile", "--run-dir", "run", "--boot-timeout", "600", "--check-interval", "120",
-                  "--console", "pty", "--console-idle-timeout", "0", "--orphan-prefix", "e2e", "--unsafe-disk-cache", "--max-parallel-labs", "3"},
+  auto f = parse({"--no-reconcile", "--run-dir", "run", "--boot-timeout", "600", "--check-interval",
+                  "120", "--console", "pty", "--console-idle-timeout", "0", "--orphan-prefix",
+                  "e2e", "--unsafe-disk-cache", "--max-parallel-labs", "3"},
                  "/w");
   ASSERT_TRUE(f.ok()) << f.error().to_string();
   EXPECT_FALSE(f->config.reconcile);

@@ -83,15 +83,18 @@ TEST(Signature, KnownAnswerOfRfc8032) {
   // RFC 8032 section 7.1, TEST 1: the empty message.
   const std::string seed_hex = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
   std::string seed;
-  for (std::size_t i = 0; i < 64; i += 2) seed.push_back(static_cast<char>(std::stoi(seed_hex.substr(i, 2), nullptr, 16)));
+  for (std::size_t i = 0; i < 64; i += 2)
+    seed.push_back(static_cast<char>(std::stoi(seed_hex.substr(i, 2), nullptr, 16)));
   auto k = SigningKey::from_seed(seed);
   ASSERT_OK(k);
-  EXPECT_EQ(sha256_hex(k->public_key().raw), sha256_hex(*base64_decode("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")));
+  EXPECT_EQ(sha256_hex(k->public_key().raw),
+            sha256_hex(*base64_decode("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")));
   EXPECT_EQ(base64_encode(k->sign("")).substr(0, 20), "5VZDAMNgrHKQhuLMgG6C");
 }
 
 TEST(Base64, RoundTripsAndRejects) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto back = base64_decode(base64_encode(s));
     ASSERT_OK(back);
     EXPECT_EQ(*back, s);
@@ -102,9 +105,8 @@ TEST(Base64, RoundTripsAndRejects) {
 }
 
 TEST(Ustar, RoundTripsAndGnuTarReadsIt) {
-  std::vector<TarMember> members = {{"results.json", "{\"a\":1}\n"},
-                                    {"lab/tasks/t1.md", std::string(1000, 'x')},
-                                    {"empty", ""}};
+  std::vector<TarMember> members = {
+      {"results.json", "{\"a\":1}\n"}, {"lab/tasks/t1.md", std::string(1000, 'x')}, {"empty", ""}};
   auto archive = write_ustar(members, 1'700'000'000);
   ASSERT_OK(archive);
   EXPECT_EQ(archive->size() % 512, 0u);
@@ -128,7 +130,8 @@ TEST(Ustar, RefusesBadNamesAndDamagedHeaders) {
   bad[512 + 512 + 3] ^= 1;  // the second header's name
   auto r = read_ustar(bad);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message().find("header at byte 1024: checksum"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("header at byte 1024: checksum"), std::string::npos)
+      << r.error().message();
   EXPECT_FALSE(read_ustar(archive->substr(0, 1024)).ok());
   auto dup = write_ustar({{"a", "x"}, {"a", "y"}}, 0);
   ASSERT_OK(dup);
@@ -197,15 +200,19 @@ TEST_F(Bundle, AFlippedByteInEveryKindOfMemberIsNamed) {
     ASSERT_FALSE(r.ok()) << m.name;
     EXPECT_NE(joined(r).find(m.name + " was changed"), std::string::npos) << joined(r);
   }
-  EXPECT_NE(joined(verify_bundle(flip("MANIFEST"), key_->public_key())).find("MANIFEST's signature does not verify"),
+  EXPECT_NE(joined(verify_bundle(flip("MANIFEST"), key_->public_key()))
+                .find("MANIFEST's signature does not verify"),
             std::string::npos);
-  EXPECT_NE(joined(verify_bundle(flip("MANIFEST.sig"), key_->public_key())).find("MANIFEST's signature"),
-            std::string::npos);
-  EXPECT_NE(joined(verify_bundle(flip("signing-key.pub"), key_->public_key())).find("signing-key.pub"),
-            std::string::npos);
+  EXPECT_NE(
+      joined(verify_bundle(flip("MANIFEST.sig"), key_->public_key())).find("MANIFEST's signature"),
+      std::string::npos);
+  EXPECT_NE(
+      joined(verify_bundle(flip("signing-key.pub"), key_->public_key())).find("signing-key.pub"),
+      std::string::npos);
   std::string header = bundle_;
   header[20] ^= 1;  // the first member's name, inside its header
-  EXPECT_NE(joined(verify_bundle(header, key_->public_key())).find("the archive is damaged"), std::string::npos);
+  EXPECT_NE(joined(verify_bundle(header, key_->public_key())).find("the archive is damaged"),
+            std::string::npos);
 }
 
 TEST_F(Bundle, AnotherKeyIsRefusedAndAnAddedFileIsNamed) {
@@ -213,16 +220,20 @@ TEST_F(Bundle, AnotherKeyIsRefusedAndAnAddedFileIsNamed) {
   ASSERT_OK(other);
   auto r = verify_bundle(bundle_, other->public_key());
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(joined(r).find("not the expected key " + fingerprint(other->public_key())), std::string::npos) << joined(r);
+  EXPECT_NE(joined(r).find("not the expected key " + fingerprint(other->public_key())),
+            std::string::npos)
+      << joined(r);
   // A bundle re-signed by another installation's key, checked against ours.
   auto forged = make_bundle(members_, {}, *other, 0);
   ASSERT_OK(forged);
-  EXPECT_NE(joined(verify_bundle(*forged, key_->public_key())).find("signed by key " + fingerprint(other->public_key())),
+  EXPECT_NE(joined(verify_bundle(*forged, key_->public_key()))
+                .find("signed by key " + fingerprint(other->public_key())),
             std::string::npos);
   auto members = *read_ustar(bundle_);
   members.push_back({"extra.txt", "hello"});
   auto added = verify_bundle(*write_ustar(members, 0), key_->public_key());
-  EXPECT_NE(joined(added).find("extra.txt is not in the manifest"), std::string::npos) << joined(added);
+  EXPECT_NE(joined(added).find("extra.txt is not in the manifest"), std::string::npos)
+      << joined(added);
   EXPECT_FALSE(make_bundle({{"MANIFEST", "x"}}, {}, *key_, 0).ok());
 }
 

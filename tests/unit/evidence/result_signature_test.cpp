@@ -1,5 +1,6 @@
 // The store signs every result it stores (Store::open with a state folder) over
-// canonical_result; a changed field breaks the signature; an older schema upgrades to unsigned rows.
+// canonical_result; a changed field breaks the signature; an older schema upgrades to unsigned
+// rows.
 #include "controller/store/result_signature.h"
 
 #include <gtest/gtest.h>
@@ -18,8 +19,21 @@ const TimePoint kT0 = TimePoint(std::chrono::milliseconds(1'700'000'000'123));
 
 ResultRecord result(std::string id) {
   // Sub-millisecond times: the signature must cover what the store keeps (milliseconds).
-  return {std::move(id), "s1", "c01", "T1", 0, "server", "le partage existe", "pass", "attendu : 2770",
-          "vu : 2770", "run1", kT0 + 1500us, kT0 + 2s, kT0 + 3s, "atelierd"};
+  return {std::move(id),
+          "s1",
+          "c01",
+          "T1",
+          0,
+          "server",
+          "le partage existe",
+          "pass",
+          "attendu : 2770",
+          "vu : 2770",
+          "run1",
+          kT0 + 1500us,
+          kT0 + 2s,
+          kT0 + 3s,
+          "atelierd"};
 }
 
 void make_session(Store& s) {
@@ -58,8 +72,9 @@ TEST(ResultSignature, EveryStoredResultIsSignedWithTheStateFoldersKey) {
   const ResultRecord& r = listed->front();
   EXPECT_EQ(r.signing_key, evidence::fingerprint(key->public_key()));
   EXPECT_TRUE(verify_result(key->public_key(), r));
-  for (auto change : {+[](ResultRecord& x) { x.status = "fail"; }, +[](ResultRecord& x) { x.observed += " "; },
-                      +[](ResultRecord& x) { x.finished_at += 1ms; }, +[](ResultRecord& x) { x.run_by = ""; }}) {
+  for (auto change :
+       {+[](ResultRecord& x) { x.status = "fail"; }, +[](ResultRecord& x) { x.observed += " "; },
+        +[](ResultRecord& x) { x.finished_at += 1ms; }, +[](ResultRecord& x) { x.run_by = ""; }}) {
     ResultRecord changed = r;
     change(changed);
     EXPECT_FALSE(verify_result(key->public_key(), changed));
@@ -77,15 +92,21 @@ TEST(ResultSignature, AStoreWithoutAKeyStoresUnsignedAndOldRowsStayUnsigned) {
     auto old = Store::open_file_at_version(file, 6);
     ASSERT_OK(old);
     // The session as the version-6 code wrote it (today's create_session writes later columns).
-    ASSERT_OK(old->database().exec(
-        "INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by) "
-        "VALUES ('s1', '/labs/demo/lab.yaml', 'demo', 0, 1700000000000, 'active', 'pending', 0, 'cli');"
-        "INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES ('s1', 'c01', 'pending', "
-        "1700000000000);"));
-    ASSERT_OK(old->database().exec(
-        "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, status, "
-        "expected, observed, run_id, started_at, finished_at, received_at) VALUES ('r-old', 's1', 'c01', "
-        "'T1', 0, 'server', 'd', 'fail', 'e', 'o', 'run0', 1700000001000, 1700000002000, 1700000002000);"));
+    ASSERT_OK(
+        old->database().exec("INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, "
+                             "desired, status, feedback, created_by) "
+                             "VALUES ('s1', '/labs/demo/lab.yaml', 'demo', 0, 1700000000000, "
+                             "'active', 'pending', 0, 'cli');"
+                             "INSERT INTO candidate_labs (session, candidate, status, updated_at) "
+                             "VALUES ('s1', 'c01', 'pending', "
+                             "1700000000000);"));
+    ASSERT_OK(
+        old->database().exec("INSERT INTO results (result_id, session, candidate, task, "
+                             "check_index, host, description, status, "
+                             "expected, observed, run_id, started_at, finished_at, received_at) "
+                             "VALUES ('r-old', 's1', 'c01', "
+                             "'T1', 0, 'server', 'd', 'fail', 'e', 'o', 'run0', 1700000001000, "
+                             "1700000002000, 1700000002000);"));
   }
   auto upgraded = Store::open_file(file);
   ASSERT_OK(upgraded);
@@ -107,7 +128,8 @@ TEST(ResultSignature, TamperEvidenceIsStoredAndSigned) {
   EXPECT_EQ(canonical_result(clean).find("integrity"), std::string::npos);
   ResultRecord flagged = clean;
   flagged.integrity = "decoy user k3x9q0ma exists: expected fail, agent answered pass";
-  EXPECT_NE(canonical_result(flagged).find("\nintegrity 62:decoy user"), std::string::npos) << canonical_result(flagged);
+  EXPECT_NE(canonical_result(flagged).find("\nintegrity 62:decoy user"), std::string::npos)
+      << canonical_result(flagged);
 
   TempDir dir("atelier-result-sig");
   auto store = Store::open(dir / "state");
@@ -138,10 +160,13 @@ TEST(ResultSignature, ResultsBeforeSchemaElevenUpgradeClean) {
     auto old = Store::open_file_at_version(file, 10);
     ASSERT_OK(old);
     ASSERT_NO_FATAL_FAILURE(make_session(*old));
-    ASSERT_OK(old->database().exec(
-        "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, status, "
-        "expected, observed, run_id, started_at, finished_at, received_at) VALUES ('r-old', 's1', 'c01', "
-        "'T1', 0, 'server', 'd', 'pass', 'e', 'o', 'run0', 1700000001000, 1700000002000, 1700000002000);"));
+    ASSERT_OK(
+        old->database().exec("INSERT INTO results (result_id, session, candidate, task, "
+                             "check_index, host, description, status, "
+                             "expected, observed, run_id, started_at, finished_at, received_at) "
+                             "VALUES ('r-old', 's1', 'c01', "
+                             "'T1', 0, 'server', 'd', 'pass', 'e', 'o', 'run0', 1700000001000, "
+                             "1700000002000, 1700000002000);"));
   }
   auto upgraded = Store::open_file(file);
   ASSERT_OK(upgraded);

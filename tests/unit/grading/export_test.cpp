@@ -31,10 +31,12 @@ SessionInput sample_input() {
   CandidateInput a;
   a.candidate = "c01";
   a.handed_over_at = at(0s);
-  a.runs = {make_run("c01", "r1", at(5min), "pf", "fff"), make_run("c01", "r2", at(12min), "pp", "ppf")};
+  a.runs = {make_run("c01", "r1", at(5min), "pf", "fff"),
+            make_run("c01", "r2", at(12min), "pp", "ppf")};
   a.runs[1].results.back().observed = kHostile;
   a.runs[1].results.back().expected = "réponse « OK », pas d'erreur";
-  a.overrides = {Override{"c01", "T1", 3, "Réparé, mais \"à la main\", sans ticket\n<b>gras</b>", "Élodie", at(1h)}};
+  a.overrides = {Override{"c01", "T1", 3, "Réparé, mais \"à la main\", sans ticket\n<b>gras</b>",
+                          "Élodie", at(1h)}};
   a.annotations = {{"c01", "T2", "", kHostile, "Élodie", at(1h)}};
   CandidateInput b;
   b.candidate = "c02";
@@ -134,7 +136,8 @@ TEST(Csv, OneRowPerCandidateAndTaskWithFrenchTextsIntact) {
   EXPECT_EQ(c01_t1[col("sla_s")], "1800");
   EXPECT_EQ(c01_t1[col("sla_breached")], "no");
   EXPECT_EQ(c01_t1[col("competencies")], "C03 C14");
-  EXPECT_EQ(c01_t1[col("override_justification")], "Réparé, mais \"à la main\", sans ticket\n<b>gras</b>");
+  EXPECT_EQ(c01_t1[col("override_justification")],
+            "Réparé, mais \"à la main\", sans ticket\n<b>gras</b>");
   EXPECT_EQ(c01_t1[col("override_who")], "Élodie");
   const auto& c01_t2 = rows[2];
   EXPECT_EQ(c01_t2[col("title_fr")], "Créer la boîte « compta »");
@@ -153,7 +156,11 @@ bool valid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 9;
+    std::size_t n = c < 0x80           ? 0
+                    : (c >> 5) == 0x6  ? 1
+                    : (c >> 4) == 0xE  ? 2
+                    : (c >> 3) == 0x1E ? 3
+                                       : 9;
     if (n == 9 || i + n >= text.size() + (n == 0 ? 1 : 0)) return false;
     std::uint32_t cp = n == 0 ? c : c & (0x3F >> n);
     for (std::size_t k = 1; k <= n; ++k) {
@@ -178,8 +185,10 @@ TEST(Csv, IsUtf8WithTheFrenchTextsByteForByte) {
   EXPECT_TRUE(valid_utf8(*csv));
   EXPECT_EQ(csv->find("\xC3\x83"), std::string::npos);      // "Ã": a double encoding
   EXPECT_EQ(csv->find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
-  for (const std::string& text : {std::string("Cr\xC3\xA9" "er la bo\xC3\xAE" "te \xC2\xAB compta \xC2\xBB"),
-                                 std::string("\xC3\x89lodie"), grades.lab.tasks[0].title.fr}) {
+  for (const std::string& text : {std::string("Cr\xC3\xA9"
+                                              "er la bo\xC3\xAE"
+                                              "te \xC2\xAB compta \xC2\xBB"),
+                                  std::string("\xC3\x89lodie"), grades.lab.tasks[0].title.fr}) {
     EXPECT_NE(csv->find(text), std::string::npos) << text;
   }
   ExportOptions bom;
@@ -187,9 +196,9 @@ TEST(Csv, IsUtf8WithTheFrenchTextsByteForByte) {
   auto with_bom = render_csv(grades, bom);
   ASSERT_TRUE(with_bom.ok());
   EXPECT_EQ(*with_bom, "\xEF\xBB\xBF" + *csv);
-  EXPECT_FALSE(valid_utf8("\xC3"));            // the validator itself: truncated
-  EXPECT_FALSE(valid_utf8("\xC0\xA9"));        // overlong
-  EXPECT_FALSE(valid_utf8("caf\xE9"));         // Latin-1
+  EXPECT_FALSE(valid_utf8("\xC3"));      // the validator itself: truncated
+  EXPECT_FALSE(valid_utf8("\xC0\xA9"));  // overlong
+  EXPECT_FALSE(valid_utf8("caf\xE9"));   // Latin-1
   EXPECT_TRUE(valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
 }
 
@@ -270,7 +279,8 @@ TEST(Json, BadInputSaysWhere) {
   for (const auto& c : cases) {
     auto r = session_input_from_json_text(c.text);
     ASSERT_FALSE(r.ok()) << c.text;
-    EXPECT_NE(r.error().to_string().find(c.message_part), std::string::npos) << r.error().to_string();
+    EXPECT_NE(r.error().to_string().find(c.message_part), std::string::npos)
+        << r.error().to_string();
   }
 }
 
@@ -344,7 +354,8 @@ TEST(Exports, ShowTamperedResultsWithTheirEvidence) {
   auto rows = parse_csv(*csv);
   ASSERT_EQ(rows.size(), 3u);
   auto col = [&](const char* name) {
-    return static_cast<std::size_t>(std::find(csv_columns().begin(), csv_columns().end(), name) - csv_columns().begin());
+    return static_cast<std::size_t>(std::find(csv_columns().begin(), csv_columns().end(), name) -
+                                    csv_columns().begin());
   };
   EXPECT_EQ(rows[1][col("status")], "failed");
   EXPECT_EQ(rows[1][col("tampered")], "yes");
@@ -366,7 +377,8 @@ TEST(Exports, ShowTamperedResultsWithTheirEvidence) {
   for (auto tc : suite.children("testcase")) {
     if (std::string(tc.attribute("name").value()).rfind("T1#", 0) != 0) continue;
     EXPECT_STREQ(tc.child("failure").attribute("type").value(), "tampered");
-    EXPECT_EQ(std::string(tc.child("failure").attribute("message").value()), "tampered: " + evidence);
+    EXPECT_EQ(std::string(tc.child("failure").attribute("message").value()),
+              "tampered: " + evidence);
   }
 
   ExportOptions en;
@@ -411,7 +423,8 @@ TEST(Html, EscapesEveryHostileString) {
   ASSERT_TRUE(html.ok()) << html.error().to_string();
   EXPECT_EQ(html->find("<script"), std::string::npos);
   EXPECT_EQ(html->find("<b>gras"), std::string::npos);
-  EXPECT_NE(html->find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"), std::string::npos);
+  EXPECT_NE(html->find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"),
+            std::string::npos);
   EXPECT_NE(html->find("&lt;b&gt;gras&lt;/b&gt;"), std::string::npos);
   // Self-contained: no outside resource, a CSP that forbids scripts, print rules.
   EXPECT_EQ(html->find("src="), std::string::npos);
@@ -426,10 +439,11 @@ TEST(Html, ShowsTicketsCompetenciesOverridesAndEvidence) {
   o.candidate = "c01";
   auto html = render_html(sample(), o);
   ASSERT_TRUE(html.ok());
-  for (const char* part : {"Rapport d&#39;évaluation", "Les mails n&#39;arrivent plus", "12m00s", "30m00s",
-                           "Intervenir sur un système de messagerie informatique", "C14", "5 / 7",
-                           "Réparé, mais &quot;à la main&quot;, sans ticket", "Élodie", "réponse « OK », pas d&#39;erreur",
-                           "Résultats non figés", "partielle"}) {
+  for (const char* part :
+       {"Rapport d&#39;évaluation", "Les mails n&#39;arrivent plus", "12m00s", "30m00s",
+        "Intervenir sur un système de messagerie informatique", "C14", "5 / 7",
+        "Réparé, mais &quot;à la main&quot;, sans ticket", "Élodie",
+        "réponse « OK », pas d&#39;erreur", "Résultats non figés", "partielle"}) {
     EXPECT_NE(html->find(part), std::string::npos) << part;
   }
   pugi::xml_document doc;  // the markup nests: XHTML-ish parse of the body succeeds
@@ -498,7 +512,8 @@ TEST(Html, WholeSessionHoldsEveryCandidatesSheet) {
     EXPECT_GE(at, previous) << "sheets out of session order";
     previous = at;
   }
-  EXPECT_NE(all->find(".sheet + .sheet { break-before: page; page-break-before: always;"), std::string::npos);
+  EXPECT_NE(all->find(".sheet + .sheet { break-before: page; page-break-before: always;"),
+            std::string::npos);
   EXPECT_NE(all->find("<title>Rapport d"), std::string::npos);
   EXPECT_NE(all->find(g.session), std::string::npos);
   EXPECT_NE(all->find("dépassé"), std::string::npos);  // c02's breached SLA

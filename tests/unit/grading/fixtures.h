@@ -28,14 +28,16 @@ inline LabSpec two_task_lab() {
   t1.sla = 30min;
   t1.points = 4;
   t1.competencies = {"C03", "C14"};
-  t1.checks = {{"mail", "service", "postfix running"}, {"client", "smtp", "mail to bob@ reaches mail"}};
+  t1.checks = {{"mail", "service", "postfix running"},
+               {"client", "smtp", "mail to bob@ reaches mail"}};
   TaskSpec t2;
   t2.id = "T2";
   t2.title = {"Créer la boîte « compta »", "Create the accounting mailbox"};
   t2.priority = lab::Priority::kP4;
   t2.points = 3;
   t2.competencies = {"C14", "C09"};
-  t2.checks = {{"mail", "user", "user compta"}, {"mail", "file", "maildir"}, {"client", "imap", "login"}};
+  t2.checks = {
+      {"mail", "user", "user compta"}, {"mail", "file", "maildir"}, {"client", "imap", "login"}};
   lab.tasks = {t1, t2};
   return lab;
 }
@@ -58,7 +60,7 @@ inline CheckRun make_run(const std::string& candidate, const std::string& run_id
       r.candidate = candidate;
       r.task_id = task;
       r.check_index = i;
-      r.status = statuses[i] == 'p' ? CheckStatus::kPass
+      r.status = statuses[i] == 'p'   ? CheckStatus::kPass
                  : statuses[i] == 'f' ? CheckStatus::kFail
                                       : CheckStatus::kError;
       r.expected = "state ok";

@@ -67,7 +67,8 @@ TEST_P(Scoring, StatusAndPointsComeFromTheLatestRun) {
   const auto& tc = GetParam();
   std::vector<CheckRun> runs;
   for (std::size_t i = 0; i < tc.t2_runs.size(); ++i) {
-    runs.push_back(make_run("c01", "r" + std::to_string(i), at(std::chrono::minutes(5 * (i + 1))), "", tc.t2_runs[i]));
+    runs.push_back(make_run("c01", "r" + std::to_string(i), at(std::chrono::minutes(5 * (i + 1))),
+                            "", tc.t2_runs[i]));
   }
   auto g = grade_one(one_candidate(runs, tc.mode), at(2h));
   const TaskGrade& t2 = *g.task("T2");
@@ -83,15 +84,30 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ScoringCase{"never_run", ScoringMode::kAll, {}, TaskStatus::kNotRun, 0, false},
         ScoringCase{"all_pass", ScoringMode::kAll, {"ppp"}, TaskStatus::kPassed, 3, false},
-        ScoringCase{"one_fails_all_mode", ScoringMode::kAll, {"ppf"}, TaskStatus::kFailed, 0, false},
-        ScoringCase{"error_counts_as_not_passed", ScoringMode::kAll, {"ppe"}, TaskStatus::kFailed, 0, false},
-        ScoringCase{"partial_two_of_three", ScoringMode::kPartial, {"pfp"}, TaskStatus::kPartial, 2, false},
-        ScoringCase{"partial_one_of_three", ScoringMode::kPartial, {"fpe"}, TaskStatus::kPartial, 1, false},
+        ScoringCase{
+            "one_fails_all_mode", ScoringMode::kAll, {"ppf"}, TaskStatus::kFailed, 0, false},
+        ScoringCase{"error_counts_as_not_passed",
+                    ScoringMode::kAll,
+                    {"ppe"},
+                    TaskStatus::kFailed,
+                    0,
+                    false},
+        ScoringCase{
+            "partial_two_of_three", ScoringMode::kPartial, {"pfp"}, TaskStatus::kPartial, 2, false},
+        ScoringCase{
+            "partial_one_of_three", ScoringMode::kPartial, {"fpe"}, TaskStatus::kPartial, 1, false},
         ScoringCase{"partial_none", ScoringMode::kPartial, {"fff"}, TaskStatus::kFailed, 0, false},
         ScoringCase{"partial_all", ScoringMode::kPartial, {"ppp"}, TaskStatus::kPassed, 3, false},
-        ScoringCase{"missing_check_is_an_error", ScoringMode::kPartial, {"pp"}, TaskStatus::kPartial, 2, false},
-        ScoringCase{"fixed_later", ScoringMode::kAll, {"fff", "pfp", "ppp"}, TaskStatus::kPassed, 3, false},
-        ScoringCase{"broken_again", ScoringMode::kAll, {"ppp", "ppf"}, TaskStatus::kFailed, 0, true}),
+        ScoringCase{"missing_check_is_an_error",
+                    ScoringMode::kPartial,
+                    {"pp"},
+                    TaskStatus::kPartial,
+                    2,
+                    false},
+        ScoringCase{
+            "fixed_later", ScoringMode::kAll, {"fff", "pfp", "ppp"}, TaskStatus::kPassed, 3, false},
+        ScoringCase{
+            "broken_again", ScoringMode::kAll, {"ppp", "ppf"}, TaskStatus::kFailed, 0, true}),
     [](const auto& p) { return std::string(p.param.name); });
 
 TEST(Scoring, TaskLevelModeOverridesTheDefault) {
@@ -110,7 +126,8 @@ TEST(Scoring, TamperedResultsNeverCountAsAPass) {
   for (ScoringMode mode : {ScoringMode::kAll, ScoringMode::kPartial}) {
     CheckRun forged = make_run("c01", "r1", at(60s), "pp", "ppp");
     for (auto& r : forged.results) {
-      if (r.task_id == "T2") r.integrity = "decoy file /etc/x9q.conf present: expected fail, agent answered pass";
+      if (r.task_id == "T2")
+        r.integrity = "decoy file /etc/x9q.conf present: expected fail, agent answered pass";
     }
     auto g = grade_one(one_candidate({forged}, mode), at(2h));
     EXPECT_EQ(g.task("T1")->status, TaskStatus::kPassed);
@@ -126,7 +143,8 @@ TEST(Scoring, TamperedResultsNeverCountAsAPass) {
       EXPECT_NE(c.integrity.find("expected fail, agent answered pass"), std::string::npos);
     }
     // An honest run afterwards grades as usual, without the flag.
-    g = grade_one(one_candidate({forged, make_run("c01", "r2", at(120s), "", "ppp")}, mode), at(2h));
+    g = grade_one(one_candidate({forged, make_run("c01", "r2", at(120s), "", "ppp")}, mode),
+                  at(2h));
     EXPECT_EQ(g.task("T2")->status, TaskStatus::kPassed);
     EXPECT_FALSE(g.task("T2")->tampered);
     EXPECT_EQ(g.task("T2")->first_passed_at, at(120s));
@@ -194,7 +212,8 @@ TEST_P(Tickets, TimeToResolveAndSla) {
   const auto& tc = GetParam();
   std::vector<CheckRun> runs;
   for (const auto& [minutes, statuses] : tc.t1_runs) {
-    runs.push_back(make_run("c01", "r" + std::to_string(minutes), at(std::chrono::minutes(minutes)), statuses, ""));
+    runs.push_back(make_run("c01", "r" + std::to_string(minutes), at(std::chrono::minutes(minutes)),
+                            statuses, ""));
   }
   auto g = grade_one(one_candidate(runs), at(std::chrono::minutes(tc.now_minutes)));
   const TaskGrade& t1 = *g.task("T1");
@@ -292,9 +311,9 @@ TEST(Overrides, ReplaceThePointsAndKeepTheJustification) {
                                 make_override("T1", 2.5, at(2h), "Deuxième avis")};
   auto g = grade_one(in, at(3h));
   const TaskGrade& t1 = *g.task("T1");
-  EXPECT_EQ(t1.status, TaskStatus::kFailed);   // the status stays what the checks said
+  EXPECT_EQ(t1.status, TaskStatus::kFailed);  // the status stays what the checks said
   EXPECT_DOUBLE_EQ(t1.computed_points, 0);
-  EXPECT_DOUBLE_EQ(t1.points_earned, 2.5);    // the latest override wins
+  EXPECT_DOUBLE_EQ(t1.points_earned, 2.5);  // the latest override wins
   ASSERT_TRUE(t1.override.has_value());
   EXPECT_EQ(t1.override->justification, "Deuxième avis");
   EXPECT_EQ(t1.override->who, "evaluateur");
@@ -322,7 +341,8 @@ TEST(Overrides, InvalidOnesAreRejectedWithAReason) {
     auto s = validate_override(c.o, lab, std::nullopt);
     ASSERT_FALSE(s.ok()) << c.message_part;
     EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(s.error().to_string().find(c.message_part), std::string::npos) << s.error().to_string();
+    EXPECT_NE(s.error().to_string().find(c.message_part), std::string::npos)
+        << s.error().to_string();
     auto in = one_candidate({});
     in.candidates[0].overrides = {c.o};
     auto g = grade_session(in, catalog(), at(1h));
@@ -428,15 +448,20 @@ TEST(Validation, InconsistentResultsAreErrorsThatSayWhere) {
   } cases[] = {
       {"unknown task", [](SessionInput& in) { in.candidates[0].runs[0].results[0].task_id = "T9"; },
        "unknown task \"T9\""},
-      {"index out of range", [](SessionInput& in) { in.candidates[0].runs[0].results[0].check_index = 2; },
+      {"index out of range",
+       [](SessionInput& in) { in.candidates[0].runs[0].results[0].check_index = 2; },
        "has 2 checks, not a check #2"},
-      {"reported twice", [](SessionInput& in) { in.candidates[0].runs[0].results[1].check_index = 0; },
+      {"reported twice",
+       [](SessionInput& in) { in.candidates[0].runs[0].results[1].check_index = 0; },
        "reported twice"},
-      {"other candidate's run", [](SessionInput& in) { in.candidates[0].runs[0].candidate = "c02"; },
+      {"other candidate's run",
+       [](SessionInput& in) { in.candidates[0].runs[0].candidate = "c02"; },
        "belongs to candidate \"c02\""},
-      {"other candidate's result", [](SessionInput& in) { in.candidates[0].runs[0].results[0].candidate = "c02"; },
+      {"other candidate's result",
+       [](SessionInput& in) { in.candidates[0].runs[0].results[0].candidate = "c02"; },
        "belongs to candidate \"c02\""},
-      {"duplicate run", [](SessionInput& in) { in.candidates[0].runs.push_back(in.candidates[0].runs[0]); },
+      {"duplicate run",
+       [](SessionInput& in) { in.candidates[0].runs.push_back(in.candidates[0].runs[0]); },
        "appears twice"},
       {"duplicate candidate", [](SessionInput& in) { in.candidates.push_back(in.candidates[0]); },
        "candidate \"c01\" appears twice"},
@@ -447,7 +472,8 @@ TEST(Validation, InconsistentResultsAreErrorsThatSayWhere) {
     auto g = grade_session(in, catalog(), at(1h));
     ASSERT_FALSE(g.ok()) << c.name;
     EXPECT_EQ(g.error().code(), ErrorCode::kInvalidArgument) << c.name;
-    EXPECT_NE(g.error().to_string().find(c.message_part), std::string::npos) << c.name << ": " << g.error().to_string();
+    EXPECT_NE(g.error().to_string().find(c.message_part), std::string::npos)
+        << c.name << ": " << g.error().to_string();
   }
 }
 
@@ -456,7 +482,8 @@ TEST(RunsFromResults, GroupsFlatResultsByCandidateAndRun) {
   auto r2 = make_run("c01", "r2", at(5min), "pp", "");
   auto q1 = make_run("c02", "r1", at(7min), "ff", "");  // the same run id for another candidate
   std::vector<CheckResult> flat;
-  for (const auto* run : {&r1, &r2, &q1}) flat.insert(flat.end(), run->results.rbegin(), run->results.rend());
+  for (const auto* run : {&r1, &r2, &q1})
+    flat.insert(flat.end(), run->results.rbegin(), run->results.rend());
   CheckResult loose = r1.results[0];
   loose.result_id = "loose";
   loose.run_id = "";
@@ -611,11 +638,12 @@ TEST(RollUp, EveryCompetencyC01ToC19) {
 
 // Freeze, overrides and partial credit together: what was true at the freeze is what stays.
 TEST(Freeze, OverridesBeforeItApplyRunsAfterItDoNot) {
-  auto in = one_candidate({make_run("c01", "r1", at(5min), "pf", "pff"),
-                           make_run("c01", "r2", at(50min), "pp", "ppp")},
-                          ScoringMode::kPartial);
+  auto in = one_candidate(
+      {make_run("c01", "r1", at(5min), "pf", "pff"), make_run("c01", "r2", at(50min), "pp", "ppp")},
+      ScoringMode::kPartial);
   in.frozen = Freeze{at(40min), "jury"};
-  in.candidates[0].overrides = {make_override("T1", 3, at(30min)), make_override("T2", 3, at(45min))};
+  in.candidates[0].overrides = {make_override("T1", 3, at(30min)),
+                                make_override("T2", 3, at(45min))};
   auto g = grade_one(in, at(3h));
   // T1: partial 1/2 of 4 = 2 computed, overridden to 3 before the freeze.
   EXPECT_DOUBLE_EQ(g.task("T1")->computed_points, 2);

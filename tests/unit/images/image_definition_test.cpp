@@ -23,7 +23,8 @@ cmdline: root=/dev/vda rw
 
 TEST(ImageDefinition, EveryFileInLabsImagesLoads) {
   int seen = 0;
-  for (auto& e : std::filesystem::directory_iterator(std::string(ATELIER_SOURCE_DIR) + "/labs/images")) {
+  for (auto& e :
+       std::filesystem::directory_iterator(std::string(ATELIER_SOURCE_DIR) + "/labs/images")) {
     if (e.path().extension() != ".yaml") continue;
     auto def = load_image_definition(e.path().parent_path().string(), e.path().stem().string());
     ASSERT_TRUE(def.ok()) << def.error().to_string();
@@ -43,7 +44,8 @@ TEST(ImageDefinition, Debian12HasWhatGuestsNeed) {
   }
   for (const char* m : {"virtio_pci", "virtio_blk", "ext4"}) {
     EXPECT_NE(std::find(def->initrd_modules.begin(), def->initrd_modules.end(), m),
-              def->initrd_modules.end()) << m;
+              def->initrd_modules.end())
+        << m;
   }
   EXPECT_EQ(def->size_bytes, 2ull << 30);
 }
@@ -75,15 +77,19 @@ TEST(ImageDefinition, RejectsBadInputWithPosition) {
       {"bad size", replace("size: 1GiB", "size: lots"), "tiny.yaml:7:7: size: expected a size"},
       {"small size", replace("size: 1GiB", "size: 1MiB"), "tiny.yaml:7:7: size: at least 256MiB"},
       {"bad name", replace("image: tiny", "image: Tiny!"), "tiny.yaml:1:8: image: expected a name"},
-      {"bad package", replace("udev]", "'rm -rf'] "), "tiny.yaml:4:26: packages: 'rm -rf' is not a Debian package name"},
+      {"bad package", replace("udev]", "'rm -rf'] "),
+       "tiny.yaml:4:26: packages: 'rm -rf' is not a Debian package name"},
       {"duplicate", replace("udev]", "udev, udev]"), "packages: 'udev' twice"},
       {"bad mirror", replace("http://deb.debian.org/debian", "ftp://x"), "tiny.yaml:3:9: mirror:"},
       {"missing", "image: tiny\n", "missing key(s): suite mirror kernel size cmdline"},
       {"not a map", "- a\n", "expected a mapping"},
       {"bad yaml", "image: [\n", "not valid YAML"},
-      {"list expected", replace("[systemd-sysv, udev]", "udev"), "tiny.yaml:4:11: packages: expected a list"},
-      {"bad apt package", base + "apt_packages: [postgresql, 'a b']\n", "tiny.yaml:9:28: apt_packages: 'a b' is not a Debian package name"},
-      {"bad unit", base + "disabled_units: [postgresql]\n", "tiny.yaml:9:18: disabled_units: 'postgresql' is not a systemd unit name"},
+      {"list expected", replace("[systemd-sysv, udev]", "udev"),
+       "tiny.yaml:4:11: packages: expected a list"},
+      {"bad apt package", base + "apt_packages: [postgresql, 'a b']\n",
+       "tiny.yaml:9:28: apt_packages: 'a b' is not a Debian package name"},
+      {"bad unit", base + "disabled_units: [postgresql]\n",
+       "tiny.yaml:9:18: disabled_units: 'postgresql' is not a systemd unit name"},
   };
   for (const auto& c : cases) {
     auto def = parse_image_definition(c.yaml, "tiny.yaml");
@@ -95,7 +101,8 @@ TEST(ImageDefinition, RejectsBadInputWithPosition) {
 }
 
 TEST(ImageDefinition, FileNameMustMatchTheImageKey) {
-  auto def = load_image_definition(std::string(ATELIER_SOURCE_DIR) + "/labs/images", "no-such-image");
+  auto def =
+      load_image_definition(std::string(ATELIER_SOURCE_DIR) + "/labs/images", "no-such-image");
   ASSERT_FALSE(def.ok());
   EXPECT_EQ(def.error().code(), ErrorCode::kNotFound);
   auto bad = load_image_definition("/tmp", "../etc/passwd");
@@ -105,8 +112,8 @@ TEST(ImageDefinition, FileNameMustMatchTheImageKey) {
 
 TEST(ParseSize, Table) {
   const std::pair<const char*, std::uint64_t> ok[] = {
-      {"1024", 1024}, {"1K", 1024}, {"2KiB", 2048}, {"512MiB", 512ull << 20}, {"2G", 2ull << 30},
-      {" 3GiB ", 3ull << 30}, {"1TiB", 1ull << 40}};
+      {"1024", 1024},     {"1K", 1024},           {"2KiB", 2048},      {"512MiB", 512ull << 20},
+      {"2G", 2ull << 30}, {" 3GiB ", 3ull << 30}, {"1TiB", 1ull << 40}};
   for (auto [text, bytes] : ok) {
     auto r = parse_size(text);
     ASSERT_TRUE(r.ok()) << text;
@@ -159,8 +166,10 @@ TEST(ImageDefinition, RoleImageParsesAptPackagesAndDisabledUnits) {
                                     "role.yaml");
   ASSERT_TRUE(def.ok()) << def.error().to_string();
   EXPECT_EQ(def->apt_packages, (std::vector<std::string>{"postgresql", "mariadb-server"}));
-  EXPECT_EQ(def->disabled_units, (std::vector<std::string>{"postgresql.service", "mariadb.service"}));
-  EXPECT_NE(canonical_text(*def).find("apt_packages=postgresql,mariadb-server\n"), std::string::npos);
+  EXPECT_EQ(def->disabled_units,
+            (std::vector<std::string>{"postgresql.service", "mariadb.service"}));
+  EXPECT_NE(canonical_text(*def).find("apt_packages=postgresql,mariadb-server\n"),
+            std::string::npos);
   // Without them, the canonical text (and so every cached image's hash) is what it was.
   auto plain = parse_image_definition(kMinimal, "plain.yaml");
   EXPECT_EQ(canonical_text(*plain).find("apt_packages"), std::string::npos);

@@ -53,7 +53,8 @@ TEST(RenderSeed, HasNoCloudAndAtelierFiles) {
             "5a:7e:00:00:00:01 10.10.0.1/24\n"
             "5a:7e:00:00:00:02 10.20.0.1/24,10.20.1.1/24 10.20.0.254\n"
             "5a:7e:00:00:00:03 -\n");
-  EXPECT_EQ(m["atelier/authorized_keys"], "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2 candidate@c01\n");
+  EXPECT_EQ(m["atelier/authorized_keys"],
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2 candidate@c01\n");
   EXPECT_EQ(m["network-config"],
             "version: 2\nethernets:\n"
             "  nic0:\n    match:\n      macaddress: \"5a:7e:00:00:00:01\"\n"
@@ -64,7 +65,8 @@ TEST(RenderSeed, HasNoCloudAndAtelierFiles) {
             "  nic2:\n    match:\n      macaddress: \"5a:7e:00:00:00:03\"\n"
             "    dhcp4: false\n    dhcp6: false\n");
   EXPECT_EQ(m["user-data"].rfind("#cloud-config\n", 0), 0u);
-  EXPECT_NE(m["user-data"].find("password: \"it's a \\\"pass\\\" $HOME `x` \\\\\""), std::string::npos)
+  EXPECT_NE(m["user-data"].find("password: \"it's a \\\"pass\\\" $HOME `x` \\\\\""),
+            std::string::npos)
       << m["user-data"];
 }
 
@@ -79,8 +81,9 @@ TEST(RenderSeed, HostEnvSurvivesARealShell) {
                 "\"$ATELIER_AGENT_ARGS\""},
        .stdin_data = env});
   ASSERT_TRUE(r.ok()) << r.error().to_string();
-  EXPECT_EQ(r->out, sample().root_password + "|router|s1-c01-router-1|c01|--port "
-                                             "/dev/virtio-ports/org.atelier.agent.0 --session s1\n");
+  EXPECT_EQ(r->out, sample().root_password +
+                        "|router|s1-c01-router-1|c01|--port "
+                        "/dev/virtio-ports/org.atelier.agent.0 --session s1\n");
 }
 
 TEST(ShellQuote, Table) {
@@ -101,15 +104,20 @@ TEST(RenderSeed, RejectsBadSpecsNamingTheField) {
       {"empty hostname", [](SeedSpec& s) { s.hostname = ""; }, "hostname ''"},
       {"instance id", [](SeedSpec& s) { s.instance_id = "a b"; }, "instance_id 'a b'"},
       {"mac", [](SeedSpec& s) { s.nics[0].mac = "5A:7E:00:00:00:01"; }, "nic 0: MAC '5A:7E"},
-      {"duplicate mac", [](SeedSpec& s) { s.nics[1].mac = s.nics[0].mac; }, "nic 1: MAC 5a:7e:00:00:00:01 used twice"},
-      {"cidr", [](SeedSpec& s) { s.nics[0].addresses = {"10.10.0.1"}; }, "nic 0: address '10.10.0.1'"},
-      {"octet", [](SeedSpec& s) { s.nics[0].addresses = {"10.10.0.256/24"}; }, "address '10.10.0.256/24'"},
-      {"prefix", [](SeedSpec& s) { s.nics[0].addresses = {"10.10.0.1/33"}; }, "address '10.10.0.1/33'"},
+      {"duplicate mac", [](SeedSpec& s) { s.nics[1].mac = s.nics[0].mac; },
+       "nic 1: MAC 5a:7e:00:00:00:01 used twice"},
+      {"cidr", [](SeedSpec& s) { s.nics[0].addresses = {"10.10.0.1"}; },
+       "nic 0: address '10.10.0.1'"},
+      {"octet", [](SeedSpec& s) { s.nics[0].addresses = {"10.10.0.256/24"}; },
+       "address '10.10.0.256/24'"},
+      {"prefix", [](SeedSpec& s) { s.nics[0].addresses = {"10.10.0.1/33"}; },
+       "address '10.10.0.1/33'"},
       {"gateway", [](SeedSpec& s) { s.nics[1].gateway = "gw"; }, "nic 1: gateway 'gw'"},
       {"password", [](SeedSpec& s) { s.root_password = "a\nb"; }, "root_password"},
       {"key", [](SeedSpec& s) { s.authorized_keys = {"not a key"}; }, "authorized key 'not a key"},
       {"agent arg", [](SeedSpec& s) { s.agent_args = {"a b"}; }, "agent argument 'a b'"},
-      {"agent arg $", [](SeedSpec& s) { s.agent_args = {"$(reboot)"}; }, "agent argument '$(reboot)'"},
+      {"agent arg $", [](SeedSpec& s) { s.agent_args = {"$(reboot)"}; },
+       "agent argument '$(reboot)'"},
       {"identity", [](SeedSpec& s) { s.candidate = ""; }, "agent identity ''"},
   };
   for (const auto& c : cases) {
@@ -144,8 +152,8 @@ class SeedDisk : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string mtype(const std::string& image, const std::string& path) {
-    auto r = process::run_checked({.argv = {"mtype", "-i", image, "::" + path},
-                                   .env = {"MTOOLS_SKIP_CHECK=1"}});
+    auto r = process::run_checked(
+        {.argv = {"mtype", "-i", image, "::" + path}, .env = {"MTOOLS_SKIP_CHECK=1"}});
     EXPECT_TRUE(r.ok()) << r.error().to_string();
     return r.ok() ? r->out : "";
   }
@@ -167,8 +175,8 @@ TEST_F(SeedDisk, WritesAFatDiskLabelledCidataWithEveryFile) {
   auto type = process::run_checked({.argv = {"blkid", "-p", "-o", "value", "-s", "TYPE", out}});
   ASSERT_TRUE(type.ok());
   EXPECT_EQ(type->out, "vfat\n");
-  auto listing = process::run_checked({.argv = {"mdir", "-i", out, "-b", "::atelier"},
-                                       .env = {"MTOOLS_SKIP_CHECK=1"}});
+  auto listing = process::run_checked(
+      {.argv = {"mdir", "-i", out, "-b", "::atelier"}, .env = {"MTOOLS_SKIP_CHECK=1"}});
   ASSERT_TRUE(listing.ok());
   EXPECT_NE(listing->out.find("atelier-agent"), std::string::npos);
   EXPECT_EQ(fs::status(out).permissions() & fs::perms::all,
@@ -215,7 +223,8 @@ TEST(GuestFiles, MachineIdIsEmptyAndUnitsAreEnabled) {
     }
   }
   const auto& units = baked_enabled_units();
-  for (const char* u : {"atelier-firstboot.service", "atelier-agent.service", "systemd-networkd.service"}) {
+  for (const char* u :
+       {"atelier-firstboot.service", "atelier-agent.service", "systemd-networkd.service"}) {
     EXPECT_NE(std::find(units.begin(), units.end(), u), units.end()) << u;
   }
 }

@@ -24,7 +24,8 @@ std::vector<std::string> corpus_cases(const std::filesystem::path& dir) {
 
 std::string relative_output(const std::string& text, const std::string& prefix) {
   std::string out = text;
-  for (std::size_t pos; (pos = out.find(prefix)) != std::string::npos;) out.erase(pos, prefix.size());
+  for (std::size_t pos; (pos = out.find(prefix)) != std::string::npos;)
+    out.erase(pos, prefix.size());
   return out;
 }
 
@@ -115,12 +116,14 @@ TEST(CheckFileCorpus, BrokenFilesGiveTheirErrors) {
        "resolved for a candidate, write the value itself\n"},
       {"no-checks-key.yaml",
        "no-checks-key.yaml:2:1: error: missing 'checks' in the check file\n"
-       "no-checks-key.yaml:2:1: error: unknown key 'chekcs' in the check file; did you mean 'checks'?\n"},
+       "no-checks-key.yaml:2:1: error: unknown key 'chekcs' in the check file; did you mean "
+       "'checks'?\n"},
       {"unknown-kind.yaml",
        "unknown-kind.yaml:2:3: error: unknown key 'fiel' in a check; did you mean 'file'?\n"
        "unknown-kind.yaml:3:16: error: 'port': expected a port number from 1 to 65535, got '0'\n"},
       {"scalar.yaml",
-       "scalar.yaml:2:1: error: expected a list of checks, or a map {checks: [...]}, got 'just a string'\n"},
+       "scalar.yaml:2:1: error: expected a list of checks, or a map {checks: [...]}, got 'just a "
+       "string'\n"},
   };
   for (const auto& c : cases) {
     auto path = corpus_dir() / "checkfiles" / c.file;

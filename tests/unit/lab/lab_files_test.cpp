@@ -63,13 +63,16 @@ TEST_F(LabFilesTest, ATicketLinkedOutOfTheFolderIsRefusedWithItsPath) {
   auto report = load();
   ASSERT_FALSE(report.ok());
   std::string text = report.to_string();
-  EXPECT_NE(text.find("ticket text 'tickets/T1.en.md' leads out of the lab folder"), std::string::npos) << text;
+  EXPECT_NE(text.find("ticket text 'tickets/T1.en.md' leads out of the lab folder"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(text.find("root:"), std::string::npos);
 }
 
 TEST_F(LabFilesTest, ARelativeLinkOutAndALinkedFolderAreRefusedToo) {
   fs::create_symlink("../../secret", lab_ / "tickets/T1.en.md");
-  EXPECT_EQ(read_file_beneath(lab_, "tickets/T1.en.md").error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(read_file_beneath(lab_, "tickets/T1.en.md").error().code(),
+            ErrorCode::kPermissionDenied);
   fs::create_directories(root_ / "elsewhere");
   std::ofstream(root_ / "elsewhere/x.md") << "x";
   fs::create_symlink(root_ / "elsewhere", lab_ / "linked");

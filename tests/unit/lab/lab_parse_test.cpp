@@ -20,10 +20,21 @@ TEST(ParseDuration, Table) {
     std::optional<std::chrono::milliseconds> want;
   };
   const Case cases[] = {
-      {"2h", 2h},       {"30m", 30min},   {"1h30m", 90min}, {"45s", 45s},    {"500ms", 500ms},
-      {"1h0m5s", 3605s}, {"", std::nullopt}, {"30", std::nullopt}, {"m", std::nullopt},
-      {"30m1h", std::nullopt}, {"1h1h", std::nullopt}, {"2 h", std::nullopt}, {"-5m", std::nullopt},
-      {"1d", std::nullopt}, {"1234567890h", std::nullopt},
+      {"2h", 2h},
+      {"30m", 30min},
+      {"1h30m", 90min},
+      {"45s", 45s},
+      {"500ms", 500ms},
+      {"1h0m5s", 3605s},
+      {"", std::nullopt},
+      {"30", std::nullopt},
+      {"m", std::nullopt},
+      {"30m1h", std::nullopt},
+      {"1h1h", std::nullopt},
+      {"2 h", std::nullopt},
+      {"-5m", std::nullopt},
+      {"1d", std::nullopt},
+      {"1234567890h", std::nullopt},
   };
   for (const auto& c : cases) EXPECT_EQ(parse_duration(c.text), c.want) << c.text;
 }
@@ -34,9 +45,17 @@ TEST(ParseSize, Table) {
     std::optional<std::uint64_t> want;
   };
   const Case cases[] = {
-      {"512MiB", 512 * kMiB}, {"1GiB", 1024 * kMiB}, {"64KiB", 64 * 1024}, {"1TiB", 1024 * 1024 * kMiB},
-      {"4096", 4096},         {"10B", 10},           {"512MB", std::nullopt}, {"1.5GiB", std::nullopt},
-      {"", std::nullopt},     {"GiB", std::nullopt}, {"99999999999999TiB", std::nullopt},
+      {"512MiB", 512 * kMiB},
+      {"1GiB", 1024 * kMiB},
+      {"64KiB", 64 * 1024},
+      {"1TiB", 1024 * 1024 * kMiB},
+      {"4096", 4096},
+      {"10B", 10},
+      {"512MB", std::nullopt},
+      {"1.5GiB", std::nullopt},
+      {"", std::nullopt},
+      {"GiB", std::nullopt},
+      {"99999999999999TiB", std::nullopt},
   };
   for (const auto& c : cases) EXPECT_EQ(parse_size(c.text), c.want) << c.text;
 }
@@ -44,7 +63,8 @@ TEST(ParseSize, Table) {
 TEST(Ipv4, AddressTable) {
   EXPECT_EQ(Ipv4Address::parse("10.10.0.5")->bits, 0x0A0A0005u);
   EXPECT_EQ(Ipv4Address::parse("255.255.255.255")->to_string(), "255.255.255.255");
-  for (const char* bad : {"10.10.0", "10.10.0.256", "10.010.0.1", "a.b.c.d", "1.2.3.4 ", "", "1..2.3"}) {
+  for (const char* bad :
+       {"10.10.0", "10.10.0.256", "10.010.0.1", "a.b.c.d", "1.2.3.4 ", "", "1..2.3"}) {
     EXPECT_FALSE(Ipv4Address::parse(bad)) << bad;
   }
 }
@@ -142,7 +162,8 @@ TEST(LabParse, EveryField) {
   EXPECT_EQ(lab.competencies, (std::vector<std::string>{"EPREUVE", "C07"}));
   EXPECT_EQ(lab.duration, 90min);
   ASSERT_EQ(lab.variables.size(), 3u);
-  EXPECT_EQ(std::get<ChoiceVariable>(lab.variables[0].kind).values, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(std::get<ChoiceVariable>(lab.variables[0].kind).values,
+            (std::vector<std::string>{"alice", "bob"}));
   EXPECT_EQ(std::get<PasswordVariable>(lab.variables[1].kind).length, 16);
   EXPECT_EQ(std::get<RangeVariable>(lab.variables[2].kind).min, 2000);
   EXPECT_EQ(std::get<RangeVariable>(lab.variables[2].kind).max, 2999);
@@ -258,7 +279,8 @@ TEST(CheckParse, EveryKindAndField) {
   const auto& file = std::get<checks::FileCheck>(report.checks[0].kind);
   EXPECT_EQ(file.mode, "0644");
   EXPECT_EQ(file.group, "adm");
-  EXPECT_EQ(std::get<checks::ServiceCheck>(report.checks[2].kind).state, checks::ServiceState::kStopped);
+  EXPECT_EQ(std::get<checks::ServiceCheck>(report.checks[2].kind).state,
+            checks::ServiceState::kStopped);
   EXPECT_EQ(std::get<checks::UserCheck>(report.checks[3].kind).groups.size(), 2u);
   EXPECT_EQ(std::get<checks::PortCheck>(report.checks[6].kind).protocol, checks::Transport::kUdp);
   EXPECT_EQ(std::get<checks::CommandCheck>(report.checks[10].kind).exit_code, 3);
@@ -289,22 +311,39 @@ TEST(CheckParse, FieldErrorsTable) {
     const char* expected;
   };
   const Case cases[] = {
-      {"- {file: {path: /x, exists: perhaps}}", "c.yaml:1:29: error: 'exists': expected true or false, got 'perhaps'\n"},
-      {"- {user: {name: bob, groups: adm}}", "c.yaml:1:30: error: 'groups': expected a list of strings, got 'adm'\n"},
-      {"- {command: {run: x, exit_code: 300}}", "c.yaml:1:33: error: 'exit_code': expected 0 to 255\n"},
-      {"- {firewall: {table: t, policy: deny, chain: c}}", "c.yaml:1:33: error: 'policy': expected accept or drop, got 'deny'\n"},
-      {"- {firewall: {table: t, policy: drop}}", "c.yaml:1:33: error: 'policy' needs 'chain': the chain whose policy it is\n"},
-      {"- {route: {destination: 10.0.0.1/8}}", "c.yaml:1:25: error: 'destination': expected \"default\" or a network like 10.20.0.0/24, got '10.0.0.1/8'\n"},
-      {"- {interface: {name: e, address: 10.0.0.5}}", "c.yaml:1:34: error: 'address': expected an address with its prefix like 10.10.0.5/24, got '10.0.0.5'\n"},
-      {"- {ldap: {url: ldap://x, base: b, value: v}}", "c.yaml:1:42: error: 'value' needs 'attribute': the attribute that must have it\n"},
-      {"- {http: {url: 'http://x', status: 42}}", "c.yaml:1:36: error: 'status': expected an HTTP status 100 to 599\n"},
+      {"- {file: {path: /x, exists: perhaps}}",
+       "c.yaml:1:29: error: 'exists': expected true or false, got 'perhaps'\n"},
+      {"- {user: {name: bob, groups: adm}}",
+       "c.yaml:1:30: error: 'groups': expected a list of strings, got 'adm'\n"},
+      {"- {command: {run: x, exit_code: 300}}",
+       "c.yaml:1:33: error: 'exit_code': expected 0 to 255\n"},
+      {"- {firewall: {table: t, policy: deny, chain: c}}",
+       "c.yaml:1:33: error: 'policy': expected accept or drop, got 'deny'\n"},
+      {"- {firewall: {table: t, policy: drop}}",
+       "c.yaml:1:33: error: 'policy' needs 'chain': the chain whose policy it is\n"},
+      {"- {route: {destination: 10.0.0.1/8}}",
+       "c.yaml:1:25: error: 'destination': expected \"default\" or a network like 10.20.0.0/24, "
+       "got '10.0.0.1/8'\n"},
+      {"- {interface: {name: e, address: 10.0.0.5}}",
+       "c.yaml:1:34: error: 'address': expected an address with its prefix like 10.10.0.5/24, got "
+       "'10.0.0.5'\n"},
+      {"- {ldap: {url: ldap://x, base: b, value: v}}",
+       "c.yaml:1:42: error: 'value' needs 'attribute': the attribute that must have it\n"},
+      {"- {http: {url: 'http://x', status: 42}}",
+       "c.yaml:1:36: error: 'status': expected an HTTP status 100 to 599\n"},
       {"- {ping: {host: x, count: 0}}", "c.yaml:1:27: error: 'count': expected 1 to 100\n"},
-      {"- {disk_free: {path: /, min_free_percent: 120}}", "c.yaml:1:43: error: 'min_free_percent': expected 0 to 100\n"},
-      {"- {file: {path: /x, sha256: abc}}", "c.yaml:1:29: error: 'sha256': expected 64 lowercase hex digits\n"},
-      {"- {service: {name: x}, timeout: 0s}", "c.yaml:1:33: error: 'timeout': expected a duration above zero\n"},
-      {"- {sql: {engine: oracle, host: h, user: u, database: d, query: q}}", "c.yaml:1:18: error: 'engine': expected one of postgresql, mariadb, got 'oracle'\n"},
-      {"- {flow: {to: x, port: 22, protocol: icmp}}", "c.yaml:1:38: error: 'protocol': expected one of tcp, udp, got 'icmp'\n"},
-      {"- {dns: {server: s, name: n, expect: [[a]]}}", "c.yaml:1:39: error: expected a string, got a list\n"},
+      {"- {disk_free: {path: /, min_free_percent: 120}}",
+       "c.yaml:1:43: error: 'min_free_percent': expected 0 to 100\n"},
+      {"- {file: {path: /x, sha256: abc}}",
+       "c.yaml:1:29: error: 'sha256': expected 64 lowercase hex digits\n"},
+      {"- {service: {name: x}, timeout: 0s}",
+       "c.yaml:1:33: error: 'timeout': expected a duration above zero\n"},
+      {"- {sql: {engine: oracle, host: h, user: u, database: d, query: q}}",
+       "c.yaml:1:18: error: 'engine': expected one of postgresql, mariadb, got 'oracle'\n"},
+      {"- {flow: {to: x, port: 22, protocol: icmp}}",
+       "c.yaml:1:38: error: 'protocol': expected one of tcp, udp, got 'icmp'\n"},
+      {"- {dns: {server: s, name: n, expect: [[a]]}}",
+       "c.yaml:1:39: error: expected a string, got a list\n"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(parse_check_file_report(c.yaml, "c.yaml").to_string(), c.expected) << c.yaml;
@@ -319,25 +358,26 @@ TEST(LabParse, BuiltinTemplates) {
                          "network.lan.cidr", "network.dmz.netmask", "network.dmz.prefix"}) {
     EXPECT_TRUE(is_builtin_template(lab, ok)) << ok;
   }
-  for (const char* bad : {"host.router.ip.wan", "host.nobody.ip", "network.wan.cidr", "network.lan.gateway",
-                          "host.router", "user"}) {
+  for (const char* bad : {"host.router.ip.wan", "host.nobody.ip", "network.wan.cidr",
+                          "network.lan.gateway", "host.router", "user"}) {
     EXPECT_FALSE(is_builtin_template(lab, bad)) << bad;
   }
 }
 
 TEST(LabParse, NeverThrowsOnOddInput) {
-  for (const char* text : {"", "---", "[", "{", "lab: [", "? a\n: b", "*x", "&a [*a]", "!!binary x",
-                           "lab: x\nhosts: {a: {nics: {lan: [1]}}}", "tasks: [{checks: [{file: ~}]}]",
-                           "\t", "a: b\n a: c", "%YAML 1.2\n---\nx", "lab: {{x}}", ", a", "a: 1\n---\n, b"}) {
+  for (const char* text :
+       {"", "---", "[", "{", "lab: [", "? a\n: b", "*x", "&a [*a]", "!!binary x",
+        "lab: x\nhosts: {a: {nics: {lan: [1]}}}", "tasks: [{checks: [{file: ~}]}]", "\t",
+        "a: b\n a: c", "%YAML 1.2\n---\nx", "lab: {{x}}", ", a", "a: 1\n---\n, b"}) {
     auto report = parse_only(text);
     EXPECT_FALSE(report.ok()) << text;
     EXPECT_FALSE(report.diagnostics.empty()) << text;
   }
 }
 
-
 TEST(LabParse, AliasBombsAndCyclesAreBounded) {
-  std::string bomb = "lab: x\nhosts:\n  h:\n    vars:\n      a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  std::string bomb =
+      "lab: x\nhosts:\n  h:\n    vars:\n      a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i < 8; ++i) {
     bomb += "      a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
     for (int j = 0; j < 10; ++j) bomb += (j ? ", *a" : "*a") + std::to_string(i - 1);
@@ -346,12 +386,12 @@ TEST(LabParse, AliasBombsAndCyclesAreBounded) {
   auto start = std::chrono::steady_clock::now();
   auto report = parse_only(bomb);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
-  EXPECT_NE(report.to_string().find("more than 100000 values in recipe arguments"), std::string::npos)
+  EXPECT_NE(report.to_string().find("more than 100000 values in recipe arguments"),
+            std::string::npos)
       << report.to_string();
   auto cycle = parse_only("lab: x\nhosts:\n  h:\n    vars: &v {self: *v}\n");
   EXPECT_FALSE(cycle.ok());
 }
-
 
 // Issue 19: std::regex recursed once per character, so a 30,000-character lab id or a recipe
 // name of "a/" x 100,000 crashed the validator (and atelierd). Now: a clear diagnostic, at the
@@ -397,7 +437,8 @@ TEST(LabParse, LongRecipeNameIsRefusedNotCrashed) {
 TEST(LabNames, ScannersMatchTheOldGrammar) {
   EXPECT_TRUE(is_recipe_name("incidents/fw-closed"));
   EXPECT_TRUE(is_recipe_name("a_b-c"));
-  for (const char* bad : {"", "/a", "a/", "a//b", "A/b", "a.yaml", "a b"}) EXPECT_FALSE(is_recipe_name(bad)) << bad;
+  for (const char* bad : {"", "/a", "a/", "a//b", "A/b", "a.yaml", "a b"})
+    EXPECT_FALSE(is_recipe_name(bad)) << bad;
   EXPECT_TRUE(is_host_name("router-1"));
   EXPECT_FALSE(is_host_name("1router"));
   EXPECT_FALSE(is_host_name(std::string(33, 'a')));
@@ -408,7 +449,8 @@ TEST(LabNames, ScannersMatchTheOldGrammar) {
   EXPECT_TRUE(is_lab_id("base-de-donnees"));
   EXPECT_FALSE(is_lab_id("Base"));
   EXPECT_TRUE(is_recipe_id("0web_server-2"));
-  for (const char* bad : {"", "-web", "_web", "Web", "web/x", "web.yaml"}) EXPECT_FALSE(is_recipe_id(bad)) << bad;
+  for (const char* bad : {"", "-web", "_web", "Web", "web/x", "web.yaml"})
+    EXPECT_FALSE(is_recipe_id(bad)) << bad;
   EXPECT_FALSE(is_recipe_id(std::string(30000, 'a')));
 }
 

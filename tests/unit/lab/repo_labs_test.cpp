@@ -65,14 +65,16 @@ TEST(RepoLabs, EveryRecipeIsYaml) {
 
 TEST(RepoLabs, DemoLabLoadTime) {
   auto file = source_dir() / "labs/demo/lab.yaml";
-  ASSERT_TRUE(load_lab(file, LoadOptions{source_dir() / "ansible-free-recipes/recipes"}).ok());  // warm the file cache and the competency table
+  ASSERT_TRUE(load_lab(file, LoadOptions{source_dir() / "ansible-free-recipes/recipes"})
+                  .ok());  // warm the file cache and the competency table
   constexpr int kRuns = 50;
   auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < kRuns; ++i) ASSERT_TRUE(load_lab(file, LoadOptions{source_dir() / "ansible-free-recipes/recipes"}).ok());
+  for (int i = 0; i < kRuns; ++i)
+    ASSERT_TRUE(load_lab(file, LoadOptions{source_dir() / "ansible-free-recipes/recipes"}).ok());
   auto per_load = (std::chrono::steady_clock::now() - start) / kRuns;
   std::cout << "[ measure ] load+validate labs/demo/lab.yaml: "
-            << std::chrono::duration<double, std::milli>(per_load).count() << " ms per load (mean of "
-            << kRuns << ")\n";
+            << std::chrono::duration<double, std::milli>(per_load).count()
+            << " ms per load (mean of " << kRuns << ")\n";
 }
 
 }  // namespace

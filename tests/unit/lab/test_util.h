@@ -8,8 +8,12 @@
 
 namespace atelier::lab::testing {
 
-inline std::filesystem::path source_dir() { return ATELIER_SOURCE_DIR; }
-inline std::filesystem::path corpus_dir() { return source_dir() / "tests/unit/lab/corpus"; }
+inline std::filesystem::path source_dir() {
+  return ATELIER_SOURCE_DIR;
+}
+inline std::filesystem::path corpus_dir() {
+  return source_dir() / "tests/unit/lab/corpus";
+}
 
 using test_support::read_text;
 

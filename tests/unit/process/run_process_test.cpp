@@ -55,8 +55,8 @@ TEST(RunProcess, TimeoutKillsTheWholeProcessGroup) {
   std::string marker = "/tmp/atelier-run-process-test-" + std::to_string(::getpid());
   auto start = std::chrono::steady_clock::now();
   // The grandchild would write the marker after 2 s if it survived the kill.
-  auto r = run_process({.argv = {"sh", "-c", "(sleep 2; touch " + marker + ") & sleep 30"},
-                        .timeout = 300ms});
+  auto r = run_process(
+      {.argv = {"sh", "-c", "(sleep 2; touch " + marker + ") & sleep 30"}, .timeout = 300ms});
   auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kTimeout);
@@ -77,7 +77,8 @@ TEST(RunProcess, MissingWorkingDirectoryIsAnIoErrorNamingIt) {
   auto r = run_process({.argv = {"pwd"}, .cwd = "/atelier-no-such-directory"});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kIo);
-  EXPECT_NE(r.error().message().find("/atelier-no-such-directory"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("/atelier-no-such-directory"), std::string::npos)
+      << r.error().message();
 }
 
 // The child starts with no blocked signal even when the caller blocks some (lab prove does).

@@ -54,8 +54,11 @@ TEST(NetworkXml, IsolatedWithBridgeAndOwner) {
     EXPECT_EQ(count(doc, "/network/dns"), 0u);
     EXPECT_EQ(count(doc, "/network/uuid"), 0u);
     // XPath hides xmlns attributes; read it from the DOM.
-    EXPECT_EQ(std::string(doc.child("network").child("metadata").child("atelier:owner")
-                              .attribute("xmlns:atelier").value()),
+    EXPECT_EQ(std::string(doc.child("network")
+                              .child("metadata")
+                              .child("atelier:owner")
+                              .attribute("xmlns:atelier")
+                              .value()),
               std::string(kMetadataNamespace));
     EXPECT_EQ(at(doc, "/network/metadata/atelier:owner/@kind"), "network");
     EXPECT_EQ(at(doc, "/network/metadata/atelier:owner/@session"), "s1");
@@ -161,7 +164,9 @@ TEST(DomainXml, Variants) {
         {"/domain/os/cmdline", "root=/dev/vda console=ttyS0"},
         {"/domain/os/boot", "<absent>"}}},
       {"kernel without initrd",
-       [](DomainSpec& s) { s.kernel = KernelBoot{"/img/vmlinuz", "", "root=/dev/vda"}; },
+       [](DomainSpec& s) {
+         s.kernel = KernelBoot{"/img/vmlinuz", "", "root=/dev/vda"};
+       },
        DomainType::kQemu,
        {{"/domain/os/initrd", "<absent>"}}},
       {"markup in values is escaped, not interpreted",
@@ -195,11 +200,15 @@ TEST(DomainXml, Variants) {
         {"/domain/devices/serial/source", "<absent>"},
         {"/domain/devices/console/target/@type", "serial"}}},
       {"console on a pty",
-       [](DomainSpec& s) { s.console = {SerialConsole::Kind::kPty, ""}; },
+       [](DomainSpec& s) {
+         s.console = {SerialConsole::Kind::kPty, ""};
+       },
        DomainType::kQemu,
        {{"/domain/devices/serial/@type", "pty"}, {"/domain/devices/serial/source", "<absent>"}}},
       {"no console",
-       [](DomainSpec& s) { s.console = {SerialConsole::Kind::kNone, ""}; },
+       [](DomainSpec& s) {
+         s.console = {SerialConsole::Kind::kNone, ""};
+       },
        DomainType::kQemu,
        {{"/domain/devices/serial", "<absent>"}, {"/domain/devices/console", "<absent>"}}},
       {"no agent channel",

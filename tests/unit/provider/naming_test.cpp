@@ -19,10 +19,10 @@ TEST(Naming, ValidatesIds) {
       {{"s1", "c03", "web-01"}, true},
       {{"exam_2026", "alice_m", "db"}, true},
       {{"", "c03", "lan"}, false},
-      {{"s-1", "c03", "lan"}, false},      // '-' would make names ambiguous
+      {{"s-1", "c03", "lan"}, false},  // '-' would make names ambiguous
       {{"s1", "c-03", "lan"}, false},
-      {{"S1", "c03", "lan"}, false},       // upper case
-      {{"s1", "c03", "-lan"}, false},      // must start with a letter or digit
+      {{"S1", "c03", "lan"}, false},   // upper case
+      {{"s1", "c03", "-lan"}, false},  // must start with a letter or digit
       {{"s1", "c03", "lan/x"}, false},
       {{"s1", "c03", "l an"}, false},
       {{std::string(24, 'a'), "c", "x"}, true},
@@ -41,7 +41,8 @@ TEST(Naming, ValidatesIds) {
 }
 
 TEST(Naming, LibvirtNamesRoundTrip) {
-  const ObjectRef refs[] = {{"s1", "c03", "lan"}, {"s1", "c03", "web-front-1"}, {"a_b", "c_d", "e"}};
+  const ObjectRef refs[] = {
+      {"s1", "c03", "lan"}, {"s1", "c03", "web-front-1"}, {"a_b", "c_d", "e"}};
   for (const auto& ref : refs) {
     std::string name = libvirt_name(ref);
     EXPECT_EQ(name, "atelier-" + ref.session + "-" + ref.candidate + "-" + ref.object);

@@ -22,7 +22,8 @@ protocol::RunChecks real_bundle(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     checks::ServiceCheck s;
     s.name = "svc" + std::to_string(i);
-    b.checks.push_back(checks::Check{"web", "service " + std::to_string(i), std::chrono::milliseconds(5000), s});
+    b.checks.push_back(
+        checks::Check{"web", "service " + std::to_string(i), std::chrono::milliseconds(5000), s});
   }
   return b;
 }
@@ -49,13 +50,20 @@ protocol::Results answer(const DecoyedBundle& sent, const Answerer& status) {
 // An honest agent: decoys get their true outcome, real checks (all services here) fail.
 protocol::CheckStatus honest(const DecoyedBundle& sent, std::size_t pos) {
   for (const auto& d : sent.decoys) {
-    if (d.position == pos) return d.expect_pass ? protocol::CheckStatus::kPass : protocol::CheckStatus::kFail;
+    if (d.position == pos)
+      return d.expect_pass ? protocol::CheckStatus::kPass : protocol::CheckStatus::kFail;
   }
   return protocol::CheckStatus::kFail;
 }
-protocol::CheckStatus all_pass(const DecoyedBundle&, std::size_t) { return protocol::CheckStatus::kPass; }
-protocol::CheckStatus all_fail(const DecoyedBundle&, std::size_t) { return protocol::CheckStatus::kFail; }
-protocol::CheckStatus all_error(const DecoyedBundle&, std::size_t) { return protocol::CheckStatus::kError; }
+protocol::CheckStatus all_pass(const DecoyedBundle&, std::size_t) {
+  return protocol::CheckStatus::kPass;
+}
+protocol::CheckStatus all_fail(const DecoyedBundle&, std::size_t) {
+  return protocol::CheckStatus::kFail;
+}
+protocol::CheckStatus all_error(const DecoyedBundle&, std::size_t) {
+  return protocol::CheckStatus::kError;
+}
 
 TEST(Decoys, EveryBundleGetsAFailAndAPassDecoyMixedIn) {
   std::set<std::size_t> decoy_positions_seen;
@@ -82,7 +90,8 @@ TEST(Decoys, EveryBundleGetsAFailAndAPassDecoyMixedIn) {
     ASSERT_EQ(sent.real_positions.size(), 4u);
     for (std::size_t i = 0; i < 4; ++i) {
       EXPECT_TRUE(used.insert(sent.real_positions[i]).second);  // no position holds two checks
-      EXPECT_EQ(sent.bundle.checks[sent.real_positions[i]].description, "service " + std::to_string(i));
+      EXPECT_EQ(sent.bundle.checks[sent.real_positions[i]].description,
+                "service " + std::to_string(i));
     }
   }
   // Shuffled: decoys land everywhere, not only at the end.
@@ -118,8 +127,10 @@ TEST(Decoys, AnswersTable) {
     for (std::uint64_t seed = 1; seed <= 50; ++seed) {
       auto sent = add_decoys(real_bundle(3), seeded(seed));
       auto got = verify_decoys(sent, answer(sent, row.answerer));
-      EXPECT_EQ(!got.integrity.empty(), row.tampered) << row.name << " seed " << seed << ": " << got.integrity;
-      EXPECT_NE(got.integrity.find(row.evidence), std::string::npos) << row.name << ": " << got.integrity;
+      EXPECT_EQ(!got.integrity.empty(), row.tampered)
+          << row.name << " seed " << seed << ": " << got.integrity;
+      EXPECT_NE(got.integrity.find(row.evidence), std::string::npos)
+          << row.name << ": " << got.integrity;
       ASSERT_EQ(got.results.size(), 3u);
       for (std::size_t i = 0; i < 3; ++i) {
         EXPECT_EQ(got.results[i].description, "service " + std::to_string(i)) << row.name;
@@ -147,7 +158,8 @@ TEST(Decoys, OutOfProtocolAnswers) {
     const char* evidence;
   };
   const Row rows[] = {
-      {"a result missing", [](protocol::Results& r) { r.results.pop_back(); }, "no result for check"},
+      {"a result missing", [](protocol::Results& r) { r.results.pop_back(); },
+       "no result for check"},
       {"an extra result",
        [](protocol::Results& r) {
          auto extra = r.results.back();
@@ -155,12 +167,14 @@ TEST(Decoys, OutOfProtocolAnswers) {
          r.results.push_back(extra);
        },
        "of a bundle of"},
-      {"a result repeated",
-       [](protocol::Results& r) { r.results.back() = r.results.front(); }, "answered twice"},
-      {"another bundle", [](protocol::Results& r) { r.bundle_id = "run-0-c03/web"; }, "is for bundle"},
+      {"a result repeated", [](protocol::Results& r) { r.results.back() = r.results.front(); },
+       "answered twice"},
+      {"another bundle", [](protocol::Results& r) { r.bundle_id = "run-0-c03/web"; },
+       "is for bundle"},
       {"a result id not the check's", [](protocol::Results& r) { r.results[0].result_id = "x/0"; },
        "does not match check"},
-      {"a kind not the check's", [](protocol::Results& r) { r.results[1].kind = "http"; }, "does not match check"},
+      {"a kind not the check's", [](protocol::Results& r) { r.results[1].kind = "http"; },
+       "does not match check"},
       {"no results at all", [](protocol::Results& r) { r.results.clear(); }, "0 results for"},
   };
   for (const auto& row : rows) {
@@ -168,7 +182,8 @@ TEST(Decoys, OutOfProtocolAnswers) {
     auto reply = answer(sent, honest);
     row.edit(reply);
     auto got = verify_decoys(sent, reply);
-    EXPECT_NE(got.integrity.find(row.evidence), std::string::npos) << row.name << ": " << got.integrity;
+    EXPECT_NE(got.integrity.find(row.evidence), std::string::npos)
+        << row.name << ": " << got.integrity;
     EXPECT_EQ(got.results.size(), 3u) << row.name;  // the real checks are all accounted for
   }
 }

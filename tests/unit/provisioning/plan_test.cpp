@@ -14,8 +14,9 @@ namespace {
 class PlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = lab::load_lab(std::string(ATELIER_SOURCE_DIR) + "/labs/demo",
-                                 lab::LoadOptions{std::string(ATELIER_SOURCE_DIR) + "/ansible-free-recipes/recipes"});
+    auto loaded = lab::load_lab(
+        std::string(ATELIER_SOURCE_DIR) + "/labs/demo",
+        lab::LoadOptions{std::string(ATELIER_SOURCE_DIR) + "/ansible-free-recipes/recipes"});
     ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
     auto resolved = lab::resolve(*loaded, "ca", 42);
     ASSERT_TRUE(resolved.ok()) << resolved.error().to_string();

@@ -17,12 +17,15 @@ TEST(RootPassword, IsHmacSha256OfTheLabelledInputs) {
 }
 
 TEST(RootPassword, DependsOnTheKeyAndEveryInput) {
-  std::set<std::string> seen = {
-      derive_root_password(kKey, "s1", "alice", 42), derive_root_password(std::string(64, 'j'), "s1", "alice", 42),
-      derive_root_password(kKey, "s2", "alice", 42), derive_root_password(kKey, "s1", "bob", 42),
-      derive_root_password(kKey, "s1", "alice", 43), derive_root_password(kKey, "s1a", "lice", 42)};
+  std::set<std::string> seen = {derive_root_password(kKey, "s1", "alice", 42),
+                                derive_root_password(std::string(64, 'j'), "s1", "alice", 42),
+                                derive_root_password(kKey, "s2", "alice", 42),
+                                derive_root_password(kKey, "s1", "bob", 42),
+                                derive_root_password(kKey, "s1", "alice", 43),
+                                derive_root_password(kKey, "s1a", "lice", 42)};
   EXPECT_EQ(seen.size(), 6u);
-  EXPECT_EQ(derive_root_password(kKey, "s1", "alice", 42), derive_root_password(kKey, "s1", "alice", 42));
+  EXPECT_EQ(derive_root_password(kKey, "s1", "alice", 42),
+            derive_root_password(kKey, "s1", "alice", 42));
   for (const auto& p : seen) {
     EXPECT_EQ(p.size(), 16u);
     EXPECT_EQ(p.find_first_not_of("0123456789abcdef"), std::string::npos);

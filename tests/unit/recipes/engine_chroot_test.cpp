@@ -52,7 +52,8 @@ class ChrootEngine : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::make_mini_root(root_.path());
-    write_text(recipes_.path() / "motd.mustache", "{{domain}} ({{facts.os}} {{facts.os_version}}, {{facts.transport}})\n");
+    write_text(recipes_.path() / "motd.mustache",
+               "{{domain}} ({{facts.os}} {{facts.os_version}}, {{facts.transport}})\n");
     write_text(recipes_.path() / "play.yaml", kPlay);
     write_text(root_.path() / "srv/old/junk", "x");
     write_text(root_.path() / "etc/hosts", "127.0.0.1 localhost\n# managed\n");
@@ -88,7 +89,8 @@ TEST_F(ChrootEngine, FirstRunChangesSecondRunIsIdempotent) {
   EXPECT_EQ(first.facts.at("init").to_text(), "none");
 
   // What the ops did, seen from the host side of the root.
-  EXPECT_EQ(read_text(in_root("/srv/site/index.txt")), "Welcome to lab.test\nadmin ann\nadmin bob\n");
+  EXPECT_EQ(read_text(in_root("/srv/site/index.txt")),
+            "Welcome to lab.test\nadmin ann\nadmin bob\n");
   EXPECT_EQ(read_text(in_root("/etc/motd")), "lab.test (debian 12, chroot)\n");
   EXPECT_EQ(read_text(in_root("/etc/hosts")), "127.0.0.1 localhost\n127.0.1.1 www.lab.test www\n");
   EXPECT_EQ(read_text(in_root("/srv/site/built")), "built\n");
@@ -99,7 +101,8 @@ TEST_F(ChrootEngine, FirstRunChangesSecondRunIsIdempotent) {
   EXPECT_FALSE(fs::exists(in_root("/tmp/never")));
   EXPECT_FALSE(fs::exists(in_root("/tmp/skipped")));
   auto passwd = read_text(in_root("/etc/passwd"));
-  EXPECT_NE(passwd.find("ann:x:2101:2001:Ann Admin:/home/ann:/bin/sh"), std::string::npos) << passwd;
+  EXPECT_NE(passwd.find("ann:x:2101:2001:Ann Admin:/home/ann:/bin/sh"), std::string::npos)
+      << passwd;
   EXPECT_NE(read_text(in_root("/etc/group")).find("staff:x:2001:bob"), std::string::npos);
   EXPECT_TRUE(fs::is_directory(in_root("/home/ann")));
   struct stat st {};
@@ -132,7 +135,8 @@ TEST_F(ChrootEngine, DryRunReportsAndTouchesNothing) {
   // The diff says what would change.
   bool saw_hosts_diff = false;
   for (const auto& s : dry.steps) {
-    if (s.op == "line" && s.diff.find("+127.0.1.1 www.lab.test www") != std::string::npos) saw_hosts_diff = true;
+    if (s.op == "line" && s.diff.find("+127.0.1.1 www.lab.test www") != std::string::npos)
+      saw_hosts_diff = true;
   }
   EXPECT_TRUE(saw_hosts_diff);
 }
@@ -143,7 +147,8 @@ TEST_F(ChrootEngine, DriftIsRepairedAndReported) {
   chmod(in_root("/srv/site").c_str(), 0777);
   auto again = run();
   EXPECT_EQ(again.summary.failed, 0);
-  EXPECT_EQ(read_text(in_root("/srv/site/index.txt")), "Welcome to lab.test\nadmin ann\nadmin bob\n");
+  EXPECT_EQ(read_text(in_root("/srv/site/index.txt")),
+            "Welcome to lab.test\nadmin ann\nadmin bob\n");
   bool diff_seen = false, mode_seen = false;
   for (const auto& s : again.steps) {
     if (s.diff.find("-defaced") != std::string::npos) diff_seen = true;
@@ -151,12 +156,15 @@ TEST_F(ChrootEngine, DriftIsRepairedAndReported) {
   }
   EXPECT_TRUE(diff_seen);
   EXPECT_TRUE(mode_seen);
-  EXPECT_EQ(read_text(in_root("/srv/handler.log")), "handler\nhandler\n");  // notified by the repair
+  EXPECT_EQ(read_text(in_root("/srv/handler.log")),
+            "handler\nhandler\n");  // notified by the repair
 }
 
 TEST_F(ChrootEngine, FailureStopsTheHostAndSaysWhy) {
   auto r = load_recipe_text(
-      "recipe: f\nsteps:\n  - command: {run: 'echo boom >&2; exit 3'}\n  - file: {path: /after, content: x}\n", "f.yaml", ".");
+      "recipe: f\nsteps:\n  - command: {run: 'echo boom >&2; exit 3'}\n  - file: {path: /after, "
+      "content: x}\n",
+      "f.yaml", ".");
   ASSERT_TRUE(r.ok());
   auto t = transport::ChrootTransport::open(root_.str());
   ASSERT_TRUE(t.ok());
@@ -192,7 +200,8 @@ TEST_F(ChrootEngine, ManyHostsInParallelOneBadHostDoesNotStopOthers) {
 }
 
 TEST_F(ChrootEngine, PackageDryRunNamesWhatWouldBeInstalled) {
-  auto r = load_recipe_text("recipe: p\nsteps:\n  - package: {names: [base-files, nginx-light]}\n", "p.yaml", ".");
+  auto r = load_recipe_text("recipe: p\nsteps:\n  - package: {names: [base-files, nginx-light]}\n",
+                            "p.yaml", ".");
   ASSERT_TRUE(r.ok());
   auto t = transport::ChrootTransport::open(root_.str());
   ASSERT_TRUE(t.ok());
@@ -210,7 +219,8 @@ TEST(ChrootTransport, SymlinksStayInsideTheRoot) {
   fs::create_directories(root.path() / "etc");
   // Absolute and ../ links that would escape if followed on the host.
   fs::create_symlink(outside.path() / "secret", root.path() / "etc/abs-link");
-  fs::create_symlink("../../../../../../" + (outside.path() / "secret").relative_path().string(), root.path() / "etc/rel-link");
+  fs::create_symlink("../../../../../../" + (outside.path() / "secret").relative_path().string(),
+                     root.path() / "etc/rel-link");
   fs::create_directory_symlink(outside.path(), root.path() / "etc/dir-link");
   auto t = transport::ChrootTransport::open(root.str());
   ASSERT_TRUE(t.ok());
@@ -243,7 +253,8 @@ TEST(LocalTransport, ExecResultsAndDeadline) {
   ASSERT_TRUE((*t)->put_file(p, "hello", 0600, {}).ok());
   EXPECT_EQ(*(*t)->get_file(p), "hello");
   EXPECT_EQ((*t)->stat(p)->mode, 0600u);
-  EXPECT_EQ((*t)->put_file((dir.path() / "no/such/dir/f").string(), "x", 0644, {}).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ((*t)->put_file((dir.path() / "no/such/dir/f").string(), "x", 0644, {}).error().code(),
+            ErrorCode::kNotFound);
 }
 
 }  // namespace

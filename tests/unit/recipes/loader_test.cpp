@@ -1,5 +1,6 @@
 // The recipe loader: a valid recipe becomes typed steps; every kind of mistake is reported as
-// FILE:LINE:COL: error: MESSAGE. Also: every recipe shipped under ansible-free-recipes/recipes loads.
+// FILE:LINE:COL: error: MESSAGE. Also: every recipe shipped under ansible-free-recipes/recipes
+// loads.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -49,7 +50,10 @@ TEST(Loader, LoadsTypedSteps) {
   EXPECT_EQ(r->steps[3].register_as, "aliases");
   EXPECT_TRUE(r->steps[4].when.has_value());
   EXPECT_EQ(r->steps[4].pos.line, 16);
-  EXPECT_EQ(r->params.at("port").default_value->as_int() ? *r->params.at("port").default_value->as_int() : 0, 25);
+  EXPECT_EQ(r->params.at("port").default_value->as_int()
+                ? *r->params.at("port").default_value->as_int()
+                : 0,
+            25);
   EXPECT_FALSE(r->params.at("domain").default_value.has_value());
 }
 
@@ -58,33 +62,48 @@ TEST(Loader, ErrorsCarryFileLineColumn) {
     std::string yaml;
     std::string want;
   } cases[] = {
-      {"recipe: x\nsteps:\n  - packgae: {names: [a]}\n", "r.yaml:3:5: error: unknown key 'packgae' in a step"},
+      {"recipe: x\nsteps:\n  - packgae: {names: [a]}\n",
+       "r.yaml:3:5: error: unknown key 'packgae' in a step"},
       {"recipe: x\nstep: []\n", "r.yaml:2:1: error: unknown top-level key 'step'"},
-      {"recipe: x\nsteps:\n  - file: {path: /a, mode: 644x}\n", "r.yaml:3:28: error: file.mode: '644x' is not an octal mode"},
-      {"recipe: x\nsteps:\n  - file: {path: /a, colour: red}\n", "r.yaml:3:22: error: file: unknown argument 'colour'"},
-      {"recipe: x\nsteps:\n  - file: {path: /a}\n    line: {path: /a, line: b}\n", "r.yaml:4:5: error: a step has one op"},
-      {"recipe: x\nsteps:\n  - file: {path: /a}\n    notify: nope\n", "r.yaml:3:5: error: notify: no handler named 'nope'"},
+      {"recipe: x\nsteps:\n  - file: {path: /a, mode: 644x}\n",
+       "r.yaml:3:28: error: file.mode: '644x' is not an octal mode"},
+      {"recipe: x\nsteps:\n  - file: {path: /a, colour: red}\n",
+       "r.yaml:3:22: error: file: unknown argument 'colour'"},
+      {"recipe: x\nsteps:\n  - file: {path: /a}\n    line: {path: /a, line: b}\n",
+       "r.yaml:4:5: error: a step has one op"},
+      {"recipe: x\nsteps:\n  - file: {path: /a}\n    notify: nope\n",
+       "r.yaml:3:5: error: notify: no handler named 'nope'"},
       {"recipe: x\nsteps:\n  - name: only a name\n", "r.yaml:3:5: error: step has no op"},
-      {"recipe: x\nparams:\n  n: {type: integer}\nsteps: []\n", "r.yaml:3:13: error: params.n.type: 'integer' is not one of"},
-      {"recipe: x\nparams:\n  n: {type: int, default: abc}\nsteps: []\n", "r.yaml:3:27: error: params.n.default: expected a int"},
-      {"recipe: x\nsteps:\n  - command: {run: x}\n    when: \"a ==\"\n", "r.yaml:4:11: error: when: column 5: expression ends too early"},
-      {"recipe: x\nsteps:\n  - file: {path: /a, content: \"{{#x}}\"}\n", "r.yaml:3:11: error: file: template in '{{#x}}'"},
-      {"recipe: x\nsteps:\n  - service: {name: a}\n", "r.yaml:3:14: error: service: give state, enabled, or both"},
-      {"recipe: x\nsteps:\n  - package: {state: present}\n", "r.yaml:3:14: error: package: missing required argument 'names'"},
+      {"recipe: x\nparams:\n  n: {type: integer}\nsteps: []\n",
+       "r.yaml:3:13: error: params.n.type: 'integer' is not one of"},
+      {"recipe: x\nparams:\n  n: {type: int, default: abc}\nsteps: []\n",
+       "r.yaml:3:27: error: params.n.default: expected a int"},
+      {"recipe: x\nsteps:\n  - command: {run: x}\n    when: \"a ==\"\n",
+       "r.yaml:4:11: error: when: column 5: expression ends too early"},
+      {"recipe: x\nsteps:\n  - file: {path: /a, content: \"{{#x}}\"}\n",
+       "r.yaml:3:11: error: file: template in '{{#x}}'"},
+      {"recipe: x\nsteps:\n  - service: {name: a}\n",
+       "r.yaml:3:14: error: service: give state, enabled, or both"},
+      {"recipe: x\nsteps:\n  - package: {state: present}\n",
+       "r.yaml:3:14: error: package: missing required argument 'names'"},
       {"recipe: x\nsteps: [\n", "r.yaml:3:1: error: YAML:"},
       {"recipe: Bad Id\nsteps: []\n", "r.yaml:1:9: error: recipe: expected an id"},
-      {"recipe: x\nsteps:\n  - line: {path: /a, regex: '([', line: b}\n", "error: line: regex '([' is invalid"},
-      {"recipe: x\nsteps:\n  - file: {path: /a, template: nope.mustache}\n", "error: template file ./nope.mustache cannot be read"},
+      {"recipe: x\nsteps:\n  - line: {path: /a, regex: '([', line: b}\n",
+       "error: line: regex '([' is invalid"},
+      {"recipe: x\nsteps:\n  - file: {path: /a, template: nope.mustache}\n",
+       "error: template file ./nope.mustache cannot be read"},
   };
   for (const auto& c : cases) {
     auto r = load_recipe_text(c.yaml, "r.yaml", ".");
     ASSERT_FALSE(r.ok()) << c.yaml;
-    EXPECT_NE(r.error().message().find(c.want), std::string::npos) << "want: " << c.want << "\ngot:  " << r.error().message();
+    EXPECT_NE(r.error().message().find(c.want), std::string::npos)
+        << "want: " << c.want << "\ngot:  " << r.error().message();
   }
 }
 
 TEST(Loader, ReportsAllProblemsAtOnce) {
-  auto r = load_recipe_text("recipe: x\nsteps:\n  - bogus: 1\n  - file: {path: /a, mode: 9}\n", "r.yaml", ".");
+  auto r = load_recipe_text("recipe: x\nsteps:\n  - bogus: 1\n  - file: {path: /a, mode: 9}\n",
+                            "r.yaml", ".");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("r.yaml:3:"), std::string::npos);
   EXPECT_NE(r.error().message().find("r.yaml:4:"), std::string::npos);
@@ -100,18 +119,21 @@ TEST(Loader, BindParams) {
   EXPECT_EQ(*p->at("tls").as_bool(), true);  // default
   auto missing = bind_params(*r, {});
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.error().message().find("parameter 'domain' (string) is required"), std::string::npos);
+  EXPECT_NE(missing.error().message().find("parameter 'domain' (string) is required"),
+            std::string::npos);
   auto wrong = bind_params(*r, {{"domain", "d"}, {"port", "many"}, {"colour", "red"}});
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.error().message().find("--var port=many: expected a int"), std::string::npos);
-  EXPECT_NE(wrong.error().message().find("--var colour: recipe 'mail' has no such parameter"), std::string::npos);
+  EXPECT_NE(wrong.error().message().find("--var colour: recipe 'mail' has no such parameter"),
+            std::string::npos);
 }
 
 TEST(Loader, TemplateFileRelativeToRecipe) {
   testing::TempDir dir;
   testing::write_text(dir.path() / "templates/motd.mustache", "Welcome to {{domain}}\n");
   testing::write_text(dir.path() / "r.yaml",
-                      "recipe: r\nparams: {domain: {type: string}}\nsteps:\n  - file: {path: /etc/motd, template: templates/motd.mustache}\n");
+                      "recipe: r\nparams: {domain: {type: string}}\nsteps:\n  - file: {path: "
+                      "/etc/motd, template: templates/motd.mustache}\n");
   auto r = load_recipe_file((dir.path() / "r.yaml").string());
   ASSERT_TRUE(r.ok()) << r.error().message();
   auto* f = std::get_if<FileOp>(&r->steps[0].op);
@@ -123,7 +145,8 @@ TEST(Recipes, EveryShippedRecipeLoads) {
   namespace fs = std::filesystem;
   fs::path root = fs::path(ATELIER_SOURCE_DIR) / "ansible-free-recipes/recipes";
   int count = 0;
-  auto bench = load_recipe_file((fs::path(ATELIER_SOURCE_DIR) / "bench/recipes/play.yaml").string());
+  auto bench =
+      load_recipe_file((fs::path(ATELIER_SOURCE_DIR) / "bench/recipes/play.yaml").string());
   EXPECT_TRUE(bench.ok()) << (bench.ok() ? "" : bench.error().message());
   if (bench.ok()) {
     EXPECT_GE(bench->steps.size(), 20u);

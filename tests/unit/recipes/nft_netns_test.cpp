@@ -17,13 +17,17 @@ using testing::read_text;
 // LocalTransport whose commands run in a named network namespace.
 class NetnsTransport : public transport::Transport {
  public:
-  NetnsTransport(std::unique_ptr<transport::LocalTransport> local, std::string ns) : local_(std::move(local)), ns_(std::move(ns)) {}
+  NetnsTransport(std::unique_ptr<transport::LocalTransport> local, std::string ns)
+      : local_(std::move(local)), ns_(std::move(ns)) {}
   transport::TransportKind kind() const override { return transport::TransportKind::kLocal; }
   std::string describe() const override { return "netns:" + ns_; }
-  Result<transport::ExecResult> exec(const std::string& command, std::chrono::seconds timeout) override {
-    return local_->exec("ip netns exec " + ns_ + " /bin/sh -c " + transport::shell_quote(command), timeout);
+  Result<transport::ExecResult> exec(const std::string& command,
+                                     std::chrono::seconds timeout) override {
+    return local_->exec("ip netns exec " + ns_ + " /bin/sh -c " + transport::shell_quote(command),
+                        timeout);
   }
-  Status put_file(const std::string& p, const std::string& c, uint32_t m, const transport::FileOwner& o) override {
+  Status put_file(const std::string& p, const std::string& c, uint32_t m,
+                  const transport::FileOwner& o) override {
     return local_->put_file(p, c, m, o);
   }
   Result<std::string> get_file(const std::string& p) override { return local_->get_file(p); }
@@ -46,8 +50,9 @@ class NftInNetns : public ::testing::Test {
   void TearDown() override { std::system(("ip netns delete " + ns_).c_str()); }
 
   HostReport apply(const std::string& ruleset) {
-    std::string yaml = "recipe: fw\nparams:\n  rules: {type: string}\nsteps:\n  - nft: {path: '" + (dir_.path() / "nftables.conf").string() +
-                       "', state_dir: '" + (dir_.path() / "state").string() + "', content: '{{rules}}'}\n";
+    std::string yaml = "recipe: fw\nparams:\n  rules: {type: string}\nsteps:\n  - nft: {path: '" +
+                       (dir_.path() / "nftables.conf").string() + "', state_dir: '" +
+                       (dir_.path() / "state").string() + "', content: '{{rules}}'}\n";
     auto r = load_recipe_text(yaml, "fw.yaml", ".");
     EXPECT_TRUE(r.ok()) << r.error().message();
     RunOptions o;
@@ -88,7 +93,8 @@ TEST_F(NftInNetns, LoadsOnceRepairsDriftRefusesBadRules) {
   EXPECT_NE(listing().find("tcp dport 5432 drop"), std::string::npos);
 
   // A ruleset nft rejects fails the step and leaves the file and the running rules as they were.
-  auto bad = apply("flush ruleset\ntable inet filter { chain input { tcp dport nonsense drop } }\n");
+  auto bad =
+      apply("flush ruleset\ntable inet filter { chain input { tcp dport nonsense drop } }\n");
   EXPECT_EQ(bad.summary.failed, 1);
   EXPECT_EQ(read_text(dir_.path() / "nftables.conf"), kRules);
   EXPECT_NE(listing().find("tcp dport 5432 drop"), std::string::npos);

@@ -17,7 +17,8 @@ Value ctx() {
              {"port", Value(int64_t{25})},
              {"tls", Value(true)},
              {"empty", Value(ValueList{})},
-             {"users", Value(ValueList{Value(ValueMap{{"name", Value("ann")}}), Value(ValueMap{{"name", Value("bob")}})})},
+             {"users", Value(ValueList{Value(ValueMap{{"name", Value("ann")}}),
+                                       Value(ValueMap{{"name", Value("bob")}})})},
              {"pkgs", Value(ValueList{Value("postfix"), Value("dovecot-imapd")})},
              {"facts", Value(facts)}};
   return Value(m);
@@ -38,7 +39,8 @@ TEST(Mustache, RendersTable) {
       {"{{#pkgs}}[{{.}}]{{/pkgs}}", "[postfix][dovecot-imapd]"},
       {"{{#tls}}on{{/tls}}{{^tls}}off{{/tls}}", "on"},
       {"{{^empty}}none{{/empty}}", "none"},
-      {"a\n{{#users}}\nuser {{name}}\n{{/users}}\nb\n", "a\nuser ann\nuser bob\nb\n"},  // standalone lines
+      {"a\n{{#users}}\nuser {{name}}\n{{/users}}\nb\n",
+       "a\nuser ann\nuser bob\nb\n"},  // standalone lines
       {"  {{! a comment }}\nx", "x"},
       {"<&>{{domain}}", "<&>lab.test"},  // never HTML-escaped
       {"{{#facts}}{{os}}-{{os_version}}{{/facts}}", "debian-12"},
@@ -66,7 +68,8 @@ TEST(Mustache, ErrorsSayWhatAndWhere) {
   for (const auto& c : cases) {
     auto r = render_string(c.tmpl, ctx());
     ASSERT_FALSE(r.ok()) << c.tmpl;
-    EXPECT_NE(r.error().message().find(c.needle), std::string::npos) << c.tmpl << " -> " << r.error().message();
+    EXPECT_NE(r.error().message().find(c.needle), std::string::npos)
+        << c.tmpl << " -> " << r.error().message();
   }
 }
 
@@ -124,8 +127,8 @@ TEST(Diff, UnifiedHunks) {
   EXPECT_NE(nonl.find("No newline"), std::string::npos);
 }
 
-LineOp line_op(std::optional<std::string> regex, std::optional<std::string> line, PresenceState st = PresenceState::kPresent,
-               bool create = false) {
+LineOp line_op(std::optional<std::string> regex, std::optional<std::string> line,
+               PresenceState st = PresenceState::kPresent, bool create = false) {
   LineOp op;
   op.path = "/etc/f";
   op.regex = std::move(regex);
@@ -170,11 +173,14 @@ TEST(Parsers, DpkgAptPasswdGroup) {
   EXPECT_FALSE(d["old-tool"].installed());
   EXPECT_FALSE(d["old-tool"].present_at_all());
   EXPECT_TRUE(d["libc6"].installed());
-  auto p = parse_apt_policy("nginx:\n  Installed: (none)\n  Candidate: 1.22\n  Version table:\ncurl:\n  Installed: 7.88\n  Candidate: 7.88\n");
+  auto p = parse_apt_policy(
+      "nginx:\n  Installed: (none)\n  Candidate: 1.22\n  Version table:\ncurl:\n  Installed: "
+      "7.88\n  Candidate: 7.88\n");
   EXPECT_EQ(p["nginx"].first, "(none)");
   EXPECT_EQ(p["nginx"].second, "1.22");
   EXPECT_EQ(p["curl"].first, p["curl"].second);
-  auto u = parse_passwd("root:x:0:0:root:/root:/bin/bash\nann:x:1001:100:Ann A:/home/ann:\nbad line\n");
+  auto u =
+      parse_passwd("root:x:0:0:root:/root:/bin/bash\nann:x:1001:100:Ann A:/home/ann:\nbad line\n");
   ASSERT_EQ(u.size(), 2u);
   EXPECT_EQ(u[1].uid, 1001);
   EXPECT_EQ(u[1].comment, "Ann A");
@@ -186,7 +192,9 @@ TEST(Parsers, DpkgAptPasswdGroup) {
 }
 
 TEST(Ldif, ParseAndPlan) {
-  auto e = parse_ldif_entry("dn: uid=ann,ou=people,dc=lab\nobjectClass: top\nobjectClass: inetOrgPerson\ncn: Ann\n  Smith\nsn:: U21pdGg=\n\n");
+  auto e = parse_ldif_entry(
+      "dn: uid=ann,ou=people,dc=lab\nobjectClass: top\nobjectClass: inetOrgPerson\ncn: Ann\n  "
+      "Smith\nsn:: U21pdGg=\n\n");
   EXPECT_EQ(e["objectclass"].size(), 2u);
   EXPECT_EQ(e["cn"][0], "Ann Smith");
   EXPECT_EQ(e["sn"][0], "Smith");
@@ -195,12 +203,14 @@ TEST(Ldif, ParseAndPlan) {
   op.attributes = {{"cn", {"Ann Smith"}}, {"sn", {"Smith"}}};
   EXPECT_EQ(plan_ldif(e, op), "");  // already so
   op.attributes["mail"] = {"ann@lab"};
-  EXPECT_EQ(plan_ldif(e, op), "dn: uid=ann,ou=people,dc=lab\nchangetype: modify\nreplace: mail\nmail: ann@lab\n-\n");
+  EXPECT_EQ(plan_ldif(e, op),
+            "dn: uid=ann,ou=people,dc=lab\nchangetype: modify\nreplace: mail\nmail: ann@lab\n-\n");
   auto add = plan_ldif(std::nullopt, op);
   EXPECT_NE(add.find("changetype: add\n"), std::string::npos);
   EXPECT_NE(add.find("mail: ann@lab\n"), std::string::npos);
   op.attributes["description"] = {" leading space"};
-  EXPECT_NE(plan_ldif(e, op).find("description:: "), std::string::npos);  // base64 for unsafe values
+  EXPECT_NE(plan_ldif(e, op).find("description:: "),
+            std::string::npos);  // base64 for unsafe values
   op.state = PresenceState::kAbsent;
   EXPECT_EQ(plan_ldif(e, op), "dn: uid=ann,ou=people,dc=lab\nchangetype: delete\n");
   EXPECT_EQ(plan_ldif(std::nullopt, op), "");
@@ -224,7 +234,8 @@ TEST(Target, ParsesForms) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->root, "/srv/root");
   EXPECT_EQ(transport::parse_target("local")->kind, transport::TransportKind::kLocal);
-  for (const char* bad : {"ssh://", "ssh://h:0", "ssh://h:99999", "ssh://@h", "chroot://rel", "chroot:///", "ftp://x", "h:22"}) {
+  for (const char* bad : {"ssh://", "ssh://h:0", "ssh://h:99999", "ssh://@h", "chroot://rel",
+                          "chroot:///", "ftp://x", "h:22"}) {
     auto r = transport::parse_target(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {

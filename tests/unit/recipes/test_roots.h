@@ -72,22 +72,29 @@ inline void copy_programs(const fs::path& root, const std::vector<std::string>& 
 // with a hand-written status file (two packages "installed"), passwd/group/shadow/login.defs.
 inline void make_mini_root(const fs::path& root) {
   // Debian's merged /usr: /bin -> usr/bin etc., laid out first so copies land in usr/.
-  for (const char* d : {"usr/bin", "usr/sbin", "usr/lib", "usr/lib64"}) fs::create_directories(root / d);
+  for (const char* d : {"usr/bin", "usr/sbin", "usr/lib", "usr/lib64"})
+    fs::create_directories(root / d);
   for (const char* d : {"bin", "sbin", "lib", "lib64"}) {
     fs::path host = fs::path("/") / d;
-    if (fs::is_symlink(host) && !fs::exists(root / d)) fs::create_directory_symlink(fs::read_symlink(host), root / d);
+    if (fs::is_symlink(host) && !fs::exists(root / d))
+      fs::create_directory_symlink(fs::read_symlink(host), root / d);
   }
-  copy_programs(root, {"sh", "cat", "rm", "mkdir", "chmod", "chown", "mv", "uname", "id", "head", "ls", "touch", "test",
-                       "useradd", "usermod", "userdel", "groupadd", "groupmod", "groupdel", "dpkg-query", "sleep", "grep"});
+  copy_programs(root, {"sh",       "cat",        "rm",      "mkdir",   "chmod",    "chown",
+                       "mv",       "uname",      "id",      "head",    "ls",       "touch",
+                       "test",     "useradd",    "usermod", "userdel", "groupadd", "groupmod",
+                       "groupdel", "dpkg-query", "sleep",   "grep"});
   fs::create_directories(root / "tmp");
   // Commands redirect to /dev/null, as on any real root (debootstrap makes the node too).
   fs::create_directories(root / "dev");
-  if (mknod((root / "dev/null").c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) throw std::runtime_error("mknod /dev/null (needs root)");
+  if (mknod((root / "dev/null").c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0)
+    throw std::runtime_error("mknod /dev/null (needs root)");
   chmod((root / "dev/null").c_str(), 0666);
   fs::create_directories(root / "home");
   fs::create_directories(root / "etc/default");
   fs::create_directories(root / "var/lib/dpkg");
-  write_text(root / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+  write_text(root / "etc/passwd",
+             "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/"
+             "nologin\n");
   write_text(root / "etc/group", "root:x:0:\nusers:x:100:\nnogroup:x:65534:\n");
   write_text(root / "etc/shadow", "root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n");
   write_text(root / "etc/gshadow", "root:*::\nusers:*::\nnogroup:*::\n");
@@ -95,11 +102,12 @@ inline void make_mini_root(const fs::path& root) {
   copy_in(root, "/etc/login.defs");
   write_text(root / "etc/hostname", "miniroot\n");
   write_text(root / "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n");
-  write_text(root / "var/lib/dpkg/status",
-             "Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4\n"
-             "Description: base\n\n"
-             "Package: old-tool\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0\n"
-             "Description: removed, config kept\n\n");
+  write_text(
+      root / "var/lib/dpkg/status",
+      "Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4\n"
+      "Description: base\n\n"
+      "Package: old-tool\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1.0\n"
+      "Description: removed, config kept\n\n");
   fs::create_directories(root / "var/lib/dpkg/info");
   write_text(root / "var/lib/dpkg/available", "");
 }

@@ -136,7 +136,8 @@ TEST(JobRunner, StopWaitsForRunningJobsWithinItsGrace) {
     completed = true;
   }));
   started.wait();
-  auto stopped = std::async(std::launch::async, [&] { return runner.stop(std::chrono::seconds(60)); });
+  auto stopped =
+      std::async(std::launch::async, [&] { return runner.stop(std::chrono::seconds(60)); });
   gate->open();
   EXPECT_TRUE(stopped.get());
   EXPECT_TRUE(completed.load());

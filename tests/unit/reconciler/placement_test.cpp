@@ -34,7 +34,10 @@ TEST(Placement, Table) {
   };
   const std::vector<Case> cases = {
       {"one host with room", {host("a", 8 * kGiB, 2)}, kGiB, "a"},
-      {"the one with the most free memory", {host("a", 8 * kGiB, 2, 6 * kGiB), host("b", 8 * kGiB, 2, kGiB)}, kGiB, "b"},
+      {"the one with the most free memory",
+       {host("a", 8 * kGiB, 2, 6 * kGiB), host("b", 8 * kGiB, 2, kGiB)},
+       kGiB,
+       "b"},
       {"first on a tie", {host("a", 8 * kGiB, 2), host("b", 8 * kGiB, 2)}, kGiB, "a"},
       {"full in memory: wait", {host("a", 4 * kGiB, 2, 3 * kGiB)}, kGiB, std::nullopt},
       {"no free slot: wait", {host("a", 8 * kGiB, 2, 0, 2)}, kGiB, std::nullopt},

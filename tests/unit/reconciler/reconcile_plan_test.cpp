@@ -18,13 +18,21 @@ TEST(ReconcilePlan, Sessions) {
     SessionStep want;
   };
   const std::vector<Case> cases = {
-      {"active: drive its labs", {DesiredState::kActive, LabStatus::kProvisioning, false}, SessionStep::kDriveLabs},
-      {"active and ready: still driven (checks, re-adoption)", {DesiredState::kActive, LabStatus::kReady, false},
+      {"active: drive its labs",
+       {DesiredState::kActive, LabStatus::kProvisioning, false},
        SessionStep::kDriveLabs},
-      {"destroyed: tear down", {DesiredState::kDestroyed, LabStatus::kReady, false}, SessionStep::kTearDown},
-      {"destroyed, teardown running: nothing", {DesiredState::kDestroyed, LabStatus::kDestroying, true},
+      {"active and ready: still driven (checks, re-adoption)",
+       {DesiredState::kActive, LabStatus::kReady, false},
+       SessionStep::kDriveLabs},
+      {"destroyed: tear down",
+       {DesiredState::kDestroyed, LabStatus::kReady, false},
+       SessionStep::kTearDown},
+      {"destroyed, teardown running: nothing",
+       {DesiredState::kDestroyed, LabStatus::kDestroying, true},
        SessionStep::kNothing},
-      {"destroyed and done: nothing", {DesiredState::kDestroyed, LabStatus::kDestroyed, false}, SessionStep::kNothing},
+      {"destroyed and done: nothing",
+       {DesiredState::kDestroyed, LabStatus::kDestroyed, false},
+       SessionStep::kNothing},
   };
   for (const auto& c : cases) EXPECT_EQ(plan_session(c.in), c.want) << c.what;
 }
@@ -58,30 +66,38 @@ TEST(ReconcilePlan, Labs) {
     LabStep want;
   };
   const std::vector<Case> cases = {
-      {"new, not placed: place", lab(LabStatus::kPending, false, false, false, false), LabStep::kPlace},
-      {"placed on a host no longer known: place again", lab(LabStatus::kProvisioning, false, true, false, false),
+      {"new, not placed: place", lab(LabStatus::kPending, false, false, false, false),
        LabStep::kPlace},
-      {"placed, nothing created: provision", lab(LabStatus::kProvisioning, true, false, false, false),
-       LabStep::kProvision},
-      {"placed, objects from a previous run: adopt", lab(LabStatus::kReady, true, true, false, false),
-       LabStep::kAdopt},
-      {"a previous run left it half-way: adopt", lab(LabStatus::kProvisioning, true, true, false, false),
-       LabStep::kAdopt},
-      {"a job runs on it: nothing", lab(LabStatus::kProvisioning, true, true, true, false), LabStep::kNothing},
-      {"busy even though ready: nothing", with_check(lab(LabStatus::kReady, true, true, true, true), true, 60s, 600s),
+      {"placed on a host no longer known: place again",
+       lab(LabStatus::kProvisioning, false, true, false, false), LabStep::kPlace},
+      {"placed, nothing created: provision",
+       lab(LabStatus::kProvisioning, true, false, false, false), LabStep::kProvision},
+      {"placed, objects from a previous run: adopt",
+       lab(LabStatus::kReady, true, true, false, false), LabStep::kAdopt},
+      {"a previous run left it half-way: adopt",
+       lab(LabStatus::kProvisioning, true, true, false, false), LabStep::kAdopt},
+      {"a job runs on it: nothing", lab(LabStatus::kProvisioning, true, true, true, false),
        LabStep::kNothing},
-      {"failed: waits for a reset", lab(LabStatus::kFailed, true, true, false, false), LabStep::kNothing},
-      {"failed, never placed: waits for a reset", lab(LabStatus::kFailed, false, false, false, false),
+      {"busy even though ready: nothing",
+       with_check(lab(LabStatus::kReady, true, true, true, true), true, 60s, 600s),
        LabStep::kNothing},
-      {"attempt failed, retry not due: nothing", retry_pending(lab(LabStatus::kProvisioning, true, true, false, false)),
+      {"failed: waits for a reset", lab(LabStatus::kFailed, true, true, false, false),
        LabStep::kNothing},
-      {"ready, no periodic checks: nothing", with_check(lab(LabStatus::kReady, true, true, false, true), true, 0s, 600s),
+      {"failed, never placed: waits for a reset",
+       lab(LabStatus::kFailed, false, false, false, false), LabStep::kNothing},
+      {"attempt failed, retry not due: nothing",
+       retry_pending(lab(LabStatus::kProvisioning, true, true, false, false)), LabStep::kNothing},
+      {"ready, no periodic checks: nothing",
+       with_check(lab(LabStatus::kReady, true, true, false, true), true, 0s, 600s),
        LabStep::kNothing},
-      {"ready, check due: check", with_check(lab(LabStatus::kReady, true, true, false, true), true, 60s, 60s),
+      {"ready, check due: check",
+       with_check(lab(LabStatus::kReady, true, true, false, true), true, 60s, 60s),
        LabStep::kCheck},
       {"ready, check not due yet: nothing",
-       with_check(lab(LabStatus::kReady, true, true, false, true), true, 60s, 59s), LabStep::kNothing},
-      {"ready without a model: no check", with_check(lab(LabStatus::kReady, true, true, false, true), false, 60s, 600s),
+       with_check(lab(LabStatus::kReady, true, true, false, true), true, 60s, 59s),
+       LabStep::kNothing},
+      {"ready without a model: no check",
+       with_check(lab(LabStatus::kReady, true, true, false, true), false, 60s, 600s),
        LabStep::kNothing},
   };
   for (const auto& c : cases) {
@@ -95,12 +111,14 @@ TEST(ReconcilePlan, SessionStatusFromItsLabs) {
   EXPECT_EQ(session_status(V{LabStatus::kReady, LabStatus::kReady}), LabStatus::kReady);
   EXPECT_EQ(session_status(V{LabStatus::kReady, LabStatus::kFailed}), LabStatus::kFailed);
   EXPECT_EQ(session_status(V{LabStatus::kProvisioning, LabStatus::kFailed}), LabStatus::kFailed);
-  EXPECT_EQ(session_status(V{LabStatus::kReady, LabStatus::kProvisioning}), LabStatus::kProvisioning);
+  EXPECT_EQ(session_status(V{LabStatus::kReady, LabStatus::kProvisioning}),
+            LabStatus::kProvisioning);
   EXPECT_EQ(session_status(V{LabStatus::kPending}), LabStatus::kProvisioning);
 }
 
-OwnerView owner(OwnerView::Known known, DesiredState desired = DesiredState::kActive, bool tearing = false,
-                std::vector<OwnerView::Lab> labs = {}, std::set<std::string> objects = {}) {
+OwnerView owner(OwnerView::Known known, DesiredState desired = DesiredState::kActive,
+                bool tearing = false, std::vector<OwnerView::Lab> labs = {},
+                std::set<std::string> objects = {}) {
   OwnerView o;
   o.known = known;
   o.desired = desired;
@@ -127,20 +145,23 @@ TEST(ReconcilePlan, Orphans) {
       {"unknown session outside the prefix: kept", "prove42", owner(K::kNo), "ghost", keep},
       {"unknown session under the prefix: removed", "ghost1", owner(K::kNo), "ghost", all},
       {"unknown session, empty prefix: every session is ours", "anything", owner(K::kNo), "", all},
-      {"destroyed session: removed", "s1", owner(K::kYes, DesiredState::kDestroyed), std::nullopt, all},
-      {"destroyed, its teardown runs: left to it", "s1", owner(K::kYes, DesiredState::kDestroyed, true),
-       std::nullopt, keep},
+      {"destroyed session: removed", "s1", owner(K::kYes, DesiredState::kDestroyed), std::nullopt,
+       all},
+      {"destroyed, its teardown runs: left to it", "s1",
+       owner(K::kYes, DesiredState::kDestroyed, true), std::nullopt, keep},
       {"active, every object a lab's: keep", "s1",
-       owner(K::kYes, DesiredState::kActive, false, {{"c01", "h1"}, {"c02", std::nullopt}}, {"c01", "c02"}),
+       owner(K::kYes, DesiredState::kActive, false, {{"c01", "h1"}, {"c02", std::nullopt}},
+             {"c01", "c02"}),
        std::nullopt, keep},
       {"active, a candidate it does not have: that candidate", "s1",
        owner(K::kYes, DesiredState::kActive, false, {{"c01", "h1"}}, {"c01", "c09"}), std::nullopt,
        OrphanPlan{false, {"c09"}}},
       {"active, a lab placed on another host: its copy here", "s1",
-       owner(K::kYes, DesiredState::kActive, false, {{"c01", "h2"}, {"c02", "h1"}}, {"c01", "c02"}), std::nullopt,
-       OrphanPlan{false, {"c01"}}},
+       owner(K::kYes, DesiredState::kActive, false, {{"c01", "h2"}, {"c02", "h1"}}, {"c01", "c02"}),
+       std::nullopt, OrphanPlan{false, {"c01"}}},
   };
-  for (const auto& c : cases) EXPECT_EQ(plan_orphans(c.session, c.in, "h1", c.prefix), c.want) << c.what;
+  for (const auto& c : cases)
+    EXPECT_EQ(plan_orphans(c.session, c.in, "h1", c.prefix), c.want) << c.what;
 }
 
 }  // namespace

@@ -14,28 +14,15 @@ TEST(ParseCheckInterval, Table) {
     const char* text;
     long long seconds;  // -1: refused
   };
-  for (const Case& c : std::initializer_list<Case>{{"30s", 30},
-                                                   {"2m", 120},
-                                                   {"1h30m", 5400},
-                                                   {"1m30s", 90},
-                                                   {"1s", 1},
-                                                   {"24h", 86400},
-                                                   {"off", 0},
-                                                   {"0", 0},
-                                                   {"0s", -1},        // zero is not "off" (issue 19)
-                                                   {"0m", -1},
-                                                   {"1000ms", 1},
-                                                   {"25h", -1},       // above 24h
-                                                   {"1500ms", -1},    // not whole seconds
-                                                   {"500ms", -1},
-                                                   {"", -1},
-                                                   {"30", -1},        // a unit is required
-                                                   {"-5s", -1},
-                                                   {"2 m", -1},
-                                                   {"30m1h", -1},     // units in decreasing order
-                                                   {"OFF", -1},
-                                                   {"never", -1},
-                                                   {"2d", -1}}) {
+  for (const Case& c : std::initializer_list<Case>{
+           {"30s", 30},    {"2m", 120},   {"1h30m", 5400}, {"1m30s", 90}, {"1s", 1},
+           {"24h", 86400}, {"off", 0},    {"0", 0},        {"0s", -1},  // zero is not "off" (issue
+                                                                        // 19)
+           {"0m", -1},     {"1000ms", 1}, {"25h", -1},                  // above 24h
+           {"1500ms", -1},                                              // not whole seconds
+           {"500ms", -1},  {"", -1},      {"30", -1},                   // a unit is required
+           {"-5s", -1},    {"2 m", -1},   {"30m1h", -1},                // units in decreasing order
+           {"OFF", -1},    {"never", -1}, {"2d", -1}}) {
     auto r = parse_check_interval(c.text);
     if (c.seconds < 0) {
       ASSERT_FALSE(r.ok()) << c.text;
@@ -86,7 +73,8 @@ TEST(EffectiveCheckInterval, SessionThenLabThenDaemon) {
            {seconds(0), 120, 60, {seconds(0), IntervalSource::kSession}},
        }) {
     EXPECT_EQ(effective_check_interval(c.session, seconds(c.lab), seconds(c.daemon)), c.want)
-        << (c.session ? std::to_string(c.session->count()) : "unset") << " " << c.lab << " " << c.daemon;
+        << (c.session ? std::to_string(c.session->count()) : "unset") << " " << c.lab << " "
+        << c.daemon;
   }
   EXPECT_EQ(to_string(IntervalSource::kSession), "session");
   EXPECT_EQ(to_string(IntervalSource::kLab), "lab");

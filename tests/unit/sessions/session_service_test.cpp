@@ -21,8 +21,8 @@ TEST(ValidateId, Table) {
   for (const Case& c : std::initializer_list<Case>{{"s1", true},
                                                    {"a", true},
                                                    {"0abc_def", true},
-                                                   {"abcdefghijklmnopqrstuvwx", true},   // 24
-                                                   {"abcdefghijklmnopqrstuvwxy", false}, // 25
+                                                   {"abcdefghijklmnopqrstuvwx", true},    // 24
+                                                   {"abcdefghijklmnopqrstuvwxy", false},  // 25
                                                    {"", false},
                                                    {"_a", false},
                                                    {"a-b", false},
@@ -78,7 +78,8 @@ TEST_F(SessionServiceTest, LabPathsResolveInsideTheLabsDirOnly) {
   EXPECT_EQ(*service_->resolve_lab_path((labs_ / "demo" / ".." / "demo").string()), want);
   EXPECT_EQ(service_->resolve_lab_path("nosuch").error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(service_->resolve_lab_path("").error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(service_->resolve_lab_path("../outside/evil").error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(service_->resolve_lab_path("../outside/evil").error().code(),
+            ErrorCode::kPermissionDenied);
   EXPECT_EQ(service_->resolve_lab_path((dir_ / "outside" / "evil").string()).error().code(),
             ErrorCode::kPermissionDenied);
   // A symlink inside the labs dir that points outside is outside.

@@ -71,7 +71,8 @@ TEST_F(StatePermissionsTest, AnExistingOpenStoreIsTightenedAndEachChangeReported
   EXPECT_EQ(mode_of(state / "signing.key"), 0600u);
   ASSERT_EQ(changes->size(), 4u);
   for (const auto& c : *changes) {
-    EXPECT_TRUE(c.from == 0755u || c.from == 0644u || c.from == 0640u) << c.path << " " << mode_string(c.from);
+    EXPECT_TRUE(c.from == 0755u || c.from == 0644u || c.from == 0640u)
+        << c.path << " " << mode_string(c.from);
   }
   // Idempotent: nothing more to change the second time.
   auto again = secure_state_dir(state, {});
@@ -84,11 +85,13 @@ TEST_F(StatePermissionsTest, FoldersQemuPassesThroughGetTraversalOnly) {
   fs::create_directories(state / "labs");
   fs::create_directories(state / "overlays" / "pool");
   fs::create_directories(state / "private");
-  for (auto p : {state, state / "labs", state / "overlays", state / "overlays" / "pool", state / "private"}) {
+  for (auto p : {state, state / "labs", state / "overlays", state / "overlays" / "pool",
+                 state / "private"}) {
     ::chmod(p.c_str(), 0755);
   }
   // A run folder outside the state folder changes nothing there.
-  auto changes = secure_state_dir(state, {state / "labs", state / "overlays" / "pool", dir_ / "elsewhere"});
+  auto changes =
+      secure_state_dir(state, {state / "labs", state / "overlays" / "pool", dir_ / "elsewhere"});
   ASSERT_TRUE(changes.ok()) << changes.error().to_string();
   EXPECT_EQ(mode_of(state), 0711u);
   EXPECT_EQ(mode_of(state / "labs"), 0711u);

@@ -40,7 +40,9 @@ class StoreTest : public ::testing::Test {
     s.created_by = "cli";
     return s;
   }
-  static AuditEntry audit(std::string action) { return {0, now_, "tester", std::move(action), "t", ""}; }
+  static AuditEntry audit(std::string action) {
+    return {0, now_, "tester", std::move(action), "t", ""};
+  }
 
   static inline const TimePoint now_ = TimePoint(std::chrono::milliseconds(1'700'000'000'123));
   fs::path dir_;
@@ -58,7 +60,10 @@ TEST_F(StoreTest, NewStoreHasLatestSchemaAndReopenDoesNotMigrateAgain) {
 }
 
 TEST_F(StoreTest, RefusesAStoreFromANewerAtelier) {
-  { Store s = open(); ASSERT_TRUE(s.database().exec("PRAGMA user_version = 99").ok()); }
+  {
+    Store s = open();
+    ASSERT_TRUE(s.database().exec("PRAGMA user_version = 99").ok());
+  }
   auto s = Store::open(dir_ / "state");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code(), ErrorCode::kFailedPrecondition);
@@ -174,8 +179,9 @@ TEST_F(StoreTest, HostsUpsert) {
 TEST_F(StoreTest, ObjectsAreRecordedOnceAndNeedTheirCandidateLab) {
   Store s = open();
   ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok());
-  ObjectRecord o{0, "s1", "c01", ObjectKind::kNetwork, "atelier-s1-c01-lan", "hv1",
-                 ObjectState::kIntended, now_};
+  ObjectRecord o{
+      0,   "s1", "c01", ObjectKind::kNetwork, "atelier-s1-c01-lan", "hv1", ObjectState::kIntended,
+      now_};
   auto id = s.record_object(o);
   ASSERT_TRUE(id.ok()) << id.error().to_string();
   o.state = ObjectState::kCreated;
@@ -196,8 +202,8 @@ TEST_F(StoreTest, ObjectsAreRecordedOnceAndNeedTheirCandidateLab) {
 TEST_F(StoreTest, ResultsAreCountedOnceWhenResent) {
   Store s = open();
   ASSERT_TRUE(s.create_session(session("s1"), {"c01", "c02"}, audit("a")).ok());
-  ResultRecord r{"r-1", "s1", "c01", "T1", 0, "server", "share mode", "fail", "mode 2770", "mode 0700",
-                 "run-1", now_, now_, now_};
+  ResultRecord r{"r-1",  "s1",        "c01",       "T1",    0,    "server", "share mode",
+                 "fail", "mode 2770", "mode 0700", "run-1", now_, now_,     now_};
   EXPECT_EQ(*s.add_result(r), true);
   EXPECT_EQ(*s.add_result(r), false);
   r.result_id = "r-2";
@@ -233,7 +239,8 @@ TEST_F(StoreTest, SessionCheckIntervalAndRunByRoundTrip) {
     ASSERT_TRUE(s.create_session(session("s_unset"), {"c01"}, audit("a")).ok());
     ASSERT_TRUE(s.create_session(off, {"c01"}, audit("a")).ok());
     ASSERT_TRUE(s.create_session(every, {"c01"}, audit("a")).ok());
-    ResultRecord r{"r-1", "s_20", "c01", "T1", 0, "server", "d", "pass", "e", "o", "run-1", now_, now_, now_};
+    ResultRecord r{"r-1",  "s_20", "c01", "T1",    0,    "server", "d",
+                   "pass", "e",    "o",   "run-1", now_, now_,     now_};
     r.run_by = "atelierd";
     ASSERT_TRUE(*s.add_result(r));
     r.result_id = "r-2";
@@ -251,7 +258,8 @@ TEST_F(StoreTest, SessionCheckIntervalAndRunByRoundTrip) {
   EXPECT_EQ((*results)[0].run_by, "atelierd");
   EXPECT_EQ((*results)[1].run_by, "3fa2c1d9e0b4");
   // The column refuses a negative interval.
-  EXPECT_FALSE(s.database().exec("UPDATE sessions SET check_interval_s = -1 WHERE id = 's_20'").ok());
+  EXPECT_FALSE(
+      s.database().exec("UPDATE sessions SET check_interval_s = -1 WHERE id = 's_20'").ok());
 }
 
 // A file written by an atelier whose schema stopped at version 3 (before session check
@@ -264,15 +272,23 @@ TEST_F(StoreTest, UpgradesASchema3StoreAndKeepsItsSessions) {
     ASSERT_TRUE(old.ok()) << old.error().to_string();
     EXPECT_EQ(*old->schema_version(), 3);
     // As the version-3 code wrote them: no check_interval_s, no run_by.
-    ASSERT_TRUE(old->database().exec(
-        "INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by) "
-        "VALUES ('old1', '/labs/demo/lab.yaml', 'demo', 42, 1700000000123, 'active', 'ready', 1, 'cli');"
-        "INSERT INTO candidate_labs (session, candidate, status, updated_at, handed_over_at) "
-        "VALUES ('old1', 'c01', 'ready', 1700000000123, 1700000000999);"
-        "INSERT INTO results (result_id, session, candidate, task, check_index, host, description, status, "
-        "expected, observed, run_id, started_at, finished_at, received_at) VALUES ('r-old', 'old1', 'c01', "
-        "'T1', 0, 'server', 'd', 'fail', 'e', 'o', 'run-a1-c01', 1700000001000, 1700000002000, 1700000002000);"
-        "INSERT INTO freezes (session, at, who) VALUES ('old1', 1700000003000, 'jury');").ok());
+    ASSERT_TRUE(
+        old->database()
+            .exec("INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, desired, status, "
+                  "feedback, created_by) "
+                  "VALUES ('old1', '/labs/demo/lab.yaml', 'demo', 42, 1700000000123, 'active', "
+                  "'ready', 1, 'cli');"
+                  "INSERT INTO candidate_labs (session, candidate, status, updated_at, "
+                  "handed_over_at) "
+                  "VALUES ('old1', 'c01', 'ready', 1700000000123, 1700000000999);"
+                  "INSERT INTO results (result_id, session, candidate, task, check_index, host, "
+                  "description, status, "
+                  "expected, observed, run_id, started_at, finished_at, received_at) VALUES "
+                  "('r-old', 'old1', 'c01', "
+                  "'T1', 0, 'server', 'd', 'fail', 'e', 'o', 'run-a1-c01', 1700000001000, "
+                  "1700000002000, 1700000002000);"
+                  "INSERT INTO freezes (session, at, who) VALUES ('old1', 1700000003000, 'jury');")
+            .ok());
     // The version-3 schema really has no column of version 4.
     EXPECT_FALSE(old->database().exec("SELECT check_interval_s FROM sessions").ok());
     EXPECT_FALSE(Store::open_file_at_version(file, 99).ok());
@@ -368,9 +384,21 @@ TEST_F(StoreTest, ActionsRoundTripAndAreReplacedWhenTheyEnd) {
 // ones keep their outcome; a second sweep changes nothing.
 TEST_F(StoreTest, RunningActionsAreFailedAsInterruptedAtStartup) {
   Store s = open();
-  ActionRecord running{"a1_1", "solve", "s1", {"c01"}, "", "running", "", "", "[]", now_, std::nullopt};
-  ActionRecord done{"a1_2", "solve", "s1", {"c02"}, "", "done", "", "", "[]", now_, now_ + std::chrono::seconds(5)};
-  ActionRecord checks{"a1_3", "check_run", "s1", {"c01", "c02"}, "", "running", "", "", "[]", now_, std::nullopt};
+  ActionRecord running{"a1_1", "solve", "s1", {"c01"}, "",          "running",
+                       "",     "",      "[]", now_,    std::nullopt};
+  ActionRecord done{"a1_2",
+                    "solve",
+                    "s1",
+                    {"c02"},
+                    "",
+                    "done",
+                    "",
+                    "",
+                    "[]",
+                    now_,
+                    now_ + std::chrono::seconds(5)};
+  ActionRecord checks{"a1_3", "check_run", "s1", {"c01", "c02"}, "",          "running",
+                      "",     "",          "[]", now_,           std::nullopt};
   for (const auto& a : {running, done, checks}) ASSERT_TRUE(s.put_action(a).ok());
   // Before the sweep: the session's running ones, oldest first (the candidate's page reads them).
   auto live = s.list_running_actions("s1");
@@ -411,12 +439,15 @@ TEST_F(StoreTest, UpgradesASchema4StoreAndThenKeepsActions) {
     ASSERT_TRUE(old.ok()) << old.error().to_string();
     EXPECT_EQ(*old->schema_version(), 4);
     // As the version-4 code wrote it (today's create_session writes columns of later versions).
-    ASSERT_TRUE(old->database().exec(
-        "INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, desired, status, feedback, created_by, "
-        "check_interval_s) VALUES ('old4', '/labs/demo/lab.yaml', 'demo', 42, 1700000000123, 'active', 'pending', "
-        "1, 'cli', 30);"
-        "INSERT INTO candidate_labs (session, candidate, status, updated_at) "
-        "VALUES ('old4', 'c01', 'pending', 1700000000123);").ok());
+    ASSERT_TRUE(old->database()
+                    .exec("INSERT INTO sessions (id, lab_path, lab_id, seed, created_at, desired, "
+                          "status, feedback, created_by, "
+                          "check_interval_s) VALUES ('old4', '/labs/demo/lab.yaml', 'demo', 42, "
+                          "1700000000123, 'active', 'pending', "
+                          "1, 'cli', 30);"
+                          "INSERT INTO candidate_labs (session, candidate, status, updated_at) "
+                          "VALUES ('old4', 'c01', 'pending', 1700000000123);")
+                    .ok());
     // The version-4 schema really has no actions table.
     EXPECT_FALSE(old->database().exec("SELECT id FROM actions").ok());
   }
@@ -439,14 +470,18 @@ TEST_F(StoreTest, AnnotationsOverridesAndFreezeAreAudited) {
   ASSERT_TRUE(s.create_session(session("s2"), {"c01"}, audit("a")).ok());
   const auto later = now_ + std::chrono::minutes(5);
 
-  AnnotationRecord note{0, "s1", "c01", "T1", "r-1", "Le partage est réparé, mais à la main", "3fa2 (jury)", later};
+  AnnotationRecord note{
+      0, "s1", "c01", "T1", "r-1", "Le partage est réparé, mais à la main", "3fa2 (jury)", later};
   auto seq = s.add_annotation(note, "3fa2");
   ASSERT_TRUE(seq.ok()) << seq.error().to_string();
   EXPECT_GT(*seq, 0);
-  ASSERT_TRUE(s.add_annotation({0, "s1", "c02", "", "", "absent 10 min", "3fa2 (jury)", later}, "3fa2").ok());
+  ASSERT_TRUE(
+      s.add_annotation({0, "s1", "c02", "", "", "absent 10 min", "3fa2 (jury)", later}, "3fa2")
+          .ok());
   EXPECT_EQ(s.add_annotation({0, "s1", "c01", "T1", "", "  ", "w", later}, "w").error().code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(s.add_annotation({0, "s1", "zz", "T1", "", "x", "w", later}, "w").error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(s.add_annotation({0, "s1", "zz", "T1", "", "x", "w", later}, "w").error().code(),
+            ErrorCode::kNotFound);
   auto notes = s.list_annotations("s1", "c01");
   ASSERT_EQ(notes->size(), 1u);
   EXPECT_EQ(notes->front().text, "Le partage est réparé, mais à la main");
@@ -454,7 +489,8 @@ TEST_F(StoreTest, AnnotationsOverridesAndFreezeAreAudited) {
   EXPECT_EQ(notes->front().at, later);
   EXPECT_EQ(s.list_annotations("s1")->size(), 2u);
 
-  OverrideRecord o{0, "s1", "c01", "T1", 2.5, "Réparé sans la commande attendue", "3fa2 (jury)", later};
+  OverrideRecord o{0,    "s1", "c01", "T1", 2.5, "Réparé sans la commande attendue", "3fa2 (jury)",
+                   later};
   ASSERT_TRUE(s.add_override(o, "3fa2").ok());
   o.justification = " \t";
   EXPECT_EQ(s.add_override(o, "3fa2").error().code(), ErrorCode::kInvalidArgument);
@@ -475,7 +511,8 @@ TEST_F(StoreTest, AnnotationsOverridesAndFreezeAreAudited) {
   EXPECT_FALSE(s.get_freeze("s1")->has_value());
   EXPECT_EQ(s.get_freeze("nope").error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(s.freeze_session("nope", later, "w", "w").error().code(), ErrorCode::kNotFound);
-  ResultRecord r{"r-1", "s1", "c01", "T1", 0, "server", "share", "fail", "2770", "0700", "run-1", now_, now_, now_};
+  ResultRecord r{"r-1",  "s1",   "c01",  "T1",    0,    "server", "share",
+                 "fail", "2770", "0700", "run-1", now_, now_,     now_};
   EXPECT_EQ(*s.add_result(r), true);
   auto frozen = s.freeze_session("s1", later, "3fa2 (jury)", "3fa2");
   ASSERT_TRUE(frozen.ok()) << frozen.error().to_string();
@@ -496,7 +533,8 @@ TEST_F(StoreTest, AnnotationsOverridesAndFreezeAreAudited) {
   EXPECT_EQ(*s.add_result(r), true);  // another session is not frozen
   o.candidate = "c01";
   EXPECT_EQ(s.add_override(o, "3fa2").error().code(), ErrorCode::kFailedPrecondition);
-  EXPECT_TRUE(s.add_annotation({0, "s1", "c01", "", "", "relu après collecte", "w", later}, "w").ok());
+  EXPECT_TRUE(
+      s.add_annotation({0, "s1", "c01", "", "", "relu après collecte", "w", later}, "w").ok());
 
   // Every action is in the audit log with who and when.
   auto log = *s.list_audit();
@@ -504,8 +542,9 @@ TEST_F(StoreTest, AnnotationsOverridesAndFreezeAreAudited) {
   for (const auto& e : log) {
     if (e.action.rfind("results.", 0) == 0) actions.push_back(e.action);
   }
-  EXPECT_EQ(actions, (std::vector<std::string>{"results.annotate", "results.annotate", "results.override",
-                                               "results.collect", "results.annotate"}));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"results.annotate", "results.annotate", "results.override",
+                                      "results.collect", "results.annotate"}));
   const AuditEntry* override_entry = nullptr;
   for (const auto& e : log) {
     if (e.action == "results.override") override_entry = &e;
@@ -538,7 +577,8 @@ TEST_F(StoreTest, TokensAreHashedScopedAndRevocable) {
   EXPECT_EQ(who->session, "s1");
   EXPECT_EQ(who->candidate, "c01");
   EXPECT_EQ(who->id, sha256_hex(*cand).substr(0, 12));
-  EXPECT_EQ(s.authenticate("atl_" + std::string(64, '0')).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(s.authenticate("atl_" + std::string(64, '0')).error().code(),
+            ErrorCode::kPermissionDenied);
   EXPECT_EQ(s.authenticate("").error().code(), ErrorCode::kPermissionDenied);
 
   EXPECT_EQ(s.create_token(Role::kCandidate, "s1", std::nullopt, "", now_, "cli").error().code(),
@@ -560,7 +600,10 @@ TEST_F(StoreTest, Sha256MatchesTheStandardVector) {
 }
 
 TEST_F(StoreTest, ReadersSeeConsistentDataWhileAWriterWrites) {
-  { Store s = open(); ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok()); }
+  {
+    Store s = open();
+    ASSERT_TRUE(s.create_session(session("s1"), {"c01"}, audit("a")).ok());
+  }
   constexpr int kWrites = 200;
   std::atomic<bool> done{false};
   std::atomic<int> reader_errors{0};
@@ -570,8 +613,8 @@ TEST_F(StoreTest, ReadersSeeConsistentDataWhileAWriterWrites) {
     Store s = open();
     while (readers_started < 3) std::this_thread::yield();  // write while they read
     for (int i = 0; i < kWrites; ++i) {
-      ResultRecord r{"r" + std::to_string(i), "s1", "c01", "T1", 0, "server", "", i % 2 == 0 ? "pass" : "fail",
-                     "", "", "run", now_, now_, now_};
+      ResultRecord r{"r" + std::to_string(i),      "s1", "c01", "T1",  0,    "server", "",
+                     i % 2 == 0 ? "pass" : "fail", "",   "",    "run", now_, now_,     now_};
       if (!s.add_result(r).ok()) reader_errors++;
     }
     done = true;
@@ -584,8 +627,10 @@ TEST_F(StoreTest, ReadersSeeConsistentDataWhileAWriterWrites) {
       readers_started++;
       do {
         auto results = s.list_results("s1");
-        if (!results.ok() || results->size() < last) reader_errors++;
-        else last = results->size();
+        if (!results.ok() || results->size() < last)
+          reader_errors++;
+        else
+          last = results->size();
         reads++;
       } while (!done);
     });

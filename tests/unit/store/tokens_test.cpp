@@ -20,10 +20,20 @@ TEST(TokenLifetime, Table) {
     std::optional<std::chrono::seconds> want;
   };
   const Case cases[] = {
-      {"90d", true, std::chrono::seconds(90 * 86400)}, {"12h", true, 12h}, {"30m", true, 30min},
-      {"never", true, std::nullopt}, {"3650d", true, std::chrono::seconds(3650LL * 86400)},
-      {"3651d", false, {}}, {"0d", false, {}}, {"d", false, {}}, {"10", false, {}}, {"1w", false, {}},
-      {"-1d", false, {}}, {"", false, {}}, {"99999999999999d", false, {}}, {"Never", false, {}},
+      {"90d", true, std::chrono::seconds(90 * 86400)},
+      {"12h", true, 12h},
+      {"30m", true, 30min},
+      {"never", true, std::nullopt},
+      {"3650d", true, std::chrono::seconds(3650LL * 86400)},
+      {"3651d", false, {}},
+      {"0d", false, {}},
+      {"d", false, {}},
+      {"10", false, {}},
+      {"1w", false, {}},
+      {"-1d", false, {}},
+      {"", false, {}},
+      {"99999999999999d", false, {}},
+      {"Never", false, {}},
   };
   for (const auto& c : cases) {
     auto got = parse_token_lifetime(c.text);
@@ -64,7 +74,8 @@ class TokenStoreTest : public ::testing::Test {
 };
 
 TEST_F(TokenStoreTest, ATokenIsRefusedFromItsExpiryOn) {
-  auto t = store_->create_token(Role::kEvaluator, std::nullopt, std::nullopt, "", now_, "cli", now_ + 1h);
+  auto t = store_->create_token(Role::kEvaluator, std::nullopt, std::nullopt, "", now_, "cli",
+                                now_ + 1h);
   ASSERT_TRUE(t.ok()) << t.error().to_string();
   EXPECT_TRUE(store_->authenticate(*t, now_ + 59min).ok());
   EXPECT_EQ(store_->authenticate(*t, now_ + 1h).error().code(), ErrorCode::kPermissionDenied);
@@ -72,8 +83,11 @@ TEST_F(TokenStoreTest, ATokenIsRefusedFromItsExpiryOn) {
   EXPECT_EQ(store_->list_tokens(now_)->size(), 1u);
   EXPECT_EQ(store_->list_tokens(now_)->at(0).expires_at, now_ + 1h);
   // An expiry at or before creation is a mistake, said as such.
-  EXPECT_EQ(store_->create_token(Role::kEvaluator, std::nullopt, std::nullopt, "", now_, "cli", now_).error().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      store_->create_token(Role::kEvaluator, std::nullopt, std::nullopt, "", now_, "cli", now_)
+          .error()
+          .code(),
+      ErrorCode::kInvalidArgument);
 }
 
 TEST_F(TokenStoreTest, ACandidateTokenEndsWhenItsSessionIsDestroyed) {
@@ -82,10 +96,12 @@ TEST_F(TokenStoreTest, ACandidateTokenEndsWhenItsSessionIsDestroyed) {
   auto ev = store_->create_token(Role::kEvaluator, "s1", std::nullopt, "", now_, "cli");
   ASSERT_TRUE(c1.ok() && c2.ok() && ev.ok());
   ASSERT_TRUE(store_->authenticate(*c1, now_).ok());
-  ASSERT_TRUE(store_->set_desired_state("s1", DesiredState::kDestroyed, audit("session.destroy")).ok());
+  ASSERT_TRUE(
+      store_->set_desired_state("s1", DesiredState::kDestroyed, audit("session.destroy")).ok());
   EXPECT_EQ(store_->authenticate(*c1, now_).error().code(), ErrorCode::kPermissionDenied);
   EXPECT_TRUE(store_->authenticate(*c2, now_).ok());
-  EXPECT_TRUE(store_->authenticate(*ev, now_).ok());  // an evaluator still reads a destroyed session's results
+  EXPECT_TRUE(store_->authenticate(*ev, now_)
+                  .ok());  // an evaluator still reads a destroyed session's results
 }
 
 TEST_F(TokenStoreTest, RevocationScopedToASessionTouchesOnlyItsTokens) {
@@ -95,7 +111,8 @@ TEST_F(TokenStoreTest, RevocationScopedToASessionTouchesOnlyItsTokens) {
   std::string id_a = sha256_hex(*a).substr(0, 12);
   std::string id_b = sha256_hex(*b).substr(0, 12);
   EXPECT_EQ(store_->list_tokens(now_, std::string("s2"))->size(), 1u);
-  EXPECT_EQ(store_->revoke_token(id_a, audit("token.revoke"), std::string("s2")).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->revoke_token(id_a, audit("token.revoke"), std::string("s2")).error().code(),
+            ErrorCode::kNotFound);
   EXPECT_TRUE(store_->authenticate(*a, now_).ok());
   EXPECT_TRUE(store_->revoke_token(id_b, audit("token.revoke"), std::string("s2")).ok());
   EXPECT_EQ(store_->authenticate(*b, now_).error().code(), ErrorCode::kPermissionDenied);
@@ -104,7 +121,9 @@ TEST_F(TokenStoreTest, RevocationScopedToASessionTouchesOnlyItsTokens) {
 
 TEST_F(TokenStoreTest, LongLabelsAreRefused) {
   std::string label(kMaxTokenLabelBytes + 1, 'x');
-  EXPECT_EQ(store_->create_token(Role::kEvaluator, std::nullopt, std::nullopt, label, now_, "cli").error().code(),
+  EXPECT_EQ(store_->create_token(Role::kEvaluator, std::nullopt, std::nullopt, label, now_, "cli")
+                .error()
+                .code(),
             ErrorCode::kInvalidArgument);
 }
 

@@ -51,10 +51,15 @@ TEST(Password, MalformedOrOutOfBoundsRefused) {
   ASSERT_TRUE(h.ok());
   std::string good = *h;
   const std::string bad[] = {
-      "", "scrypt", "bcrypt" + good.substr(6), "scrypt$1000$8$1$00112233445566778899aabbccddeeff$" + good.substr(good.rfind('$') + 1),
+      "",
+      "scrypt",
+      "bcrypt" + good.substr(6),
+      "scrypt$1000$8$1$00112233445566778899aabbccddeeff$" + good.substr(good.rfind('$') + 1),
       "scrypt$2097152$8$1$" + good.substr(good.find("$", 17) + 1),  // N = 2^21: too costly
-      "scrypt$1024$0$1$" + good.substr(good.find("$", 14) + 1), good.substr(0, good.size() - 1),
-      good + "$x", "scrypt$1024$8$1$zz$" + good.substr(good.rfind('$') + 1)};
+      "scrypt$1024$0$1$" + good.substr(good.find("$", 14) + 1),
+      good.substr(0, good.size() - 1),
+      good + "$x",
+      "scrypt$1024$8$1$zz$" + good.substr(good.rfind('$') + 1)};
   for (const auto& s : bad) {
     EXPECT_FALSE(parse_password_hash(s).has_value()) << s;
     EXPECT_FALSE(verify_password("0123456789", s)) << s;
@@ -102,7 +107,9 @@ class UserStoreTest : public ::testing::Test {
 
 TEST_F(UserStoreTest, CreateFindList) {
   ASSERT_TRUE(store_->create_user(user("marie", Role::kTrainer), hash_, audit("user.create")).ok());
-  ASSERT_TRUE(store_->create_user(user("jury.1", Role::kEvaluator, "s1"), hash_, audit("user.create")).ok());
+  ASSERT_TRUE(
+      store_->create_user(user("jury.1", Role::kEvaluator, "s1"), hash_, audit("user.create"))
+          .ok());
   auto found = store_->find_user("marie");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->user.role, Role::kTrainer);
@@ -118,14 +125,19 @@ TEST_F(UserStoreTest, CreateFindList) {
 }
 
 TEST_F(UserStoreTest, RefusesBadInput) {
-  EXPECT_EQ(store_->create_user(user("Marie", Role::kTrainer), hash_, audit("x")).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(store_->create_user(user("-x", Role::kTrainer), hash_, audit("x")).error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(store_->create_user(user("c", Role::kCandidate), hash_, audit("x")).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->create_user(user("Marie", Role::kTrainer), hash_, audit("x")).error().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->create_user(user("-x", Role::kTrainer), hash_, audit("x")).error().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->create_user(user("c", Role::kCandidate), hash_, audit("x")).error().code(),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(store_->create_user(user("m", Role::kTrainer), "0123456789", audit("x")).error().code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(store_->create_user(user("m", Role::kTrainer, "s9"), hash_, audit("x")).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->create_user(user("m", Role::kTrainer, "s9"), hash_, audit("x")).error().code(),
+            ErrorCode::kNotFound);
   ASSERT_TRUE(store_->create_user(user("m", Role::kTrainer), hash_, audit("x")).ok());
-  EXPECT_EQ(store_->create_user(user("m", Role::kEvaluator), hash_, audit("x")).error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->create_user(user("m", Role::kEvaluator), hash_, audit("x")).error().code(),
+            ErrorCode::kAlreadyExists);
   EXPECT_EQ(store_->disable_user("nobody", audit("x")).error().code(), ErrorCode::kNotFound);
 }
 

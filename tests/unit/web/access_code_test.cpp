@@ -13,12 +13,15 @@ namespace atelier::sessions {
 namespace {
 
 TEST(AccessCode, GeneratedCodesHaveTheFormAndOnlyUnambiguousSymbols) {
-  const std::regex form("[2346789ACDEFGHJKMNPQRTWXY]{3}-[2346789ACDEFGHJKMNPQRTWXY]{3}-[2346789ACDEFGHJKMNPQRTWXY]{3}");
+  const std::regex form(
+      "[2346789ACDEFGHJKMNPQRTWXY]{3}-[2346789ACDEFGHJKMNPQRTWXY]{3}-[2346789ACDEFGHJKMNPQRTWXY]{"
+      "3}");
   for (int i = 0; i < 200; ++i) {
     auto code = generate_access_code();
     ASSERT_TRUE(code.ok());
     EXPECT_TRUE(std::regex_match(code.value(), form)) << code.value();
-    for (char bad : std::string("0O1IlL5SBZUV")) EXPECT_EQ(code.value().find(bad), std::string::npos);
+    for (char bad : std::string("0O1IlL5SBZUV"))
+      EXPECT_EQ(code.value().find(bad), std::string::npos);
   }
 }
 
@@ -30,7 +33,8 @@ TEST(AccessCode, AtLeastFortyBitsAndNoRepeatsInManyDraws) {
   for (int i = 0; i < draws; ++i) {
     auto code = generate_access_code().value();
     EXPECT_TRUE(seen.insert(code).second) << "repeat " << code;
-    for (char c : code) if (c != '-') ++counts[c];
+    for (char c : code)
+      if (c != '-') ++counts[c];
   }
   // Every symbol is used, none grossly over-represented (expected 1800 each of 45000).
   ASSERT_EQ(counts.size(), kAccessCodeAlphabet.size());
@@ -41,10 +45,14 @@ TEST(AccessCode, AtLeastFortyBitsAndNoRepeatsInManyDraws) {
 }
 
 TEST(AccessCode, NormalisesWhatAPersonTypes) {
-  struct Case { const char* typed; const char* want; };
+  struct Case {
+    const char* typed;
+    const char* want;
+  };
   const Case cases[] = {
-      {"7KQ-M4F-2XP", "7KQ-M4F-2XP"},   {"7kq-m4f-2xp", "7KQ-M4F-2XP"}, {"7KQM4F2XP", "7KQ-M4F-2XP"},
-      {" 7kq m4f 2xp ", "7KQ-M4F-2XP"}, {"7KQ--M4F2XP", "7KQ-M4F-2XP"}, {"7kq.m4f.2xp", "7KQ-M4F-2XP"},
+      {"7KQ-M4F-2XP", "7KQ-M4F-2XP"}, {"7kq-m4f-2xp", "7KQ-M4F-2XP"},
+      {"7KQM4F2XP", "7KQ-M4F-2XP"},   {" 7kq m4f 2xp ", "7KQ-M4F-2XP"},
+      {"7KQ--M4F2XP", "7KQ-M4F-2XP"}, {"7kq.m4f.2xp", "7KQ-M4F-2XP"},
   };
   for (const auto& c : cases) {
     auto got = normalize_access_code(c.typed);
@@ -54,12 +62,13 @@ TEST(AccessCode, NormalisesWhatAPersonTypes) {
 }
 
 TEST(AccessCode, RejectsWrongLengthsAndForeignSymbols) {
-  for (const char* typed : {"", "7KQ-M4F-2X", "7KQ-M4F-2XPA", "7KQ-M4F-2X0", "7KQ-M4F-2XO", "7KQ-M1F-2XP",
-                            "7KQ<M4F>2XP", "7KQ-M4F-2XP\n", "ÉKQ-M4F-2XP"}) {
+  for (const char* typed : {"", "7KQ-M4F-2X", "7KQ-M4F-2XPA", "7KQ-M4F-2X0", "7KQ-M4F-2XO",
+                            "7KQ-M1F-2XP", "7KQ<M4F>2XP", "7KQ-M4F-2XP\n", "ÉKQ-M4F-2XP"}) {
     auto got = normalize_access_code(typed);
     ASSERT_FALSE(got.ok()) << typed;
     EXPECT_EQ(got.error().code(), ErrorCode::kInvalidArgument);
-    EXPECT_EQ(got.error().message().find(typed[0] ? typed : "\x01"), std::string::npos) << "echoes input";
+    EXPECT_EQ(got.error().message().find(typed[0] ? typed : "\x01"), std::string::npos)
+        << "echoes input";
   }
 }
 

@@ -16,15 +16,27 @@ GridPage grid(Lang lang) {
   p.session = "s1";
   p.lab_title = "Support <N1>";
   p.tasks = {{"T1", "Intranet <down>", "2"}, {"T2", "Compte", "3"}};
-  p.rows = {{"zoe<script>", {{Verdict::kPassed, "2/2", 2, false, false, "4m05s", "/c/z/T1"},
-                             {Verdict::kPartial, "1.5/3", 1.5, true, true, "", "/c/z/T2"}},
-             "3.5/5", 3.5, 70, "/sheet/z"},
-            {"alice", {{Verdict::kFailed, "0/2", 0, false, false, "", "/c/a/T1"},
-                       {Verdict::kNotRun, "0/3", 0, false, false, "", "/c/a/T2"}},
-             "0/5", 0, 0, "/sheet/a"},
-            {"bob", {{Verdict::kPassed, "2/2", 2, false, false, "", "/c/b/T1"},
-                     {Verdict::kPassed, "3/3", 3, false, false, "", "/c/b/T2"}},
-             "5/5", 5, 100, "/sheet/b"}};
+  p.rows = {{"zoe<script>",
+             {{Verdict::kPassed, "2/2", 2, false, false, "4m05s", "/c/z/T1"},
+              {Verdict::kPartial, "1.5/3", 1.5, true, true, "", "/c/z/T2"}},
+             "3.5/5",
+             3.5,
+             70,
+             "/sheet/z"},
+            {"alice",
+             {{Verdict::kFailed, "0/2", 0, false, false, "", "/c/a/T1"},
+              {Verdict::kNotRun, "0/3", 0, false, false, "", "/c/a/T2"}},
+             "0/5",
+             0,
+             0,
+             "/sheet/a"},
+            {"bob",
+             {{Verdict::kPassed, "2/2", 2, false, false, "", "/c/b/T1"},
+              {Verdict::kPassed, "3/3", 3, false, false, "", "/c/b/T2"}},
+             "5/5",
+             5,
+             100,
+             "/sheet/b"}};
   p.self_url = "/evaluator/sessions/s1";
   p.export_base = "/evaluator/sessions/s1/export/";
   p.csrf_token = "csrf\"tok";
@@ -50,12 +62,13 @@ TEST(GridPages, GridShowsVerdictsInWordsAndEscapesNames) {
   EXPECT_NE(html.find("- NON ÉVALUÉ"), std::string::npos);
   EXPECT_NE(html.find("3.5/5</strong> (70 %)"), std::string::npos);
   EXPECT_NE(html.find("TR 4m05s"), std::string::npos);
-  EXPECT_EQ(count(html, "class=\"mark\""), 1u);       // the override star
-  EXPECT_EQ(count(html, "class=\"mark sla\""), 1u);   // the SLA mark
+  EXPECT_EQ(count(html, "class=\"mark\""), 1u);      // the override star
+  EXPECT_EQ(count(html, "class=\"mark sla\""), 1u);  // the SLA mark
   EXPECT_NE(html.find("RÉSULTATS PROVISOIRES"), std::string::npos);
   EXPECT_NE(html.find("name=\"csrf\" value=\"csrf&quot;tok\""), std::string::npos);
   for (std::string k : {"csv", "json", "junit", "html"}) {
-    EXPECT_NE(html.find("href=\"/evaluator/sessions/s1/export/" + k + "\""), std::string::npos) << k;
+    EXPECT_NE(html.find("href=\"/evaluator/sessions/s1/export/" + k + "\""), std::string::npos)
+        << k;
   }
   auto en = render_grid(grid(Lang::kEn));
   EXPECT_NE(en.find("P PASSED"), std::string::npos);
@@ -111,9 +124,11 @@ CellPage cell(Lang lang) {
   p.possible = "2";
   p.sla = "30m00s";
   p.sla_breached = true;
-  p.checks = {{"service nginx", "srv1", Verdict::kFailed, "active", "<script>alert(1)</script>", "10:00"},
-              {"port 80", "srv1", Verdict::kPassed, "open", "open", "10:00"}};
-  p.runs = {{"run1", "09:50", true, "", "0/2", "avant la remise"}, {"run2", "10:00", false, "tok1 (jury)", "1/2", ""}};
+  p.checks = {
+      {"service nginx", "srv1", Verdict::kFailed, "active", "<script>alert(1)</script>", "10:00"},
+      {"port 80", "srv1", Verdict::kPassed, "open", "open", "10:00"}};
+  p.runs = {{"run1", "09:50", true, "", "0/2", "avant la remise"},
+            {"run2", "10:00", false, "tok1 (jury)", "1/2", ""}};
   p.overrides = {{"1", "vu <en> direct", "jury", "10:05", true}};
   p.notes = {{"note & <b>", "jury", "10:06", ""}};
   p.csrf_token = "abc";
@@ -141,7 +156,8 @@ TEST(GridPages, CellShowsEscapedEvidenceRunsAndLabelledForms) {
   EXPECT_EQ(count(html, "method=\"post\""), 3u);
   EXPECT_EQ(count(html, "name=\"csrf\" value=\"abc\""), 3u);
   std::regex ids("<(?:input|textarea) id=\"([a-z]+)\"");
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), ids); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), ids); it != std::sregex_iterator();
+       ++it) {
     EXPECT_NE(html.find("<label for=\"" + (*it)[1].str() + "\">"), std::string::npos) << (*it)[1];
   }
   EXPECT_NE(html.find("name=\"justification\" rows=\"3\" required"), std::string::npos);
@@ -155,13 +171,15 @@ TEST(GridPages, TamperedCellsAreMarkedWithTheEvidence) {
   g.rows[1].cells[0].tampered = true;
   auto html = render_grid(g);
   EXPECT_EQ(count(html, "class=\"mark tampered\""), 1u);
-  EXPECT_NE(html.find("title=\"tampered: agent caught, result not counted\">T</abbr>"), std::string::npos);
+  EXPECT_NE(html.find("title=\"tampered: agent caught, result not counted\">T</abbr>"),
+            std::string::npos);
 
   auto p = cell(Lang::kFr);
   EXPECT_EQ(render_cell(p).find("class=\"v-fail tampered\""), std::string::npos);
   p.checks[0].integrity = "decoy file /etc/<x> present: expected fail, agent answered pass";
   auto page = render_cell(p);
-  EXPECT_NE(page.find("falsifié : agent pris en défaut, résultat non compté — decoy file /etc/&lt;x&gt; present: "
+  EXPECT_NE(page.find("falsifié : agent pris en défaut, résultat non compté — decoy file "
+                      "/etc/&lt;x&gt; present: "
                       "expected fail, agent answered pass"),
             std::string::npos);
 }
@@ -172,7 +190,8 @@ TEST(GridPages, CellShowsTheErrorAndKeepsWhatWasTyped) {
   p.points_value = "1.5";
   p.justification_value = "</textarea><script>";
   auto html = render_cell(p);
-  EXPECT_NE(html.find("role=\"alert\" id=\"form-error\">The justification is required"), std::string::npos);
+  EXPECT_NE(html.find("role=\"alert\" id=\"form-error\">The justification is required"),
+            std::string::npos);
   EXPECT_NE(html.find("value=\"1.5\""), std::string::npos);
   EXPECT_NE(html.find("&lt;/textarea&gt;&lt;script&gt;</textarea>"), std::string::npos);
 }
@@ -193,11 +212,14 @@ TEST(GridPages, SheetDrawsEachCompetencyAsABarWithItsValueInText) {
   p.candidate = "c01";
   p.total = "3/4";
   p.percentage = 75;
-  p.bars = {{"C03", "Réseau <IP>", "1/2", 50}, {"C07", "Services", "2/2", 100}, {"C09", "x", "0/0", 0}};
+  p.bars = {
+      {"C03", "Réseau <IP>", "1/2", 50}, {"C07", "Services", "2/2", 100}, {"C09", "x", "0/0", 0}};
   auto html = render_sheet(p);
-  EXPECT_NE(html.find("<svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-t\""), std::string::npos);
+  EXPECT_NE(html.find("<svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-t\""),
+            std::string::npos);
   EXPECT_EQ(count(html, "class=\"bar\""), 3u);
-  EXPECT_NE(html.find("width=\"200\" height=\"18\" class=\"bar\""), std::string::npos);  // 50 % of 400
+  EXPECT_NE(html.find("width=\"200\" height=\"18\" class=\"bar\""),
+            std::string::npos);  // 50 % of 400
   EXPECT_NE(html.find("width=\"400\" height=\"18\" class=\"bar\""), std::string::npos);
   EXPECT_NE(html.find("50 % (1/2)"), std::string::npos);
   EXPECT_NE(html.find("C03 Réseau &lt;IP&gt;"), std::string::npos);

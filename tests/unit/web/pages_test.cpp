@@ -32,7 +32,8 @@ WorkspacePage fixture(Lang lang) {
 
 void save(const std::string& name, const std::string& html) {
   // For screenshots: ATELIER_WEB_RENDER_DIR=dir keeps the rendered pages.
-  if (const char* dir = std::getenv("ATELIER_WEB_RENDER_DIR")) std::ofstream(std::string(dir) + "/" + name) << html;
+  if (const char* dir = std::getenv("ATELIER_WEB_RENDER_DIR"))
+    std::ofstream(std::string(dir) + "/" + name) << html;
 }
 
 TEST(Pages, LoginIsFrenchLabelledAndCarriesTheCsrfToken) {
@@ -66,7 +67,8 @@ TEST(Pages, WorkspaceEscapesEveryFieldAndRendersTickets) {
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(html.find("<strong>comptabilité</strong>"), std::string::npos);
   EXPECT_NE(html.find("name=\"csrf\" value=\"tok&quot;en\""), std::string::npos);
-  EXPECT_NE(html.find("Temps restant : <span data-countdown=\"5525\">1 h 32 min</span>"), std::string::npos);
+  EXPECT_NE(html.find("Temps restant : <span data-countdown=\"5525\">1 h 32 min</span>"),
+            std::string::npos);
   EXPECT_NE(html.find("Priorité : P1"), std::string::npos);
   EXPECT_NE(html.find("Délai restant : 15 min 00 s"), std::string::npos);
   EXPECT_NE(html.find("Délai dépassé de 1 min 15 s"), std::string::npos);
@@ -79,7 +81,8 @@ TEST(Pages, StatusIsInWordsNotColourAlone) {
   EXPECT_NE(html.find("État : démarrage"), std::string::npos);
   EXPECT_NE(html.find("<code>stagiaire / stagiaire</code>"), std::string::npos);
   // Each console link names its machine for screen readers.
-  EXPECT_NE(html.find("href=\"/candidate/console/srv1\">Ouvrir la console<span class=\"visually-hidden\"> srv1"),
+  EXPECT_NE(html.find("href=\"/candidate/console/srv1\">Ouvrir la console<span "
+                      "class=\"visually-hidden\"> srv1"),
             std::string::npos);
   EXPECT_NE(html.find(">Vérifier mon travail</button>"), std::string::npos);
 }
@@ -103,7 +106,8 @@ TEST(Pages, ConsoleShowsTheLoginOnlyWhenTheLabGivesOne) {
   page.login_hint = "root / <a&b>";
   auto html = render_console(page);
   save("console.html", html);
-  EXPECT_NE(html.find("<p id=\"login-hint\" class=\"hint\">Identifiant : <code>root / &lt;a&amp;b&gt;</code></p>"),
+  EXPECT_NE(html.find("<p id=\"login-hint\" class=\"hint\">Identifiant : <code>root / "
+                      "&lt;a&amp;b&gt;</code></p>"),
             std::string::npos);
   page.login_hint.clear();
   EXPECT_EQ(render_console(page).find("login-hint"), std::string::npos);
@@ -114,25 +118,30 @@ TEST(Pages, ConsoleShowsTheLoginOnlyWhenTheLabGivesOne) {
 TEST(Pages, ResetIsOfferedPerMachineAndConfirmedWithAnExplicitYes) {
   WorkspacePage p = fixture(Lang::kFr);
   auto plain = render_workspace(p);
-  EXPECT_EQ(plain.find("Réinitialiser cette machine"), std::string::npos) << "no reset_url, no button";
+  EXPECT_EQ(plain.find("Réinitialiser cette machine"), std::string::npos)
+      << "no reset_url, no button";
   p.machines[0].reset_url = "/candidate/reset/srv1";
   p.machines[1].reset_url = "/candidate/reset/pc1";
   p.machines[1].state = MachineState::kResetting;
   p.notice = "Réinitialisation <lancée>";
   p.refresh_seconds = 10;
   auto html = render_workspace(p);
-  EXPECT_NE(html.find("<a class=\"button warn reset\" href=\"/candidate/reset/srv1\">Réinitialiser cette machine"),
-            std::string::npos) << html;
+  EXPECT_NE(html.find("<a class=\"button warn reset\" href=\"/candidate/reset/srv1\">Réinitialiser "
+                      "cette machine"),
+            std::string::npos)
+      << html;
   EXPECT_EQ(html.find("href=\"/candidate/reset/pc1\""), std::string::npos) << "already resetting";
   EXPECT_NE(html.find("État : réinitialisation"), std::string::npos);
   EXPECT_NE(html.find("role=\"status\">Réinitialisation &lt;lancée&gt;</p>"), std::string::npos);
   EXPECT_NE(html.find("<body data-refresh=\"10\">"), std::string::npos);
   EXPECT_NE(html.find("<noscript>"), std::string::npos);
 
-  ResetConfirmPage c{Lang::kFr, "tok\"en", "Lab <x>", "c01", "srv<1>", "/candidate/reset/srv<1>", "/candidate"};
+  ResetConfirmPage c{Lang::kFr,   "tok\"en", "Lab <x>", "c01", "srv<1>", "/candidate/reset/srv<1>",
+                     "/candidate"};
   auto confirm = render_reset_confirm(c);
   save("reset-confirm.html", confirm);
-  EXPECT_NE(confirm.find("<form method=\"post\" action=\"/candidate/reset/srv&lt;1&gt;\">"), std::string::npos);
+  EXPECT_NE(confirm.find("<form method=\"post\" action=\"/candidate/reset/srv&lt;1&gt;\">"),
+            std::string::npos);
   EXPECT_NE(confirm.find("name=\"csrf\" value=\"tok&quot;en\""), std::string::npos);
   EXPECT_NE(confirm.find("name=\"confirm\" value=\"yes\""), std::string::npos);
   EXPECT_NE(confirm.find("Oui, réinitialiser srv&lt;1&gt;</button>"), std::string::npos) << confirm;
@@ -148,8 +157,10 @@ TEST(Pages, CheckMyWorkIsDisabledWhileARunIsRunning) {
   WorkspacePage p = fixture(Lang::kEn);
   p.checking = true;
   auto html = render_workspace(p);
-  EXPECT_NE(html.find("<button type=\"submit\" disabled>Check my work</button> <span class=\"checking\">Check running…"),
-            std::string::npos) << html;
+  EXPECT_NE(html.find("<button type=\"submit\" disabled>Check my work</button> <span "
+                      "class=\"checking\">Check running…"),
+            std::string::npos)
+      << html;
 }
 
 TEST(Pages, CatalogueFallsBackToTheKey) {
