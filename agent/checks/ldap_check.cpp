@@ -33,10 +33,8 @@ std::pair<std::vector<std::string>, std::string> attribute_values(LDAP* ld, LDAP
   return {std::move(values), std::move(first_dn)};
 }
 
-}  // namespace
-
-Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
-  EvidenceBuilder ev;
+// What the check expects, in words: "search BASE FILTER finds an entry with ATTR=VALUE".
+std::string expectation(const checks::LdapCheck& c) {
   std::string want = "search " + c.base + " " + c.filter;
   if (c.count) {
     want += " finds " + std::to_string(*c.count) + " entries";
@@ -44,6 +42,14 @@ Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
     want += " finds an entry";
   }
   if (c.attribute) want += " with " + *c.attribute + (c.value ? "=" + *c.value : " set");
+  return want;
+}
+
+}  // namespace
+
+Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
+  EvidenceBuilder ev;
+  const std::string want = expectation(c);
   LDAP* ld = nullptr;
   int rc = ldap_initialize(&ld, c.url.c_str());
   if (rc != LDAP_SUCCESS)
@@ -68,12 +74,9 @@ Evidence run_ldap(const checks::LdapCheck& c, const CheckContext& ctx) {
                         nullptr, nullptr, nullptr);
   if (rc != LDAP_SUCCESS) {
     std::string who = c.bind_dn ? "bind as " + *c.bind_dn : "anonymous bind";
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
-        rc == LDAP_UNWILLING_TO_PERFORM) {
-      ev.expect(want, who + " refused: " + ldap_err2string(rc), false);
-      return ev.finish();
-    }
-    ev.expect(want, who + " failed: " + ldap_err2string(rc), false);
+    const bool refused = rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+                         rc == LDAP_UNWILLING_TO_PERFORM;
+    ev.expect(want, who + (refused ? " refused: " : " failed: ") + ldap_err2string(rc), false);
     return ev.finish();
   }
   int scope = c.scope == checks::LdapScope::kBase  ? LDAP_SCOPE_BASE

@@ -89,6 +89,30 @@ std::pair<int, int> line_col(std::string_view text, size_t offset) {
   return {line, col};
 }
 
+namespace {
+
+// A block tag ({{#, {{^, {{/, {{!) alone on its line takes the whole line with it: the blanks
+// before it are cut from the text node `list` ends with, and the returned end is past the line's
+// newline. Otherwise the tag's own end is returned.
+size_t take_standalone_line(std::string_view src, size_t tag, size_t end,
+                            std::vector<MustacheNode>& list) {
+  size_t nl = tag == 0 ? std::string_view::npos : src.rfind('\n', tag - 1);
+  size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
+  size_t line_end = src.find('\n', end);
+  std::string_view before = src.substr(line_start, tag - line_start);
+  std::string_view after =
+      src.substr(end, (line_end == std::string_view::npos ? src.size() : line_end) - end);
+  if (!blank(before) || !blank(after)) return end;
+  if (!before.empty() && !list.empty() && list.back().kind == MustacheNode::Kind::kText) {
+    auto& text = list.back().text;
+    text.erase(text.size() - before.size());
+    if (text.empty()) list.pop_back();
+  }
+  return line_end == std::string_view::npos ? src.size() : line_end + 1;
+}
+
+}  // namespace
+
 Result<Template> Template::parse(std::string_view src) {
   Template t;
   t.source_ = std::string(src);
@@ -117,24 +141,7 @@ Result<Template> Template::parse(std::string_view src) {
                                 ? body.substr(1)
                                 : body);
     bool block = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!';
-    if (block) {
-      // A block tag alone on its line takes the whole line with it.
-      size_t nl = tag == 0 ? std::string_view::npos : src.rfind('\n', tag - 1);
-      size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
-      size_t line_end = src.find('\n', end);
-      std::string_view before = src.substr(line_start, tag - line_start);
-      std::string_view after =
-          src.substr(end, (line_end == std::string_view::npos ? src.size() : line_end) - end);
-      if (blank(before) && blank(after)) {
-        auto& list = *open.back();
-        if (!before.empty() && !list.empty() && list.back().kind == MustacheNode::Kind::kText) {
-          auto& text = list.back().text;
-          text.erase(text.size() - before.size());
-          if (text.empty()) list.pop_back();
-        }
-        end = line_end == std::string_view::npos ? src.size() : line_end + 1;
-      }
-    }
+    if (block) end = take_standalone_line(src, tag, end, *open.back());
     if (sigil != '!' && name.empty()) return at(src, tag, "empty tag");
     switch (sigil) {
       case '!':

@@ -107,6 +107,21 @@ auto off_io(const ConsoleWebSocket::RunBlocking& runner, const std::function<T()
       asio::use_awaitable);
 }
 
+// Why a signed-in `p` may not open `host`'s console (403), or nothing when it may: a login cookie
+// needs the page's Origin; a trainer opens any console of their session, a candidate only theirs.
+std::optional<HttpResponse> console_refusal(const ConsolePrincipal& p, const HttpRequest& request,
+                                            const ObjectRef& host) {
+  if (p.by_cookie && request.header("Origin").empty()) {
+    return json_error(403, "forbidden", "a console opened with a login cookie needs an Origin");
+  }
+  const bool same_session = !p.session || *p.session == host.session;
+  const bool own_lab = p.candidate && *p.candidate == host.candidate;
+  if (!same_session || (!p.trainer && !own_lab)) {
+    return json_error(403, "forbidden", "this console is not yours to open");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool origin_matches_host(const HttpRequest& request) {
@@ -242,17 +257,8 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
                     version);
     co_return;
   }
-  const bool same_session = !principal->session || *principal->session == host.session;
-  const bool own_lab = principal->candidate && *principal->candidate == host.candidate;
-  if (principal->by_cookie && request.header("Origin").empty()) {
-    co_await refuse(
-        next, json_error(403, "forbidden", "a console opened with a login cookie needs an Origin"),
-        version);
-    co_return;
-  }
-  if (!same_session || (!principal->trainer && !own_lab)) {
-    co_await refuse(next, json_error(403, "forbidden", "this console is not yours to open"),
-                    version);
+  if (auto refusal = console_refusal(*principal, request, host)) {
+    co_await refuse(next, *refusal, version);
     co_return;
   }
   const auto role =

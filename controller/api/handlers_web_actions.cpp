@@ -65,14 +65,18 @@ HttpResponse after_action(const HandlerContext& ctx, const HttpResponse& answer,
   return answer;
 }
 
-// The host of /candidate/reset/{host} when it is one of the candidate's machines.
-Result<bool> is_own_host(const HandlerContext& ctx, const Seat& seat, const std::string& host) {
+// The candidate's lab when they may reset `host` (the session lets candidates reset their
+// machines, and `host` is one of theirs), else the refusal page. The page and the POST ask the
+// same question.
+std::variant<lab::Lab, HttpResponse> resettable_lab(const HandlerContext& ctx, const Seat& seat,
+                                                    const std::string& host) {
+  if (!seat.session.candidate_resets) return refused(ctx, 403, "refused.no_resets");
   auto lab = ctx.sessions.candidate_lab(seat.who.session, seat.who.candidate);
-  if (!lab.ok()) return std::move(lab).error();
+  if (!lab.ok()) return error_response(lab.error());
   for (const auto& h : lab->hosts) {
-    if (h.name == host) return true;
+    if (h.name == host) return std::move(lab).value();
   }
-  return false;
+  return refused(ctx, 403, "refused.not_yours");
 }
 
 }  // namespace
@@ -108,13 +112,10 @@ HttpResponse handle_candidate_reset_page(const HandlerContext& ctx) {
   auto seat_or = seat_of(ctx);
   if (auto* r = std::get_if<HttpResponse>(&seat_or)) return *r;
   const Seat& seat = std::get<Seat>(seat_or);
-  if (!seat.session.candidate_resets) return refused(ctx, 403, "refused.no_resets");
   const std::string& host = ctx.route.rest;
-  auto own = is_own_host(ctx, seat, host);
-  if (!own.ok()) return error_response(own.error());
-  if (!*own) return refused(ctx, 403, "refused.not_yours");
-  auto lab = ctx.sessions.candidate_lab(seat.who.session, seat.who.candidate);
-  if (!lab.ok()) return error_response(lab.error());
+  auto lab_or = resettable_lab(ctx, seat, host);
+  if (auto* r = std::get_if<HttpResponse>(&lab_or)) return *r;
+  const lab::Lab* lab = &std::get<lab::Lab>(lab_or);
   web::ResetConfirmPage page;
   page.lang = lang_of(ctx.request);
   page.csrf_token = request_cookie(ctx.request, kCsrfCookieName);
@@ -132,11 +133,9 @@ HttpResponse handle_candidate_reset(const HandlerContext& ctx) {
   auto seat_or = seat_of(ctx);
   if (auto* r = std::get_if<HttpResponse>(&seat_or)) return *r;
   const Seat& seat = std::get<Seat>(seat_or);
-  if (!seat.session.candidate_resets) return refused(ctx, 403, "refused.no_resets");
   const std::string& host = ctx.route.rest;
-  auto own = is_own_host(ctx, seat, host);
-  if (!own.ok()) return error_response(own.error());
-  if (!*own) return refused(ctx, 403, "refused.not_yours");
+  auto lab_or = resettable_lab(ctx, seat, host);
+  if (auto* r = std::get_if<HttpResponse>(&lab_or)) return *r;
   if (!csrf_ok(ctx.request)) return refused(ctx, 403, "refused.form");
   // Nothing is reset without the confirmation page's explicit "yes".
   if (form_value(ctx.request.body, "confirm") != "yes")

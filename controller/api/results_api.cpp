@@ -103,6 +103,47 @@ bool ResultsApi::wants_export(std::string_view target) {
   return !q.ok() || q->count("format") > 0;  // an unreadable query is reported by export_results
 }
 
+namespace {
+
+// The stored results as grading's input, per candidate: rows of an unknown task or check (a lab
+// edited since) or an unknown status are left out, and each (run, task, check) counts once.
+std::map<std::string, std::vector<grading::CheckResult>> check_results_by_candidate(
+    const grading::LabSpec& lab, const std::vector<store::ResultRecord>& results) {
+  std::map<std::string, std::vector<grading::CheckResult>> results_by_candidate;
+  std::set<std::tuple<std::string, std::string, std::string, int>>
+      seen;  // candidate, run, task, check
+  for (const auto& r : results) {
+    const grading::TaskSpec* task = lab.task(r.task);
+    auto status = grading::parse_check_status(r.status);
+    if (task == nullptr || r.check_index < 0 ||
+        static_cast<std::size_t>(r.check_index) >= task->checks.size() || !status) {
+      continue;
+    }
+    const std::string run = r.run_id.empty() ? r.result_id : r.run_id;
+    if (!seen.emplace(r.candidate, run, r.task, r.check_index).second) continue;
+    grading::CheckResult c;
+    c.result_id = r.result_id;
+    c.session = r.session;
+    c.candidate = r.candidate;
+    c.task_id = r.task;
+    c.check_index = static_cast<std::size_t>(r.check_index);
+    c.host = r.host;
+    c.description = r.description;
+    c.status = *status;
+    c.expected = r.expected;
+    c.observed = r.observed;
+    c.started_at = r.started_at;
+    c.finished_at = r.finished_at;
+    c.run_id = r.run_id;
+    c.run_by = r.run_by;
+    c.integrity = r.integrity;
+    results_by_candidate[r.candidate].push_back(std::move(c));
+  }
+  return results_by_candidate;
+}
+
+}  // namespace
+
 Result<grading::SessionInput> load_session_input(store::Store& store,
                                                  sessions::SessionService& sessions,
                                                  std::string_view session,
@@ -138,36 +179,7 @@ Result<grading::SessionInput> load_session_input(store::Store& store,
   auto annotations = store.list_annotations(session, candidate);
   if (!annotations.ok()) return std::move(annotations).error();
 
-  std::map<std::string, std::vector<grading::CheckResult>> results_by_candidate;
-  std::set<std::tuple<std::string, std::string, std::string, int>>
-      seen;  // candidate, run, task, check
-  for (const auto& r : *results) {
-    const grading::TaskSpec* task = in.lab.task(r.task);
-    auto status = grading::parse_check_status(r.status);
-    if (task == nullptr || r.check_index < 0 ||
-        static_cast<std::size_t>(r.check_index) >= task->checks.size() || !status) {
-      continue;
-    }
-    const std::string run = r.run_id.empty() ? r.result_id : r.run_id;
-    if (!seen.emplace(r.candidate, run, r.task, r.check_index).second) continue;
-    grading::CheckResult c;
-    c.result_id = r.result_id;
-    c.session = r.session;
-    c.candidate = r.candidate;
-    c.task_id = r.task;
-    c.check_index = static_cast<std::size_t>(r.check_index);
-    c.host = r.host;
-    c.description = r.description;
-    c.status = *status;
-    c.expected = r.expected;
-    c.observed = r.observed;
-    c.started_at = r.started_at;
-    c.finished_at = r.finished_at;
-    c.run_id = r.run_id;
-    c.run_by = r.run_by;
-    c.integrity = r.integrity;
-    results_by_candidate[r.candidate].push_back(std::move(c));
-  }
+  auto results_by_candidate = check_results_by_candidate(in.lab, *results);
   for (const auto& c : wanted) {
     grading::CandidateInput ci;
     ci.candidate = c.candidate;

@@ -353,6 +353,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     return request;
   }
 
+  // An event stream beyond Options::max_event_streams is answered 503 with Retry-After instead
+  // (logged as a refusal), so that idle readers cannot take the worker's time.
+  void cap_event_streams(HttpResponse& response, const http::request<http::string_body>& req,
+                         const std::string& client_address) {
+    if (!response.poll || event_streams < options.max_event_streams) return;
+    refuse(std::string(req.method_string()), path_only(req.target()), "too many event streams",
+           client_address);
+    response = json_error(503, "unavailable", "too many event streams are open; retry in a moment");
+    response.headers.emplace_back("Retry-After", "5");
+    response.close = true;
+    if (observer) observer(response.status);
+  }
+
   template <class Stream>
   asio::awaitable<void> serve_stream(Stream& stream) {
     constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
@@ -410,15 +423,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         response = co_await answer(request);
       }
       check_headers(response);
-      if (response.poll && event_streams >= options.max_event_streams) {
-        refuse(std::string(parser.get().method_string()), path_only(parser.get().target()),
-               "too many event streams", client_address);
-        response =
-            json_error(503, "unavailable", "too many event streams are open; retry in a moment");
-        response.headers.emplace_back("Retry-After", "5");
-        response.close = true;
-        if (observer) observer(response.status);
-      }
+      cap_event_streams(response, parser.get(), client_address);
       if (response.poll) {
         co_await stream_events(stream, response);
         break;

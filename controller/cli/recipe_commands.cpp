@@ -17,6 +17,75 @@ namespace po = boost::program_options;
 
 namespace atelier::cli {
 
+namespace {
+
+// The --target hosts with the ssh options they share (--host-key, --password-file, --known-hosts,
+// --identity, --connect-timeout), appended to `hosts`. Prints what is wrong and returns the exit
+// code when an option cannot be used; kExitOk otherwise.
+int recipe_targets(const po::variables_map& vm, std::vector<recipes::HostTarget>& hosts) {
+  transport::HostKeyPolicy policy;
+  const std::string host_key = vm["host-key"].as<std::string>();
+  if (host_key == "strict")
+    policy = transport::HostKeyPolicy::kStrict;
+  else if (host_key == "accept-new")
+    policy = transport::HostKeyPolicy::kAcceptNew;
+  else {
+    std::cerr << "atelier recipe apply: --host-key is strict or accept-new\n";
+    return kExitInvalid;
+  }
+  std::optional<std::string> password;
+  if (vm.count("password-file")) {
+    std::ifstream in(vm["password-file"].as<std::string>());
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+      std::cerr << "atelier recipe apply: cannot read the password file "
+                << vm["password-file"].as<std::string>() << "\n";
+      return kExitFailure;
+    }
+    password = line;
+  }
+  std::string known_hosts;
+  if (vm.count("known-hosts")) {
+    known_hosts = vm["known-hosts"].as<std::string>();
+  } else {
+    const char* home = std::getenv("HOME");
+    known_hosts = std::string(home ? home : "/root") + "/.ssh/known_hosts";
+  }
+
+  for (const auto& text : vm["target"].as<std::vector<std::string>>()) {
+    auto spec = transport::parse_target(text);
+    if (!spec.ok()) {
+      std::cerr << "atelier recipe apply: " << spec.error().message() << "\n";
+      return kExitInvalid;
+    }
+    spec->ssh.identity_file =
+        vm.count("identity") ? std::optional(vm["identity"].as<std::string>()) : std::nullopt;
+    spec->ssh.password = password;
+    spec->ssh.known_hosts_file = known_hosts;
+    spec->ssh.host_key_policy = policy;
+    spec->ssh.connect_timeout = std::chrono::seconds(vm["connect-timeout"].as<int>());
+    transport::TargetSpec copy = *spec;
+    hosts.push_back({text, [copy] { return transport::open_transport(copy); }});
+  }
+  return kExitOk;
+}
+
+// The --var name=value pairs into `vars`; false (after saying which) on one without a name.
+bool parse_vars(const po::variables_map& vm, std::map<std::string, std::string>& vars) {
+  if (!vm.count("var")) return true;
+  for (const auto& kv : vm["var"].as<std::vector<std::string>>()) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "atelier recipe apply: --var takes name=value, got '" << kv << "'\n";
+      return false;
+    }
+    vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return true;
+}
+
+}  // namespace
+
 int recipe_apply(const std::vector<std::string>& args) {
   po::options_description opts("atelier recipe apply RECIPE --target TARGET [options]");
   opts.add_options()("help,h", "this help")(
@@ -66,67 +135,15 @@ int recipe_apply(const std::vector<std::string>& args) {
     return recipe.error().code() == ErrorCode::kNotFound ? kExitFailure : kExitInvalid;
   }
   std::map<std::string, std::string> vars;
-  if (vm.count("var")) {
-    for (const auto& kv : vm["var"].as<std::vector<std::string>>()) {
-      auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        std::cerr << "atelier recipe apply: --var takes name=value, got '" << kv << "'\n";
-        return kExitInvalid;
-      }
-      vars[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
+  if (!parse_vars(vm, vars)) return kExitInvalid;
   auto params = recipes::bind_params(*recipe, vars);
   if (!params.ok()) {
     std::cerr << params.error().message() << "\n";
     return kExitInvalid;
   }
 
-  transport::HostKeyPolicy policy;
-  const std::string host_key = vm["host-key"].as<std::string>();
-  if (host_key == "strict")
-    policy = transport::HostKeyPolicy::kStrict;
-  else if (host_key == "accept-new")
-    policy = transport::HostKeyPolicy::kAcceptNew;
-  else {
-    std::cerr << "atelier recipe apply: --host-key is strict or accept-new\n";
-    return kExitInvalid;
-  }
-  std::optional<std::string> password;
-  if (vm.count("password-file")) {
-    std::ifstream in(vm["password-file"].as<std::string>());
-    std::string line;
-    if (!in || !std::getline(in, line)) {
-      std::cerr << "atelier recipe apply: cannot read the password file "
-                << vm["password-file"].as<std::string>() << "\n";
-      return kExitFailure;
-    }
-    password = line;
-  }
-  std::string known_hosts;
-  if (vm.count("known-hosts")) {
-    known_hosts = vm["known-hosts"].as<std::string>();
-  } else {
-    const char* home = std::getenv("HOME");
-    known_hosts = std::string(home ? home : "/root") + "/.ssh/known_hosts";
-  }
-
   std::vector<recipes::HostTarget> hosts;
-  for (const auto& text : vm["target"].as<std::vector<std::string>>()) {
-    auto spec = transport::parse_target(text);
-    if (!spec.ok()) {
-      std::cerr << "atelier recipe apply: " << spec.error().message() << "\n";
-      return kExitInvalid;
-    }
-    spec->ssh.identity_file =
-        vm.count("identity") ? std::optional(vm["identity"].as<std::string>()) : std::nullopt;
-    spec->ssh.password = password;
-    spec->ssh.known_hosts_file = known_hosts;
-    spec->ssh.host_key_policy = policy;
-    spec->ssh.connect_timeout = std::chrono::seconds(vm["connect-timeout"].as<int>());
-    transport::TargetSpec copy = *spec;
-    hosts.push_back({text, [copy] { return transport::open_transport(copy); }});
-  }
+  if (int rc = recipe_targets(vm, hosts); rc != kExitOk) return rc;
   recipes::RunOptions run;
   run.dry_run = vm.count("dry-run") > 0;
   run.params = std::move(params).value();

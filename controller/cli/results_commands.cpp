@@ -29,7 +29,60 @@ namespace atelier::cli {
 
 namespace po = boost::program_options;
 
-int results_render(const std::vector<std::string>& args) {
+namespace {
+
+// The results-input file's text, or standard input's for "-".
+bool read_input(const std::string& path, std::string& text) {
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  text = buf.str();
+  return true;
+}
+
+// --lab (and --recipes): the lab whose tasks and `scoring:` keys replace the file's. Prints the
+// lab's diagnostics and returns the exit code when it cannot be loaded; kExitOk otherwise.
+int load_lab_for_render(const po::variables_map& vm, std::optional<grading::LabSpec>& spec,
+                        std::optional<grading::GradingPolicy>& policy) {
+  lab::LoadOptions load_options;
+  load_options.recipes_root = recipes_root_or_default(
+      vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>())
+                          : std::nullopt);
+  auto report = lab::load_lab_report(vm["lab"].as<std::string>(), load_options);
+  if (!report.ok()) {
+    std::cerr << report.to_string();
+    return report.io_failure ? kExitFailure : kExitInvalid;
+  }
+  spec = grading::lab_spec_from_lab(*report.lab);
+  policy = grading::policy_from_lab(*report.lab);
+  return kExitOk;
+}
+
+// TEXT to --out's file, else to standard output; false (after saying so) if it cannot be written.
+bool write_out(const std::string& name, const po::variables_map& vm, const std::string& text) {
+  if (!vm.count("out")) {
+    std::cout << text;
+    std::cout.flush();
+    return true;
+  }
+  const std::string path = vm["out"].as<std::string>();
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  if (!file) {
+    std::cerr << "atelier " << name << ": cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+// `results render`'s options and the text its --help and errors show.
+po::options_description render_options() {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "input,i", po::value<std::string>(),
@@ -47,16 +100,47 @@ int results_render(const std::vector<std::string>& args) {
       "take the tasks from this lab (folder or lab.yaml) instead of the file's \"lab\"")(
       "recipes", po::value<std::string>(),
       "with --lab: the recipes folder (default: the installed or built atelier's)");
-  const char* usage =
-      "usage: atelier results render --input FILE --format csv|json|junit|html|grid\n"
-      "                              [--candidate C] [--out FILE] [--lang fr|en] [--now TIME] "
-      "[--bom] [--lab PATH]\n"
-      "Grades the check runs, overrides and freeze in FILE and prints one export: CSV (a row\n"
-      "per candidate x task), JSON (everything), JUnit XML (a test case per check) or the\n"
-      "printable HTML report (a sheet per candidate). docs/evaluator-guide.md describes the file "
-      "and\n"
-      "the columns. Exit 0: written; 2: invalid input or options; 1: a file could not be read\n"
-      "or written.\n\n";
+  return opts;
+}
+
+constexpr const char* kRenderUsage =
+    "usage: atelier results render --input FILE --format csv|json|junit|html|grid\n"
+    "                              [--candidate C] [--out FILE] [--lang fr|en] [--now TIME] "
+    "[--bom] [--lab PATH]\n"
+    "Grades the check runs, overrides and freeze in FILE and prints one export: CSV (a row\n"
+    "per candidate x task), JSON (everything), JUnit XML (a test case per check) or the\n"
+    "printable HTML report (a sheet per candidate). docs/evaluator-guide.md describes the file "
+    "and\n"
+    "the columns. Exit 0: written; 2: invalid input or options; 1: a file could not be read\n"
+    "or written.\n\n";
+
+// --lang, --bom, --candidate and --now into `options` and `now`; false after saying which is wrong.
+bool render_settings(const po::variables_map& vm, grading::ExportOptions& options,
+                     grading::TimePoint& now) {
+  const auto lang = grading::parse_language(vm["lang"].as<std::string>());
+  if (!lang) {
+    std::cerr << "atelier results render: --lang must be fr or en\n";
+    return false;
+  }
+  options.language = *lang;
+  options.csv_bom = vm.count("bom") > 0;
+  if (vm.count("candidate")) options.candidate = vm["candidate"].as<std::string>();
+  if (vm.count("now")) {
+    auto t = grading::time_from_json(vm["now"].as<std::string>());
+    if (!t) {
+      std::cerr << "atelier results render: --now must be a UTC time like 2026-11-30T10:00:00Z\n";
+      return false;
+    }
+    now = *t;
+  }
+  return true;
+}
+
+}  // namespace
+
+int results_render(const std::vector<std::string>& args) {
+  const po::options_description opts = render_options();
+  const char* usage = kRenderUsage;
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -80,52 +164,18 @@ int results_render(const std::vector<std::string>& args) {
     return kExitInvalid;
   }
   grading::ExportOptions options;
-  const auto lang = grading::parse_language(vm["lang"].as<std::string>());
-  if (!lang) {
-    std::cerr << "atelier results render: --lang must be fr or en\n";
-    return kExitInvalid;
-  }
-  options.language = *lang;
-  options.csv_bom = vm.count("bom") > 0;
-  if (vm.count("candidate")) options.candidate = vm["candidate"].as<std::string>();
   grading::TimePoint now = grading::Clock::now();
-  if (vm.count("now")) {
-    auto t = grading::time_from_json(vm["now"].as<std::string>());
-    if (!t) {
-      std::cerr << "atelier results render: --now must be a UTC time like 2026-11-30T10:00:00Z\n";
-      return kExitInvalid;
-    }
-    now = *t;
-  }
-
+  if (!render_settings(vm, options, now)) return kExitInvalid;
   const std::string input_path = vm["input"].as<std::string>();
   std::string text;
-  if (input_path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(input_path, std::ios::binary);
-    if (!in) {
-      std::cerr << "atelier results render: cannot read " << input_path << "\n";
-      return kExitFailure;
-    }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    text = buf.str();
+  if (!read_input(input_path, text)) {
+    std::cerr << "atelier results render: cannot read " << input_path << "\n";
+    return kExitFailure;
   }
   std::optional<grading::LabSpec> lab_spec;
   std::optional<grading::GradingPolicy> lab_policy;
   if (vm.count("lab")) {
-    lab::LoadOptions load_options;
-    load_options.recipes_root = recipes_root_or_default(
-        vm.count("recipes") ? std::optional<std::string>(vm["recipes"].as<std::string>())
-                            : std::nullopt);
-    auto report = lab::load_lab_report(vm["lab"].as<std::string>(), load_options);
-    if (!report.ok()) {
-      std::cerr << report.to_string();
-      return report.io_failure ? kExitFailure : kExitInvalid;
-    }
-    lab_spec = grading::lab_spec_from_lab(*report.lab);
-    lab_policy = grading::policy_from_lab(*report.lab);
+    if (int rc = load_lab_for_render(vm, lab_spec, lab_policy); rc != kExitOk) return rc;
   }
   auto input = grading::session_input_from_json_text(text, lab_spec ? &*lab_spec : nullptr);
   if (!input) {
@@ -152,19 +202,7 @@ int results_render(const std::vector<std::string>& args) {
     std::cerr << "atelier results render: " << out.error().to_string() << "\n";
     return kExitInvalid;
   }
-  if (vm.count("out")) {
-    const std::string path = vm["out"].as<std::string>();
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << *out;
-    file.close();
-    if (!file) {
-      std::cerr << "atelier results render: cannot write " << path << "\n";
-      return kExitFailure;
-    }
-  } else {
-    std::cout << *out;
-    std::cout.flush();
-  }
+  if (!write_out("results render", vm, *out)) return kExitFailure;
   return kExitOk;
 }
 
@@ -224,23 +262,6 @@ int post_and_print(const std::string& name, const Client& client, const po::vari
     print_text(v);
   }
   return kExitOk;
-}
-
-bool write_out(const std::string& name, const po::variables_map& vm, const std::string& text) {
-  if (!vm.count("out")) {
-    std::cout << text;
-    std::cout.flush();
-    return true;
-  }
-  const std::string path = vm["out"].as<std::string>();
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << text;
-  file.close();
-  if (!file) {
-    std::cerr << "atelier " << name << ": cannot write " << path << "\n";
-    return false;
-  }
-  return true;
 }
 
 // Writes FILE.sig, atelierd's detached signature of the export (evidence/detached.h), when this

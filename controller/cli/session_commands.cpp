@@ -289,6 +289,78 @@ void print_access_codes(const std::string& name, const Client& client, const std
   }
 }
 
+namespace {
+
+// One candidate's progress bar: "ID [####    ] 4/8 roles running  ERROR".
+std::string progress_bar(const std::string& cid, const std::string& status, const json::value& c) {
+  std::size_t done = 0, steps = 0;
+  std::string current;
+  for (const auto& kv : c.at("steps").as_object()) {
+    ++steps;
+    std::string state = str(kv.value());
+    if (state == "done")
+      ++done;
+    else if (current.empty() && state != "pending")
+      current = std::string(kv.key()) + " " + state;
+  }
+  std::string bar(steps, ' ');
+  for (std::size_t i = 0; i < done; ++i) bar[i] = '#';
+  if (current.empty()) current = status;
+  std::string err = c.at("error").is_null() ? "" : "  " + str(c.at("error")).substr(0, 60);
+  char text[256];
+  std::snprintf(text, sizeof text, "%-16s [%s] %zu/%zu %s%s", cid.c_str(), bar.c_str(), done, steps,
+                current.c_str(), err.c_str());
+  return text;
+}
+
+// `session create --wait`: polls the session until every candidate lab is ready (exit 0) or one
+// failed (1), or `timeout_s` passed (1). On a terminal: one progress bar per candidate, redrawn in
+// place; otherwise one plain line per candidate whenever its state changes (logs, pipes, tests).
+int wait_until_ready(const std::string& name, const Client& client, const std::string& id,
+                     int timeout_s, bool as_json) {
+  const bool bars = !as_json && ::isatty(STDOUT_FILENO) == 1;
+  std::size_t drawn = 0;  // bar lines on screen, to move back over
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  std::map<std::string, std::string> last;
+  for (;;) {
+    Answer s = call(name, client, "GET", "/sessions/" + id);
+    if (s.exit != kExitOk) return s.exit;
+    std::size_t ready = 0, failed = 0, total = 0;
+    std::vector<std::string> bar_lines;
+    for (const auto& c : s.body.at("candidates").as_array()) {
+      ++total;
+      std::string cid = str(c.at("candidate"));
+      std::string status = str(c.at("status"));
+      std::string line = status + "  " + steps_line(c);
+      if (last[cid] != line && !as_json && !bars) std::cout << cid << ": " << line << std::endl;
+      last[cid] = line;
+      ready += status == "ready" ? 1 : 0;
+      failed += status == "failed" ? 1 : 0;
+      if (bars) {
+        bar_lines.push_back(progress_bar(cid, status, c));
+      }
+    }
+    if (bars) redraw(bar_lines, drawn);
+    if (ready == total || failed > 0) {
+      if (as_json)
+        std::cout << json::serialize(s.body) << "\n";
+      else
+        std::cout << "session " << id << ": " << ready << "/" << total << " ready, " << failed
+                  << " failed\n";
+      return failed > 0 ? kExitFailure : kExitOk;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::cerr << "atelier " << name << ": timed out after " << timeout_s << " s with " << ready
+                << "/" << total << " candidate labs ready; `atelier session status " << id
+                << "` shows where they are\n";
+      return kExitFailure;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+}
+
+}  // namespace
+
 int session_create(const std::vector<std::string>& args) {
   const std::string name = "session create";
   po::options_description opts("options");
@@ -355,65 +427,7 @@ int session_create(const std::vector<std::string>& args) {
   }
   if (!vm.count("wait")) return kExitOk;
 
-  // Poll. On a terminal: one progress bar per candidate, redrawn in place; otherwise one plain
-  // line per candidate whenever its state changes (logs, pipes, tests).
-  const bool bars = !as_json && ::isatty(STDOUT_FILENO) == 1;
-  std::size_t drawn = 0;  // bar lines on screen, to move back over
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(vm["timeout"].as<int>());
-  std::map<std::string, std::string> last;
-  for (;;) {
-    Answer s = call(name, *client, "GET", "/sessions/" + id);
-    if (s.exit != kExitOk) return s.exit;
-    std::size_t ready = 0, failed = 0, total = 0;
-    std::vector<std::string> bar_lines;
-    for (const auto& c : s.body.at("candidates").as_array()) {
-      ++total;
-      std::string cid = str(c.at("candidate"));
-      std::string status = str(c.at("status"));
-      std::string line = status + "  " + steps_line(c);
-      if (last[cid] != line && !as_json && !bars) std::cout << cid << ": " << line << std::endl;
-      last[cid] = line;
-      ready += status == "ready" ? 1 : 0;
-      failed += status == "failed" ? 1 : 0;
-      if (bars) {
-        std::size_t done = 0, steps = 0;
-        std::string current;
-        for (const auto& kv : c.at("steps").as_object()) {
-          ++steps;
-          std::string state = str(kv.value());
-          if (state == "done")
-            ++done;
-          else if (current.empty() && state != "pending")
-            current = std::string(kv.key()) + " " + state;
-        }
-        std::string bar(steps, ' ');
-        for (std::size_t i = 0; i < done; ++i) bar[i] = '#';
-        if (current.empty()) current = status;
-        std::string err = c.at("error").is_null() ? "" : "  " + str(c.at("error")).substr(0, 60);
-        char text[256];
-        std::snprintf(text, sizeof text, "%-16s [%s] %zu/%zu %s%s", cid.c_str(), bar.c_str(), done,
-                      steps, current.c_str(), err.c_str());
-        bar_lines.push_back(text);
-      }
-    }
-    if (bars) redraw(bar_lines, drawn);
-    if (ready == total || failed > 0) {
-      if (as_json)
-        std::cout << json::serialize(s.body) << "\n";
-      else
-        std::cout << "session " << id << ": " << ready << "/" << total << " ready, " << failed
-                  << " failed\n";
-      return failed > 0 ? kExitFailure : kExitOk;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      std::cerr << "atelier " << name << ": timed out after " << vm["timeout"].as<int>()
-                << " s with " << ready << "/" << total
-                << " candidate labs ready; `atelier session status " << id
-                << "` shows where they are\n";
-      return kExitFailure;
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-  }
+  return wait_until_ready(name, *client, id, vm["timeout"].as<int>(), as_json);
 }
 
 int session_list(const std::vector<std::string>& args) {

@@ -3,25 +3,10 @@
 
 #include <algorithm>
 
+#include "common/text/enum_names.h"
+
 namespace atelier::grading {
 namespace {
-
-template <typename E, std::size_t N>
-std::optional<E> parse_name(std::string_view text,
-                            const std::pair<E, std::string_view> (&names)[N]) {
-  for (const auto& [value, name] : names) {
-    if (name == text) return value;
-  }
-  return std::nullopt;
-}
-
-template <typename E, std::size_t N>
-std::string_view name_of(E value, const std::pair<E, std::string_view> (&names)[N]) {
-  for (const auto& [v, name] : names) {
-    if (v == value) return name;
-  }
-  return "?";
-}
 
 constexpr std::pair<CheckStatus, std::string_view> kCheckStatusNames[] = {
     {CheckStatus::kPass, "pass"}, {CheckStatus::kFail, "fail"}, {CheckStatus::kError, "error"}};
@@ -41,34 +26,34 @@ constexpr std::pair<IgnoredReason, std::string_view> kIgnoredReasonNames[] = {
 }  // namespace
 
 std::string_view to_string(CheckStatus status) {
-  return name_of(status, kCheckStatusNames);
+  return text::name_of(status, kCheckStatusNames, "?");
 }
 std::optional<CheckStatus> parse_check_status(std::string_view text) {
-  return parse_name(text, kCheckStatusNames);
+  return text::parse_name(text, kCheckStatusNames);
 }
 std::string_view to_string(RunTrigger trigger) {
-  return name_of(trigger, kRunTriggerNames);
+  return text::name_of(trigger, kRunTriggerNames, "?");
 }
 std::optional<RunTrigger> parse_run_trigger(std::string_view text) {
-  return parse_name(text, kRunTriggerNames);
+  return text::parse_name(text, kRunTriggerNames);
 }
 std::string_view to_string(ScoringMode mode) {
-  return name_of(mode, kScoringModeNames);
+  return text::name_of(mode, kScoringModeNames, "?");
 }
 std::optional<ScoringMode> parse_scoring_mode(std::string_view text) {
-  return parse_name(text, kScoringModeNames);
+  return text::parse_name(text, kScoringModeNames);
 }
 std::string_view to_string(TaskStatus status) {
-  return name_of(status, kTaskStatusNames);
+  return text::name_of(status, kTaskStatusNames, "?");
 }
 std::optional<TaskStatus> parse_task_status(std::string_view text) {
-  return parse_name(text, kTaskStatusNames);
+  return text::parse_name(text, kTaskStatusNames);
 }
 std::string_view to_string(IgnoredReason reason) {
-  return name_of(reason, kIgnoredReasonNames);
+  return text::name_of(reason, kIgnoredReasonNames, "?");
 }
 std::optional<IgnoredReason> parse_ignored_reason(std::string_view text) {
-  return parse_name(text, kIgnoredReasonNames);
+  return text::parse_name(text, kIgnoredReasonNames);
 }
 
 ScoringMode GradingPolicy::mode_for(std::string_view task_id) const {

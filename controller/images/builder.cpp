@@ -150,6 +150,215 @@ Status install_apt_packages(Steps& steps, const fs::path& root, const ImageDefin
   return ok_status();
 }
 
+// The build's stages, in order, each on the image's root folder (`root`) inside the build's work
+// folder (`work`). An error says which command or file failed; build_image adds the image.
+
+Status debootstrap_root(Steps& steps, const fs::path& root, const ImageDefinition& def,
+                        const BuildOptions& opts) {
+  std::error_code ec;
+  // 1. debootstrap everything, the kernel included. INITRD=No keeps the kernel's postinst from
+  // building the big generic initrd; a small one is made below.
+  std::string include;
+  for (const auto& p : def.packages) include += (include.empty() ? "" : ",") + p;
+  include += (include.empty() ? "" : ",") + def.kernel;
+  // One download cache for every image of the state folder: the role image's debootstrap finds
+  // the base image's packages there (debootstrap checks each against the suite's checksums).
+  const fs::path deb_cache = fs::path(opts.state_dir) / "cache" / "debootstrap";
+  fs::create_directories(deb_cache, ec);
+  if (ec) return Error(ErrorCode::kIo, "create " + deb_cache.string() + ": " + ec.message());
+  return steps.run("debootstrap " + def.suite + " (" + std::to_string(def.packages.size() + 1) +
+                       " packages and their dependencies)",
+                   {.argv = {"debootstrap", "--variant=" + def.variant, "--include=" + include,
+                             "--cache-dir=" + fs::absolute(deb_cache).string(), def.suite,
+                             root.string(), def.mirror},
+                    .env = {"INITRD=No", "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"},
+                    .timeout = opts.debootstrap_timeout});
+}
+
+Status configure_root(Steps& steps, const fs::path& root, const ImageDefinition& def) {
+  std::error_code ec;
+  Status st = ok_status();
+  // 2. Configure the folder. Services must not start in the chroot.
+  st = write_file(root / "usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0755);
+  if (!st.ok()) return st;
+  for (const auto& f : baked_guest_files()) {
+    st = write_file(root / f.path.substr(1), f.content, f.mode);
+    if (!st.ok()) return st;
+  }
+  fs::remove(root / "var/lib/dbus/machine-id", ec);
+  // Host keys are made per instance at first boot (atelier-firstboot), never shared by clones.
+  for (auto& e : fs::directory_iterator(root / "etc/ssh", ec)) {
+    if (e.path().filename().string().rfind("ssh_host_", 0) == 0) fs::remove(e.path(), ec);
+  }
+  // Root is locked until the seed gives it a password.
+  st = steps.run("lock root's password",
+                 {.argv = {"chroot", root.string(), "passwd", "-l", "root"}, .timeout = 30s});
+  if (!st.ok()) return st;
+  for (const auto& u : baked_enabled_units()) {
+    st = steps.run("enable " + u,
+                   {.argv = {"systemctl", "--root=" + root.string(), "enable", u}, .timeout = 30s});
+    if (!st.ok()) return st;
+  }
+  for (const auto& u : baked_masked_units()) {
+    st = steps.run("mask " + u,
+                   {.argv = {"systemctl", "--root=" + root.string(), "mask", u}, .timeout = 30s});
+    if (!st.ok()) return st;
+  }
+
+  // 2b. Server software for role images: apt inside the image, while policy-rc.d keeps every
+  // service from starting. /proc is mounted for the postinsts that read it; the host's
+  // resolv.conf lets apt reach the mirror (the only network a build uses).
+  if (!def.apt_packages.empty()) {
+    st = install_apt_packages(steps, root, def);
+    if (!st.ok()) return st;
+  }
+  for (const auto& u : def.disabled_units) {
+    st = steps.run("disable " + u, {.argv = {"systemctl", "--root=" + root.string(), "disable", u},
+                                    .timeout = 30s});
+    if (!st.ok()) return st;
+  }
+
+  return ok_status();
+}
+
+// Returns the kernel's version.
+Result<std::string> make_kernel(Steps& steps, const fs::path& root, const fs::path& work,
+                                const ImageDefinition& def) {
+  Status st = ok_status();
+  std::error_code ec;
+  // 3. The kernel: prune modules, then a small initrd with only the listed modules.
+  std::string kver;
+  for (auto& e : fs::directory_iterator(root / "lib/modules", ec)) {
+    if (e.is_directory()) kver = e.path().filename().string();
+  }
+  if (kver.empty()) return Error(ErrorCode::kIo, "no kernel in lib/modules after debootstrap");
+  for (const auto& m : def.prune_modules) {
+    fs::remove_all(root / "lib/modules" / kver / "kernel" / m, ec);
+  }
+  st = steps.run("depmod " + kver,
+                 {.argv = {"chroot", root.string(), "depmod", kver}, .timeout = 120s});
+  if (!st.ok()) return std::move(st).error();
+  std::string modules;
+  for (const auto& m : def.initrd_modules) modules += m + "\n";
+  st = write_file(root / "etc/initramfs-tools/modules", modules, 0644);
+  if (!st.ok()) return std::move(st).error();
+  st = write_file(root / "etc/initramfs-tools/conf.d/atelier.conf", "MODULES=list\n", 0644);
+  if (!st.ok()) return std::move(st).error();
+  st = steps.run("mkinitramfs " + kver, {.argv = {"chroot", root.string(), "mkinitramfs", "-o",
+                                                  "/boot/initrd.atelier", kver},
+                                         .timeout = 300s});
+  if (!st.ok()) return std::move(st).error();
+  fs::copy_file(root / ("boot/vmlinuz-" + kver), work / "vmlinuz", ec);
+  if (ec) return Error(ErrorCode::kIo, "copy kernel: " + ec.message());
+  fs::copy_file(root / "boot/initrd.atelier", work / "initrd.img", ec);
+  if (ec) return Error(ErrorCode::kIo, "copy initrd: " + ec.message());
+  fs::remove(root / "boot/initrd.atelier", ec);
+
+  return kver;
+}
+
+void strip_root(const fs::path& root) {
+  std::error_code ec;
+  // 4. Clean what a running guest never needs, drop the build-only policy.
+  fs::remove(root / "usr/sbin/policy-rc.d", ec);
+  for (const char* d : {"var/cache/apt/archives", "var/lib/apt/lists"}) {
+    for (auto& e : fs::directory_iterator(root / d, ec)) {
+      if (e.is_regular_file()) fs::remove(e.path(), ec);
+    }
+  }
+  for (const char* d : {"usr/share/doc", "usr/share/man", "usr/share/info"}) {
+    fs::remove_all(root / d, ec);
+    fs::create_directories(root / d, ec);
+  }
+}
+
+Status make_disk(Steps& steps, const fs::path& root, const fs::path& work,
+                 const ImageDefinition& def) {
+  Status st = ok_status();
+  std::error_code ec;
+  // 5. Filesystem image (no loop device: mkfs copies the folder), then qcow2.
+  const fs::path raw = work / "disk.raw";
+  st = steps.run(
+      "mkfs.ext4 -d (" + std::to_string(def.size_bytes >> 20) + " MiB)",
+      {.argv = {"mkfs.ext4", "-q", "-F", "-L", "atelier-root", "-E", "root_owner=0:0", "-d",
+                root.string(), raw.string(), std::to_string(def.size_bytes / 1024) + "k"},
+       .timeout = 600s});
+  if (!st.ok()) return st;
+  fs::remove_all(root, ec);
+  st = steps.run(
+      "qemu-img convert -O qcow2",
+      {.argv = {"qemu-img", "convert", "-O", "qcow2", raw.string(), (work / "disk.qcow2").string()},
+       .timeout = 600s});
+  if (!st.ok()) return st;
+  fs::remove(raw, ec);
+
+  return ok_status();
+}
+
+Status write_image_manifest(const fs::path& work, const ImageDefinition& def,
+                            const std::string& hash, const std::string& kver, double seconds) {
+  Status st = ok_status();
+  boost::json::object manifest{
+      {"name", def.name},         {"hash", hash},
+      {"disk", "disk.qcow2"},     {"kernel", "vmlinuz"},
+      {"initrd", "initrd.img"},   {"cmdline", def.cmdline},
+      {"kernel_version", kver},   {"virtual_bytes", def.size_bytes},
+      {"build_seconds", seconds}, {"definition", canonical_text(def)},
+  };
+  st = write_file(work / "image.json", boost::json::serialize(manifest) + "\n", 0644);
+  if (!st.ok()) return st;
+  for (const char* f : {"disk.qcow2", "vmlinuz", "initrd.img"}) {
+    ::chmod((work / f).c_str(), 0644);
+  }
+  ::chmod(work.c_str(), 0755);
+
+  return ok_status();
+}
+
+// Every stage in `work`: the root folder, the kernel and initrd, the disk, the manifest.
+Status build_in(const fs::path& work, const ImageDefinition& def, const BuildOptions& opts,
+                const std::string& hash, std::chrono::steady_clock::time_point start) {
+  const fs::path root = work / "root";
+  Steps steps(opts);
+  ATELIER_RETURN_IF_ERROR(debootstrap_root(steps, root, def, opts));
+  ATELIER_RETURN_IF_ERROR(configure_root(steps, root, def));
+  auto kver = make_kernel(steps, root, work, def);
+  if (!kver.ok()) return std::move(kver).error();
+  strip_root(root);
+  ATELIER_RETURN_IF_ERROR(make_disk(steps, root, work, def));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return write_image_manifest(work, def, hash, *kver, seconds);
+}
+
+// The image in `final_dir` when it was built from this definition (`hash`): marked as from the
+// cache, with the definition's command line and the time the lookup took.
+std::optional<BuiltImage> cached_build(const fs::path& final_dir, const ImageDefinition& def,
+                                       const std::string& hash,
+                                       std::chrono::steady_clock::time_point start) {
+  auto cached = read_manifest(final_dir);
+  if (!cached.ok() || cached->hash != hash) return std::nullopt;
+  cached->from_cache = true;
+  cached->cmdline = def.cmdline;
+  cached->build_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::move(cached).value();
+}
+
+// The finished work folder becomes the image folder. An older build of the same hash (--force) is
+// replaced.
+Status move_into_place(const fs::path& work, const fs::path& final_dir) {
+  std::error_code ec;
+  if (fs::exists(final_dir, ec)) {
+    fs::path old = final_dir.string() + ".old-" + std::to_string(getpid());
+    fs::rename(final_dir, old, ec);
+    fs::remove_all(old, ec);
+  }
+  fs::rename(work, final_dir, ec);
+  if (ec) return Error(ErrorCode::kIo, "rename into " + final_dir.string() + ": " + ec.message());
+  return ok_status();
+}
+
 }  // namespace
 
 std::string image_dir(const ImageDefinition& def, const std::string& state_dir) {
@@ -177,14 +386,7 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
   auto context = "build image " + def.name + " into " + final_dir.string();
 
   if (!opts.force) {
-    auto cached = read_manifest(final_dir);
-    if (cached.ok() && cached->hash == hash) {
-      cached->from_cache = true;
-      cached->cmdline = def.cmdline;
-      cached->build_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      return cached;
-    }
+    if (auto cached = cached_build(final_dir, def, hash, start)) return *cached;
   }
   if (::geteuid() != 0) {
     return Error(ErrorCode::kPermissionDenied,
@@ -217,13 +419,8 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
       return Error(ErrorCode::kIo, "lock " + lock_path.string() + ": " + std::strerror(errno))
           .context(context);
     }
-    auto cached = read_manifest(final_dir);
-    if (!opts.force && cached.ok() && cached->hash == hash) {
-      cached->from_cache = true;
-      cached->cmdline = def.cmdline;
-      cached->build_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      return cached;
+    if (!opts.force) {
+      if (auto cached = cached_build(final_dir, def, hash, start)) return *cached;
     }
   }
   const fs::path work = final_dir.string() + ".building-" + std::to_string(getpid());
@@ -239,156 +436,15 @@ Result<BuiltImage> build_image(const ImageDefinition& def, const BuildOptions& o
     }
   } cleanup{work};
 
-  const fs::path root = work / "root";
-  Steps steps(opts);
-  auto fail = [&](Error e) { return std::move(e).context(context); };
-
-  // 1. debootstrap everything, the kernel included. INITRD=No keeps the kernel's postinst from
-  // building the big generic initrd; a small one is made below.
-  std::string include;
-  for (const auto& p : def.packages) include += (include.empty() ? "" : ",") + p;
-  include += (include.empty() ? "" : ",") + def.kernel;
-  // One download cache for every image of the state folder: the role image's debootstrap finds
-  // the base image's packages there (debootstrap checks each against the suite's checksums).
-  const fs::path deb_cache = fs::path(opts.state_dir) / "cache" / "debootstrap";
-  fs::create_directories(deb_cache, ec);
-  if (ec)
-    return Error(ErrorCode::kIo, "create " + deb_cache.string() + ": " + ec.message())
-        .context(context);
-  auto st = steps.run("debootstrap " + def.suite + " (" + std::to_string(def.packages.size() + 1) +
-                          " packages and their dependencies)",
-                      {.argv = {"debootstrap", "--variant=" + def.variant, "--include=" + include,
-                                "--cache-dir=" + fs::absolute(deb_cache).string(), def.suite,
-                                root.string(), def.mirror},
-                       .env = {"INITRD=No", "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"},
-                       .timeout = opts.debootstrap_timeout});
-  if (!st.ok()) return fail(std::move(st).error());
-
-  // 2. Configure the folder. Services must not start in the chroot.
-  st = write_file(root / "usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0755);
-  if (!st.ok()) return fail(std::move(st).error());
-  for (const auto& f : baked_guest_files()) {
-    st = write_file(root / f.path.substr(1), f.content, f.mode);
-    if (!st.ok()) return fail(std::move(st).error());
+  if (auto st = build_in(work, def, opts, hash, start); !st.ok()) {
+    return std::move(st).error().context(context);
   }
-  fs::remove(root / "var/lib/dbus/machine-id", ec);
-  // Host keys are made per instance at first boot (atelier-firstboot), never shared by clones.
-  for (auto& e : fs::directory_iterator(root / "etc/ssh", ec)) {
-    if (e.path().filename().string().rfind("ssh_host_", 0) == 0) fs::remove(e.path(), ec);
+  if (auto st = move_into_place(work, final_dir); !st.ok()) {
+    return std::move(st).error().context(context);
   }
-  // Root is locked until the seed gives it a password.
-  st = steps.run("lock root's password",
-                 {.argv = {"chroot", root.string(), "passwd", "-l", "root"}, .timeout = 30s});
-  if (!st.ok()) return fail(std::move(st).error());
-  for (const auto& u : baked_enabled_units()) {
-    st = steps.run("enable " + u,
-                   {.argv = {"systemctl", "--root=" + root.string(), "enable", u}, .timeout = 30s});
-    if (!st.ok()) return fail(std::move(st).error());
-  }
-  for (const auto& u : baked_masked_units()) {
-    st = steps.run("mask " + u,
-                   {.argv = {"systemctl", "--root=" + root.string(), "mask", u}, .timeout = 30s});
-    if (!st.ok()) return fail(std::move(st).error());
-  }
-
-  // 2b. Server software for role images: apt inside the image, while policy-rc.d keeps every
-  // service from starting. /proc is mounted for the postinsts that read it; the host's
-  // resolv.conf lets apt reach the mirror (the only network a build uses).
-  if (!def.apt_packages.empty()) {
-    st = install_apt_packages(steps, root, def);
-    if (!st.ok()) return fail(std::move(st).error());
-  }
-  for (const auto& u : def.disabled_units) {
-    st = steps.run("disable " + u, {.argv = {"systemctl", "--root=" + root.string(), "disable", u},
-                                    .timeout = 30s});
-    if (!st.ok()) return fail(std::move(st).error());
-  }
-
-  // 3. The kernel: prune modules, then a small initrd with only the listed modules.
-  std::string kver;
-  for (auto& e : fs::directory_iterator(root / "lib/modules", ec)) {
-    if (e.is_directory()) kver = e.path().filename().string();
-  }
-  if (kver.empty())
-    return fail(Error(ErrorCode::kIo, "no kernel in lib/modules after debootstrap"));
-  for (const auto& m : def.prune_modules) {
-    fs::remove_all(root / "lib/modules" / kver / "kernel" / m, ec);
-  }
-  st = steps.run("depmod " + kver,
-                 {.argv = {"chroot", root.string(), "depmod", kver}, .timeout = 120s});
-  if (!st.ok()) return fail(std::move(st).error());
-  std::string modules;
-  for (const auto& m : def.initrd_modules) modules += m + "\n";
-  st = write_file(root / "etc/initramfs-tools/modules", modules, 0644);
-  if (!st.ok()) return fail(std::move(st).error());
-  st = write_file(root / "etc/initramfs-tools/conf.d/atelier.conf", "MODULES=list\n", 0644);
-  if (!st.ok()) return fail(std::move(st).error());
-  st = steps.run("mkinitramfs " + kver, {.argv = {"chroot", root.string(), "mkinitramfs", "-o",
-                                                  "/boot/initrd.atelier", kver},
-                                         .timeout = 300s});
-  if (!st.ok()) return fail(std::move(st).error());
-  fs::copy_file(root / ("boot/vmlinuz-" + kver), work / "vmlinuz", ec);
-  if (ec) return fail(Error(ErrorCode::kIo, "copy kernel: " + ec.message()));
-  fs::copy_file(root / "boot/initrd.atelier", work / "initrd.img", ec);
-  if (ec) return fail(Error(ErrorCode::kIo, "copy initrd: " + ec.message()));
-  fs::remove(root / "boot/initrd.atelier", ec);
-
-  // 4. Clean what a running guest never needs, drop the build-only policy.
-  fs::remove(root / "usr/sbin/policy-rc.d", ec);
-  for (const char* d : {"var/cache/apt/archives", "var/lib/apt/lists"}) {
-    for (auto& e : fs::directory_iterator(root / d, ec)) {
-      if (e.is_regular_file()) fs::remove(e.path(), ec);
-    }
-  }
-  for (const char* d : {"usr/share/doc", "usr/share/man", "usr/share/info"}) {
-    fs::remove_all(root / d, ec);
-    fs::create_directories(root / d, ec);
-  }
-
-  // 5. Filesystem image (no loop device: mkfs copies the folder), then qcow2.
-  const fs::path raw = work / "disk.raw";
-  st = steps.run(
-      "mkfs.ext4 -d (" + std::to_string(def.size_bytes >> 20) + " MiB)",
-      {.argv = {"mkfs.ext4", "-q", "-F", "-L", "atelier-root", "-E", "root_owner=0:0", "-d",
-                root.string(), raw.string(), std::to_string(def.size_bytes / 1024) + "k"},
-       .timeout = 600s});
-  if (!st.ok()) return fail(std::move(st).error());
-  fs::remove_all(root, ec);
-  st = steps.run(
-      "qemu-img convert -O qcow2",
-      {.argv = {"qemu-img", "convert", "-O", "qcow2", raw.string(), (work / "disk.qcow2").string()},
-       .timeout = 600s});
-  if (!st.ok()) return fail(std::move(st).error());
-  fs::remove(raw, ec);
-
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  boost::json::object manifest{
-      {"name", def.name},         {"hash", hash},
-      {"disk", "disk.qcow2"},     {"kernel", "vmlinuz"},
-      {"initrd", "initrd.img"},   {"cmdline", def.cmdline},
-      {"kernel_version", kver},   {"virtual_bytes", def.size_bytes},
-      {"build_seconds", seconds}, {"definition", canonical_text(def)},
-  };
-  st = write_file(work / "image.json", boost::json::serialize(manifest) + "\n", 0644);
-  if (!st.ok()) return fail(std::move(st).error());
-  for (const char* f : {"disk.qcow2", "vmlinuz", "initrd.img"}) {
-    ::chmod((work / f).c_str(), 0644);
-  }
-  ::chmod(work.c_str(), 0755);
-
-  // 6. Into place. An older build of the same hash (--force) is replaced.
-  if (fs::exists(final_dir, ec)) {
-    fs::path old = final_dir.string() + ".old-" + std::to_string(getpid());
-    fs::rename(final_dir, old, ec);
-    fs::remove_all(old, ec);
-  }
-  fs::rename(work, final_dir, ec);
-  if (ec)
-    return fail(Error(ErrorCode::kIo, "rename into " + final_dir.string() + ": " + ec.message()));
   cleanup.p.clear();
   auto built = read_manifest(final_dir);
-  if (!built.ok()) return fail(std::move(built).error());
+  if (!built.ok()) return std::move(built).error().context(context);
   built->from_cache = false;
   return built;
 }

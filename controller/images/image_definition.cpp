@@ -88,6 +88,85 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   return n << shift;
 }
 
+namespace {
+
+const std::regex kPackageRe("^[a-z0-9][a-z0-9+.-]+$");
+
+const std::set<std::string> kListKeys = {"packages", "apt_packages", "disabled_units",
+                                         "initrd_modules", "prune_modules"};
+
+// A list key (kListKeys) into def; an invalid value is an error at its line.
+Status read_list_key(ImageDefinition& def, std::string_view origin, const std::string& key,
+                     const YAML::Node& v) {
+  static const std::regex module_re("^[a-zA-Z0-9_-]+$");
+  static const std::regex unit_re("^[a-zA-Z0-9@_.-]+\\.(service|socket|timer|target)$");
+  static const std::regex path_re("^[a-z0-9_-]+(/[a-z0-9_-]+)*$");
+  std::vector<std::string>* into = nullptr;
+  Result<std::vector<std::string>> l = std::vector<std::string>{};
+  if (key == "packages" || key == "apt_packages") {
+    l = string_list(origin, v, key.c_str(), kPackageRe, "a Debian package name");
+    into = key == "packages" ? &def.packages : &def.apt_packages;
+  } else if (key == "disabled_units") {
+    l = string_list(origin, v, "disabled_units", unit_re,
+                    "a systemd unit name such as postgresql.service");
+    into = &def.disabled_units;
+  } else if (key == "initrd_modules") {
+    l = string_list(origin, v, "initrd_modules", module_re, "a kernel module name");
+    into = &def.initrd_modules;
+  } else {
+    l = string_list(origin, v, "prune_modules", path_re,
+                    "a folder below lib/modules/<version>/kernel, e.g. sound");
+    into = &def.prune_modules;
+  }
+  if (!l) return std::move(l).error();
+  *into = std::move(l).value();
+  return ok_status();
+}
+
+// A scalar key into def; an invalid value is an error at its line, an unknown key kNotFound.
+Status read_scalar_key(ImageDefinition& def, std::string_view origin, const std::string& key,
+                       const YAML::Node& v) {
+  static const std::regex name_re("^[a-z0-9][a-z0-9-]{0,39}$");
+  static const std::regex suite_re("^[a-z]+(-[a-z]+)?$");
+  static const std::regex mirror_re("^https?://[^\\s]+$");
+  static const std::set<std::string> scalars = {"image",   "description", "suite", "mirror",
+                                                "variant", "kernel",      "size",  "cmdline"};
+  if (!scalars.count(key)) return Error(ErrorCode::kNotFound, key);
+  auto s = scalar(origin, v, key.c_str());
+  if (!s) return std::move(s).error();
+  if (key == "image") {
+    if (!std::regex_match(*s, name_re))
+      return bad(origin, v, "image: expected a name of a-z, 0-9 and '-' (at most 40)");
+    def.name = *s;
+  } else if (key == "description") {
+    def.description = *s;
+  } else if (key == "suite") {
+    if (!std::regex_match(*s, suite_re)) return bad(origin, v, "suite: expected e.g. bookworm");
+    def.suite = *s;
+  } else if (key == "mirror") {
+    if (!std::regex_match(*s, mirror_re))
+      return bad(origin, v, "mirror: expected an http(s) URL such as http://deb.debian.org/debian");
+    def.mirror = *s;
+  } else if (key == "variant") {
+    if (*s != "minbase" && *s != "buildd" && *s != "fakechroot" && *s != "-")
+      return bad(origin, v, "variant: expected minbase, buildd or -");
+    def.variant = *s;
+  } else if (key == "kernel") {
+    if (!std::regex_match(*s, kPackageRe)) return bad(origin, v, "kernel: expected a package name");
+    def.kernel = *s;
+  } else if (key == "size") {
+    auto n = parse_size(*s);
+    if (!n) return bad(origin, v, "size: " + n.error().message());
+    if (*n < (256ull << 20)) return bad(origin, v, "size: at least 256MiB");
+    def.size_bytes = *n;
+  } else {
+    def.cmdline = *s;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Result<ImageDefinition> parse_image_definition(std::string_view yaml_text,
                                                std::string_view origin) {
   YAML::Node root;
@@ -102,99 +181,22 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text,
     return Error(ErrorCode::kInvalidArgument,
                  std::string(origin) + ": expected a mapping with keys image, suite, mirror, ...");
   }
-  static const std::set<std::string> known = {
-      "image",         "description",  "suite",          "mirror", "variant",
-      "packages",      "apt_packages", "disabled_units", "kernel", "initrd_modules",
-      "prune_modules", "size",         "cmdline"};
-  static const std::regex name_re("^[a-z0-9][a-z0-9-]{0,39}$");
-  static const std::regex package_re("^[a-z0-9][a-z0-9+.-]+$");
-  static const std::regex module_re("^[a-zA-Z0-9_-]+$");
-  static const std::regex unit_re("^[a-zA-Z0-9@_.-]+\\.(service|socket|timer|target)$");
-  static const std::regex path_re("^[a-z0-9_-]+(/[a-z0-9_-]+)*$");
-  static const std::regex suite_re("^[a-z]+(-[a-z]+)?$");
-  static const std::regex mirror_re("^https?://[^\\s]+$");
-
   ImageDefinition def;
   def.variant = "minbase";
   try {
     for (const auto& kv : root) {
       auto key = kv.first.as<std::string>();
-      if (!known.count(key)) {
+      Status st = kListKeys.count(key) ? read_list_key(def, origin, key, kv.second)
+                                       : read_scalar_key(def, origin, key, kv.second);
+      if (st.ok()) continue;
+      if (st.error().code() == ErrorCode::kNotFound) {
         return bad(origin, kv.first,
                    "unknown key '" + key +
                        "'; expected one of image, description, suite, mirror, variant, packages, "
                        "apt_packages, disabled_units, kernel, initrd_modules, prune_modules, "
                        "size, cmdline");
       }
-      const YAML::Node& v = kv.second;
-      if (key == "image") {
-        auto s = scalar(origin, v, "image");
-        if (!s) return std::move(s).error();
-        if (!std::regex_match(*s, name_re))
-          return bad(origin, v, "image: expected a name of a-z, 0-9 and '-' (at most 40)");
-        def.name = *s;
-      } else if (key == "description") {
-        auto s = scalar(origin, v, "description");
-        if (!s) return std::move(s).error();
-        def.description = *s;
-      } else if (key == "suite") {
-        auto s = scalar(origin, v, "suite");
-        if (!s) return std::move(s).error();
-        if (!std::regex_match(*s, suite_re)) return bad(origin, v, "suite: expected e.g. bookworm");
-        def.suite = *s;
-      } else if (key == "mirror") {
-        auto s = scalar(origin, v, "mirror");
-        if (!s) return std::move(s).error();
-        if (!std::regex_match(*s, mirror_re))
-          return bad(origin, v,
-                     "mirror: expected an http(s) URL such as http://deb.debian.org/debian");
-        def.mirror = *s;
-      } else if (key == "variant") {
-        auto s = scalar(origin, v, "variant");
-        if (!s) return std::move(s).error();
-        if (*s != "minbase" && *s != "buildd" && *s != "fakechroot" && *s != "-")
-          return bad(origin, v, "variant: expected minbase, buildd or -");
-        def.variant = *s;
-      } else if (key == "packages") {
-        auto l = string_list(origin, v, "packages", package_re, "a Debian package name");
-        if (!l) return std::move(l).error();
-        def.packages = *l;
-      } else if (key == "apt_packages") {
-        auto l = string_list(origin, v, "apt_packages", package_re, "a Debian package name");
-        if (!l) return std::move(l).error();
-        def.apt_packages = *l;
-      } else if (key == "disabled_units") {
-        auto l = string_list(origin, v, "disabled_units", unit_re,
-                             "a systemd unit name such as postgresql.service");
-        if (!l) return std::move(l).error();
-        def.disabled_units = *l;
-      } else if (key == "kernel") {
-        auto s = scalar(origin, v, "kernel");
-        if (!s) return std::move(s).error();
-        if (!std::regex_match(*s, package_re))
-          return bad(origin, v, "kernel: expected a package name");
-        def.kernel = *s;
-      } else if (key == "initrd_modules") {
-        auto l = string_list(origin, v, "initrd_modules", module_re, "a kernel module name");
-        if (!l) return std::move(l).error();
-        def.initrd_modules = *l;
-      } else if (key == "prune_modules") {
-        auto l = string_list(origin, v, "prune_modules", path_re,
-                             "a folder below lib/modules/<version>/kernel, e.g. sound");
-        if (!l) return std::move(l).error();
-        def.prune_modules = *l;
-      } else if (key == "size") {
-        auto s = scalar(origin, v, "size");
-        if (!s) return std::move(s).error();
-        auto n = parse_size(*s);
-        if (!n) return bad(origin, v, "size: " + n.error().message());
-        if (*n < (256ull << 20)) return bad(origin, v, "size: at least 256MiB");
-        def.size_bytes = *n;
-      } else if (key == "cmdline") {
-        auto s = scalar(origin, v, "cmdline");
-        if (!s) return std::move(s).error();
-        def.cmdline = *s;
-      }
+      return std::move(st).error();
     }
   } catch (const YAML::Exception& e) {
     return Error(ErrorCode::kInvalidArgument, std::string(origin) + ": " + e.what());

@@ -57,7 +57,11 @@ std::string shell_quote(const std::string& value) {
   return out + "'";
 }
 
-Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
+namespace {
+
+// Every field a seed file carries, checked: ids, names, keys and arguments end up in YAML and
+// shell files, so anything that could break out of its quoting is refused here.
+Status validate_seed(const SeedSpec& spec) {
   static const std::regex host_re("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
   static const std::regex id_re("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$");
   static const std::regex mac_re("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$");
@@ -97,13 +101,11 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
     if (n.gateway && !valid_ipv4_cidr(*n.gateway, false))
       return invalid(where + ": gateway '" + *n.gateway + "': expected an IPv4 address");
   }
+  return ok_status();
+}
 
-  std::vector<SeedFile> files;
-
-  // --- NoCloud -----------------------------------------------------------------------------
-  files.push_back({"meta-data", "instance-id: " + yq(spec.instance_id) +
-                                    "\nlocal-hostname: " + yq(spec.hostname) + "\n"});
-
+// cloud-init's network-config (version 2): each NIC matched by its MAC, static addresses only.
+std::string network_config(const SeedSpec& spec) {
   std::string net = "version: 2\nethernets:\n";
   if (spec.nics.empty()) net = "version: 2\n";
   for (std::size_t i = 0; i < spec.nics.size(); ++i) {
@@ -117,7 +119,20 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
     }
     if (n.gateway) net += "    routes:\n      - to: default\n        via: " + *n.gateway + "\n";
   }
-  files.push_back({"network-config", net});
+  return net;
+}
+
+}  // namespace
+
+Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
+  ATELIER_RETURN_IF_ERROR(validate_seed(spec));
+  std::vector<SeedFile> files;
+
+  // --- NoCloud -----------------------------------------------------------------------------
+  files.push_back({"meta-data", "instance-id: " + yq(spec.instance_id) +
+                                    "\nlocal-hostname: " + yq(spec.hostname) + "\n"});
+
+  files.push_back({"network-config", network_config(spec)});
 
   std::string agent_env = "ATELIER_SESSION=" + spec.session +
                           "\nATELIER_CANDIDATE=" + spec.candidate + "\nATELIER_HOST=" + spec.host +

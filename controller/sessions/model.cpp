@@ -3,26 +3,12 @@
 
 #include <utility>
 
+#include "common/text/enum_names.h"
+
 namespace atelier::sessions {
 namespace {
 
-template <typename E, std::size_t N>
-using NameTable = std::array<std::pair<E, std::string_view>, N>;
-
-template <typename E, std::size_t N>
-std::optional<E> parse_enum(std::string_view s, const NameTable<E, N>& table) {
-  for (const auto& [value, name] : table) {
-    if (name == s) return value;
-  }
-  return std::nullopt;
-}
-template <typename E, std::size_t N>
-std::string_view enum_name(E e, const NameTable<E, N>& table) {
-  for (const auto& [value, name] : table) {
-    if (value == e) return name;
-  }
-  return "unknown";
-}
+using text::NameTable;
 
 constexpr NameTable<DesiredState, 2> kDesiredNames = {
     {{DesiredState::kActive, "active"}, {DesiredState::kDestroyed, "destroyed"}}};
@@ -51,31 +37,31 @@ constexpr NameTable<Role, 3> kRoleNames = {{{Role::kTrainer, "trainer"},
 }  // namespace
 
 std::string_view to_string(DesiredState s) {
-  return enum_name(s, kDesiredNames);
+  return text::name_of(s, kDesiredNames);
 }
 std::optional<DesiredState> parse_desired_state(std::string_view s) {
-  return parse_enum(s, kDesiredNames);
+  return text::parse_name(s, kDesiredNames);
 }
 std::string_view to_string(LabStatus s) {
-  return enum_name(s, kLabStatusNames);
+  return text::name_of(s, kLabStatusNames);
 }
 std::optional<LabStatus> parse_lab_status(std::string_view s) {
-  return parse_enum(s, kLabStatusNames);
+  return text::parse_name(s, kLabStatusNames);
 }
 std::string_view to_string(Step s) {
-  return enum_name(s, kStepNames);
+  return text::name_of(s, kStepNames);
 }
 std::string_view to_string(StepState s) {
-  return enum_name(s, kStepStateNames);
+  return text::name_of(s, kStepStateNames);
 }
 std::optional<StepState> parse_step_state(std::string_view s) {
-  return parse_enum(s, kStepStateNames);
+  return text::parse_name(s, kStepStateNames);
 }
 std::string_view to_string(Role r) {
-  return enum_name(r, kRoleNames);
+  return text::name_of(r, kRoleNames);
 }
 std::optional<Role> parse_role(std::string_view s) {
-  return parse_enum(s, kRoleNames);
+  return text::parse_name(s, kRoleNames);
 }
 
 }  // namespace atelier::sessions

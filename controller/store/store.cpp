@@ -18,35 +18,6 @@ constexpr const char* kStepColumns =
     "step_networks, step_disks, step_domains, step_booted, step_agent, step_roles, "
     "step_incidents, step_ready";
 
-template <typename E, std::size_t N>
-std::optional<E> parse_enum(std::string_view s,
-                            const std::array<std::pair<E, std::string_view>, N>& table) {
-  for (const auto& [value, name] : table) {
-    if (name == s) return value;
-  }
-  return std::nullopt;
-}
-template <typename E, std::size_t N>
-std::string_view enum_name(E e, const std::array<std::pair<E, std::string_view>, N>& table) {
-  for (const auto& [value, name] : table) {
-    if (value == e) return name;
-  }
-  return "unknown";
-}
-
-constexpr std::array<std::pair<ObjectKind, std::string_view>, 3> kObjectKindNames = {
-    {{ObjectKind::kNetwork, "network"},
-     {ObjectKind::kVolume, "volume"},
-     {ObjectKind::kDomain, "domain"}}};
-constexpr std::array<std::pair<ObjectState, std::string_view>, 3> kObjectStateNames = {
-    {{ObjectState::kIntended, "intended"},
-     {ObjectState::kCreated, "created"},
-     {ObjectState::kDeleted, "deleted"}}};
-
-Error corrupt(std::string what) {
-  return Error(ErrorCode::kInternal, "the store holds an unexpected value: " + std::move(what));
-}
-
 SessionRecord read_session(const Statement& st) {
   SessionRecord s;
   s.id = st.column_text(0);
@@ -110,19 +81,6 @@ ResultRecord read_result(const Statement& st) {
 }
 
 }  // namespace
-
-std::string_view to_string(ObjectKind k) {
-  return enum_name(k, kObjectKindNames);
-}
-std::optional<ObjectKind> parse_object_kind(std::string_view s) {
-  return parse_enum(s, kObjectKindNames);
-}
-std::string_view to_string(ObjectState s) {
-  return enum_name(s, kObjectStateNames);
-}
-std::optional<ObjectState> parse_object_state(std::string_view s) {
-  return parse_enum(s, kObjectStateNames);
-}
 
 std::filesystem::path Store::database_path(const std::filesystem::path& state_dir) {
   return state_dir / "atelier.db";
@@ -413,103 +371,6 @@ Status Store::update_candidate_lab(const CandidateLabRecord& lab) {
   return tx->commit();
 }
 
-Status Store::upsert_host(const HostRecord& host) {
-  auto tx = Transaction::begin(db_);
-  if (!tx.ok()) return std::move(tx).error();
-  auto st = db_.prepare(
-      "INSERT INTO hosts (name, uri, memory_bytes, vcpus, enabled) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT (name) DO UPDATE SET uri = excluded.uri, memory_bytes = excluded.memory_bytes, "
-      "vcpus = excluded.vcpus, enabled = excluded.enabled");
-  if (!st.ok()) return std::move(st).error();
-  st->bind(1, host.name)
-      .bind(2, host.uri)
-      .bind(3, static_cast<std::int64_t>(host.memory_bytes))
-      .bind(4, std::int64_t{host.vcpus})
-      .bind(5, std::int64_t{host.enabled ? 1 : 0});
-  ATELIER_RETURN_IF_ERROR(st->run());
-  return tx->commit();
-}
-
-Result<std::vector<HostRecord>> Store::list_hosts() {
-  auto st = db_.prepare("SELECT name, uri, memory_bytes, vcpus, enabled FROM hosts ORDER BY name");
-  if (!st.ok()) return std::move(st).error();
-  std::vector<HostRecord> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) break;
-    out.push_back({st->column_text(0), st->column_text(1),
-                   static_cast<std::uint64_t>(st->column_int(2)),
-                   static_cast<int>(st->column_int(3)), st->column_int(4) != 0});
-  }
-  return out;
-}
-
-Result<std::int64_t> Store::record_object(const ObjectRecord& object) {
-  auto tx = Transaction::begin(db_);
-  if (!tx.ok()) return std::move(tx).error();
-  auto st = db_.prepare(
-      "INSERT INTO objects (session, candidate, kind, name, host, state, recorded_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host, kind, name) DO UPDATE SET "
-      "state = excluded.state, recorded_at = excluded.recorded_at RETURNING id");
-  if (!st.ok()) return std::move(st).error();
-  st->bind(1, object.session)
-      .bind(2, object.candidate)
-      .bind(3, to_string(object.kind))
-      .bind(4, object.name)
-      .bind(5, object.host)
-      .bind(6, to_string(object.state))
-      .bind(7, to_millis(object.recorded_at));
-  auto row = st->step();
-  if (!row.ok())
-    return std::move(row).error().context("record " + std::string(to_string(object.kind)) + " " +
-                                          object.name);
-  if (!*row) return Error(ErrorCode::kInternal, "INSERT ... RETURNING gave no row");
-  std::int64_t id = st->column_int(0);
-  ATELIER_RETURN_IF_ERROR(st->run());  // finish the statement before COMMIT
-  ATELIER_RETURN_IF_ERROR(tx->commit());
-  return id;
-}
-
-Status Store::set_object_state(std::int64_t id, ObjectState state) {
-  auto tx = Transaction::begin(db_);
-  if (!tx.ok()) return std::move(tx).error();
-  auto st = db_.prepare("UPDATE objects SET state = ? WHERE id = ?");
-  if (!st.ok()) return std::move(st).error();
-  st->bind(1, to_string(state)).bind(2, id);
-  ATELIER_RETURN_IF_ERROR(st->run());
-  if (db_.changes() == 0) return Error(ErrorCode::kNotFound, "no object " + std::to_string(id));
-  return tx->commit();
-}
-
-Result<std::vector<ObjectRecord>> Store::list_objects(std::string_view session) {
-  auto st = db_.prepare(
-      "SELECT id, session, candidate, kind, name, host, state, recorded_at FROM objects "
-      "WHERE session = ? ORDER BY id");
-  if (!st.ok()) return std::move(st).error();
-  st->bind(1, session);
-  std::vector<ObjectRecord> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) break;
-    ObjectRecord o;
-    o.id = st->column_int(0);
-    o.session = st->column_text(1);
-    o.candidate = st->column_text(2);
-    auto kind = parse_object_kind(st->column_text(3));
-    auto state = parse_object_state(st->column_text(6));
-    if (!kind || !state) return corrupt("object kind/state of " + st->column_text(4));
-    o.kind = *kind;
-    o.name = st->column_text(4);
-    o.host = st->column_text(5);
-    o.state = *state;
-    o.recorded_at = from_millis(st->column_int(7));
-    out.push_back(std::move(o));
-  }
-  return out;
-}
-
 Result<bool> Store::add_result(const ResultRecord& result) {
   if (result.status != "pass" && result.status != "fail" && result.status != "error") {
     return Error(ErrorCode::kInvalidArgument,
@@ -587,88 +448,6 @@ Result<std::vector<ResultRecord>> Store::list_results(std::string_view session,
     out.push_back(read_result(*st));
   }
   return out;
-}
-
-namespace {
-// Candidate ids are [a-z0-9][a-z0-9_]*: a comma never occurs in one.
-std::string join_candidates(const std::vector<std::string>& candidates) {
-  std::string out;
-  for (const auto& c : candidates) out += (out.empty() ? "" : ",") + c;
-  return out;
-}
-std::vector<std::string> split_candidates(const std::string& text) {
-  std::vector<std::string> out;
-  for (std::size_t at = 0; at < text.size();) {
-    std::size_t comma = std::min(text.find(',', at), text.size());
-    out.push_back(text.substr(at, comma - at));
-    at = comma + 1;
-  }
-  return out;
-}
-}  // namespace
-
-Status Store::put_action(const ActionRecord& action) {
-  auto tx = Transaction::begin(db_);
-  if (!tx.ok()) return std::move(tx).error();
-  auto st = db_.prepare(
-      "INSERT OR REPLACE INTO actions (id, kind, session, candidates, host, state, error, run_id, "
-      "verdicts, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!st.ok()) return std::move(st).error();
-  st->bind(1, action.id)
-      .bind(2, action.kind)
-      .bind(3, action.session)
-      .bind(4, join_candidates(action.candidates))
-      .bind(5, action.host)
-      .bind(6, action.state)
-      .bind(7, action.error)
-      .bind(8, action.run_id)
-      .bind(9, action.verdicts)
-      .bind(10, to_millis(action.started_at));
-  if (action.finished_at) {
-    st->bind(11, to_millis(*action.finished_at));
-  } else {
-    st->bind(11, std::optional<std::string>{});
-  }
-  Status s = st->run();
-  if (!s.ok()) return std::move(s).error().context("record action " + action.id);
-  return tx->commit();
-}
-
-Result<ActionRecord> Store::get_action(std::string_view id) {
-  auto st = db_.prepare(
-      "SELECT id, kind, session, candidates, host, state, error, run_id, verdicts, started_at, "
-      "finished_at FROM actions WHERE id = ?");
-  if (!st.ok()) return std::move(st).error();
-  st->bind(1, id);
-  auto row = st->step();
-  if (!row.ok()) return std::move(row).error();
-  if (!*row) return Error(ErrorCode::kNotFound, "no action \"" + std::string(id) + "\"");
-  ActionRecord a;
-  a.id = st->column_text(0);
-  a.kind = st->column_text(1);
-  a.session = st->column_text(2);
-  a.candidates = split_candidates(st->column_text(3));
-  a.host = st->column_text(4);
-  a.state = st->column_text(5);
-  a.error = st->column_text(6);
-  a.run_id = st->column_text(7);
-  a.verdicts = st->column_text(8);
-  a.started_at = from_millis(st->column_int(9));
-  if (!st->column_is_null(10)) a.finished_at = from_millis(st->column_int(10));
-  return a;
-}
-
-Result<std::int64_t> Store::fail_running_actions(TimePoint now) {
-  auto tx = Transaction::begin(db_);
-  if (!tx.ok()) return std::move(tx).error();
-  auto st = db_.prepare(
-      "UPDATE actions SET state = 'failed', error = ?, finished_at = ? WHERE state = 'running'");
-  if (!st.ok()) return std::move(st).error();
-  st->bind(1, kInterruptedActionError).bind(2, to_millis(now));
-  ATELIER_RETURN_IF_ERROR(st->run());
-  std::int64_t changed = db_.changes();
-  ATELIER_RETURN_IF_ERROR(tx->commit());
-  return changed;
 }
 
 Result<Store::Counts> Store::counts() {

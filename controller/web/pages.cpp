@@ -50,15 +50,15 @@ std::string state_key(MachineState s) {
 std::string render_ticket(Lang lang, bool feedback, const TicketView& t) {
   std::string sla =
       t.sla_seconds_left >= 0
-          ? message(lang, "ws.sla") + " : " + format_duration(lang, t.sla_seconds_left)
+          ? message(lang, "ws.sla") + colon(lang) + format_duration(lang, t.sla_seconds_left)
           : message(lang, "ws.sla_breached") + " " + format_duration(lang, t.sla_seconds_left);
-  std::string out = "<article class=\"ticket\" id=\"ticket-" + escape_html(t.id) + "\">\n<h2>" +
-                    escape_html(t.title) + "</h2>\n<p class=\"meta\"><span class=\"priority\">" +
-                    escape_html(message(lang, "ws.priority")) + " : " + escape_html(t.priority) +
-                    "</span> <span class=\"sla" + (t.sla_seconds_left < 0 ? " breached" : "") +
-                    "\" data-countdown=\"" + std::to_string(t.sla_seconds_left) + "\">" +
-                    escape_html(sla) + "</span></p>\n<div class=\"body\">\n" +
-                    render_markdown(t.body_markdown) + "</div>\n";
+  std::string out =
+      "<article class=\"ticket\" id=\"ticket-" + escape_html(t.id) + "\">\n<h2>" +
+      escape_html(t.title) + "</h2>\n<p class=\"meta\"><span class=\"priority\">" +
+      escape_html(message(lang, "ws.priority")) + colon(lang) + escape_html(t.priority) +
+      "</span> <span class=\"sla" + (t.sla_seconds_left < 0 ? " breached" : "") +
+      "\" data-countdown=\"" + std::to_string(t.sla_seconds_left) + "\">" + escape_html(sla) +
+      "</span></p>\n<div class=\"body\">\n" + render_markdown(t.body_markdown) + "</div>\n";
   if (feedback && t.last_verdict) {
     const auto& v = *t.last_verdict;
     // The verdict is a word and a letter, never a colour alone.
@@ -75,7 +75,7 @@ std::string render_machine(Lang lang, const MachineView& m) {
   std::string state = state_key(m.state);
   std::string out = "<li class=\"machine\"><h3>" + escape_html(m.host) +
                     "</h3>\n<p><span class=\"state " + state + "\">" +
-                    escape_html(message(lang, "ws.state")) + " : " +
+                    escape_html(message(lang, "ws.state")) + colon(lang) +
                     escape_html(message(lang, "state." + state)) + "</span>";
   if (!m.login_hint.empty()) {
     out += "<br>" + escape_html(message(lang, "ws.login")) + " : <code>" +

@@ -104,6 +104,9 @@ std::string render_workspace(const WorkspacePage& page);
 std::string render_reset_confirm(const ResetConfirmPage& page);
 std::string render_notice(const NoticePage& page);
 
+// The colon between a label and its value as each language writes it: French puts a space before
+// it ("Lab : demo"), English none ("Lab: demo").
+std::string colon(Lang lang);
 // "1 h 05 min", "12 min 30 s": a duration as people read it (also used by the countdown script).
 std::string format_duration(Lang lang, long long seconds);
 

@@ -142,8 +142,8 @@ std::string render_trainer_session(const TrainerSessionPage& page) {
                     "<body class=\"staff\" data-events=\"/sessions/" + escape_html(page.session) +
                     "/events\">\n" + top(l, page.user, base) + "<main>\n<p><a href=\"/trainer\">" +
                     t(l, "trainer.back") + "</a></p>\n<h1>" + t(l, "trainer.session") + " " +
-                    escape_html(page.session) + "</h1>\n<p>" + t(l, "trainer.lab") + " : " +
-                    escape_html(page.lab) + " — " + t(l, "ws.state") + " : " +
+                    escape_html(page.session) + "</h1>\n<p>" + t(l, "trainer.lab") + colon(l) +
+                    escape_html(page.lab) + " — " + t(l, "ws.state") + colon(l) +
                     status_badge(l, page.destroyed ? "destroyed" : page.status) + "</p>\n";
   if (!page.notice.empty())
     out += "<p class=\"notice\" role=\"status\">" + escape_html(page.notice) + "</p>\n";
