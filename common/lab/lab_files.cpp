@@ -78,8 +78,8 @@ void check_recipes(const Lab& lab, std::vector<Diagnostic>& out) {
         if (role.empty() || role.find('/') != std::string::npos || has_template(role)) continue;
         if (std::filesystem::is_regular_file(lab.recipes_root / "roles" / (role + ".yaml"), ec))
           continue;
-        std::string message =
-            "role '" + role + "' not found (no roles/" + role + ".yaml in the recipes folder)";
+        std::string message = "role '" + role + "' not found (no roles/";
+        message += role + ".yaml in the recipes folder)";
         std::vector<std::string> names;
         for (auto& n : recipe_names(lab.recipes_root, "roles")) names.push_back(n.substr(6));
         std::string near = closest(role, names);

@@ -16,10 +16,8 @@ namespace atelier::lab {
 
 using detail::check_files;
 using detail::Ctx;
-using detail::has_template;
 using detail::indexed;
 using detail::MapReader;
-using detail::mark_of;
 using detail::parse_check;
 using detail::read_file;
 

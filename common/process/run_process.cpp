@@ -37,6 +37,7 @@ std::vector<std::string> merged_environment(const std::vector<std::string>& extr
     vars[entry.substr(0, eq)] = entry;
   }
   std::vector<std::string> out;
+  out.reserve(vars.size());
   for (auto& [_, entry] : vars) out.push_back(std::move(entry));
   return out;
 }
@@ -99,10 +100,12 @@ struct Pipes {
 Result<pid_t> spawn(const ProcessSpec& spec, Pipes& pipes) {
   std::vector<std::string> env_strings = merged_environment(spec.env);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<std::string> args = spec.argv;
   std::vector<char*> argvp;
+  argvp.reserve(args.size() + 1);
   for (auto& a : args) argvp.push_back(a.data());
   argvp.push_back(nullptr);
 
@@ -232,9 +235,11 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   if (!finished) {
     kill(-*pid, SIGKILL);
     waitpid(*pid, &status, 0);
-    return Error(ErrorCode::kTimeout,
-                 describe(spec.argv) + " did not finish within " +
-                     std::to_string(spec.timeout.count() / 1000.0).substr(0, 6) + " s (killed)");
+    return Error(
+        ErrorCode::kTimeout,
+        describe(spec.argv) + " did not finish within " +
+            std::to_string(static_cast<double>(spec.timeout.count()) / 1000.0).substr(0, 6) +
+            " s (killed)");
   }
   // Descendants that outlive the leader (daemons started by a tool) are not ours to keep.
   kill(-*pid, SIGKILL);

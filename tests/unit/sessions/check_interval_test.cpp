@@ -14,15 +14,29 @@ TEST(ParseCheckInterval, Table) {
     const char* text;
     long long seconds;  // -1: refused
   };
-  for (const Case& c : std::initializer_list<Case>{
-           {"30s", 30},    {"2m", 120},   {"1h30m", 5400}, {"1m30s", 90}, {"1s", 1},
-           {"24h", 86400}, {"off", 0},    {"0", 0},        {"0s", -1},  // zero is not "off" (issue
-                                                                        // 19)
-           {"0m", -1},     {"1000ms", 1}, {"25h", -1},                  // above 24h
-           {"1500ms", -1},                                              // not whole seconds
-           {"500ms", -1},  {"", -1},      {"30", -1},                   // a unit is required
-           {"-5s", -1},    {"2 m", -1},   {"30m1h", -1},                // units in decreasing order
-           {"OFF", -1},    {"never", -1}, {"2d", -1}}) {
+  for (const Case& c : std::initializer_list<Case>{{"30s", 30},
+                                                   {"2m", 120},
+                                                   {"1h30m", 5400},
+                                                   {"1m30s", 90},
+                                                   {"1s", 1},
+                                                   {"24h", 86400},
+                                                   {"off", 0},
+                                                   {"0", 0},
+                                                   {"0s", -1},  // zero is not "off" (issue
+                                                                // 19)
+                                                   {"0m", -1},
+                                                   {"1000ms", 1},
+                                                   {"25h", -1},     // above 24h
+                                                   {"1500ms", -1},  // not whole seconds
+                                                   {"500ms", -1},
+                                                   {"", -1},
+                                                   {"30", -1},  // a unit is required
+                                                   {"-5s", -1},
+                                                   {"2 m", -1},
+                                                   {"30m1h", -1},  // units in decreasing order
+                                                   {"OFF", -1},
+                                                   {"never", -1},
+                                                   {"2d", -1}}) {
     auto r = parse_check_interval(c.text);
     if (c.seconds < 0) {
       ASSERT_FALSE(r.ok()) << c.text;
