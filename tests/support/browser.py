@@ -121,15 +121,32 @@ def accessibility(driver, where):
     return result["passes"]
 
 
+def contrast(rgb1, rgb2):
+    """WCAG's contrast ratio of two CSS colours given as "rgb(r, g, b)" or "rgba(...)"."""
+    def luminance(css):
+        channels = [int(float(v)) / 255 for v in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    high, low = sorted((luminance(rgb1), luminance(rgb2)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def tab_to(driver, selector, where, limit=80):
     """Presses Tab (as a person at the keyboard would, from wherever the focus is) until the focused
     element matches the CSS `selector`, at most `limit` times; fails when it is never reached or
-    when its focus is not visible (an outline). Returns the number of presses."""
+    when its focus cannot be seen: no outline, or one under 3:1 against what surrounds the element
+    (WCAG 1.4.11; axe does not check focus). Returns the number of presses."""
     for presses in range(1, limit + 1):
         ActionChains(driver).send_keys(Keys.TAB).perform()
         if driver.execute_script("return document.activeElement.matches(arguments[0])", selector):
-            outline = driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
-            check(outline not in ("", "none"), where + ": the focus on %s is not visible" % selector)
+            ring = driver.execute_script(
+                "var e = document.activeElement, s = getComputedStyle(e), p = e.parentElement, bg = 'rgb(255, 255, 255)';"
+                "for (; p; p = p.parentElement) { var c = getComputedStyle(p).backgroundColor;"
+                "  if (c !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(c)) { bg = c; break; } }"
+                "return [s.outlineStyle, s.outlineColor, bg];")
+            check(ring[0] not in ("", "none"), where + ": the focus on %s is not visible" % selector)
+            ratio = contrast(ring[1], ring[2])
+            check(ratio >= 3, where + ": the focus ring %s on %s is %.1f:1 (under 3:1)" % (ring[1], ring[2], ratio))
             return presses
     raise AssertionError("%s: %s not reached by %d presses of Tab" % (where, selector, limit))
 

@@ -128,6 +128,7 @@ def freeze_and_export(driver, url, evaluator, candidate):
     driver.find_element(By.CSS_SELECTOR, "form.freeze button").click()
     wait.until(lambda d: "RÉSULTATS DÉFINITIFS" in d.find_element(By.CSS_SELECTOR, ".banner").text)
     check(not driver.find_elements(By.CSS_SELECTOR, "form.freeze"), "no freeze button once frozen")
+    accessibility(driver, "frozen grid")
     href = driver.find_element(By.CSS_SELECTOR, "nav.exports a[href$='/export/csv']").get_attribute("href")
     status, csv = get(href, evaluator)
     check(status == 200, "CSV download: %d" % status)

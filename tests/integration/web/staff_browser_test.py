@@ -145,6 +145,7 @@ def new_session_steps(driver, url, shots, tmp, node_bytes):
         "return Array.from(document.querySelectorAll('#candidates tbody th')).map(e => e.textContent)")
     check(names == ["chloe", "david"], "the new session's candidates: %r" % names)
     no_console_errors(driver, "the new session's page")
+    accessibility(driver, "the new session's page")
     driver.get(url + "/trainer/sessions/soir")
 
 
@@ -193,6 +194,7 @@ def session_steps(driver, url, shots):
     driver.find_element(By.CSS_SELECTOR, "button.danger").click()
     notice = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.notice")))
     check("rien n'a été détruit" in notice.text, "mismatch notice: " + notice.text)
+    accessibility(driver, "session page with its notice")
     driver.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     check(driver.find_element(By.CSS_SELECTOR, "#candidates caption").text ==
