@@ -4,7 +4,8 @@
 # trainer account made with `atelier user create`, a wrong password refused, the login, the
 # sessions list (filtered), a session created from the "new session" page (demo lab, two
 # candidates pasted), one session's page (candidates, labelled buttons, the solve warning, the
-# destroy confirmation), the English switch, logout; then an evaluator's login to their home. The
+# destroy confirmation), its access-code slips, the English switch, logout; then an evaluator's login
+# to their home. The
 # new session's submit is reached and pressed by keyboard alone (Tab, Enter); axe-core checks each page.
 # Fails (exit 1) when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
 # usage: staff_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR
@@ -195,6 +196,13 @@ def session_steps(driver, url, shots):
     notice = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.notice")))
     check("rien n'a été détruit" in notice.text, "mismatch notice: " + notice.text)
     accessibility(driver, "session page with its notice")
+    # The access-code slips the trainer prints (a page of their own, French with English beside it).
+    driver.find_element(By.CSS_SELECTOR, "a.button[href='/trainer/sessions/soir/slips']").click()
+    wait.until(EC.url_to_be(url + "/trainer/sessions/soir/slips"))
+    slips = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".slip .candidate")]
+    check(slips == ["alice", "bob"], "slips: %r" % slips)
+    accessibility(driver, "access-code slips")
+    driver.get(url + "/trainer/sessions/soir")
     driver.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     check(driver.find_element(By.CSS_SELECTOR, "#candidates caption").text ==
