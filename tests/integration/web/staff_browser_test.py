@@ -5,8 +5,8 @@
 # sessions list (filtered), a session created from the "new session" page (demo lab, two
 # candidates pasted), one session's page (candidates, labelled buttons, the solve warning, the
 # destroy confirmation), its access-code slips, the English switch, logout; then an evaluator's login
-# to their home. The
-# new session's submit is reached and pressed by keyboard alone (Tab, Enter); axe-core checks each page.
+# to their home. The new session's submit is reached and pressed by keyboard alone (Tab, Enter);
+# axe-core checks each page.
 # Fails (exit 1) when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
 # usage: staff_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR
 import pathlib
