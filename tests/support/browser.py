@@ -1,6 +1,7 @@
 # What every real-browser test shares (headless Chromium through Selenium and chromedriver, from
 # scripts/install-deps): start atelierd on a free loopback port, call the CLI against it, open the
-# browser, read xterm's screen, try a WebSocket upgrade, check a page with axe-core. One copy; the tests import it with
+# browser, read xterm's screen, try a WebSocket upgrade, check a page with axe-core, use the
+# keyboard. One copy; the tests import it with
 #   sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support")); import browser
 import os
 import socket
