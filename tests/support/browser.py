@@ -141,7 +141,8 @@ def tab_to(driver, selector, where, limit=80):
         ActionChains(driver).send_keys(Keys.TAB).perform()
         if driver.execute_script("return document.activeElement.matches(arguments[0])", selector):
             ring = driver.execute_script(
-                "var e = document.activeElement, s = getComputedStyle(e), p = e.parentElement, bg = 'rgb(255, 255, 255)';"
+                "var e = document.activeElement, s = getComputedStyle(e), p = e.parentElement,"
+                "    bg = 'rgb(255, 255, 255)';"
                 "for (; p; p = p.parentElement) { var c = getComputedStyle(p).backgroundColor;"
                 "  if (c !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(c)) { bg = c; break; } }"
                 "return [s.outlineStyle, s.outlineColor, bg];")
