@@ -1,6 +1,7 @@
 # What every real-browser test shares (headless Chromium through Selenium and chromedriver, from
 # scripts/install-deps): start atelierd on a free loopback port, call the CLI against it, open the
-# browser, read xterm's screen, try a WebSocket upgrade. One copy; the tests import it with
+# browser, read xterm's screen, try a WebSocket upgrade, check a page with axe-core, use the
+# keyboard. One copy; the tests import it with
 #   sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support")); import browser
 import os
 import socket
@@ -11,6 +12,8 @@ import time
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -84,6 +87,75 @@ def stylesheet_applied(driver):
     return driver.execute_script(
         "return Array.from(document.styleSheets).some(s => s.href && s.href.endsWith('/assets/atelier.css') "
         "&& s.cssRules.length > 0)")
+
+
+AXE_JS = "/usr/local/share/atelier/axe-core/axe.min.js"  # pinned by scripts/install-deps (vendor_npm)
+
+
+def accessibility(driver, where):
+    """axe-core's check of the page the browser shows now (WCAG 2.x A/AA and axe's best practices):
+    fails listing every violation of impact "serious" or "critical" (rule, help, the nodes it
+    found). axe is the copy scripts/install-deps installed, never a CDN; it enters the page through
+    the DevTools protocol (Runtime.evaluate), which atelierd's Content-Security-Policy (no inline
+    script, no eval) does not block and which leaves that policy in force for the page itself.
+    Returns the number of rules that passed (a check that ran nothing cannot pass: it fails)."""
+    try:
+        source = open(AXE_JS, encoding="utf-8").read()
+    except OSError as e:
+        raise AssertionError("%s: axe-core is not installed (%s); run scripts/install-deps as root" % (where, e))
+    loaded = driver.execute_cdp_cmd("Runtime.evaluate", {"expression": source + "\n;typeof axe.run",
+                                                         "returnByValue": True})
+    check("exceptionDetails" not in loaded and loaded["result"].get("value") == "function",
+          where + ": axe-core did not load into the page: %r" % loaded.get("exceptionDetails", loaded))
+    result = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(r => done({passes: r.passes.length, violations: r.violations.map(v => ({"
+        "  id: v.id, impact: v.impact, help: v.help,"
+        "  nodes: v.nodes.map(n => n.target.join(' ') + (n.failureSummary ? ' -- ' + n.failureSummary : ''))}))}))"
+        ".catch(e => done({error: String(e)}));")
+    check("error" not in result, where + ": axe.run failed: %s" % result.get("error"))
+    check(result["passes"] > 0, where + ": axe checked nothing")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    check(not serious, where + ": accessibility violations (axe-core):\n" + "\n".join(
+        "  %s (%s): %s\n    %s" % (v["id"], v["impact"], v["help"], "\n    ".join(v["nodes"])) for v in serious))
+    return result["passes"]
+
+
+def contrast(rgb1, rgb2):
+    """WCAG's contrast ratio of two CSS colours given as "rgb(r, g, b)" or "rgba(...)"."""
+    def luminance(css):
+        channels = [int(float(v)) / 255 for v in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    high, low = sorted((luminance(rgb1), luminance(rgb2)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def tab_to(driver, selector, where, limit=80):
+    """Presses Tab (as a person at the keyboard would, from wherever the focus is) until the focused
+    element matches the CSS `selector`, at most `limit` times; fails when it is never reached or
+    when its focus cannot be seen: no outline, or one under 3:1 against what surrounds the element
+    (WCAG 1.4.11; axe does not check focus). Returns the number of presses."""
+    for presses in range(1, limit + 1):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        if driver.execute_script("return document.activeElement.matches(arguments[0])", selector):
+            ring = driver.execute_script(
+                "var e = document.activeElement, s = getComputedStyle(e), p = e.parentElement,"
+                "    bg = 'rgb(255, 255, 255)';"
+                "for (; p; p = p.parentElement) { var c = getComputedStyle(p).backgroundColor;"
+                "  if (c !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(c)) { bg = c; break; } }"
+                "return [s.outlineStyle, s.outlineColor, bg];")
+            check(ring[0] not in ("", "none"), where + ": the focus on %s is not visible" % selector)
+            ratio = contrast(ring[1], ring[2])
+            check(ratio >= 3, where + ": the focus ring %s on %s is %.1f:1 (under 3:1)" % (ring[1], ring[2], ratio))
+            return presses
+    raise AssertionError("%s: %s not reached by %d presses of Tab" % (where, selector, limit))
+
+
+def press_enter(driver):
+    """Enter on whatever has the focus (a link follows, a button submits its form)."""
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
 
 
 def upgrade_status(url, path, cookie, origin):

@@ -5,7 +5,8 @@
 # ttyS0, booted from a kernel and initrd built here), placed on atelierd's host in the store. The
 # test logs in with alice's code, opens the console from the workspace, types a command and reads
 # its answer from the terminal on the screen; alice's cookie on bob's console URL gets 403; the
-# guest restarts and the same page shows the new boot and answers again.
+# guest restarts and the same page shows the new boot and answers again. axe-core checks the page
+# with the guest's text on the terminal.
 # usage: console_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR   (exit 77: skipped)
 import json
 import os
@@ -17,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-import browser as web  # noqa: E402  (browser(), cli(), check(), upgrade_status(), screen_text())
+import browser as web  # noqa: E402  (browser(), cli(), check(), upgrade_status(), screen_text(), accessibility())
 from guest import DOMAIN_XML, built_kernel, virsh  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -81,6 +82,7 @@ def main():
             web.check(answered, "the guest's answer never showed on the screen: " + web.screen_text(driver)[-500:])
             web.check(driver.find_element(By.ID, "console-state").get_attribute("data-state") == "connected",
                       "state line not 'connected'")
+            web.accessibility(driver, "console page, connected")
             driver.save_screenshot(str(shots / "candidate-console.png"))
             cookie = driver.get_cookie("atelier_session")["value"]
             web.check(web.upgrade_status(url, "/console/%s/bob/server" % session, cookie, url) == 403,

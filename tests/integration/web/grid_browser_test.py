@@ -4,7 +4,8 @@
 # store (alice solved everything, bob nothing). Until people's logins land, the evaluator's
 # bearer token is set as a header through the DevTools protocol. Checks the grid (points, words,
 # sorting by JavaScript, 1280x800), a cell (escaped evidence, an override with its justification),
-# the competency sheet (SVG), the freeze and the CSV download; a candidate's token gets 403.
+# the competency sheet (SVG), the freeze and the CSV download; a candidate's token gets 403. A cell is
+# opened by keyboard alone (Tab to it, Enter); axe-core checks each page (fr, and the grid in en).
 # Screenshots of each page in SHOTS_DIR (docs/img holds copies: run with docs/img as SHOTS_DIR).
 # usage: grid_browser_test.py ATELIERD ATELIER GRID_FIXTURE SOURCE_DIR SHOTS_DIR
 import pathlib
@@ -15,8 +16,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, waiting, cli, no_console_errors, run_main, shutdown, start_atelierd, \
-    stylesheet_applied, trainer_token  # noqa: E402
+from browser import accessibility, browser, check, waiting, cli, no_console_errors, press_enter, run_main, \
+    shutdown, start_atelierd, stylesheet_applied, tab_to, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -77,12 +78,20 @@ def grid_steps(driver, url, shots):
           "aria-sort")
     fits(driver, "grid")
     no_console_errors(driver, "grid")
+    accessibility(driver, "grid")
     driver.save_screenshot(str(shots / "evaluator-grid.png"))
+    driver.get(url + "/evaluator/sessions/grid1?lang=en")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "grid not in English")
+    accessibility(driver, "grid in English")
+    driver.get(url + "/evaluator/sessions/grid1?lang=fr")
 
 
 def cell_steps(driver, url, shots):
     wait = waiting(driver, 30)
-    driver.find_element(By.CSS_SELECTOR, "a[href='/evaluator/sessions/grid1/candidates/bob/tasks/T1']").click()
+    # By keyboard alone, from the top of the page: Tab to bob's T1 cell, Enter opens it.
+    driver.get(url + "/evaluator/sessions/grid1")
+    tab_to(driver, "a[href='/evaluator/sessions/grid1/candidates/bob/tasks/T1']", "grid")
+    press_enter(driver)
     wait.until(EC.url_to_be(url + "/evaluator/sessions/grid1/candidates/bob/tasks/T1"))
     evidence = driver.find_element(By.CSS_SELECTOR, "table.evidence").text
     check("<script>alert('x')</script> inactif" in evidence, "the evidence is shown as text: " + evidence)
@@ -97,6 +106,7 @@ def cell_steps(driver, url, shots):
     wait.until(lambda d: "sans vérifier les droits" in d.find_element(By.CSS_SELECTOR, "ul.notes").text)
     fits(driver, "cell")
     no_console_errors(driver, "cell")
+    accessibility(driver, "cell")
     driver.save_screenshot(str(shots / "evaluator-cell.png"))
 
 
@@ -108,6 +118,7 @@ def sheet_steps(driver, url, shots):
     check("100 % (7/7)" in driver.find_element(By.CSS_SELECTOR, "svg.chart").text, "C03's value as text")
     fits(driver, "sheet")
     no_console_errors(driver, "sheet")
+    accessibility(driver, "sheet")
     driver.save_screenshot(str(shots / "evaluator-sheet.png"))
 
 
@@ -117,6 +128,7 @@ def freeze_and_export(driver, url, evaluator, candidate):
     driver.find_element(By.CSS_SELECTOR, "form.freeze button").click()
     wait.until(lambda d: "RÉSULTATS DÉFINITIFS" in d.find_element(By.CSS_SELECTOR, ".banner").text)
     check(not driver.find_elements(By.CSS_SELECTOR, "form.freeze"), "no freeze button once frozen")
+    accessibility(driver, "frozen grid")
     href = driver.find_element(By.CSS_SELECTOR, "nav.exports a[href$='/export/csv']").get_attribute("href")
     status, csv = get(href, evaluator)
     check(status == 200, "CSV download: %d" % status)

@@ -4,7 +4,9 @@
 # trainer account made with `atelier user create`, a wrong password refused, the login, the
 # sessions list (filtered), a session created from the "new session" page (demo lab, two
 # candidates pasted), one session's page (candidates, labelled buttons, the solve warning, the
-# destroy confirmation), the English switch, logout; then an evaluator's login to their home.
+# destroy confirmation), its access-code slips, the English switch, logout; then an evaluator's login
+# to their home. The new session's submit is reached and pressed by keyboard alone (Tab, Enter);
+# axe-core checks each page.
 # Fails (exit 1) when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
 # usage: staff_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR
 import pathlib
@@ -15,8 +17,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, waiting, cli, no_console_errors, run_main, shutdown, start_atelierd, \
-    stylesheet_applied, trainer_token  # noqa: E402
+from browser import accessibility, browser, check, waiting, cli, no_console_errors, press_enter, run_main, \
+    shutdown, start_atelierd, stylesheet_applied, tab_to, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -35,11 +37,13 @@ def login_steps(driver, url, shots):
     wait.until(EC.url_to_be(url + "/staff/login"))  # not signed in: sent to the login
     check(driver.find_element(By.CSS_SELECTOR, "label[for=password]").text == "Mot de passe", "password label")
     check(stylesheet_applied(driver), "the stylesheet did not load")
+    accessibility(driver, "staff login")
     driver.find_element(By.ID, "name").send_keys("marie")
     driver.find_element(By.ID, "password").send_keys("pas le bon mot de passe")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     error = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.error")))
     check("Nom ou mot de passe incorrect" in error.text, "wrong-password message: " + error.text)
+    accessibility(driver, "staff login with its error")
     driver.get_log("browser")  # the 401 is expected; later steps must log nothing
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -56,6 +60,7 @@ def list_steps(driver, url, shots):
     check("demo" in cells and "0 / 2" in cells and "en attente" in cells, "first row: " + cells)
     check(stylesheet_applied(driver), "the stylesheet did not load on the list")
     no_console_errors(driver, "sessions list")
+    accessibility(driver, "sessions list")
     driver.save_screenshot(str(shots / "trainer-sessions.png"))
     driver.find_element(By.ID, "q").send_keys("soir")
     driver.find_element(By.CSS_SELECTOR, "form.filter button").click()
@@ -113,6 +118,7 @@ def new_session_steps(driver, url, shots, tmp, node_bytes):
     driver.find_element(By.ID, "name").send_keys("apres_midi")
     driver.find_element(By.ID, "feedback").click()
     no_console_errors(driver, "new-session page")
+    accessibility(driver, "new-session page")
     full_page_shot(driver, shots / "trainer-new-session.png")
     box = driver.find_element(By.ID, "candidates")
     box.clear()
@@ -124,18 +130,23 @@ def new_session_steps(driver, url, shots, tmp, node_bytes):
     check(driver.find_element(By.ID, "candidates").get_attribute("value") == "Chloe\ndavid,David Roux",
           "the list typed was not kept")
     check(driver.find_element(By.ID, "lab-demo").is_selected(), "the lab chosen was not kept")
+    accessibility(driver, "new-session page with its refusal")
     driver.save_screenshot(str(shots / "trainer-new-session-refused.png"))
     driver.get_log("browser")  # the 400 is expected
     box = driver.find_element(By.ID, "candidates")
     box.clear()
     box.send_keys("chloe\ndavid,David Roux")
-    driver.find_element(By.CSS_SELECTOR, "form.new-session button[type=submit]").click()
+    # By keyboard alone from the list just typed: Tab through the fields to "create", Enter.
+    presses = tab_to(driver, "form.new-session button[type=submit]", "new-session page")
+    check(presses >= 5, "Tab skipped fields on its way to the submit: %d presses" % presses)
+    press_enter(driver)
     wait.until(EC.url_to_be(url + "/trainer/sessions/apres_midi"))
     # Read in one script: trainer.js may swap the rows in at the stream's first event meanwhile.
     names = driver.execute_script(
         "return Array.from(document.querySelectorAll('#candidates tbody th')).map(e => e.textContent)")
     check(names == ["chloe", "david"], "the new session's candidates: %r" % names)
     no_console_errors(driver, "the new session's page")
+    accessibility(driver, "the new session's page")
     driver.get(url + "/trainer/sessions/soir")
 
 
@@ -153,6 +164,7 @@ def evaluator_steps(driver, url, shots):
     check("provisoires" in first, "results state: " + first)
     check(stylesheet_applied(driver), "the stylesheet did not load on the evaluator's home")
     no_console_errors(driver, "evaluator's home")
+    accessibility(driver, "evaluator's home")
     full_page_shot(driver, shots / "evaluator-home.png")
     driver.find_element(By.LINK_TEXT, "soir").click()
     wait.until(EC.url_to_be(url + "/evaluator/sessions/soir"))
@@ -176,16 +188,26 @@ def session_steps(driver, url, shots):
     # The live feed: trainer.js opens the session's event stream by the cookie and says so.
     wait.until(lambda d: d.find_element(By.ID, "live").text == "Mise à jour en direct.")
     no_console_errors(driver, "session page")
+    accessibility(driver, "session page")
     driver.save_screenshot(str(shots / "trainer-session.png"))
     # A wrong confirmation destroys nothing, and the page says so.
     driver.find_element(By.ID, "confirm").send_keys("soi")
     driver.find_element(By.CSS_SELECTOR, "button.danger").click()
     notice = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.notice")))
     check("rien n'a été détruit" in notice.text, "mismatch notice: " + notice.text)
+    accessibility(driver, "session page with its notice")
+    # The access-code slips the trainer prints (a page of their own, French with English beside it).
+    driver.find_element(By.CSS_SELECTOR, "a.button[href='/trainer/sessions/soir/slips']").click()
+    wait.until(EC.url_to_be(url + "/trainer/sessions/soir/slips"))
+    slips = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".slip .candidate")]
+    check(slips == ["alice", "bob"], "slips: %r" % slips)
+    accessibility(driver, "access-code slips")
+    driver.get(url + "/trainer/sessions/soir")
     driver.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     check(driver.find_element(By.CSS_SELECTOR, "#candidates caption").text ==
           "Candidates and the state of their lab", "English caption")
+    accessibility(driver, "session page in English")
     driver.find_element(By.CSS_SELECTOR, "a.logout").click()
     wait.until(EC.url_to_be(url + "/staff/login"))
     driver.get(url + "/trainer")

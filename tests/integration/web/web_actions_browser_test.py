@@ -5,7 +5,7 @@
 # Alice sees her verdicts in words and both buttons; "reset" asks first (the "no" changes
 # nothing), the "yes" and "check my work" reach the core, which is absent here: the page says so
 # in words (503). A form without the page's CSRF token is refused (403). A session without the
-# flags shows neither button. Screenshots in SHOTS_DIR.
+# flags shows neither button. axe-core's accessibility check on each page. Screenshots in SHOTS_DIR.
 # usage: web_actions_browser_test.py ATELIERD ATELIER GRID_FIXTURE SOURCE_DIR SHOTS_DIR
 import json
 import pathlib
@@ -14,8 +14,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, waiting, cli, no_console_errors, run_main, shutdown, start_atelierd, \
-    stylesheet_applied, trainer_token  # noqa: E402
+from browser import accessibility, browser, check, waiting, cli, no_console_errors, run_main, shutdown, \
+    start_atelierd, stylesheet_applied, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -41,6 +41,7 @@ def workspace_steps(driver, url, shots):
     check(states == ["État : prête", "État : prête"], "machine states: %r" % states)
     check(stylesheet_applied(driver), "the stylesheet did not load")
     no_console_errors(driver, "workspace")
+    accessibility(driver, "workspace with verdicts and actions")
     driver.save_screenshot(str(shots / "candidate-actions.png"))
 
 
@@ -51,6 +52,7 @@ def reset_steps(driver, url, shots):
     check("server" in driver.find_element(By.TAG_NAME, "h2").text, "confirmation heading")
     yes = driver.find_element(By.CSS_SELECTOR, "form button.danger")
     check(yes.text == "Oui, réinitialiser server", "the explicit yes: " + yes.text)
+    accessibility(driver, "reset confirmation")
     driver.save_screenshot(str(shots / "candidate-reset-confirm.png"))
     # "No": back to the workspace, nothing started.
     driver.find_element(By.LINK_TEXT, "Non, revenir à mon poste").click()
@@ -62,6 +64,7 @@ def reset_steps(driver, url, shots):
     driver.find_element(By.CSS_SELECTOR, "form button.danger").click()
     alert = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "p[role=alert]")))
     check("pas disponible" in alert.text, "the core's absence in words: " + alert.text)
+    accessibility(driver, "notice page")
     driver.find_element(By.LINK_TEXT, "Retour à mon poste").click()
     wait.until(EC.url_to_be(url + "/candidate"))
     driver.find_element(By.CSS_SELECTOR, "form.check button[type=submit]").click()

@@ -2,8 +2,9 @@
 # The candidate's login and workspace in a real browser (headless Chromium through Selenium and
 # chromedriver): atelierd on libvirt's test:///default, a session of the demo lab, the printed
 # code typed into /login, the console page of alice's server (reconnecting: no guest here) and
-# bob's console refused to alice's cookie, the workspace in French, the English switch, logout. Fails (exit 1)
-# when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
+# bob's console refused to alice's cookie, the workspace in French, the English switch, logout; axe-core's
+# accessibility check on each page (fr, and en). Fails (exit 1) when a page is wrong; keeps a screenshot of
+# each step in SHOTS_DIR.
 # usage: web_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR
 import json
 import pathlib
@@ -11,8 +12,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import browser, check, waiting, cli, no_console_errors, run_main, shutdown, start_atelierd, \
-    stylesheet_applied, trainer_token, upgrade_status  # noqa: E402
+from browser import accessibility, browser, check, waiting, cli, no_console_errors, run_main, shutdown, \
+    start_atelierd, stylesheet_applied, trainer_token, upgrade_status  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -24,12 +25,14 @@ def login_steps(driver, url, codes, shots):
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "login page not in French")
     check(driver.find_element(By.CSS_SELECTOR, "label[for=code]").text == "Code d'accès", "login label")
     check(stylesheet_applied(driver), "the stylesheet did not load")
+    accessibility(driver, "login page")
     driver.save_screenshot(str(shots / "candidate-login.png"))
     # A wrong code: the page says so and the candidate stays on /login.
     driver.find_element(By.ID, "code").send_keys("AAA-AAA-AAA")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     error = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.error")))
     check("Ce code n'ouvre aucun poste" in error.text, "wrong-code message: " + error.text)
+    accessibility(driver, "login page with its error")
     driver.get_log("browser")  # the 401 of that answer is expected; later steps must log nothing
     # The printed code, typed the way a person might (lower case, no dashes).
     driver.find_element(By.ID, "code").send_keys(codes["alice"].replace("-", "").lower())
@@ -60,6 +63,7 @@ def console_steps(driver, url, shots):
               if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"] and "WebSocket" not in e["message"]]
     check(not errors, "console page: browser errors " + repr(errors))
     check(driver.find_elements(By.CSS_SELECTOR, "#terminal .xterm"), "xterm.js did not draw the terminal")
+    accessibility(driver, "console page")
     driver.save_screenshot(str(shots / "candidate-console-reconnecting.png"))
     cookie = driver.get_cookie("atelier_session")["value"]
     origin = url
@@ -84,19 +88,31 @@ def workspace_steps(driver, url, shots):
     # The console page just left retries its socket (refused: no guest here); a retry in flight
     # when the page changed is logged on this one (the flake seen under load).
     no_console_errors(driver, "workspace", ignore=("/console/web1/",))
+    accessibility(driver, "workspace")
     driver.save_screenshot(str(shots / "candidate-workspace.png"))
     driver.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     check(driver.find_element(By.ID, "tickets-h").text == "Your tickets", "English tickets heading")
     titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "article.ticket h2")]
     check(titles and all("serveur" not in t for t in titles), "English titles: %r" % titles)
+    accessibility(driver, "workspace in English")
     driver.save_screenshot(str(shots / "candidate-workspace-en.png"))
     driver.find_element(By.CSS_SELECTOR, "a.logout").click()
     wait.until(EC.url_to_be(url + "/login"))
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "the language is remembered")
+    accessibility(driver, "login page in English")
     driver.get(url + "/candidate")
     check(driver.current_url == url + "/login", "the workspace is still open after logout")
     driver.save_screenshot(str(shots / "candidate-logged-out.png"))
+    # The check can fail: a field without a label, added to this page, is reported by rule and place.
+    driver.execute_script("var i = document.createElement('input'); i.id = 'unlabelled';"
+                          "document.querySelector('main').appendChild(i)")
+    try:
+        accessibility(driver, "login page with an unlabelled field")
+        report = ""
+    except AssertionError as e:
+        report = str(e)
+    check("label (critical)" in report and "#unlabelled" in report, "axe missed an unlabelled field: " + report)
 
 
 def main():
