@@ -4,8 +4,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "agent/checks/parsers.h"
 #include "common/process/run_process.h"
@@ -70,6 +72,27 @@ Result<protocol::Identity> load_identity(const std::string& path) {
     if (gethostname(host, sizeof host - 1) == 0) id.host = host;
   }
   return id;
+}
+
+protocol::AgentInstance new_instance() {
+  protocol::AgentInstance instance;
+  unsigned char bytes[16] = {};
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  if (!urandom.read(reinterpret_cast<char*>(bytes), sizeof bytes)) {
+    std::random_device device;
+    for (auto& b : bytes) b = static_cast<unsigned char>(device());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char b : bytes) {
+    instance.nonce += kHex[b >> 4];
+    instance.nonce += kHex[b & 15];
+  }
+  instance.started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  std::ifstream boot("/proc/sys/kernel/random/boot_id");
+  std::getline(boot, instance.boot_id);
+  return instance;
 }
 
 }  // namespace atelier::agent

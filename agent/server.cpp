@@ -194,7 +194,9 @@ Body handle_get_file(const GetFileRequest& request) {
 }
 
 AgentServer::AgentServer(ServerOptions options)
-    : options_(std::move(options)), spool_(options_.spool_dir) {}
+    : options_(std::move(options)), spool_(options_.spool_dir) {
+  if (options_.instance.nonce.empty()) options_.instance = new_instance();
+}
 
 Hello AgentServer::hello() const {
   Hello h;
@@ -202,6 +204,7 @@ Hello AgentServer::hello() const {
   h.identity = options_.identity;
   h.facts = gather_facts();
   h.spooled = spool_.size();
+  h.instance = options_.instance;
   return h;
 }
 

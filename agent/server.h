@@ -20,6 +20,9 @@ struct ServerOptions {
   std::filesystem::path spool_dir = "/var/spool/atelier-agent";
   protocol::Identity identity;
   std::string agent_version;
+  // Sent in every hello; an empty nonce makes the server draw one (new_instance()), so that
+  // every AgentServer, like every agent process, is its own instance.
+  protocol::AgentInstance instance;
   std::chrono::milliseconds heartbeat{10000};
   std::chrono::milliseconds reconnect_min{1000};
   std::chrono::milliseconds reconnect_max{5000};

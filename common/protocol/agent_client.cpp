@@ -91,6 +91,11 @@ bool AgentClient::connected() const {
   return open_;
 }
 
+AgentClient::Malformed AgentClient::malformed() const {
+  std::lock_guard lock(mutex_);
+  return malformed_;
+}
+
 std::optional<std::chrono::steady_clock::time_point> AgentClient::last_seen() const {
   std::lock_guard lock(mutex_);
   return last_seen_;
@@ -109,7 +114,12 @@ void AgentClient::reader_loop() {
     // character device in tests; sockets wake at once).
     auto line = reader.read_line(std::chrono::milliseconds(250));
     if (!line) {
-      if (line.error().code() == ErrorCode::kInvalidArgument) continue;  // an oversized line
+      if (line.error().code() == ErrorCode::kInvalidArgument) {  // an oversized line
+        std::lock_guard lock(mutex_);
+        ++malformed_.count;
+        malformed_.last = line.error().to_string();
+        continue;
+      }
       if (line.error().code() == ErrorCode::kTimeout) {
         std::lock_guard lock(mutex_);
         if (!open_) break;
@@ -119,6 +129,11 @@ void AgentClient::reader_loop() {
     }
     auto message = decode(*line);
     if (!message) {
+      {
+        std::lock_guard lock(mutex_);
+        ++malformed_.count;
+        malformed_.last = message.error().to_string();
+      }
       // A message we cannot read: say so to the agent, keep the channel.
       Envelope reply{0, std::nullopt, ErrorReply{"bad_request", message.error().to_string()}};
       (void)send(reply);

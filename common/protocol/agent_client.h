@@ -59,6 +59,16 @@ class AgentClient {
   // The generic form: sends `body` as a request and returns the reply's body.
   Result<Body> request(Body body, std::chrono::milliseconds timeout);
 
+  // Lines from the agent that were not a message of this protocol (not JSON, unknown type, a
+  // body that does not decode, over-long): how many since the client was made, and the last
+  // reason. They are answered with an `error` and otherwise dropped; a caller compares counts
+  // before and after an exchange to record them (issue 20: answers out of protocol).
+  struct Malformed {
+    std::uint64_t count = 0;
+    std::string last;
+  };
+  Malformed malformed() const;
+
   bool connected() const;
   // When the last message of any kind arrived from the agent (heartbeats included).
   std::optional<std::chrono::steady_clock::time_point> last_seen() const;
@@ -84,6 +94,7 @@ class AgentClient {
   static std::uint64_t initial_request_id();
   std::map<std::uint64_t, std::optional<Envelope>> pending_;  // id -> reply once it arrived
   std::optional<Hello> hello_;
+  Malformed malformed_;
   std::optional<std::chrono::steady_clock::time_point> last_seen_;
   std::thread reader_;
 };

@@ -408,12 +408,18 @@ ATELIER_FIELDS(HostFacts, (Req{}), {
   f("os", s.os);
   f("interfaces", s.interfaces);
 })
+ATELIER_FIELDS(AgentInstance, (Req{"nonce"}), {
+  f("nonce", s.nonce);
+  f("started_unix_ms", s.started_unix_ms);
+  f("boot_id", s.boot_id);
+})
 ATELIER_FIELDS(Hello, (Req{"protocol_version", "agent_version"}), {
   f("protocol_version", s.protocol_version);
   f("agent_version", s.agent_version);
   f("identity", s.identity);
   f("facts", s.facts);
   f("spooled", s.spooled);
+  f("instance", s.instance);
 })
 ATELIER_FIELDS(HelloRequest, (Req{}), {
   (void)f;

@@ -49,6 +49,17 @@ struct HostFacts {
   std::vector<InterfaceFact> interfaces;
 };
 
+// Which running agent process this is (issue 20: an agent that restarts is recorded). Made once
+// when the agent starts; a new process, or the same binary after a reboot, gives another one.
+// The controller compares it from run to run; it proves nothing on its own (root in the guest
+// can read it), it makes a stopped or replaced agent visible unless the forger copies it.
+struct AgentInstance {
+  std::string nonce;                 // 128 random bits, hex, drawn at agent start
+  std::int64_t started_unix_ms = 0;  // the guest's clock at agent start
+  std::string boot_id;               // /proc/sys/kernel/random/boot_id: changes on every boot
+  bool operator==(const AgentInstance&) const = default;
+};
+
 // Sent by the agent when the channel opens and in reply to a HelloRequest.
 struct Hello {
   int protocol_version = kProtocolVersion;
@@ -56,6 +67,9 @@ struct Hello {
   Identity identity;
   HostFacts facts;
   std::size_t spooled = 0;  // undelivered result sets the agent will resend
+  // Absent from agents older than issue 20 (they are still read); every agent of this tree
+  // sends it.
+  std::optional<AgentInstance> instance;
 };
 
 // Asks the agent to (re)send its Hello: the host side may connect after the agent's first one.

@@ -123,6 +123,7 @@ Status CandidateLab::wait_agent(const HostPlan& host, HostState& state, Clock::t
     auto hello = state.agent->wait_hello(options_.hello_retry);
     if (hello.ok()) {
       state.hello = *hello;
+      state.instance = hello->instance;  // atelierd (re)started this agent: not a restart to flag
       state.seconds_to_hello = seconds_since(state.started);
       report(host.name, "agent", "answered after " + format_seconds(state.seconds_to_hello));
       return wait_boot_settled(host, state, until);
@@ -187,6 +188,17 @@ Status CandidateLab::wait_agents(milliseconds deadline) {
 protocol::AgentClient* CandidateLab::agent(std::string_view host) {
   auto it = hosts_.find(host);
   return it == hosts_.end() ? nullptr : it->second.agent.get();
+}
+
+std::optional<protocol::AgentInstance> CandidateLab::known_instance(std::string_view host) const {
+  auto it = hosts_.find(host);
+  return it == hosts_.end() ? std::nullopt : it->second.instance;
+}
+
+void CandidateLab::remember_instance(std::string_view host,
+                                     std::optional<protocol::AgentInstance> instance) {
+  auto it = hosts_.find(host);
+  if (it != hosts_.end()) it->second.instance = std::move(instance);
 }
 
 const protocol::Hello* CandidateLab::hello(std::string_view host) const {

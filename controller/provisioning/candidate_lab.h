@@ -57,6 +57,13 @@ class CandidateLab {
   protocol::AgentClient* agent(std::string_view host);
   // The hello of a host's agent, once wait_agents() saw it.
   const protocol::Hello* hello(std::string_view host) const;
+  // The agent instance atelierd last accepted on a host (issue 20): the one that said hello
+  // when wait_agents() or reset_host() brought the host up, then the one that answered the
+  // last check run (run_checks remembers it). nullopt: none known (an agent older than issue
+  // 20, a host not in the plan). Kept in memory only: after atelierd restarts, the first hello
+  // it waits for sets it again.
+  std::optional<protocol::AgentInstance> known_instance(std::string_view host) const;
+  void remember_instance(std::string_view host, std::optional<protocol::AgentInstance> instance);
   // Seconds from start() (or reset) to the host's hello.
   double seconds_to_hello(std::string_view host) const;
 
@@ -74,6 +81,7 @@ class CandidateLab {
     std::string overlay_path;
     std::unique_ptr<protocol::AgentClient> agent;
     std::optional<protocol::Hello> hello;
+    std::optional<protocol::AgentInstance> instance;
     std::chrono::steady_clock::time_point started{};
     double seconds_to_hello = 0;
   };

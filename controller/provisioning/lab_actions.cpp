@@ -172,24 +172,44 @@ Result<std::map<std::string, HostChecks>> bundle_by_host(const lab::Lab& lab,
   return hosts;
 }
 
-// The host's answer with its decoys verified and stripped; an agent that did not answer gives
-// one error result per real check and no evidence of tampering.
-VerifiedResults host_results(const DecoyedBundle& sent, std::size_t real_count,
-                             const Result<protocol::Results>& reply) {
-  if (reply.ok()) return verify_decoys(sent, *reply);
-  VerifiedResults out;
-  for (std::size_t i = 0; i < real_count; ++i) {
-    const checks::Check& check = sent.bundle.checks[sent.real_positions[i]];
-    protocol::CheckResult r;
-    r.result_id = sent.bundle.bundle_id + "/" + std::to_string(sent.real_positions[i]);
-    r.index = i;
-    r.kind = checks::kind_name(check.kind);
-    r.description = check.description;
-    r.status = protocol::CheckStatus::kError;
-    r.observed = reply.error().to_string();
-    out.results.push_back(std::move(r));
+// One host's exchange for a run: its hello (its instance), then its bundle, timed, with the
+// malformed frames the channel saw meanwhile. Judged by verify_exchange.
+HostExchange exchange_with(protocol::AgentClient* agent, const std::string& host,
+                           const protocol::RunChecks& bundle, std::chrono::milliseconds timeout,
+                           std::optional<protocol::AgentInstance> known) {
+  HostExchange ex;
+  ex.known = std::move(known);
+  if (agent == nullptr) {
+    ex.hello = Error(ErrorCode::kUnavailable, "the agent of host " + host + " is not connected");
+    return ex;
   }
-  return out;
+  const auto before = agent->malformed();
+  const auto start = std::chrono::steady_clock::now();
+  auto hello = agent->request(protocol::HelloRequest{}, timeout);
+  if (!hello.ok()) {
+    ex.hello = std::move(hello).error().context("ask the agent of host " + host + " for its hello");
+  } else if (auto* h = std::get_if<protocol::Hello>(&*hello)) {
+    ex.hello = std::move(*h);
+  } else {
+    ex.hello = Error(ErrorCode::kInvalidArgument, std::string("the agent answered hello_request "
+                                                              "with a \"") +
+                                                      protocol::type_name(*hello) + "\" message");
+  }
+  if (ex.hello.ok()) {
+    ex.reply = agent->request(bundle, timeout);
+    if (ex.reply.ok()) {
+      // Results are kept by the caller; a lost ack only makes the agent resend them.
+      if (auto* r = std::get_if<protocol::Results>(&*ex.reply)) (void)agent->ack(*r);
+    } else {
+      ex.reply = std::move(ex.reply).error().context("run the check bundle on host " + host);
+    }
+  }
+  ex.waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  const auto after = agent->malformed();
+  ex.malformed_frames = after.count - before.count;
+  ex.last_malformed = after.last;
+  return ex;
 }
 
 }  // namespace
@@ -197,14 +217,18 @@ VerifiedResults host_results(const DecoyedBundle& sent, std::size_t real_count,
 Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
                                             const std::string& run_id,
                                             std::chrono::milliseconds timeout) {
-  return run_checks([&lab_run](const std::string& host) { return lab_run.agent(host); }, lab,
-                    run_id, timeout, random_source());
+  KnownInstances known;
+  for (const auto& host : lab.hosts) known[host.name] = lab_run.known_instance(host.name);
+  auto outcomes = run_checks([&lab_run](const std::string& host) { return lab_run.agent(host); },
+                             lab, run_id, timeout, random_source(), known);
+  for (const auto& [host, instance] : known) lab_run.remember_instance(host, instance);
+  return outcomes;
 }
 
 Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab::Lab& lab,
                                             const std::string& run_id,
                                             std::chrono::milliseconds timeout,
-                                            const RandomSource& random) {
+                                            const RandomSource& random, KnownInstances& known) {
   auto by_host = bundle_by_host(lab, run_id);
   if (!by_host.ok()) return std::move(by_host).error();
   std::vector<TaskOutcome> outcomes(lab.tasks.size());
@@ -216,23 +240,23 @@ Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab
   std::map<std::string, DecoyedBundle> sent;
   for (auto& [host, h] : *by_host) sent[host] = add_decoys(h.bundle, random);
 
-  std::map<std::string, std::future<Result<protocol::Results>>> replies;
+  std::map<std::string, std::future<HostExchange>> replies;
   for (auto& [host, bundle] : sent) {
     protocol::AgentClient* agent = agents(host);
-    replies[host] = std::async(std::launch::async, [agent, &bundle, timeout, host = host]() {
-      if (agent == nullptr) {
-        return Result<protocol::Results>(
-            Error(ErrorCode::kUnavailable, "the agent of host " + host + " is not connected"));
-      }
-      auto r = agent->run_checks(bundle.bundle, timeout);
-      if (r.ok()) (void)agent->ack(*r);  // results are kept by the caller; a lost ack only resends
-      return r;
+    auto it = known.find(host);
+    std::optional<protocol::AgentInstance> last = it == known.end() ? std::nullopt : it->second;
+    replies[host] = std::async(std::launch::async, [agent, &bundle, timeout, host = host, last]() {
+      return exchange_with(agent, host, bundle.bundle, timeout, last);
     });
   }
 
   for (auto& [host, reply] : replies) {
     const auto& slots = (*by_host)[host].slots;
-    VerifiedResults verified = host_results(sent[host], slots.size(), reply.get());
+    const HostExchange exchange = reply.get();
+    // Remembered as it answered: a restart is evidence in the run that first sees it. An agent
+    // that reports no instance does not erase the last one (it stays evidence every run).
+    if (exchange.hello.ok() && exchange.hello->instance) known[host] = exchange.hello->instance;
+    VerifiedResults verified = verify_exchange(sent[host], exchange);
     for (std::size_t i = 0; i < slots.size(); ++i) {
       outcomes[slots[i].task].results[slots[i].check] = std::move(verified.results[i]);
       outcomes[slots[i].task].integrity[slots[i].check] = verified.integrity;

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "common/lab/lab.h"
 #include "common/protocol/messages.h"
 #include "common/result.h"
+#include "controller/provisioning/agent_integrity.h"
 #include "controller/provisioning/candidate_lab.h"
 #include "controller/provisioning/decoys.h"
 
@@ -55,22 +58,31 @@ struct TaskOutcome {
 };
 
 // Runs every task's checks on their hosts (one bundle per host, hosts in parallel) and maps
-// the results back to tasks. Each bundle carries decoy checks (decoys.h), stripped before the
-// mapping; a host whose answer contradicts a decoy or is out of protocol gets its evidence in
-// `integrity` for each of its results. `run_id` makes bundle ids unique. A host whose agent does
-// not answer makes its checks `error` results, not a failed call (and no tampering evidence);
-// kInvalidArgument only for a check on a host the lab does not have.
+// the results back to tasks. Each host's agent is first asked for its hello (its instance),
+// then sent its bundle, which carries decoy checks (decoys.h), stripped before the mapping.
+// A host gets evidence in `integrity` for each of its results (agent_integrity.h) when its
+// answer contradicts a decoy or is out of protocol (malformed frames, a reply of another type),
+// when its agent is silent or gone (its checks are then `error` results), or when its agent
+// instance is not the one atelierd last saw there (CandidateLab::known_instance; a reset or
+// provisioning by atelierd sets it, so those do not flag). `run_id` makes bundle ids unique.
+// Not a failed call when agents do not answer; kInvalidArgument only for a check on a host the
+// lab does not have.
 Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
                                             const std::string& run_id,
                                             std::chrono::milliseconds timeout);
 
-// The same with the agents looked up by host name (nullptr: not connected) and the decoys'
-// randomness given: the seam the integration tests use without a provider.
+// The same with the agents looked up by host name (nullptr: not connected), the agent
+// instances last seen given and updated (host -> instance; a host absent or nullopt: nothing
+// to compare yet), and the decoys' randomness given: the seam the integration tests use
+// without a provider. After the run, `known` holds each host's instance as it answered (a
+// restart is flagged once, in the run that first sees it); an agent that reports no instance
+// leaves the last one in place, so it is flagged in every run.
 using AgentLookup = std::function<protocol::AgentClient*(const std::string& host)>;
+using KnownInstances = std::map<std::string, std::optional<protocol::AgentInstance>>;
 Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab::Lab& lab,
                                             const std::string& run_id,
                                             std::chrono::milliseconds timeout,
-                                            const RandomSource& random);
+                                            const RandomSource& random, KnownInstances& known);
 
 // The text of a lab::Value as recipe parameters read it (YAML flow form for lists and maps).
 std::string value_text(const lab::Value& value);

@@ -179,11 +179,105 @@ while True:
 PY
 echo "periodic runs seen after $(( $(date +%s) - t1 )) s more"
 
+echo "== a forger in cb's server: root at its console replaces atelier-agent with forger.pl"
+# As the candidate would: the server's serial console (the getty the candidate's browser console
+# shows), root with the password `atelier access` hands out; the forger is typed in (base64),
+# the agent stopped, the forger started on the agent's port. Then a check run: cb's tasks are
+# never passed, those graded on the server are tampered with the evidence (decoys, the agent's
+# instance gone); ca, who solved honestly, passed with no flag.
+t4=$(date +%s)
+cb_password=$("$atelier" access "$sid" cb | sed -n 's/.*password: \([0-9a-f]*\).*/\1/p' | head -1)
+[ -n "$cb_password" ] || fail "atelier access shows no password for cb"
+python3 - "atelier-$sid-cb-server" "$cb_password" "$src/tests/e2e/session/forger.pl" "$work/cb-console.log" <<'PY' ||
+import base64, hashlib, sys, pexpect
+domain, password, forger, log = sys.argv[1:5]
+script = open(forger, "rb").read()
+console = pexpect.spawn("virsh", ["-c", "qemu:///system", "console", domain], encoding="utf-8",
+                        timeout=120, codec_errors="replace")
+console.logfile_read = open(log, "w")
+console.expect("Escape character")
+for _ in range(30):  # a person presses Enter until the login prompt shows
+    console.send("\r")
+    if console.expect(["login:", pexpect.TIMEOUT], timeout=10) == 0:
+        break
+else:
+    sys.exit("no login prompt at %s's console" % domain)
+console.send("root\r")
+console.expect("Password:")
+console.send(password + "\r")
+console.expect("# ")
+# No echo, and a prompt the echo of this very line does not contain, to read answers plainly.
+console.send("stty -echo; PS1='forge''# '\r")
+console.expect("forge# ")
+console.send("base64 -d >/root/forger.pl <<'EOF'\r")
+for line in base64.encodebytes(script).decode().splitlines():
+    console.expect("> ")  # a line at a time, as the guest's shell asks for it
+    console.send(line + "\r")
+console.expect("> ")
+console.send("EOF\r")
+console.expect("forge# ")
+console.send("sha256sum </root/forger.pl\r")
+console.expect(r"([0-9a-f]{64})")
+if console.match.group(1) != hashlib.sha256(script).hexdigest():
+    sys.exit("the forger arrived damaged in the guest")
+console.expect("forge# ")
+# A unit of its own: what is started from the login shell dies with the getty's cgroup at logout.
+console.send("systemctl stop atelier-agent; systemd-run --quiet --unit=forger perl /root/forger.pl; "
+             "sleep 2; echo agent-$(systemctl is-active atelier-agent) forger-$(systemctl is-active forger)\r")
+console.expect(r"agent-(\S+) forger-(\S+)")
+state, forger_state = console.match.group(1), console.match.group(2)
+console.expect("forge# ")
+console.send("exit\r")  # logged out, as a candidate leaves the console; virsh closed
+console.expect("login:")
+console.close(force=True)
+if state == "active" or forger_state != "active":
+    sys.exit("the forger is not in place: agent %s, forger %s" % (state, forger_state))
+print("in %s: atelier-agent %s, forger.pl running" % (domain, state))
+PY
+  { tail -c 1500 "$work/cb-console.log"; fail "could not put the forger in cb's server through its console"; }
+echo "forger in place after $(( $(date +%s) - t4 )) s"
+verdicts | sort | tee "$work/run-forged.txt"
+[ "$(grep -c '^cb .* pass$' "$work/run-forged.txt")" -eq 0 ] || fail "a forged task of cb passed"
+[ "$(grep -c '^ca .* pass$' "$work/run-forged.txt")" -eq 3 ] || fail "ca's 3 tasks should still pass"
+"$atelier" results "$sid" --format json >"$work/results-forged.json"
+python3 - "$work/results-forged.json" <<'PY' || fail "the forged run is not flagged as it should be"
+import json, sys
+grades = json.load(open(sys.argv[1]))
+cands = {c["candidate"]: c for c in grades["candidates"]}
+for t in cands["ca"]["tasks"]:
+    assert t["status"] == "passed" and not t["tampered"], ("ca", t["task"], t["status"], t["tampered"])
+    assert all(c["integrity"] == "" for c in t["checks"]), ("ca", t["task"], t["checks"])
+for t in cands["cb"]["tasks"]:
+    assert t["status"] != "passed", ("cb", t["task"], t["status"])
+    on_server = all(c["host"] == "server" for c in t["checks"])
+    if not on_server:  # T3 is graded on the client, where the agent was left alone
+        assert not t["tampered"], ("cb", t["task"])
+        continue
+    assert t["tampered"], ("cb", t["task"], t["checks"])
+    for c in t["checks"]:
+        assert "agent answered pass" in c["integrity"], c["integrity"]
+        assert "agent restarted since the last run" in c["integrity"], c["integrity"]
+    print("cb %s: %s, tampered: %s" % (t["task"], t["status"], t["checks"][0]["integrity"][:300]))
+PY
+echo "forger step: $(( $(date +%s) - t4 )) s"
+
 echo "== ca at her seat: login, tickets, the server's console in the browser, cb's refused, a reset"
 t3=$(date +%s)
 "$src/tests/e2e/session/browser_console.py" "$atelier" "$sid" ca cb server "$shots" ||
   { tail -30 "$work/atelierd.log"; fail "the candidate's console in the browser"; }
 echo "browser steps took $(( $(date +%s) - t3 )) s; screenshots in $shots"
+
+echo "== ca's server was reset by atelierd (above): its new agent is not flagged as a restart"
+t5=$(date +%s)
+"$atelier" check run "$sid" --candidate ca --output json >/dev/null || fail "check run of ca after the reset"
+"$atelier" results "$sid" --format json >"$work/results-reset.json"
+python3 - "$work/results-reset.json" <<'PY' || fail "a reset by atelierd flagged ca's agent"
+import json, sys
+ca = [c for c in json.load(open(sys.argv[1]))["candidates"] if c["candidate"] == "ca"][0]
+for t in ca["tasks"]:
+    assert not t["tampered"], (t["task"], [c["integrity"] for c in t["checks"]])
+PY
+echo "ca checked after the reset, no flag: $(( $(date +%s) - t5 )) s"
 
 echo "== destroy --wait: returns only when nothing of the session is left"
 t2=$(date +%s)

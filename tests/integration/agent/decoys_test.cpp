@@ -209,9 +209,10 @@ class DecoysAgainstAgents : public ::testing::Test {
 
 TEST_F(DecoysAgainstAgents, TheRealAgentIsCleanAndTheForgerIsCaughtEveryRun) {
   auto random = random_source();
+  KnownInstances known;
   for (int run = 0; run < 5; ++run) {
     const std::string run_id = "run-" + std::to_string(run) + "-c03";
-    auto outcomes = run_checks(agents(), lab_, run_id, 10s, random);
+    auto outcomes = run_checks(agents(), lab_, run_id, 10s, random, known);
     ASSERT_TRUE(outcomes.ok()) << outcomes.error().to_string();
     ASSERT_EQ(outcomes->size(), 4u);
     const auto& fixed = (*outcomes)[0];
@@ -250,17 +251,22 @@ TEST_F(DecoysAgainstAgents, TheRealAgentIsCleanAndTheForgerIsCaughtEveryRun) {
   EXPECT_EQ(forger_->bundles(), 5);
 }
 
-TEST_F(DecoysAgainstAgents, AHostWithoutAnAgentIsAnErrorNotTampering) {
+// Issue 20: an agent that is gone is recorded (its checks are errors, with the evidence); the
+// other host's run is untouched.
+TEST_F(DecoysAgainstAgents, AHostWithoutAnAgentIsAnErrorWithEvidence) {
+  KnownInstances known;
   auto outcomes =
       run_checks([this](const std::string& host) { return host == "web" ? web_.get() : nullptr; },
-                 lab_, "run-x-c03", 10s, random_source());
+                 lab_, "run-x-c03", 10s, random_source(), known);
   ASSERT_TRUE(outcomes.ok());
   const auto& srv = (*outcomes)[2];
   EXPECT_EQ(srv.results[0].status, protocol::CheckStatus::kError);
   EXPECT_NE(srv.results[0].observed.find("not connected"), std::string::npos)
       << srv.results[0].observed;
-  EXPECT_EQ(srv.integrity[0], "");
+  EXPECT_EQ(srv.integrity[0].rfind("agent gone: the agent of host srv is not connected", 0), 0u)
+      << srv.integrity[0];
   EXPECT_TRUE((*outcomes)[0].passed);
+  EXPECT_EQ((*outcomes)[0].integrity[0], "");
 }
 
 }  // namespace

@@ -119,6 +119,7 @@ std::vector<Body> all_bodies() {
                  "Debian GNU/Linux 12",
                  {{"eth0", "52:54:00:00:00:01", true, {"10.0.0.5/24"}}}};
   hello.spooled = 2;
+  hello.instance = AgentInstance{"00ff", 1700000000000, "b0e1"};
   ExecRequest exec;
   exec.shell = "echo hi";
   exec.timeout = std::chrono::milliseconds(5000);
@@ -172,6 +173,25 @@ TEST(MessageCodec, EveryMessageTypeRoundTrips) {
     EXPECT_EQ(back->body.index(), i);
     EXPECT_EQ(encode(*back), line) << kBodyTypeNames[i];
   }
+}
+
+// Issue 20: the hello carries the agent's instance; a hello without one (an older agent) is
+// still read, and an instance without its nonce is refused.
+TEST(MessageCodec, HelloInstanceIsOptionalButNeedsANonce) {
+  auto old = decode(R"({"v":1,"type":"hello","id":0,"body":{"protocol_version":1,)"
+                    R"("agent_version":"0.9"}})");
+  ASSERT_TRUE(old.ok()) << old.error().to_string();
+  EXPECT_FALSE(std::get<Hello>(old->body).instance.has_value());
+  auto current = decode(R"({"v":1,"type":"hello","id":0,"body":{"protocol_version":1,)"
+                        R"("agent_version":"1","instance":{"nonce":"ab","started_unix_ms":5,)"
+                        R"("boot_id":"b"}}})");
+  ASSERT_TRUE(current.ok()) << current.error().to_string();
+  EXPECT_EQ(std::get<Hello>(current->body).instance, (AgentInstance{"ab", 5, "b"}));
+  auto bad = decode(R"({"v":1,"type":"hello","id":0,"body":{"protocol_version":1,)"
+                    R"("agent_version":"1","instance":{"boot_id":"b"}}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().to_string().find("instance.nonce: missing"), std::string::npos)
+      << bad.error().to_string();
 }
 
 TEST(MessageCodec, BinaryContentTravelsAsBase64) {

@@ -18,6 +18,21 @@ std::string hostname() {
   return host;
 }
 
+// Issue 20: every agent process is its own instance (a random nonce), on this boot.
+TEST(Instance, EveryCallIsANewInstanceOfThisBoot) {
+  const auto a = new_instance();
+  const auto b = new_instance();
+  EXPECT_EQ(a.nonce.size(), 32u);
+  EXPECT_EQ(a.nonce.find_first_not_of("0123456789abcdef"), std::string::npos) << a.nonce;
+  EXPECT_NE(a.nonce, b.nonce);
+  std::string boot_id;
+  std::getline(std::ifstream("/proc/sys/kernel/random/boot_id"), boot_id);
+  EXPECT_EQ(a.boot_id, boot_id);
+  EXPECT_FALSE(a.boot_id.empty());
+  EXPECT_GT(a.started_unix_ms, 1700000000000);
+  EXPECT_LE(a.started_unix_ms, b.started_unix_ms);
+}
+
 TEST(Identity, ReadsKeyValueLinesAndDefaultsTheHost) {
   test_support::TempDir tmp("atelier-identity");
   std::filesystem::path dir = tmp.path();
