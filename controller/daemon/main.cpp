@@ -188,8 +188,9 @@ int main(int argc, char** argv) {
       [&](const api::HttpRequest& request) {
         auto start = std::chrono::steady_clock::now();
         api::HttpResponse response = api.handle(request);
-        // A create or destroy: the reconciler looks now rather than at its next tick.
-        if (reconciler && request.method != "GET" && response.status < 300) reconciler->kick();
+        // A create or destroy: the reconciler looks now rather than at its next tick (the pages'
+        // forms answer 303).
+        if (reconciler && request.method != "GET" && response.status < 400) reconciler->kick();
         if (response.status < 300) {
           if (auto gone = daemon::destroyed_session(request.method, request.target);
               !gone.empty()) {
