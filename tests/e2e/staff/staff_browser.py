@@ -15,6 +15,7 @@ import io
 import os
 import pathlib
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -350,6 +351,8 @@ def run(driver, url, sid, shots, bridges):
 def main():
     sid, shots, bridges = sys.argv[1], Shots(pathlib.Path(sys.argv[2])), sys.argv[3]
     url = os.environ["ATELIER_SERVER"]
+    # Stopped from outside (a ctest timeout, the wrapper): still close the browser below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     driver = web.browser()
     driver.set_window_size(1280, 800)
     driver.set_script_timeout(60)
