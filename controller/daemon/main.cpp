@@ -145,8 +145,8 @@ atelier::api::HttpServer::Options server_options(const atelier::daemon::Config& 
   return o;
 }
 
-// One request through the API, logged with its time. A change that succeeded (2xx, or the 303 a
-// web form answers with) wakes the reconciler so that it looks now rather than at its next tick;
+// One request through the API, logged with its time. A change that succeeded (2xx, or the 303 the
+// pages' forms answer with) wakes the reconciler so that it looks now rather than at its next tick;
 // a destroyed session's consoles are closed (viewers let go, recordings ended).
 atelier::api::HttpResponse handle_request(atelier::api::Api& api,
                                           atelier::reconciler::Reconciler* reconciler,
@@ -155,9 +155,7 @@ atelier::api::HttpResponse handle_request(atelier::api::Api& api,
                                           const atelier::api::HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
   atelier::api::HttpResponse response = api.handle(request);
-  const bool changed = request.method != "GET" && response.status < 400 &&
-                       (response.status < 300 || response.status == 303);
-  if (reconciler && changed) reconciler->kick();
+  if (reconciler && request.method != "GET" && response.status < 400) reconciler->kick();
   if (response.status < 300) {
     if (auto gone = atelier::daemon::destroyed_session(request.method, request.target);
         !gone.empty()) {

@@ -7,9 +7,11 @@
   var table = document.getElementById("candidates");
   var live = document.getElementById("live");
   if (!url || !table || !window.EventSource || !window.fetch) return;
-  var busy = false;
+  // An event during a fetch is not dropped: one more fetch follows (else the last change, e.g.
+  // the second lab's "ready" a few ms after the first's, would never reach the page).
+  var busy = false, again = false;
   function refresh() {
-    if (busy) return;
+    if (busy) { again = true; return; }
     busy = true;
     fetch(window.location.pathname, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
@@ -18,7 +20,10 @@
         if (fresh) table.tBodies[0].replaceWith(fresh.tBodies[0]);
       })
       .catch(function () {})
-      .then(function () { busy = false; });
+      .then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
   }
   var source = new EventSource(url, { withCredentials: true });
   source.addEventListener("open", function () {

@@ -140,6 +140,46 @@ TEST(DaemonTest, ServesBootstrapsAndStopsOnSigterm) {
   fs::remove_all(dir);
 }
 
+// The trainer's "new session" page answers 303 (to the session's page), where POST /sessions
+// answers 201: the reconciler must start on the new session at once all the same, not at its next
+// tick (here 10 minutes away). The session is created after the reconciler's first pass has begun
+// (its "reconciler started" line), which on an empty store ends within milliseconds.
+TEST(DaemonTest, SessionCreatedFromThePageStartsAtOnce) {
+  std::random_device rd;
+  fs::path dir = fs::temp_directory_path() / ("atelierd-page-test-" + std::to_string(rd()));
+  fs::create_directories(dir);
+  Daemon d(dir, fs::path(ATELIER_SOURCE_DIR) / "labs", {"--reconcile-interval-ms", "600000"});
+  auto store = store::Store::open(dir / "state");
+  ASSERT_TRUE(store.ok()) << store.error().to_string();
+  auto token = store->create_token(store::Role::kTrainer, std::nullopt, std::nullopt, "test",
+                                   store::Clock::now(), "cli");
+  ASSERT_TRUE(token.ok());
+  ASSERT_TRUE(test_support::wait_until(
+      [&] {
+        return test_support::read_text(dir / "atelierd.log").find("reconciler started") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(10), "the reconciler to start"));
+  ClientRequest form{"POST", "/trainer/sessions/new", *token,
+                     "lab=demo&name=page1&candidates=alice", ""};
+  form.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  auto created = http_call(d.url(), form);
+  ASSERT_TRUE(created.ok()) << created.error().to_string();
+  ASSERT_EQ(created->status, 303) << created->body;
+  std::string last;
+  EXPECT_TRUE(test_support::wait_until(
+      [&] {
+        auto got = http_call(d.url(), {"GET", "/sessions/page1", *token, "", ""});
+        if (!got.ok() || got->status != 200) return false;
+        last = got->body;
+        return json::parse(got->body).at("candidates").at(0).at("status") != "pending";
+      },
+      std::chrono::seconds(20), "the reconciler to take up the session made by the page"))
+      << last;
+  EXPECT_EQ(d.terminate(std::chrono::seconds(10)), 0);
+  fs::remove_all(dir);
+}
+
 // Runs a shell command (openssl, curl: real clients) and returns its stdout; exit code in *rc.
 std::string shell(const std::string& command, int* rc) {
   std::string out;
