@@ -80,12 +80,6 @@ Result<std::unique_ptr<provider::ConsoleStream>> Consoles::open(
   return provider->open_console(host, std::move(callbacks));
 }
 
-void Consoles::close_session(store::Store& store, const std::string& session) {
-  auto labs = store.list_candidate_labs(session);
-  if (!labs.ok()) return;  // an unknown session has no consoles
-  for (const auto& l : *labs) hub_->close_lab(session, l.candidate);
-}
-
 Result<sessions::ActionRecord> ConsoleClosingOperations::reset(const std::string& session,
                                                                const std::string& candidate,
                                                                const std::string& host,
@@ -95,14 +89,14 @@ Result<sessions::ActionRecord> ConsoleClosingOperations::reset(const std::string
   return started;
 }
 
-std::string destroyed_session(const std::string& method, const std::string& target) {
-  if (method != "DELETE") return "";
-  std::string_view path = std::string_view(target).substr(0, target.find('?'));
-  constexpr std::string_view kPrefix = "/sessions/";
-  if (!path.starts_with(kPrefix)) return "";
-  path.remove_prefix(kPrefix.size());
-  if (path.empty() || path.find('/') != std::string_view::npos) return "";
-  return std::string(path);
+void TeardownRelay::attach(Consoles* consoles) {
+  std::lock_guard lock(mutex_);
+  consoles_ = consoles;
+}
+
+void TeardownRelay::operator()(const std::string& session, const std::string& candidate) {
+  std::lock_guard lock(mutex_);
+  if (consoles_) consoles_->close_lab(session, candidate);
 }
 
 }  // namespace atelier::daemon

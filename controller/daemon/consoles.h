@@ -52,8 +52,6 @@ class Consoles {
   void close_lab(const std::string& session, const std::string& candidate) {
     hub_->close_lab(session, candidate);
   }
-  // Every lab of a destroyed session (store: the API's, on its worker thread).
-  void close_session(store::Store& store, const std::string& session);
 
  private:
   Consoles(ConsoleOptions options, boost::asio::io_context& io);
@@ -100,7 +98,16 @@ class ConsoleClosingOperations final : public sessions::LabOperations {
   Consoles& consoles_;
 };
 
-// "DELETE /sessions/{id}": the session whose destruction a request asked for, "" otherwise.
-std::string destroyed_session(const std::string& method, const std::string& target);
+// The reconciler's teardown notices (ReconcilerOptions::on_lab_teardown) handed to the consoles
+// while they exist: the reconciler is made before them and stops after them.
+class TeardownRelay {
+ public:
+  void attach(Consoles* consoles);  // nullptr: the consoles are gone, notices are dropped
+  void operator()(const std::string& session, const std::string& candidate);
+
+ private:
+  std::mutex mutex_;
+  Consoles* consoles_ = nullptr;
+};
 
 }  // namespace atelier::daemon

@@ -79,9 +79,14 @@ std::optional<atelier::store::Store> open_store(const atelier::daemon::Config& c
 }
 
 atelier::reconciler::ReconcilerOptions reconciler_options(const atelier::daemon::Config& config,
-                                                          const std::string& secret_key) {
+                                                          const std::string& secret_key,
+                                                          atelier::daemon::TeardownRelay& relay) {
   using namespace atelier;
   reconciler::ReconcilerOptions ro;
+  // A lab torn down (its session destroyed by any path) has its consoles closed.
+  ro.on_lab_teardown = [&relay](const std::string& session, const std::string& candidate) {
+    relay(session, candidate);
+  };
   ro.state_dir = config.state_dir;
   ro.run_dir = config.run_dir;
   ro.labs_dir = config.labs_dir;
@@ -146,22 +151,14 @@ atelier::api::HttpServer::Options server_options(const atelier::daemon::Config& 
 }
 
 // One request through the API, logged with its time. A change that succeeded (2xx, or the 303 the
-// pages' forms answer with) wakes the reconciler so that it looks now rather than at its next tick;
-// a destroyed session's consoles are closed (viewers let go, recordings ended).
+// pages' forms answer with) wakes the reconciler so that it looks now rather than at its next tick
+// (a destroyed session's teardown then closes its consoles: reconciler_options).
 atelier::api::HttpResponse handle_request(atelier::api::Api& api,
                                           atelier::reconciler::Reconciler* reconciler,
-                                          atelier::daemon::Consoles& consoles,
-                                          atelier::store::Store& store,
                                           const atelier::api::HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
   atelier::api::HttpResponse response = api.handle(request);
   if (reconciler && request.method != "GET" && response.status < 400) reconciler->kick();
-  if (response.status < 300) {
-    if (auto gone = atelier::daemon::destroyed_session(request.method, request.target);
-        !gone.empty()) {
-      consoles.close_session(store, gone);
-    }
-  }
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                   start);
   auto path = request.target.substr(0, request.target.find('?'));
@@ -195,6 +192,7 @@ void announce(const atelier::daemon::Config& config, std::uint16_t port) {
 // joined).
 int serve_until_signal(boost::asio::io_context& io, atelier::api::HttpServer& server,
                        std::unique_ptr<atelier::daemon::Consoles>& consoles,
+                       atelier::daemon::TeardownRelay& relay,
                        std::unique_ptr<atelier::reconciler::Reconciler>& reconciler) {
   if (reconciler) reconciler->start();
 
@@ -206,7 +204,8 @@ int serve_until_signal(boost::asio::io_context& io, atelier::api::HttpServer& se
     io.stop();
   });
   io.run();
-  consoles.reset();  // streams and recordings closed before the reconciler stops
+  relay.attach(nullptr);  // teardown jobs still running no longer reach the consoles
+  consoles.reset();       // streams and recordings closed before the reconciler stops
   bool clean = true;
   if (reconciler) {
     clean = reconciler->stop(std::chrono::seconds(3));
@@ -252,9 +251,10 @@ int main(int argc, char** argv) {
         "error=\"" + access_key.error().to_string() + "\"");
     return 1;
   }
+  daemon::TeardownRelay relay;  // outlives the reconciler (declared before it)
   std::unique_ptr<reconciler::Reconciler> reconciler;
   if (config.reconcile) {
-    auto made = reconciler::Reconciler::create(reconciler_options(config, *access_key));
+    auto made = reconciler::Reconciler::create(reconciler_options(config, *access_key, relay));
     if (!made.ok()) {
       log("error", "cannot start the reconciler", "error=\"" + made.error().to_string() + "\"");
       return made.error().code() == ErrorCode::kInvalidArgument ? 2 : 1;
@@ -276,6 +276,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<daemon::Consoles> consoles = std::move(*consoles_made);
+  relay.attach(consoles.get());
   std::optional<daemon::ConsoleClosingOperations> operations;
   if (reconciler) {
     operations.emplace(*reconciler, *consoles);
@@ -289,7 +290,7 @@ int main(int argc, char** argv) {
   auto server = api::HttpServer::start(
       io, server_opts,
       [&](const api::HttpRequest& request) {
-        return handle_request(api, reconciler.get(), *consoles, store, request);
+        return handle_request(api, reconciler.get(), request);
       },
       [&](int status) { api.count_response(status); }, log_refusal);
   if (!server.ok()) {
@@ -298,5 +299,5 @@ int main(int argc, char** argv) {
   }
   server_slot = &*server;
   announce(config, (*server)->port());
-  return serve_until_signal(io, **server, consoles, reconciler);
+  return serve_until_signal(io, **server, consoles, relay, reconciler);
 }

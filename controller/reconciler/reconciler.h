@@ -82,6 +82,10 @@ struct ReconcilerOptions {
   unsigned max_jobs = 16;
   // Structured log: level, message, "key=value ..." fields.
   std::function<void(std::string_view, std::string_view, const std::string&)> log;
+  // A lab's guests are about to be destroyed by its session's teardown, whoever asked for it (the
+  // API, a trainer's page, a CLI): the edges let go of what they hold on them (atelierd closes
+  // the lab's consoles). Called on a job thread; must not block.
+  std::function<void(const std::string& session, const std::string& candidate)> on_lab_teardown;
   // The steady clock of retry delays, check intervals and orphan collection (tests inject
   // theirs); empty: std::chrono::steady_clock::now.
   std::function<std::chrono::steady_clock::time_point()> now;

@@ -261,6 +261,7 @@ void Reconciler::teardown_session(const std::string& session) {
                 update_lab(store, session, l.candidate,
                            [](store::CandidateLabRecord& r) { r.status = LabStatus::kDestroying; }),
                 "lab status not stored", who + " candidate=" + l.candidate);
+    if (options_.on_lab_teardown) options_.on_lab_teardown(session, l.candidate);
     if (auto rt = find_lab(session, l.candidate)) {
       rt->cancelled = true;
       runtimes.push_back(rt);

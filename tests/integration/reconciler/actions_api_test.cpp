@@ -8,7 +8,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "controller/api/api.h"
 #include "controller/api/http_client.h"
@@ -40,6 +44,10 @@ class ActionsApiTest : public test_support::ApiHarness {
     // ("image debian12 is not built"), which is a state every action must handle.
     reconciler::ReconcilerOptions ro = reconciler::test::test_driver_options(dir_, labs_, src_);
     ro.orphan_session_prefix = "ghost";  // sessions of no store named ghost* are ours to remove
+    ro.on_lab_teardown = [this](const std::string& session, const std::string& candidate) {
+      std::lock_guard lock(torn_down_mutex_);
+      torn_down_.push_back(session + "/" + candidate);
+    };
     auto r = reconciler::Reconciler::create(ro);
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     reconciler_ = std::move(*r);
@@ -72,6 +80,8 @@ class ActionsApiTest : public test_support::ApiHarness {
   }
 
   std::unique_ptr<reconciler::Reconciler> reconciler_;
+  std::mutex torn_down_mutex_;
+  std::vector<std::string> torn_down_;  // on_lab_teardown's calls: SESSION/CANDIDATE
 };
 
 using test_support::MatrixRow;
@@ -191,6 +201,12 @@ TEST_F(ActionsApiTest, DestroyedSessionsAndUnknownSessionsLeaveNoObjects) {
   ASSERT_TRUE((*p)->define_network({{"prove42", "c01", "lan"}, false, std::nullopt}).ok());
   ASSERT_TRUE(sessions_->destroy("s1", "test").ok());
   ASSERT_TRUE(settle("s1", store::LabStatus::kDestroyed));
+  {
+    // Each lab of s1 was announced once to the edges (atelierd closes its consoles), s2's none.
+    std::lock_guard lock(torn_down_mutex_);
+    std::sort(torn_down_.begin(), torn_down_.end());
+    EXPECT_EQ(torn_down_, (std::vector<std::string>{"s1/c01", "s1/c02"}));
+  }
   auto s = store_->get_session("s1");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->status, store::LabStatus::kDestroyed);
