@@ -51,8 +51,8 @@ std::string render_console(const ConsolePage& page) {
   }
   out += "></div>\n";
   if (!page.login_hint.empty()) {
-    out += "<p id=\"login-hint\" class=\"hint\">" + escape_html(message(l, "ws.login")) +
-           " : <code>" + escape_html(page.login_hint) + "</code></p>\n";
+    out += "<p id=\"login-hint\" class=\"hint\">" + escape_html(message(l, "ws.login")) + colon(l) +
+           "<code>" + escape_html(page.login_hint) + "</code></p>\n";
   }
   out += "<noscript><p>" + escape_html(message(l, "console.no_script")) +
          "</p></noscript>\n"

@@ -319,8 +319,8 @@ std::string render_cell(const CellPage& p) {
                     "\">" + m(l, "cell.back") + "</a> <a href=\"" + e(p.sheet_url) + "\">" +
                     m(l, "grid.sheet_link") + "</a>" + lang_link(l) + "</header>\n<main>\n" +
                     status_banner(l, p.frozen_at, "", "");
-  out += "<p class=\"summary\"><span class=\"pts\">" + m(l, "cell.points") + " : " + e(p.points) +
-         "</span> " + verdict_span(l, p.verdict);
+  out += "<p class=\"summary\"><span class=\"pts\">" + m(l, "cell.points") + colon(l) +
+         e(p.points) + "</span> " + verdict_span(l, p.verdict);
   if (!p.sla.empty()) {
     out +=
         " — " + m(l, "cell.sla") + " " + e(p.sla) +
@@ -371,8 +371,9 @@ std::string render_sheet(const SheetPage& p) {
       m(l, "cell.back") + "</a><button type=\"button\" class=\"no-print\" data-print hidden>" +
       m(l, "sheet.print") + "</button>" + lang_link(l) + "</header>\n<main>\n" +
       status_banner(l, p.frozen_at, "", "");
-  out += "<p class=\"summary\">" + m(l, "grid.total") + " : <strong>" + e(p.total) + "</strong> (" +
-         e(pct(p.percentage)) + ")</p>\n<section aria-labelledby=\"comp-h\"><h2 id=\"comp-h\">" +
+  out += "<p class=\"summary\">" + m(l, "grid.total") + colon(l) + "<strong>" + e(p.total) +
+         "</strong> (" + e(pct(p.percentage)) +
+         ")</p>\n<section aria-labelledby=\"comp-h\"><h2 id=\"comp-h\">" +
          m(l, "sheet.competencies") + "</h2>\n" + render_competency_chart(l, p.bars) +
          "\n<table class=\"comp\"><thead><tr><th scope=\"col\">" + m(l, "sheet.code") +
          "</th><th scope=\"col\">" + m(l, "sheet.name") + "</th><th scope=\"col\">" +

@@ -63,8 +63,8 @@ std::string render_ticket(Lang lang, bool feedback, const TicketView& t) {
     const auto& v = *t.last_verdict;
     // The verdict is a word and a letter, never a colour alone.
     out += "<p class=\"verdict " + std::string(v.passed ? "pass" : "fail") + "\">" +
-           escape_html(message(lang, "ws.last_check")) + " (" + escape_html(v.checked_at) +
-           ") : <strong>" + (v.passed ? "P " : "F ") +
+           escape_html(message(lang, "ws.last_check")) + " (" + escape_html(v.checked_at) + ")" +
+           colon(lang) + "<strong>" + (v.passed ? "P " : "F ") +
            escape_html(message(lang, v.passed ? "ws.passed" : "ws.failed")) + "</strong> " +
            escape_html(v.summary) + "</p>\n";
   }
@@ -78,7 +78,7 @@ std::string render_machine(Lang lang, const MachineView& m) {
                     escape_html(message(lang, "ws.state")) + colon(lang) +
                     escape_html(message(lang, "state." + state)) + "</span>";
   if (!m.login_hint.empty()) {
-    out += "<br>" + escape_html(message(lang, "ws.login")) + " : <code>" +
+    out += "<br>" + escape_html(message(lang, "ws.login")) + colon(lang) + "<code>" +
            escape_html(m.login_hint) + "</code>";
   }
   out += "</p>\n<a class=\"button\" href=\"" + escape_html(m.console_url) + "\">" +
@@ -126,8 +126,8 @@ std::string render_workspace(const WorkspacePage& page) {
                          : "<body>\n";
   std::string out = head(l, page.lab_title) + body + "<header><h1>" + escape_html(page.lab_title) +
                     "</h1><p class=\"who\">" + escape_html(page.candidate) +
-                    "</p><p class=\"time\">" + escape_html(message(l, "ws.time_left")) +
-                    " : <span data-countdown=\"" + std::to_string(page.seconds_left) + "\">" +
+                    "</p><p class=\"time\">" + escape_html(message(l, "ws.time_left")) + colon(l) +
+                    "<span data-countdown=\"" + std::to_string(page.seconds_left) + "\">" +
                     escape_html(format_duration(l, page.seconds_left)) + "</span></p>" +
                     lang_switch(l) + " <a class=\"logout\" href=\"" + escape_html(page.logout_url) +
                     "\">" + escape_html(message(l, "ws.logout")) + "</a></header>\n" +

@@ -163,6 +163,21 @@ TEST(Pages, CheckMyWorkIsDisabledWhileARunIsRunning) {
       << html;
 }
 
+// English writes no space before a colon, French one: every "label : value" of the candidate's
+// pages goes through colon().
+TEST(Pages, EnglishPagesPutNoSpaceBeforeAColon) {
+  auto en = render_workspace(fixture(Lang::kEn));
+  EXPECT_NE(en.find("Time left: <span data-countdown"), std::string::npos);
+  EXPECT_NE(en.find("Login: <code>stagiaire / stagiaire</code>"), std::string::npos) << en;
+  EXPECT_EQ(en.find(" : "), std::string::npos) << en;
+  auto fr = render_workspace(fixture(Lang::kFr));
+  EXPECT_NE(fr.find("Temps restant : <span data-countdown"), std::string::npos);
+  ConsolePage page;
+  page.lang = Lang::kEn;
+  page.login_hint = "root";
+  EXPECT_NE(render_console(page).find("Login: <code>root</code>"), std::string::npos);
+}
+
 TEST(Pages, CatalogueFallsBackToTheKey) {
   EXPECT_EQ(message(Lang::kFr, "ws.tickets"), "Vos tickets");
   EXPECT_EQ(message(Lang::kEn, "ws.tickets"), "Your tickets");
