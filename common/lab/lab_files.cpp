@@ -114,8 +114,16 @@ void check_recipes(const Lab& lab, std::vector<Diagnostic>& out) {
   }
 }
 
+// A file of the lab from a copy of it (LoadOptions::lab_files).
+Result<std::string> copied_file(const std::map<std::string, std::string>& files,
+                                const std::string& rel) {
+  auto it = files.find(rel);
+  if (it == files.end()) return Error(ErrorCode::kNotFound, "is not in the copy of the lab");
+  return it->second;
+}
+
 // Ticket texts: read into the lab, templates in them recorded with their ticket-file positions.
-void check_tickets(Lab& lab, std::vector<Diagnostic>& out) {
+void check_tickets(Lab& lab, const LoadOptions& options, std::vector<Diagnostic>& out) {
   const std::string& file = lab.source.file;
   auto at = [&](const std::string& path) { return lab.source.at(path); };
   // Relative to the lab folder.
@@ -135,7 +143,8 @@ void check_tickets(Lab& lab, std::vector<Diagnostic>& out) {
         continue;
       }
       // Never through a symlink out of the lab folder: atelierd serves ticket texts to candidates.
-      auto read = read_file_beneath(lab.dir, p);
+      auto read = options.lab_files != nullptr ? copied_file(*options.lab_files, *rel)
+                                               : read_file_beneath(lab.dir, p);
       if (!read.ok()) {
         out.push_back({file, at(path), "ticket text '" + *rel + "' " + read.error().message()});
         continue;
@@ -259,7 +268,7 @@ void check_files(Lab& lab, const LoadOptions& options, std::vector<Diagnostic>& 
   // install location): nothing is guessed from the lab's folder.
   lab.recipes_root = options.recipes_root;
   check_recipes(lab, out);
-  check_tickets(lab, out);
+  check_tickets(lab, options, out);
 }
 
 }  // namespace atelier::lab::detail

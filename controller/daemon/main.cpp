@@ -242,6 +242,9 @@ int main(int argc, char** argv) {
   sessions::SessionService::Options session_options;
   session_options.labs_dir = config.labs_dir;
   session_options.load.recipes_root = config.recipes_dir;
+  session_options.log = [](std::string_view l, std::string_view m, const std::string& f) {
+    log(l, m, f);
+  };
   sessions::SessionService sessions(store, session_options);
 
   // Candidates' access codes and root passwords derive from this key: kept 0600 beside the
