@@ -49,6 +49,22 @@ Result<std::string> read_lab_yaml(const fs::path& path) {
   return out;
 }
 
+// The lab at `path` loaded from one read of its lab.yaml, kept in `copy`: the copy is exactly
+// the text validated here.
+lab::LoadReport load_lab_yaml(const fs::path& path, const lab::LoadOptions& options,
+                              store::SessionLabFiles& copy) {
+  lab::LoadReport report;
+  auto text = read_lab_yaml(path);
+  if (!text.ok()) {
+    report.io_failure = true;
+    report.diagnostics.push_back({path.string(), {0, 0}, text.error().message()});
+    return report;
+  }
+  report = lab::parse_lab_report(*text, path.string(), options);
+  copy.emplace("lab.yaml", std::move(text).value());
+  return report;
+}
+
 // The ticket texts of a loaded lab into the session's copy, under the paths the lab names them
 // by. The loader read them without leaving the lab folder (lab_files.h), so nothing reached
 // through a symlink out of it is ever copied.
@@ -125,16 +141,8 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
   }
   auto path = resolve_lab_path(request.lab);
   if (!path.ok()) return std::move(path).error();
-  // Read once: the copy kept is exactly the text validated here.
   store::SessionLabFiles copy;
-  lab::LoadReport report;
-  if (auto text = read_lab_yaml(*path); text.ok()) {
-    report = lab::parse_lab_report(*text, path->string(), options_.load);
-    copy.emplace("lab.yaml", std::move(text).value());
-  } else {
-    report.io_failure = true;
-    report.diagnostics.push_back({path->string(), {0, 0}, text.error().message()});
-  }
+  lab::LoadReport report = load_lab_yaml(*path, options_.load, copy);
   if (!report.ok()) {
     if (diagnostics != nullptr) *diagnostics = report.diagnostics;
     if (report.io_failure) {
