@@ -1,6 +1,8 @@
 // The web edge's HTTP vocabulary (see web_http.h).
 #include "controller/api/web_http.h"
 
+#include <cctype>
+
 #include "common/crypto/digest.h"
 #include "controller/api/handlers.h"
 
@@ -32,8 +34,22 @@ std::string request_cookie(const HttpRequest& r, std::string_view name) {
 }
 
 Result<std::map<std::string, std::string>> form_params(std::string_view body) {
+  // Clients that post raw spaces or other bytes a query may not hold (curl -d 'code=a b') are
+  // read as browsers' bodies: those bytes are escaped first, then the one parser reads it.
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string target = "/?";
-  target += body;
+  for (unsigned char c : body) {
+    bool plain =
+        std::isalnum(c) || std::string_view("-._~!$&'()*+,;=:@/?%").find(static_cast<char>(c)) !=
+                               std::string_view::npos;
+    if (plain) {
+      target += static_cast<char>(c);
+    } else {
+      target += '%';
+      target += kHex[c >> 4];
+      target += kHex[c & 0xf];
+    }
+  }
   return query_params(target);
 }
 

@@ -56,6 +56,9 @@ TEST(FormParams, ReadAsAQueryString) {
   EXPECT_EQ(form_value("", "a"), "");
   EXPECT_EQ(form_value("a=%zz&b=2", "b"), "");  // unreadable: nothing is taken from it
   EXPECT_FALSE(form_params("a=%zz").ok());
+  // Raw bytes a query may not hold (curl -d 'code=a b') are read as their escaped form.
+  EXPECT_EQ(form_value("code=not a code&x=\"<\xc3\xa9>\"", "code"), "not a code");
+  EXPECT_EQ(form_value("code=not a code&x=\"<\xc3\xa9>\"", "x"), "\"<\xc3\xa9>\"");
 }
 
 TEST(RequestFields, QueryAndFormOfARequest) {
