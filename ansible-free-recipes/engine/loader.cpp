@@ -11,6 +11,7 @@
 
 #include "ansible-free-recipes/engine/loader_detail.h"
 #include "ansible-free-recipes/engine/mustache.h"
+#include "common/files/beneath.h"
 #include "common/lab/names.h"
 #include "common/text/regex.h"
 
@@ -22,6 +23,7 @@ using loader_detail::kind_of;
 using loader_detail::parse_bool;
 using loader_detail::parse_int;
 using loader_detail::parse_op;
+using loader_detail::SourceDir;
 
 // Converts a node to a Value of the declared type; nullopt + message when it does not fit.
 std::optional<Value> to_value(const YAML::Node& n, ParamType type, std::string& why) {
@@ -103,7 +105,7 @@ std::string default_step_name(const Op& op) {
       op);
 }
 
-std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const std::string& base_dir,
+std::optional<Step> parse_step(const YAML::Node& node, Diag& d, const SourceDir& base_dir,
                                bool handler) {
   if (!node.IsMap()) {
     d.error(node,
@@ -256,7 +258,7 @@ void check_cross_references(const Recipe& r, Diag& d) {
 // The steps (a list) and the handlers (a map name: step) of the recipe.
 void parse_steps_and_handlers(const YAML::Node& root, const std::optional<YAML::Node>& steps,
                               const std::optional<YAML::Node>& handlers, Diag& d,
-                              const std::string& base_dir, Recipe& r) {
+                              const SourceDir& base_dir, Recipe& r) {
   if (!steps) {
     d.error(root, "missing 'steps'");
   } else if (!steps->IsSequence()) {
@@ -280,6 +282,9 @@ void parse_steps_and_handlers(const YAML::Node& root, const std::optional<YAML::
     }
   }
 }
+
+Result<Recipe> parse_recipe(std::string_view text, const std::string& file_name,
+                            const SourceDir& base_dir);
 
 }  // namespace
 
@@ -312,6 +317,13 @@ const char* op_name(const Op& op) {
 
 Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_name,
                                 const std::string& base_dir) {
+  return parse_recipe(text, file_name, SourceDir{base_dir, {}});
+}
+
+namespace {
+
+Result<Recipe> parse_recipe(std::string_view text, const std::string& file_name,
+                            const SourceDir& base_dir) {
   Diag d(file_name);
   YAML::Node root;
   try {
@@ -367,6 +379,8 @@ Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_n
   return r;
 }
 
+}  // namespace
+
 Result<Recipe> load_recipe_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error(ErrorCode::kNotFound, path + ": cannot read the recipe file");
@@ -374,6 +388,16 @@ Result<Recipe> load_recipe_file(const std::string& path) {
   ss << in.rdbuf();
   auto base = std::filesystem::path(path).parent_path().string();
   return load_recipe_text(ss.str(), path, base.empty() ? "." : base);
+}
+
+Result<Recipe> load_recipe_beneath(const std::filesystem::path& root,
+                                   const std::filesystem::path& rel) {
+  const std::string shown = (root / rel).string();
+  auto text = files::read_file_beneath(root, rel, kMaxRecipeFileBytes, "recipes folder");
+  if (!text.ok()) {
+    return Error(text.error().code(), shown + ": the recipe file " + text.error().message());
+  }
+  return parse_recipe(*text, shown, SourceDir{root, rel.parent_path()});
 }
 
 Result<ValueMap> bind_params(const Recipe& recipe, const std::map<std::string, std::string>& vars) {

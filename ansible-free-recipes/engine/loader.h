@@ -4,6 +4,8 @@
 // one per line in the Error's message (all problems of the file at once, not just the first).
 #pragma once
 
+#include <cstddef>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -13,8 +15,18 @@
 
 namespace atelier::recipes {
 
+// A recipe file given by the user (atelier recipe apply/validate); its templates are read
+// inside its folder only.
 Result<Recipe> load_recipe_file(const std::string& path);
-// `file_name` names the source in messages; template files are found relative to `base_dir`.
+// The recipe file `rel` ("roles/web.yaml") of the recipes folder `root`, and its templates,
+// never read through a symlink or '..' out of root: kPermissionDenied naming the path then,
+// kNotFound when absent, kInvalidArgument for a file that is not a valid recipe. What atelierd
+// runs on candidates' machines goes through here.
+Result<Recipe> load_recipe_beneath(const std::filesystem::path& root,
+                                   const std::filesystem::path& rel);
+// Largest recipe or template file read.
+inline constexpr std::size_t kMaxRecipeFileBytes = 1 << 20;
+// `file_name` names the source in messages; template files are found inside `base_dir`.
 Result<Recipe> load_recipe_text(std::string_view text, const std::string& file_name,
                                 const std::string& base_dir);
 

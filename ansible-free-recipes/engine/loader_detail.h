@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,13 @@
 #include "ansible-free-recipes/engine/recipe.h"
 
 namespace atelier::recipes::loader_detail {
+
+// Where a recipe's template files are found: relative to `dir` (itself relative to `root`; empty
+// for root), never through a symlink or '..' out of `root` (files/beneath.h).
+struct SourceDir {
+  std::filesystem::path root;
+  std::filesystem::path dir;
+};
 
 // Collects diagnostics in the compiler format.
 class Diag {
@@ -47,6 +55,6 @@ std::optional<int64_t> parse_int(const std::string& s);
 // is unusable. Template files are read relative to base_dir; every text's template syntax is
 // checked here, not on the first host.
 std::optional<Op> parse_op(const std::string& key, const YAML::Node& node, Diag& d,
-                           const std::string& base_dir);
+                           const SourceDir& base_dir);
 
 }  // namespace atelier::recipes::loader_detail

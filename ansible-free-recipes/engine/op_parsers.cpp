@@ -9,6 +9,7 @@
 #include "ansible-free-recipes/engine/loader.h"
 #include "ansible-free-recipes/engine/loader_detail.h"
 #include "ansible-free-recipes/engine/mustache.h"
+#include "common/files/beneath.h"
 #include "common/text/regex.h"
 
 namespace atelier::recipes::loader_detail {
@@ -160,32 +161,36 @@ class Args {
 const std::vector<std::pair<const char*, PresenceState>> kPresence = {
     {"present", PresenceState::kPresent}, {"absent", PresenceState::kAbsent}};
 
-std::optional<std::string> read_template(Args& a, Diag& d, const std::string& base_dir,
+std::optional<std::string> read_template(Args& a, Diag& d, const SourceDir& base_dir,
                                          const YAML::Node& at,
                                          std::optional<std::string>& resolved) {
   auto rel = a.str("template");
   if (!rel) return std::nullopt;
-  std::filesystem::path p = std::filesystem::path(*rel).is_absolute()
-                                ? std::filesystem::path(*rel)
-                                : std::filesystem::path(base_dir) / *rel;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    d.error(at, "template file " + p.string() + " cannot be read");
+  std::filesystem::path p = base_dir.dir / *rel;
+  std::string shown = (base_dir.root / p).string();
+  // Never through a symlink or '..' out of the recipes folder: atelierd writes templates onto
+  // candidates' machines as root.
+  auto text =
+      std::filesystem::path(*rel).is_absolute()
+          ? Result<std::string>(Error(ErrorCode::kPermissionDenied,
+                                      "is an absolute path; give one relative to the "
+                                      "recipe's folder, inside the recipes folder"))
+          : files::read_file_beneath(base_dir.root, p, kMaxRecipeFileBytes, "recipes folder");
+  if (!text.ok()) {
+    d.error(at, "template file " + shown + " " + text.error().message());
     return std::nullopt;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto t = Template::parse(ss.str());
+  auto t = Template::parse(*text);
   if (!t.ok()) {
-    d.error(at, "template " + p.string() + ": " + t.error().message());
+    d.error(at, "template " + shown + ": " + t.error().message());
     return std::nullopt;
   }
-  resolved = p.string();
-  return ss.str();
+  resolved = shown;
+  return std::move(text).value();
 }
 
 Op parse_package_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
-                    const std::string& /*base_dir*/) {
+                    const SourceDir& /*base_dir*/) {
   PackageOp op;
   op.names = a.list("names", true).value_or(std::vector<std::string>{});
   op.state = a.choice<PackageState>("state", {{"present", PackageState::kPresent},
@@ -196,7 +201,7 @@ Op parse_package_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
   return op;
 }
 
-Op parse_file_op(Args& a, Diag& d, const YAML::Node& node, const std::string& base_dir) {
+Op parse_file_op(Args& a, Diag& d, const YAML::Node& node, const SourceDir& base_dir) {
   FileOp op;
   op.path = a.str("path", true).value_or("");
   op.content = a.str("content");
@@ -215,7 +220,7 @@ Op parse_file_op(Args& a, Diag& d, const YAML::Node& node, const std::string& ba
   return op;
 }
 
-Op parse_line_op(Args& a, Diag& d, const YAML::Node& node, const std::string& /*base_dir*/) {
+Op parse_line_op(Args& a, Diag& d, const YAML::Node& node, const SourceDir& /*base_dir*/) {
   LineOp op;
   op.path = a.str("path", true).value_or("");
   op.regex = a.str("regex");
@@ -234,7 +239,7 @@ Op parse_line_op(Args& a, Diag& d, const YAML::Node& node, const std::string& /*
   return op;
 }
 
-Op parse_service_op(Args& a, Diag& d, const YAML::Node& node, const std::string& /*base_dir*/) {
+Op parse_service_op(Args& a, Diag& d, const YAML::Node& node, const SourceDir& /*base_dir*/) {
   ServiceOp op;
   op.name = a.str("name", true).value_or("");
   op.state = a.choice<ServiceState>("state", {{"started", ServiceState::kStarted},
@@ -246,8 +251,7 @@ Op parse_service_op(Args& a, Diag& d, const YAML::Node& node, const std::string&
   return op;
 }
 
-Op parse_user_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
-                 const std::string& /*base_dir*/) {
+Op parse_user_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const SourceDir& /*base_dir*/) {
   UserOp op;
   op.name = a.str("name", true).value_or("");
   op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
@@ -263,8 +267,7 @@ Op parse_user_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
   return op;
 }
 
-Op parse_group_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
-                  const std::string& /*base_dir*/) {
+Op parse_group_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const SourceDir& /*base_dir*/) {
   GroupOp op;
   op.name = a.str("name", true).value_or("");
   op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
@@ -273,7 +276,7 @@ Op parse_group_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
   return op;
 }
 
-Op parse_command_op(Args& a, Diag& d, const YAML::Node& node, const std::string& /*base_dir*/) {
+Op parse_command_op(Args& a, Diag& d, const YAML::Node& node, const SourceDir& /*base_dir*/) {
   CommandOp op;
   op.run = a.str("run", true).value_or("");
   op.creates = a.str("creates");
@@ -289,7 +292,7 @@ Op parse_command_op(Args& a, Diag& d, const YAML::Node& node, const std::string&
 }
 
 Op parse_sysctl_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
-                   const std::string& /*base_dir*/) {
+                   const SourceDir& /*base_dir*/) {
   SysctlOp op;
   op.name = a.str("name", true).value_or("");
   op.value = a.str("value", true).value_or("");
@@ -298,7 +301,7 @@ Op parse_sysctl_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/,
   return op;
 }
 
-Op parse_nft_op(Args& a, Diag& d, const YAML::Node& node, const std::string& base_dir) {
+Op parse_nft_op(Args& a, Diag& d, const YAML::Node& node, const SourceDir& base_dir) {
   NftOp op;
   if (auto p = a.str("path")) op.path = *p;
   op.content = a.str("content");
@@ -309,7 +312,7 @@ Op parse_nft_op(Args& a, Diag& d, const YAML::Node& node, const std::string& bas
   return op;
 }
 
-Op parse_sql_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const std::string& /*base_dir*/) {
+Op parse_sql_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const SourceDir& /*base_dir*/) {
   SqlOp op;
   op.engine = a.choice<SqlEngine>("engine", {{"postgresql", SqlEngine::kPostgresql},
                                              {"mysql", SqlEngine::kMysql},
@@ -322,7 +325,7 @@ Op parse_sql_op(Args& a, Diag& /*d*/, const YAML::Node& /*node*/, const std::str
   return op;
 }
 
-Op parse_ldap_entry_op(Args& a, Diag& d, const YAML::Node& node, const std::string& /*base_dir*/) {
+Op parse_ldap_entry_op(Args& a, Diag& d, const YAML::Node& node, const SourceDir& /*base_dir*/) {
   LdapEntryOp op;
   op.dn = a.str("dn", true).value_or("");
   op.state = a.choice<PresenceState>("state", kPresence).value_or(PresenceState::kPresent);
@@ -358,7 +361,7 @@ Op parse_ldap_entry_op(Args& a, Diag& d, const YAML::Node& node, const std::stri
 }
 
 // The parser of each op named in op_names().
-using OpParser = Op (*)(Args&, Diag&, const YAML::Node&, const std::string&);
+using OpParser = Op (*)(Args&, Diag&, const YAML::Node&, const SourceDir&);
 const std::map<std::string, OpParser>& op_parsers() {
   static const std::map<std::string, OpParser> parsers = {
       {"package", parse_package_op},
@@ -379,7 +382,7 @@ const std::map<std::string, OpParser>& op_parsers() {
 }  // namespace
 
 std::optional<Op> parse_op(const std::string& key, const YAML::Node& node, Diag& d,
-                           const std::string& base_dir) {
+                           const SourceDir& base_dir) {
   Args a(node, d, key);
   if (!a.ok()) return std::nullopt;
   std::optional<Op> out;

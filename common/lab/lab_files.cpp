@@ -2,15 +2,7 @@
 // caller gives it; nothing is guessed from the lab's folder), ticket texts inside the lab folder.
 #include "common/lab/lab_files.h"
 
-#include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <tuple>
@@ -114,8 +106,16 @@ void check_recipes(const Lab& lab, std::vector<Diagnostic>& out) {
   }
 }
 
+// A file of the lab from a copy of it (LoadOptions::lab_files).
+Result<std::string> copied_file(const std::map<std::string, std::string>& files,
+                                const std::string& rel) {
+  auto it = files.find(rel);
+  if (it == files.end()) return Error(ErrorCode::kNotFound, "is not in the copy of the lab");
+  return it->second;
+}
+
 // Ticket texts: read into the lab, templates in them recorded with their ticket-file positions.
-void check_tickets(Lab& lab, std::vector<Diagnostic>& out) {
+void check_tickets(Lab& lab, const LoadOptions& options, std::vector<Diagnostic>& out) {
   const std::string& file = lab.source.file;
   auto at = [&](const std::string& path) { return lab.source.at(path); };
   // Relative to the lab folder.
@@ -135,7 +135,8 @@ void check_tickets(Lab& lab, std::vector<Diagnostic>& out) {
         continue;
       }
       // Never through a symlink out of the lab folder: atelierd serves ticket texts to candidates.
-      auto read = read_file_beneath(lab.dir, p);
+      auto read = options.lab_files != nullptr ? copied_file(*options.lab_files, *rel)
+                                               : read_file_beneath(lab.dir, p);
       if (!read.ok()) {
         out.push_back({file, at(path), "ticket text '" + *rel + "' " + read.error().message()});
         continue;
@@ -176,90 +177,12 @@ bool read_file(const std::filesystem::path& path, std::string& out) {
   return true;
 }
 
-namespace {
-
-Error beneath_error(int err, const std::filesystem::path& dir) {
-  switch (err) {
-    case EXDEV:
-    case ELOOP:
-      return Error(ErrorCode::kPermissionDenied,
-                   "leads out of the lab folder " + dir.string() +
-                       " (a symlink or '..'); copy the file into the folder");
-    case ENOENT:
-    case ENOTDIR:
-      return Error(ErrorCode::kNotFound, "not found in the lab folder");
-    default:
-      return Error(ErrorCode::kIo, std::string("cannot be read: ") + std::strerror(err));
-  }
-}
-
-// openat2(RESOLVE_BENEATH) from dir; -1 with errno ENOSYS on kernels before 5.6.
-int open_beneath(const std::filesystem::path& dir, const std::filesystem::path& rel) {
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return -1;
-  struct open_how how {};
-  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(::syscall(SYS_openat2, dfd, rel.c_str(), &how, sizeof how));
-  int saved = errno;
-  ::close(dfd);
-  errno = saved;
-  return fd;
-}
-
-// The fallback: resolve every symlink, then require the result below dir's resolved path.
-int open_checked(const std::filesystem::path& dir, const std::filesystem::path& rel) {
-  std::error_code ec;
-  auto root = std::filesystem::canonical(dir, ec);
-  if (ec) return errno = ENOENT, -1;
-  auto file = std::filesystem::canonical(dir / rel, ec);
-  if (ec) return errno = ENOENT, -1;
-  auto inside = file.lexically_relative(root);
-  if (inside.empty() || *inside.begin() == "..") return errno = EXDEV, -1;
-  return ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-}
-
-}  // namespace
-
-Result<std::string> read_file_beneath(const std::filesystem::path& dir,
-                                      const std::filesystem::path& rel, std::size_t max_bytes) {
-  if (rel.is_absolute()) return beneath_error(EXDEV, dir);
-  int fd = open_beneath(dir, rel);
-  if (fd < 0 && errno == ENOSYS) fd = open_checked(dir, rel);
-  if (fd < 0) return beneath_error(errno, dir);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Error(ErrorCode::kInvalidArgument, "is not a regular file in the lab folder");
-  }
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return beneath_error(err == ENOENT ? EIO : err, dir);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > max_bytes) {
-      ::close(fd);
-      return Error(ErrorCode::kInvalidArgument,
-                   "is larger than " + std::to_string(max_bytes) + " bytes");
-    }
-  }
-  ::close(fd);
-  return out;
-}
-
 void check_files(Lab& lab, const LoadOptions& options, std::vector<Diagnostic>& out) {
   // The caller says where the recipes are (atelierd's --recipes-dir, the CLI's --recipes or its
   // install location): nothing is guessed from the lab's folder.
   lab.recipes_root = options.recipes_root;
   check_recipes(lab, out);
-  check_tickets(lab, out);
+  check_tickets(lab, options, out);
 }
 
 }  // namespace atelier::lab::detail

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/files/beneath.h"
 #include "common/lab/loader.h"
 
 namespace atelier::lab::detail {
@@ -27,14 +28,12 @@ bool read_file(const std::filesystem::path& path, std::string& out);
 // Largest file read from a lab folder (a ticket text): past it the read fails.
 inline constexpr std::size_t kMaxLabFileBytes = 1 << 20;
 
-// The regular file `rel` (relative) inside `dir`, without following any symlink or ".." out of
-// dir (openat2 RESOLVE_BENEATH; where the kernel lacks it, the resolved path is checked against
-// dir's). Symlinks that stay inside dir are followed. Errors, with a sentence naming rel:
-// kPermissionDenied when it leads out of dir, kNotFound when absent, kInvalidArgument when not a
-// regular file or larger than max_bytes, kIo otherwise.
-Result<std::string> read_file_beneath(const std::filesystem::path& dir,
-                                      const std::filesystem::path& rel,
-                                      std::size_t max_bytes = kMaxLabFileBytes);
+// files::read_file_beneath with the lab's words: "leads out of the lab folder ...".
+inline Result<std::string> read_file_beneath(const std::filesystem::path& dir,
+                                             const std::filesystem::path& rel,
+                                             std::size_t max_bytes = kMaxLabFileBytes) {
+  return files::read_file_beneath(dir, rel, max_bytes, "lab folder");
+}
 
 // Sets lab.recipes_root from the options, then reports (into `out`) every role or recipe not
 // found under it (or a lab that names one when there is no root), and every ticket text that is

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,10 @@ struct LoadOptions {
   // Check that ticket files and recipes exist, and read ticket bodies. Off for the fuzzer and
   // for parse-only uses; references inside the file are checked either way.
   bool check_files = true;
+  // When set, the lab's own files (ticket texts) come from this map, keyed by their path
+  // relative to the lab folder as the lab names it, instead of the disk: a session's copy of its
+  // lab taken at creation (controller/sessions). A path absent from it is an error.
+  const std::map<std::string, std::string>* lab_files = nullptr;
 };
 
 // Everything a load found: the lab when there was no error, and every diagnostic.

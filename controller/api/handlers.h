@@ -17,6 +17,7 @@
 #include "common/lab/lab.h"
 #include "controller/api/api.h"
 #include "controller/api/http_types.h"
+#include "controller/api/query_string.h"  // query_params
 #include "controller/api/roles.h"
 #include "controller/sessions/session_service.h"
 #include "controller/store/store.h"
@@ -127,8 +128,5 @@ boost::json::value text_json(const lab::Text& t);
 Result<boost::json::object> parse_object(const std::string& body);
 Status check_fields(const boost::json::object& o, std::initializer_list<std::string_view> known);
 Result<std::optional<std::string>> opt_string(const boost::json::object& o, std::string_view key);
-// The decoded query parameters of a request target (the last of a repeated key wins);
-// kInvalidArgument when it cannot be read.
-Result<std::map<std::string, std::string>> query_params(std::string_view target);
 
 }  // namespace atelier::api

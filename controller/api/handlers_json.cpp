@@ -1,6 +1,5 @@
 // JSON shapes and body readers shared by the handlers (see handlers.h and docs/api.md).
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 
 #include "controller/api/handlers.h"
 #include "controller/sessions/check_interval.h"
@@ -101,17 +100,6 @@ Result<std::optional<std::string>> opt_string(const json::object& o, std::string
     return Error(ErrorCode::kInvalidArgument, "\"" + std::string(key) + "\" must be a string");
   }
   return std::optional<std::string>(std::string(it->value().as_string()));
-}
-
-Result<std::map<std::string, std::string>> query_params(std::string_view target) {
-  std::map<std::string, std::string> out;
-  if (target.find('?') == std::string_view::npos) return out;
-  auto url = boost::urls::parse_origin_form(target);
-  if (!url)
-    return Error(ErrorCode::kInvalidArgument,
-                 "the query string cannot be read: " + url.error().message());
-  for (auto p : url->params()) out[std::string(p.key)] = std::string(p.value);
-  return out;
 }
 
 Result<json::object> session_with_candidates_json(store::Store& store,

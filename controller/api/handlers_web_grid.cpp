@@ -21,17 +21,6 @@ namespace atelier::api {
 namespace json = boost::json;
 namespace {
 
-std::map<std::string, std::string> query(const HttpRequest& r) {
-  auto q = query_params(r.target);
-  return q.ok() ? std::move(q).value() : std::map<std::string, std::string>{};
-}
-
-// A form body (application/x-www-form-urlencoded) read like a query string.
-std::map<std::string, std::string> form(const HttpRequest& r) {
-  auto q = query_params("/?" + r.body);
-  return q.ok() ? std::move(q).value() : std::map<std::string, std::string>{};
-}
-
 std::string pick(web::Lang l, const lab::Text& t) {
   return l == web::Lang::kEn && !t.en.empty() ? t.en : t.fr;
 }
@@ -279,7 +268,7 @@ HttpResponse handle_evaluator_grid(const HandlerContext& ctx) {
   if (!gd.ok()) return error_response(gd.error());
   web::Lang l = lang_of(ctx.request);
   web::GridPage p = grid_page(ctx, gd->grades, l);
-  auto q = query(ctx.request);
+  auto q = query_fields(ctx.request);
   web::sort_grid(p, q.count("sort") ? q["sort"] : "candidate", q["dir"] == "desc");
   p.csrf_token = csrf_of(ctx.request);
   return html_page(ctx, 200, web::render_grid(p), p.csrf_token);
@@ -324,7 +313,7 @@ HttpResponse handle_evaluator_export(const HandlerContext& ctx) {
     return json_error(404, "not_found",
                       "no export \"" + ctx.route.action + "\"; expected csv, json, junit or html");
   }
-  auto q = query(ctx.request);
+  auto q = query_fields(ctx.request);
   std::string target = "/?format=" + ctx.route.action +
                        "&lang=" + (lang_of(ctx.request) == web::Lang::kEn ? "en" : "fr");
   std::string candidate = q["candidate"];
@@ -347,7 +336,7 @@ HttpResponse handle_evaluator_export(const HandlerContext& ctx) {
 }
 
 HttpResponse handle_evaluator_override(const HandlerContext& ctx) {
-  auto f = form(ctx.request);
+  auto f = form_fields(ctx.request);
   if (!csrf_ok(ctx.request, f)) return csrf_refused(ctx);
   Route route = ctx.route;
   route.candidate = field(f, "candidate");
@@ -381,7 +370,7 @@ HttpResponse handle_evaluator_override(const HandlerContext& ctx) {
 }
 
 HttpResponse handle_evaluator_annotate(const HandlerContext& ctx) {
-  auto f = form(ctx.request);
+  auto f = form_fields(ctx.request);
   if (!csrf_ok(ctx.request, f)) return csrf_refused(ctx);
   std::string candidate = field(f, "candidate"), task = field(f, "task");
   if (!safe_name(candidate) || !safe_name(task))
@@ -400,7 +389,7 @@ HttpResponse handle_evaluator_annotate(const HandlerContext& ctx) {
 }
 
 HttpResponse handle_evaluator_freeze(const HandlerContext& ctx) {
-  auto f = form(ctx.request);
+  auto f = form_fields(ctx.request);
   if (!csrf_ok(ctx.request, f)) return csrf_refused(ctx);
   HttpResponse r = ResultsApi(ctx.store, ctx.sessions).collect(ctx.route, *ctx.token, "");
   if (r.status != 200) return r;

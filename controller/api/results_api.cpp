@@ -3,13 +3,13 @@
 #include "controller/api/results_api.h"
 
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
 
+#include "controller/api/query_string.h"
 #include "controller/grading/export.h"
 #include "controller/grading/grade.h"
 #include "controller/grading/json.h"
@@ -20,17 +20,6 @@ namespace {
 
 Error invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
-}
-
-// The decoded query parameters of a request target (the last value of a repeated key wins).
-Result<std::map<std::string, std::string>> query_of(std::string_view target) {
-  std::map<std::string, std::string> out;
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return out;
-  auto url = boost::urls::parse_origin_form(target);
-  if (!url) return invalid("the query string cannot be read: " + url.error().message());
-  for (auto p : url->params()) out[std::string(p.key)] = std::string(p.value);
-  return out;
 }
 
 Result<json::object> parse_object(const std::string& body, bool empty_is_object = false) {
@@ -99,7 +88,7 @@ std::string who_of(const store::TokenRecord& token) {
 }
 
 bool ResultsApi::wants_export(std::string_view target) {
-  auto q = query_of(target);
+  auto q = query_params(target);
   return !q.ok() || q->count("format") > 0;  // an unreadable query is reported by export_results
 }
 
@@ -210,7 +199,7 @@ Result<grading::SessionInput> load_session_input(store::Store& store,
 
 HttpResponse ResultsApi::export_results(const Route& route, const store::TokenRecord& token,
                                         std::string_view target) {
-  auto query = query_of(target);
+  auto query = query_params(target);
   if (!query.ok()) return error_response(query.error());
   const std::string format_text = (*query)["format"];
   auto format = grading::parse_format(format_text);

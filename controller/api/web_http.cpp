@@ -1,6 +1,8 @@
 // The web edge's HTTP vocabulary (see web_http.h).
 #include "controller/api/web_http.h"
 
+#include <cctype>
+
 #include "common/crypto/digest.h"
 #include "controller/api/handlers.h"
 
@@ -12,22 +14,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string percent_decode(std::string_view v) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '+') {
-      out += ' ';
-    } else if (v[i] == '%' && i + 2 < v.size() && hex_value(v[i + 1]) >= 0 &&
-               hex_value(v[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(v[i + 1]) * 16 + hex_value(v[i + 2]));
-      i += 2;
-    } else {
-      out += v[i];
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -47,22 +33,47 @@ std::string request_cookie(const HttpRequest& r, std::string_view name) {
   return "";
 }
 
-std::string form_value(std::string_view text, std::string_view name) {
-  while (!text.empty()) {
-    std::size_t end = text.find('&');
-    std::string_view part = text.substr(0, end);
-    std::size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name)
-      return percent_decode(part.substr(eq + 1));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
+Result<std::map<std::string, std::string>> form_params(std::string_view body) {
+  // Clients that post raw spaces or other bytes a query may not hold (curl -d 'code=a b') are
+  // read as browsers' bodies: those bytes are escaped first, then the one parser reads it.
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string target = "/?";
+  for (unsigned char c : body) {
+    bool plain =
+        std::isalnum(c) || std::string_view("-._~!$&'()*+,;=:@/?%").find(static_cast<char>(c)) !=
+                               std::string_view::npos;
+    if (plain) {
+      target += static_cast<char>(c);
+    } else {
+      target += '%';
+      target += kHex[c >> 4];
+      target += kHex[c & 0xf];
+    }
   }
-  return "";
+  return query_params(target);
+}
+
+std::map<std::string, std::string> query_fields(const HttpRequest& r) {
+  auto q = query_params(r.target);
+  return q.ok() ? std::move(q).value() : std::map<std::string, std::string>{};
+}
+
+std::map<std::string, std::string> form_fields(const HttpRequest& r) {
+  auto f = form_params(r.body);
+  return f.ok() ? std::move(f).value() : std::map<std::string, std::string>{};
+}
+
+std::string form_value(std::string_view body, std::string_view name) {
+  auto f = form_params(body);
+  if (!f.ok()) return "";
+  auto it = f->find(std::string(name));
+  return it == f->end() ? "" : it->second;
 }
 
 std::string query_value(const HttpRequest& r, std::string_view name) {
-  auto q = r.target.find('?');
-  return q == std::string::npos ? "" : form_value(std::string_view(r.target).substr(q + 1), name);
+  auto q = query_fields(r);
+  auto it = q.find(std::string(name));
+  return it == q.end() ? "" : it->second;
 }
 
 std::string random_hex_string(std::size_t bytes) {

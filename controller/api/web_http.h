@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
 #include "controller/api/http_types.h"
+#include "controller/api/query_string.h"
 #include "controller/web/pages.h"
 
 namespace atelier::api {
@@ -19,9 +22,16 @@ inline constexpr std::string_view kLangCookie = "atelier_lang";
 
 // The value of cookie `name` in the Cookie header, "" when absent.
 std::string request_cookie(const HttpRequest& r, std::string_view name);
-// Field `name` of a form body or query string, percent- and plus-decoded; "" when absent.
-std::string form_value(std::string_view text, std::string_view name);
-// Field `name` of the request target's query string.
+// Query strings and form bodies have one parser, query_params (query_string.h: Boost.URL's params
+// view, percent- and plus-decoded, the last of a repeated key wins); these read through it.
+// The fields of an application/x-www-form-urlencoded body; kInvalidArgument when unreadable.
+Result<std::map<std::string, std::string>> form_params(std::string_view body);
+// The request's query fields, or its form body's; empty when unreadable.
+std::map<std::string, std::string> query_fields(const HttpRequest& r);
+std::map<std::string, std::string> form_fields(const HttpRequest& r);
+// Field `name` of a form body; "" when absent or the body is unreadable.
+std::string form_value(std::string_view body, std::string_view name);
+// Field `name` of the request target's query string; "" likewise.
 std::string query_value(const HttpRequest& r, std::string_view name);
 // 2*bytes random hex digits (common/crypto), "" when the system generator fails.
 std::string random_hex_string(std::size_t bytes);

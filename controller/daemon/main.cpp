@@ -44,6 +44,11 @@ void log(std::string_view level, std::string_view msg, const std::string& fields
             << (fields.empty() ? "" : " ") << fields << "\n";
 }
 
+// log() as the parts' log hooks take it.
+const auto log_line = [](std::string_view level, std::string_view msg, const std::string& fields) {
+  log(level, msg, fields);
+};
+
 // The state folder secured (the store, its WAL and the keys the owner's only; folders QEMU
 // passes through get traversal, no listing; older folders tightened, each change logged), then
 // the store opened and the configured hosts recorded. Logs what failed.
@@ -109,9 +114,7 @@ atelier::reconciler::ReconcilerOptions reconciler_options(const atelier::daemon:
   ro.orphan_session_prefix = config.orphan_prefix;
   ro.max_parallel_per_host = config.max_parallel_labs;
   ro.secret_key = secret_key;
-  ro.log = [](std::string_view level, std::string_view msg, const std::string& fields) {
-    log(level, msg, fields);
-  };
+  ro.log = log_line;
   return ro;
 }
 
@@ -241,6 +244,7 @@ int main(int argc, char** argv) {
   sessions::SessionService::Options session_options;
   session_options.labs_dir = config.labs_dir;
   session_options.load.recipes_root = config.recipes_dir;
+  session_options.log = log_line;
   sessions::SessionService sessions(store, session_options);
 
   // Candidates' access codes and root passwords derive from this key: kept 0600 beside the

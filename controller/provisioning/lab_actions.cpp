@@ -37,10 +37,6 @@ void emit(YAML::Emitter& out, const lab::Value& v) {
   }
 }
 
-std::string recipe_path(const lab::Lab& lab, const std::string& recipe) {
-  return (lab.recipes_root / (recipe + ".yaml")).string();
-}
-
 // Describes the first failure of a host report: the step and its message.
 std::string first_failure(const recipes::HostReport& report) {
   if (report.error) return report.error->to_string();
@@ -58,7 +54,8 @@ Result<recipes::HostReport> run_one(CandidateLab& lab_run, const lab::Lab& lab,
                                     const std::string& recipe, const std::string& host,
                                     const lab::Params& args, bool lenient) {
   const std::string what = "run recipe " + recipe + " on " + host;
-  auto loaded = recipes::load_recipe_file(recipe_path(lab, recipe));
+  // Beneath the recipes folder: a symlink out of it is refused, never run on a candidate's VM.
+  auto loaded = recipes::load_recipe_beneath(lab.recipes_root, recipe + ".yaml");
   if (!loaded.ok()) return std::move(loaded).error().context(what);
   std::map<std::string, std::string> vars;
   for (const auto& p : args) {

@@ -2,6 +2,7 @@
 #include "controller/sessions/session_service.h"
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 #include <set>
 #include <system_error>
@@ -28,6 +29,54 @@ Status validate_id(std::string_view what, std::string_view id) {
   }
   return ok_status();
 }
+
+namespace {
+
+// The lab.yaml a session is made from, whole; its size capped like the lab's other files.
+Result<std::string> read_lab_yaml(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(ErrorCode::kIo, "cannot read the file");
+  std::string out;
+  char buf[16384];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (out.size() > kMaxLabYamlBytes) {
+      return Error(ErrorCode::kIo,
+                   "the file is larger than " + std::to_string(kMaxLabYamlBytes) + " bytes");
+    }
+  }
+  if (in.bad()) return Error(ErrorCode::kIo, "cannot read the file");
+  return out;
+}
+
+// The lab at `path` loaded from one read of its lab.yaml, kept in `copy`: the copy is exactly
+// the text validated here.
+lab::LoadReport load_lab_yaml(const fs::path& path, const lab::LoadOptions& options,
+                              store::SessionLabFiles& copy) {
+  lab::LoadReport report;
+  auto text = read_lab_yaml(path);
+  if (!text.ok()) {
+    report.io_failure = true;
+    report.diagnostics.push_back({path.string(), {0, 0}, text.error().message()});
+    return report;
+  }
+  report = lab::parse_lab_report(*text, path.string(), options);
+  copy.emplace("lab.yaml", std::move(text).value());
+  return report;
+}
+
+// The ticket texts of a loaded lab into the session's copy, under the paths the lab names them
+// by. The loader read them without leaving the lab folder (lab_files.h), so nothing reached
+// through a symlink out of it is ever copied.
+void add_ticket_texts(const lab::Lab& lab, store::SessionLabFiles& copy) {
+  for (const auto& task : lab.tasks) {
+    const lab::Ticket& t = task.ticket;
+    if (!t.text_files.fr.empty()) copy.emplace(t.text_files.fr, t.body.fr);
+    if (!t.text_files.en.empty()) copy.emplace(t.text_files.en, t.body.en);
+  }
+}
+
+}  // namespace
 
 SessionService::SessionService(store::Store& store, Options options)
     : store_(store), options_(std::move(options)) {}
@@ -92,7 +141,8 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
   }
   auto path = resolve_lab_path(request.lab);
   if (!path.ok()) return std::move(path).error();
-  lab::LoadReport report = lab::load_lab_report(*path, options_.load);
+  store::SessionLabFiles copy;
+  lab::LoadReport report = load_lab_yaml(*path, options_.load, copy);
   if (!report.ok()) {
     if (diagnostics != nullptr) *diagnostics = report.diagnostics;
     if (report.io_failure) {
@@ -104,6 +154,7 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
         .context("load lab " + path->string());
   }
 
+  add_ticket_texts(*report.lab, copy);
   store::SessionRecord record;
   record.lab_path = path->string();
   record.lab_id = report.lab->id;
@@ -132,7 +183,8 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
              (!record.check_interval ? std::string()
               : record.check_interval->count() == 0
                   ? std::string(", no periodic checks")
-                  : ", checks every " + format_check_interval(*record.check_interval))});
+                  : ", checks every " + format_check_interval(*record.check_interval))},
+        copy);
     if (s.ok()) return record;
     if (s.error().code() != ErrorCode::kAlreadyExists || request.name || attempt >= 4) {
       return std::move(s).error();
@@ -146,13 +198,37 @@ Status SessionService::destroy(std::string_view session, std::string_view actor)
                                    "session " + std::string(session), ""});
 }
 
+Result<lab::Lab> SessionService::session_lab(const store::SessionRecord& record) {
+  auto copy = store_.get_session_lab_files(record.id);
+  if (!copy.ok()) return std::move(copy).error();
+  auto yaml = copy->find("lab.yaml");
+  if (yaml == copy->end()) {
+    // A session made before copies were kept: its lab file as it is now.
+    bool first = false;
+    {
+      std::lock_guard lock(legacy_mutex_);
+      first = legacy_logged_.insert(record.id).second;
+    }
+    if (first && options_.log) {
+      options_.log(
+          "info",
+          "session has no copy of its lab (made before copies were kept); reading it from its path",
+          "session=" + record.id + " lab_path=" + record.lab_path);
+    }
+    return lab::load_lab(record.lab_path, options_.load);
+  }
+  lab::LoadOptions load = options_.load;
+  load.lab_files = &*copy;
+  return lab::parse_lab(yaml->second, record.lab_path, load);
+}
+
 Result<lab::Lab> SessionService::candidate_lab(std::string_view session,
                                                std::string_view candidate) {
   auto record = store_.get_session(session);
   if (!record.ok()) return std::move(record).error();
   auto cl = store_.get_candidate_lab(session, candidate);
   if (!cl.ok()) return std::move(cl).error();
-  auto loaded = lab::load_lab(record->lab_path, options_.load);
+  auto loaded = session_lab(*record);
   if (!loaded.ok()) {
     return std::move(loaded).error().context("reload lab of session " + std::string(session));
   }

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,8 @@ namespace atelier::sessions {
 Status validate_id(std::string_view what, std::string_view id);
 
 inline constexpr std::size_t kMaxCandidates = 500;
+// Largest lab.yaml a session is made from (a copy of it is kept in the store).
+inline constexpr std::size_t kMaxLabYamlBytes = 4 << 20;
 
 struct CreateSessionRequest {
   std::string lab;                      // a lab id (folder under the labs dir) or a path to a
@@ -46,6 +50,8 @@ class SessionService {
     lab::LoadOptions load;           // recipes root etc.
     std::function<store::TimePoint()> clock = [] { return store::Clock::now(); };
     std::function<std::uint64_t()> random;  // for ids and seeds; std::random_device when empty
+    // Structured log (level, message, "key=value ..." fields); empty: nothing logged.
+    std::function<void(std::string_view, std::string_view, const std::string&)> log;
   };
 
   SessionService(store::Store& store, Options options);
@@ -62,8 +68,11 @@ class SessionService {
   // kNotFound for an unknown id.
   Status destroy(std::string_view session, std::string_view actor);
 
-  // The lab of a session as the given candidate sees it: loaded from the session's lab file
-  // and resolved with the session's seed. kNotFound for an unknown session or candidate.
+  // The lab of a session as the given candidate sees it, resolved with the session's seed:
+  // from the copy of the lab taken when the session was made (in the store), so that editing,
+  // breaking or deleting the lab folder afterwards changes only new sessions. A session made
+  // before copies were kept reads its lab_path (logged once per session). kNotFound for an
+  // unknown session or candidate.
   Result<lab::Lab> candidate_lab(std::string_view session, std::string_view candidate);
 
   // Where `lab` (an id or a path) points: the lab.yaml's absolute, normalised path.
@@ -77,8 +86,12 @@ class SessionService {
 
  private:
   std::uint64_t random();
+  // The session's lab, unresolved: from its copy, else (older sessions) from lab_path.
+  Result<lab::Lab> session_lab(const store::SessionRecord& record);
   store::Store& store_;
   Options options_;
+  std::mutex legacy_mutex_;  // candidate_lab runs on io threads and the reconciler's
+  std::set<std::string, std::less<>> legacy_logged_;  // sessions without a copy, logged once
 };
 
 }  // namespace atelier::sessions

@@ -219,6 +219,18 @@ ALTER TABLE sessions ADD COLUMN candidate_resets INTEGER NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE results ADD COLUMN integrity TEXT NOT NULL DEFAULT '';
 )sql",
+    // 12: each session's copy of its lab as it was at creation (session_labs.cpp, issue 19):
+    // lab.yaml and the ticket texts it names, keyed by their path in the lab folder. Written in
+    // the transaction that records the session; sessions made before have none and read their
+    // lab_path.
+    R"sql(
+CREATE TABLE session_lab_files (
+  session TEXT NOT NULL REFERENCES sessions(id),
+  path TEXT NOT NULL,
+  content BLOB NOT NULL,
+  PRIMARY KEY (session, path)
+);
+)sql",
 };
 
 }  // namespace

@@ -183,7 +183,8 @@ Result<std::vector<AuditEntry>> Store::list_audit(std::size_t limit) {
 }
 
 Status Store::create_session(const SessionRecord& session,
-                             const std::vector<std::string>& candidates, const AuditEntry& audit) {
+                             const std::vector<std::string>& candidates, const AuditEntry& audit,
+                             const SessionLabFiles& lab_files) {
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto st = db_.prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
@@ -212,6 +213,7 @@ Status Store::create_session(const SessionRecord& session,
     }
     return std::move(s).error().context("record session " + session.id);
   }
+  ATELIER_RETURN_IF_ERROR(insert_session_lab_files(session.id, lab_files));
   auto lab = db_.prepare(
       "INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES (?, ?, ?, ?)");
   if (!lab.ok()) return std::move(lab).error();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,10 @@ using sessions::Step;
 using sessions::StepState;
 using sessions::TimePoint;
 using sessions::to_string;
+
+// A session's copy of its lab: each file's path relative to the lab folder ("lab.yaml",
+// "tickets/T1.fr.md") -> its contents.
+using SessionLabFiles = std::map<std::string, std::string>;
 
 struct SessionRecord {
   std::string id;        // [a-z0-9][a-z0-9_]{0,23}
@@ -273,10 +278,15 @@ class Store {
   static int latest_schema_version();
 
   // ---- sessions and candidate labs ----
-  // Records a session, one candidate lab per candidate (pending, every step pending) and the
-  // audit entry, in one transaction. kAlreadyExists when the id is taken.
+  // Records a session, one candidate lab per candidate (pending, every step pending), the
+  // session's copy of its lab (`lab_files`: path in the lab folder -> contents) and the audit
+  // entry, in one transaction: on any error nothing of it is left. kAlreadyExists when the id
+  // is taken.
   Status create_session(const SessionRecord& session, const std::vector<std::string>& candidates,
-                        const AuditEntry& audit);
+                        const AuditEntry& audit, const SessionLabFiles& lab_files = {});
+  // The copy of its lab recorded with the session (session_labs.cpp): empty for a session made
+  // before copies were kept, or an unknown id.
+  Result<SessionLabFiles> get_session_lab_files(std::string_view session);
   // kNotFound for an unknown id.
   Result<SessionRecord> get_session(std::string_view id);
   Result<std::vector<SessionRecord>> list_sessions();  // oldest first
@@ -440,6 +450,8 @@ class Store {
   explicit Store(Database db) : db_(std::move(db)) {}
   Status migrate(int up_to);
   Status insert_audit(const AuditEntry& entry);  // inside the caller's transaction
+  // Inside create_session's transaction.
+  Status insert_session_lab_files(const std::string& session, const SessionLabFiles& files);
   Database db_;
   std::shared_ptr<const evidence::SigningKey> signing_key_;
 };

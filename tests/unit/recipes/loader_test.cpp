@@ -91,7 +91,7 @@ TEST(Loader, ErrorsCarryFileLineColumn) {
       {"recipe: x\nsteps:\n  - line: {path: /a, regex: '([', line: b}\n",
        "error: line: regex '([' is invalid"},
       {"recipe: x\nsteps:\n  - file: {path: /a, template: nope.mustache}\n",
-       "error: template file ./nope.mustache cannot be read"},
+       "error: template file ./nope.mustache not found in the recipes folder"},
   };
   for (const auto& c : cases) {
     auto r = load_recipe_text(c.yaml, "r.yaml", ".");
@@ -139,6 +139,67 @@ TEST(Loader, TemplateFileRelativeToRecipe) {
   auto* f = std::get_if<FileOp>(&r->steps[0].op);
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->template_text, "Welcome to {{domain}}\n");
+}
+
+// Issue #19: what atelierd runs comes from beneath the recipes folder only. A recipe file or a
+// template reached through a symlink or '..' out of it is refused, naming the path; a symlink
+// that stays inside is followed.
+TEST(Loader, RecipesAndTemplatesStayBeneathTheRecipesRoot) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  fs::path root = dir.path() / "recipes";
+  testing::write_text(dir.path() / "outside/evil.yaml",
+                      "recipe: evil\nsteps:\n  - command: {run: 'touch /owned'}\n");
+  testing::write_text(dir.path() / "outside/secret.mustache", "secret\n");
+  testing::write_text(root / "roles/templates/ok.mustache", "ok\n");
+  testing::write_text(
+      root / "roles/good.yaml",
+      "recipe: good\nsteps:\n  - file: {path: /a, template: templates/ok.mustache}\n");
+  fs::create_directories(root / "incidents");
+  fs::create_symlink(dir.path() / "outside/evil.yaml", root / "incidents/evil.yaml");
+  fs::create_symlink("ok.mustache", root / "roles/templates/same.mustache");
+  testing::write_text(
+      root / "roles/alias.yaml",
+      "recipe: alias\nsteps:\n  - file: {path: /a, template: templates/same.mustache}\n");
+  fs::create_symlink(dir.path() / "outside/secret.mustache",
+                     root / "roles/templates/leak.mustache");
+  testing::write_text(
+      root / "roles/leaky.yaml",
+      "recipe: leaky\nsteps:\n  - file: {path: /a, template: templates/leak.mustache}\n");
+  testing::write_text(
+      root / "roles/dotdot.yaml",
+      "recipe: dotdot\nsteps:\n  - file: {path: /a, template: ../../outside/secret.mustache}\n");
+  testing::write_text(root / "roles/absolute.yaml",
+                      "recipe: absolute\nsteps:\n  - file: {path: /a, template: " +
+                          (dir.path() / "outside/secret.mustache").string() + "}\n");
+
+  auto good = load_recipe_beneath(root, "roles/good.yaml");
+  ASSERT_TRUE(good.ok()) << good.error().message();
+  EXPECT_EQ(std::get<FileOp>(good->steps[0].op).template_text, "ok\n");
+  auto alias = load_recipe_beneath(root, "roles/alias.yaml");
+  ASSERT_TRUE(alias.ok()) << alias.error().message();
+  EXPECT_EQ(std::get<FileOp>(alias->steps[0].op).template_text, "ok\n");
+
+  auto evil = load_recipe_beneath(root, "incidents/evil.yaml");
+  ASSERT_FALSE(evil.ok());
+  EXPECT_EQ(evil.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(evil.error().message().find((root / "incidents/evil.yaml").string()), std::string::npos)
+      << evil.error().message();
+  EXPECT_NE(evil.error().message().find("leads out of the recipes folder"), std::string::npos);
+  EXPECT_EQ(load_recipe_beneath(root, "../outside/evil.yaml").error().code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(load_recipe_beneath(root, "roles/none.yaml").error().code(), ErrorCode::kNotFound);
+
+  for (const char* name : {"leaky", "dotdot", "absolute"}) {
+    auto r = load_recipe_beneath(root, std::string("roles/") + name + ".yaml");
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_NE(r.error().message().find("template file"), std::string::npos) << r.error().message();
+    EXPECT_EQ(r.error().message().find("secret\n"), std::string::npos);
+  }
+  auto leaky = load_recipe_beneath(root, "roles/leaky.yaml");
+  EXPECT_NE(leaky.error().message().find("templates/leak.mustache leads out of the recipes folder"),
+            std::string::npos)
+      << leaky.error().message();
 }
 
 TEST(Recipes, EveryShippedRecipeLoads) {
