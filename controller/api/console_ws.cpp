@@ -2,6 +2,7 @@
 // caller's blocking runner, hub.attach (it may open a libvirt stream) on this module's pool; the
 // hub's output reaches the socket through an Outbox that any thread may fill and a writer
 // coroutine drains. The io thread only does socket work and short hub calls (write, detach).
+// Each socket holds its place in the listener's connection caps (ConnectionSlot) until it closes.
 #include "controller/api/console_ws.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -160,11 +161,12 @@ struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::I
 
   template <class Next>
   asio::awaitable<void> serve(Next next, http::request<http::string_body> raw, HttpRequest request,
-                              ObjectRef host);
+                              ObjectRef host, std::shared_ptr<ConnectionSlot> slot);
   template <class Next>
   static asio::awaitable<void> refuse(Next& next, const HttpResponse& r, unsigned version);
   template <class Ws>
-  static asio::awaitable<void> write_loop(std::shared_ptr<Ws> ws, std::shared_ptr<Outbox> out);
+  static asio::awaitable<void> write_loop(std::shared_ptr<Ws> ws, std::shared_ptr<Outbox> out,
+                                          std::shared_ptr<ConnectionSlot> slot);
   // Closes the outbox ("idle") when `timer` runs out; the reader pushes it back on every frame.
   static asio::awaitable<void> idle_watch(std::shared_ptr<asio::steady_timer> timer,
                                           std::shared_ptr<Outbox> out);
@@ -199,7 +201,8 @@ asio::awaitable<void> ConsoleWebSocket::Impl::refuse(Next& next, const HttpRespo
 
 template <class Ws>
 asio::awaitable<void> ConsoleWebSocket::Impl::write_loop(std::shared_ptr<Ws> ws,
-                                                         std::shared_ptr<Outbox> out) {
+                                                         std::shared_ptr<Outbox> out,
+                                                         std::shared_ptr<ConnectionSlot> slot) {
   for (;;) {
     std::string chunk;
     bool closed = false;
@@ -232,11 +235,14 @@ asio::awaitable<void> ConsoleWebSocket::Impl::write_loop(std::shared_ptr<Ws> ws,
     co_await out->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   beast::get_lowest_layer(*ws).close();  // ends the reader too
+  if (slot) slot->release();             // now, not when the reader has seen it
 }
 
 template <class Next>
 asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<http::string_body> raw,
-                                                    HttpRequest request, ObjectRef host) {
+                                                    HttpRequest request, ObjectRef host,
+                                                    std::shared_ptr<ConnectionSlot> slot) {
+  // A refusal below closes the socket and ends this coroutine, and `slot` with it.
   auto self = shared_from_this();
   beast::get_lowest_layer(next).expires_never();
   const unsigned version = raw.version();
@@ -286,7 +292,7 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
   ws->binary(true);
   ws->read_message_max(options.max_frame_bytes);
   const auto ex = co_await asio::this_coro::executor;
-  asio::co_spawn(ex, write_loop(ws, out), asio::detached);
+  asio::co_spawn(ex, write_loop(ws, out, slot), asio::detached);
   std::shared_ptr<asio::steady_timer> idle;
   if (options.idle_timeout.count() > 0) {
     idle = std::make_shared<asio::steady_timer>(ex, options.idle_timeout);
@@ -310,6 +316,9 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
   if (idle) idle->expires_at(asio::steady_timer::time_point::max());  // ends the watch
   hub.detach(id);
   out->close("");
+  // The socket is closed or ends with the writer's next step (it was woken above): its place
+  // in the caps goes back now, so that a client that saw its socket end can connect again.
+  if (slot) slot->release();
 }
 
 ConsoleWebSocket::ConsoleWebSocket(console::ConsoleHub& hub, Authorize authorize,
@@ -331,11 +340,13 @@ bool ConsoleWebSocket::take(UpgradeContext& up) {
   if (!host) return false;
   if (up.plain != nullptr) {
     auto ex = up.plain->get_executor();
-    asio::co_spawn(ex, impl_->serve(std::move(*up.plain), std::move(up.raw), up.request, *host),
-                   asio::detached);
+    asio::co_spawn(
+        ex, impl_->serve(std::move(*up.plain), std::move(up.raw), up.request, *host, up.slot),
+        asio::detached);
   } else {
     auto ex = up.tls->get_executor();
-    asio::co_spawn(ex, impl_->serve(std::move(*up.tls), std::move(up.raw), up.request, *host),
+    asio::co_spawn(ex,
+                   impl_->serve(std::move(*up.tls), std::move(up.raw), up.request, *host, up.slot),
                    asio::detached);
   }
   return true;

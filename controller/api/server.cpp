@@ -198,17 +198,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
-  // Counts a connection until its coroutine ends.
-  struct Counted {
-    Impl* impl;
-    std::string client;
-    ~Counted() {
-      --impl->connections;
-      auto it = impl->connections_by_client.find(client);
-      if (it != impl->connections_by_client.end() && --it->second == 0)
-        impl->connections_by_client.erase(it);
-    }
-  };
+  // Gives back a connection's place in the caps (ConnectionSlot, io thread).
+  void release_connection(const std::string& client) {
+    --connections;
+    auto it = connections_by_client.find(client);
+    if (it != connections_by_client.end() && --it->second == 0) connections_by_client.erase(it);
+  }
 
   // Runs f() on the worker and resumes the caller on the io thread with its result; an exception
   // (a bug) becomes nullopt rather than ending the connection's coroutine abruptly.
@@ -303,12 +298,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
+  // The connection counts until its slot is released: when this coroutine ends, or, for a
+  // connection taken over as a WebSocket, when its new owner closes it.
   asio::awaitable<void> serve(tcp::socket socket, std::string client) {
     auto self = shared_from_this();
-    Counted counted{this, std::move(client)};
+    auto slot = std::make_shared<ConnectionSlot>(
+        [self, client = std::move(client)] { self->release_connection(client); });
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
-      co_await serve_stream(stream);
+      co_await serve_stream(stream, std::move(slot));
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
@@ -316,7 +314,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
                                                 asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;  // not TLS, or a client that does not trust us: nothing to answer
-    co_await serve_stream(stream);
+    co_await serve_stream(stream, std::move(slot));
   }
 
   // The answer to a request the server refuses itself (a read error, bad framing, a body over
@@ -367,7 +365,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   template <class Stream>
-  asio::awaitable<void> serve_stream(Stream& stream) {
+  asio::awaitable<void> serve_stream(Stream& stream, std::shared_ptr<ConnectionSlot> slot) {
     constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
     beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
     auto registered = streams.insert(streams.end(), &tcp_layer);
@@ -413,7 +411,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         keep_alive = req.keep_alive();
         HttpRequest request = to_request(req, client_address);
         if (options.upgrade && beast::websocket::is_upgrade(req)) {
-          UpgradeContext up{request, req};
+          UpgradeContext up{request, req, nullptr, nullptr, slot};
           if constexpr (kTls)
             up.tls = &stream;
           else

@@ -36,7 +36,8 @@ class HttpServer {
     std::chrono::milliseconds drain_time{2000};
     std::size_t drain_bytes = 1024 * 1024;
     // Connections open at once, in all and from one client address; one more is closed at once
-    // (and logged as refused). Connections taken over as WebSockets no longer count.
+    // (and logged as refused). A connection taken over as a WebSocket (the consoles) counts
+    // until its new owner closes it (ConnectionSlot, websocket_upgrade.h).
     std::size_t max_connections = 512;
     std::size_t max_connections_per_client = 128;
     // Event streams (Server-Sent Events) open at once; one more gets 503. Each is also a

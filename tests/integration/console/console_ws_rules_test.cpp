@@ -1,19 +1,23 @@
 // The console WebSocket's rules through the real listener, on a hub whose stream is a local fake
 // (no guest needed): the Origin must name the Host, a cookie-authenticated upgrade must carry
 // one, another candidate's console is 403 whether it exists or not, and a socket that sends
-// nothing for the idle time is closed with code 4000 while an active one stays open.
+// nothing for the idle time is closed with code 4000 while an active one stays open; and an open
+// console counts against the listener's connection caps until it closes, on every path.
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <unistd.h>
+#include <array>
 #include <filesystem>
 #include <thread>
 
@@ -67,6 +71,8 @@ class ConsoleWsRulesTest : public ::testing::Test {
         });
     ConsoleWebSocket::Options wo;
     wo.idle_timeout = std::chrono::milliseconds(600);
+    HttpServer::Options so;
+    configure(wo, so);
     ws_ = std::make_unique<ConsoleWebSocket>(
         *hub_,
         [](const HttpRequest& r) -> std::optional<ConsolePrincipal> {
@@ -76,7 +82,6 @@ class ConsoleWsRulesTest : public ::testing::Test {
           return std::nullopt;
         },
         [this](std::function<void()> f) { asio::post(blocking_, std::move(f)); }, wo);
-    HttpServer::Options so;
     so.upgrade = [this](UpgradeContext& up) { return ws_->take(up); };
     auto server = HttpServer::start(
         io_, so, [](const HttpRequest&) { return json_error(404, "not_found", "no"); });
@@ -94,6 +99,9 @@ class ConsoleWsRulesTest : public ::testing::Test {
     blocking_.join();
     std::filesystem::remove_all(dir_);
   }
+  virtual void configure(ConsoleWebSocket::Options&, HttpServer::Options&) {}
+  // status: 101 when upgraded, the HTTP status when refused, 0 when the listener closed the
+  // connection without an answer (over a connection cap).
   Dialed dial(const std::string& target, const std::string& origin, const std::string& host,
               const std::string& cookie, const std::string& bearer = "") {
     Dialed d;
@@ -109,7 +117,7 @@ class ConsoleWsRulesTest : public ::testing::Test {
     websocket::response_type res;
     beast::error_code ec;
     d.ws->handshake(res, host, target, ec);
-    d.status = ec ? res.result_int() : 101;
+    d.status = !ec ? 101 : ec == websocket::error::upgrade_declined ? res.result_int() : 0;
     return d;
   }
   std::string host() const { return "127.0.0.1:" + std::to_string(server_->port()); }
@@ -170,6 +178,100 @@ TEST_F(ConsoleWsRulesTest, AnIdleSocketIsClosedWithCode4000AndAnActiveOneIsNot) 
   EXPECT_EQ(std::string(idle.ws->reason().reason.c_str()), "idle");
   EXPECT_GE(waited, std::chrono::milliseconds(500));
   active.ws->write(asio::buffer(std::string("still here")));  // throws if it was closed
+}
+
+// A per-client cap of 2: two open consoles take both places; an open console gives its place
+// back when it closes, whichever way it closes.
+class ConsoleWsCapsTest : public ConsoleWsRulesTest {
+ protected:
+  void configure(ConsoleWebSocket::Options& wo, HttpServer::Options& so) override {
+    wo.idle_timeout = idle_;
+    so.max_connections_per_client = 2;
+  }
+  Dialed console() { return dial("/console/s1/c01/srv", "", host(), "", "trainer"); }
+  // An ordinary request on a new connection: true when the listener closed it without an answer.
+  bool refused_at_once() {
+    tcp::socket s(client_io_);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    beast::error_code ec;
+    asio::write(s, asio::buffer(std::string("GET /x HTTP/1.1\r\nHost: a\r\n\r\n")), ec);
+    std::array<char, 64> got{};
+    std::size_t n = ec ? 0 : s.read_some(asio::buffer(got), ec);
+    return n == 0 && ec;
+  }
+  // The listener sees a place given back a moment after the client saw its socket end (the
+  // server's close and its bookkeeping are separate steps): up to 50 attempts, none slept.
+  Dialed console_eventually() {
+    Dialed d;
+    for (int i = 0; i < 50 && d.status == 0; ++i) d = console();
+    return d;
+  }
+  static void read_until_closed(Dialed& d) {
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    while (!ec) d.ws->read(buffer, ec);
+  }
+  std::chrono::milliseconds idle_{0};
+};
+
+TEST_F(ConsoleWsCapsTest, OpenConsolesHoldTheirPlaceUntilClosedOnEveryPath) {
+  Dialed a = console();
+  Dialed b = console();
+  ASSERT_EQ(a.status, 101);
+  ASSERT_EQ(b.status, 101);
+  EXPECT_TRUE(refused_at_once()) << "two consoles open: a third connection is over the cap";
+  // A normal close (close frame) gives one place back.
+  a.ws->close(websocket::close_code::normal);
+  Dialed c = console_eventually();
+  ASSERT_EQ(c.status, 101);
+  EXPECT_TRUE(refused_at_once()) << "the new console counts";
+  // A client that drops its TCP connection without a close frame.
+  c.ws->next_layer().close();
+  Dialed d = console_eventually();
+  ASSERT_EQ(d.status, 101);
+  EXPECT_TRUE(refused_at_once());
+  // The session's lab destroyed: the hub lets both viewers go.
+  hub_->close_lab("s1", "c01");
+  read_until_closed(b);
+  read_until_closed(d);
+  Dialed e = console_eventually();
+  Dialed f = console_eventually();
+  ASSERT_EQ(e.status, 101);
+  ASSERT_EQ(f.status, 101);
+  EXPECT_TRUE(refused_at_once());
+  // Refused upgrades (401) hold no place once answered.
+  e.ws->close(websocket::close_code::normal);
+  f.ws->close(websocket::close_code::normal);
+  for (int i = 0; i < 3; ++i) {
+    Dialed nobody;
+    for (int j = 0; j < 50 && nobody.status == 0; ++j)
+      nobody = dial("/console/s1/c01/srv", "", host(), "");
+    EXPECT_EQ(nobody.status, 401);
+  }
+  Dialed g = console_eventually();
+  Dialed h = console_eventually();
+  EXPECT_EQ(g.status, 101);
+  EXPECT_EQ(h.status, 101);
+}
+
+class ConsoleWsIdleCapsTest : public ConsoleWsCapsTest {
+ protected:
+  ConsoleWsIdleCapsTest() { idle_ = std::chrono::milliseconds(1500); }
+};
+
+TEST_F(ConsoleWsIdleCapsTest, AConsoleClosedForIdlingGivesItsPlaceBack) {
+  Dialed a = console();
+  Dialed b = console();
+  ASSERT_EQ(a.status, 101);
+  ASSERT_EQ(b.status, 101);
+  EXPECT_TRUE(refused_at_once()) << "well within the idle time";
+  read_until_closed(a);
+  read_until_closed(b);
+  EXPECT_EQ(a.ws->reason().code, 4000);
+  Dialed c = console_eventually();
+  Dialed d = console_eventually();
+  EXPECT_EQ(c.status, 101);
+  EXPECT_EQ(d.status, 101);
 }
 
 }  // namespace
