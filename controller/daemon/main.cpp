@@ -222,20 +222,23 @@ int serve_until_signal(boost::asio::io_context& io, atelier::api::HttpServer& se
   return 0;
 }
 
+// A bad command line (exit 2) or --help (exit 0): said, and nothing served.
+int answer_without_serving(const atelier::Result<atelier::daemon::ParseOutcome>& parsed) {
+  if (!parsed.ok()) {
+    std::cerr << "atelierd: " << parsed.error().to_string() << "\n";
+    return 2;
+  }
+  std::cout << parsed->text;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace atelier;
   std::error_code ec;
   auto parsed = daemon::parse_config(argc, argv, std::filesystem::current_path(ec));
-  if (!parsed.ok()) {
-    std::cerr << "atelierd: " << parsed.error().to_string() << "\n";
-    return 2;
-  }
-  if (parsed->help) {
-    std::cout << parsed->text;
-    return 0;
-  }
+  if (!parsed.ok() || parsed->help) return answer_without_serving(parsed);
   const daemon::Config& config = parsed->config;
   std::optional<store::Store> opened = open_store(config);
   if (!opened) return 1;
