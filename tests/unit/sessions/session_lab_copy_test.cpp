@@ -5,10 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <set>
 
 #include "controller/sessions/session_service.h"
+#include "tests/support/test_support.h"
 
 namespace atelier::sessions {
 namespace {
@@ -18,8 +18,7 @@ namespace fs = std::filesystem;
 class SessionLabCopyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("atelier-labcopy-test-" + std::to_string(rd()));
+    dir_ = tmp_.path();
     fs::path src = ATELIER_SOURCE_DIR;
     labs_ = dir_ / "labs";
     fs::create_directories(labs_);
@@ -39,7 +38,6 @@ class SessionLabCopyTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     store_.reset();
-    fs::remove_all(dir_);
   }
   std::string create(const std::string& name) {
     CreateSessionRequest req;
@@ -59,6 +57,7 @@ class SessionLabCopyTest : public ::testing::Test {
     }
     return out;
   }
+  test_support::TempDir tmp_{"atelier-labcopy-test"};  // removed with the fixture
   fs::path dir_, labs_;
   std::vector<std::string> logged_;
   std::unique_ptr<store::Store> store_;
