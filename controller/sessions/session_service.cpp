@@ -2,11 +2,11 @@
 #include "controller/sessions/session_service.h"
 
 #include <algorithm>
-#include <fstream>
 #include <random>
 #include <set>
 #include <system_error>
 
+#include "common/files/beneath.h"
 #include "common/lab/variant.h"
 #include "controller/sessions/check_interval.h"
 
@@ -32,29 +32,14 @@ Status validate_id(std::string_view what, std::string_view id) {
 
 namespace {
 
-// The lab.yaml a session is made from, whole; its size capped like the lab's other files.
-Result<std::string> read_lab_yaml(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::kIo, "cannot read the file");
-  std::string out;
-  char buf[16384];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    out.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (out.size() > kMaxLabYamlBytes) {
-      return Error(ErrorCode::kIo,
-                   "the file is larger than " + std::to_string(kMaxLabYamlBytes) + " bytes");
-    }
-  }
-  if (in.bad()) return Error(ErrorCode::kIo, "cannot read the file");
-  return out;
-}
-
 // The lab at `path` loaded from one read of its lab.yaml, kept in `copy`: the copy is exactly
 // the text validated here.
 lab::LoadReport load_lab_yaml(const fs::path& path, const lab::LoadOptions& options,
                               store::SessionLabFiles& copy) {
   lab::LoadReport report;
-  auto text = read_lab_yaml(path);
+  // Read as the lab's other files are (capped, not through a symlink out of its folder).
+  auto text =
+      files::read_file_beneath(path.parent_path(), path.filename(), kMaxLabYamlBytes, "lab folder");
   if (!text.ok()) {
     report.io_failure = true;
     report.diagnostics.push_back({path.string(), {0, 0}, text.error().message()});
