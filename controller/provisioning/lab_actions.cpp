@@ -238,12 +238,15 @@ Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab
   for (auto& [host, h] : *by_host) sent[host] = add_decoys(h.bundle, random);
 
   std::map<std::string, std::future<HostExchange>> replies;
-  for (auto& [host, bundle] : sent) {
+  for (auto& [host, decoyed] : sent) {
     protocol::AgentClient* agent = agents(host);
     auto it = known.find(host);
     std::optional<protocol::AgentInstance> last = it == known.end() ? std::nullopt : it->second;
-    replies[host] = std::async(std::launch::async, [agent, &bundle, timeout, host = host, last]() {
-      return exchange_with(agent, host, bundle.bundle, timeout, last);
+    // A pointer, not the binding: clang 14 (clang-tidy's parser) cannot capture a structured
+    // binding, and `sent` outlives every reply.
+    const auto* bundle = &decoyed.bundle;
+    replies[host] = std::async(std::launch::async, [agent, bundle, timeout, host = host, last]() {
+      return exchange_with(agent, host, *bundle, timeout, last);
     });
   }
 
