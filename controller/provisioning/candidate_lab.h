@@ -60,8 +60,8 @@ class CandidateLab {
   // The agent instance atelierd last accepted on a host (issue 20): the one that said hello
   // when wait_agents() or reset_host() brought the host up, then the one that answered the
   // last check run (run_checks remembers it). nullopt: none known (an agent older than issue
-  // 20, a host not in the plan). Kept in memory only: after atelierd restarts, the first hello
-  // it waits for sets it again.
+  // 20, a host not in the plan). The reconciler records it in the store and, after atelierd
+  // restarts, puts the recorded one back over the first hello's (reconciler/agent_instances.h).
   std::optional<protocol::AgentInstance> known_instance(std::string_view host) const;
   void remember_instance(std::string_view host, std::optional<protocol::AgentInstance> instance);
   // Seconds from start() (or reset) to the host's hello.

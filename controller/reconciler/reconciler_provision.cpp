@@ -6,6 +6,7 @@
 #include "controller/provisioning/lab_actions.h"
 #include "controller/provisioning/plan.h"
 #include "controller/provisioning/secrets.h"
+#include "controller/reconciler/agent_instances.h"
 #include "controller/sessions/session_service.h"
 
 namespace atelier::reconciler {
@@ -204,6 +205,8 @@ Status Reconciler::provision_steps(store::Store& store, LabRuntime& rt) {
       step({Step::kBooted}, StepState::kRunning, "boot", [&] { return lab.start(); }));
   ATELIER_RETURN_IF_ERROR(step({Step::kAgent}, StepState::kRunning, "wait for the agents",
                                [&] { return lab.wait_agents(options_.boot_deadline); }));
+  ATELIER_RETURN_IF_ERROR(
+      settle_agent_instances(store, rt.session, rt.candidate, model, lab, adopting));
   if (todo.roles) {
     ATELIER_RETURN_IF_ERROR(step({Step::kRoles}, StepState::kRunning, "roles",
                                  [&] { return provisioning::apply_roles(lab, model, nullptr); }));

@@ -7,6 +7,7 @@
 #include "controller/provider/naming.h"
 #include "controller/provisioning/lab_actions.h"
 #include "controller/provisioning/plan.h"
+#include "controller/reconciler/agent_instances.h"
 #include "controller/sessions/action_store.h"
 #include "controller/sessions/model.h"
 
@@ -282,6 +283,8 @@ Status TrainerActions::reset_host(LabRuntime& rt, const std::string& host_name) 
     if (s.on == host_name) incidents.push_back(s);
   }
   Status done = rt.lab->reset_host(host_name, options_.boot_deadline);
+  if (done.ok())  // the new agent is the accepted one (agent_instances.h)
+    done = save_agent_instances(store, rt.session, rt.candidate, known_instances(*rt.lab, only));
   if (done.ok()) done = provisioning::apply_roles(*rt.lab, only, nullptr);
   if (done.ok()) done = provisioning::apply_steps(*rt.lab, full, incidents, nullptr);
   log_failure(labs_,
@@ -466,6 +469,9 @@ Status TrainerActions::run_checks_on(store::Store& store, LabRuntime& rt, const 
   const std::string candidate_run = run_id + "-" + rt.candidate;
   auto outcomes = provisioning::run_checks(*rt.lab, model, candidate_run, options_.check_timeout);
   if (!outcomes.ok()) return std::move(outcomes).error().context("checks of " + rt.candidate);
+  // The instances as they answered: a restart is evidence once, in this run (agent_instances.h).
+  ATELIER_RETURN_IF_ERROR(save_agent_instances(store, rt.session, rt.candidate,
+                                               known_instances(*rt.lab, model)));
   auto finished = store::Clock::now();
   for (const auto& o : *outcomes) {
     const lab::Task* task = nullptr;

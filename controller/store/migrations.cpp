@@ -231,6 +231,20 @@ CREATE TABLE session_lab_files (
   PRIMARY KEY (session, path)
 );
 )sql",
+    // 13: the last agent instance each host of a candidate lab answered with (agent_instances.cpp,
+    // issue 20), so that an agent restarted while atelierd was down is still evidence at the
+    // first check run after atelierd's own restart.
+    R"sql(
+CREATE TABLE agent_instances (
+  session TEXT NOT NULL REFERENCES sessions(id),
+  candidate TEXT NOT NULL,
+  host TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  started_unix_ms INTEGER NOT NULL,
+  boot_id TEXT NOT NULL,
+  PRIMARY KEY (session, candidate, host)
+);
+)sql",
 };
 
 }  // namespace

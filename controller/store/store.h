@@ -250,6 +250,15 @@ struct UserCredentials {
 // Whether `name` is a valid account name (see UserRecord::name).
 bool valid_user_name(std::string_view name);
 
+// The agent instance a host last answered with (protocol::AgentInstance, kept apart from the
+// protocol's type): the nonce drawn at agent start, the guest's clock then, its boot id.
+struct AgentInstanceRecord {
+  std::string nonce;
+  std::int64_t started_unix_ms = 0;
+  std::string boot_id;
+  bool operator==(const AgentInstanceRecord&) const = default;
+};
+
 struct AuditEntry {
   std::int64_t seq = 0;  // assigned by the store
   TimePoint at{};
@@ -303,6 +312,15 @@ class Store {
                                                std::string_view candidate);
   // Writes status, steps, error, host and updated_at. kNotFound when the lab is not recorded.
   Status update_candidate_lab(const CandidateLabRecord& lab);
+
+  // ---- agent instances (agent_instances.cpp) ----
+  // The last instance HOST of the candidate lab answered with; nullopt when none is recorded.
+  Result<std::optional<AgentInstanceRecord>> get_agent_instance(std::string_view session,
+                                                                 std::string_view candidate,
+                                                                 std::string_view host);
+  // Records it, replacing the one before.
+  Status put_agent_instance(std::string_view session, std::string_view candidate,
+                            std::string_view host, const AgentInstanceRecord& instance);
 
   // ---- hosts ----
   Status upsert_host(const HostRecord& host);
