@@ -1,11 +1,6 @@
 // api_bench: atelierd's API under load (issue #19), on an empty and a 10,000-session store:
 // GET-only and mixed GET/POST for a fixed time each, with /healthz latency from a separate prober.
 // A real atelierd on loopback (test:///default, --no-reconcile), the store seeded directly.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -24,18 +19,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/support/atelierd_process.h"
 #include "controller/store/store.h"
-
-extern char** environ;
 
 namespace {
 
@@ -46,6 +38,9 @@ namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
 using Steady = std::chrono::steady_clock;
 using namespace atelier;
+using bench::cpu_seconds;
+using bench::own_cpu_seconds;
+using bench::percentile;
 
 // What one phase's requests are: GET /sessions (its default page), GET /sessions/{id},
 // GET /healthz, and in the mixed phase POST /sessions/{id}/annotations (a store write).
@@ -71,12 +66,6 @@ struct Tally {
   std::array<std::vector<double>, kKinds> ms;
   std::size_t errors = 0;
 };
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
 
 // ---- the store and the daemon ----
 
@@ -108,71 +97,6 @@ Target seed_store(const Config& c, const fs::path& state, int n) {
   if (!token.ok()) throw std::runtime_error(token.error().to_string());
   t.token = *token;
   return t;
-}
-
-pid_t start_atelierd(const Config& c, const fs::path& dir) {
-  const fs::path port_file = dir / "port";
-  std::vector<std::string> args = {c.atelierd.string(),
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--state-dir",
-                                   (dir / "state").string(),
-                                   "--labs-dir",
-                                   (c.source / "labs").string(),
-                                   "--recipes-dir",
-                                   (c.source / "ansible-free-recipes" / "recipes").string(),
-                                   "--web-assets-dir",
-                                   (c.source / "controller" / "web" / "assets").string(),
-                                   "--libvirt-uri",
-                                   "test:///default",
-                                   "--no-reconcile",
-                                   "--port-file",
-                                   port_file.string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 2, (dir / "atelierd.log").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0)
-    throw std::runtime_error("cannot start " + c.atelierd.string());
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
-// Waits (up to 30 s) for the port file atelierd writes once it listens.
-std::uint16_t wait_for_port(pid_t pid, const fs::path& dir) {
-  const auto end = Steady::now() + std::chrono::seconds(30);
-  while (Steady::now() < end) {
-    std::ifstream in(dir / "port");
-    int port = 0;
-    if (in >> port && port > 0) return static_cast<std::uint16_t>(port);
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a file, not syncing
-  }
-  throw std::runtime_error("atelierd did not start; see " + (dir / "atelierd.log").string());
-}
-
-// CPU seconds (user + system) a process used so far.
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i)
-    if (i == 14 || i == 15) ticks += std::stod(field);
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double own_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 // ---- the load ----
@@ -334,18 +258,11 @@ void run_size(const Config& c, int sessions) {
   Target t = seed_store(c, dir / "state", std::max(sessions, 1));
   std::printf("seeded %d sessions in %.1f s\n", std::max(sessions, 1),
               std::chrono::duration<double>(Steady::now() - s0).count());
-  const pid_t pid = start_atelierd(c, dir);
-  try {
-    t.port = wait_for_port(pid, dir);
-    run_phase(c, t, pid, false, sessions);
-    run_phase(c, t, pid, true, sessions);
-  } catch (...) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    throw;
-  }
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
+  bench::AtelierdProcess daemon(c.atelierd, c.source, dir);  // killed if a phase throws
+  t.port = daemon.port();
+  run_phase(c, t, daemon.pid(), false, sessions);
+  run_phase(c, t, daemon.pid(), true, sessions);
+  daemon.stop();
   fs::remove_all(dir);
 }
 
@@ -367,10 +284,8 @@ int main(int argc, char** argv) {
       "api_bench: %d keep-alive connections, %d s per phase, /healthz probed every 20 ms; "
       "%u CPUs\n",
       c.connections, c.seconds, std::thread::hardware_concurrency());
-  std::ifstream loadavg("/proc/loadavg");
-  std::string load;
-  std::getline(loadavg, load);
-  std::printf("load average before: %s (the machine's other work competes too)\n", load.c_str());
+  std::printf("load average before: %s (the machine's other work competes too)\n",
+              bench::load_average().c_str());
   try {
     run_size(c, 0);
     run_size(c, c.sessions);

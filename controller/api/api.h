@@ -24,8 +24,9 @@ namespace atelier::api {
 class Api {
  public:
   struct Options {
-    // How often an event stream looks for changes, and sends a keep-alive every 15 looks.
-    std::chrono::milliseconds events_poll_interval{1000};
+    // How often an event stream asks the store whether anything was written (a change reaches
+    // the page within it; a look without a write costs one PRAGMA: bench/feed measures both).
+    std::chrono::milliseconds events_poll_interval{200};
     // The reconciler's actions (reset, solve, check run) and access details; null: 503.
     LabOperations* operations = nullptr;
     // atelierd's --check-interval (0: none), to show a session's interval in force.

@@ -91,6 +91,16 @@ std::int64_t Database::last_insert_rowid() const {
 int Database::changes() const {
   return sqlite3_changes(db_);
 }
+std::int64_t Database::total_changes() const {
+  return sqlite3_total_changes64(db_);
+}
+Result<std::int64_t> Database::data_version() {
+  auto st = prepare("PRAGMA data_version");
+  if (!st.ok()) return std::move(st).error();
+  auto row = st->step();
+  if (!row.ok()) return std::move(row).error();
+  return st->column_int(0);
+}
 
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), bind_error_(other.bind_error_) {}

@@ -35,6 +35,10 @@ class Database {
   Result<Statement> prepare(std::string_view sql);
   std::int64_t last_insert_rowid() const;
   int changes() const;
+  // Rows changed by this connection's statements since it was opened.
+  std::int64_t total_changes() const;
+  // SQLite's PRAGMA data_version: moves when another connection commits to the file.
+  Result<std::int64_t> data_version();
   sqlite3* raw() const { return db_; }
 
  private:

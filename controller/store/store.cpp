@@ -127,6 +127,12 @@ Result<int> Store::schema_version() {
   return static_cast<int>(st->column_int(0));
 }
 
+Result<ChangeStamp> Store::change_stamp() {
+  auto others = db_.data_version();
+  if (!others.ok()) return std::move(others).error();
+  return ChangeStamp{*others, db_.total_changes()};
+}
+
 Status Store::migrate(int up_to) {
   auto tx = Transaction::begin(db_);  // serialises concurrent openers of a new file
   if (!tx.ok()) return std::move(tx).error();

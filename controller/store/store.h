@@ -259,6 +259,15 @@ struct AgentInstanceRecord {
   bool operator==(const AgentInstanceRecord&) const = default;
 };
 
+// What was written to the store, cheaply (no table is read): two equal stamps of one Store mean
+// nothing was committed in between, by this connection (`own`: its changed rows) or by any
+// other (`others`: SQLite's data_version). The event feeds poll it before reading a snapshot.
+struct ChangeStamp {
+  std::int64_t others = 0;
+  std::int64_t own = 0;
+  bool operator==(const ChangeStamp&) const = default;
+};
+
 struct AuditEntry {
   std::int64_t seq = 0;  // assigned by the store
   TimePoint at{};
@@ -285,6 +294,8 @@ class Store {
   // The schema version after open(); kSchemaVersion on a current file.
   Result<int> schema_version();
   static int latest_schema_version();
+  // See ChangeStamp. Costs one PRAGMA, which reads no table.
+  Result<ChangeStamp> change_stamp();
 
   // ---- sessions and candidate labs ----
   // Records a session, one candidate lab per candidate (pending, every step pending), the

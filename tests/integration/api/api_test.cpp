@@ -662,6 +662,24 @@ TEST_F(ApiTest, EventsStreamFollowsTheSessionUntilDestroyed) {
   EXPECT_EQ(open_events("/sessions/nope/events", "trainer")->status, 404);
 }
 
+// The reconciler writes through its own connection to the store: its commits reach the stream
+// too (the feed polls the store's change stamp, which another connection's commit moves).
+TEST_F(ApiTest, EventsStreamSeesAnotherConnectionsWrites) {
+  auto events = open_events("/sessions/s1/events", "trainer");
+  ASSERT_EQ(events->status, 200);
+  ASSERT_EQ(events->next().rfind("event: session\n", 0), 0u);
+  auto other = store::Store::open(dir_ / "state");
+  ASSERT_TRUE(other.ok()) << other.error().to_string();
+  auto lab = other->get_candidate_lab("s1", "c01");
+  ASSERT_TRUE(lab.ok());
+  lab->status = store::LabStatus::kReady;
+  ASSERT_TRUE(other->update_candidate_lab(*lab).ok());
+  std::string next = events->next();
+  ASSERT_NE(next.find("data: "), std::string::npos) << next;
+  json::value v = json::parse(next.substr(next.find("data: ") + 6));
+  EXPECT_EQ(v.at("candidates").at(0).at("status"), "ready");
+}
+
 // ---- the io thread never blocks ------------------------------------------------------------
 
 // Another connection holds the store's write lock: a POST that writes waits on SQLite (up to its
