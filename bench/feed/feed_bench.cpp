@@ -118,8 +118,10 @@ tcp::socket connect(asio::io_context& io, std::uint16_t port) {
 
 // Reads "\n\n"-ended blocks from the event stream until the socket is shut down or closed.
 void read_events(tcp::socket& socket, const std::string& token, Seen& seen) {
-  const std::string req = "GET /sessions/feed/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Authorization: Bearer " + token + "\r\n\r\n";
+  const std::string req =
+      "GET /sessions/feed/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      token + "\r\n\r\n";
   asio::write(socket, asio::buffer(req));
   asio::streambuf buffer;
   boost::system::error_code ec;
@@ -143,8 +145,10 @@ void read_events(tcp::socket& socket, const std::string& token, Seen& seen) {
 // GET /sessions/poll on one keep-alive connection every `every`, until complete or `stop`.
 void poll_session(tcp::socket& socket, const std::string& token, std::chrono::milliseconds every,
                   const std::atomic<bool>& stop, Seen& seen) {
-  const std::string req = "GET /sessions/poll HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Authorization: Bearer " + token + "\r\n\r\n";
+  const std::string req =
+      "GET /sessions/poll HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      token + "\r\n\r\n";
   asio::streambuf buffer;
   for (auto next = Steady::now(); !stop && !seen.complete(); next += every) {
     std::this_thread::sleep_until(next);  // the peer's own cadence
@@ -155,9 +159,11 @@ void poll_session(tcp::socket& socket, const std::string& token, std::chrono::mi
     const auto at = head.find("Content-Length: ");
     if (at == std::string::npos) throw std::runtime_error("no Content-Length: " + head);
     const std::size_t length = std::stoul(head.substr(at + 16));
-    if (buffer.size() < length) asio::read(socket, buffer, asio::transfer_exactly(length - buffer.size()));
+    if (buffer.size() < length)
+      asio::read(socket, buffer, asio::transfer_exactly(length - buffer.size()));
     const auto now = Steady::now();
-    std::string body(asio::buffers_begin(buffer.data()), asio::buffers_begin(buffer.data()) + length);
+    std::string body(asio::buffers_begin(buffer.data()),
+                     asio::buffers_begin(buffer.data()) + length);
     buffer.consume(length);
     seen.bytes += n + length;
     seen.take(json::parse(body), now);
@@ -176,7 +182,8 @@ void write_changes(const Config& c, const fs::path& state, const std::string& se
       auto lab = store->get_candidate_lab(session, candidate_name(i));
       if (!lab.ok()) throw std::runtime_error(lab.error().to_string());
       lab->steps[k] = store::StepState::kDone;
-      lab->status = k + 1 == kStepCount ? store::LabStatus::kReady : store::LabStatus::kProvisioning;
+      lab->status =
+          k + 1 == kStepCount ? store::LabStatus::kReady : store::LabStatus::kProvisioning;
       seen.written[static_cast<std::size_t>(i) * kStepCount + k] =
           Steady::now().time_since_epoch().count();
       auto st = store->update_candidate_lab(*lab);
@@ -240,11 +247,10 @@ void run(const Config& c) {
   bench::AtelierdProcess daemon(c.atelierd, c.source, dir);  // killed if a phase throws
   std::printf("%-34s %9s %7s %9s %8s %8s %8s %9s %8s\n", "reader", "changes", "msgs", "msgs/s",
               "p50 ms", "p95 ms", "max ms", "bytes", "cpu s");
-  const Phase feed{"atelier: SSE /sessions/{id}/events",
-                   [&](tcp::socket& s, Seen& seen, const std::atomic<bool>&) {
-                     read_events(s, token, seen);
-                   },
-                   "feed"};
+  const Phase feed{
+      "atelier: SSE /sessions/{id}/events",
+      [&](tcp::socket& s, Seen& seen, const std::atomic<bool>&) { read_events(s, token, seen); },
+      "feed"};
   const Phase peer{"peer: GET /sessions/{id} every 1 s",
                    [&](tcp::socket& s, Seen& seen, const std::atomic<bool>& stop) {
                      poll_session(s, token, std::chrono::milliseconds(c.peer_poll_ms), stop, seen);
@@ -269,11 +275,11 @@ int main(int argc, char** argv) {
   c.source = argv[2];
   if (argc > 3) c.candidates = std::max(1, std::min(99, std::atoi(argv[3])));
   if (argc > 4) c.write_every_ms = std::max(1, std::atoi(argv[4]));
-  std::printf("feed_bench: %d candidates x %zu steps = %zu step changes, one every %d ms, written "
-              "through a second store connection as the reconciler does; %u CPUs, load %s\n",
-              c.candidates, kStepCount, static_cast<std::size_t>(c.candidates) * kStepCount,
-              c.write_every_ms, std::thread::hardware_concurrency(),
-              bench::load_average().c_str());
+  std::printf(
+      "feed_bench: %d candidates x %zu steps = %zu step changes, one every %d ms, written "
+      "through a second store connection as the reconciler does; %u CPUs, load %s\n",
+      c.candidates, kStepCount, static_cast<std::size_t>(c.candidates) * kStepCount,
+      c.write_every_ms, std::thread::hardware_concurrency(), bench::load_average().c_str());
   try {
     run(c);
   } catch (const std::exception& e) {

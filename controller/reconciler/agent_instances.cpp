@@ -6,8 +6,7 @@ namespace atelier::reconciler {
 using provisioning::KnownInstances;
 
 Result<KnownInstances> load_agent_instances(store::Store& store, const std::string& session,
-                                            const std::string& candidate,
-                                            const lab::Lab& model) {
+                                            const std::string& candidate, const lab::Lab& model) {
   KnownInstances out;
   for (const auto& host : model.hosts) {
     auto rec = store.get_agent_instance(session, candidate, host.name);
@@ -25,8 +24,7 @@ Status save_agent_instances(store::Store& store, const std::string& session,
     if (!instance) continue;
     ATELIER_RETURN_IF_ERROR(store.put_agent_instance(
         session, candidate, host,
-        store::AgentInstanceRecord{instance->nonce, instance->started_unix_ms,
-                                   instance->boot_id}));
+        store::AgentInstanceRecord{instance->nonce, instance->started_unix_ms, instance->boot_id}));
   }
   return ok_status();
 }

@@ -470,8 +470,8 @@ Status TrainerActions::run_checks_on(store::Store& store, LabRuntime& rt, const 
   auto outcomes = provisioning::run_checks(*rt.lab, model, candidate_run, options_.check_timeout);
   if (!outcomes.ok()) return std::move(outcomes).error().context("checks of " + rt.candidate);
   // The instances as they answered: a restart is evidence once, in this run (agent_instances.h).
-  ATELIER_RETURN_IF_ERROR(save_agent_instances(store, rt.session, rt.candidate,
-                                               known_instances(*rt.lab, model)));
+  ATELIER_RETURN_IF_ERROR(
+      save_agent_instances(store, rt.session, rt.candidate, known_instances(*rt.lab, model)));
   auto finished = store::Clock::now();
   for (const auto& o : *outcomes) {
     const lab::Task* task = nullptr;

@@ -7,8 +7,8 @@
 namespace atelier::store {
 
 Result<std::optional<AgentInstanceRecord>> Store::get_agent_instance(std::string_view session,
-                                                                      std::string_view candidate,
-                                                                      std::string_view host) {
+                                                                     std::string_view candidate,
+                                                                     std::string_view host) {
   auto st = db_.prepare(
       "SELECT nonce, started_unix_ms, boot_id FROM agent_instances"
       " WHERE session = ? AND candidate = ? AND host = ?");
@@ -32,7 +32,8 @@ Status Store::put_agent_instance(std::string_view session, std::string_view cand
   st->bind(1, session).bind(2, candidate).bind(3, host);
   st->bind(4, instance.nonce).bind(5, instance.started_unix_ms).bind(6, instance.boot_id);
   Status s = st->run();
-  if (!s.ok()) return std::move(s).error().context("record the agent instance of " + std::string(host));
+  if (!s.ok())
+    return std::move(s).error().context("record the agent instance of " + std::string(host));
   return ok_status();
 }
 

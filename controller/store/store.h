@@ -327,8 +327,8 @@ class Store {
   // ---- agent instances (agent_instances.cpp) ----
   // The last instance HOST of the candidate lab answered with; nullopt when none is recorded.
   Result<std::optional<AgentInstanceRecord>> get_agent_instance(std::string_view session,
-                                                                 std::string_view candidate,
-                                                                 std::string_view host);
+                                                                std::string_view candidate,
+                                                                std::string_view host);
   // Records it, replacing the one before.
   Status put_agent_instance(std::string_view session, std::string_view candidate,
                             std::string_view host, const AgentInstanceRecord& instance);

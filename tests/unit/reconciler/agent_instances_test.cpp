@@ -26,16 +26,21 @@ TEST(AfterRestart, TheRecordedInstanceWinsOverTheHello) {
       {"the same agent", {{"srv", kBefore}}, {{"srv", kBefore}}, {{"srv", kBefore}}},
       // The agent replaced while atelierd was down: the hello must not launder it.
       {"a replaced agent", {{"srv", kForger}}, {{"srv", kBefore}}, {{"srv", kBefore}}},
-      {"an agent reporting no instance", {{"srv", std::nullopt}}, {{"srv", kBefore}},
+      {"an agent reporting no instance",
+       {{"srv", std::nullopt}},
+       {{"srv", kBefore}},
        {{"srv", kBefore}}},
-      {"a record without a value keeps the hello", {{"srv", kBefore}}, {{"srv", std::nullopt}},
+      {"a record without a value keeps the hello",
+       {{"srv", kBefore}},
+       {{"srv", std::nullopt}},
        {{"srv", kBefore}}},
       {"hosts apart",
        {{"srv", kForger}, {"ws", kOther}},
        {{"srv", kBefore}},
        {{"srv", kBefore}, {"ws", kOther}}},
   };
-  for (const auto& row : rows) EXPECT_EQ(after_restart(row.hello, row.recorded), row.wanted) << row.name;
+  for (const auto& row : rows)
+    EXPECT_EQ(after_restart(row.hello, row.recorded), row.wanted) << row.name;
 }
 
 TEST(AgentInstanceStore, RoundTripAndReplace) {
@@ -48,8 +53,8 @@ TEST(AgentInstanceStore, RoundTripAndReplace) {
   s.lab_id = "demo";
   s.created_at = store::Clock::now();
   s.created_by = "cli";
-  ASSERT_OK(store->create_session(s, {"c01", "c02"},
-                                  {0, s.created_at, "t", "session.create", "s1", ""}));
+  ASSERT_OK(
+      store->create_session(s, {"c01", "c02"}, {0, s.created_at, "t", "session.create", "s1", ""}));
   lab::Lab model;
   model.hosts.resize(2);
   model.hosts[0].name = "srv";

@@ -19,7 +19,9 @@ SessionRecord session(std::string id) {
   return s;
 }
 
-AuditEntry audit() { return {0, Clock::now(), "tester", "session.create", "t", ""}; }
+AuditEntry audit() {
+  return {0, Clock::now(), "tester", "session.create", "t", ""};
+}
 
 ChangeStamp stamp(Store& s) {
   auto st = s.change_stamp();
