@@ -357,6 +357,8 @@ std::map<std::string, Pair> cell_messages() {
       {"cell.overrides", {"Modifications de note", "Overrides"}},
       {"cell.no_overrides", {"Aucune modification.", "No override."}},
       {"cell.applied", {"retenue", "applied"}},
+      {"cell.overridden", {"corrigé", "overridden"}},
+      {"cell.override_by", {"Note corrigée par", "Score overridden by"}},
       {"cell.notes", {"Annotations", "Annotations"}},
       {"cell.no_notes", {"Aucune annotation.", "No annotation."}},
       {"cell.actions", {"Actions de l'évaluateur", "Evaluator actions"}},
