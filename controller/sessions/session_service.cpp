@@ -119,6 +119,19 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
       return Error(ErrorCode::kInvalidArgument, "candidate \"" + c + "\" is listed twice");
     }
   }
+  for (const auto& [c, shown] : request.display_names) {
+    if (!seen.count(c)) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "a display name is given for \"" + c + "\", who is not in the candidates");
+    }
+    if (shown.size() > kMaxDisplayNameBytes ||
+        std::any_of(shown.begin(), shown.end(), [](unsigned char ch) { return ch < 0x20; })) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "the display name of candidate \"" + c + "\" is longer than " +
+                       std::to_string(kMaxDisplayNameBytes) +
+                       " bytes or holds control characters; shorten it to one line");
+    }
+  }
   if (request.check_interval &&
       (request.check_interval->count() < 0 || *request.check_interval > kMaxCheckInterval)) {
     return Error(ErrorCode::kInvalidArgument,
@@ -169,7 +182,7 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
               : record.check_interval->count() == 0
                   ? std::string(", no periodic checks")
                   : ", checks every " + format_check_interval(*record.check_interval))},
-        copy);
+        copy, request.display_names);
     if (s.ok()) return record;
     if (s.error().code() != ErrorCode::kAlreadyExists || request.name || attempt >= 4) {
       return std::move(s).error();

@@ -231,6 +231,11 @@ CREATE TABLE session_lab_files (
   PRIMARY KEY (session, path)
 );
 )sql",
+    // 13: each candidate's display name ("Alice Martin"), given with the candidates when the
+    // session is created (the trainer's new-session form); '' when none, as for earlier sessions.
+    R"sql(
+ALTER TABLE candidate_labs ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace
