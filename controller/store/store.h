@@ -387,6 +387,9 @@ class Store {
   // limited to it.
   Result<std::vector<TokenRecord>> list_tokens(
       TimePoint now = Clock::now(), const std::optional<std::string>& session = std::nullopt);
+  // Every token's label by its id, revoked and expired ones too (a session keeps the id of the
+  // token that created it): for pages that name who did something, never the secret.
+  Result<std::map<std::string, std::string>> token_labels();
 
   // ---- candidate access codes and web sessions (access_codes.cpp) ----
   // The codes issued in a session, by candidate. kNotFound for an unknown session.
