@@ -216,18 +216,25 @@ Status Store::create_session(const SessionRecord& session,
     return std::move(s).error().context("record session " + session.id);
   }
   ATELIER_RETURN_IF_ERROR(insert_session_lab_files(session.id, lab_files));
+  // display_name (migration 13) is named only when some candidate has one: a session without
+  // writes the row earlier schemas knew (tests build stores at older versions this way).
+  const bool named = !display_names.empty();
   auto lab = db_.prepare(
-      "INSERT INTO candidate_labs (session, candidate, status, updated_at, display_name) VALUES "
-      "(?, ?, ?, ?, ?)");
+      named ? "INSERT INTO candidate_labs (session, candidate, status, updated_at, display_name) "
+              "VALUES (?, ?, ?, ?, ?)"
+            : "INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES (?, ?, "
+              "?, ?)");
   if (!lab.ok()) return std::move(lab).error();
   for (const auto& c : candidates) {
     ATELIER_RETURN_IF_ERROR(lab->reset());
-    auto shown = display_names.find(c);
     lab->bind(1, session.id)
         .bind(2, c)
         .bind(3, to_string(LabStatus::kPending))
-        .bind(4, to_millis(session.created_at))
-        .bind(5, shown == display_names.end() ? std::string() : shown->second);
+        .bind(4, to_millis(session.created_at));
+    if (named) {
+      auto shown = display_names.find(c);
+      lab->bind(5, shown == display_names.end() ? std::string() : shown->second);
+    }
     Status r = lab->run();
     if (!r.ok()) {
       if (r.error().code() == ErrorCode::kAlreadyExists) {
