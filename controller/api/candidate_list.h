@@ -10,9 +10,8 @@
 namespace atelier::api {
 
 struct CandidateLine {
-  std::string id;  // the first field, trimmed (not validated here)
-  std::string
-      display;  // the second field, "" when none (the session model keeps no display name yet)
+  std::string id;       // the first field, trimmed (not validated here)
+  std::string display;  // the second field, trimmed: the name people read, "" when none
 };
 
 // Blank lines and lines starting with '#' are skipped; so is a first line whose first field is a

@@ -78,6 +78,12 @@ web::Verdict verdict(grading::TaskStatus s) {
   return web::Verdict::kNotRun;
 }
 
+// What a task's grade says: its checks' status, or the verdict of the points an evaluator set.
+web::Verdict verdict(const grading::TaskGrade& t) {
+  return t.override ? web::verdict_of_points(t.override->points, t.points_possible)
+                    : verdict(t.status);
+}
+
 web::Verdict verdict(std::optional<grading::CheckStatus> s) {
   if (!s) return web::Verdict::kNotRun;
   if (*s == grading::CheckStatus::kPass) return web::Verdict::kPassed;
@@ -121,7 +127,7 @@ web::GridPage grid_page(const HandlerContext& ctx, const grading::SessionGrades&
         continue;
       }
       row.cells.push_back(
-          {verdict(tg->status), of(tg->points_earned, tg->points_possible), tg->points_earned,
+          {verdict(*tg), of(tg->points_earned, tg->points_possible), tg->points_earned,
            tg->override.has_value(), tg->sla_breached,
            tg->time_to_resolve ? grading::format_duration(*tg->time_to_resolve) : "",
            cell_url(ctx, c.candidate, t.id), tg->tampered});
@@ -177,7 +183,7 @@ Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd,
   p.candidate = c->candidate;
   p.task_id = task_id;
   p.task_title = pick(l, t->title);
-  p.verdict = verdict(t->status);
+  p.verdict = verdict(*t);
   p.points = of(t->points_earned, t->points_possible);
   p.possible = std::to_string(t->points_possible);
   p.sla_breached = t->sla_breached;
@@ -193,6 +199,7 @@ Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd,
     if (o.task_id != task_id) continue;
     p.overrides.push_back({grading::format_points(o.points) + "/" + p.possible, o.justification,
                            o.who, grading::format_time(o.when), t->override && *t->override == o});
+    if (p.overrides.back().applied) p.applied = p.overrides.back();
   }
   for (const auto& a : t->annotations)
     p.notes.push_back({a.text, a.who, grading::format_time(a.when), a.result_id});
@@ -299,7 +306,7 @@ HttpResponse handle_evaluator_sheet(const HandlerContext& ctx) {
   }
   for (const auto& t : c->tasks) {
     p.tasks.push_back(
-        {t.task_id, pick(l, t.title), verdict(t.status), of(t.points_earned, t.points_possible)});
+        {t.task_id, pick(l, t.title), verdict(t), of(t.points_earned, t.points_possible)});
   }
   p.grid_url = base(ctx);
   return html_page(ctx, 200, web::render_sheet(p), "");

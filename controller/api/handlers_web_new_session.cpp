@@ -160,7 +160,11 @@ Result<sessions::CreateSessionRequest> decode_form(const web::NewSessionForm& fo
   }
   req.lab = form.lab;
   if (!form.name.empty()) req.name = form.name;
-  for (auto& c : parse_candidate_list(form.candidates)) req.candidates.push_back(std::move(c.id));
+  for (auto& c : parse_candidate_list(form.candidates)) {
+    // Kept with the candidate lab (the session service checks it), shown on the session's page.
+    if (!c.display.empty()) req.display_names[c.id] = std::move(c.display);
+    req.candidates.push_back(std::move(c.id));
+  }
   if (!form.check_interval.empty()) {
     auto every = sessions::parse_check_interval(form.check_interval);
     if (!every.ok()) return std::move(every).error();

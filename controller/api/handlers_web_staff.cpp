@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 #include "controller/api/handlers.h"
 #include "controller/api/staff_auth.h"
@@ -155,7 +156,21 @@ bool contains_folded(const std::string& hay, const std::string& needle) {
   return lower(hay).find(lower(needle)) != std::string::npos;
 }
 
-Result<web::SessionRowView> session_row(const HandlerContext& ctx, const store::SessionRecord& s) {
+// Who created a session, as people read it: the person's name for "user:NAME", a token's label
+// with "(jeton)" for a token's id (the store keeps the id: labels may change, ids do not), and
+// anything else ("cli" of older sessions) as it is.
+std::string creator_text(web::Lang l, const std::string& created_by,
+                         const std::map<std::string, std::string>& token_labels) {
+  if (created_by.starts_with(kUserActorPrefix)) return created_by.substr(kUserActorPrefix.size());
+  auto token = token_labels.find(created_by);
+  if (token == token_labels.end()) return created_by;
+  return token->second.empty() ? web::message(l, "trainer.unlabelled_token")
+                               : token->second + " (" + web::message(l, "trainer.token") + ")";
+}
+
+Result<web::SessionRowView> session_row(const HandlerContext& ctx, const store::SessionRecord& s,
+                                        web::Lang lang,
+                                        const std::map<std::string, std::string>& token_labels) {
   auto labs = ctx.store.list_candidate_labs(s.id);
   if (!labs.ok()) return std::move(labs).error();
   web::SessionRowView row;
@@ -165,7 +180,7 @@ Result<web::SessionRowView> session_row(const HandlerContext& ctx, const store::
   row.destroyed = s.desired == store::DesiredState::kDestroyed;
   row.total = static_cast<int>(labs->size());
   for (const auto& l : *labs) row.ready += l.status == store::LabStatus::kReady ? 1 : 0;
-  row.created_by = s.created_by;
+  row.created_by = creator_text(lang, s.created_by, token_labels);
   row.age_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(store::Clock::now() - s.created_at).count();
   return row;
@@ -181,14 +196,17 @@ HttpResponse handle_trainer_page(const HandlerContext& ctx) {
   model.user = ctx.token->label;
   model.filter = query_value(ctx.request, "q");
   model.can_create = !ctx.token->session;  // authorize() refuses a session-limited trainer's create
+  auto labels = ctx.store.token_labels();
+  if (!labels.ok()) return error_response(labels.error());
   for (const auto& s : *sessions) {
     // A session-limited trainer sees their session only (authorize() let the list through).
     if (ctx.token->session && *ctx.token->session != s.id) continue;
-    if (!model.filter.empty() &&
-        !contains_folded(s.id + " " + s.lab_id + " " + s.created_by, model.filter))
-      continue;
-    auto row = session_row(ctx, s);
+    auto row = session_row(ctx, s, model.lang, *labels);
     if (!row.ok()) return error_response(row.error());
+    // The filter matches what the row shows (the creator's name or label, not the token's id).
+    if (!model.filter.empty() &&
+        !contains_folded(s.id + " " + s.lab_id + " " + row->created_by, model.filter))
+      continue;
     model.sessions.push_back(std::move(row).value());
   }
   HttpResponse r = html_response(200, web::render_trainer_sessions(model));
@@ -216,8 +234,9 @@ HttpResponse handle_trainer_session_page(const HandlerContext& ctx) {
     model.notice = web::message(model.lang, "trainer.started") + " " + done;
   }
   for (const auto& l : *labs) {
-    model.candidates.push_back(
-        {l.candidate, std::string(store::to_string(l.status)), current_step(l), l.error});
+    model.ready += l.status == store::LabStatus::kReady ? 1 : 0;
+    model.candidates.push_back({l.candidate, l.display_name,
+                                std::string(store::to_string(l.status)), current_step(l), l.error});
   }
   HttpResponse r = html_response(200, web::render_trainer_session(model));
   remember_lang(ctx, r);
@@ -233,9 +252,11 @@ HttpResponse handle_evaluator_home(const HandlerContext& ctx) {
   model.lang = lang_of(ctx.request);
   model.user = ctx.token->label;
   model.trainer = ctx.token->role == store::Role::kTrainer;
+  auto labels = ctx.store.token_labels();
+  if (!labels.ok()) return error_response(labels.error());
   for (const auto& s : *sessions) {
     if (ctx.token->session && *ctx.token->session != s.id) continue;
-    auto row = session_row(ctx, s);
+    auto row = session_row(ctx, s, model.lang, *labels);
     if (!row.ok()) return error_response(row.error());
     auto frozen = ctx.store.get_freeze(s.id);
     if (!frozen.ok()) return error_response(frozen.error());

@@ -99,6 +99,29 @@ Result<fs::path> SessionService::resolve_lab_path(std::string_view lab) const {
   return p;
 }
 
+namespace {
+
+// Each display name names a listed candidate and fits on one line of a page.
+Status validate_display_names(const CreateSessionRequest& request) {
+  for (const auto& [c, shown] : request.display_names) {
+    if (std::find(request.candidates.begin(), request.candidates.end(), c) ==
+        request.candidates.end()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "a display name is given for \"" + c + "\", who is not in the candidates");
+    }
+    if (shown.size() > kMaxDisplayNameBytes ||
+        std::any_of(shown.begin(), shown.end(), [](unsigned char ch) { return ch < 0x20; })) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "the display name of candidate \"" + c + "\" is longer than " +
+                       std::to_string(kMaxDisplayNameBytes) +
+                       " bytes or holds control characters; shorten it to one line");
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& request,
                                                     std::string_view actor,
                                                     std::vector<lab::Diagnostic>* diagnostics) {
@@ -119,6 +142,7 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
       return Error(ErrorCode::kInvalidArgument, "candidate \"" + c + "\" is listed twice");
     }
   }
+  ATELIER_RETURN_IF_ERROR(validate_display_names(request));
   if (request.check_interval &&
       (request.check_interval->count() < 0 || *request.check_interval > kMaxCheckInterval)) {
     return Error(ErrorCode::kInvalidArgument,
@@ -169,7 +193,7 @@ Result<store::SessionRecord> SessionService::create(const CreateSessionRequest& 
               : record.check_interval->count() == 0
                   ? std::string(", no periodic checks")
                   : ", checks every " + format_check_interval(*record.check_interval))},
-        copy);
+        copy, request.display_names);
     if (s.ok()) return record;
     if (s.error().code() != ErrorCode::kAlreadyExists || request.name || attempt >= 4) {
       return std::move(s).error();

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -41,7 +42,12 @@ struct CreateSessionRequest {
   // This session's own check interval (check_interval.h): 0 turns periodic checks off; absent,
   // the lab's check_interval and then atelierd's --check-interval apply. 0..24h.
   std::optional<std::chrono::seconds> check_interval;
+  // Candidate id -> the name people read ("Alice Martin"), for those that have one: at most
+  // kMaxDisplayNameBytes, no control characters, each naming a listed candidate.
+  std::map<std::string, std::string> display_names;
 };
+
+inline constexpr std::size_t kMaxDisplayNameBytes = 100;
 
 class SessionService {
  public:

@@ -245,6 +245,11 @@ CREATE TABLE agent_instances (
   PRIMARY KEY (session, candidate, host)
 );
 )sql",
+    // 14: each candidate's display name ("Alice Martin"), given with the candidates when the
+    // session is created (the trainer's new-session form); '' when none, as for earlier sessions.
+    R"sql(
+ALTER TABLE candidate_labs ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace

@@ -54,6 +54,7 @@ Result<CandidateLabRecord> read_candidate_lab(const Statement& st) {
   c.host = st.column_optional_text(12);
   c.updated_at = from_millis(st.column_int(13));
   if (!st.column_is_null(14)) c.handed_over_at = from_millis(st.column_int(14));
+  c.display_name = st.column_text(15);
   return c;
 }
 
@@ -190,7 +191,8 @@ Result<std::vector<AuditEntry>> Store::list_audit(std::size_t limit) {
 
 Status Store::create_session(const SessionRecord& session,
                              const std::vector<std::string>& candidates, const AuditEntry& audit,
-                             const SessionLabFiles& lab_files) {
+                             const SessionLabFiles& lab_files,
+                             const std::map<std::string, std::string>& display_names) {
   auto tx = Transaction::begin(db_);
   if (!tx.ok()) return std::move(tx).error();
   auto st = db_.prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
@@ -220,8 +222,14 @@ Status Store::create_session(const SessionRecord& session,
     return std::move(s).error().context("record session " + session.id);
   }
   ATELIER_RETURN_IF_ERROR(insert_session_lab_files(session.id, lab_files));
+  // display_name (migration 13) is named only when some candidate has one: a session without
+  // writes the row earlier schemas knew (tests build stores at older versions this way).
+  const bool named = !display_names.empty();
   auto lab = db_.prepare(
-      "INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES (?, ?, ?, ?)");
+      named ? "INSERT INTO candidate_labs (session, candidate, status, updated_at, display_name) "
+              "VALUES (?, ?, ?, ?, ?)"
+            : "INSERT INTO candidate_labs (session, candidate, status, updated_at) VALUES (?, ?, "
+              "?, ?)");
   if (!lab.ok()) return std::move(lab).error();
   for (const auto& c : candidates) {
     ATELIER_RETURN_IF_ERROR(lab->reset());
@@ -229,6 +237,10 @@ Status Store::create_session(const SessionRecord& session,
         .bind(2, c)
         .bind(3, to_string(LabStatus::kPending))
         .bind(4, to_millis(session.created_at));
+    if (named) {
+      auto shown = display_names.find(c);
+      lab->bind(5, shown == display_names.end() ? std::string() : shown->second);
+    }
     Status r = lab->run();
     if (!r.ok()) {
       if (r.error().code() == ErrorCode::kAlreadyExists) {
@@ -318,10 +330,10 @@ Status Store::set_session_status(std::string_view id, LabStatus status) {
 }
 
 Result<std::vector<CandidateLabRecord>> Store::list_candidate_labs(std::string_view session) {
-  auto st =
-      db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
-                  ", error, host, updated_at, handed_over_at FROM candidate_labs WHERE session = ? "
-                  "ORDER BY rowid");
+  auto st = db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
+                        ", error, host, updated_at, handed_over_at, display_name FROM "
+                        "candidate_labs WHERE session = ? "
+                        "ORDER BY rowid");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session);
   std::vector<CandidateLabRecord> out;
@@ -338,9 +350,10 @@ Result<std::vector<CandidateLabRecord>> Store::list_candidate_labs(std::string_v
 
 Result<CandidateLabRecord> Store::get_candidate_lab(std::string_view session,
                                                     std::string_view candidate) {
-  auto st = db_.prepare(std::string("SELECT session, candidate, status, ") + kStepColumns +
-                        ", error, host, updated_at, handed_over_at FROM candidate_labs WHERE "
-                        "session = ? AND candidate = ?");
+  auto st = db_.prepare(
+      std::string("SELECT session, candidate, status, ") + kStepColumns +
+      ", error, host, updated_at, handed_over_at, display_name FROM candidate_labs WHERE "
+      "session = ? AND candidate = ?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session).bind(2, candidate);
   auto row = st->step();

@@ -71,6 +71,7 @@ struct CandidateLabRecord {
   // When the lab became ready and was handed over to the candidate: its tickets open then.
   // Set once by the reconciler; a later reset or repair keeps it.
   std::optional<TimePoint> handed_over_at;
+  std::string display_name;  // the name people read ("Alice Martin"), "" when none was given
 };
 
 struct HostRecord {
@@ -301,9 +302,11 @@ class Store {
   // Records a session, one candidate lab per candidate (pending, every step pending), the
   // session's copy of its lab (`lab_files`: path in the lab folder -> contents) and the audit
   // entry, in one transaction: on any error nothing of it is left. kAlreadyExists when the id
-  // is taken.
+  // is taken. `display_names`: candidate id -> the name people read ("Alice Martin"), for the
+  // candidates that have one; a name for a candidate not listed is ignored.
   Status create_session(const SessionRecord& session, const std::vector<std::string>& candidates,
-                        const AuditEntry& audit, const SessionLabFiles& lab_files = {});
+                        const AuditEntry& audit, const SessionLabFiles& lab_files = {},
+                        const std::map<std::string, std::string>& display_names = {});
   // The copy of its lab recorded with the session (session_labs.cpp): empty for a session made
   // before copies were kept, or an unknown id.
   Result<SessionLabFiles> get_session_lab_files(std::string_view session);
@@ -413,6 +416,9 @@ class Store {
   // limited to it.
   Result<std::vector<TokenRecord>> list_tokens(
       TimePoint now = Clock::now(), const std::optional<std::string>& session = std::nullopt);
+  // Every token's label by its id, revoked and expired ones too (a session keeps the id of the
+  // token that created it): for pages that name who did something, never the secret.
+  Result<std::map<std::string, std::string>> token_labels();
 
   // ---- candidate access codes and web sessions (access_codes.cpp) ----
   // The codes issued in a session, by candidate. kNotFound for an unknown session.

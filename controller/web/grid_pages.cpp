@@ -149,6 +149,11 @@ std::string verdict_text(Lang l, Verdict v) {
   return "-";
 }
 
+Verdict verdict_of_points(double earned, int possible) {
+  if (earned <= 0) return Verdict::kFailed;
+  return earned >= possible ? Verdict::kPassed : Verdict::kPartial;
+}
+
 void sort_grid(GridPage& page, const std::string& key, bool descending) {
   std::size_t task = page.tasks.size();
   for (std::size_t i = 0; i < page.tasks.size(); ++i) {
@@ -320,7 +325,8 @@ std::string render_cell(const CellPage& p) {
                     m(l, "grid.sheet_link") + "</a>" + lang_link(l) + "</header>\n<main>\n" +
                     status_banner(l, p.frozen_at, "", "");
   out += "<p class=\"summary\"><span class=\"pts\">" + m(l, "cell.points") + colon(l) +
-         e(p.points) + "</span> " + verdict_span(l, p.verdict);
+         e(p.points) + "</span> " + verdict_span(l, p.verdict) +
+         (p.applied ? " (" + m(l, "cell.overridden") + ")" : "");
   if (!p.sla.empty()) {
     out +=
         " — " + m(l, "cell.sla") + " " + e(p.sla) +
@@ -328,7 +334,13 @@ std::string render_cell(const CellPage& p) {
                         : "");
   }
   if (!p.time_to_resolve.empty()) out += " — " + m(l, "cell.ttr") + " " + e(p.time_to_resolve);
-  out += "</p>\n<div class=\"cell-page\"><div>" + checks_section(l, p) + runs_section(l, p) +
+  out += "</p>\n";
+  if (p.applied) {
+    out += "<p class=\"override-note\">" + m(l, "cell.override_by") + " " + e(p.applied->who) +
+           ", " + e(p.applied->when) + colon(l) + "<q>" + e(p.applied->justification) +
+           "</q></p>\n";
+  }
+  out += "<div class=\"cell-page\"><div>" + checks_section(l, p) + runs_section(l, p) +
          "</div><div>" + notes_section(l, p) + cell_forms(l, p) + "</div></div>\n";
   return out + "</main>\n</body>\n</html>\n";
 }

@@ -101,9 +101,10 @@ struct CellPage {
   std::string candidate;
   std::string task_id;
   std::string task_title;
-  Verdict verdict = Verdict::kNotRun;
-  std::string points;    // "2/3"
-  std::string possible;  // "3": the override form's maximum
+  Verdict verdict = Verdict::kNotRun;   // the override's (verdict_of_points) when there is one
+  std::optional<OverrideView> applied;  // the override that counts, shown beside the verdict
+  std::string points;                   // "2/3"
+  std::string possible;                 // "3": the override form's maximum
   bool sla_breached = false;
   std::string sla;              // "30m00s", "" when none
   std::string time_to_resolve;  // "" when not resolved
@@ -154,5 +155,10 @@ std::string render_competency_chart(Lang lang, const std::vector<CompetencyBar>&
 
 // "P RÉUSSI" / "P PASSED", "~ PARTIEL", "F ÉCHEC", "E ERREUR", "- NON ÉVALUÉ".
 std::string verdict_text(Lang lang, Verdict v);
+
+// The verdict of a task whose points an evaluator set: all the task's points passed, none
+// failed, some partial (the grid's "~ PARTIEL", the exports' "partial"). The one rule the grid,
+// a cell and the competency sheet apply to an overridden task.
+Verdict verdict_of_points(double earned, int possible);
 
 }  // namespace atelier::web

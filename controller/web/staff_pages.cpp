@@ -60,7 +60,11 @@ std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRo
   const std::string base = "/trainer/sessions/" + p.session + "/candidates/" + c.candidate;
   std::string out =
       "<tr data-candidate=\"" + escape_html(c.candidate) + "\"><th scope=\"row\">" +
-      escape_html(c.candidate) + "</th><td class=\"cell-status\">" + status_badge(l, c.status) +
+      escape_html(c.candidate) +
+      (c.display_name.empty()
+           ? ""
+           : " <span class=\"display-name\">" + escape_html(c.display_name) + "</span>") +
+      "</th><td class=\"cell-status\">" + status_badge(l, c.status) +
       "</td><td class=\"cell-step\">" + (c.step.empty() ? "" : t(l, "step." + c.step)) +
       "</td><td class=\"cell-error\">" + escape_html(c.error) + "</td><td class=\"actions\">";
   if (!p.destroyed) {
@@ -74,6 +78,15 @@ std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRo
            button("solve", "trainer.solve", " class=\"warn\" aria-describedby=\"solve-warning\"");
   }
   return out + "</td></tr>\n";
+}
+
+// The session's overall state: its lab, state and how many labs are ready. trainer.js swaps
+// this line (by its id) from the page fetched again at each event of the session's stream.
+std::string session_state(Lang l, const TrainerSessionPage& p) {
+  return "<p id=\"session-state\">" + t(l, "trainer.lab") + colon(l) + escape_html(p.lab) + " — " +
+         t(l, "ws.state") + colon(l) + status_badge(l, p.destroyed ? "destroyed" : p.status) +
+         " — <span class=\"ready-count\">" + std::to_string(p.ready) + " / " +
+         std::to_string(p.candidates.size()) + " " + t(l, "trainer.ready_count") + "</span></p>\n";
 }
 
 }  // namespace
@@ -142,9 +155,7 @@ std::string render_trainer_session(const TrainerSessionPage& page) {
                     "<body class=\"staff\" data-events=\"/sessions/" + escape_html(page.session) +
                     "/events\">\n" + top(l, page.user, base) + "<main>\n<p><a href=\"/trainer\">" +
                     t(l, "trainer.back") + "</a></p>\n<h1>" + t(l, "trainer.session") + " " +
-                    escape_html(page.session) + "</h1>\n<p>" + t(l, "trainer.lab") + colon(l) +
-                    escape_html(page.lab) + " — " + t(l, "ws.state") + colon(l) +
-                    status_badge(l, page.destroyed ? "destroyed" : page.status) + "</p>\n";
+                    escape_html(page.session) + "</h1>\n" + session_state(l, page);
   if (!page.notice.empty())
     out += "<p class=\"notice\" role=\"status\">" + escape_html(page.notice) + "</p>\n";
   out += "<p id=\"live\" class=\"hint\" role=\"status\" aria-live=\"polite\" data-on=\"" +

@@ -42,9 +42,10 @@ struct TrainerSessionsPage {
 
 struct CandidateRowView {
   std::string candidate;
-  std::string status;  // LabStatus word: pending, provisioning, ready, failed, ...
-  std::string step;    // the provisioning step under way ("disks"), "" when none
-  std::string error;   // the last failure, "" when none
+  std::string display_name;  // "Alice Martin", "" when none was given
+  std::string status;        // LabStatus word: pending, provisioning, ready, failed, ...
+  std::string step;          // the provisioning step under way ("disks"), "" when none
+  std::string error;         // the last failure, "" when none
 };
 
 struct TrainerSessionPage {
@@ -55,6 +56,7 @@ struct TrainerSessionPage {
   std::string lab;
   std::string status;
   bool destroyed = false;
+  int ready = 0;       // candidate labs ready, of candidates.size()
   std::string notice;  // already translated: what the last action did, "" when none
   std::vector<CandidateRowView> candidates;
 };

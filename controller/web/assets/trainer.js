@@ -1,6 +1,7 @@
 // The trainer's session page, live: on every "session" event of /sessions/{s}/events (by the
-// staff cookie), fetch the page again and swap in its candidates' rows. The server-rendered page
-// is complete without it; this only keeps the grid current and says so in #live.
+// staff cookie), fetch the page again and swap in its candidates' rows and the session's state
+// line (#session-state: state, labs ready). No timer: only the stream's events cause a fetch.
+// The server-rendered page is complete without it; this only keeps it current and says so in #live.
 (function () {
   "use strict";
   var url = document.body.getAttribute("data-events");
@@ -16,8 +17,12 @@
     fetch(window.location.pathname, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("candidates");
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("candidates");
         if (fresh) table.tBodies[0].replaceWith(fresh.tBodies[0]);
+        var state = document.getElementById("session-state");
+        var freshState = doc.getElementById("session-state");
+        if (state && freshState) state.replaceWith(freshState);
       })
       .catch(function () {})
       .then(function () {

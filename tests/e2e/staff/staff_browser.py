@@ -98,7 +98,8 @@ def create_session(driver, url, sid, shots):
     wait.until(EC.url_to_be(url + "/trainer/sessions/" + sid))
     names = driver.execute_script(
         "return Array.from(document.querySelectorAll('#candidates tbody th')).map(e => e.textContent)")
-    web.check(names == ["ca", "cb"], "the new session's candidates: %r" % names)
+    # Each with the display name typed after the comma.
+    web.check(names == ["ca Camille Arnaud", "cb Claude Bernard"], "the new session's candidates: %r" % names)
 
 
 def watch_until_ready(driver, url, sid, shots):

@@ -3,7 +3,8 @@
 # atelierd on test:///default, a session of labs/demo whose results grid_fixture writes to the
 # store (alice solved everything, bob nothing). Until people's logins land, the evaluator's
 # bearer token is set as a header through the DevTools protocol. Checks the grid (points, words,
-# sorting by JavaScript, 1280x800), a cell (escaped evidence, an override with its justification),
+# sorting by JavaScript, 1280x800), a cell (escaped evidence, an override with its justification
+# and the verdict of its points, in French and English),
 # the competency sheet (SVG), the freeze and the CSV download; a candidate's token gets 403. A cell is
 # opened by keyboard alone (Tab to it, Enter); axe-core checks each page (fr, and the grid in en).
 # Screenshots of each page in SHOTS_DIR (docs/img holds copies: run with docs/img as SHOTS_DIR).
@@ -100,7 +101,12 @@ def cell_steps(driver, url, shots):
     driver.find_element(By.ID, "justification").send_keys("Service vérifié en direct avec le candidat à 10 h 40.")
     driver.find_element(By.CSS_SELECTOR, "form.override button[type=submit]").click()
     wait.until(lambda d: "Service vérifié en direct" in d.find_element(By.CSS_SELECTOR, "ul.overrides").text)
-    check("3/4" in driver.find_element(By.CSS_SELECTOR, "p.summary").text, "the override counts")
+    # The override drives the verdict shown (issue #15): 3 of 4 is partial, said to be corrected,
+    # with the justification under it; the checks below still say what they saw.
+    summary = driver.find_element(By.CSS_SELECTOR, "p.summary").text
+    check("3/4 ~ PARTIEL (corrigé)" in summary and "ÉCHEC" not in summary, "the override's verdict: " + summary)
+    check("Service vérifié en direct" in driver.find_element(By.CSS_SELECTOR, "p.override-note").text,
+          "the justification beside the verdict")
     driver.find_element(By.ID, "note").send_keys("Le candidat a redémarré le service sans vérifier les droits.")
     driver.find_element(By.CSS_SELECTOR, "form.annotate button[type=submit]").click()
     wait.until(lambda d: "sans vérifier les droits" in d.find_element(By.CSS_SELECTOR, "ul.notes").text)
@@ -108,6 +114,15 @@ def cell_steps(driver, url, shots):
     no_console_errors(driver, "cell")
     accessibility(driver, "cell")
     driver.save_screenshot(str(shots / "evaluator-cell.png"))
+    driver.get(url + "/evaluator/sessions/grid1/candidates/bob/tasks/T1?lang=en")
+    summary = driver.find_element(By.CSS_SELECTOR, "p.summary").text
+    check("3/4 ~ PARTIAL (overridden)" in summary, "the override's verdict in English: " + summary)
+    accessibility(driver, "cell in English")
+    driver.save_screenshot(str(shots / "evaluator-cell-en.png"))
+    driver.get(url + "/evaluator/sessions/grid1?lang=fr")
+    cell = driver.find_element(By.CSS_SELECTOR, "a[href='/evaluator/sessions/grid1/candidates/bob/tasks/T1']").text
+    check("3/4 ~ PARTIEL" in cell and "*" in cell, "bob's T1 in the grid after the override: " + cell)
+    driver.save_screenshot(str(shots / "evaluator-grid-override.png"))
 
 
 def sheet_steps(driver, url, shots):

@@ -193,6 +193,58 @@ TEST_F(GridPagesTest, OverrideNeedsAJustificationAndTheCsrfToken) {
   EXPECT_NE(cell.body.find("service vu actif en direct à 10h"), std::string::npos);
 }
 
+// An override drives what the pages say (issue #15): the verdict comes from the overridden
+// points (all: passed, none: failed, some: partial), marked as corrected, with the justification.
+TEST_F(GridPagesTest, OverriddenCellShowsTheVerdictOfItsPoints) {
+  const std::string cookie = csrf_cookie();
+  const std::string csrf = csrf_value(cookie);
+  auto override_to = [&](const std::string& task, const std::string& points) {
+    HttpResponse r = page("POST", "/evaluator/sessions/s1/overrides", "evaluator",
+                          "csrf=" + csrf + "&candidate=c02&task=" + task + "&points=" + points +
+                              "&justification=vu+en+direct",
+                          cookie);
+    ASSERT_EQ(r.status, 303) << r.body;
+  };
+  ASSERT_NO_FATAL_FAILURE(override_to("T1", "3"));  // failed by its checks, 3 of 4 given
+  ASSERT_NO_FATAL_FAILURE(override_to("T2", "3"));  // all of it
+  HttpResponse cell = page("GET", "/evaluator/sessions/s1/candidates/c02/tasks/T1", "evaluator");
+  ASSERT_EQ(cell.status, 200) << cell.body;
+  const std::size_t at = cell.body.find("<p class=\"summary\">");
+  ASSERT_NE(at, std::string::npos);
+  const std::string summary = cell.body.substr(at, cell.body.find("</p>", at) - at);
+  EXPECT_NE(summary.find("3/4</span> <span class=\"verdict v-partial\">~ PARTIEL</span> "
+                         "(corrigé)"),
+            std::string::npos)
+      << summary;
+  EXPECT_EQ(summary.find("ÉCHEC"), std::string::npos) << summary;
+  const std::size_t note = cell.body.find("<p class=\"override-note\">");
+  ASSERT_NE(note, std::string::npos);
+  EXPECT_NE(cell.body.substr(note, cell.body.find("</p>", note) - note).find("vu en direct"),
+            std::string::npos);
+  // The checks themselves still say what they saw.
+  EXPECT_NE(cell.body.find("F ÉCHEC"), std::string::npos);
+  HttpResponse en =
+      page("GET", "/evaluator/sessions/s1/candidates/c02/tasks/T2?lang=en", "evaluator");
+  EXPECT_NE(en.body.find("3/3</span> <span class=\"verdict v-pass\">P PASSED</span> "
+                         "(overridden)"),
+            std::string::npos);
+  // The grid and the competency sheet follow the same rule.
+  HttpResponse grid = page("GET", "/evaluator/sessions/s1", "evaluator");
+  EXPECT_NE(grid.body.find("3/4</span> <span class=\"verdict v-partial\">~ PARTIEL</span>"),
+            std::string::npos);
+  EXPECT_NE(grid.body.find("3/3</span> <span class=\"verdict v-pass\">P RÉUSSI</span>"),
+            std::string::npos);
+  EXPECT_EQ(grid.body.find("3/4</span> <span class=\"verdict v-fail\">"), std::string::npos);
+  HttpResponse sheet = page("GET", "/evaluator/sessions/s1/candidates/c02/sheet", "evaluator");
+  EXPECT_NE(sheet.body.find("<td>3/4</td><td><span class=\"verdict v-partial\">"),
+            std::string::npos);
+  // Back to 0: failed, still marked as corrected.
+  ASSERT_NO_FATAL_FAILURE(override_to("T1", "0"));
+  cell = page("GET", "/evaluator/sessions/s1/candidates/c02/tasks/T1", "evaluator");
+  EXPECT_NE(cell.body.find("0/4</span> <span class=\"verdict v-fail\">F ÉCHEC</span> (corrigé)"),
+            std::string::npos);
+}
+
 TEST_F(GridPagesTest, FreezeThenOverrideIsRefusedButNotesStayAllowed) {
   const std::string cookie = csrf_cookie();
   const std::string csrf = csrf_value(cookie);

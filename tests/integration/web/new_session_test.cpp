@@ -135,14 +135,62 @@ TEST_F(NewSessionTest, CreatesTheSessionThroughTheServiceUnderThePersonsName) {
     audited = audited || (e.actor == "user:marie" && e.action == "session.create" &&
                           e.target == "session matin");
   EXPECT_TRUE(audited);
-  // The session's page shows both; without a name, one is drawn.
+  // The display names typed are kept with the candidates (issue #15).
+  EXPECT_EQ((*labs)[0].display_name, "Alice Martin");
+  EXPECT_EQ((*labs)[1].display_name, "Bob, Jr");
+  // The session's page shows both, each with the name people read; without a name, one is drawn.
   HttpResponse page = browse("GET", "/trainer/sessions/matin", trainer);
   EXPECT_NE(page.body.find("data-candidate=\"alice\""), std::string::npos);
   EXPECT_NE(page.body.find("data-candidate=\"bob\""), std::string::npos);
+  EXPECT_NE(page.body.find("alice <span class=\"display-name\">Alice Martin</span></th>"),
+            std::string::npos);
+  EXPECT_NE(page.body.find("bob <span class=\"display-name\">Bob, Jr</span></th>"),
+            std::string::npos);
+  // A display name the service refuses (a control character) comes back as the form's error.
+  HttpResponse bad = post_form(trainer, "lab=demo&candidates=" + encode("dan,Dan\x01Roux"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("control characters"), std::string::npos);
   HttpResponse drawn = post_form(trainer, "lab=demo&candidates=carol");
   ASSERT_EQ(drawn.status, 303) << drawn.body;
   EXPECT_TRUE(header(drawn, "Location").starts_with("/trainer/sessions/s"))
       << header(drawn, "Location");
+}
+
+// "Created by" names a person or a token's label, never a token's id (issue #15): a session made
+// with the CLI's token shows its label, one made from the form the person's name.
+TEST_F(NewSessionTest, CreatedByShowsTheTokensLabelOrThePersonsName) {
+  const std::string trainer = signed_in("marie");
+  tokens_["cli"] = token(store::Role::kTrainer, {}, {}, "cli");
+  tokens_["bare"] = token(store::Role::kTrainer, {}, {}, "");
+  ASSERT_EQ(
+      handle("POST", "/sessions", "cli", R"({"lab":"demo","candidates":["x1"],"name":"par_cli"})")
+          .status,
+      201);
+  ASSERT_EQ(
+      handle("POST", "/sessions", "bare", R"({"lab":"demo","candidates":["x1"],"name":"sans_nom"})")
+          .status,
+      201);
+  ASSERT_EQ(post_form(trainer, "lab=demo&name=par_marie&candidates=x1").status, 303);
+  auto by_cli = store_->get_session("par_cli");
+  ASSERT_TRUE(by_cli.ok());
+  const std::string id = by_cli->created_by;  // the token's id, as the store keeps it
+  ASSERT_FALSE(id.empty());
+  for (const std::string target : {"/trainer", "/evaluator"}) {
+    HttpResponse fr = browse("GET", target + "?lang=fr", trainer);
+    ASSERT_EQ(fr.status, 200) << target;
+    EXPECT_EQ(fr.body.find(id), std::string::npos) << target << ": the raw token id is shown";
+    EXPECT_NE(fr.body.find("<td>cli (jeton)</td>"), std::string::npos) << target;
+    EXPECT_NE(fr.body.find("<td>jeton sans libellé</td>"), std::string::npos) << target;
+    EXPECT_NE(fr.body.find("<td>marie</td>"), std::string::npos) << target;
+    EXPECT_EQ(fr.body.find("user:marie"), std::string::npos) << target;
+    HttpResponse en = browse("GET", target + "?lang=en", trainer);
+    EXPECT_NE(en.body.find("<td>cli (token)</td>"), std::string::npos) << target;
+    EXPECT_NE(en.body.find("<td>token without a label</td>"), std::string::npos) << target;
+  }
+  // The filter matches what is shown.
+  HttpResponse filtered = browse("GET", "/trainer?q=jeton", trainer);
+  EXPECT_NE(filtered.body.find("href=\"/trainer/sessions/par_cli\""), std::string::npos);
+  EXPECT_EQ(filtered.body.find("href=\"/trainer/sessions/par_marie\""), std::string::npos);
 }
 
 // A refusal comes back as the form with the message POST /sessions gives the same input, and the

@@ -3,8 +3,8 @@
 # the candidate's): atelierd on libvirt's test:///default without a reconciler (no guests), a
 # trainer account made with `atelier user create`, a wrong password refused, the login, the
 # sessions list (filtered), a session created from the "new session" page (demo lab, two
-# candidates pasted), one session's page (candidates, labelled buttons, the solve warning, the
-# destroy confirmation), its access-code slips, the English switch, logout; then an evaluator's login
+# candidates pasted, a display name kept), one session's page (candidates, labelled buttons, the
+# solve warning, the destroy confirmation, the state line following the event stream), its access-code slips, the English switch, logout; then an evaluator's login
 # to their home. The new session's submit is reached and pressed by keyboard alone (Tab, Enter);
 # axe-core checks each page.
 # Fails (exit 1) when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
@@ -15,10 +15,11 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
 from browser import accessibility, browser, check, waiting, cli, no_console_errors, press_enter, run_main, \
-    shutdown, start_atelierd, stylesheet_applied, tab_to, trainer_token  # noqa: E402
+    shutdown, start_atelierd, stylesheet_applied, tab_to  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -58,6 +59,8 @@ def list_steps(driver, url, shots):
     check(rows == ["matin", "soir"], "sessions listed: %r" % rows)
     cells = driver.find_element(By.CSS_SELECTOR, "table.grid tbody tr").text
     check("demo" in cells and "0 / 2" in cells and "en attente" in cells, "first row: " + cells)
+    # "Created by": the CLI token's label, never its id.
+    check("cli (jeton)" in cells, "created by, first row: " + cells)
     check(stylesheet_applied(driver), "the stylesheet did not load on the list")
     no_console_errors(driver, "sessions list")
     accessibility(driver, "sessions list")
@@ -144,9 +147,17 @@ def new_session_steps(driver, url, shots, tmp, node_bytes):
     # Read in one script: trainer.js may swap the rows in at the stream's first event meanwhile.
     names = driver.execute_script(
         "return Array.from(document.querySelectorAll('#candidates tbody th')).map(e => e.textContent)")
-    check(names == ["chloe", "david"], "the new session's candidates: %r" % names)
+    check(names == ["chloe", "david David Roux"], "the new session's candidates: %r" % names)
     no_console_errors(driver, "the new session's page")
     accessibility(driver, "the new session's page")
+    driver.save_screenshot(str(shots / "trainer-session-display-name.png"))
+    driver.get(url + "/trainer?lang=en")
+    rows = {r.find_element(By.TAG_NAME, "th").text: r.text for r in
+            driver.find_elements(By.CSS_SELECTOR, "table.grid tbody tr")}
+    check("cli (token)" in rows["soir"] and "marie" in rows["apres_midi"], "created by, in English: %r" % rows)
+    accessibility(driver, "sessions list in English")
+    driver.save_screenshot(str(shots / "trainer-sessions-en.png"))
+    driver.get(url + "/trainer?lang=fr")
     driver.get(url + "/trainer/sessions/soir")
 
 
@@ -171,7 +182,39 @@ def evaluator_steps(driver, url, shots):
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "the grid opened")
 
 
-def session_steps(driver, url, shots):
+def page_fetches(driver):
+    """How many times trainer.js fetched the page again (the browser's resource timings)."""
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').filter("
+        "e => e.initiatorType === 'fetch' && e.name.endsWith(location.pathname)).length")
+
+
+def live_state_steps(driver, shots, tmp):
+    """The session's state line follows the event stream (no reload, no timer): what the
+    reconciler would store as alice's lab becomes ready is written into the store, and the line
+    says so; with nothing changing, the page fetches nothing."""
+    wait = waiting(driver, 30)
+    driver.execute_script("document.getElementById('session-state').setAttribute('data-old', '1')")
+    with sqlite3.connect(str(tmp / "state" / "atelier.db")) as db:
+        db.execute("UPDATE candidate_labs SET status = 'ready' WHERE session = 'soir' AND candidate = 'alice'")
+        db.execute("UPDATE sessions SET status = 'provisioning' WHERE id = 'soir'")
+    wait.until(lambda d: "1 / 2 prêts" in d.find_element(By.ID, "session-state").text)
+    state = driver.find_element(By.ID, "session-state")
+    check("en préparation" in state.text, "live session state: " + state.text)
+    check(state.get_attribute("data-old") is None, "the state line was not swapped from the stream")
+    check(driver.find_element(By.CSS_SELECTOR, "tr[data-candidate=alice] td.cell-status").text == "prêt",
+          "alice's row did not follow")
+    driver.save_screenshot(str(shots / "trainer-session-live.png"))
+    quiet = page_fetches(driver)
+    time.sleep(3)
+    check(page_fetches(driver) == quiet, "the page fetched itself without an event (polling)")
+    with sqlite3.connect(str(tmp / "state" / "atelier.db")) as db:
+        db.execute("UPDATE candidate_labs SET status = 'pending' WHERE session = 'soir' AND candidate = 'alice'")
+        db.execute("UPDATE sessions SET status = 'pending' WHERE id = 'soir'")
+    wait.until(lambda d: "0 / 2 prêts" in d.find_element(By.ID, "session-state").text)
+
+
+def session_steps(driver, url, shots, tmp):
     wait = waiting(driver, 30)
     check(driver.find_element(By.TAG_NAME, "h1").text == "Session soir", "session heading")
     names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#candidates tbody th")]
@@ -187,9 +230,12 @@ def session_steps(driver, url, shots):
     check(driver.find_element(By.CSS_SELECTOR, "label[for=confirm]").text.endswith("soir"), "destroy label")
     # The live feed: trainer.js opens the session's event stream by the cookie and says so.
     wait.until(lambda d: d.find_element(By.ID, "live").text == "Mise à jour en direct.")
+    state = driver.find_element(By.ID, "session-state").text
+    check("en attente" in state and "0 / 2 prêts" in state, "session state line: " + state)
     no_console_errors(driver, "session page")
     accessibility(driver, "session page")
     driver.save_screenshot(str(shots / "trainer-session.png"))
+    live_state_steps(driver, shots, tmp)
     # A wrong confirmation destroys nothing, and the page says so.
     driver.find_element(By.ID, "confirm").send_keys("soi")
     driver.find_element(By.CSS_SELECTOR, "button.danger").click()
@@ -207,7 +253,10 @@ def session_steps(driver, url, shots):
     wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     check(driver.find_element(By.CSS_SELECTOR, "#candidates caption").text ==
           "Candidates and the state of their lab", "English caption")
+    state = driver.find_element(By.ID, "session-state").text
+    check("pending" in state and "0 / 2 ready" in state, "session state line in English: " + state)
     accessibility(driver, "session page in English")
+    driver.save_screenshot(str(shots / "trainer-session-en.png"))
     driver.find_element(By.CSS_SELECTOR, "a.logout").click()
     wait.until(EC.url_to_be(url + "/staff/login"))
     driver.get(url + "/trainer")
@@ -222,7 +271,10 @@ def main():
         proc, url = start_atelierd(atelierd, src, tmp, extra=["--no-reconcile"])
         driver = None
         try:
-            token = trainer_token(atelier, tmp)
+            # Labelled as an operator would label the CLI's token: the list shows the label.
+            token = subprocess.run([atelier, "token", "create", "--role", "trainer", "--label", "cli",
+                                    "--state-dir", str(tmp / "state")],
+                                   check=True, capture_output=True, text=True).stdout.strip()
             for name in ("matin", "soir"):
                 cli(atelier, url, token, "session", "create", "--lab", "demo", "--candidates", "alice,bob",
                     "--name", name)
@@ -233,7 +285,7 @@ def main():
             login_steps(driver, url, shots)
             list_steps(driver, url, shots)
             new_session_steps(driver, url, shots, tmp, node_bytes)
-            session_steps(driver, url, shots)
+            session_steps(driver, url, shots, tmp)
             evaluator_steps(driver, url, shots)
             log = (tmp / "atelierd.log").read_text()
             check(PASSWORD not in log and "atelier_staff=" not in log, "a password or cookie reached the log")

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 namespace atelier::sessions {
@@ -172,6 +173,36 @@ TEST_F(SessionServiceTest, CandidateLabIsTheResolvedVariant) {
   EXPECT_EQ(a->tasks[0].ticket.title.en.find("{{"), std::string::npos);
   EXPECT_EQ(service_->candidate_lab("exam", "c99").error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(service_->candidate_lab("nope", "c01").error().code(), ErrorCode::kNotFound);
+}
+
+// Display names are kept with their candidate labs (the store's migration 13); one for a
+// candidate not listed, too long or on several lines is refused before anything is recorded.
+TEST_F(SessionServiceTest, DisplayNamesAreKeptWithTheirCandidates) {
+  CreateSessionRequest req;
+  req.lab = "demo";
+  req.name = "noms";
+  req.candidates = {"c01", "c02"};
+  req.display_names = {{"c01", "Chloé <Petit>"}};
+  auto created = service_->create(req, "t", nullptr);
+  ASSERT_TRUE(created.ok()) << created.error().to_string();
+  auto labs = store_->list_candidate_labs("noms");
+  ASSERT_TRUE(labs.ok());
+  ASSERT_EQ(labs->size(), 2u);
+  EXPECT_EQ((*labs)[0].display_name, "Chloé <Petit>");
+  EXPECT_EQ((*labs)[1].display_name, "");
+  EXPECT_EQ(store_->get_candidate_lab("noms", "c01")->display_name, "Chloé <Petit>");
+  req.name = "refus";
+  for (const auto& bad : std::vector<std::map<std::string, std::string>>{
+           {{"c09", "Personne"}},
+           {{"c01", std::string(kMaxDisplayNameBytes + 1, 'x')}},
+           {{"c01", "deux\nlignes"}}}) {
+    req.display_names = bad;
+    auto r = service_->create(req, "t", nullptr);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find("display name"), std::string::npos) << r.error().message();
+  }
+  EXPECT_EQ(store_->list_sessions()->size(), 1u);
 }
 
 TEST_F(SessionServiceTest, InvalidRequestsRecordNothing) {

@@ -163,6 +163,36 @@ TEST(GridPages, CellShowsEscapedEvidenceRunsAndLabelledForms) {
   EXPECT_NE(html.find("name=\"justification\" rows=\"3\" required"), std::string::npos);
 }
 
+// An overridden task's verdict comes from its points alone: the rule the grid, a cell and the
+// sheet share (full: passed, none: failed, some: partial, as the grid names it).
+TEST(GridPages, OverrideVerdictFollowsThePoints) {
+  struct Row {
+    double earned;
+    int possible;
+    Verdict want;
+  };
+  for (const Row& r :
+       {Row{4, 4, Verdict::kPassed}, Row{3, 4, Verdict::kPartial}, Row{0.25, 4, Verdict::kPartial},
+        Row{0, 4, Verdict::kFailed}, Row{1, 1, Verdict::kPassed}, Row{0, 1, Verdict::kFailed}}) {
+    EXPECT_EQ(verdict_of_points(r.earned, r.possible), r.want) << r.earned << "/" << r.possible;
+  }
+  EXPECT_EQ(verdict_text(Lang::kFr, verdict_of_points(3, 4)), "~ PARTIEL");
+}
+
+TEST(GridPages, OverriddenCellSaysSoWithTheJustification) {
+  CellPage c = cell(Lang::kFr);
+  EXPECT_EQ(render_cell(c).find("override-note"), std::string::npos);
+  c.verdict = Verdict::kPartial;
+  c.applied = OverrideView{"3/4", "vu <en> direct", "jury", "10:00", true};
+  auto html = render_cell(c);
+  EXPECT_NE(html.find("~ PARTIEL</span> (corrigé)"), std::string::npos);
+  EXPECT_NE(html.find("<p class=\"override-note\">Note corrigée par jury, 10:00 : "
+                      "<q>vu &lt;en&gt; direct</q></p>"),
+            std::string::npos);
+  c.lang = Lang::kEn;
+  EXPECT_NE(render_cell(c).find("~ PARTIAL</span> (overridden)"), std::string::npos);
+}
+
 // Tamper evidence (decoys): a T mark with its meaning in the grid cell, the evidence (escaped)
 // under the check on the cell page; nothing for clean cells.
 TEST(GridPages, TamperedCellsAreMarkedWithTheEvidence) {
