@@ -222,7 +222,7 @@ Status Store::create_session(const SessionRecord& session,
     return std::move(s).error().context("record session " + session.id);
   }
   ATELIER_RETURN_IF_ERROR(insert_session_lab_files(session.id, lab_files));
-  // display_name (migration 13) is named only when some candidate has one: a session without
+  // display_name (migration 14) is named only when some candidate has one: a session without
   // writes the row earlier schemas knew (tests build stores at older versions this way).
   const bool named = !display_names.empty();
   auto lab = db_.prepare(

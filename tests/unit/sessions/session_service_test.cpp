@@ -175,7 +175,7 @@ TEST_F(SessionServiceTest, CandidateLabIsTheResolvedVariant) {
   EXPECT_EQ(service_->candidate_lab("nope", "c01").error().code(), ErrorCode::kNotFound);
 }
 
-// Display names are kept with their candidate labs (the store's migration 13); one for a
+// Display names are kept with their candidate labs (the store's migration 14); one for a
 // candidate not listed, too long or on several lines is refused before anything is recorded.
 TEST_F(SessionServiceTest, DisplayNamesAreKeptWithTheirCandidates) {
   CreateSessionRequest req;
