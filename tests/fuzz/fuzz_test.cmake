@@ -40,3 +40,4 @@ atelier_fuzz_test(NAME lab_loader_fuzz RUNS 20000
   SEEDS ${CMAKE_SOURCE_DIR}/labs/*/lab.yaml ${CMAKE_SOURCE_DIR}/tests/unit/lab/corpus/*.yaml
         ${CMAKE_SOURCE_DIR}/tests/unit/lab/corpus/checkfiles/*.yaml)
 atelier_fuzz_test(NAME agent_message_fuzz RUNS 600000)
+atelier_fuzz_test(NAME api_request_fuzz RUNS 400000)
