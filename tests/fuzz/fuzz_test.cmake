@@ -34,8 +34,9 @@ ExternalProject_Add(atelier_fuzzers
   BUILD_ALWAYS ON
   INSTALL_COMMAND "")
 
-# Measured on the 2-core machine (docs/contributing.md, "Fuzzers"): RUNS is about what one
-# fuzzer does in 30 to 60 s there, under ATELIER_FUZZ_SECONDS on a busier one.
+# RUNS from the speeds measured on the 2-core machine (docs/contributing.md, "Fuzzers"): about
+# 60 s or more of fuzzing there, so that ATELIER_FUZZ_SECONDS ends most runs and a faster
+# machine stops at RUNS instead.
 atelier_fuzz_test(NAME lab_loader_fuzz RUNS 20000
   SEEDS ${CMAKE_SOURCE_DIR}/labs/*/lab.yaml ${CMAKE_SOURCE_DIR}/tests/unit/lab/corpus/*.yaml
         ${CMAKE_SOURCE_DIR}/tests/unit/lab/corpus/checkfiles/*.yaml)
