@@ -31,6 +31,8 @@ ExternalProject_Add(atelier_fuzzers
   SOURCE_DIR ${CMAKE_CURRENT_LIST_DIR}
   BINARY_DIR ${atelier_fuzz_build}
   CMAKE_ARGS -DCMAKE_CXX_COMPILER=${ATELIER_CLANGXX} -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  # The lock run_fuzz.sh takes too: a fuzz test started while the main build runs waits.
+  BUILD_COMMAND flock <BINARY_DIR>/.build.lock ${CMAKE_COMMAND} --build <BINARY_DIR>
   BUILD_ALWAYS ON
   INSTALL_COMMAND "")
 
