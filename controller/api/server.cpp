@@ -1,5 +1,6 @@
 // HttpServer on Boost.Beast with C++20 coroutines (see server.h).
 #include "controller/api/server.h"
+#include "controller/api/request_framing.h"
 #include "controller/api/websocket_upgrade.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,7 +22,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <list>
 #include <map>
 #include <optional>
@@ -39,48 +39,6 @@ namespace {
 constexpr const char* kTls12Suites =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-// Why a request's framing is refused (RFC 9112 6.1, 6.3: answer 400 and close), or "" when it
-// is sound: a Transfer-Encoding other than exactly "chunked" (e.g. "xchunked", "chunked,
-// identity"), given twice or with a Content-Length, since a proxy in front may frame it
-// otherwise; and two Authorization fields, which could authenticate as either.
-template <class Fields>
-std::string framing_refusal(const http::request_header<Fields>& req) {
-  std::size_t te = 0, auth = 0;
-  std::string_view te_value;
-  for (const auto& f : req) {
-    if (f.name() == http::field::transfer_encoding) {
-      ++te;
-      te_value = f.value();
-    } else if (f.name() == http::field::authorization) {
-      ++auth;
-    }
-  }
-  if (auth > 1) return "two Authorization header fields";
-  if (te == 0) return "";
-  if (te > 1) return "two Transfer-Encoding header fields";
-  while (!te_value.empty() && (te_value.front() == ' ' || te_value.front() == '\t'))
-    te_value.remove_prefix(1);
-  while (!te_value.empty() && (te_value.back() == ' ' || te_value.back() == '\t'))
-    te_value.remove_suffix(1);
-  if (!equals_ignoring_case(te_value, "chunked")) {
-    return "Transfer-Encoding \"" + std::string(te_value.substr(0, 64)) +
-           "\" is not supported; only chunked";
-  }
-  if (req.find(http::field::content_length) != req.end())
-    return "both Transfer-Encoding and Content-Length";
-  return "";
-}
 
 // The refusals logged per window (io thread only): the first `burst` of a window are logged, the
 // rest counted and reported with the next logged one.
@@ -110,10 +68,6 @@ class RefusalLimiter {
   std::size_t in_window_ = 0;
   std::size_t suppressed_ = 0;
 };
-
-std::string path_only(std::string_view target) {
-  return std::string(target.substr(0, target.find('?')));
-}
 
 }  // namespace
 
@@ -381,7 +335,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
-      parser.header_limit(16 * 1024);
+      parser.header_limit(kMaxRequestHeaderBytes);
       tcp_layer.expires_after(options.read_timeout);
       // The header first: its framing is checked before any body byte is read as a body.
       auto [ec, n] = co_await http::async_read_header(stream, buffer, parser,

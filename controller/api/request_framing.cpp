@@ -1,0 +1,54 @@
+// The listener's framing checks (see request_framing.h).
+#include "controller/api/request_framing.h"
+
+#include <cctype>
+
+namespace atelier::api {
+namespace http = boost::beast::http;
+
+namespace {
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string framing_refusal(const http::fields& header) {
+  std::size_t te = 0, auth = 0;
+  std::string_view te_value;
+  for (const auto& f : header) {
+    if (f.name() == http::field::transfer_encoding) {
+      ++te;
+      te_value = f.value();
+    } else if (f.name() == http::field::authorization) {
+      ++auth;
+    }
+  }
+  if (auth > 1) return "two Authorization header fields";
+  if (te == 0) return "";
+  if (te > 1) return "two Transfer-Encoding header fields";
+  while (!te_value.empty() && (te_value.front() == ' ' || te_value.front() == '\t'))
+    te_value.remove_prefix(1);
+  while (!te_value.empty() && (te_value.back() == ' ' || te_value.back() == '\t'))
+    te_value.remove_suffix(1);
+  if (!equals_ignoring_case(te_value, "chunked")) {
+    return "Transfer-Encoding \"" + std::string(te_value.substr(0, 64)) +
+           "\" is not supported; only chunked";
+  }
+  if (header.find(http::field::content_length) != header.end())
+    return "both Transfer-Encoding and Content-Length";
+  return "";
+}
+
+std::string path_only(std::string_view target) {
+  return std::string(target.substr(0, target.find('?')));
+}
+
+}  // namespace atelier::api
