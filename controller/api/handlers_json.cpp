@@ -14,6 +14,7 @@ json::value candidate_json(const store::CandidateLabRecord& c) {
   }
   json::object o;
   o["candidate"] = c.candidate;
+  o["display_name"] = c.display_name;  // "" when none was given
   o["status"] = store::to_string(c.status);
   o["steps"] = std::move(steps);
   o["error"] = c.error.empty() ? json::value(nullptr) : json::value(c.error);

@@ -64,8 +64,8 @@ Result<Page> decode_page(const std::map<std::string, std::string>& query) {
 }
 
 Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
-  ATELIER_RETURN_IF_ERROR(check_fields(
-      o, {"lab", "candidates", "seed", "name", "feedback", "candidate_resets", "check_interval"}));
+  ATELIER_RETURN_IF_ERROR(check_fields(o, {"lab", "candidates", "display_names", "seed", "name",
+                                           "feedback", "candidate_resets", "check_interval"}));
   sessions::CreateSessionRequest req;
   auto lab = opt_string(o, "lab");
   if (!lab.ok()) return std::move(lab).error();
@@ -82,6 +82,19 @@ Result<sessions::CreateSessionRequest> decode_create(const json::object& o) {
     if (!c.is_string())
       return Error(ErrorCode::kInvalidArgument, "\"candidates\" must hold strings");
     req.candidates.emplace_back(c.as_string());
+  }
+  // The session service checks them (a listed candidate, length, no control character).
+  if (auto names = o.find("display_names"); names != o.end() && !names->value().is_null()) {
+    const auto* map = names->value().if_object();
+    if (map == nullptr)
+      return Error(ErrorCode::kInvalidArgument,
+                   "\"display_names\" must be an object: candidate id -> the name people read");
+    for (const auto& [id, name] : *map) {
+      if (!name.is_string())
+        return Error(ErrorCode::kInvalidArgument,
+                     "\"display_names\": the name of " + std::string(id) + " must be a string");
+      req.display_names[std::string(id)] = std::string(name.as_string());
+    }
   }
   if (auto seed = o.find("seed"); seed != o.end() && !seed->value().is_null()) {
     if (seed->value().is_uint64())

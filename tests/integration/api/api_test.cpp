@@ -466,6 +466,27 @@ TEST_F(ApiTest, CreateSessionRejectsBadInput) {
   EXPECT_EQ(parse(call("GET", "/sessions", "trainer")).at("sessions").as_array().size(), 3u);
 }
 
+// Display names ride with the candidates: kept, shown in every candidate object, checked.
+TEST_F(ApiTest, CreateSessionTakesDisplayNames) {
+  HttpResponse r = call(
+      "POST", "/sessions", "trainer",
+      R"({"lab":"demo","candidates":["alice","bob"],"name":"named","display_names":{"alice":"Alice Martin"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::value v = parse(r);
+  EXPECT_EQ(v.at("candidates").at(0).at("display_name"), "Alice Martin");
+  EXPECT_EQ(v.at("candidates").at(1).at("display_name"), "");
+  json::value got = parse(call("GET", "/sessions/named/candidates/alice", "trainer"));
+  EXPECT_EQ(got.at("display_name"), "Alice Martin");
+
+  for (const char* bad : {R"("display_names":["Alice"])", R"("display_names":{"alice":5})",
+                          R"("display_names":{"zoe":"Zoé"})"}) {
+    HttpResponse e = call("POST", "/sessions", "trainer",
+                          std::string(R"({"lab":"demo","candidates":["alice"],)") + bad + "}");
+    EXPECT_EQ(e.status, 400) << bad << " -> " << e.body;
+    EXPECT_EQ(error_code(e), "invalid_argument") << bad;
+  }
+}
+
 // A session's own check interval: lab-format durations or "off", shown back with the
 // interval in force and where it comes from; anything else is a 400 that says what is accepted.
 TEST_F(ApiTest, CreateSessionTakesACheckInterval) {
