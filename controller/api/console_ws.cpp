@@ -18,7 +18,6 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
-#include <cctype>
 #include <mutex>
 
 #include "controller/api/websocket_upgrade.h"
@@ -132,16 +131,7 @@ bool origin_matches_host(const HttpRequest& request) {
   if (scheme == std::string_view::npos) return false;  // "null" (a file, a sandbox) or garbage
   std::string_view authority = origin.substr(scheme + 3);
   std::string_view host = request.header("Host");
-  auto lower_equal = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i])) !=
-          std::tolower(static_cast<unsigned char>(b[i])))
-        return false;
-    }
-    return true;
-  };
-  return !host.empty() && lower_equal(authority, host);
+  return !host.empty() && beast::iequals(authority, host);
 }
 
 struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::Impl> {

@@ -1,24 +1,10 @@
 // The listener's framing checks (see request_framing.h).
 #include "controller/api/request_framing.h"
 
-#include <cctype>
+#include <boost/beast/core/string.hpp>
 
 namespace atelier::api {
 namespace http = boost::beast::http;
-
-namespace {
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string framing_refusal(const http::fields& header) {
   std::size_t te = 0, auth = 0;
@@ -38,7 +24,7 @@ std::string framing_refusal(const http::fields& header) {
     te_value.remove_prefix(1);
   while (!te_value.empty() && (te_value.back() == ' ' || te_value.back() == '\t'))
     te_value.remove_suffix(1);
-  if (!equals_ignoring_case(te_value, "chunked")) {
+  if (!boost::beast::iequals(te_value, "chunked")) {
     return "Transfer-Encoding \"" + std::string(te_value.substr(0, 64)) +
            "\" is not supported; only chunked";
   }

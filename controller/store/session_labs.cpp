@@ -5,6 +5,7 @@
 // with it, and stays as long as the session's row does (a destroyed session's results and
 // bundle still need its lab), leaving no file behind at any point. A lab is a few kB of text.
 
+#include "controller/store/rows.h"
 #include "controller/store/store.h"
 
 namespace atelier::store {
@@ -26,14 +27,7 @@ Result<SessionLabFiles> Store::get_session_lab_files(std::string_view session) {
   auto st = db_.prepare("SELECT path, content FROM session_lab_files WHERE session = ?");
   if (!st.ok()) return std::move(st).error();
   st->bind(1, session);
-  SessionLabFiles out;
-  for (;;) {
-    auto row = st->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) break;
-    out.emplace(st->column_text(0), st->column_text(1));
-  }
-  return out;
+  return read_text_pairs(*st);  // SessionLabFiles: path -> content
 }
 
 }  // namespace atelier::store

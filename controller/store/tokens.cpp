@@ -4,6 +4,7 @@
 
 #include "common/crypto/digest.h"
 #include "controller/store/millis.h"
+#include "controller/store/rows.h"
 #include "controller/store/store.h"
 
 namespace atelier::store {
@@ -192,14 +193,7 @@ Result<std::vector<TokenRecord>> Store::list_tokens(TimePoint now,
 Result<std::map<std::string, std::string>> Store::token_labels() {
   auto st = db_.prepare("SELECT id, label FROM tokens");
   if (!st.ok()) return std::move(st).error();
-  std::map<std::string, std::string> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) break;
-    out.emplace(st->column_text(0), st->column_text(1));
-  }
-  return out;
+  return read_text_pairs(*st);
 }
 
 }  // namespace atelier::store
