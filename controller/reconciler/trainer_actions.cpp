@@ -283,8 +283,13 @@ Status TrainerActions::reset_host(LabRuntime& rt, const std::string& host_name) 
     if (s.on == host_name) incidents.push_back(s);
   }
   Status done = rt.lab->reset_host(host_name, options_.boot_deadline);
-  if (done.ok())  // the new agent is the accepted one (agent_instances.h)
-    done = save_agent_instances(store, rt.session, rt.candidate, known_instances(*rt.lab, only));
+  if (done.ok()) {  // the new agent is the accepted one (agent_instances.h)
+    log_failure(
+        labs_,
+        save_agent_instances(store, rt.session, rt.candidate, known_instances(*rt.lab, only)),
+        "agent instances not stored after a host reset",
+        "session=" + rt.session + " candidate=" + rt.candidate);
+  }
   if (done.ok()) done = provisioning::apply_roles(*rt.lab, only, nullptr);
   if (done.ok()) done = provisioning::apply_steps(*rt.lab, full, incidents, nullptr);
   log_failure(labs_,
@@ -470,8 +475,11 @@ Status TrainerActions::run_checks_on(store::Store& store, LabRuntime& rt, const 
   auto outcomes = provisioning::run_checks(*rt.lab, model, candidate_run, options_.check_timeout);
   if (!outcomes.ok()) return std::move(outcomes).error().context("checks of " + rt.candidate);
   // The instances as they answered: a restart is evidence once, in this run (agent_instances.h).
-  ATELIER_RETURN_IF_ERROR(
-      save_agent_instances(store, rt.session, rt.candidate, known_instances(*rt.lab, model)));
+  // Not kept is logged, not a reason to lose the run's results.
+  log_failure(
+      labs_, save_agent_instances(store, rt.session, rt.candidate, known_instances(*rt.lab, model)),
+      "agent instances not stored after a check run",
+      "session=" + rt.session + " candidate=" + rt.candidate);
   auto finished = store::Clock::now();
   for (const auto& o : *outcomes) {
     const lab::Task* task = nullptr;
