@@ -3,8 +3,9 @@
 #   prove LAB ROWS      the lab is proven: exit 0, "proven: LAB", exactly ROWS "ok" task rows
 #                       (tasks x (incidents + near-misses + solution)), the roles' second run
 #                       changed nothing, no SURPRISE row.
-#   wrong-check LAB     a copy of the lab with one check broken on purpose (it accepts the broken
-#                       state) must be caught: exit 3, "NOT proven", the task a SURPRISE.
+#   wrong-check demo    a copy of the demo lab with two checks broken on purpose (one too lax, one
+#                       expecting the broken state) must be caught: exit 3, "NOT proven", each
+#                       task a SURPRISE where its mistake shows.
 #   interrupt LAB       SIGINT while the guests boot (a trainer's Ctrl-C): exit 130, and the
 #                       prove removes its own lab before it exits.
 # Either way the run's own session ("prove<PID>") leaves no domain, network, overlay or run
@@ -45,28 +46,19 @@ prove() {
   cat "$work/prove.log"
 }
 
-# Breaks one check of the copy in $work/$lab so that it accepts what the incident leaves; sets
-# task (the task whose check is broken) and keeps only that task where the lab has many (each
-# task costs check runs on TCG guests; the others are proven by the prove mode).
-break_a_check() {
+# Breaks two checks of the copy in $work/$lab, one of each kind of author's mistake prove must
+# catch: T1's check is too lax (it accepts what the incident leaves: a SURPRISE after the
+# incidents), T3's first check expects the broken state (the reference solution cannot satisfy
+# it: a SURPRISE after the solution).
+break_checks() {
   local y="$work/$lab/lab.yaml"
-  case "$lab" in
-    demo)
-      task=T1
-      # T1's check now only asks for the folder to exist, which it does on the broken lab too.
-      sed -i 's/file: {path: \/srv\/partage, directory: true, mode: "2770", group: "{{team}}"}/file: {path: \/srv\/partage, directory: true}/' "$y"
-      grep -q 'file: {path: /srv/partage, directory: true}$' "$y" || fail "the sed did not break T1's check"
-      ;;
-    messagerie)
-      task=T4
-      sed -i '/^  - id: T1$/,/^  - id: T4$/{/^  - id: T4$/!d}; /^  - {task: T[123],/d' "$y"
-      [ "$(grep -c '^  - id: T' "$y")" -eq 1 ] || fail "the copy should keep T4 only"
-      # T4's MX check now expects the old provider's MX, which is what the incident writes.
-      sed -i 's/expect: \["mail\.{{domain}}"\]/expect: \["mx1.ancien-hebergeur.net"\]/' "$y"
-      grep -q 'expect: \["mx1.ancien-hebergeur.net"\]' "$y" || fail "the sed did not break T4's check"
-      ;;
-    *) fail "no broken check is defined for $lab" ;;
-  esac
+  [ "$lab" = demo ] || fail "no broken check is defined for $lab"
+  # T1's check now only asks for the folder to exist, which it does on the broken lab too.
+  sed -i 's/file: {path: \/srv\/partage, directory: true, mode: "2770", group: "{{team}}"}/file: {path: \/srv\/partage, directory: true}/' "$y"
+  grep -q 'file: {path: /srv/partage, directory: true}$' "$y" || fail "the sed did not break T1's check"
+  # T3's first check now asks for the client to have NO lab address, as the incident leaves it.
+  sed -i "s/run: \"ip -o -4 addr show | grep -q ' {{host.client.ip.lan}}\/24 '\"/run: \"! ip -o -4 addr show | grep -q ' {{host.client.ip.lan}}\/24 '\"/" "$y"
+  grep -q "run: \"! ip -o -4 addr show" "$y" || fail "the sed did not break T3's check"
 }
 
 "$src/scripts/start-services"
@@ -91,17 +83,15 @@ case "$mode" in
   wrong-check)
     echo "== a wrong check of $lab is caught"
     cp -r "$src/labs/$lab" "$work/$lab"
-    break_a_check
+    break_checks
     prove "$work/$lab" --recipes "$src/ansible-free-recipes/recipes" --boot-minutes 10
     [ "$rc" -eq 3 ] || fail "lab prove on a wrong check exited $rc, expected 3"
-    grep -qE "^$task +incidents +fail +pass +SURPRISE\$" "$work/prove.log" ||
-      fail "$task after the incident not reported as a surprise"
+    grep -qE '^T1 +incidents +fail +pass +SURPRISE$' "$work/prove.log" ||
+      fail "T1 (a lax check) after the incident not reported as a surprise"
+    grep -qE '^T3 +solution +pass +fail +SURPRISE$' "$work/prove.log" ||
+      fail "T3 (a check expecting the broken state) after the solution not reported as a surprise"
+    grep -qE '^T2 +solution +pass +pass +ok$' "$work/prove.log" || fail "T2, left intact, should be proven"
     grep -q "^NOT proven: $lab\$" "$work/prove.log" || fail "no 'NOT proven' line"
-    if [ "$lab" = messagerie ]; then
-      grep -qE '^T4 +solution +pass +fail +SURPRISE$' "$work/prove.log" || fail "T4 after the solution not reported as a surprise"
-      grep -qE '^T4 +near-miss 1 +fail +fail +ok$' "$work/prove.log" ||
-        fail "T4's near-miss (an MX without the domain) should still fail"
-    fi
     ;;
   interrupt)
     echo "== Ctrl-C during a prove of $lab leaves nothing"

@@ -74,14 +74,7 @@ def fetch(driver, path, method="GET"):
 
 
 def staff_login(driver, url, name):
-    wait = web.waiting(driver, 30)
-    if driver.current_url.startswith(url):
-        driver.delete_all_cookies()
-    driver.get(url + "/staff/login?lang=fr")
-    driver.find_element(By.ID, "name").send_keys(name)
-    driver.find_element(By.ID, "password").send_keys(os.environ["STAFF_PASSWORD"])
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait.until(lambda d: d.current_url.split("?")[0] in (url + "/trainer", url + "/evaluator"))
+    web.staff_login(driver, url, name, os.environ["STAFF_PASSWORD"])
 
 
 def create_session(driver, url, sid, shots):
