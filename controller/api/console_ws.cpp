@@ -17,6 +17,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/json.hpp>
 
 #include <mutex>
 
@@ -51,6 +52,18 @@ std::optional<ObjectRef> parse_console_path(std::string_view target) {
   return ref;
 }
 
+// {"keyboard":"yours"|"trainer"|"candidate"|"nobody","who":NAME}: the text frame that tells a
+// page who holds the console's keyboard (console.js shows it as a banner or a button).
+std::string keyboard_notice(const console::KeyboardState& k) {
+  std::string holder = "nobody";
+  if (k.yours) {
+    holder = "yours";
+  } else if (k.holder) {
+    holder = *k.holder == console::ViewerRole::kTrainer ? "trainer" : "candidate";
+  }
+  return boost::json::serialize(boost::json::object{{"keyboard", holder}, {"who", k.holder_name}});
+}
+
 // Bytes from the hub (any thread) waiting for the socket; the timer wakes the writer coroutine
 // and is touched only on the connection's executor.
 struct Outbox : std::enable_shared_from_this<Outbox> {
@@ -59,6 +72,7 @@ struct Outbox : std::enable_shared_from_this<Outbox> {
   std::size_t max_bytes;
   std::mutex mutex;
   std::string pending;
+  std::string notice;  // the latest keyboard notice not yet sent (a text frame); older ones drop
   bool closed = false;
   std::string why;  // non-empty: say it in a close frame
 
@@ -72,6 +86,14 @@ struct Outbox : std::enable_shared_from_this<Outbox> {
       } else {
         pending.append(bytes);
       }
+    }
+    wake();
+  }
+  void announce(std::string text) {
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return;
+      notice = std::move(text);
     }
     wake();
   }
@@ -195,13 +217,23 @@ asio::awaitable<void> ConsoleWebSocket::Impl::write_loop(std::shared_ptr<Ws> ws,
                                                          std::shared_ptr<ConnectionSlot> slot) {
   for (;;) {
     std::string chunk;
+    std::string notice;
     bool closed = false;
     std::string why;
     {
       std::lock_guard lock(out->mutex);
       chunk.swap(out->pending);
+      notice.swap(out->notice);
       closed = out->closed;
       why = out->why;
+    }
+    if (!notice.empty()) {  // a text frame; the guest's bytes are binary frames
+      ws->text(true);
+      auto [ec, n] =
+          co_await ws->async_write(asio::buffer(notice), asio::as_tuple(asio::use_awaitable));
+      (void)n;
+      ws->binary(true);
+      if (ec) break;
     }
     if (!chunk.empty()) {
       auto [ec, n] =
@@ -260,10 +292,15 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
   const auto role =
       principal->trainer ? console::ViewerRole::kTrainer : console::ViewerRole::kCandidate;
   auto out = std::make_shared<Outbox>(co_await asio::this_coro::executor, options.max_queued_bytes);
-  console::ViewerSink sink{[out](std::string_view b) { out->push(b); },
-                           [out](std::string_view why) { out->close(why); }};
+  console::ViewerSink sink{
+      [out](std::string_view b) { out->push(b); },
+      [out](std::string_view why) { out->close(why); },
+      [out](const console::KeyboardState& k) { out->announce(keyboard_notice(k)); }};
   const std::function<Result<console::ViewerId>()> attach = [self, host, role,
-                                                             name = principal->name, sink] {
+                                                             name = principal->shown_as.empty()
+                                                                        ? principal->name
+                                                                        : principal->shown_as,
+                                                             sink] {
     return self->hub.attach(host, role, name, sink);
   };
   Result<console::ViewerId> attached = co_await off_io(run_on_pool, attach);
@@ -298,7 +335,9 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
     std::string data = beast::buffers_to_string(buffer.data());
     buffer.consume(buffer.size());
     if (ws->got_text()) {
-      if (data == "take-over") (void)hub.take_over(id);  // refused for candidates: nothing
+      // Refused for candidates (and hand-back for a trainer without the keyboard): nothing.
+      if (data == "take-over") (void)hub.take_over(id);
+      if (data == "hand-back") (void)hub.hand_back(id);
       continue;
     }
     (void)hub.write(id, data);  // a viewer without the keyboard types into nothing

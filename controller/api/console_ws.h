@@ -18,7 +18,8 @@ namespace atelier::api {
 
 struct UpgradeContext;
 
-// Who is asking, as the authorize hook found out (a bearer token or a candidate's cookie).
+// Who is asking, as the authorize hook found out (a bearer token, a candidate's cookie or a
+// trainer's staff cookie).
 struct ConsolePrincipal {
   std::string name;      // for the hub and the logs: a token id, a candidate id
   bool trainer = false;  // may watch every candidate of `session` and take the keyboard
@@ -27,6 +28,9 @@ struct ConsolePrincipal {
   // Authenticated by the browser's cookie: such an upgrade must carry an Origin (browsers always
   // send one), so that another site's page cannot ride on the cookie.
   bool by_cookie = false;
+  // What the console's other viewers are told when this one holds the keyboard ("marie", a
+  // token's label); empty: `name`.
+  std::string shown_as;
 };
 
 // Whether the request's Origin, when it has one, names the same host[:port] as its Host field
@@ -34,8 +38,8 @@ struct ConsolePrincipal {
 bool origin_matches_host(const HttpRequest& request);
 
 // The Authorize hook atelierd gives the bridge (handlers_web_console.cpp): a trainer's bearer
-// token (any candidate of its sessions), a candidate's token or login cookie (their own lab only);
-// nullopt when there is no valid credential. Reads the store: run it where the store belongs.
+// token or staff cookie (any candidate of its sessions), a candidate's token or login cookie
+// (their own lab only); nullopt when there is no valid credential (an evaluator's is none). Reads the store: run it where the store belongs.
 std::optional<ConsolePrincipal> console_principal(store::Store& store, const HttpRequest& request);
 
 class ConsoleWebSocket {

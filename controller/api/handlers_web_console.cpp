@@ -9,6 +9,7 @@
 
 #include "controller/api/console_ws.h"
 #include "controller/api/handlers.h"
+#include "controller/api/staff_auth.h"
 #include "controller/provider/naming.h"
 
 namespace atelier::api {
@@ -22,15 +23,23 @@ std::optional<ConsolePrincipal> console_principal(store::Store& store, const Htt
     auto token = store.authenticate(auth.substr(7));
     if (!token.ok()) return std::nullopt;
     ConsolePrincipal p{token->id, token->role == store::Role::kTrainer, token->session,
-                       std::nullopt, false};
+                       std::nullopt, false, token->label};
     // An evaluator's token names no candidate and is no trainer: refused (403) by the bridge.
     if (token->role == store::Role::kCandidate) p.candidate = token->candidate;
     return p;
   }
   auto who = web_session_of(store, request);
-  if (!who.ok() || !who->has_value()) return std::nullopt;
-  const store::WebSessionRecord& w = **who;
-  return ConsolePrincipal{w.candidate, false, w.session, w.candidate, true};
+  if (who.ok() && who->has_value()) {
+    const store::WebSessionRecord& w = **who;
+    return ConsolePrincipal{w.candidate, false, w.session, w.candidate, true, w.candidate};
+  }
+  // A person signed in at /staff/login: a trainer watches and takes over from the trainer's
+  // pages; an evaluator is no trainer and names no candidate (refused by the bridge).
+  auto staff = staff_principal(store, request);
+  if (!staff.ok() || !staff->has_value()) return std::nullopt;
+  const store::TokenRecord& person = **staff;
+  return ConsolePrincipal{person.id, person.role == store::Role::kTrainer, person.session,
+                          std::nullopt, true, person.label};
 }
 
 namespace {

@@ -238,7 +238,37 @@ HttpResponse handle_trainer_session_page(const HandlerContext& ctx) {
     model.candidates.push_back({l.candidate, l.display_name,
                                 std::string(store::to_string(l.status)), current_step(l), l.error});
   }
+  // The lab's machines (the same for every candidate): a console link each. A lab that cannot be
+  // loaded any more (its file changed) only loses the links.
+  if (!model.destroyed && !labs->empty()) {
+    auto lab = ctx.sessions.candidate_lab(s->id, labs->front().candidate);
+    if (lab.ok()) {
+      for (const auto& h : lab->hosts) model.hosts.push_back(h.name);
+    }
+  }
   HttpResponse r = html_response(200, web::render_trainer_session(model));
+  remember_lang(ctx, r);
+  return r;
+}
+
+// A candidate's machine's console for a trainer: the page watches it and can take the keyboard
+// over (console.js, the bridge decides); a host outside the candidate's lab is 404.
+HttpResponse handle_trainer_console_page(const HandlerContext& ctx) {
+  auto lab = ctx.sessions.candidate_lab(ctx.route.session, ctx.route.candidate);
+  if (!lab.ok()) return error_response(lab.error());
+  const web::Lang lang = lang_of(ctx.request);
+  const std::string& host = ctx.route.action;
+  bool known = false;
+  for (const auto& h : lab->hosts) known = known || h.name == host;
+  if (!known) return html_response(404, web::render_console_missing(lang));
+  web::ConsolePage page;
+  page.lang = lang;
+  page.host = host;
+  page.candidate = ctx.route.candidate;
+  page.socket_path = "/console/" + ctx.route.session + "/" + ctx.route.candidate + "/" + host;
+  page.back_url = "/trainer/sessions/" + ctx.route.session;
+  page.trainer = true;
+  HttpResponse r = html_response(200, web::render_console(page));
   remember_lang(ctx, r);
   return r;
 }

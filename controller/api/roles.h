@@ -65,6 +65,7 @@ enum class Endpoint {
   kTrainerChecks,
   kTrainerDestroy,
   kTrainerSlips,
+  kTrainerConsolePage,
   kCandidateCheck,  // handlers_web_actions.cpp: the candidate's own actions (cookie, CSRF)
   kCandidateResetPage,
   kCandidateReset,

@@ -99,7 +99,33 @@ struct ConsoleHub::Impl : std::enable_shared_from_this<ConsoleHub::Impl> {
   void schedule_reopen(const std::shared_ptr<Console>& c);
   // With the mutex held: forgets the console and its viewers; returns its stream to close.
   StreamPtr drop_locked(const std::string& key, std::string_view why, ViewerId except);
+  // With the mutex held: the earliest attached candidate of `c`, the keyboard's default holder.
+  std::optional<ViewerId> first_candidate_locked(const Console& c) const;
+  // With the mutex held: tells every viewer of `c` who holds its keyboard now.
+  void announce_locked(const Console& c) const;
 };
+
+std::optional<ViewerId> ConsoleHub::Impl::first_candidate_locked(const Console& c) const {
+  for (ViewerId id : c.viewers) {
+    if (viewers.at(id).role == ViewerRole::kCandidate) return id;
+  }
+  return std::nullopt;
+}
+
+void ConsoleHub::Impl::announce_locked(const Console& c) const {
+  KeyboardState state;
+  if (c.writer) {
+    const Viewer& holder = viewers.at(*c.writer);
+    state.holder = holder.role;
+    state.holder_name = holder.who;
+  }
+  for (ViewerId id : c.viewers) {
+    const auto& sink = viewers.at(id).sink;
+    if (!sink.keyboard) continue;
+    state.yours = c.writer == id;
+    sink.keyboard(state);
+  }
+}
 
 Status ConsoleHub::Impl::open_stream(const std::shared_ptr<Console>& c) {
   std::uint64_t gen = 0;
@@ -255,6 +281,7 @@ Result<ViewerId> ConsoleHub::attach(const ObjectRef& host, ViewerRole role, std:
     impl_->viewers.emplace(id, Viewer{role, std::move(who), std::move(sink), key});
     c->viewers.push_back(id);
     if (!c->writer && role == ViewerRole::kCandidate) c->writer = id;
+    impl_->announce_locked(*c);
   }
   if (fresh) {
     Status opened = impl_->open_stream(fresh);
@@ -280,13 +307,8 @@ void ConsoleHub::detach(ViewerId viewer) {
   impl_->viewers.erase(v);
   std::erase(c->viewers, viewer);
   if (c->writer == viewer) {
-    c->writer.reset();
-    for (ViewerId id : c->viewers) {
-      if (impl_->viewers.at(id).role == ViewerRole::kCandidate) {
-        c->writer = id;
-        break;
-      }
-    }
+    c->writer = impl_->first_candidate_locked(*c);
+    impl_->announce_locked(*c);
   }
 }
 
@@ -316,7 +338,24 @@ Status ConsoleHub::take_over(ViewerId viewer) {
   if (v->second.role != ViewerRole::kTrainer) {
     return Error(ErrorCode::kPermissionDenied, "only a trainer may take the keyboard over");
   }
-  impl_->consoles.at(v->second.key)->writer = viewer;
+  auto& c = *impl_->consoles.at(v->second.key);
+  if (c.writer != viewer) {
+    c.writer = viewer;
+    impl_->announce_locked(c);
+  }
+  return ok_status();
+}
+
+Status ConsoleHub::hand_back(ViewerId viewer) {
+  std::lock_guard lock(impl_->mutex);
+  auto v = impl_->viewers.find(viewer);
+  if (v == impl_->viewers.end()) return Error(ErrorCode::kNotFound, "no such console viewer");
+  auto& c = *impl_->consoles.at(v->second.key);
+  if (v->second.role != ViewerRole::kTrainer || c.writer != viewer) {
+    return Error(ErrorCode::kPermissionDenied, "only a trainer holding the keyboard hands it back");
+  }
+  c.writer = impl_->first_candidate_locked(c);
+  impl_->announce_locked(c);
   return ok_status();
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,11 +30,22 @@ struct HubOptions {
 
 enum class ViewerRole { kCandidate, kTrainer };
 
+// Who holds a console's keyboard, as one viewer sees it: so that a candidate's page can say
+// that a trainer took over, and a trainer's page whether their keys go to the guest.
+struct KeyboardState {
+  bool yours = false;                 // this viewer's keys go to the guest
+  std::optional<ViewerRole> holder;   // nobody holds it: nullopt
+  std::string holder_name;            // the holder's `who` at attach ("marie", "alice")
+  bool operator==(const KeyboardState&) const = default;
+};
+
 // Where a viewer's bytes go. Called with the hub's lock held, from libvirt's event thread or
 // the caller's: must not block and must not call the hub (queue the bytes, then return).
 struct ViewerSink {
   std::function<void(std::string_view bytes)> output;
   std::function<void(std::string_view why)> closed;  // the hub let the viewer go (lab closed)
+  // The keyboard changed hands (and once at attach): every viewer of the console is told.
+  std::function<void(const KeyboardState&)> keyboard;
 };
 
 using ViewerId = std::uint64_t;
@@ -67,6 +79,9 @@ class ConsoleHub {
   Status write(ViewerId viewer, std::string_view bytes);
   // A trainer takes the keyboard from whoever had it. kPermissionDenied for a candidate.
   Status take_over(ViewerId viewer);
+  // A trainer holding the keyboard gives it back: to the earliest attached candidate, else
+  // nobody. kPermissionDenied when `viewer` is no trainer or does not hold it.
+  Status hand_back(ViewerId viewer);
   // True if `viewer` holds the keyboard.
   bool is_writer(ViewerId viewer) const;
   // Closes every console of one candidate lab (session + candidate), its recordings, and lets

@@ -1,6 +1,7 @@
 // Rendering of a machine's console page: the terminal, the state line the script keeps current
 // (connecting, connected, reconnecting, closed: in words, never by colour alone), and a way back.
 #include <string>
+#include <string_view>
 
 #include "controller/web/html.h"
 #include "controller/web/pages.h"
@@ -19,12 +20,47 @@ std::string head(Lang lang, const std::string& title) {
          escape_html(title) + "</title>\n<link rel=\"stylesheet\" href=\"/assets/atelier.css\">\n";
 }
 
+// Who holds the keyboard, in words (console.js fills it; never colour alone): hidden while the
+// candidate's own page has it and nobody else does. A trainer's page has the two buttons.
+std::string keyboard_banner(const ConsolePage& page) {
+  const Lang l = page.lang;
+  std::string out =
+      "<div id=\"keyboard\" class=\"keyboard-banner\" hidden><p id=\"keyboard-state\" "
+      "role=\"status\" aria-live=\"assertive\"></p>";
+  if (page.trainer) {
+    out += "<button id=\"take-over\" type=\"button\" hidden>" +
+           escape_html(message(l, "console.take_over")) +
+           "</button> <button id=\"hand-back\" type=\"button\" hidden>" +
+           escape_html(message(l, "console.hand_back")) + "</button>";
+  }
+  return out + "</div>\n";
+}
+
+// The terminal's box: the socket to open, the role, and the script's words as data-* attributes
+// (one catalogue, on the server).
+std::string terminal_box(const ConsolePage& page) {
+  const Lang l = page.lang;
+  std::string out = "<div id=\"terminal\" class=\"terminal\" role=\"application\" aria-label=\"" +
+                    escape_html(message(l, "console.title") + " " + page.host) +
+                    "\" data-socket=\"" + escape_html(page.socket_path) + "\" data-role=\"" +
+                    (page.trainer ? "trainer" : "candidate") + "\"";
+  for (const char* key : {"connecting", "connected", "reconnecting", "closed", "idle", "refused",
+                          "kb_trainer", "kb_other_tab", "kb_watching", "kb_other_trainer",
+                          "kb_nobody", "kb_yours"}) {
+    // A trainer's console is watched, not typed into, until they take over.
+    const std::string k =
+        page.trainer && std::string_view(key) == "connected" ? "watching" : std::string(key);
+    out += " data-msg-" + std::string(key) + "=\"" + escape_html(message(l, "console." + k)) +
+           "\"";
+  }
+  return out + "></div>\n";
+}
+
 }  // namespace
 
 std::string render_console(const ConsolePage& page) {
   const Lang l = page.lang;
   const std::string other = l == Lang::kFr ? "en" : "fr";
-  // The script reads its words from data-* attributes: one catalogue, on the server.
   std::string out =
       head(l, message(l, "console.title") + " " + page.host) +
       "<link rel=\"stylesheet\" href=\"/assets/xterm/xterm.css\">\n"
@@ -34,22 +70,14 @@ std::string render_console(const ConsolePage& page) {
       escape_html(message(l, "console.title")) + " <code>" + escape_html(page.host) +
       "</code></h1><p class=\"who\">" + escape_html(page.candidate) +
       "</p><a class=\"back\" href=\"" + escape_html(page.back_url) + "\">" +
-      escape_html(message(l, "console.back")) + "</a> <a class=\"lang\" href=\"?lang=" + other +
-      "\" hreflang=\"" + other + "\" lang=\"" + other + "\" aria-label=\"" +
-      escape_html(message(l, "lang.switch_label")) + "\">" +
+      escape_html(message(l, page.trainer ? "console.back_session" : "console.back")) +
+      "</a> <a class=\"lang\" href=\"?lang=" + other + "\" hreflang=\"" + other + "\" lang=\"" +
+      other + "\" aria-label=\"" + escape_html(message(l, "lang.switch_label")) + "\">" +
       escape_html(message(l, "lang.switch")) +
       "</a></header>\n<main class=\"console\">\n"
       "<p id=\"console-state\" class=\"console-state\" role=\"status\" aria-live=\"polite\">" +
-      escape_html(message(l, "console.connecting")) +
-      "</p>\n<div id=\"terminal\" class=\"terminal\" "
-      "role=\"application\" aria-label=\"" +
-      escape_html(message(l, "console.title") + " " + page.host) + "\" data-socket=\"" +
-      escape_html(page.socket_path) + "\"";
-  for (const char* key : {"connecting", "connected", "reconnecting", "closed", "idle", "refused"}) {
-    out += " data-msg-" + std::string(key) + "=\"" +
-           escape_html(message(l, "console." + std::string(key))) + "\"";
-  }
-  out += "></div>\n";
+      escape_html(message(l, "console.connecting")) + "</p>\n" + keyboard_banner(page) +
+      terminal_box(page);
   if (!page.login_hint.empty()) {
     out += "<p id=\"login-hint\" class=\"hint\">" + escape_html(message(l, "ws.login")) + colon(l) +
            "<code>" + escape_html(page.login_hint) + "</code></p>\n";

@@ -73,6 +73,9 @@ struct ResetConfirmPage {
   std::string host;
   std::string action_url;  // "/candidate/reset/{host}"
   std::string back_url = "/candidate";
+  // A trainer's page (from the session page): watches, and may take the keyboard over and hand
+  // it back; the candidate's page only says when a trainer has taken over.
+  bool trainer = false;
 };
 
 // A short answer to one of the candidate's actions that did not go ahead (refused, too soon,
@@ -82,6 +85,9 @@ struct NoticePage {
   std::string title;  // already translated
   std::string text;   // already translated
   std::string back_url = "/candidate";
+  // A trainer's page (from the session page): watches, and may take the keyboard over and hand
+  // it back; the candidate's page only says when a trainer has taken over.
+  bool trainer = false;
 };
 
 // One machine's console (/candidate/console/{host}): xterm.js and assets/console.js, which
@@ -94,6 +100,9 @@ struct ConsolePage {
   std::string socket_path;  // "/console/{session}/{candidate}/{host}"
   std::string login_hint;   // the login the lab gives the candidate on this host; empty: not shown
   std::string back_url = "/candidate";
+  // A trainer's page (from the session page): watches, and may take the keyboard over and hand
+  // it back; the candidate's page only says when a trainer has taken over.
+  bool trainer = false;
 };
 
 std::string render_login(const LoginPage& page);

@@ -76,6 +76,16 @@ std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRo
     };
     out += button("reset", "trainer.reset", "") +
            button("solve", "trainer.solve", " class=\"warn\" aria-describedby=\"solve-warning\"");
+    if (!p.hosts.empty()) {
+      // Each link names its machine and candidate for a screen reader's list of links.
+      out += "<p class=\"consoles\">" + t(l, "trainer.consoles");
+      for (const auto& h : p.hosts) {
+        out += " <a href=\"" + escape_html(base + "/console/" + h) + "\" aria-label=\"" +
+               escape_html(message(l, "console.title") + " " + h + " (" + c.candidate + ")") +
+               "\">" + escape_html(h) + "</a>";
+      }
+      out += "</p>";
+    }
   }
   return out + "</td></tr>\n";
 }

@@ -59,6 +59,7 @@ struct TrainerSessionPage {
   int ready = 0;       // candidate labs ready, of candidates.size()
   std::string notice;  // already translated: what the last action did, "" when none
   std::vector<CandidateRowView> candidates;
+  std::vector<std::string> hosts;  // the lab's machines: a console link each, per candidate
 };
 
 // One lab of --labs-dir that the session service loads, as the new-session form offers it.

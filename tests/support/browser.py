@@ -13,6 +13,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -179,6 +180,24 @@ def screen_text(driver):
         "  for (var i = 0; i < b.length; i++) { var l = b.getLine(i); if (l) out.push(l.translateToString(true)); }"
         "  return out.join('\\n'); }"
         "return document.getElementById('terminal').innerText")
+
+
+def create_user(atelier, tmp, name, role, password):
+    """A person's account made by the CLI on atelierd's state directory (as an operator would)."""
+    subprocess.run([atelier, "user", "create", name, "--role", role, "--state-dir", str(tmp / "state")],
+                   input=password + "\n", check=True, capture_output=True, text=True)
+
+
+def staff_login(driver, url, name, password):
+    """Signs `name` in at /staff/login (French page), from a browser holding no cookie of `url`;
+    waits for the landing page (/trainer or /evaluator)."""
+    if driver.current_url.startswith(url):
+        driver.delete_all_cookies()
+    driver.get(url + "/staff/login?lang=fr")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    waiting(driver, 30).until(lambda d: d.current_url.split("?")[0] in (url + "/trainer", url + "/evaluator"))
 
 
 def shutdown(driver, proc):

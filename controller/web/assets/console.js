@@ -3,6 +3,10 @@
 // to 15 s) after the lab was reset or atelierd restarted, saying so on the state line. It does not
 // reconnect after an idle close (code 4000) nor after a refusal: the state line says why.
 // When xterm.js cannot be loaded, a plain text screen stands in, so the console still works.
+// atelierd's text frames say who holds the keyboard ({"keyboard":"yours"|"trainer"|"candidate"|
+// "nobody","who":NAME}): the candidate's page shows a banner while a trainer has taken over; a
+// trainer's page says whether its keys go to the guest, with "take over" and "hand back" buttons
+// that send the text frames "take-over" and "hand-back".
 (function () {
   "use strict";
   var box = document.getElementById("terminal");
@@ -61,7 +65,8 @@
     var opened = false;
     socket.onopen = function () { opened = true; delay = 1000; say("connected"); };
     socket.onmessage = function (e) {
-      screen(typeof e.data === "string" ? e.data : decoder.decode(new Uint8Array(e.data), { stream: true }));
+      if (typeof e.data === "string") { keyboard(e.data); return; }
+      screen(decoder.decode(new Uint8Array(e.data), { stream: true }));
     };
     socket.onclose = function (e) {
       if (e.code === 4000) { stop = true; say("idle"); return; }
@@ -74,6 +79,32 @@
       delay = Math.min(delay * 2, 15000);
     };
   }
+  // Who holds the keyboard, said in words on the banner (and as data-keyboard, for tests).
+  var banner = document.getElementById("keyboard");
+  var bannerText = document.getElementById("keyboard-state");
+  var takeOver = document.getElementById("take-over");
+  var handBack = document.getElementById("hand-back");
+  var trainer = box.getAttribute("data-role") === "trainer";
+  function keyboard(text) {
+    var k;
+    try { k = JSON.parse(text); } catch (err) { return; }
+    if (!banner || !k || typeof k.keyboard !== "string") return;
+    var key = null;
+    if (trainer) {
+      key = { yours: "kb_yours", candidate: "kb_watching", trainer: "kb_other_trainer", nobody: "kb_nobody" }[k.keyboard];
+    } else {
+      key = { trainer: "kb_trainer", candidate: "kb_other_tab" }[k.keyboard] || null;
+    }
+    banner.setAttribute("data-keyboard", k.keyboard);
+    banner.hidden = !key;
+    if (key) bannerText.textContent = (box.getAttribute("data-msg-" + key) || key).replace("{who}", k.who || "?");
+    if (takeOver) takeOver.hidden = k.keyboard === "yours";
+    if (handBack) handBack.hidden = k.keyboard !== "yours";
+  }
+  function send(word) { if (socket && socket.readyState === WebSocket.OPEN) socket.send(word); }
+  if (takeOver) takeOver.addEventListener("click", function () { send("take-over"); });
+  if (handBack) handBack.addEventListener("click", function () { send("hand-back"); });
+
   window.addEventListener("beforeunload", function () { stop = true; if (socket) socket.close(); });
   say("connecting");
   connect();

@@ -5,7 +5,9 @@
 # ttyS0, booted from a kernel and initrd built here), placed on atelierd's host in the store. The
 # test logs in with alice's code, opens the console from the workspace, types a command and reads
 # its answer from the terminal on the screen; alice's cookie on bob's console URL gets 403; the
-# guest restarts and the same page shows the new boot and answers again. axe-core checks the page
+# guest restarts and the same page shows the new boot and answers again. On the way, a trainer
+# signed in at /staff/login opens alice's console from the session page, takes the keyboard over
+# and types (alice's page says so, her keys are not sent), then hands it back. axe-core checks the page
 # with the guest's text on the terminal.
 # usage: console_browser_test.py ATELIERD ATELIER SOURCE_DIR SHOTS_DIR   (exit 77: skipped)
 import json
@@ -23,6 +25,65 @@ from guest import DOMAIN_XML, built_kernel, virsh  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+
+
+PASSWORD = "un mot de passe long"
+
+
+def keyboard(driver):
+    """Who holds the console's keyboard as the page shows it (console.js sets data-keyboard)."""
+    return driver.find_element(By.ID, "keyboard").get_attribute("data-keyboard")
+
+
+def trainer_takes_over(atelier, tmp, url, session, alice, alice_keys, shots):
+    """A trainer opens alice's console from the session page, watches, takes the keyboard over and
+    types; alice's page says so in words and her keys are not sent; the trainer hands it back."""
+    web.create_user(atelier, tmp, "marie", "trainer", PASSWORD)
+    trainer = web.browser()
+    try:
+        web.staff_login(trainer, url, "marie", PASSWORD)
+        trainer.get(url + "/trainer/sessions/" + session)
+        trainer.find_element(
+            By.CSS_SELECTOR, "a[href='/trainer/sessions/%s/candidates/alice/console/server']" % session).click()
+        web.waiting(trainer, 60).until(
+            lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+        web.waiting(trainer, 30).until(lambda d: keyboard(d) == "candidate")
+        said = trainer.find_element(By.ID, "keyboard-state").text
+        web.check("Vous regardez la console de alice" in said, "the trainer's banner: " + said)
+        web.check("atelier-42" in web.screen_text(trainer), "the trainer does not see alice's screen (scrollback)")
+        trainer.find_element(By.ID, "take-over").click()
+        web.waiting(trainer, 30).until(lambda d: keyboard(d) == "yours")
+        web.waiting(alice, 30).until(lambda d: keyboard(d) == "trainer")
+        banner = alice.find_element(By.ID, "keyboard-state")
+        web.check(banner.is_displayed() and "Un formateur (marie) a pris la main" in banner.text,
+                  "alice's banner: " + banner.text)
+        # alice's keys go nowhere while marie holds the keyboard; marie's reach the guest, and
+        # both screens show the answer.
+        alice_keys.send_keys("echo ignored-$((3*3))\n")
+        typed = trainer.find_element(By.CSS_SELECTOR, "#terminal pre, #terminal textarea")
+        answered = False
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not answered:
+            typed.send_keys("echo trainer-$((5*9))\n")
+            try:
+                web.waiting(trainer, 20).until(lambda d: "trainer-45" in web.screen_text(d))
+                answered = True
+            except Exception:
+                pass
+        web.check(answered, "the trainer's command got no answer: " + web.screen_text(trainer)[-500:])
+        web.waiting(alice, 20).until(lambda d: "trainer-45" in web.screen_text(d))
+        web.check("ignored" not in web.screen_text(trainer), "alice's keys reached the guest while marie typed")
+        web.accessibility(alice, "candidate's console, taken over")
+        alice.save_screenshot(str(shots / "candidate-console-taken-over.png"))
+        web.accessibility(trainer, "trainer's console, keyboard taken")
+        trainer.save_screenshot(str(shots / "trainer-console.png"))
+        trainer.find_element(By.ID, "hand-back").click()
+        web.waiting(alice, 30).until(lambda d: keyboard(d) == "yours")
+        web.check(not alice.find_element(By.ID, "keyboard").is_displayed(), "alice's banner stays after hand-back")
+        web.waiting(trainer, 30).until(lambda d: keyboard(d) == "candidate")
+        web.no_console_errors(trainer, "trainer's console page")
+    finally:
+        trainer.quit()
 
 
 def main():
@@ -89,6 +150,7 @@ def main():
                       "alice's cookie opened bob's console")
             web.check(web.upgrade_status(url, "/console/%s/alice/server" % session, cookie, url) == 101,
                       "alice's own console was refused to a second tab")
+            trainer_takes_over(atelier, tmp, url, session, driver, focus, shots)
             # The guest restarts (what a reset does to the domain): the page stays on the same
             # console, which atelierd reopens; the new boot and the shell's answers show on it.
             virsh("destroy", name)
@@ -120,8 +182,8 @@ def main():
             web.shutdown(driver, proc)
             virsh("destroy", name, check=False)
             virsh("undefine", name, check=False)
-    print("ok: alice's console typed and answered in the browser; bob's refused; answered again after a "
-          "restart of the guest; screenshots in", shots)
+    print("ok: alice's console typed and answered in the browser; bob's refused; a trainer took over and "
+          "handed back; answered again after a restart of the guest; screenshots in", shots)
     return 0
 
 

@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
 from browser import accessibility, browser, check, waiting, cli, no_console_errors, press_enter, run_main, \
     shutdown, start_atelierd, stylesheet_applied, tab_to  # noqa: E402
+import browser as browser_support  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -28,8 +29,7 @@ PASSWORD = "un mot de passe long"
 
 
 def create_user(atelier, tmp, name, role):
-    subprocess.run([atelier, "user", "create", name, "--role", role, "--state-dir", str(tmp / "state")],
-                   input=PASSWORD + "\n", check=True, capture_output=True, text=True)
+    browser_support.create_user(atelier, tmp, name, role, PASSWORD)
 
 
 def login_steps(driver, url, shots):

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "controller/api/console_ws.h"
 #include "tests/integration/web/staff_fixture.h"
 
 namespace atelier::api {
@@ -123,6 +124,7 @@ TEST_F(StaffLoginTest, RoleMatrixOfTheTrainerPages) {
   const Row rows[] = {{"GET", "/trainer"},
                       {"GET", "/trainer/sessions/s1"},
                       {"GET", "/trainer/sessions/s1/slips"},
+                      {"GET", "/trainer/sessions/s1/candidates/c01/console/server"},
                       {"POST", "/trainer/sessions/s1/candidates/c01/reset"},
                       {"POST", "/trainer/sessions/s1/candidates/c01/solve"},
                       {"POST", "/trainer/sessions/s1/checks"},
@@ -168,6 +170,67 @@ TEST_F(StaffLoginTest, SlipsPageListsEachCandidatesCode) {
   for (const auto& c : v.at("codes").as_array()) {
     EXPECT_NE(slips.body.find(std::string(c.at("code").as_string())), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace atelier::api
+
+namespace atelier::api {
+namespace {
+
+// A trainer opens a candidate's machine's console from the session page (watch, take over: the
+// page's buttons, the bridge's rules); the staff cookie is the bridge's principal. An evaluator's
+// cookie is no trainer and names no candidate: the bridge refuses it.
+TEST_F(StaffLoginTest, TrainersOpenTheCandidatesConsolesFromTheSessionPage) {
+  const std::string trainer = signed_in("marie");
+  HttpResponse session = browse("GET", "/trainer/sessions/s1", trainer);
+  ASSERT_EQ(session.status, 200);
+  for (const std::string c : {"c01", "c02"}) {
+    for (const std::string host : {"server", "client"}) {
+      EXPECT_NE(session.body.find("href=\"/trainer/sessions/s1/candidates/" + c + "/console/" +
+                                  host + "\""),
+                std::string::npos)
+          << c << " " << host;
+    }
+  }
+  HttpResponse page = browse("GET", "/trainer/sessions/s1/candidates/c02/console/client", trainer);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("data-socket=\"/console/s1/c02/client\""), std::string::npos);
+  EXPECT_NE(page.body.find("data-role=\"trainer\""), std::string::npos);
+  EXPECT_NE(page.body.find("id=\"take-over\""), std::string::npos);
+  EXPECT_NE(page.body.find("id=\"hand-back\""), std::string::npos);
+  EXPECT_NE(page.body.find("href=\"/trainer/sessions/s1\""), std::string::npos) << "way back";
+  EXPECT_EQ(browse("GET", "/trainer/sessions/s1/candidates/c02/console/router", trainer).status,
+            404)
+      << "a machine outside the lab";
+
+  // The candidate's own console page has the banner, not the buttons.
+  HttpResponse own = browse("GET", "/candidate/console/server", candidate_cookie());
+  ASSERT_EQ(own.status, 200);
+  EXPECT_NE(own.body.find("id=\"keyboard\""), std::string::npos);
+  EXPECT_NE(own.body.find("data-role=\"candidate\""), std::string::npos);
+  EXPECT_EQ(own.body.find("id=\"take-over\""), std::string::npos);
+
+  auto principal = [&](const std::string& cookies) {
+    HttpRequest r;
+    r.headers.emplace_back("Cookie", cookies);
+    return console_principal(*store_, r);
+  };
+  auto marie = principal(trainer);
+  ASSERT_TRUE(marie.has_value());
+  EXPECT_TRUE(marie->trainer);
+  EXPECT_TRUE(marie->by_cookie) << "so the bridge asks for the page's Origin";
+  EXPECT_FALSE(marie->session.has_value());
+  EXPECT_FALSE(marie->candidate.has_value());
+  EXPECT_EQ(marie->shown_as, "marie") << "what the candidate's banner names";
+  auto paul = principal(signed_in("paul"));
+  ASSERT_TRUE(paul.has_value());
+  EXPECT_EQ(paul->session, "s2");
+  auto jury = principal(signed_in("jury"));
+  ASSERT_TRUE(jury.has_value());
+  EXPECT_FALSE(jury->trainer);
+  EXPECT_FALSE(jury->candidate.has_value()) << "an evaluator watches recordings, not consoles";
+  EXPECT_FALSE(principal("atelier_staff=" + std::string(64, 'a')).has_value());
 }
 
 }  // namespace

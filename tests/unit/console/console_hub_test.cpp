@@ -75,9 +75,11 @@ struct ManualScheduler {
 struct Screen {
   std::string seen;
   std::string closed_why;
+  std::vector<KeyboardState> keyboard;  // every notice, in order
   ViewerSink sink() {
     return {[this](std::string_view b) { seen.append(b); },
-            [this](std::string_view why) { closed_why = std::string(why); }};
+            [this](std::string_view why) { closed_why = std::string(why); },
+            [this](const KeyboardState& k) { keyboard.push_back(k); }};
   }
 };
 
@@ -138,6 +140,46 @@ TEST_F(ConsoleHubTest, TheCandidateWritesATrainerTakesOverAndTheKeyboardComesBac
   hub_->detach(*trainer);
   EXPECT_TRUE(hub_->is_writer(*cand)) << "the candidate gets the keyboard back";
   EXPECT_EQ(hub_->write(12345, "x").error().code(), ErrorCode::kNotFound);
+}
+
+// What each viewer is told, so that the candidate's page can show a banner while a trainer types
+// and the trainer's page whether their keys go to the guest.
+TEST_F(ConsoleHubTest, EveryViewerIsToldWhoHoldsTheKeyboard) {
+  const KeyboardState cand_holds_mine{true, ViewerRole::kCandidate, "c01"};
+  const KeyboardState cand_holds{false, ViewerRole::kCandidate, "c01"};
+  const KeyboardState trainer_holds_mine{true, ViewerRole::kTrainer, "marie"};
+  const KeyboardState trainer_holds{false, ViewerRole::kTrainer, "marie"};
+  const KeyboardState nobody{false, std::nullopt, ""};
+
+  auto trainer = hub_->attach(srv_, ViewerRole::kTrainer, "marie", t.sink());
+  ASSERT_TRUE(trainer.ok());
+  EXPECT_EQ(t.keyboard, std::vector<KeyboardState>{nobody}) << "a trainer alone: nobody types";
+  auto cand = hub_->attach(srv_, ViewerRole::kCandidate, "c01", a.sink());
+  ASSERT_TRUE(cand.ok());
+  EXPECT_EQ(a.keyboard.back(), cand_holds_mine);
+  EXPECT_EQ(t.keyboard.back(), cand_holds);
+
+  ASSERT_TRUE(hub_->take_over(*trainer).ok());
+  EXPECT_EQ(a.keyboard.back(), trainer_holds) << "the candidate's banner: marie took over";
+  EXPECT_EQ(t.keyboard.back(), trainer_holds_mine);
+  const std::size_t told = a.keyboard.size();
+  ASSERT_TRUE(hub_->take_over(*trainer).ok());
+  EXPECT_EQ(a.keyboard.size(), told) << "no change, no notice";
+
+  EXPECT_EQ(hub_->hand_back(*cand).error().code(), ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(hub_->hand_back(*trainer).ok());
+  EXPECT_EQ(a.keyboard.back(), cand_holds_mine) << "the keyboard comes back to the candidate";
+  EXPECT_EQ(t.keyboard.back(), cand_holds);
+  EXPECT_TRUE(hub_->is_writer(*cand));
+  EXPECT_EQ(hub_->hand_back(*trainer).error().code(), ErrorCode::kPermissionDenied)
+      << "only the holder hands it back";
+
+  ASSERT_TRUE(hub_->take_over(*trainer).ok());
+  hub_->detach(*cand);
+  EXPECT_EQ(t.keyboard.back(), trainer_holds_mine) << "a candidate leaving changes nothing for the holder";
+  ASSERT_TRUE(hub_->hand_back(*trainer).ok());
+  EXPECT_EQ(t.keyboard.back(), nobody) << "no candidate left to give it to";
+  EXPECT_EQ(hub_->write(*trainer, "x").error().code(), ErrorCode::kPermissionDenied);
 }
 
 TEST_F(ConsoleHubTest, EveryByteIsRecordedInAPrivateAsciicastFile) {
