@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "controller/api/candidate_list.h"
 #include "controller/api/http_client.h"
 #include "controller/cli/commands.h"
 
@@ -225,8 +226,11 @@ void print_session(const json::value& s) {
               << (cr ? "reset their machines" : "") << "\n";
   }
   for (const auto& c : s.at("candidates").as_array()) {
-    std::cout << "  " << str(c.at("candidate")) << "  " << str(c.at("status")) << "  "
-              << steps_line(c);
+    std::cout << "  " << str(c.at("candidate"));
+    const json::value* shown = c.as_object().if_contains("display_name");
+    if (shown && shown->is_string() && !shown->as_string().empty())
+      std::cout << " (" << str(*shown) << ")";
+    std::cout << "  " << str(c.at("status")) << "  " << steps_line(c);
     if (!c.at("error").is_null()) std::cout << "  error: " << str(c.at("error"));
     std::cout << "\n";
   }
@@ -243,31 +247,40 @@ void redraw(const std::vector<std::string>& lines, std::size_t& drawn) {
   drawn = lines.size();
 }
 
-Result<std::vector<std::string>> read_candidates(const std::string& arg) {
-  std::string text = arg;
+struct CandidateArg {
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> display_names;  // id -> the name people read
+};
+
+// --candidates: a file read as the new-session form reads its list (one candidate a line,
+// "id[,display name]", a CSV with a header line, '#' comment lines), or "a,b,c" on the command
+// line (ids only).
+Result<CandidateArg> read_candidates(const std::string& arg) {
+  CandidateArg out;
   if (fs::is_regular_file(arg)) {
     std::ifstream in(arg);
     std::ostringstream all;
     all << in.rdbuf();
-    text = all.str();
-  }
-  std::vector<std::string> out;
-  std::string current;
-  bool comment = false;
-  for (char ch : text + "\n") {
-    if (ch == '#') comment = true;
-    if (ch == '\n' || ch == ',' || ch == ' ' || ch == '\t' || ch == '\r') {
-      if (!current.empty()) out.push_back(current);
-      current.clear();
-      if (ch == '\n') comment = false;
-      continue;
+    for (auto& c : api::parse_candidate_list(all.str())) {
+      if (!c.display.empty()) out.display_names[c.id] = std::move(c.display);
+      out.ids.push_back(std::move(c.id));
     }
-    if (!comment) current.push_back(ch);
+  } else {
+    std::string current;
+    for (char ch : arg + ",") {
+      if (ch == ',' || ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+        if (!current.empty()) out.ids.push_back(current);
+        current.clear();
+        continue;
+      }
+      current.push_back(ch);
+    }
   }
-  if (out.empty()) {
-    return Error(
-        ErrorCode::kInvalidArgument,
-        "--candidates \"" + arg + "\" names no candidate; give a,b,c or a file with one id a line");
+  if (out.ids.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--candidates \"" + arg +
+                     "\" names no candidate; give a,b,c or a file with one candidate a line "
+                     "(id or id,display name)");
   }
   return out;
 }
@@ -366,7 +379,8 @@ int session_create(const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("lab", po::value<std::string>(),
                                                  "a lab folder, its lab.yaml, or a lab id")(
-      "candidates", po::value<std::string>(), "a file with one candidate id a line, or a,b,c")(
+      "candidates", po::value<std::string>(),
+      "a file with one candidate a line (id or id,display name; a CSV), or a,b,c")(
       "seed", po::value<std::uint64_t>(),
       "the seed of the candidates' variants (drawn when absent)")(
       "name", po::value<std::string>(),
@@ -406,8 +420,13 @@ int session_create(const std::vector<std::string>& args) {
   if (fs::exists(lab, ec)) lab = fs::absolute(lab, ec).lexically_normal().string();
   json::object body{{"lab", lab}};
   json::array cands;
-  for (const auto& c : *candidates) cands.push_back(json::value(c));
+  for (const auto& c : candidates->ids) cands.push_back(json::value(c));
   body["candidates"] = std::move(cands);
+  if (!candidates->display_names.empty()) {
+    json::object names;
+    for (const auto& [id, shown] : candidates->display_names) names[id] = shown;
+    body["display_names"] = std::move(names);
+  }
   if (vm.count("seed")) body["seed"] = vm["seed"].as<std::uint64_t>();
   if (vm.count("name")) body["name"] = vm["name"].as<std::string>();
   if (vm.count("feedback")) body["feedback"] = true;

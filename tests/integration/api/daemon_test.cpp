@@ -201,7 +201,8 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
            fs::copy_options::recursive);
   fs::create_directories(dir / "labs" / "broken");
   std::ofstream(dir / "labs" / "broken" / "lab.yaml") << "lab: broken\nhosts: {a: {image: 1}}\n";
-  std::ofstream(dir / "candidates.txt") << "# group A\nalice\nbob\n\n";
+  // The new-session form's format: a header line, "id,display name", '#' comment lines.
+  std::ofstream(dir / "candidates.txt") << "name,display\n# group A\nalice,Alice Martin\nbob\n\n";
   // API only: this test is about the CLI and the API; provisioning has tests/e2e/session.
   Daemon d(dir, dir / "labs", {"--no-reconcile"});
   const std::string cli = ATELIER_CLI_PATH;
@@ -222,6 +223,7 @@ TEST(DaemonTest, TrainerCliAgainstARunningAtelierd) {
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("session exam1: lab demo, seed 5"), std::string::npos) << out;
   EXPECT_NE(out.find("  bob  pending"), std::string::npos) << out;
+  EXPECT_NE(out.find("  alice (Alice Martin)  pending"), std::string::npos) << out;
 
   out = shell(env + cli + " session create --lab broken --candidates a 2>&1", &rc);
   EXPECT_EQ(rc, 2);
