@@ -10,6 +10,7 @@
 #include <set>
 
 #include "controller/api/query_string.h"
+#include "controller/api/staff_auth.h"
 #include "controller/grading/export.h"
 #include "controller/grading/grade.h"
 #include "controller/grading/json.h"
@@ -84,6 +85,7 @@ std::string_view content_type(grading::Format f) {
 }  // namespace
 
 std::string who_of(const store::TokenRecord& token) {
+  if (token.id.starts_with(kUserActorPrefix) && !token.label.empty()) return token.label;
   return token.label.empty() ? token.id : token.id + " (" + token.label + ")";
 }
 

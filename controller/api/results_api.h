@@ -28,7 +28,8 @@ Result<grading::SessionInput> load_session_input(store::Store& store,
                                                  std::string_view session,
                                                  std::optional<std::string_view> candidate = {});
 
-// "id (label)", or the id: how evaluator actions name who made them.
+// How evaluator actions (overrides, notes, a freeze) name who made them: a person by their
+// account name ("marie"), a token as "id (label)" (or its id when it has no label).
 std::string who_of(const store::TokenRecord& token);
 
 class ResultsApi {

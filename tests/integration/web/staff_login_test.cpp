@@ -86,6 +86,21 @@ TEST_F(StaffLoginTest, DisabledUserStopsAtOnce) {
   EXPECT_NE(again.body.find("désactivé"), std::string::npos);
 }
 
+// What evaluators read beside a note, an override or a freeze: the person's account name, not
+// "user:jury (jury)"; a token keeps "id (label)" (its id tells which token of that label).
+TEST_F(StaffLoginTest, EvaluatorActionsNameThePersonOrTheToken) {
+  const std::string jury = signed_in("jury");
+  const std::string note = R"({"candidate": "c01", "task": "T1", "text": "vu"})";
+  HttpResponse by_person =
+      browse("POST", "/sessions/s1/annotations", jury, note, "192.0.2.30", csrf_value());
+  ASSERT_EQ(by_person.status, 201) << by_person.body;
+  EXPECT_EQ(parse(by_person).at("who").as_string(), "jury");
+  HttpResponse by_token = handle("POST", "/sessions/s1/annotations", "evaluator", note);
+  ASSERT_EQ(by_token.status, 201) << by_token.body;
+  const std::string who(parse(by_token).at("who").as_string());
+  EXPECT_TRUE(who.ends_with(" (test)") && who.size() > 7) << who;
+}
+
 TEST_F(StaffLoginTest, CookieChangesNeedCsrfAndAreAuditedUnderTheUsersName) {
   std::string cookies = signed_in("marie");
   // The JSON API: DELETE by cookie without the header is refused, with it allowed.
