@@ -5,7 +5,12 @@ on ttyS0, booted on the real libvirtd under qemu:///system), one key at a time, 
 writing the key to reading its echo. Prints both medians and 90th percentiles and the ratio
 (goal: atelierd under 1.2x virsh). Not a CTest test: `cmake --build DIR --target console_echo_bench`.
 
-usage: console_echo.py ATELIERD ATELIER SOURCE_DIR [--keys N]
+With --consoles N (N > 1): N such guests, one per candidate of a session, all consoles open at
+once; every round sends a key to each and reads every echo. Prints the echo latency over all keys
+and what serving the N consoles costs: atelierd's CPU and its memory with them open, against N
+`virsh console` processes (the peer) doing the same.
+
+usage: console_echo.py ATELIERD ATELIER SOURCE_DIR [--keys N] [--consoles N] [--rounds R]
 """
 import argparse
 import json
@@ -170,19 +175,104 @@ def summary(name, ms):
     return statistics.median(ms)
 
 
+def cpu_seconds(pids):
+    """User + system CPU of the processes so far (/proc/PID/stat), in seconds."""
+    ticks = 0
+    for pid in pids:
+        fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pids):
+    total = 0
+    for pid in pids:
+        for line in open("/proc/%d/status" % pid):
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def rounds_of_keys(cons, rounds):
+    """Every round: a key to each console, then each echo read; milliseconds per key."""
+    for con in cons:
+        wait_for(con, b"ready-42", 600, b"echo ready-$((6*7))\r")
+        drain(con)
+    out = []
+    for r in range(rounds):
+        key = LETTERS[r % 26].encode()
+        sent = []
+        for con in cons:
+            if r % 20 == 0:
+                con.send(KILL_LINE)
+            sent.append(time.perf_counter())
+            con.send(key)
+        for con, t0 in zip(cons, sent):
+            seen = b""
+            while key not in seen:
+                chunk = con.recv(30)
+                if not chunk:
+                    raise RuntimeError("no echo of %r in 30 s" % key)
+                seen += chunk
+            out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def serve_many(pids_of, open_all, rounds):
+    """Opens every console, measures rounds of keys, and what the serving processes cost while they
+    did: (latencies, CPU seconds per second of wall time, RSS MiB)."""
+    cons = open_all()
+    try:
+        pids = pids_of(cons)
+        rounds_of_keys(cons, 1)  # every shell answers before the clock starts
+        cpu0, t0 = cpu_seconds(pids), time.monotonic()
+        ms = rounds_of_keys(cons, rounds)
+        cpu = (cpu_seconds(pids) - cpu0) / (time.monotonic() - t0)
+        return ms, cpu, rss_mib(pids)
+    finally:
+        for con in cons:
+            con.close()
+
+
+def many(a, url, token, session, proc):
+    names = ["c%02d" % i for i in range(a.consoles)]
+    rss_before = rss_mib([proc.pid])
+    peer = serve_many(lambda cons: [c.pid for c in cons],
+                      lambda: [VirshConsole("atelier-%s-%s-server" % (session, n)) for n in names], a.rounds)
+    ours = serve_many(lambda cons: [proc.pid],
+                      lambda: [WsConsole(url, "/console/%s/%s/server" % (session, n), token) for n in names],
+                      a.rounds)
+    print("%d consoles open at once, %d rounds of a key to each (TCG guests; load average %s):" % (
+        a.consoles, a.rounds, " ".join(open("/proc/loadavg").read().split()[:3])))
+    m_peer = summary("%d x virsh console" % a.consoles, peer[0])
+    m_ours = summary("atelierd WebSocket", ours[0])
+    print("serving them: %d virsh processes %.1f%% of a core, %.0f MiB; atelierd %.1f%% of a core, "
+          "%.0f MiB (%.0f MiB before the consoles)" % (a.consoles, peer[1] * 100, peer[2], ours[1] * 100,
+                                                       ours[2], rss_before))
+    print("ratio atelierd / virsh: latency (medians) %.2fx, CPU %.2fx, memory %.2fx" % (
+        m_ours / m_peer, ours[1] / peer[1] if peer[1] else float("inf"), ours[2] / peer[2]))
+    print(json.dumps({"consoles": a.consoles, "virsh_median_ms": round(m_peer, 3),
+                      "atelierd_median_ms": round(m_ours, 3), "virsh_cpu_cores": round(peer[1], 4),
+                      "atelierd_cpu_cores": round(ours[1], 4), "virsh_rss_mib": round(peer[2], 1),
+                      "atelierd_rss_mib": round(ours[2], 1), "atelierd_rss_before_mib": round(rss_before, 1)}))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("atelierd")
     ap.add_argument("atelier")
     ap.add_argument("src", type=pathlib.Path)
     ap.add_argument("--keys", type=int, default=200)
+    ap.add_argument("--consoles", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=40)
     a = ap.parse_args()
     kernels = built_kernel()
     if virsh("version", check=False).returncode != 0 or not kernels:
         print("needs libvirtd (scripts/start-services) and a built image's kernel (atelier image build debian12)")
         return 2
     session = "ce%d" % os.getpid()
-    name = "atelier-%s-alice-server" % session
+    names = ["c%02d" % i for i in range(a.consoles)] if a.consoles > 1 else ["alice"]
+    domains = ["atelier-%s-%s-server" % (session, n) for n in names]
     with tempfile.TemporaryDirectory(prefix="atelier-console-echo-") as t:
         tmp = pathlib.Path(t)
         os.chmod(tmp, 0o755)  # libvirt-qemu reads the kernel copy
@@ -192,17 +282,21 @@ def main():
                                        ["--no-reconcile", "--console", "pty"])
         try:
             token = web.trainer_token(a.atelier, tmp)
-            web.cli(a.atelier, url, token, "session", "create", "--lab", "demo", "--candidates", "alice",
+            web.cli(a.atelier, url, token, "session", "create", "--lab", "demo", "--candidates", ",".join(names),
                     "--name", session)
             with sqlite3.connect(tmp / "state" / "atelier.db") as db:  # what the reconciler would place
                 db.execute("UPDATE candidate_labs SET host = 'local' WHERE session = ?", (session,))
-            (tmp / "domain.xml").write_text(DOMAIN_XML.format(
-                name=name, session=session, candidate="alice", host="server",
-                kernel=tmp / "vmlinuz", initrd=tmp / "initrd.img"))
-            virsh("define", str(tmp / "domain.xml"))
-            virsh("start", name)
+            for n, domain in zip(names, domains):
+                (tmp / "domain.xml").write_text(DOMAIN_XML.format(
+                    name=domain, session=session, candidate=n, host="server",
+                    kernel=tmp / "vmlinuz", initrd=tmp / "initrd.img"))
+                virsh("define", str(tmp / "domain.xml"))
+                virsh("start", domain)
+            if a.consoles > 1:
+                many(a, url, token, session, proc)
+                return 0
             # The peer first, then atelierd: one console client on the guest at a time.
-            con = VirshConsole(name)
+            con = VirshConsole(domains[0])
             peer = measure(con, a.keys)
             con.close()
             con = WsConsole(url, "/console/%s/alice/server" % session, token)
@@ -211,8 +305,9 @@ def main():
         finally:
             proc.terminate()
             proc.wait(timeout=20)
-            virsh("destroy", name, check=False)
-            virsh("undefine", name, check=False)
+            for domain in domains:
+                virsh("destroy", domain, check=False)
+                virsh("undefine", domain, check=False)
     print("keystroke to echo on one guest console (TCG guest; load average %s):" %
           " ".join(open("/proc/loadavg").read().split()[:3]))
     m_peer = summary("virsh console", peer)

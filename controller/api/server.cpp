@@ -133,6 +133,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (ec) continue;  // a client that went away during accept
       delay = std::chrono::milliseconds(10);
       beast::error_code peer_ec;
+      // Small writes (a console's echo, an event of a stream) leave at once: under Nagle they
+      // wait for the client's delayed ACK, up to 40 ms on Linux (bench/console_echo).
+      socket.set_option(asio::ip::tcp::no_delay(true), peer_ec);
       const auto peer = socket.remote_endpoint(peer_ec);
       std::string client = peer_ec ? std::string() : peer.address().to_string();
       std::size_t& mine = connections_by_client[client];
