@@ -55,7 +55,10 @@ HttpResponse handle_list_recordings(const HandlerContext& ctx) {
 }
 
 HttpResponse handle_get_recording(const HandlerContext& ctx) {
-  if (!console::parse_recording_name(ctx.route.action) || ctx.options.web.recordings_dir.empty()) {
+  // The session and candidate become folders: only a candidate lab the store knows names one
+  // (not "..", which would step out of the session's recordings).
+  if (!console::parse_recording_name(ctx.route.action) || ctx.options.web.recordings_dir.empty() ||
+      !ctx.store.get_candidate_lab(ctx.route.session, ctx.route.candidate).ok()) {
     return json_error(404, "not_found",
                       "no such recording; list them with GET /sessions/SESSION/recordings");
   }

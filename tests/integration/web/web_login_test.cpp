@@ -292,6 +292,17 @@ TEST_F(WebLoginTest, RecordingsAreListedAndServedToTrainersAndEvaluatorsOnly) {
         << bad;
   }
   EXPECT_EQ(handle("GET", "/sessions/nope/recordings", "trainer").status, 404);
+  // A session or candidate that is not a candidate lab names no folder, ".." included.
+  fs::create_directories(dir_ / "recordings" / "s1" / "c09");
+  fs::copy_file(dir_ / "recordings" / "s1" / "c01" / "server-1.cast",
+                dir_ / "recordings" / "s1" / "server-1.cast");
+  fs::copy_file(dir_ / "recordings" / "s1" / "c01" / "server-1.cast",
+                dir_ / "recordings" / "s1" / "c09" / "server-1.cast");
+  for (const std::string bad : {"/sessions/s1/candidates/../recordings/server-1.cast",
+                                "/sessions/s1/candidates/c09/recordings/server-1.cast",
+                                "/sessions/../candidates/s1/recordings/server-1.cast"}) {
+    EXPECT_EQ(handle("GET", bad, "trainer").status, 404) << bad;
+  }
 }
 
 TEST_F(WebLoginTest, FailedLoginsAreLimitedPerAddress) {
