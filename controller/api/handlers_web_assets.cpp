@@ -1,6 +1,7 @@
-// GET /assets/* : the pages' installed stylesheets and scripts (share/atelier/web/assets) and
-// xterm.js (/assets/xterm/* from Debian's libjs-xterm). Only plain names of known types under
-// those folders are served: no "..", no hidden files, no escapes, no symlinks out of the folder.
+// GET /assets/* : the pages' installed stylesheets and scripts (share/atelier/web/assets) and the
+// front-end libraries vendored by scripts/install-deps under their own prefixes (/assets/xterm/*,
+// /assets/player/*). Only plain names of known types under those folders are served: no "..", no
+// hidden files, no escapes, no symlinks out of the folder.
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -51,17 +52,29 @@ HttpResponse not_found() {
   return json_error(404, "not_found", "no such asset");
 }
 
+// The folder `rest` is read from, and `rest` made relative to it: a library's prefix names its
+// own folder (one row per vendored library), anything else is one of atelierd's own assets.
+fs::path root_of(const WebOptions& web, std::string& rest) {
+  const std::pair<std::string_view, const fs::path*> kPrefixes[] = {
+      {"xterm/", &web.xterm_dir},
+      {"player/", &web.player_dir},
+  };
+  for (const auto& [prefix, dir] : kPrefixes) {
+    if (rest.starts_with(prefix)) {
+      rest.erase(0, prefix.size());
+      return *dir;
+    }
+  }
+  return web.assets_dir;
+}
+
 }  // namespace
 
 HttpResponse handle_asset(const HandlerContext& ctx) {
   std::string rest = ctx.route.rest;
   if (auto q = rest.find('?'); q != std::string::npos) rest.resize(q);
   if (!plain_relative(rest)) return not_found();
-  fs::path root = ctx.options.web.assets_dir;
-  if (rest.rfind("xterm/", 0) == 0) {
-    root = ctx.options.web.xterm_dir;
-    rest = rest.substr(6);
-  }
+  const fs::path root = root_of(ctx.options.web, rest);
   if (root.empty()) return not_found();
   std::error_code ec;
   fs::path base = fs::canonical(root, ec);

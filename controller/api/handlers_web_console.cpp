@@ -1,16 +1,16 @@
-// The consoles' credentials and recordings: who opens a console WebSocket (a trainer's token, or
-// a candidate's cookie or token, for their own lab only), and the recordings listed and served to
-// trainers and evaluators (GET /sessions/{s}/recordings, .../candidates/{c}/recordings/{file}).
+// The consoles' credentials and recordings: who opens a console WebSocket (a trainer's token or
+// staff cookie; a candidate's cookie or token, for their own lab only), and the recordings listed
+// and served to trainers and evaluators (GET /sessions/{s}/recordings,
+// .../candidates/{c}/recordings/{file}).
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "controller/api/console_ws.h"
 #include "controller/api/handlers.h"
 #include "controller/api/staff_auth.h"
-#include "controller/provider/naming.h"
+#include "controller/console/recordings.h"
 
 namespace atelier::api {
 namespace json = boost::json;
@@ -42,69 +42,22 @@ std::optional<ConsolePrincipal> console_principal(store::Store& store, const Htt
                           std::nullopt, true, person.label};
 }
 
-namespace {
-
-struct RecordingName {
-  std::string host;
-  long long connection = 0;
-};
-
-// "<host>-<n>.cast" as ConsoleHub names them; nullopt for anything else (so no path escapes).
-std::optional<RecordingName> parse_recording_name(std::string_view name) {
-  if (!name.ends_with(".cast")) return std::nullopt;
-  name.remove_suffix(5);
-  std::size_t dash = name.rfind('-');
-  if (dash == std::string_view::npos || dash == 0 || dash + 1 == name.size()) return std::nullopt;
-  RecordingName r{std::string(name.substr(0, dash)), 0};
-  for (char c : name.substr(dash + 1)) {
-    if (c < '0' || c > '9' || r.connection > 1000000) return std::nullopt;
-    r.connection = r.connection * 10 + (c - '0');
-  }
-  if (!provider::validate_ref({"s", "c", r.host}).ok()) return std::nullopt;
-  return r;
-}
-
-// The header's "timestamp" (unix seconds), 0 when unreadable.
-long long started_at(const fs::path& file) {
-  std::ifstream in(file);
-  std::string line;
-  if (!std::getline(in, line)) return 0;
-  boost::system::error_code ec;
-  json::value v = json::parse(line, ec);
-  if (ec || !v.is_object()) return 0;
-  const json::value* t = v.as_object().if_contains("timestamp");
-  return t && t->is_int64() ? t->as_int64() : 0;
-}
-
-}  // namespace
-
 HttpResponse handle_list_recordings(const HandlerContext& ctx) {
   auto session = ctx.store.get_session(ctx.route.session);
   if (!session.ok()) return error_response(session.error());
   auto labs = ctx.store.list_candidate_labs(ctx.route.session);
   if (!labs.ok()) return error_response(labs.error());
   json::array out;
-  const fs::path root = ctx.options.web.recordings_dir;
   for (const auto& lab : *labs) {
-    if (root.empty()) break;
-    std::error_code ec;
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(root / lab.session / lab.candidate, ec)) {
-      if (e.is_regular_file(ec) && parse_recording_name(e.path().filename().string()))
-        files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      auto name = parse_recording_name(f.filename().string());
-      const auto when = std::chrono::system_clock::time_point(std::chrono::seconds(started_at(f)));
-      out.push_back(
-          json::object{{"candidate", lab.candidate},
-                       {"host", name->host},
-                       {"connection", name->connection},
-                       {"bytes", static_cast<std::int64_t>(fs::file_size(f, ec))},
-                       {"started_at", iso8601(when)},
-                       {"url", "/sessions/" + lab.session + "/candidates/" + lab.candidate +
-                                   "/recordings/" + f.filename().string()}});
+    for (const auto& f :
+         console::list_recordings(ctx.options.web.recordings_dir, lab.session, lab.candidate)) {
+      out.push_back(json::object{{"candidate", lab.candidate},
+                                 {"host", f.name.host},
+                                 {"connection", f.name.connection},
+                                 {"bytes", static_cast<std::int64_t>(f.bytes)},
+                                 {"started_at", iso8601(f.started_at)},
+                                 {"url", "/sessions/" + lab.session + "/candidates/" +
+                                             lab.candidate + "/recordings/" + f.file}});
     }
   }
   return json_response(
@@ -112,7 +65,10 @@ HttpResponse handle_list_recordings(const HandlerContext& ctx) {
 }
 
 HttpResponse handle_get_recording(const HandlerContext& ctx) {
-  if (!parse_recording_name(ctx.route.action) || ctx.options.web.recordings_dir.empty()) {
+  // The session and candidate become folders: only a candidate lab the store knows names one
+  // (not "..", which would step out of the session's recordings).
+  if (!console::parse_recording_name(ctx.route.action) || ctx.options.web.recordings_dir.empty() ||
+      !ctx.store.get_candidate_lab(ctx.route.session, ctx.route.candidate).ok()) {
     return json_error(404, "not_found",
                       "no such recording; list them with GET /sessions/SESSION/recordings");
   }

@@ -9,10 +9,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 
 #include "controller/api/handlers.h"
 #include "controller/api/results_api.h"
 #include "controller/api/web_http.h"
+#include "controller/console/recordings.h"
 #include "controller/grading/grade.h"
 #include "controller/web/grid_pages.h"
 #include "controller/web/html.h"
@@ -34,8 +36,8 @@ std::string csrf_of(const HttpRequest& r) {
 // An HTML answer with the same security headers as the candidate's pages; remembers the CSRF
 // token and a ?lang= choice in cookies.
 HttpResponse html_page(const HandlerContext& ctx, int status, std::string body,
-                       const std::string& csrf) {
-  HttpResponse r = html_response(status, std::move(body));
+                       const std::string& csrf, PageScripts scripts = PageScripts::kFilesOnly) {
+  HttpResponse r = html_response(status, std::move(body), scripts);
   if (!csrf.empty() && request_cookie(ctx.request, kCsrfCookieName) != csrf) {
     r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kCsrfCookieName, csrf, 43200));
   }
@@ -167,6 +169,29 @@ std::vector<web::RunView> run_views(const grading::CandidateInput& in,
   return out;
 }
 
+// The candidate's console recordings (every host), each set to start at the ticket's opening.
+std::vector<web::RecordingView> recording_views(const HandlerContext& ctx,
+                                                const grading::CandidateInput& in) {
+  std::vector<web::RecordingView> out;
+  for (const auto& f :
+       console::list_recordings(ctx.options.web.recordings_dir, ctx.route.session, in.candidate)) {
+    web::PlayerStart start = web::player_start(in.handed_over_at, f.started_at);
+    out.push_back(
+        {f.name.host, f.name.connection, grading::format_time(f.started_at), f.bytes,
+         "/sessions/" + ctx.route.session + "/candidates/" + in.candidate + "/recordings/" + f.file,
+         start.seconds, start.why,
+         in.handed_over_at ? grading::format_time(*in.handed_over_at) : ""});
+  }
+  return out;
+}
+
+// Whether asciinema-player is installed where /assets/player/ serves it from.
+bool player_installed(const HandlerContext& ctx) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(ctx.options.web.player_dir / "asciinema-player.min.js",
+                                          ec);
+}
+
 Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd,
                                 const std::string& task_id, web::Lang l) {
   const auto& g = gd.grades;
@@ -208,6 +233,8 @@ Result<web::CellPage> cell_page(const HandlerContext& ctx, const Graded& gd,
   p.freeze_url = base(ctx) + "/freeze";
   p.grid_url = base(ctx);
   p.sheet_url = sheet_url(ctx, c->candidate);
+  p.recordings = recording_views(ctx, gd.input.candidates.front());
+  p.player = player_installed(ctx);
   return p;
 }
 
@@ -224,7 +251,10 @@ HttpResponse render_cell_response(const HandlerContext& ctx, const std::string& 
   if (auto it = typed.find("points"); it != typed.end()) page->points_value = it->second;
   if (auto it = typed.find("justification"); it != typed.end())
     page->justification_value = it->second;
-  return html_page(ctx, status, web::render_cell(*page), page->csrf_token);
+  // The players' terminal is WebAssembly: only a page that loads them may compile it.
+  const PageScripts scripts = page->player && !page->recordings.empty() ? PageScripts::kFilesAndWasm
+                                                                        : PageScripts::kFilesOnly;
+  return html_page(ctx, status, web::render_cell(*page), page->csrf_token, scripts);
 }
 
 // Whether the form carries the CSRF token of its page (double submit).

@@ -109,14 +109,16 @@ void remember_lang(const HandlerContext& ctx, HttpResponse& r) {
     r.headers.emplace_back("Set-Cookie", set_cookie(ctx, kLangCookie, q, 31536000));
 }
 
-HttpResponse html_response(int status, std::string body) {
+HttpResponse html_response(int status, std::string body, PageScripts scripts) {
   HttpResponse r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
   r.body = std::move(body);
-  r.headers = {{"Content-Security-Policy",
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
+  std::string policy =
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+  if (scripts == PageScripts::kFilesAndWasm) policy += "; script-src 'self' 'wasm-unsafe-eval'";
+  r.headers = {{"Content-Security-Policy", std::move(policy)},
                {"X-Content-Type-Options", "nosniff"},
                {"X-Frame-Options", "DENY"},
                {"Referrer-Policy", "no-referrer"},

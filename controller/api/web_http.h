@@ -45,9 +45,15 @@ std::string set_cookie(const HandlerContext& ctx, std::string_view name, std::st
 // Remembers a ?lang=fr|en choice in its cookie for a year.
 void remember_lang(const HandlerContext& ctx, HttpResponse& r);
 
+// What a page's scripts may do beyond running atelierd's own files: kWasm also lets them compile
+// WebAssembly ('wasm-unsafe-eval'; asciinema-player's terminal is WebAssembly). Never eval of
+// strings, never inline scripts.
+enum class PageScripts { kFilesOnly, kFilesAndWasm };
+
 // An HTML page: atelierd's own files only (inline styles allowed: xterm.js sizes its rows with
 // them), no framing, forms post only to atelierd, no referrer, not cached.
-HttpResponse html_response(int status, std::string body);
+HttpResponse html_response(int status, std::string body,
+                           PageScripts scripts = PageScripts::kFilesOnly);
 // 303 See Other to `location` (after a form, or to the login).
 HttpResponse see_other(std::string location);
 

@@ -23,9 +23,10 @@ struct WebOptions {
   std::string access_key;
   bool secure_cookies = false;  // atelierd serves TLS: cookies get Secure
   std::chrono::seconds web_session_ttl{std::chrono::hours(12)};
-  // Where GET /assets/* and /assets/xterm/* read from; empty: 404.
+  // Where GET /assets/*, /assets/xterm/* and /assets/player/* read from; empty: 404.
   std::filesystem::path assets_dir;
   std::filesystem::path xterm_dir = "/usr/local/share/atelier/xterm";
+  std::filesystem::path player_dir = "/usr/local/share/atelier/asciinema-player";
   // Console recordings: DIR/<session>/<candidate>/<host>-<n>.cast (ConsoleHub); empty: none.
   std::filesystem::path recordings_dir;
   int max_failed_logins = 10;  // per client address in login_window

@@ -35,7 +35,7 @@ namespace {
 // The options as given (flags, then the config file), before they are checked and made absolute.
 struct RawOptions {
   std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file,
-      web_assets, xterm;
+      web_assets, xterm, player;
   std::vector<std::string> uris;
   std::size_t max_body = 0;
   std::string run_dir, overlay_dir, overlay_pool, image_defs, image_state, agent, orphan_prefix,
@@ -76,6 +76,10 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       "the candidate pages' stylesheet and scripts (installed share/atelier/web/assets)")(
       "xterm-dir", po::value(&r.xterm)->default_value("/usr/local/share/atelier/xterm"),
       "xterm.js and xterm.css (@xterm/xterm, pinned and installed by scripts/install-deps)")(
+      "player-dir",
+      po::value(&r.player)->default_value("/usr/local/share/atelier/asciinema-player"),
+      "asciinema-player's script and stylesheet for the console recordings on the evaluator's "
+      "pages (pinned and installed by scripts/install-deps)")(
       "no-reconcile", po::bool_switch(&r.no_reconcile),
       "serve the API only: sessions are recorded, not provisioned")(
       "run-dir", po::value(&r.run_dir),
@@ -158,6 +162,7 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.port_file = absolute(r.port_file);
   c.web_assets_dir = absolute(r.web_assets);
   c.xterm_dir = absolute(r.xterm);
+  c.player_dir = absolute(r.player);
   c.max_body_bytes = r.max_body;
   if (r.max_connections == 0 || r.max_connections_per_client == 0) {
     return Error(ErrorCode::kInvalidArgument,

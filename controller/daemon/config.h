@@ -36,9 +36,11 @@ struct Config {
   std::size_t max_connections = 512;             // open at once, in all
   std::size_t max_connections_per_client = 128;  // open at once from one address
   std::filesystem::path port_file;               // written with the bound port once listening
-  // The candidate pages' files (GET /assets/*) and xterm.js (GET /assets/xterm/*).
+  // The pages' files (GET /assets/*), xterm.js (GET /assets/xterm/*) and asciinema-player
+  // (GET /assets/player/*).
   std::filesystem::path web_assets_dir = ATELIER_DEFAULT_WEB_ASSETS_DIR;
   std::filesystem::path xterm_dir = "/usr/local/share/atelier/xterm";
+  std::filesystem::path player_dir = "/usr/local/share/atelier/asciinema-player";
 
   // The reconciler (controller/reconciler/).
   bool reconcile = true;          // false: API only, sessions stay pending (tests)

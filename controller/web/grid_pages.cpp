@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "controller/web/html.h"
@@ -18,14 +19,16 @@ std::string m(Lang l, const std::string& key) {
   return escape_html(message(l, key));
 }
 
-std::string head(Lang lang, const std::string& title, const std::string& body_class) {
+// `extra`: more of the head's links and scripts (the cell page's player).
+std::string head(Lang lang, const std::string& title, const std::string& body_class,
+                 const std::string& extra = "") {
   return std::string("<!DOCTYPE html>\n<html lang=\"") + (lang == Lang::kFr ? "fr" : "en") +
          "\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
          e(title) +
          "</title>\n<link rel=\"stylesheet\" href=\"/assets/atelier.css\">\n"
-         "<link rel=\"stylesheet\" href=\"/assets/evaluator.css\">\n"
-         "<script defer src=\"/assets/grid.js\"></script>\n</head>\n<body class=\"" +
+         "<link rel=\"stylesheet\" href=\"/assets/evaluator.css\">\n" +
+         extra + "<script defer src=\"/assets/grid.js\"></script>\n</head>\n<body class=\"" +
          body_class + "\">\n";
 }
 
@@ -314,12 +317,83 @@ std::string cell_forms(Lang l, const CellPage& p) {
   return out + "</section>\n";
 }
 
+// "12,3 Kio" / "12.3 KiB": a recording's size as each language writes it.
+std::string size_text(Lang l, std::uintmax_t bytes) {
+  const bool fr = l == Lang::kFr;
+  if (bytes < 1024) return std::to_string(bytes) + (fr ? " o" : " B");
+  const char* units[][2] = {{" Kio", " KiB"}, {" Mio", " MiB"}, {" Gio", " GiB"}};
+  double v = static_cast<double>(bytes) / 1024;
+  std::size_t u = 0;
+  for (; v >= 1024 && u + 1 < std::size(units); ++u) v /= 1024;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  std::string n = buf;
+  if (fr) std::replace(n.begin(), n.end(), '.', ',');
+  return n + units[u][fr ? 0 : 1];
+}
+
+// Where the player starts, in words.
+std::string start_text(Lang l, const RecordingView& r) {
+  switch (r.start) {
+    case RecordingView::Start::kTicket:
+      return m(l, "rec.starts_at_ticket") + " " + e(r.ticket_at) + ", " +
+             e(format_duration(l, r.start_at)) + " " + m(l, "rec.into_recording");
+    case RecordingView::Start::kOpenedAfterTicket:
+      return m(l, "rec.starts_at_beginning_after") + " (" + e(r.ticket_at) + ").";
+    case RecordingView::Start::kNoTicket:
+      return m(l, "rec.starts_at_beginning_no_ticket");
+  }
+  return "";
+}
+
+// The candidate's console recordings, each with its player (recordings.js fills the element from
+// its data-* attributes) and a download link that works without the player.
+std::string recordings_section(Lang l, const CellPage& p) {
+  std::string out = "<section class=\"recordings\" aria-labelledby=\"rec-h\"><h2 id=\"rec-h\">" +
+                    m(l, "rec.title") + "</h2>\n";
+  if (p.recordings.empty()) return out + "<p>" + m(l, "rec.none") + "</p></section>\n";
+  out += "<p class=\"hint\">" + m(l, p.player ? "rec.hint" : "rec.no_player") + "</p>\n";
+  for (std::size_t i = 0; i < p.recordings.size(); ++i) {
+    const RecordingView& r = p.recordings[i];
+    const std::string id = "rec-" + std::to_string(i);
+    const std::string name =
+        e(r.host) + " — " + m(l, "rec.connection") + " " + std::to_string(r.connection);
+    out += "<article class=\"recording\" aria-labelledby=\"" + id + "\"><h3 id=\"" + id + "\">" +
+           name + "</h3><p>" + m(l, "rec.opened") + colon(l) + e(r.started_at) + " — " +
+           e(size_text(l, r.bytes)) + " — <a href=\"" + e(r.url) + "\" download>" +
+           m(l, "rec.download") + "<span class=\"visually-hidden\"> " + name +
+           "</span></a></p>\n<p class=\"start\" id=\"" + id + "-start\">" + start_text(l, r) +
+           "</p>\n";
+    if (p.player) {
+      out += "<div class=\"player\" data-cast=\"" + e(r.url) + "\" data-start-at=\"" +
+             std::to_string(r.start_at) + "\" data-label=\"" + m(l, "rec.player") + " " + name +
+             "\" data-describedby=\"" + id + "-start\"></div>\n";
+    }
+    out += "</article>\n";
+  }
+  return out + "</section>\n";
+}
+
 }  // namespace
+
+PlayerStart player_start(std::optional<std::chrono::system_clock::time_point> ticket,
+                         std::chrono::system_clock::time_point recording_start) {
+  if (!ticket) return {0, RecordingView::Start::kNoTicket};
+  const auto into = std::chrono::floor<std::chrono::seconds>(*ticket - recording_start).count();
+  if (into < 0) return {0, RecordingView::Start::kOpenedAfterTicket};
+  return {into, RecordingView::Start::kTicket};
+}
 
 std::string render_cell(const CellPage& p) {
   const Lang l = p.lang;
   std::string title = p.candidate + " — " + p.task_id;
-  std::string out = head(l, title, "evaluator") + "<header><h1>" + e(p.candidate) + " — " +
+  const std::string player =
+      p.player && !p.recordings.empty()
+          ? "<link rel=\"stylesheet\" href=\"/assets/player/asciinema-player.css\">\n"
+            "<script defer src=\"/assets/player/asciinema-player.min.js\"></script>\n"
+            "<script defer src=\"/assets/recordings.js\"></script>\n"
+          : "";
+  std::string out = head(l, title, "evaluator", player) + "<header><h1>" + e(p.candidate) + " — " +
                     e(p.task_id) + " " + e(p.task_title) + "</h1><a href=\"" + e(p.grid_url) +
                     "\">" + m(l, "cell.back") + "</a> <a href=\"" + e(p.sheet_url) + "\">" +
                     m(l, "grid.sheet_link") + "</a>" + lang_link(l) + "</header>\n<main>\n" +
@@ -341,7 +415,8 @@ std::string render_cell(const CellPage& p) {
            "</q></p>\n";
   }
   out += "<div class=\"cell-page\"><div>" + checks_section(l, p) + runs_section(l, p) +
-         "</div><div>" + notes_section(l, p) + cell_forms(l, p) + "</div></div>\n";
+         "</div><div>" + notes_section(l, p) + cell_forms(l, p) + "</div></div>\n" +
+         recordings_section(l, p);
   return out + "</main>\n</body>\n</html>\n";
 }
 

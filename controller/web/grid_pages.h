@@ -3,6 +3,8 @@
 // the graded session (controller/api/handlers_web_grid.cpp); every text is escaped here.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,6 +97,31 @@ struct NoteView {
   std::string result_id;  // "" when about the task
 };
 
+// One console recording of the candidate (any host), played in the page by asciinema-player.
+struct RecordingView {
+  // Where the player starts, and why: at the ticket's opening (start_at seconds into the
+  // recording), or at the beginning because the connection opened after the ticket did, or
+  // because no ticket was handed out yet.
+  enum class Start { kTicket, kOpenedAfterTicket, kNoTicket };
+  std::string host;
+  long long connection = 0;
+  std::string started_at;  // display time of the connection's opening
+  std::uintmax_t bytes = 0;
+  std::string url;         // the recording itself: the player's source and the download link
+  long long start_at = 0;  // seconds
+  Start start = Start::kNoTicket;
+  std::string ticket_at;  // display time of the ticket's opening, "" when none
+};
+
+// Where a recording's player starts: the ticket's opening (when the candidate's tickets were
+// handed out) as seconds into a recording that began at `recording_start`, never before 0.
+struct PlayerStart {
+  long long seconds = 0;
+  RecordingView::Start why = RecordingView::Start::kNoTicket;
+};
+PlayerStart player_start(std::optional<std::chrono::system_clock::time_point> ticket,
+                         std::chrono::system_clock::time_point recording_start);
+
 struct CellPage {
   Lang lang = Lang::kFr;
   std::string session;
@@ -118,6 +145,8 @@ struct CellPage {
   std::string error;         // already translated, shown above the forms; "" when none
   std::string points_value;  // what the override form held when it was refused
   std::string justification_value;
+  std::vector<RecordingView> recordings;  // the candidate's, every host
+  bool player = false;  // asciinema-player is installed (/assets/player/): else downloads only
 };
 
 struct CompetencyBar {

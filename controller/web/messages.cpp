@@ -428,10 +428,49 @@ std::map<std::string, Pair> cell_messages() {
   };
 }
 
+// The cell page's console recordings (issue #15).
+std::map<std::string, Pair> recording_messages() {
+  return {
+      {"rec.title", {"Enregistrements de la console", "Console recordings"}},
+      {"rec.none",
+       {"Aucun enregistrement de console pour ce candidat : aucune console n'a été ouverte sur "
+        "ses machines.",
+        "No console recording for this candidate: no console was opened on their machines."}},
+      {"rec.hint",
+       {"Chaque lecteur montre l'écran au moment indiqué au-dessus de lui : l'ouverture du "
+        "ticket quand la connexion était déjà ouverte. Au clavier : Tab jusqu'au lecteur, "
+        "Espace pour lire ou mettre en pause, flèches gauche et droite pour reculer ou avancer "
+        "de 5 secondes.",
+        "Each player shows the screen at the moment said above it: the ticket's opening when "
+        "the connection was already open. By keyboard: Tab to the player, Space to "
+        "play or pause, left and right arrows to go back or forward 5 seconds."}},
+      {"rec.no_player",
+       {"Le lecteur (asciinema-player) n'est pas installé sur ce serveur : téléchargez les "
+        "enregistrements, ou demandez à l'administrateur de lancer scripts/install-deps.",
+        "The player (asciinema-player) is not installed on this server: download the "
+        "recordings, or ask the administrator to run scripts/install-deps."}},
+      {"rec.connection", {"connexion", "connection"}},
+      {"rec.opened", {"Ouverture", "Opened"}},
+      {"rec.download", {"Télécharger (asciicast)", "Download (asciicast)"}},
+      {"rec.player", {"Lecteur de l'enregistrement", "Recording player"}},
+      {"rec.starts_at_ticket",
+       {"Le lecteur démarre à l'ouverture du ticket,",
+        "The player starts when the ticket opened,"}},
+      {"rec.into_recording", {"après le début de l'enregistrement.", "into the recording."}},
+      {"rec.starts_at_beginning_after",
+       {"Le lecteur démarre au début : la connexion a été ouverte après l'ouverture du ticket",
+        "The player starts at the beginning: the connection opened after the ticket did"}},
+      {"rec.starts_at_beginning_no_ticket",
+       {"Le lecteur démarre au début : les tickets n'ont pas encore été remis au candidat.",
+        "The player starts at the beginning: the candidate's tickets were not handed out yet."}},
+  };
+}
+
 const std::map<std::string, Pair>& evaluator_catalogue() {
   static const std::map<std::string, Pair> kMessages = [] {
     auto all = grid_messages();
     all.merge(cell_messages());
+    all.merge(recording_messages());
     return all;
   }();
   return kMessages;

@@ -7,12 +7,18 @@
 # and the verdict of its points, in French and English),
 # the competency sheet (SVG), the freeze and the CSV download; a candidate's token gets 403. A cell is
 # opened by keyboard alone (Tab to it, Enter); axe-core checks each page (fr, and the grid in en).
+# The cell's console recordings (issue #15): bob's two, written into STATE/recordings, each with
+# asciinema-player (pinned by scripts/install-deps) set at the ticket's opening, reached by Tab and
+# played with Space, no browser error, in French and English; alice's none.
 # Screenshots of each page in SHOTS_DIR (docs/img holds copies: run with docs/img as SHOTS_DIR).
 # usage: grid_browser_test.py ATELIERD ATELIER GRID_FIXTURE SOURCE_DIR SHOTS_DIR
+import json
+import os
 import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
@@ -125,6 +131,70 @@ def cell_steps(driver, url, shots):
     driver.save_screenshot(str(shots / "evaluator-grid-override.png"))
 
 
+def write_recordings(tmp):
+    """Two of bob's console recordings where atelierd keeps them (STATE/recordings): server's
+    opened 45 minutes ago, 5 minutes before grid_fixture hands the lab over (its tickets open 40
+    minutes ago), so its player starts about 300 s in; client's opened after the ticket, so at 0."""
+    folder = tmp / "state" / "recordings" / "grid1" / "bob"
+    folder.mkdir(parents=True, exist_ok=True)
+    now = int(time.time())
+    server = [(0.4, "Debian GNU/Linux 12 server ttyS0\r\n\r\nserver login: "), (3.1, "root\r\nPassword: "),
+              (5.0, "\r\nroot@server:~# "), (290.0, "systemctl status ssh\r\n"),
+              (290.3, "\u25cb ssh.service - OpenBSD Secure Shell server\r\n     Active: inactive (dead)\r\n"),
+              (291.0, "root@server:~# "), (320.0, "systemctl start ssh\r\nroot@server:~# ")]
+    client = [(0.5, "Debian GNU/Linux 12 client ttyS0\r\n\r\nclient login: ")]
+    for name, start, events in (("server-1.cast", now - 45 * 60, server), ("client-1.cast", now - 10 * 60, client)):
+        lines = [json.dumps({"version": 2, "width": 80, "height": 24, "timestamp": start})]
+        lines += [json.dumps([t, "o", d]) for t, d in events]
+        (folder / name).write_text("\n".join(lines) + "\n")
+        os.chmod(folder / name, 0o600)
+
+
+def recordings_steps(driver, url, shots, evaluator):
+    """The cell page's console recordings (issue #15): every host's recording listed with its
+    player, set at the ticket's opening (said in words), keyboard-reachable, in French and English."""
+    wait = waiting(driver, 30)
+    cell = url + "/evaluator/sessions/grid1/candidates/bob/tasks/T1"
+    for lang, words in (("fr", ("Enregistrements de la console", "démarre à l'ouverture du ticket", "après l'ouverture")),
+                        ("en", ("Console recordings", "starts when the ticket opened", "after the ticket did"))):
+        driver.get(cell + "?lang=" + lang)
+        section = driver.find_element(By.CSS_SELECTOR, "section.recordings")
+        text = section.text
+        check(all(w in text for w in words), lang + ": the recordings section says where each starts: " + text)
+        boxes = {b.get_attribute("data-cast").rsplit("/", 1)[1]: b
+                 for b in section.find_elements(By.CSS_SELECTOR, "[data-cast]")}
+        check(sorted(boxes) == ["client-1.cast", "server-1.cast"], lang + ": one player per recording: %r" % boxes)
+        at = int(boxes["server-1.cast"].get_attribute("data-start-at"))
+        check(295 <= at <= 305, lang + ": server's player starts at the ticket's opening, 300 s in: %d" % at)
+        check(boxes["client-1.cast"].get_attribute("data-start-at") == "0", lang + ": client's starts at 0")
+        # The player draws itself (its element appears) and shows the screen at the ticket's time.
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "section.recordings .ap-player")) == 2)
+        wait.until(lambda d: "Active: inactive (dead)" in
+                   d.find_element(By.CSS_SELECTOR, "[data-cast$='server-1.cast'] .ap-term").text)
+        for link in section.find_elements(By.CSS_SELECTOR, "a[download]"):
+            check(get(link.get_attribute("href"), evaluator)[0] == 200, "download link " + link.get_attribute("href"))
+        # The screenshot shows server's player at the ticket's opening, its sentence above it.
+        driver.execute_script("arguments[0].scrollIntoView()",
+                              driver.find_element(By.XPATH, "//article[.//*[@data-cast]][2]"))
+        driver.save_screenshot(str(shots / ("evaluator-cell-recordings%s.png" % ("" if lang == "fr" else "-en"))))
+        if lang == "fr":
+            # By keyboard: Tab reaches the player, Space plays it (its time moves on).
+            tab_to(driver, "[data-cast$='server-1.cast'] [tabindex='0']", "cell recordings")
+            label = driver.switch_to.active_element.get_attribute("aria-label")
+            check(label.startswith("Lecteur de l'enregistrement server"), "the player's label: %r" % label)
+            driver.switch_to.active_element.send_keys(" ")
+            wait.until(lambda d: "systemctl start ssh" in
+                       d.find_element(By.CSS_SELECTOR, "[data-cast$='server-1.cast'] .ap-term").text)
+            driver.switch_to.active_element.send_keys(" ")
+        no_console_errors(driver, "cell recordings (%s)" % lang)
+        accessibility(driver, "cell recordings (%s)" % lang)
+    # Without recordings (alice opened no console): a sentence says so, no player is loaded.
+    driver.get(url + "/evaluator/sessions/grid1/candidates/alice/tasks/T1?lang=fr")
+    text = driver.find_element(By.CSS_SELECTOR, "section.recordings").text
+    check("Aucun enregistrement de console" in text, "alice's recordings: " + text)
+    check(not driver.find_elements(By.CSS_SELECTOR, "script[src*='asciinema']"), "no player without recordings")
+
+
 def sheet_steps(driver, url, shots):
     driver.get(url + "/evaluator/sessions/grid1/candidates/alice/sheet")
     bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
@@ -173,6 +243,7 @@ def main():
             cli(atelier, url, trainer, "session", "create", "--lab", "demo", "--candidates", "alice,bob",
                 "--name", "grid1")
             subprocess.run([fixture, str(tmp / "state"), "grid1", "alice", "bob"], check=True)
+            write_recordings(tmp)
             evaluator = token(atelier, tmp, "--role", "evaluator", "--label", "jury-Camille")
             candidate = token(atelier, tmp, "--role", "candidate", "--session", "grid1", "--candidate", "alice")
             driver = browser()
@@ -181,6 +252,7 @@ def main():
             driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": "Bearer " + evaluator}})
             grid_steps(driver, url, shots)
             cell_steps(driver, url, shots)
+            recordings_steps(driver, url, shots, evaluator)
             sheet_steps(driver, url, shots)
             freeze_and_export(driver, url, evaluator, candidate)
         finally:

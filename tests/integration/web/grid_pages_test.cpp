@@ -1,12 +1,16 @@
 // The evaluator's pages through Api::handle with a real store (results signed as the agent's
 // path stores them) and the demo lab: the grid's points and percentage, a cell's escaped
 // evidence and run history, overrides with and without a justification, the CSRF token, the
-// freeze refusing later overrides, the CSV download, and candidates or no token refused.
+// freeze refusing later overrides, the CSV download, the console recordings with their players
+// set at the ticket's opening, and candidates or no token refused.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "controller/api/api.h"
+#include "controller/grading/grade.h"
 #include "tests/support/api_harness.h"
 
 namespace atelier::api {
@@ -19,9 +23,13 @@ class GridPagesTest : public test_support::ApiHarness {
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(make_dirs("atelier-grid-pages"));
     ASSERT_NO_FATAL_FAILURE(open_store());
-    Api::Options o;
-    o.web.assets_dir = src_ / "controller" / "web" / "assets";
-    api_ = std::make_unique<Api>(*store_, *sessions_, o);
+    // A stand-in for the installed asciinema-player: the cell page loads it when it is there.
+    std::filesystem::create_directories(dir_ / "player");
+    std::ofstream(dir_ / "player" / "asciinema-player.min.js") << "/* player */";
+    options_.web.assets_dir = src_ / "controller" / "web" / "assets";
+    options_.web.recordings_dir = dir_ / "recordings";
+    options_.web.player_dir = dir_ / "player";
+    api_ = std::make_unique<Api>(*store_, *sessions_, options_);
     make_session("s1", {"c01", "c02"});
     make_session("s2", {"c01"});
     add_matrix_tokens();
@@ -99,6 +107,24 @@ class GridPagesTest : public test_support::ApiHarness {
     return cookie.substr(cookie.find('=') + 1);
   }
 
+  // A console recording of s1's `candidate` as ConsoleHub writes it, opened at `opened`.
+  void record(const std::string& candidate, const std::string& file,
+              store::Clock::time_point opened) {
+    const auto folder = dir_ / "recordings" / "s1" / candidate;
+    std::filesystem::create_directories(folder);
+    const auto unix =
+        std::chrono::duration_cast<std::chrono::seconds>(opened.time_since_epoch()).count();
+    std::ofstream(folder / file) << "{\"version\": 2, \"width\": 80, \"height\": 24, "
+                                    "\"timestamp\": "
+                                 << unix << "}\n[0.5, \"o\", \"login: \"]\n";
+  }
+  // The cell page's recordings section.
+  static std::string recordings_of(const HttpResponse& r) {
+    const std::size_t at = r.body.find("<section class=\"recordings\"");
+    return at == std::string::npos ? "" : r.body.substr(at, r.body.find("</section>", at) - at);
+  }
+
+  Api::Options options_;
   store::Clock::time_point t0_;
 };
 
@@ -143,6 +169,76 @@ TEST_F(GridPagesTest, CellShowsEscapedEvidenceAndWhoRanTheChecks) {
   EXPECT_NE(own.body.find("3/3"), std::string::npos);
   EXPECT_EQ(page("GET", "/evaluator/sessions/s1/candidates/c02/tasks/T9", "evaluator").status, 404);
   EXPECT_EQ(page("GET", "/evaluator/sessions/s1/candidates/c09/tasks/T1", "evaluator").status, 404);
+}
+
+// Issue #15: the cell lists the candidate's console recordings (every host), each with a player
+// set at the ticket's opening (the lab's hand-over) and a download link; none: a sentence.
+TEST_F(GridPagesTest, CellPlaysTheCandidatesRecordingsFromTheTicketsOpening) {
+  const auto ticket = std::chrono::floor<std::chrono::seconds>(t0_);
+  record("c02", "server-1.cast", ticket - 5min);   // opened before the ticket: 300 s in
+  record("c02", "client-1.cast", ticket + 10min);  // opened after it: from the start
+  record("c01", "server-1.cast", ticket - 1min);   // another candidate's: not on c02's page
+  HttpResponse r = page("GET", "/evaluator/sessions/s1/candidates/c02/tasks/T2", "evaluator");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string section = recordings_of(r);
+  EXPECT_NE(section.find("Enregistrements de la console"), std::string::npos) << r.body;
+  const std::string server = "/sessions/s1/candidates/c02/recordings/server-1.cast";
+  const std::string client = "/sessions/s1/candidates/c02/recordings/client-1.cast";
+  EXPECT_NE(section.find("data-cast=\"" + server + "\" data-start-at=\"300\""), std::string::npos)
+      << section;
+  EXPECT_NE(section.find("data-cast=\"" + client + "\" data-start-at=\"0\""), std::string::npos);
+  EXPECT_LT(section.find(client), section.find(server));  // by host
+  EXPECT_NE(section.find("href=\"" + server + "\" download"), std::string::npos);
+  EXPECT_NE(section.find("démarre à l&#39;ouverture du ticket, " + grading::format_time(ticket) +
+                         ", 5 min 00 s après le début de l&#39;enregistrement"),
+            std::string::npos)
+      << section;
+  EXPECT_NE(section.find("la connexion a été ouverte après l&#39;ouverture du ticket"),
+            std::string::npos);
+  EXPECT_EQ(section.find("/candidates/c01/"), std::string::npos);
+  // The player's files, and a policy that lets its WebAssembly terminal compile on this page only.
+  EXPECT_NE(r.body.find("src=\"/assets/player/asciinema-player.min.js\""), std::string::npos);
+  EXPECT_NE(r.body.find("src=\"/assets/recordings.js\""), std::string::npos);
+  EXPECT_NE(header(r, "Content-Security-Policy").find("script-src 'self' 'wasm-unsafe-eval'"),
+            std::string::npos);
+  // The links the page gives work for the evaluator, and the player's own files are served.
+  HttpResponse cast = page("GET", server, "evaluator");
+  EXPECT_EQ(cast.status, 200);
+  EXPECT_NE(cast.body.find("login: "), std::string::npos);
+  EXPECT_EQ(page("GET", "/assets/player/asciinema-player.min.js", "none").body, "/* player */");
+  EXPECT_EQ(page("GET", "/assets/recordings.js", "none").status, 200);
+  // In English.
+  HttpResponse en =
+      page("GET", "/evaluator/sessions/s1/candidates/c02/tasks/T2?lang=en", "trainer");
+  EXPECT_NE(
+      recordings_of(en).find("starts when the ticket opened, " + grading::format_time(ticket) +
+                             ", 5 min 00 s into the recording"),
+      std::string::npos)
+      << recordings_of(en);
+  // None for c01's colleague without a console: a sentence, no player, the usual policy.
+  std::filesystem::remove_all(dir_ / "recordings" / "s1" / "c01");
+  HttpResponse none = page("GET", "/evaluator/sessions/s1/candidates/c01/tasks/T2", "evaluator");
+  EXPECT_NE(recordings_of(none).find("Aucun enregistrement de console pour ce candidat"),
+            std::string::npos);
+  EXPECT_EQ(none.body.find("asciinema-player"), std::string::npos);
+  EXPECT_EQ(header(none, "Content-Security-Policy").find("wasm"), std::string::npos);
+}
+
+// Without the player's files the recordings are still there to download, and the page says why.
+TEST_F(GridPagesTest, CellWithoutThePlayerKeepsTheDownloadLinks) {
+  record("c02", "server-1.cast", t0_);
+  options_.web.player_dir = dir_ / "no-player";
+  api_ = std::make_unique<Api>(*store_, *sessions_, options_);
+  HttpResponse r = page("GET", "/evaluator/sessions/s1/candidates/c02/tasks/T1", "evaluator");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string section = recordings_of(r);
+  EXPECT_NE(section.find("href=\"/sessions/s1/candidates/c02/recordings/server-1.cast\" download"),
+            std::string::npos)
+      << section;
+  EXPECT_NE(section.find("n&#39;est pas installé"), std::string::npos);
+  EXPECT_EQ(r.body.find("data-cast"), std::string::npos);
+  EXPECT_EQ(r.body.find("asciinema-player.min.js"), std::string::npos);
+  EXPECT_EQ(header(r, "Content-Security-Policy").find("wasm"), std::string::npos);
 }
 
 TEST_F(GridPagesTest, OverrideNeedsAJustificationAndTheCsrfToken) {

@@ -1,10 +1,14 @@
 // People's accounts through Api::handle with a real store and the demo lab (issue 15): staff
 // login (ok, wrong password, unknown name, rate limit, disabled), the staff cookie as a
 // principal (JSON API by cookie, CSRF on changes, audit under the user's name), the role matrix
-// of the trainer's pages (trainer, session-limited trainer, evaluator, candidate cookie, none).
+// of the trainer's pages (trainer, session-limited trainer, evaluator, candidate cookie, none),
+// and the console recordings the cell page's players fetch by cookie.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
 
 #include "controller/api/console_ws.h"
 #include "tests/integration/web/staff_fixture.h"
@@ -175,6 +179,31 @@ TEST_F(StaffLoginTest, RoleMatrixOfTheTrainerPages) {
   EXPECT_EQ(browse("GET", "/sessions", candidate).status, 403);
   // The evaluator's cookie reads what an evaluator token reads.
   EXPECT_EQ(browse("GET", "/sessions/s1/results", evaluator).status, 200);
+}
+
+// The cell page's players fetch recordings with the browser's staff cookie (issue #15): an
+// evaluator's or trainer's cookie gets the file, a candidate's cookie or an evaluator limited to
+// another session gets 403, nothing at all 401.
+TEST_F(StaffLoginTest, RecordingsOpenToStaffCookiesNotToCandidates) {
+  Api::Options o;
+  o.web.access_key = std::string(64, 'k');
+  o.web.recordings_dir = dir_ / "recordings";
+  api_ = std::make_unique<Api>(*store_, *sessions_, o);
+  std::filesystem::create_directories(dir_ / "recordings" / "s1" / "c01");
+  std::ofstream(dir_ / "recordings" / "s1" / "c01" / "server-1.cast")
+      << "{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": 1764943200}\n"
+         "[0.5, \"o\", \"login: \"]\n";
+  const std::string url = "/sessions/s1/candidates/c01/recordings/server-1.cast";
+  for (const std::string who : {"jury", "marie"}) {
+    HttpResponse r = browse("GET", url, signed_in(who));
+    EXPECT_EQ(r.status, 200) << who << ": " << r.body;
+    EXPECT_NE(r.body.find("login: "), std::string::npos) << who;
+    EXPECT_EQ(browse("GET", "/sessions/s1/recordings", signed_in(who)).status, 200) << who;
+  }
+  // A candidate's cookie is refused, whoever's recording it is: evidence is for staff.
+  EXPECT_EQ(browse("GET", url, candidate_cookie()).status, 403);
+  EXPECT_EQ(browse("GET", url, signed_in("juge")).status, 403);
+  EXPECT_EQ(browse("GET", url).status, 401);
 }
 
 TEST_F(StaffLoginTest, SlipsPageListsEachCandidatesCode) {

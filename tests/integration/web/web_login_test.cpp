@@ -31,10 +31,15 @@ class WebLoginTest : public test_support::ApiHarness {
     std::ofstream(dir_ / "xterm" / "xterm.js") << "/* xterm */";
     std::ofstream(dir_ / "secret.css") << "secret";
     fs::create_symlink(dir_ / "secret.css", dir_ / "xterm" / "link.css");
+    // And one standing for asciinema-player (/assets/player/), likewise with a link out.
+    fs::create_directories(dir_ / "player");
+    std::ofstream(dir_ / "player" / "asciinema-player.css") << "/* player */";
+    fs::create_symlink(dir_ / "secret.css", dir_ / "player" / "link.css");
     Api::Options o;
     o.web.access_key = std::string(64, 'k');
     o.web.assets_dir = src_ / "controller" / "web" / "assets";
     o.web.xterm_dir = dir_ / "xterm";
+    o.web.player_dir = dir_ / "player";
     o.web.max_failed_logins = 5;
     o.web.recordings_dir = dir_ / "recordings";
     api_ = std::make_unique<Api>(*store_, *sessions_, o);
@@ -287,6 +292,17 @@ TEST_F(WebLoginTest, RecordingsAreListedAndServedToTrainersAndEvaluatorsOnly) {
         << bad;
   }
   EXPECT_EQ(handle("GET", "/sessions/nope/recordings", "trainer").status, 404);
+  // A session or candidate that is not a candidate lab names no folder, ".." included.
+  fs::create_directories(dir_ / "recordings" / "s1" / "c09");
+  fs::copy_file(dir_ / "recordings" / "s1" / "c01" / "server-1.cast",
+                dir_ / "recordings" / "s1" / "server-1.cast");
+  fs::copy_file(dir_ / "recordings" / "s1" / "c01" / "server-1.cast",
+                dir_ / "recordings" / "s1" / "c09" / "server-1.cast");
+  for (const std::string bad : {"/sessions/s1/candidates/../recordings/server-1.cast",
+                                "/sessions/s1/candidates/c09/recordings/server-1.cast",
+                                "/sessions/../candidates/s1/recordings/server-1.cast"}) {
+    EXPECT_EQ(handle("GET", bad, "trainer").status, 404) << bad;
+  }
 }
 
 TEST_F(WebLoginTest, FailedLoginsAreLimitedPerAddress) {
@@ -340,11 +356,19 @@ TEST_F(WebLoginTest, AssetsAreServedWithTheirTypesAndNothingOutsideTheirFolders)
   HttpResponse xterm = browse("GET", "/assets/xterm/xterm.js");
   EXPECT_EQ(xterm.status, 200);
   EXPECT_EQ(xterm.body, "/* xterm */");
+  HttpResponse player = browse("GET", "/assets/player/asciinema-player.css");
+  EXPECT_EQ(player.status, 200);
+  EXPECT_EQ(player.content_type, "text/css; charset=utf-8");
+  EXPECT_EQ(player.body, "/* player */");
+  // Each prefix reads its own folder only.
+  EXPECT_EQ(browse("GET", "/assets/player/xterm.js").status, 404);
+  EXPECT_EQ(browse("GET", "/assets/xterm/asciinema-player.css").status, 404);
   for (const std::string bad :
        {"/assets/../../../../etc/passwd", "/assets/xterm/../secret.css",
         "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/.hidden.css", "/assets/xterm/link.css",
         "/assets/xterm/addons", "/assets/nope.css", "/assets/atelier.css/", "/assets//etc/passwd",
-        "/assets/..%2fsecret.css"}) {
+        "/assets/..%2fsecret.css", "/assets/player/../secret.css", "/assets/player/link.css",
+        "/assets/player/", "/assets/player"}) {
     HttpResponse r = browse("GET", bad);
     EXPECT_EQ(r.status, 404) << bad;
     EXPECT_EQ(r.body.find("secret"), std::string::npos) << bad;

@@ -44,6 +44,12 @@ TEST(ParseConfig, DefaultsAreAbsoluteAndHaveOneLocalHost) {
   ASSERT_EQ(c.hosts.size(), 1u);
   EXPECT_EQ(c.hosts[0].name, "local");
   EXPECT_EQ(c.hosts[0].uri, "qemu:///system");
+  EXPECT_EQ(c.xterm_dir, "/usr/local/share/atelier/xterm");
+  EXPECT_EQ(c.player_dir, "/usr/local/share/atelier/asciinema-player");
+  // Front-end folders given relative are taken from the working directory, like the others.
+  auto given = parse({"--player-dir", "vendor/player"});
+  ASSERT_TRUE(given.ok()) << given.error().to_string();
+  EXPECT_EQ(given->config.player_dir, "/work/vendor/player");
 }
 
 TEST(ParseConfig, FlagsWinOverTheFile) {
@@ -90,6 +96,7 @@ TEST(ParseConfig, Help) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->help);
   EXPECT_NE(r->text.find("--state-dir"), std::string::npos);
+  EXPECT_NE(r->text.find("--player-dir"), std::string::npos);
 }
 
 }  // namespace

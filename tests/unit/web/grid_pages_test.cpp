@@ -163,6 +163,69 @@ TEST(GridPages, CellShowsEscapedEvidenceRunsAndLabelledForms) {
   EXPECT_NE(html.find("name=\"justification\" rows=\"3\" required"), std::string::npos);
 }
 
+// Where a recording's player starts (issue #15): at the ticket's opening, as seconds into the
+// recording; at 0 when the connection opened after it or no ticket was handed out.
+TEST(GridPages, PlayerStartsAtTheTicketsOpening) {
+  using namespace std::chrono_literals;
+  const std::chrono::system_clock::time_point rec{std::chrono::seconds(1764943200)};
+  struct Row {
+    std::optional<std::chrono::system_clock::time_point> ticket;
+    long long seconds;
+    RecordingView::Start why;
+  } rows[] = {
+      {rec + 300s, 300, RecordingView::Start::kTicket},
+      {rec + 300s + 900ms, 300, RecordingView::Start::kTicket},  // whole seconds, rounded down
+      {rec, 0, RecordingView::Start::kTicket},
+      {rec - 1s, 0, RecordingView::Start::kOpenedAfterTicket},
+      {std::nullopt, 0, RecordingView::Start::kNoTicket},
+  };
+  for (const auto& r : rows) {
+    PlayerStart s = player_start(r.ticket, rec);
+    EXPECT_EQ(s.seconds, r.seconds);
+    EXPECT_EQ(s.why, r.why);
+  }
+}
+
+TEST(GridPages, CellListsRecordingsWithAPlayerEachOrSaysThereAreNone) {
+  CellPage p = cell(Lang::kFr);
+  std::string html = render_cell(p);
+  EXPECT_NE(html.find("Enregistrements de la console"), std::string::npos);
+  EXPECT_NE(html.find("Aucun enregistrement de console"), std::string::npos);
+  EXPECT_EQ(html.find("asciinema-player"), std::string::npos);  // nothing to play: not loaded
+  p.player = true;
+  p.recordings = {{"srv<1>", 2, "10:00", 12800, "/sessions/s1/candidates/c01/recordings/x-2.cast",
+                   300, RecordingView::Start::kTicket, "10:05"},
+                  {"srv2", 1, "10:20", 90, "/r/srv2-1.cast", 0,
+                   RecordingView::Start::kOpenedAfterTicket, "10:05"}};
+  html = render_cell(p);
+  EXPECT_NE(html.find("src=\"/assets/player/asciinema-player.min.js\""), std::string::npos);
+  EXPECT_NE(html.find("src=\"/assets/recordings.js\""), std::string::npos);
+  EXPECT_NE(html.find("data-cast=\"/sessions/s1/candidates/c01/recordings/x-2.cast\" "
+                      "data-start-at=\"300\""),
+            std::string::npos);
+  EXPECT_NE(html.find("srv&lt;1&gt; — connexion 2"), std::string::npos);
+  EXPECT_NE(html.find("12,5 Kio"), std::string::npos);
+  EXPECT_NE(html.find("90 o"), std::string::npos);
+  EXPECT_NE(html.find("démarre à l&#39;ouverture du ticket, 10:05, 5 min 00 s après le début"),
+            std::string::npos);
+  EXPECT_NE(html.find("démarre au début : la connexion a été ouverte après"), std::string::npos);
+  EXPECT_EQ(count(html, "download>"), 2u);
+  // Without the player's files: no player, the download links and a sentence saying why.
+  p.player = false;
+  html = render_cell(p);
+  EXPECT_EQ(html.find("data-cast"), std::string::npos);
+  EXPECT_EQ(html.find("asciinema-player.min.js"), std::string::npos);
+  EXPECT_EQ(count(html, "download>"), 2u);
+  EXPECT_NE(html.find("scripts/install-deps"), std::string::npos);
+  p.lang = Lang::kEn;
+  p.player = true;
+  html = render_cell(p);
+  EXPECT_NE(html.find("Console recordings"), std::string::npos);
+  EXPECT_NE(html.find("12.5 KiB"), std::string::npos);
+  EXPECT_NE(html.find("starts when the ticket opened, 10:05, 5 min 00 s into the recording"),
+            std::string::npos);
+}
+
 // An overridden task's verdict comes from its points alone: the rule the grid, a cell and the
 // sheet share (full: passed, none: failed, some: partial, as the grid names it).
 TEST(GridPages, OverrideVerdictFollowsThePoints) {
