@@ -126,9 +126,11 @@ class WsConsole:
         self.s.close()
 
 
-def drain(con, quiet=0.3):
-    """Reads until the console says nothing for `quiet` seconds (between measured keys only)."""
-    while con.recv(quiet):
+def drain(con, quiet=0.3, most=10):
+    """Reads until the console says nothing for `quiet` seconds, or `most` seconds have passed (a
+    guest that keeps printing), between measured keys only."""
+    deadline = time.monotonic() + most
+    while con.recv(quiet) and time.monotonic() < deadline:
         pass
 
 

@@ -1,6 +1,7 @@
 // The candidate list of the new-session form and of `atelier session create --candidates FILE`:
-// one candidate a line, "id[,display name]", or a pasted CSV (separator ',' ';' or tab, fields optionally in double quotes, a "name,..." header skipped).
-// Pure: the ids it returns are validated by the session service, as POST /sessions's are.
+// one candidate a line, "id[,display name]", or a pasted CSV (separator ',' ';' or tab, fields
+// optionally in double quotes, a "name,..." header skipped). Pure: the ids it returns are validated
+// by the session service, as POST /sessions's are.
 #pragma once
 
 #include <string>

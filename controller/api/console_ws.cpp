@@ -179,6 +179,11 @@ struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::I
   template <class Ws>
   static asio::awaitable<void> write_loop(std::shared_ptr<Ws> ws, std::shared_ptr<Outbox> out,
                                           std::shared_ptr<ConnectionSlot> slot);
+  // The viewer's frames until the socket ends: keystrokes to the hub, "take-over", "hand-back";
+  // each pushes `idle` (when set) back.
+  template <class Ws>
+  asio::awaitable<void> read_loop(std::shared_ptr<Ws> ws, console::ViewerId id,
+                                  std::shared_ptr<asio::steady_timer> idle);
   // Closes the outbox ("idle") when `timer` runs out; the reader pushes it back on every frame.
   static asio::awaitable<void> idle_watch(std::shared_ptr<asio::steady_timer> timer,
                                           std::shared_ptr<Outbox> out);
@@ -260,6 +265,29 @@ asio::awaitable<void> ConsoleWebSocket::Impl::write_loop(std::shared_ptr<Ws> ws,
   if (slot) slot->release();             // now, not when the reader has seen it
 }
 
+template <class Ws>
+asio::awaitable<void> ConsoleWebSocket::Impl::read_loop(std::shared_ptr<Ws> ws,
+                                                        console::ViewerId id,
+                                                        std::shared_ptr<asio::steady_timer> idle) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    auto [ec, n] = co_await ws->async_read(buffer, asio::as_tuple(asio::use_awaitable));
+    (void)n;
+    if (ec) break;
+    if (idle)
+      idle->expires_after(options.idle_timeout);  // cancels the watch's wait: it waits again
+    std::string data = beast::buffers_to_string(buffer.data());
+    buffer.consume(buffer.size());
+    if (ws->got_text()) {
+      // Refused for candidates (and hand-back for a trainer without the keyboard): nothing.
+      if (data == "take-over") (void)hub.take_over(id);
+      if (data == "hand-back") (void)hub.hand_back(id);
+      continue;
+    }
+    (void)hub.write(id, data);  // a viewer without the keyboard types into nothing
+  }
+}
+
 template <class Next>
 asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<http::string_body> raw,
                                                     HttpRequest request, ObjectRef host,
@@ -293,14 +321,11 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
       principal->trainer ? console::ViewerRole::kTrainer : console::ViewerRole::kCandidate;
   auto out = std::make_shared<Outbox>(co_await asio::this_coro::executor, options.max_queued_bytes);
   console::ViewerSink sink{
-      [out](std::string_view b) { out->push(b); },
-      [out](std::string_view why) { out->close(why); },
+      [out](std::string_view b) { out->push(b); }, [out](std::string_view why) { out->close(why); },
       [out](const console::KeyboardState& k) { out->announce(keyboard_notice(k)); }};
+  std::string shown = principal->shown_as.empty() ? principal->name : principal->shown_as;
   const std::function<Result<console::ViewerId>()> attach = [self, host, role,
-                                                             name = principal->shown_as.empty()
-                                                                        ? principal->name
-                                                                        : principal->shown_as,
-                                                             sink] {
+                                                             name = std::move(shown), sink] {
     return self->hub.attach(host, role, name, sink);
   };
   Result<console::ViewerId> attached = co_await off_io(run_on_pool, attach);
@@ -325,23 +350,7 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
     idle = std::make_shared<asio::steady_timer>(ex, options.idle_timeout);
     asio::co_spawn(ex, idle_watch(idle, out), asio::detached);
   }
-  beast::flat_buffer buffer;
-  for (;;) {
-    auto [ec, n] = co_await ws->async_read(buffer, asio::as_tuple(asio::use_awaitable));
-    (void)n;
-    if (ec) break;
-    if (idle)
-      idle->expires_after(options.idle_timeout);  // cancels the watch's wait: it waits again
-    std::string data = beast::buffers_to_string(buffer.data());
-    buffer.consume(buffer.size());
-    if (ws->got_text()) {
-      // Refused for candidates (and hand-back for a trainer without the keyboard): nothing.
-      if (data == "take-over") (void)hub.take_over(id);
-      if (data == "hand-back") (void)hub.hand_back(id);
-      continue;
-    }
-    (void)hub.write(id, data);  // a viewer without the keyboard types into nothing
-  }
+  co_await read_loop(ws, id, idle);
   if (idle) idle->expires_at(asio::steady_timer::time_point::max());  // ends the watch
   hub.detach(id);
   out->close("");

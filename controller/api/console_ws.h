@@ -39,7 +39,8 @@ bool origin_matches_host(const HttpRequest& request);
 
 // The Authorize hook atelierd gives the bridge (handlers_web_console.cpp): a trainer's bearer
 // token or staff cookie (any candidate of its sessions), a candidate's token or login cookie
-// (their own lab only); nullopt when there is no valid credential (an evaluator's is none). Reads the store: run it where the store belongs.
+// (their own lab only); nullopt when there is no valid credential (an evaluator's is none). Reads
+// the store: run it where the store belongs.
 std::optional<ConsolePrincipal> console_principal(store::Store& store, const HttpRequest& request);
 
 class ConsoleWebSocket {

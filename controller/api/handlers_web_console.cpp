@@ -22,8 +22,9 @@ std::optional<ConsolePrincipal> console_principal(store::Store& store, const Htt
     if (!auth.starts_with("Bearer ")) return std::nullopt;
     auto token = store.authenticate(auth.substr(7));
     if (!token.ok()) return std::nullopt;
-    ConsolePrincipal p{token->id, token->role == store::Role::kTrainer, token->session,
-                       std::nullopt, false, token->label};
+    ConsolePrincipal p{token->id,      token->role == store::Role::kTrainer,
+                       token->session, std::nullopt,
+                       false,          token->label};
     // An evaluator's token names no candidate and is no trainer: refused (403) by the bridge.
     if (token->role == store::Role::kCandidate) p.candidate = token->candidate;
     return p;
@@ -38,8 +39,9 @@ std::optional<ConsolePrincipal> console_principal(store::Store& store, const Htt
   auto staff = staff_principal(store, request);
   if (!staff.ok() || !staff->has_value()) return std::nullopt;
   const store::TokenRecord& person = **staff;
-  return ConsolePrincipal{person.id, person.role == store::Role::kTrainer, person.session,
-                          std::nullopt, true, person.label};
+  return ConsolePrincipal{person.id,      person.role == store::Role::kTrainer,
+                          person.session, std::nullopt,
+                          true,           person.label};
 }
 
 HttpResponse handle_list_recordings(const HandlerContext& ctx) {

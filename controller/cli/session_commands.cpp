@@ -17,8 +17,8 @@
 #include <sstream>
 #include <thread>
 
-#include "controller/api/candidate_list.h"
 #include "controller/api/http_client.h"
+#include "controller/cli/candidate_args.h"
 #include "controller/cli/commands.h"
 
 namespace atelier::cli {
@@ -245,44 +245,6 @@ void redraw(const std::vector<std::string>& lines, std::size_t& drawn) {
   for (const auto& l : lines) std::cout << "\r\033[K" << l << "\n";
   std::cout << std::flush;
   drawn = lines.size();
-}
-
-struct CandidateArg {
-  std::vector<std::string> ids;
-  std::map<std::string, std::string> display_names;  // id -> the name people read
-};
-
-// --candidates: a file read as the new-session form reads its list (one candidate a line,
-// "id[,display name]", a CSV with a header line, '#' comment lines), or "a,b,c" on the command
-// line (ids only).
-Result<CandidateArg> read_candidates(const std::string& arg) {
-  CandidateArg out;
-  if (fs::is_regular_file(arg)) {
-    std::ifstream in(arg);
-    std::ostringstream all;
-    all << in.rdbuf();
-    for (auto& c : api::parse_candidate_list(all.str())) {
-      if (!c.display.empty()) out.display_names[c.id] = std::move(c.display);
-      out.ids.push_back(std::move(c.id));
-    }
-  } else {
-    std::string current;
-    for (char ch : arg + ",") {
-      if (ch == ',' || ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-        if (!current.empty()) out.ids.push_back(current);
-        current.clear();
-        continue;
-      }
-      current.push_back(ch);
-    }
-  }
-  if (out.ids.empty()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--candidates \"" + arg +
-                     "\" names no candidate; give a,b,c or a file with one candidate a line "
-                     "(id or id,display name)");
-  }
-  return out;
 }
 
 }  // namespace

@@ -33,9 +33,9 @@ enum class ViewerRole { kCandidate, kTrainer };
 // Who holds a console's keyboard, as one viewer sees it: so that a candidate's page can say
 // that a trainer took over, and a trainer's page whether their keys go to the guest.
 struct KeyboardState {
-  bool yours = false;                 // this viewer's keys go to the guest
-  std::optional<ViewerRole> holder;   // nobody holds it: nullopt
-  std::string holder_name;            // the holder's `who` at attach ("marie", "alice")
+  bool yours = false;                // this viewer's keys go to the guest
+  std::optional<ViewerRole> holder;  // nobody holds it: nullopt
+  std::string holder_name;           // the holder's `who` at attach ("marie", "alice")
   bool operator==(const KeyboardState&) const = default;
 };
 

@@ -44,14 +44,13 @@ std::string terminal_box(const ConsolePage& page) {
                     escape_html(message(l, "console.title") + " " + page.host) +
                     "\" data-socket=\"" + escape_html(page.socket_path) + "\" data-role=\"" +
                     (page.trainer ? "trainer" : "candidate") + "\"";
-  for (const char* key : {"connecting", "connected", "reconnecting", "closed", "idle", "refused",
-                          "kb_trainer", "kb_other_tab", "kb_watching", "kb_other_trainer",
-                          "kb_nobody", "kb_yours"}) {
+  for (const char* key :
+       {"connecting", "connected", "reconnecting", "closed", "idle", "refused", "kb_trainer",
+        "kb_other_tab", "kb_watching", "kb_other_trainer", "kb_nobody", "kb_yours"}) {
     // A trainer's console is watched, not typed into, until they take over.
     const std::string k =
         page.trainer && std::string_view(key) == "connected" ? "watching" : std::string(key);
-    out += " data-msg-" + std::string(key) + "=\"" + escape_html(message(l, "console." + k)) +
-           "\"";
+    out += " data-msg-" + std::string(key) + "=\"" + escape_html(message(l, "console." + k)) + "\"";
   }
   return out + "></div>\n";
 }

@@ -69,33 +69,6 @@ const std::map<std::string, Pair>& catalogue() {
        {"Appuyez sur Entrée si l'invite n'apparaît pas.", "Press Enter if no prompt shows."}},
       {"console.missing",
        {"Cette machine n'est pas dans votre lab.", "This machine is not in your lab."}},
-      // Who holds the keyboard ({who}: the holder's name), said on the console pages.
-      {"console.kb_trainer",
-       {"Un formateur ({who}) a pris la main sur cette console : il voit votre écran et tape "
-        "pour vous ; vos touches ne sont pas envoyées.",
-        "A trainer ({who}) has taken over this console: they see your screen and type for you; "
-        "your keys are not sent."}},
-      {"console.kb_other_tab",
-       {"Cette console est ouverte dans un autre onglet, qui a la main : vos touches ici ne sont "
-        "pas envoyées.",
-        "This console is open in another tab, which has the keyboard: your keys here are not "
-        "sent."}},
-      {"console.kb_watching",
-       {"Vous regardez la console de {who} : vos touches ne sont pas envoyées.",
-        "You are watching {who}'s console: your keys are not sent."}},
-      {"console.kb_other_trainer",
-       {"Un autre formateur ({who}) a la main sur cette console.",
-        "Another trainer ({who}) has the keyboard of this console."}},
-      {"console.kb_nobody",
-       {"Personne n'a la main : prenez-la pour taper.",
-        "Nobody has the keyboard: take it over to type."}},
-      {"console.kb_yours",
-       {"Vous avez la main : le candidat voit ce que vous tapez et ne peut plus taper.",
-        "You have the keyboard: the candidate sees what you type and cannot type."}},
-      {"console.take_over", {"Prendre la main", "Take over"}},
-      {"console.hand_back", {"Rendre la main au candidat", "Hand back to the candidate"}},
-      {"console.watching", {"Console connectée.", "Console connected."}},
-      {"console.back_session", {"Retour à la session", "Back to the session"}},
       {"lang.switch", {"English", "Français"}},
       {"lang.switch_label", {"Switch to English", "Passer en français"}},
   };
@@ -288,14 +261,49 @@ const std::map<std::string, Pair>& new_session_catalogue() {
   return kMessages;
 }
 
+// Who holds a console's keyboard ({who}: the holder's name), said on the candidate's and the
+// trainer's console pages (console_page.cpp, console.js), and the trainer's console words.
+const std::map<std::string, Pair>& console_catalogue() {
+  static const std::map<std::string, Pair> kMessages = {
+      {"console.kb_trainer",
+       {"Un formateur ({who}) a pris la main sur cette console : il voit votre écran et tape "
+        "pour vous ; vos touches ne sont pas envoyées.",
+        "A trainer ({who}) has taken over this console: they see your screen and type for you; "
+        "your keys are not sent."}},
+      {"console.kb_other_tab",
+       {"Cette console est ouverte dans un autre onglet, qui a la main : vos touches ici ne sont "
+        "pas envoyées.",
+        "This console is open in another tab, which has the keyboard: your keys here are not "
+        "sent."}},
+      {"console.kb_watching",
+       {"Vous regardez la console de {who} : vos touches ne sont pas envoyées.",
+        "You are watching {who}'s console: your keys are not sent."}},
+      {"console.kb_other_trainer",
+       {"Un autre formateur ({who}) a la main sur cette console.",
+        "Another trainer ({who}) has the keyboard of this console."}},
+      {"console.kb_nobody",
+       {"Personne n'a la main : prenez-la pour taper.",
+        "Nobody has the keyboard: take it over to type."}},
+      {"console.kb_yours",
+       {"Vous avez la main : le candidat voit ce que vous tapez et ne peut plus taper.",
+        "You have the keyboard: the candidate sees what you type and cannot type."}},
+      {"console.take_over", {"Prendre la main", "Take over"}},
+      {"console.hand_back", {"Rendre la main au candidat", "Hand back to the candidate"}},
+      {"console.watching", {"Console connectée.", "Console connected."}},
+      {"console.back_session", {"Retour à la session", "Back to the session"}},
+  };
+  return kMessages;
+}
+
 // The evaluator's pages' messages (grid_pages.cpp), defined at the end of this file.
 const std::map<std::string, Pair>& evaluator_catalogue();
 
 }  // namespace
 
 std::string message(Lang lang, const std::string& key) {
-  for (const auto* table : {&catalogue(), &actions_catalogue(), &staff_catalogue(),
-                            &evaluator_catalogue(), &new_session_catalogue()}) {
+  for (const auto* table :
+       {&catalogue(), &actions_catalogue(), &staff_catalogue(), &evaluator_catalogue(),
+        &new_session_catalogue(), &console_catalogue()}) {
     auto it = table->find(key);
     if (it != table->end()) return lang == Lang::kFr ? it->second.fr : it->second.en;
   }

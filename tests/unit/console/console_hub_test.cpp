@@ -176,7 +176,8 @@ TEST_F(ConsoleHubTest, EveryViewerIsToldWhoHoldsTheKeyboard) {
 
   ASSERT_TRUE(hub_->take_over(*trainer).ok());
   hub_->detach(*cand);
-  EXPECT_EQ(t.keyboard.back(), trainer_holds_mine) << "a candidate leaving changes nothing for the holder";
+  EXPECT_EQ(t.keyboard.back(), trainer_holds_mine)
+      << "a candidate leaving changes nothing for the holder";
   ASSERT_TRUE(hub_->hand_back(*trainer).ok());
   EXPECT_EQ(t.keyboard.back(), nobody) << "no candidate left to give it to";
   EXPECT_EQ(hub_->write(*trainer, "x").error().code(), ErrorCode::kPermissionDenied);
