@@ -118,11 +118,15 @@ class WsConsole:
                 self.frame(0xA, payload)
             elif opcode == 0x8:
                 raise RuntimeError("atelierd closed the console: %r" % payload)
-            elif opcode in (0x1, 0x2, 0x0):
+            elif opcode in (0x2, 0x0):
                 return payload
+            # 0x1: atelierd's text frames say who holds the keyboard; they are not the console's.
 
     def close(self):
-        self.frame(0x8, b"\x03\xe8")
+        try:
+            self.frame(0x8, b"\x03\xe8")
+        except OSError:
+            pass  # atelierd closed it first: what the caller is handling says why
         self.s.close()
 
 
@@ -146,6 +150,16 @@ def wait_for(con, needle, seconds, poke=None):
     return seen
 
 
+def echo_of(con, key, seconds):
+    """Reads until `key` comes back; raises when the console says nothing for `seconds`."""
+    seen = b""
+    while key not in seen:
+        chunk = con.recv(seconds)
+        if not chunk:
+            raise RuntimeError("no echo of %r in %d s" % (key, seconds))
+        seen += chunk
+
+
 def measure(con, keys):
     """Milliseconds from writing each key to reading its echo."""
     wait_for(con, b"ready-42", 300, b"echo ready-$((6*7))\r")
@@ -158,12 +172,7 @@ def measure(con, keys):
         key = LETTERS[i % 26].encode()
         t0 = time.perf_counter()
         con.send(key)
-        seen = b""
-        while key not in seen:
-            chunk = con.recv(10)
-            if not chunk:
-                raise RuntimeError("no echo of %r in 10 s" % key)
-            seen += chunk
+        echo_of(con, key, 10)
         out.append((time.perf_counter() - t0) * 1000)
     con.send(KILL_LINE)
     return out
@@ -210,12 +219,7 @@ def rounds_of_keys(cons, rounds):
             sent.append(time.perf_counter())
             con.send(key)
         for con, t0 in zip(cons, sent):
-            seen = b""
-            while key not in seen:
-                chunk = con.recv(30)
-                if not chunk:
-                    raise RuntimeError("no echo of %r in 30 s" % key)
-                seen += chunk
+            echo_of(con, key, 30)
             out.append((time.perf_counter() - t0) * 1000)
     return out
 

@@ -224,7 +224,7 @@ console.expect("forge# ")
 # A unit of its own: what is started from the login shell dies with the getty's cgroup at logout.
 console.send("systemctl stop atelier-agent; systemd-run --quiet --unit=forger perl /root/forger.pl; "
              "sleep 2; echo agent-$(systemctl is-active atelier-agent) forger-$(systemctl is-active forger)\r")
-console.expect(r"agent-(\S+) forger-(\S+)")
+console.expect(r"agent-(\S+) forger-(\S+)\r\n")  # the whole line: output comes in pieces
 state, forger_state = console.match.group(1), console.match.group(2)
 console.expect("forge# ")
 console.send("exit\r")  # logged out, as a candidate leaves the console; virsh closed

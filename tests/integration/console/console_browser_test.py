@@ -30,6 +30,21 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 PASSWORD = "un mot de passe long"
 
 
+def type_until(driver, keys, line, answer, seconds, each):
+    """Types `line` into `keys` again every `each` seconds until `answer` shows on the driver's
+    screen (TCG: the shell may answer late), as a person at a console would; False after
+    `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        keys.send_keys(line)
+        try:
+            web.waiting(driver, each).until(lambda d: answer in web.screen_text(d))
+            return True
+        except Exception:
+            pass
+    return False
+
+
 def keyboard(driver):
     """Who holds the console's keyboard as the page shows it (console.js sets data-keyboard)."""
     return driver.find_element(By.ID, "keyboard").get_attribute("data-keyboard")
@@ -43,8 +58,11 @@ def trainer_takes_over(atelier, tmp, url, session, alice, alice_keys, shots):
     try:
         web.staff_login(trainer, url, "marie", PASSWORD)
         trainer.get(url + "/trainer/sessions/" + session)
-        trainer.find_element(
-            By.CSS_SELECTOR, "a[href='/trainer/sessions/%s/candidates/alice/console/server']" % session).click()
+        # The session page swaps its content at each event of its stream (trainer.js): the link is
+        # found through the swaps, then followed.
+        link = "/trainer/sessions/%s/candidates/alice/console/server" % session
+        web.waiting(trainer, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "a[href='%s']" % link))
+        trainer.get(url + link)
         web.waiting(trainer, 60).until(
             lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
         web.waiting(trainer, 30).until(lambda d: keyboard(d) == "candidate")
@@ -61,15 +79,7 @@ def trainer_takes_over(atelier, tmp, url, session, alice, alice_keys, shots):
         # both screens show the answer.
         alice_keys.send_keys("echo ignored-$((3*3))\n")
         typed = trainer.find_element(By.CSS_SELECTOR, "#terminal pre, #terminal textarea")
-        answered = False
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not answered:
-            typed.send_keys("echo trainer-$((5*9))\n")
-            try:
-                web.waiting(trainer, 20).until(lambda d: "trainer-45" in web.screen_text(d))
-                answered = True
-            except Exception:
-                pass
+        answered = type_until(trainer, typed, "echo trainer-$((5*9))\n", "trainer-45", 120, 20)
         web.check(answered, "the trainer's command got no answer: " + web.screen_text(trainer)[-500:])
         web.waiting(alice, 20).until(lambda d: "trainer-45" in web.screen_text(d))
         web.check("ignored" not in web.screen_text(trainer), "alice's keys reached the guest while marie typed")
@@ -131,15 +141,7 @@ def main():
             # The shell answers once the kernel has booted (TCG: up to a few minutes); the line is
             # typed again until its answer shows, as a person at a console would.
             focus = driver.find_element(By.CSS_SELECTOR, "#terminal pre, #terminal textarea")
-            deadline = time.monotonic() + 240
-            answered = False
-            while time.monotonic() < deadline and not answered:
-                focus.send_keys("echo atelier-$((6*7))\n")
-                try:
-                    web.waiting(driver, 30).until(lambda d: "atelier-42" in web.screen_text(d))
-                    answered = True
-                except Exception:
-                    pass
+            answered = type_until(driver, focus, "echo atelier-$((6*7))\n", "atelier-42", 240, 30)
             web.check(answered, "the guest's answer never showed on the screen: " + web.screen_text(driver)[-500:])
             web.check(driver.find_element(By.ID, "console-state").get_attribute("data-state") == "connected",
                       "state line not 'connected'")
@@ -159,15 +161,7 @@ def main():
             virsh("start", name)
             web.waiting(driver, 240).until(
                 lambda d: "Run /bin/sh as init process" in web.screen_text(d))
-            answered = False
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and not answered:
-                focus.send_keys("echo after-$((7*8))\n")
-                try:
-                    web.waiting(driver, 30).until(lambda d: "after-56" in web.screen_text(d))
-                    answered = True
-                except Exception:
-                    pass
+            answered = type_until(driver, focus, "echo after-$((7*8))\n", "after-56", 120, 30)
             web.check(answered, "no answer after the guest restarted: " + web.screen_text(driver)[-500:])
             driver.save_screenshot(str(shots / "candidate-console-after-restart.png"))
         except BaseException:
