@@ -18,8 +18,12 @@ function(atelier_test name tier)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
-  # e2e tests run two at a time (tests/e2e/CMakeLists.txt says why): each names its own objects.
+  # e2e tests boot real guests: one at a time (tests/e2e/CMakeLists.txt says why).
+  set(serial FALSE)
+  if(tier STREQUAL "e2e")
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${name}
-    PROPERTIES LABELS ${tier} TIMEOUT ${T_TIMEOUT}
+    PROPERTIES LABELS ${tier} TIMEOUT ${T_TIMEOUT} RUN_SERIAL ${serial}
     DISCOVERY_TIMEOUT 30)
 endfunction()
