@@ -1,6 +1,8 @@
 // scripts/start-services' KVM decision against a fake /dev/kvm (a char node that opens but is
 // not KVM, so no guest runs): TCG, the node moved aside, the record, libvirt not re-probing,
 // and the way back. Needs root (mknod, mount namespaces, libvirtd); skips otherwise.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -11,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -110,6 +114,50 @@ TEST_F(HostKvm, NodeWhoseGuestBootsIsKept) {
   EXPECT_NE(rec.find("decision=kvm\n"), std::string::npos) << rec;
   EXPECT_NE(rec.find("booted and wrote its marker"), std::string::npos) << rec;
   EXPECT_EQ(rec.find("moved_to="), std::string::npos) << rec;
+}
+
+// The processes that have `path` open, as "pid (name)"; read from /proc.
+std::vector<std::string> holders_of(const fs::path& path) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = proc.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    for (const auto& fd : fs::directory_iterator(proc.path() / "fd", ec)) {
+      std::error_code link_ec;
+      if (fs::read_symlink(fd.path(), link_ec) == path) {
+        std::string name = read_text(proc.path() / "comm");
+        if (!name.empty() && name.back() == '\n') name.pop_back();
+        out.push_back(pid + " (" + name + ")");
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// start-services serialises its callers with a lock; the libvirtd and virtlogd it starts must not
+// inherit it (they would hold it for their whole life, and every later call would wait: CI's
+// e2e tier once hung on that). Once it has returned, the lock is free and no daemon holds it.
+TEST_F(HostKvm, TheDaemonsItStartsDoNotKeepItsLock) {
+  auto r = run("start-services", {}, {"ATELIER_KVM_CHECK=off"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const fs::path lock = "/run/lock/atelier-start-services.lock";
+  for (const auto& h : holders_of(lock)) {
+    EXPECT_EQ(h.find("libvirtd"), std::string::npos) << lock << " is held by " << h;
+    EXPECT_EQ(h.find("virtlogd"), std::string::npos) << lock << " is held by " << h;
+  }
+  // Another caller (a test running beside this one) may hold it for a moment, not for long.
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  bool taken = false;
+  for (int i = 0; i < 300 && !taken; ++i) {
+    taken = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (!taken) std::this_thread::sleep_for(100ms);
+  }
+  ::close(fd);
+  EXPECT_TRUE(taken) << lock
+                     << " still held after 30 s by: " << testing::PrintToString(holders_of(lock));
 }
 
 TEST_F(HostKvm, CheckOffLeavesTheNodeAlone) {
