@@ -44,3 +44,8 @@ atelier_fuzz_test(NAME lab_loader_fuzz RUNS 20000
         ${CMAKE_SOURCE_DIR}/tests/unit/lab/corpus/checkfiles/*.yaml)
 atelier_fuzz_test(NAME agent_message_fuzz RUNS 600000)
 atelier_fuzz_test(NAME api_request_fuzz RUNS 400000)
+
+# The runner itself: it must fail when fuzzing finds a crash (tests/fuzz/selftest_test.sh).
+add_test(NAME fuzz_runner_selftest
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/selftest_test.sh ${atelier_fuzz_build})
+set_tests_properties(fuzz_runner_selftest PROPERTIES LABELS "unit;fuzz" TIMEOUT 600)

@@ -48,6 +48,7 @@ seeds="$run/seeds"
 rm -rf "$run"
 mkdir -p "$seeds" "$run/work" "$run/crashers"
 i=0
+crashers=()
 copy_seed() { cp "$1" "$seeds/seed-$((i++))-$(basename "$1")"; }
 shopt -s nullglob
 IFS=  # patterns are globbed below, not split: a checkout path may hold spaces
@@ -66,6 +67,9 @@ unset IFS
 if [[ -f "$folder/crashers.py" ]]; then
   python3 "$folder/crashers.py" "$run/crashers"
   crashers=("$run"/crashers/*)
+fi
+# (With no input given, the fuzzer would fuzz without end instead of replaying.)
+if ((${#crashers[@]} > 0)); then
   "$fuzzer" "${crashers[@]}" >"$run/crashers.log" 2>&1 || {
     echo "$name: an input that once crashed it crashes again; log: $run/crashers.log" >&2
     tail -30 "$run/crashers.log" >&2
