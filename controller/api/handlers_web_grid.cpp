@@ -82,8 +82,7 @@ web::Verdict verdict(grading::TaskStatus s) {
 
 // What a task's grade says: its checks' status, or the verdict of the points an evaluator set.
 web::Verdict verdict(const grading::TaskGrade& t) {
-  return t.override ? web::verdict_of_points(t.override->points, t.points_possible)
-                    : verdict(t.status);
+  return verdict(t.graded_status);
 }
 
 web::Verdict verdict(std::optional<grading::CheckStatus> s) {

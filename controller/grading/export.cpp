@@ -124,33 +124,20 @@ std::string tamper_evidence(const TaskGrade& t) {
 }  // namespace
 
 const std::vector<std::string>& csv_columns() {
-  static const std::vector<std::string> kColumns = {"session",
-                                                    "lab",
-                                                    "candidate",
-                                                    "task",
-                                                    "title_fr",
-                                                    "title_en",
-                                                    "priority",
-                                                    "competencies",
-                                                    "status",
-                                                    "points_earned",
-                                                    "points_possible",
-                                                    "computed_points",
-                                                    "checks_passed",
-                                                    "checks_total",
-                                                    "opened_at",
-                                                    "first_passed_at",
-                                                    "time_to_resolve_s",
-                                                    "time_to_resolve",
-                                                    "sla_s",
-                                                    "sla_breached",
-                                                    "regressed",
-                                                    "override_points",
-                                                    "override_justification",
-                                                    "override_who",
-                                                    "override_when",
-                                                    "frozen_at",
-                                                    "tampered",
+  static const std::vector<std::string> kColumns = {"session",         "lab",
+                                                    "candidate",       "task",
+                                                    "title_fr",        "title_en",
+                                                    "priority",        "competencies",
+                                                    "status",          "graded_status",
+                                                    "points_earned",   "points_possible",
+                                                    "computed_points", "checks_passed",
+                                                    "checks_total",    "opened_at",
+                                                    "first_passed_at", "time_to_resolve_s",
+                                                    "time_to_resolve", "sla_s",
+                                                    "sla_breached",    "regressed",
+                                                    "override_points", "override_justification",
+                                                    "override_who",    "override_when",
+                                                    "frozen_at",       "tampered",
                                                     "tamper_evidence"};
   return kColumns;
 }
@@ -183,6 +170,7 @@ Result<std::string> render_csv(const SessionGrades& grades, const ExportOptions&
            std::string(lab::to_string(s.priority)),
            join(s.competencies, " "),
            std::string(to_string(t.status)),
+           std::string(to_string(t.graded_status)),
            format_points(t.points_earned),
            std::to_string(t.points_possible),
            format_points(t.computed_points),
@@ -327,10 +315,11 @@ Result<std::string> render_grid(const SessionGrades& grades, const ExportOptions
   for (const CandidateGrade* c : *cands) {
     std::vector<std::string> row = {c->candidate};
     for (const auto& t : c->tasks) {
-      const char* letter = t.status == TaskStatus::kPassed    ? "P"
-                           : t.status == TaskStatus::kPartial ? "~"
-                           : t.status == TaskStatus::kFailed  ? "F"
-                                                              : "-";
+      const TaskStatus s = t.graded_status;  // with an override, the verdict of its points
+      const char* letter = s == TaskStatus::kPassed    ? "P"
+                           : s == TaskStatus::kPartial ? "~"
+                           : s == TaskStatus::kFailed  ? "F"
+                                                       : "-";
       row.push_back(format_points(t.points_earned) + "/" + std::to_string(t.points_possible) + " " +
                     letter + (t.override ? "*" : "") + (t.sla_breached ? "!" : "") +
                     (t.tampered ? " tampered" : ""));

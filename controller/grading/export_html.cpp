@@ -280,7 +280,7 @@ void html_sheet_summary(std::string& h, const SessionGrades& grades, const Candi
     h += "<tr><td>" + e(t.task_id) + "</td><td>" +
          e(pick(t.title == lab::Text{} && spec ? spec->title : t.title, lang)) + "</td><td>" +
          (spec ? e(lab::to_string(spec->priority)) : "") + "</td><td class=\"" +
-         e(to_string(t.status)) + "\">" + e(status_label(t.status, lang)) +
+         e(to_string(t.graded_status)) + "\">" + e(status_label(t.graded_status, lang)) +
          (t.override ? " *" : "") + "</td><td class=\"num\">" + e(format_points(t.points_earned)) +
          " / " + std::to_string(t.points_possible) + "</td><td>" + ttr + "</td><td>" + sla +
          "</td></tr>\n";
@@ -300,7 +300,8 @@ void html_sheet_tasks(std::string& h, const SessionGrades& grades, const Candida
     const TaskSpec* spec = grades.lab.task(t.task_id);
     h += "<section class=\"task\">\n<h3>" + e(t.task_id) + " — " +
          e(pick(t.title == lab::Text{} && spec ? spec->title : t.title, lang)) + " <span class=\"" +
-         e(to_string(t.status)) + "\">(" + e(status_label(t.status, lang)) + ")</span></h3>\n";
+         e(to_string(t.graded_status)) + "\">(" + e(status_label(t.graded_status, lang)) +
+         (t.override ? " *" : "") + ")</span></h3>\n";
     if (t.first_passed_at || t.regressed) {
       h += "<p class=\"muted\">";
       if (t.first_passed_at)

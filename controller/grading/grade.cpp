@@ -215,9 +215,11 @@ TaskGrade grade_task(const TaskSpec& task, const SessionInput& session, const Ca
     }
   }
   g.points_earned = g.computed_points;
+  g.graded_status = g.status;
   if (auto it = applied.find(task.id); it != applied.end()) {
     g.override = *it->second;
     g.points_earned = it->second->points;
+    g.graded_status = status_of_points(g.points_earned, g.points_possible);
   }
   return g;
 }

@@ -69,6 +69,7 @@ json::value task_grade_json(const TaskGrade& g) {
       {"task", g.task_id},
       {"title", text_json(g.title)},
       {"status", to_string(g.status)},
+      {"graded_status", to_string(g.graded_status)},
       {"computed_points", num(g.computed_points)},
       {"points_earned", num(g.points_earned)},
       {"points_possible", g.points_possible},

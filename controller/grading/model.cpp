@@ -49,6 +49,10 @@ std::string_view to_string(TaskStatus status) {
 std::optional<TaskStatus> parse_task_status(std::string_view text) {
   return text::parse_name(text, kTaskStatusNames);
 }
+TaskStatus status_of_points(double earned, int possible) {
+  if (earned <= 0) return TaskStatus::kFailed;
+  return earned >= possible ? TaskStatus::kPassed : TaskStatus::kPartial;
+}
 std::string_view to_string(IgnoredReason reason) {
   return text::name_of(reason, kIgnoredReasonNames, "?");
 }

@@ -181,6 +181,8 @@ struct SessionInput {
 enum class TaskStatus { kPassed, kFailed, kPartial, kNotRun };
 std::string_view to_string(TaskStatus status);  // "passed" "failed" "partial" "not_run"
 std::optional<TaskStatus> parse_task_status(std::string_view text);
+// The verdict of points an evaluator set: none failed, all passed, some partial.
+TaskStatus status_of_points(double earned, int possible);
 
 // One check of a task as last seen (the evidence shown to evaluators).
 struct CheckOutcome {
@@ -204,8 +206,11 @@ struct TaskGrade {
   lab::Text title;  // as this candidate's ticket reads
 
   TaskStatus status = TaskStatus::kNotRun;  // from the latest graded run covering the task
-  double computed_points = 0;               // from the checks, before any override
-  double points_earned = 0;                 // the override's points if any, else computed
+  // The grade's verdict: `status`, or with an override the verdict of its points
+  // (status_of_points). The pages and exports lead with it; `status` stays what the checks saw.
+  TaskStatus graded_status = TaskStatus::kNotRun;
+  double computed_points = 0;  // from the checks, before any override
+  double points_earned = 0;    // the override's points if any, else computed
   int points_possible = 0;
   std::size_t checks_passed = 0;  // in the latest graded run covering the task
   std::size_t checks_total = 0;

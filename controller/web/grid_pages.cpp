@@ -152,11 +152,6 @@ std::string verdict_text(Lang l, Verdict v) {
   return "-";
 }
 
-Verdict verdict_of_points(double earned, int possible) {
-  if (earned <= 0) return Verdict::kFailed;
-  return earned >= possible ? Verdict::kPassed : Verdict::kPartial;
-}
-
 void sort_grid(GridPage& page, const std::string& key, bool descending) {
   std::size_t task = page.tasks.size();
   for (std::size_t i = 0; i < page.tasks.size(); ++i) {

@@ -128,7 +128,7 @@ struct CellPage {
   std::string candidate;
   std::string task_id;
   std::string task_title;
-  Verdict verdict = Verdict::kNotRun;   // the override's (verdict_of_points) when there is one
+  Verdict verdict = Verdict::kNotRun;   // the grade's (grading::TaskGrade::graded_status)
   std::optional<OverrideView> applied;  // the override that counts, shown beside the verdict
   std::string points;                   // "2/3"
   std::string possible;                 // "3": the override form's maximum
@@ -184,10 +184,5 @@ std::string render_competency_chart(Lang lang, const std::vector<CompetencyBar>&
 
 // "P RÉUSSI" / "P PASSED", "~ PARTIEL", "F ÉCHEC", "E ERREUR", "- NON ÉVALUÉ".
 std::string verdict_text(Lang lang, Verdict v);
-
-// The verdict of a task whose points an evaluator set: all the task's points passed, none
-// failed, some partial (the grid's "~ PARTIEL", the exports' "partial"). The one rule the grid,
-// a cell and the competency sheet apply to an overridden task.
-Verdict verdict_of_points(double earned, int possible);
 
 }  // namespace atelier::web

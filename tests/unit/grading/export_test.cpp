@@ -128,7 +128,9 @@ TEST(Csv, OneRowPerCandidateAndTaskWithFrenchTextsIntact) {
   EXPECT_EQ(c01_t1[col("candidate")], "c01");
   EXPECT_EQ(c01_t1[col("task")], "T1");
   EXPECT_EQ(c01_t1[col("title_fr")], "Les mails n'arrivent plus");
-  EXPECT_EQ(c01_t1[col("status")], "passed");
+  EXPECT_EQ(c01_t1[col("status")], "passed");                        // what the checks said
+  EXPECT_EQ(c01_t1[col("graded_status")], "partial");                // overridden to 3 of 4 points
+  EXPECT_EQ(rows[2][col("graded_status")], rows[2][col("status")]);  // not overridden
   EXPECT_EQ(c01_t1[col("points_earned")], "3");
   EXPECT_EQ(c01_t1[col("computed_points")], "4");
   EXPECT_EQ(c01_t1[col("time_to_resolve_s")], "720");
@@ -228,6 +230,7 @@ TEST(Json, CarriesEverythingAndParsesBack) {
   EXPECT_EQ(c01.at("candidate").as_string(), "c01");
   const auto& t1 = c01.at("tasks").as_array()[0].as_object();
   EXPECT_EQ(t1.at("status").as_string(), "passed");
+  EXPECT_EQ(t1.at("graded_status").as_string(), "partial");
   EXPECT_EQ(t1.at("time_to_resolve_s").as_int64(), 720);
   EXPECT_EQ(t1.at("points_earned").as_int64(), 3);  // whole numbers are integers, not 3E0
   EXPECT_EQ(c01.at("percentage").as_double(), 500.0 / 7.0);
@@ -446,6 +449,10 @@ TEST(Html, ShowsTicketsCompetenciesOverridesAndEvidence) {
         "réponse « OK », pas d&#39;erreur", "Résultats non figés", "partielle"}) {
     EXPECT_NE(html->find(part), std::string::npos) << part;
   }
+  // T1, passed by its checks and overridden to 3 of 4, reads partial, marked overridden.
+  EXPECT_NE(html->find("Les mails n&#39;arrivent plus <span class=\"partial\">("),
+            std::string::npos);
+  EXPECT_NE(html->find(" *)</span></h3>"), std::string::npos);
   pugi::xml_document doc;  // the markup nests: XHTML-ish parse of the body succeeds
   auto body_start = html->find("<body>");
   auto body_end = html->find("</body>");
@@ -535,7 +542,7 @@ TEST(Grid, OneRowPerCandidateWithLettersAndMarks) {
   EXPECT_EQ(*grid,
             "session s1, lab messagerie, provisional at 2026-11-30T10:00:00Z\n"
             "candidate  T1      T2     total\n"
-            "c01        3/4 P*  2/3 ~  5/7 (71.4%)\n"
+            "c01        3/4 ~*  2/3 ~  5/7 (71.4%)\n"
             "c02        0/4 F!  0/3 -  0/7 (0.0%)\n"
             "P passed, ~ partial, F failed, - not run; * overridden, ! SLA breached\n");
   EXPECT_EQ(parse_format("grid"), Format::kGrid);

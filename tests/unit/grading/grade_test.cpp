@@ -311,7 +311,8 @@ TEST(Overrides, ReplaceThePointsAndKeepTheJustification) {
                                 make_override("T1", 2.5, at(2h), "Deuxième avis")};
   auto g = grade_one(in, at(3h));
   const TaskGrade& t1 = *g.task("T1");
-  EXPECT_EQ(t1.status, TaskStatus::kFailed);  // the status stays what the checks said
+  EXPECT_EQ(t1.status, TaskStatus::kFailed);          // the status stays what the checks said
+  EXPECT_EQ(t1.graded_status, TaskStatus::kPartial);  // the grade's verdict: 2.5 of its points
   EXPECT_DOUBLE_EQ(t1.computed_points, 0);
   EXPECT_DOUBLE_EQ(t1.points_earned, 2.5);  // the latest override wins
   ASSERT_TRUE(t1.override.has_value());
@@ -323,6 +324,23 @@ TEST(Overrides, ReplaceThePointsAndKeepTheJustification) {
   g = grade_one(in, at(3h));
   EXPECT_DOUBLE_EQ(g.task("T2")->points_earned, 0);
   EXPECT_EQ(g.task("T2")->status, TaskStatus::kPassed);
+  EXPECT_EQ(g.task("T2")->graded_status, TaskStatus::kFailed);
+  EXPECT_EQ(g.task("T1")->graded_status, g.task("T1")->status);  // not overridden: the checks'
+}
+
+// An overridden task's verdict comes from its points alone: the rule the exports, the grid, a
+// cell and the sheet share (all: passed, none: failed, some: partial).
+TEST(Overrides, TheVerdictFollowsThePoints) {
+  struct Row {
+    double earned;
+    int possible;
+    TaskStatus want;
+  };
+  for (const Row& r : {Row{4, 4, TaskStatus::kPassed}, Row{3, 4, TaskStatus::kPartial},
+                       Row{0.25, 4, TaskStatus::kPartial}, Row{0, 4, TaskStatus::kFailed},
+                       Row{1, 1, TaskStatus::kPassed}, Row{0, 1, TaskStatus::kFailed}}) {
+    EXPECT_EQ(status_of_points(r.earned, r.possible), r.want) << r.earned << "/" << r.possible;
+  }
 }
 
 TEST(Overrides, InvalidOnesAreRejectedWithAReason) {

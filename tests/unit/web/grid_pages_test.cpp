@@ -226,22 +226,6 @@ TEST(GridPages, CellListsRecordingsWithAPlayerEachOrSaysThereAreNone) {
             std::string::npos);
 }
 
-// An overridden task's verdict comes from its points alone: the rule the grid, a cell and the
-// sheet share (full: passed, none: failed, some: partial, as the grid names it).
-TEST(GridPages, OverrideVerdictFollowsThePoints) {
-  struct Row {
-    double earned;
-    int possible;
-    Verdict want;
-  };
-  for (const Row& r :
-       {Row{4, 4, Verdict::kPassed}, Row{3, 4, Verdict::kPartial}, Row{0.25, 4, Verdict::kPartial},
-        Row{0, 4, Verdict::kFailed}, Row{1, 1, Verdict::kPassed}, Row{0, 1, Verdict::kFailed}}) {
-    EXPECT_EQ(verdict_of_points(r.earned, r.possible), r.want) << r.earned << "/" << r.possible;
-  }
-  EXPECT_EQ(verdict_text(Lang::kFr, verdict_of_points(3, 4)), "~ PARTIEL");
-}
-
 TEST(GridPages, OverriddenCellSaysSoWithTheJustification) {
   CellPage c = cell(Lang::kFr);
   EXPECT_EQ(render_cell(c).find("override-note"), std::string::npos);
