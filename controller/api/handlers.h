@@ -101,6 +101,7 @@ HttpResponse handle_trainer_session_page(const HandlerContext& c);
 HttpResponse handle_trainer_action(const HandlerContext& c);
 HttpResponse handle_trainer_slips(const HandlerContext& c);
 HttpResponse handle_trainer_console_page(const HandlerContext& c);
+HttpResponse handle_trainer_console_log(const HandlerContext& c);
 // handlers_web_actions.cpp: the candidate's "check my work" and "reset this machine"
 HttpResponse handle_candidate_check(const HandlerContext& c);
 HttpResponse handle_candidate_reset_page(const HandlerContext& c);

@@ -7,10 +7,13 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "controller/api/handlers.h"
 #include "controller/api/staff_auth.h"
+#include "controller/api/web_http.h"
 #include "controller/api/web_state.h"
 #include "controller/store/password.h"
 #include "controller/web/slips.h"
@@ -273,6 +276,36 @@ HttpResponse handle_trainer_console_page(const HandlerContext& ctx) {
   return r;
 }
 
+// The end of a machine's console log (kConsoleLogTail bytes at most, from a line's start): what
+// it printed while it booted and was configured, where a provisioning error's cause shows.
+HttpResponse handle_trainer_console_log(const HandlerContext& ctx) {
+  constexpr std::uintmax_t kConsoleLogTail = 256 * 1024;
+  const auto missing = [](const std::string& why) { return text_response(404, why + "\n"); };
+  if (ctx.options.operations == nullptr)
+    return text_response(503, "this atelierd runs no lab (--no-reconcile)\n");
+  auto access = ctx.options.operations->access(ctx.route.session, ctx.route.candidate);
+  if (!access.ok()) return missing(access.error().message());
+  const sessions::HostAccess* host = nullptr;
+  for (const auto& h : access->hosts) {
+    if (h.name == ctx.route.action) host = &h;
+  }
+  if (host == nullptr) return missing("the lab has no machine " + ctx.route.action);
+  if (host->console_log.empty())
+    return missing("this atelierd keeps no console log (--console pty)");
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(host->console_log, ec);
+  std::ifstream in(host->console_log, std::ios::binary);
+  if (ec || !in) return missing("the machine has printed nothing yet");
+  std::string text;
+  if (size > kConsoleLogTail) {
+    in.seekg(static_cast<std::streamoff>(size - kConsoleLogTail));
+    std::getline(in, text);  // a partial first line
+    text = "[…]\n";
+  }
+  text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return text_response(200, text);
+}
+
 // The sessions the person may grade, newest last as on /trainer; a session-limited evaluator
 // (or trainer) sees their session only.
 HttpResponse handle_evaluator_home(const HandlerContext& ctx) {
@@ -304,13 +337,19 @@ HttpResponse handle_trainer_action(const HandlerContext& ctx) {
   const std::string back = "/trainer/sessions/" + ctx.route.session;
   Route api_route = ctx.route;
   HttpRequest api_request = ctx.request;
-  api_request.body.clear();  // the form's fields are not the API's JSON body
+  api_request.body.clear();  // the form's fields are not the API's JSON body (reset's below)
   std::string kind;
   switch (ctx.route.endpoint) {
-    case Endpoint::kTrainerReset:
+    case Endpoint::kTrainerReset: {
       api_route.endpoint = Endpoint::kResetLab;
       kind = "reset";
+      // One machine (the form's list) or, with none chosen, the whole lab; the core refuses a
+      // host the lab does not have.
+      const std::string host = form_value(ctx.request.body, "host");
+      if (!host.empty())
+        api_request.body = boost::json::serialize(boost::json::object{{"host", host}});
       break;
+    }
     case Endpoint::kTrainerSolve:
       api_route.endpoint = Endpoint::kSolveLab;
       kind = "solve";

@@ -71,6 +71,9 @@ constexpr Rule kRules[] = {
   {Endpoint::kTrainerSlips,        "GET",    "/trainer/sessions/{session}/slips",                 false, true,   false,    false, handle_trainer_slips},
   // A candidate's machine's console for a trainer (its host name in {action}): watch, take over.
   {Endpoint::kTrainerConsolePage,  "GET",    "/trainer/sessions/{session}/candidates/{candidate}/console/{action}", false, true, false, false, handle_trainer_console_page},
+  // The console log a machine printed (boot, provisioning), as text: what a provisioning error
+  // points to.
+  {Endpoint::kTrainerConsoleLog,   "GET",    "/trainer/sessions/{session}/candidates/{candidate}/console-log/{action}", false, true, false, false, handle_trainer_console_log},
   // The candidate's own actions (handlers_web_actions.cpp): open here like the candidate's pages;
   // the handlers accept only the candidate's cookie, the POSTs only with the CSRF field, and each
   // needs its session's flag (feedback; candidate_resets).

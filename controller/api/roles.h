@@ -66,6 +66,7 @@ enum class Endpoint {
   kTrainerDestroy,
   kTrainerSlips,
   kTrainerConsolePage,
+  kTrainerConsoleLog,
   kCandidateCheck,  // handlers_web_actions.cpp: the candidate's own actions (cookie, CSRF)
   kCandidateResetPage,
   kCandidateReset,

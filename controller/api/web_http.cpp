@@ -126,6 +126,12 @@ HttpResponse html_response(int status, std::string body, PageScripts scripts) {
   return r;
 }
 
+HttpResponse text_response(int status, std::string body) {
+  HttpResponse r = html_response(status, std::move(body));
+  r.content_type = "text/plain; charset=utf-8";
+  return r;
+}
+
 HttpResponse see_other(std::string location) {
   HttpResponse r = html_response(303, "");
   r.headers.emplace_back("Location", std::move(location));

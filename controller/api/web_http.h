@@ -54,6 +54,8 @@ enum class PageScripts { kFilesOnly, kFilesAndWasm };
 // them), no framing, forms post only to atelierd, no referrer, not cached.
 HttpResponse html_response(int status, std::string body,
                            PageScripts scripts = PageScripts::kFilesOnly);
+// Plain UTF-8 text (a console log) with the same headers: never sniffed as HTML, not cached.
+HttpResponse text_response(int status, std::string body);
 // 303 See Other to `location` (after a form, or to the login).
 HttpResponse see_other(std::string location);
 

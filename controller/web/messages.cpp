@@ -167,9 +167,10 @@ const std::map<std::string, Pair>& staff_catalogue() {
       {"step.ready", {"prêt", "ready"}},
       {"trainer.error", {"Erreur", "Error"}},
       {"trainer.actions", {"Actions", "Actions"}},
-      {"trainer.reset", {"Réinitialiser le lab", "Reset the lab"}},
+      {"trainer.reset", {"Réinitialiser", "Reset"}},
+      {"trainer.reset_what", {"Que réinitialiser ?", "What to reset?"}},
+      {"trainer.reset_whole_lab", {"tout le lab", "the whole lab"}},
       {"trainer.solve", {"Appliquer la solution", "Apply the solution"}},
-      {"trainer.consoles", {"Consoles :", "Consoles:"}},
       {"trainer.warning", {"Attention :", "Warning:"}},
       {"trainer.solve_warning",
        {"« Appliquer la solution » résout le lab du candidat : il a alors la réponse.",
@@ -265,6 +266,10 @@ const std::map<std::string, Pair>& new_session_catalogue() {
 // trainer's console pages (console_page.cpp, console.js), and the trainer's console words.
 const std::map<std::string, Pair>& console_catalogue() {
   static const std::map<std::string, Pair> kMessages = {
+      // The trainer's session page's links to the consoles and their logs (staff_pages.cpp).
+      {"trainer.consoles", {"Consoles :", "Consoles:"}},
+      {"trainer.console_logs", {"Journaux de console :", "Console logs:"}},
+      {"trainer.console_log", {"Journal de console de", "Console log of"}},
       {"console.kb_trainer",
        {"Un formateur ({who}) a pris la main sur cette console : il voit votre écran et tape "
         "pour vous ; vos touches ne sont pas envoyées.",

@@ -55,6 +55,39 @@ std::string session_row(Lang l, const SessionRowView& s) {
          "</td></tr>\n";
 }
 
+// Beside an error: each machine's console log (what it printed while it booted and was
+// configured), where the cause usually shows.
+std::string console_logs(Lang l, const TrainerSessionPage& p, const CandidateRowView& c,
+                         const std::string& base) {
+  if (c.error.empty() || p.hosts.empty()) return "";
+  std::string out = "<p class=\"console-logs\">" + t(l, "trainer.console_logs");
+  for (const auto& h : p.hosts) {
+    out += " <a href=\"" + escape_html(base + "/console-log/" + h) + "\" aria-label=\"" +
+           escape_html(message(l, "trainer.console_log") + " " + h + " (" + c.candidate + ")") +
+           "\">" + escape_html(h) + "</a>";
+  }
+  return out + "</p>";
+}
+
+// The reset of one candidate: the whole lab (the default) or one of its machines, chosen in a
+// list whose label names the candidate for a screen reader.
+std::string reset_form(Lang l, const TrainerSessionPage& p, const std::string& candidate,
+                       const std::string& base) {
+  const std::string id = "reset-" + candidate;
+  std::string out = "<form method=\"post\" action=\"" + escape_html(base + "/reset") +
+                    "\" class=\"reset\">" + csrf_field(p.csrf_token) + "<label for=\"" +
+                    escape_html(id) + "\" class=\"visually-hidden\">" +
+                    escape_html(message(l, "trainer.reset_what") + " (" + candidate + ")") +
+                    "</label><select id=\"" + escape_html(id) +
+                    "\" name=\"host\"><option value=\"\">" + t(l, "trainer.reset_whole_lab") +
+                    "</option>";
+  for (const auto& h : p.hosts) {
+    out += "<option value=\"" + escape_html(h) + "\">" + escape_html(h) + "</option>";
+  }
+  return out + "</select> <button type=\"submit\">" + t(l, "trainer.reset") +
+         "<span class=\"visually-hidden\"> " + escape_html(candidate) + "</span></button></form>";
+}
+
 // One candidate's row: state, step, error, and the three actions as forms.
 std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRowView& c) {
   const std::string base = "/trainer/sessions/" + p.session + "/candidates/" + c.candidate;
@@ -66,7 +99,8 @@ std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRo
            : " <span class=\"display-name\">" + escape_html(c.display_name) + "</span>") +
       "</th><td class=\"cell-status\">" + status_badge(l, c.status) +
       "</td><td class=\"cell-step\">" + (c.step.empty() ? "" : t(l, "step." + c.step)) +
-      "</td><td class=\"cell-error\">" + escape_html(c.error) + "</td><td class=\"actions\">";
+      "</td><td class=\"cell-error\">" + escape_html(c.error) + console_logs(l, p, c, base) +
+      "</td><td class=\"actions\">";
   if (!p.destroyed) {
     auto button = [&](const std::string& action, const std::string& key, const std::string& extra) {
       return "<form method=\"post\" action=\"" + escape_html(base + "/" + action) + "\">" +
@@ -74,7 +108,7 @@ std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRo
              "<span class=\"visually-hidden\"> " + escape_html(c.candidate) +
              "</span></button></form>";
     };
-    out += button("reset", "trainer.reset", "") +
+    out += reset_form(l, p, c.candidate, base) +
            button("solve", "trainer.solve", " class=\"warn\" aria-describedby=\"solve-warning\"");
     if (!p.hosts.empty()) {
       // Each link names its machine and candidate for a screen reader's list of links.

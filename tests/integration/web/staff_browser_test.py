@@ -221,8 +221,13 @@ def session_steps(driver, url, shots, tmp):
     check(names == ["alice", "bob"], "candidates: %r" % names)
     # Every button says what it does and to whom (a hidden name for screen readers).
     buttons = [b.get_attribute("textContent") for b in driver.find_elements(By.CSS_SELECTOR, "#candidates button")]
-    check("Réinitialiser le lab alice" in " ".join(buttons) and "Appliquer la solution bob" in " ".join(buttons),
+    check("Réinitialiser alice" in " ".join(buttons) and "Appliquer la solution bob" in " ".join(buttons),
           "buttons: %r" % buttons)
+    # The reset's list: the whole lab by default, or one of its machines; labelled for each candidate.
+    options = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#reset-alice option")]
+    check(options == ["tout le lab", "server", "client"], "reset choices: %r" % options)
+    check(driver.find_element(By.CSS_SELECTOR, "label[for=reset-alice]").get_attribute("textContent")
+          == "Que réinitialiser ? (alice)", "reset list's label")
     check("il a alors la réponse" in driver.find_element(By.ID, "solve-warning").text, "the solve warning")
     # The provisioning step in the page's language (no reconciler here: every lab waits for its networks).
     steps = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#candidates td.cell-step")]

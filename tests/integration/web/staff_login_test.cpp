@@ -11,12 +11,14 @@
 #include <fstream>
 
 #include "controller/api/console_ws.h"
+#include "tests/integration/web/recording_operations.h"
 #include "tests/integration/web/staff_fixture.h"
 
 namespace atelier::api {
 namespace {
 
 namespace json = boost::json;
+using test_support::RecordingOperations;
 
 class StaffLoginTest : public test_support::StaffFixture {};
 
@@ -204,6 +206,85 @@ TEST_F(StaffLoginTest, RecordingsOpenToStaffCookiesNotToCandidates) {
   EXPECT_EQ(browse("GET", url, candidate_cookie()).status, 403);
   EXPECT_EQ(browse("GET", url, signed_in("juge")).status, 403);
   EXPECT_EQ(browse("GET", url).status, 401);
+}
+
+// The session page's reset (issue #15): one machine chosen in the list, or the whole lab, started
+// as the core's reset under the trainer's name; the list offers the lab's machines.
+TEST_F(StaffLoginTest, TheTrainerResetsOneMachineOrTheWholeLab) {
+  RecordingOperations ops(*store_);
+  Api::Options o;
+  o.web.access_key = std::string(64, 'k');
+  o.operations = &ops;
+  api_ = std::make_unique<Api>(*store_, *sessions_, o);
+  const std::string cookies = signed_in("marie");
+  HttpResponse page = browse("GET", "/trainer/sessions/s1", cookies);
+  ASSERT_EQ(page.status, 200);
+  for (const std::string option :
+       {"<option value=\"\">tout le lab</option>", "<option value=\"server\">server</option>",
+        "<option value=\"client\">client</option>",
+        "<label for=\"reset-c01\" class=\"visually-hidden\">Que réinitialiser ? (c01)</label>"}) {
+    EXPECT_NE(page.body.find(option), std::string::npos) << option;
+  }
+  const std::string url = "/trainer/sessions/s1/candidates/c01/reset";
+  HttpResponse one = browse("POST", url, cookies, form_of(cookies, "POST") + "&host=server");
+  EXPECT_EQ(one.status, 303) << one.body;
+  EXPECT_TRUE(header(one, "Location").starts_with("/trainer/sessions/s1?done=reset%20"))
+      << header(one, "Location");
+  HttpResponse whole = browse("POST", url, cookies, form_of(cookies, "POST") + "&host=");
+  EXPECT_EQ(whole.status, 303) << whole.body;
+  auto calls = ops.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].kind, "reset");
+  EXPECT_EQ(calls[0].candidate, "c01");
+  EXPECT_EQ(calls[0].host, "server");
+  EXPECT_EQ(calls[0].actor, "user:marie");
+  EXPECT_EQ(calls[1].host, "");
+}
+
+// Beside a provisioning error, the session page links each machine's console log; the log is
+// served as plain text (its end when long), to trainers only.
+TEST_F(StaffLoginTest, AnErrorLinksTheMachinesConsoleLogs) {
+  RecordingOperations ops(*store_);
+  Api::Options o;
+  o.web.access_key = std::string(64, 'k');
+  o.operations = &ops;
+  api_ = std::make_unique<Api>(*store_, *sessions_, o);
+  const std::string cookies = signed_in("marie");
+  const std::string log_url = "/trainer/sessions/s1/candidates/c01/console-log/server";
+  auto lab = store_->get_candidate_lab("s1", "c01");
+  ASSERT_TRUE(lab.ok());
+  HttpResponse page = browse("GET", "/trainer/sessions/s1", cookies);
+  EXPECT_EQ(page.body.find(log_url), std::string::npos) << "no error, no link";
+  lab->status = store::LabStatus::kFailed;
+  lab->error = "server did not answer within 300 s";
+  ASSERT_TRUE(store_->update_candidate_lab(*lab).ok());
+  page = browse("GET", "/trainer/sessions/s1", cookies);
+  EXPECT_NE(page.body.find("Journaux de console : <a href=\"" + log_url + "\""), std::string::npos)
+      << page.body;
+
+  // Not placed yet: 404 in words. Placed: the file, as text, and its end only when long.
+  HttpResponse none = browse("GET", log_url, cookies);
+  EXPECT_EQ(none.status, 404);
+  EXPECT_NE(none.body.find("not placed"), std::string::npos) << none.body;
+  const std::filesystem::path file = dir_ / "server.console.log";
+  ops.lab_access =
+      sessions::LabAccess{"local", {{.name = "server", .console_log = file.string()}}, ""};
+  std::ofstream(file) << "Debian GNU/Linux 12 server ttyS0\nserver login: ";
+  HttpResponse log = browse("GET", log_url, cookies);
+  ASSERT_EQ(log.status, 200) << log.body;
+  EXPECT_EQ(log.content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(log.body, "Debian GNU/Linux 12 server ttyS0\nserver login: ");
+  std::ofstream(file, std::ios::app) << std::string(300 * 1024, 'x') << "\nthe last line\n";
+  log = browse("GET", log_url, cookies);
+  EXPECT_TRUE(log.body.starts_with("[…]\n")) << log.body.substr(0, 40);
+  EXPECT_TRUE(log.body.ends_with("\nthe last line\n"));
+  EXPECT_LE(log.body.size(), 256u * 1024 + 8);
+  EXPECT_EQ(browse("GET", "/trainer/sessions/s1/candidates/c01/console-log/nope", cookies).status,
+            404);
+  // Trainers only: a candidate's or an evaluator's cookie, a trainer of another session.
+  EXPECT_EQ(browse("GET", log_url, candidate_cookie()).status, 403);
+  EXPECT_EQ(browse("GET", log_url, signed_in("jury")).status, 403);
+  EXPECT_EQ(browse("GET", log_url, signed_in("paul")).status, 403);
 }
 
 TEST_F(StaffLoginTest, SlipsPageListsEachCandidatesCode) {

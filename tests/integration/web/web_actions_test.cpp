@@ -15,72 +15,14 @@
 #include "controller/reconciler/reconciler.h"
 #include "controller/sessions/action_store.h"
 #include "tests/integration/reconciler/test_reconciler_options.h"
+#include "tests/integration/web/recording_operations.h"
 #include "tests/support/api_harness.h"
 
 namespace atelier::api {
 namespace {
 
 namespace json = boost::json;
-
-// What the edge asked of the core, and the answers to give: stores each started action as the
-// reconciler does (LabOperations: "Actions are stored"), so the pages read them back.
-class RecordingOperations : public sessions::LabOperations {
- public:
-  struct Call {
-    std::string kind, session, candidate, host, actor;
-  };
-  explicit RecordingOperations(store::Store& store) : store_(store) {}
-
-  Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
-                                       const std::string& host, const std::string& actor) override {
-    return started(sessions::ActionKind::kReset, {"reset", session, candidate, host, actor});
-  }
-  Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
-                                       const std::string& actor) override {
-    return started(sessions::ActionKind::kSolve, {"solve", session, candidate, "", actor});
-  }
-  Result<sessions::ActionRecord> check_run(const std::string& session,
-                                           const std::optional<std::string>& candidate,
-                                           const std::string& actor) override {
-    return started(sessions::ActionKind::kCheckRun,
-                   {"check_run", session, candidate.value_or("*"), "", actor});
-  }
-  Result<sessions::ActionRecord> action(const std::string& id) override {
-    auto stored = store_.get_action(id);
-    if (!stored.ok()) return std::move(stored).error();
-    return sessions::from_stored(*stored);
-  }
-  Result<sessions::LabAccess> access(const std::string&, const std::string&) override {
-    return Error(ErrorCode::kNotFound, "not placed");
-  }
-
-  std::vector<Call> calls() {
-    std::lock_guard g(mutex_);
-    return calls_;
-  }
-  std::optional<Error> refuse;  // when set, every action is refused with it (nothing recorded)
-
- private:
-  Result<sessions::ActionRecord> started(sessions::ActionKind kind, Call call) {
-    if (refuse) return *refuse;
-    std::lock_guard g(mutex_);
-    calls_.push_back(call);
-    sessions::ActionRecord a;
-    a.id = "a1_" + std::to_string(calls_.size());
-    a.kind = kind;
-    a.session = call.session;
-    a.candidates = {call.candidate};
-    a.host = call.host;
-    a.started_at = store::Clock::now();
-    Status put = store_.put_action(sessions::to_stored(a));
-    if (!put.ok()) return std::move(put).error();
-    return a;
-  }
-
-  store::Store& store_;
-  std::mutex mutex_;
-  std::vector<Call> calls_;
-};
+using test_support::RecordingOperations;
 
 // A browser at the candidate's seat: cookies, form bodies, a client address.
 class SeatHarness : public test_support::ApiHarness {
