@@ -252,6 +252,7 @@ def freeze_and_csv(driver, url, sid, shots):
     ov = rows[("cb", "T2")]
     web.check(ov["override_points"] == "2" and ov["points_earned"] == "2" and "droits à revoir" in
               ov["override_justification"] and "jury" in ov["override_who"], "cb T2's override: %r" % ov)
+    web.check(ov["graded_status"] == "partial", "cb T2 overridden to 2/3 is not graded partial: %r" % ov)
     web.check(ov["frozen_at"], "the CSV does not say the results are frozen: %r" % ov)
     web.check(not rows[("cb", "T1")]["override_points"], "cb T1 has an override it was not given")
 
