@@ -20,7 +20,16 @@ namespace {
 namespace json = boost::json;
 using test_support::RecordingOperations;
 
-class StaffLoginTest : public test_support::StaffFixture {};
+class StaffLoginTest : public test_support::StaffFixture {
+ protected:
+  // The Api again, with `ops` as the core behind the trainer's actions.
+  void with_operations(sessions::LabOperations& ops) {
+    Api::Options o;
+    o.web.access_key = std::string(64, 'k');
+    o.operations = &ops;
+    api_ = std::make_unique<Api>(*store_, *sessions_, o);
+  }
+};
 
 TEST_F(StaffLoginTest, LoginGivesAStrictHttpOnlyCookieAndTheTrainerPages) {
   HttpResponse page = browse("GET", "/staff/login");
@@ -212,10 +221,7 @@ TEST_F(StaffLoginTest, RecordingsOpenToStaffCookiesNotToCandidates) {
 // as the core's reset under the trainer's name; the list offers the lab's machines.
 TEST_F(StaffLoginTest, TheTrainerResetsOneMachineOrTheWholeLab) {
   RecordingOperations ops(*store_);
-  Api::Options o;
-  o.web.access_key = std::string(64, 'k');
-  o.operations = &ops;
-  api_ = std::make_unique<Api>(*store_, *sessions_, o);
+  with_operations(ops);
   const std::string cookies = signed_in("marie");
   HttpResponse page = browse("GET", "/trainer/sessions/s1", cookies);
   ASSERT_EQ(page.status, 200);
@@ -245,10 +251,7 @@ TEST_F(StaffLoginTest, TheTrainerResetsOneMachineOrTheWholeLab) {
 // served as plain text (its end when long), to trainers only.
 TEST_F(StaffLoginTest, AnErrorLinksTheMachinesConsoleLogs) {
   RecordingOperations ops(*store_);
-  Api::Options o;
-  o.web.access_key = std::string(64, 'k');
-  o.operations = &ops;
-  api_ = std::make_unique<Api>(*store_, *sessions_, o);
+  with_operations(ops);
   const std::string cookies = signed_in("marie");
   const std::string log_url = "/trainer/sessions/s1/candidates/c01/console-log/server";
   auto lab = store_->get_candidate_lab("s1", "c01");
