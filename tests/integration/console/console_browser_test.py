@@ -92,6 +92,15 @@ def trainer_takes_over(atelier, tmp, url, session, alice, alice_keys, shots):
         web.check(not alice.find_element(By.ID, "keyboard").is_displayed(), "alice's banner stays after hand-back")
         web.waiting(trainer, 30).until(lambda d: keyboard(d) == "candidate")
         web.no_console_errors(trainer, "trainer's console page")
+        # The same page in English (the switch every page has): the banner's words, a screenshot.
+        trainer.get(url + link + "?lang=en")
+        web.waiting(trainer, 60).until(
+            lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+        web.waiting(trainer, 30).until(lambda d: keyboard(d) == "candidate")
+        said = trainer.find_element(By.ID, "keyboard-state").text
+        web.check("You are watching alice's console" in said, "the trainer's English banner: " + said)
+        trainer.save_screenshot(str(shots / "trainer-console-en.png"))
+        trainer.get(url + link + "?lang=fr")  # the language is remembered: back to French
     finally:
         trainer.quit()
 
@@ -164,6 +173,12 @@ def main():
             answered = type_until(driver, focus, "echo after-$((7*8))\n", "after-56", 120, 30)
             web.check(answered, "no answer after the guest restarted: " + web.screen_text(driver)[-500:])
             driver.save_screenshot(str(shots / "candidate-console-after-restart.png"))
+            # The candidate's console in English: the page's words switch, the console reconnects.
+            driver.get(url + "/candidate/console/server?lang=en")
+            web.waiting(driver, 60).until(
+                lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+            web.check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "the page is not in English")
+            driver.save_screenshot(str(shots / "candidate-console-en.png"))
         except BaseException:
             # What atelierd said is the first thing to read when the page did not connect.
             print("atelierd's log (last lines):\n" + (tmp / "atelierd.log").read_text()[-4000:], file=sys.stderr)
