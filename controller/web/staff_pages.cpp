@@ -55,18 +55,26 @@ std::string session_row(Lang l, const SessionRowView& s) {
          "</td></tr>\n";
 }
 
+// A link per machine of the lab to `prefix` + its name, each named with its machine and
+// candidate for a screen reader's list of links (label_key: what the link opens).
+std::string host_links(Lang l, const TrainerSessionPage& p, const std::string& candidate,
+                       const std::string& prefix, const std::string& label_key) {
+  std::string out;
+  for (const auto& h : p.hosts) {
+    out += " <a href=\"" + escape_html(prefix + h) + "\" aria-label=\"" +
+           escape_html(message(l, label_key) + " " + h + " (" + candidate + ")") + "\">" +
+           escape_html(h) + "</a>";
+  }
+  return out;
+}
+
 // Beside an error: each machine's console log (what it printed while it booted and was
 // configured), where the cause usually shows.
 std::string console_logs(Lang l, const TrainerSessionPage& p, const CandidateRowView& c,
                          const std::string& base) {
   if (c.error.empty() || p.hosts.empty()) return "";
-  std::string out = "<p class=\"console-logs\">" + t(l, "trainer.console_logs");
-  for (const auto& h : p.hosts) {
-    out += " <a href=\"" + escape_html(base + "/console-log/" + h) + "\" aria-label=\"" +
-           escape_html(message(l, "trainer.console_log") + " " + h + " (" + c.candidate + ")") +
-           "\">" + escape_html(h) + "</a>";
-  }
-  return out + "</p>";
+  return "<p class=\"console-logs\">" + t(l, "trainer.console_logs") +
+         host_links(l, p, c.candidate, base + "/console-log/", "trainer.console_log") + "</p>";
 }
 
 // The reset of one candidate: the whole lab (the default) or one of its machines, chosen in a
@@ -112,13 +120,8 @@ std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRo
            button("solve", "trainer.solve", " class=\"warn\" aria-describedby=\"solve-warning\"");
     if (!p.hosts.empty()) {
       // Each link names its machine and candidate for a screen reader's list of links.
-      out += "<p class=\"consoles\">" + t(l, "trainer.consoles");
-      for (const auto& h : p.hosts) {
-        out += " <a href=\"" + escape_html(base + "/console/" + h) + "\" aria-label=\"" +
-               escape_html(message(l, "console.title") + " " + h + " (" + c.candidate + ")") +
-               "\">" + escape_html(h) + "</a>";
-      }
-      out += "</p>";
+      out += "<p class=\"consoles\">" + t(l, "trainer.consoles") +
+             host_links(l, p, c.candidate, base + "/console/", "console.title") + "</p>";
     }
   }
   return out + "</td></tr>\n";
