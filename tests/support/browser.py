@@ -123,6 +123,34 @@ def accessibility(driver, where):
     return result["passes"]
 
 
+TABLET = (768, 1024)  # a tablet held upright, in CSS pixels (the issue: "works on a tablet")
+
+
+def fits_tablet(driver, url, shots, pages):
+    """Each of `pages` ((name, path) pairs) opened at a tablet's width: the page itself is no wider
+    than the window (a wide grid scrolls inside its own box, the page does not), every button and
+    field starts inside the window's width, axe-core still finds nothing serious, and a screenshot
+    NAME-tablet.png is kept. The window's size is put back after."""
+    size = driver.get_window_size()
+    driver.set_window_size(*TABLET)
+    try:
+        for name, path in pages:
+            driver.get(url + path)
+            width = driver.execute_script("return document.documentElement.clientWidth")
+            wide = driver.execute_script("return document.documentElement.scrollWidth") - width
+            check(wide <= 0, "%s at %d px: the page is %d px wider than the window" % (name, TABLET[0], wide))
+            outside = driver.execute_script(
+                "const w = arguments[0]; return Array.from(document.querySelectorAll("
+                "'main button, main input:not([type=hidden]), main select, main textarea, main a.button'))"
+                ".filter(e => { const b = e.closest('.table-wrap'); const r = e.getBoundingClientRect();"
+                " return !b && r.width > 0 && r.left >= w; }).map(e => e.outerHTML.slice(0, 80));", width)
+            check(not outside, "%s at %d px: controls out of the window: %r" % (name, TABLET[0], outside))
+            accessibility(driver, name + " on a tablet")
+            driver.save_screenshot(str(shots / (name + "-tablet.png")))
+    finally:
+        driver.set_window_size(size["width"], size["height"])
+
+
 def contrast(rgb1, rgb2):
     """WCAG's contrast ratio of two CSS colours given as "rgb(r, g, b)" or "rgba(...)"."""
     def luminance(css):

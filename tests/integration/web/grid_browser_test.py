@@ -3,7 +3,7 @@
 # atelierd on test:///default, a session of labs/demo whose results grid_fixture writes to the
 # store (alice solved everything, bob nothing). Until people's logins land, the evaluator's
 # bearer token is set as a header through the DevTools protocol. Checks the grid (points, words,
-# sorting by JavaScript, 1280x800), a cell (escaped evidence, an override with its justification
+# sorting by JavaScript, 1280x800; the grid, a cell and a sheet also at a tablet's 768 px), a cell (escaped evidence, an override with its justification
 # and the verdict of its points, in French and English),
 # the competency sheet (SVG), the freeze and the CSV download; a candidate's token gets 403. A cell is
 # opened by keyboard alone (Tab to it, Enter); axe-core checks each page (fr, and the grid in en).
@@ -23,8 +23,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import accessibility, browser, check, waiting, cli, no_console_errors, press_enter, run_main, \
-    shutdown, start_atelierd, stylesheet_applied, tab_to, trainer_token  # noqa: E402
+from browser import accessibility, browser, check, waiting, cli, fits_tablet, no_console_errors, press_enter, \
+    run_main, shutdown, start_atelierd, stylesheet_applied, tab_to, trainer_token  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -254,6 +254,10 @@ def main():
             cell_steps(driver, url, shots)
             recordings_steps(driver, url, shots, evaluator)
             sheet_steps(driver, url, shots)
+            fits_tablet(driver, url, shots, [
+                ("evaluator-grid", "/evaluator/sessions/grid1"),
+                ("evaluator-cell", "/evaluator/sessions/grid1/candidates/bob/tasks/T1"),
+                ("evaluator-sheet", "/evaluator/sessions/grid1/candidates/alice/sheet")])
             freeze_and_export(driver, url, evaluator, candidate)
         finally:
             shutdown(driver, proc)

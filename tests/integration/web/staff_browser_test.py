@@ -4,7 +4,7 @@
 # trainer account made with `atelier user create`, a wrong password refused, the login, the
 # sessions list (filtered), a session created from the "new session" page (demo lab, two
 # candidates pasted, a display name kept), one session's page (candidates, labelled buttons, the
-# solve warning, the destroy confirmation, the state line following the event stream), its access-code slips, the English switch, logout; then an evaluator's login
+# solve warning, the destroy confirmation, the state line following the event stream), its access-code slips, each of these at a tablet's width (768 px), the English switch, logout; then an evaluator's login
 # to their home. The new session's submit is reached and pressed by keyboard alone (Tab, Enter);
 # axe-core checks each page.
 # Fails (exit 1) when a page is wrong; keeps a screenshot of each step in SHOTS_DIR.
@@ -18,8 +18,8 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import accessibility, browser, check, waiting, cli, no_console_errors, press_enter, run_main, \
-    shutdown, start_atelierd, stylesheet_applied, tab_to  # noqa: E402
+from browser import accessibility, browser, check, waiting, cli, fits_tablet, no_console_errors, press_enter, \
+    run_main, shutdown, start_atelierd, stylesheet_applied, tab_to  # noqa: E402
 import browser as browser_support  # noqa: E402
 
 from selenium.webdriver.common.by import By
@@ -290,6 +290,11 @@ def main():
             login_steps(driver, url, shots)
             list_steps(driver, url, shots)
             new_session_steps(driver, url, shots, tmp, node_bytes)
+            fits_tablet(driver, url, shots, [("trainer-sessions", "/trainer"),
+                                             ("trainer-new-session", "/trainer/sessions/new"),
+                                             ("trainer-session", "/trainer/sessions/soir"),
+                                             ("trainer-slips", "/trainer/sessions/soir/slips")])
+            driver.get(url + "/trainer/sessions/soir")
             session_steps(driver, url, shots, tmp)
             evaluator_steps(driver, url, shots)
             log = (tmp / "atelierd.log").read_text()
