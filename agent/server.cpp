@@ -208,7 +208,7 @@ Hello AgentServer::hello() const {
   return h;
 }
 
-Status AgentServer::send(int fd, Envelope message) {
+Status AgentServer::send(int fd, const Envelope& message) {
   return write_all(fd, encode(message), kWriteTimeout);
 }
 

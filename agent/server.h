@@ -46,7 +46,7 @@ class AgentServer {
   Spool& spool() { return spool_; }
 
  private:
-  Status send(int fd, protocol::Envelope message);
+  Status send(int fd, const protocol::Envelope& message);
   protocol::Envelope handle(protocol::Envelope request);
   protocol::Hello hello() const;
 

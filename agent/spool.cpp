@@ -95,6 +95,7 @@ std::vector<protocol::Results> Spool::pending(std::vector<std::string>* errors) 
   std::sort(found.begin(), found.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<protocol::Results> out;
+  out.reserve(found.size());
   for (auto& f : found) out.push_back(std::move(f.second));
   return out;
 }

@@ -14,8 +14,9 @@
 
 #include "agent/checks/check.h"
 
-extern "C" const char atelier_agent_probes_start[];
-extern "C" const char atelier_agent_probes_end[];
+// The linker names these (the embedded module's bounds), not us.
+extern "C" const char atelier_agent_probes_start[];  // NOLINT(readability-identifier-naming)
+extern "C" const char atelier_agent_probes_end[];    // NOLINT(readability-identifier-naming)
 
 namespace atelier::agent {
 namespace {
@@ -50,9 +51,10 @@ const Module& module() {
     }
     // The embedded copy is not needed in memory any more: let the kernel drop its pages.
     auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
-    auto first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) & ~(page - 1);
-    auto last = reinterpret_cast<std::uintptr_t>(begin + size) & ~(page - 1);
-    if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    auto misalign = reinterpret_cast<std::uintptr_t>(begin) % page;
+    const char* first = begin + (misalign != 0 ? page - misalign : 0);
+    const char* last = begin + size - reinterpret_cast<std::uintptr_t>(begin + size) % page;
+    if (last > first) madvise(const_cast<char*>(first), last - first, MADV_DONTNEED);
     std::string path = "/proc/self/fd/" + std::to_string(fd);
     m.handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!m.handle) m.error = std::string("load the probe module: ") + dlerror();

@@ -17,7 +17,7 @@ struct Upload {
 std::size_t read_message(char* buf, std::size_t size, std::size_t n, void* user) {
   auto* up = static_cast<Upload*>(user);
   std::size_t len = std::min(size * n, up->data.size() - up->pos);
-  std::memcpy(buf, up->data.data() + up->pos, len);
+  std::copy_n(up->data.data() + up->pos, len, buf);
   up->pos += len;
   return len;
 }

@@ -47,6 +47,7 @@ QueryOutcome query_postgresql(const checks::SqlCheck& c, std::chrono::millisecon
     out.ok = true;
     for (int r = 0; r < PQntuples(res); ++r) {
       std::vector<std::string> row;
+      row.reserve(static_cast<std::size_t>(PQnfields(res)));
       for (int f = 0; f < PQnfields(res); ++f)
         row.emplace_back(PQgetisnull(res, r, f) ? "NULL" : PQgetvalue(res, r, f));
       out.rows.push_back(std::move(row));

@@ -305,10 +305,10 @@ const char* to_string(ParamType t) {
 }
 
 const std::vector<std::string>& op_names() {
-  static const std::vector<std::string> names = {"package", "file",  "line",      "service",
-                                                 "user",    "group", "command",   "sysctl",
-                                                 "nft",     "sql",   "ldap_entry"};
-  return names;
+  static const std::vector<std::string> kNames = {"package", "file",  "line",      "service",
+                                                  "user",    "group", "command",   "sysctl",
+                                                  "nft",     "sql",   "ldap_entry"};
+  return kNames;
 }
 
 const char* op_name(const Op& op) {

@@ -363,7 +363,7 @@ Op parse_ldap_entry_op(Args& a, Diag& d, const YAML::Node& node, const SourceDir
 // The parser of each op named in op_names().
 using OpParser = Op (*)(Args&, Diag&, const YAML::Node&, const SourceDir&);
 const std::map<std::string, OpParser>& op_parsers() {
-  static const std::map<std::string, OpParser> parsers = {
+  static const std::map<std::string, OpParser> kParsers = {
       {"package", parse_package_op},
       {"file", parse_file_op},
       {"line", parse_line_op},
@@ -376,7 +376,7 @@ const std::map<std::string, OpParser>& op_parsers() {
       {"sql", parse_sql_op},
       {"ldap_entry", parse_ldap_entry_op},
   };
-  return parsers;
+  return kParsers;
 }
 
 }  // namespace

@@ -24,9 +24,13 @@ boost::json::value to_json(const Value& v) {
   return nullptr;
 }
 
-std::string pad(std::string s, size_t w) {
+std::string pad(const std::string& s, size_t w) {
   if (s.size() > w) return s.substr(0, w - 1) + "~";
   return s + std::string(w - s.size(), ' ');
+}
+
+double seconds(std::chrono::milliseconds ms) {
+  return std::chrono::duration<double>(ms).count();
 }
 
 }  // namespace
@@ -44,7 +48,7 @@ std::string render_text(const std::vector<HostReport>& reports, bool show_diff) 
         << pad("TIME", 7) << " MESSAGE\n";
     for (const auto& s : h.steps) {
       char secs[16];
-      std::snprintf(secs, sizeof(secs), "%.2fs", s.elapsed.count() / 1000.0);
+      std::snprintf(secs, sizeof(secs), "%.2fs", seconds(s.elapsed));
       out << "   " << pad(to_string(s.status), 8) << " " << pad(s.op, 10) << " "
           << pad((s.handler ? "(handler) " : "") + s.name, 44) << " " << pad(secs, 7) << " "
           << s.message << "\n";
@@ -54,8 +58,7 @@ std::string render_text(const std::vector<HostReport>& reports, bool show_diff) 
         while (std::getline(d, l)) out << "        | " << l << "\n";
       }
     }
-    out << h.target << ": " << h.summary.to_string() << " (" << h.elapsed.count() / 1000.0
-        << " s)\n\n";
+    out << h.target << ": " << h.summary.to_string() << " (" << seconds(h.elapsed) << " s)\n\n";
     total += h.summary;
   }
   if (reports.size() > 1) {
@@ -89,7 +92,7 @@ std::string render_json(const std::vector<HostReport>& reports) {
                                        {"changed", h.summary.changed},
                                        {"failed", h.summary.failed},
                                        {"skipped", h.summary.skipped}};
-    o["seconds"] = h.elapsed.count() / 1000.0;
+    o["seconds"] = seconds(h.elapsed);
     total += h.summary;
     hosts.push_back(std::move(o));
   }

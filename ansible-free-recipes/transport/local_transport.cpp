@@ -70,6 +70,7 @@ Result<ExecResult> run_process(const std::vector<std::string>& argv, std::chrono
   posix_spawnattr_setsigmask(&attr, &empty);
 
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;

@@ -335,8 +335,8 @@ class Validator {
 }  // namespace
 
 const std::vector<std::string>& competency_codes() {
-  static const std::vector<std::string> codes = load_competency_codes();
-  return codes;
+  static const std::vector<std::string> kCodes = load_competency_codes();
+  return kCodes;
 }
 
 bool is_builtin_template(const Lab& lab, std::string_view name) {

@@ -77,9 +77,7 @@ json::value to_json_value(const T& v);
 
 template <typename T>
 json::value to_json_value(const T& v) {
-  if constexpr (std::is_same_v<T, std::string>) {
-    return json::value(v);
-  } else if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool>) {
     return json::value(v);
   } else if constexpr (NamedEnum<T>) {
     return json::value(EnumNames<T>::kNames[static_cast<std::size_t>(v)]);
@@ -230,12 +228,15 @@ struct Reader {
 // ---- field lists ---------------------------------------------------------------------------
 // `required` lists the keys that must be present when reading.
 
+// Type is a type name and body a function body: neither can be put in parentheses.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ATELIER_FIELDS(Type, required_list, body)                                         \
   template <typename V, typename S>                                                       \
   void fields_of(V& f, S& s, Type*) body [[maybe_unused]] inline std::vector<const char*> \
   required_of(Type*) {                                                                    \
     return required_list;                                                                 \
   }
+// NOLINTEND(bugprone-macro-parentheses)
 
 using Req = std::vector<const char*>;
 

@@ -3,6 +3,7 @@
 #include "controller/api/api.h"
 
 #include <boost/json.hpp>
+#include <utility>
 
 #include "controller/api/handlers.h"
 #include "controller/api/roles.h"
@@ -20,7 +21,7 @@ std::string_view path_of(std::string_view target) {
 }  // namespace
 
 Api::Api(store::Store& store, sessions::SessionService& sessions, Options options)
-    : store_(store), sessions_(sessions), options_(options), web_state_(options_.web) {}
+    : store_(store), sessions_(sessions), options_(std::move(options)), web_state_(options_.web) {}
 
 void Api::count_response(int status) {
   std::lock_guard lock(counts_mutex_);

@@ -67,7 +67,7 @@ std::string keyboard_notice(const console::KeyboardState& k) {
 // Bytes from the hub (any thread) waiting for the socket; the timer wakes the writer coroutine
 // and is touched only on the connection's executor.
 struct Outbox : std::enable_shared_from_this<Outbox> {
-  Outbox(asio::any_io_executor ex, std::size_t max) : timer(ex), max_bytes(max) {}
+  Outbox(const asio::any_io_executor& ex, std::size_t max) : timer(ex), max_bytes(max) {}
   asio::steady_timer timer;
   std::size_t max_bytes;
   std::mutex mutex;

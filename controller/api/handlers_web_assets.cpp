@@ -55,11 +55,11 @@ HttpResponse not_found() {
 // The folder `rest` is read from, and `rest` made relative to it: a library's prefix names its
 // own folder (one row per vendored library), anything else is one of atelierd's own assets.
 fs::path root_of(const WebOptions& web, std::string& rest) {
-  const std::pair<std::string_view, const fs::path*> kPrefixes[] = {
+  const std::pair<std::string_view, const fs::path*> prefixes[] = {
       {"xterm/", &web.xterm_dir},
       {"player/", &web.player_dir},
   };
-  for (const auto& [prefix, dir] : kPrefixes) {
+  for (const auto& [prefix, dir] : prefixes) {
     if (rest.starts_with(prefix)) {
       rest.erase(0, prefix.size());
       return *dir;

@@ -75,7 +75,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::io_context& io, asio::thread_pool::executor_type w, Options o, Handler h, Observer obs,
        RefusalLog rl)
       : acceptor(io),
-        worker(w),
+        worker(std::move(w)),
         options(std::move(o)),
         handler(std::move(h)),
         observer(std::move(obs)),

@@ -27,8 +27,8 @@ struct Parsed {
 
 // Parses NAME and --state-dir plus `extra`; nullopt after printing help or an error (`exit`).
 std::optional<Parsed> parse_user_args(const std::string& verb, const std::vector<std::string>& args,
-                                      po::options_description extra, const std::string& usage,
-                                      int& exit, bool needs_name = true) {
+                                      const po::options_description& extra,
+                                      const std::string& usage, int& exit, bool needs_name = true) {
   Parsed p;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(

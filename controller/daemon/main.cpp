@@ -45,9 +45,9 @@ void log(std::string_view level, std::string_view msg, const std::string& fields
 }
 
 // log() as the parts' log hooks take it.
-const auto log_line = [](std::string_view level, std::string_view msg, const std::string& fields) {
+void log_line(std::string_view level, std::string_view msg, const std::string& fields) {
   log(level, msg, fields);
-};
+}
 
 // The state folder secured (the store, its WAL and the keys the owner's only; folders QEMU
 // passes through get traversal, no listing; older folders tightened, each change logged), then
@@ -235,7 +235,7 @@ int answer_without_serving(const atelier::Result<atelier::daemon::ParseOutcome>&
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int serve_from_command_line(int argc, char** argv) {
   using namespace atelier;
   std::error_code ec;
   auto parsed = daemon::parse_config(argc, argv, std::filesystem::current_path(ec));
@@ -308,4 +308,17 @@ int main(int argc, char** argv) {
   server_slot = &*server;
   announce(config, (*server)->port());
   return serve_until_signal(io, **server, consoles, relay, reconciler);
+}
+
+// What no part caught (a bug) is said in the log, once, before the exit: never a silent
+// std::terminate. The store keeps every session for the next start.
+int main(int argc, char** argv) {
+  try {
+    return serve_from_command_line(argc, argv);
+  } catch (const std::exception& e) {
+    log("error", "stopped by an unexpected error", "error=\"" + std::string(e.what()) + "\"");
+  } catch (...) {
+    log("error", "stopped by an unexpected error", "");
+  }
+  return 1;
 }

@@ -83,7 +83,7 @@ class Steps {
  public:
   explicit Steps(const BuildOptions& opts) : opts_(opts) {}
 
-  Status run(const std::string& what, process::ProcessSpec spec) {
+  Status run(const std::string& what, const process::ProcessSpec& spec) {
     if (opts_.progress) opts_.progress(what);
     auto r = process::run_checked(spec);
     if (!r.ok()) return std::move(r).error().context(what);

@@ -146,7 +146,7 @@ constexpr const char* kFstab =
 }  // namespace
 
 const std::vector<GuestFile>& baked_guest_files() {
-  static const std::vector<GuestFile> files = {
+  static const std::vector<GuestFile> kFiles = {
       {"/usr/local/sbin/atelier-firstboot", kFirstbootScript, 0755},
       {"/etc/systemd/system/atelier-firstboot.service", kFirstbootUnit, 0644},
       {"/etc/systemd/system/atelier-agent.service", kAgentUnit, 0644},
@@ -157,21 +157,21 @@ const std::vector<GuestFile>& baked_guest_files() {
       // An empty machine-id: systemd gives every clone its own at first boot.
       {"/etc/machine-id", "", 0444},
   };
-  return files;
+  return kFiles;
 }
 
 const std::vector<std::string>& baked_enabled_units() {
-  static const std::vector<std::string> units = {
+  static const std::vector<std::string> kUnits = {
       "atelier-firstboot.service", "atelier-agent.service", "systemd-networkd.service",
       "serial-getty@ttyS0.service"};
-  return units;
+  return kUnits;
 }
 
 const std::vector<std::string>& baked_masked_units() {
-  static const std::vector<std::string> units = {
+  static const std::vector<std::string> kUnits = {
       "apt-daily.timer",   "apt-daily-upgrade.timer", "systemd-networkd-wait-online.service",
       "e2scrub_all.timer", "e2scrub_reap.service",    "fstrim.timer"};
-  return units;
+  return kUnits;
 }
 
 }  // namespace atelier::images

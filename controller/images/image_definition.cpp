@@ -54,10 +54,10 @@ Result<std::vector<std::string>> string_list(std::string_view origin, const YAML
 }  // namespace
 
 Result<std::uint64_t> parse_size(std::string_view text) {
-  static const std::regex re(R"(^\s*([0-9]+)\s*(|K|M|G|T|KiB|MiB|GiB|TiB)\s*$)");
+  static const std::regex kRe(R"(^\s*([0-9]+)\s*(|K|M|G|T|KiB|MiB|GiB|TiB)\s*$)");
   std::string s(text);
   std::smatch m;
-  if (!std::regex_match(s, m, re)) {
+  if (!std::regex_match(s, m, kRe)) {
     return Error(ErrorCode::kInvalidArgument,
                  "expected a size such as 2GiB or 512MiB, got '" + s + "'");
   }
@@ -98,23 +98,23 @@ const std::set<std::string> kListKeys = {"packages", "apt_packages", "disabled_u
 // A list key (kListKeys) into def; an invalid value is an error at its line.
 Status read_list_key(ImageDefinition& def, std::string_view origin, const std::string& key,
                      const YAML::Node& v) {
-  static const std::regex module_re("^[a-zA-Z0-9_-]+$");
-  static const std::regex unit_re("^[a-zA-Z0-9@_.-]+\\.(service|socket|timer|target)$");
-  static const std::regex path_re("^[a-z0-9_-]+(/[a-z0-9_-]+)*$");
+  static const std::regex kModuleRe("^[a-zA-Z0-9_-]+$");
+  static const std::regex kUnitRe("^[a-zA-Z0-9@_.-]+\\.(service|socket|timer|target)$");
+  static const std::regex kPathRe("^[a-z0-9_-]+(/[a-z0-9_-]+)*$");
   std::vector<std::string>* into = nullptr;
   Result<std::vector<std::string>> l = std::vector<std::string>{};
   if (key == "packages" || key == "apt_packages") {
     l = string_list(origin, v, key.c_str(), kPackageRe, "a Debian package name");
     into = key == "packages" ? &def.packages : &def.apt_packages;
   } else if (key == "disabled_units") {
-    l = string_list(origin, v, "disabled_units", unit_re,
+    l = string_list(origin, v, "disabled_units", kUnitRe,
                     "a systemd unit name such as postgresql.service");
     into = &def.disabled_units;
   } else if (key == "initrd_modules") {
-    l = string_list(origin, v, "initrd_modules", module_re, "a kernel module name");
+    l = string_list(origin, v, "initrd_modules", kModuleRe, "a kernel module name");
     into = &def.initrd_modules;
   } else {
-    l = string_list(origin, v, "prune_modules", path_re,
+    l = string_list(origin, v, "prune_modules", kPathRe,
                     "a folder below lib/modules/<version>/kernel, e.g. sound");
     into = &def.prune_modules;
   }
@@ -126,25 +126,25 @@ Status read_list_key(ImageDefinition& def, std::string_view origin, const std::s
 // A scalar key into def; an invalid value is an error at its line, an unknown key kNotFound.
 Status read_scalar_key(ImageDefinition& def, std::string_view origin, const std::string& key,
                        const YAML::Node& v) {
-  static const std::regex name_re("^[a-z0-9][a-z0-9-]{0,39}$");
-  static const std::regex suite_re("^[a-z]+(-[a-z]+)?$");
-  static const std::regex mirror_re("^https?://[^\\s]+$");
-  static const std::set<std::string> scalars = {"image",   "description", "suite", "mirror",
-                                                "variant", "kernel",      "size",  "cmdline"};
-  if (!scalars.count(key)) return Error(ErrorCode::kNotFound, key);
+  static const std::regex kNameRe("^[a-z0-9][a-z0-9-]{0,39}$");
+  static const std::regex kSuiteRe("^[a-z]+(-[a-z]+)?$");
+  static const std::regex kMirrorRe("^https?://[^\\s]+$");
+  static const std::set<std::string> kScalars = {"image",   "description", "suite", "mirror",
+                                                 "variant", "kernel",      "size",  "cmdline"};
+  if (!kScalars.count(key)) return Error(ErrorCode::kNotFound, key);
   auto s = scalar(origin, v, key.c_str());
   if (!s) return std::move(s).error();
   if (key == "image") {
-    if (!std::regex_match(*s, name_re))
+    if (!std::regex_match(*s, kNameRe))
       return bad(origin, v, "image: expected a name of a-z, 0-9 and '-' (at most 40)");
     def.name = *s;
   } else if (key == "description") {
     def.description = *s;
   } else if (key == "suite") {
-    if (!std::regex_match(*s, suite_re)) return bad(origin, v, "suite: expected e.g. bookworm");
+    if (!std::regex_match(*s, kSuiteRe)) return bad(origin, v, "suite: expected e.g. bookworm");
     def.suite = *s;
   } else if (key == "mirror") {
-    if (!std::regex_match(*s, mirror_re))
+    if (!std::regex_match(*s, kMirrorRe))
       return bad(origin, v, "mirror: expected an http(s) URL such as http://deb.debian.org/debian");
     def.mirror = *s;
   } else if (key == "variant") {
@@ -216,8 +216,8 @@ Result<ImageDefinition> parse_image_definition(std::string_view yaml_text,
 
 Result<ImageDefinition> load_image_definition(const std::string& images_dir,
                                               const std::string& name) {
-  static const std::regex name_re("^[a-z0-9][a-z0-9-]{0,39}$");
-  if (!std::regex_match(name, name_re)) {
+  static const std::regex kNameRe("^[a-z0-9][a-z0-9-]{0,39}$");
+  if (!std::regex_match(name, kNameRe)) {
     return Error(ErrorCode::kInvalidArgument,
                  "image name '" + name + "': expected a-z, 0-9 and '-' (e.g. debian12)");
   }

@@ -33,9 +33,9 @@ std::string yq(const std::string& s) {
 }
 
 bool valid_ipv4_cidr(const std::string& s, bool need_prefix) {
-  static const std::regex re(R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(/(\d{1,2}))?$)");
+  static const std::regex kRe(R"(^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(/(\d{1,2}))?$)");
   std::smatch m;
-  if (!std::regex_match(s, m, re)) return false;
+  if (!std::regex_match(s, m, kRe)) return false;
   for (int i = 1; i <= 4; ++i) {
     if (std::stoi(m[i].str()) > 255) return false;
   }
@@ -62,34 +62,34 @@ namespace {
 // Every field a seed file carries, checked: ids, names, keys and arguments end up in YAML and
 // shell files, so anything that could break out of its quoting is refused here.
 Status validate_seed(const SeedSpec& spec) {
-  static const std::regex host_re("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
-  static const std::regex id_re("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$");
-  static const std::regex mac_re("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$");
-  static const std::regex key_re("^(ssh|ecdsa|sk)-[a-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\\n]*)?$");
-  static const std::regex word_re("^[^\\s'\"\\\\$`]+$");
+  static const std::regex kHostRe("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+  static const std::regex kIdRe("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$");
+  static const std::regex kMacRe("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$");
+  static const std::regex kKeyRe("^(ssh|ecdsa|sk)-[a-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\\n]*)?$");
+  static const std::regex kWordRe("^[^\\s'\"\\\\$`]+$");
 
-  if (!std::regex_match(spec.instance_id, id_re))
+  if (!std::regex_match(spec.instance_id, kIdRe))
     return invalid("instance_id '" + spec.instance_id + "': expected [A-Za-z0-9_.:-], at most 128");
-  if (!std::regex_match(spec.hostname, host_re))
+  if (!std::regex_match(spec.hostname, kHostRe))
     return invalid("hostname '" + spec.hostname + "': expected a-z, 0-9 and '-', at most 63");
   for (const auto* id : {&spec.session, &spec.candidate, &spec.host}) {
-    if (!std::regex_match(*id, id_re))
+    if (!std::regex_match(*id, kIdRe))
       return invalid("agent identity '" + *id + "': expected [A-Za-z0-9_.:-], at most 128");
   }
   if (has_control(spec.root_password)) return invalid("root_password: control characters");
   for (const auto& k : spec.authorized_keys) {
-    if (!std::regex_match(k, key_re))
+    if (!std::regex_match(k, kKeyRe))
       return invalid("authorized key '" + k.substr(0, 40) +
                      "...': expected an OpenSSH public key line");
   }
   for (const auto& a : spec.agent_args) {
-    if (!std::regex_match(a, word_re))
+    if (!std::regex_match(a, kWordRe))
       return invalid("agent argument '" + a + "': expected one word without quotes, '$' or '\\'");
   }
   for (std::size_t i = 0; i < spec.nics.size(); ++i) {
     const auto& n = spec.nics[i];
     std::string where = "nic " + std::to_string(i);
-    if (!std::regex_match(n.mac, mac_re))
+    if (!std::regex_match(n.mac, kMacRe))
       return invalid(where + ": MAC '" + n.mac + "': expected lower-case aa:bb:cc:dd:ee:ff");
     for (std::size_t j = 0; j < i; ++j) {
       if (spec.nics[j].mac == n.mac) return invalid(where + ": MAC " + n.mac + " used twice");

@@ -181,8 +181,8 @@ class LibvirtConsole final : public ConsoleStream {
 
 }  // namespace
 
-Result<std::unique_ptr<ConsoleStream>> open_libvirt_console(ConnPtr conn, LibvirtConnection& lc,
-                                                            virDomainPtr dom,
+Result<std::unique_ptr<ConsoleStream>> open_libvirt_console(const ConnPtr& conn,
+                                                            LibvirtConnection& lc, virDomainPtr dom,
                                                             ConsoleCallbacks callbacks) {
   auto state = std::make_shared<ConsoleState>();
   state->conn = conn;

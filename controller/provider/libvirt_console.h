@@ -15,8 +15,8 @@ namespace atelier::provider {
 // loop (which must be running: LibvirtConnection holds it). Makes blocking libvirt calls: run it
 // on a pool worker. `dom` is borrowed; the stream holds its own reference to the connection.
 // Errors come from lc.last_error (a driver without consoles -> kFailedPrecondition).
-Result<std::unique_ptr<ConsoleStream>> open_libvirt_console(ConnPtr conn, LibvirtConnection& lc,
-                                                            virDomainPtr dom,
+Result<std::unique_ptr<ConsoleStream>> open_libvirt_console(const ConnPtr& conn,
+                                                            LibvirtConnection& lc, virDomainPtr dom,
                                                             ConsoleCallbacks callbacks);
 
 }  // namespace atelier::provider

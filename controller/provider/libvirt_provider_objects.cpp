@@ -63,6 +63,7 @@ Result<std::vector<OwnedObject>> LibvirtProvider::list(std::optional<std::string
             return s.error("listing overlay volumes failed");
           }
           std::vector<VolPtr> owned;
+          owned.reserve(static_cast<std::size_t>(n));
           for (int i = 0; i < n; ++i) {
             owned.emplace_back(vols[i]);
           }

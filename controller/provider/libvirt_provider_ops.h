@@ -67,7 +67,6 @@ inline bool last_error_is(int code) {
 inline DomainState map_state(int state) {
   switch (state) {
     case VIR_DOMAIN_RUNNING:
-      return DomainState::kRunning;
     case VIR_DOMAIN_BLOCKED:
       return DomainState::kRunning;
     case VIR_DOMAIN_PAUSED:
@@ -256,6 +255,7 @@ class LibvirtOps {
       return error("listing " + std::string(Kind::kWord) + "s failed");
     }
     std::vector<typename Kind::Ptr> objects;
+    objects.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
       objects.emplace_back(raw[i]);
     }
