@@ -1,11 +1,15 @@
 // The `port` check: something listens on a tcp port (state LISTEN) or is bound to a udp port,
-// read from /proc/net/{tcp,tcp6,udp,udp6}; optionally on a given local address.
+// optionally on a given local address. Asked of the kernel's sock_diag (sock_diag.h), filtered
+// there by state; read from /proc/net/{tcp,tcp6,udp,udp6} when the kernel does not answer it.
+#include <netinet/in.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "agent/checks/check.h"
 #include "agent/checks/parsers.h"
+#include "agent/checks/sock_diag.h"
 
 namespace atelier::agent {
 namespace {
@@ -18,6 +22,12 @@ std::string read_all(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
+
+std::vector<SocketEntry> sockets_in(bool tcp, bool v6, int state) {
+  if (auto asked = diag_sockets(v6, tcp ? IPPROTO_TCP : IPPROTO_UDP, 1U << state)) return *asked;
+  return parse_proc_net(
+      read_all(std::string("/proc/net/") + (tcp ? "tcp" : "udp") + (v6 ? "6" : "")), v6);
+}
 }  // namespace
 
 Evidence run_port(const checks::PortCheck& c, const CheckContext&) {
@@ -25,12 +35,10 @@ Evidence run_port(const checks::PortCheck& c, const CheckContext&) {
   bool tcp = c.protocol == checks::Transport::kTcp;
   std::string proto = tcp ? "tcp" : "udp";
   std::set<std::string> addresses;
+  const int state = tcp ? kTcpListen : kUdpUnconnected;
   for (bool v6 : {false, true}) {
-    std::string path = "/proc/net/" + proto + (v6 ? "6" : "");
-    for (const auto& s : parse_proc_net(read_all(path), v6)) {
-      if (s.port != c.port) continue;
-      if (tcp ? s.state != kTcpListen : s.state != kUdpUnconnected) continue;
-      addresses.insert(s.address);
+    for (const auto& s : sockets_in(tcp, v6, state)) {
+      if (s.port == c.port && s.state == state) addresses.insert(s.address);
     }
   }
   std::string where = proto + "/" + std::to_string(c.port);

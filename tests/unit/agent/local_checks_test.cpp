@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "agent/checks/check.h"
+#include "agent/checks/parsers.h"
+#include "agent/checks/sock_diag.h"
 #include "agent/runner.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/agent/evidence_expect.h"
@@ -182,6 +184,40 @@ int bind_loopback(int type, std::uint16_t& port) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   port = ntohs(a.sin_port);
   return fd;
+}
+
+bool has_entry(const std::vector<SocketEntry>& entries, std::uint16_t port, int state) {
+  for (const auto& e : entries) {
+    if (e.port == port && e.state == state && e.address == "127.0.0.1") return true;
+  }
+  return false;
+}
+
+std::string slurp(const char* path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The port check asks sock_diag first: it must see what /proc/net shows (a tcp listener in
+// LISTEN, 0x0A; a bound udp socket in CLOSE, 0x07), and nothing of a state not asked for.
+TEST(SockDiag, SeesWhatProcNetShows) {
+  std::uint16_t tcp_port = 0, udp_port = 0;
+  int tcp = bind_loopback(SOCK_STREAM, tcp_port);
+  int udp = bind_loopback(SOCK_DGRAM, udp_port);
+  auto listeners = diag_sockets(false, IPPROTO_TCP, 1U << 0x0A);
+  auto unconnected = diag_sockets(false, IPPROTO_UDP, 1U << 0x07);
+  auto established = diag_sockets(false, IPPROTO_TCP, 1U << 0x01);
+  ASSERT_TRUE(listeners && unconnected && established) << "the kernel did not answer sock_diag";
+  EXPECT_TRUE(has_entry(*listeners, tcp_port, 0x0A));
+  EXPECT_TRUE(has_entry(parse_proc_net(slurp("/proc/net/tcp"), false), tcp_port, 0x0A));
+  EXPECT_TRUE(has_entry(*unconnected, udp_port, 0x07));
+  EXPECT_TRUE(has_entry(parse_proc_net(slurp("/proc/net/udp"), false), udp_port, 0x07));
+  EXPECT_FALSE(has_entry(*established, tcp_port, 0x0A));
+  ::close(tcp);
+  ::close(udp);
+  listeners = diag_sockets(false, IPPROTO_TCP, 1U << 0x0A);
+  ASSERT_TRUE(listeners);
+  EXPECT_FALSE(has_entry(*listeners, tcp_port, 0x0A));
 }
 
 TEST_F(LocalChecks, PortTcpFlowAndUdp) {
