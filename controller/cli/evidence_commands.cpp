@@ -15,8 +15,8 @@
 
 #include "controller/cli/bundle_contents.h"
 #include "controller/cli/commands.h"
-#include "controller/cli/recipes_root.h"
 #include "controller/cli/session_commands.h"
+#include "controller/cli/shipped_paths.h"
 #include "controller/evidence/bundle.h"
 #include "controller/evidence/detached.h"
 #include "controller/grading/json.h"

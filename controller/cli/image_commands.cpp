@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "controller/cli/commands.h"
+#include "controller/cli/shipped_paths.h"
 #include "controller/images/builder.h"
 #include "controller/images/image_definition.h"
 
@@ -25,13 +26,6 @@ struct ImageArgs {
   std::string output = "text";
   bool force = false;
 };
-
-std::string default_images_dir() {
-  // labs/images below the working directory when run from a checkout, else the source tree.
-  std::error_code ec;
-  if (std::filesystem::is_directory("labs/images", ec)) return "labs/images";
-  return std::string(ATELIER_SOURCE_DIR) + "/labs/images";
-}
 
 // Parses the common options; returns an exit code when the command should stop (help, error).
 std::optional<int> parse(const std::vector<std::string>& args, const char* usage, bool with_force,
@@ -71,7 +65,7 @@ std::optional<int> parse(const std::vector<std::string>& args, const char* usage
     std::cerr << "atelier image: --output must be text or json\n";
     return kExitInvalid;
   }
-  if (out.images_dir.empty()) out.images_dir = default_images_dir();
+  if (out.images_dir.empty()) out.images_dir = default_images_dir().string();
   return std::nullopt;
 }
 

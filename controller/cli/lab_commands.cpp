@@ -9,7 +9,7 @@
 #include "common/lab/loader.h"
 #include "common/lab/variant.h"
 #include "controller/cli/commands.h"
-#include "controller/cli/recipes_root.h"
+#include "controller/cli/shipped_paths.h"
 
 namespace atelier::cli {
 

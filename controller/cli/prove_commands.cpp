@@ -25,7 +25,7 @@
 #include "common/lab/loader.h"
 #include "common/lab/variant.h"
 #include "controller/cli/commands.h"
-#include "controller/cli/recipes_root.h"
+#include "controller/cli/shipped_paths.h"
 #include "controller/images/builder.h"
 #include "controller/images/image_definition.h"
 #include "controller/provider/provider.h"
@@ -84,8 +84,8 @@ struct ProveArgs {
   std::string uri = "qemu:///system";
   std::string state_dir = images::kDefaultStateDir;
   std::string images_dir;
-  std::string recipes_dir;  // empty: recipes_root.h's default
-  std::string agent_binary = ATELIER_AGENT_BINARY;
+  std::string recipes_dir;  // empty: shipped_paths.h's default
+  std::string agent_binary = default_agent_binary().string();
   int boot_minutes = 5;
   bool keep = false;
 };
@@ -105,12 +105,6 @@ class Log {
   std::mutex mutex_;
   Clock::time_point start_ = Clock::now();
 };
-
-std::string default_images_dir() {
-  std::error_code ec;
-  if (fs::is_directory("labs/images", ec)) return "labs/images";
-  return std::string(ATELIER_SOURCE_DIR) + "/labs/images";
-}
 
 std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
   po::options_description opts(
@@ -159,7 +153,12 @@ std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
     std::cerr << "atelier lab prove: name the lab, e.g. `atelier lab prove labs/demo`\n";
     return kExitInvalid;
   }
-  if (out.images_dir.empty()) out.images_dir = default_images_dir();
+  if (out.images_dir.empty()) out.images_dir = default_images_dir().string();
+  if (out.agent_binary.empty()) {
+    std::cerr << "atelier lab prove: no atelier-agent beside this atelier (installed: "
+                 "PREFIX/lib/atelier/atelier-agent); give one with --agent PATH\n";
+    return kExitInvalid;
+  }
   return std::nullopt;
 }
 

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/files/install_layout.h"
+
 namespace atelier::daemon {
 namespace po = boost::program_options;
 
@@ -49,6 +51,10 @@ struct RawOptions {
 };
 
 void add_options(po::options_description& cli, RawOptions& r, Config& c) {
+  // What ships beside atelierd (common/files/install_layout.h): the defaults of two paths.
+  const auto shipped = layout::of_running_program();
+  const std::string shipped_assets = shipped ? shipped->web_assets.string() : "";
+  const std::string shipped_agent = shipped ? shipped->agent.string() : "";
   cli.add_options()("help,h", "describe the options")("config", po::value(&r.config_file),
                                                       "read options from FILE (INI: key = value)")(
       "listen", po::value(&r.listen)->default_value("127.0.0.1:8440"),
@@ -72,8 +78,8 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       po::value(&r.max_connections_per_client)->default_value(r.max_connections_per_client),
       "connections open at once from one client address (a classroom behind NAT is one address)")(
       "port-file", po::value(&r.port_file), "write the bound port to FILE once listening")(
-      "web-assets-dir", po::value(&r.web_assets)->default_value(ATELIER_DEFAULT_WEB_ASSETS_DIR),
-      "the candidate pages' stylesheet and scripts (installed share/atelier/web/assets)")(
+      "web-assets-dir", po::value(&r.web_assets)->default_value(shipped_assets),
+      "the pages' stylesheet and scripts (installed: PREFIX/share/atelier/web/assets)")(
       "xterm-dir", po::value(&r.xterm)->default_value("/usr/local/share/atelier/xterm"),
       "xterm.js and xterm.css (@xterm/xterm, pinned and installed by scripts/install-deps)")(
       "player-dir",
@@ -93,8 +99,9 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       "where built images are cached (under images/)")(
       "build-images", po::bool_switch(&r.build_images),
       "build an image that is not cached (debootstrap, minutes)")(
-      "agent", po::value(&r.agent)->default_value(ATELIER_DEFAULT_AGENT),
-      "the atelier-agent binary put on every guest's seed disk")(
+      "agent", po::value(&r.agent)->default_value(shipped_agent),
+      "the atelier-agent binary put on every guest's seed disk (installed: "
+      "PREFIX/lib/atelier/atelier-agent)")(
       "boot-timeout", po::value(&r.boot_timeout)->default_value(r.boot_timeout),
       "seconds a lab's guests have to answer")(
       "check-interval", po::value(&r.check_interval)->default_value(r.check_interval),
@@ -160,7 +167,7 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.tls_cert = absolute(r.tls_cert);
   c.tls_key = absolute(r.tls_key);
   c.port_file = absolute(r.port_file);
-  c.web_assets_dir = absolute(r.web_assets);
+  c.web_assets_dir = r.web_assets.empty() ? std::filesystem::path() : absolute(r.web_assets);
   c.xterm_dir = absolute(r.xterm);
   c.player_dir = absolute(r.player);
   c.max_body_bytes = r.max_body;
@@ -181,7 +188,12 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.image_definitions = r.image_defs.empty() ? c.labs_dir / "images" : absolute(r.image_defs);
   c.image_state_dir = absolute(r.image_state);
   c.build_images = r.build_images;
-  c.agent_binary = absolute(r.agent);
+  c.agent_binary = r.agent.empty() ? std::filesystem::path() : absolute(r.agent);
+  if (c.reconcile && c.agent_binary.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "no atelier-agent beside atelierd (installed: PREFIX/lib/atelier/atelier-agent): "
+                 "give --agent PATH, or --no-reconcile to serve the API only");
+  }
   if (r.boot_timeout <= 0 || r.check_interval < 0 || r.reconcile_ms <= 0 ||
       r.orphan_interval <= 0) {
     return Error(ErrorCode::kInvalidArgument,

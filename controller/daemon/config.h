@@ -2,10 +2,6 @@
 // keys (`listen = 127.0.0.1:8440`), flags winning. Parsed once in main and passed down.
 #pragma once
 
-#ifndef ATELIER_DEFAULT_WEB_ASSETS_DIR
-#define ATELIER_DEFAULT_WEB_ASSETS_DIR "/usr/local/share/atelier/web/assets"
-#endif
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -38,7 +34,7 @@ struct Config {
   std::filesystem::path port_file;               // written with the bound port once listening
   // The pages' files (GET /assets/*), xterm.js (GET /assets/xterm/*) and asciinema-player
   // (GET /assets/player/*).
-  std::filesystem::path web_assets_dir = ATELIER_DEFAULT_WEB_ASSETS_DIR;
+  std::filesystem::path web_assets_dir;  // default: beside atelierd (install_layout.h)
   std::filesystem::path xterm_dir = "/usr/local/share/atelier/xterm";
   std::filesystem::path player_dir = "/usr/local/share/atelier/asciinema-player";
 
