@@ -1,11 +1,20 @@
-# Adds every immediate subfolder that holds a CMakeLists.txt, in name order.
+# Adds every immediate subfolder, in name order: under tests/{unit,integration,e2e} and bench/ each
+# folder is an area whose tests or benches register themselves, so a new area needs no list
+# edited. A folder without a CMakeLists.txt fails the configure step instead of being skipped
+# (its tests would silently never run).
 function(atelier_add_all_subdirs)
   file(GLOB children RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*)
   list(SORT children)
   foreach(dir IN LISTS children)
-    if(IS_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${dir} AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/CMakeLists.txt)
-      add_subdirectory(${dir})
+    if(NOT IS_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${dir} OR dir MATCHES "^(\\.|__pycache__$)")
+      continue()
     endif()
+    if(NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/CMakeLists.txt)
+      message(FATAL_ERROR "${CMAKE_CURRENT_SOURCE_DIR}/${dir} has no CMakeLists.txt: every folder "
+                          "here is an area whose tests must be registered; add one (a sibling's "
+                          "shows how) or move the folder")
+    endif()
+    add_subdirectory(${dir})
   endforeach()
 endfunction()
 
