@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
   const std::string uri = write_fixture(dir);
   const fs::path src = ATELIER_SOURCE_DIR;
 
-  auto def = images::load_image_definition((src / "labs" / "images").string(), "debian12");
+  auto def = images::load_image_definition((src / "controller" / "images" / "definitions").string(),
+                                           "debian12");
   if (!def.ok()) die(def.error().to_string());
   auto image = images::find_built_image(*def, images::kDefaultStateDir);
   if (!image.ok()) die("the debian12 image is not built: run `atelier image build debian12` first");
@@ -91,7 +92,7 @@ int main(int argc, char** argv) {
   ro.load = so.load;
   ro.hosts = {{"local", uri}};
   ro.overlay_dir = (dir / "overlays").string();
-  ro.image_definitions = src / "labs" / "images";
+  ro.image_definitions = src / "controller" / "images" / "definitions";
   ro.boot_deadline = std::chrono::milliseconds(0);
   ro.max_attempts = 1;
   ro.max_parallel_per_host = 4;  // the daemon's default on a 4-CPU host

@@ -40,7 +40,7 @@ std::optional<Layout> from_build_file(const fs::path& file) {
   if (source.empty()) return std::nullopt;
   Layout l;
   l.labs = source / "labs";
-  l.images = source / "labs" / "images";
+  l.images = source / "controller" / "images" / "definitions";
   l.recipes = source / "ansible-free-recipes" / "recipes";
   l.web_assets = source / "controller" / "web" / "assets";
   l.agent = agent;

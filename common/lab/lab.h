@@ -127,7 +127,7 @@ inline constexpr std::uint64_t kMiB = 1024ull * 1024ull;
 
 struct Host {
   std::string name;                // [a-z][a-z0-9-]*
-  std::string image;               // an image name (labs/images/NAME.yaml), e.g. debian12
+  std::string image;               // an image definition NAME.yaml, e.g. debian12
   std::vector<std::string> roles;  // recipes/roles/NAME.yaml, applied in order
   std::vector<Nic> nics;           // in file order; the first is the host's primary address
   std::uint64_t memory_bytes = 256 * kMiB;

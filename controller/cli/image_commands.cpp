@@ -35,7 +35,7 @@ std::optional<int> parse(const std::vector<std::string>& args, const char* usage
       "state-dir", po::value(&out.state_dir)->default_value(out.state_dir),
       "state directory; images go to DIR/images/<name>-<hash>/")(
       "images-dir", po::value(&out.images_dir),
-      "folder of image definitions (default: labs/images)")(
+      "folder of image definitions (default: the shipped ones, share/atelier/images)")(
       "output,o", po::value(&out.output)->default_value("text"), "text or json");
   if (with_force)
     opts.add_options()("force", po::bool_switch(&out.force), "rebuild even if cached");

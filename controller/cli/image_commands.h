@@ -1,4 +1,5 @@
-// `atelier image ...`: build guest images from labs/images/<name>.yaml and show where they are.
+// `atelier image ...`: build guest images from controller/images/definitions/<name>.yaml and show
+// where they are.
 #pragma once
 
 #include <string>

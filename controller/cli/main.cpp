@@ -32,7 +32,7 @@ const Command kCommands[] = {
     {"lab", "validate", "validate lab files (errors as FILE:LINE:COL)", lab_validate},
     {"lab", "show", "show a lab resolved for one candidate", lab_show},
     {"lab", "prove", "prove a lab's grader on real VMs (fail, near-miss, solve)", lab_prove},
-    {"image", "build", "build a guest image from labs/images/NAME.yaml (cached)", image_build},
+    {"image", "build", "build a guest image from its definition NAME.yaml (cached)", image_build},
     {"image", "show", "show where a built image is", image_show},
     {"provider", "list", "list atelier's libvirt objects (from their metadata)", provider_list},
     {"provider", "clean", "remove one session's libvirt objects now", provider_clean},

@@ -121,7 +121,7 @@ std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
       "state-dir", po::value(&out.state_dir)->default_value(out.state_dir),
       "state directory (images, overlays, run files)")(
       "images-dir", po::value(&out.images_dir),
-      "folder of image definitions (default: labs/images)")(
+      "folder of image definitions (default: the shipped ones, share/atelier/images)")(
       "recipes", po::value(&out.recipes_dir),
       "recipes root (default: the installed or built atelier's)")(
       "agent", po::value(&out.agent_binary)->default_value(out.agent_binary),

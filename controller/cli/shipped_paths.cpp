@@ -29,8 +29,6 @@ fs::path recipes_root_or_default(const std::optional<std::string>& given) {
 }
 
 fs::path default_images_dir() {
-  std::error_code ec;
-  if (fs::is_directory("labs/images", ec)) return "labs/images";
   return existing(&layout::Layout::images);
 }
 

@@ -16,8 +16,8 @@ std::filesystem::path default_recipes_root();
 // `given` when set (--recipes), else default_recipes_root().
 std::filesystem::path recipes_root_or_default(const std::optional<std::string>& given);
 
-// The image definitions: labs/images below the working directory when run from a checkout,
-// else the shipped ones; empty when there are none.
+// The shipped image definitions (controller/images/definitions in a build tree,
+// PREFIX/share/atelier/images installed); empty when there are none.
 std::filesystem::path default_images_dir();
 
 // The atelier-agent binary `lab prove` puts on seed disks; empty when none is shipped.

@@ -54,6 +54,7 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
   // What ships beside atelierd (common/files/install_layout.h): the defaults of two paths.
   const auto shipped = layout::of_running_program();
   const std::string shipped_assets = shipped ? shipped->web_assets.string() : "";
+  const std::string shipped_images = shipped ? shipped->images.string() : "";
   const std::string shipped_agent = shipped ? shipped->agent.string() : "";
   cli.add_options()("help,h", "describe the options")("config", po::value(&r.config_file),
                                                       "read options from FILE (INI: key = value)")(
@@ -93,8 +94,9 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       "overlay-dir", po::value(&r.overlay_dir)->default_value("/var/lib/atelier/overlays"),
       "the overlay storage pool's directory on the hypervisor hosts")(
       "overlay-pool", po::value(&r.overlay_pool)->default_value("atelier-overlays"),
-      "the overlay storage pool's name")("images-dir", po::value(&r.image_defs),
-                                         "image definitions NAME.yaml (default LABS-DIR/images)")(
+      "the overlay storage pool's name")(
+      "images-dir", po::value(&r.image_defs)->default_value(shipped_images),
+      "image definitions NAME.yaml (installed: PREFIX/share/atelier/images)")(
       "image-state-dir", po::value(&r.image_state)->default_value("/var/lib/atelier"),
       "where built images are cached (under images/)")(
       "build-images", po::bool_switch(&r.build_images),
@@ -185,7 +187,7 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.run_dir = r.run_dir.empty() ? c.state_dir / "labs" : absolute(r.run_dir);
   c.overlay_dir = absolute(r.overlay_dir);
   c.overlay_pool = r.overlay_pool;
-  c.image_definitions = r.image_defs.empty() ? c.labs_dir / "images" : absolute(r.image_defs);
+  c.image_definitions = absolute(r.image_defs);
   c.image_state_dir = absolute(r.image_state);
   c.build_images = r.build_images;
   c.agent_binary = r.agent.empty() ? std::filesystem::path() : absolute(r.agent);

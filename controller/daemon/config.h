@@ -43,7 +43,7 @@ struct Config {
   std::filesystem::path run_dir;  // per lab files (seeds, sockets, logs); <state-dir>/labs
   std::filesystem::path overlay_dir = "/var/lib/atelier/overlays";
   std::string overlay_pool = "atelier-overlays";
-  std::filesystem::path image_definitions;                     // <labs-dir>/images
+  std::filesystem::path image_definitions;                     // NAME.yaml (shipped by default)
   std::filesystem::path image_state_dir = "/var/lib/atelier";  // built images under images/
   bool build_images = false;           // build a missing image (debootstrap) instead of failing
   std::filesystem::path agent_binary;  // put on every guest's seed disk

@@ -224,9 +224,10 @@ Result<ImageDefinition> load_image_definition(const std::string& images_dir,
   std::string path = images_dir + "/" + name + ".yaml";
   std::ifstream in(path);
   if (!in) {
-    return Error(ErrorCode::kNotFound, "no image definition " + path +
-                                           " (image definitions live in labs/images/; see "
-                                           "docs/images.md)");
+    return Error(ErrorCode::kNotFound,
+                 "no image definition " + path +
+                     " (a host's `image:` names a NAME.yaml of the images folder, --images-dir; "
+                     "see docs/images.md)");
   }
   std::stringstream buf;
   buf << in.rdbuf();

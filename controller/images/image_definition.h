@@ -1,5 +1,6 @@
-// An image definition (labs/images/<name>.yaml) as a typed, validated struct, and the cache key
-// derived from it. Parsing is pure: text in, struct or an error with line and column out.
+// An image definition (controller/images/definitions/<name>.yaml) as a typed, validated struct, and
+// the cache key derived from it. Parsing is pure: text in, struct or an error with line and column
+// out.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,7 @@ struct ImageDefinition {
 };
 
 // Parses the YAML text of an image definition. `origin` (a file name) prefixes error messages:
-// "labs/images/debian12.yaml:4:7: size: expected a size such as 2GiB or 512MiB".
+// "controller/images/definitions/debian12.yaml:4:7: size: expected a size such as 2GiB or 512MiB".
 // Unknown keys are errors, so that a typo does not silently build another image.
 Result<ImageDefinition> parse_image_definition(std::string_view yaml_text, std::string_view origin);
 

@@ -49,7 +49,7 @@ struct ReconcilerOptions {
   std::vector<HypervisorTarget> hosts;
   std::string overlay_dir = "/var/lib/atelier/overlays";
   std::string overlay_pool = "atelier-overlays";
-  std::filesystem::path image_definitions;                 // labs/images: NAME.yaml
+  std::filesystem::path image_definitions;                 // NAME.yaml definitions
   std::string image_state_dir = images::kDefaultStateDir;  // built images: DIR/images/...
   bool build_images =
       false;  // build a missing image; otherwise the lab fails saying how to build it

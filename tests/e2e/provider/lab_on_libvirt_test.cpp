@@ -91,8 +91,8 @@ class DemoLabOnLibvirt : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started.error().to_string();
 
     // The image: built if not cached (the first run on a machine pays ~1-2 min).
-    auto def =
-        images::load_image_definition(std::string(ATELIER_SOURCE_DIR) + "/labs/images", "debian12");
+    auto def = images::load_image_definition(
+        std::string(ATELIER_SOURCE_DIR) + "/controller/images/definitions", "debian12");
     ASSERT_TRUE(def.ok()) << def.error().to_string();
     images::BuildOptions bo;
     bo.state_dir = kStateDir;

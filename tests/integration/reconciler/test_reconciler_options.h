@@ -20,7 +20,7 @@ inline ReconcilerOptions test_driver_options(const std::filesystem::path& dir,
   ro.load.recipes_root = src / "ansible-free-recipes" / "recipes";
   ro.hosts = {{"local", "test:///default"}};
   ro.overlay_dir = (dir / "overlays").string();
-  ro.image_definitions = src / "labs" / "images";
+  ro.image_definitions = src / "controller" / "images" / "definitions";
   ro.image_state_dir = (dir / "images").string();
   ro.loop_interval = std::chrono::milliseconds(100);
   return ro;

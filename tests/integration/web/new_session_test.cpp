@@ -238,7 +238,7 @@ TEST_F(NewSessionTest, OffersTheLabsWithTheirMemoryAgainstWhatTheHostsHaveLeft) 
   // A lab with an error is named, not offered; a folder without lab.yaml is not a lab.
   std::filesystem::create_directories(labs_ / "casse");
   std::ofstream(labs_ / "casse" / "lab.yaml") << "id: casse\ntitle: 3\n";
-  std::filesystem::create_directories(labs_ / "images");
+  std::filesystem::create_directories(labs_ / "notes");
   const std::string trainer = signed_in("marie");
   HttpResponse fr = browse("GET", "/trainer/sessions/new", trainer);
   ASSERT_EQ(fr.status, 200) << fr.body;

@@ -1,6 +1,7 @@
 // atelierd configuration: flags and config file parsed into Config, flags winning, with errors
 // that name the flag.
 #include "controller/daemon/config.h"
+#include "common/files/install_layout.h"
 
 #include <gtest/gtest.h>
 
@@ -110,7 +111,9 @@ TEST(ParseConfig, ReconcilerDefaultsAndFlags) {
   ASSERT_TRUE(d.ok()) << d.error().to_string();
   EXPECT_TRUE(d->config.reconcile);
   EXPECT_EQ(d->config.run_dir, "/srv/st/labs");
-  EXPECT_EQ(d->config.image_definitions, "/srv/labs/images");
+  // Not below --labs-dir: the image definitions that ship with this program (its build tree's).
+  ASSERT_TRUE(layout::of_running_program().has_value());
+  EXPECT_EQ(d->config.image_definitions, layout::of_running_program()->images);
   EXPECT_EQ(d->config.overlay_dir, "/var/lib/atelier/overlays");
   EXPECT_EQ(d->config.boot_timeout, std::chrono::seconds(300));
   EXPECT_EQ(d->config.check_interval, std::chrono::seconds(0));

@@ -1,5 +1,5 @@
-// Image definitions: every file under labs/images loads; errors name line and column; the cache
-// key follows the content, not the formatting.
+// Image definitions: every file under controller/images/definitions loads; errors name line and
+// column; the cache key follows the content, not the formatting.
 #include "controller/images/image_definition.h"
 
 #include <gtest/gtest.h>
@@ -23,8 +23,8 @@ cmdline: root=/dev/vda rw
 
 TEST(ImageDefinition, EveryFileInLabsImagesLoads) {
   int seen = 0;
-  for (auto& e :
-       std::filesystem::directory_iterator(std::string(ATELIER_SOURCE_DIR) + "/labs/images")) {
+  for (auto& e : std::filesystem::directory_iterator(std::string(ATELIER_SOURCE_DIR) +
+                                                     "/controller/images/definitions")) {
     if (e.path().extension() != ".yaml") continue;
     auto def = load_image_definition(e.path().parent_path().string(), e.path().stem().string());
     ASSERT_TRUE(def.ok()) << def.error().to_string();
@@ -35,7 +35,8 @@ TEST(ImageDefinition, EveryFileInLabsImagesLoads) {
 }
 
 TEST(ImageDefinition, Debian12HasWhatGuestsNeed) {
-  auto def = load_image_definition(std::string(ATELIER_SOURCE_DIR) + "/labs/images", "debian12");
+  auto def = load_image_definition(
+      std::string(ATELIER_SOURCE_DIR) + "/controller/images/definitions", "debian12");
   ASSERT_TRUE(def.ok()) << def.error().to_string();
   EXPECT_EQ(def->suite, "bookworm");
   EXPECT_EQ(def->kernel, "linux-image-amd64");
@@ -101,8 +102,8 @@ TEST(ImageDefinition, RejectsBadInputWithPosition) {
 }
 
 TEST(ImageDefinition, FileNameMustMatchTheImageKey) {
-  auto def =
-      load_image_definition(std::string(ATELIER_SOURCE_DIR) + "/labs/images", "no-such-image");
+  auto def = load_image_definition(
+      std::string(ATELIER_SOURCE_DIR) + "/controller/images/definitions", "no-such-image");
   ASSERT_FALSE(def.ok());
   EXPECT_EQ(def.error().code(), ErrorCode::kNotFound);
   auto bad = load_image_definition("/tmp", "../etc/passwd");
