@@ -120,10 +120,14 @@ OpResult apply_service(const ServiceOp& op, OpEnv& env) {
     if (*op.enabled != is_enabled && !(now == "static" || now == "generated")) {
       diff += "enabled: " + now + " -> " + (*op.enabled ? "enabled" : "disabled") + "\n";
       if (!env.dry_run) {
-        auto s = must(
-            env,
-            std::string("systemctl ") + (*op.enabled ? "enable " : "disable ") + unit + " 2>&1",
-            "systemctl enable/disable");
+        // Only the unit's symlinks: no daemon-reload (a unit not yet loaded is read from disk
+        // when started; systemd 252 retries a unit it found missing), and no SysV links through
+        // update-rc.d (a unit SysV-only is "generated" and never reaches here). Both together
+        // took 12 s of 12.3 s per enable on a TCG guest.
+        auto s = must(env,
+                      std::string("SYSTEMCTL_SKIP_SYSV=1 systemctl --no-reload ") +
+                          (*op.enabled ? "enable " : "disable ") + unit + " 2>&1",
+                      "systemctl enable/disable");
         if (!s.ok()) return failed(s.error());
       }
     }
