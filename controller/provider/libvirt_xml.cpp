@@ -256,6 +256,11 @@ std::string render_domain_xml(const DomainSpec& spec, DomainType type,
   }
   add_serial_console(devices, spec.console);
   if (!spec.agent_socket_path.empty()) add_agent_channel(devices, spec.agent_socket_path);
+  // No USB: a guest has no display to point at, and the default controller costs every boot
+  // its host-controller drivers under TCG.
+  pugi::xml_node usb = devices.append_child("controller");
+  usb.append_attribute("type") = "usb";
+  usb.append_attribute("model") = "none";
   // Guests generate SSH host keys at first boot: give them the host's entropy.
   pugi::xml_node rng = devices.append_child("rng");
   rng.append_attribute("model") = "virtio";

@@ -127,6 +127,7 @@ TEST(DomainXml, CommonShape) {
   EXPECT_EQ(at(doc, "/domain/devices/channel/source/@path"), "/run/atelier/s1-c03-mail.sock");
   EXPECT_EQ(at(doc, "/domain/devices/channel/target/@name"), "org.atelier.agent.0");
   EXPECT_EQ(at(doc, "/domain/on_poweroff"), "destroy");
+  EXPECT_EQ(at(doc, "/domain/devices/controller[@type='usb']/@model"), "none");
 }
 
 struct DomainCase {
