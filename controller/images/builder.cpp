@@ -35,6 +35,19 @@ Status write_file(const fs::path& p, const std::string& content, unsigned mode) 
   return ok_status();
 }
 
+// A generator is masked by a link to /dev/null of its name in /etc/systemd/system-generators.
+Status mask_generators(const fs::path& root) {
+  const fs::path dir = root / "etc/systemd/system-generators";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  for (const auto& g : baked_masked_generators()) {
+    fs::remove(dir / g, ec);
+    fs::create_symlink("/dev/null", dir / g, ec);
+    if (ec) return Error(ErrorCode::kIo, "mask generator " + g + ": " + ec.message());
+  }
+  return ok_status();
+}
+
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream buf;
@@ -204,6 +217,8 @@ Status configure_root(Steps& steps, const fs::path& root, const ImageDefinition&
                    {.argv = {"systemctl", "--root=" + root.string(), "mask", u}, .timeout = 30s});
     if (!st.ok()) return st;
   }
+  st = mask_generators(root);
+  if (!st.ok()) return st;
 
   // 2b. Server software for role images: apt inside the image, while policy-rc.d keeps every
   // service from starting. /proc is mounted for the postinsts that read it; the host's

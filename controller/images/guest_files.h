@@ -20,8 +20,13 @@ const std::vector<GuestFile>& baked_guest_files();
 // Units the builder enables in the image (systemctl --root enable).
 const std::vector<std::string>& baked_enabled_units();
 
-// Units the builder masks (timers and waits that only slow a lab guest's boot).
+// Units the builder masks (timers, waits and gettys that only slow a lab guest's boot).
 const std::vector<std::string>& baked_masked_units();
+
+// systemd generators the builder masks (a /dev/null link of the same name in
+// /etc/systemd/system-generators): partitions, encryption, hibernation, rc.local, none of which
+// a lab guest has; each runs at every boot and daemon-reload.
+const std::vector<std::string>& baked_masked_generators();
 
 // Where the guest's agent reads its identity (written by the first-boot script each boot), and
 // where it finds its binary once installed from the seed.

@@ -276,6 +276,7 @@ std::string definition_hash(const ImageDefinition& def) {
   }
   for (const auto& u : baked_enabled_units()) all += "enable " + u + "\n";
   for (const auto& u : baked_masked_units()) all += "mask " + u + "\n";
+  for (const auto& g : baked_masked_generators()) all += "mask-generator " + g + "\n";
   return sha256_hex(all);
 }
 
