@@ -214,17 +214,25 @@ def live_state_steps(driver, shots, tmp):
     wait.until(lambda d: "0 / 2 prêts" in d.find_element(By.ID, "session-state").text)
 
 
+def texts(driver, selector, prop):
+    """The `prop` of every element matching `selector`, read at one instant of the page."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), e => e[arguments[1]].trim())",
+        selector, prop)
+
+
 def session_steps(driver, url, shots, tmp):
     wait = waiting(driver, 30)
     check(driver.find_element(By.TAG_NAME, "h1").text == "Session soir", "session heading")
-    names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#candidates tbody th")]
+    # Read in one script: the live feed may replace the table between two WebDriver calls.
+    names = texts(driver, "#candidates tbody th", "innerText")
     check(names == ["alice", "bob"], "candidates: %r" % names)
     # Every button says what it does and to whom (a hidden name for screen readers).
-    buttons = [b.get_attribute("textContent") for b in driver.find_elements(By.CSS_SELECTOR, "#candidates button")]
+    buttons = texts(driver, "#candidates button", "textContent")
     check("Réinitialiser alice" in " ".join(buttons) and "Appliquer la solution bob" in " ".join(buttons),
           "buttons: %r" % buttons)
     # The reset's list: the whole lab by default, or one of its machines; labelled for each candidate.
-    options = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#reset-alice option")]
+    options = texts(driver, "#reset-alice option", "innerText")
     check(options == ["tout le lab", "server", "client"], "reset choices: %r" % options)
     check(driver.find_element(By.CSS_SELECTOR, "label[for=reset-alice]").get_attribute("textContent")
           == "Que réinitialiser ? (alice)", "reset list's label")
