@@ -82,6 +82,14 @@ class _PageSwapWait(WebDriverWait):
         return super().until(tolerant, message)
 
 
+def texts(driver, selector, prop):
+    """The `prop` of every element matching `selector`, read at one instant of the
+    page (the live feed may replace a table between two WebDriver calls)."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), e => e[arguments[1]].trim())",
+        selector, prop)
+
+
 def waiting(driver, seconds=30):
     """A wait that polls through the page being replaced: an element found, then gone because the
     page reloaded (a form posted, a 303 followed, an event refreshed it) before its text was read,

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
-from browser import accessibility, browser, check, waiting, cli, fits_tablet, no_console_errors, press_enter, \
+from browser import accessibility, browser, check, texts, waiting, cli, fits_tablet, no_console_errors, press_enter, \
     run_main, shutdown, start_atelierd, stylesheet_applied, tab_to  # noqa: E402
 import browser as browser_support  # noqa: E402
 
@@ -212,13 +212,6 @@ def live_state_steps(driver, shots, tmp):
         db.execute("UPDATE candidate_labs SET status = 'pending' WHERE session = 'soir' AND candidate = 'alice'")
         db.execute("UPDATE sessions SET status = 'pending' WHERE id = 'soir'")
     wait.until(lambda d: "0 / 2 prêts" in d.find_element(By.ID, "session-state").text)
-
-
-def texts(driver, selector, prop):
-    """The `prop` of every element matching `selector`, read at one instant of the page."""
-    return driver.execute_script(
-        "return Array.from(document.querySelectorAll(arguments[0]), e => e[arguments[1]].trim())",
-        selector, prop)
 
 
 def session_steps(driver, url, shots, tmp):
