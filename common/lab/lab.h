@@ -132,6 +132,9 @@ struct Host {
   std::vector<Nic> nics;           // in file order; the first is the host's primary address
   std::uint64_t memory_bytes = 256 * kMiB;
   int vcpus = 1;
+  // A screen (VGA) the candidate reaches in the browser (noVNC), with a login on tty1; the
+  // serial console is there either way.
+  bool display = false;
   Params vars;  // passed to the host's roles
   const Nic* nic(std::string_view network) const;
 };

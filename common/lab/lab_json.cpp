@@ -297,9 +297,10 @@ json::value to_json(const Lab& lab) {
     for (const auto& nic : h.nics) nics[nic.network] = nic.address.to_string();
     json::array roles;
     for (const auto& r : h.roles) roles.emplace_back(r);
-    hosts[h.name] = json::object{{"image", h.image},        {"roles", std::move(roles)},
-                                 {"nics", std::move(nics)}, {"memory_bytes", h.memory_bytes},
-                                 {"vcpus", h.vcpus},        {"vars", params_json(h.vars)}};
+    hosts[h.name] = json::object{{"image", h.image},           {"roles", std::move(roles)},
+                                 {"nics", std::move(nics)},    {"memory_bytes", h.memory_bytes},
+                                 {"vcpus", h.vcpus},           {"display", h.display},
+                                 {"vars", params_json(h.vars)}};
   }
   o["hosts"] = std::move(hosts);
   json::array incidents;
@@ -333,7 +334,7 @@ std::string to_text(const Lab& lab) {
   out << "hosts:\n";
   for (const auto& h : lab.hosts) {
     out << "  " << h.name << " image=" << h.image << " memory=" << h.memory_bytes / kMiB
-        << "MiB vcpus=" << h.vcpus;
+        << "MiB vcpus=" << h.vcpus << (h.display ? " display" : "");
     for (const auto& nic : h.nics) out << " " << nic.network << "=" << nic.address.to_string();
     if (!h.roles.empty()) {
       out << " roles=";

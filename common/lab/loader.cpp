@@ -224,6 +224,7 @@ class LabParser {
       }
       r.opt("memory", h.memory_bytes);
       r.opt("vcpus", h.vcpus);
+      r.opt("display", h.display);
       read_params(ctx_, r, "vars", h.vars);
       r.finish();
       lab_.hosts.push_back(std::move(h));

@@ -3,15 +3,19 @@
 // hub's output reaches the socket through an Outbox that any thread may fill and a writer
 // coroutine drains. The io thread only does socket work and short hub calls (write, detach).
 // Each socket holds its place in the listener's connection caps (ConnectionSlot) until it closes.
+// A screen's socket (/display/...) relays RFB both ways to a descriptor libvirt connects to QEMU's
+// VNC server, opened on this module's pool: two loops on the io thread, no hub.
 #include "controller/api/console_ws.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -33,12 +37,12 @@ using provider::ObjectRef;
 
 namespace {
 
-// /console/{session}/{candidate}/{host}, ids as the provider names them; nullopt otherwise.
-std::optional<ObjectRef> parse_console_path(std::string_view target) {
+// PREFIX{session}/{candidate}/{host} (PREFIX "/console/" or "/display/"), ids as the provider
+// names them; nullopt otherwise.
+std::optional<ObjectRef> parse_host_path(std::string_view target, std::string_view prefix) {
   std::string_view path = target.substr(0, target.find('?'));
-  constexpr std::string_view kPrefix = "/console/";
-  if (!path.starts_with(kPrefix)) return std::nullopt;
-  path.remove_prefix(kPrefix.size());
+  if (!path.starts_with(prefix)) return std::nullopt;
+  path.remove_prefix(prefix.size());
   std::vector<std::string> parts;
   for (std::size_t start = 0;;) {
     std::size_t slash = path.find('/', start);
@@ -161,8 +165,8 @@ struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::I
       : hub(h),
         authorize(std::move(a)),
         run_blocking(std::move(r)),
-        options(o),
-        pool(o.threads == 0 ? 1 : o.threads) {}
+        options(std::move(o)),
+        pool(options.threads == 0 ? 1 : options.threads) {}
 
   console::ConsoleHub& hub;
   Authorize authorize;
@@ -174,6 +178,16 @@ struct ConsoleWebSocket::Impl : std::enable_shared_from_this<ConsoleWebSocket::I
   template <class Next>
   asio::awaitable<void> serve(Next next, http::request<http::string_body> raw, HttpRequest request,
                               ObjectRef host, std::shared_ptr<ConnectionSlot> slot);
+  // GET /display/...: the RFB bytes both ways between the socket and QEMU's VNC server.
+  template <class Next>
+  asio::awaitable<void> serve_display(Next next, http::request<http::string_body> raw,
+                                      HttpRequest request, ObjectRef host,
+                                      std::shared_ptr<ConnectionSlot> slot);
+  // The Origin, the credentials and the principal's right to `host`: the principal, or nullopt
+  // once a refusal is written (the socket is closed then).
+  template <class Next>
+  asio::awaitable<std::optional<ConsolePrincipal>> admit(Next& next, const HttpRequest& request,
+                                                         const ObjectRef& host, unsigned version);
   template <class Next>
   static asio::awaitable<void> refuse(Next& next, const HttpResponse& r, unsigned version);
   template <class Ws>
@@ -289,17 +303,13 @@ asio::awaitable<void> ConsoleWebSocket::Impl::read_loop(std::shared_ptr<Ws> ws,
 }
 
 template <class Next>
-asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<http::string_body> raw,
-                                                    HttpRequest request, ObjectRef host,
-                                                    std::shared_ptr<ConnectionSlot> slot) {
-  // A refusal below closes the socket and ends this coroutine, and `slot` with it.
+asio::awaitable<std::optional<ConsolePrincipal>> ConsoleWebSocket::Impl::admit(
+    Next& next, const HttpRequest& request, const ObjectRef& host, unsigned version) {
   auto self = shared_from_this();
-  beast::get_lowest_layer(next).expires_never();
-  const unsigned version = raw.version();
   if (!origin_matches_host(request)) {
     co_await refuse(next, json_error(403, "forbidden", "the page's Origin is not this server"),
                     version);
-    co_return;
+    co_return std::nullopt;
   }
   const std::function<std::optional<ConsolePrincipal>()> ask = [self, request] {
     return self->authorize(request);
@@ -311,12 +321,25 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
                                "a console needs a trainer token "
                                "(Authorization: Bearer TOKEN) or a candidate's login"),
                     version);
-    co_return;
+    co_return std::nullopt;
   }
   if (auto refusal = console_refusal(*principal, request, host)) {
     co_await refuse(next, *refusal, version);
-    co_return;
+    co_return std::nullopt;
   }
+  co_return principal;
+}
+
+template <class Next>
+asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<http::string_body> raw,
+                                                    HttpRequest request, ObjectRef host,
+                                                    std::shared_ptr<ConnectionSlot> slot) {
+  // A refusal below closes the socket and ends this coroutine, and `slot` with it.
+  auto self = shared_from_this();
+  beast::get_lowest_layer(next).expires_never();
+  const unsigned version = raw.version();
+  std::optional<ConsolePrincipal> principal = co_await admit(next, request, host, version);
+  if (!principal) co_return;
   const auto role =
       principal->trainer ? console::ViewerRole::kTrainer : console::ViewerRole::kCandidate;
   auto out = std::make_shared<Outbox>(co_await asio::this_coro::executor, options.max_queued_bytes);
@@ -359,9 +382,87 @@ asio::awaitable<void> ConsoleWebSocket::Impl::serve(Next next, http::request<htt
   if (slot) slot->release();
 }
 
+// QEMU's VNC server to the viewer: each read becomes one binary frame. Ends the socket with
+// "going away" when the display ends (the guest stopped, a reset): noVNC's page reconnects.
+template <class Ws>
+asio::awaitable<void> display_to_viewer(std::shared_ptr<Ws> ws,
+                                        std::shared_ptr<asio::local::stream_protocol::socket> vnc) {
+  std::vector<char> buffer(64 * 1024);
+  for (;;) {
+    auto [ec, n] =
+        co_await vnc->async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    auto [wec, written] = co_await ws->async_write(asio::buffer(buffer.data(), n),
+                                                   asio::as_tuple(asio::use_awaitable));
+    (void)written;
+    if (wec) break;
+  }
+  websocket::close_reason reason("the display ended");
+  reason.code = websocket::close_code::going_away;
+  co_await ws->async_close(reason, asio::as_tuple(asio::use_awaitable));
+  beast::get_lowest_layer(*ws).close();
+}
+
+template <class Next>
+asio::awaitable<void> ConsoleWebSocket::Impl::serve_display(Next next,
+                                                            http::request<http::string_body> raw,
+                                                            HttpRequest request, ObjectRef host,
+                                                            std::shared_ptr<ConnectionSlot> slot) {
+  auto self = shared_from_this();
+  beast::get_lowest_layer(next).expires_never();
+  const unsigned version = raw.version();
+  if (!co_await admit(next, request, host, version)) co_return;
+  if (!options.open_display) {
+    co_await refuse(next, json_error(404, "not_found", "this server has no displays"), version);
+    co_return;
+  }
+  const std::function<Result<provider::DisplayFd>()> open = [self, host] {
+    return self->options.open_display(host);
+  };
+  Result<provider::DisplayFd> fd = co_await off_io(run_on_pool, open);
+  if (!fd.ok()) {
+    co_await refuse(next, error_response(fd.error()), version);
+    co_return;
+  }
+  const auto ex = co_await asio::this_coro::executor;
+  auto vnc = std::make_shared<asio::local::stream_protocol::socket>(ex);
+  boost::system::error_code aec;
+  vnc->assign(asio::local::stream_protocol(), fd->get(), aec);
+  if (aec) co_return;  // `fd` still owns the descriptor and closes it
+  (void)fd->release();
+  auto ws = std::make_shared<websocket::stream<Next>>(std::move(next));
+  ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // noVNC asks for no subprotocol; an older client asks for "binary": agree to it.
+  const bool binary_asked =
+      request.header("Sec-WebSocket-Protocol").find("binary") != std::string_view::npos;
+  ws->set_option(websocket::stream_base::decorator([binary_asked](websocket::response_type& r) {
+    if (binary_asked) r.set(http::field::sec_websocket_protocol, "binary");
+  }));
+  auto [wec] = co_await ws->async_accept(raw, asio::as_tuple(asio::use_awaitable));
+  if (wec) co_return;
+  ws->binary(true);
+  ws->read_message_max(options.max_frame_bytes);
+  asio::co_spawn(ex, display_to_viewer(ws, vnc), asio::detached);
+  beast::flat_buffer buffer;
+  for (;;) {  // the viewer's keys, pointer and requests to QEMU
+    auto [ec, n] = co_await ws->async_read(buffer, asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    auto [vec, sent] =
+        co_await asio::async_write(*vnc, buffer.data(), asio::as_tuple(asio::use_awaitable));
+    (void)n;
+    (void)sent;
+    if (vec) break;
+    buffer.consume(buffer.size());
+  }
+  boost::system::error_code ignored;
+  vnc->close(ignored);  // ends the other direction, which closes the socket
+  if (slot) slot->release();
+}
+
 ConsoleWebSocket::ConsoleWebSocket(console::ConsoleHub& hub, Authorize authorize,
                                    RunBlocking run_blocking, Options options)
-    : impl_(std::make_shared<Impl>(hub, std::move(authorize), std::move(run_blocking), options)) {}
+    : impl_(std::make_shared<Impl>(hub, std::move(authorize), std::move(run_blocking),
+                                   std::move(options))) {}
 
 ConsoleWebSocket::ConsoleWebSocket(console::ConsoleHub& hub, Authorize authorize,
                                    RunBlocking run_blocking)
@@ -374,18 +475,28 @@ ConsoleWebSocket::~ConsoleWebSocket() {
 
 bool ConsoleWebSocket::take(UpgradeContext& up) {
   if (up.request.method != "GET") return false;
-  auto host = parse_console_path(up.request.target);
+  auto host = parse_host_path(up.request.target, "/console/");
+  const bool console = host.has_value();
+  if (!console) host = parse_host_path(up.request.target, "/display/");
   if (!host) return false;
+  // One of the two streams; the coroutine owns it from here.
+  auto start = [&](auto& stream) {
+    auto ex = stream.get_executor();
+    if (console) {
+      asio::co_spawn(ex,
+                     impl_->serve(std::move(stream), std::move(up.raw), up.request, *host, up.slot),
+                     asio::detached);
+    } else {
+      asio::co_spawn(
+          ex,
+          impl_->serve_display(std::move(stream), std::move(up.raw), up.request, *host, up.slot),
+          asio::detached);
+    }
+  };
   if (up.plain != nullptr) {
-    auto ex = up.plain->get_executor();
-    asio::co_spawn(
-        ex, impl_->serve(std::move(*up.plain), std::move(up.raw), up.request, *host, up.slot),
-        asio::detached);
+    start(*up.plain);
   } else {
-    auto ex = up.tls->get_executor();
-    asio::co_spawn(ex,
-                   impl_->serve(std::move(*up.tls), std::move(up.raw), up.request, *host, up.slot),
-                   asio::detached);
+    start(*up.tls);
   }
   return true;
 }

@@ -1,6 +1,7 @@
 // The console WebSocket: GET /console/{session}/{candidate}/{host} upgraded on atelierd's
 // listener bridges a browser's terminal to ConsoleHub. Binary frames both ways carry the
-// console's bytes; a text frame "take-over" lets a trainer take the keyboard.
+// console's bytes; a text frame "take-over" lets a trainer take the keyboard. The same listener
+// bridges GET /display/{session}/{candidate}/{host} to a screen (VNC) for noVNC.
 #pragma once
 
 #include <chrono>
@@ -57,6 +58,9 @@ class ConsoleWebSocket {
     // A socket that sends nothing for this long (keys, take-over) is closed with the reason
     // "idle" (close code 4000); 0: never. What the guest prints does not count.
     std::chrono::milliseconds idle_timeout{0};
+    // Connects to a host's display (GET /display/{session}/{candidate}/{host}); blocking, run
+    // on this module's pool. Empty: such requests get 404.
+    std::function<Result<provider::DisplayFd>(const provider::ObjectRef&)> open_display;
   };
 
   ConsoleWebSocket(console::ConsoleHub& hub, Authorize authorize, RunBlocking run_blocking,
@@ -67,7 +71,10 @@ class ConsoleWebSocket {
 
   // The HttpServer::Options::upgrade hook: takes GET /console/{session}/{candidate}/{host}
   // (then answers 403 for an Origin other than the Host, 401, 403 for another candidate's console
-  // whether it exists or not, 404, or switches protocols), leaves every other request.
+  // whether it exists or not, 404, or switches protocols), leaves every other request. Takes
+  // GET /display/{session}/{candidate}/{host} the same way: a screen's RFB in binary frames for
+  // noVNC, with the same credentials and refusals; no keyboard turns there (a trainer's page
+  // watches unless the trainer chooses to type).
   bool take(UpgradeContext& up);
 
   struct Impl;

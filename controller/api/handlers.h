@@ -77,6 +77,7 @@ HttpResponse handle_candidate_page(const HandlerContext& c);
 HttpResponse handle_asset(const HandlerContext& c);
 // handlers_web.cpp: the console page of one of the candidate's machines
 HttpResponse handle_console_page(const HandlerContext& c);
+HttpResponse handle_display_page(const HandlerContext& c);
 // The candidate's web session from their cookie, nullopt when there is none or it ended.
 Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& store,
                                                               const HttpRequest& request);
@@ -101,6 +102,7 @@ HttpResponse handle_trainer_session_page(const HandlerContext& c);
 HttpResponse handle_trainer_action(const HandlerContext& c);
 HttpResponse handle_trainer_slips(const HandlerContext& c);
 HttpResponse handle_trainer_console_page(const HandlerContext& c);
+HttpResponse handle_trainer_display_page(const HandlerContext& c);
 HttpResponse handle_trainer_console_log(const HandlerContext& c);
 // handlers_web_actions.cpp: the candidate's "check my work" and "reset this machine"
 HttpResponse handle_candidate_check(const HandlerContext& c);

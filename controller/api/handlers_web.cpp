@@ -201,6 +201,7 @@ Status add_machines(const HandlerContext& ctx, const store::WebSessionRecord& wh
     }
     page.machines.push_back({h.name, state, hint == hints.end() ? "" : hint->second,
                              "/candidate/console/" + h.name,
+                             h.display ? "/candidate/display/" + h.name : "",
                              session.candidate_resets ? "/candidate/reset/" + h.name : ""});
   }
   for (const auto& a : mine)
@@ -268,9 +269,12 @@ Result<std::optional<store::WebSessionRecord>> web_session_of(store::Store& stor
   return store.find_web_session(store::sha256_hex(c), store::Clock::now());
 }
 
-// One machine's console: the terminal page of /candidate/console/{host}, for the candidate's own
-// hosts only (another name is 404, the same answer whether or not someone else has it).
-HttpResponse handle_console_page(const HandlerContext& ctx) {
+namespace {
+
+// One machine's console (/candidate/console/{host}) or screen (/candidate/display/{host}), for
+// the candidate's own hosts only (another name is 404, the same answer whether or not someone
+// else has it; a screen of a host without one too).
+HttpResponse machine_page(const HandlerContext& ctx, bool display) {
   auto who = current(ctx);
   if (!who.ok()) return error_response(who.error());
   if (!who->has_value()) return see_other("/login");
@@ -278,21 +282,33 @@ HttpResponse handle_console_page(const HandlerContext& ctx) {
   auto lab = ctx.sessions.candidate_lab(w.session, w.candidate);
   if (!lab.ok()) return error_response(lab.error());
   const std::string& host = ctx.route.rest;
-  bool known = false;
-  for (const auto& h : lab->hosts) known = known || h.name == host;
+  const lab::Host* h = lab->host(host);
   const web::Lang lang = lang_of(ctx.request);
-  if (!known) return html_response(404, web::render_console_missing(lang));
+  if (h == nullptr) return html_response(404, web::render_console_missing(lang));
+  if (display && !h->display) return html_response(404, web::render_console_missing(lang, true));
   web::ConsolePage page;
   page.lang = lang;
   page.host = host;
   page.lab_title = pick(lang, lab->title);
   page.candidate = w.candidate;
-  page.socket_path = "/console/" + w.session + "/" + w.candidate + "/" + host;
+  page.socket_path =
+      (display ? "/display/" : "/console/") + w.session + "/" + w.candidate + "/" + host;
   const auto hints = login_hints(ctx, w);
   if (auto hint = hints.find(host); hint != hints.end()) page.login_hint = hint->second;
-  HttpResponse r = html_response(200, web::render_console(page));
+  HttpResponse r =
+      html_response(200, display ? web::render_display(page) : web::render_console(page));
   remember_lang(ctx, r);
   return r;
+}
+
+}  // namespace
+
+HttpResponse handle_console_page(const HandlerContext& ctx) {
+  return machine_page(ctx, false);
+}
+
+HttpResponse handle_display_page(const HandlerContext& ctx) {
+  return machine_page(ctx, true);
 }
 
 HttpResponse handle_candidate_page(const HandlerContext& ctx) {

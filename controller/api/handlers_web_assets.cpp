@@ -1,7 +1,7 @@
 // GET /assets/* : the pages' installed stylesheets and scripts (share/atelier/web/assets) and the
-// front-end libraries vendored by scripts/install-deps under their own prefixes (/assets/xterm/*,
-// /assets/player/*). Only plain names of known types under those folders are served: no "..", no
-// hidden files, no escapes, no symlinks out of the folder.
+// front-end libraries installed by scripts/install-deps under their own prefixes (/assets/xterm/*,
+// /assets/player/*, and Debian's noVNC as /assets/novnc/*). Only plain names of known types under
+// those folders are served: no "..", no hidden files, no escapes, no symlinks out of the folder.
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -58,6 +58,7 @@ fs::path root_of(const WebOptions& web, std::string& rest) {
   const std::pair<std::string_view, const fs::path*> prefixes[] = {
       {"xterm/", &web.xterm_dir},
       {"player/", &web.player_dir},
+      {"novnc/", &web.novnc_dir},
   };
   for (const auto& [prefix, dir] : prefixes) {
     if (rest.starts_with(prefix)) {

@@ -246,7 +246,10 @@ HttpResponse handle_trainer_session_page(const HandlerContext& ctx) {
   if (!model.destroyed && !labs->empty()) {
     auto lab = ctx.sessions.candidate_lab(s->id, labs->front().candidate);
     if (lab.ok()) {
-      for (const auto& h : lab->hosts) model.hosts.push_back(h.name);
+      for (const auto& h : lab->hosts) {
+        model.hosts.push_back(h.name);
+        if (h.display) model.display_hosts.push_back(h.name);
+      }
     }
   }
   HttpResponse r = html_response(200, web::render_trainer_session(model));
@@ -254,26 +257,41 @@ HttpResponse handle_trainer_session_page(const HandlerContext& ctx) {
   return r;
 }
 
-// A candidate's machine's console for a trainer: the page watches it and can take the keyboard
-// over (console.js, the bridge decides); a host outside the candidate's lab is 404.
-HttpResponse handle_trainer_console_page(const HandlerContext& ctx) {
+namespace {
+
+// A candidate's machine's console or screen for a trainer: the page watches it and can take the
+// keyboard (console.js and the bridge decide; display.js: the trainer chooses to type); a host
+// outside the candidate's lab, or a screen of a host without one, is 404.
+HttpResponse trainer_machine_page(const HandlerContext& ctx, bool display) {
   auto lab = ctx.sessions.candidate_lab(ctx.route.session, ctx.route.candidate);
   if (!lab.ok()) return error_response(lab.error());
   const web::Lang lang = lang_of(ctx.request);
   const std::string& host = ctx.route.action;
-  bool known = false;
-  for (const auto& h : lab->hosts) known = known || h.name == host;
-  if (!known) return html_response(404, web::render_console_missing(lang));
+  const lab::Host* h = lab->host(host);
+  if (h == nullptr) return html_response(404, web::render_console_missing(lang));
+  if (display && !h->display) return html_response(404, web::render_console_missing(lang, true));
   web::ConsolePage page;
   page.lang = lang;
   page.host = host;
   page.candidate = ctx.route.candidate;
-  page.socket_path = "/console/" + ctx.route.session + "/" + ctx.route.candidate + "/" + host;
+  page.socket_path = (display ? "/display/" : "/console/") + ctx.route.session + "/" +
+                     ctx.route.candidate + "/" + host;
   page.back_url = "/trainer/sessions/" + ctx.route.session;
   page.trainer = true;
-  HttpResponse r = html_response(200, web::render_console(page));
+  HttpResponse r =
+      html_response(200, display ? web::render_display(page) : web::render_console(page));
   remember_lang(ctx, r);
   return r;
+}
+
+}  // namespace
+
+HttpResponse handle_trainer_console_page(const HandlerContext& ctx) {
+  return trainer_machine_page(ctx, false);
+}
+
+HttpResponse handle_trainer_display_page(const HandlerContext& ctx) {
+  return trainer_machine_page(ctx, true);
 }
 
 // The end of a machine's console log (kConsoleLogTail bytes at most, from a line's start): what

@@ -45,6 +45,7 @@ constexpr Rule kRules[] = {
   {Endpoint::kCandidatePage,       "GET",    "/candidate",                                        true,  true,   true,     true, handle_candidate_page},
   {Endpoint::kAsset,               "GET",    "/assets/{rest}",                                    true,  true,   true,     true, handle_asset},
   {Endpoint::kConsolePage,         "GET",    "/candidate/console/{rest}",                         true,  true,   true,     true, handle_console_page},
+  {Endpoint::kDisplayPage,         "GET",    "/candidate/display/{rest}",                         true,  true,   true,     true, handle_display_page},
   // Console recordings: evidence for evaluators, never for candidates.
   {Endpoint::kListRecordings,      "GET",    "/sessions/{session}/recordings",                    false, true,   true,     false, handle_list_recordings},
   {Endpoint::kGetRecording,        "GET",    "/sessions/{session}/candidates/{candidate}/recordings/{action}", false, true, true, false, handle_get_recording},
@@ -71,6 +72,7 @@ constexpr Rule kRules[] = {
   {Endpoint::kTrainerSlips,        "GET",    "/trainer/sessions/{session}/slips",                 false, true,   false,    false, handle_trainer_slips},
   // A candidate's machine's console for a trainer (its host name in {action}): watch, take over.
   {Endpoint::kTrainerConsolePage,  "GET",    "/trainer/sessions/{session}/candidates/{candidate}/console/{action}", false, true, false, false, handle_trainer_console_page},
+  {Endpoint::kTrainerDisplayPage,  "GET",    "/trainer/sessions/{session}/candidates/{candidate}/display/{action}", false, true, false, false, handle_trainer_display_page},
   // The console log a machine printed (boot, provisioning), as text: what a provisioning error
   // points to.
   {Endpoint::kTrainerConsoleLog,   "GET",    "/trainer/sessions/{session}/candidates/{candidate}/console-log/{action}", false, true, false, false, handle_trainer_console_log},

@@ -44,6 +44,7 @@ enum class Endpoint {
   kCandidatePage,
   kAsset,           // handlers_web_assets.cpp
   kConsolePage,     // handlers_web.cpp: the candidate's console page (cookie)
+  kDisplayPage,     // ... and a machine's screen (`display: true`)
   kListRecordings,  // handlers_web_console.cpp
   kGetRecording,
   kEvaluatorGrid,  // handlers_web_grid.cpp: the evaluator's pages (a bearer token or a person's
@@ -66,6 +67,7 @@ enum class Endpoint {
   kTrainerDestroy,
   kTrainerSlips,
   kTrainerConsolePage,
+  kTrainerDisplayPage,
   kTrainerConsoleLog,
   kCandidateCheck,  // handlers_web_actions.cpp: the candidate's own actions (cookie, CSRF)
   kCandidateResetPage,

@@ -27,6 +27,8 @@ struct WebOptions {
   std::filesystem::path assets_dir;
   std::filesystem::path xterm_dir = "/usr/local/share/atelier/xterm";
   std::filesystem::path player_dir = "/usr/local/share/atelier/asciinema-player";
+  // Debian's novnc package: its ES modules (core/, vendor/) serve the screens' pages.
+  std::filesystem::path novnc_dir = "/usr/share/novnc";
   // Console recordings: DIR/<session>/<candidate>/<host>-<n>.cast (ConsoleHub); empty: none.
   std::filesystem::path recordings_dir;
   int max_failed_logins = 10;  // per client address in login_window

@@ -37,7 +37,7 @@ namespace {
 // The options as given (flags, then the config file), before they are checked and made absolute.
 struct RawOptions {
   std::string config_file, listen, state_dir, labs_dir, recipes_dir, tls_cert, tls_key, port_file,
-      web_assets, xterm, player;
+      web_assets, xterm, player, novnc;
   std::vector<std::string> uris;
   std::size_t max_body = 0;
   std::string run_dir, overlay_dir, overlay_pool, image_defs, image_state, agent, orphan_prefix,
@@ -87,6 +87,8 @@ void add_options(po::options_description& cli, RawOptions& r, Config& c) {
       po::value(&r.player)->default_value("/usr/local/share/atelier/asciinema-player"),
       "asciinema-player's script and stylesheet for the console recordings on the evaluator's "
       "pages (pinned and installed by scripts/install-deps)")(
+      "novnc-dir", po::value(&r.novnc)->default_value("/usr/share/novnc"),
+      "noVNC's modules for the screens of hosts with `display: true` (Debian's novnc package)")(
       "no-reconcile", po::bool_switch(&r.no_reconcile),
       "serve the API only: sessions are recorded, not provisioned")(
       "run-dir", po::value(&r.run_dir),
@@ -172,6 +174,7 @@ Status fill_config(const RawOptions& r, const std::filesystem::path& cwd, Config
   c.web_assets_dir = r.web_assets.empty() ? std::filesystem::path() : absolute(r.web_assets);
   c.xterm_dir = absolute(r.xterm);
   c.player_dir = absolute(r.player);
+  c.novnc_dir = absolute(r.novnc);
   c.max_body_bytes = r.max_body;
   if (r.max_connections == 0 || r.max_connections_per_client == 0) {
     return Error(ErrorCode::kInvalidArgument,

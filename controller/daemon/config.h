@@ -33,10 +33,11 @@ struct Config {
   std::size_t max_connections_per_client = 128;  // open at once from one address
   std::filesystem::path port_file;               // written with the bound port once listening
   // The pages' files (GET /assets/*), xterm.js (GET /assets/xterm/*) and asciinema-player
-  // (GET /assets/player/*).
+  // (GET /assets/player/*), noVNC (GET /assets/novnc/*).
   std::filesystem::path web_assets_dir;  // default: beside atelierd (install_layout.h)
   std::filesystem::path xterm_dir = "/usr/local/share/atelier/xterm";
   std::filesystem::path player_dir = "/usr/local/share/atelier/asciinema-player";
+  std::filesystem::path novnc_dir = "/usr/share/novnc";
 
   // The reconciler (controller/reconciler/).
   bool reconcile = true;          // false: API only, sessions stay pending (tests)

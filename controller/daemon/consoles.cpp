@@ -37,6 +37,7 @@ Result<std::unique_ptr<Consoles>> Consoles::create(ConsoleOptions options, asio:
       });
   api::ConsoleWebSocket::Options wo;
   wo.idle_timeout = c->options_.idle_timeout;
+  wo.open_display = [self](const provider::ObjectRef& host) { return self->open_display(host); };
   c->ws_ = std::make_unique<api::ConsoleWebSocket>(
       *c->hub_,
       [&api_store](const api::HttpRequest& r) { return api::console_principal(api_store, r); },
@@ -50,9 +51,7 @@ Consoles::~Consoles() {
   pool_.join();
 }
 
-Result<std::unique_ptr<provider::ConsoleStream>> Consoles::open(
-    const provider::ObjectRef& host, provider::ConsoleCallbacks callbacks) {
-  std::lock_guard lock(mutex_);
+Result<provider::Provider*> Consoles::provider_for(const provider::ObjectRef& host) {
   auto lab = store_->get_candidate_lab(host.session, host.candidate);
   if (!lab.ok()) return std::move(lab).error();
   if (lab->status == store::LabStatus::kDestroying || lab->status == store::LabStatus::kDestroyed) {
@@ -77,7 +76,22 @@ Result<std::unique_ptr<provider::ConsoleStream>> Consoles::open(
     if (!connected.ok()) return std::move(connected).error().context("connect to " + uri->second);
     provider = std::move(*connected);
   }
-  return provider->open_console(host, std::move(callbacks));
+  return provider.get();
+}
+
+Result<std::unique_ptr<provider::ConsoleStream>> Consoles::open(
+    const provider::ObjectRef& host, provider::ConsoleCallbacks callbacks) {
+  std::lock_guard lock(mutex_);
+  auto provider = provider_for(host);
+  if (!provider.ok()) return std::move(provider).error();
+  return (*provider)->open_console(host, std::move(callbacks));
+}
+
+Result<provider::DisplayFd> Consoles::open_display(const provider::ObjectRef& host) {
+  std::lock_guard lock(mutex_);
+  auto provider = provider_for(host);
+  if (!provider.ok()) return std::move(provider).error();
+  return (*provider)->open_display(host);
 }
 
 Result<sessions::ActionRecord> ConsoleClosingOperations::reset(const std::string& session,

@@ -1,7 +1,8 @@
 // atelierd's live consoles (an edge, wired here and nowhere in the core): the ConsoleHub, whose
 // opener finds where a candidate lab is placed (the store the reconciler keeps, read only) and
 // opens the guest's console through a LibvirtProvider of that hypervisor host; the WebSocket
-// bridge on the API listener; and closing a lab's consoles when it is reset or destroyed.
+// bridge on the API listener, which opens screens (`display: true`) the same way; and closing a
+// lab's consoles when it is reset or destroyed.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -57,6 +58,10 @@ class Consoles {
   Consoles(ConsoleOptions options, boost::asio::io_context& io);
   Result<std::unique_ptr<provider::ConsoleStream>> open(const provider::ObjectRef& host,
                                                         provider::ConsoleCallbacks callbacks);
+  Result<provider::DisplayFd> open_display(const provider::ObjectRef& host);
+  // The provider of the hypervisor host `host`'s lab is placed on (connected on first use), or
+  // why there is none (the lab is destroyed, not placed, on an unknown host). Call under mutex_.
+  Result<provider::Provider*> provider_for(const provider::ObjectRef& host);
 
   ConsoleOptions options_;
   boost::asio::io_context& io_;

@@ -127,6 +127,7 @@ atelier::api::Api::Options api_options(const atelier::daemon::Config& config,
   o.web.assets_dir = config.web_assets_dir;
   o.web.xterm_dir = config.xterm_dir;
   o.web.player_dir = config.player_dir;
+  o.web.novnc_dir = config.novnc_dir;
   o.web.recordings_dir = config.state_dir / "recordings";
   o.web.candidate_check_every = config.candidate_check_every;
   return o;

@@ -82,6 +82,9 @@ mv /etc/atelier/agent.env.new /etc/atelier/agent.env
 printf 'session=%s\ncandidate=%s\nhost=%s\n' "$ATELIER_SESSION" "$ATELIER_CANDIDATE" "$ATELIER_HOST" \
   >/etc/atelier/identity.new
 mv /etc/atelier/identity.new /etc/atelier/identity
+# A domain with a screen gets a login prompt on tty1 (getty@tty1's condition, baked below).
+mkdir -p /run/atelier
+if [ "${ATELIER_DISPLAY:-0}" = 1 ]; then : >/run/atelier/display; else rm -f /run/atelier/display; fi
 if [ -f "$seed/atelier/atelier-agent" ]; then
   install -m 755 "$seed/atelier/atelier-agent" /usr/local/bin/atelier-agent.new
   mv /usr/local/bin/atelier-agent.new /usr/local/bin/atelier-agent
@@ -164,6 +167,14 @@ blacklist ehci_pci
 blacklist powernow_k8
 )";
 
+// tty1's getty only where the domain has a screen (`display: true`): atelier-firstboot, which
+// runs before it, leaves the flag. Elsewhere the unit's condition fails at no cost.
+constexpr const char* kTty1GettyDropIn =
+    R"(# atelier: a login on the screen only where there is one.
+[Unit]
+ConditionPathExists=/run/atelier/display
+)";
+
 constexpr const char* kFstab =
     "# atelier image: the root filesystem is the first virtio disk.\n"
     "/dev/vda / ext4 defaults,errors=remount-ro 0 1\n";
@@ -177,6 +188,7 @@ const std::vector<GuestFile>& baked_guest_files() {
       {"/etc/systemd/system/atelier-agent.service", kAgentUnit, 0644},
       {"/etc/systemd/journald.conf.d/atelier.conf", kJournaldConf, 0644},
       {"/etc/modprobe.d/atelier-vm.conf", kModprobeBlacklist, 0644},
+      {"/etc/systemd/system/getty@tty1.service.d/atelier-display.conf", kTty1GettyDropIn, 0644},
       {"/etc/fstab", kFstab, 0644},
       {"/etc/hostname", "debian\n", 0644},
       {"/etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n", 0644},
@@ -189,7 +201,7 @@ const std::vector<GuestFile>& baked_guest_files() {
 const std::vector<std::string>& baked_enabled_units() {
   static const std::vector<std::string> kUnits = {
       "atelier-firstboot.service", "atelier-agent.service", "systemd-networkd.service",
-      "serial-getty@ttyS0.service"};
+      "serial-getty@ttyS0.service", "getty@tty1.service"};
   return kUnits;
 }
 
@@ -197,8 +209,9 @@ const std::vector<std::string>& baked_masked_units() {
   static const std::vector<std::string> kUnits = {
       "apt-daily.timer", "apt-daily-upgrade.timer", "systemd-networkd-wait-online.service",
       "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer",
-      // No screen: the console is the serial getty (serial-getty@ttyS0, enabled above).
-      "getty-static.service", "getty@tty1.service"};
+      // The console is the serial getty (serial-getty@ttyS0, enabled above); tty1's runs only
+      // on a screen (kTty1GettyDropIn).
+      "getty-static.service"};
   return kUnits;
 }
 

@@ -170,6 +170,7 @@ Result<std::vector<SeedFile>> render_seed(const SeedSpec& spec) {
   kv("ATELIER_CANDIDATE", spec.candidate);
   kv("ATELIER_HOST", spec.host);
   kv("ATELIER_AGENT_ARGS", args);
+  kv("ATELIER_DISPLAY", spec.display ? "1" : "0");
   files.push_back({"atelier/host.env", env});
 
   std::string nics = "# MAC ADDRESSES(comma-separated CIDR, or -) [GATEWAY]\n";

@@ -31,6 +31,8 @@ struct SeedSpec {
   // Arguments the guest passes to atelier-agent (words without white space). The seed, not the
   // image, carries them, so that a new agent does not need a new image.
   std::vector<std::string> agent_args;
+  // The domain has a screen: the guest starts a login prompt on tty1 (ATELIER_DISPLAY=1).
+  bool display = false;
 };
 
 struct SeedFile {

@@ -39,6 +39,7 @@ class LibvirtProvider final : public Provider {
   // Implemented in libvirt_console.cpp's open_libvirt_console; this only proves ownership.
   Result<std::unique_ptr<ConsoleStream>> open_console(const ObjectRef& ref,
                                                       ConsoleCallbacks callbacks) override;
+  Result<DisplayFd> open_display(const ObjectRef& ref) override;
 
   Result<std::vector<OwnedObject>> list(std::optional<std::string> session) override;
   Status destroy_session(const std::string& session) override;

@@ -215,6 +215,18 @@ void add_agent_channel(pugi::xml_node devices, const std::string& socket_path) {
   target.append_attribute("name") = std::string(kAgentChannelName).c_str();
 }
 
+// A VGA card and a VNC display listening nowhere (no port, no socket file): a viewer reaches it
+// only through libvirt (virDomainOpenGraphicsFD), as atelierd's display bridge does.
+void add_display(pugi::xml_node devices) {
+  pugi::xml_node graphics = devices.append_child("graphics");
+  graphics.append_attribute("type") = "vnc";
+  graphics.append_child("listen").append_attribute("type") = "none";
+  pugi::xml_node model = devices.append_child("video").append_child("model");
+  model.append_attribute("type") = "vga";
+  model.append_attribute("vram") = "16384";
+  model.append_attribute("heads") = "1";
+}
+
 }  // namespace
 
 std::string render_domain_xml(const DomainSpec& spec, DomainType type,
@@ -256,7 +268,8 @@ std::string render_domain_xml(const DomainSpec& spec, DomainType type,
   }
   add_serial_console(devices, spec.console);
   if (!spec.agent_socket_path.empty()) add_agent_channel(devices, spec.agent_socket_path);
-  // No USB: a guest has no display to point at, and the default controller costs every boot
+  if (spec.display) add_display(devices);
+  // No USB: a screen's keyboard and mouse are PS/2, and the default controller costs every boot
   // its host-controller drivers under TCG.
   pugi::xml_node usb = devices.append_child("controller");
   usb.append_attribute("type") = "usb";

@@ -11,7 +11,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include "common/result.h"
 
@@ -110,6 +113,8 @@ struct DomainSpec {
   // libvirt creates it (mode='bind'). Empty: no agent channel.
   std::string agent_socket_path;
   SerialConsole console;
+  // A VGA card and a VNC display that listens nowhere: reached only through open_display().
+  bool display = false;
   DiskCache cache = DiskCache::kDefault;
 };
 
@@ -133,6 +138,30 @@ struct OwnedObject {
   std::string libvirt_name;  // domain/network name, or volume name
   bool active = false;       // network/domain running; overlays: always false
   std::string detail;        // network: bridge name; overlay: path; domain: state name
+};
+
+// A connected descriptor the caller owns: closed at destruction unless release()d.
+class DisplayFd {
+ public:
+  explicit DisplayFd(int fd) : fd_(fd) {}
+  ~DisplayFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DisplayFd(DisplayFd&& other) noexcept : fd_(other.release()) {}
+  DisplayFd& operator=(DisplayFd&& other) noexcept {
+    if (this != &other) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = other.release();
+    }
+    return *this;
+  }
+  DisplayFd(const DisplayFd&) = delete;
+  DisplayFd& operator=(const DisplayFd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_ = -1;
 };
 
 // A live serial console of a running domain: bytes out of the guest's first serial port arrive
@@ -230,6 +259,12 @@ class Provider {
   // such as test://). Each call opens its own stream; the caller shares it (ConsoleHub).
   virtual Result<std::unique_ptr<ConsoleStream>> open_console(const ObjectRef& ref,
                                                               ConsoleCallbacks callbacks) = 0;
+  // Connects to the display (VNC, RFB 3.8 without authentication) of the owner's running
+  // domain defined with `display`: QEMU's VNC server gets one end of a socket pair, the caller
+  // the other (virDomainOpenGraphicsFD); no listening socket or port exists. Local URIs only
+  // (the descriptor crosses libvirtd's UNIX socket). Errors: kNotFound, kFailedPrecondition (not
+  // running, no display, a remote or test:// URI).
+  virtual Result<DisplayFd> open_display(const ObjectRef& ref) = 0;
 
   // --- ownership --------------------------------------------------------------------------
   // Everything atelier owns on this host, read from libvirt (domain/network metadata, overlay

@@ -49,6 +49,7 @@ Result<HostPlan> plan_host(const lab::Lab& lab, const lab::Host& h, const PlanIn
   d.seed_format = provider::DiskFormat::kRaw;
   d.agent_socket_path = (dir / (h.name + ".agent.sock")).string();
   d.console.kind = in.console;
+  d.display = h.display;
   if (in.console == provider::SerialConsole::Kind::kLogFile) {
     d.console.log_path = (dir / (h.name + ".console.log")).string();
   }
@@ -62,6 +63,7 @@ Result<HostPlan> plan_host(const lab::Lab& lab, const lab::Host& h, const PlanIn
   seed.session = in.session;
   seed.candidate = in.candidate;
   seed.host = h.name;
+  seed.display = h.display;
   seed.agent_args = {"serve",        "--port",     protocol::kDefaultGuestPort, "--spool",
                      kGuestSpoolDir, "--identity", kGuestIdentityFile};
 

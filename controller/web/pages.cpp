@@ -84,6 +84,11 @@ std::string render_machine(Lang lang, const MachineView& m) {
   out += "</p>\n<a class=\"button\" href=\"" + escape_html(m.console_url) + "\">" +
          escape_html(message(lang, "ws.open_console")) + "<span class=\"visually-hidden\"> " +
          escape_html(m.host) + "</span></a>";
+  if (!m.display_url.empty()) {
+    out += " <a class=\"button\" href=\"" + escape_html(m.display_url) + "\">" +
+           escape_html(message(lang, "ws.open_display")) + "<span class=\"visually-hidden\"> " +
+           escape_html(m.host) + "</span></a>";
+  }
   // A link to the confirmation page: nothing is reset before an explicit "yes" there.
   if (!m.reset_url.empty() && m.state != MachineState::kResetting) {
     out += " <a class=\"button warn reset\" href=\"" + escape_html(m.reset_url) + "\">" +

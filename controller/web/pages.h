@@ -27,6 +27,7 @@ struct MachineView {
   MachineState state = MachineState::kBooting;
   std::string login_hint;   // the login the lab gives the candidate, e.g. "stagiaire / stagiaire"
   std::string console_url;  // e.g. "/candidate/console/srv1"
+  std::string display_url;  // its screen ("/candidate/display/srv1"); empty: it has none
   std::string reset_url;    // the confirmation page of its reset; empty: no reset offered
 };
 
@@ -107,8 +108,13 @@ struct ConsolePage {
 
 std::string render_login(const LoginPage& page);
 std::string render_console(const ConsolePage& page);
+// One machine's screen (/candidate/display/{host}, a host with `display: true`): noVNC and
+// assets/display.js on the socket at page.socket_path ("/display/..."), with the same state line
+// in words and reconnection as the console; a trainer's page watches until they choose to type.
+std::string render_display(const ConsolePage& page);
 // The page for a machine that is not the candidate's (404).
-std::string render_console_missing(Lang lang);
+// `display`: the machine is the candidate's but has no screen.
+std::string render_console_missing(Lang lang, bool display = false);
 std::string render_workspace(const WorkspacePage& page);
 std::string render_reset_confirm(const ResetConfirmPage& page);
 std::string render_notice(const NoticePage& page);

@@ -57,10 +57,10 @@ std::string session_row(Lang l, const SessionRowView& s) {
 
 // A link per machine of the lab to `prefix` + its name, each named with its machine and
 // candidate for a screen reader's list of links (label_key: what the link opens).
-std::string host_links(Lang l, const TrainerSessionPage& p, const std::string& candidate,
+std::string host_links(Lang l, const std::vector<std::string>& hosts, const std::string& candidate,
                        const std::string& prefix, const std::string& label_key) {
   std::string out;
-  for (const auto& h : p.hosts) {
+  for (const auto& h : hosts) {
     out += " <a href=\"" + escape_html(prefix + h) + "\" aria-label=\"" +
            escape_html(message(l, label_key) + " " + h + " (" + candidate + ")") + "\">" +
            escape_html(h) + "</a>";
@@ -74,7 +74,8 @@ std::string console_logs(Lang l, const TrainerSessionPage& p, const CandidateRow
                          const std::string& base) {
   if (c.error.empty() || p.hosts.empty()) return "";
   return "<p class=\"console-logs\">" + t(l, "trainer.console_logs") +
-         host_links(l, p, c.candidate, base + "/console-log/", "trainer.console_log") + "</p>";
+         host_links(l, p.hosts, c.candidate, base + "/console-log/", "trainer.console_log") +
+         "</p>";
 }
 
 // The reset of one candidate: the whole lab (the default) or one of its machines, chosen in a
@@ -121,7 +122,12 @@ std::string candidate_row(Lang l, const TrainerSessionPage& p, const CandidateRo
     if (!p.hosts.empty()) {
       // Each link names its machine and candidate for a screen reader's list of links.
       out += "<p class=\"consoles\">" + t(l, "trainer.consoles") +
-             host_links(l, p, c.candidate, base + "/console/", "console.title") + "</p>";
+             host_links(l, p.hosts, c.candidate, base + "/console/", "console.title") + "</p>";
+    }
+    if (!p.display_hosts.empty()) {
+      out += "<p class=\"screens\">" + t(l, "trainer.screens") +
+             host_links(l, p.display_hosts, c.candidate, base + "/display/", "display.title") +
+             "</p>";
     }
   }
   return out + "</td></tr>\n";

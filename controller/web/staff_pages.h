@@ -59,7 +59,8 @@ struct TrainerSessionPage {
   int ready = 0;       // candidate labs ready, of candidates.size()
   std::string notice;  // already translated: what the last action did, "" when none
   std::vector<CandidateRowView> candidates;
-  std::vector<std::string> hosts;  // the lab's machines: a console link each, per candidate
+  std::vector<std::string> hosts;          // the lab's machines: a console link each, per candidate
+  std::vector<std::string> display_hosts;  // those with a screen: a screen link each too
 };
 
 // One lab of --labs-dir that the session service loads, as the new-session form offers it.

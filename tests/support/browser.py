@@ -234,6 +234,16 @@ def screen_text(driver):
         "return document.getElementById('terminal').innerText")
 
 
+def lit_pixels(driver):
+    """How many pixels of a screen page's canvas (noVNC, #screen) are not black: text on the
+    guest's screen."""
+    return driver.execute_script(
+        "var c = document.querySelector('#screen canvas'); if (!c || !c.width) return 0;"
+        "var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, n = 0;"
+        "for (var i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 96) n++;"
+        "return n")
+
+
 def create_user(atelier, tmp, name, role, password):
     """A person's account made by the CLI on atelierd's state directory (as an operator would)."""
     subprocess.run([atelier, "user", "create", name, "--role", role, "--state-dir", str(tmp / "state")],

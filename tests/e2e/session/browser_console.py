@@ -4,8 +4,12 @@
 # and the login the lab gives A, opens the console of A's host, logs in at the guest's getty with
 # that login, types `hostname` and reads the guest's answer from xterm's buffer; A's cookie on B's
 # console gets 403; `atelier lab reset` of the host (the CLI, as a trainer) and the same page
-# reconnects by itself and shows the new boot's login prompt. A screenshot of each step.
-# usage: browser_console.py ATELIER SESSION CANDIDATE_A CANDIDATE_B HOST SHOTS_DIR
+# reconnects by itself and shows the new boot's login prompt. Before the reset, A opens the screen
+# of SCREEN_HOST (`display: true`, noVNC): it shows the guest's tty1, A logs in there with the
+# keyboard and writes a random word to the guest's serial line, which A's console page of that
+# host shows (the keys went through the screen); B's screen is refused to A. A screenshot of each
+# step.
+# usage: browser_console.py ATELIER SESSION CANDIDATE_A CANDIDATE_B HOST SCREEN_HOST SHOTS_DIR
 #        (ATELIER_SERVER and ATELIER_TOKEN: atelierd's address and a trainer token)
 import json
 import os
@@ -17,7 +21,9 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support"))
 import browser as web  # noqa: E402
 
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 # A busy 2-core machine doubles TCG boot times: every wait is generous.
 BOOT_WAIT = 300
@@ -55,7 +61,7 @@ def answered(text, command, answer):
 
 
 def main():
-    atelier, session, cand_a, cand_b, host, shots = sys.argv[1:7]
+    atelier, session, cand_a, cand_b, host, screen_host, shots = sys.argv[1:8]
     shots = pathlib.Path(shots)
     shots.mkdir(parents=True, exist_ok=True)
     url, token = os.environ["ATELIER_SERVER"], os.environ["ATELIER_TOKEN"]
@@ -69,6 +75,8 @@ def main():
     driver = web.browser()
     try:
         run(driver, atelier, url, token, session, codes, cand_a, cand_b, host, login, shots)
+        # (the reset above left the console page: the screen's steps open their own pages)
+        screen(driver, url, session, cand_a, cand_b, screen_host, login, shots)
     except BaseException:
         state = driver.find_elements(By.ID, "console-state")
         print("the page:", driver.current_url, "state line:", state[0].text if state else "(none)", file=sys.stderr)
@@ -78,7 +86,8 @@ def main():
     finally:
         driver.quit()
     print("ok: %s logged in at %s's console, read its hostname back, was refused %s's console, and "
-          "the console came back by itself after a reset; screenshots in %s" % (cand_a, host, cand_b, shots))
+          "the console came back by itself after a reset; typed at %s's screen; screenshots in %s" % (
+              cand_a, host, cand_b, screen_host, shots))
     return 0
 
 
@@ -139,6 +148,80 @@ def run(driver, atelier, url, token, session, codes, cand_a, cand_b, host, login
               "the console is not connected after the reset")
     web.check(driver.current_url == url + "/candidate/console/" + host, "the page moved during the reset")
     driver.save_screenshot(str(shots / "5-console-after-reset.png"))
+
+
+# US layout: the characters a person types with Shift, and the key under them. noVNC sends QEMU
+# the key's scancode, so Shift must be pressed as a key of its own, as a person would.
+SHIFTED = dict(zip('>|_:"?', '.\\-;\'/'))
+
+
+def type_on_screen(driver, canvas, text):
+    """Types text into noVNC's canvas key by key (Enter for a newline)."""
+    chain = ActionChains(driver).move_to_element(canvas).click()
+    for ch in text:
+        if ch == "\n":
+            chain = chain.send_keys(Keys.ENTER)
+        elif ch in SHIFTED or ch.isupper():
+            chain = chain.key_down(Keys.SHIFT).send_keys(SHIFTED.get(ch, ch.lower())).key_up(Keys.SHIFT)
+        else:
+            chain = chain.send_keys(ch)
+    chain.perform()
+
+
+def screen(driver, url, session, cand_a, cand_b, host, login, shots):
+    """A's screen of `host`: shown, typed into (proved on the host's serial line), B's refused."""
+    driver.get_log("browser")  # the reset's reconnection errors belong to the console's page
+    driver.get(url + "/candidate")
+    web.check(driver.find_elements(By.CSS_SELECTOR, "a.button[href='/candidate/display/%s']" % host),
+              "the candidate page offers no screen for %s" % host)
+    web.check(len(driver.find_elements(By.CSS_SELECTOR, "a.button[href^='/candidate/display/']")) == 1,
+              "the candidate page offers a screen for a host without `display: true`")
+    # The host's console in a first tab, where the word typed at the screen will show.
+    driver.get(url + "/candidate/console/" + host)
+    web.waiting(driver, 120).until(
+        lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+    console_tab = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(url + "/candidate/display/" + host)
+    web.waiting(driver, 120).until(
+        lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+    canvas = driver.find_element(By.CSS_SELECTOR, "#screen canvas")
+    user, password = login.split(" / ")
+    word = "screen-ok-%08x" % int.from_bytes(os.urandom(4), "big")
+    deadline = time.monotonic() + BOOT_WAIT
+    attempt = 0
+    while True:
+        # The login prompt, the password, then the word to the serial line. A try that came too
+        # early (a prompt not drawn yet) is typed again: at a shell prompt the login and password
+        # are mere unknown commands.
+        attempt += 1
+        type_on_screen(driver, canvas, "\n")
+        time.sleep(2)
+        type_on_screen(driver, canvas, user + "\n")
+        time.sleep(5)
+        type_on_screen(driver, canvas, password + "\n")
+        time.sleep(8)
+        type_on_screen(driver, canvas, "echo %s > /dev/ttyS0\n" % word)
+        driver.switch_to.window(console_tab)
+        end = time.monotonic() + 30
+        while time.monotonic() < end and word not in web.screen_text(driver):
+            time.sleep(1)
+        seen = word in web.screen_text(driver)
+        driver.switch_to.window(driver.window_handles[-1])
+        if seen:
+            break
+        if time.monotonic() > deadline:
+            driver.save_screenshot(str(shots / "6-screen-failed.png"))
+            raise AssertionError("the word typed at %s's screen never reached its serial line (%d tries)" % (
+                host, attempt))
+    lit = web.lit_pixels(driver)
+    web.check(lit > 500, "the screen is black (%d lit pixels)" % lit)
+    print("typed at %s's screen in %d tries; %d lit pixels" % (host, attempt, lit))
+    driver.save_screenshot(str(shots / "6-screen.png"))
+    web.no_console_errors(driver, "the screen page")
+    cookie = driver.get_cookie("atelier_session")["value"]
+    web.check(web.upgrade_status(url, "/display/%s/%s/%s" % (session, cand_b, host), cookie, url) == 403,
+              "%s's cookie opened %s's screen" % (cand_a, cand_b))
 
 
 if __name__ == "__main__":

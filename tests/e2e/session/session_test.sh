@@ -11,7 +11,9 @@
 # so the manual steps hold whatever periodic runs happen in between.
 # Before the destroy, a candidate at their seat (browser_console.py, headless Chromium): ca logs in
 # with her access code, logs in at her server's console in the browser and reads its hostname back;
-# cb's console is refused to her; after `lab reset` of the server the page reconnects by itself.
+# cb's console is refused to her; after `lab reset` of the server the page reconnects by itself;
+# at her client's screen (noVNC, `display: true`) she logs in and types a word that her client's
+# console shows, and cb's screen is refused to her.
 # Usage: session_test.sh ATELIERD ATELIER SOURCE_DIR [SHOTS_DIR]
 set -euo pipefail
 atelierd=$1
@@ -261,9 +263,9 @@ for t in cands["cb"]["tasks"]:
 PY
 echo "forger step: $(( $(date +%s) - t4 )) s"
 
-echo "== ca at her seat: login, tickets, the server's console in the browser, cb's refused, a reset"
+echo "== ca at her seat: login, tickets, the server's console in the browser, cb's refused, a reset, the client's screen"
 t3=$(date +%s)
-"$src/tests/e2e/session/browser_console.py" "$atelier" "$sid" ca cb server "$shots" ||
+"$src/tests/e2e/session/browser_console.py" "$atelier" "$sid" ca cb server client "$shots" ||
   { tail -30 "$work/atelierd.log"; fail "the candidate's console in the browser"; }
 echo "browser steps took $(( $(date +%s) - t3 )) s; screenshots in $shots"
 

@@ -3,7 +3,8 @@
 # daemon at ATELIER_SERVER and the accounts marie/trainer and jury/evaluator, password in
 # STAFF_PASSWORD). One headless Chromium: the trainer creates the session of labs/demo for ca and
 # cb from the page, watches both labs reach ready in the live grid (the SSE feed; the test never
-# reloads), runs the checks, solves ca, runs them again; the evaluator reads ca at full marks and
+# reloads), runs the checks, solves ca, runs them again, opens ca's client's screen (view-only,
+# then typing); the evaluator reads ca at full marks and
 # cb at zero, opens a cell's evidence, overrides a task of cb with a justification, freezes and
 # downloads the CSV; ca's cookie gets 403 on every trainer and evaluator endpoint of the role
 # table; the trainer destroys the session (typed confirmation) and the test waits until it is.
@@ -318,6 +319,29 @@ def destroy(driver, url, sid, shots):
     shots(driver, "trainer-sessions-after-destroy")
 
 
+def trainer_screen(driver, url, sid, shots):
+    """From the session page, ca's client's screen (`display: true`): it shows the guest's tty1,
+    view-only until the trainer chooses to type."""
+    driver.get(url + "/trainer/sessions/" + sid)
+    link = "/trainer/sessions/%s/candidates/ca/display/client" % sid
+    web.waiting(driver, 30).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "p.screens a[href='%s']" % link).click() or True)
+    web.waiting(driver, 120).until(
+        lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+    state = driver.find_element(By.ID, "console-state")
+    web.check("sans taper" in state.text, "the trainer's screen does not say it only watches: " + state.text)
+    web.waiting(driver, 60).until(lambda d: web.lit_pixels(d) > 500)
+    button = driver.find_element(By.ID, "display-type")
+    web.check(driver.execute_script("return window.atelierDisplay.viewOnly"), "the trainer's screen takes keys")
+    button.click()
+    web.check(button.get_attribute("aria-pressed") == "true", "the type button is not pressed")
+    web.check(not driver.execute_script("return window.atelierDisplay.viewOnly"),
+              "the trainer's screen still ignores keys after 'type on this screen'")
+    web.check("cliquez dedans" in state.text, "the state line after 'type': " + state.text)
+    web.no_console_errors(driver, "the trainer's screen page")
+    shots(driver, "trainer-screen")
+
+
 def run(driver, url, sid, shots, bridges):
     phases = Phases()
     staff_login(driver, url, "marie")
@@ -329,6 +353,8 @@ def run(driver, url, sid, shots, bridges):
     record_bridges(sid, bridges)
     trainer_actions(driver, url, sid, shots)
     phases.done("trainer: checks, solve ca, checks")
+    trainer_screen(driver, url, sid, shots)
+    phases.done("trainer: ca's client's screen")
     code = slips(driver, url, sid, shots)
     staff_login(driver, url, "jury")
     evaluator_grid(driver, url, sid, shots)

@@ -183,6 +183,11 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
        "/candidate/console/srv1",
        "",
        {303, 303, 303, 303, 303, 303, 303, 303}},
+      {Endpoint::kDisplayPage,
+       "GET",
+       "/candidate/display/client",
+       "",
+       {303, 303, 303, 303, 303, 303, 303, 303}},
       // Recordings: trainers and evaluators of the session, never candidates (none kept here:
       // an empty list, and 404 for a file; tests/integration/web lists real ones).
       {Endpoint::kListRecordings,
@@ -261,6 +266,12 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
       {Endpoint::kTrainerConsolePage,
        "GET",
        "/trainer" + c01 + "/console/server",
+       "",
+       {303, 401, 200, 403, 403, 403, 403, 403}},
+      // The demo lab's client has a screen (`display: true`).
+      {Endpoint::kTrainerDisplayPage,
+       "GET",
+       "/trainer" + c01 + "/display/client",
        "",
        {303, 401, 200, 403, 403, 403, 403, 403}},
       {Endpoint::kTrainerConsoleLog,

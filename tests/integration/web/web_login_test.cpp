@@ -35,11 +35,15 @@ class WebLoginTest : public test_support::ApiHarness {
     fs::create_directories(dir_ / "player");
     std::ofstream(dir_ / "player" / "asciinema-player.css") << "/* player */";
     fs::create_symlink(dir_ / "secret.css", dir_ / "player" / "link.css");
+    // And Debian's noVNC (/assets/novnc/): ES modules in folders.
+    fs::create_directories(dir_ / "novnc" / "core" / "util");
+    std::ofstream(dir_ / "novnc" / "core" / "util" / "int.js") << "/* novnc */";
     Api::Options o;
     o.web.access_key = std::string(64, 'k');
     o.web.assets_dir = src_ / "controller" / "web" / "assets";
     o.web.xterm_dir = dir_ / "xterm";
     o.web.player_dir = dir_ / "player";
+    o.web.novnc_dir = dir_ / "novnc";
     o.web.max_failed_logins = 5;
     o.web.recordings_dir = dir_ / "recordings";
     api_ = std::make_unique<Api>(*store_, *sessions_, o);
@@ -224,6 +228,26 @@ TEST_F(WebLoginTest, TheConsolePageIsTheCandidatesOwnMachinesOnly) {
             std::string::npos);
 }
 
+// The demo lab's client has `display: true`: its screen page carries the display socket and
+// noVNC's module; the server has no screen (404, saying so); the workspace offers the one button.
+TEST_F(WebLoginTest, TheScreenPageIsForMachinesWithAScreen) {
+  auto c = codes("s1");
+  std::string alice = session_cookie(c["c01"]);
+  HttpResponse page = browse("GET", "/candidate/display/client", alice);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("data-socket=\"/display/s1/c01/client\""), std::string::npos)
+      << page.body;
+  EXPECT_NE(page.body.find("/assets/display.js"), std::string::npos);
+  HttpResponse none = browse("GET", "/candidate/display/server", alice);
+  EXPECT_EQ(none.status, 404);
+  EXPECT_NE(none.body.find("pas d&#39;écran"), std::string::npos) << none.body;
+  EXPECT_EQ(browse("GET", "/candidate/display/nothere", alice).status, 404);
+  EXPECT_EQ(browse("GET", "/candidate/display/client").status, 303) << "no cookie: to the login";
+  const std::string workspace = browse("GET", "/candidate", alice).body;
+  EXPECT_NE(workspace.find("href=\"/candidate/display/client\""), std::string::npos);
+  EXPECT_EQ(workspace.find("href=\"/candidate/display/server\""), std::string::npos);
+}
+
 // Who a console WebSocket is opened by: the candidate's cookie (their own lab, Origin required),
 // a trainer's token (any lab of its sessions), an evaluator's (no console), nothing else.
 TEST_F(WebLoginTest, AConsoleIsOpenedByTheCandidatesCookieOrATrainersToken) {
@@ -360,8 +384,13 @@ TEST_F(WebLoginTest, AssetsAreServedWithTheirTypesAndNothingOutsideTheirFolders)
   EXPECT_EQ(player.status, 200);
   EXPECT_EQ(player.content_type, "text/css; charset=utf-8");
   EXPECT_EQ(player.body, "/* player */");
+  HttpResponse novnc = browse("GET", "/assets/novnc/core/util/int.js");
+  EXPECT_EQ(novnc.status, 200);
+  EXPECT_EQ(novnc.content_type, "text/javascript; charset=utf-8") << "a module needs a JS type";
+  EXPECT_EQ(novnc.body, "/* novnc */");
   // Each prefix reads its own folder only.
   EXPECT_EQ(browse("GET", "/assets/player/xterm.js").status, 404);
+  EXPECT_EQ(browse("GET", "/assets/novnc/xterm.js").status, 404);
   EXPECT_EQ(browse("GET", "/assets/xterm/asciinema-player.css").status, 404);
   for (const std::string bad :
        {"/assets/../../../../etc/passwd", "/assets/xterm/../secret.css",

@@ -86,6 +86,16 @@ TEST(RenderSeed, HostEnvSurvivesARealShell) {
                         "/dev/virtio-ports/org.atelier.agent.0 --session s1\n");
 }
 
+TEST(RenderSeed, DisplayFlag) {
+  SeedSpec spec = sample();
+  auto without = render_seed(spec);
+  spec.display = true;
+  auto with = render_seed(spec);
+  ASSERT_TRUE(without.ok() && with.ok());
+  EXPECT_NE(by_path(*without)["atelier/host.env"].find("ATELIER_DISPLAY='0'\n"), std::string::npos);
+  EXPECT_NE(by_path(*with)["atelier/host.env"].find("ATELIER_DISPLAY='1'\n"), std::string::npos);
+}
+
 TEST(ShellQuote, Table) {
   EXPECT_EQ(shell_quote(""), "''");
   EXPECT_EQ(shell_quote("abc"), "'abc'");

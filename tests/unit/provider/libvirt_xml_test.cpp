@@ -128,6 +128,8 @@ TEST(DomainXml, CommonShape) {
   EXPECT_EQ(at(doc, "/domain/devices/channel/target/@name"), "org.atelier.agent.0");
   EXPECT_EQ(at(doc, "/domain/on_poweroff"), "destroy");
   EXPECT_EQ(at(doc, "/domain/devices/controller[@type='usb']/@model"), "none");
+  EXPECT_EQ(count(doc, "/domain/devices/graphics"), 0u);  // no screen unless asked
+  EXPECT_EQ(count(doc, "/domain/devices/video"), 0u);
 }
 
 struct DomainCase {
@@ -151,6 +153,14 @@ TEST(DomainXml, Variants) {
        {{"/domain/@type", "kvm"},
         {"/domain/features/tcg", "<absent>"},
         {"/domain/cpu/@mode", "host-passthrough"}}},
+      {"a display listens nowhere: libvirt hands out its descriptor",
+       [](DomainSpec& s) { s.display = true; },
+       DomainType::kQemu,
+       {{"/domain/devices/graphics/@type", "vnc"},
+        {"/domain/devices/graphics/listen/@type", "none"},
+        {"/domain/devices/graphics/@port", "<absent>"},
+        {"/domain/devices/graphics/@socket", "<absent>"},
+        {"/domain/devices/video/model/@type", "vga"}}},
       {"disk boot",
        [](DomainSpec&) {},
        DomainType::kQemu,

@@ -113,6 +113,43 @@ TEST(Pages, ConsoleShowsTheLoginOnlyWhenTheLabGivesOne) {
   EXPECT_EQ(render_console(page).find("login-hint"), std::string::npos);
 }
 
+// A screen's page: noVNC's module and the socket, the state line's words in the page's language,
+// the trainer's "type" button only on a trainer's page, every field escaped.
+TEST(Pages, ScreenPageCarriesItsSocketAndWatchesForATrainer) {
+  ConsolePage page;
+  page.host = "client";
+  page.candidate = "c<a>";
+  page.socket_path = "/display/s1/ca/client";
+  auto html = render_display(page);
+  save("display.html", html);
+  EXPECT_NE(html.find("<script type=\"module\" src=\"/assets/display.js\">"), std::string::npos);
+  EXPECT_NE(html.find("data-socket=\"/display/s1/ca/client\""), std::string::npos);
+  EXPECT_NE(html.find("data-msg-reconnecting=\"Écran coupé : reconnexion…\""), std::string::npos);
+  EXPECT_NE(html.find("c&lt;a&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("display-type"), std::string::npos) << "a candidate types at once";
+  EXPECT_EQ(html.find("xterm"), std::string::npos);
+  page.trainer = true;
+  page.lang = Lang::kEn;
+  html = render_display(page);
+  EXPECT_NE(html.find("<button id=\"display-type\" type=\"button\" aria-pressed=\"false\""),
+            std::string::npos);
+  EXPECT_NE(html.find("data-msg-connected=\"Screen connected: you watch without typing.\""),
+            std::string::npos);
+}
+
+// A machine with a screen gets its button beside the console's; one without, none.
+TEST(Pages, ScreenButtonOnlyForMachinesWithAScreen) {
+  WorkspacePage page;
+  page.machines.push_back(
+      {"server", MachineState::kReady, "", "/candidate/console/server", "", ""});
+  page.machines.push_back({"client", MachineState::kReady, "", "/candidate/console/client",
+                           "/candidate/display/client", ""});
+  auto html = render_workspace(page);
+  EXPECT_NE(html.find("href=\"/candidate/display/client\">Ouvrir l&#39;écran"), std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("/candidate/display/server"), std::string::npos);
+}
+
 // The candidate's own actions: a reset link only where the session allows it and not while the
 // machine resets; the confirmation's explicit yes with the CSRF field; every field escaped.
 TEST(Pages, ResetIsOfferedPerMachineAndConfirmedWithAnExplicitYes) {
