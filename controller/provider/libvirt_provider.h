@@ -40,6 +40,8 @@ class LibvirtProvider final : public Provider {
   Result<std::unique_ptr<ConsoleStream>> open_console(const ObjectRef& ref,
                                                       ConsoleCallbacks callbacks) override;
   Result<DisplayFd> open_display(const ObjectRef& ref) override;
+  Status save_handover(const ObjectRef& ref) override;
+  Result<bool> restore_handover(const ObjectRef& ref) override;
 
   Result<std::vector<OwnedObject>> list(std::optional<std::string> session) override;
   Status destroy_session(const std::string& session) override;
@@ -75,6 +77,9 @@ class LibvirtProvider final : public Provider {
   Status destroy_owned(const ObjectRef& ref);
   template <typename Kind>
   Status undefine_owned(const ObjectRef& ref);
+  // Forgets the domain's hand-over snapshot (libvirt's record; its data is in the overlay the
+  // caller is about to replace).
+  Status drop_handover(const ObjectRef& ref);
   // destroy_session and destroy_candidate: removes `objects` (domains, overlays, networks in
   // that order), continuing past failures; the first error with a count of the others.
   Status destroy_objects(const std::vector<OwnedObject>& objects, const std::string& context);

@@ -266,6 +266,16 @@ class Provider {
   // running, no display, a remote or test:// URI).
   virtual Result<DisplayFd> open_display(const ObjectRef& ref) = 0;
 
+  // --- hand-over snapshots -------------------------------------------------------------------
+  // Saves the owner's running domain, disk and memory, as its hand-over snapshot: an internal
+  // snapshot in its qcow2 overlay (the read-only seed disk left out), replacing an earlier one.
+  // Gone with the overlay: reset_host() and the teardown leave no snapshot behind.
+  virtual Status save_handover(const ObjectRef& ref) = 0;
+  // Runs the domain from its hand-over snapshot again (seconds): true; false when it has none
+  // (never saved, or rebuilt by reset_host since) and nothing was done. An error: the revert
+  // failed; rebuild the host.
+  virtual Result<bool> restore_handover(const ObjectRef& ref) = 0;
+
   // --- ownership --------------------------------------------------------------------------
   // Everything atelier owns on this host, read from libvirt (domain/network metadata, overlay
   // volume names in the overlay pool), for one session or (nullopt) all. Objects named

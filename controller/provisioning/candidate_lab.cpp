@@ -47,11 +47,20 @@ void CandidateLab::report(const std::string& host, const std::string& step,
   if (options_.progress) options_.progress({plan_.candidate, host, step, message});
 }
 
-HostPlan* CandidateLab::find(std::string_view host) {
+Result<HostPlan*> CandidateLab::find(std::string_view host) {
   for (auto& h : plan_.hosts) {
     if (h.name == host) return &h;
   }
-  return nullptr;
+  return Error(ErrorCode::kNotFound,
+               "no host \"" + std::string(host) + "\" in the lab of " + plan_.candidate);
+}
+
+CandidateLab::HostState& CandidateLab::begin_reset(const HostPlan& host) {
+  HostState& state = hosts_[host.name];
+  if (state.agent) state.agent->close();
+  state.agent.reset();
+  state.started = Clock::now();
+  return state;
 }
 
 Status CandidateLab::create() {
@@ -212,18 +221,61 @@ double CandidateLab::seconds_to_hello(std::string_view host) const {
 }
 
 Status CandidateLab::reset_host(std::string_view name, milliseconds deadline) {
-  HostPlan* host = find(name);
-  if (host == nullptr) {
-    return Error(ErrorCode::kNotFound,
-                 "no host \"" + std::string(name) + "\" in the lab of " + plan_.candidate);
-  }
-  HostState& state = hosts_[host->name];
-  if (state.agent) state.agent->close();
-  state.agent.reset();
+  auto found = find(name);
+  if (!found.ok()) return std::move(found).error();
+  HostPlan* host = *found;
+  HostState& state = begin_reset(*host);
   report(host->name, "reset", "throwing the overlay away");
-  state.started = Clock::now();
   ATELIER_RETURN_IF_ERROR(provider_.reset_host(host->domain));
   return wait_agent(*host, state, Clock::now() + deadline);
+}
+
+Status CandidateLab::save_handover(std::string_view name) {
+  auto found = find(name);
+  if (!found.ok()) return std::move(found).error();
+  HostPlan* host = *found;
+  const auto t0 = Clock::now();
+  Status saved = provider_.save_handover(host->domain.ref);
+  report(host->name, "handover",
+         saved.ok() ? "snapshot saved in " + format_seconds(seconds_since(t0))
+                    : "no snapshot (resets rebuild this host): " + saved.error().to_string());
+  return saved;
+}
+
+Status CandidateLab::save_handover() {
+  Status first;
+  for (const auto& h : plan_.hosts) {
+    Status st = save_handover(h.name);
+    if (!st.ok() && first.ok()) first = std::move(st);
+  }
+  return first;
+}
+
+Result<bool> CandidateLab::restore_host(std::string_view name, milliseconds deadline) {
+  auto found = find(name);
+  if (!found.ok()) return std::move(found).error();
+  HostPlan* host = *found;
+  HostState& state = begin_reset(*host);
+  auto restored = provider_.restore_handover(host->domain.ref);
+  if (!restored.ok() || !*restored) return restored;
+  report(host->name, "reset", "hand-over snapshot restored");
+  ATELIER_RETURN_IF_ERROR(wait_agent(*host, state, Clock::now() + deadline));
+  // The guest's clock stopped at the snapshot: Kerberos, TLS and the checks' times need now.
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  protocol::ExecRequest set_clock;
+  set_clock.argv = {"date", "-u", "-s", "@" + std::to_string(now)};
+  set_clock.timeout = std::chrono::seconds(20);
+  auto r = state.agent->exec(set_clock, std::chrono::seconds(30));
+  if (!r.ok()) return std::move(r).error().context("set the clock of host " + host->name);
+  if (r->exit_code != 0) {
+    return Error(ErrorCode::kUnavailable,
+                 "setting the clock of host " + host->name + " failed: " + r->stderr_text);
+  }
+  report(host->name, "reset",
+         "back to hand-over in " + format_seconds(seconds_since(state.started)) + " (clock set)");
+  return true;
 }
 
 Status CandidateLab::destroy() {

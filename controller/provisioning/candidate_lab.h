@@ -71,6 +71,16 @@ class CandidateLab {
   // its agent. kNotFound for a host not in the plan.
   Status reset_host(std::string_view host, std::chrono::milliseconds deadline);
 
+  // Saves a host's (or every host's) hand-over snapshot: call with the roles applied and the
+  // incidents not yet injected. A host without one is rebuilt by a reset, as before; the first
+  // error is returned and reported in the progress.
+  Status save_handover(std::string_view host);
+  Status save_handover();
+  // Brings a host back to its hand-over snapshot (disk and memory), waits for its agent and sets
+  // its clock to now: true. false: it has no snapshot and nothing was done. An error: the restore
+  // failed part way; rebuild the host (reset_host).
+  Result<bool> restore_host(std::string_view host, std::chrono::milliseconds deadline);
+
   // Closes the agent channels, removes the domains, overlays and networks of this candidate lab
   // (and nothing else), and its run directory. Idempotent; continues past failures and returns
   // the first.
@@ -91,7 +101,10 @@ class CandidateLab {
                     std::chrono::steady_clock::time_point until);
   Status wait_boot_settled(const HostPlan& host, HostState& state,
                            std::chrono::steady_clock::time_point until);
-  HostPlan* find(std::string_view host);
+  // The host's plan; kNotFound naming the candidate's lab.
+  Result<HostPlan*> find(std::string_view host);
+  // Closes the host's agent channel and restarts its clock for a reset or restore.
+  HostState& begin_reset(const HostPlan& host);
 
   provider::Provider& provider_;
   CandidateLabPlan plan_;

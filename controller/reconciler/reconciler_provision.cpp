@@ -210,6 +210,9 @@ Status Reconciler::provision_steps(store::Store& store, LabRuntime& rt) {
   if (todo.roles) {
     ATELIER_RETURN_IF_ERROR(step({Step::kRoles}, StepState::kRunning, "roles",
                                  [&] { return provisioning::apply_roles(lab, model, nullptr); }));
+    // What a reset brings the hosts back to (trainer_actions.cpp); without it resets rebuild.
+    log_failure(*this, lab.save_handover(), "hand-over snapshots not saved",
+                "session=" + rt.session + " candidate=" + rt.candidate);
   }
   if (todo.incidents) {
     ATELIER_RETURN_IF_ERROR(step({Step::kIncidents}, StepState::kRunning, "incidents", [&] {

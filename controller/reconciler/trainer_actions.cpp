@@ -220,6 +220,8 @@ Status TrainerActions::reset_lab(const std::shared_ptr<LabRuntime>& rt) {
   auto st = labs_.open_store();
   if (!st.ok()) return std::move(st).error();
   store::Store& store = *st;
+  // From the hosts' hand-over snapshots when they all have one; else torn down and built again.
+  if (restore_lab(*rt, store)) return ok_status();
   const std::string who = "session=" + rt->session + " candidate=" + rt->candidate;
   {
     // Torn down and provisioned again (the hand-over time is kept).
@@ -282,15 +284,14 @@ Status TrainerActions::reset_host(LabRuntime& rt, const std::string& host_name) 
   for (auto& s : provisioning::incident_steps(full)) {
     if (s.on == host_name) incidents.push_back(s);
   }
-  Status done = rt.lab->reset_host(host_name, options_.boot_deadline);
-  if (done.ok()) {  // the new agent is the accepted one (agent_instances.h)
+  const std::string who = "session=" + rt.session + " candidate=" + rt.candidate;
+  Status done = back_to_handover(*rt.lab, only, host_name, who);
+  if (done.ok()) {  // the agent that answered is the accepted one (agent_instances.h)
     log_failure(
         labs_,
         save_agent_instances(store, rt.session, rt.candidate, known_instances(*rt.lab, only)),
-        "agent instances not stored after a host reset",
-        "session=" + rt.session + " candidate=" + rt.candidate);
+        "agent instances not stored after a host reset", who);
   }
-  if (done.ok()) done = provisioning::apply_roles(*rt.lab, only, nullptr);
   if (done.ok()) done = provisioning::apply_steps(*rt.lab, full, incidents, nullptr);
   log_failure(labs_,
               update_lab(store, rt.session, rt.candidate,

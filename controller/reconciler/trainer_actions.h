@@ -68,6 +68,9 @@ class TrainerActions {
   // The whole lab torn down and provisioned again, or one host reset to fresh.
   Status reset_lab(const std::shared_ptr<LabRuntime>& rt);
   Status reset_host(LabRuntime& rt, const std::string& host);
+  bool restore_lab(LabRuntime& rt, store::Store& store);
+  Status back_to_handover(provisioning::CandidateLab& lab, const lab::Lab& only,
+                          const std::string& host, const std::string& who);
   // Runs one lab's checks and stores every result with run_by = actor.
   Status run_checks_on(store::Store& store, LabRuntime& rt, const std::string& run_id,
                        const std::string& actor, std::vector<sessions::TaskVerdict>& verdicts);

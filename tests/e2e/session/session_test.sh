@@ -11,7 +11,8 @@
 # so the manual steps hold whatever periodic runs happen in between.
 # Before the destroy, a candidate at their seat (browser_console.py, headless Chromium): ca logs in
 # with her access code, logs in at her server's console in the browser and reads its hostname back;
-# cb's console is refused to her; after `lab reset` of the server the page reconnects by itself;
+# cb's console is refused to her; after `lab reset` of the server (from its hand-over snapshot:
+# ca's solution on it is gone, the checks fail again) the page reconnects by itself;
 # at her client's screen (noVNC, `display: true`) she logs in and types a word that her client's
 # console shows, and cb's screen is refused to her.
 # Usage: session_test.sh ATELIERD ATELIER SOURCE_DIR [SHOTS_DIR]
@@ -269,9 +270,18 @@ t3=$(date +%s)
   { tail -30 "$work/atelierd.log"; fail "the candidate's console in the browser"; }
 echo "browser steps took $(( $(date +%s) - t3 )) s; screenshots in $shots"
 
-echo "== ca's server was reset by atelierd (above): its new agent is not flagged as a restart"
+echo "== ca's server was reset by atelierd (above) from its hand-over snapshot: back as handed over"
+grep -q 'back to hand-over in' "$work/atelierd.log" || fail "the reset did not restore the hand-over snapshot"
+grep -E 'step=handover|back to hand-over' "$work/atelierd.log" | sed -E 's/.*candidate=([a-z]+) host=([a-z]+).*msg=/  \1 \2: /'
 t5=$(date +%s)
-"$atelier" check run "$sid" --candidate ca --output json >/dev/null || fail "check run of ca after the reset"
+"$atelier" check run "$sid" --candidate ca --output json >"$work/run-reset.json" || fail "check run of ca after the reset"
+# ca was solved: the server's tasks (T1, T2) fail again after its reset, the client's (T3) still passes.
+python3 - "$work/run-reset.json" <<'PY' || fail "ca's server is not back to its hand-over state"
+import json, sys
+got = {v["task"]: v["passed"] for v in json.load(open(sys.argv[1]))["verdicts"] if v["candidate"] == "ca"}
+assert got == {"T1": False, "T2": False, "T3": True}, got
+PY
+echo "== ... and its agent is not flagged as a restart"
 "$atelier" results "$sid" --format json >"$work/results-reset.json"
 python3 - "$work/results-reset.json" <<'PY' || fail "a reset by atelierd flagged ca's agent"
 import json, sys
@@ -297,5 +307,9 @@ left=$(leftovers)
 for b in $br; do
   ip link show "$b" >/dev/null 2>&1 && fail "bridge $b left after destroy"
 done
+# The hand-over snapshots lived in the overlays; libvirt's records of them go with the domains.
+if ls /var/lib/libvirt/qemu/snapshot/ 2>/dev/null | grep -q "^atelier-$sid-"; then
+  fail "snapshot records left: $(ls /var/lib/libvirt/qemu/snapshot/ | grep "^atelier-$sid-")"
+fi
 stop_daemon TERM
 echo "PASS"

@@ -52,6 +52,26 @@ class QemuSystem : public ::testing::Test {
     }
   }
 
+  // Host `web` of `candidate` on its own network, defined on a fresh overlay: once started, a real
+  // QEMU process idles in its firmware (no bootable disk; no guest boot needed).
+  DomainSpec idle_domain(const std::string& candidate) {
+    ObjectRef lan{session_, candidate, "lan"};
+    DomainSpec spec;
+    spec.ref = {session_, candidate, "web"};
+    EXPECT_TRUE(p_->define_network({lan}).ok());
+    EXPECT_TRUE(p_->start_network(lan).ok());
+    auto overlay = p_->create_overlay({spec.ref, base_});
+    EXPECT_TRUE(overlay.ok()) << overlay.error().to_string();
+    spec.memory_bytes = 64ull << 20;
+    spec.base_path = base_;
+    spec.overlay_path = overlay.ok() ? overlay->path : "";
+    spec.nics = {{"lan", std::nullopt}};
+    spec.console = {SerialConsole::Kind::kNone, ""};
+    spec.cache = DiskCache::kUnsafe;
+    EXPECT_TRUE(p_->define_domain(spec).ok());
+    return spec;
+  }
+
   std::string virsh(const std::string& args, int* status = nullptr) {
     return run(std::string("virsh -q -c ") + kUri + " " + args + " 2>&1", status);
   }
@@ -147,44 +167,67 @@ TEST_F(QemuSystem, CandidateLabOnTheRealDaemonAndNothingLeftAfterTeardown) {
 }
 
 TEST_F(QemuSystem, ResetThrowsTheCandidatesWritesAway) {
-  ObjectRef lan{session_, "c2", "lan"};
-  ObjectRef web{session_, "c2", "web"};
-  ATELIER_ASSERT_OK(p_->define_network({lan}));
-  ATELIER_ASSERT_OK(p_->start_network(lan));
-  auto overlay = p_->create_overlay({web, base_});
-  ATELIER_ASSERT_OK(overlay);
-  DomainSpec spec;
-  spec.ref = web;
-  spec.memory_bytes = 64ull << 20;
-  spec.base_path = base_;
-  spec.overlay_path = overlay->path;
-  spec.nics = {{"lan", std::nullopt}};
-  spec.console = {SerialConsole::Kind::kNone, ""};
-  spec.cache = DiskCache::kUnsafe;
-  ATELIER_ASSERT_OK(p_->define_domain(spec));
-  // A real QEMU process (no bootable disk: it idles in the firmware; no guest boot needed).
+  DomainSpec spec = idle_domain("c2");
+  ASSERT_FALSE(HasFailure());
+  const ObjectRef web = spec.ref;
+  const std::string overlay = spec.overlay_path;
   ATELIER_ASSERT_OK(p_->start_domain(web));
   EXPECT_EQ(*p_->domain_state(web), DomainState::kRunning);
   ATELIER_ASSERT_OK(p_->destroy_domain(web));
 
   // The "candidate" writes into the overlay.
   int status = 0;
-  run("qemu-io -f qcow2 -c 'write -P 0xab 0 64k' " + overlay->path + " >/dev/null 2>&1", &status);
+  run("qemu-io -f qcow2 -c 'write -P 0xab 0 64k' " + overlay + " >/dev/null 2>&1", &status);
   ASSERT_EQ(status, 0);
-  run("qemu-io -f qcow2 -c 'read -P 0xab 0 64k' " + overlay->path + " >/dev/null 2>&1", &status);
+  run("qemu-io -f qcow2 -c 'read -P 0xab 0 64k' " + overlay + " >/dev/null 2>&1", &status);
   ASSERT_EQ(status, 0) << "the write is there";
 
   ATELIER_ASSERT_OK(p_->reset_host(spec));
   EXPECT_EQ(*p_->domain_state(web), DomainState::kRunning);
   // Read-only and sharing the image with the running QEMU: the pattern is gone.
   std::string out =
-      run("qemu-io -r -U -f qcow2 -c 'read -P 0xab 0 64k' " + overlay->path + " 2>&1", &status);
+      run("qemu-io -r -U -f qcow2 -c 'read -P 0xab 0 64k' " + overlay + " 2>&1", &status);
   EXPECT_NE(out.find("Pattern verification failed"), std::string::npos) << out;
-  std::string info = run("qemu-img info -U --output=json " + overlay->path);
+  std::string info = run("qemu-img info -U --output=json " + overlay);
   EXPECT_NE(info.find("\"backing-filename\": \"" + base_ + "\""), std::string::npos) << info;
 
   ATELIER_ASSERT_OK(p_->shutdown_domain(web, std::chrono::seconds(2)));  // no OS: destroyed
   EXPECT_EQ(*p_->domain_state(web), DomainState::kShutOff);
+}
+
+// The hand-over snapshot on a real QEMU (idling in its firmware: memory and disk are saved all
+// the same): none at first, saved and restored (running), saved again over itself; a rebuild
+// (reset_host) forgets it with the overlay, and the teardown leaves no record of it.
+TEST_F(QemuSystem, HandoverSnapshotIsRestoredAndGoesWithTheOverlay) {
+  DomainSpec spec = idle_domain("c3");
+  ASSERT_FALSE(HasFailure());
+  const ObjectRef web = spec.ref;
+  EXPECT_EQ(p_->save_handover(web).error().code(), ErrorCode::kFailedPrecondition)
+      << "a domain that is not running has no state to save";
+  ATELIER_ASSERT_OK(p_->start_domain(web));
+  auto none = p_->restore_handover(web);
+  ATELIER_ASSERT_OK(none);
+  EXPECT_FALSE(*none) << "nothing saved yet: nothing done";
+
+  ATELIER_ASSERT_OK(p_->save_handover(web));
+  ATELIER_ASSERT_OK(p_->save_handover(web));  // replaces the first
+  std::string info = run("qemu-img info -U " + spec.overlay_path);
+  EXPECT_NE(info.find("atelier-handover"), std::string::npos) << info;
+  auto restored = p_->restore_handover(web);
+  ATELIER_ASSERT_OK(restored);
+  EXPECT_TRUE(*restored);
+  EXPECT_EQ(*p_->domain_state(web), DomainState::kRunning);
+
+  ATELIER_ASSERT_OK(p_->reset_host(spec));
+  auto after_rebuild = p_->restore_handover(web);
+  ATELIER_ASSERT_OK(after_rebuild);
+  EXPECT_FALSE(*after_rebuild) << "the rebuilt host's overlay has no snapshot";
+  ATELIER_ASSERT_OK(p_->save_handover(web));
+  const std::string name = libvirt_name(web);
+  ATELIER_ASSERT_OK(p_->destroy_session(session_));
+  EXPECT_FALSE(std::filesystem::exists("/var/lib/libvirt/qemu/snapshot/" + name + "/" +
+                                       "atelier-handover.xml"));
+  EXPECT_EQ(p_->restore_handover(web).error().code(), ErrorCode::kNotFound);
 }
 
 // The same provider over ssh, as for a remote hypervisor (here: this machine through a private

@@ -119,10 +119,9 @@ hosts:
     roles: [router-firewall, base]
     memory: 1GiB
     vcpus: 2
-    display: true
     nics: {lan: 10.10.0.1, dmz: 10.20.0.1}
     vars: {domain: "acme.lan", list: [a, b], nested: {x: "1"}, empty: ~}
-  client: {image: debian12, nics: {lan: 10.10.0.100}}
+  client: {image: debian12, display: true, nics: {lan: 10.10.0.100}}
 incidents:
   - {id: fw-closed, recipe: incidents/fw-closed, on: router, with: {port: "{{port}}"}}
 tasks:
@@ -178,7 +177,7 @@ TEST(LabParse, EveryField) {
   EXPECT_EQ(router->roles, (std::vector<std::string>{"router-firewall", "base"}));
   EXPECT_EQ(router->memory_bytes, 1024 * kMiB);
   EXPECT_EQ(router->vcpus, 2);
-  EXPECT_TRUE(router->display);
+  EXPECT_FALSE(router->display);  // the default
   ASSERT_EQ(router->nics.size(), 2u);
   EXPECT_EQ(router->nics[1].network, "dmz");
   EXPECT_EQ(router->nics[1].address.to_string(), "10.20.0.1");
@@ -189,7 +188,7 @@ TEST(LabParse, EveryField) {
   const Host* client = lab.host("client");
   EXPECT_EQ(client->memory_bytes, 256 * kMiB);  // defaults
   EXPECT_EQ(client->vcpus, 1);
-  EXPECT_FALSE(client->display);
+  EXPECT_TRUE(client->display);
   EXPECT_TRUE(client->roles.empty());
   ASSERT_EQ(lab.incidents.size(), 1u);
   EXPECT_EQ(lab.incidents[0].recipe, "incidents/fw-closed");
