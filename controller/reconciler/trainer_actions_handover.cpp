@@ -1,6 +1,6 @@
-// TrainerActions, resets from the hand-over snapshots (docs/operator-guide.md, "Resets"): a
-// host or a whole lab restored from the snapshots saved when its roles were applied, its
-// incidents injected again; a host without a snapshot, or whose restore fails, is rebuilt.
+// TrainerActions, resets from the hand-over snapshots (docs/operator-guide.md, "How a reset
+// works"): a host or a whole lab restored from the snapshots saved when its roles were applied,
+// its incidents injected again; a host without a snapshot, or whose restore fails, is rebuilt.
 #include "controller/provisioning/lab_actions.h"
 #include "controller/reconciler/agent_instances.h"
 #include "controller/reconciler/trainer_actions.h"
