@@ -219,6 +219,7 @@ def screen(driver, url, session, cand_a, cand_b, host, login, shots):
     print("typed at %s's screen in %d tries; %d lit pixels" % (host, attempt, lit))
     driver.save_screenshot(str(shots / "6-screen.png"))
     web.no_console_errors(driver, "the screen page")
+    web.accessibility(driver, "the screen page, connected")
     cookie = driver.get_cookie("atelier_session")["value"]
     web.check(web.upgrade_status(url, "/display/%s/%s/%s" % (session, cand_b, host), cookie, url) == 403,
               "%s's cookie opened %s's screen" % (cand_a, cand_b))

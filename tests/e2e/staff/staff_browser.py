@@ -339,6 +339,7 @@ def trainer_screen(driver, url, sid, shots):
               "the trainer's screen still ignores keys after 'type on this screen'")
     web.check("cliquez dedans" in state.text, "the state line after 'type': " + state.text)
     web.no_console_errors(driver, "the trainer's screen page")
+    web.accessibility(driver, "the trainer's screen page, typing")
     shots(driver, "trainer-screen")
 
 
