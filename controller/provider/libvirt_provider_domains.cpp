@@ -57,6 +57,16 @@ Result<MacAddress> pick_mac(const ObjectRef& host, unsigned nic_index,
                                               " are in use on this host");
 }
 
+// The owner's domain when it runs; kFailedPrecondition when it does not (consoles, screens and
+// snapshots of memory need a running guest).
+auto running_domain(LibvirtOps& s, const ObjectRef& ref) -> decltype(s.defined<DomainKind>(ref)) {
+  auto dom = s.defined<DomainKind>(ref);
+  if (dom.ok() && virDomainIsActive(dom->get()) != 1) {
+    return Error(ErrorCode::kFailedPrecondition, "the domain is not running");
+  }
+  return dom;
+}
+
 }  // namespace
 
 Result<std::vector<MacAddress>> LibvirtProvider::define_domain(const DomainSpec& spec) {
@@ -211,13 +221,8 @@ Result<std::unique_ptr<ConsoleStream>> LibvirtProvider::open_console(const Objec
   return call_for<Out>(
       "open console of domain", ref, [this, ref, cbs](virConnectPtr c) -> Result<Out> {
         LibvirtOps s(c, *conn_);
-        auto dom = s.defined<DomainKind>(ref);
-        if (!dom.ok()) {
-          return std::move(dom).error();
-        }
-        if (virDomainIsActive(dom->get()) != 1) {
-          return Error(ErrorCode::kFailedPrecondition, "the domain is not running");
-        }
+        auto dom = running_domain(s, ref);
+        if (!dom.ok()) return std::move(dom).error();
         auto conn = conn_->get();  // the live connection `c` belongs to, held by the stream
         if (!conn.ok()) {
           return std::move(conn).error();
@@ -230,11 +235,8 @@ Result<DisplayFd> LibvirtProvider::open_display(const ObjectRef& ref) {
   return call_for<DisplayFd>(
       "open display of domain", ref, [this, ref](virConnectPtr c) -> Result<DisplayFd> {
         LibvirtOps s(c, *conn_);
-        auto dom = s.defined<DomainKind>(ref);
+        auto dom = running_domain(s, ref);
         if (!dom.ok()) return std::move(dom).error();
-        if (virDomainIsActive(dom->get()) != 1) {
-          return Error(ErrorCode::kFailedPrecondition, "the domain is not running");
-        }
         // The first <graphics> device; QEMU checks no password on this descriptor (there is
         // none to check: the display listens nowhere else).
         const int fd = virDomainOpenGraphicsFD(dom->get(), 0, VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH);
@@ -270,11 +272,8 @@ Status LibvirtProvider::save_handover(const ObjectRef& ref) {
   return call_for<void>(
       "save hand-over snapshot of domain", ref, [this, ref](virConnectPtr c) -> Status {
         LibvirtOps s(c, *conn_);
-        auto dom = s.defined<DomainKind>(ref);
+        auto dom = running_domain(s, ref);
         if (!dom.ok()) return std::move(dom).error();
-        if (virDomainIsActive(dom->get()) != 1) {
-          return Error(ErrorCode::kFailedPrecondition, "the domain is not running");
-        }
         auto old = handover_of(s, dom->get());
         if (!old.ok()) return std::move(old).error();
         if (*old && virDomainSnapshotDelete(old->get(), 0) < 0) {
