@@ -220,6 +220,14 @@ def screen(driver, url, session, cand_a, cand_b, host, login, shots):
     driver.save_screenshot(str(shots / "6-screen.png"))
     web.no_console_errors(driver, "the screen page")
     web.accessibility(driver, "the screen page, connected")
+    # The same page in English (the candidate's language switch), as a candidate would see it.
+    driver.get(url + "/candidate/display/%s?lang=en" % host)
+    web.waiting(driver, 120).until(
+        lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+    web.check("Screen connected" in driver.find_element(By.ID, "console-state").text,
+              "the English screen page's state line: " + driver.find_element(By.ID, "console-state").text)
+    web.waiting(driver, 60).until(lambda d: web.lit_pixels(d) > 500)
+    driver.save_screenshot(str(shots / "7-screen-en.png"))
     cookie = driver.get_cookie("atelier_session")["value"]
     web.check(web.upgrade_status(url, "/display/%s/%s/%s" % (session, cand_b, host), cookie, url) == 403,
               "%s's cookie opened %s's screen" % (cand_a, cand_b))

@@ -341,6 +341,15 @@ def trainer_screen(driver, url, sid, shots):
     web.no_console_errors(driver, "the trainer's screen page")
     web.accessibility(driver, "the trainer's screen page, typing")
     shots(driver, "trainer-screen")
+    # In English, then back to French for the pages that follow.
+    driver.get(url + link + "?lang=en")
+    web.waiting(driver, 120).until(
+        lambda d: d.find_element(By.ID, "console-state").get_attribute("data-state") == "connected")
+    web.check("you watch without typing" in driver.find_element(By.ID, "console-state").text,
+              "the English trainer's screen: " + driver.find_element(By.ID, "console-state").text)
+    web.waiting(driver, 60).until(lambda d: web.lit_pixels(d) > 500)
+    shots(driver, "trainer-screen-en")
+    driver.get(url + link + "?lang=fr")
 
 
 def run(driver, url, sid, shots, bridges):
