@@ -25,6 +25,7 @@
 #include "common/lab/loader.h"
 #include "common/lab/variant.h"
 #include "controller/cli/commands.h"
+#include "controller/cli/prove_report.h"
 #include "controller/cli/shipped_paths.h"
 #include "controller/images/builder.h"
 #include "controller/images/image_definition.h"
@@ -37,10 +38,13 @@ namespace atelier::cli {
 namespace {
 
 namespace po = boost::program_options;
+using prove::Clock;
+using prove::Log;
+using prove::Row;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
-constexpr int kExitSurprise = 3;  // the lab's grader is wrong: a task did not behave
+// How long one run of the lab's checks may take (TCG guests: tens of seconds).
+constexpr std::chrono::minutes kCheckDeadline{2};
 
 // Ctrl-C, a kill or a closed terminal during a prove must not leave the lab's VMs, networks and
 // disks behind. Made before any other thread, this blocks SIGINT, SIGTERM and SIGHUP (every later
@@ -88,22 +92,8 @@ struct ProveArgs {
   std::string agent_binary = default_agent_binary().string();
   int boot_minutes = 5;
   bool keep = false;
-};
-
-// Progress lines with the time since the start: "[  42.1s] prove/server  agent  answered ...".
-class Log {
- public:
-  void line(const std::string& who, const std::string& step, const std::string& text) {
-    std::lock_guard lock(mutex_);
-    double s = std::chrono::duration<double>(Clock::now() - start_).count();
-    std::cout << "[" << std::fixed << std::setprecision(1) << std::setw(6) << s << "s] "
-              << std::left << std::setw(16) << who << std::setw(10) << step << std::right << text
-              << std::endl;
-  }
-
- private:
-  std::mutex mutex_;
-  Clock::time_point start_ = Clock::now();
+  std::string reset_host;    // --reset: back to hand-over from the snapshot, after the solution
+  std::string rebuild_host;  // --rebuild: the same by a rebuild (fresh disk, boot, roles)
 };
 
 std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
@@ -128,6 +118,12 @@ std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
       "the atelier-agent binary put on every guest's seed disk")(
       "boot-minutes", po::value(&out.boot_minutes)->default_value(out.boot_minutes),
       "how long guests may take to boot and answer")(
+      "reset", po::value(&out.reset_host),
+      "after the solution, bring HOST back to its hand-over snapshot and inject its incidents "
+      "again: every task solved on HOST must fail again; timed")(
+      "rebuild", po::value(&out.rebuild_host),
+      "after the solution (and --reset), the same by a rebuild of HOST (fresh disk, boot, roles, "
+      "incidents), timed: the reset before snapshots, to compare")(
       "keep", po::bool_switch(&out.keep),
       "leave the lab running afterwards (tear it down with "
       "`atelier provider clean SESSION`)");
@@ -154,6 +150,11 @@ std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
     return kExitInvalid;
   }
   if (out.images_dir.empty()) out.images_dir = default_images_dir().string();
+  if (!out.rebuild_host.empty() && !out.reset_host.empty() && out.rebuild_host != out.reset_host) {
+    std::cerr << "atelier lab prove: --reset and --rebuild name two hosts; name the same one to "
+                 "compare them\n";
+    return kExitInvalid;
+  }
   if (out.agent_binary.empty()) {
     std::cerr << "atelier lab prove: no atelier-agent beside this atelier (installed: "
                  "PREFIX/lib/atelier/atelier-agent); give one with --agent PATH\n";
@@ -170,33 +171,6 @@ std::string provider_id(std::string text) {
   return text;
 }
 
-struct Row {
-  std::string task;
-  std::string phase;  // incidents, near-miss N, solution
-  bool expected_pass;
-  bool passed;
-  std::string evidence;  // the first failing check's observation, or ""
-};
-
-std::string first_failure(const provisioning::TaskOutcome& o) {
-  for (const auto& r : o.results) {
-    if (r.status != protocol::CheckStatus::kPass) {
-      return r.kind + ": expected " + r.expected + "; observed " + r.observed;
-    }
-  }
-  return "";
-}
-
-// The steps of a report that changed something: "changed: write smb.conf, start samba".
-std::string changed_steps(const recipes::HostReport& report) {
-  std::string out;
-  for (const auto& step : report.steps) {
-    if (step.status != recipes::StepStatus::kChanged) continue;
-    out += (out.empty() ? "changed: " : ", ") + step.name;
-  }
-  return out;
-}
-
 // The lab loaded, validated and drawn for the candidate; nullopt with the message printed and
 // the exit code in `exit_code` when it cannot be.
 std::optional<lab::Lab> load_for_prove(const ProveArgs& a, int& exit_code) {
@@ -211,6 +185,19 @@ std::optional<lab::Lab> load_for_prove(const ProveArgs& a, int& exit_code) {
   auto resolved = lab::resolve(*loaded, a.candidate, a.seed);
   if (!resolved.ok()) {
     std::cerr << "atelier lab prove: " << resolved.error().to_string() << "\n";
+    exit_code = kExitInvalid;
+    return std::nullopt;
+  }
+  for (const auto& named : {std::pair{"--reset", a.reset_host}, {"--rebuild", a.rebuild_host}}) {
+    const std::string& host = named.second;
+    const auto& hosts = resolved->hosts;
+    if (host.empty() ||
+        std::any_of(hosts.begin(), hosts.end(), [&](const auto& h) { return h.name == host; }))
+      continue;
+    std::string names;
+    for (const auto& h : hosts) names += (names.empty() ? "" : ", ") + h.name;
+    std::cerr << "atelier lab prove: " << named.first << " " << host
+              << ": the lab has no such host (its hosts: " << names << ")\n";
     exit_code = kExitInvalid;
     return std::nullopt;
   }
@@ -241,38 +228,9 @@ std::optional<int> prepare_images(const lab::Lab& lab, const ProveArgs& a, Log& 
   return std::nullopt;
 }
 
-// The proof on a created lab: boot, roles twice (the second must change nothing), incidents,
-// each near-miss, the solution; a row per observation. An error is the environment failing.
-Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const ProveArgs& a,
-                    const std::string& candidate, Log& log, std::vector<Row>& rows) {
-  auto check = [&](const lab::Lab& which, const std::string& run_id) {
-    return provisioning::run_checks(run, which, run_id, std::chrono::minutes(2));
-  };
-  if (auto st = run.create(); !st.ok()) return st;
-  if (auto st = run.start(); !st.ok()) return st;
-  if (auto st = run.wait_agents(std::chrono::minutes(a.boot_minutes)); !st.ok()) return st;
-  log.line(candidate, "roles", "applying the hosts' roles");
-  if (auto st = provisioning::apply_roles(run, lab, nullptr); !st.ok()) return st;
-  // Idempotency: the same roles again must find nothing to change. A role that changes
-  // something on every run would re-break or re-touch a candidate's work when the reconciler
-  // repairs a lab.
-  log.line(candidate, "roles", "applying the roles again: nothing may change");
-  std::vector<provisioning::StepOutcome> again;
-  if (auto st = provisioning::apply_roles(run, lab, &again); !st.ok()) return st;
-  for (const auto& o : again) {
-    rows.push_back({"role", "rerun " + o.recipe + "@" + o.on, false, o.report.summary.changed > 0,
-                    changed_steps(o.report)});
-  }
-  log.line(candidate, "incidents",
-           "injecting " + std::to_string(lab.incidents.size()) + " incident(s)");
-  if (auto st = provisioning::apply_steps(run, lab, provisioning::incident_steps(lab), nullptr);
-      !st.ok())
-    return st;
-  auto before = check(lab, "incidents");
-  if (!before.ok()) return std::move(before).error();
-  for (const auto& o : *before)
-    rows.push_back({o.task, "incidents", false, o.passed, first_failure(o)});
-
+// Each near-miss applied in turn, its own task checked after it: a row each, expected to fail.
+Status prove_near_misses(provisioning::CandidateLab& run, const lab::Lab& lab,
+                         const std::string& candidate, Log& log, std::vector<Row>& rows) {
   for (const auto& task : lab.tasks) {
     // A near-miss concerns its own task: only that task's checks run after it (the other tasks'
     // verdicts are not rows, and on TCG guests each whole run costs tens of seconds).
@@ -285,14 +243,146 @@ Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const 
       if (auto st = provisioning::apply_steps(run, lab, {{m.recipe, m.on, m.with}}, nullptr);
           !st.ok())
         return st;
-      auto after = check(only_task, "near-miss-" + task.id + "-" + std::to_string(n));
+      auto after = provisioning::run_checks(
+          run, only_task, "near-miss-" + task.id + "-" + std::to_string(n), kCheckDeadline);
       if (!after.ok()) return std::move(after).error();
       for (const auto& o : *after) {
-        rows.push_back(
-            {o.task, "near-miss " + std::to_string(n + 1), false, o.passed, first_failure(o)});
+        rows.push_back({o.task, "near-miss " + std::to_string(n + 1), false, o.passed,
+                        prove::first_failure(o)});
       }
     }
   }
+  return ok_status();
+}
+
+// The lab with only the tasks whose reference solution changes `host`: once `host` is back to
+// hand-over they must all fail again (the others may depend on other hosts' state too).
+lab::Lab tasks_solved_on(const lab::Lab& lab, const std::string& host) {
+  lab::Lab only = lab;
+  only.tasks.clear();
+  for (const auto& task : lab.tasks) {
+    bool on_host = std::any_of(lab.solution.begin(), lab.solution.end(), [&](const auto& step) {
+      return step.task == task.id && step.on == host;
+    });
+    if (on_host) only.tasks.push_back(task);
+  }
+  return only;
+}
+
+// `host` back to hand-over after the solution, from its snapshot or (`rebuild`) as before
+// snapshots (a fresh disk, boot, its roles), its incidents injected again; then the tasks solved
+// on it are checked: a row each, expected to fail. Logs and returns the reset's seconds.
+Result<double> prove_reset(provisioning::CandidateLab& run, const lab::Lab& lab, const ProveArgs& a,
+                           const std::string& host, bool rebuild, const std::string& candidate,
+                           Log& log, std::vector<Row>& rows) {
+  const std::string how = rebuild ? "by a rebuild" : "from its snapshot";
+  log.line(candidate, "reset", host + " back to hand-over " + how);
+  const auto boot = std::chrono::minutes(a.boot_minutes);
+  const auto start = Clock::now();
+  if (rebuild) {
+    lab::Lab only_host = lab;
+    only_host.hosts.clear();
+    for (const auto& h : lab.hosts) {
+      if (h.name == host) only_host.hosts.push_back(h);
+    }
+    if (auto st = run.reset_host(host, boot); !st.ok()) return std::move(st).error();
+    if (auto st = provisioning::apply_roles(run, only_host, nullptr); !st.ok())
+      return std::move(st).error();
+  } else {
+    auto restored = run.restore_host(host, boot);
+    if (!restored.ok()) return std::move(restored).error();
+    if (!*restored) {
+      return Error(ErrorCode::kFailedPrecondition, "host " + host + " has no hand-over snapshot");
+    }
+  }
+  std::vector<provisioning::RecipeStep> incidents;
+  for (auto& step : provisioning::incident_steps(lab)) {
+    if (step.on == host) incidents.push_back(std::move(step));
+  }
+  if (auto st = provisioning::apply_steps(run, lab, incidents, nullptr); !st.ok())
+    return st.error();
+  const double seconds = prove::seconds_since(start);
+  log.line(candidate, "reset",
+           host + " back to hand-over " + how + " in " + prove::seconds_text(seconds) + " (" +
+               std::to_string(incidents.size()) + " incident(s) injected again)");
+  const lab::Lab solved_on = tasks_solved_on(lab, host);
+  const std::string phase = rebuild ? "reset (rebuild)" : "reset (snapshot)";
+  auto after =
+      provisioning::run_checks(run, solved_on, rebuild ? "rebuild" : "reset", kCheckDeadline);
+  if (!after.ok()) return std::move(after).error();
+  for (const auto& o : *after)
+    rows.push_back({o.task, phase, false, o.passed, prove::first_failure(o)});
+  return seconds;
+}
+
+// --reset and --rebuild, in that order; with both, the ratio of their times.
+Status prove_resets(provisioning::CandidateLab& run, const lab::Lab& lab, const ProveArgs& a,
+                    const std::string& candidate, Log& log, std::vector<Row>& rows) {
+  std::optional<double> snapshot, rebuild;
+  if (!a.reset_host.empty()) {
+    auto s = prove_reset(run, lab, a, a.reset_host, false, candidate, log, rows);
+    if (!s.ok()) return std::move(s).error();
+    snapshot = *s;
+  }
+  if (!a.rebuild_host.empty()) {
+    auto s = prove_reset(run, lab, a, a.rebuild_host, true, candidate, log, rows);
+    if (!s.ok()) return std::move(s).error();
+    rebuild = *s;
+  }
+  if (snapshot && rebuild && *snapshot > 0) {
+    std::ostringstream ratio;
+    ratio << std::fixed << std::setprecision(1) << *rebuild / *snapshot;
+    log.line(candidate, "reset",
+             "rebuild / snapshot: " + ratio.str() + "x (" + prove::seconds_text(*rebuild) +
+                 " against " + prove::seconds_text(*snapshot) + ")");
+  }
+  return ok_status();
+}
+
+// The proof on a created lab: boot, roles twice (the second must change nothing), incidents,
+// each near-miss, the solution; a row per observation. An error is the environment failing.
+Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const ProveArgs& a,
+                    const std::string& candidate, Log& log, std::vector<Row>& rows) {
+  auto check = [&](const lab::Lab& which, const std::string& run_id) {
+    return provisioning::run_checks(run, which, run_id, kCheckDeadline);
+  };
+  if (auto st = run.create(); !st.ok()) return st;
+  if (auto st = run.start(); !st.ok()) return st;
+  if (auto st = run.wait_agents(std::chrono::minutes(a.boot_minutes)); !st.ok()) return st;
+  log.line(candidate, "roles", "applying the hosts' roles");
+  std::vector<provisioning::StepOutcome> first;
+  if (auto st = provisioning::apply_roles(run, lab, &first); !st.ok()) return st;
+  for (const auto& o : first) {
+    log.line(candidate + "/" + o.on, "roles", o.recipe + " in " + prove::role_timing(o.report));
+  }
+  // Idempotency: the same roles again must find nothing to change. A role that changes
+  // something on every run would re-break or re-touch a candidate's work when the reconciler
+  // repairs a lab.
+  log.line(candidate, "roles", "applying the roles again: nothing may change");
+  std::vector<provisioning::StepOutcome> again;
+  if (auto st = provisioning::apply_roles(run, lab, &again); !st.ok()) return st;
+  for (const auto& o : again) {
+    rows.push_back({"role", "rerun " + o.recipe + "@" + o.on, false, o.report.summary.changed > 0,
+                    prove::changed_steps(o.report)});
+  }
+  if (!a.reset_host.empty()) {
+    // The state a reset brings back, as atelierd saves it: roles applied, no incident yet.
+    const auto start = Clock::now();
+    if (auto st = run.save_handover(); !st.ok()) return st;
+    log.line(candidate, "snapshots",
+             "hand-over snapshots saved in " + prove::seconds_text(prove::seconds_since(start)));
+  }
+  log.line(candidate, "incidents",
+           "injecting " + std::to_string(lab.incidents.size()) + " incident(s)");
+  if (auto st = provisioning::apply_steps(run, lab, provisioning::incident_steps(lab), nullptr);
+      !st.ok())
+    return st;
+  auto before = check(lab, "incidents");
+  if (!before.ok()) return std::move(before).error();
+  for (const auto& o : *before)
+    rows.push_back({o.task, "incidents", false, o.passed, prove::first_failure(o)});
+
+  if (auto st = prove_near_misses(run, lab, candidate, log, rows); !st.ok()) return st;
 
   log.line(candidate, "solution", "applying the reference solution");
   if (auto st = provisioning::apply_steps(run, lab, provisioning::solution_steps(lab), nullptr);
@@ -301,44 +391,8 @@ Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const 
   auto solved = check(lab, "solution");
   if (!solved.ok()) return std::move(solved).error();
   for (const auto& o : *solved)
-    rows.push_back({o.task, "solution", true, o.passed, first_failure(o)});
-  return ok_status();
-}
-
-// The table of rows; kExitSurprise when a row did not behave, else kExitOk.
-int print_rows(const std::vector<Row>& rows) {
-  if (rows.empty()) return kExitOk;
-  int exit_code = kExitOk;
-  std::size_t phase_width = 14;
-  for (const auto& r : rows) phase_width = std::max(phase_width, r.phase.size() + 2);
-  std::cout << "\n"
-            << std::left << std::setw(8) << "task" << std::setw(static_cast<int>(phase_width))
-            << "after" << std::setw(11) << "expected" << std::setw(11) << "got"
-            << "verdict\n";
-  for (const auto& r : rows) {
-    bool good = r.expected_pass == r.passed;
-    // Role rows say whether a second run changed anything; task rows whether checks passed.
-    const bool role = r.task == "role";
-    auto word = [role](bool v) {
-      return role ? (v ? "changed" : "unchanged") : (v ? "pass" : "fail");
-    };
-    std::cout << std::left << std::setw(8) << r.task << std::setw(static_cast<int>(phase_width))
-              << r.phase << std::setw(11) << word(r.expected_pass) << std::setw(11)
-              << word(r.passed) << (good ? "ok" : "SURPRISE") << "\n";
-    if (good) continue;
-    exit_code = kExitSurprise;
-    if (role) {
-      std::cout << "        the role is not idempotent; second run " << r.evidence << "\n";
-    } else {
-      std::cout << "        "
-                << (r.passed ? "its checks pass while the task is not done: the "
-                               "grader would give points for nothing"
-                             : "its checks fail after the reference fix: " + r.evidence)
-                << "\n";
-    }
-  }
-  std::cout << std::right;
-  return exit_code;
+    rows.push_back({o.task, "solution", true, o.passed, prove::first_failure(o)});
+  return prove_resets(run, lab, a, candidate, log, rows);
 }
 
 // What a signal during the prove does: removes the session's objects (found by their owner
@@ -423,7 +477,7 @@ int lab_prove(const std::vector<std::string>& args) {
     std::cerr << "atelier lab prove: " << st.error().to_string() << "\n";
     exit_code = kExitFailure;
   }
-  if (int shown = print_rows(rows); exit_code == kExitOk) exit_code = shown;
+  if (int shown = prove::print_rows(rows); exit_code == kExitOk) exit_code = shown;
 
   if (a.keep) {
     log.line(in.candidate, "keep",

@@ -3,6 +3,10 @@
 #   prove LAB ROWS      the lab is proven: exit 0, "proven: LAB", exactly ROWS "ok" task rows
 #                       (tasks x (incidents + near-misses + solution)), the roles' second run
 #                       changed nothing, no SURPRISE row.
+#   prove LAB ROWS HOST RESET_ROWS
+#                       the same with `--reset HOST`: HOST back to hand-over from its snapshot
+#                       after the solution, timed, and RESET_ROWS tasks (those solved on HOST)
+#                       failing again as at hand-over.
 #   wrong-check demo    a copy of the demo lab with two checks broken on purpose (one too lax, one
 #                       expecting the broken state) must be caught: exit 3, "NOT proven", each
 #                       task a SURPRISE where its mistake shows.
@@ -10,13 +14,15 @@
 #                       prove removes its own lab before it exits.
 # Either way the run's own session ("prove<PID>") leaves no domain, network, overlay or run
 # folder behind. Prints the wall time (the CI budget is counted from it).
-# Usage: prove_lab_test.sh ATELIER_BINARY SOURCE_DIR MODE LAB [ROWS]
+# Usage: prove_lab_test.sh ATELIER_BINARY SOURCE_DIR MODE LAB [ROWS [HOST RESET_ROWS]]
 set -euo pipefail
 atelier=$1
 src=$2
 mode=$3
 lab=$4
 rows=${5:-}
+reset_host=${6:-}
+reset_rows=${7:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -67,8 +73,8 @@ start=$(date +%s)
 case "$mode" in
   prove)
     [ -n "$rows" ] || fail "prove needs the number of ok rows"
-    echo "== labs/$lab is proven"
-    prove "$src/labs/$lab" --boot-minutes 10
+    echo "== labs/$lab is proven${reset_host:+, then $reset_host reset to hand-over from its snapshot}"
+    prove "$src/labs/$lab" --boot-minutes 10 ${reset_host:+--reset "$reset_host"}
     [ "$rc" -eq 0 ] || fail "lab prove labs/$lab exited $rc, expected 0"
     grep -q "^proven: $lab\$" "$work/prove.log" || fail "no 'proven: $lab' line"
     if grep -q 'SURPRISE' "$work/prove.log"; then fail "a SURPRISE row"; fi
@@ -79,6 +85,15 @@ case "$mode" in
     unchanged=$(grep -cE '^role +rerun roles/[a-z0-9-]+@[a-z0-9-]+ +unchanged +unchanged +ok$' "$work/prove.log" || true)
     [ "$reruns" -gt 0 ] && [ "$reruns" -eq "$unchanged" ] ||
       fail "the roles' second run: $unchanged of $reruns rerun rows unchanged"
+    if [ -n "$reset_host" ]; then
+      grep -qE "snapshots +hand-over snapshots saved in [0-9.]+ s$" "$work/prove.log" ||
+        fail "no line saying the hand-over snapshots were saved"
+      grep -E " $reset_host back to hand-over from its snapshot in [0-9.]+ s " "$work/prove.log" ||
+        fail "no timed reset of $reset_host from its snapshot"
+      back=$(grep -cE '^T[0-9]+ +reset \(snapshot\) +fail +fail +ok$' "$work/prove.log" || true)
+      [ "$back" -eq "$reset_rows" ] ||
+        fail "after the reset of $reset_host, $back task(s) fail as at hand-over, expected $reset_rows"
+    fi
     ;;
   wrong-check)
     echo "== a wrong check of $lab is caught"
