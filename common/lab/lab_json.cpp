@@ -331,7 +331,15 @@ std::string to_text(const Lab& lab) {
   for (const auto& n : lab.networks) {
     out << "  " << n.name << " " << n.cidr.to_string() << (n.secured ? " (secured)" : "") << "\n";
   }
-  out << "hosts:\n";
+  std::uint64_t memory = 0;
+  int vcpus = 0;
+  for (const auto& h : lab.hosts) {
+    memory += h.memory_bytes;
+    vcpus += h.vcpus;
+  }
+  // What one candidate's lab takes, to size a room (atelierd adds QEMU's own: GET /labs).
+  out << "hosts: " << lab.hosts.size() << ", " << vcpus << " vCPU(s), " << memory / kMiB
+      << " MiB of guest memory a candidate\n";
   for (const auto& h : lab.hosts) {
     out << "  " << h.name << " image=" << h.image << " memory=" << h.memory_bytes / kMiB
         << "MiB vcpus=" << h.vcpus << (h.display ? " display" : "");

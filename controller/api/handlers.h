@@ -61,6 +61,7 @@ HttpResponse handle_collect_results(const HandlerContext& c);
 // handlers_tokens.cpp
 HttpResponse handle_create_token(const HandlerContext& c);
 HttpResponse handle_list_tokens(const HandlerContext& c);
+HttpResponse handle_list_labs(const HandlerContext& c);  // handlers_labs.cpp
 HttpResponse handle_revoke_token(const HandlerContext& c);
 // handlers_actions.cpp: reset, solve, run checks, follow an action (actions_api.h)
 HttpResponse handle_lab_action(const HandlerContext& c);

@@ -1,33 +1,22 @@
 // The trainer's "new session" form (GET/POST /trainer/sessions/new). The form offers the labs of
 // --labs-dir that the session service loads, each with what one candidate's lab costs in memory
-// (placement's own count, reconciler/placement.h) beside the memory the hypervisor hosts have left
-// (the node info the reconciler stores for each host, less the reserve and the labs placed now).
+// beside the memory the hypervisor hosts have left (lab_catalogue.h, shared with GET /labs).
 // POST creates through SessionService::create, as POST /sessions does: a refusal shows the API's
 // message with the values kept, and the audit log names the person ("user:NAME").
-#include <filesystem>
-#include <map>
-#include <optional>
 #include <set>
-#include <system_error>
 
 #include "controller/api/candidate_list.h"
 #include "controller/api/handlers.h"
+#include "controller/api/lab_catalogue.h"
 #include "controller/api/web_http.h"
 #include "controller/reconciler/placement.h"
 #include "controller/sessions/check_interval.h"
 #include "controller/web/staff_pages.h"
 
 namespace atelier::api {
-namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kMaxLabNameBytes = 255;  // a folder's name (NAME_MAX)
-
-std::uint64_t demand_of(const lab::Lab& lab) {
-  std::vector<std::uint64_t> guests;
-  for (const auto& h : lab.hosts) guests.push_back(h.memory_bytes);
-  return reconciler::lab_demand_bytes(guests);
-}
 
 web::LabChoiceView choice_of(const std::string& folder, const lab::Lab& lab, web::Lang lang) {
   web::LabChoiceView v;
@@ -40,74 +29,23 @@ web::LabChoiceView choice_of(const std::string& folder, const lab::Lab& lab, web
     v.competencies.assign(all.begin(), all.end());
   }
   v.duration_seconds = lab.duration.count();
-  for (const auto& h : lab.hosts) {
-    v.hosts.push_back(h.name);
-    v.guest_memory_bytes += h.memory_bytes;
-  }
-  v.demand_bytes = demand_of(lab);
+  for (const auto& h : lab.hosts) v.hosts.push_back(h.name);
+  const LabNeeds needs = lab_needs(lab);
+  v.guest_memory_bytes = needs.guest_memory_bytes;
+  v.demand_bytes = needs.demand_bytes;
   return v;
 }
 
-// Every folder of the labs dir holding a lab.yaml, in name order: loaded (offered) or not (named
-// with its first error, so that the trainer knows why a lab is missing).
+// Every lab of the labs dir: loaded (offered) or not (named with its first error, so that the
+// trainer knows why a lab is missing).
 void list_labs(const sessions::SessionService& service, web::NewSessionPage& page) {
-  std::error_code ec;
-  std::set<std::string> folders;
-  for (fs::directory_iterator it(service.options().labs_dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    std::error_code e2;
-    if (it->is_directory(e2) && fs::is_regular_file(it->path() / "lab.yaml", e2)) {
-      folders.insert(it->path().filename().string());
+  for (auto& entry : lab_catalogue(service)) {
+    if (entry.lab) {
+      page.labs.push_back(choice_of(entry.folder, *entry.lab, page.lang));
+    } else {
+      page.broken_labs.push_back(entry.folder + ": " + entry.error);
     }
   }
-  for (const auto& folder : folders) {
-    auto path = service.resolve_lab_path(folder);
-    if (!path.ok()) {
-      page.broken_labs.push_back(folder + ": " + path.error().message());
-      continue;
-    }
-    lab::LoadReport report = lab::load_lab_report(*path, service.options().load);
-    if (!report.ok()) {
-      page.broken_labs.push_back(
-          folder + ": " +
-          (report.diagnostics.empty() ? report.to_string() : report.diagnostics.front().message));
-      continue;
-    }
-    page.labs.push_back(choice_of(folder, *report.lab, page.lang));
-  }
-}
-
-// What the hosts have left: each enabled host the reconciler has read (memory known), less the
-// share placement keeps for the host, less the labs placed on it that are not destroyed.
-Result<std::map<std::string, std::uint64_t>> memory_left(const HandlerContext& ctx) {
-  auto hosts = ctx.store.list_hosts();
-  if (!hosts.ok()) return std::move(hosts).error();
-  std::map<std::string, std::uint64_t> usable;
-  for (const auto& h : *hosts) {
-    if (!h.enabled || h.memory_bytes == 0) continue;
-    usable[h.name] = static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) *
-                                                (1.0 - reconciler::kHostReserve));
-  }
-  if (usable.empty()) return usable;
-  auto sessions = ctx.store.list_sessions();
-  if (!sessions.ok()) return std::move(sessions).error();
-  std::map<std::string, std::uint64_t> demand_by_lab;  // lab.yaml -> demand (one load per lab)
-  for (const auto& s : *sessions) {
-    auto labs = ctx.store.list_candidate_labs(s.id);
-    if (!labs.ok()) return std::move(labs).error();
-    for (const auto& l : *labs) {
-      if (!l.host || l.status == store::LabStatus::kDestroyed || !usable.count(*l.host)) continue;
-      auto known = demand_by_lab.find(s.lab_path);
-      if (known == demand_by_lab.end()) {
-        auto loaded = lab::load_lab(s.lab_path, ctx.sessions.options().load);
-        // A lab file gone or broken since: its labs still run, but what they hold is unknown.
-        known = demand_by_lab.emplace(s.lab_path, loaded.ok() ? demand_of(*loaded) : 0).first;
-      }
-      std::uint64_t& left = usable[*l.host];
-      left = left > known->second ? left - known->second : 0;
-    }
-  }
-  return usable;
 }
 
 HttpResponse form_page(const HandlerContext& ctx, int status, web::NewSessionForm form,
@@ -120,7 +58,7 @@ HttpResponse form_page(const HandlerContext& ctx, int status, web::NewSessionFor
   for (const auto& d : diagnostics) page.diagnostics.push_back(d.to_string());
   list_labs(ctx.sessions, page);
   // The usable memory before placement, for the "of" in "X of Y": read again from the hosts.
-  auto left = memory_left(ctx);
+  auto left = memory_left(ctx.store, ctx.sessions);
   if (!left.ok()) return error_response(left.error());
   auto hosts = ctx.store.list_hosts();
   if (!hosts.ok()) return error_response(hosts.error());
@@ -132,11 +70,7 @@ HttpResponse form_page(const HandlerContext& ctx, int status, web::NewSessionFor
                                                              (1.0 - reconciler::kHostReserve));
     page.capacity.left_bytes += left->at(h.name);
   }
-  for (auto& lab : page.labs) {
-    lab.fits = 0;
-    for (const auto& [name, bytes] : *left)
-      lab.fits += lab.demand_bytes ? static_cast<int>(bytes / lab.demand_bytes) : 0;
-  }
+  for (auto& lab : page.labs) lab.fits = labs_that_fit(*left, lab.demand_bytes);
   // The form's CSRF field is the cookie's value; a browser without one (it expired) gets a fresh
   // one.
   std::string csrf = request_cookie(ctx.request, kCsrfCookieName);

@@ -17,6 +17,7 @@ constexpr Rule kRules[] = {
   {Endpoint::kHealthz,             "GET",    "/healthz",                                          true,  true,   true,     true, handle_healthz},
   {Endpoint::kMetrics,             "GET",    "/metrics",                                          true,  true,   true,     true, handle_metrics},
   {Endpoint::kCreateSession,       "POST",   "/sessions",                                         false, true,   false,    false, handle_create_session},
+  {Endpoint::kListLabs,            "GET",    "/labs",                                             false, true,   false,    false, handle_list_labs},
   {Endpoint::kListSessions,        "GET",    "/sessions",                                         false, true,   true,     false, handle_list_sessions},
   {Endpoint::kGetSession,          "GET",    "/sessions/{session}",                               false, true,   true,     false, handle_get_session},
   {Endpoint::kDestroySession,      "DELETE", "/sessions/{session}",                               false, true,   false,    false, handle_destroy_session},

@@ -75,6 +75,7 @@ enum class Endpoint {
   kTrainerNewSessionPage,  // handlers_web_new_session.cpp: the trainer's "new session" form
   kTrainerNewSession,
   kEvaluatorHome,  // the sessions an evaluator (or trainer) may grade
+  kListLabs,       // handlers_labs.cpp: the labs and what they need, to size a room
 };
 
 struct HandlerContext;  // handlers.h

@@ -89,6 +89,8 @@ TEST_F(ApiTest, RoleMatrixCoversEveryEndpointForEveryRole) {
        R"({"lab":"demo","candidates":["x1"]})",
        {401, 401, 201, 403, 403, 403, 403, 403}},
       {Endpoint::kListSessions, "GET", "/sessions", "", {401, 401, 200, 200, 403, 403, 200, 200}},
+      // What creating a session needs: a session-limited trainer cannot create one.
+      {Endpoint::kListLabs, "GET", "/labs", "", {401, 401, 200, 403, 403, 403, 403, 403}},
       {Endpoint::kGetSession, "GET", "/sessions/s1", "", {401, 401, 200, 200, 403, 403, 403, 403}},
       {Endpoint::kDestroySession,
        "DELETE",

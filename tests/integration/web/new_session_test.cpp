@@ -14,6 +14,8 @@
 namespace atelier::api {
 namespace {
 
+namespace json = boost::json;
+
 class NewSessionTest : public test_support::StaffFixture {
  protected:
   // The body of the form as a browser sends it (application/x-www-form-urlencoded).
@@ -264,6 +266,53 @@ TEST_F(NewSessionTest, OffersTheLabsWithTheirMemoryAgainstWhatTheHostsHaveLeft) 
             std::string::npos)
       << en.body;
   EXPECT_NE(en.body.find("<dt>Candidates that fit now</dt><dd>6</dd>"), std::string::npos);
+}
+
+// GET /labs gives scripts what the form shows: each lab's hosts with their memory and vCPUs, the
+// lab's sums, placement's count, and how many more fit once the reconciler has read a host.
+TEST_F(NewSessionTest, ListLabsGivesEachLabsNeedsAndHowManyFit) {
+  std::filesystem::create_directories(labs_ / "casse");
+  std::ofstream(labs_ / "casse" / "lab.yaml") << "id: casse\ntitle: 3\n";
+  HttpResponse before = handle("GET", "/labs", "trainer");
+  ASSERT_EQ(before.status, 200) << before.body;
+  json::object b = parse(before).as_object();
+  EXPECT_TRUE(b.at("hypervisors").as_array().empty());
+  const json::object* demo = nullptr;
+  for (const auto& l : b.at("labs").as_array()) {
+    if (l.at("id") == "demo") demo = &l.as_object();
+  }
+  ASSERT_NE(demo, nullptr) << before.body;
+  EXPECT_EQ(demo->at("title").at("fr"), "Démo : un serveur de fichiers et son poste client");
+  const json::array& hosts = demo->at("hosts").as_array();
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[0].at("name"), "server");
+  EXPECT_EQ(hosts[0].at("memory_bytes").to_number<std::uint64_t>(), 256ull << 20);
+  EXPECT_EQ(hosts[0].at("vcpus").to_number<int>(), 1);
+  EXPECT_EQ(demo->at("guest_memory_bytes").to_number<std::uint64_t>(), 512ull << 20);
+  EXPECT_EQ(demo->at("vcpus").to_number<int>(), 2);
+  EXPECT_EQ(demo->at("demand_bytes").to_number<std::uint64_t>(), 1ull << 30);  // + QEMU's own
+  EXPECT_TRUE(demo->at("fits").is_null());  // no host read yet: unknown, not 0
+  ASSERT_EQ(b.at("broken").as_array().size(), 1u);
+  EXPECT_EQ(b.at("broken").as_array()[0].at("id"), "casse");
+  EXPECT_FALSE(b.at("broken").as_array()[0].at("error").as_string().empty());
+
+  // The same 8 GiB host as the form's test, one lab of s1 placed on it: 6 more demo labs fit.
+  ASSERT_TRUE(store_->upsert_host({"h1", "test:///default", 8ull << 30, 4, true}).ok());
+  auto placed = store_->get_candidate_lab("s1", "c01");
+  ASSERT_TRUE(placed.ok());
+  placed->host = "h1";
+  ASSERT_TRUE(store_->update_candidate_lab(*placed).ok());
+  json::object after = parse(handle("GET", "/labs", "trainer")).as_object();
+  const json::array& hv = after.at("hypervisors").as_array();
+  ASSERT_EQ(hv.size(), 1u);
+  EXPECT_EQ(hv[0].at("name"), "h1");
+  EXPECT_EQ(hv[0].at("left_bytes").to_number<std::uint64_t>(),
+            hv[0].at("usable_bytes").to_number<std::uint64_t>() - (1ull << 30));
+  for (const auto& l : after.at("labs").as_array()) {
+    if (l.at("id") == "demo") {
+      EXPECT_EQ(l.at("fits").to_number<int>(), 6);
+    }
+  }
 }
 
 }  // namespace
