@@ -50,7 +50,9 @@ constexpr std::chrono::minutes kCheckDeadline{2};
 // disks behind. Made before any other thread, this blocks SIGINT, SIGTERM and SIGHUP (every later
 // thread inherits the mask) and waits for them on a thread of its own: on one, it runs the
 // teardown (the session's objects found by their owner metadata) and exits 128 + the signal,
-// whatever the main thread was blocked in. Destroyed at the normal end, it stops waiting.
+// whatever the main thread was blocked in. Destroyed at the normal end, it stops waiting. The two
+// teardowns never run at once: a signal during the proof makes the main thread's calls fail
+// (its guests are going), and it would otherwise reach its own teardown of the same objects.
 class TeardownOnSignal {
  public:
   explicit TeardownOnSignal(std::function<void(int)> teardown) : teardown_(std::move(teardown)) {
@@ -61,7 +63,8 @@ class TeardownOnSignal {
       int sig = 0;
       while (sigwait(&set_, &sig) == 0) {
         if (sig == SIGUSR1) return;  // the normal end
-        teardown_(sig);
+        std::lock_guard lock(mutex_);
+        if (!torn_down_) teardown_(sig);
         std::_Exit(128 + sig);
       }
     });
@@ -74,8 +77,17 @@ class TeardownOnSignal {
   TeardownOnSignal(const TeardownOnSignal&) = delete;
   TeardownOnSignal& operator=(const TeardownOnSignal&) = delete;
 
+  // The normal end's teardown; while a signal's runs, this waits for it to end the process.
+  Status tear_down(const std::function<Status()>& teardown) {
+    std::lock_guard lock(mutex_);
+    torn_down_ = true;
+    return teardown();
+  }
+
  private:
   std::function<void(int)> teardown_;
+  std::mutex mutex_;
+  bool torn_down_ = false;
   sigset_t set_{};
   sigset_t previous_{};
   std::thread waiter_;
@@ -306,6 +318,10 @@ Result<double> prove_reset(provisioning::CandidateLab& run, const lab::Lab& lab,
            host + " back to hand-over " + how + " in " + prove::seconds_text(seconds) + " (" +
                std::to_string(incidents.size()) + " incident(s) injected again)");
   const lab::Lab solved_on = tasks_solved_on(lab, host);
+  if (solved_on.tasks.empty()) {
+    log.line(candidate, "reset", "no task's solution changes " + host + ": nothing to check");
+    return seconds;
+  }
   const std::string phase = rebuild ? "reset (rebuild)" : "reset (snapshot)";
   auto after =
       provisioning::run_checks(run, solved_on, rebuild ? "rebuild" : "reset", kCheckDeadline);
@@ -483,9 +499,12 @@ int lab_prove(const std::vector<std::string>& args) {
     log.line(in.candidate, "keep",
              "lab left running: session " + in.session + ", files in " + in.run_dir);
   } else {
-    auto st = run.destroy();
-    std::error_code ec;
-    fs::remove(session_dir, ec);  // empty once the candidate's folder is gone
+    Status st = interrupted.tear_down([&] {
+      Status destroyed = run.destroy();
+      std::error_code ec;
+      fs::remove(session_dir, ec);  // empty once the candidate's folder is gone
+      return destroyed;
+    });
     if (!st.ok()) {
       std::cerr << "atelier lab prove: teardown: " << st.error().to_string() << "\n";
       if (exit_code == kExitOk) exit_code = kExitFailure;

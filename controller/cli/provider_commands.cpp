@@ -4,21 +4,26 @@
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <optional>
+#include <system_error>
 
 #include "controller/cli/commands.h"
+#include "controller/images/builder.h"
 #include "controller/provider/libvirt_provider.h"
 
 namespace atelier::cli {
 namespace {
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 struct ProviderArgs {
   provider::LibvirtOptions libvirt;
   std::string session;
   std::string output = "text";
+  std::string state_dir = images::kDefaultStateDir;
 };
 
 std::optional<int> parse(const std::vector<std::string>& args, const char* usage,
@@ -33,7 +38,9 @@ std::optional<int> parse(const std::vector<std::string>& args, const char* usage
       "name of the overlay storage pool")(
       "session", po::value(&out.session),
       session_required ? "session id (required)" : "only this session's objects")(
-      "output,o", po::value(&out.output)->default_value("text"), "text or json");
+      "output,o", po::value(&out.output)->default_value("text"), "text or json")(
+      "state-dir", po::value(&out.state_dir)->default_value(out.state_dir),
+      "state directory: clean also removes its labs/SESSION folder (seed disks, console logs)");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -106,6 +113,15 @@ int provider_clean(const std::vector<std::string>& args) {
   if (!before.ok()) return fail(before.error());
   Status st = (*p)->destroy_session(a.session);
   if (!st.ok()) return fail(st.error());
+  // The session's run folder (`lab prove --keep`'s, or atelierd's with the default --run-dir): its
+  // seed disks and console logs go with its objects. A session id is one path component.
+  std::error_code ec;
+  const fs::path run_dir = fs::path(a.state_dir) / "labs" / a.session;
+  if (a.session.find('/') == std::string::npos && a.session != "." && a.session != "..") {
+    fs::remove_all(run_dir, ec);
+  }
+  if (ec)
+    return fail(Error(ErrorCode::kIo, "cannot remove " + run_dir.string() + ": " + ec.message()));
   if (a.output == "json") {
     std::cout << boost::json::serialize(
                      boost::json::object{{"session", a.session}, {"removed", before->size()}})
