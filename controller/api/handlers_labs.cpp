@@ -42,13 +42,11 @@ HttpResponse handle_list_labs(const HandlerContext& ctx) {
   json::array hypervisors;
   for (const auto& h : *hosts) {
     if (!left->count(h.name)) continue;  // disabled, or not read by the reconciler yet
-    hypervisors.push_back(json::object{
-        {"name", h.name},
-        {"memory_bytes", h.memory_bytes},
-        {"vcpus", h.vcpus},
-        {"usable_bytes", static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) *
-                                                    (1.0 - reconciler::kHostReserve))},
-        {"left_bytes", left->at(h.name)}});
+    hypervisors.push_back(json::object{{"name", h.name},
+                                       {"memory_bytes", h.memory_bytes},
+                                       {"vcpus", h.vcpus},
+                                       {"usable_bytes", reconciler::usable_bytes(h.memory_bytes)},
+                                       {"left_bytes", left->at(h.name)}});
   }
   json::array labs;
   json::array broken;

@@ -66,8 +66,7 @@ HttpResponse form_page(const HandlerContext& ctx, int status, web::NewSessionFor
     if (!left->count(h.name)) continue;
     page.capacity.known = true;
     page.capacity.hosts++;
-    page.capacity.usable_bytes += static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) *
-                                                             (1.0 - reconciler::kHostReserve));
+    page.capacity.usable_bytes += reconciler::usable_bytes(h.memory_bytes);
     page.capacity.left_bytes += left->at(h.name);
   }
   for (auto& lab : page.labs) lab.fits = labs_that_fit(*left, lab.demand_bytes);

@@ -61,8 +61,7 @@ Result<std::map<std::string, std::uint64_t>> memory_left(store::Store& store,
   std::map<std::string, std::uint64_t> usable;
   for (const auto& h : *hosts) {
     if (!h.enabled || h.memory_bytes == 0) continue;
-    usable[h.name] = static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) *
-                                                (1.0 - reconciler::kHostReserve));
+    usable[h.name] = reconciler::usable_bytes(h.memory_bytes);
   }
   if (usable.empty()) return usable;
   auto sessions = store.list_sessions();

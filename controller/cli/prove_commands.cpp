@@ -292,13 +292,9 @@ Result<double> prove_reset(provisioning::CandidateLab& run, const lab::Lab& lab,
   const auto boot = std::chrono::minutes(a.boot_minutes);
   const auto start = Clock::now();
   if (rebuild) {
-    lab::Lab only_host = lab;
-    only_host.hosts.clear();
-    for (const auto& h : lab.hosts) {
-      if (h.name == host) only_host.hosts.push_back(h);
-    }
     if (auto st = run.reset_host(host, boot); !st.ok()) return std::move(st).error();
-    if (auto st = provisioning::apply_roles(run, only_host, nullptr); !st.ok())
+    if (auto st = provisioning::apply_roles(run, provisioning::only_host(lab, host), nullptr);
+        !st.ok())
       return std::move(st).error();
   } else {
     auto restored = run.restore_host(host, boot);
@@ -307,10 +303,7 @@ Result<double> prove_reset(provisioning::CandidateLab& run, const lab::Lab& lab,
       return Error(ErrorCode::kFailedPrecondition, "host " + host + " has no hand-over snapshot");
     }
   }
-  std::vector<provisioning::RecipeStep> incidents;
-  for (auto& step : provisioning::incident_steps(lab)) {
-    if (step.on == host) incidents.push_back(std::move(step));
-  }
+  const auto incidents = provisioning::incident_steps(lab, host);
   if (auto st = provisioning::apply_steps(run, lab, incidents, nullptr); !st.ok())
     return st.error();
   const double seconds = prove::seconds_since(start);

@@ -131,6 +131,23 @@ std::vector<RecipeStep> incident_steps(const lab::Lab& lab) {
   return steps;
 }
 
+std::vector<RecipeStep> incident_steps(const lab::Lab& lab, std::string_view host) {
+  std::vector<RecipeStep> steps;
+  for (const auto& i : lab.incidents) {
+    if (i.on == host) steps.push_back({i.recipe, i.on, i.with});
+  }
+  return steps;
+}
+
+lab::Lab only_host(const lab::Lab& lab, std::string_view host) {
+  lab::Lab only = lab;
+  only.hosts.clear();
+  for (const auto& h : lab.hosts) {
+    if (h.name == host) only.hosts.push_back(h);
+  }
+  return only;
+}
+
 std::vector<RecipeStep> solution_steps(const lab::Lab& lab) {
   std::vector<RecipeStep> steps;
   for (const auto& s : lab.solution) steps.push_back({s.recipe, s.on, s.with});

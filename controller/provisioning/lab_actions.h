@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ansible-free-recipes/engine/engine.h"
@@ -45,6 +46,10 @@ Status apply_steps(CandidateLab& lab_run, const lab::Lab& lab, const std::vector
                    std::vector<StepOutcome>* outcomes);
 
 std::vector<RecipeStep> incident_steps(const lab::Lab& lab);
+// The incidents injected on `host` only (a reset of that host injects them again).
+std::vector<RecipeStep> incident_steps(const lab::Lab& lab, std::string_view host);
+// The lab with `host` as its only host: apply_roles on it runs that host's roles alone.
+lab::Lab only_host(const lab::Lab& lab, std::string_view host);
 std::vector<RecipeStep> solution_steps(const lab::Lab& lab);  // all tasks, in file order
 
 // The results of one task's checks in one run.

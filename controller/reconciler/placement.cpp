@@ -9,9 +9,13 @@ std::uint64_t lab_demand_bytes(const std::vector<std::uint64_t>& guest_memory) {
   return total;
 }
 
+std::uint64_t usable_bytes(std::uint64_t host_memory_bytes) {
+  return static_cast<std::uint64_t>(static_cast<double>(host_memory_bytes) * (1.0 - kHostReserve));
+}
+
 namespace {
 std::uint64_t usable(const HostCapacity& h) {
-  return static_cast<std::uint64_t>(static_cast<double>(h.memory_bytes) * (1.0 - kHostReserve));
+  return usable_bytes(h.memory_bytes);
 }
 }  // namespace
 

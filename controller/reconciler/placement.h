@@ -30,6 +30,8 @@ inline constexpr std::uint64_t kGuestOverheadBytes = 256ull << 20;
 // A host keeps this share of its memory for itself.
 inline constexpr double kHostReserve = 0.10;
 std::uint64_t lab_demand_bytes(const std::vector<std::uint64_t>& guest_memory);
+// What placement may use of a host's memory: all of it less kHostReserve.
+std::uint64_t usable_bytes(std::uint64_t host_memory_bytes);
 
 // The host a new lab goes to: reachable, room for `demand` in memory, a free provisioning slot;
 // among those, the one with the most free memory (first in order on a tie). nullopt: wait.

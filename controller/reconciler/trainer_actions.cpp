@@ -275,15 +275,8 @@ Status TrainerActions::reset_host(LabRuntime& rt, const std::string& host_name) 
       update_lab(store, rt.session, rt.candidate,
                  [](store::CandidateLabRecord& r) { r.status = LabStatus::kProvisioning; }));
   const lab::Lab& full = *rt.model;
-  lab::Lab only = full;
-  only.hosts.clear();
-  for (const auto& h : full.hosts) {
-    if (h.name == host_name) only.hosts.push_back(h);
-  }
-  std::vector<provisioning::RecipeStep> incidents;
-  for (auto& s : provisioning::incident_steps(full)) {
-    if (s.on == host_name) incidents.push_back(s);
-  }
+  const lab::Lab only = provisioning::only_host(full, host_name);
+  const auto incidents = provisioning::incident_steps(full, host_name);
   const std::string who = "session=" + rt.session + " candidate=" + rt.candidate;
   Status done = back_to_handover(*rt.lab, only, host_name, who);
   if (done.ok()) {  // the agent that answered is the accepted one (agent_instances.h)
