@@ -2,6 +2,7 @@
 #include "controller/api/request_framing.h"
 
 #include <boost/beast/core/string.hpp>
+#include <iterator>
 
 namespace atelier::api {
 namespace http = boost::beast::http;
@@ -31,6 +32,15 @@ std::string framing_refusal(const http::fields& header) {
   if (header.find(http::field::content_length) != header.end())
     return "both Transfer-Encoding and Content-Length";
   return "";
+}
+
+std::size_t field_count(const http::fields& fields) {
+  return static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
+}
+
+std::string trailer_refusal(std::size_t header_fields, const http::fields& fields) {
+  if (field_count(fields) == header_fields) return "";
+  return "trailer fields after a chunked body are not accepted; send every field in the header";
 }
 
 std::string path_only(std::string_view target) {

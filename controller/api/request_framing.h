@@ -20,6 +20,13 @@ inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;
 // otherwise; and two Authorization fields, which could authenticate as either. Pure.
 std::string framing_refusal(const boost::beast::http::fields& header);
 
+// How many fields a request has; taken after its header, compared after its body.
+std::size_t field_count(const boost::beast::http::fields& fields);
+// Beast adds a chunked body's trailer fields to the request's fields once the body is read: a
+// field there (an Authorization, a second Host) was never seen by framing_refusal. Refused
+// (400) when the request has more fields than its header had; "" otherwise. Pure.
+std::string trailer_refusal(std::size_t header_fields, const boost::beast::http::fields& fields);
+
 // The path of a request target, without its query (for the refusal log).
 std::string path_only(std::string_view target);
 

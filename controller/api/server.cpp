@@ -347,10 +347,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       std::string refusal;
       if (!ec) refusal = framing_refusal(parser.get());
       if (!ec && refusal.empty() && !parser.is_done()) {
+        const std::size_t header_fields = field_count(parser.get());
         auto [bec, bn] =
             co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
         (void)bn;
         ec = bec;
+        if (!ec) refusal = trailer_refusal(header_fields, parser.get());
       }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || stopped ||
           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||

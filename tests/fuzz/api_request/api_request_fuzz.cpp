@@ -25,8 +25,10 @@
 namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
+using atelier::api::field_count;
 using atelier::api::framing_refusal;
 using atelier::api::kMaxRequestHeaderBytes;
+using atelier::api::trailer_refusal;
 
 // The listener's body limit is 1 MiB; a smaller one here lets inputs of the fuzzer's size
 // reach the 413 path.
@@ -128,9 +130,11 @@ std::string read_connection(std::string_view input, std::size_t piece) {
     if (auto refusal = framing_refusal(parser.get()); !refusal.empty()) {
       return outcome + "refused";
     }
+    const std::size_t header_fields = field_count(parser.get());
     parser.eager(true);
     ec = feed(parser, c, [&] { return parser.is_done(); });
     if (ec) return outcome + ending(ec);
+    if (!trailer_refusal(header_fields, parser.get()).empty()) return outcome + "refused";
     outcome += accept(parser) + "\n";
     if (!parser.get().keep_alive()) return outcome + "closed";
   }
