@@ -52,6 +52,41 @@ Result<std::optional<std::string>> optional_field(const std::string& body, std::
   return out;
 }
 
+// A reset's body: empty, or {"host": "NAME"} (one host), or {"move": true} (the whole lab
+// provisioned again on another hypervisor host).
+struct ResetBody {
+  std::optional<std::string> host;
+  bool move = false;
+};
+Result<ResetBody> reset_body(const std::string& body) {
+  ResetBody out;
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return Error(ErrorCode::kInvalidArgument, "the body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return Error(ErrorCode::kInvalidArgument, "the body must be a JSON object");
+  for (const auto& kv : v.as_object()) {
+    if (kv.value().is_null()) continue;
+    if (kv.key() == "host" && kv.value().is_string()) {
+      out.host = std::string(kv.value().as_string());
+    } else if (kv.key() == "move" && kv.value().is_bool()) {
+      out.move = kv.value().as_bool();
+    } else if (kv.key() == "host" || kv.key() == "move") {
+      return Error(ErrorCode::kInvalidArgument, kv.key() == "host"
+                                                    ? "\"host\" must be a string"
+                                                    : "\"move\" must be true or false");
+    } else {
+      return Error(ErrorCode::kInvalidArgument,
+                   "unknown field \"" + std::string(kv.key()) + "\"; expected: host, move");
+    }
+  }
+  if (out.host && out.move) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "give \"host\" or \"move\", not both: a move provisions the whole lab again");
+  }
+  return out;
+}
+
 }  // namespace
 
 HttpResponse handle_action(const Route& route, const HttpRequest& request, store::Store& store,
@@ -66,10 +101,12 @@ HttpResponse handle_action(const Route& route, const HttpRequest& request, store
   Result<ActionRecord> started = Error(ErrorCode::kInternal, "unhandled action endpoint");
   switch (route.endpoint) {
     case Endpoint::kResetLab: {
-      auto host = optional_field(request.body, "host");
-      if (!host.ok()) return json_error(400, "bad_json", host.error().message());
+      auto reset = reset_body(request.body);
+      if (!reset.ok()) return json_error(400, "bad_json", reset.error().message());
       if (!operations) break;
-      started = operations->reset(route.session, route.candidate, host->value_or(""), actor);
+      started = reset->move ? operations->move(route.session, route.candidate, actor)
+                            : operations->reset(route.session, route.candidate,
+                                                reset->host.value_or(""), actor);
       break;
     }
     case Endpoint::kSolveLab: {

@@ -71,6 +71,11 @@ std::optional<int> parse_lab_command(const std::string& name, const std::vector<
                                      const std::string& usage, bool with_host, Parsed& out) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help");
+  if (with_host) {
+    opts.add_options()("move", po::bool_switch(),
+                       "provision the whole lab again on another hypervisor host (its host does "
+                       "not answer, or is to be emptied)");
+  }
   add_wait_options(opts);
   add_client_options(opts);
   po::options_description hidden;
@@ -99,22 +104,36 @@ int lab_reset(const std::vector<std::string>& args) {
   Parsed p;
   if (auto code = parse_lab_command(
           name, args,
-          "usage: atelier lab reset SESSION CANDIDATE [HOST]\n"
+          "usage: atelier lab reset SESSION CANDIDATE [HOST | --move]\n"
           "Brings a candidate's host (or, without HOST, the whole lab) back to its state at "
           "hand-over:\na fresh disk, its roles and incidents again. The candidate's work on it "
-          "is lost.\n\n",
+          "is lost.\nWith --move, the whole lab is provisioned again on another hypervisor "
+          "host.\n\n",
           true, p)) {
     return *code;
   }
   std::string session = p.vm["session"].as<std::string>(),
               candidate = p.vm["candidate"].as<std::string>();
+  const bool move = p.vm["move"].as<bool>();
+  if (move && p.vm.count("host")) {
+    std::cerr << "atelier lab reset: --move provisions the whole lab again elsewhere; give it "
+                 "without HOST\n";
+    return kExitInvalid;
+  }
   json::object body;
   if (p.vm.count("host")) body["host"] = p.vm["host"].as<std::string>();
+  if (move) body["move"] = true;
   Answer a =
       call(name, p.client, "POST", "/sessions/" + session + "/candidates/" + candidate + "/reset",
            json::serialize(body));
   if (a.exit != kExitOk) return a.exit;
   return follow(name, p.client, p.vm, a.body, [&](const json::value&) {
+    if (move) {
+      std::cout << "moved: " << candidate
+                << "'s lab is ready on another host (`atelier session status " << session
+                << "` says which)\n";
+      return;
+    }
     std::cout << "reset done: " << candidate
               << (p.vm.count("host") ? " host " + p.vm["host"].as<std::string>()
                                      : std::string(" whole lab"))

@@ -103,6 +103,14 @@ Result<sessions::ActionRecord> ConsoleClosingOperations::reset(const std::string
   return started;
 }
 
+Result<sessions::ActionRecord> ConsoleClosingOperations::move(const std::string& session,
+                                                              const std::string& candidate,
+                                                              const std::string& actor) {
+  auto started = inner_.move(session, candidate, actor);
+  if (started.ok()) consoles_.close_lab(session, candidate);
+  return started;
+}
+
 void TeardownRelay::attach(Consoles* consoles) {
   std::lock_guard lock(mutex_);
   consoles_ = consoles;

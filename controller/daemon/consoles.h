@@ -73,14 +73,16 @@ class Consoles {
   std::unique_ptr<api::ConsoleWebSocket> ws_;
 };
 
-// The reconciler's LabOperations with the consoles closed on a reset (the host is destroyed and
-// booted again: a fresh console and recording for the next connection).
+// The reconciler's LabOperations with the consoles closed on a reset or a move (the host is
+// destroyed and booted again: a fresh console and recording for the next connection).
 class ConsoleClosingOperations final : public sessions::LabOperations {
  public:
   ConsoleClosingOperations(sessions::LabOperations& inner, Consoles& consoles)
       : inner_(inner), consoles_(consoles) {}
   Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
                                        const std::string& host, const std::string& actor) override;
+  Result<sessions::ActionRecord> move(const std::string& session, const std::string& candidate,
+                                      const std::string& actor) override;
   Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
                                        const std::string& actor) override {
     return inner_.solve(session, candidate, actor);

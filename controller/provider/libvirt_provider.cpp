@@ -119,6 +119,23 @@ Result<std::unique_ptr<LibvirtProvider>> LibvirtProvider::connect(const LibvirtO
   return provider;
 }
 
+Status LibvirtProvider::ping(std::chrono::milliseconds deadline) {
+  auto answered = pool_->run<bool>(
+      [this]() -> Result<bool> {
+        virResetLastError();
+        auto conn = conn_->get();
+        if (!conn.ok()) return std::move(conn).error();
+        ConnPtr hold = *conn;
+        unsigned long version = 0;
+        if (virConnectGetLibVersion(hold.get(), &version) < 0)
+          return conn_->last_error("libvirtd did not answer");
+        return true;
+      },
+      deadline);
+  if (!answered.ok()) return std::move(answered).error().context("ping \"" + opts_.uri + "\"");
+  return ok_status();
+}
+
 std::string LibvirtProvider::overlay_path(const ObjectRef& host) const {
   return opts_.overlay_dir + "/" + overlay_volume_name(host);
 }

@@ -43,6 +43,7 @@ class LibvirtProvider final : public Provider {
   Status save_handover(const ObjectRef& ref) override;
   Result<bool> restore_handover(const ObjectRef& ref) override;
 
+  Status ping(std::chrono::milliseconds deadline) override;
   Result<std::vector<OwnedObject>> list(std::optional<std::string> session) override;
   Status destroy_session(const std::string& session) override;
   Status destroy_candidate(const std::string& session, const std::string& candidate) override;

@@ -276,6 +276,11 @@ class Provider {
   // failed; rebuild the host.
   virtual Result<bool> restore_handover(const ObjectRef& ref) = 0;
 
+  // Whether libvirtd answers now (a round trip on the connection, reopened if it was lost),
+  // within `deadline`: kUnavailable (libvirtd gone) or kTimeout (libvirtd hung) otherwise. Its
+  // guests may still run: QEMU outlives libvirtd, and their agents' channels are QEMU's.
+  virtual Status ping(std::chrono::milliseconds deadline) = 0;
+
   // --- ownership --------------------------------------------------------------------------
   // Everything atelier owns on this host, read from libvirt (domain/network metadata, overlay
   // volume names in the overlay pool), for one session or (nullopt) all. Objects named

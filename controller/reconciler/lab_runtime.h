@@ -53,6 +53,11 @@ class LabRegistry {
   virtual provider::Provider* provider_of(const std::string& host) = 0;
   // The libvirt URI of a hypervisor host; empty when unknown.
   virtual std::string uri_of(const std::string& host) const = 0;
+  // Whether the host's libvirtd answered its last probe (host_health.cpp).
+  virtual bool answering(const std::string& host) = 0;
+  // A host other than `from` that answers and has room for `demand` bytes now; kFailedPrecondition
+  // saying why when none has.
+  virtual Result<std::string> host_for_move(const std::string& from, std::uint64_t demand) = 0;
   // Provisions (or adopts) the lab up to ready on the caller's thread; the outcome is in
   // rt->ready and in the store. The caller has set rt->busy.
   virtual void provision(std::shared_ptr<LabRuntime> rt) = 0;

@@ -144,6 +144,33 @@ provider::Provider* Reconciler::provider_of(const std::string& name) {
   return h ? h->provider.get() : nullptr;
 }
 
+bool Reconciler::answering(const std::string& name) {
+  Host* h = host(name);
+  std::lock_guard lock(mutex_);
+  return h != nullptr && h->provider != nullptr && h->answering;
+}
+
+Result<std::string> Reconciler::host_for_move(const std::string& from, std::uint64_t demand) {
+  Capacity capacity = capacity_now();
+  std::vector<HostCapacity> others;
+  for (auto& [name, c] : capacity) {
+    if (name != from) others.push_back(c);
+  }
+  if (others.empty()) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "atelierd has no hypervisor host other than " + from +
+                     " to move the lab to (start it with another --libvirt-uri NAME=URI)");
+  }
+  auto chosen = choose_host(others, demand);
+  if (!chosen.ok()) return std::move(chosen).error();
+  if (!*chosen) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "no hypervisor host other than " + from + " answers with room for the lab now (" +
+                     std::to_string(demand >> 20) + " MiB); try again once one does");
+  }
+  return **chosen;
+}
+
 std::string Reconciler::uri_of(const std::string& name) const {
   for (const auto& h : hosts_) {
     if (h.target.name == name) return h.target.uri;
@@ -260,6 +287,7 @@ Status Reconciler::reconcile_once() {
   auto opened = open_store();
   if (!opened.ok()) return std::move(opened).error().context("reconcile");
   store::Store store = std::move(*opened);
+  probe_hosts(store);
 
   if (!gc_done_ || now() - last_gc_ >= options_.gc_interval) {
     gc_done_ = true;
@@ -277,14 +305,14 @@ Status Reconciler::reconcile_once() {
 // Capacity as placed now: every lab with a host that is not destroyed counts.
 Reconciler::Capacity Reconciler::capacity_now() {
   Capacity capacity;
+  std::lock_guard lock(mutex_);  // `answering` is written by the probe, read by actions
   for (auto& h : hosts_) {
     HostCapacity c = h.capacity;
     c.placed_bytes = 0;
     c.provisioning = 0;
-    c.reachable = h.provider != nullptr;
+    c.reachable = h.provider != nullptr && h.answering;
     capacity[h.target.name] = c;
   }
-  std::lock_guard lock(mutex_);
   for (auto& [k, rt] : labs_) {
     std::lock_guard l(rt->state);
     if (rt->host.empty() || !capacity.count(rt->host)) continue;
@@ -519,6 +547,12 @@ Result<sessions::ActionRecord> Reconciler::reset(const std::string& session,
                                                  const std::string& host_name,
                                                  const std::string& actor) {
   return actions_->reset(session, candidate, host_name, actor);
+}
+
+Result<sessions::ActionRecord> Reconciler::move(const std::string& session,
+                                                const std::string& candidate,
+                                                const std::string& actor) {
+  return actions_->move(session, candidate, actor);
 }
 
 Result<sessions::ActionRecord> Reconciler::solve(const std::string& session,

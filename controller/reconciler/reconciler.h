@@ -117,6 +117,8 @@ class Reconciler final : public sessions::LabOperations, private LabRegistry {
   // sessions::LabOperations: the trainer's actions (trainer_actions.h).
   Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
                                        const std::string& host, const std::string& actor) override;
+  Result<sessions::ActionRecord> move(const std::string& session, const std::string& candidate,
+                                      const std::string& actor) override;
   Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
                                        const std::string& actor) override;
   Result<sessions::ActionRecord> check_run(const std::string& session,
@@ -131,12 +133,15 @@ class Reconciler final : public sessions::LabOperations, private LabRegistry {
     HypervisorTarget target;
     std::unique_ptr<provider::Provider> provider;
     HostCapacity capacity;
+    bool answering = true;  // its last probe (host_health.cpp); no new lab goes to it otherwise
   };
   using Capacity = std::map<std::string, HostCapacity>;
 
   explicit Reconciler(ReconcilerOptions options);
   void loop();
   Status connect_hosts();
+  // Asks each host's libvirtd to answer; a change is logged and said on its labs (host_health.cpp).
+  void probe_hosts(store::Store& store);
   Status collect_orphans(store::Store& store);
   // What the store and this process say about a session that owns objects on a host.
   OwnerView observe_owner(store::Store& store, const std::string& session);
@@ -149,6 +154,8 @@ class Reconciler final : public sessions::LabOperations, private LabRegistry {
                                        const std::string& candidate) override;
   provider::Provider* provider_of(const std::string& host) override;
   std::string uri_of(const std::string& host) const override;
+  bool answering(const std::string& host) override;
+  Result<std::string> host_for_move(const std::string& from, std::uint64_t demand) override;
   // Provisions (or adopts) one lab up to ready; every step's state goes to the store.
   void provision(std::shared_ptr<LabRuntime> rt) override;
   void log(std::string_view level, std::string_view msg,

@@ -216,6 +216,41 @@ Result<sessions::ActionRecord> TrainerActions::reset(const std::string& session,
   });
 }
 
+Result<sessions::ActionRecord> TrainerActions::move(const std::string& session,
+                                                    const std::string& candidate,
+                                                    const std::string& actor) {
+  auto opened = labs_.open_store();
+  if (!opened.ok()) return std::move(opened).error();
+  ATELIER_RETURN_IF_ERROR(check_lab(*opened, session, candidate));
+  auto rt = labs_.find_lab(session, candidate);
+  if (!rt)
+    return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not placed yet");
+  // This process's placement, else the store's (a lab that failed before a restart).
+  auto stored = opened->get_candidate_lab(session, candidate);
+  if (!stored.ok()) return std::move(stored).error();
+  std::string from = stored->host.value_or("");
+  {
+    std::lock_guard g(rt->state);
+    if (!rt->host.empty()) from = rt->host;
+    if (rt->busy)
+      return Error(ErrorCode::kFailedPrecondition,
+                   "the lab of " + candidate + " is being provisioned");
+  }
+  if (from.empty())
+    return Error(ErrorCode::kFailedPrecondition, "the lab of " + candidate + " is not placed yet");
+  log_failure(labs_,
+              opened->append_audit({0, store::Clock::now(), actor, "lab.move",
+                                    "candidate " + session + "/" + candidate, "from host " + from}),
+              "audit entry not stored", "action=lab.move");
+  sessions::ActionRecord rec;
+  rec.kind = sessions::ActionKind::kReset;
+  rec.session = session;
+  rec.candidates = {candidate};
+  return start_action(rec, [this, rt, from](sessions::ActionRecord&) {
+    return Work{{[this, rt, from]() -> Status { return move_lab(rt, from); }}, nullptr};
+  });
+}
+
 Status TrainerActions::reset_lab(const std::shared_ptr<LabRuntime>& rt) {
   auto st = labs_.open_store();
   if (!st.ok()) return std::move(st).error();

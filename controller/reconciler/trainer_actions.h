@@ -33,6 +33,8 @@ class TrainerActions {
   // atelierd's own periodic run: not audited, not stored as an action (its results are).
   Result<sessions::ActionRecord> reset(const std::string& session, const std::string& candidate,
                                        const std::string& host, const std::string& actor);
+  Result<sessions::ActionRecord> move(const std::string& session, const std::string& candidate,
+                                      const std::string& actor);
   Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
                                        const std::string& actor);
   Result<sessions::ActionRecord> check_run(const std::string& session,
@@ -69,6 +71,8 @@ class TrainerActions {
   Status reset_lab(const std::shared_ptr<LabRuntime>& rt);
   Status reset_host(LabRuntime& rt, const std::string& host);
   bool restore_lab(LabRuntime& rt, store::Store& store);
+  // The whole lab provisioned again on another host (trainer_actions_move.cpp).
+  Status move_lab(const std::shared_ptr<LabRuntime>& rt, const std::string& from);
   Status back_to_handover(provisioning::CandidateLab& lab, const lab::Lab& only,
                           const std::string& host, const std::string& who);
   // Runs one lab's checks and stores every result with run_by = actor.

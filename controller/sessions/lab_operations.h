@@ -72,6 +72,12 @@ class LabOperations {
   // whole lab (torn down and provisioned again). The hand-over time is kept.
   virtual Result<ActionRecord> reset(const std::string& session, const std::string& candidate,
                                      const std::string& host, const std::string& actor) = 0;
+  // Builds the whole lab again on another hypervisor host (roles, incidents, hand-over
+  // snapshots): for a lab whose host stopped answering, or a host to be emptied. Its objects on
+  // the old host are removed then if it answers, else by the orphan collection once it does.
+  // kFailedPrecondition when no other host answers with room for it.
+  virtual Result<ActionRecord> move(const std::string& session, const std::string& candidate,
+                                    const std::string& actor) = 0;
   // Applies the lab's reference solution to a ready lab.
   virtual Result<ActionRecord> solve(const std::string& session, const std::string& candidate,
                                      const std::string& actor) = 0;

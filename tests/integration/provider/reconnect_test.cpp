@@ -176,5 +176,28 @@ TEST_F(Reconnect, AHungDaemonGivesTimeoutsAndTheAbandonedCallFinishesLater) {
   EXPECT_TRUE((*listed)[0].active);
 }
 
+TEST_F(Reconnect, PingSaysWhetherTheDaemonAnswersWithinItsOwnDeadline) {
+  ATELIER_EXPECT_OK(p_->ping(2s));
+  daemon_->pause();
+  auto start = std::chrono::steady_clock::now();
+  Status hung = p_->ping(1s);
+  auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(hung.ok());
+  EXPECT_EQ(hung.error().code(), ErrorCode::kTimeout) << hung.error().to_string();
+  EXPECT_NE(hung.error().to_string().find("ping \"" + daemon_->uri() + "\""), std::string::npos)
+      << hung.error().to_string();
+  EXPECT_LT(waited, 5s) << "released at the ping's deadline, not the calls' (10 s)";
+  daemon_->resume();
+  p_->wait_for_abandoned_calls();
+
+  daemon_->stop();
+  Status down = p_->ping(2s);
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().code(), ErrorCode::kUnavailable) << down.error().to_string();
+  ASSERT_TRUE(daemon_->start());
+  // Answers again once restarted: the link is reopened.
+  ATELIER_EXPECT_OK(p_->ping(2s));
+}
+
 }  // namespace
 }  // namespace atelier::provider

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -56,6 +57,26 @@ class ActionsApiTest : public test_support::ApiHarness {
     api_options.operations = reconciler_.get();
     api_ = std::make_unique<Api>(*store_, *sessions_, api_options);
     ASSERT_NO_FATAL_FAILURE(start_server());
+  }
+
+  // The same, with a reconciler of these hypervisor hosts instead of the one `local`. The
+  // server keeps running; its Api is replaced on its own thread, between requests.
+  void restart_with_hosts(std::vector<reconciler::HypervisorTarget> hosts) {
+    reconciler_->stop(std::chrono::seconds(10));
+    reconciler::ReconcilerOptions ro = reconciler::test::test_driver_options(dir_, labs_, src_);
+    ro.hosts = std::move(hosts);
+    auto r = reconciler::Reconciler::create(ro);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    std::unique_ptr<reconciler::Reconciler> next = std::move(*r);
+    Api::Options api_options;
+    api_options.operations = next.get();
+    std::promise<void> swapped;
+    boost::asio::post(io_, [&] {
+      api_ = std::make_unique<Api>(*store_, *sessions_, api_options);
+      swapped.set_value();
+    });
+    swapped.get_future().wait();
+    reconciler_ = std::move(next);
   }
 
   void TearDown() override {
@@ -132,7 +153,8 @@ TEST_F(ActionsApiTest, UnknownIdsAre404) {
 }
 
 TEST_F(ActionsApiTest, BadBodiesAre400) {
-  for (const char* body : {"{", "[]", R"({"host":1})", R"({"hots":"server"})"}) {
+  for (const char* body : {"{", "[]", R"({"host":1})", R"({"hots":"server"})", R"({"move":"yes"})",
+                           R"({"host":"server","move":true})"}) {
     HttpResponse r = call("POST", "/sessions/s1/candidates/c01/reset", "trainer", body);
     EXPECT_EQ(r.status, 400) << body << ": " << r.body;
     EXPECT_EQ(error_code(r), "bad_json") << body;
@@ -184,6 +206,48 @@ TEST_F(ActionsApiTest, ALabThatFailedCanBeResetAndTheActionIsFollowedToItsEnd) {
   bool found = false;
   for (const auto& e : *audit)
     found = found || (e.action == "lab.reset" && e.target == "candidate s2/c01");
+  EXPECT_TRUE(found);
+}
+
+TEST_F(ActionsApiTest, AMoveProvisionsTheLabAgainOnAnotherHost) {
+  // One host: the move is accepted (the lab is placed) and fails saying there is no other.
+  ASSERT_TRUE(sessions_->destroy("s1", "test").ok());
+  ASSERT_TRUE(settle("s2", store::LabStatus::kFailed));
+  HttpResponse alone =
+      call("POST", "/sessions/s2/candidates/c01/reset", "trainer_s2", R"({"move":true})");
+  ASSERT_EQ(alone.status, 202) << alone.body;
+  reconciler_->wait_idle();
+  json::value failed = json::parse(
+      call("GET",
+           "/sessions/s2/actions/" + std::string(json::parse(alone.body).at("id").as_string()),
+           "trainer")
+          .body);
+  EXPECT_EQ(failed.at("state").as_string(), "failed");
+  EXPECT_NE(std::string(failed.at("error").as_string()).find("no hypervisor host other than local"),
+            std::string::npos)
+      << failed;
+
+  // Two hosts (each test:///default connection is a hypervisor of its own): the lab goes to
+  // the other one and is provisioned there (where it fails at planning again, as it would on
+  // any host without the image).
+  ASSERT_NO_FATAL_FAILURE(
+      restart_with_hosts({{"local", "test:///default"}, {"second", "test:///default"}}));
+  ASSERT_TRUE(settle("s2", store::LabStatus::kFailed));
+  const std::string before = store_->get_candidate_lab("s2", "c01")->host.value_or("");
+  ASSERT_FALSE(before.empty());
+  HttpResponse moved =
+      call("POST", "/sessions/s2/candidates/c01/reset", "trainer_s2", R"({"move":true})");
+  ASSERT_EQ(moved.status, 202) << moved.body;
+  reconciler_->wait_idle();
+  auto lab = store_->get_candidate_lab("s2", "c01");
+  ASSERT_TRUE(lab.ok());
+  EXPECT_EQ(lab->host, std::optional<std::string>(before == "local" ? "second" : "local"));
+  EXPECT_NE(lab->error.find("not built"), std::string::npos) << lab->error;
+  auto audit = store_->list_audit();
+  ASSERT_TRUE(audit.ok());
+  bool found = false;
+  for (const auto& e : *audit)
+    found = found || (e.action == "lab.move" && e.detail == "from host " + before);
   EXPECT_TRUE(found);
 }
 

@@ -27,6 +27,10 @@ class RecordingOperations : public sessions::LabOperations {
                                        const std::string& host, const std::string& actor) override {
     return started(sessions::ActionKind::kReset, {"reset", session, candidate, host, actor});
   }
+  Result<sessions::ActionRecord> move(const std::string& session, const std::string& candidate,
+                                      const std::string& actor) override {
+    return started(sessions::ActionKind::kReset, {"move", session, candidate, "", actor});
+  }
   Result<sessions::ActionRecord> solve(const std::string& session, const std::string& candidate,
                                        const std::string& actor) override {
     return started(sessions::ActionKind::kSolve, {"solve", session, candidate, "", actor});
