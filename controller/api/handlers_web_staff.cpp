@@ -252,6 +252,8 @@ HttpResponse handle_trainer_session_page(const HandlerContext& ctx) {
       }
     }
   }
+  auto hypervisors = ctx.store.list_hosts();
+  model.can_move = hypervisors.ok() && hypervisors->size() > 1;
   HttpResponse r = html_response(200, web::render_trainer_session(model));
   remember_lang(ctx, r);
   return r;
@@ -361,11 +363,14 @@ HttpResponse handle_trainer_action(const HandlerContext& ctx) {
     case Endpoint::kTrainerReset: {
       api_route.endpoint = Endpoint::kResetLab;
       kind = "reset";
-      // One machine (the form's list) or, with none chosen, the whole lab; the core refuses a
-      // host the lab does not have.
+      // One machine (the form's list) or, with none chosen, the whole lab, or the whole lab on
+      // another hypervisor host; the core refuses a host the lab does not have.
       const std::string host = form_value(ctx.request.body, "host");
-      if (!host.empty())
+      if (host == web::kMoveChoice) {
+        api_request.body = boost::json::serialize(boost::json::object{{"move", true}});
+      } else if (!host.empty()) {
         api_request.body = boost::json::serialize(boost::json::object{{"host", host}});
+      }
       break;
     }
     case Endpoint::kTrainerSolve:

@@ -171,6 +171,8 @@ const std::map<std::string, Pair>& staff_catalogue() {
       {"trainer.reset", {"Réinitialiser", "Reset"}},
       {"trainer.reset_what", {"Que réinitialiser ?", "What to reset?"}},
       {"trainer.reset_whole_lab", {"tout le lab", "the whole lab"}},
+      {"trainer.reset_move",
+       {"tout le lab, sur un autre hyperviseur", "the whole lab, on another hypervisor host"}},
       {"trainer.solve", {"Appliquer la solution", "Apply the solution"}},
       {"trainer.warning", {"Attention :", "Warning:"}},
       {"trainer.solve_warning",

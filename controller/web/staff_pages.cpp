@@ -93,6 +93,10 @@ std::string reset_form(Lang l, const TrainerSessionPage& p, const std::string& c
   for (const auto& h : p.hosts) {
     out += "<option value=\"" + escape_html(h) + "\">" + escape_html(h) + "</option>";
   }
+  if (p.can_move) {
+    out += "<option value=\"" + std::string(kMoveChoice) + "\">" + t(l, "trainer.reset_move") +
+           "</option>";
+  }
   return out + "</select> <button type=\"submit\">" + t(l, "trainer.reset") +
          "<span class=\"visually-hidden\"> " + escape_html(candidate) + "</span></button></form>";
 }

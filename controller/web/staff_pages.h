@@ -40,6 +40,10 @@ struct TrainerSessionsPage {
   std::vector<SessionRowView> sessions;  // already filtered
 };
 
+// The reset list's value for "the whole lab, on another hypervisor host" (a machine's name is
+// never this: names are [a-z0-9-]).
+inline constexpr const char* kMoveChoice = "@move";
+
 struct CandidateRowView {
   std::string candidate;
   std::string display_name;  // "Alice Martin", "" when none was given
@@ -61,6 +65,9 @@ struct TrainerSessionPage {
   std::vector<CandidateRowView> candidates;
   std::vector<std::string> hosts;          // the lab's machines: a console link each, per candidate
   std::vector<std::string> display_hosts;  // those with a screen: a screen link each too
+  // atelierd has more than one hypervisor host: the reset list offers to move the whole lab
+  // (kMoveChoice) to another one.
+  bool can_move = false;
 };
 
 // One lab of --labs-dir that the session service loads, as the new-session form offers it.

@@ -24,6 +24,7 @@ import browser as browser_support  # noqa: E402
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
 
 PASSWORD = "un mot de passe long"
 
@@ -85,13 +86,15 @@ def full_page_shot(driver, path):
 
 def record_node_memory(tmp):
     """What the reconciler stores once it has read a host (virNodeGetInfo), which this atelierd,
-    run without one, never does: test:///default's own figure, as `virsh nodeinfo` gives it."""
+    run without one, never does: test:///default's own figure, as `virsh nodeinfo` gives it, for
+    each of its hosts; returns their sum."""
     info = subprocess.run(["virsh", "-c", "test:///default", "nodeinfo"], check=True, capture_output=True,
                           text=True).stdout
     kib = int(re.search(r"Memory size:\s+(\d+) KiB", info).group(1))
     with sqlite3.connect(str(tmp / "state" / "atelier.db")) as db:
         db.execute("UPDATE hosts SET memory_bytes = ?, vcpus = 16", (kib * 1024,))
-    return kib * 1024
+        hosts = db.execute("SELECT COUNT(*) FROM hosts").fetchone()[0]
+    return kib * 1024 * hosts  # every host's, as the page sums them
 
 
 def new_session_steps(driver, url, shots, tmp, node_bytes):
@@ -100,7 +103,7 @@ def new_session_steps(driver, url, shots, tmp, node_bytes):
     driver.find_element(By.LINK_TEXT, "Nouvelle session").click()
     wait.until(EC.url_to_be(url + "/trainer/sessions/new"))
     check(driver.find_element(By.TAG_NAME, "h1").text == "Nouvelle session", "new-session heading")
-    # The host's memory as the page says it: 90% of the node's (the reserve), nothing placed yet.
+    # The hosts' memory as the page says it: 90% of the nodes' (the reserve), nothing placed yet.
     usable = "%.1f Gio" % (node_bytes * 0.9 / 2 ** 30)
     capacity = driver.find_element(By.CSS_SELECTOR, "p.capacity").text
     check(usable.replace(".", ",") in capacity, "capacity line: " + capacity)
@@ -224,9 +227,11 @@ def session_steps(driver, url, shots, tmp):
     buttons = texts(driver, "#candidates button", "textContent")
     check("Réinitialiser alice" in " ".join(buttons) and "Appliquer la solution bob" in " ".join(buttons),
           "buttons: %r" % buttons)
-    # The reset's list: the whole lab by default, or one of its machines; labelled for each candidate.
+    # The reset's list: the whole lab by default, or one of its machines, or (atelierd has two
+    # hypervisor hosts) the whole lab on the other host; labelled for each candidate.
     options = texts(driver, "#reset-alice option", "innerText")
-    check(options == ["tout le lab", "server", "client"], "reset choices: %r" % options)
+    check(options == ["tout le lab", "server", "client", "tout le lab, sur un autre hyperviseur"],
+          "reset choices: %r" % options)
     check(driver.find_element(By.CSS_SELECTOR, "label[for=reset-alice]").get_attribute("textContent")
           == "Que réinitialiser ? (alice)", "reset list's label")
     check("il a alors la réponse" in driver.find_element(By.ID, "solve-warning").text, "the solve warning")
@@ -241,6 +246,9 @@ def session_steps(driver, url, shots, tmp):
     no_console_errors(driver, "session page")
     accessibility(driver, "session page")
     driver.save_screenshot(str(shots / "trainer-session.png"))
+    Select(driver.find_element(By.ID, "reset-alice")).select_by_value("@move")
+    driver.save_screenshot(str(shots / "trainer-session-move.png"))
+    Select(driver.find_element(By.ID, "reset-alice")).select_by_value("")
     live_state_steps(driver, shots, tmp)
     # A wrong confirmation destroys nothing, and the page says so.
     driver.find_element(By.ID, "confirm").send_keys("soi")
@@ -262,6 +270,9 @@ def session_steps(driver, url, shots, tmp):
     state = driver.find_element(By.ID, "session-state").text
     check("pending" in state and "0 / 2 ready" in state, "session state line in English: " + state)
     accessibility(driver, "session page in English")
+    options = texts(driver, "#reset-alice option", "innerText")
+    check(options[-1] == "the whole lab, on another hypervisor host", "English move choice: %r" % options)
+    Select(driver.find_element(By.ID, "reset-alice")).select_by_value("@move")
     driver.save_screenshot(str(shots / "trainer-session-en.png"))
     driver.find_element(By.CSS_SELECTOR, "a.logout").click()
     wait.until(EC.url_to_be(url + "/staff/login"))
@@ -274,7 +285,9 @@ def main():
     shots.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="atelier-staff-browser-") as t:
         tmp = pathlib.Path(t)
-        proc, url = start_atelierd(atelierd, src, tmp, extra=["--no-reconcile"])
+        # Two hypervisor hosts: the reset list also offers to move a lab to the other one.
+        proc, url = start_atelierd(atelierd, src, tmp, libvirt_uri="local=test:///default",
+                                   extra=["--libvirt-uri", "hv2=test:///default", "--no-reconcile"])
         driver = None
         try:
             # Labelled as an operator would label the CLI's token: the list shows the label.

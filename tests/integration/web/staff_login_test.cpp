@@ -238,13 +238,25 @@ TEST_F(StaffLoginTest, TheTrainerResetsOneMachineOrTheWholeLab) {
       << header(one, "Location");
   HttpResponse whole = browse("POST", url, cookies, form_of(cookies, "POST") + "&host=");
   EXPECT_EQ(whole.status, 303) << whole.body;
+  // Moving the lab to another hypervisor host is offered once atelierd has more than one.
+  const std::string move_option = "<option value=\"@move\">tout le lab, sur un autre hyperviseur";
+  EXPECT_EQ(page.body.find(move_option), std::string::npos) << "one hypervisor host: no move";
+  ASSERT_TRUE(store_->upsert_host({"local", "qemu:///system", 8ull << 30, 2, true}).ok());
+  ASSERT_TRUE(store_->upsert_host({"hv2", "qemu+ssh://hv2/system", 8ull << 30, 2, true}).ok());
+  page = browse("GET", "/trainer/sessions/s1", cookies);
+  EXPECT_NE(page.body.find(move_option), std::string::npos) << page.body;
+  HttpResponse moved = browse("POST", url, cookies, form_of(cookies, "POST") + "&host=%40move");
+  EXPECT_EQ(moved.status, 303) << moved.body;
   auto calls = ops.calls();
-  ASSERT_EQ(calls.size(), 2u);
+  ASSERT_EQ(calls.size(), 3u);
   EXPECT_EQ(calls[0].kind, "reset");
   EXPECT_EQ(calls[0].candidate, "c01");
   EXPECT_EQ(calls[0].host, "server");
   EXPECT_EQ(calls[0].actor, "user:marie");
   EXPECT_EQ(calls[1].host, "");
+  EXPECT_EQ(calls[2].kind, "move");
+  EXPECT_EQ(calls[2].candidate, "c01");
+  EXPECT_EQ(calls[2].actor, "user:marie");
 }
 
 // Beside a provisioning error, the session page links each machine's console log; the log is
