@@ -275,17 +275,27 @@ Status TrainerActions::reset_lab(const std::shared_ptr<LabRuntime>& rt) {
     }
     rt->lab.reset();
     rt->model.reset();
-    Status restarted =
-        update_lab(store, rt->session, rt->candidate, [](store::CandidateLabRecord& r) {
-          r.status = LabStatus::kProvisioning;
-          r.error.clear();
-          for (auto& s : r.steps) s = StepState::kPending;
-        });
+    Status restarted = restart_record(store, *rt, std::nullopt);
     if (!restarted.ok()) {
       rt->busy = false;  // the loop takes it up again
       return restarted;
     }
   }
+  return provision_until_ready(store, rt);
+}
+
+Status TrainerActions::restart_record(store::Store& store, const LabRuntime& rt,
+                                      const std::optional<std::string>& host) {
+  return update_lab(store, rt.session, rt.candidate, [&host](store::CandidateLabRecord& r) {
+    if (host) r.host = *host;
+    r.status = LabStatus::kProvisioning;
+    r.error.clear();
+    for (auto& s : r.steps) s = StepState::kPending;
+  });
+}
+
+Status TrainerActions::provision_until_ready(store::Store& store,
+                                             const std::shared_ptr<LabRuntime>& rt) {
   labs_.provision(rt);
   std::lock_guard g(rt->state);
   if (!rt->ready) {

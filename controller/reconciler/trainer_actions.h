@@ -71,6 +71,11 @@ class TrainerActions {
   Status reset_lab(const std::shared_ptr<LabRuntime>& rt);
   Status reset_host(LabRuntime& rt, const std::string& host);
   bool restore_lab(LabRuntime& rt, store::Store& store);
+  // The lab's record back to its first step (provisioning, no error, every step pending), placed
+  // on `host` when given; then its provisioning on this thread, an error unless it got ready.
+  Status restart_record(store::Store& store, const LabRuntime& rt,
+                        const std::optional<std::string>& host);
+  Status provision_until_ready(store::Store& store, const std::shared_ptr<LabRuntime>& rt);
   // The whole lab provisioned again on another host (trainer_actions_move.cpp).
   Status move_lab(const std::shared_ptr<LabRuntime>& rt, const std::string& from);
   Status back_to_handover(provisioning::CandidateLab& lab, const lab::Lab& only,

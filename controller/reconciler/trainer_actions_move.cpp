@@ -8,9 +8,6 @@
 
 namespace atelier::reconciler {
 
-using store::LabStatus;
-using store::StepState;
-
 Status TrainerActions::move_lab(const std::shared_ptr<LabRuntime>& rt, const std::string& from) {
   auto st = labs_.open_store();
   if (!st.ok()) return std::move(st).error();
@@ -43,36 +40,28 @@ Status TrainerActions::move_lab(const std::shared_ptr<LabRuntime>& rt, const std
     rt->ready = false;
     rt->attempts = 0;
     rt->retry_at = {};
-    if (from_answers && rt->lab) {
-      log_failure(labs_, rt->lab->destroy(), "move: the lab's objects not all removed", who);
-    } else {
+    if (!from_answers) {
       labs_.log("warn", "moving a lab off a host that does not answer",
                 who + " from=" + from + " to=" + to +
                     " note=\"its objects there are removed once the host answers again\"");
+    } else if (rt->lab) {
+      log_failure(labs_, rt->lab->destroy(), "move: the lab's objects not all removed", who);
+    } else if (provider::Provider* p = labs_.provider_of(from)) {
+      // Never planned (it failed early): removed by owner.
+      log_failure(labs_, p->destroy_candidate(rt->session, rt->candidate),
+                  "move: the lab's objects not all removed", who);
     }
     rt->lab.reset();
     rt->model.reset();
     rt->host = to;
-    Status placed =
-        update_lab(store, rt->session, rt->candidate, [&](store::CandidateLabRecord& r) {
-          r.host = to;
-          r.status = LabStatus::kProvisioning;
-          r.error.clear();
-          for (auto& s : r.steps) s = StepState::kPending;
-        });
+    Status placed = restart_record(store, *rt, to);
     if (!placed.ok()) {
       rt->busy = false;  // the loop takes it up again, on the new host
       return placed;
     }
   }
   labs_.log("info", "lab moved", who + " from=" + from + " to=" + to);
-  labs_.provision(rt);
-  std::lock_guard g(rt->state);
-  if (!rt->ready) {
-    auto now = store.get_candidate_lab(rt->session, rt->candidate);
-    return Error(ErrorCode::kUnavailable, now.ok() ? now->error : "provisioning failed");
-  }
-  return ok_status();
+  return provision_until_ready(store, rt);
 }
 
 }  // namespace atelier::reconciler
