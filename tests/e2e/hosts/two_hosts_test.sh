@@ -39,6 +39,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A check run of the session ($1: its name here): done, and all 6 tasks (3 x 2 candidates) fail,
+# as handed over; $2 says which step failed otherwise.
+all_fail() {
+  "$atelier" check run "$sid" --output json >"$work/$1.json" || fail "check run: $2"
+  python3 - "$work/$1.json" <<'PY' || fail "$2"
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert a["state"] == "done", a
+v = [(x["candidate"], x["passed"]) for x in a["verdicts"]]
+assert len(v) == 6 and not any(p for _, p in v), v
+PY
+}
+
 t0=$(date +%s)
 "$src/scripts/start-services"
 "$atelier" image show debian12 >/dev/null 2>&1 || "$atelier" image build debian12
@@ -72,14 +85,7 @@ done
 [ -n "$(leftovers2)" ] || fail "nothing of the session on the second host"
 
 echo "== checks on both hosts: every task fails (incidents injected)"
-"$atelier" check run "$sid" --output json >"$work/run1.json" || fail "check run"
-python3 - "$work/run1.json" <<'PY' || fail "checks on two hosts"
-import json, sys
-a = json.load(open(sys.argv[1]))
-assert a["state"] == "done", a
-v = [(x["candidate"], x["passed"]) for x in a["verdicts"]]
-assert len(v) == 6 and not any(p for _, p in v), v
-PY
+all_fail run1 "checks on two hosts"
 
 echo "== reset of cb's server, on host $(host_of cb)"
 "$atelier" lab reset "$sid" cb server || { tail -20 "$work/atelierd.log"; fail "lab reset cb server"; }
@@ -136,14 +142,7 @@ done
 grep -q 'removing the objects of no lab' "$work/atelierd.log" || fail "no orphan collection logged on host second"
 
 echo "== checks after the move: every task of both labs fails as at hand-over"
-"$atelier" check run "$sid" --output json >"$work/run2.json" || fail "check run after the move"
-python3 - "$work/run2.json" <<'PY' || fail "checks after the move"
-import json, sys
-a = json.load(open(sys.argv[1]))
-assert a["state"] == "done", a
-v = [(x["candidate"], x["passed"]) for x in a["verdicts"]]
-assert len(v) == 6 and not any(p for _, p in v), v
-PY
+all_fail run2 "checks after the move"
 
 echo "== destroy: nothing left on either host"
 "$atelier" session destroy "$sid" --wait --timeout 900 || fail "session destroy"
