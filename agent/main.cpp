@@ -8,11 +8,13 @@
 
 #include <boost/program_options.hpp>
 
+#include "agent/checks/check.h"
 #include "agent/facts.h"
 #include "agent/report.h"
 #include "agent/runner.h"
 #include "agent/server.h"
 #include "common/lab/loader.h"
+#include "common/protocol/codec.h"
 
 namespace po = boost::program_options;
 using namespace atelier;
@@ -27,13 +29,17 @@ void on_signal(int) {
 }
 
 void usage() {
-  std::cout << "usage: atelier-agent serve [--port PATH] [--spool DIR] [--identity FILE] "
-               "[--heartbeat-ms N]\n"
-               "       atelier-agent run --checks FILE [--output text|json|junit]\n"
-               "       atelier-agent version\n"
-               "serve: the guest service; talks to the controller over the virtio-serial port.\n"
-               "run:   runs a check file here; exit 0 all pass, 1 a check failed or errored, 2 "
-               "invalid input.\n";
+  std::cout
+      << "usage: atelier-agent serve [--port PATH] [--spool DIR] [--identity FILE] "
+         "[--heartbeat-ms N]\n"
+         "       atelier-agent run --checks FILE [--output text|json|junit]\n"
+         "       atelier-agent grade < RUN_CHECKS_LINE\n"
+         "       atelier-agent version\n"
+         "serve: the guest service; talks to the controller over the virtio-serial port.\n"
+         "run:   runs a check file here; exit 0 all pass, 1 a check failed or errored, 2 "
+         "invalid input.\n"
+         "grade: atelierd's grader endpoint: reads one run_checks message on stdin, runs its\n"
+         "       protocol checks (any other kind is an error result), writes the results.\n";
 }
 
 int cmd_serve(const std::vector<std::string>& args) {
@@ -142,6 +148,45 @@ int cmd_run(const std::vector<std::string>& args) {
   std::_Exit(code);
 }
 
+// The grader endpoint's runner (issue 20): atelierd starts it in the lab's grader network
+// namespace, unprivileged, with one run_checks line on stdin; the results go to stdout as one
+// protocol line. Only protocol probes run: the endpoint has no lab state of its own to read.
+int cmd_grade() try {
+  std::string line;
+  if (!std::getline(std::cin, line)) {
+    std::cerr << "atelier-agent grade: expected one run_checks message on stdin\n";
+    return 2;
+  }
+  auto message = protocol::decode(line);
+  if (!message) {
+    std::cerr << "atelier-agent grade: " << message.error().to_string() << "\n";
+    return 2;
+  }
+  const auto* bundle = std::get_if<protocol::RunChecks>(&message->body);
+  if (bundle == nullptr) {
+    std::cerr << "atelier-agent grade: expected a run_checks message, not \""
+              << protocol::type_name(message->body) << "\"\n";
+    return 2;
+  }
+  agent::RunOptions options;
+  options.execute = [](const checks::Check& check) {
+    if (checks::is_protocol_check(check.kind)) return agent::run_check(check);
+    return agent::Evidence{protocol::CheckStatus::kError, "a protocol check",
+                           std::string("a ") + checks::kind_name(check.kind) +
+                               " check reads a host's own state; the grader runs protocol "
+                               "checks only"};
+  };
+  protocol::Envelope reply{message->id + 1, message->id,
+                           agent::run_bundle(*bundle, lab::kGraderHost, options)};
+  std::cout << protocol::encode(reply);
+  std::cout.flush();
+  std::fflush(nullptr);
+  std::_Exit(0);  // as cmd_run: a check left behind on its thread must not hold the exit
+} catch (const std::exception& e) {
+  std::cerr << "atelier-agent grade: " << e.what() << "\n";
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -153,6 +198,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(argv + 2, argv + argc);
   if (command == "serve") return cmd_serve(rest);
   if (command == "run") return cmd_run(rest);
+  if (command == "grade") return cmd_grade();
   if (command == "version" || command == "--version") {
     std::cout << "atelier-agent " << kVersion << " (protocol " << protocol::kProtocolVersion
               << ")\n";

@@ -221,4 +221,15 @@ inline const char* kind_name(const CheckKind& kind) {
   return kCheckKindNames[kind.index()];
 }
 
+// A protocol probe (tcp, dns, http, smtp, imap, ldap, sql, ping, flow): it talks to a lab's
+// services over the network as a user would, so it can run from the grader endpoint (issue 20);
+// the other kinds read the state of the host they run on.
+inline bool is_protocol_check(const CheckKind& kind) {
+  return std::holds_alternative<TcpCheck>(kind) || std::holds_alternative<DnsCheck>(kind) ||
+         std::holds_alternative<HttpCheck>(kind) || std::holds_alternative<SmtpCheck>(kind) ||
+         std::holds_alternative<ImapCheck>(kind) || std::holds_alternative<LdapCheck>(kind) ||
+         std::holds_alternative<SqlCheck>(kind) || std::holds_alternative<PingCheck>(kind) ||
+         std::holds_alternative<FlowCheck>(kind);
+}
+
 }  // namespace atelier::checks

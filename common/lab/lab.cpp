@@ -9,7 +9,7 @@ namespace atelier::lab {
 
 std::string Diagnostic::to_string() const {
   return file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
-         ": error: " + message;
+         (warning ? ": warning: " : ": error: ") + message;
 }
 
 std::optional<Ipv4Address> Ipv4Address::parse(std::string_view text) {

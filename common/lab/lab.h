@@ -27,11 +27,12 @@ struct Mark {
 };
 
 // One error found in a lab or check file. to_string() gives the one format every tool prints:
-//   FILE:LINE:COL: error: MESSAGE
+//   FILE:LINE:COL: error: MESSAGE      (FILE:LINE:COL: warning: MESSAGE for a warning)
 struct Diagnostic {
   std::string file;
   Mark at;
   std::string message;
+  bool warning = false;  // advice (grading_warnings): the lab is still valid
   std::string to_string() const;
 };
 
@@ -215,6 +216,11 @@ struct VariantValues {
   std::vector<std::pair<std::string, std::string>> values;  // in declaration order
 };
 
+// The grader endpoint (issue 20): a vantage point on every network of a candidate's lab that
+// atelierd owns and the candidate does not (a network namespace on the hypervisor host). A
+// protocol check written `on: grader` runs there; "grader" is no host's name.
+inline constexpr const char* kGraderHost = "grader";
+
 struct Lab {
   std::string id;  // [a-z0-9-]+
   Text title;
@@ -241,6 +247,18 @@ struct Lab {
   const Network* network(std::string_view name) const;
   const Task* task(std::string_view task_id) const;
   int total_points() const;
+  // Whether some task has a check `on: grader`.
+  bool uses_grader() const;
+  // An exam lab: its competencies name EPREUVE (the title's synthesis exam).
+  bool is_exam() const;
 };
+
+// The grader endpoint's address on a network: the last host address of its range (10.10.0.254
+// in 10.10.0.0/24), reserved in a lab that uses the grader. nullopt for a /31 or /32.
+std::optional<Ipv4Address> grader_address(const Network& network);
+
+// Advice on how a lab is graded, not errors: each task of an exam lab whose checks all run on
+// the candidate's own hosts (where root can answer for the agent) gets a warning.
+std::vector<Diagnostic> grading_warnings(const Lab& lab);
 
 }  // namespace atelier::lab

@@ -49,6 +49,7 @@ class Validator {
     ids();
     addresses();
     references();
+    grader_addresses();
     competencies();
     templates();
   }
@@ -82,6 +83,11 @@ class Validator {
         error("hosts." + h.name + ":key",
               "host name '" + h.name +
                   "' must start with a-z and use only a-z, 0-9 and '-' (32 at most)");
+      }
+      if (h.name == kGraderHost) {
+        error("hosts." + h.name + ":key",
+              "host name 'grader' is reserved for atelierd's grader endpoint (checks `on: "
+              "grader`); give the host another name");
       }
       if (h.vcpus < 1 || h.vcpus > 16)
         error("hosts." + h.name + ".vcpus", "'vcpus': expected 1 to 16");
@@ -238,16 +244,20 @@ class Validator {
       const auto& task = lab_.tasks[t];
       std::string tpath = "tasks[" + std::to_string(t) + "]";
       for (std::size_t c = 0; c < task.checks.size(); ++c) {
-        host_ref(task.checks[c].on, tpath + ".checks[" + std::to_string(c) + "].on",
-                 "a check of task '" + task.id + "'");
+        const std::string cpath = tpath + ".checks[" + std::to_string(c) + "]";
+        if (task.checks[c].on == kGraderHost) {
+          grader_check(task.checks[c], cpath, task.id);
+        } else {
+          host_ref(task.checks[c].on, cpath + ".on", "a check of task '" + task.id + "'");
+        }
         // A flow's `to` is a host of the lab or an address: a name must be declared.
         if (const auto* flow = std::get_if<checks::FlowCheck>(&task.checks[c].kind)) {
           const std::string& to = flow->to;
           if (!to.empty() && to.find("{{") == std::string::npos && !Ipv4Address::parse(to) &&
               !lab_.host(to)) {
-            error(tpath + ".checks[" + std::to_string(c) + "].flow.to",
-                  "flow to '" + to + "': not a host of this lab nor an IPv4 address" +
-                      suggest(to, host_names()));
+            error(cpath + ".flow.to", "flow to '" + to +
+                                          "': not a host of this lab nor an IPv4 address" +
+                                          suggest(to, host_names()));
           }
         }
       }
@@ -255,6 +265,33 @@ class Validator {
         std::string path = tpath + ".near_misses[" + std::to_string(n) + "]";
         host_ref(task.near_misses[n].on, path + ".on", "a near miss of task '" + task.id + "'");
         recipe_name(task.near_misses[n].recipe, path + ".recipe");
+      }
+    }
+  }
+
+  // `on: grader`: a protocol probe only (the endpoint has no state of its own to read), and
+  // the endpoint's address on each network (grader_address) left free by the lab's hosts.
+  void grader_check(const checks::Check& check, const std::string& path, const std::string& task) {
+    if (!checks::is_protocol_check(check.kind)) {
+      error(path + ".on", std::string("a ") + checks::kind_name(check.kind) + " check of task '" +
+                              task +
+                              "' reads the state of the host it runs on and cannot run on the "
+                              "grader; put it on a host of the lab, or use a protocol check (tcp, "
+                              "dns, http, smtp, imap, ldap, sql, ping, flow)");
+    }
+  }
+  void grader_addresses() {
+    if (!lab_.uses_grader()) return;
+    for (const auto& h : lab_.hosts) {
+      for (const auto& nic : h.nics) {
+        const Network* net = lab_.network(nic.network);
+        auto reserved = net ? grader_address(*net) : std::nullopt;
+        if (reserved && nic.address == *reserved) {
+          error("hosts." + h.name + ".nics." + nic.network,
+                "address " + nic.address.to_string() + " is the grader's on network '" + net->name +
+                    "' (its last host address, reserved when a check runs `on: " +
+                    "grader`); give host '" + h.name + "' another address");
+        }
       }
     }
   }

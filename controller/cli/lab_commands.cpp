@@ -49,8 +49,9 @@ int lab_validate(const std::vector<std::string>& args) {
   const char* usage =
       "usage: atelier lab validate PATH... [--recipes DIR]\n"
       "Loads and validates each lab (a folder or its lab.yaml). Errors go to stderr as\n"
-      "FILE:LINE:COL: error: MESSAGE. Exit 0: all valid; 2: some lab is invalid; 1: a file\n"
-      "could not be read.\n\n";
+      "FILE:LINE:COL: error: MESSAGE; advice (a task of an exam lab graded only from the\n"
+      "candidate's own hosts) as FILE:LINE:COL: warning: MESSAGE, which does not fail.\n"
+      "Exit 0: all valid; 2: some lab is invalid; 1: a file could not be read.\n\n";
   po::variables_map vm;
   if (auto code = parse(args, opts, pos, usage, vm)) return *code;
   if (!vm.count("path")) {
@@ -71,6 +72,7 @@ int lab_validate(const std::vector<std::string>& args) {
     } else if (!report.ok()) {
       invalid = true;
     } else {
+      for (const auto& w : lab::grading_warnings(*report.lab)) std::cerr << w.to_string() << "\n";
       std::cout << path << ": ok (lab " << report.lab->id << ", " << report.lab->hosts.size()
                 << " hosts, " << report.lab->tasks.size() << " tasks)\n";
     }

@@ -43,6 +43,11 @@ class LibvirtProvider final : public Provider {
   Status save_handover(const ObjectRef& ref) override;
   Result<bool> restore_handover(const ObjectRef& ref) override;
 
+  Status ensure_grader(const GraderSpec& spec) override;
+  Result<process::ProcessResult> run_in_grader(const ObjectRef& ref,
+                                               process::ProcessSpec spec) override;
+  Status remove_grader(const ObjectRef& ref) override;
+
   Status ping(std::chrono::milliseconds deadline) override;
   Result<std::vector<OwnedObject>> list(std::optional<std::string> session) override;
   Status destroy_session(const std::string& session) override;
@@ -84,6 +89,10 @@ class LibvirtProvider final : public Provider {
   // destroy_session and destroy_candidate: removes `objects` (domains, overlays, networks in
   // that order), continuing past failures; the first error with a count of the others.
   Status destroy_objects(const std::vector<OwnedObject>& objects, const std::string& context);
+  // The grader endpoints (network namespaces) of `session` (or all) beside a network of their
+  // lab in `networks` (libvirt_provider_grader.cpp).
+  std::vector<OwnedObject> list_graders(const std::vector<OwnedObject>& networks,
+                                        const std::optional<std::string>& session) const;
 
   LibvirtOptions opts_;
   DomainType domain_type_ = DomainType::kQemu;
@@ -92,6 +101,8 @@ class LibvirtProvider final : public Provider {
   // Check-then-act steps that pick names (bridge, MAC) or create the overlay pool run one at a
   // time within this process; across processes the reconciler is the only writer.
   std::mutex allocate_mutex_;
+  // Building and removing grader endpoints run one at a time within this process.
+  std::mutex grader_mutex_;
   // Last member: destroyed first, so running calls finish while the connection still exists.
   std::unique_ptr<CallPool> pool_;
 };

@@ -17,7 +17,7 @@ Result<std::vector<OwnedObject>> LibvirtProvider::list(std::optional<std::string
       return std::move(valid).error().context(context);
     }
   }
-  return call<std::vector<OwnedObject>>(
+  auto listed = call<std::vector<OwnedObject>>(
       context, [this, session](virConnectPtr c) -> Result<std::vector<OwnedObject>> {
         LibvirtOps s(c, *conn_);
         std::vector<OwnedObject> out;
@@ -79,6 +79,10 @@ Result<std::vector<OwnedObject>> LibvirtProvider::list(std::optional<std::string
         }
         return out;
       });
+  if (!listed.ok() || !local_host_) return listed;
+  auto graders = list_graders(*listed, session);
+  listed->insert(listed->end(), graders.begin(), graders.end());
+  return listed;
 }
 
 Status LibvirtProvider::destroy_session(const std::string& session) {
@@ -113,8 +117,10 @@ Status LibvirtProvider::destroy_objects(const std::vector<OwnedObject>& objects,
       }
     }
   };
-  // Domains first (they use the overlays and the networks), then overlays, then networks.
-  for (ObjectKind kind : {ObjectKind::kDomain, ObjectKind::kOverlay, ObjectKind::kNetwork}) {
+  // Graders first (on the networks' bridges), domains (they use the overlays and the
+  // networks), then overlays, then networks.
+  for (ObjectKind kind :
+       {ObjectKind::kGrader, ObjectKind::kDomain, ObjectKind::kOverlay, ObjectKind::kNetwork}) {
     for (const auto& obj : objects) {
       if (obj.kind != kind) {
         continue;
@@ -128,6 +134,9 @@ Status LibvirtProvider::destroy_objects(const std::vector<OwnedObject>& objects,
           break;
         case ObjectKind::kNetwork:
           note(undefine_network(obj.ref));
+          break;
+        case ObjectKind::kGrader:
+          note(remove_grader(obj.ref));
           break;
       }
     }

@@ -96,6 +96,8 @@ std::string_view to_string(ObjectKind kind) {
       return "overlay";
     case ObjectKind::kDomain:
       return "domain";
+    case ObjectKind::kGrader:
+      return "grader";
   }
   return "?";
 }
@@ -208,6 +210,13 @@ std::string derive_bridge_name(const ObjectRef& network, unsigned salt) {
   char buf[13];
   std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(h & 0xffffffffffffull));
   return std::string(kBridgePrefix) + buf;
+}
+
+std::string derive_grader_link(const ObjectRef& network) {
+  std::uint64_t h = name_hash({"grader", network.session, network.candidate, network.object});
+  char buf[13];
+  std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(h & 0xffffffffffffull));
+  return std::string(kGraderLinkPrefix) + buf;
 }
 
 MacAddress derive_mac(const ObjectRef& host, unsigned nic_index, unsigned salt) {

@@ -14,7 +14,9 @@ namespace atelier::provider {
 
 inline constexpr std::string_view kNamePrefix = "atelier-";
 inline constexpr std::string_view kOverlaySuffix = ".qcow2";
-inline constexpr std::string_view kBridgePrefix = "atl";  // + 12 hex digits = 15 characters
+inline constexpr std::string_view kBridgePrefix = "atl";      // + 12 hex digits = 15 characters
+inline constexpr std::string_view kGraderLinkPrefix = "atg";  // a grader's veth on a bridge
+inline constexpr std::string_view kGraderObject = "grader";   // its ObjectRef's object
 // First two bytes of every MAC atelier derives: 0x5a has the locally administered bit (0x02)
 // set and the multicast bit (0x01) clear; it is not QEMU's 52:54:00 nor libvirt's fe: taps.
 inline constexpr std::uint8_t kMacPrefix0 = 0x5a;
@@ -38,6 +40,10 @@ std::uint64_t name_hash(std::initializer_list<std::string_view> parts);
 // "atl" + 12 hex digits of the hash of session, candidate, network and salt. salt 0 is the
 // first choice; a collision moves to the next salt.
 std::string derive_bridge_name(const ObjectRef& network, unsigned salt);
+
+// "atg" + 12 hex digits of the hash of session, candidate and network: the host end of the
+// grader endpoint's veth on that network's bridge.
+std::string derive_grader_link(const ObjectRef& network);
 
 // 5a:7e + 4 bytes of the hash of session, candidate, host, NIC index and salt.
 MacAddress derive_mac(const ObjectRef& host, unsigned nic_index, unsigned salt);

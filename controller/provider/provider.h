@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include "common/process/run_process.h"
 #include "common/result.h"
 
 namespace atelier::provider {
@@ -125,7 +126,9 @@ struct DomainSpec {
 enum class DomainType { kKvm, kQemu };
 std::string_view to_string(DomainType type);
 
-enum class ObjectKind { kNetwork, kOverlay, kDomain };
+// kGrader: a candidate lab's grader endpoint, a network namespace on the hypervisor host
+// (ensure_grader); listed and torn down with the lab's libvirt objects.
+enum class ObjectKind { kNetwork, kOverlay, kDomain, kGrader };
 std::string_view to_string(ObjectKind kind);
 
 enum class DomainState { kShutOff, kRunning, kPaused, kShuttingDown, kCrashed, kOther };
@@ -137,7 +140,23 @@ struct OwnedObject {
   ObjectRef ref;
   std::string libvirt_name;  // domain/network name, or volume name
   bool active = false;       // network/domain running; overlays: always false
-  std::string detail;        // network: bridge name; overlay: path; domain: state name
+  std::string detail;  // network: bridge name; overlay: path; domain: state name; grader: netns
+};
+
+// A candidate lab's grader endpoint (issue 20): a network namespace on the hypervisor host,
+// named like the lab's objects (atelier-<session>-<candidate>-grader), with one veth on the
+// bridge of each of the lab's networks and the address reserved for it there. Nothing listens
+// in it and it forwards nothing, so it reaches each segment as a user on it would and joins
+// none of them to another or to the host; only atelierd runs programs in it (run_in_grader).
+struct GraderNic {
+  std::string network;  // the lab's network name, e.g. "lan"
+  std::string address;  // with its prefix length, "10.10.0.254/24"
+};
+struct GraderSpec {
+  ObjectRef ref;  // object = "grader"
+  std::vector<GraderNic> nics;
+  // Lines of its /etc/hosts ("10.10.0.10 server"), so that checks name the lab's hosts.
+  std::vector<std::string> hosts;
 };
 
 // A connected descriptor the caller owns: closed at destruction unless release()d.
@@ -281,13 +300,28 @@ class Provider {
   // guests may still run: QEMU outlives libvirtd, and their agents' channels are QEMU's.
   virtual Status ping(std::chrono::milliseconds deadline) = 0;
 
+  // --- grader endpoints ---------------------------------------------------------------------
+  // Creates the grader endpoint, or repairs it (a veth no longer on its network's bridge, after
+  // the network was restarted, makes it built again). Idempotent. Errors: kFailedPrecondition
+  // when the hypervisor host is not atelierd's own machine (the namespace must sit beside the
+  // bridges) or a network is not running; kIo when `ip` fails.
+  virtual Status ensure_grader(const GraderSpec& spec) = 0;
+  // Runs spec.argv in the grader's namespace as nobody (uid/gid 65534, no capabilities, no
+  // new privileges), with its own /etc/hosts. kNotFound when there is no such endpoint.
+  virtual Result<process::ProcessResult> run_in_grader(const ObjectRef& ref,
+                                                       process::ProcessSpec spec) = 0;
+  // Removes it (its programs killed, its veths gone with it). Idempotent.
+  virtual Status remove_grader(const ObjectRef& ref) = 0;
+
   // --- ownership --------------------------------------------------------------------------
   // Everything atelier owns on this host, read from libvirt (domain/network metadata, overlay
   // volume names in the overlay pool), for one session or (nullopt) all. Objects named
-  // atelier-* without valid metadata are not listed (not provably ours).
+  // atelier-* without valid metadata are not listed (not provably ours). Grader endpoints are
+  // listed beside a network of their lab on this host (so that two providers on one machine
+  // do not both claim them).
   virtual Result<std::vector<OwnedObject>> list(std::optional<std::string> session) = 0;
-  // Tears down everything `session` owns (domains, then overlays, then networks) and nothing
-  // else. Best effort: continues past failures, returns the first error with a count.
+  // Tears down everything `session` owns (graders, domains, then overlays, then networks) and
+  // nothing else. Best effort: continues past failures, returns the first error with a count.
   // Idempotent; an unknown session -> ok.
   virtual Status destroy_session(const std::string& session) = 0;
   // Tears down everything one candidate lab of `session` owns on this host (domains, then

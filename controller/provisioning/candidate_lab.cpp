@@ -8,6 +8,7 @@
 
 #include "controller/images/seed.h"
 #include "controller/provider/naming.h"
+#include "controller/provisioning/grader.h"
 
 namespace atelier::provisioning {
 
@@ -278,6 +279,16 @@ Result<bool> CandidateLab::restore_host(std::string_view name, milliseconds dead
   return true;
 }
 
+Result<protocol::Results> CandidateLab::run_grader(const provider::GraderSpec& spec,
+                                                   const protocol::RunChecks& bundle,
+                                                   std::chrono::milliseconds timeout) {
+  if (!options_.agent_binary) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "no agent binary to run the grader's checks with (give atelierd --agent)");
+  }
+  return run_on_grader(provider_, spec, *options_.agent_binary, bundle, timeout);
+}
+
 Status CandidateLab::destroy() {
   Status first;
   auto keep = [&first](Status st) {
@@ -287,6 +298,8 @@ Status CandidateLab::destroy() {
     if (state.agent) state.agent->close();
     state.agent.reset();
   }
+  keep(provider_.remove_grader(
+      {plan_.session, plan_.candidate, std::string(provider::kGraderObject)}));
   for (const auto& h : plan_.hosts) keep(provider_.undefine_domain(h.domain.ref));
   for (const auto& h : plan_.hosts) keep(provider_.delete_overlay(h.overlay.ref));
   for (const auto& n : plan_.networks) keep(provider_.undefine_network(n.ref));

@@ -81,9 +81,15 @@ class CandidateLab {
   // failed part way; rebuild the host (reset_host).
   Result<bool> restore_host(std::string_view host, std::chrono::milliseconds deadline);
 
-  // Closes the agent channels, removes the domains, overlays and networks of this candidate lab
-  // (and nothing else), and its run directory. Idempotent; continues past failures and returns
-  // the first.
+  // Runs a bundle of checks `on: grader` in this lab's grader endpoint (grader.h), built or
+  // repaired first. kFailedPrecondition without an agent binary to run them with.
+  Result<protocol::Results> run_grader(const provider::GraderSpec& spec,
+                                       const protocol::RunChecks& bundle,
+                                       std::chrono::milliseconds timeout);
+
+  // Closes the agent channels, removes the grader endpoint, domains, overlays and networks of this
+  // candidate lab (and nothing else), and its run directory. Idempotent; continues past failures
+  // and returns the first.
   Status destroy();
 
  private:

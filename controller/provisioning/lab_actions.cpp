@@ -173,7 +173,7 @@ Result<std::map<std::string, HostChecks>> bundle_by_host(const lab::Lab& lab,
     const lab::Task& task = lab.tasks[t];
     for (std::size_t c = 0; c < task.checks.size(); ++c) {
       const checks::Check& check = task.checks[c];
-      if (lab.host(check.on) == nullptr) {
+      if (lab.host(check.on) == nullptr && check.on != lab::kGraderHost) {
         return Error(ErrorCode::kInvalidArgument,
                      "task " + task.id + " has a check on unknown host \"" + check.on + "\"");
       }
@@ -226,6 +226,28 @@ HostExchange exchange_with(protocol::AgentClient* agent, const std::string& host
   return ex;
 }
 
+// The grader's results in their tasks' slots; when it could not run, each of its checks is an
+// `error` result saying why (the task then fails, like one whose agent is silent).
+void place_grader_results(Result<protocol::Results> answer, const std::vector<Slot>& slots,
+                          const lab::Lab& lab, const std::string& run_id,
+                          std::vector<TaskOutcome>& outcomes) {
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    protocol::CheckResult r;
+    if (answer.ok()) {
+      r = std::move(answer->results[i]);
+    } else {
+      const checks::Check& check = lab.tasks[slots[i].task].checks[slots[i].check];
+      r.result_id = run_id + "/" + lab::kGraderHost + "/" + std::to_string(i);
+      r.index = i;
+      r.kind = checks::kind_name(check.kind);
+      r.description = check.description;
+      r.status = protocol::CheckStatus::kError;
+      r.observed = answer.error().to_string();
+    }
+    outcomes[slots[i].task].results[slots[i].check] = std::move(r);
+  }
+}
+
 }  // namespace
 
 Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
@@ -233,8 +255,12 @@ Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::La
                                             std::chrono::milliseconds timeout) {
   KnownInstances known;
   for (const auto& host : lab.hosts) known[host.name] = lab_run.known_instance(host.name);
+  const auto& plan = lab_run.plan();
+  GraderRun grader = [&](const protocol::RunChecks& bundle, std::chrono::milliseconds t) {
+    return lab_run.run_grader(grader_spec(lab, plan.session, plan.candidate), bundle, t);
+  };
   auto outcomes = run_checks([&lab_run](const std::string& host) { return lab_run.agent(host); },
-                             lab, run_id, timeout, random_source(), known);
+                             lab, run_id, timeout, random_source(), known, grader);
   for (const auto& [host, instance] : known) lab_run.remember_instance(host, instance);
   return outcomes;
 }
@@ -242,7 +268,8 @@ Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::La
 Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab::Lab& lab,
                                             const std::string& run_id,
                                             std::chrono::milliseconds timeout,
-                                            const RandomSource& random, KnownInstances& known) {
+                                            const RandomSource& random, KnownInstances& known,
+                                            const GraderRun& grader) {
   auto by_host = bundle_by_host(lab, run_id);
   if (!by_host.ok()) return std::move(by_host).error();
   std::vector<TaskOutcome> outcomes(lab.tasks.size());
@@ -250,6 +277,18 @@ Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab
     outcomes[t].task = lab.tasks[t].id;
     outcomes[t].results.resize(lab.tasks[t].checks.size());
     outcomes[t].integrity.resize(lab.tasks[t].checks.size());
+  }
+  // The grader's bundle runs beside the agents' (graded_by_grader), and is left out of them.
+  std::future<Result<protocol::Results>> from_grader;
+  std::vector<Slot> grader_slots;
+  if (auto it = by_host->find(lab::kGraderHost); it != by_host->end()) {
+    grader_slots = it->second.slots;
+    from_grader = std::async(std::launch::async, [&grader, bundle = it->second.bundle, timeout]() {
+      return grader ? grader(bundle, timeout)
+                    : Result<protocol::Results>(Error(ErrorCode::kFailedPrecondition,
+                                                      "no grader endpoint where this lab runs"));
+    });
+    by_host->erase(it);
   }
   std::map<std::string, DecoyedBundle> sent;
   for (auto& [host, h] : *by_host) sent[host] = add_decoys(h.bundle, random);
@@ -279,6 +318,8 @@ Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab
       outcomes[slots[i].task].integrity[slots[i].check] = verified.integrity;
     }
   }
+  if (from_grader.valid())
+    place_grader_results(from_grader.get(), grader_slots, lab, run_id, outcomes);
   for (auto& o : outcomes) {
     o.passed = !o.results.empty();
     for (std::size_t i = 0; i < o.results.size(); ++i) {

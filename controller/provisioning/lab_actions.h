@@ -18,6 +18,7 @@
 #include "controller/provisioning/agent_integrity.h"
 #include "controller/provisioning/candidate_lab.h"
 #include "controller/provisioning/decoys.h"
+#include "controller/provisioning/grader.h"
 
 namespace atelier::provisioning {
 
@@ -70,6 +71,7 @@ struct TaskOutcome {
 // when its agent is silent or gone (its checks are then `error` results), or when its agent
 // instance is not the one atelierd last saw there (CandidateLab::known_instance; a reset or
 // provisioning by atelierd sets it, so those do not flag). `run_id` makes bundle ids unique.
+// Checks `on: grader` run in the lab's grader endpoint (grader.h), beside the agents.
 // Not a failed call when agents do not answer; kInvalidArgument only for a check on a host the
 // lab does not have.
 Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::Lab& lab,
@@ -84,10 +86,13 @@ Result<std::vector<TaskOutcome>> run_checks(CandidateLab& lab_run, const lab::La
 // leaves the last one in place, so it is flagged in every run.
 using AgentLookup = std::function<protocol::AgentClient*(const std::string& host)>;
 using KnownInstances = std::map<std::string, std::optional<protocol::AgentInstance>>;
+// Checks `on: grader` go to `grader` as one bundle, without decoys (the endpoint is atelierd's);
+// without one they are `error` results.
 Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab::Lab& lab,
                                             const std::string& run_id,
                                             std::chrono::milliseconds timeout,
-                                            const RandomSource& random, KnownInstances& known);
+                                            const RandomSource& random, KnownInstances& known,
+                                            const GraderRun& grader = {});
 
 // The text of a lab::Value as recipe parameters read it (YAML flow form for lists and maps).
 std::string value_text(const lab::Value& value);

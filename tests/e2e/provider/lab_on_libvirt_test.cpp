@@ -1,7 +1,8 @@
 // e2e: the demo lab for two candidates on the real qemu:///system. Real Debian guests booted from
 // overlays of the built debian12 image, configured by their seed disks, answering on the agent
 // channel; candidates isolated from each other with identical address plans (pinged from inside
-// the guests); a reset host comes back fresh; teardown leaves zero atelier objects.
+// the guests); a reset host comes back fresh; each candidate's grader endpoint sees what the
+// guests see and is no way out of the lab (issue 20); teardown leaves zero atelier objects.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "controller/images/seed.h"
 #include "controller/provider/naming.h"
 #include "controller/provider/provider.h"
+#include "controller/provisioning/grader.h"
 
 namespace atelier {
 namespace {
@@ -225,6 +227,27 @@ class DemoLabOnLibvirt : public ::testing::Test {
     return sh("tail -c 3000 " + g.spec.console.log_path + " 2>/dev/null");
   }
 
+  // The verdicts of a bundle of protocol checks run by a guest's agent and by the grader.
+  std::pair<std::vector<protocol::CheckStatus>, std::vector<protocol::CheckStatus>> both_ways(
+      Guest& from, const provider::GraderSpec& grader, const protocol::RunChecks& bundle) {
+    std::vector<protocol::CheckStatus> by_agent, by_grader;
+    auto agent = from.agent->run_checks(bundle, 120s);
+    EXPECT_TRUE(agent.ok()) << agent.error().to_string();
+    if (agent.ok()) {
+      (void)from.agent->ack(*agent);
+      for (const auto& r : agent->results) by_agent.push_back(r.status);
+    }
+    auto graded =
+        provisioning::run_on_grader(*provider_, grader, ATELIER_AGENT_BINARY, bundle, 60s);
+    EXPECT_TRUE(graded.ok()) << graded.error().to_string();
+    if (graded.ok()) {
+      for (const auto& r : graded->results) by_grader.push_back(r.status);
+    }
+    return {by_agent, by_grader};
+  }
+
+  void prove_grader_endpoints();
+
   images::BuiltImage image_;
   lab::Lab lab_;
   std::string session_;
@@ -386,6 +409,9 @@ TEST_F(DemoLabOnLibvirt, TwoCandidatesIsolatedResetAndCleanTeardown) {
   auto ping_again = exec(a_client, "ping -c 3 -W 3 " + server_ip);
   EXPECT_EQ(ping_again.exit_code, 0) << ping_again.stdout_text;
 
+  prove_grader_endpoints();
+  if (HasFatalFailure()) return;
+
   // --- teardown: zero objects left ----------------------------------------------------------
   std::set<std::string> bridges;
   auto owned = provider_->list(session_);
@@ -421,6 +447,76 @@ TEST_F(DemoLabOnLibvirt, TwoCandidatesIsolatedResetAndCleanTeardown) {
   }
   EXPECT_FALSE(fs::exists(run_dir_)) << "seeds, sockets or console logs left in " << run_dir_;
   EXPECT_EQ(sh("pgrep -f -- '[g]uest=" + prefix + "' | wc -l"), "0\n") << "a QEMU process is left";
+  EXPECT_EQ(sh("ip netns list | grep -c -- '^" + prefix + "' || true"), "0\n")
+      << "a grader endpoint is left";
+}
+
+// The grader endpoint (issue 20), with every guest up and A's server just reset.
+void DemoLabOnLibvirt::prove_grader_endpoints() {
+  Guest& a_client = guest("ca", "client");
+  Guest& a_server = guest("ca", "server");
+  const std::string server_lan = a_server.host->nic("lan")->address.to_string();
+  const std::string server_admin = a_server.host->nic("admin")->address.to_string();
+  std::map<std::string, provider::GraderSpec> graders;
+  for (const std::string candidate : {"ca", "cb"}) {
+    graders[candidate] = provisioning::grader_spec(lab_, session_, candidate);
+    auto st = provider_->ensure_grader(graders[candidate]);
+    ASSERT_TRUE(st.ok()) << st.error().to_string();
+  }
+  const std::string grader_lan = "10.10.0.254";
+  ASSERT_EQ(graders["ca"].nics.front().address, grader_lan + "/24");
+
+  // The same protocol checks give the same verdicts from the client and from the grader: with
+  // the server's sshd up, then stopped.
+  protocol::RunChecks bundle;
+  bundle.bundle_id = session_ + "-both-ways";
+  bundle.checks = {{"", "ssh answers", 10s, checks::TcpCheck{server_lan, 22, true}},
+                   {"", "the server answers ping", 10s, checks::PingCheck{server_lan, true, 2}}};
+  const auto up = both_ways(a_client, graders["ca"], bundle);
+  EXPECT_EQ(up.first, up.second);
+  EXPECT_EQ(up.second, (std::vector{protocol::CheckStatus::kPass, protocol::CheckStatus::kPass}));
+  ASSERT_EQ(exec(a_server, "systemctl stop ssh.socket ssh.service").exit_code, 0);
+  bundle.bundle_id = session_ + "-both-ways-down";
+  const auto down = both_ways(a_client, graders["ca"], bundle);
+  EXPECT_EQ(down.first, down.second);
+  EXPECT_EQ(down.second, (std::vector{protocol::CheckStatus::kFail, protocol::CheckStatus::kPass}));
+  std::cerr << "[grader] same verdicts from ca/client and ca's grader, sshd up and stopped\n";
+
+  // From inside A's client: its own grader answers on the lan, and it is A's (by its MAC).
+  auto mac = [&](const std::string& candidate) {
+    auto r = provider_->run_in_grader(graders[candidate].ref,
+                                      {.argv = {"cat", "/sys/class/net/nic0/address"}});
+    return r.ok() ? r->out.substr(0, r->out.find('\n')) : std::string("?");
+  };
+  auto ping = exec(a_client, "ip neigh flush all; ping -c 2 -W 3 " + grader_lan);
+  EXPECT_EQ(ping.exit_code, 0) << ping.stdout_text;
+  auto neigh = exec(a_client, "ip neigh show " + grader_lan).stdout_text;
+  EXPECT_NE(neigh.find(mac("ca")), std::string::npos) << neigh;
+  EXPECT_EQ(neigh.find(mac("cb")), std::string::npos) << "B's grader answered A: " << neigh;
+  auto listening = exec(a_client, "timeout 5 bash -c 'echo > /dev/tcp/" + grader_lan + "/22'");
+  EXPECT_NE(listening.exit_code, 0) << "something listens in the grader";
+
+  // Nothing through it: not A's admin segment (the grader is on it, and does not forward) ...
+  auto direct = provider_->run_in_grader(graders["ca"].ref,
+                                         {.argv = {"ping", "-c", "2", "-W", "3", server_admin}});
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(direct->exit_code, 0) << "the grader reaches the admin segment itself";
+  auto via = exec(a_client, "ip route add " + server_admin + "/32 via " + grader_lan +
+                                " && ping -c 3 -W 3 " + server_admin);
+  EXPECT_NE(via.exit_code, 0) << "A's client reached the admin segment through the grader";
+  // ... nor the hypervisor: an address on a link this test puts on the host (a veth pair: the
+  // dummy module may be missing where this runs).
+  const std::string dummy = "atgt" + std::to_string(::getpid() % 100000);
+  const std::string host_ip = "192.0.2.1";  // TEST-NET-1, on that link only
+  ASSERT_EQ(sh("ip link add " + dummy + " type veth peer name " + dummy + "p && ip addr add " +
+               host_ip + "/32 dev " + dummy + " && ip link set " + dummy + " up && echo ok"),
+            "ok\n");
+  auto to_host = exec(a_client, "ip route add " + host_ip + "/32 via " + grader_lan +
+                                    " && ping -c 3 -W 3 " + host_ip);
+  sh("ip link del " + dummy);
+  EXPECT_NE(to_host.exit_code, 0) << "A's client reached the hypervisor through the grader";
+  exec(a_client, "ip route del " + server_admin + "/32; ip route del " + host_ip + "/32");
+  std::cerr << "[grader] A's hosts reach only A's grader, and nothing through it\n";
 }
 
 }  // namespace
