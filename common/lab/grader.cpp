@@ -24,6 +24,41 @@ std::optional<Ipv4Address> grader_address(const Network& network) {
   return Ipv4Address{network.cidr.broadcast().bits - 1};
 }
 
+GraderPlan grader_plan(const Lab& lab) {
+  GraderPlan plan;
+  auto on_grader = [&plan](std::string_view network) {
+    for (const auto& n : plan.nics) {
+      if (n.network == network) return true;
+    }
+    return false;
+  };
+  for (const auto& net : lab.networks) {
+    auto address = grader_address(net);
+    if (!net.secured && address) {
+      plan.nics.push_back({net.name, *address, net.cidr.prefix_length});
+    }
+  }
+  for (const auto& net : lab.networks) {
+    if (!net.secured) continue;
+    std::optional<Ipv4Address> via;
+    for (const auto& host : lab.hosts) {
+      if (via || !host.nic(net.name)) continue;
+      for (const auto& nic : host.nics) {
+        if (nic.network != net.name && on_grader(nic.network)) {
+          via = nic.address;
+          break;
+        }
+      }
+    }
+    if (via) {
+      plan.routes.push_back({net.cidr, *via});
+    } else if (auto address = grader_address(net)) {
+      plan.nics.push_back({net.name, *address, net.cidr.prefix_length});
+    }
+  }
+  return plan;
+}
+
 std::vector<Diagnostic> grading_warnings(const Lab& lab) {
   std::vector<Diagnostic> out;
   if (!lab.is_exam()) return out;

@@ -257,6 +257,26 @@ struct Lab {
 // in 10.10.0.0/24), reserved in a lab that uses the grader. nullopt for a /31 or /32.
 std::optional<Ipv4Address> grader_address(const Network& network);
 
+// Where the grader sits in a lab: on every network that is not `secured`, at its grader_address,
+// like a user's machine plugged into it; a secured network is reached through the lab's router
+// to it (the first host, in the lab's order, with a nic on it and on a network the grader is on),
+// so that the grader's traffic crosses the same firewall as the users'. A secured network no host
+// routes to from there gets a nic of its own.
+struct GraderPlan {
+  struct Nic {
+    std::string network;
+    Ipv4Address address;
+    int prefix_length = 0;
+  };
+  struct Route {
+    Ipv4Network destination;  // a secured network
+    Ipv4Address via;          // the router's address on a network the grader is on
+  };
+  std::vector<Nic> nics;
+  std::vector<Route> routes;
+};
+GraderPlan grader_plan(const Lab& lab);
+
 // Advice on how a lab is graded, not errors: each task of an exam lab whose checks all run on
 // the candidate's own hosts (where root can answer for the agent) gets a warning.
 std::vector<Diagnostic> grading_warnings(const Lab& lab);

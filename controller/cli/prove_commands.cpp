@@ -25,6 +25,7 @@
 #include "common/lab/loader.h"
 #include "common/lab/variant.h"
 #include "controller/cli/commands.h"
+#include "controller/cli/prove_mirrors.h"
 #include "controller/cli/prove_report.h"
 #include "controller/cli/shipped_paths.h"
 #include "controller/images/builder.h"
@@ -104,8 +105,9 @@ struct ProveArgs {
   std::string agent_binary = default_agent_binary().string();
   int boot_minutes = 5;
   bool keep = false;
-  std::string reset_host;    // --reset: back to hand-over from the snapshot, after the solution
-  std::string rebuild_host;  // --rebuild: the same by a rebuild (fresh disk, boot, roles)
+  bool compare_grader = false;  // --compare-grader: prove_mirrors.h
+  std::string reset_host;       // --reset: back to hand-over from the snapshot, after the solution
+  std::string rebuild_host;     // --rebuild: the same by a rebuild (fresh disk, boot, roles)
 };
 
 std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
@@ -136,6 +138,9 @@ std::optional<int> parse(const std::vector<std::string>& args, ProveArgs& out) {
       "rebuild", po::value(&out.rebuild_host),
       "after the solution (and --reset), the same by a rebuild of HOST (fresh disk, boot, roles, "
       "incidents), timed: the reset before snapshots, to compare")(
+      "compare-grader", po::bool_switch(&out.compare_grader),
+      "after every phase, compare each check `on: grader` with its twin on a host of the lab "
+      "(same kind and arguments, same task): a row each, a disagreement is a surprise")(
       "keep", po::bool_switch(&out.keep),
       "leave the lab running afterwards (tear it down with "
       "`atelier provider clean SESSION`)");
@@ -242,7 +247,8 @@ std::optional<int> prepare_images(const lab::Lab& lab, const ProveArgs& a, Log& 
 
 // Each near-miss applied in turn, its own task checked after it: a row each, expected to fail.
 Status prove_near_misses(provisioning::CandidateLab& run, const lab::Lab& lab,
-                         const std::string& candidate, Log& log, std::vector<Row>& rows) {
+                         const std::string& candidate, bool mirrors, Log& log,
+                         std::vector<Row>& rows) {
   for (const auto& task : lab.tasks) {
     // A near-miss concerns its own task: only that task's checks run after it (the other tasks'
     // verdicts are not rows, and on TCG guests each whole run costs tens of seconds).
@@ -262,6 +268,7 @@ Status prove_near_misses(provisioning::CandidateLab& run, const lab::Lab& lab,
         rows.push_back({o.task, "near-miss " + std::to_string(n + 1), false, o.passed,
                         prove::first_failure(o)});
       }
+      if (mirrors) prove::add_mirror_rows(lab, *after, "near-miss " + std::to_string(n + 1), rows);
     }
   }
   return ok_status();
@@ -390,8 +397,10 @@ Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const 
   if (!before.ok()) return std::move(before).error();
   for (const auto& o : *before)
     rows.push_back({o.task, "incidents", false, o.passed, prove::first_failure(o)});
+  if (a.compare_grader) prove::add_mirror_rows(lab, *before, "incidents", rows);
 
-  if (auto st = prove_near_misses(run, lab, candidate, log, rows); !st.ok()) return st;
+  if (auto st = prove_near_misses(run, lab, candidate, a.compare_grader, log, rows); !st.ok())
+    return st;
 
   log.line(candidate, "solution", "applying the reference solution");
   if (auto st = provisioning::apply_steps(run, lab, provisioning::solution_steps(lab), nullptr);
@@ -401,6 +410,7 @@ Status prove_phases(provisioning::CandidateLab& run, const lab::Lab& lab, const 
   if (!solved.ok()) return std::move(solved).error();
   for (const auto& o : *solved)
     rows.push_back({o.task, "solution", true, o.passed, prove::first_failure(o)});
+  if (a.compare_grader) prove::add_mirror_rows(lab, *solved, "solution", rows);
   return prove_resets(run, lab, a, candidate, log, rows);
 }
 

@@ -82,6 +82,9 @@ int print_rows(const std::vector<Row>& rows) {
     exit_code = kExitSurprise;
     if (role) {
       std::cout << "        the role is not idempotent; second run " << r.evidence << "\n";
+    } else if (r.mirror) {
+      std::cout << "        the grader and the lab's host disagree on the same check: "
+                << r.evidence << "\n";
     } else if (r.phase.rfind("reset", 0) == 0) {
       std::cout << "        its checks still pass after the reset: the host did not come back "
                    "to hand-over, or the task's fix lives on another host too\n";

@@ -33,6 +33,8 @@ struct Row {
   bool expected_pass;
   bool passed;
   std::string evidence;  // the first failing check's observation, or ""
+  // A grader mirror (prove_mirrors.h): expected is the host's verdict, got the grader's.
+  bool mirror = false;
 };
 
 // The first failing check of a task: "kind: expected X; observed Y", or "".

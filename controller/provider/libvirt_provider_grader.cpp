@@ -74,7 +74,7 @@ Status write_etc(const std::string& netns, const std::vector<std::string>& hosts
 }
 
 Status build(const std::string& netns, const std::vector<Link>& links,
-             const std::vector<std::string>& hosts) {
+             const std::vector<GraderRoute>& routes, const std::vector<std::string>& hosts) {
   ATELIER_RETURN_IF_ERROR(ip({"netns", "add", netns}));
   // No forwarding, no IPv6 (no link-local address a guest could reach the host through), and
   // ICMP echo sockets for nobody (the ping check without a raw socket).
@@ -93,6 +93,9 @@ Status build(const std::string& netns, const std::vector<Link>& links,
     ATELIER_RETURN_IF_ERROR(ip({"link", "set", l.host_end, "master", l.bridge, "up"}));
     ATELIER_RETURN_IF_ERROR(ip({"-n", netns, "addr", "add", l.address, "dev", inside}));
     ATELIER_RETURN_IF_ERROR(ip({"-n", netns, "link", "set", inside, "up"}));
+  }
+  for (const auto& r : routes) {
+    ATELIER_RETURN_IF_ERROR(ip({"-n", netns, "route", "add", r.destination, "via", r.via}));
   }
   return write_etc(netns, hosts);
 }
@@ -162,7 +165,7 @@ Status LibvirtProvider::ensure_grader(const GraderSpec& spec) {
   for (const auto& l : links) intact = intact && master_of(l.host_end) == l.bridge;
   // Missing, or a network was restarted under it (its veth left the new bridge): built anew.
   Status built = intact ? write_etc(netns, spec.hosts) : tear_down(netns);
-  if (built.ok() && !intact) built = build(netns, links, spec.hosts);
+  if (built.ok() && !intact) built = build(netns, links, spec.routes, spec.hosts);
   if (!built.ok()) {
     if (!intact) (void)tear_down(netns);
     return std::move(built).error().context(what);

@@ -144,17 +144,23 @@ struct OwnedObject {
 };
 
 // A candidate lab's grader endpoint (issue 20): a network namespace on the hypervisor host,
-// named like the lab's objects (atelier-<session>-<candidate>-grader), with one veth on the
-// bridge of each of the lab's networks and the address reserved for it there. Nothing listens
+// named like the lab's objects (atelier-<session>-<candidate>-grader), with a veth on the bridge
+// of each network it is on (lab::grader_plan), the address reserved for it there, and routes to
+// the others through the lab's router. Nothing listens
 // in it and it forwards nothing, so it reaches each segment as a user on it would and joins
 // none of them to another or to the host; only atelierd runs programs in it (run_in_grader).
 struct GraderNic {
   std::string network;  // the lab's network name, e.g. "lan"
   std::string address;  // with its prefix length, "10.10.0.254/24"
 };
+struct GraderRoute {
+  std::string destination;  // "10.30.0.0/24"
+  std::string via;          // a lab router's address on one of the nics' networks
+};
 struct GraderSpec {
   ObjectRef ref;  // object = "grader"
   std::vector<GraderNic> nics;
+  std::vector<GraderRoute> routes;
   // Lines of its /etc/hosts ("10.10.0.10 server"), so that checks name the lab's hosts.
   std::vector<std::string> hosts;
 };

@@ -23,11 +23,13 @@ provider::GraderSpec grader_spec(const lab::Lab& lab, const std::string& session
                                  const std::string& candidate) {
   provider::GraderSpec spec;
   spec.ref = {session, candidate, std::string(provider::kGraderObject)};
-  for (const auto& net : lab.networks) {
-    if (auto address = lab::grader_address(net)) {
-      spec.nics.push_back(
-          {net.name, address->to_string() + "/" + std::to_string(net.cidr.prefix_length)});
-    }
+  const lab::GraderPlan plan = lab::grader_plan(lab);
+  for (const auto& nic : plan.nics) {
+    spec.nics.push_back(
+        {nic.network, nic.address.to_string() + "/" + std::to_string(nic.prefix_length)});
+  }
+  for (const auto& route : plan.routes) {
+    spec.routes.push_back({route.destination.to_string(), route.via.to_string()});
   }
   for (const auto& host : lab.hosts) {
     if (!host.nics.empty())

@@ -21,8 +21,8 @@ namespace atelier::provisioning {
 using GraderRun = std::function<Result<protocol::Results>(const protocol::RunChecks& bundle,
                                                           std::chrono::milliseconds timeout)>;
 
-// The endpoint a lab (resolved for its candidate) needs: on each network, the address reserved
-// for it (lab::grader_address); in its /etc/hosts, every host at its first address.
+// The endpoint a lab (resolved for its candidate) needs: its nics and routes (lab::grader_plan);
+// in its /etc/hosts, every host at its first address.
 provider::GraderSpec grader_spec(const lab::Lab& lab, const std::string& session,
                                  const std::string& candidate);
 

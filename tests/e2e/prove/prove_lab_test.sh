@@ -2,7 +2,8 @@
 # e2e: `atelier lab prove` on real QEMU guests, for every lab of labs/.
 #   prove LAB ROWS      the lab is proven: exit 0, "proven: LAB", exactly ROWS "ok" task rows
 #                       (tasks x (incidents + near-misses + solution)), the roles' second run
-#                       changed nothing, no SURPRISE row.
+#                       changed nothing, no SURPRISE row; with --compare-grader, every check
+#                       `on: grader` agreed with its twin on a lab host after every phase.
 #   prove LAB ROWS HOST RESET_ROWS
 #                       the same with `--reset HOST`: HOST back to hand-over from its snapshot
 #                       after the solution, timed, and RESET_ROWS tasks (those solved on HOST)
@@ -74,12 +75,18 @@ case "$mode" in
   prove)
     [ -n "$rows" ] || fail "prove needs the number of ok rows"
     echo "== labs/$lab is proven${reset_host:+, then $reset_host reset to hand-over from its snapshot}"
-    prove "$src/labs/$lab" --boot-minutes 10 ${reset_host:+--reset "$reset_host"}
+    prove "$src/labs/$lab" --boot-minutes 10 --compare-grader ${reset_host:+--reset "$reset_host"}
     [ "$rc" -eq 0 ] || fail "lab prove labs/$lab exited $rc, expected 0"
     grep -q "^proven: $lab\$" "$work/prove.log" || fail "no 'proven: $lab' line"
     if grep -q 'SURPRISE' "$work/prove.log"; then fail "a SURPRISE row"; fi
     ok_rows=$(grep -cE '^T[0-9]+ +(incidents|near-miss [0-9]+|solution) +(pass|fail) +(pass|fail) +ok$' "$work/prove.log" || true)
     [ "$ok_rows" -eq "$rows" ] || fail "expected $rows 'ok' rows, got $ok_rows"
+    # Each check `on: grader` with a twin on a lab host agreed with it after every phase.
+    if grep -q 'on: grader' "$src/labs/$lab/lab.yaml"; then
+      mirrors=$(grep -cE '^T[0-9]+ +(incidents|near-miss [0-9]+|solution) [a-z_]+@[a-z0-9-]+/grader +(pass|fail) +(pass|fail) +ok$' "$work/prove.log" || true)
+      [ "$mirrors" -gt 0 ] || fail "no grader mirror row: the grader's checks were not compared"
+      echo "grader mirrors: $mirrors rows, all agreeing with the lab's hosts"
+    fi
     # The roles' idempotency proof: one rerun row per host and role, each unchanged.
     reruns=$(grep -cE '^role +rerun ' "$work/prove.log" || true)
     unchanged=$(grep -cE '^role +rerun roles/[a-z0-9-]+@[a-z0-9-]+ +unchanged +unchanged +ok$' "$work/prove.log" || true)

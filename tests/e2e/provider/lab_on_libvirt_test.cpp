@@ -496,11 +496,12 @@ void DemoLabOnLibvirt::prove_grader_endpoints() {
   auto listening = exec(a_client, "timeout 5 bash -c 'echo > /dev/tcp/" + grader_lan + "/22'");
   EXPECT_NE(listening.exit_code, 0) << "something listens in the grader";
 
-  // Nothing through it: not A's admin segment (the grader is on it, and does not forward) ...
+  // Nothing through it: not A's admin segment (which the grader reaches through A's server, the
+  // lab's only host on it; it forwards nothing itself) ...
   auto direct = provider_->run_in_grader(graders["ca"].ref,
                                          {.argv = {"ping", "-c", "2", "-W", "3", server_admin}});
   ASSERT_TRUE(direct.ok());
-  EXPECT_EQ(direct->exit_code, 0) << "the grader reaches the admin segment itself";
+  EXPECT_EQ(direct->exit_code, 0) << "the grader reaches the admin segment";
   auto via = exec(a_client, "ip route add " + server_admin + "/32 via " + grader_lan +
                                 " && ping -c 3 -W 3 " + server_admin);
   EXPECT_NE(via.exit_code, 0) << "A's client reached the admin segment through the grader";

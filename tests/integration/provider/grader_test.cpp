@@ -1,7 +1,8 @@
 // Grader endpoints on the real libvirtd (qemu:///system; no guest needed): a network namespace
-// with a veth on each of the lab's bridges and the lab's reserved addresses, programs in it run
-// as nobody with no forwarding, repaired after its network is restarted, listed with the lab's
-// objects and gone with them (checked with ip and the file system, not with the provider).
+// with a veth on each of its bridges, the lab's reserved addresses and a route through the lab's
+// router; programs in it run as nobody with no forwarding; repaired after its network is
+// restarted, listed with the lab's objects and gone with them (checked with ip and the file
+// system, not with the provider).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -65,8 +66,10 @@ TEST_F(GraderEndpoint, OnTheLabsBridgesAsNobodyForwardingNothingAndGoneWithTheLa
   }
   const ObjectRef grader{session_, "c1", "grader"};
   const std::string netns = libvirt_name(grader);
-  GraderSpec spec{
-      grader, {{"lan", "10.10.0.254/24"}, {"dmz", "10.20.0.254/24"}}, {"10.10.0.10\tserver"}};
+  GraderSpec spec{grader,
+                  {{"lan", "10.10.0.254/24"}, {"dmz", "10.20.0.254/24"}},
+                  {{"10.30.0.0/24", "10.10.0.1"}},
+                  {"10.10.0.10\tserver"}};
   ATELIER_ASSERT_OK(p_->ensure_grader(spec));
 
   // One veth on each bridge; the namespace holds the reserved addresses and no other route.
@@ -78,6 +81,9 @@ TEST_F(GraderEndpoint, OnTheLabsBridgesAsNobodyForwardingNothingAndGoneWithTheLa
   EXPECT_NE(addresses.find("10.10.0.254/24"), std::string::npos) << addresses;
   EXPECT_NE(addresses.find("10.20.0.254/24"), std::string::npos) << addresses;
   EXPECT_EQ(in_grader("c1", {"ip", "-4", "route", "show", "default"}), "");
+  EXPECT_EQ(in_grader("c1", {"ip", "-4", "route", "show", "10.30.0.0/24"}),
+            "10.30.0.0/24 via 10.10.0.1 dev nic0 \n")
+      << "a secured network, through the lab's router";
   EXPECT_EQ(in_grader("c1", {"cat", "/proc/sys/net/ipv4/ip_forward"}), "0\n");
   EXPECT_EQ(in_grader("c1", {"cat", "/proc/sys/net/ipv6/conf/all/disable_ipv6"}), "1\n");
   EXPECT_EQ(in_grader("c1", {"id", "-u"}), "65534\n");

@@ -22,6 +22,28 @@ TEST(GraderAddress, TheLastHostAddressOfTheNetwork) {
   EXPECT_FALSE(grader_address(net("192.168.1.8/31")).has_value());
 }
 
+TEST(GraderPlan, OnTheOpenNetworksAndThroughTheRouterToTheSecuredOnes) {
+  auto lab = load_lab(testing::source_dir() / "labs/epreuve-synthese",
+                      LoadOptions{testing::source_dir() / "ansible-free-recipes/recipes"});
+  ASSERT_TRUE(lab.ok()) << lab.error().to_string();
+  GraderPlan plan = grader_plan(*lab);
+  ASSERT_EQ(plan.nics.size(), 1u);
+  EXPECT_EQ(plan.nics[0].network, "lan");
+  EXPECT_EQ(plan.nics[0].address.to_string(), "10.10.0.254");
+  EXPECT_EQ(plan.nics[0].prefix_length, 24);
+  ASSERT_EQ(plan.routes.size(), 1u);
+  EXPECT_EQ(plan.routes[0].destination.to_string(), "10.30.0.0/24");
+  EXPECT_EQ(plan.routes[0].via.to_string(), "10.10.0.1") << "the router's address on the lan";
+
+  // A secured network no host routes to from an open one gets a nic of its own.
+  lab->hosts.erase(lab->hosts.begin());  // the router
+  plan = grader_plan(*lab);
+  ASSERT_EQ(plan.nics.size(), 2u);
+  EXPECT_EQ(plan.nics[1].network, "servers");
+  EXPECT_EQ(plan.nics[1].address.to_string(), "10.30.0.254");
+  EXPECT_TRUE(plan.routes.empty());
+}
+
 Task task_on(const std::string& id, std::vector<std::string> hosts) {
   Task t;
   t.id = id;
