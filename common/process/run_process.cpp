@@ -137,6 +137,25 @@ Result<pid_t> spawn(const ProcessSpec& spec, Pipes& pipes) {
   return pid;
 }
 
+// write() without SIGPIPE: a child that exits before it read its stdin (a failed `ip netns
+// exec`, a program that needs no input) must not kill the caller. SIGPIPE is blocked in this
+// thread for the write, and the one it raised is taken before the mask is put back.
+ssize_t write_without_sigpipe(int fd, const char* data, std::size_t size) {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t k = write(fd, data, size);
+  const int saved = errno;
+  if (k < 0 && saved == EPIPE) {
+    timespec zero{0, 0};
+    (void)sigtimedwait(&pipe_only, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return k;
+}
+
 // Feeds stdin and collects stdout and stderr until both close or the deadline passes.
 // Returns false on timeout.
 bool pump(const ProcessSpec& spec, Pipes& pipes, ProcessResult& result,
@@ -178,7 +197,8 @@ bool pump(const ProcessSpec& spec, Pipes& pipes, ProcessResult& result,
     drain(idx_out, out_fd, result.out);
     drain(idx_err, err_fd, result.err);
     if (idx_in >= 0 && (fds[idx_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t k = write(in_fd, spec.stdin_data.data() + written, spec.stdin_data.size() - written);
+      ssize_t k = write_without_sigpipe(in_fd, spec.stdin_data.data() + written,
+                                        spec.stdin_data.size() - written);
       if (k > 0) written += static_cast<std::size_t>(k);
       if (k < 0 && errno != EAGAIN && errno != EINTR) written = spec.stdin_data.size();
       if (written >= spec.stdin_data.size()) Pipes::close_fd(in_fd);

@@ -32,6 +32,16 @@ TEST(RunProcess, FeedsStdinAndEnvironment) {
   EXPECT_EQ(r->out, std::string(200000, 'a') + "from-env");
 }
 
+// A child that leaves without reading its stdin: the write fails (EPIPE) and the caller lives
+// on, with the child's exit code (SIGPIPE would kill the caller: the test would not finish).
+TEST(RunProcess, AChildThatDoesNotReadItsStdinDoesNotKillTheCaller) {
+  auto r = run_process(
+      {.argv = {"sh", "-c", "echo gone >&2; exit 3"}, .stdin_data = std::string(1 << 20, 'x')});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_EQ(r->err, "gone\n");
+}
+
 TEST(RunProcess, RunsInWorkingDirectory) {
   auto r = run_process({.argv = {"pwd"}, .cwd = "/tmp"});
   ASSERT_TRUE(r.ok());
