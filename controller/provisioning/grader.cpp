@@ -46,7 +46,7 @@ Result<protocol::Results> run_grade_process(
   process::ProcessSpec spec;
   spec.argv = argv;
   spec.stdin_data = protocol::encode(protocol::Envelope{1, std::nullopt, bundle});
-  // Checks run four at a time: the bundle may take its checks' timeouts in a row, over four.
+  // Some kinds run one after another: the bundle may take up to the sum of its checks' timeouts.
   std::chrono::milliseconds total{0};
   for (const auto& c : bundle.checks) total += c.timeout;
   spec.timeout = std::max(timeout, total) + kStartSlack;

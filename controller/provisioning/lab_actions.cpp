@@ -278,7 +278,7 @@ Result<std::vector<TaskOutcome>> run_checks(const AgentLookup& agents, const lab
     outcomes[t].results.resize(lab.tasks[t].checks.size());
     outcomes[t].integrity.resize(lab.tasks[t].checks.size());
   }
-  // The grader's bundle runs beside the agents' (graded_by_grader), and is left out of them.
+  // The grader's bundle runs beside the agents', without decoys (atelierd runs the grader).
   std::future<Result<protocol::Results>> from_grader;
   std::vector<Slot> grader_slots;
   if (auto it = by_host->find(lab::kGraderHost); it != by_host->end()) {
