@@ -85,12 +85,7 @@ class LibvirtConsoleTest : public ::testing::Test {
     fs::copy_file(kernel, kernel_);
     fs::copy_file(initrd, initrd_);
     session_ = "ct" + std::to_string(::getpid());
-    LibvirtOptions opts;
-    opts.uri = "qemu:///system";
-    opts.overlay_dir = (dir_.path() / "overlays").string();
-    opts.overlay_pool = "atelier-test-" + session_;
-    opts.call_timeout = std::chrono::minutes(5);
-    auto provider = LibvirtProvider::connect(opts);
+    auto provider = LibvirtProvider::connect(testing::system_options(dir_, session_));
     ASSERT_TRUE(provider.ok()) << provider.error().to_string();
     p_ = std::move(*provider);
     base_ = (dir_.path() / "base.qcow2").string();

@@ -123,4 +123,13 @@ std::string run(const std::string& command, int* status) {
   return out;
 }
 
+LibvirtOptions system_options(const TempDir& dir, const std::string& session) {
+  LibvirtOptions opts;
+  opts.uri = "qemu:///system";
+  opts.overlay_dir = (dir.path() / "overlays").string();
+  opts.overlay_pool = "atelier-test-" + session;
+  opts.call_timeout = std::chrono::minutes(5);
+  return opts;
+}
+
 }  // namespace atelier::provider::testing

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/provider/provider.h"
 #include "tests/support/test_support.h"
 
 namespace atelier::provider::testing {
@@ -35,6 +36,11 @@ class PrivateSshd {
   int port_ = 0;
   int pid_ = -1;
 };
+
+// Options for the real qemu:///system with the test's own overlay pool ("atelier-test-SESSION",
+// in dir/overlays) and a call deadline of 5 minutes: a libvirtd that re-probes QEMU on every
+// capabilities lookup (docs/provider.md) needs minutes per define on a loaded 2-core host.
+LibvirtOptions system_options(const TempDir& dir, const std::string& session);
 
 // Runs a shell command; returns its stdout (and exit status through *status).
 std::string run(const std::string& command, int* status = nullptr);

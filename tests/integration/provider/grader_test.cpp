@@ -23,12 +23,7 @@ class GraderEndpoint : public ::testing::Test {
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, qemu:///system)";
     session_ = "gr" + std::to_string(::getpid());
-    LibvirtOptions opts;
-    opts.uri = "qemu:///system";
-    opts.overlay_dir = (dir_.path() / "overlays").string();
-    opts.overlay_pool = "atelier-test-" + session_;
-    opts.call_timeout = std::chrono::minutes(5);
-    auto provider = LibvirtProvider::connect(opts);
+    auto provider = LibvirtProvider::connect(testing::system_options(dir_, session_));
     ASSERT_TRUE(provider.ok()) << provider.error().to_string();
     p_ = std::move(*provider);
   }

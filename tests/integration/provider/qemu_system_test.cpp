@@ -29,14 +29,7 @@ class QemuSystem : public ::testing::Test {
     // Unique per run, so that parallel runs and other users of this libvirtd do not collide.
     session_ = "it" + std::to_string(::getpid());
     pool_ = "atelier-test-" + session_;
-    LibvirtOptions opts;
-    opts.uri = kUri;
-    opts.overlay_dir = (dir_.path() / "overlays").string();
-    opts.overlay_pool = pool_;
-    // A libvirtd that re-probes QEMU on every capabilities lookup (docs/provider.md) needs
-    // minutes per define on a loaded 2-core host.
-    opts.call_timeout = std::chrono::minutes(5);
-    auto provider = LibvirtProvider::connect(opts);
+    auto provider = LibvirtProvider::connect(testing::system_options(dir_, session_));
     ASSERT_TRUE(provider.ok()) << provider.error().to_string();
     p_ = std::move(*provider);
     base_ = (dir_.path() / "base.qcow2").string();
